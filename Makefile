@@ -1,0 +1,81 @@
+# kefu — two commands: `make run` and `make test`. Every install step skips what is already there.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+LEPTOS_VERSION := 0.3.11
+WASM_BINDGEN_VERSION := 0.2.130
+WIDGET_OUT := target/widget
+WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
+
+.PHONY: run test tools tools-rust tools-node tools-browser build-release build-debug widget-release widget-debug \
+        test-rust test-postgres test-e2e
+
+## run: install what is missing, build release, start on http://127.0.0.1:3000 (demo site on :3001)
+run: tools build-release
+	KEFU_SITE_ROOT=target/site KEFU_WIDGET_DIR=$(WIDGET_OUT) ./target/release/kefu-server
+
+## test: every test — Rust unit + integration (SQLite; PostgreSQL too when KEFU_TEST_DATABASE_URL is set), Playwright
+test: tools tools-browser build-debug
+	@rm -f target/suites.txt
+	$(MAKE) --no-print-directory test-rust test-postgres test-e2e
+	@echo "== test suites that ran =="; cat target/suites.txt
+
+tools: tools-rust tools-node
+
+tools-rust:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if ! cargo leptos --version 2>/dev/null | grep -q "$(LEPTOS_VERSION)"; then \
+	  echo "installing cargo-leptos $(LEPTOS_VERSION) (about 16 minutes, once)"; \
+	  rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal; \
+	  cargo +nightly install cargo-leptos --locked --version $(LEPTOS_VERSION) --features no_downloads; \
+	fi
+	@if ! wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 4 minutes, once)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+
+# wasm-opt (binaryen) and Playwright come from npm, pinned in end2end/package-lock.json.
+tools-node: end2end/node_modules/.installed
+end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund
+	touch $@
+
+tools-browser:
+	@[ -x /usr/bin/chromium ] || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+build-release: widget-release
+	cargo leptos build --release --project kefu
+
+build-debug: widget-debug
+	cargo leptos build --project kefu
+
+widget-release:
+	cargo build -p kefu-widget --target wasm32-unknown-unknown --profile wasm-release
+	wasm-bindgen --target web --no-typescript --out-dir $(WIDGET_OUT) target/wasm32-unknown-unknown/wasm-release/kefu_widget.wasm
+	wasm-opt -Oz $(WASM_FEATURES) -o $(WIDGET_OUT)/kefu_widget_bg.wasm $(WIDGET_OUT)/kefu_widget_bg.wasm
+	cp widget/loader.js $(WIDGET_OUT)/loader.js
+
+widget-debug:
+	cargo build -p kefu-widget --target wasm32-unknown-unknown
+	wasm-bindgen --target web --no-typescript --out-dir $(WIDGET_OUT) target/wasm32-unknown-unknown/debug/kefu_widget.wasm
+	cp widget/loader.js $(WIDGET_OUT)/loader.js
+
+test-rust:
+	cargo test -p kefu-protocol -p app -p kefu-server --features app/ssr
+	@echo "rust unit + integration (SQLite): ran" >> target/suites.txt
+
+test-postgres:
+	@if [ -n "$${KEFU_TEST_DATABASE_URL:-}" ]; then \
+	  KEFU_TEST_BACKEND=postgres cargo test -p kefu-server --test api; \
+	  echo "integration on PostgreSQL ($${KEFU_TEST_DATABASE_URL%%@*}@…): ran" >> target/suites.txt; \
+	else \
+	  echo "integration on PostgreSQL: NOT RUN (set KEFU_TEST_DATABASE_URL; .ci/run does)" >> target/suites.txt; \
+	fi
+
+test-e2e:
+	cd end2end && npx playwright test
+	@echo "playwright end-to-end (Chromium): ran" >> target/suites.txt

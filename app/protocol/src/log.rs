@@ -1,0 +1,130 @@
+//! The client half of guaranteed delivery, shared by the widget and the workbench.
+//!
+//! A [`ConversationLog`] keeps committed messages ordered by sequence number (duplicates are ignored)
+//! and an outbox of messages typed but not yet acknowledged. After a reconnect the client asks for
+//! everything after [`ConversationLog::last_seq`] and resends [`ConversationLog::pending`].
+
+use std::collections::BTreeMap;
+
+use crate::ChatMessage;
+
+/// A message the server has not acknowledged yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingMessage {
+    pub client_msg_id: String,
+    pub body: String,
+    /// Set when the server refused it for good (for example too long); it is not resent.
+    pub failed: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ConversationLog {
+    messages: BTreeMap<i64, ChatMessage>,
+    /// Highest `n` such that every sequence 1..=n is held.
+    contiguous: i64,
+    pending: Vec<PendingMessage>,
+}
+
+impl ConversationLog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a committed message. Returns false when it was already held.
+    pub fn apply(&mut self, message: ChatMessage) -> bool {
+        self.pending.retain(|p| p.client_msg_id != message.client_msg_id);
+        if self.messages.contains_key(&message.seq) {
+            return false;
+        }
+        self.messages.insert(message.seq, message);
+        while self.messages.contains_key(&(self.contiguous + 1)) {
+            self.contiguous += 1;
+        }
+        true
+    }
+
+    /// The sequence to sync after: everything up to it is held, in order, without gaps.
+    pub fn last_seq(&self) -> i64 {
+        self.contiguous
+    }
+
+    /// Newest sequence held (may be past a gap).
+    pub fn newest_seq(&self) -> i64 {
+        self.messages.keys().next_back().copied().unwrap_or(0)
+    }
+
+    pub fn messages(&self) -> impl DoubleEndedIterator<Item = &ChatMessage> {
+        self.messages.values()
+    }
+
+    pub fn queue(&mut self, client_msg_id: String, body: String) {
+        self.pending.push(PendingMessage { client_msg_id, body, failed: None });
+    }
+
+    /// Messages to (re)send: queued and not refused.
+    pub fn unsent(&self) -> impl Iterator<Item = &PendingMessage> {
+        self.pending.iter().filter(|p| p.failed.is_none())
+    }
+
+    pub fn pending(&self) -> &[PendingMessage] {
+        &self.pending
+    }
+
+    /// The server refused this message for good; it stays visible with the reason but is not resent.
+    pub fn fail(&mut self, client_msg_id: &str, reason: String) {
+        if let Some(p) = self.pending.iter_mut().find(|p| p.client_msg_id == client_msg_id) {
+            p.failed = Some(reason);
+        }
+    }
+
+    /// Drops a refused message the user dismissed.
+    pub fn discard(&mut self, client_msg_id: &str) {
+        self.pending.retain(|p| p.client_msg_id != client_msg_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ConversationId, SenderKind};
+
+    fn msg(seq: i64, id: &str) -> ChatMessage {
+        ChatMessage {
+            conversation_id: ConversationId(1),
+            seq,
+            sender: SenderKind::Visitor,
+            sender_name: None,
+            client_msg_id: id.into(),
+            body: format!("m{seq}"),
+            sent_at: 0,
+        }
+    }
+
+    #[test]
+    fn gaps_hold_back_the_sync_point_until_filled() {
+        let mut log = ConversationLog::new();
+        assert!(log.apply(msg(1, "a")));
+        assert!(log.apply(msg(3, "c")));
+        assert_eq!(log.last_seq(), 1, "seq 2 is missing, so sync must restart after 1");
+        assert_eq!(log.newest_seq(), 3);
+        assert!(log.apply(msg(2, "b")));
+        assert_eq!(log.last_seq(), 3);
+        assert!(!log.apply(msg(2, "b")), "a replayed message is not added twice");
+        let seqs: Vec<i64> = log.messages().map(|m| m.seq).collect();
+        assert_eq!(seqs, [1, 2, 3]);
+    }
+
+    #[test]
+    fn acknowledged_messages_leave_the_outbox() {
+        let mut log = ConversationLog::new();
+        log.queue("x".into(), "hello".into());
+        log.queue("y".into(), "again".into());
+        assert_eq!(log.unsent().count(), 2);
+        log.apply(msg(1, "x"));
+        let left: Vec<&str> = log.unsent().map(|p| p.client_msg_id.as_str()).collect();
+        assert_eq!(left, ["y"]);
+        log.fail("y", "too long".into());
+        assert_eq!(log.unsent().count(), 0, "a refused message is not resent");
+        assert_eq!(log.pending().len(), 1, "but it stays visible");
+    }
+}

@@ -1,0 +1,105 @@
+use kefu_protocol::{ConversationId, SenderKind};
+use leptos::prelude::*;
+
+use super::store::Store;
+use super::{clock_text, visitor_label};
+use crate::i18n::{error_text, tr, use_lang, Key};
+
+/// Shows the selected conversation, or a hint to pick one.
+#[component]
+pub fn ChatPanel() -> impl IntoView {
+    let lang = use_lang();
+    let store = expect_context::<Store>();
+    view! {
+        <section class="chat">
+            {move || match store.selected.get() {
+                Some(id) => view! { <ChatView id/> }.into_any(),
+                None => view! { <p class="empty">{tr(lang, Key::PickConversation)}</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ChatView(id: ConversationId) -> impl IntoView {
+    let lang = use_lang();
+    let store = expect_context::<Store>();
+    let title = move || {
+        store.conversations.with(|list| {
+            list.iter().find(|c| c.id == id).map(|c| visitor_label(lang, c.visitor_name.as_deref(), c.visitor_id))
+        })
+    };
+    let messages =
+        move || store.logs.with(|l| l.get(&id).map(|l| l.messages().cloned().collect::<Vec<_>>()).unwrap_or_default());
+    let pending = move || store.logs.with(|l| l.get(&id).map(|l| l.pending().to_vec()).unwrap_or_default());
+    let typing = move || store.typing.with(|t| t.get(&id).is_some_and(|since| store.now.get() - since < 6000));
+    let draft = RwSignal::new(String::new());
+    let form_error = RwSignal::new(None::<String>);
+    let last_typing = StoredValue::new(0i64);
+
+    let send = move || {
+        let text = draft.get_untracked();
+        match store.send_message(id, &text) {
+            Ok(()) => {
+                draft.set(String::new());
+                form_error.set(None);
+                store.send_typing(id, false);
+                last_typing.set_value(0);
+            }
+            Err(e) => form_error.set(Some(error_text(lang, &e))),
+        }
+    };
+    view! {
+        <h2>{title}</h2>
+        <ol class="messages" role="log" aria-label=tr(lang, Key::Messages) aria-live="polite">
+            <For each=messages key=|m| m.seq let:m>
+                <li class=if m.sender == SenderKind::Agent { "msg mine" } else { "msg theirs" }>
+                    <span class="who">
+                        {match m.sender {
+                            SenderKind::Agent => m.sender_name.clone().unwrap_or_else(|| tr(lang, Key::You).to_owned()),
+                            SenderKind::Visitor => tr(lang, Key::Visitor).to_owned(),
+                        }}
+                    </span>
+                    <p class="body">{m.body.clone()}</p>
+                    <time>{clock_text(m.sent_at)}</time>
+                </li>
+            </For>
+            <For each=pending key=|p| (p.client_msg_id.clone(), p.failed.clone()) let:p>
+                <li class="msg mine pending">
+                    <span class="who">{tr(lang, Key::You)}</span>
+                    <p class="body">{p.body.clone()}</p>
+                    <span class="state">
+                        {match p.failed.clone() {
+                            Some(reason) => format!("{}: {reason}", tr(lang, Key::NotSent)),
+                            None => tr(lang, Key::Sending).to_owned(),
+                        }}
+                    </span>
+                </li>
+            </For>
+        </ol>
+        <p class="typing" aria-live="polite">{move || typing().then(|| tr(lang, Key::VisitorTyping))}</p>
+        <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
+            <textarea
+                aria-label=tr(lang, Key::Message)
+                rows="3"
+                prop:value=move || draft.get()
+                on:input=move |ev| {
+                    draft.set(event_target_value(&ev));
+                    let now = store.now.get_untracked();
+                    if now - last_typing.get_value() > 2000 {
+                        last_typing.set_value(now);
+                        store.send_typing(id, true);
+                    }
+                }
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        send();
+                    }
+                }
+            ></textarea>
+            <button type="submit">{tr(lang, Key::Send)}</button>
+            <p role="alert" class="error">{move || form_error.get()}</p>
+        </form>
+    }
+}

@@ -1,0 +1,262 @@
+//! The workbench's live state, fed by the agent socket. `Store::on_frame` is the only place that
+//! applies server frames; components only read signals and call the methods here.
+
+use std::collections::HashMap;
+
+use kefu_protocol::log::ConversationLog;
+use kefu_protocol::{
+    AgentInfo, ApiError, ChatMessage, ClientFrame, ConversationId, ConversationSummary, MessageBody, OnlineVisitor,
+    SenderKind, ServerFrame,
+};
+use leptos::prelude::*;
+
+use crate::i18n::Lang;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnStatus {
+    Connecting,
+    Connected,
+    Reconnecting,
+}
+
+/// The socket, present only in the browser.
+#[derive(Clone, Default)]
+pub struct Connection {
+    #[cfg(feature = "hydrate")]
+    pub socket: Option<kefu_webclient::Socket>,
+}
+
+impl Connection {
+    pub fn send(&self, frame: &ClientFrame) -> bool {
+        #[cfg(feature = "hydrate")]
+        if let Some(socket) = &self.socket {
+            return socket.send(frame);
+        }
+        let _ = frame;
+        false
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Store {
+    pub lang: Lang,
+    pub agent: StoredValue<AgentInfo>,
+    pub status: RwSignal<ConnStatus>,
+    pub visitors: RwSignal<Vec<OnlineVisitor>>,
+    /// Open conversations, newest activity first.
+    pub conversations: RwSignal<Vec<ConversationSummary>>,
+    pub logs: RwSignal<HashMap<ConversationId, ConversationLog>>,
+    /// When the visitor of a conversation last said they were typing (unix ms).
+    pub typing: RwSignal<HashMap<ConversationId, i64>>,
+    pub selected: RwSignal<Option<ConversationId>>,
+    pub error: RwSignal<Option<ApiError>>,
+    /// Unix ms, ticking every second in the browser (0 on the server).
+    pub now: RwSignal<i64>,
+    pub conn: StoredValue<Connection, LocalStorage>,
+}
+
+impl Store {
+    pub fn new(agent: AgentInfo, lang: Lang) -> Store {
+        Store {
+            lang,
+            agent: StoredValue::new(agent),
+            status: RwSignal::new(ConnStatus::Connecting),
+            visitors: RwSignal::new(Vec::new()),
+            conversations: RwSignal::new(Vec::new()),
+            logs: RwSignal::new(HashMap::new()),
+            typing: RwSignal::new(HashMap::new()),
+            selected: RwSignal::new(None),
+            error: RwSignal::new(None),
+            now: RwSignal::new(0),
+            conn: StoredValue::new_local(Connection::default()),
+        }
+    }
+
+    fn send(&self, frame: &ClientFrame) -> bool {
+        self.conn.with_value(|c| c.send(frame))
+    }
+
+    fn sync(&self, conversation_id: ConversationId, after_seq: i64) {
+        self.send(&ClientFrame::Sync { conversation_id, after_seq });
+    }
+
+    pub fn on_closed(&self) {
+        self.status.set(ConnStatus::Reconnecting);
+    }
+
+    pub fn on_frame(&self, frame: ServerFrame) {
+        match frame {
+            ServerFrame::AgentWelcome { .. } => self.status.set(ConnStatus::Connected),
+            ServerFrame::Snapshot { visitors, mut conversations } => {
+                self.visitors.set(visitors);
+                conversations.sort_by_key(|c| std::cmp::Reverse(c.last_message_at));
+                // Catch up every conversation we hold messages of, then resend what was never acked.
+                let mut to_sync = Vec::new();
+                let mut to_send = Vec::new();
+                self.logs.with_untracked(|logs| {
+                    for c in &conversations {
+                        if let Some(log) = logs.get(&c.id) {
+                            if log.last_seq() < c.last_seq {
+                                to_sync.push((c.id, log.last_seq()));
+                            }
+                        }
+                    }
+                    for (id, log) in logs {
+                        for p in log.unsent() {
+                            to_send.push(ClientFrame::Send {
+                                conversation_id: Some(*id),
+                                client_msg_id: p.client_msg_id.clone(),
+                                body: p.body.clone(),
+                            });
+                        }
+                    }
+                });
+                self.conversations.set(conversations);
+                if let Some(id) = self.selected.get_untracked() {
+                    if !self.logs.with_untracked(|l| l.contains_key(&id)) {
+                        to_sync.push((id, 0));
+                    }
+                }
+                for (id, after) in to_sync {
+                    self.sync(id, after);
+                }
+                for frame in to_send {
+                    self.send(&frame);
+                }
+            }
+            ServerFrame::VisitorOnline { visitor } => self.visitors.update(|list| {
+                list.retain(|v| v.visitor_id != visitor.visitor_id);
+                list.push(visitor);
+            }),
+            ServerFrame::VisitorOffline { visitor_id } => {
+                self.visitors.update(|list| list.retain(|v| v.visitor_id != visitor_id))
+            }
+            ServerFrame::VisitorPage { visitor_id, page } => self.visitors.update(|list| {
+                if let Some(v) = list.iter_mut().find(|v| v.visitor_id == visitor_id) {
+                    v.page = page;
+                }
+            }),
+            ServerFrame::Conversation { conversation } => self.conversations.update(|list| {
+                list.retain(|c| c.id != conversation.id);
+                list.push(conversation);
+                list.sort_by_key(|c| std::cmp::Reverse(c.last_message_at));
+            }),
+            ServerFrame::Ack { message, .. } => {
+                let seq = message.seq;
+                let id = message.conversation_id;
+                self.apply(message);
+                // Replying means having read the conversation.
+                self.conversations.update(|list| {
+                    if let Some(c) = list.iter_mut().find(|c| c.id == id) {
+                        c.agent_read_seq = c.agent_read_seq.max(seq);
+                    }
+                });
+            }
+            ServerFrame::Message { message } => {
+                let id = message.conversation_id;
+                if message.sender == SenderKind::Visitor {
+                    self.typing.update(|t| {
+                        t.remove(&id);
+                    });
+                }
+                self.apply(message);
+                if self.selected.get_untracked() == Some(id) {
+                    self.mark_read(id);
+                }
+            }
+            ServerFrame::Messages { conversation_id, messages, more } => {
+                for m in messages {
+                    self.apply(m);
+                }
+                if more {
+                    let after = self.logs.with_untracked(|l| l.get(&conversation_id).map_or(0, |l| l.last_seq()));
+                    self.sync(conversation_id, after);
+                }
+                if self.selected.get_untracked() == Some(conversation_id) {
+                    self.mark_read(conversation_id);
+                }
+            }
+            ServerFrame::Typing { conversation_id, sender: SenderKind::Visitor, active } => self.typing.update(|t| {
+                if active {
+                    t.insert(conversation_id, self.now.get_untracked());
+                } else {
+                    t.remove(&conversation_id);
+                }
+            }),
+            ServerFrame::Error { error, client_msg_id: Some(id) } => {
+                let reason = crate::i18n::error_text(self.lang, &error);
+                self.logs.update(|logs| logs.values_mut().for_each(|l| l.fail(&id, reason.clone())));
+            }
+            ServerFrame::Error { error, client_msg_id: None } => self.error.set(Some(error)),
+            ServerFrame::Typing { .. } | ServerFrame::VisitorWelcome { .. } | ServerFrame::Pong => {}
+        }
+    }
+
+    fn apply(&self, message: ChatMessage) {
+        let (id, seq, at) = (message.conversation_id, message.seq, message.sent_at);
+        self.logs.update(|logs| {
+            logs.entry(id).or_default().apply(message);
+        });
+        self.conversations.update(|list| {
+            if let Some(c) = list.iter_mut().find(|c| c.id == id) {
+                c.last_seq = c.last_seq.max(seq);
+                c.last_message_at = c.last_message_at.max(at);
+            }
+            list.sort_by_key(|c| std::cmp::Reverse(c.last_message_at));
+        });
+    }
+
+    /// Opens a conversation in the chat panel, loading what is missing.
+    pub fn select(&self, id: ConversationId) {
+        self.selected.set(Some(id));
+        let held = self.logs.with_untracked(|l| l.get(&id).map(|l| l.last_seq()));
+        let last = self.conversations.with_untracked(|l| l.iter().find(|c| c.id == id).map_or(0, |c| c.last_seq));
+        match held {
+            Some(seq) if seq >= last => self.mark_read(id),
+            Some(seq) => self.sync(id, seq),
+            None => self.sync(id, 0),
+        }
+    }
+
+    pub fn mark_read(&self, id: ConversationId) {
+        let mut seq = None;
+        self.conversations.update(|list| {
+            if let Some(c) = list.iter_mut().find(|c| c.id == id) {
+                if c.agent_read_seq < c.last_seq {
+                    c.agent_read_seq = c.last_seq;
+                    seq = Some(c.last_seq);
+                }
+            }
+        });
+        if let Some(seq) = seq {
+            self.send(&ClientFrame::MarkRead { conversation_id: id, seq });
+        }
+    }
+
+    /// Queues a reply and sends it; it stays in the outbox until acknowledged.
+    pub fn send_message(&self, id: ConversationId, text: &str) -> Result<(), ApiError> {
+        let body = MessageBody::parse(text)?;
+        let client_msg_id = new_client_msg_id();
+        self.logs.update(|logs| logs.entry(id).or_default().queue(client_msg_id.clone(), body.as_str().to_owned()));
+        self.send(&ClientFrame::Send { conversation_id: Some(id), client_msg_id, body: body.as_str().to_owned() });
+        Ok(())
+    }
+
+    pub fn send_typing(&self, id: ConversationId, active: bool) {
+        self.send(&ClientFrame::Typing { conversation_id: Some(id), active });
+    }
+}
+
+/// A unique id for a message the agent is sending.
+fn new_client_msg_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let a = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+        let b = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+        format!("a{:x}-{a:x}{b:x}", js_sys::Date::now() as u64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::from("server")
+    }
+}

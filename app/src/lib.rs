@@ -1,0 +1,66 @@
+//! The kefu Leptos application, rendered on the server (feature `ssr`) and hydrated in the browser
+//! (feature `hydrate`).
+//!
+//! - `routes/`: one file per page (login, workbench).
+//! - `components/`: the workbench's parts (visitor list, conversation list, chat panel).
+//! - `api/`: server functions (thin adapters over `ssr/`).
+//! - `ssr/`: database, services and auth, shared with the chat hub in the `server` crate.
+//! - `i18n`: every visible string, per language.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod i18n;
+pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::i18n::{tr, Key};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = i18n::page_lang();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.tag()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let lang = i18n::provide_lang();
+    view! {
+        <Stylesheet id="kefu" href="/pkg/kefu.css"/>
+        <Title text=tr(lang, Key::AppTitle)/>
+        <Router>
+            <Routes fallback=|| view! { <p>"404"</p> }>
+                // Async: the page waits for the session check, so a stranger gets a real redirect to /login.
+                <Route path=path!("/") view=routes::workbench::WorkbenchPage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=routes::login::LoginPage/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Entry point of the browser bundle (called by the `frontend` crate).
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    leptos::mount::hydrate_body(App);
+}

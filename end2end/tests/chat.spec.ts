@@ -1,0 +1,109 @@
+import { expect, test as base } from '@playwright/test';
+
+import { KefuServer } from '../fixtures/server';
+import { Widget } from '../fixtures/widget';
+import { Workbench } from '../fixtures/workbench';
+
+const test = base.extend<{ server: KefuServer }>({
+  server: async ({}, use) => {
+    const server = new KefuServer();
+    await server.start();
+    await use(server);
+    await server.stop();
+    server.cleanup();
+  },
+});
+
+test('the demo page embeds the widget with one script tag from another origin', async ({ page, server }) => {
+  const response = await page.goto(server.demoUrl);
+  const source = await response!.text();
+  expect(source).toMatch(new RegExp(`<script src="${server.url}/widget/loader.js" data-site-key="site_[0-9a-f]+" async></script>`));
+  await expect(new Widget(page).launcher()).toBeVisible();
+  // The widget lives in a shadow root: the page's own styles and DOM queries do not reach it.
+  expect(await page.evaluate(() => document.querySelectorAll('textarea').length)).toBe(0);
+});
+
+test('a visitor and an agent chat live, and text is shown as text', async ({ browser, server }) => {
+  const visitorContext = await browser.newContext();
+  const agentContext = await browser.newContext();
+  const visitorPage = await visitorContext.newPage();
+  const agentPage = await agentContext.newPage();
+  const dialogs: string[] = [];
+  for (const p of [visitorPage, agentPage]) p.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+
+  const workbench = new Workbench(agentPage);
+  await workbench.signIn(server.url, server.adminLogin, server.adminPassword);
+
+  await visitorPage.goto(server.demoUrl);
+  const widget = new Widget(visitorPage);
+  // The agent sees the visitor arrive, with the page they are on.
+  await expect(workbench.visitors().getByText('Acme Tea — fine loose-leaf tea')).toBeVisible();
+
+  await widget.open();
+  await widget.send('Hello! Do you ship to Berlin?');
+  await widget.expectDelivered('Hello! Do you ship to Berlin?');
+
+  await expect(workbench.conversations().getByRole('button')).toHaveCount(1);
+  await expect(workbench.conversations().getByRole('button').first()).toContainText('1');
+  await workbench.openFirstConversation();
+  await expect(workbench.log()).toContainText('Hello! Do you ship to Berlin?');
+
+  await workbench.reply('Yes, in 3-5 days.');
+  await expect(widget.log()).toContainText('Yes, in 3-5 days.');
+
+  const hostile = '<img src=x onerror=alert(1)>';
+  await widget.send(hostile);
+  await expect(workbench.log().getByText(hostile, { exact: true })).toBeVisible();
+  await expect(widget.log().getByText(hostile, { exact: true })).toBeVisible();
+  expect(await workbench.log().locator('img').count()).toBe(0);
+  expect(dialogs).toEqual([]);
+
+  // Typing shows on the other side.
+  await visitorPage.getByRole('dialog', { name: 'Chat' }).getByRole('textbox', { name: 'Message' }).pressSequentially('still th');
+  await expect(agentPage.getByText('Visitor is typing…')).toBeVisible();
+
+  await visitorContext.close();
+  await agentContext.close();
+});
+
+test('a returning visitor sees the history after a reload', async ({ page, server }) => {
+  await page.goto(server.demoUrl);
+  const widget = new Widget(page);
+  await widget.open();
+  await widget.send('Remember me?');
+  await widget.expectDelivered('Remember me?');
+
+  await page.reload();
+  await widget.open();
+  await widget.expectDelivered('Remember me?');
+});
+
+test('nothing is lost or duplicated when the server is killed between two messages', async ({ browser, server }) => {
+  const agentPage = await (await browser.newContext()).newPage();
+  const visitorPage = await (await browser.newContext()).newPage();
+  const workbench = new Workbench(agentPage);
+  await workbench.signIn(server.url, server.adminLogin, server.adminPassword);
+  await visitorPage.goto(server.demoUrl);
+  const widget = new Widget(visitorPage);
+  await widget.open();
+  await widget.send('before the crash');
+  await widget.expectDelivered('before the crash');
+
+  await server.kill();
+  await expect(agentPage.getByRole('status')).toHaveText('Connection lost, reconnecting…');
+  // Typed while the server is down: kept in the outbox, shown as sending.
+  await widget.send('during the outage');
+  await expect(widget.log().getByRole('listitem').filter({ hasText: 'during the outage' })).toContainText('Sending');
+
+  await server.start();
+  await widget.expectDelivered('during the outage');
+  await expect(agentPage.getByRole('status')).toHaveText('Connected');
+
+  await workbench.openFirstConversation();
+  for (const text of ['before the crash', 'during the outage']) {
+    await expect(workbench.log().getByRole('listitem').filter({ hasText: text })).toHaveCount(1);
+    await expect(widget.log().getByRole('listitem').filter({ hasText: text })).toHaveCount(1);
+  }
+  await workbench.reply('after the restart');
+  await expect(widget.log().getByRole('listitem').filter({ hasText: 'after the restart' })).toHaveCount(1);
+});

@@ -1,0 +1,75 @@
+//! Settings, read from the environment (see README "Configuration").
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `KEFU_ADDR`: where the workbench, API and sockets listen.
+    pub addr: SocketAddr,
+    /// `KEFU_DEMO_ADDR`: where the demo customer site listens; `off` disables it.
+    pub demo_addr: Option<SocketAddr>,
+    /// `KEFU_PUBLIC_URL`: the base URL browsers use to reach `addr` (goes into the embed snippet).
+    pub public_url: String,
+    /// `DATABASE_URL`: `sqlite://…` (default `./data/kefu.db`) or `postgres://…`.
+    pub database_url: String,
+    /// `KEFU_ADMIN_PASSWORD`: the demo admin's password on first start (random and printed if unset).
+    pub admin_password: Option<String>,
+    /// `KEFU_SITE_ROOT`: the workbench's built files (`target/site`).
+    pub site_root: PathBuf,
+    /// `KEFU_WIDGET_DIR`: the widget's built files (`target/widget`).
+    pub widget_dir: PathBuf,
+    /// `KEFU_HEARTBEAT_MS`: ping interval; a socket silent for three intervals is closed.
+    pub heartbeat: Duration,
+    /// `KEFU_COOKIE_SECURE`: `1` when served over HTTPS.
+    pub cookie_secure: bool,
+    /// `KEFU_MAX_CONNECTIONS`: sockets held at once before new ones are refused.
+    pub max_connections: usize,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let addr: SocketAddr = var("KEFU_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|e| format!("KEFU_ADDR: {e}"))?;
+        let demo_addr = match var("KEFU_DEMO_ADDR").as_deref() {
+            Some("off") => None,
+            Some(a) => Some(a.parse().map_err(|e| format!("KEFU_DEMO_ADDR: {e}"))?),
+            None => Some(SocketAddr::new(addr.ip(), addr.port().wrapping_add(1))),
+        };
+        let public_url = var("KEFU_PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}"));
+        let database_url = match var("DATABASE_URL") {
+            Some(url) => url,
+            None => sqlite_url(&PathBuf::from(var("KEFU_DATA_DIR").unwrap_or_else(|| "data".into())))?,
+        };
+        let heartbeat_ms: u64 = var("KEFU_HEARTBEAT_MS")
+            .unwrap_or_else(|| "20000".into())
+            .parse()
+            .map_err(|e| format!("KEFU_HEARTBEAT_MS: {e}"))?;
+        let max_connections = var("KEFU_MAX_CONNECTIONS")
+            .unwrap_or_else(|| "19000".into())
+            .parse()
+            .map_err(|e| format!("KEFU_MAX_CONNECTIONS: {e}"))?;
+        Ok(Config {
+            addr,
+            demo_addr,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            database_url,
+            admin_password: var("KEFU_ADMIN_PASSWORD"),
+            site_root: var("KEFU_SITE_ROOT").unwrap_or_else(|| "target/site".into()).into(),
+            widget_dir: var("KEFU_WIDGET_DIR").unwrap_or_else(|| "target/widget".into()).into(),
+            heartbeat: Duration::from_millis(heartbeat_ms.max(50)),
+            cookie_secure: var("KEFU_COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
+            max_connections,
+        })
+    }
+}
+
+/// The SQLite URL for a data directory, creating the directory.
+pub fn sqlite_url(dir: &std::path::Path) -> Result<String, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create data directory {}: {e}", dir.display()))?;
+    Ok(format!("sqlite://{}?mode=rwc", dir.join("kefu.db").display()))
+}

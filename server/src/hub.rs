@@ -1,0 +1,207 @@
+//! Who is connected, and fan-out. Messages reach the hub only after they are committed, so a frame
+//! lost here (slow or dropped connection) is recovered by the client's sync-after-sequence.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ws::Utf8Bytes;
+use kefu_protocol::{OnlineVisitor, PageInfo, ServerFrame, TenantId, VisitorId};
+use tokio::sync::{mpsc, Notify};
+
+pub type ConnId = u64;
+
+/// Frames queued for one connection's writer.
+pub enum Outgoing {
+    Text(Utf8Bytes),
+    Close(u16, &'static str),
+}
+
+/// The sending side of a connection's bounded queue. When the queue is full the connection is
+/// marked as overflowed and closed: a client that does not read cannot grow server memory.
+#[derive(Clone)]
+pub struct Outbox {
+    tx: mpsc::Sender<Outgoing>,
+    overflowed: Arc<AtomicBool>,
+    overflow: Arc<Notify>,
+}
+
+/// Frames one connection may have queued before it is closed as too slow.
+pub const OUTBOX_CAPACITY: usize = 1024;
+
+impl Outbox {
+    pub fn new() -> (Outbox, mpsc::Receiver<Outgoing>) {
+        let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
+        (Outbox { tx, overflowed: Arc::default(), overflow: Arc::default() }, rx)
+    }
+
+    pub fn push_text(&self, text: Utf8Bytes) {
+        if self.tx.try_send(Outgoing::Text(text)).is_err() && !self.overflowed.swap(true, Ordering::AcqRel) {
+            self.overflow.notify_one();
+        }
+    }
+
+    pub fn push(&self, frame: &ServerFrame) {
+        self.push_text(encode(frame));
+    }
+
+    /// Queues a close frame, waiting for room.
+    pub async fn close(&self, code: u16, reason: &'static str) {
+        let _ = self.tx.send(Outgoing::Close(code, reason)).await;
+    }
+
+    /// What the writer watches to learn that the queue overflowed (without keeping the queue open).
+    pub fn overflow_signal(&self) -> OverflowSignal {
+        OverflowSignal { overflowed: self.overflowed.clone(), overflow: self.overflow.clone() }
+    }
+}
+
+pub struct OverflowSignal {
+    overflowed: Arc<AtomicBool>,
+    overflow: Arc<Notify>,
+}
+
+impl OverflowSignal {
+    /// Resolves when the queue overflowed.
+    pub async fn wait(&self) {
+        if !self.overflowed.load(Ordering::Acquire) {
+            self.overflow.notified().await;
+        }
+    }
+}
+
+pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
+    Utf8Bytes::from(serde_json::to_string(frame).unwrap_or_default())
+}
+
+struct VisitorEntry {
+    tenant: TenantId,
+    conns: HashMap<ConnId, Outbox>,
+    presence: OnlineVisitor,
+}
+
+#[derive(Default)]
+struct Inner {
+    agents: HashMap<TenantId, HashMap<ConnId, Outbox>>,
+    visitors: HashMap<VisitorId, VisitorEntry>,
+    tenant_visitors: HashMap<TenantId, HashSet<VisitorId>>,
+}
+
+#[derive(Default)]
+pub struct Hub {
+    inner: Mutex<Inner>,
+    next_id: AtomicU64,
+    sockets: AtomicUsize,
+}
+
+impl Hub {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn next_conn_id(&self) -> ConnId {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Counts a socket against the cap; `false` when the cap is reached.
+    pub fn try_reserve_socket(&self, cap: usize) -> bool {
+        self.sockets.fetch_add(1, Ordering::AcqRel) < cap || {
+            self.sockets.fetch_sub(1, Ordering::AcqRel);
+            false
+        }
+    }
+
+    pub fn release_socket(&self) {
+        self.sockets.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    pub fn socket_count(&self) -> usize {
+        self.sockets.load(Ordering::Acquire)
+    }
+
+    pub fn add_agent(&self, tenant: TenantId, conn: ConnId, outbox: Outbox) {
+        self.lock().agents.entry(tenant).or_default().insert(conn, outbox);
+    }
+
+    pub fn remove_agent(&self, tenant: TenantId, conn: ConnId) {
+        let mut inner = self.lock();
+        if let Some(conns) = inner.agents.get_mut(&tenant) {
+            conns.remove(&conn);
+            if conns.is_empty() {
+                inner.agents.remove(&tenant);
+            }
+        }
+    }
+
+    /// Registers a visitor connection; returns true when the visitor just came online.
+    pub fn add_visitor(&self, tenant: TenantId, conn: ConnId, outbox: Outbox, presence: OnlineVisitor) -> bool {
+        let mut inner = self.lock();
+        let id = presence.visitor_id;
+        inner.tenant_visitors.entry(tenant).or_default().insert(id);
+        let entry =
+            inner.visitors.entry(id).or_insert_with(|| VisitorEntry { tenant, conns: HashMap::new(), presence });
+        entry.conns.insert(conn, outbox);
+        entry.conns.len() == 1
+    }
+
+    /// Removes a visitor connection; returns true when it was the visitor's last (they went offline).
+    pub fn remove_visitor(&self, visitor: VisitorId, conn: ConnId) -> bool {
+        let mut inner = self.lock();
+        let Some(entry) = inner.visitors.get_mut(&visitor) else { return false };
+        entry.conns.remove(&conn);
+        if !entry.conns.is_empty() {
+            return false;
+        }
+        let tenant = entry.tenant;
+        inner.visitors.remove(&visitor);
+        if let Some(set) = inner.tenant_visitors.get_mut(&tenant) {
+            set.remove(&visitor);
+            if set.is_empty() {
+                inner.tenant_visitors.remove(&tenant);
+            }
+        }
+        true
+    }
+
+    pub fn set_page(&self, visitor: VisitorId, page: PageInfo) {
+        if let Some(entry) = self.lock().visitors.get_mut(&visitor) {
+            entry.presence.page = page;
+        }
+    }
+
+    pub fn online_visitors(&self, tenant: TenantId) -> Vec<OnlineVisitor> {
+        let inner = self.lock();
+        let Some(ids) = inner.tenant_visitors.get(&tenant) else { return Vec::new() };
+        let mut list: Vec<OnlineVisitor> =
+            ids.iter().filter_map(|id| inner.visitors.get(id)).map(|e| e.presence.clone()).collect();
+        list.sort_by_key(|v| v.online_since);
+        list
+    }
+
+    /// Sends a frame to every agent of the tenant, except `skip`.
+    pub fn to_agents(&self, tenant: TenantId, frame: &ServerFrame, skip: Option<ConnId>) {
+        let text = encode(frame);
+        if let Some(conns) = self.lock().agents.get(&tenant) {
+            for (id, outbox) in conns {
+                if Some(*id) != skip {
+                    outbox.push_text(text.clone());
+                }
+            }
+        }
+    }
+
+    /// Sends a frame to every open tab of a visitor (of this tenant), except `skip`.
+    pub fn to_visitor(&self, tenant: TenantId, visitor: VisitorId, frame: &ServerFrame, skip: Option<ConnId>) {
+        let text = encode(frame);
+        if let Some(entry) = self.lock().visitors.get(&visitor) {
+            if entry.tenant != tenant {
+                return;
+            }
+            for (id, outbox) in &entry.conns {
+                if Some(*id) != skip {
+                    outbox.push_text(text.clone());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! The kefu server binary's library: everything but `main`, so tests can start it on port 0.
+//!
+//! - `config`: settings from the environment.
+//! - `startup`: builds the router, binds the listeners (backlog 4096), runs until shutdown.
+//! - `hub`: who is connected where, and fan-out of committed messages and presence.
+//! - `socket`: the per-connection loop (read, bounded write queue, heartbeat), generic over the socket.
+//! - `visitor` / `agent`: the two WebSocket endpoints and what each frame does.
+//! - `demo`: the demo customer site served on a second origin.
+
+pub mod agent;
+pub mod config;
+pub mod demo;
+pub mod hub;
+pub mod socket;
+pub mod startup;
+pub mod visitor;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// Refuses a request (typically a socket upgrade) with a status and a machine-readable reason.
+pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": code, "message": message }))).into_response()
+}

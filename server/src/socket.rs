@@ -1,0 +1,146 @@
+//! The per-connection loop, the same for visitors and agents. It is generic over the socket
+//! (`Sink` + `Stream` of messages), so the real WebSocket is just one adapter.
+//!
+//! Reading and writing run as separate tasks; the writer drains a bounded [`Outbox`] and sends a
+//! ping every heartbeat. A connection that sends nothing (not even a pong) for three heartbeats is
+//! closed. Frames are decoded into [`ClientFrame`] here; bad ones get an error frame and the
+//! connection goes on.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use kefu_protocol::{decode_client_frame, ApiError, ClientFrame, ServerFrame};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use crate::hub::{Outbox, Outgoing, OverflowSignal};
+
+/// What a connection does with the frames it receives.
+pub trait Handler: Send {
+    fn on_frame(&mut self, frame: ClientFrame, out: &Outbox) -> impl std::future::Future<Output = ()> + Send;
+    fn on_close(&mut self) -> impl std::future::Future<Output = ()> + Send;
+}
+
+/// A token bucket: `rate` frames per second, bursts up to `burst`.
+struct Bucket {
+    tokens: f64,
+    burst: f64,
+    rate: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn new(rate: f64, burst: f64) -> Self {
+        Bucket { tokens: burst, burst, rate, at: Instant::now() }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+pub struct LoopSettings {
+    pub heartbeat: Duration,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Runs a connection until either side closes it, then calls `on_close`.
+pub async fn run<S, H>(socket: S, mut handler: H, out: Outbox, queue: mpsc::Receiver<Outgoing>, settings: LoopSettings)
+where
+    S: Sink<Message> + Stream<Item = Result<Message, axum::Error>> + Send + 'static,
+    H: Handler,
+{
+    let (sink, mut stream) = socket.split();
+    let writer = tokio::spawn(write_loop(sink, queue, out.overflow_signal(), settings.heartbeat));
+    let dead_after = settings.heartbeat * 3;
+    let mut shutdown = settings.shutdown;
+    let mut bucket = Bucket::new(20.0, 40.0);
+    loop {
+        let next = tokio::select! {
+            _ = shutdown.changed() => {
+                out.close(1012, "server restarting").await;
+                break;
+            }
+            next = tokio::time::timeout(dead_after, stream.next()) => next,
+        };
+        let message = match next {
+            Err(_) => {
+                out.close(1011, "heartbeat timeout").await;
+                break;
+            }
+            Ok(None) | Ok(Some(Err(_))) => break,
+            Ok(Some(Ok(message))) => message,
+        };
+        match message {
+            Message::Text(text) => {
+                if !bucket.take() {
+                    let client_msg_id = match decode_client_frame(text.as_str()) {
+                        Ok(ClientFrame::Send { client_msg_id, .. }) => Some(client_msg_id),
+                        _ => None,
+                    };
+                    out.push(&ServerFrame::Error { error: ApiError::TooMany { retry_after_secs: 1 }, client_msg_id });
+                    continue;
+                }
+                match decode_client_frame(text.as_str()) {
+                    Ok(frame) => handler.on_frame(frame, &out).await,
+                    Err(error) => out.push(&ServerFrame::Error { error, client_msg_id: None }),
+                }
+            }
+            Message::Binary(_) => out.push(&ServerFrame::Error {
+                error: ApiError::BadFrame { message: "binary frames are not supported".into() },
+                client_msg_id: None,
+            }),
+            Message::Ping(_) | Message::Pong(_) => {}
+            Message::Close(_) => break,
+        }
+    }
+    handler.on_close().await;
+    // The writer ends once it has sent the close frame, or when the queue closes.
+    drop(out);
+    let abort = writer.abort_handle();
+    if tokio::time::timeout(Duration::from_secs(5), writer).await.is_err() {
+        abort.abort();
+    }
+}
+
+async fn write_loop<K>(mut sink: K, mut queue: mpsc::Receiver<Outgoing>, overflow: OverflowSignal, heartbeat: Duration)
+where
+    K: Sink<Message> + Unpin,
+{
+    let mut ping = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
+    loop {
+        tokio::select! {
+            next = queue.recv() => match next {
+                Some(Outgoing::Text(text)) => {
+                    if sink.send(Message::Text(text)).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Outgoing::Close(code, reason)) => {
+                    let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                    break;
+                }
+                None => break,
+            },
+            _ = overflow.wait() => {
+                let _ = sink.send(Message::Close(Some(CloseFrame { code: 1008, reason: "too slow: outbound queue full".into() }))).await;
+                break;
+            }
+            _ = ping.tick() => {
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = sink.close().await;
+}

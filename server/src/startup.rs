@@ -1,0 +1,206 @@
+//! Building and running the application: `Application::build(config)` binds the listeners (so tests
+//! can use port 0 and ask for `port()`), then `run_until_stopped(shutdown)` serves until the future
+//! resolves, closing every socket with "server restarting" so clients reconnect elsewhere or later.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::ssr::db::Db;
+use app::ssr::seed;
+use app::ssr::state::{AppState, Settings};
+use app::{shell, App};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::FromRef;
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::watch;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::config::Config;
+use crate::hub::Hub;
+use crate::{agent, demo, visitor};
+
+/// Pending connections the kernel queues per listener: a reconnect storm of thousands of clients
+/// overflows the default of 128.
+const LISTEN_BACKLOG: u32 = 4096;
+
+#[derive(Clone)]
+pub struct ServerState {
+    pub app: AppState,
+    pub hub: Arc<Hub>,
+    pub leptos: LeptosOptions,
+    pub config: Arc<Config>,
+    /// Becomes `true` when the server is stopping.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    demo_listener: Option<TcpListener>,
+    state: ServerState,
+    shutdown_tx: watch::Sender<bool>,
+}
+
+/// Small per-socket buffers: an idle socket then costs a few KB instead of 256 KiB.
+pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.read_buffer_size(4096).write_buffer_size(0).max_message_size(64 * 1024).max_frame_size(64 * 1024)
+}
+
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Application, String> {
+        let listener = bind(config.addr).map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+        let demo_listener = match config.demo_addr {
+            Some(addr) => Some(bind(addr).map_err(|e| format!("cannot listen on {addr} (demo site): {e}"))?),
+            None => None,
+        };
+        let db = Db::connect(&config.database_url).await.map_err(|e| format!("database: {e}"))?;
+        if let Some(demo) = &demo_listener {
+            let port = demo.local_addr().map_err(|e| e.to_string())?.port();
+            let domains = vec![format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+            match seed::ensure_demo(&db, config.admin_password.as_deref(), domains).await {
+                Ok(Some(credentials)) => match credentials.generated_password {
+                    Some(password) => println!(
+                        "kefu: created the demo company. Sign in as {} with password {password} (shown only now; \
+                         set KEFU_ADMIN_PASSWORD to choose it)",
+                        credentials.login
+                    ),
+                    None => println!(
+                        "kefu: created the demo company. Sign in as {} with KEFU_ADMIN_PASSWORD",
+                        credentials.login
+                    ),
+                },
+                Ok(None) => {}
+                Err(e) => return Err(format!("cannot create the demo company: {e}")),
+            }
+        }
+        let settings = Settings { cookie_secure: config.cookie_secure, public_url: config.public_url.clone() };
+        let leptos = LeptosOptions::builder()
+            .output_name("kefu")
+            .site_root(config.site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(config.addr)
+            .build();
+        let (shutdown_tx, shutdown) = watch::channel(false);
+        let state = ServerState {
+            app: AppState::new(db, settings),
+            hub: Arc::new(Hub::default()),
+            leptos,
+            config: Arc::new(config),
+            shutdown,
+        };
+        Ok(Application { listener, demo_listener, state, shutdown_tx })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn demo_port(&self) -> Option<u16> {
+        self.demo_listener.as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.port())
+    }
+
+    pub fn state(&self) -> &ServerState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let Application { listener, demo_listener, state, shutdown_tx } = self;
+        let router = router(state.clone());
+        println!("kefu: workbench on {}", state.config.public_url);
+        let mut demo_stopped = state.shutdown.clone();
+        let demo = async move {
+            match demo_listener {
+                Some(listener) => {
+                    println!("kefu: demo customer site on http://{}", listener.local_addr()?);
+                    axum::serve(listener, demo::router(state.app.db.clone(), state.config.public_url.clone()))
+                        .with_graceful_shutdown(async move {
+                            let _ = demo_stopped.changed().await;
+                        })
+                        .await
+                }
+                None => Ok(()),
+            }
+        };
+        let main = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = shutdown_tx.send(true);
+            });
+        tokio::try_join!(async { main.await }, demo)?;
+        Ok(())
+    }
+}
+
+fn router(state: ServerState) -> Router {
+    let routes = generate_route_list(App);
+    let widget = Router::new().fallback_service(ServeDir::new(&state.config.widget_dir)).layer(
+        tower::ServiceBuilder::new()
+            // Customer pages on other origins load these files.
+            .layer(SetResponseHeaderLayer::overriding(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            )),
+    );
+    let app_state = state.app.clone();
+    let options = state.leptos.clone();
+    Router::new()
+        .route("/api/v1/visitor/ws", get(visitor::upgrade))
+        .route("/api/v1/agent/ws", get(agent::upgrade))
+        .route("/healthz", get(|| async { "ok" }))
+        .nest_service("/widget", widget)
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(app_state.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .with_state(state)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

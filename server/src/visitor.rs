@@ -1,0 +1,243 @@
+//! The visitor socket: `GET /api/v1/visitor/ws?site_key=…&token=…&v=1`.
+//! The site key names the tenant; the `Origin` must be one of the site's allowed domains.
+
+use std::net::SocketAddr;
+
+use app::ssr::now_ms;
+use app::ssr::store::{self, Site, Visitor};
+use app::ssr::writer::NewMessage;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use kefu_protocol::{
+    ApiError, ClientFrame, ClientMsgId, ConversationSummary, MessageBody, OnlineVisitor, SenderKind, ServerFrame,
+    PROTOCOL_VERSION, SYNC_PAGE,
+};
+use serde::Deserialize;
+
+use crate::hub::{ConnId, Outbox};
+use crate::refuse;
+use crate::socket::{self, Handler, LoopSettings};
+use crate::startup::ServerState;
+
+#[derive(Deserialize)]
+pub struct VisitorQuery {
+    site_key: String,
+    token: Option<String>,
+    v: Option<u32>,
+}
+
+pub async fn upgrade(
+    State(state): State<ServerState>,
+    query: Result<Query<VisitorQuery>, axum::extract::rejection::QueryRejection>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return refuse(StatusCode::BAD_REQUEST, "bad_request", "site_key is required");
+    };
+    if query.v != Some(PROTOCOL_VERSION) {
+        return refuse(StatusCode::BAD_REQUEST, "unsupported_protocol", "this server speaks protocol version 1");
+    }
+    if query.site_key.is_empty() || query.site_key.len() > 64 {
+        return refuse(StatusCode::FORBIDDEN, "unknown_site_key", "no site has this key");
+    }
+    let site = match store::site_by_key(&state.app.db, &query.site_key).await {
+        Ok(Some(site)) => site,
+        Ok(None) => return refuse(StatusCode::FORBIDDEN, "unknown_site_key", "no site has this key"),
+        Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later"),
+    };
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).unwrap_or_default();
+    if !site.allows_origin(origin) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "this page's origin is not an allowed domain of the site",
+        );
+    }
+    if !state.hub.try_reserve_socket(state.config.max_connections) {
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "too_many_connections", "the server is full, retry shortly");
+    }
+    let token = query.token.filter(|t| !t.is_empty() && t.len() <= 128);
+    let arrived = store::visitor_arrive(&state.app.db, &site, token.as_deref()).await;
+    let latest = match &arrived {
+        Ok((visitor, _)) => store::latest_conversation(&state.app.db, site.tenant_id, visitor.id).await,
+        Err(e) => Err(e.clone()),
+    };
+    let (Ok((visitor, token)), Ok(latest)) = (arrived, latest) else {
+        state.hub.release_socket();
+        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later");
+    };
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let session = VisitorSession {
+        conn: state.hub.next_conn_id(),
+        user_agent: user_agent.chars().take(512).collect(),
+        ip: peer.ip().to_string(),
+        conversation: None,
+        state: state.clone(),
+        site,
+        visitor,
+    };
+    let welcome = ServerFrame::VisitorWelcome {
+        protocol_version: PROTOCOL_VERSION,
+        visitor_id: session.visitor.id,
+        token,
+        site_name: session.site.name.clone(),
+        conversation: latest,
+    };
+    crate::startup::configure(ws).on_upgrade(move |socket| async move {
+        let (out, queue) = Outbox::new();
+        out.push(&welcome);
+        let presence = OnlineVisitor {
+            visitor_id: session.visitor.id,
+            site_id: session.site.id,
+            site_name: session.site.name.clone(),
+            name: session.visitor.name.clone(),
+            page: Default::default(),
+            online_since: now_ms(),
+            visits: session.visitor.visits,
+        };
+        let hub = session.state.hub.clone();
+        let settings = LoopSettings { heartbeat: state.config.heartbeat, shutdown: state.shutdown.clone() };
+        if hub.add_visitor(session.site.tenant_id, session.conn, out.clone(), presence.clone()) {
+            hub.to_agents(session.site.tenant_id, &ServerFrame::VisitorOnline { visitor: presence }, None);
+        }
+        socket::run(socket, session, out, queue, settings).await;
+        hub.release_socket();
+    })
+}
+
+struct VisitorSession {
+    state: ServerState,
+    site: Site,
+    visitor: Visitor,
+    conn: ConnId,
+    conversation: Option<ConversationSummary>,
+    user_agent: String,
+    ip: String,
+}
+
+impl VisitorSession {
+    /// The visitor's open conversation, opening one (and telling the agents) if needed.
+    async fn conversation(&mut self, fresh: bool) -> Result<ConversationSummary, ApiError> {
+        if let (Some(c), false) = (&self.conversation, fresh) {
+            return Ok(c.clone());
+        }
+        let (conversation, opened) =
+            store::open_conversation_for(&self.state.app.db, &self.site, self.visitor.id).await?;
+        if opened {
+            let frame = ServerFrame::Conversation { conversation: conversation.clone() };
+            self.state.hub.to_agents(self.site.tenant_id, &frame, None);
+        }
+        self.conversation = Some(conversation.clone());
+        Ok(conversation)
+    }
+
+    async fn send(&mut self, client_msg_id: &str, body: &str, out: &Outbox) -> Result<(), ApiError> {
+        let client_msg_id = ClientMsgId::parse(client_msg_id)?;
+        let body = MessageBody::parse(body)?;
+        let mut conversation = self.conversation(false).await?;
+        let mut message = NewMessage {
+            tenant_id: self.site.tenant_id,
+            conversation_id: conversation.id,
+            sender: SenderKind::Visitor,
+            sender_id: self.visitor.id.0,
+            sender_name: None,
+            client_msg_id,
+            body,
+        };
+        let committed = match self.state.app.writer.submit(message.clone()).await {
+            // The conversation was closed meanwhile: open a new one and write there.
+            Err(ApiError::NotFound) => {
+                conversation = self.conversation(true).await?;
+                message.conversation_id = conversation.id;
+                self.state.app.writer.submit(message).await?
+            }
+            other => other?,
+        };
+        out.push(&ServerFrame::Ack {
+            client_msg_id: committed.message.client_msg_id.clone(),
+            message: committed.message.clone(),
+        });
+        if !committed.duplicate {
+            let frame = ServerFrame::Message { message: committed.message };
+            self.state.hub.to_visitor(self.site.tenant_id, self.visitor.id, &frame, Some(self.conn));
+            self.state.hub.to_agents(self.site.tenant_id, &frame, None);
+        }
+        Ok(())
+    }
+}
+
+impl Handler for VisitorSession {
+    async fn on_frame(&mut self, frame: ClientFrame, out: &Outbox) {
+        let tenant = self.site.tenant_id;
+        let result = match frame {
+            ClientFrame::Page { page } => match page.parse() {
+                Ok(page) => {
+                    let recorded = store::record_page_view(
+                        &self.state.app.db,
+                        tenant,
+                        self.visitor.id,
+                        &page,
+                        &self.user_agent,
+                        &self.ip,
+                    )
+                    .await;
+                    self.state.hub.set_page(self.visitor.id, page.clone());
+                    self.state.hub.to_agents(
+                        tenant,
+                        &ServerFrame::VisitorPage { visitor_id: self.visitor.id, page },
+                        None,
+                    );
+                    recorded
+                }
+                Err(e) => Err(e),
+            },
+            ClientFrame::Send { client_msg_id, body, .. } => {
+                if let Err(error) = self.send(&client_msg_id, &body, out).await {
+                    out.push(&ServerFrame::Error { error, client_msg_id: Some(client_msg_id) });
+                }
+                Ok(())
+            }
+            ClientFrame::Sync { conversation_id, after_seq } => store::messages_after(
+                &self.state.app.db,
+                tenant,
+                Some(self.visitor.id),
+                conversation_id,
+                after_seq,
+                SYNC_PAGE + 1,
+            )
+            .await
+            .map(|mut messages| {
+                let more = messages.len() > SYNC_PAGE;
+                messages.truncate(SYNC_PAGE);
+                out.push(&ServerFrame::Messages { conversation_id, messages, more });
+            }),
+            ClientFrame::Typing { active, .. } => {
+                if let Some(c) = &self.conversation {
+                    let frame = ServerFrame::Typing { conversation_id: c.id, sender: SenderKind::Visitor, active };
+                    self.state.hub.to_agents(tenant, &frame, None);
+                }
+                Ok(())
+            }
+            ClientFrame::MarkRead { .. } => Err(ApiError::Forbidden),
+            ClientFrame::Ping => {
+                out.push(&ServerFrame::Pong);
+                Ok(())
+            }
+        };
+        if let Err(error) = result {
+            out.push(&ServerFrame::Error { error, client_msg_id: None });
+        }
+    }
+
+    async fn on_close(&mut self) {
+        if self.state.hub.remove_visitor(self.visitor.id, self.conn) {
+            let frame = ServerFrame::VisitorOffline { visitor_id: self.visitor.id };
+            self.state.hub.to_agents(self.site.tenant_id, &frame, None);
+            let _ = store::touch_visitor(&self.state.app.db, self.site.tenant_id, self.visitor.id).await;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+use kefu_protocol::ApiError;
+
+use crate::helpers::{spawn_app, Client};
+
+#[tokio::test]
+async fn signing_in_sets_an_httponly_samesite_session_cookie() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let response = app.post_login(&shop.login, &shop.password).await;
+    assert!(response.status().is_success());
+    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("kefu_session="));
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+    let me: kefu_protocol::AgentInfo = response.json().await.unwrap();
+    assert_eq!(me.login, shop.login);
+
+    let session = cookie.split(';').next().unwrap();
+    let me_again = reqwest::Client::new().post(app.url("/api/me")).header("cookie", session).send().await.unwrap();
+    assert!(me_again.status().is_success());
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_and_repeated_failures_are_rate_limited() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let refused = app.post_login(&shop.login, "wrong").await;
+    assert!(!refused.status().is_success());
+    let error: ApiError = refused.json().await.unwrap();
+    assert_eq!(error, ApiError::Unauthorized);
+    for _ in 0..4 {
+        app.post_login(&shop.login, "wrong").await;
+    }
+    let limited: ApiError = app.post_login(&shop.login, &shop.password).await.json().await.unwrap();
+    assert!(matches!(limited, ApiError::TooMany { retry_after_secs } if retry_after_secs > 0), "{limited:?}");
+}
+
+#[tokio::test]
+async fn server_functions_and_the_agent_socket_refuse_unauthenticated_callers() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::new();
+    for endpoint in ["/api/me", "/api/sites"] {
+        let response = http.post(app.url(endpoint)).send().await.unwrap();
+        assert!(!response.status().is_success());
+        let error: ApiError = response.json().await.unwrap();
+        assert_eq!(error, ApiError::Unauthorized, "{endpoint}");
+    }
+    let url = format!("ws://{}/api/v1/agent/ws?v=1", app.addr);
+    let origin = format!("http://{}", app.addr);
+    let refused = Client::connect(&url, &[("origin", &origin)]).await.err().expect("refused");
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.body["error"], "unauthorized");
+    let refused =
+        Client::connect(&url, &[("origin", &origin), ("cookie", "kefu_session=forged")]).await.err().expect("refused");
+    assert_eq!(refused.status, 401);
+}
+
+#[tokio::test]
+async fn the_agent_socket_refuses_other_origins_even_with_a_valid_cookie() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let cookie = app.login(&shop.login, &shop.password).await;
+    let url = format!("ws://{}/api/v1/agent/ws?v=1", app.addr);
+    let refused =
+        Client::connect(&url, &[("origin", "https://evil.example"), ("cookie", &cookie)]).await.err().expect("refused");
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.body["error"], "origin_not_allowed");
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let cookie = app.login(&shop.login, &shop.password).await;
+    let http = reqwest::Client::new();
+    let out = http.post(app.url("/api/logout")).header("cookie", &cookie).send().await.unwrap();
+    assert!(out.status().is_success());
+    assert!(out.headers().get("set-cookie").unwrap().to_str().unwrap().contains("Max-Age=0"));
+    let me = http.post(app.url("/api/me")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(me.json::<ApiError>().await.unwrap(), ApiError::Unauthorized);
+}
+
+#[tokio::test]
+async fn the_workbench_sends_strangers_to_the_login_page() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = http.get(app.url("/")).send().await.unwrap();
+    assert_eq!(page.headers().get("location").map(|l| l.to_str().unwrap()), Some("/login"));
+    let login =
+        http.get(app.url("/login")).header("accept-language", "zh-CN").send().await.unwrap().text().await.unwrap();
+    assert!(login.contains("登录 kefu"), "the login page speaks the browser's language");
+}

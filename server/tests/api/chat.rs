@@ -1,0 +1,172 @@
+use kefu_protocol::{ClientFrame, SenderKind, ServerFrame};
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn a_visitor_message_reaches_the_agent_and_the_reply_reaches_the_visitor() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    let mut visitor = app.visitor(&shop, None).await;
+
+    let sent = visitor.say("v-1", "Hello, is the oolong in stock?").await;
+    assert_eq!(sent.seq, 1);
+    let conversation = match agent.recv_until(|f| matches!(f, ServerFrame::Conversation { .. })).await {
+        ServerFrame::Conversation { conversation } => conversation,
+        _ => unreachable!(),
+    };
+    assert_eq!(conversation.visitor_id, visitor.visitor_id);
+    let received = agent.message().await;
+    assert_eq!(received.body, "Hello, is the oolong in stock?");
+    assert_eq!(received.sender, SenderKind::Visitor);
+
+    agent
+        .send(&ClientFrame::Send {
+            conversation_id: Some(conversation.id),
+            client_msg_id: "a-1".into(),
+            body: "Yes, 40 bags left.".into(),
+        })
+        .await;
+    let acked = agent.ack("a-1").await;
+    assert_eq!(acked.seq, 2);
+    let reply = visitor.client.message().await;
+    assert_eq!((reply.seq, reply.body.as_str()), (2, "Yes, 40 bags left."));
+    assert_eq!(reply.sender_name.as_deref(), Some("Shop Admin"));
+}
+
+#[tokio::test]
+async fn sequence_numbers_count_up_per_conversation() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut first = app.visitor(&shop, None).await;
+    let mut second = app.visitor(&shop, None).await;
+    let mut seqs = Vec::new();
+    for i in 0..5 {
+        seqs.push(first.say(&format!("f{i}"), &format!("message {i}")).await.seq);
+    }
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    let other = second.say("s0", "hi").await;
+    assert_eq!(other.seq, 1, "each conversation has its own sequence");
+    assert_ne!(other.conversation_id, first.say("f5", "again").await.conversation_id);
+}
+
+#[tokio::test]
+async fn resending_a_client_message_id_returns_the_original_ack_and_stores_it_once() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let original = visitor.say("same-id", "only once please").await;
+    let again = visitor.say("same-id", "only once please").await;
+    assert_eq!(original, again);
+    // And after a reconnect, as a client resending its outbox would.
+    let mut back = app.visitor(&shop, Some(&visitor.token)).await;
+    let third = back.say("same-id", "only once please").await;
+    assert_eq!(original, third);
+    assert_eq!(app.message_count(original.conversation_id).await, 1);
+    // The agent saw it exactly once.
+    let seen = agent.message().await;
+    assert_eq!(seen.client_msg_id, "same-id");
+    agent.assert_alive().await;
+    let next = visitor.say("next", "second").await;
+    assert_eq!(next.seq, 2);
+    assert_eq!(agent.message().await.client_msg_id, "next", "no duplicate was fanned out in between");
+}
+
+#[tokio::test]
+async fn after_a_reconnect_a_client_receives_exactly_what_it_missed_in_order() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    for i in 1..=3 {
+        visitor.say(&format!("v{i}"), &format!("visitor {i}")).await;
+    }
+    let conversation = agent.message().await.conversation_id;
+    let token = visitor.token.clone();
+    visitor.client.close().await;
+
+    for i in 4..=6 {
+        let id = format!("a{i}");
+        agent
+            .send(&ClientFrame::Send {
+                conversation_id: Some(conversation),
+                client_msg_id: id.clone(),
+                body: format!("agent {i}"),
+            })
+            .await;
+        agent.ack(&id).await;
+    }
+
+    let mut back = app.visitor(&shop, Some(&token)).await;
+    assert_eq!(back.conversation, Some((conversation, 6)), "the welcome names the conversation and its last sequence");
+    let missed = back.client.sync(conversation, 3).await;
+    let got: Vec<(i64, &str)> = missed.iter().map(|m| (m.seq, m.body.as_str())).collect();
+    assert_eq!(got, [(4, "agent 4"), (5, "agent 5"), (6, "agent 6")]);
+    assert!(back.client.sync(conversation, 6).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_ack_means_the_message_is_committed() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    // Many visitors sending at once share commits (group commit); every ack must still be durable.
+    let mut tasks = Vec::new();
+    for v in 0..20 {
+        let mut visitor = app.visitor(&shop, None).await;
+        let database_url = app.database_url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for i in 0..10 {
+                acked.push(visitor.say(&format!("v{v}-{i}"), &format!("msg {i}")).await);
+            }
+            // A separate connection, opened after the acks, finds every acked message.
+            let db = app::ssr::db::Db::connect(&database_url).await.unwrap();
+            for m in &acked {
+                let body: String =
+                    sqlx::query_scalar("SELECT body FROM messages WHERE conversation_id = $1 AND seq = $2")
+                        .bind(m.conversation_id.0)
+                        .bind(m.seq)
+                        .fetch_one(&db.pool)
+                        .await
+                        .unwrap();
+                assert_eq!(body, m.body);
+            }
+            acked.iter().map(|m| m.seq).collect::<Vec<_>>()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), (1..=10).collect::<Vec<i64>>());
+    }
+}
+
+#[tokio::test]
+async fn a_returning_visitor_is_recognised_and_gets_the_history() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut visitor = app.visitor(&shop, None).await;
+    visitor.say("x1", "first visit question").await;
+    let (id, token) = (visitor.visitor_id, visitor.token.clone());
+    visitor.client.close().await;
+
+    let mut back = app.visitor(&shop, Some(&token)).await;
+    assert_eq!(back.visitor_id, id);
+    let (conversation, last) = back.conversation.expect("the old conversation");
+    let history = back.client.sync(conversation, 0).await;
+    assert_eq!(last, 1);
+    assert_eq!(history[0].body, "first visit question");
+
+    let stranger = app.visitor(&shop, Some("not-a-real-token")).await;
+    assert_ne!(stranger.visitor_id, id, "an unknown token gets a new visitor");
+    assert!(stranger.conversation.is_none());
+}
+
+#[tokio::test]
+async fn clients_are_told_to_reconnect_when_the_server_stops() {
+    let mut app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut visitor = app.visitor(&shop, None).await;
+    visitor.say("s1", "hello").await;
+    app.stop().await;
+    assert!(visitor.client.try_recv(crate::helpers::WAIT).await.is_none(), "the socket was closed by the server");
+}

@@ -1,0 +1,98 @@
+use kefu_protocol::{ApiError, ClientFrame, SenderKind, ServerFrame, MAX_FRAME_BYTES};
+
+use crate::helpers::{spawn_app, Client};
+
+#[tokio::test]
+async fn bad_frames_get_an_error_frame_and_the_connection_survives() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let client = &mut visitor.client;
+
+    client.send_raw("{this is not json".into()).await;
+    assert!(matches!(client.error().await.0, ApiError::BadFrame { .. }));
+    client.assert_alive().await;
+
+    client.send_raw(r#"{"type":"launch_missiles"}"#.into()).await;
+    assert!(matches!(client.error().await.0, ApiError::BadFrame { .. }));
+    client.assert_alive().await;
+
+    let huge = serde_json::to_string(&ClientFrame::Send {
+        conversation_id: None,
+        client_msg_id: "big".into(),
+        body: "x".repeat(MAX_FRAME_BYTES + 1),
+    })
+    .unwrap();
+    client.send_raw(huge).await;
+    assert!(matches!(client.error().await.0, ApiError::BadFrame { .. }));
+    client.assert_alive().await;
+
+    client.send(&ClientFrame::Send { conversation_id: None, client_msg_id: "empty".into(), body: "   ".into() }).await;
+    assert_eq!(client.error().await, (ApiError::validation("body", "empty"), Some("empty".into())));
+    client.send(&ClientFrame::Send { conversation_id: None, client_msg_id: "bad id!".into(), body: "hi".into() }).await;
+    assert!(matches!(client.error().await.0, ApiError::Validation { field, .. } if field == "client_msg_id"));
+    client.send(&ClientFrame::MarkRead { conversation_id: kefu_protocol::ConversationId(1), seq: 1 }).await;
+    assert_eq!(client.error().await.0, ApiError::Forbidden, "visitors cannot use agent frames");
+    client.assert_alive().await;
+    assert_eq!(visitor.say("ok", "still here").await.seq, 1);
+}
+
+#[tokio::test]
+async fn frames_far_over_the_limit_close_the_connection_with_a_reason() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut visitor = app.visitor(&shop, None).await;
+    visitor.client.send_raw("y".repeat(200 * 1024)).await;
+    assert!(visitor.client.try_recv(crate::helpers::WAIT).await.is_none(), "closed");
+    // The visitor can come straight back.
+    let mut back = app.visitor(&shop, Some(&visitor.token)).await;
+    back.client.assert_alive().await;
+}
+
+#[tokio::test]
+async fn wrong_site_keys_disallowed_origins_and_old_protocols_are_refused_with_a_reason() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let base = format!("ws://{}/api/v1/visitor/ws", app.addr);
+
+    let refused =
+        Client::connect(&format!("{base}?v=1&site_key=site_nope"), &[("origin", &shop.origin)]).await.err().unwrap();
+    assert_eq!((refused.status, refused.body["error"].as_str()), (403, Some("unknown_site_key")));
+
+    let url = format!("{base}?v=1&site_key={}", shop.site_key);
+    let refused = Client::connect(&url, &[("origin", "https://attacker.example")]).await.err().unwrap();
+    assert_eq!((refused.status, refused.body["error"].as_str()), (403, Some("origin_not_allowed")));
+    let refused = Client::connect(&url, &[]).await.err().unwrap();
+    assert_eq!(refused.body["error"], "origin_not_allowed", "a missing Origin is not allowed either");
+
+    let refused = Client::connect(&format!("{base}?v=99&site_key={}", shop.site_key), &[("origin", &shop.origin)])
+        .await
+        .err()
+        .unwrap();
+    assert_eq!((refused.status, refused.body["error"].as_str()), (400, Some("unsupported_protocol")));
+}
+
+#[tokio::test]
+async fn message_text_travels_verbatim_never_interpreted() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let hostile = "<img src=x onerror=alert(1)> & <script>alert(2)</script>";
+    visitor.say("h", hostile).await;
+    let seen = agent.message().await;
+    assert_eq!(seen.body, hostile);
+    assert_eq!(seen.sender, SenderKind::Visitor);
+}
+
+#[tokio::test]
+async fn a_flooding_client_is_throttled_with_an_error_frame() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut visitor = app.visitor(&shop, None).await;
+    for _ in 0..100 {
+        visitor.client.send(&ClientFrame::Typing { conversation_id: None, active: true }).await;
+    }
+    let throttled = visitor.client.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await;
+    assert!(matches!(throttled, ServerFrame::Error { error: ApiError::TooMany { .. }, .. }));
+}

@@ -1,0 +1,9 @@
+//! Integration tests: each test starts the real server on port 0 with a fresh database.
+//! `KEFU_TEST_BACKEND=postgres` (with `KEFU_TEST_DATABASE_URL`) runs the same suite on PostgreSQL.
+
+mod auth;
+mod chat;
+mod frames;
+mod helpers;
+mod presence;
+mod tenancy;

@@ -1,0 +1,86 @@
+use std::time::Duration;
+
+use kefu_protocol::{ClientFrame, PageInfo, SenderKind, ServerFrame};
+
+use crate::helpers::{spawn_app, spawn_app_with};
+
+fn page(url: &str, title: &str) -> PageInfo {
+    PageInfo { url: url.into(), title: title.into(), referrer: "https://www.google.com/search?q=oolong".into() }
+}
+
+#[tokio::test]
+async fn agents_see_visitors_arrive_change_pages_and_leave() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    let mut visitor = app.visitor(&shop, None).await;
+
+    match agent.recv_until(|f| matches!(f, ServerFrame::VisitorOnline { .. })).await {
+        ServerFrame::VisitorOnline { visitor: v } => assert_eq!(v.visitor_id, visitor.visitor_id),
+        _ => unreachable!(),
+    }
+    visitor.client.send(&ClientFrame::Page { page: page("https://shop.example/", "Home") }).await;
+    visitor.client.send(&ClientFrame::Page { page: page("https://shop.example/pricing", "Pricing") }).await;
+    let mut pages = Vec::new();
+    while pages.len() < 2 {
+        if let ServerFrame::VisitorPage { page, .. } =
+            agent.recv_until(|f| matches!(f, ServerFrame::VisitorPage { .. })).await
+        {
+            pages.push(page.title);
+        }
+    }
+    assert_eq!(pages, ["Home", "Pricing"]);
+
+    // A second agent connecting now gets the visitor, on their current page, in the snapshot.
+    let cookie = app.login(&shop.login, &shop.password).await;
+    let (_late, visitors, _) = app.agent(&cookie).await;
+    assert_eq!(visitors.len(), 1);
+    assert_eq!(visitors[0].page.title, "Pricing");
+    assert_eq!(visitors[0].page.referrer, "https://www.google.com/search?q=oolong");
+
+    let id = visitor.visitor_id;
+    visitor.client.close().await;
+    match agent.recv_until(|f| matches!(f, ServerFrame::VisitorOffline { .. })).await {
+        ServerFrame::VisitorOffline { visitor_id } => assert_eq!(visitor_id, id),
+        _ => unreachable!(),
+    }
+    let views: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM page_views WHERE visitor_id = $1")
+        .bind(id.0)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(views, 2, "page views are recorded");
+}
+
+#[tokio::test]
+async fn typing_is_shown_both_ways() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let conversation = visitor.say("t0", "hi").await.conversation_id;
+    visitor.client.send(&ClientFrame::Typing { conversation_id: None, active: true }).await;
+    let typing = agent.recv_until(|f| matches!(f, ServerFrame::Typing { .. })).await;
+    assert_eq!(
+        typing,
+        ServerFrame::Typing { conversation_id: conversation, sender: SenderKind::Visitor, active: true }
+    );
+    agent.send(&ClientFrame::Typing { conversation_id: Some(conversation), active: true }).await;
+    let typing = visitor.client.recv_until(|f| matches!(f, ServerFrame::Typing { .. })).await;
+    assert_eq!(typing, ServerFrame::Typing { conversation_id: conversation, sender: SenderKind::Agent, active: true });
+}
+
+#[tokio::test]
+async fn a_visitor_whose_connection_went_dead_is_dropped_by_the_heartbeat() {
+    let app = spawn_app_with(|c| c.heartbeat = Duration::from_millis(200)).await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    let visitor = app.visitor(&shop, None).await;
+    let id = visitor.visitor_id;
+    // Stop reading: the server's pings go unanswered, as with a vanished network.
+    let _silent = visitor.client.into_silent();
+    match agent.recv_until(|f| matches!(f, ServerFrame::VisitorOffline { .. })).await {
+        ServerFrame::VisitorOffline { visitor_id } => assert_eq!(visitor_id, id),
+        _ => unreachable!(),
+    }
+}

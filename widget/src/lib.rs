@@ -1,0 +1,509 @@
+//! The visitor chat widget. `loader.js` creates a Shadow DOM host on the customer's page and calls
+//! [`start`]; everything here renders inside that shadow root, so the page's CSS cannot reach in and
+//! the widget's CSS cannot leak out. Message text is only ever set with `textContent`.
+//!
+//! The socket connects at once (so agents see the visitor and their page); the panel opens on demand.
+//! Delivery: messages stay in the [`ConversationLog`] outbox until acknowledged and are resent after
+//! every reconnect; after a reconnect the widget syncs everything after its last sequence.
+
+mod i18n;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use i18n::{tr, Key, Lang};
+use kefu_protocol::log::ConversationLog;
+use kefu_protocol::{
+    ApiError, ClientFrame, ConversationId, MessageBody, PageInfo, SenderKind, ServerFrame, PROTOCOL_VERSION,
+};
+use kefu_webclient::{Socket, SocketEvent};
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element, HtmlTextAreaElement, ShadowRoot};
+
+const STYLE: &str = include_str!("../../style/widget.css");
+
+struct Elements {
+    launcher: Element,
+    badge: Element,
+    panel: Element,
+    title: Element,
+    status: Element,
+    list: Element,
+    typing: Element,
+    input: HtmlTextAreaElement,
+    error: Element,
+}
+
+struct Widget {
+    lang: Lang,
+    doc: Document,
+    storage_key: String,
+    conversation: Option<ConversationId>,
+    log: ConversationLog,
+    open: bool,
+    unread: u32,
+    connected: bool,
+    last_typing_at: f64,
+    els: Elements,
+    typing_timer: Option<gloo_timer::Timeout>,
+}
+
+/// Timeouts without pulling in another crate: a `setTimeout` that is cancelled on drop.
+mod gloo_timer {
+    use wasm_bindgen::prelude::*;
+
+    pub struct Timeout {
+        id: i32,
+        _cb: Closure<dyn FnMut()>,
+    }
+
+    impl Timeout {
+        pub fn new(ms: i32, f: impl FnMut() + 'static) -> Option<Timeout> {
+            let cb = Closure::<dyn FnMut()>::new(f);
+            let id = web_sys::window()?
+                .set_timeout_with_callback_and_timeout_and_arguments_0(cb.as_ref().unchecked_ref(), ms)
+                .ok()?;
+            Some(Timeout { id, _cb: cb })
+        }
+    }
+
+    impl Drop for Timeout {
+        fn drop(&mut self) {
+            if let Some(w) = web_sys::window() {
+                w.clear_timeout_with_handle(self.id);
+            }
+        }
+    }
+}
+
+type Shared = Rc<RefCell<Widget>>;
+
+/// Builds the widget in `root` and connects it. Called by `loader.js`.
+#[wasm_bindgen]
+pub fn start(root: ShadowRoot, site_key: String, base: String) -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let doc = window.document().ok_or("no document")?;
+    let lang = doc
+        .document_element()
+        .and_then(|e| e.get_attribute("lang"))
+        .filter(|l| !l.is_empty())
+        .or_else(|| window.navigator().language())
+        .map(|t| Lang::from_tag(&t))
+        .unwrap_or(Lang::En);
+    let els = build(&doc, &root, lang)?;
+    let widget: Shared = Rc::new(RefCell::new(Widget {
+        lang,
+        storage_key: format!("kefu:{site_key}:token"),
+        doc,
+        conversation: None,
+        log: ConversationLog::new(),
+        open: false,
+        unread: 0,
+        connected: false,
+        last_typing_at: 0.0,
+        els,
+        typing_timer: None,
+    }));
+    render(&widget.borrow());
+
+    let socket = Socket::connect(
+        {
+            let widget = widget.clone();
+            move || {
+                let token = widget.borrow().stored_token().unwrap_or_default();
+                let ws_base = base.replacen("http", "ws", 1);
+                format!(
+                    "{ws_base}/api/v1/visitor/ws?v={PROTOCOL_VERSION}&site_key={}&token={}",
+                    js_sys::encode_uri_component(&site_key),
+                    js_sys::encode_uri_component(&token)
+                )
+            }
+        },
+        {
+            let widget = widget.clone();
+            move |event| on_event(&widget, event)
+        },
+    );
+    wire_events(&widget, socket, &window)?;
+    Ok(())
+}
+
+fn el(doc: &Document, tag: &str, class: &str) -> Result<Element, JsValue> {
+    let e = doc.create_element(tag)?;
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    Ok(e)
+}
+
+fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsValue> {
+    let style = el(doc, "style", "")?;
+    style.set_text_content(Some(STYLE));
+    root.append_child(&style)?;
+
+    let launcher = el(doc, "button", "launcher")?;
+    launcher.set_attribute("type", "button")?;
+    launcher.set_attribute("aria-label", tr(lang, Key::OpenChat))?;
+    launcher.set_attribute("aria-expanded", "false")?;
+    launcher.set_attribute("aria-controls", "kefu-panel")?;
+    let icon = el(doc, "span", "icon")?;
+    icon.set_attribute("aria-hidden", "true")?;
+    icon.set_text_content(Some("💬"));
+    let badge = el(doc, "span", "badge")?;
+    launcher.append_child(&icon)?;
+    launcher.append_child(&badge)?;
+    root.append_child(&launcher)?;
+
+    let panel = el(doc, "section", "panel")?;
+    panel.set_id("kefu-panel");
+    panel.set_attribute("role", "dialog")?;
+    panel.set_attribute("aria-label", tr(lang, Key::Chat))?;
+    panel.set_attribute("hidden", "")?;
+    let header = el(doc, "header", "")?;
+    let title = el(doc, "h2", "")?;
+    title.set_text_content(Some(tr(lang, Key::Chat)));
+    let close = el(doc, "button", "close")?;
+    close.set_attribute("type", "button")?;
+    close.set_attribute("aria-label", tr(lang, Key::CloseChat))?;
+    close.set_text_content(Some("×"));
+    header.append_child(&title)?;
+    header.append_child(&close)?;
+    let status = el(doc, "p", "status")?;
+    status.set_attribute("role", "status")?;
+    let list = el(doc, "ol", "messages")?;
+    list.set_attribute("role", "log")?;
+    list.set_attribute("aria-label", tr(lang, Key::Messages))?;
+    list.set_attribute("aria-live", "polite")?;
+    let typing = el(doc, "p", "typing")?;
+    typing.set_attribute("aria-live", "polite")?;
+    let form = el(doc, "form", "composer")?;
+    let input: HtmlTextAreaElement = el(doc, "textarea", "")?.dyn_into()?;
+    input.set_attribute("aria-label", tr(lang, Key::Message))?;
+    input.set_attribute("rows", "2")?;
+    input.set_attribute("maxlength", &kefu_protocol::MAX_BODY_CHARS.to_string())?;
+    input.set_attribute("placeholder", tr(lang, Key::Placeholder))?;
+    let send = el(doc, "button", "send")?;
+    send.set_attribute("type", "submit")?;
+    send.set_text_content(Some(tr(lang, Key::Send)));
+    form.append_child(&input)?;
+    form.append_child(&send)?;
+    let error = el(doc, "p", "error")?;
+    error.set_attribute("role", "alert")?;
+    for child in [&header, &status, &list, &typing, &form, &error] {
+        panel.append_child(child)?;
+    }
+    root.append_child(&panel)?;
+    Ok(Elements { launcher, badge, panel, title, status, list, typing, input, error })
+}
+
+fn listen(target: &Element, event: &str, f: impl FnMut(web_sys::Event) + 'static) -> Result<(), JsValue> {
+    let cb = Closure::<dyn FnMut(web_sys::Event)>::new(f);
+    target.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref())?;
+    // The widget lives as long as the page.
+    cb.forget();
+    Ok(())
+}
+
+fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Result<(), JsValue> {
+    let (launcher, panel, input) = {
+        let w = widget.borrow();
+        (w.els.launcher.clone(), w.els.panel.clone(), w.els.input.clone())
+    };
+    let socket = Rc::new(socket);
+    {
+        let (widget, socket) = (widget.clone(), socket.clone());
+        listen(&launcher, "click", move |_| {
+            let open = !widget.borrow().open;
+            set_open(&widget, &socket, open);
+        })?;
+    }
+    if let Some(close) = panel.query_selector("button.close")? {
+        let (widget, socket) = (widget.clone(), socket.clone());
+        listen(&close, "click", move |_| set_open(&widget, &socket, false))?;
+    }
+    if let Some(form) = panel.query_selector("form")? {
+        let (widget, socket) = (widget.clone(), socket.clone());
+        listen(&form, "submit", move |ev| {
+            ev.prevent_default();
+            send(&widget, &socket);
+        })?;
+    }
+    {
+        let (widget, socket) = (widget.clone(), socket.clone());
+        listen(&input, "keydown", move |ev| {
+            if let Some(key) = ev.dyn_ref::<web_sys::KeyboardEvent>() {
+                if key.key() == "Enter" && !key.shift_key() && !key.is_composing() {
+                    ev.prevent_default();
+                    send(&widget, &socket);
+                }
+            }
+        })?;
+    }
+    {
+        let (widget, socket) = (widget.clone(), socket.clone());
+        listen(&input, "input", move |_| {
+            let now = js_sys::Date::now();
+            let due = now - widget.borrow().last_typing_at > 2000.0;
+            if due {
+                widget.borrow_mut().last_typing_at = now;
+                socket.send(&ClientFrame::Typing { conversation_id: None, active: true });
+            }
+        })?;
+    }
+    // Single-page sites change pages without reloading: report those too.
+    for event in ["popstate", "hashchange"] {
+        let socket = socket.clone();
+        let cb = Closure::<dyn FnMut()>::new(move || {
+            socket.send(&ClientFrame::Page { page: current_page() });
+        });
+        window.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref())?;
+        cb.forget();
+    }
+    // The socket's event handler needs to send too (sync, resend): keep one handle in a global slot.
+    SOCKET.with(|s| *s.borrow_mut() = Some(socket));
+    Ok(())
+}
+
+thread_local! {
+    static SOCKET: RefCell<Option<Rc<Socket>>> = const { RefCell::new(None) };
+}
+
+fn send_frame(frame: &ClientFrame) -> bool {
+    SOCKET.with(|s| s.borrow().as_ref().is_some_and(|s| s.send(frame)))
+}
+
+fn current_page() -> PageInfo {
+    let Some(window) = web_sys::window() else { return PageInfo::default() };
+    let doc = window.document();
+    PageInfo {
+        url: window.location().href().unwrap_or_default(),
+        title: doc.as_ref().map(|d| d.title()).unwrap_or_default(),
+        referrer: doc.as_ref().map(|d| d.referrer()).unwrap_or_default(),
+    }
+}
+
+fn set_open(widget: &Shared, socket: &Socket, open: bool) {
+    let sync = {
+        let mut w = widget.borrow_mut();
+        w.open = open;
+        if open {
+            w.unread = 0;
+        }
+        render(&w);
+        if open {
+            let _ = w.els.input.focus();
+        } else {
+            let _ = w.els.launcher.dyn_ref::<web_sys::HtmlElement>().map(|b| b.focus());
+        }
+        w.conversation.map(|c| (c, w.log.last_seq()))
+    };
+    if let (true, Some((conversation_id, after_seq))) = (open, sync) {
+        socket.send(&ClientFrame::Sync { conversation_id, after_seq });
+    }
+}
+
+fn send(widget: &Shared, socket: &Socket) {
+    let frame = {
+        let mut w = widget.borrow_mut();
+        let text = w.els.input.value();
+        match MessageBody::parse(&text) {
+            Ok(body) => {
+                let id = new_client_msg_id();
+                w.log.queue(id.clone(), body.as_str().to_owned());
+                w.els.input.set_value("");
+                w.els.error.set_text_content(None);
+                w.last_typing_at = 0.0;
+                render(&w);
+                Some(ClientFrame::Send { conversation_id: None, client_msg_id: id, body: body.as_str().to_owned() })
+            }
+            Err(ApiError::Validation { message, .. }) if message == "empty" => None,
+            Err(e) => {
+                w.els.error.set_text_content(Some(&i18n::error_text(w.lang, &e)));
+                None
+            }
+        }
+    };
+    if let Some(frame) = frame {
+        // Not connected? It stays in the outbox and goes out after the next welcome.
+        socket.send(&frame);
+        socket.send(&ClientFrame::Typing { conversation_id: None, active: false });
+    }
+}
+
+fn new_client_msg_id() -> String {
+    let a = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+    let b = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+    format!("v{:x}-{a:x}{b:x}", js_sys::Date::now() as u64)
+}
+
+impl Widget {
+    fn storage(&self) -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok().flatten()
+    }
+
+    fn stored_token(&self) -> Option<String> {
+        self.storage()?.get_item(&self.storage_key).ok().flatten()
+    }
+
+    fn store_token(&self, token: &str) {
+        if let Some(storage) = self.storage() {
+            let _ = storage.set_item(&self.storage_key, token);
+        }
+    }
+
+    /// Switches to another conversation (a new one after the old was closed), keeping the outbox.
+    fn switch_to(&mut self, id: ConversationId) {
+        if self.conversation != Some(id) {
+            if self.conversation.is_some() {
+                let mut log = ConversationLog::new();
+                for p in self.log.unsent() {
+                    log.queue(p.client_msg_id.clone(), p.body.clone());
+                }
+                self.log = log;
+            }
+            self.conversation = Some(id);
+        }
+    }
+}
+
+fn on_event(widget: &Shared, event: SocketEvent) {
+    let mut out = Vec::new();
+    {
+        let mut w = widget.borrow_mut();
+        match event {
+            SocketEvent::Open => {}
+            SocketEvent::Closed { .. } => w.connected = false,
+            SocketEvent::Frame(frame) => apply(&mut w, frame, &mut out),
+        }
+        render(&w);
+    }
+    for frame in out {
+        send_frame(&frame);
+    }
+}
+
+fn apply(w: &mut Widget, frame: ServerFrame, out: &mut Vec<ClientFrame>) {
+    match frame {
+        ServerFrame::VisitorWelcome { token, site_name, conversation, .. } => {
+            w.connected = true;
+            w.store_token(&token);
+            w.els.title.set_text_content(Some(&site_name));
+            out.push(ClientFrame::Page { page: current_page() });
+            if let Some((id, last_seq)) = conversation {
+                w.switch_to(id);
+                if w.log.last_seq() < last_seq {
+                    out.push(ClientFrame::Sync { conversation_id: id, after_seq: w.log.last_seq() });
+                }
+            }
+            for p in w.log.unsent() {
+                out.push(ClientFrame::Send {
+                    conversation_id: None,
+                    client_msg_id: p.client_msg_id.clone(),
+                    body: p.body.clone(),
+                });
+            }
+        }
+        ServerFrame::Ack { message, .. } => {
+            w.switch_to(message.conversation_id);
+            w.log.apply(message);
+        }
+        ServerFrame::Message { message } => {
+            w.switch_to(message.conversation_id);
+            let from_agent = message.sender == SenderKind::Agent;
+            if w.log.apply(message) && from_agent {
+                w.typing_timer = None;
+                w.els.typing.set_text_content(None);
+                if !w.open {
+                    w.unread += 1;
+                }
+            }
+        }
+        ServerFrame::Messages { conversation_id, messages, more } => {
+            if w.conversation == Some(conversation_id) {
+                for m in messages {
+                    w.log.apply(m);
+                }
+                if more {
+                    out.push(ClientFrame::Sync { conversation_id, after_seq: w.log.last_seq() });
+                }
+            }
+        }
+        ServerFrame::Typing { sender: SenderKind::Agent, active, .. } => {
+            if active {
+                w.els.typing.set_text_content(Some(tr(w.lang, Key::AgentTyping)));
+                let typing = w.els.typing.clone();
+                w.typing_timer = gloo_timer::Timeout::new(6000, move || typing.set_text_content(None));
+            } else {
+                w.typing_timer = None;
+                w.els.typing.set_text_content(None);
+            }
+        }
+        ServerFrame::Error { error: ApiError::TooMany { .. }, client_msg_id: Some(_) } => {
+            // Stays in the outbox; resent after the next (re)connect.
+        }
+        ServerFrame::Error { error, client_msg_id: Some(id) } => {
+            let reason = i18n::error_text(w.lang, &error);
+            w.log.fail(&id, reason);
+        }
+        ServerFrame::Error { error, client_msg_id: None } => {
+            w.els.error.set_text_content(Some(&i18n::error_text(w.lang, &error)));
+        }
+        _ => {}
+    }
+}
+
+fn render(w: &Widget) {
+    let els = &w.els;
+    let _ = els.launcher.set_attribute("aria-expanded", if w.open { "true" } else { "false" });
+    if w.open {
+        let _ = els.panel.remove_attribute("hidden");
+    } else {
+        let _ = els.panel.set_attribute("hidden", "");
+    }
+    if w.unread > 0 && !w.open {
+        els.badge.set_text_content(Some(&w.unread.to_string()));
+        let _ = els.launcher.set_attribute(
+            "aria-label",
+            &format!("{} ({} {})", tr(w.lang, Key::OpenChat), w.unread, tr(w.lang, Key::Unread)),
+        );
+    } else {
+        els.badge.set_text_content(None);
+        let _ = els.launcher.set_attribute("aria-label", tr(w.lang, Key::OpenChat));
+    }
+    els.status.set_text_content(if w.connected { None } else { Some(tr(w.lang, Key::Connecting)) });
+
+    els.list.set_text_content(None);
+    let append = |class: &str, who: &str, body: &str, note: Option<&str>| -> Result<(), JsValue> {
+        let li = el(&w.doc, "li", class)?;
+        let who_el = el(&w.doc, "span", "who")?;
+        who_el.set_text_content(Some(who));
+        let body_el = el(&w.doc, "p", "body")?;
+        body_el.set_text_content(Some(body));
+        li.append_child(&who_el)?;
+        li.append_child(&body_el)?;
+        if let Some(note) = note {
+            let note_el = el(&w.doc, "span", "state")?;
+            note_el.set_text_content(Some(note));
+            li.append_child(&note_el)?;
+        }
+        els.list.append_child(&li)?;
+        Ok(())
+    };
+    let _ = append("msg theirs greeting", tr(w.lang, Key::Agent), tr(w.lang, Key::Greeting), None);
+    for m in w.log.messages() {
+        let _ = match m.sender {
+            SenderKind::Visitor => append("msg mine", tr(w.lang, Key::You), &m.body, None),
+            SenderKind::Agent => {
+                append("msg theirs", m.sender_name.as_deref().unwrap_or(tr(w.lang, Key::Agent)), &m.body, None)
+            }
+        };
+    }
+    for p in w.log.pending() {
+        let note = match &p.failed {
+            Some(reason) => format!("{}: {reason}", tr(w.lang, Key::NotSent)),
+            None => tr(w.lang, Key::Sending).to_owned(),
+        };
+        let _ = append("msg mine pending", tr(w.lang, Key::You), &p.body, Some(&note));
+    }
+    els.list.set_scroll_top(els.list.scroll_height());
+}
