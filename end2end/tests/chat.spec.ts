@@ -44,9 +44,10 @@ test('a visitor and an agent chat live, and text is shown as text', async ({ bro
   await widget.expectDelivered('Hello! Do you ship to Berlin?');
 
   await expect(workbench.conversations().getByRole('button')).toHaveCount(1);
-  await expect(workbench.conversations().getByRole('button').first()).toContainText('1');
+  await expect(workbench.conversations().getByLabel('1 unread')).toBeVisible();
   await workbench.openFirstConversation();
   await expect(workbench.log()).toContainText('Hello! Do you ship to Berlin?');
+  await expect(workbench.conversations().getByLabel('1 unread')).toHaveCount(0);
 
   await workbench.reply('Yes, in 3-5 days.');
   await expect(widget.log()).toContainText('Yes, in 3-5 days.');

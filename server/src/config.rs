@@ -22,6 +22,9 @@ pub struct Config {
     pub widget_dir: PathBuf,
     /// `KEFU_HEARTBEAT_MS`: ping interval; a socket silent for three intervals is closed.
     pub heartbeat: Duration,
+    /// `KEFU_PRESENCE_GRACE_MS`: how long a visitor without a connection still counts as online
+    /// (moving to another page of the site reconnects within it).
+    pub presence_grace: Duration,
     /// `KEFU_COOKIE_SECURE`: `1` when served over HTTPS.
     pub cookie_secure: bool,
     /// `KEFU_MAX_CONNECTIONS`: sockets held at once before new ones are refused.
@@ -49,6 +52,10 @@ impl Config {
             .unwrap_or_else(|| "20000".into())
             .parse()
             .map_err(|e| format!("KEFU_HEARTBEAT_MS: {e}"))?;
+        let grace_ms: u64 = var("KEFU_PRESENCE_GRACE_MS")
+            .unwrap_or_else(|| "5000".into())
+            .parse()
+            .map_err(|e| format!("KEFU_PRESENCE_GRACE_MS: {e}"))?;
         let max_connections = var("KEFU_MAX_CONNECTIONS")
             .unwrap_or_else(|| "19000".into())
             .parse()
@@ -62,6 +69,7 @@ impl Config {
             site_root: var("KEFU_SITE_ROOT").unwrap_or_else(|| "target/site".into()).into(),
             widget_dir: var("KEFU_WIDGET_DIR").unwrap_or_else(|| "target/widget".into()).into(),
             heartbeat: Duration::from_millis(heartbeat_ms.max(50)),
+            presence_grace: Duration::from_millis(grace_ms),
             cookie_secure: var("KEFU_COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
             max_connections,
         })

@@ -78,6 +78,8 @@ struct VisitorEntry {
     tenant: TenantId,
     conns: HashMap<ConnId, Outbox>,
     presence: OnlineVisitor,
+    /// Counts the times the visitor lost their last connection; an expiry only applies to its own.
+    left: u64,
 }
 
 #[derive(Default)]
@@ -133,23 +135,40 @@ impl Hub {
         }
     }
 
-    /// Registers a visitor connection; returns true when the visitor just came online.
+    /// Registers a visitor connection; returns true when the visitor just came online (a visitor
+    /// still within the grace period after their last connection closed is not new).
     pub fn add_visitor(&self, tenant: TenantId, conn: ConnId, outbox: Outbox, presence: OnlineVisitor) -> bool {
         let mut inner = self.lock();
         let id = presence.visitor_id;
         inner.tenant_visitors.entry(tenant).or_default().insert(id);
-        let entry =
-            inner.visitors.entry(id).or_insert_with(|| VisitorEntry { tenant, conns: HashMap::new(), presence });
+        let mut came_online = false;
+        let entry = inner.visitors.entry(id).or_insert_with(|| {
+            came_online = true;
+            VisitorEntry { tenant, conns: HashMap::new(), presence, left: 0 }
+        });
         entry.conns.insert(conn, outbox);
-        entry.conns.len() == 1
+        came_online
     }
 
-    /// Removes a visitor connection; returns true when it was the visitor's last (they went offline).
-    pub fn remove_visitor(&self, visitor: VisitorId, conn: ConnId) -> bool {
+    /// Removes a visitor connection. When it was the visitor's last, returns a ticket for
+    /// [`Hub::expire_visitor`]: moving to another page reconnects within the grace period, and only
+    /// a visitor still gone after it has left.
+    pub fn remove_visitor(&self, visitor: VisitorId, conn: ConnId) -> Option<u64> {
         let mut inner = self.lock();
-        let Some(entry) = inner.visitors.get_mut(&visitor) else { return false };
+        let entry = inner.visitors.get_mut(&visitor)?;
         entry.conns.remove(&conn);
         if !entry.conns.is_empty() {
+            return None;
+        }
+        entry.left += 1;
+        Some(entry.left)
+    }
+
+    /// Drops a visitor who has had no connection since `ticket`; returns true when they went offline.
+    pub fn expire_visitor(&self, visitor: VisitorId, ticket: u64) -> bool {
+        let mut inner = self.lock();
+        let Some(entry) = inner.visitors.get(&visitor) else { return false };
+        if !entry.conns.is_empty() || entry.left != ticket {
             return false;
         }
         let tenant = entry.tenant;

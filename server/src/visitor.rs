@@ -11,8 +11,8 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use kefu_protocol::{
-    ApiError, ClientFrame, ClientMsgId, ConversationSummary, MessageBody, OnlineVisitor, SenderKind, ServerFrame,
-    PROTOCOL_VERSION, SYNC_PAGE,
+    ApiError, ClientFrame, ClientMsgId, ConversationStatus, ConversationSummary, MessageBody, OnlineVisitor,
+    SenderKind, ServerFrame, PROTOCOL_VERSION, SYNC_PAGE,
 };
 use serde::Deserialize;
 
@@ -75,7 +75,8 @@ pub async fn upgrade(
         conn: state.hub.next_conn_id(),
         user_agent: user_agent.chars().take(512).collect(),
         ip: peer.ip().to_string(),
-        conversation: None,
+        // Typing before the first send on this page still reaches the agents.
+        conversation: latest.clone().filter(|c| c.status == ConversationStatus::Open),
         state: state.clone(),
         site,
         visitor,
@@ -85,7 +86,7 @@ pub async fn upgrade(
         visitor_id: session.visitor.id,
         token,
         site_name: session.site.name.clone(),
-        conversation: latest,
+        conversation: latest.map(|c| (c.id, c.last_seq)),
     };
     crate::startup::configure(ws).on_upgrade(move |socket| async move {
         let (out, queue) = Outbox::new();
@@ -234,10 +235,14 @@ impl Handler for VisitorSession {
     }
 
     async fn on_close(&mut self) {
-        if self.state.hub.remove_visitor(self.visitor.id, self.conn) {
-            let frame = ServerFrame::VisitorOffline { visitor_id: self.visitor.id };
-            self.state.hub.to_agents(self.site.tenant_id, &frame, None);
-            let _ = store::touch_visitor(&self.state.app.db, self.site.tenant_id, self.visitor.id).await;
-        }
+        let Some(ticket) = self.state.hub.remove_visitor(self.visitor.id, self.conn) else { return };
+        let (state, tenant, visitor) = (self.state.clone(), self.site.tenant_id, self.visitor.id);
+        tokio::spawn(async move {
+            tokio::time::sleep(state.config.presence_grace).await;
+            if state.hub.expire_visitor(visitor, ticket) {
+                state.hub.to_agents(tenant, &ServerFrame::VisitorOffline { visitor_id: visitor }, None);
+                let _ = store::touch_visitor(&state.app.db, tenant, visitor).await;
+            }
+        });
     }
 }

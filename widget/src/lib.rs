@@ -21,6 +21,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlTextAreaElement, ShadowRoot};
 
 const STYLE: &str = include_str!("../../style/widget.css");
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
 struct Elements {
     launcher: Element,
@@ -146,9 +147,14 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     launcher.set_attribute("aria-label", tr(lang, Key::OpenChat))?;
     launcher.set_attribute("aria-expanded", "false")?;
     launcher.set_attribute("aria-controls", "kefu-panel")?;
-    let icon = el(doc, "span", "icon")?;
+    // A drawn icon, not an emoji: it looks the same on every system, with or without emoji fonts.
+    let icon = doc.create_element_ns(Some(SVG_NS), "svg")?;
+    icon.set_attribute("viewBox", "0 0 24 24")?;
     icon.set_attribute("aria-hidden", "true")?;
-    icon.set_text_content(Some("💬"));
+    icon.set_attribute("class", "icon")?;
+    let bubble = doc.create_element_ns(Some(SVG_NS), "path")?;
+    bubble.set_attribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z")?;
+    icon.append_child(&bubble)?;
     let badge = el(doc, "span", "badge")?;
     launcher.append_child(&icon)?;
     launcher.append_child(&badge)?;

@@ -330,25 +330,18 @@ pub async fn open_conversations(db: &Db, tenant: TenantId) -> Result<Vec<Convers
     rows.iter().map(conversation_from_row).collect::<Result<_, _>>().or_internal()
 }
 
-/// The visitor's newest conversation and its last sequence, if any.
+/// The visitor's newest conversation, if any.
 pub async fn latest_conversation(
     db: &Db,
     tenant: TenantId,
     visitor: VisitorId,
-) -> Result<Option<(ConversationId, i64)>, ApiError> {
-    let row = sqlx::query(
-        "SELECT id, last_seq FROM conversations WHERE visitor_id = $1 AND tenant_id = $2 \
-         ORDER BY started_at DESC, id DESC LIMIT 1",
-    )
-    .bind(visitor.0)
-    .bind(tenant.0)
-    .fetch_optional(&db.pool)
-    .await
-    .or_internal()?;
-    match row {
-        Some(r) => Ok(Some((ConversationId(r.try_get("id").or_internal()?), r.try_get("last_seq").or_internal()?))),
-        None => Ok(None),
-    }
+) -> Result<Option<ConversationSummary>, ApiError> {
+    let sql = format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
+         WHERE c.visitor_id = $1 AND c.tenant_id = $2 ORDER BY c.started_at DESC, c.id DESC LIMIT 1"
+    );
+    let row = sqlx::query(&sql).bind(visitor.0).bind(tenant.0).fetch_optional(&db.pool).await.or_internal()?;
+    row.as_ref().map(conversation_from_row).transpose().or_internal()
 }
 
 /// The visitor's open conversation, opened now if there is none. `true` when it was just opened.

@@ -63,6 +63,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         site_root: dir.path().join("site"),
         widget_dir: dir.path().join("widget"),
         heartbeat: Duration::from_secs(20),
+        presence_grace: Duration::from_millis(300),
         cookie_secure: false,
         max_connections: 1000,
     };

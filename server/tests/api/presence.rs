@@ -53,6 +53,65 @@ async fn agents_see_visitors_arrive_change_pages_and_leave() {
 }
 
 #[tokio::test]
+async fn moving_to_another_page_is_not_leaving_the_site() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let id = visitor.visitor_id;
+    let since = match agent.recv_until(|f| matches!(f, ServerFrame::VisitorOnline { .. })).await {
+        ServerFrame::VisitorOnline { visitor } => visitor.online_since,
+        _ => unreachable!(),
+    };
+    visitor.client.send(&ClientFrame::Page { page: page("https://shop.example/", "Home") }).await;
+    agent.recv_until(|f| matches!(f, ServerFrame::VisitorPage { .. })).await;
+
+    // The browser loads the next page: the old socket closes, a new one opens with the same token.
+    visitor.client.close().await;
+    let mut next = app.visitor(&shop, Some(&visitor.token)).await;
+    next.client.send(&ClientFrame::Page { page: page("https://shop.example/pricing", "Pricing") }).await;
+    let seen = agent
+        .recv_until(|f| {
+            matches!(
+                f,
+                ServerFrame::VisitorPage { .. }
+                    | ServerFrame::VisitorOffline { .. }
+                    | ServerFrame::VisitorOnline { .. }
+            )
+        })
+        .await;
+    assert!(
+        matches!(&seen, ServerFrame::VisitorPage { visitor_id, page } if *visitor_id == id && page.title == "Pricing"),
+        "{seen:?}"
+    );
+    let cookie = app.login(&shop.login, &shop.password).await;
+    let (_late, visitors, _) = app.agent(&cookie).await;
+    assert_eq!(visitors[0].online_since, since, "time on site counts from the first page");
+
+    next.client.close().await;
+    let gone =
+        agent.recv_until(|f| matches!(f, ServerFrame::VisitorOffline { .. } | ServerFrame::VisitorOnline { .. })).await;
+    assert_eq!(gone, ServerFrame::VisitorOffline { visitor_id: id });
+}
+
+#[tokio::test]
+async fn typing_before_the_first_message_on_a_new_page_reaches_the_agent() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let conversation = visitor.say("t0", "hi").await.conversation_id;
+    visitor.client.close().await;
+    let mut next = app.visitor(&shop, Some(&visitor.token)).await;
+    next.client.send(&ClientFrame::Typing { conversation_id: None, active: true }).await;
+    let typing = agent.recv_until(|f| matches!(f, ServerFrame::Typing { .. })).await;
+    assert_eq!(
+        typing,
+        ServerFrame::Typing { conversation_id: conversation, sender: SenderKind::Visitor, active: true }
+    );
+}
+
+#[tokio::test]
 async fn typing_is_shown_both_ways() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
