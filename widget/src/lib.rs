@@ -424,14 +424,12 @@ fn apply(w: &mut Widget, frame: ServerFrame, out: &mut Vec<ClientFrame>) {
                 }
             }
         }
-        ServerFrame::Messages { conversation_id, messages, more } => {
-            if w.conversation == Some(conversation_id) {
-                for m in messages {
-                    w.log.apply(m);
-                }
-                if more {
-                    out.push(ClientFrame::Sync { conversation_id, after_seq: w.log.last_seq() });
-                }
+        ServerFrame::Messages { conversation_id, messages, more } if w.conversation == Some(conversation_id) => {
+            for m in messages {
+                w.log.apply(m);
+            }
+            if more {
+                out.push(ClientFrame::Sync { conversation_id, after_seq: w.log.last_seq() });
             }
         }
         ServerFrame::Typing { sender: SenderKind::Agent, active, .. } => {
