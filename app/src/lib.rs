@@ -7,6 +7,9 @@
 //! - `ssr/`: database, services and auth, shared with the chat hub in the `server` crate.
 //! - `i18n`: every visible string, per language.
 
+// Leptos views are deeply nested types; the release hydrate build needs more than the default 128.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod error;

@@ -150,7 +150,9 @@ async fn write_one(conn: &mut AnyConnection, m: &NewMessage) -> Result<Result<Co
     let now = now_ms();
     let agent = (m.sender == SenderKind::Agent).then_some(m.sender_id);
     let bumped = sqlx::query(
-        "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $1, agent_id = COALESCE(agent_id, $2) \
+        // An agent's reply takes the conversation (if nobody has it) and counts as having read it.
+        "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $1, agent_id = COALESCE(agent_id, $2), \
+         agent_read_seq = CASE WHEN $2 IS NULL THEN agent_read_seq ELSE last_seq + 1 END \
          WHERE id = $3 AND tenant_id = $4 AND status = 'open' RETURNING last_seq, visitor_id",
     )
     .bind(now)

@@ -84,7 +84,8 @@ async fn signing_out_ends_the_session() {
 async fn the_workbench_sends_strangers_to_the_login_page() {
     let app = spawn_app().await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = http.get(app.url("/")).send().await.unwrap();
+    let page = http.get(app.url("/")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::FOUND);
     assert_eq!(page.headers().get("location").map(|l| l.to_str().unwrap()), Some("/login"));
     let login =
         http.get(app.url("/login")).header("accept-language", "zh-CN").send().await.unwrap().text().await.unwrap();

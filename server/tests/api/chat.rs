@@ -170,3 +170,40 @@ async fn clients_are_told_to_reconnect_when_the_server_stops() {
     app.stop().await;
     assert!(visitor.client.try_recv(crate::helpers::WAIT).await.is_none(), "the socket was closed by the server");
 }
+
+#[tokio::test]
+async fn unread_counts_survive_reconnects_and_replies_count_as_read() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let cookie = app.login(&shop.login, &shop.password).await;
+    let (mut agent, _, _) = app.agent(&cookie).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    visitor.say("u1", "one").await;
+    let conversation = visitor.say("u2", "two").await.conversation_id;
+
+    let unread = |list: &[kefu_protocol::ConversationSummary]| {
+        let c = list.iter().find(|c| c.id == conversation).expect("listed");
+        c.last_seq - c.agent_read_seq
+    };
+    let (_, _, list) = app.agent(&cookie).await;
+    assert_eq!(unread(&list), 2);
+
+    agent.send(&ClientFrame::MarkRead { conversation_id: conversation, seq: 1 }).await;
+    agent.assert_alive().await;
+    assert_eq!(unread(&app.agent(&cookie).await.2), 1);
+    agent.send(&ClientFrame::MarkRead { conversation_id: conversation, seq: 99 }).await;
+    agent.assert_alive().await;
+    assert_eq!(unread(&app.agent(&cookie).await.2), 1, "reading past the last message is ignored");
+
+    agent
+        .send(&ClientFrame::Send {
+            conversation_id: Some(conversation),
+            client_msg_id: "r1".into(),
+            body: "answer".into(),
+        })
+        .await;
+    agent.ack("r1").await;
+    let list = app.agent(&cookie).await.2;
+    assert_eq!(unread(&list), 0, "replying means having read it");
+    assert!(list[0].agent_id.is_some(), "the replying agent took the conversation");
+}
