@@ -56,7 +56,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <p>"404"</p> }>
                 // Async: the page waits for the session check, so a stranger gets a real redirect to /login.
                 <Route path=path!("/") view=routes::workbench::WorkbenchPage ssr=SsrMode::Async/>
-                <Route path=path!("/login") view=routes::login::LoginPage/>
+                <Route path=path!("/login") view=routes::login::LoginPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::Redirect;
 use crate::api::auth::current_agent;
 use crate::components::console::Console;
 use crate::i18n::{tr, use_lang, Key};
@@ -14,20 +15,9 @@ pub fn WorkbenchPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match me.await {
                     Ok(agent) => view! { <Console agent/> }.into_any(),
-                    Err(_) => view! { <SignInNeeded/> }.into_any(),
+                    Err(_) => view! { <Redirect to="/login" label=Key::SignInNeeded/> }.into_any(),
                 }
             })}
         </Suspense>
     }
-}
-
-#[component]
-fn SignInNeeded() -> impl IntoView {
-    let lang = use_lang();
-    #[cfg(feature = "ssr")]
-    leptos_axum::redirect("/login");
-    Effect::new(move |_| {
-        let _ = window().location().set_href("/login");
-    });
-    view! { <p><a href="/login">{tr(lang, Key::SignInNeeded)}</a></p> }
 }

@@ -91,3 +91,19 @@ async fn the_workbench_sends_strangers_to_the_login_page() {
         http.get(app.url("/login")).header("accept-language", "zh-CN").send().await.unwrap().text().await.unwrap();
     assert!(login.contains("登录 kefu"), "the login page speaks the browser's language");
 }
+
+#[tokio::test]
+async fn a_signed_in_agent_opening_the_login_page_goes_to_the_workbench() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let cookie = app.login(&shop.login, &shop.password).await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page =
+        http.get(app.url("/login")).header("accept", "text/html").header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::FOUND);
+    assert_eq!(page.headers().get("location").map(|l| l.to_str().unwrap()), Some("/"));
+    let workbench =
+        http.get(app.url("/")).header("accept", "text/html").header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(workbench.status(), reqwest::StatusCode::OK);
+    assert!(workbench.text().await.unwrap().contains("Shop Admin"), "the workbench shows who is signed in");
+}
