@@ -19,7 +19,7 @@ pub mod routes;
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -34,6 +34,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // Static, so in the server-only shell rather than in the hydrated tree.
+                <link rel="stylesheet" id="kefu" href="/pkg/kefu.css"/>
+                <link rel="icon" href="data:,"/>
+                <title>{tr(lang, Key::AppTitle)}</title>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -48,10 +52,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let lang = i18n::provide_lang();
+    i18n::provide_lang();
     view! {
-        <Stylesheet id="kefu" href="/pkg/kefu.css"/>
-        <Title text=tr(lang, Key::AppTitle)/>
         <Router>
             <Routes fallback=|| view! { <p>"404"</p> }>
                 // Async: the page waits for the session check, so a stranger gets a real redirect to /login.

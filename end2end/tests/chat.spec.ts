@@ -29,7 +29,13 @@ test('a visitor and an agent chat live, and text is shown as text', async ({ bro
   const visitorPage = await visitorContext.newPage();
   const agentPage = await agentContext.newPage();
   const dialogs: string[] = [];
-  for (const p of [visitorPage, agentPage]) p.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  const errors: string[] = [];
+  for (const p of [visitorPage, agentPage]) {
+    p.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+    // Hydration mismatches and panics surface as console errors.
+    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    p.on('pageerror', (e) => errors.push(e.message));
+  }
 
   const workbench = new Workbench(agentPage);
   await workbench.signIn(server.url, server.adminLogin, server.adminPassword);
@@ -58,6 +64,7 @@ test('a visitor and an agent chat live, and text is shown as text', async ({ bro
   await expect(widget.log().getByText(hostile, { exact: true })).toBeVisible();
   expect(await workbench.log().locator('img').count()).toBe(0);
   expect(dialogs).toEqual([]);
+  expect(errors).toEqual([]);
 
   // Typing shows on the other side.
   await visitorPage.getByRole('dialog', { name: 'Chat' }).getByRole('textbox', { name: 'Message' }).pressSequentially('still th');

@@ -7,11 +7,13 @@ use super::sites::SiteList;
 use super::store::{ConnStatus, Store};
 use super::visitors::VisitorList;
 use crate::api::auth::Logout;
+use crate::api::sites::SiteView;
+use crate::error::AppError;
 use crate::i18n::{error_text, tr, use_lang, Key};
 
 /// The signed-in workbench: conversations, chat panel and the live list of visitors.
 #[component]
-pub fn Console(agent: AgentInfo) -> impl IntoView {
+pub fn Console(agent: AgentInfo, sites: Resource<Result<Vec<SiteView>, AppError>>) -> impl IntoView {
     let lang = use_lang();
     let name = agent.display_name.clone();
     let store = Store::new(agent, lang);
@@ -43,7 +45,7 @@ pub fn Console(agent: AgentInfo) -> impl IntoView {
                 <ChatPanel/>
                 <aside class="side">
                     <VisitorList/>
-                    <SiteList/>
+                    <SiteList sites/>
                 </aside>
             </div>
         </div>

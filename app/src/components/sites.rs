@@ -1,13 +1,13 @@
 use leptos::prelude::*;
 
-use crate::api::sites::my_sites;
+use crate::api::sites::SiteView;
+use crate::error::AppError;
 use crate::i18n::{tr, use_lang, Key};
 
 /// The company's sites with the snippet to paste.
 #[component]
-pub fn SiteList() -> impl IntoView {
+pub fn SiteList(sites: Resource<Result<Vec<SiteView>, AppError>>) -> impl IntoView {
     let lang = use_lang();
-    let sites = Resource::new(|| (), |_| my_sites());
     view! {
         <section class="sites" aria-label=tr(lang, Key::YourSites)>
             <h2>{tr(lang, Key::YourSites)}</h2>
