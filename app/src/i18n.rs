@@ -75,7 +75,6 @@ pub enum Key {
     Visitor,
     You,
     Messages,
-    SignInNeeded,
     YourSites,
     EmbedHint,
     ErrNotFound,
@@ -128,7 +127,6 @@ fn texts(key: Key) -> (&'static str, &'static str) {
         Visitor => ("Visitor", "访客"),
         You => ("You", "我"),
         Messages => ("Messages", "消息记录"),
-        SignInNeeded => ("Please sign in.", "请先登录。"),
         YourSites => ("Your sites", "我的网站"),
         EmbedHint => {
             ("Paste this before </body> on every page of the site:", "将以下代码粘贴到网站每个页面的 </body> 之前：")

@@ -21,7 +21,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::path;
 
 use crate::i18n::{tr, Key};
 
@@ -56,9 +56,8 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Routes fallback=|| view! { <p>"404"</p> }>
-                // Async: the page waits for the session check, so a stranger gets a real redirect to /login.
-                <Route path=path!("/") view=routes::workbench::WorkbenchPage ssr=SsrMode::Async/>
-                <Route path=path!("/login") view=routes::login::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/") view=routes::workbench::WorkbenchPage/>
+                <Route path=path!("/login") view=routes::login::LoginPage/>
             </Routes>
         </Router>
     }

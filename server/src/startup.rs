@@ -6,15 +6,19 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use app::ssr::auth;
 use app::ssr::db::Db;
 use app::ssr::seed;
 use app::ssr::state::{AppState, Settings};
 use app::{shell, App};
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::FromRef;
-use axum::http::{header, HeaderValue};
+use axum::extract::{FromRef, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use kefu_protocol::ApiError;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -151,6 +155,28 @@ impl Application {
     }
 }
 
+/// Page-level session routing, before the Leptos pages: strangers opening the workbench go to the
+/// login page, and signed-in agents opening the login page go to the workbench.
+async fn session_redirects(State(state): State<ServerState>, request: Request, next: Next) -> Response {
+    let target = match (request.method() == Method::GET, request.uri().path()) {
+        (true, "/") => Some(false),
+        (true, "/login") => Some(true),
+        _ => None,
+    };
+    if let Some(signed_in_goes_elsewhere) = target {
+        match auth::agent_from_headers(&state.app.db, request.headers()).await {
+            Ok(_) if signed_in_goes_elsewhere => return found("/"),
+            Err(ApiError::Unauthorized) if !signed_in_goes_elsewhere => return found("/login"),
+            _ => {}
+        }
+    }
+    next.run(request).await
+}
+
+fn found(location: &'static str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+}
+
 fn router(state: ServerState) -> Router {
     let routes = generate_route_list(App);
     let widget = Router::new().fallback_service(ServeDir::new(&state.config.widget_dir)).layer(
@@ -183,6 +209,7 @@ fn router(state: ServerState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session_redirects))
         .with_state(state)
 }
 

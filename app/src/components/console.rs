@@ -1,4 +1,3 @@
-use kefu_protocol::AgentInfo;
 use leptos::prelude::*;
 
 use super::chat::ChatPanel;
@@ -7,16 +6,13 @@ use super::sites::SiteList;
 use super::store::{ConnStatus, Store};
 use super::visitors::VisitorList;
 use crate::api::auth::Logout;
-use crate::api::sites::SiteView;
-use crate::error::AppError;
 use crate::i18n::{error_text, tr, use_lang, Key};
 
 /// The signed-in workbench: conversations, chat panel and the live list of visitors.
 #[component]
-pub fn Console(agent: AgentInfo, sites: Resource<Result<Vec<SiteView>, AppError>>) -> impl IntoView {
+pub fn Console() -> impl IntoView {
     let lang = use_lang();
-    let name = agent.display_name.clone();
-    let store = Store::new(agent, lang);
+    let store = Store::new(lang);
     provide_context(store);
     connect(store);
 
@@ -36,7 +32,7 @@ pub fn Console(agent: AgentInfo, sites: Resource<Result<Vec<SiteView>, AppError>
             <header class="topbar">
                 <h1>{tr(lang, Key::AppTitle)}</h1>
                 <span role="status" class="conn" data-status=move || format!("{:?}", store.status.get())>{status}</span>
-                <span class="me">{name}</span>
+                <span class="me">{move || store.agent.get().map(|a| a.display_name)}</span>
                 <button type="button" on:click=move |_| { logout.dispatch(Logout {}); }>{tr(lang, Key::SignOut)}</button>
             </header>
             <p role="alert" class="error">{move || store.error.get().map(|e| error_text(lang, &e))}</p>
@@ -45,7 +41,7 @@ pub fn Console(agent: AgentInfo, sites: Resource<Result<Vec<SiteView>, AppError>
                 <ChatPanel/>
                 <aside class="side">
                     <VisitorList/>
-                    <SiteList sites/>
+                    <SiteList/>
                 </aside>
             </div>
         </div>
@@ -70,7 +66,17 @@ fn connect(store: Store) {
             move |event| match event {
                 SocketEvent::Open => {}
                 SocketEvent::Frame(frame) => store.on_frame(frame),
-                SocketEvent::Closed { .. } => store.on_closed(),
+                SocketEvent::Closed { .. } => {
+                    store.on_closed();
+                    // A session that ended (signed out elsewhere, expired) cannot reconnect: sign in again.
+                    leptos::task::spawn_local(async move {
+                        if let Err(crate::error::AppError(kefu_protocol::ApiError::Unauthorized)) =
+                            crate::api::auth::current_agent().await
+                        {
+                            let _ = window().location().set_href("/login");
+                        }
+                    });
+                }
             },
         );
         store.conn.update_value(|c| c.socket = Some(socket));

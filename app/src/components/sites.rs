@@ -1,13 +1,14 @@
 use leptos::prelude::*;
 
-use crate::api::sites::SiteView;
-use crate::error::AppError;
+use crate::api::sites::my_sites;
 use crate::i18n::{tr, use_lang, Key};
 
 /// The company's sites with the snippet to paste.
 #[component]
-pub fn SiteList(sites: Resource<Result<Vec<SiteView>, AppError>>) -> impl IntoView {
+pub fn SiteList() -> impl IntoView {
     let lang = use_lang();
+    // Loaded in the browser only: pending on both sides during hydration, so they always agree.
+    let sites = LocalResource::new(my_sites);
     view! {
         <section class="sites" aria-label=tr(lang, Key::YourSites)>
             <h2>{tr(lang, Key::YourSites)}</h2>

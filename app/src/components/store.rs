@@ -40,7 +40,8 @@ impl Connection {
 #[derive(Clone, Copy)]
 pub struct Store {
     pub lang: Lang,
-    pub agent: StoredValue<AgentInfo>,
+    /// The signed-in agent, from the socket's welcome.
+    pub agent: RwSignal<Option<AgentInfo>>,
     pub status: RwSignal<ConnStatus>,
     pub visitors: RwSignal<Vec<OnlineVisitor>>,
     /// Open conversations, newest activity first.
@@ -56,10 +57,10 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn new(agent: AgentInfo, lang: Lang) -> Store {
+    pub fn new(lang: Lang) -> Store {
         Store {
             lang,
-            agent: StoredValue::new(agent),
+            agent: RwSignal::new(None),
             status: RwSignal::new(ConnStatus::Connecting),
             visitors: RwSignal::new(Vec::new()),
             conversations: RwSignal::new(Vec::new()),
@@ -86,7 +87,10 @@ impl Store {
 
     pub fn on_frame(&self, frame: ServerFrame) {
         match frame {
-            ServerFrame::AgentWelcome { .. } => self.status.set(ConnStatus::Connected),
+            ServerFrame::AgentWelcome { agent, .. } => {
+                self.agent.set(Some(agent));
+                self.status.set(ConnStatus::Connected);
+            }
             ServerFrame::Snapshot { visitors, mut conversations } => {
                 self.visitors.set(visitors);
                 conversations.sort_by_key(|c| std::cmp::Reverse(c.last_message_at));

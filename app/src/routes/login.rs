@@ -1,15 +1,13 @@
 use leptos::prelude::*;
 
-use super::Redirect;
-use crate::api::auth::{current_agent, Login};
+use crate::api::auth::Login;
 use crate::i18n::{error_text, tr, use_lang, Key};
 
 /// Sign-in form. Works without JavaScript too: the form posts to the server function, which sends
-/// the browser back here, and a signed-in agent is sent on to the workbench.
+/// the browser back here, and the server sends a signed-in agent on to the workbench.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let lang = use_lang();
-    let me = Resource::new(|| (), |_| current_agent());
     let action = ServerAction::<Login>::new();
     let error = move || action.value().get().and_then(|r| r.err()).map(|e| error_text(lang, &e.0));
     Effect::new(move |_| {
@@ -19,11 +17,6 @@ pub fn LoginPage() -> impl IntoView {
         }
     });
     view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                me.await.is_ok().then(|| view! { <Redirect to="/" label=Key::AppTitle/> })
-            })}
-        </Suspense>
         <main class="login">
             <h1>{tr(lang, Key::SignInTitle)}</h1>
             <ActionForm action=action>
