@@ -37,7 +37,7 @@ async fn page(State(state): State<DemoState>, title: &str, heading: &str, body: 
     let snippet = embed_snippet(&state.public_url, &site.key);
     Html(format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<link rel=\"icon\" href=\"data:,\">\n\
          <style>body{{font-family:Georgia,serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#333}}\
          h1{{color:#2f5d50}} button{{font:inherit}}</style>\n</head>\n<body>\n<h1>{heading}</h1>\n{body}\n\
          <!-- kefu live chat: this one line is all a site owner pastes -->\n{snippet}\n</body>\n</html>\n"
