@@ -11,6 +11,12 @@ WASM_BINDGEN_VERSION := 0.2.130
 WIDGET_OUT := target/widget
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
+## bench: load benchmark against the release server (prints a table, writes bench-results/latest.json)
+.PHONY: bench
+bench: tools build-release
+	cargo build --release -p kefu-bench
+	./target/release/kefu-bench
+
 .PHONY: run test tools tools-rust tools-node tools-browser build-release build-debug widget-release widget-debug \
         test-rust test-postgres test-e2e
 

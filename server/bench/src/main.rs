@@ -1,0 +1,517 @@
+//! kefu-bench: starts the release server on loopback with a fresh database, drives it with real
+//! WebSocket clients spread over several processes (one process may hold at most 20,000 files), prints
+//! a table with the targets and writes `bench-results/latest.json`.
+//!
+//! Timing is reported, never asserted. The exit code is non-zero only when the server misbehaved:
+//! errors, refused or lost connections, lost or duplicated messages.
+//!
+//! `kefu-bench` runs everything; `kefu-bench worker URL ORIGIN COUNT` is one client process (started by
+//! the benchmark itself): it opens COUNT visitor sockets as the widget would (welcome, then the page),
+//! keeps them alive, and on `drop` closes them all at once and reconnects them with their tokens.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use kefu_protocol::{ClientFrame, PageInfo, ServerFrame};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const PORT: u16 = 3500;
+const PER_WORKER: usize = 5000;
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("worker") {
+        let count = args[4].parse().expect("COUNT");
+        worker(args[2].clone(), args[3].clone(), count).await;
+        return;
+    }
+    let root = std::env::var("KEFU_ROOT").map(PathBuf::from).unwrap_or_else(|_| std::env::current_dir().unwrap());
+    let max_visitors: usize = std::env::var("KEFU_BENCH_VISITORS").ok().and_then(|v| v.parse().ok()).unwrap_or(19_000);
+    let mut report = Report::default();
+    let mut faults = Vec::new();
+
+    // Server start, ready time, idle memory.
+    let server = Server::start(&root, PORT, None).await;
+    report.add("time from start to ready", format!("{:.0} ms", server.ready_ms), "—", server.ready_ms);
+    let idle = server.rss_kb();
+    report.add("server idle RSS after start", format!("{:.1} MB", idle as f64 / 1024.0), "≤ 30 MB", idle as f64);
+    let site_key = server.site_key().await;
+    let ws_url = format!("ws://127.0.0.1:{PORT}/api/v1/visitor/ws?v=1&site_key={site_key}");
+    let origin = format!("http://127.0.0.1:{}", PORT + 1);
+
+    // Idle visitor sockets at growing counts.
+    let mut workers: Vec<Worker> = Vec::new();
+    let mut held = 0;
+    let mut previous = (0usize, idle);
+    for step in [1000, 5000, max_visitors] {
+        let step = step.min(max_visitors);
+        while held < step {
+            let n = (step - held).min(PER_WORKER);
+            let mut w = Worker::spawn(&ws_url, &origin, n).await;
+            let (ok, failed, ms) = w.expect("ready").await;
+            println!("  worker: {ok} visitors connected in {ms} ms ({failed} failed)");
+            if failed > 0 {
+                faults.push(format!("{failed} visitor connections failed"));
+            }
+            held += n;
+            workers.push(w);
+        }
+        // Let allocations settle: the last sockets' first frames are still being processed.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let rss = server.rss_kb();
+        let per = (rss.saturating_sub(idle)) as f64 * 1024.0 / held as f64;
+        // The step's own cost: fixed costs (database cache, runtime) are already paid.
+        let added = held - previous.0;
+        let marginal = rss.saturating_sub(previous.1) as f64 * 1024.0 / added.max(1) as f64;
+        previous = (held, rss);
+        report.add(
+            &format!("RSS with {held} idle visitor sockets"),
+            format!(
+                "{:.1} MB ({:.1} KB per socket; {:.1} KB each for the last {})",
+                rss as f64 / 1024.0,
+                per / 1024.0,
+                marginal / 1024.0,
+                added
+            ),
+            if held >= 19_000 { "≤ 200 MB, ≤ 8 KB/socket" } else { "≤ 8 KB/socket" },
+            per,
+        );
+        if step == max_visitors {
+            break;
+        }
+    }
+
+    // Reconnect storm: every worker drops all its sockets at once and reconnects them.
+    let started = Instant::now();
+    for w in &mut workers {
+        w.send("drop").await;
+    }
+    let mut back = 0;
+    for w in &mut workers {
+        let (ok, failed, _) = w.expect("back").await;
+        back += ok;
+        if failed > 0 {
+            faults.push(format!("{failed} visitors failed to reconnect in the storm"));
+        }
+    }
+    let storm = started.elapsed().as_secs_f64();
+    report.add(&format!("reconnect storm, {back} visitors"), format!("all back in {storm:.2} s"), "≤ 3 s", storm);
+    for w in &mut workers {
+        w.send("quit").await;
+    }
+    drop(workers);
+
+    // Durable messages per second, ack only after commit.
+    let t = throughput(&ws_url, &origin, 500, Duration::from_secs(10)).await;
+    faults.extend(t.faults.iter().cloned());
+    report.add(
+        "durable msgs/s (SQLite, ack after commit)",
+        format!("{:.0} msg/s, ack p50 {:.1} ms, p99 {:.1} ms", t.per_sec, t.p50, t.p99),
+        "≥ 5,000, p99 ≤ 20 ms",
+        t.per_sec,
+    );
+    server.stop().await;
+
+    if let Ok(url) = std::env::var("KEFU_BENCH_DATABASE_URL") {
+        let pg = Server::start(&root, PORT, Some(url)).await;
+        let key = pg.site_key().await;
+        let url = format!("ws://127.0.0.1:{PORT}/api/v1/visitor/ws?v=1&site_key={key}");
+        let t = throughput(&url, &origin, 500, Duration::from_secs(10)).await;
+        faults.extend(t.faults.iter().cloned());
+        report.add(
+            "durable msgs/s (PostgreSQL)",
+            format!("{:.0} msg/s, ack p50 {:.1} ms, p99 {:.1} ms", t.per_sec, t.p50, t.p99),
+            "≥ 5,000",
+            t.per_sec,
+        );
+        pg.stop().await;
+    } else {
+        report.add("durable msgs/s (PostgreSQL)", "not run: set KEFU_BENCH_DATABASE_URL".into(), "≥ 5,000", 0.0);
+    }
+
+    weights(&root, &mut report);
+    report.print_and_save(&root, &faults);
+    if !faults.is_empty() {
+        eprintln!("the server misbehaved:\n- {}", faults.join("\n- "));
+        std::process::exit(1);
+    }
+}
+
+/// The release server, started with a fresh database.
+struct Server {
+    child: Child,
+    ready_ms: f64,
+    _dir: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Server {
+    async fn start(root: &Path, port: u16, database_url: Option<String>) -> Server {
+        let dir = std::env::temp_dir().join(format!("kefu-bench-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut command = Command::new(root.join("target/release/kefu-server"));
+        command
+            .current_dir(root)
+            .env("KEFU_ADDR", format!("127.0.0.1:{port}"))
+            .env("KEFU_DEMO_ADDR", format!("127.0.0.1:{}", port + 1))
+            .env("KEFU_DATA_DIR", &dir)
+            .env("KEFU_ADMIN_PASSWORD", "bench-password")
+            .env("KEFU_MAX_CONNECTIONS", "40000")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true);
+        match database_url {
+            Some(url) => command.env("DATABASE_URL", fresh_postgres(&url).await),
+            None => command.env_remove("DATABASE_URL"),
+        };
+        let started = Instant::now();
+        let child = command.spawn().expect("target/release/kefu-server (run `make build-release`)");
+        let client = reqwest::Client::new();
+        loop {
+            if client
+                .get(format!("http://127.0.0.1:{port}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "the server did not become ready");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Server { child, ready_ms: started.elapsed().as_secs_f64() * 1000.0, _dir: TempDir(dir) }
+    }
+
+    fn rss_kb(&self) -> u64 {
+        let pid = self.child.id().unwrap_or(0);
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The demo site's key, read from the demo page's snippet.
+    async fn site_key(&self) -> String {
+        let page = reqwest::get(format!("http://127.0.0.1:{}/", PORT + 1)).await.unwrap().text().await.unwrap();
+        let start = page.find("data-site-key=\"").expect("snippet on the demo page") + 15;
+        page[start..].split('"').next().unwrap().to_owned()
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// A new database on the PostgreSQL server of `url` (which must allow CREATE DATABASE).
+async fn fresh_postgres(url: &str) -> String {
+    let name = format!("kefu_bench_{}", std::process::id());
+    let psql = |sql: String| {
+        std::process::Command::new("psql").arg(url).arg("-qc").arg(sql).status().map(|s| s.success()).unwrap_or(false)
+    };
+    psql(format!("DROP DATABASE IF EXISTS {name}"));
+    assert!(psql(format!("CREATE DATABASE {name}")), "cannot create the benchmark database on {url}");
+    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
+    format!("{base}/{name}")
+}
+
+/// One client process holding many visitor sockets.
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+}
+
+impl Worker {
+    async fn spawn(url: &str, origin: &str, count: usize) -> Worker {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["worker", url, origin, &count.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        Worker { child, stdin, lines }
+    }
+
+    async fn send(&mut self, command: &str) {
+        let _ = self.stdin.write_all(format!("{command}\n").as_bytes()).await;
+    }
+
+    /// Waits for `word ok failed ms`.
+    async fn expect(&mut self, word: &str) -> (usize, usize, u64) {
+        while let Ok(Some(line)) = self.lines.next_line().await {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            if parts.first() == Some(&word) && parts.len() == 4 {
+                return (parts[1].parse().unwrap(), parts[2].parse().unwrap(), parts[3].parse().unwrap());
+            }
+        }
+        let _ = self.child.kill().await;
+        (0, 0, 0)
+    }
+}
+
+fn client_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0)
+}
+
+/// Opens a visitor socket as the widget does and returns it with the visitor's token.
+async fn open_visitor(url: &str, origin: &str, token: &str) -> Result<(Ws, String), String> {
+    let mut request = format!("{url}&token={token}").into_client_request().map_err(|e| e.to_string())?;
+    request.headers_mut().insert("origin", origin.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(client_config()), true)
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(text))) => {
+                if let Ok(ServerFrame::VisitorWelcome { token, .. }) = serde_json::from_str(text.as_str()) {
+                    break token;
+                }
+            }
+            Some(Ok(_)) => {}
+            _ => return Err("closed before the welcome".into()),
+        }
+    };
+    let page = PageInfo { url: "http://127.0.0.1/bench".into(), title: "Bench".into(), referrer: String::new() };
+    ws.send(Message::Text(serde_json::to_string(&ClientFrame::Page { page }).unwrap().into()))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((ws, token))
+}
+
+/// Keeps a socket alive (answers pings) until it closes or the task is aborted.
+fn hold(mut ws: Ws) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move { while let Some(Ok(_)) = ws.next().await {} })
+}
+
+async fn connect_many(
+    url: &str,
+    origin: &str,
+    tokens: &[String],
+    in_flight: usize,
+) -> (Vec<String>, Vec<tokio::task::JoinHandle<()>>, usize) {
+    let limit = Arc::new(tokio::sync::Semaphore::new(in_flight));
+    let tasks: Vec<_> = tokens
+        .iter()
+        .map(|token| {
+            let (url, origin, token, limit) = (url.to_owned(), origin.to_owned(), token.clone(), limit.clone());
+            tokio::spawn(async move {
+                let _permit = limit.acquire_owned().await.unwrap();
+                open_visitor(&url, &origin, &token).await
+            })
+        })
+        .collect();
+    let (mut kept, mut holders, mut failed) = (Vec::new(), Vec::new(), 0);
+    for task in tasks {
+        match task.await {
+            Ok(Ok((ws, token))) => {
+                kept.push(token);
+                holders.push(hold(ws));
+            }
+            _ => failed += 1,
+        }
+    }
+    (kept, holders, failed)
+}
+
+async fn worker(url: String, origin: String, count: usize) {
+    let started = Instant::now();
+    let (mut tokens, mut holders, failed) = connect_many(&url, &origin, &vec![String::new(); count], 256).await;
+    println!("ready {} {failed} {}", tokens.len(), started.elapsed().as_millis());
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        match line.trim() {
+            "drop" => {
+                for h in holders.drain(..) {
+                    h.abort();
+                }
+                let started = Instant::now();
+                // All at once, as after a server restart or a network blip.
+                let (kept, again, failed) = connect_many(&url, &origin, &tokens, usize::MAX >> 4).await;
+                println!("back {} {failed} {}", kept.len(), started.elapsed().as_millis());
+                tokens = kept;
+                holders = again;
+            }
+            _ => break,
+        }
+    }
+}
+
+struct Throughput {
+    per_sec: f64,
+    p50: f64,
+    p99: f64,
+    faults: Vec<String>,
+}
+
+/// Messages per second one visitor may send: under the server's per-connection limit of 20 frames/s.
+const PER_SENDER_RATE: f64 = 15.0;
+
+/// `senders` visitors each send up to [`PER_SENDER_RATE`] messages a second, each waiting for its ack,
+/// for `duration`. Every ack must carry the next sequence number of that visitor's conversation.
+async fn throughput(url: &str, origin: &str, senders: usize, duration: Duration) -> Throughput {
+    let mut tasks = Vec::new();
+    let deadline = Instant::now() + duration;
+    for s in 0..senders {
+        let (url, origin) = (url.to_owned(), origin.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let (mut ws, _) = open_visitor(&url, &origin, "").await?;
+            let mut latencies = Vec::new();
+            let mut seq = 0;
+            let start = Instant::now();
+            while Instant::now() < deadline {
+                let slot = start + Duration::from_secs_f64(seq as f64 / PER_SENDER_RATE);
+                tokio::time::sleep_until(slot.into()).await;
+                let id = format!("b{s}-{seq}");
+                let frame = ClientFrame::Send {
+                    conversation_id: None,
+                    client_msg_id: id.clone(),
+                    body: format!("load message {seq}"),
+                };
+                let sent = Instant::now();
+                ws.send(Message::Text(serde_json::to_string(&frame).unwrap().into()))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                loop {
+                    let Some(Ok(message)) = ws.next().await else { return Err("socket closed".to_owned()) };
+                    let Message::Text(text) = message else { continue };
+                    match serde_json::from_str::<ServerFrame>(text.as_str()) {
+                        Ok(ServerFrame::Ack { client_msg_id, message }) if client_msg_id == id => {
+                            seq += 1;
+                            if message.seq != seq {
+                                return Err(format!("sender {s}: ack seq {} where {seq} was due", message.seq));
+                            }
+                            break;
+                        }
+                        Ok(ServerFrame::Error { error, .. }) => return Err(format!("sender {s}: {error}")),
+                        _ => {}
+                    }
+                }
+                latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+            }
+            Ok::<_, String>(latencies)
+        }));
+    }
+    let started = Instant::now();
+    let mut all = Vec::new();
+    let mut faults = Vec::new();
+    for task in tasks {
+        match task.await {
+            Ok(Ok(latencies)) => all.extend(latencies),
+            Ok(Err(e)) => faults.push(e),
+            Err(e) => faults.push(e.to_string()),
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64().max(duration.as_secs_f64());
+    all.sort_by(f64::total_cmp);
+    let pct =
+        |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0.0);
+    Throughput { per_sec: all.len() as f64 / elapsed, p50: pct(0.50), p99: pct(0.99), faults }
+}
+
+fn weights(root: &Path, report: &mut Report) {
+    let sizes = |files: &[&str]| -> (usize, usize, usize) {
+        let mut total = (0, 0, 0);
+        for file in files {
+            let bytes = std::fs::read(root.join(file)).unwrap_or_default();
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            std::io::Write::write_all(&mut gz, &bytes).unwrap();
+            let gz = gz.finish().unwrap().len();
+            let mut br = Vec::new();
+            brotli::BrotliCompress(
+                &mut &bytes[..],
+                &mut br,
+                &brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() },
+            )
+            .unwrap();
+            total = (total.0 + bytes.len(), total.1 + gz, total.2 + br.len());
+        }
+        total
+    };
+    let kb = |n: usize| n as f64 / 1024.0;
+    let (raw, gz, br) = sizes(&["target/widget/loader.js"]);
+    report.add("widget loader", format!("{raw} B raw / {gz} B gzip / {br} B brotli"), "≤ 3 KB gzip", gz as f64);
+    let (raw, gz, br) =
+        sizes(&["target/widget/loader.js", "target/widget/kefu_widget.js", "target/widget/kefu_widget_bg.wasm"]);
+    report.add(
+        "widget on open (loader + JS + WASM; CSS is inside)",
+        format!("{:.1} KB raw / {:.1} KB gzip / {:.1} KB brotli", kb(raw), kb(gz), kb(br)),
+        "≤ 80 KB gzip",
+        gz as f64,
+    );
+    let (raw, gz, br) = sizes(&["target/site/pkg/kefu.js", "target/site/pkg/kefu.wasm", "target/site/pkg/kefu.css"]);
+    report.add(
+        "workbench first load (JS + WASM + CSS)",
+        format!("{:.1} KB raw / {:.1} KB gzip / {:.1} KB brotli", kb(raw), kb(gz), kb(br)),
+        "—",
+        gz as f64,
+    );
+}
+
+#[derive(Default)]
+struct Report {
+    rows: Vec<(String, String, String, f64)>,
+}
+
+impl Report {
+    fn add(&mut self, figure: &str, measured: String, target: &str, value: f64) {
+        println!("{figure}: {measured}");
+        self.rows.push((figure.to_owned(), measured, target.to_owned(), value));
+    }
+
+    fn print_and_save(&self, root: &Path, faults: &[String]) {
+        println!("\n| figure | measured | target |\n|---|---|---|");
+        for (figure, measured, target, _) in &self.rows {
+            println!("| {figure} | {measured} | {target} |");
+        }
+        let machine = format!(
+            "{} cores, {} MB RAM",
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            std::fs::read_to_string("/proc/meminfo")
+                .ok()
+                .and_then(|m| m.lines().next()?.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .unwrap_or(0)
+                / 1024
+        );
+        let rows: Vec<BTreeMap<&str, serde_json::Value>> = self
+            .rows
+            .iter()
+            .map(|(f, m, t, v)| {
+                BTreeMap::from([
+                    ("figure", f.as_str().into()),
+                    ("measured", m.as_str().into()),
+                    ("target", t.as_str().into()),
+                    ("value", (*v).into()),
+                ])
+            })
+            .collect();
+        let json = serde_json::json!({ "machine": machine, "figures": rows, "faults": faults });
+        let dir = root.join("bench-results");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join("latest.json"), serde_json::to_string_pretty(&json).unwrap());
+        println!("\nmachine: {machine}; written to bench-results/latest.json");
+    }
+}
