@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use app::ssr::bookkeeping::Note;
 use app::ssr::now_ms;
 use app::ssr::store::{self, Site, Visitor};
 use app::ssr::writer::NewMessage;
@@ -61,7 +62,7 @@ pub async fn upgrade(
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "too_many_connections", "the server is full, retry shortly");
     }
     let token = query.token.filter(|t| !t.is_empty() && t.len() <= 128);
-    let arrived = store::visitor_arrive(&state.app.db, &site, token.as_deref()).await;
+    let arrived = store::visitor_arrive(&state.app.db, &state.app.book, &site, token.as_deref()).await;
     let latest = match &arrived {
         Ok((visitor, _)) => store::latest_conversation(&state.app.db, site.tenant_id, visitor.id).await,
         Err(e) => Err(e.clone()),
@@ -175,27 +176,18 @@ impl Handler for VisitorSession {
     async fn on_frame(&mut self, frame: ClientFrame, out: &Outbox) {
         let tenant = self.site.tenant_id;
         let result = match frame {
-            ClientFrame::Page { page } => match page.parse() {
-                Ok(page) => {
-                    let recorded = store::record_page_view(
-                        &self.state.app.db,
-                        tenant,
-                        self.visitor.id,
-                        &page,
-                        &self.user_agent,
-                        &self.ip,
-                    )
-                    .await;
-                    self.state.hub.set_page(self.visitor.id, page.clone());
-                    self.state.hub.to_agents(
-                        tenant,
-                        &ServerFrame::VisitorPage { visitor_id: self.visitor.id, page },
-                        None,
-                    );
-                    recorded
-                }
-                Err(e) => Err(e),
-            },
+            ClientFrame::Page { page } => page.parse().map(|page| {
+                self.state.app.book.note(Note::PageView {
+                    tenant,
+                    visitor: self.visitor.id,
+                    page: page.clone(),
+                    user_agent: self.user_agent.clone(),
+                    ip: self.ip.clone(),
+                    at: now_ms(),
+                });
+                self.state.hub.set_page(self.visitor.id, page.clone());
+                self.state.hub.to_agents(tenant, &ServerFrame::VisitorPage { visitor_id: self.visitor.id, page }, None);
+            }),
             ClientFrame::Send { client_msg_id, body, .. } => {
                 if let Err(error) = self.send(&client_msg_id, &body, out).await {
                     out.push(&ServerFrame::Error { error, client_msg_id: Some(client_msg_id) });
@@ -241,7 +233,7 @@ impl Handler for VisitorSession {
             tokio::time::sleep(state.config.presence_grace).await;
             if state.hub.expire_visitor(visitor, ticket) {
                 state.hub.to_agents(tenant, &ServerFrame::VisitorOffline { visitor_id: visitor }, None);
-                let _ = store::touch_visitor(&state.app.db, tenant, visitor).await;
+                state.app.book.note(Note::Seen { tenant, visitor, at: now_ms(), new_visit: false });
             }
         });
     }

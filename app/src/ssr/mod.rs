@@ -2,6 +2,7 @@
 //! and by the chat hub in the `server` crate. Nothing here is compiled into the browser bundle.
 
 pub mod auth;
+pub mod bookkeeping;
 pub mod db;
 pub mod seed;
 pub mod state;

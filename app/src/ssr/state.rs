@@ -6,6 +6,7 @@ use std::time::Duration;
 use kefu_protocol::ApiError;
 
 use super::auth::LoginLimiter;
+use super::bookkeeping::Bookkeeper;
 use super::db::Db;
 use super::writer::MessageWriter;
 
@@ -13,6 +14,7 @@ use super::writer::MessageWriter;
 pub struct AppState {
     pub db: Db,
     pub writer: MessageWriter,
+    pub book: Bookkeeper,
     pub limiter: Arc<LoginLimiter>,
     pub settings: Arc<Settings>,
 }
@@ -30,6 +32,7 @@ impl AppState {
     pub fn new(db: Db, settings: Settings) -> AppState {
         AppState {
             writer: MessageWriter::start(db.clone()),
+            book: Bookkeeper::start(db.clone()),
             db,
             limiter: Arc::new(LoginLimiter::new(5, Duration::from_secs(300))),
             settings: Arc::new(settings),

@@ -2,11 +2,12 @@
 //! the caller got from an authenticated identity (agent session, or site key for visitors).
 
 use kefu_protocol::{
-    AgentId, AgentInfo, ApiError, ChatMessage, ConversationId, ConversationStatus, ConversationSummary, PageInfo,
-    SenderKind, SiteId, TenantId, VisitorId,
+    AgentId, AgentInfo, ApiError, ChatMessage, ConversationId, ConversationStatus, ConversationSummary, SenderKind,
+    SiteId, TenantId, VisitorId,
 };
 use sqlx::Row as _;
 
+use super::bookkeeping::{Bookkeeper, Note};
 use super::db::{Db, Row};
 use super::{now_ms, random_token, token_hash, OrInternal};
 
@@ -214,16 +215,20 @@ pub struct Visitor {
 }
 
 /// Recognises a returning visitor of `site` by token, or creates a new one. Returns the visitor and
-/// the token the widget should keep (a new one when the old one was unknown).
-pub async fn visitor_arrive(db: &Db, site: &Site, token: Option<&str>) -> Result<(Visitor, String), ApiError> {
+/// the token the widget should keep (a new one when the old one was unknown). A returning visitor
+/// costs one read; their last-seen and visit count go to the bookkeeping batch.
+pub async fn visitor_arrive(
+    db: &Db,
+    book: &Bookkeeper,
+    site: &Site,
+    token: Option<&str>,
+) -> Result<(Visitor, String), ApiError> {
     let now = now_ms();
     if let Some(token) = token {
         let row = sqlx::query(
-            "UPDATE visitors SET visits = visits + (CASE WHEN last_seen < $1 THEN 1 ELSE 0 END), last_seen = $2 \
-             WHERE token_hash = $3 AND site_id = $4 AND tenant_id = $5 RETURNING id, name, first_seen, visits",
+            "SELECT id, name, first_seen, visits, last_seen FROM visitors \
+             WHERE token_hash = $1 AND site_id = $2 AND tenant_id = $3",
         )
-        .bind(now - VISIT_GAP_MS)
-        .bind(now)
         .bind(token_hash(token))
         .bind(site.id.0)
         .bind(site.tenant_id.0)
@@ -231,12 +236,16 @@ pub async fn visitor_arrive(db: &Db, site: &Site, token: Option<&str>) -> Result
         .await
         .or_internal()?;
         if let Some(r) = row {
+            let last_seen: i64 = r.try_get("last_seen").or_internal()?;
+            let new_visit = last_seen < now - VISIT_GAP_MS;
+            let visits: i64 = r.try_get("visits").or_internal()?;
             let visitor = Visitor {
                 id: VisitorId(r.try_get("id").or_internal()?),
                 name: r.try_get("name").or_internal()?,
                 first_seen: r.try_get("first_seen").or_internal()?,
-                visits: r.try_get("visits").or_internal()?,
+                visits: visits + i64::from(new_visit),
             };
+            book.note(Note::Seen { tenant: site.tenant_id, visitor: visitor.id, at: now, new_visit });
             return Ok((visitor, token.to_owned()));
         }
     }
@@ -253,43 +262,6 @@ pub async fn visitor_arrive(db: &Db, site: &Site, token: Option<&str>) -> Result
     .await
     .or_internal()?;
     Ok((Visitor { id: VisitorId(id), name: None, first_seen: now, visits: 1 }, token))
-}
-
-pub async fn touch_visitor(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<(), ApiError> {
-    sqlx::query("UPDATE visitors SET last_seen = $1 WHERE id = $2 AND tenant_id = $3")
-        .bind(now_ms())
-        .bind(visitor.0)
-        .bind(tenant.0)
-        .execute(&db.pool)
-        .await
-        .or_internal()?;
-    Ok(())
-}
-
-pub async fn record_page_view(
-    db: &Db,
-    tenant: TenantId,
-    visitor: VisitorId,
-    page: &PageInfo,
-    user_agent: &str,
-    ip: &str,
-) -> Result<(), ApiError> {
-    sqlx::query(
-        "INSERT INTO page_views (tenant_id, visitor_id, url, title, referrer, user_agent, ip, viewed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(tenant.0)
-    .bind(visitor.0)
-    .bind(&page.url)
-    .bind(&page.title)
-    .bind(&page.referrer)
-    .bind(user_agent)
-    .bind(ip)
-    .bind(now_ms())
-    .execute(&db.pool)
-    .await
-    .or_internal()?;
-    Ok(())
 }
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.site_id, c.visitor_id, v.name AS visitor_name, c.agent_id, c.status, \

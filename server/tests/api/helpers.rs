@@ -315,3 +315,19 @@ impl Client {
         let _ = self.ws.close(None).await;
     }
 }
+
+/// Polls `check` until it holds or [`WAIT`] runs out; for effects written in the background.
+pub async fn eventually<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}

@@ -44,12 +44,50 @@ async fn agents_see_visitors_arrive_change_pages_and_leave() {
         ServerFrame::VisitorOffline { visitor_id } => assert_eq!(visitor_id, id),
         _ => unreachable!(),
     }
-    let views: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM page_views WHERE visitor_id = $1")
+    // Page views are written in batches; wait (bounded) until both are there.
+    let counted = crate::helpers::eventually(|| async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM page_views WHERE visitor_id = $1")
+            .bind(id.0)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+            == 2
+    })
+    .await;
+    assert!(counted, "both page views are recorded");
+}
+
+#[tokio::test]
+async fn coming_back_after_a_long_gap_counts_a_new_visit() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    let first = app.visitor(&shop, None).await;
+    let (id, token) = (first.visitor_id, first.token.clone());
+    first.client.close().await;
+    agent.recv_until(|f| matches!(f, ServerFrame::VisitorOffline { .. })).await;
+    // The last visit ended an hour ago.
+    sqlx::query("UPDATE visitors SET last_seen = last_seen - 3600000 WHERE id = $1")
         .bind(id.0)
-        .fetch_one(&app.db.pool)
+        .execute(&app.db.pool)
         .await
         .unwrap();
-    assert_eq!(views, 2, "page views are recorded");
+
+    let _back = app.visitor(&shop, Some(&token)).await;
+    match agent.recv_until(|f| matches!(f, ServerFrame::VisitorOnline { .. })).await {
+        ServerFrame::VisitorOnline { visitor } => assert_eq!((visitor.visitor_id, visitor.visits), (id, 2)),
+        _ => unreachable!(),
+    }
+    let stored = crate::helpers::eventually(|| async {
+        sqlx::query_scalar::<_, i64>("SELECT visits FROM visitors WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+            == 2
+    })
+    .await;
+    assert!(stored, "the visit count is stored");
 }
 
 #[tokio::test]
