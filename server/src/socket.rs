@@ -91,7 +91,9 @@ where
                     continue;
                 }
                 match decode_client_frame(text.as_str()) {
-                    Ok(frame) => handler.on_frame(frame, &out).await,
+                    // Boxed: an idle connection's future then does not reserve room for the
+                    // handler's (large) database futures; only a connection handling a frame does.
+                    Ok(frame) => Box::pin(handler.on_frame(frame, &out)).await,
                     Err(error) => out.push(&ServerFrame::Error { error, client_msg_id: None }),
                 }
             }
@@ -103,7 +105,7 @@ where
             Message::Close(_) => break,
         }
     }
-    handler.on_close().await;
+    Box::pin(handler.on_close()).await;
     // The writer ends once it has sent the close frame, or when the queue closes.
     drop(out);
     let abort = writer.abort_handle();

