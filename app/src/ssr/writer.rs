@@ -5,6 +5,8 @@
 //! everything queued, writes it in one transaction, commits once and only then answers each sender.
 //! An answer is therefore an acknowledgement of a durable commit.
 
+use std::collections::HashMap;
+
 use kefu_protocol::{ApiError, ChatMessage, ClientMsgId, ConversationId, MessageBody, SenderKind, TenantId, VisitorId};
 use sqlx::{AnyConnection, Row as _};
 use tokio::sync::{mpsc, oneshot};
@@ -105,92 +107,205 @@ async fn commit(db: &Db, items: &[&NewMessage]) -> Result<Vec<Result<Committed, 
         DbKind::Postgres => "BEGIN",
     };
     sqlx::query(begin).execute(&mut *conn).await.or_internal()?;
-    let mut results = Vec::with_capacity(items.len());
-    let mut failed = None;
-    for item in items {
-        match write_one(&mut conn, item).await {
-            Ok(result) => results.push(result),
-            Err(e) => {
-                failed = Some(e);
-                break;
-            }
-        }
-    }
-    if failed.is_none() {
-        match sqlx::query("COMMIT").execute(&mut *conn).await.or_internal() {
+    let written = write_batch(&mut conn, items).await;
+    let failed = match written {
+        Ok(results) => match sqlx::query("COMMIT").execute(&mut *conn).await.or_internal() {
             Ok(_) => return Ok(results),
-            Err(e) => failed = Some(e),
-        }
-    }
+            Err(e) => e,
+        },
+        Err(e) => e,
+    };
     if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
         // Never hand a connection with an open transaction back to the pool.
         conn.detach();
     }
-    Err(failed.unwrap_or(ApiError::Internal))
+    Err(failed)
 }
 
-async fn write_one(conn: &mut AnyConnection, m: &NewMessage) -> Result<Result<Committed, ApiError>, ApiError> {
-    let existing = sqlx::query(
-        "SELECT m.conversation_id, m.seq, m.sender_kind, m.sender_name, m.client_msg_id, m.body, m.sent_at, c.visitor_id \
-         FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-         WHERE m.sender_kind = $1 AND m.sender_id = $2 AND m.client_msg_id = $3 AND m.tenant_id = $4",
-    )
-    .bind(m.sender.as_str())
-    .bind(m.sender_id)
-    .bind(m.client_msg_id.as_str())
-    .bind(m.tenant_id.0)
-    .fetch_optional(&mut *conn)
-    .await
-    .or_internal()?;
-    if let Some(row) = existing {
+/// What a batch item turned out to be.
+enum Slot {
+    /// Committed before (or earlier in this batch): answer with the original.
+    Existing(Committed),
+    /// Same client id as batch item `n`, which is new.
+    SameAs(usize),
+    /// New: gets a sequence number in its conversation.
+    New,
+}
+
+/// Three statements for the whole batch, whatever its size: look up client ids already used, bump
+/// each conversation's sequence once by the number of its new messages, insert the new messages.
+async fn write_batch(
+    conn: &mut AnyConnection,
+    items: &[&NewMessage],
+) -> Result<Vec<Result<Committed, ApiError>>, ApiError> {
+    let key = |m: &NewMessage| (m.tenant_id, m.sender, m.sender_id, m.client_msg_id.as_str().to_owned());
+
+    // 1. Client ids committed before.
+    let placeholders: Vec<String> = (1..=items.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT m.tenant_id, m.sender_id, m.conversation_id, m.seq, m.sender_kind, m.sender_name, m.client_msg_id, m.body, \
+         m.sent_at, c.visitor_id FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE m.client_msg_id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for m in items {
+        query = query.bind(m.client_msg_id.as_str());
+    }
+    let mut existing = HashMap::new();
+    for row in query.fetch_all(&mut *conn).await.or_internal()? {
         let message = message_from_row(&row).or_internal()?;
+        let k = (
+            TenantId(row.try_get("tenant_id").or_internal()?),
+            message.sender,
+            row.try_get::<i64, _>("sender_id").or_internal()?,
+            message.client_msg_id.clone(),
+        );
         let visitor_id = VisitorId(row.try_get("visitor_id").or_internal()?);
-        return Ok(Ok(Committed { message, visitor_id, duplicate: true }));
+        existing.insert(k, Committed { message, visitor_id, duplicate: true });
+    }
+    let mut first_of: HashMap<_, usize> = HashMap::new();
+    let slots: Vec<Slot> = items
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let k = key(m);
+            if let Some(c) = existing.get(&k) {
+                Slot::Existing(c.clone())
+            } else if let Some(&first) = first_of.get(&k) {
+                Slot::SameAs(first)
+            } else {
+                first_of.insert(k, i);
+                Slot::New
+            }
+        })
+        .collect();
+
+    // 2. Sequence numbers: per conversation, how many new messages and up to which one an agent wrote
+    //    (an agent's reply counts as having read everything before it).
+    let mut groups: Vec<(TenantId, ConversationId, i64, Option<i64>, i64)> = Vec::new();
+    for (m, slot) in items.iter().zip(&slots) {
+        if !matches!(slot, Slot::New) {
+            continue;
+        }
+        let at = match groups.iter().position(|g| g.0 == m.tenant_id && g.1 == m.conversation_id) {
+            Some(at) => at,
+            None => {
+                groups.push((m.tenant_id, m.conversation_id, 0, None, 0));
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[at];
+        group.2 += 1;
+        if m.sender == SenderKind::Agent {
+            group.3 = group.3.or(Some(m.sender_id));
+            group.4 = group.2;
+        }
     }
     let now = now_ms();
-    let agent = (m.sender == SenderKind::Agent).then_some(m.sender_id);
-    let bumped = sqlx::query(
-        // An agent's reply takes the conversation (if nobody has it) and counts as having read it.
-        "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $1, agent_id = COALESCE(agent_id, $2), \
-         agent_read_seq = CASE WHEN $2 IS NULL THEN agent_read_seq ELSE last_seq + 1 END \
-         WHERE id = $3 AND tenant_id = $4 AND status = 'open' RETURNING last_seq, visitor_id",
-    )
-    .bind(now)
-    .bind(agent)
-    .bind(m.conversation_id.0)
-    .bind(m.tenant_id.0)
-    .fetch_optional(&mut *conn)
-    .await
-    .or_internal()?;
-    let Some(bumped) = bumped else {
-        return Ok(Err(ApiError::NotFound));
-    };
-    let seq: i64 = bumped.try_get("last_seq").or_internal()?;
-    let visitor_id = VisitorId(bumped.try_get("visitor_id").or_internal()?);
-    sqlx::query(
-        "INSERT INTO messages (tenant_id, conversation_id, seq, sender_kind, sender_id, sender_name, client_msg_id, body, sent_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(m.tenant_id.0)
-    .bind(m.conversation_id.0)
-    .bind(seq)
-    .bind(m.sender.as_str())
-    .bind(m.sender_id)
-    .bind(m.sender_name.as_deref())
-    .bind(m.client_msg_id.as_str())
-    .bind(m.body.as_str())
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .or_internal()?;
-    let message = ChatMessage {
-        conversation_id: m.conversation_id,
-        seq,
-        sender: m.sender,
-        sender_name: m.sender_name.clone(),
-        client_msg_id: m.client_msg_id.as_str().to_owned(),
-        body: m.body.as_str().to_owned(),
-        sent_at: now,
-    };
-    Ok(Ok(Committed { message, visitor_id, duplicate: false }))
+    let mut assigned: HashMap<(TenantId, ConversationId), (i64, VisitorId)> = HashMap::new();
+    if !groups.is_empty() {
+        let rows: Vec<String> = (0..groups.len())
+            .map(|g| {
+                let p = g * 5;
+                format!(
+                    "(CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6
+                )
+            })
+            .collect();
+        let sql = format!(
+            "WITH v(id, tenant, n, agent, upto) AS (VALUES {}) \
+             UPDATE conversations SET last_seq = last_seq + v.n, last_message_at = $1, \
+             agent_id = COALESCE(agent_id, v.agent), \
+             agent_read_seq = CASE WHEN v.upto > 0 THEN last_seq + v.upto ELSE agent_read_seq END \
+             FROM v WHERE conversations.id = v.id AND conversations.tenant_id = v.tenant AND conversations.status = 'open' \
+             RETURNING conversations.id, conversations.tenant_id, conversations.last_seq, conversations.visitor_id",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for (tenant, conversation, n, agent, upto) in &groups {
+            query = query.bind(conversation.0).bind(tenant.0).bind(*n).bind(*agent).bind(*upto);
+        }
+        for row in query.fetch_all(&mut *conn).await.or_internal()? {
+            let id = ConversationId(row.try_get("id").or_internal()?);
+            let tenant = TenantId(row.try_get("tenant_id").or_internal()?);
+            let last: i64 = row.try_get("last_seq").or_internal()?;
+            let n = groups.iter().find(|g| g.0 == tenant && g.1 == id).map_or(0, |g| g.2);
+            let visitor = VisitorId(row.try_get("visitor_id").or_internal()?);
+            // The group's messages take the n numbers ending at the new last_seq, in batch order.
+            assigned.insert((tenant, id), (last - n + 1, visitor));
+        }
+    }
+
+    // 3. Insert the new messages, in batch order.
+    let mut results: Vec<Result<Committed, ApiError>> = Vec::with_capacity(items.len());
+    let mut rows = Vec::new();
+    for (m, slot) in items.iter().zip(&slots) {
+        let result = match slot {
+            Slot::Existing(c) => Ok(c.clone()),
+            Slot::SameAs(first) => results[*first].clone().map(|c: Committed| Committed { duplicate: true, ..c }),
+            Slot::New => match assigned.get_mut(&(m.tenant_id, m.conversation_id)) {
+                None => Err(ApiError::NotFound),
+                Some((next, visitor_id)) => {
+                    let message = ChatMessage {
+                        conversation_id: m.conversation_id,
+                        seq: *next,
+                        sender: m.sender,
+                        sender_name: m.sender_name.clone(),
+                        client_msg_id: m.client_msg_id.as_str().to_owned(),
+                        body: m.body.as_str().to_owned(),
+                        sent_at: now,
+                    };
+                    *next += 1;
+                    rows.push((m.tenant_id, m.sender_id, message.clone()));
+                    Ok(Committed { message, visitor_id: *visitor_id, duplicate: false })
+                }
+            },
+        };
+        results.push(result);
+    }
+    for chunk in rows.chunks(500) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let p = r * 9;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6,
+                    p + 7,
+                    p + 8,
+                    p + 9
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO messages (tenant_id, conversation_id, seq, sender_kind, sender_id, sender_name, client_msg_id, body, sent_at) \
+             VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (tenant, sender_id, m) in chunk {
+            query = query
+                .bind(tenant.0)
+                .bind(m.conversation_id.0)
+                .bind(m.seq)
+                .bind(m.sender.as_str())
+                .bind(*sender_id)
+                .bind(m.sender_name.as_deref())
+                .bind(m.client_msg_id.as_str())
+                .bind(m.body.as_str())
+                .bind(m.sent_at);
+        }
+        query.execute(&mut *conn).await.or_internal()?;
+    }
+    Ok(results)
 }

@@ -207,3 +207,47 @@ async fn unread_counts_survive_reconnects_and_replies_count_as_read() {
     assert_eq!(unread(&list), 0, "replying means having read it");
     assert!(list[0].agent_id.is_some(), "the replying agent took the conversation");
 }
+
+/// Two tabs of one visitor send at once, so one commit batch holds several messages of the same
+/// conversation, and the same client id from both tabs.
+#[tokio::test]
+async fn concurrent_senders_in_one_conversation_get_distinct_gapless_sequences() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut first = app.visitor(&shop, None).await;
+    let opened = first.say("open", "hello").await;
+    let mut second = app.visitor(&shop, Some(&first.token)).await;
+    let send_all = |tab: &'static str| {
+        (0..20)
+            .map(move |i| ClientFrame::Send {
+                conversation_id: None,
+                client_msg_id: format!("{tab}{i}"),
+                body: format!("{tab} {i}"),
+            })
+            .chain(std::iter::once(ClientFrame::Send {
+                conversation_id: None,
+                client_msg_id: "both-tabs".into(),
+                body: "same".into(),
+            }))
+            .collect::<Vec<_>>()
+    };
+    for (a, b) in send_all("a").iter().zip(send_all("b").iter()) {
+        first.client.send(a).await;
+        second.client.send(b).await;
+    }
+    let mut seqs = vec![opened.seq];
+    let mut both = Vec::new();
+    for (tab, client) in [("a", &mut first.client), ("b", &mut second.client)] {
+        for i in 0..20 {
+            let m = client.ack(&format!("{tab}{i}")).await;
+            assert_eq!(m.conversation_id, opened.conversation_id);
+            seqs.push(m.seq);
+        }
+        both.push(client.ack("both-tabs").await);
+    }
+    assert_eq!(both[0], both[1], "the same client id gets the same ack from either tab");
+    seqs.push(both[0].seq);
+    seqs.sort();
+    assert_eq!(seqs, (1..=42).collect::<Vec<i64>>(), "every message has its own number, without gaps");
+    assert_eq!(app.message_count(opened.conversation_id).await, 42);
+}

@@ -66,7 +66,17 @@ async fn coming_back_after_a_long_gap_counts_a_new_visit() {
     let (id, token) = (first.visitor_id, first.token.clone());
     first.client.close().await;
     agent.recv_until(|f| matches!(f, ServerFrame::VisitorOffline { .. })).await;
-    // The last visit ended an hour ago.
+    // The departure is recorded in the background; wait for it, then make that an hour ago.
+    let departed = crate::helpers::eventually(|| async {
+        sqlx::query_scalar::<_, i64>("SELECT last_seen - first_seen FROM visitors WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+            > 0
+    })
+    .await;
+    assert!(departed, "the departure is recorded");
     sqlx::query("UPDATE visitors SET last_seen = last_seen - 3600000 WHERE id = $1")
         .bind(id.0)
         .execute(&app.db.pool)
