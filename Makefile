@@ -71,7 +71,7 @@ widget-debug:
 	cp widget/loader.js $(WIDGET_OUT)/loader.js
 
 test-rust:
-	cargo test -p kefu-protocol -p app -p kefu-server --features app/ssr
+	cargo test -p kefu-protocol -p app -p kefu-server -p kefu-bench --features app/ssr
 	@echo "rust unit + integration (SQLite): ran" >> target/suites.txt
 
 test-postgres:
