@@ -65,7 +65,11 @@ pub async fn upgrade(
             }
             Err(error) => out.push(&ServerFrame::Error { error, client_msg_id: None }),
         }
-        let settings = LoopSettings { heartbeat: state.config.heartbeat, shutdown: state.shutdown.clone() };
+        let settings = LoopSettings {
+            heartbeat: state.config.heartbeat,
+            shutdown: state.shutdown.clone(),
+            rate: socket::AGENT_RATE,
+        };
         socket::run(socket, session, out, queue, settings).await;
         state.hub.release_socket();
     })

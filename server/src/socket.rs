@@ -51,7 +51,14 @@ impl Bucket {
 pub struct LoopSettings {
     pub heartbeat: Duration,
     pub shutdown: watch::Receiver<bool>,
+    /// Frames per second this connection may send, and the burst it may save up.
+    pub rate: (f64, f64),
 }
+
+/// A visitor types and sends like a person.
+pub const VISITOR_RATE: (f64, f64) = (20.0, 40.0);
+/// An agent console runs many chats at once (and may be automated).
+pub const AGENT_RATE: (f64, f64) = (200.0, 400.0);
 
 /// Runs a connection until either side closes it, then calls `on_close`.
 pub async fn run<S, H>(socket: S, mut handler: H, out: Outbox, queue: mpsc::Receiver<Outgoing>, settings: LoopSettings)
@@ -63,7 +70,7 @@ where
     let writer = tokio::spawn(write_loop(sink, queue, out.overflow_signal(), settings.heartbeat));
     let dead_after = settings.heartbeat * 3;
     let mut shutdown = settings.shutdown;
-    let mut bucket = Bucket::new(20.0, 40.0);
+    let mut bucket = Bucket::new(settings.rate.0, settings.rate.1);
     loop {
         let next = tokio::select! {
             _ = shutdown.changed() => {

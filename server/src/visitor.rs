@@ -102,7 +102,11 @@ pub async fn upgrade(
             visits: session.visitor.visits,
         };
         let hub = session.state.hub.clone();
-        let settings = LoopSettings { heartbeat: state.config.heartbeat, shutdown: state.shutdown.clone() };
+        let settings = LoopSettings {
+            heartbeat: state.config.heartbeat,
+            shutdown: state.shutdown.clone(),
+            rate: socket::VISITOR_RATE,
+        };
         if hub.add_visitor(session.site.tenant_id, session.conn, out.clone(), presence.clone()) {
             hub.to_agents(session.site.tenant_id, &ServerFrame::VisitorOnline { visitor: presence }, None);
         }

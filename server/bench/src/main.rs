@@ -107,10 +107,35 @@ async fn main() {
     }
     let storm = started.elapsed().as_secs_f64();
     report.add(&format!("reconnect storm, {back} visitors"), format!("all back in {storm:.2} s"), "≤ 3 s", storm);
-    for w in &mut workers {
+    // Delivery latency with (up to) 10k idle visitors still connected: quit the workers beyond that.
+    let mut idle_kept = 0;
+    let mut kept = Vec::new();
+    for mut w in workers {
+        if idle_kept + w.count <= 10_000 {
+            idle_kept += w.count;
+            kept.push(w);
+        } else {
+            w.send("quit").await;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let d = delivery(&ws_url, &origin).await;
+    faults.extend(d.faults.iter().cloned());
+    for (direction, l) in [("visitor → agent", &d.to_agent), ("agent → visitor", &d.to_visitor)] {
+        report.add(
+            &format!("delivery {direction} incl. commit ({idle_kept} idle, 1k msg/s, 500 conversations)"),
+            format!(
+                "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} timed, all delivered once)",
+                l.p50, l.p99, l.max, l.count
+            ),
+            "p99 ≤ 25 ms",
+            l.p99,
+        );
+    }
+    for w in &mut kept {
         w.send("quit").await;
     }
-    drop(workers);
+    drop(kept);
     // Let the storm's visitors finish leaving (5 s presence grace, then their last-seen writes), so
     // the throughput figures measure messages, not the departure of 19k visitors.
     tokio::time::sleep(Duration::from_secs(8)).await;
@@ -226,6 +251,7 @@ async fn fresh_postgres(url: &str) -> String {
 
 /// One client process holding many visitor sockets.
 struct Worker {
+    count: usize,
     child: Child,
     stdin: ChildStdin,
     lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
@@ -242,7 +268,7 @@ impl Worker {
             .unwrap();
         let stdin = child.stdin.take().unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        Worker { child, stdin, lines }
+        Worker { count, child, stdin, lines }
     }
 
     async fn send(&mut self, command: &str) {
@@ -524,5 +550,214 @@ impl Report {
         let _ = std::fs::create_dir_all(&dir);
         let _ = std::fs::write(dir.join("latest.json"), serde_json::to_string_pretty(&json).unwrap());
         println!("\nmachine: {machine}; written to bench-results/latest.json");
+    }
+}
+
+#[derive(Default)]
+struct Latency {
+    p50: f64,
+    p99: f64,
+    max: f64,
+    count: usize,
+}
+
+impl Latency {
+    fn of(mut samples: Vec<f64>) -> Latency {
+        samples.sort_by(f64::total_cmp);
+        let pct = |p: f64| {
+            samples
+                .get(((samples.len() as f64 * p) as usize).min(samples.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or(0.0)
+        };
+        Latency { p50: pct(0.5), p99: pct(0.99), max: samples.last().copied().unwrap_or(0.0), count: samples.len() }
+    }
+}
+
+struct Delivery {
+    to_agent: Latency,
+    to_visitor: Latency,
+    faults: Vec<String>,
+}
+
+/// Times from a sender's send to the receiver's frame, by client message id.
+#[derive(Default)]
+struct Clock {
+    sent: std::collections::HashMap<String, Instant>,
+    samples: Vec<f64>,
+    seen: std::collections::HashSet<String>,
+    duplicates: usize,
+}
+
+impl Clock {
+    fn received(&mut self, id: &str) {
+        if !self.seen.insert(id.to_owned()) {
+            self.duplicates += 1;
+        } else if let Some(at) = self.sent.get(id) {
+            self.samples.push(at.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+}
+
+async fn agent_socket() -> Ws {
+    let response = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{PORT}/api/login"))
+        .form(&[("login", "admin@demo.kefu"), ("password", "bench-password")])
+        .send()
+        .await
+        .expect("login");
+    let cookie = response.headers().get("set-cookie").expect("session cookie").to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let mut request = format!("ws://127.0.0.1:{PORT}/api/v1/agent/ws?v=1").into_client_request().unwrap();
+    request.headers_mut().insert("origin", format!("http://127.0.0.1:{PORT}").parse().unwrap());
+    request.headers_mut().insert("cookie", cookie.parse().unwrap());
+    tokio_tungstenite::connect_async_with_config(request, None, true).await.expect("agent socket").0
+}
+
+fn text(frame: &ClientFrame) -> Message {
+    Message::Text(serde_json::to_string(frame).unwrap().into())
+}
+
+/// 500 visitors send 2 msg/s each for 10 s (timed at an agent), then 10 agent sockets send 100 msg/s
+/// each across the 500 conversations for 10 s (timed at the visitors). Every message must arrive
+/// exactly once.
+async fn delivery(url: &str, origin: &str) -> Delivery {
+    use std::sync::Mutex;
+    let to_agent = Arc::new(Mutex::new(Clock::default()));
+    let to_visitor = Arc::new(Mutex::new(Clock::default()));
+    let conversations = Arc::new(Mutex::new(Vec::new()));
+    let mut faults = Vec::new();
+
+    let mut agent_sinks = Vec::new();
+    for a in 0..10 {
+        let (sink, mut stream) = agent_socket().await.split();
+        agent_sinks.push(sink);
+        let (clock, conversations) = (to_agent.clone(), conversations.clone());
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = stream.next().await {
+                let Message::Text(t) = message else { continue };
+                if a != 0 {
+                    continue; // the others only drain their copy of the fan-out
+                }
+                match serde_json::from_str::<ServerFrame>(t.as_str()) {
+                    Ok(ServerFrame::Message { message }) if message.sender == kefu_protocol::SenderKind::Visitor => {
+                        clock.lock().unwrap().received(&message.client_msg_id)
+                    }
+                    Ok(ServerFrame::Conversation { conversation }) => {
+                        conversations.lock().unwrap().push(conversation.id)
+                    }
+                    _ => {}
+                }
+            }
+        });
+    }
+    let mut visitor_sinks = Vec::new();
+    for _ in 0..500 {
+        let (ws, _) = match open_visitor(url, origin, "").await {
+            Ok(v) => v,
+            Err(e) => {
+                faults.push(format!("latency visitor failed to connect: {e}"));
+                continue;
+            }
+        };
+        let (sink, mut stream) = ws.split();
+        visitor_sinks.push(sink);
+        let clock = to_visitor.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = stream.next().await {
+                let Message::Text(t) = message else { continue };
+                if let Ok(ServerFrame::Message { message }) = serde_json::from_str::<ServerFrame>(t.as_str()) {
+                    clock.lock().unwrap().received(&message.client_msg_id);
+                }
+            }
+        });
+    }
+
+    // Visitors → agent: 2 msg/s each, spread over the half second.
+    let visitors = visitor_sinks.len();
+    let start = Instant::now();
+    let senders: Vec<_> = visitor_sinks
+        .into_iter()
+        .enumerate()
+        .map(|(v, mut sink)| {
+            let clock = to_agent.clone();
+            tokio::spawn(async move {
+                for i in 0..20u32 {
+                    let at = start + Duration::from_millis(i as u64 * 500 + v as u64);
+                    tokio::time::sleep_until(at.into()).await;
+                    let id = format!("la{v}-{i}");
+                    let frame =
+                        ClientFrame::Send { conversation_id: None, client_msg_id: id.clone(), body: "latency".into() };
+                    // The first message also opens the conversation: counted, not timed.
+                    if i > 0 {
+                        clock.lock().unwrap().sent.insert(id, Instant::now());
+                    }
+                    if sink.send(text(&frame)).await.is_err() {
+                        break;
+                    }
+                }
+                sink
+            })
+        })
+        .collect();
+    let mut visitor_sinks = Vec::new();
+    for s in senders {
+        visitor_sinks.extend(s.await.ok());
+    }
+    let expected = visitors * 20;
+    wait_for(|| to_agent.lock().unwrap().seen.len() >= expected).await;
+
+    // Agents → visitors: 10 sockets × 100 msg/s over the conversations opened above.
+    let targets = conversations.lock().unwrap().clone();
+    let start = Instant::now();
+    let senders: Vec<_> = agent_sinks
+        .into_iter()
+        .enumerate()
+        .map(|(a, mut sink)| {
+            let (clock, targets) = (to_visitor.clone(), targets.clone());
+            tokio::spawn(async move {
+                for i in 0..1000u64 {
+                    let at = start + Duration::from_micros(i * 10_000 + a as u64 * 1000);
+                    tokio::time::sleep_until(at.into()).await;
+                    let Some(&conversation) = targets.get((i as usize * 10 + a) % targets.len().max(1)) else { break };
+                    let id = format!("lb{a}-{i}");
+                    let frame = ClientFrame::Send {
+                        conversation_id: Some(conversation),
+                        client_msg_id: id.clone(),
+                        body: "reply".into(),
+                    };
+                    clock.lock().unwrap().sent.insert(id, Instant::now());
+                    if sink.send(text(&frame)).await.is_err() {
+                        break;
+                    }
+                }
+                sink
+            })
+        })
+        .collect();
+    let mut agent_sinks = Vec::new();
+    for s in senders {
+        agent_sinks.extend(s.await.ok());
+    }
+    wait_for(|| to_visitor.lock().unwrap().seen.len() >= 10_000).await;
+
+    let (a, v) = (std::mem::take(&mut *to_agent.lock().unwrap()), std::mem::take(&mut *to_visitor.lock().unwrap()));
+    if a.seen.len() != expected || a.duplicates > 0 {
+        faults.push(format!("visitor → agent: {} of {expected} delivered, {} duplicated", a.seen.len(), a.duplicates));
+    }
+    if v.seen.len() != 10_000 || v.duplicates > 0 {
+        faults.push(format!("agent → visitor: {} of 10000 delivered, {} duplicated", v.seen.len(), v.duplicates));
+    }
+    for mut sink in visitor_sinks.into_iter().chain(agent_sinks) {
+        let _ = sink.close().await;
+    }
+    Delivery { to_agent: Latency::of(a.samples), to_visitor: Latency::of(v.samples), faults }
+}
+
+/// Polls until `done` or 20 s pass (then the caller reports what is missing).
+async fn wait_for(done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
