@@ -96,3 +96,17 @@ async fn a_flooding_client_is_throttled_with_an_error_frame() {
     let throttled = visitor.client.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await;
     assert!(matches!(throttled, ServerFrame::Error { error: ApiError::TooMany { .. }, .. }));
 }
+
+#[tokio::test]
+async fn an_agent_console_may_send_far_more_than_a_visitor() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    for _ in 0..100 {
+        agent.send(&ClientFrame::Ping).await;
+    }
+    for _ in 0..100 {
+        let frame = agent.recv_until(|f| matches!(f, ServerFrame::Pong | ServerFrame::Error { .. })).await;
+        assert_eq!(frame, ServerFrame::Pong, "100 frames at once are within an agent's allowance");
+    }
+}
