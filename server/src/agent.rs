@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use kefu_protocol::{
     AgentInfo, ApiError, ClientFrame, ClientMsgId, ConversationId, MessageBody, SenderKind, ServerFrame,
-    PROTOCOL_VERSION, SYNC_PAGE,
+    PROTOCOL_VERSION,
 };
 use serde::Deserialize;
 
@@ -114,10 +114,10 @@ impl AgentSession {
 }
 
 impl Handler for AgentSession {
-    async fn on_frame(&mut self, frame: ClientFrame, out: &Outbox) {
+    async fn on_frame(&mut self, frame: ClientFrame, out: &Outbox) -> Result<(), ApiError> {
         let tenant = self.agent.tenant_id;
         let db = &self.state.app.db;
-        let result = match frame {
+        match frame {
             ClientFrame::Send { conversation_id, client_msg_id, body } => {
                 if let Err(error) = self.send(conversation_id, &client_msg_id, &body, out).await {
                     out.push(&ServerFrame::Error { error, client_msg_id: Some(client_msg_id) });
@@ -125,13 +125,8 @@ impl Handler for AgentSession {
                 Ok(())
             }
             ClientFrame::Sync { conversation_id, after_seq } => {
-                store::messages_after(db, tenant, None, conversation_id, after_seq, SYNC_PAGE + 1).await.map(
-                    |mut messages| {
-                        let more = messages.len() > SYNC_PAGE;
-                        messages.truncate(SYNC_PAGE);
-                        out.push(&ServerFrame::Messages { conversation_id, messages, more });
-                    },
-                )
+                out.push(&store::sync_page(db, tenant, None, conversation_id, after_seq).await?);
+                Ok(())
             }
             ClientFrame::Typing { conversation_id: Some(id), active } => {
                 store::conversation(db, tenant, id).await.map(|c| {
@@ -144,13 +139,8 @@ impl Handler for AgentSession {
             }
             ClientFrame::MarkRead { conversation_id, seq } => store::mark_read(db, tenant, conversation_id, seq).await,
             ClientFrame::Page { .. } => Err(ApiError::Forbidden),
-            ClientFrame::Ping => {
-                out.push(&ServerFrame::Pong);
-                Ok(())
-            }
-        };
-        if let Err(error) = result {
-            out.push(&ServerFrame::Error { error, client_msg_id: None });
+            // Answered by the socket loop.
+            ClientFrame::Ping => Ok(()),
         }
     }
 

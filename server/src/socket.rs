@@ -16,9 +16,14 @@ use tokio::time::Instant;
 
 use crate::hub::{Outbox, Outgoing, OverflowSignal};
 
-/// What a connection does with the frames it receives.
+/// What a connection does with the frames it receives. An `Err` goes back to the client as an error
+/// frame; pings are answered by the loop itself.
 pub trait Handler: Send {
-    fn on_frame(&mut self, frame: ClientFrame, out: &Outbox) -> impl std::future::Future<Output = ()> + Send;
+    fn on_frame(
+        &mut self,
+        frame: ClientFrame,
+        out: &Outbox,
+    ) -> impl std::future::Future<Output = Result<(), ApiError>> + Send;
     fn on_close(&mut self) -> impl std::future::Future<Output = ()> + Send;
 }
 
@@ -97,11 +102,18 @@ where
                     out.push(&ServerFrame::Error { error: ApiError::TooMany { retry_after_secs: 1 }, client_msg_id });
                     continue;
                 }
-                match decode_client_frame(text.as_str()) {
+                let result = match decode_client_frame(text.as_str()) {
+                    Ok(ClientFrame::Ping) => {
+                        out.push(&ServerFrame::Pong);
+                        Ok(())
+                    }
                     // Boxed: an idle connection's future then does not reserve room for the
                     // handler's (large) database futures; only a connection handling a frame does.
                     Ok(frame) => Box::pin(handler.on_frame(frame, &out)).await,
-                    Err(error) => out.push(&ServerFrame::Error { error, client_msg_id: None }),
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = result {
+                    out.push(&ServerFrame::Error { error, client_msg_id: None });
                 }
             }
             Message::Binary(_) => out.push(&ServerFrame::Error {

@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use kefu_protocol::{
     ApiError, ClientFrame, ClientMsgId, ConversationStatus, ConversationSummary, MessageBody, OnlineVisitor,
-    SenderKind, ServerFrame, PROTOCOL_VERSION, SYNC_PAGE,
+    SenderKind, ServerFrame, PROTOCOL_VERSION,
 };
 use serde::Deserialize;
 
@@ -177,9 +177,9 @@ impl VisitorSession {
 }
 
 impl Handler for VisitorSession {
-    async fn on_frame(&mut self, frame: ClientFrame, out: &Outbox) {
+    async fn on_frame(&mut self, frame: ClientFrame, out: &Outbox) -> Result<(), ApiError> {
         let tenant = self.site.tenant_id;
-        let result = match frame {
+        match frame {
             ClientFrame::Page { page } => page.parse().map(|page| {
                 self.state.app.book.note(Note::PageView {
                     tenant,
@@ -198,20 +198,11 @@ impl Handler for VisitorSession {
                 }
                 Ok(())
             }
-            ClientFrame::Sync { conversation_id, after_seq } => store::messages_after(
-                &self.state.app.db,
-                tenant,
-                Some(self.visitor.id),
-                conversation_id,
-                after_seq,
-                SYNC_PAGE + 1,
-            )
-            .await
-            .map(|mut messages| {
-                let more = messages.len() > SYNC_PAGE;
-                messages.truncate(SYNC_PAGE);
-                out.push(&ServerFrame::Messages { conversation_id, messages, more });
-            }),
+            ClientFrame::Sync { conversation_id, after_seq } => {
+                let visitor = Some(self.visitor.id);
+                out.push(&store::sync_page(&self.state.app.db, tenant, visitor, conversation_id, after_seq).await?);
+                Ok(())
+            }
             ClientFrame::Typing { active, .. } => {
                 if let Some(c) = &self.conversation {
                     let frame = ServerFrame::Typing { conversation_id: c.id, sender: SenderKind::Visitor, active };
@@ -220,13 +211,8 @@ impl Handler for VisitorSession {
                 Ok(())
             }
             ClientFrame::MarkRead { .. } => Err(ApiError::Forbidden),
-            ClientFrame::Ping => {
-                out.push(&ServerFrame::Pong);
-                Ok(())
-            }
-        };
-        if let Err(error) = result {
-            out.push(&ServerFrame::Error { error, client_msg_id: None });
+            // Answered by the socket loop.
+            ClientFrame::Ping => Ok(()),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use kefu_protocol::{
     AgentId, AgentInfo, ApiError, ChatMessage, ConversationId, ConversationStatus, ConversationSummary, SenderKind,
-    SiteId, TenantId, VisitorId,
+    ServerFrame, SiteId, TenantId, VisitorId, SYNC_PAGE,
 };
 use sqlx::Row as _;
 
@@ -409,4 +409,19 @@ pub async fn messages_after(
     .await
     .or_internal()?;
     rows.iter().map(message_from_row).collect::<Result<_, _>>().or_internal()
+}
+
+/// The answer to a client's `Sync`: up to [`SYNC_PAGE`] messages after `after_seq`, and whether there
+/// are more. With `visitor`, only that visitor's own conversation.
+pub async fn sync_page(
+    db: &Db,
+    tenant: TenantId,
+    visitor: Option<VisitorId>,
+    id: ConversationId,
+    after_seq: i64,
+) -> Result<ServerFrame, ApiError> {
+    let mut messages = messages_after(db, tenant, visitor, id, after_seq, SYNC_PAGE + 1).await?;
+    let more = messages.len() > SYNC_PAGE;
+    messages.truncate(SYNC_PAGE);
+    Ok(ServerFrame::Messages { conversation_id: id, messages, more })
 }
