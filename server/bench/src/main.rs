@@ -132,6 +132,14 @@ async fn main() {
             l.p99,
         );
     }
+    let churn = churn(&ws_url, &origin, 200, 20).await;
+    faults.extend(churn.1.iter().cloned());
+    report.add(
+        "random disconnects during message flow (incl. mid-send)",
+        format!("{} disconnects: {} lost, {} duplicated", churn.0, churn.2, churn.3),
+        "0 lost, 0 duplicated",
+        churn.0 as f64,
+    );
     for w in &mut kept {
         w.send("quit").await;
     }
@@ -760,4 +768,101 @@ async fn wait_for(done: impl Fn() -> bool) {
     while !done() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// `visitors` each send `per_visitor` messages as the widget does, but drop the connection at random
+/// (before a send, or after a send and before its ack), reconnect with their token and resend what was
+/// not acknowledged under the same client id. Afterwards each conversation must hold every message
+/// exactly once, in order. Returns (disconnects, faults, lost, duplicated).
+async fn churn(url: &str, origin: &str, visitors: usize, per_visitor: usize) -> (usize, Vec<String>, usize, usize) {
+    let tasks: Vec<_> = (0..visitors)
+        .map(|v| {
+            let (url, origin) = (url.to_owned(), origin.to_owned());
+            tokio::spawn(async move {
+                let mut rng = 0x9E37_79B9_7F4A_7C15u64 ^ (v as u64 + 1);
+                let mut coin = move || {
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    rng % 4 == 0
+                };
+                let (mut ws, token) = open_visitor(&url, &origin, "").await?;
+                let mut disconnects = 0;
+                let mut conversation = None;
+                for i in 0..per_visitor {
+                    let id = format!("c{v}-{i}");
+                    let frame = ClientFrame::Send {
+                        conversation_id: None,
+                        client_msg_id: id.clone(),
+                        body: format!("churn {i}"),
+                    };
+                    if coin() {
+                        drop(ws);
+                        ws = open_visitor(&url, &origin, &token).await?.0;
+                        disconnects += 1;
+                    }
+                    ws.send(text(&frame)).await.map_err(|e| e.to_string())?;
+                    if coin() {
+                        // Gone mid-send: the server may or may not have committed it. Resend.
+                        drop(ws);
+                        ws = open_visitor(&url, &origin, &token).await?.0;
+                        disconnects += 1;
+                        ws.send(text(&frame)).await.map_err(|e| e.to_string())?;
+                    }
+                    loop {
+                        let Some(Ok(Message::Text(t))) = ws.next().await else {
+                            return Err(format!("visitor {v}: socket lost"));
+                        };
+                        if let Ok(ServerFrame::Ack { client_msg_id, message }) =
+                            serde_json::from_str::<ServerFrame>(t.as_str())
+                        {
+                            if client_msg_id == id {
+                                if message.seq != i as i64 + 1 {
+                                    return Err(format!("visitor {v}: message {i} got seq {}", message.seq));
+                                }
+                                conversation = Some(message.conversation_id);
+                                break;
+                            }
+                        }
+                    }
+                }
+                let conversation = conversation.ok_or("no conversation")?;
+                ws.send(text(&ClientFrame::Sync { conversation_id: conversation, after_seq: 0 }))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let bodies = loop {
+                    let Some(Ok(Message::Text(t))) = ws.next().await else {
+                        return Err(format!("visitor {v}: socket lost"));
+                    };
+                    if let Ok(ServerFrame::Messages { messages, .. }) = serde_json::from_str::<ServerFrame>(t.as_str())
+                    {
+                        break messages.into_iter().map(|m| m.body).collect::<Vec<_>>();
+                    }
+                };
+                let expected: Vec<String> = (0..per_visitor).map(|i| format!("churn {i}")).collect();
+                let lost = expected.iter().filter(|b| !bodies.contains(b)).count();
+                let duplicated = bodies.len() + lost - expected.len();
+                Ok::<_, String>((disconnects, lost, duplicated, bodies == expected))
+            })
+        })
+        .collect();
+    let (mut disconnects, mut faults, mut lost, mut duplicated) = (0, Vec::new(), 0, 0);
+    for task in tasks {
+        match task.await {
+            Ok(Ok((d, l, dup, in_order))) => {
+                disconnects += d;
+                lost += l;
+                duplicated += dup;
+                if !in_order {
+                    faults.push("a conversation is not exactly its messages in order".into());
+                }
+            }
+            Ok(Err(e)) => faults.push(e),
+            Err(e) => faults.push(e.to_string()),
+        }
+    }
+    if lost + duplicated > 0 {
+        faults.push(format!("churn: {lost} lost, {duplicated} duplicated"));
+    }
+    (disconnects, faults, lost, duplicated)
 }
