@@ -117,10 +117,6 @@ impl Hub {
         self.sockets.fetch_sub(1, Ordering::AcqRel);
     }
 
-    pub fn socket_count(&self) -> usize {
-        self.sockets.load(Ordering::Acquire)
-    }
-
     pub fn add_agent(&self, tenant: TenantId, conn: ConnId, outbox: Outbox) {
         self.lock().agents.entry(tenant).or_default().insert(conn, outbox);
     }

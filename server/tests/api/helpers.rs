@@ -169,11 +169,17 @@ impl TestApp {
     }
 
     pub async fn message_count(&self, conversation: ConversationId) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE conversation_id = $1")
-            .bind(conversation.0)
-            .fetch_one(&self.db.pool)
-            .await
-            .unwrap()
+        self.scalar("SELECT COUNT(*) FROM messages WHERE conversation_id = $1", conversation.0).await
+    }
+
+    /// One number from the database, for a query with one `$1` id parameter.
+    pub async fn scalar(&self, sql: &str, id: i64) -> i64 {
+        sqlx::query_scalar(sql).bind(id).fetch_one(&self.db.pool).await.unwrap()
+    }
+
+    /// Waits (bounded) until the query gives `want`: for rows written in the background.
+    pub async fn eventually_equals(&self, sql: &str, id: i64, want: i64) -> bool {
+        eventually(|| async { self.scalar(sql, id).await == want }).await
     }
 }
 

@@ -45,15 +45,7 @@ async fn agents_see_visitors_arrive_change_pages_and_leave() {
         _ => unreachable!(),
     }
     // Page views are written in batches; wait (bounded) until both are there.
-    let counted = crate::helpers::eventually(|| async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM page_views WHERE visitor_id = $1")
-            .bind(id.0)
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap()
-            == 2
-    })
-    .await;
+    let counted = app.eventually_equals("SELECT COUNT(*) FROM page_views WHERE visitor_id = $1", id.0, 2).await;
     assert!(counted, "both page views are recorded");
 }
 
@@ -68,12 +60,7 @@ async fn coming_back_after_a_long_gap_counts_a_new_visit() {
     agent.recv_until(|f| matches!(f, ServerFrame::VisitorOffline { .. })).await;
     // The departure is recorded in the background; wait for it, then make that an hour ago.
     let departed = crate::helpers::eventually(|| async {
-        sqlx::query_scalar::<_, i64>("SELECT last_seen - first_seen FROM visitors WHERE id = $1")
-            .bind(id.0)
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap()
-            > 0
+        app.scalar("SELECT last_seen - first_seen FROM visitors WHERE id = $1", id.0).await > 0
     })
     .await;
     assert!(departed, "the departure is recorded");
@@ -88,15 +75,7 @@ async fn coming_back_after_a_long_gap_counts_a_new_visit() {
         ServerFrame::VisitorOnline { visitor } => assert_eq!((visitor.visitor_id, visitor.visits), (id, 2)),
         _ => unreachable!(),
     }
-    let stored = crate::helpers::eventually(|| async {
-        sqlx::query_scalar::<_, i64>("SELECT visits FROM visitors WHERE id = $1")
-            .bind(id.0)
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap()
-            == 2
-    })
-    .await;
+    let stored = app.eventually_equals("SELECT visits FROM visitors WHERE id = $1", id.0, 2).await;
     assert!(stored, "the visit count is stored");
 }
 
