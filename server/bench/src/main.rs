@@ -132,7 +132,7 @@ async fn main() {
             l.p99,
         );
     }
-    let churn = churn(&ws_url, &origin, 200, 20).await;
+    let churn = reliable_visitors(&ws_url, &origin, 200, 20, true).await;
     faults.extend(churn.1.iter().cloned());
     report.add(
         "random disconnects during message flow (incl. mid-send)",
@@ -150,6 +150,26 @@ async fn main() {
 
     // Durable messages per second, ack only after commit: capacity, then latency at 5,000 msg/s.
     durable(&ws_url, &origin, "SQLite", &mut report, &mut faults).await;
+    server.stop().await;
+
+    // kill -9 under load: 100 visitors sending; the server is killed and restarted on its database.
+    let mut server = Server::start(&root, PORT, None).await;
+    let key = server.site_key().await;
+    let url = format!("ws://127.0.0.1:{PORT}/api/v1/visitor/ws?v=1&site_key={key}");
+    let load = tokio::spawn({
+        let (url, origin) = (url.clone(), origin.clone());
+        async move { reliable_visitors(&url, &origin, 100, 60, false).await }
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let restart_ms = server.kill_and_restart().await;
+    let (reconnects, kill_faults, lost, duplicated) = load.await.unwrap_or_default();
+    faults.extend(kill_faults);
+    report.add(
+        "kill -9 under load (100 visitors sending), restart on the same database",
+        format!("ready again in {restart_ms:.0} ms; {reconnects} reconnects; 6,000 messages: {lost} lost, {duplicated} duplicated"),
+        "every acked message there, clients resume",
+        (lost + duplicated) as f64,
+    );
     server.stop().await;
 
     if let Ok(url) = std::env::var("KEFU_BENCH_DATABASE_URL") {
@@ -174,7 +194,10 @@ async fn main() {
 struct Server {
     child: Child,
     ready_ms: f64,
-    _dir: TempDir,
+    root: PathBuf,
+    port: u16,
+    database_url: Option<String>,
+    dir: TempDir,
 }
 
 struct TempDir(PathBuf);
@@ -185,42 +208,55 @@ impl Drop for TempDir {
     }
 }
 
+/// Starts the server binary and waits until it answers; returns it with the ms that took.
+async fn launch(root: &Path, port: u16, dir: &Path, database_url: Option<&str>) -> (Child, f64) {
+    let mut command = Command::new(root.join("target/release/kefu-server"));
+    command
+        .current_dir(root)
+        .env("KEFU_ADDR", format!("127.0.0.1:{port}"))
+        .env("KEFU_DEMO_ADDR", format!("127.0.0.1:{}", port + 1))
+        .env("KEFU_DATA_DIR", dir)
+        .env("KEFU_ADMIN_PASSWORD", "bench-password")
+        .env("KEFU_MAX_CONNECTIONS", "40000")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true);
+    match database_url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    let started = Instant::now();
+    let child = command.spawn().expect("target/release/kefu-server (run `make build-release`)");
+    let client = reqwest::Client::new();
+    loop {
+        if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the server did not become ready");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    (child, started.elapsed().as_secs_f64() * 1000.0)
+}
+
 impl Server {
     async fn start(root: &Path, port: u16, database_url: Option<String>) -> Server {
         let dir = std::env::temp_dir().join(format!("kefu-bench-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let mut command = Command::new(root.join("target/release/kefu-server"));
-        command
-            .current_dir(root)
-            .env("KEFU_ADDR", format!("127.0.0.1:{port}"))
-            .env("KEFU_DEMO_ADDR", format!("127.0.0.1:{}", port + 1))
-            .env("KEFU_DATA_DIR", &dir)
-            .env("KEFU_ADMIN_PASSWORD", "bench-password")
-            .env("KEFU_MAX_CONNECTIONS", "40000")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .kill_on_drop(true);
-        match database_url {
-            Some(url) => command.env("DATABASE_URL", fresh_postgres(&url).await),
-            None => command.env_remove("DATABASE_URL"),
+        let database_url = match database_url {
+            Some(url) => Some(fresh_postgres(&url).await),
+            None => None,
         };
-        let started = Instant::now();
-        let child = command.spawn().expect("target/release/kefu-server (run `make build-release`)");
-        let client = reqwest::Client::new();
-        loop {
-            if client
-                .get(format!("http://127.0.0.1:{port}/healthz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                break;
-            }
-            assert!(started.elapsed() < Duration::from_secs(60), "the server did not become ready");
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        Server { child, ready_ms: started.elapsed().as_secs_f64() * 1000.0, _dir: TempDir(dir) }
+        let (child, ready_ms) = launch(root, port, &dir, database_url.as_deref()).await;
+        Server { child, ready_ms, root: root.to_owned(), port, database_url, dir: TempDir(dir) }
+    }
+
+    /// SIGKILL (no shutdown of any kind), then start again on the same database; ms until ready.
+    async fn kill_and_restart(&mut self) -> f64 {
+        let _ = self.child.kill().await;
+        let (child, ms) = launch(&self.root, self.port, &self.dir.0, self.database_url.as_deref()).await;
+        self.child = child;
+        ms
     }
 
     fn rss_kb(&self) -> u64 {
@@ -770,99 +806,128 @@ async fn wait_for(done: impl Fn() -> bool) {
     }
 }
 
-/// `visitors` each send `per_visitor` messages as the widget does, but drop the connection at random
-/// (before a send, or after a send and before its ack), reconnect with their token and resend what was
-/// not acknowledged under the same client id. Afterwards each conversation must hold every message
-/// exactly once, in order. Returns (disconnects, faults, lost, duplicated).
-async fn churn(url: &str, origin: &str, visitors: usize, per_visitor: usize) -> (usize, Vec<String>, usize, usize) {
-    let tasks: Vec<_> = (0..visitors)
-        .map(|v| {
-            let (url, origin) = (url.to_owned(), origin.to_owned());
-            tokio::spawn(async move {
-                let mut rng = 0x9E37_79B9_7F4A_7C15u64 ^ (v as u64 + 1);
-                let mut coin = move || {
-                    rng ^= rng << 13;
-                    rng ^= rng >> 7;
-                    rng ^= rng << 17;
-                    rng % 4 == 0
-                };
-                let (mut ws, token) = open_visitor(&url, &origin, "").await?;
-                let mut disconnects = 0;
-                let mut conversation = None;
-                for i in 0..per_visitor {
-                    let id = format!("c{v}-{i}");
-                    let frame = ClientFrame::Send {
-                        conversation_id: None,
-                        client_msg_id: id.clone(),
-                        body: format!("churn {i}"),
-                    };
-                    if coin() {
-                        drop(ws);
-                        ws = open_visitor(&url, &origin, &token).await?.0;
-                        disconnects += 1;
-                    }
-                    ws.send(text(&frame)).await.map_err(|e| e.to_string())?;
-                    if coin() {
-                        // Gone mid-send: the server may or may not have committed it. Resend.
-                        drop(ws);
-                        ws = open_visitor(&url, &origin, &token).await?.0;
-                        disconnects += 1;
-                        ws.send(text(&frame)).await.map_err(|e| e.to_string())?;
-                    }
-                    loop {
-                        let Some(Ok(Message::Text(t))) = ws.next().await else {
-                            return Err(format!("visitor {v}: socket lost"));
-                        };
-                        if let Ok(ServerFrame::Ack { client_msg_id, message }) =
-                            serde_json::from_str::<ServerFrame>(t.as_str())
-                        {
-                            if client_msg_id == id {
-                                if message.seq != i as i64 + 1 {
-                                    return Err(format!("visitor {v}: message {i} got seq {}", message.seq));
-                                }
-                                conversation = Some(message.conversation_id);
-                                break;
+/// Connects a returning visitor, retrying while the server is away (up to 30 s).
+async fn reconnect(url: &str, origin: &str, token: &str) -> Result<Ws, String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match open_visitor(url, origin, token).await {
+            Ok((ws, _)) => return Ok(ws),
+            Err(e) if Instant::now() > deadline => return Err(format!("could not reconnect: {e}")),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// One visitor sending `count` messages as the widget does: every message stays pending until its
+/// ack; a lost socket is reconnected with the visitor's token and the pending message resent under
+/// the same client id. With `random_drops` it also drops its socket itself at random (before a send,
+/// or after a send and before its ack). Checks every ack's sequence, and at the end that the
+/// conversation is exactly its messages in order. Returns (disconnects, lost, duplicated).
+async fn reliable_visitor(
+    url: String,
+    origin: String,
+    v: usize,
+    count: usize,
+    random_drops: bool,
+) -> Result<(usize, usize, usize), String> {
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64 ^ (v as u64 + 1);
+    let mut coin = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        random_drops && rng % 4 == 0
+    };
+    let (mut ws, token) = open_visitor(&url, &origin, "").await?;
+    let mut disconnects = 0;
+    let mut conversation = None;
+    for i in 0..count {
+        // Under the 20 frames/s a visitor may send.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        let id = format!("r{v}-{i}");
+        let frame =
+            ClientFrame::Send { conversation_id: None, client_msg_id: id.clone(), body: format!("reliable {i}") };
+        if coin() {
+            ws = reconnect(&url, &origin, &token).await?;
+            disconnects += 1;
+        }
+        let mut sent = ws.send(text(&frame)).await.is_ok();
+        if coin() {
+            // Gone mid-send: the server may or may not have committed it.
+            ws = reconnect(&url, &origin, &token).await?;
+            disconnects += 1;
+            sent = false;
+        }
+        loop {
+            if !sent {
+                sent = ws.send(text(&frame)).await.is_ok();
+            }
+            match ws.next().await {
+                Some(Ok(Message::Text(t))) => {
+                    if let Ok(ServerFrame::Ack { client_msg_id, message }) =
+                        serde_json::from_str::<ServerFrame>(t.as_str())
+                    {
+                        if client_msg_id == id {
+                            if message.seq != i as i64 + 1 {
+                                return Err(format!("visitor {v}: message {i} got seq {}", message.seq));
                             }
+                            conversation = Some(message.conversation_id);
+                            break;
                         }
                     }
                 }
-                let conversation = conversation.ok_or("no conversation")?;
-                ws.send(text(&ClientFrame::Sync { conversation_id: conversation, after_seq: 0 }))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let bodies = loop {
-                    let Some(Ok(Message::Text(t))) = ws.next().await else {
-                        return Err(format!("visitor {v}: socket lost"));
-                    };
-                    if let Ok(ServerFrame::Messages { messages, .. }) = serde_json::from_str::<ServerFrame>(t.as_str())
-                    {
-                        break messages.into_iter().map(|m| m.body).collect::<Vec<_>>();
-                    }
-                };
-                let expected: Vec<String> = (0..per_visitor).map(|i| format!("churn {i}")).collect();
-                let lost = expected.iter().filter(|b| !bodies.contains(b)).count();
-                let duplicated = bodies.len() + lost - expected.len();
-                Ok::<_, String>((disconnects, lost, duplicated, bodies == expected))
-            })
-        })
+                Some(Ok(_)) => {}
+                _ => {
+                    ws = reconnect(&url, &origin, &token).await?;
+                    disconnects += 1;
+                    sent = false;
+                }
+            }
+        }
+    }
+    let conversation = conversation.ok_or("no conversation")?;
+    ws.send(text(&ClientFrame::Sync { conversation_id: conversation, after_seq: 0 }))
+        .await
+        .map_err(|e| e.to_string())?;
+    let bodies = loop {
+        let Some(Ok(Message::Text(t))) = ws.next().await else { return Err(format!("visitor {v}: socket lost")) };
+        if let Ok(ServerFrame::Messages { messages, .. }) = serde_json::from_str::<ServerFrame>(t.as_str()) {
+            break messages.into_iter().map(|m| m.body).collect::<Vec<_>>();
+        }
+    };
+    let expected: Vec<String> = (0..count).map(|i| format!("reliable {i}")).collect();
+    let lost = expected.iter().filter(|b| !bodies.contains(b)).count();
+    let duplicated = (bodies.len() + lost).saturating_sub(expected.len());
+    if bodies != expected && lost + duplicated == 0 {
+        return Err(format!("visitor {v}: messages out of order"));
+    }
+    Ok((disconnects, lost, duplicated))
+}
+
+/// Runs reliable visitors to completion; returns (disconnects, faults, lost, duplicated).
+async fn reliable_visitors(
+    url: &str,
+    origin: &str,
+    visitors: usize,
+    count: usize,
+    random_drops: bool,
+) -> (usize, Vec<String>, usize, usize) {
+    let tasks: Vec<_> = (0..visitors)
+        .map(|v| tokio::spawn(reliable_visitor(url.to_owned(), origin.to_owned(), v, count, random_drops)))
         .collect();
     let (mut disconnects, mut faults, mut lost, mut duplicated) = (0, Vec::new(), 0, 0);
     for task in tasks {
         match task.await {
-            Ok(Ok((d, l, dup, in_order))) => {
+            Ok(Ok((d, l, dup))) => {
                 disconnects += d;
                 lost += l;
                 duplicated += dup;
-                if !in_order {
-                    faults.push("a conversation is not exactly its messages in order".into());
-                }
             }
             Ok(Err(e)) => faults.push(e),
             Err(e) => faults.push(e.to_string()),
         }
     }
     if lost + duplicated > 0 {
-        faults.push(format!("churn: {lost} lost, {duplicated} duplicated"));
+        faults.push(format!("{lost} messages lost, {duplicated} duplicated"));
     }
     (disconnects, faults, lost, duplicated)
 }
