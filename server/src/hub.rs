@@ -195,27 +195,27 @@ impl Hub {
 
     /// Sends a frame to every agent of the tenant, except `skip`.
     pub fn to_agents(&self, tenant: TenantId, frame: &ServerFrame, skip: Option<ConnId>) {
+        let inner = self.lock();
+        // Encoded only when someone is there to receive it (most page changes reach no agent).
+        let Some(conns) = inner.agents.get(&tenant) else { return };
         let text = encode(frame);
-        if let Some(conns) = self.lock().agents.get(&tenant) {
-            for (id, outbox) in conns {
-                if Some(*id) != skip {
-                    outbox.push_text(text.clone());
-                }
+        for (id, outbox) in conns {
+            if Some(*id) != skip {
+                outbox.push_text(text.clone());
             }
         }
     }
 
     /// Sends a frame to every open tab of a visitor (of this tenant), except `skip`.
     pub fn to_visitor(&self, tenant: TenantId, visitor: VisitorId, frame: &ServerFrame, skip: Option<ConnId>) {
+        let inner = self.lock();
+        let Some(entry) = inner.visitors.get(&visitor).filter(|e| e.tenant == tenant && !e.conns.is_empty()) else {
+            return;
+        };
         let text = encode(frame);
-        if let Some(entry) = self.lock().visitors.get(&visitor) {
-            if entry.tenant != tenant {
-                return;
-            }
-            for (id, outbox) in &entry.conns {
-                if Some(*id) != skip {
-                    outbox.push_text(text.clone());
-                }
+        for (id, outbox) in &entry.conns {
+            if Some(*id) != skip {
+                outbox.push_text(text.clone());
             }
         }
     }
