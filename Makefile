@@ -18,16 +18,17 @@ bench: tools build-release
 	./target/release/kefu-bench
 
 .PHONY: run test tools tools-rust tools-node tools-browser build-release build-debug widget-release widget-debug \
-        test-rust test-postgres test-e2e
+        test-rust test-postgres test-cluster test-e2e
 
 ## run: install what is missing, build release, start on http://127.0.0.1:3000 (demo site on :3001)
 run: tools build-release
 	KEFU_SITE_ROOT=target/site KEFU_WIDGET_DIR=$(WIDGET_OUT) ./target/release/kefu-server
 
-## test: every test — Rust unit + integration (SQLite; PostgreSQL too when KEFU_TEST_DATABASE_URL is set), Playwright
+## test: every test — Rust unit + integration (SQLite; PostgreSQL too when KEFU_TEST_DATABASE_URL is set;
+## two nodes when KEFU_TEST_REDIS_URL is set as well), Playwright
 test: tools tools-browser build-debug
 	@rm -f target/suites.txt
-	$(MAKE) --no-print-directory test-rust test-postgres test-e2e
+	$(MAKE) --no-print-directory test-rust test-postgres test-cluster test-e2e
 	@echo "== test suites that ran =="; cat target/suites.txt
 
 tools: tools-rust tools-node
@@ -80,6 +81,14 @@ test-postgres:
 	  echo "integration on PostgreSQL ($${KEFU_TEST_DATABASE_URL%%@*}@…): ran" >> target/suites.txt; \
 	else \
 	  echo "integration on PostgreSQL: NOT RUN (set KEFU_TEST_DATABASE_URL; .ci/run does)" >> target/suites.txt; \
+	fi
+
+test-cluster:
+	@if [ -n "$${KEFU_TEST_DATABASE_URL:-}" ] && [ -n "$${KEFU_TEST_REDIS_URL:-}" ]; then \
+	  cargo test -p kefu-server --test cluster; \
+	  echo "two nodes on PostgreSQL + Redis (live chat across nodes, SIGKILL of one, Redis link cut): ran" >> target/suites.txt; \
+	else \
+	  echo "two nodes on PostgreSQL + Redis: NOT RUN (set KEFU_TEST_DATABASE_URL and KEFU_TEST_REDIS_URL; .ci/run does)" >> target/suites.txt; \
 	fi
 
 test-e2e:

@@ -60,7 +60,7 @@ pub async fn upgrade(
         state.hub.add_agent(session.agent.tenant_id, session.conn, out.clone());
         match store::open_conversations(&state.app.db, session.agent.tenant_id).await {
             Ok(conversations) => {
-                let visitors = state.hub.online_visitors(session.agent.tenant_id);
+                let visitors = state.hub.online_visitors(session.agent.tenant_id).await;
                 out.push(&ServerFrame::Snapshot { visitors, conversations });
             }
             Err(error) => out.push(&ServerFrame::Error { error, client_msg_id: None }),
@@ -104,11 +104,11 @@ impl AgentSession {
             client_msg_id: committed.message.client_msg_id.clone(),
             message: committed.message.clone(),
         });
-        if !committed.duplicate {
-            let frame = ServerFrame::Message { message: committed.message };
-            self.state.hub.to_visitor(self.agent.tenant_id, committed.visitor_id, &frame, None);
-            self.state.hub.to_agents(self.agent.tenant_id, &frame, Some(self.conn));
-        }
+        // Fanned out again on a resend too: the sender missed the ack, so the first fan-out may have
+        // been lost with it (a node killed between commit and publish). Clients apply by sequence.
+        let frame = ServerFrame::Message { message: committed.message };
+        self.state.hub.to_visitor(self.agent.tenant_id, committed.visitor_id, &frame, None);
+        self.state.hub.to_agents(self.agent.tenant_id, &frame, Some(self.conn));
         Ok(())
     }
 }

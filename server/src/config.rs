@@ -29,6 +29,12 @@ pub struct Config {
     pub cookie_secure: bool,
     /// `KEFU_MAX_CONNECTIONS`: sockets held at once before new ones are refused.
     pub max_connections: usize,
+    /// `REDIS_URL`: joins the cluster of nodes sharing this Redis (and the PostgreSQL database).
+    pub redis_url: Option<String>,
+    /// `KEFU_CLUSTER_NAME`: prefix of the cluster's Redis keys and channel (default `kefu`).
+    pub cluster_name: String,
+    /// `KEFU_NODE_TTL_MS`: a node silent in Redis for this long is dead; its visitors go offline.
+    pub node_ttl: Duration,
 }
 
 impl Config {
@@ -60,6 +66,16 @@ impl Config {
             .unwrap_or_else(|| "19000".into())
             .parse()
             .map_err(|e| format!("KEFU_MAX_CONNECTIONS: {e}"))?;
+        let redis_url = var("REDIS_URL");
+        if redis_url.is_some() && !database_url.starts_with("postgres") {
+            return Err(
+                "REDIS_URL runs several nodes, which share a PostgreSQL database: set DATABASE_URL=postgres://…".into(),
+            );
+        }
+        let node_ttl_ms: u64 = var("KEFU_NODE_TTL_MS")
+            .unwrap_or_else(|| "10000".into())
+            .parse()
+            .map_err(|e| format!("KEFU_NODE_TTL_MS: {e}"))?;
         Ok(Config {
             addr,
             demo_addr,
@@ -72,6 +88,9 @@ impl Config {
             presence_grace: Duration::from_millis(grace_ms),
             cookie_secure: var("KEFU_COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
             max_connections,
+            redis_url,
+            cluster_name: var("KEFU_CLUSTER_NAME").unwrap_or_else(|| "kefu".into()),
+            node_ttl: Duration::from_millis(node_ttl_ms.max(200)),
         })
     }
 }

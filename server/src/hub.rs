@@ -1,13 +1,19 @@
 //! Who is connected, and fan-out. Messages reach the hub only after they are committed, so a frame
 //! lost here (slow or dropped connection) is recovered by the client's sync-after-sequence.
+//!
+//! With a cluster link (several nodes, see `cluster`), every frame sent to agents or a visitor is
+//! also published for the other nodes, and presence is kept in Redis: the hub then announces a
+//! visitor online/offline only when no node held them before/any more.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::extract::ws::Utf8Bytes;
 use kefu_protocol::{OnlineVisitor, PageInfo, ServerFrame, TenantId, VisitorId};
 use tokio::sync::{mpsc, Notify};
+
+use crate::cluster::ClusterLink;
 
 pub type ConnId = u64;
 
@@ -94,6 +100,7 @@ pub struct Hub {
     inner: Mutex<Inner>,
     next_id: AtomicU64,
     sockets: AtomicUsize,
+    cluster: OnceLock<ClusterLink>,
 }
 
 impl Hub {
@@ -131,19 +138,27 @@ impl Hub {
         }
     }
 
-    /// Registers a visitor connection; returns true when the visitor just came online (a visitor
-    /// still within the grace period after their last connection closed is not new).
-    pub fn add_visitor(&self, tenant: TenantId, conn: ConnId, outbox: Outbox, presence: OnlineVisitor) -> bool {
-        let mut inner = self.lock();
-        let id = presence.visitor_id;
-        inner.tenant_visitors.entry(tenant).or_default().insert(id);
-        let mut came_online = false;
-        let entry = inner.visitors.entry(id).or_insert_with(|| {
-            came_online = true;
-            VisitorEntry { tenant, conns: HashMap::new(), presence, left: 0 }
-        });
-        entry.conns.insert(conn, outbox);
-        came_online
+    /// Registers a visitor connection, announcing the visitor to the agents when they came online (a
+    /// visitor still within the grace period after their last connection closed is not new).
+    pub fn add_visitor(&self, tenant: TenantId, conn: ConnId, outbox: Outbox, presence: OnlineVisitor) {
+        let came_online = {
+            let mut inner = self.lock();
+            let id = presence.visitor_id;
+            inner.tenant_visitors.entry(tenant).or_default().insert(id);
+            let mut came_online = false;
+            let entry = inner.visitors.entry(id).or_insert_with(|| {
+                came_online = true;
+                VisitorEntry { tenant, conns: HashMap::new(), presence: presence.clone(), left: 0 }
+            });
+            entry.conns.insert(conn, outbox);
+            came_online
+        };
+        if came_online {
+            match self.cluster.get() {
+                Some(cluster) => cluster.arrive(tenant, presence),
+                None => self.to_agents(tenant, &ServerFrame::VisitorOnline { visitor: presence }, None),
+            }
+        }
     }
 
     /// Removes a visitor connection. When it was the visitor's last, returns a ticket for
@@ -160,63 +175,149 @@ impl Hub {
         Some(entry.left)
     }
 
-    /// Drops a visitor who has had no connection since `ticket`; returns true when they went offline.
+    /// Drops a visitor who has had no connection since `ticket`, announcing that they went offline;
+    /// returns true when they did.
     pub fn expire_visitor(&self, visitor: VisitorId, ticket: u64) -> bool {
-        let mut inner = self.lock();
-        let Some(entry) = inner.visitors.get(&visitor) else { return false };
-        if !entry.conns.is_empty() || entry.left != ticket {
-            return false;
-        }
-        let tenant = entry.tenant;
-        inner.visitors.remove(&visitor);
-        if let Some(set) = inner.tenant_visitors.get_mut(&tenant) {
-            set.remove(&visitor);
-            if set.is_empty() {
-                inner.tenant_visitors.remove(&tenant);
+        let tenant = {
+            let mut inner = self.lock();
+            let Some(entry) = inner.visitors.get(&visitor) else { return false };
+            if !entry.conns.is_empty() || entry.left != ticket {
+                return false;
             }
+            let tenant = entry.tenant;
+            inner.visitors.remove(&visitor);
+            if let Some(set) = inner.tenant_visitors.get_mut(&tenant) {
+                set.remove(&visitor);
+                if set.is_empty() {
+                    inner.tenant_visitors.remove(&tenant);
+                }
+            }
+            tenant
+        };
+        match self.cluster.get() {
+            Some(cluster) => cluster.leave(tenant, visitor),
+            None => self.to_agents(tenant, &ServerFrame::VisitorOffline { visitor_id: visitor }, None),
         }
         true
     }
 
-    pub fn set_page(&self, visitor: VisitorId, page: PageInfo) {
-        if let Some(entry) = self.lock().visitors.get_mut(&visitor) {
-            entry.presence.page = page;
+    /// The visitor moved to another page: remembered for snapshots and told to the agents.
+    pub fn set_page(&self, tenant: TenantId, visitor: VisitorId, page: PageInfo) {
+        let presence = {
+            let mut inner = self.lock();
+            let Some(entry) = inner.visitors.get_mut(&visitor).filter(|e| e.tenant == tenant) else { return };
+            entry.presence.page = page.clone();
+            self.cluster.get().map(|_| entry.presence.clone())
+        };
+        if let (Some(cluster), Some(presence)) = (self.cluster.get(), presence) {
+            cluster.presence(tenant, presence);
         }
+        self.to_agents(tenant, &ServerFrame::VisitorPage { visitor_id: visitor, page }, None);
     }
 
-    pub fn online_visitors(&self, tenant: TenantId) -> Vec<OnlineVisitor> {
-        let inner = self.lock();
-        let Some(ids) = inner.tenant_visitors.get(&tenant) else { return Vec::new() };
-        let mut list: Vec<OnlineVisitor> =
-            ids.iter().filter_map(|id| inner.visitors.get(id)).map(|e| e.presence.clone()).collect();
+    /// Everyone online in the tenant (on every node when clustered, this node's while Redis is away).
+    pub async fn online_visitors(&self, tenant: TenantId) -> Vec<OnlineVisitor> {
+        let shared = match self.cluster.get() {
+            Some(cluster) => cluster.online_visitors(tenant).await,
+            None => None,
+        };
+        let mut list = shared.unwrap_or_else(|| {
+            let inner = self.lock();
+            let Some(ids) = inner.tenant_visitors.get(&tenant) else { return Vec::new() };
+            ids.iter().filter_map(|id| inner.visitors.get(id)).map(|e| e.presence.clone()).collect()
+        });
         list.sort_by_key(|v| v.online_since);
         list
     }
 
-    /// Sends a frame to every agent of the tenant, except `skip`.
-    pub fn to_agents(&self, tenant: TenantId, frame: &ServerFrame, skip: Option<ConnId>) {
-        let inner = self.lock();
-        // Encoded only when someone is there to receive it (most page changes reach no agent).
-        let Some(conns) = inner.agents.get(&tenant) else { return };
+    pub fn set_cluster(&self, link: ClusterLink) {
+        let _ = self.cluster.set(link);
+    }
+
+    pub fn cluster(&self) -> Option<&ClusterLink> {
+        self.cluster.get()
+    }
+
+    /// The visitors this node holds (including those within the grace period), for the cluster.
+    pub fn local_visitors(&self) -> Vec<(TenantId, OnlineVisitor)> {
+        self.lock().visitors.values().map(|e| (e.tenant, e.presence.clone())).collect()
+    }
+
+    /// Tenants with an agent connected to this node.
+    pub fn local_agent_tenants(&self) -> Vec<TenantId> {
+        self.lock().agents.keys().copied().collect()
+    }
+
+    /// Sends a frame to every visitor connection of this node.
+    pub fn to_local_visitors(&self, frame: &ServerFrame) {
         let text = encode(frame);
-        for (id, outbox) in conns {
-            if Some(*id) != skip {
+        for entry in self.lock().visitors.values() {
+            for outbox in entry.conns.values() {
                 outbox.push_text(text.clone());
             }
+        }
+    }
+
+    /// Delivers an encoded frame to the tenant's agents connected to this node.
+    pub fn deliver_to_agents(&self, tenant: TenantId, text: Utf8Bytes) {
+        if let Some(conns) = self.lock().agents.get(&tenant) {
+            for outbox in conns.values() {
+                outbox.push_text(text.clone());
+            }
+        }
+    }
+
+    /// Delivers an encoded frame to the visitor's connections on this node.
+    pub fn deliver_to_visitor(&self, tenant: TenantId, visitor: VisitorId, text: Utf8Bytes) {
+        if let Some(entry) = self.lock().visitors.get(&visitor).filter(|e| e.tenant == tenant) {
+            for outbox in entry.conns.values() {
+                outbox.push_text(text.clone());
+            }
+        }
+    }
+
+    /// Sends a frame to every agent of the tenant, except `skip` (a connection of this node).
+    pub fn to_agents(&self, tenant: TenantId, frame: &ServerFrame, skip: Option<ConnId>) {
+        let cluster = self.cluster.get();
+        let text = {
+            let inner = self.lock();
+            let conns = inner.agents.get(&tenant);
+            // Encoded only when someone is there to receive it (most page changes reach no agent).
+            if conns.is_none() && cluster.is_none() {
+                return;
+            }
+            let text = encode(frame);
+            for (id, outbox) in conns.into_iter().flatten() {
+                if Some(*id) != skip {
+                    outbox.push_text(text.clone());
+                }
+            }
+            text
+        };
+        if let Some(cluster) = cluster {
+            cluster.publish_to_agents(tenant, &text);
         }
     }
 
     /// Sends a frame to every open tab of a visitor (of this tenant), except `skip`.
     pub fn to_visitor(&self, tenant: TenantId, visitor: VisitorId, frame: &ServerFrame, skip: Option<ConnId>) {
-        let inner = self.lock();
-        let Some(entry) = inner.visitors.get(&visitor).filter(|e| e.tenant == tenant && !e.conns.is_empty()) else {
-            return;
-        };
-        let text = encode(frame);
-        for (id, outbox) in &entry.conns {
-            if Some(*id) != skip {
-                outbox.push_text(text.clone());
+        let cluster = self.cluster.get();
+        let text = {
+            let inner = self.lock();
+            let entry = inner.visitors.get(&visitor).filter(|e| e.tenant == tenant && !e.conns.is_empty());
+            if entry.is_none() && cluster.is_none() {
+                return;
             }
+            let text = encode(frame);
+            for (id, outbox) in entry.into_iter().flat_map(|e| &e.conns) {
+                if Some(*id) != skip {
+                    outbox.push_text(text.clone());
+                }
+            }
+            text
+        };
+        if let Some(cluster) = cluster {
+            cluster.publish_to_visitor(tenant, visitor, &text);
         }
     }
 }

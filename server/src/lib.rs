@@ -3,11 +3,13 @@
 //! - `config`: settings from the environment.
 //! - `startup`: builds the router, binds the listeners (backlog 4096), runs until shutdown.
 //! - `hub`: who is connected where, and fan-out of committed messages and presence.
+//! - `cluster`: several nodes on PostgreSQL + Redis (fan-out between nodes, shared presence).
 //! - `socket`: the per-connection loop (read, bounded write queue, heartbeat), generic over the socket.
 //! - `visitor` / `agent`: the two WebSocket endpoints and what each frame does.
 //! - `demo`: the demo customer site served on a second origin.
 
 pub mod agent;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod hub;

@@ -27,6 +27,7 @@ use tokio::sync::watch;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::cluster::{self, ClusterSettings};
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::{agent, demo, visitor};
@@ -105,13 +106,16 @@ impl Application {
             .site_addr(config.addr)
             .build();
         let (shutdown_tx, shutdown) = watch::channel(false);
-        let state = ServerState {
-            app: AppState::new(db, settings),
-            hub: Arc::new(Hub::default()),
-            leptos,
-            config: Arc::new(config),
-            shutdown,
-        };
+        let hub = Arc::new(Hub::default());
+        if let Some(redis_url) = &config.redis_url {
+            let settings = ClusterSettings {
+                redis_url: redis_url.clone(),
+                name: config.cluster_name.clone(),
+                node_ttl: config.node_ttl,
+            };
+            cluster::start(settings, hub.clone(), db.clone())?;
+        }
+        let state = ServerState { app: AppState::new(db, settings), hub, leptos, config: Arc::new(config), shutdown };
         Ok(Application { listener, demo_listener, state, shutdown_tx })
     }
 
@@ -150,7 +154,11 @@ impl Application {
                 shutdown.await;
                 let _ = shutdown_tx.send(true);
             });
+        let hub = state.hub.clone();
         tokio::try_join!(async { main.await }, demo)?;
+        if let Some(cluster) = hub.cluster() {
+            cluster.retire().await;
+        }
         Ok(())
     }
 }

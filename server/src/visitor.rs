@@ -107,9 +107,7 @@ pub async fn upgrade(
             shutdown: state.shutdown.clone(),
             rate: socket::VISITOR_RATE,
         };
-        if hub.add_visitor(session.site.tenant_id, session.conn, out.clone(), presence.clone()) {
-            hub.to_agents(session.site.tenant_id, &ServerFrame::VisitorOnline { visitor: presence }, None);
-        }
+        hub.add_visitor(session.site.tenant_id, session.conn, out.clone(), presence);
         socket::run(socket, session, out, queue, settings).await;
         hub.release_socket();
     })
@@ -167,11 +165,11 @@ impl VisitorSession {
             client_msg_id: committed.message.client_msg_id.clone(),
             message: committed.message.clone(),
         });
-        if !committed.duplicate {
-            let frame = ServerFrame::Message { message: committed.message };
-            self.state.hub.to_visitor(self.site.tenant_id, self.visitor.id, &frame, Some(self.conn));
-            self.state.hub.to_agents(self.site.tenant_id, &frame, None);
-        }
+        // Fanned out again on a resend too: the sender missed the ack, so the first fan-out may have
+        // been lost with it (a node killed between commit and publish). Clients apply by sequence.
+        let frame = ServerFrame::Message { message: committed.message };
+        self.state.hub.to_visitor(self.site.tenant_id, self.visitor.id, &frame, Some(self.conn));
+        self.state.hub.to_agents(self.site.tenant_id, &frame, None);
         Ok(())
     }
 }
@@ -189,8 +187,7 @@ impl Handler for VisitorSession {
                     ip: self.ip.clone(),
                     at: now_ms(),
                 });
-                self.state.hub.set_page(self.visitor.id, page.clone());
-                self.state.hub.to_agents(tenant, &ServerFrame::VisitorPage { visitor_id: self.visitor.id, page }, None);
+                self.state.hub.set_page(tenant, self.visitor.id, page);
             }),
             ClientFrame::Send { client_msg_id, body, .. } => {
                 if let Err(error) = self.send(&client_msg_id, &body, out).await {
@@ -222,7 +219,6 @@ impl Handler for VisitorSession {
         tokio::spawn(async move {
             tokio::time::sleep(state.config.presence_grace).await;
             if state.hub.expire_visitor(visitor, ticket) {
-                state.hub.to_agents(tenant, &ServerFrame::VisitorOffline { visitor_id: visitor }, None);
                 state.app.book.note(Note::Seen { tenant, visitor, at: now_ms(), new_visit: false });
             }
         });

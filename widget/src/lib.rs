@@ -416,7 +416,11 @@ fn apply(w: &mut Widget, frame: ServerFrame, out: &mut Vec<ClientFrame>) {
         ServerFrame::Message { message } => {
             w.switch_to(message.conversation_id);
             let from_agent = message.sender == SenderKind::Agent;
-            if w.log.apply(message) && from_agent {
+            let (id, (new, missed)) = (message.conversation_id, w.log.apply_live(message));
+            if let Some(after_seq) = missed {
+                out.push(ClientFrame::Sync { conversation_id: id, after_seq });
+            }
+            if new && from_agent {
                 w.typing_timer = None;
                 w.els.typing.set_text_content(None);
                 if !w.open {
@@ -429,6 +433,11 @@ fn apply(w: &mut Widget, frame: ServerFrame, out: &mut Vec<ClientFrame>) {
                 w.log.apply(m);
             }
             if more {
+                out.push(ClientFrame::Sync { conversation_id, after_seq: w.log.last_seq() });
+            }
+        }
+        ServerFrame::Resync => {
+            if let Some(conversation_id) = w.conversation {
                 out.push(ClientFrame::Sync { conversation_id, after_seq: w.log.last_seq() });
             }
         }

@@ -253,6 +253,9 @@ pub enum ServerFrame {
         error: ApiError,
         client_msg_id: Option<String>,
     },
+    /// Frames may have been missed (the server lost its link to the other nodes for a while): sync
+    /// every conversation held after its last contiguous sequence.
+    Resync,
     Pong,
 }
 

@@ -43,6 +43,17 @@ impl ConversationLog {
         true
     }
 
+    /// Adds a message that arrived live. Returns whether it was new, and the sequence to sync after
+    /// when this message shows that an earlier one was missed (a fan-out lost between nodes): asked
+    /// once when the gap opens, not again for every later message. A log holding nothing yet has
+    /// not missed anything, it has just not loaded the history.
+    pub fn apply_live(&mut self, message: ChatMessage) -> (bool, Option<i64>) {
+        let (held_any, had_gap) = (!self.messages.is_empty(), self.newest_seq() > self.contiguous);
+        let new = self.apply(message);
+        let missed = held_any && !had_gap && self.newest_seq() > self.contiguous;
+        (new, missed.then_some(self.contiguous))
+    }
+
     /// The sequence to sync after: everything up to it is held, in order, without gaps.
     pub fn last_seq(&self) -> i64 {
         self.contiguous
@@ -112,6 +123,20 @@ mod tests {
         assert!(!log.apply(msg(2, "b")), "a replayed message is not added twice");
         let seqs: Vec<i64> = log.messages().map(|m| m.seq).collect();
         assert_eq!(seqs, [1, 2, 3]);
+    }
+
+    #[test]
+    fn a_missed_live_message_asks_for_one_sync() {
+        let mut log = ConversationLog::new();
+        assert_eq!(log.apply_live(msg(7, "g")), (true, None), "an empty log has only not loaded the history");
+        let mut log = ConversationLog::new();
+        log.apply(msg(1, "a"));
+        assert_eq!(log.apply_live(msg(2, "b")), (true, None));
+        assert_eq!(log.apply_live(msg(4, "d")), (true, Some(2)), "3 was missed: sync after 2");
+        assert_eq!(log.apply_live(msg(5, "e")), (true, None), "the same gap is not asked for twice");
+        assert_eq!(log.apply_live(msg(3, "c")), (true, None));
+        assert_eq!(log.last_seq(), 5);
+        assert_eq!(log.apply_live(msg(5, "e")), (false, None));
     }
 
     #[test]

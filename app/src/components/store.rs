@@ -163,7 +163,9 @@ impl Store {
                         t.remove(&id);
                     });
                 }
-                self.apply(message);
+                if let Some(after) = self.apply(message) {
+                    self.sync(id, after);
+                }
                 if self.selected.get_untracked() == Some(id) {
                     self.mark_read(id);
                 }
@@ -192,14 +194,20 @@ impl Store {
                 self.logs.update(|logs| logs.values_mut().for_each(|l| l.fail(&id, reason.clone())));
             }
             ServerFrame::Error { error, client_msg_id: None } => self.error.set(Some(error)),
-            ServerFrame::Typing { .. } | ServerFrame::VisitorWelcome { .. } | ServerFrame::Pong => {}
+            // A resync comes with a fresh snapshot, which catches up every conversation.
+            ServerFrame::Typing { .. }
+            | ServerFrame::VisitorWelcome { .. }
+            | ServerFrame::Resync
+            | ServerFrame::Pong => {}
         }
     }
 
-    fn apply(&self, message: ChatMessage) {
+    /// Adds a message; returns the sequence to sync after when it shows that one was missed.
+    fn apply(&self, message: ChatMessage) -> Option<i64> {
         let (id, seq, at) = (message.conversation_id, message.seq, message.sent_at);
+        let mut missed = None;
         self.logs.update(|logs| {
-            logs.entry(id).or_default().apply(message);
+            missed = logs.entry(id).or_default().apply_live(message).1;
         });
         self.conversations.update(|list| {
             if let Some(c) = list.iter_mut().find(|c| c.id == id) {
@@ -208,6 +216,7 @@ impl Store {
             }
             list.sort_by_key(|c| std::cmp::Reverse(c.last_message_at));
         });
+        missed
     }
 
     /// Opens a conversation in the chat panel, loading what is missing.

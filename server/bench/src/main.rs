@@ -835,7 +835,7 @@ async fn reliable_visitor(
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        random_drops && rng % 4 == 0
+        random_drops && rng.is_multiple_of(4)
     };
     let (mut ws, token) = open_visitor(&url, &origin, "").await?;
     let mut disconnects = 0;

@@ -34,17 +34,22 @@ pub struct Tenant {
 /// A database URL for a fresh, empty database of the backend under test.
 async fn fresh_database(dir: &std::path::Path) -> String {
     if std::env::var("KEFU_TEST_BACKEND").as_deref() == Ok("postgres") {
-        use sqlx::Connection;
         let admin =
             std::env::var("KEFU_TEST_DATABASE_URL").expect("KEFU_TEST_BACKEND=postgres needs KEFU_TEST_DATABASE_URL");
-        let name = format!("kefu_test_{}", &app::ssr::random_token()[..16]);
-        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to KEFU_TEST_DATABASE_URL");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
-        let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin);
-        format!("{base}/{name}")
+        fresh_postgres(&admin).await
     } else {
         kefu_server::config::sqlite_url(dir).unwrap()
     }
+}
+
+/// Creates an empty PostgreSQL database next to the one `admin` names; returns its URL.
+pub async fn fresh_postgres(admin: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("kefu_test_{}", &app::ssr::random_token()[..16]);
+    let mut conn = sqlx::PgConnection::connect(admin).await.expect("connect to KEFU_TEST_DATABASE_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+    let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(admin);
+    format!("{base}/{name}")
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -66,6 +71,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         presence_grace: Duration::from_millis(300),
         cookie_secure: false,
         max_connections: 1000,
+        redis_url: None,
+        cluster_name: "kefu".into(),
+        node_ttl: Duration::from_secs(10),
     };
     tweak(&mut config);
     let app = Application::build(config).await.expect("server starts");
@@ -83,6 +91,12 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 impl TestApp {
+    /// A server started elsewhere (another process) on `addr`, with its database.
+    #[allow(dead_code)] // used by the cluster test only
+    pub fn external(addr: String, db: Db, database_url: String) -> TestApp {
+        TestApp { addr, db, database_url, stop: None, server: None, _dir: tempfile::tempdir().unwrap() }
+    }
+
     /// Stops the server gracefully (sockets get "server restarting") and waits for it.
     pub async fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {

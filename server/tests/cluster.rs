@@ -1,0 +1,321 @@
+//! Two nodes as separate processes on one PostgreSQL and one Redis; one of them is killed with
+//! SIGKILL in the middle of a conversation.
+//!
+//! Needs `KEFU_TEST_DATABASE_URL` and `KEFU_TEST_REDIS_URL`: `make test` runs it when both are set
+//! (`.ci/run` sets them). Plain `cargo test` leaves it out (`test = false` in Cargo.toml).
+
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use std::collections::{HashMap, HashSet};
+
+use app::ssr::db::Db;
+use helpers::{eventually, fresh_postgres, Client, TestApp, WAIT};
+use kefu_protocol::log::ConversationLog;
+use kefu_protocol::{ClientFrame, ConversationId, PageInfo, ServerFrame, VisitorId};
+use tokio::process::{Child, Command};
+
+/// The tests share one Redis and one cuts every subscription in it: they run one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn required(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is required: this test runs two nodes on PostgreSQL + Redis (make test-cluster)")
+    })
+}
+
+struct Node {
+    child: Child,
+    app: TestApp,
+    _dir: tempfile::TempDir,
+}
+
+struct Cluster {
+    name: String,
+    database_url: String,
+    redis_url: String,
+    db: Db,
+}
+
+impl Cluster {
+    async fn start_node(&self) -> Node {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_kefu-server"))
+            .env("KEFU_ADDR", format!("127.0.0.1:{port}"))
+            .env("KEFU_DEMO_ADDR", "off")
+            .env("DATABASE_URL", &self.database_url)
+            .env("REDIS_URL", &self.redis_url)
+            .env("KEFU_CLUSTER_NAME", &self.name)
+            .env("KEFU_NODE_TTL_MS", "1000")
+            .env("KEFU_PRESENCE_GRACE_MS", "300")
+            .env("KEFU_SITE_ROOT", dir.path())
+            .env("KEFU_WIDGET_DIR", dir.path())
+            .env("RUST_LOG", "warn")
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the kefu-server binary");
+        let addr = format!("127.0.0.1:{port}");
+        let health = format!("http://{addr}/healthz");
+        let up = eventually(|| async { reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) }).await;
+        assert!(up, "node on {addr} did not become ready");
+        Node { child, app: TestApp::external(addr, self.db.clone(), self.database_url.clone()), _dir: dir }
+    }
+
+    /// Nodes that have joined (connected, subscribed and heartbeating).
+    async fn nodes_in_redis(&self) -> usize {
+        let client = redis::Client::open(self.redis_url.as_str()).unwrap();
+        let Ok(mut conn) = client.get_multiplexed_async_connection().await else { return 0 };
+        redis::cmd("ZCARD").arg(format!("{}:nodes", self.name)).query_async(&mut conn).await.unwrap_or(0)
+    }
+}
+
+/// One client's view, kept the way the widget and the workbench keep it: messages by sequence,
+/// a sync when a live message shows that one was missed.
+struct Side {
+    client: Client,
+    log: ConversationLog,
+    conversation: Option<ConversationId>,
+    acked: HashSet<String>,
+    online: HashSet<VisitorId>,
+    went_offline: HashSet<VisitorId>,
+    pages: HashMap<VisitorId, String>,
+}
+
+impl Side {
+    fn new(client: Client) -> Side {
+        Side {
+            client,
+            log: ConversationLog::new(),
+            conversation: None,
+            acked: HashSet::new(),
+            online: HashSet::new(),
+            went_offline: HashSet::new(),
+            pages: HashMap::new(),
+        }
+    }
+
+    /// Applies a frame; returns what the client sends in answer.
+    fn take(&mut self, frame: ServerFrame) -> Option<ClientFrame> {
+        let sync = |c: ConversationId, after_seq| Some(ClientFrame::Sync { conversation_id: c, after_seq });
+        match frame {
+            ServerFrame::Ack { client_msg_id, message } => {
+                self.acked.insert(client_msg_id);
+                self.conversation = Some(message.conversation_id);
+                self.log.apply(message);
+            }
+            ServerFrame::Message { message } => {
+                let id = message.conversation_id;
+                self.conversation = Some(id);
+                if let (_, Some(after)) = self.log.apply_live(message) {
+                    return sync(id, after);
+                }
+            }
+            ServerFrame::Messages { conversation_id, messages, more } => {
+                for message in messages {
+                    self.log.apply(message);
+                }
+                if more {
+                    return sync(conversation_id, self.log.last_seq());
+                }
+            }
+            ServerFrame::Resync => return self.conversation.and_then(|c| sync(c, self.log.last_seq())),
+            ServerFrame::Snapshot { visitors, .. } => self.online = visitors.iter().map(|v| v.visitor_id).collect(),
+            ServerFrame::VisitorOnline { visitor } => {
+                self.online.insert(visitor.visitor_id);
+            }
+            ServerFrame::VisitorOffline { visitor_id } => {
+                self.online.remove(&visitor_id);
+                self.went_offline.insert(visitor_id);
+            }
+            ServerFrame::VisitorPage { visitor_id, page } => {
+                self.pages.insert(visitor_id, page.url);
+            }
+            ServerFrame::Error { error, .. } => panic!("unexpected error frame: {error:?}"),
+            _ => {}
+        }
+        None
+    }
+
+    /// Reads frames until `done` holds (bounded by [`WAIT`]).
+    async fn until(&mut self, what: &str, done: impl Fn(&Side) -> bool) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !done(self) {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let frame = self.client.try_recv(left).await.unwrap_or_else(|| panic!("not within {WAIT:?}: {what}"));
+            if let Some(answer) = self.take(frame) {
+                self.client.send(&answer).await;
+            }
+        }
+    }
+
+    /// Reads until the connection ends (its node was killed), keeping what arrived before.
+    async fn drain(&mut self) {
+        while let Some(frame) = self.client.try_recv(WAIT).await {
+            self.take(frame);
+        }
+    }
+
+    fn holds(&self, client_msg_id: &str) -> bool {
+        self.log.messages().any(|m| m.client_msg_id == client_msg_id)
+    }
+
+    /// `(seq, client_msg_id)` of everything held, in order.
+    fn history(&self) -> Vec<(i64, String)> {
+        self.log.messages().map(|m| (m.seq, m.client_msg_id.clone())).collect()
+    }
+
+    async fn send(&mut self, conversation_id: Option<ConversationId>, id: &str) {
+        let body = format!("body of {id}");
+        self.client.send(&ClientFrame::Send { conversation_id, client_msg_id: id.into(), body }).await;
+    }
+}
+
+fn ids(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
+    range.map(|i| format!("{prefix}{i:02}")).collect()
+}
+
+#[tokio::test]
+async fn two_nodes_chat_live_and_lose_nothing_when_one_is_killed() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let database_url = fresh_postgres(&required("KEFU_TEST_DATABASE_URL")).await;
+    let cluster = Cluster {
+        name: format!("kefu-test-{}", &app::ssr::random_token()[..12]),
+        redis_url: required("KEFU_TEST_REDIS_URL"),
+        db: Db::connect(&database_url).await.expect("migrate the test database"),
+        database_url,
+    };
+    let mut a = cluster.start_node().await;
+    let b = cluster.start_node().await;
+    assert!(eventually(|| async { cluster.nodes_in_redis().await == 2 }).await, "both nodes join the cluster");
+
+    let shop = b.app.create_tenant("Shop").await;
+    let cookie = b.app.login(&shop.login, &shop.password).await;
+    let mut agent = Side::new(b.app.agent(&cookie).await.0);
+
+    // A visitor on node A is seen, page and all, by the agent on node B.
+    let first = a.app.visitor(&shop, None).await;
+    let (visitor_id, token) = (first.visitor_id, first.token.clone());
+    let mut visitor = Side::new(first.client);
+    agent.until("visitor on A shows online on B", |s| s.online.contains(&visitor_id)).await;
+    let page =
+        PageInfo { url: "https://shop.example/pricing".into(), title: "Pricing".into(), referrer: String::new() };
+    visitor.client.send(&ClientFrame::Page { page }).await;
+    agent.until("the page reaches B", |s| s.pages.get(&visitor_id).is_some_and(|u| u.ends_with("/pricing"))).await;
+    // A second visitor on A, who will go down with it (the connection is held until then).
+    let held = a.app.visitor(&shop, None).await;
+    let bystander = held.visitor_id;
+    agent.until("the bystander shows online", |s| s.online.contains(&bystander)).await;
+
+    // Live both ways across the nodes.
+    let (v_ids, a_ids) = (ids("v", 0..30), ids("a", 0..30));
+    for i in 0..10 {
+        visitor.send(None, &v_ids[i]).await;
+        visitor.until("visitor ack", |s| s.acked.contains(&v_ids[i])).await;
+        agent.until("visitor message on B", |s| s.holds(&v_ids[i])).await;
+        agent.send(agent.conversation, &a_ids[i]).await;
+        agent.until("agent ack", |s| s.acked.contains(&a_ids[i])).await;
+        visitor.until("agent message on A", |s| s.holds(&a_ids[i])).await;
+    }
+
+    // Mid-stream: both keep sending, and node A is killed with SIGKILL once it has acknowledged a
+    // few of the visitor's next messages (the rest are in flight: received, committed or not).
+    let conversation = agent.conversation;
+    for i in 10..30 {
+        visitor.send(None, &v_ids[i]).await;
+        agent.send(conversation, &a_ids[i]).await;
+    }
+    visitor.until("node A acknowledges a few more", |s| s.acked.len() >= 13).await;
+    a.child.start_kill().expect("SIGKILL node A");
+    a.child.wait().await.unwrap();
+    visitor.drain().await;
+    drop(held);
+    let acked_by_a = visitor.acked.len();
+    assert!(acked_by_a < 30, "node A was killed mid-stream ({acked_by_a} of the visitor's 30 acknowledged)");
+    eprintln!("node A acknowledged {acked_by_a} of the visitor's 30 messages before SIGKILL");
+
+    // Node A's visitors disappear from the agent's list once A stops heartbeating.
+    agent.until("the bystander goes offline with node A", |s| s.went_offline.contains(&bystander)).await;
+
+    // The visitor reconnects to B as the widget would: same token, resend what was never acked.
+    let back = b.app.visitor(&shop, Some(&token)).await;
+    assert_eq!(back.visitor_id, visitor_id, "recognised on the other node");
+    visitor.client = back.client;
+    let unacked: Vec<&String> = v_ids.iter().filter(|id| !visitor.acked.contains(*id)).collect();
+    for id in unacked {
+        visitor.send(None, id).await;
+    }
+    if let Some((conversation_id, _)) = back.conversation {
+        let after_seq = visitor.log.last_seq();
+        visitor.client.send(&ClientFrame::Sync { conversation_id, after_seq }).await;
+    }
+    let everything: Vec<String> = v_ids.iter().chain(&a_ids).cloned().collect();
+    let complete = |s: &Side| s.log.last_seq() == 60 && everything.iter().all(|id| s.holds(id));
+    visitor
+        .until("the visitor holds all 60 messages", |s| complete(s) && v_ids.iter().all(|id| s.acked.contains(id)))
+        .await;
+    agent.until("the agent holds all 60 messages", complete).await;
+    agent.until("the visitor is online again (on B)", |s| s.online.contains(&visitor_id)).await;
+
+    // Stored exactly once each, in the order each side sent them, and both views are the store.
+    let stored: Vec<(i64, String)> =
+        sqlx::query_as("SELECT seq, client_msg_id FROM messages WHERE conversation_id = $1 ORDER BY seq")
+            .bind(conversation.expect("a conversation").0)
+            .fetch_all(&cluster.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), (1..=60).collect::<Vec<i64>>());
+    let in_order = |prefix: char| -> Vec<String> {
+        stored.iter().filter(|(_, id)| id.starts_with(prefix)).map(|(_, id)| id.clone()).collect()
+    };
+    assert_eq!(in_order('v'), v_ids, "visitor messages stored once, in order");
+    assert_eq!(in_order('a'), a_ids, "agent messages stored once, in order");
+    assert_eq!(visitor.history(), stored, "the visitor's view is the stored conversation");
+    assert_eq!(agent.history(), stored, "the agent's view is the stored conversation");
+
+    // A fresh agent connection lists who is online on the surviving node only.
+    let (_, online, _) = b.app.agent(&cookie).await;
+    let online: HashSet<VisitorId> = online.iter().map(|v| v.visitor_id).collect();
+    assert!(online.contains(&visitor_id) && !online.contains(&bystander), "snapshot after the kill: {online:?}");
+}
+
+#[tokio::test]
+async fn a_node_that_lost_redis_tells_its_clients_to_catch_up() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let database_url = fresh_postgres(&required("KEFU_TEST_DATABASE_URL")).await;
+    let cluster = Cluster {
+        name: format!("kefu-test-{}", &app::ssr::random_token()[..12]),
+        redis_url: required("KEFU_TEST_REDIS_URL"),
+        db: Db::connect(&database_url).await.expect("migrate the test database"),
+        database_url,
+    };
+    let a = cluster.start_node().await;
+    let b = cluster.start_node().await;
+    assert!(eventually(|| async { cluster.nodes_in_redis().await == 2 }).await, "both nodes join the cluster");
+    let shop = b.app.create_tenant("Shop").await;
+    let cookie = b.app.login(&shop.login, &shop.password).await;
+    let mut agent = Side::new(b.app.agent(&cookie).await.0);
+    let mut visitor = Side::new(a.app.visitor(&shop, None).await.client);
+    visitor.send(None, "before").await;
+    agent.until("the first message crosses", |s| s.holds("before")).await;
+
+    // Every node's subscription is cut (what a Redis restart or a network blip does): frames
+    // published meanwhile are lost, so on reconnecting each node tells its clients to catch up.
+    let redis = redis::Client::open(cluster.redis_url.as_str()).unwrap();
+    let mut conn = redis.get_multiplexed_async_connection().await.unwrap();
+    let killed: i64 = redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("pubsub").query_async(&mut conn).await.unwrap();
+    assert!(killed >= 2, "both nodes' subscriptions were cut ({killed})");
+    let resync = visitor.client.recv_until(|f| matches!(f, ServerFrame::Resync)).await;
+    assert_eq!(resync, ServerFrame::Resync, "the visitor on A is told to sync");
+    let snapshot = agent.client.recv_until(|f| matches!(f, ServerFrame::Snapshot { .. })).await;
+    let ServerFrame::Snapshot { conversations, .. } = snapshot else { unreachable!() };
+    assert_eq!(conversations.len(), 1, "the agent on B gets a fresh snapshot");
+    assert_eq!(conversations[0].last_seq, 1);
+
+    // And the nodes carry frames again.
+    visitor.send(None, "after").await;
+    agent.until("a message crosses after the blip", |s| s.holds("after")).await;
+    agent.send(agent.conversation, "reply").await;
+    visitor.until("and back", |s| s.holds("reply")).await;
+}
