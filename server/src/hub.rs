@@ -51,9 +51,12 @@ impl Outbox {
         self.push_text(encode(frame));
     }
 
-    /// Queues a close frame, waiting for room.
-    pub async fn close(&self, code: u16, reason: &'static str) {
-        let _ = self.tx.send(Outgoing::Close(code, reason)).await;
+    /// Queues a close frame. With the queue full the client is not reading: the writer closes the
+    /// connection as too slow instead.
+    pub fn close(&self, code: u16, reason: &'static str) {
+        if self.tx.try_send(Outgoing::Close(code, reason)).is_err() && !self.overflowed.swap(true, Ordering::AcqRel) {
+            self.overflow.notify_one();
+        }
     }
 
     /// What the writer watches to learn that the queue overflowed (without keeping the queue open).

@@ -72,21 +72,27 @@ where
     H: Handler,
 {
     let (sink, mut stream) = socket.split();
-    let writer = tokio::spawn(write_loop(sink, queue, out.overflow_signal(), settings.heartbeat));
+    let mut writer = tokio::spawn(write_loop(sink, queue, out.overflow_signal(), settings.heartbeat));
+    let mut writer_done = false;
     let dead_after = settings.heartbeat * 3;
     let mut shutdown = settings.shutdown;
     let mut bucket = Bucket::new(settings.rate.0, settings.rate.1);
     loop {
         let next = tokio::select! {
+            // The writer gave up (the peer stopped reading and the queue overflowed, or it is gone).
+            _ = &mut writer => {
+                writer_done = true;
+                break;
+            }
             _ = shutdown.changed() => {
-                out.close(1012, "server restarting").await;
+                out.close(1012, "server restarting");
                 break;
             }
             next = tokio::time::timeout(dead_after, stream.next()) => next,
         };
         let message = match next {
             Err(_) => {
-                out.close(1011, "heartbeat timeout").await;
+                out.close(1011, "heartbeat timeout");
                 break;
             }
             Ok(None) | Ok(Some(Err(_))) => break,
@@ -127,41 +133,44 @@ where
     Box::pin(handler.on_close()).await;
     // The writer ends once it has sent the close frame, or when the queue closes.
     drop(out);
-    let abort = writer.abort_handle();
-    if tokio::time::timeout(Duration::from_secs(5), writer).await.is_err() {
-        abort.abort();
+    if !writer_done {
+        let abort = writer.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(5), writer).await.is_err() {
+            abort.abort();
+        }
     }
 }
+
+/// How long a close frame may take to leave: a peer that stopped reading never takes it.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
 
 async fn write_loop<K>(mut sink: K, mut queue: mpsc::Receiver<Outgoing>, overflow: OverflowSignal, heartbeat: Duration)
 where
     K: Sink<Message> + Unpin,
 {
     let mut ping = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
-    loop {
-        tokio::select! {
+    let close = |code: u16, reason: &'static str| Message::Close(Some(CloseFrame { code, reason: reason.into() }));
+    let too_slow = close(1008, "too slow: outbound queue full");
+    // A send blocks while the peer's receive window is full, so every send also watches the overflow.
+    let last = loop {
+        let message = tokio::select! {
             next = queue.recv() => match next {
-                Some(Outgoing::Text(text)) => {
-                    if sink.send(Message::Text(text)).await.is_err() {
-                        break;
-                    }
-                }
-                Some(Outgoing::Close(code, reason)) => {
-                    let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
-                    break;
-                }
-                None => break,
+                Some(Outgoing::Text(text)) => Message::Text(text),
+                Some(Outgoing::Close(code, reason)) => break Some(close(code, reason)),
+                None => break None,
             },
-            _ = overflow.wait() => {
-                let _ = sink.send(Message::Close(Some(CloseFrame { code: 1008, reason: "too slow: outbound queue full".into() }))).await;
-                break;
-            }
-            _ = ping.tick() => {
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    break;
-                }
-            }
+            _ = overflow.wait() => break Some(too_slow),
+            _ = ping.tick() => Message::Ping(Default::default()),
+        };
+        tokio::select! {
+            sent = sink.send(message) => if sent.is_err() {
+                break None;
+            },
+            _ = overflow.wait() => break Some(too_slow),
         }
+    };
+    if let Some(last) = last {
+        let _ = tokio::time::timeout(CLOSE_WAIT, sink.send(last)).await;
     }
-    let _ = sink.close().await;
+    let _ = tokio::time::timeout(CLOSE_WAIT, sink.close()).await;
 }

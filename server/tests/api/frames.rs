@@ -1,6 +1,6 @@
 use kefu_protocol::{ApiError, ClientFrame, SenderKind, ServerFrame, MAX_FRAME_BYTES};
 
-use crate::helpers::{spawn_app, Client};
+use crate::helpers::{eventually, spawn_app, spawn_app_with, Client};
 
 #[tokio::test]
 async fn bad_frames_get_an_error_frame_and_the_connection_survives() {
@@ -109,4 +109,67 @@ async fn an_agent_console_may_send_far_more_than_a_visitor() {
         let frame = agent.recv_until(|f| matches!(f, ServerFrame::Pong | ServerFrame::Error { .. })).await;
         assert_eq!(frame, ServerFrame::Pong, "100 frames at once are within an agent's allowance");
     }
+}
+
+#[tokio::test]
+async fn an_agent_that_stops_reading_is_cut_off_when_its_queue_overflows() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    // Room for exactly the sockets below: a new one fits only once the server let the slow one go.
+    let app = spawn_app_with(|c| c.max_connections = 82).await;
+    let shop = app.create_tenant("Shop").await;
+    let cookie = app.login(&shop.login, &shop.password).await;
+    // An agent console that never reads, with a tiny receive window: the server's socket buffers
+    // fill after a few frames, and everything else piles up in its outbound queue.
+    let mut request = format!("ws://{}/api/v1/agent/ws?v=1", app.addr).into_client_request().unwrap();
+    request.headers_mut().insert("origin", format!("http://{}", app.addr).parse().unwrap());
+    request.headers_mut().insert("cookie", cookie.parse().unwrap());
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(4096).unwrap();
+    let stream = tcp.connect(app.addr.parse().unwrap()).await.unwrap();
+    let (mut slow, _) = tokio_tungstenite::client_async(request, stream).await.expect("agent connects");
+    let mut watcher = app.agent(&cookie).await.0;
+
+    // 80 visitors × 30 page changes with long URLs: ~2,400 frames of ~2 KB for each agent.
+    let long = "x".repeat(2000);
+    let mut visitors = Vec::new();
+    for v in 0..80 {
+        let mut visitor = app.visitor(&shop, None).await;
+        for p in 0..30 {
+            let url = format!("https://shop.example/{v}/{p}/{long}");
+            let page = kefu_protocol::PageInfo { url, title: "Page".into(), referrer: String::new() };
+            visitor.client.send(&ClientFrame::Page { page }).await;
+        }
+        visitors.push(visitor);
+    }
+    // The reading agent gets all of it and stays connected.
+    watcher
+        .recv_until(|f| matches!(f, ServerFrame::VisitorPage { page, .. } if page.url.starts_with("https://shop.example/79/29/")))
+        .await;
+    watcher.assert_alive().await;
+    // Without the slow agent reading a byte, the server lets it go and its place frees up.
+    let url = format!("ws://{}/api/v1/agent/ws?v=1", app.addr);
+    let origin = format!("http://{}", app.addr);
+    let headers = [("origin", origin.as_str()), ("cookie", cookie.as_str())];
+    assert!(
+        eventually(|| async { Client::connect(&url, &headers).await.is_ok() }).await,
+        "the server closed the agent that stopped reading"
+    );
+
+    // The slow one was cut off: reading now yields what was buffered, then the end.
+    let (mut frames, mut ended) = (0, false);
+    let deadline = tokio::time::Instant::now() + crate::helpers::WAIT;
+    while let Ok(next) = tokio::time::timeout_at(deadline, slow.next()).await {
+        match next {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(_))) => frames += 1,
+            Some(Ok(_)) => {}
+            None | Some(Err(_)) => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    assert!(ended, "its connection ends after what was buffered");
+    assert!(frames < 2400, "it was cut off before receiving everything ({frames} frames)");
 }
