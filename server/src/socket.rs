@@ -53,6 +53,53 @@ impl Bucket {
     }
 }
 
+/// What the loop does with a frame over the rate.
+#[derive(Debug, PartialEq)]
+enum Refusal {
+    /// Answer with a "too many" error frame (always for a message, so its sender knows).
+    Notify,
+    /// Drop it silently: the client was told within the last second.
+    Quiet,
+    /// Close the connection: it keeps flooding far beyond its allowance.
+    Close,
+}
+
+/// The rate limit of one connection, and how it answers a client over it: every refused message
+/// gets its error frame, other refused frames one per second, and a client sending ten times its
+/// burst within one second of refusals is disconnected.
+struct Throttle {
+    bucket: Bucket,
+    window: Instant,
+    refused: u32,
+    noticed: Option<Instant>,
+}
+
+impl Throttle {
+    fn new(rate: f64, burst: f64) -> Self {
+        Throttle { bucket: Bucket::new(rate, burst), window: Instant::now(), refused: 0, noticed: None }
+    }
+
+    /// `None` when the frame may go on.
+    fn check(&mut self, is_message: bool) -> Option<Refusal> {
+        if self.bucket.take() {
+            return None;
+        }
+        let now = Instant::now();
+        if now.duration_since(self.window) >= Duration::from_secs(1) {
+            (self.window, self.refused) = (now, 0);
+        }
+        self.refused += 1;
+        if f64::from(self.refused) > self.bucket.burst * 10.0 {
+            return Some(Refusal::Close);
+        }
+        if is_message || self.noticed.is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1)) {
+            self.noticed = Some(now);
+            return Some(Refusal::Notify);
+        }
+        Some(Refusal::Quiet)
+    }
+}
+
 pub struct LoopSettings {
     pub heartbeat: Duration,
     pub shutdown: watch::Receiver<bool>,
@@ -74,9 +121,11 @@ where
     let (sink, mut stream) = socket.split();
     let mut writer = tokio::spawn(write_loop(sink, queue, out.overflow_signal(), settings.heartbeat));
     let mut writer_done = false;
+    // Set when the server ends the connection: the peer then gets a moment to answer the close.
+    let mut closing = false;
     let dead_after = settings.heartbeat * 3;
     let mut shutdown = settings.shutdown;
-    let mut bucket = Bucket::new(settings.rate.0, settings.rate.1);
+    let mut throttle = Throttle::new(settings.rate.0, settings.rate.1);
     loop {
         let next = tokio::select! {
             // The writer gave up (the peer stopped reading and the queue overflowed, or it is gone).
@@ -86,6 +135,7 @@ where
             }
             _ = shutdown.changed() => {
                 out.close(1012, "server restarting");
+                closing = true;
                 break;
             }
             next = tokio::time::timeout(dead_after, stream.next()) => next,
@@ -93,6 +143,7 @@ where
         let message = match next {
             Err(_) => {
                 out.close(1011, "heartbeat timeout");
+                closing = true;
                 break;
             }
             Ok(None) | Ok(Some(Err(_))) => break,
@@ -100,15 +151,26 @@ where
         };
         match message {
             Message::Text(text) => {
-                if !bucket.take() {
-                    let client_msg_id = match decode_client_frame(text.as_str()) {
-                        Ok(ClientFrame::Send { client_msg_id, .. }) => Some(client_msg_id),
-                        _ => None,
-                    };
-                    out.push(&ServerFrame::Error { error: ApiError::TooMany { retry_after_secs: 1 }, client_msg_id });
-                    continue;
+                let frame = decode_client_frame(text.as_str());
+                match throttle.check(matches!(frame, Ok(ClientFrame::Send { .. }))) {
+                    None => {}
+                    Some(Refusal::Notify) => {
+                        let client_msg_id = match frame {
+                            Ok(ClientFrame::Send { client_msg_id, .. }) => Some(client_msg_id),
+                            _ => None,
+                        };
+                        let error = ApiError::TooMany { retry_after_secs: 1 };
+                        out.push(&ServerFrame::Error { error, client_msg_id });
+                        continue;
+                    }
+                    Some(Refusal::Quiet) => continue,
+                    Some(Refusal::Close) => {
+                        out.close(1008, "flooding: far too many frames");
+                        closing = true;
+                        break;
+                    }
                 }
-                let result = match decode_client_frame(text.as_str()) {
+                let result = match frame {
                     Ok(ClientFrame::Ping) => {
                         out.push(&ServerFrame::Pong);
                         Ok(())
@@ -129,6 +191,18 @@ where
             Message::Ping(_) | Message::Pong(_) => {}
             Message::Close(_) => break,
         }
+    }
+    if closing {
+        // Read (and drop) what the peer still sends until it answers the close: closing a socket with
+        // unread data resets it, and the peer would lose the close frame and its reason.
+        let _ = tokio::time::timeout(CLOSE_WAIT, async {
+            while let Some(Ok(message)) = stream.next().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
     }
     Box::pin(handler.on_close()).await;
     // The writer ends once it has sent the close frame, or when the queue closes.

@@ -23,6 +23,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
+mod cluster;
+mod faults;
+
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 const PORT: u16 = 3500;
@@ -119,7 +122,7 @@ async fn main() {
         }
     }
     tokio::time::sleep(Duration::from_secs(8)).await;
-    let d = delivery(&ws_url, &origin).await;
+    let d = delivery(&ws_url, &origin, PORT).await;
     faults.extend(d.faults.iter().cloned());
     for (direction, l) in [("visitor → agent", &d.to_agent), ("agent → visitor", &d.to_visitor)] {
         report.add(
@@ -139,6 +142,47 @@ async fn main() {
         format!("{} disconnects: {} lost, {} duplicated", churn.0, churn.2, churn.3),
         "0 lost, 0 duplicated",
         churn.0 as f64,
+    );
+    let f = faults::flood(PORT, &ws_url, &origin).await;
+    faults.extend(f.faults.iter().cloned());
+    report.add(
+        &format!("delivery visitor → agent, 100 visitors at 5 msg/s ({idle_kept} idle), no flood"),
+        format!("p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms", f.quiet.p50, f.quiet.p99, f.quiet.max),
+        "p99 ≤ 25 ms",
+        f.quiet.p99,
+    );
+    report.add(
+        "the same while one visitor floods messages + typing",
+        format!(
+            "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; flooder sent {} frames, {} refused with an error frame{}",
+            f.flooded.p50,
+            f.flooded.p99,
+            f.flooded.max,
+            f.flood_frames,
+            f.throttled,
+            f.closed.as_deref().map(|r| format!(", then closed: \"{r}\"")).unwrap_or_default()
+        ),
+        "throttled; p99 ≤ 25 ms",
+        f.flooded.p99,
+    );
+    let slow = faults::slow_agent(PORT, &ws_url, &origin, || server.rss_kb()).await;
+    faults.extend(slow.faults.iter().cloned());
+    report.add(
+        "agent consoles, 100 visitors × 10 msg/s of 2 KB for 5 s: RSS growth with one reading / one never reading",
+        format!(
+            "+{:.1} MB / +{:.1} MB while {} messages ({:.1} MB) were fanned out to each; the one not reading {}",
+            slow.reading_growth_kb as f64 / 1024.0,
+            slow.slow_growth_kb as f64 / 1024.0,
+            slow.fanned_out,
+            slow.bytes as f64 / 1_048_576.0,
+            if slow.cut_off {
+                format!("was let go after {} of them (outbound queue full)", slow.received)
+            } else {
+                "was NOT let go".into()
+            }
+        ),
+        "bounded; closed with a reason",
+        slow.slow_growth_kb as f64,
     );
     for w in &mut kept {
         w.send("quit").await;
@@ -182,6 +226,18 @@ async fn main() {
         report.add("durable msgs/s, PostgreSQL", "not run: set KEFU_BENCH_DATABASE_URL".into(), "≥ 5,000", 0.0);
     }
 
+    match (std::env::var("KEFU_BENCH_DATABASE_URL"), std::env::var("KEFU_BENCH_REDIS_URL")) {
+        (Ok(postgres), Ok(redis)) => {
+            cluster::run(&root, &postgres, &redis, max_visitors, &mut report, &mut faults).await;
+        }
+        _ => report.add(
+            "2 nodes (PostgreSQL + Redis)",
+            "not run: set KEFU_BENCH_DATABASE_URL and KEFU_BENCH_REDIS_URL".into(),
+            "same figures, 2 × 19k sockets",
+            0.0,
+        ),
+    }
+
     weights(&root, &mut report);
     report.print_and_save(&root, &faults);
     if !faults.is_empty() {
@@ -197,6 +253,7 @@ struct Server {
     root: PathBuf,
     port: u16,
     database_url: Option<String>,
+    env: Vec<(String, String)>,
     dir: TempDir,
 }
 
@@ -209,9 +266,16 @@ impl Drop for TempDir {
 }
 
 /// Starts the server binary and waits until it answers; returns it with the ms that took.
-async fn launch(root: &Path, port: u16, dir: &Path, database_url: Option<&str>) -> (Child, f64) {
+async fn launch(
+    root: &Path,
+    port: u16,
+    dir: &Path,
+    database_url: Option<&str>,
+    env: &[(String, String)],
+) -> (Child, f64) {
     let mut command = Command::new(root.join("target/release/kefu-server"));
     command
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .current_dir(root)
         .env("KEFU_ADDR", format!("127.0.0.1:{port}"))
         .env("KEFU_DEMO_ADDR", format!("127.0.0.1:{}", port + 1))
@@ -239,22 +303,28 @@ async fn launch(root: &Path, port: u16, dir: &Path, database_url: Option<&str>) 
 }
 
 impl Server {
-    async fn start(root: &Path, port: u16, database_url: Option<String>) -> Server {
-        let dir = std::env::temp_dir().join(format!("kefu-bench-{}-{port}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let database_url = match database_url {
+    /// A server on a fresh database: SQLite, or a new database on the PostgreSQL server of the URL.
+    async fn start(root: &Path, port: u16, postgres: Option<String>) -> Server {
+        let database_url = match postgres {
             Some(url) => Some(fresh_postgres(&url).await),
             None => None,
         };
-        let (child, ready_ms) = launch(root, port, &dir, database_url.as_deref()).await;
-        Server { child, ready_ms, root: root.to_owned(), port, database_url, dir: TempDir(dir) }
+        Server::start_node(root, port, database_url, Vec::new()).await
+    }
+
+    /// A server on the given database (SQLite in its own directory when `None`), with extra settings.
+    async fn start_node(root: &Path, port: u16, database_url: Option<String>, env: Vec<(String, String)>) -> Server {
+        let dir = std::env::temp_dir().join(format!("kefu-bench-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (child, ready_ms) = launch(root, port, &dir, database_url.as_deref(), &env).await;
+        Server { child, ready_ms, root: root.to_owned(), port, database_url, env, dir: TempDir(dir) }
     }
 
     /// SIGKILL (no shutdown of any kind), then start again on the same database; ms until ready.
     async fn kill_and_restart(&mut self) -> f64 {
         let _ = self.child.kill().await;
-        let (child, ms) = launch(&self.root, self.port, &self.dir.0, self.database_url.as_deref()).await;
+        let (child, ms) = launch(&self.root, self.port, &self.dir.0, self.database_url.as_deref(), &self.env).await;
         self.child = child;
         ms
     }
@@ -643,19 +713,16 @@ impl Clock {
     }
 }
 
-async fn agent_socket() -> Ws {
+/// Signs in as the demo admin on the server at `port`; returns the `Cookie` header value.
+async fn agent_cookie(port: u16) -> String {
     let response = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{PORT}/api/login"))
+        .post(format!("http://127.0.0.1:{port}/api/login"))
         .form(&[("login", "admin@demo.kefu"), ("password", "bench-password")])
         .send()
         .await
         .expect("login");
     let cookie = response.headers().get("set-cookie").expect("session cookie").to_str().unwrap();
-    let cookie = cookie.split(';').next().unwrap().to_owned();
-    let mut request = format!("ws://127.0.0.1:{PORT}/api/v1/agent/ws?v=1").into_client_request().unwrap();
-    request.headers_mut().insert("origin", format!("http://127.0.0.1:{PORT}").parse().unwrap());
-    request.headers_mut().insert("cookie", cookie.parse().unwrap());
-    tokio_tungstenite::connect_async_with_config(request, None, true).await.expect("agent socket").0
+    cookie.split(';').next().unwrap().to_owned()
 }
 
 fn text(frame: &ClientFrame) -> Message {
@@ -665,7 +732,7 @@ fn text(frame: &ClientFrame) -> Message {
 /// 500 visitors send 2 msg/s each for 10 s (timed at an agent), then 10 agent sockets send 100 msg/s
 /// each across the 500 conversations for 10 s (timed at the visitors). Every message must arrive
 /// exactly once.
-async fn delivery(url: &str, origin: &str) -> Delivery {
+async fn delivery(url: &str, origin: &str, agent_port: u16) -> Delivery {
     use std::sync::Mutex;
     let to_agent = Arc::new(Mutex::new(Clock::default()));
     let to_visitor = Arc::new(Mutex::new(Clock::default()));
@@ -674,7 +741,7 @@ async fn delivery(url: &str, origin: &str) -> Delivery {
 
     let mut agent_sinks = Vec::new();
     for a in 0..10 {
-        let (sink, mut stream) = agent_socket().await.split();
+        let (sink, mut stream) = faults::agent_socket_on(agent_port).await.split();
         agent_sinks.push(sink);
         let (clock, conversations) = (to_agent.clone(), conversations.clone());
         tokio::spawn(async move {

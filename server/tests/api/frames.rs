@@ -173,3 +173,41 @@ async fn an_agent_that_stops_reading_is_cut_off_when_its_queue_overflows() {
     assert!(ended, "its connection ends after what was buffered");
     assert!(frames < 2400, "it was cut off before receiving everything ({frames} frames)");
 }
+
+#[tokio::test]
+async fn a_client_that_keeps_flooding_is_told_once_then_disconnected_and_others_carry_on() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    let mut calm = app.visitor(&shop, None).await;
+    let mut flood = app.visitor(&shop, None).await.client.into_silent();
+    // A burst of 40 is allowed; then ten times that in refusals within a second ends it.
+    let typing = serde_json::to_string(&ClientFrame::Typing { conversation_id: None, active: true }).unwrap();
+    for _ in 0..500 {
+        if flood.send(Message::Text(typing.clone().into())).await.is_err() {
+            break;
+        }
+    }
+    let (mut told, mut reason) = (0, None);
+    while let Ok(Some(Ok(message))) = tokio::time::timeout(crate::helpers::WAIT, flood.next()).await {
+        match message {
+            Message::Text(t) => {
+                let frame: ServerFrame = serde_json::from_str(t.as_str()).unwrap();
+                told += usize::from(matches!(frame, ServerFrame::Error { error: ApiError::TooMany { .. }, .. }));
+            }
+            Message::Close(frame) => {
+                reason = frame.map(|f| f.reason.to_string());
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(told, 1, "typing over the limit is refused with one error frame, not one per frame");
+    assert_eq!(reason.as_deref(), Some("flooding: far too many frames"));
+    // Meanwhile everyone else is served as usual.
+    let said = calm.say("calm-1", "still here").await;
+    assert_eq!(agent.message().await, said);
+}
