@@ -5,13 +5,13 @@
 //! also published for the other nodes, and presence is kept in Redis: the hub then announces a
 //! visitor online/offline only when no node held them before/any more.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::extract::ws::Utf8Bytes;
 use kefu_protocol::{OnlineVisitor, PageInfo, ServerFrame, TenantId, VisitorId};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 
 use crate::cluster::ClusterLink;
 
@@ -23,28 +23,56 @@ pub enum Outgoing {
     Close(u16, &'static str),
 }
 
+/// A connection's bounded outbound queue, shared by its senders (the session, the hub) and its
+/// writer. One allocation per connection, and no room reserved until frames are queued: an idle
+/// socket pays for the `Arc`, not for 1,024 slots.
+struct Queue {
+    items: Mutex<VecDeque<Outgoing>>,
+    /// Something was queued, or the last sender left.
+    ready: Notify,
+    senders: AtomicUsize,
+    overflowed: AtomicBool,
+    overflow: Notify,
+}
+
 /// The sending side of a connection's bounded queue. When the queue is full the connection is
 /// marked as overflowed and closed: a client that does not read cannot grow server memory.
-#[derive(Clone)]
 pub struct Outbox {
-    tx: mpsc::Sender<Outgoing>,
-    overflowed: Arc<AtomicBool>,
-    overflow: Arc<Notify>,
+    queue: Arc<Queue>,
 }
 
 /// Frames one connection may have queued before it is closed as too slow.
 pub const OUTBOX_CAPACITY: usize = 1024;
 
 impl Outbox {
-    pub fn new() -> (Outbox, mpsc::Receiver<Outgoing>) {
-        let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
-        (Outbox { tx, overflowed: Arc::default(), overflow: Arc::default() }, rx)
+    pub fn new() -> (Outbox, OutboxReader) {
+        let queue = Arc::new(Queue {
+            items: Mutex::new(VecDeque::new()),
+            ready: Notify::new(),
+            senders: AtomicUsize::new(1),
+            overflowed: AtomicBool::new(false),
+            overflow: Notify::new(),
+        });
+        (Outbox { queue: queue.clone() }, OutboxReader { queue })
+    }
+
+    fn enqueue(&self, item: Outgoing) {
+        let queued = {
+            let mut items = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
+            items.len() < OUTBOX_CAPACITY && {
+                items.push_back(item);
+                true
+            }
+        };
+        if queued {
+            self.queue.ready.notify_one();
+        } else if !self.queue.overflowed.swap(true, Ordering::AcqRel) {
+            self.queue.overflow.notify_one();
+        }
     }
 
     pub fn push_text(&self, text: Utf8Bytes) {
-        if self.tx.try_send(Outgoing::Text(text)).is_err() && !self.overflowed.swap(true, Ordering::AcqRel) {
-            self.overflow.notify_one();
-        }
+        self.enqueue(Outgoing::Text(text));
     }
 
     pub fn push(&self, frame: &ServerFrame) {
@@ -54,27 +82,70 @@ impl Outbox {
     /// Queues a close frame. With the queue full the client is not reading: the writer closes the
     /// connection as too slow instead.
     pub fn close(&self, code: u16, reason: &'static str) {
-        if self.tx.try_send(Outgoing::Close(code, reason)).is_err() && !self.overflowed.swap(true, Ordering::AcqRel) {
-            self.overflow.notify_one();
-        }
+        self.enqueue(Outgoing::Close(code, reason));
     }
 
     /// What the writer watches to learn that the queue overflowed (without keeping the queue open).
     pub fn overflow_signal(&self) -> OverflowSignal {
-        OverflowSignal { overflowed: self.overflowed.clone(), overflow: self.overflow.clone() }
+        OverflowSignal { queue: self.queue.clone() }
+    }
+}
+
+impl Clone for Outbox {
+    fn clone(&self) -> Self {
+        self.queue.senders.fetch_add(1, Ordering::AcqRel);
+        Outbox { queue: self.queue.clone() }
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        if self.queue.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.queue.ready.notify_one();
+        }
+    }
+}
+
+/// The writer's side of the queue.
+pub struct OutboxReader {
+    queue: Arc<Queue>,
+}
+
+impl OutboxReader {
+    /// The next queued frame; `None` once the queue is empty and every sender is gone. Cancel-safe:
+    /// nothing is taken from the queue until it is returned.
+    pub async fn recv(&mut self) -> Option<Outgoing> {
+        loop {
+            // Registered before looking, so a push in between still wakes this wait.
+            let ready = self.queue.ready.notified();
+            {
+                let mut items = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(item) = items.pop_front() {
+                    if items.is_empty() && items.capacity() > 64 {
+                        // A burst is over: give its room back.
+                        items.shrink_to_fit();
+                    }
+                    return Some(item);
+                }
+            }
+            if self.queue.senders.load(Ordering::Acquire) == 0 {
+                return None;
+            }
+            ready.await;
+        }
     }
 }
 
 pub struct OverflowSignal {
-    overflowed: Arc<AtomicBool>,
-    overflow: Arc<Notify>,
+    queue: Arc<Queue>,
 }
 
 impl OverflowSignal {
     /// Resolves when the queue overflowed.
     pub async fn wait(&self) {
-        if !self.overflowed.load(Ordering::Acquire) {
-            self.overflow.notified().await;
+        let overflow = self.queue.overflow.notified();
+        if !self.queue.overflowed.load(Ordering::Acquire) {
+            overflow.await;
         }
     }
 }

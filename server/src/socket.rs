@@ -11,10 +11,10 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use kefu_protocol::{decode_client_frame, ApiError, ClientFrame, ServerFrame};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::hub::{Outbox, Outgoing, OverflowSignal};
+use crate::hub::{Outbox, OutboxReader, Outgoing, OverflowSignal};
 
 /// What a connection does with the frames it receives. An `Err` goes back to the client as an error
 /// frame; pings are answered by the loop itself.
@@ -113,7 +113,7 @@ pub const VISITOR_RATE: (f64, f64) = (20.0, 40.0);
 pub const AGENT_RATE: (f64, f64) = (200.0, 400.0);
 
 /// Runs a connection until either side closes it, then calls `on_close`.
-pub async fn run<S, H>(socket: S, mut handler: H, out: Outbox, queue: mpsc::Receiver<Outgoing>, settings: LoopSettings)
+pub async fn run<S, H>(socket: S, mut handler: H, out: Outbox, queue: OutboxReader, settings: LoopSettings)
 where
     S: Sink<Message> + Stream<Item = Result<Message, axum::Error>> + Send + 'static,
     H: Handler,
@@ -218,7 +218,7 @@ where
 /// How long a close frame may take to leave: a peer that stopped reading never takes it.
 const CLOSE_WAIT: Duration = Duration::from_secs(1);
 
-async fn write_loop<K>(mut sink: K, mut queue: mpsc::Receiver<Outgoing>, overflow: OverflowSignal, heartbeat: Duration)
+async fn write_loop<K>(mut sink: K, mut queue: OutboxReader, overflow: OverflowSignal, heartbeat: Duration)
 where
     K: Sink<Message> + Unpin,
 {

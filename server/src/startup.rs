@@ -61,7 +61,7 @@ pub struct Application {
 
 /// Small per-socket buffers: an idle socket then costs a few KB instead of 256 KiB.
 pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
-    ws.read_buffer_size(4096).write_buffer_size(0).max_message_size(64 * 1024).max_frame_size(64 * 1024)
+    ws.read_buffer_size(1024).write_buffer_size(0).max_message_size(64 * 1024).max_frame_size(64 * 1024)
 }
 
 fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
