@@ -36,8 +36,19 @@ use crate::{agent, demo, visitor};
 /// overflows the default of 128.
 const LISTEN_BACKLOG: u32 = 4096;
 
+/// Cheap to clone: every connection keeps one.
 #[derive(Clone)]
-pub struct ServerState {
+pub struct ServerState(Arc<Shared>);
+
+impl std::ops::Deref for ServerState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub app: AppState,
     pub hub: Arc<Hub>,
     pub leptos: LeptosOptions,
@@ -115,7 +126,13 @@ impl Application {
             };
             cluster::start(settings, hub.clone(), db.clone())?;
         }
-        let state = ServerState { app: AppState::new(db, settings), hub, leptos, config: Arc::new(config), shutdown };
+        let state = ServerState(Arc::new(Shared {
+            app: AppState::new(db, settings),
+            hub,
+            leptos,
+            config: Arc::new(config),
+            shutdown,
+        }));
         Ok(Application { listener, demo_listener, state, shutdown_tx })
     }
 
@@ -136,6 +153,7 @@ impl Application {
         let router = router(state.clone());
         println!("kefu: workbench on {}", state.config.public_url);
         let mut demo_stopped = state.shutdown.clone();
+        let hub = state.hub.clone();
         let demo = async move {
             match demo_listener {
                 Some(listener) => {
@@ -154,7 +172,6 @@ impl Application {
                 shutdown.await;
                 let _ = shutdown_tx.send(true);
             });
-        let hub = state.hub.clone();
         tokio::try_join!(async { main.await }, demo)?;
         if let Some(cluster) = hub.cluster() {
             cluster.retire().await;

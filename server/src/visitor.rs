@@ -2,6 +2,7 @@
 //! The site key names the tenant; the `Origin` must be one of the site's allowed domains.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use app::ssr::bookkeeping::Note;
 use app::ssr::now_ms;
@@ -12,8 +13,8 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use kefu_protocol::{
-    ApiError, ClientFrame, ClientMsgId, ConversationStatus, ConversationSummary, MessageBody, OnlineVisitor,
-    SenderKind, ServerFrame, PROTOCOL_VERSION,
+    ApiError, ClientFrame, ClientMsgId, ConversationId, MessageBody, OnlineVisitor, SenderKind, ServerFrame,
+    PROTOCOL_VERSION,
 };
 use serde::Deserialize;
 
@@ -45,7 +46,7 @@ pub async fn upgrade(
     if query.site_key.is_empty() || query.site_key.len() > 64 {
         return refuse(StatusCode::FORBIDDEN, "unknown_site_key", "no site has this key");
     }
-    let site = match store::site_by_key(&state.app.db, &query.site_key).await {
+    let site = match state.app.sites.site(&state.app.db, &query.site_key).await {
         Ok(Some(site)) => site,
         Ok(None) => return refuse(StatusCode::FORBIDDEN, "unknown_site_key", "no site has this key"),
         Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later"),
@@ -62,12 +63,8 @@ pub async fn upgrade(
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "too_many_connections", "the server is full, retry shortly");
     }
     let token = query.token.filter(|t| !t.is_empty() && t.len() <= 128);
-    let arrived = store::visitor_arrive(&state.app.db, &state.app.book, &site, token.as_deref()).await;
-    let latest = match &arrived {
-        Ok((visitor, _)) => store::latest_conversation(&state.app.db, site.tenant_id, visitor.id).await,
-        Err(e) => Err(e.clone()),
-    };
-    let (Ok((visitor, token)), Ok(latest)) = (arrived, latest) else {
+    let Ok((visitor, token)) = store::visitor_arrive(&state.app.db, &state.app.book, &site, token.as_deref()).await
+    else {
         state.hub.release_socket();
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later");
     };
@@ -77,7 +74,7 @@ pub async fn upgrade(
         user_agent: user_agent.chars().take(512).collect(),
         ip: peer.ip().to_string(),
         // Typing before the first send on this page still reaches the agents.
-        conversation: latest.clone().filter(|c| c.status == ConversationStatus::Open),
+        conversation: visitor.latest.filter(|c| c.open).map(|c| c.id),
         state: state.clone(),
         site,
         visitor,
@@ -87,7 +84,7 @@ pub async fn upgrade(
         visitor_id: session.visitor.id,
         token,
         site_name: session.site.name.clone(),
-        conversation: latest.map(|c| (c.id, c.last_seq)),
+        conversation: session.visitor.latest.map(|c| (c.id, c.last_seq)),
     };
     crate::startup::configure(ws).on_upgrade(move |socket| async move {
         let (out, queue) = Outbox::new();
@@ -115,37 +112,38 @@ pub async fn upgrade(
 
 struct VisitorSession {
     state: ServerState,
-    site: Site,
+    site: Arc<Site>,
     visitor: Visitor,
     conn: ConnId,
-    conversation: Option<ConversationSummary>,
+    /// The visitor's open conversation, once known.
+    conversation: Option<ConversationId>,
     user_agent: String,
     ip: String,
 }
 
 impl VisitorSession {
     /// The visitor's open conversation, opening one (and telling the agents) if needed.
-    async fn conversation(&mut self, fresh: bool) -> Result<ConversationSummary, ApiError> {
-        if let (Some(c), false) = (&self.conversation, fresh) {
-            return Ok(c.clone());
+    async fn conversation(&mut self, fresh: bool) -> Result<ConversationId, ApiError> {
+        if let (Some(id), false) = (self.conversation, fresh) {
+            return Ok(id);
         }
         let (conversation, opened) =
             store::open_conversation_for(&self.state.app.db, &self.site, self.visitor.id).await?;
+        let id = conversation.id;
         if opened {
-            let frame = ServerFrame::Conversation { conversation: conversation.clone() };
-            self.state.hub.to_agents(self.site.tenant_id, &frame, None);
+            self.state.hub.to_agents(self.site.tenant_id, &ServerFrame::Conversation { conversation }, None);
         }
-        self.conversation = Some(conversation.clone());
-        Ok(conversation)
+        self.conversation = Some(id);
+        Ok(id)
     }
 
     async fn send(&mut self, client_msg_id: &str, body: &str, out: &Outbox) -> Result<(), ApiError> {
         let client_msg_id = ClientMsgId::parse(client_msg_id)?;
         let body = MessageBody::parse(body)?;
-        let mut conversation = self.conversation(false).await?;
+        let conversation_id = self.conversation(false).await?;
         let mut message = NewMessage {
             tenant_id: self.site.tenant_id,
-            conversation_id: conversation.id,
+            conversation_id,
             sender: SenderKind::Visitor,
             sender_id: self.visitor.id.0,
             sender_name: None,
@@ -155,8 +153,7 @@ impl VisitorSession {
         let committed = match self.state.app.writer.submit(message.clone()).await {
             // The conversation was closed meanwhile: open a new one and write there.
             Err(ApiError::NotFound) => {
-                conversation = self.conversation(true).await?;
-                message.conversation_id = conversation.id;
+                message.conversation_id = self.conversation(true).await?;
                 self.state.app.writer.submit(message).await?
             }
             other => other?,
@@ -201,8 +198,8 @@ impl Handler for VisitorSession {
                 Ok(())
             }
             ClientFrame::Typing { active, .. } => {
-                if let Some(c) = &self.conversation {
-                    let frame = ServerFrame::Typing { conversation_id: c.id, sender: SenderKind::Visitor, active };
+                if let Some(conversation_id) = self.conversation {
+                    let frame = ServerFrame::Typing { conversation_id, sender: SenderKind::Visitor, active };
                     self.state.hub.to_agents(tenant, &frame, None);
                 }
                 Ok(())

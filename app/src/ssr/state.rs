@@ -8,6 +8,7 @@ use kefu_protocol::ApiError;
 use super::auth::LoginLimiter;
 use super::bookkeeping::Bookkeeper;
 use super::db::Db;
+use super::store::SiteCache;
 use super::writer::MessageWriter;
 
 #[derive(Clone)]
@@ -17,6 +18,7 @@ pub struct AppState {
     pub book: Bookkeeper,
     pub limiter: Arc<LoginLimiter>,
     pub settings: Arc<Settings>,
+    pub sites: Arc<SiteCache>,
 }
 
 #[derive(Clone, Debug)]
@@ -36,6 +38,7 @@ impl AppState {
             db,
             limiter: Arc::new(LoginLimiter::new(5, Duration::from_secs(300))),
             settings: Arc::new(settings),
+            sites: Arc::default(),
         }
     }
 

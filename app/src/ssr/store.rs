@@ -66,6 +66,41 @@ pub async fn site_by_key(db: &Db, key: &str) -> Result<Option<Site>, ApiError> {
     row.as_ref().map(site_from_row).transpose().or_internal()
 }
 
+/// Sites by key, kept for a short while: every visitor (re)connect names its site, and a reconnect
+/// storm would otherwise read the same row thousands of times. A change to a site reaches every node
+/// within [`SiteCache::TTL`]; the node that makes it calls [`SiteCache::forget`].
+#[derive(Default)]
+pub struct SiteCache {
+    sites: std::sync::Mutex<std::collections::HashMap<String, (std::sync::Arc<Site>, std::time::Instant)>>,
+}
+
+impl SiteCache {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(30);
+    /// Keys kept at most (a flood of unknown keys is never kept).
+    const MAX: usize = 10_000;
+
+    pub async fn site(&self, db: &Db, key: &str) -> Result<Option<std::sync::Arc<Site>>, ApiError> {
+        let lock = || self.sites.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((site, at)) = lock().get(key) {
+            if at.elapsed() < Self::TTL {
+                return Ok(Some(site.clone()));
+            }
+        }
+        let Some(site) = site_by_key(db, key).await? else { return Ok(None) };
+        let site = std::sync::Arc::new(site);
+        let mut sites = lock();
+        if sites.len() >= Self::MAX {
+            sites.clear();
+        }
+        sites.insert(key.to_owned(), (site.clone(), std::time::Instant::now()));
+        Ok(Some(site))
+    }
+
+    pub fn forget(&self, key: &str) {
+        self.sites.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+}
+
 pub async fn sites_of_tenant(db: &Db, tenant: TenantId) -> Result<Vec<Site>, ApiError> {
     let rows = sqlx::query(
         "SELECT id, tenant_id, name, site_key, allowed_domains FROM sites WHERE tenant_id = $1 ORDER BY id",
@@ -212,6 +247,16 @@ pub struct Visitor {
     pub name: Option<String>,
     pub first_seen: i64,
     pub visits: i64,
+    /// Their newest conversation, read with them (a reconnect costs one query).
+    pub latest: Option<Latest>,
+}
+
+/// A visitor's newest conversation, as far as their socket needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Latest {
+    pub id: ConversationId,
+    pub last_seq: i64,
+    pub open: bool,
 }
 
 /// Recognises a returning visitor of `site` by token, or creates a new one. Returns the visitor and
@@ -226,8 +271,11 @@ pub async fn visitor_arrive(
     let now = now_ms();
     if let Some(token) = token {
         let row = sqlx::query(
-            "SELECT id, name, first_seen, visits, last_seen FROM visitors \
-             WHERE token_hash = $1 AND site_id = $2 AND tenant_id = $3",
+            "SELECT v.id, v.name, v.first_seen, v.visits, v.last_seen, \
+             c.id AS conversation_id, c.last_seq, c.status FROM visitors v \
+             LEFT JOIN conversations c ON c.id = (SELECT l.id FROM conversations l \
+               WHERE l.visitor_id = v.id AND l.tenant_id = v.tenant_id ORDER BY l.started_at DESC, l.id DESC LIMIT 1) \
+             WHERE v.token_hash = $1 AND v.site_id = $2 AND v.tenant_id = $3",
         )
         .bind(token_hash(token))
         .bind(site.id.0)
@@ -244,6 +292,14 @@ pub async fn visitor_arrive(
                 name: r.try_get("name").or_internal()?,
                 first_seen: r.try_get("first_seen").or_internal()?,
                 visits: visits + i64::from(new_visit),
+                latest: match r.try_get::<Option<i64>, _>("conversation_id").or_internal()? {
+                    Some(id) => Some(Latest {
+                        id: ConversationId(id),
+                        last_seq: r.try_get("last_seq").or_internal()?,
+                        open: r.try_get::<String, _>("status").or_internal()? == "open",
+                    }),
+                    None => None,
+                },
             };
             book.note(Note::Seen { tenant: site.tenant_id, visitor: visitor.id, at: now, new_visit });
             return Ok((visitor, token.to_owned()));
@@ -261,7 +317,7 @@ pub async fn visitor_arrive(
     .fetch_one(&db.pool)
     .await
     .or_internal()?;
-    Ok((Visitor { id: VisitorId(id), name: None, first_seen: now, visits: 1 }, token))
+    Ok((Visitor { id: VisitorId(id), name: None, first_seen: now, visits: 1, latest: None }, token))
 }
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.site_id, c.visitor_id, v.name AS visitor_name, c.agent_id, c.status, \
@@ -300,20 +356,6 @@ pub async fn open_conversations(db: &Db, tenant: TenantId) -> Result<Vec<Convers
     );
     let rows = sqlx::query(&sql).bind(tenant.0).fetch_all(&db.pool).await.or_internal()?;
     rows.iter().map(conversation_from_row).collect::<Result<_, _>>().or_internal()
-}
-
-/// The visitor's newest conversation, if any.
-pub async fn latest_conversation(
-    db: &Db,
-    tenant: TenantId,
-    visitor: VisitorId,
-) -> Result<Option<ConversationSummary>, ApiError> {
-    let sql = format!(
-        "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
-         WHERE c.visitor_id = $1 AND c.tenant_id = $2 ORDER BY c.started_at DESC, c.id DESC LIMIT 1"
-    );
-    let row = sqlx::query(&sql).bind(visitor.0).bind(tenant.0).fetch_optional(&db.pool).await.or_internal()?;
-    row.as_ref().map(conversation_from_row).transpose().or_internal()
 }
 
 /// The visitor's open conversation, opened now if there is none. `true` when it was just opened.
