@@ -159,9 +159,10 @@ pub struct AgentInfo {
     pub role: String,
 }
 
-/// Frames a client (visitor widget or agent workbench) sends.
+/// Frames a client (visitor widget or agent workbench) sends. Externally tagged on the wire
+/// (`{"sync":{…}}`, `"ping"`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Visitor only: the page the visitor is on.
     Page {
@@ -191,9 +192,13 @@ pub enum ClientFrame {
     Ping,
 }
 
-/// Frames the server sends.
+/// Frames the server sends. Externally tagged on the wire (`{"ack":{…}}`, `"pong"`): serde reads
+/// that without buffering the frame first, which keeps the widget's WASM small.
+///
+/// The frames only agents receive exist with the `agent` feature (the server and the workbench):
+/// the visitor widget does not carry code to read them.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ServerFrame {
     /// First frame to a visitor. `token` is the first-party token to present next time.
     VisitorWelcome {
@@ -205,26 +210,32 @@ pub enum ServerFrame {
         conversation: Option<(ConversationId, i64)>,
     },
     /// First frame to an agent, followed by [`ServerFrame::Snapshot`].
+    #[cfg(feature = "agent")]
     AgentWelcome {
         protocol_version: u32,
         agent: AgentInfo,
     },
     /// Everything an agent needs after (re)connecting: who is online and the open conversations.
+    #[cfg(feature = "agent")]
     Snapshot {
         visitors: Vec<OnlineVisitor>,
         conversations: Vec<ConversationSummary>,
     },
+    #[cfg(feature = "agent")]
     VisitorOnline {
         visitor: OnlineVisitor,
     },
+    #[cfg(feature = "agent")]
     VisitorOffline {
         visitor_id: VisitorId,
     },
+    #[cfg(feature = "agent")]
     VisitorPage {
         visitor_id: VisitorId,
         page: PageInfo,
     },
     /// A conversation was opened or changed.
+    #[cfg(feature = "agent")]
     Conversation {
         conversation: ConversationSummary,
     },
@@ -261,7 +272,7 @@ pub enum ServerFrame {
 
 /// The one error clients see. Internal details are logged by the server and never sent.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(tag = "code", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ApiError {
     NotFound,
     Unauthorized,
@@ -371,19 +382,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn frames_use_a_type_tag() {
+    fn frames_are_named_by_their_one_key() {
         let json =
             serde_json::to_string(&ClientFrame::Sync { conversation_id: ConversationId(7), after_seq: 3 }).unwrap();
-        assert_eq!(json, r#"{"type":"sync","conversation_id":7,"after_seq":3}"#);
+        assert_eq!(json, r#"{"sync":{"conversation_id":7,"after_seq":3}}"#);
         let back: ClientFrame = serde_json::from_str(&json).unwrap();
         assert_eq!(back, ClientFrame::Sync { conversation_id: ConversationId(7), after_seq: 3 });
+        assert_eq!(serde_json::to_string(&ServerFrame::Pong).unwrap(), r#""pong""#);
+        let error = ServerFrame::Error { error: ApiError::TooMany { retry_after_secs: 1 }, client_msg_id: None };
+        let json = serde_json::to_string(&error).unwrap();
+        assert_eq!(json, r#"{"error":{"error":{"too_many":{"retry_after_secs":1}},"client_msg_id":null}}"#);
+        assert_eq!(serde_json::from_str::<ServerFrame>(&json).unwrap(), error);
     }
 
     #[test]
     fn unknown_and_oversized_frames_are_bad_frames() {
-        assert!(matches!(decode_client_frame(r#"{"type":"launch_missiles"}"#), Err(ApiError::BadFrame { .. })));
+        assert!(matches!(decode_client_frame(r#"{"launch_missiles":{}}"#), Err(ApiError::BadFrame { .. })));
         assert!(matches!(decode_client_frame("{not json"), Err(ApiError::BadFrame { .. })));
-        let huge = format!(r#"{{"type":"ping","x":"{}"}}"#, "a".repeat(MAX_FRAME_BYTES));
+        let huge = format!(r#"{{"send":{{"client_msg_id":"x","body":"{}"}}}}"#, "a".repeat(MAX_FRAME_BYTES));
         assert!(matches!(decode_client_frame(&huge), Err(ApiError::BadFrame { .. })));
     }
 

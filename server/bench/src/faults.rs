@@ -196,7 +196,7 @@ pub async fn slow_agent(port: u16, url: &str, origin: &str, rss_kb: impl Fn() ->
     let until = Instant::now() + Duration::from_secs(10);
     while let Ok(next) = tokio::time::timeout_at(until.into(), slow.next()).await {
         match next {
-            Some(Ok(Message::Text(t))) => received += usize::from(t.as_str().contains("\"type\":\"message\"")),
+            Some(Ok(Message::Text(t))) => received += usize::from(t.as_str().starts_with("{\"message\"")),
             Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
                 cut_off = true;
                 break;

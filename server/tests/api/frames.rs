@@ -13,7 +13,7 @@ async fn bad_frames_get_an_error_frame_and_the_connection_survives() {
     assert!(matches!(client.error().await.0, ApiError::BadFrame { .. }));
     client.assert_alive().await;
 
-    client.send_raw(r#"{"type":"launch_missiles"}"#.into()).await;
+    client.send_raw(r#"{"launch_missiles":{}}"#.into()).await;
     assert!(matches!(client.error().await.0, ApiError::BadFrame { .. }));
     client.assert_alive().await;
 
