@@ -5,7 +5,8 @@
 //! Timing is reported, never asserted. The exit code is non-zero only when the server misbehaved:
 //! errors, refused or lost connections, lost or duplicated messages.
 //!
-//! `kefu-bench` runs everything (`KEFU_BENCH_QUICK=1`: only idle sockets and the storm); `kefu-bench worker URL ORIGIN COUNT` is one client process (started by
+//! `kefu-bench` runs everything (`KEFU_BENCH_QUICK=1`: only idle sockets and the storm;
+//! `KEFU_BENCH_QUICK=durable`: only SQLite throughput); `kefu-bench worker URL ORIGIN COUNT` is one client process (started by
 //! the benchmark itself): it opens COUNT visitor sockets as the widget would (welcome, then the page),
 //! keeps them alive, and on `drop` closes them all at once and reconnects them with their tokens.
 
@@ -52,6 +53,13 @@ async fn main() {
     let site_key = server.site_key().await;
     let ws_url = format!("ws://127.0.0.1:{PORT}/api/v1/visitor/ws?v=1&site_key={site_key}");
     let origin = format!("http://127.0.0.1:{}", PORT + 1);
+
+    if std::env::var("KEFU_BENCH_QUICK").as_deref() == Ok("durable") {
+        // Only the SQLite throughput figures (for profiling the writer).
+        durable(&ws_url, &origin, "SQLite", &mut report, &mut faults).await;
+        report.print_and_save(&root, &faults);
+        return;
+    }
 
     // Idle visitor sockets at growing counts.
     let mut workers: Vec<Worker> = Vec::new();
