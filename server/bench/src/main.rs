@@ -536,7 +536,8 @@ async fn durable(url: &str, origin: &str, backend: &str, report: &mut Report, fa
     report.add(
         &format!("ack latency, {backend}, at 5,000 msg/s offered"),
         format!("p50 {:.1} ms, p99 {:.1} ms ({:.0} msg/s acked)", steady.p50, steady.p99, steady.per_sec),
-        "p99 ≤ 20 ms",
+        // The issue sets a latency target for SQLite only.
+        if backend == "SQLite" { "p99 ≤ 20 ms" } else { "—" },
         steady.p99,
     );
 }
