@@ -278,7 +278,7 @@ impl Task {
         self.heartbeat(&mut conn).await?;
         self.reconcile(&mut conn).await?;
         if resync {
-            self.resync_local_clients().await;
+            resync_local_clients(self.hub.clone(), self.db.clone()).await;
         }
         let mut tick = tokio::time::interval((self.ttl / 4).max(Duration::from_millis(50)));
         let mut batch = Vec::with_capacity(BATCH);
@@ -414,6 +414,9 @@ impl Task {
                 let Some(tenant) = id(tenant) else { return };
                 self.hub.deliver_to_agents(TenantId(tenant), Utf8Bytes::from(text));
             }
+            "R" => {
+                tokio::spawn(resync_local_clients(self.hub.clone(), self.db.clone()));
+            }
             "V" => {
                 let mut parts = rest.splitn(3, ' ');
                 let (Some(Some(tenant)), Some(Some(visitor)), Some(text)) =
@@ -467,6 +470,14 @@ impl Task {
             if removed == 1 {
                 tracing::info!(%node, "cluster: node stopped heartbeating; its visitors go offline");
                 self.retire_node(conn, node).await?;
+                // It may have died between committing messages and publishing them: every node
+                // (this one included) tells its clients to catch up.
+                redis::cmd("PUBLISH")
+                    .arg(self.keys.channel())
+                    .arg(format!("R {} -", self.node))
+                    .query_async::<()>(conn)
+                    .await?;
+                tokio::spawn(resync_local_clients(self.hub.clone(), self.db.clone()));
             }
         }
         Ok(())
@@ -488,16 +499,17 @@ impl Task {
         replies.truncate(then.len());
         self.follow_up(conn, then.into_iter().zip(replies)).await
     }
+}
 
-    /// After the link was down: frames were missed. Visitors sync their conversation; agents get a
-    /// fresh snapshot (presence changes were missed too).
-    async fn resync_local_clients(&self) {
-        self.hub.to_local_visitors(&ServerFrame::Resync);
-        for tenant in self.hub.local_agent_tenants() {
-            let Ok(conversations) = store::open_conversations(&self.db, tenant).await else { continue };
-            let visitors = self.hub.online_visitors(tenant).await;
-            self.hub.deliver_to_agents(tenant, encode(&ServerFrame::Snapshot { visitors, conversations }));
-        }
+/// Frames may have been missed (the link to Redis was down, or a node died between committing and
+/// publishing): visitors sync their conversation; agents get a fresh snapshot, whose sequence
+/// numbers make the workbench sync every conversation it is behind on (presence was missed too).
+async fn resync_local_clients(hub: Arc<Hub>, db: Db) {
+    hub.to_local_visitors(&ServerFrame::Resync);
+    for tenant in hub.local_agent_tenants() {
+        let Ok(conversations) = store::open_conversations(&db, tenant).await else { continue };
+        let visitors = hub.online_visitors(tenant).await;
+        hub.deliver_to_agents(tenant, encode(&ServerFrame::Snapshot { visitors, conversations }));
     }
 }
 

@@ -102,16 +102,9 @@ impl Side {
         match frame {
             ServerFrame::Ack { client_msg_id, message } => {
                 self.acked.insert(client_msg_id);
-                self.conversation = Some(message.conversation_id);
-                self.log.apply(message);
+                return self.live(message);
             }
-            ServerFrame::Message { message } => {
-                let id = message.conversation_id;
-                self.conversation = Some(id);
-                if let (_, Some(after)) = self.log.apply_live(message) {
-                    return sync(id, after);
-                }
-            }
+            ServerFrame::Message { message } => return self.live(message),
             ServerFrame::Messages { conversation_id, messages, more } => {
                 for message in messages {
                     self.log.apply(message);
@@ -121,7 +114,14 @@ impl Side {
                 }
             }
             ServerFrame::Resync => return self.conversation.and_then(|c| sync(c, self.log.last_seq())),
-            ServerFrame::Snapshot { visitors, .. } => self.online = visitors.iter().map(|v| v.visitor_id).collect(),
+            ServerFrame::Snapshot { visitors, conversations } => {
+                self.online = visitors.iter().map(|v| v.visitor_id).collect();
+                // As the workbench does: catch up on a conversation the snapshot shows further along.
+                let behind = conversations.iter().find(|c| Some(c.id) == self.conversation);
+                if let Some(c) = behind.filter(|c| c.last_seq > self.log.last_seq()) {
+                    return sync(c.id, self.log.last_seq());
+                }
+            }
             ServerFrame::VisitorOnline { visitor } => {
                 self.online.insert(visitor.visitor_id);
             }
@@ -136,6 +136,14 @@ impl Side {
             _ => {}
         }
         None
+    }
+
+    /// A message that arrived live (an ack or someone else's): a sync when it shows one was missed.
+    fn live(&mut self, message: kefu_protocol::ChatMessage) -> Option<ClientFrame> {
+        let id = message.conversation_id;
+        self.conversation = Some(id);
+        let (_, missed) = self.log.apply_live(message);
+        missed.map(|after_seq| ClientFrame::Sync { conversation_id: id, after_seq })
     }
 
     /// Reads frames until `done` holds (bounded by [`WAIT`]).

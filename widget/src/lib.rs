@@ -410,8 +410,11 @@ fn apply(w: &mut Widget, frame: ServerFrame, out: &mut Vec<ClientFrame>) {
             }
         }
         ServerFrame::Ack { message, .. } => {
-            w.switch_to(message.conversation_id);
-            w.log.apply(message);
+            let id = message.conversation_id;
+            w.switch_to(id);
+            if let (_, Some(after_seq)) = w.log.apply_live(message) {
+                out.push(ClientFrame::Sync { conversation_id: id, after_seq });
+            }
         }
         ServerFrame::Message { message } => {
             w.switch_to(message.conversation_id);

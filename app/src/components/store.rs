@@ -148,7 +148,9 @@ impl Store {
             ServerFrame::Ack { message, .. } => {
                 let seq = message.seq;
                 let id = message.conversation_id;
-                self.apply(message);
+                if let Some(after) = self.apply(message) {
+                    self.sync(id, after);
+                }
                 // Replying means having read the conversation.
                 self.conversations.update(|list| {
                     if let Some(c) = list.iter_mut().find(|c| c.id == id) {
