@@ -63,7 +63,8 @@ pub async fn upgrade(
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "too_many_connections", "the server is full, retry shortly");
     }
     let token = query.token.filter(|t| !t.is_empty() && t.len() <= 128);
-    let Ok((visitor, token)) = store::visitor_arrive(&state.app.db, &state.app.book, &site, token.as_deref()).await
+    let Ok((visitor, token)) =
+        store::visitor_arrive(&state.app.db, &state.app.book, &state.app.arrivals, &site, token.as_deref()).await
     else {
         state.hub.release_socket();
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later");

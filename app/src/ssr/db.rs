@@ -82,3 +82,30 @@ async fn checkpoint(pool: sqlx::AnyPool) {
         }
     }
 }
+
+/// Bind parameter markers, handed out in the order of the SQL text (which is the bind order):
+/// `$1, $2, …` on PostgreSQL, plain `?` on SQLite. sqlx looks every numbered SQLite parameter up
+/// by its name, a linear scan per parameter: a batch of 500 messages (4,500 parameters) cost
+/// O(n²) string compares, half of the server's CPU at 5,000 msg/s.
+pub struct Markers {
+    kind: DbKind,
+    n: usize,
+}
+
+impl Markers {
+    pub fn new(kind: DbKind) -> Markers {
+        Markers { kind, n: 0 }
+    }
+
+    pub fn next(&mut self) -> String {
+        self.n += 1;
+        match self.kind {
+            DbKind::Sqlite => "?".to_owned(),
+            DbKind::Postgres => format!("${}", self.n),
+        }
+    }
+
+    pub fn list(&mut self, count: usize) -> String {
+        (0..count).map(|_| self.next()).collect::<Vec<_>>().join(", ")
+    }
+}

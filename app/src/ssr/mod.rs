@@ -1,6 +1,7 @@
 //! Server-only code: database access, services and auth helpers, used by the server functions
 //! and by the chat hub in the `server` crate. Nothing here is compiled into the browser bundle.
 
+pub mod arrivals;
 pub mod auth;
 pub mod bookkeeping;
 pub mod db;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use kefu_protocol::ApiError;
 
+use super::arrivals::Arrivals;
 use super::auth::LoginLimiter;
 use super::bookkeeping::Bookkeeper;
 use super::db::Db;
@@ -19,6 +20,7 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     pub settings: Arc<Settings>,
     pub sites: Arc<SiteCache>,
+    pub arrivals: Arrivals,
 }
 
 #[derive(Clone, Debug)]
@@ -35,6 +37,7 @@ impl AppState {
         AppState {
             writer: MessageWriter::start(db.clone()),
             book: Bookkeeper::start(db.clone()),
+            arrivals: Arrivals::start(db.clone()),
             db,
             limiter: Arc::new(LoginLimiter::new(5, Duration::from_secs(300))),
             settings: Arc::new(settings),

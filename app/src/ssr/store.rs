@@ -7,6 +7,7 @@ use kefu_protocol::{
 };
 use sqlx::Row as _;
 
+use super::arrivals::Arrivals;
 use super::bookkeeping::{Bookkeeper, Note};
 use super::db::{Db, Row};
 use super::{now_ms, random_token, token_hash, OrInternal};
@@ -261,46 +262,20 @@ pub struct Latest {
 
 /// Recognises a returning visitor of `site` by token, or creates a new one. Returns the visitor and
 /// the token the widget should keep (a new one when the old one was unknown). A returning visitor
-/// costs one read; their last-seen and visit count go to the bookkeeping batch.
+/// costs a share of one batched read; their last-seen and visit count go to the bookkeeping batch.
 pub async fn visitor_arrive(
     db: &Db,
     book: &Bookkeeper,
+    arrivals: &Arrivals,
     site: &Site,
     token: Option<&str>,
 ) -> Result<(Visitor, String), ApiError> {
     let now = now_ms();
     if let Some(token) = token {
-        let row = sqlx::query(
-            "SELECT v.id, v.name, v.first_seen, v.visits, v.last_seen, \
-             c.id AS conversation_id, c.last_seq, c.status FROM visitors v \
-             LEFT JOIN conversations c ON c.id = (SELECT l.id FROM conversations l \
-               WHERE l.visitor_id = v.id AND l.tenant_id = v.tenant_id ORDER BY l.started_at DESC, l.id DESC LIMIT 1) \
-             WHERE v.token_hash = $1 AND v.site_id = $2 AND v.tenant_id = $3",
-        )
-        .bind(token_hash(token))
-        .bind(site.id.0)
-        .bind(site.tenant_id.0)
-        .fetch_optional(&db.pool)
-        .await
-        .or_internal()?;
-        if let Some(r) = row {
-            let last_seen: i64 = r.try_get("last_seen").or_internal()?;
-            let new_visit = last_seen < now - VISIT_GAP_MS;
-            let visits: i64 = r.try_get("visits").or_internal()?;
-            let visitor = Visitor {
-                id: VisitorId(r.try_get("id").or_internal()?),
-                name: r.try_get("name").or_internal()?,
-                first_seen: r.try_get("first_seen").or_internal()?,
-                visits: visits + i64::from(new_visit),
-                latest: match r.try_get::<Option<i64>, _>("conversation_id").or_internal()? {
-                    Some(id) => Some(Latest {
-                        id: ConversationId(id),
-                        last_seq: r.try_get("last_seq").or_internal()?,
-                        open: r.try_get::<String, _>("status").or_internal()? == "open",
-                    }),
-                    None => None,
-                },
-            };
+        if let Some(known) = arrivals.find(site.tenant_id, site.id, token_hash(token)).await? {
+            let new_visit = known.last_seen < now - VISIT_GAP_MS;
+            let mut visitor = known.visitor;
+            visitor.visits += i64::from(new_visit);
             book.note(Note::Seen { tenant: site.tenant_id, visitor: visitor.id, at: now, new_visit });
             return Ok((visitor, token.to_owned()));
         }

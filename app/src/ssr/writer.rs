@@ -11,7 +11,7 @@ use kefu_protocol::{ApiError, ChatMessage, ClientMsgId, ConversationId, MessageB
 use sqlx::{AnyConnection, Row as _};
 use tokio::sync::{mpsc, oneshot};
 
-use super::db::{Db, DbKind};
+use super::db::{Db, DbKind, Markers};
 use super::store::message_from_row;
 use super::{now_ms, OrInternal};
 
@@ -130,33 +130,6 @@ enum Slot {
     SameAs(usize),
     /// New: gets a sequence number in its conversation.
     New,
-}
-
-/// Bind parameter markers, handed out in the order of the SQL text (which is the bind order):
-/// `$1, $2, …` on PostgreSQL, plain `?` on SQLite. sqlx looks every numbered SQLite parameter up
-/// by its name, a linear scan per parameter: a batch of 500 messages (4,500 parameters) cost
-/// O(n²) string compares, half of the server's CPU at 5,000 msg/s.
-struct Markers {
-    kind: DbKind,
-    n: usize,
-}
-
-impl Markers {
-    fn new(kind: DbKind) -> Markers {
-        Markers { kind, n: 0 }
-    }
-
-    fn next(&mut self) -> String {
-        self.n += 1;
-        match self.kind {
-            DbKind::Sqlite => "?".to_owned(),
-            DbKind::Postgres => format!("${}", self.n),
-        }
-    }
-
-    fn list(&mut self, count: usize) -> String {
-        (0..count).map(|_| self.next()).collect::<Vec<_>>().join(", ")
-    }
 }
 
 /// Three statements for the whole batch, whatever its size: look up client ids already used, bump

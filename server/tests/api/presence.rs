@@ -170,3 +170,28 @@ async fn a_visitor_whose_connection_went_dead_is_dropped_by_the_heartbeat() {
         _ => unreachable!(),
     }
 }
+
+#[tokio::test]
+async fn returning_visitors_reconnecting_at_once_are_each_recognised() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let other = app.create_tenant("Other").await;
+    let mut first = Vec::new();
+    for _ in 0..40 {
+        let v = app.visitor(&shop, None).await;
+        first.push((v.visitor_id, v.token.clone()));
+    }
+    // All at once, as after a restart: their lookups share batched queries.
+    let again = futures_util::future::join_all(first.iter().map(|(_, token)| app.visitor(&shop, Some(token)))).await;
+    for ((id, token), back) in first.iter().zip(&again) {
+        assert_eq!(back.visitor_id, *id, "recognised as themselves");
+        assert_eq!(&back.token, token);
+    }
+    // A token is only good on its own site, also inside a batch.
+    let strangers =
+        futures_util::future::join_all(first.iter().take(5).map(|(_, token)| app.visitor(&other, Some(token)))).await;
+    for (stranger, (id, token)) in strangers.iter().zip(&first) {
+        assert_ne!(stranger.visitor_id, *id);
+        assert_ne!(&stranger.token, token, "a new visitor with a new token");
+    }
+}
