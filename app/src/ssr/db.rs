@@ -41,11 +41,9 @@ impl Db {
                         Box::pin(async move {
                             // WAL lets readers run beside the writer; synchronous=FULL makes every commit
                             // durable before it returns, which is what an ack promises.
-                            // Checkpoints run in the background (below), not inside a commit that an
-                            // ack is waiting for.
                             conn.execute(sqlx::raw_sql(
                                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                                 PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;",
+                                 PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
                             ))
                             .await?;
                             Ok(())
@@ -61,25 +59,7 @@ impl Db {
             DbKind::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await?;
-        if kind == DbKind::Sqlite {
-            tokio::spawn(checkpoint(pool.clone()));
-        }
         Ok(Db { pool, kind })
-    }
-}
-
-/// Copies the SQLite write-ahead log into the database every second, without waiting for readers or
-/// blocking the writer (a passive checkpoint), so the log stays small and no commit pays for it.
-async fn checkpoint(pool: sqlx::AnyPool) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    loop {
-        tick.tick().await;
-        if pool.is_closed() {
-            return;
-        }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-            tracing::warn!("SQLite checkpoint failed: {e}");
-        }
     }
 }
 
@@ -97,7 +77,7 @@ impl Markers {
         Markers { kind, n: 0 }
     }
 
-    pub fn next(&mut self) -> String {
+    pub fn one(&mut self) -> String {
         self.n += 1;
         match self.kind {
             DbKind::Sqlite => "?".to_owned(),
@@ -106,6 +86,6 @@ impl Markers {
     }
 
     pub fn list(&mut self, count: usize) -> String {
-        (0..count).map(|_| self.next()).collect::<Vec<_>>().join(", ")
+        (0..count).map(|_| self.one()).collect::<Vec<_>>().join(", ")
     }
 }

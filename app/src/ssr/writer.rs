@@ -208,13 +208,13 @@ async fn write_batch(
         let mut markers = Markers::new(kind);
         let rows: Vec<String> = (0..groups.len())
             .map(|_| {
-                let [a, b, c, d, e] = std::array::from_fn(|_| markers.next());
+                let [a, b, c, d, e] = std::array::from_fn(|_| markers.one());
                 format!(
                     "(CAST({a} AS BIGINT), CAST({b} AS BIGINT), CAST({c} AS BIGINT), CAST({d} AS BIGINT), CAST({e} AS BIGINT))"
                 )
             })
             .collect();
-        let now_marker = markers.next();
+        let now_marker = markers.one();
         let sql = format!(
             "WITH v(id, tenant, n, agent, upto) AS (VALUES {}) \
              UPDATE conversations SET last_seq = last_seq + v.n, last_message_at = {now_marker}, \
