@@ -39,6 +39,20 @@ struct Cluster {
 }
 
 impl Cluster {
+    /// A fresh database, a cluster name of its own in the shared Redis, and two nodes that joined.
+    async fn two_nodes() -> (Cluster, Node, Node) {
+        let database_url = fresh_postgres(&required("KEFU_TEST_DATABASE_URL")).await;
+        let cluster = Cluster {
+            name: format!("kefu-test-{}", &app::ssr::random_token()[..12]),
+            redis_url: required("KEFU_TEST_REDIS_URL"),
+            db: Db::connect(&database_url).await.expect("migrate the test database"),
+            database_url,
+        };
+        let (a, b) = (cluster.start_node().await, cluster.start_node().await);
+        assert!(eventually(|| async { cluster.nodes_in_redis().await == 2 }).await, "both nodes join the cluster");
+        (cluster, a, b)
+    }
+
     async fn start_node(&self) -> Node {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let dir = tempfile::tempdir().unwrap();
@@ -187,16 +201,7 @@ fn ids(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
 #[tokio::test]
 async fn two_nodes_chat_live_and_lose_nothing_when_one_is_killed() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let database_url = fresh_postgres(&required("KEFU_TEST_DATABASE_URL")).await;
-    let cluster = Cluster {
-        name: format!("kefu-test-{}", &app::ssr::random_token()[..12]),
-        redis_url: required("KEFU_TEST_REDIS_URL"),
-        db: Db::connect(&database_url).await.expect("migrate the test database"),
-        database_url,
-    };
-    let mut a = cluster.start_node().await;
-    let b = cluster.start_node().await;
-    assert!(eventually(|| async { cluster.nodes_in_redis().await == 2 }).await, "both nodes join the cluster");
+    let (cluster, mut a, b) = Cluster::two_nodes().await;
 
     let shop = b.app.create_tenant("Shop").await;
     let cookie = b.app.login(&shop.login, &shop.password).await;
@@ -291,16 +296,7 @@ async fn two_nodes_chat_live_and_lose_nothing_when_one_is_killed() {
 #[tokio::test]
 async fn a_node_that_lost_redis_tells_its_clients_to_catch_up() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let database_url = fresh_postgres(&required("KEFU_TEST_DATABASE_URL")).await;
-    let cluster = Cluster {
-        name: format!("kefu-test-{}", &app::ssr::random_token()[..12]),
-        redis_url: required("KEFU_TEST_REDIS_URL"),
-        db: Db::connect(&database_url).await.expect("migrate the test database"),
-        database_url,
-    };
-    let a = cluster.start_node().await;
-    let b = cluster.start_node().await;
-    assert!(eventually(|| async { cluster.nodes_in_redis().await == 2 }).await, "both nodes join the cluster");
+    let (cluster, a, b) = Cluster::two_nodes().await;
     let shop = b.app.create_tenant("Shop").await;
     let cookie = b.app.login(&shop.login, &shop.password).await;
     let mut agent = Side::new(b.app.agent(&cookie).await.0);
