@@ -119,6 +119,11 @@ impl ClusterLink {
         }
     }
 
+    /// Whether Redis is reachable now (while it is not, presence is announced by each node alone).
+    pub fn is_connected(&self) -> bool {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+
     pub fn publish_to_agents(&self, tenant: TenantId, text: &str) {
         self.queue(Cmd::Publish(format!("A {} {tenant} {text}", self.node)));
     }

@@ -228,8 +228,9 @@ impl Hub {
             came_online
         };
         if came_online {
-            match self.cluster.get() {
+            match self.cluster.get().filter(|c| c.is_connected()) {
                 Some(cluster) => cluster.arrive(tenant, presence),
+                // Alone, or Redis is away (reconnecting re-registers everyone held here).
                 None => self.to_agents(tenant, &ServerFrame::VisitorOnline { visitor: presence }, None),
             }
         }
@@ -268,7 +269,7 @@ impl Hub {
             }
             tenant
         };
-        match self.cluster.get() {
+        match self.cluster.get().filter(|c| c.is_connected()) {
             Some(cluster) => cluster.leave(tenant, visitor),
             None => self.to_agents(tenant, &ServerFrame::VisitorOffline { visitor_id: visitor }, None),
         }

@@ -323,3 +323,27 @@ async fn a_node_that_lost_redis_tells_its_clients_to_catch_up() {
     agent.send(agent.conversation, "reply").await;
     visitor.until("and back", |s| s.holds("reply")).await;
 }
+
+#[tokio::test]
+async fn a_node_whose_redis_is_away_still_serves_the_chats_it_holds() {
+    let database_url = fresh_postgres(&required("KEFU_TEST_DATABASE_URL")).await;
+    let cluster = Cluster {
+        name: format!("kefu-test-{}", &app::ssr::random_token()[..12]),
+        // Nothing listens there: the node keeps trying to reach Redis while it serves.
+        redis_url: "redis://127.0.0.1:1".into(),
+        db: Db::connect(&database_url).await.expect("migrate the test database"),
+        database_url,
+    };
+    let node = cluster.start_node().await;
+    let shop = node.app.create_tenant("Shop").await;
+    let cookie = node.app.login(&shop.login, &shop.password).await;
+    let mut agent = Side::new(node.app.agent(&cookie).await.0);
+    let first = node.app.visitor(&shop, None).await;
+    let visitor_id = first.visitor_id;
+    let mut visitor = Side::new(first.client);
+    agent.until("the visitor shows online on the same node", |s| s.online.contains(&visitor_id)).await;
+    visitor.send(None, "hello").await;
+    agent.until("the message arrives", |s| s.holds("hello")).await;
+    agent.send(agent.conversation, "reply").await;
+    visitor.until("and the reply", |s| s.holds("reply")).await;
+}
