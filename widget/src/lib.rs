@@ -47,6 +47,7 @@ struct Widget {
     last_typing_at: f64,
     els: Elements,
     typing_timer: Option<gloo_timer::Timeout>,
+    resync_timer: Option<gloo_timer::Timeout>,
 }
 
 /// Timeouts without pulling in another crate: a `setTimeout` that is cancelled on drop.
@@ -104,6 +105,7 @@ pub fn start(root: ShadowRoot, site_key: String, base: String) -> Result<(), JsV
         last_typing_at: 0.0,
         els,
         typing_timer: None,
+        resync_timer: None,
     }));
     render(&widget.borrow());
 
@@ -379,6 +381,18 @@ fn on_event(widget: &Shared, event: SocketEvent) {
         match event {
             SocketEvent::Open => {}
             SocketEvent::Closed { .. } => w.connected = false,
+            SocketEvent::Frame(ServerFrame::Resync) => {
+                // Every visitor of every node may be told at once (a node died): spread the syncs
+                // over three seconds rather than answering together.
+                let later = widget.clone();
+                let delay = (js_sys::Math::random() * 3000.0) as i32;
+                w.resync_timer = gloo_timer::Timeout::new(delay, move || {
+                    let w = later.borrow();
+                    if let Some(conversation_id) = w.conversation {
+                        send_frame(&ClientFrame::Sync { conversation_id, after_seq: w.log.last_seq() });
+                    }
+                });
+            }
             SocketEvent::Frame(frame) => apply(&mut w, frame, &mut out),
         }
         render(&w);
@@ -436,11 +450,6 @@ fn apply(w: &mut Widget, frame: ServerFrame, out: &mut Vec<ClientFrame>) {
                 w.log.apply(m);
             }
             if more {
-                out.push(ClientFrame::Sync { conversation_id, after_seq: w.log.last_seq() });
-            }
-        }
-        ServerFrame::Resync => {
-            if let Some(conversation_id) = w.conversation {
                 out.push(ClientFrame::Sync { conversation_id, after_seq: w.log.last_seq() });
             }
         }
