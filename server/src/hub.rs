@@ -327,28 +327,18 @@ impl Hub {
     pub fn to_local_visitors(&self, frame: &ServerFrame) {
         let text = encode(frame);
         for entry in self.lock().visitors.values() {
-            for outbox in entry.conns.values() {
-                outbox.push_text(text.clone());
-            }
+            push_all(Some(&entry.conns), &text, None);
         }
     }
 
     /// Delivers an encoded frame to the tenant's agents connected to this node.
     pub fn deliver_to_agents(&self, tenant: TenantId, text: Utf8Bytes) {
-        if let Some(conns) = self.lock().agents.get(&tenant) {
-            for outbox in conns.values() {
-                outbox.push_text(text.clone());
-            }
-        }
+        push_all(self.lock().agents.get(&tenant), &text, None);
     }
 
     /// Delivers an encoded frame to the visitor's connections on this node.
     pub fn deliver_to_visitor(&self, tenant: TenantId, visitor: VisitorId, text: Utf8Bytes) {
-        if let Some(entry) = self.lock().visitors.get(&visitor).filter(|e| e.tenant == tenant) {
-            for outbox in entry.conns.values() {
-                outbox.push_text(text.clone());
-            }
-        }
+        push_all(self.lock().visitors.get(&visitor).filter(|e| e.tenant == tenant).map(|e| &e.conns), &text, None);
     }
 
     /// Sends a frame to every agent of the tenant, except `skip` (a connection of this node).
@@ -362,11 +352,7 @@ impl Hub {
                 return;
             }
             let text = encode(frame);
-            for (id, outbox) in conns.into_iter().flatten() {
-                if Some(*id) != skip {
-                    outbox.push_text(text.clone());
-                }
-            }
+            push_all(conns, &text, skip);
             text
         };
         if let Some(cluster) = cluster {
@@ -379,20 +365,25 @@ impl Hub {
         let cluster = self.cluster.get();
         let text = {
             let inner = self.lock();
-            let entry = inner.visitors.get(&visitor).filter(|e| e.tenant == tenant && !e.conns.is_empty());
-            if entry.is_none() && cluster.is_none() {
+            let conns = inner.visitors.get(&visitor).filter(|e| e.tenant == tenant && !e.conns.is_empty());
+            if conns.is_none() && cluster.is_none() {
                 return;
             }
             let text = encode(frame);
-            for (id, outbox) in entry.into_iter().flat_map(|e| &e.conns) {
-                if Some(*id) != skip {
-                    outbox.push_text(text.clone());
-                }
-            }
+            push_all(conns.map(|e| &e.conns), &text, skip);
             text
         };
         if let Some(cluster) = cluster {
             cluster.publish_to_visitor(tenant, visitor, &text);
+        }
+    }
+}
+
+/// Queues an encoded frame on each of these connections, except `skip`.
+fn push_all(conns: Option<&HashMap<ConnId, Outbox>>, text: &Utf8Bytes, skip: Option<ConnId>) {
+    for (id, outbox) in conns.into_iter().flatten() {
+        if Some(*id) != skip {
+            outbox.push_text(text.clone());
         }
     }
 }

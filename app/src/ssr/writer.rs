@@ -35,8 +35,6 @@ pub struct Committed {
     pub message: ChatMessage,
     /// The visitor of the conversation, for fan-out.
     pub visitor_id: VisitorId,
-    /// True when this client id was committed before: nothing new was written.
-    pub duplicate: bool,
 }
 
 type Reply = oneshot::Sender<Result<Committed, ApiError>>;
@@ -162,7 +160,7 @@ async fn write_batch(
             message.client_msg_id.clone(),
         );
         let visitor_id = VisitorId(row.try_get("visitor_id").or_internal()?);
-        existing.insert(k, Committed { message, visitor_id, duplicate: true });
+        existing.insert(k, Committed { message, visitor_id });
     }
     let mut first_of: HashMap<_, usize> = HashMap::new();
     let slots: Vec<Slot> = items
@@ -246,7 +244,7 @@ async fn write_batch(
     for (m, slot) in items.iter().zip(&slots) {
         let result = match slot {
             Slot::Existing(c) => Ok(c.clone()),
-            Slot::SameAs(first) => results[*first].clone().map(|c: Committed| Committed { duplicate: true, ..c }),
+            Slot::SameAs(first) => results[*first].clone(),
             Slot::New => match assigned.get_mut(&(m.tenant_id, m.conversation_id)) {
                 None => Err(ApiError::NotFound),
                 Some((next, visitor_id)) => {
@@ -261,7 +259,7 @@ async fn write_batch(
                     };
                     *next += 1;
                     rows.push((m.tenant_id, m.sender_id, message.clone()));
-                    Ok(Committed { message, visitor_id: *visitor_id, duplicate: false })
+                    Ok(Committed { message, visitor_id: *visitor_id })
                 }
             },
         };
