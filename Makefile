@@ -71,13 +71,17 @@ widget-debug:
 	wasm-bindgen --target web --no-typescript --out-dir $(WIDGET_OUT) target/wasm32-unknown-unknown/debug/kefu_widget.wasm
 	cp widget/loader.js $(WIDGET_OUT)/loader.js
 
+# One package set and feature set for every `cargo test` below, so the PostgreSQL and two-node runs
+# reuse the binaries test-rust built instead of compiling the server again with other features.
+RUST_TESTS := -p kefu-protocol -p app -p kefu-server -p kefu-bench --features app/ssr
+
 test-rust:
-	cargo test -p kefu-protocol -p app -p kefu-server -p kefu-bench --features app/ssr
+	cargo test $(RUST_TESTS)
 	@echo "rust unit + integration (SQLite): ran" >> target/suites.txt
 
 test-postgres:
 	@if [ -n "$${KEFU_TEST_DATABASE_URL:-}" ]; then \
-	  KEFU_TEST_BACKEND=postgres cargo test -p kefu-server --test api; \
+	  KEFU_TEST_BACKEND=postgres cargo test $(RUST_TESTS) --test api; \
 	  echo "integration on PostgreSQL ($${KEFU_TEST_DATABASE_URL%%@*}@…): ran" >> target/suites.txt; \
 	else \
 	  echo "integration on PostgreSQL: NOT RUN (set KEFU_TEST_DATABASE_URL; .ci/run does)" >> target/suites.txt; \
@@ -85,7 +89,7 @@ test-postgres:
 
 test-cluster:
 	@if [ -n "$${KEFU_TEST_DATABASE_URL:-}" ] && [ -n "$${KEFU_TEST_REDIS_URL:-}" ]; then \
-	  cargo test -p kefu-server --test cluster; \
+	  cargo test $(RUST_TESTS) --test cluster; \
 	  echo "two nodes on PostgreSQL + Redis (live chat across nodes, SIGKILL of one, Redis link cut): ran" >> target/suites.txt; \
 	else \
 	  echo "two nodes on PostgreSQL + Redis: NOT RUN (set KEFU_TEST_DATABASE_URL and KEFU_TEST_REDIS_URL; .ci/run does)" >> target/suites.txt; \

@@ -10,7 +10,18 @@ use serde::{Deserialize, Serialize};
 pub struct AppError(pub ApiError);
 
 impl From<ApiError> for AppError {
+    /// Inside a server function on the server, this also gives the HTTP response the error's status
+    /// (401 for a wrong password, 429 with `Retry-After` when rate-limited) instead of leptos' 500.
     fn from(e: ApiError) -> Self {
+        #[cfg(feature = "ssr")]
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(e.http_status()) {
+                response.set_status(status);
+            }
+            if let ApiError::TooMany { retry_after_secs } = e {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(retry_after_secs));
+            }
+        }
         AppError(e)
     }
 }

@@ -1,50 +1,9 @@
-//! Every string the workbench shows, per language. zh-CN and en are complete; zh-TW, ja and ko fall
-//! back to English until their translations land.
+//! Every string the workbench shows, in each language of [`Lang`] (en, zh-CN, zh-TW, ja, ko).
 
 use kefu_protocol::ApiError;
 use leptos::prelude::*;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    ZhCn,
-    ZhTw,
-    Ja,
-    Ko,
-}
-
-impl Lang {
-    /// The language of a BCP 47 tag (`zh-CN`, `en-US`, …); unknown tags give English.
-    pub fn from_tag(tag: &str) -> Lang {
-        let tag = tag.trim().to_ascii_lowercase();
-        if tag.starts_with("zh-tw") || tag.starts_with("zh-hk") || tag.starts_with("zh-hant") {
-            Lang::ZhTw
-        } else if tag.starts_with("zh") {
-            Lang::ZhCn
-        } else if tag.starts_with("ja") {
-            Lang::Ja
-        } else if tag.starts_with("ko") {
-            Lang::Ko
-        } else {
-            Lang::En
-        }
-    }
-
-    /// First language of an `Accept-Language` header.
-    pub fn from_accept_language(header: &str) -> Lang {
-        header.split(',').next().map(|first| Lang::from_tag(first.split(';').next().unwrap_or(""))).unwrap_or(Lang::En)
-    }
-
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::ZhCn => "zh-CN",
-            Lang::ZhTw => "zh-TW",
-            Lang::Ja => "ja",
-            Lang::Ko => "ko",
-        }
-    }
-}
+pub use kefu_protocol::Lang;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Key {
@@ -88,58 +47,135 @@ pub enum Key {
     ErrInternal,
 }
 
-/// The text for `key` in `lang`, English where a translation is missing.
+/// The text for `key` in `lang`.
 pub fn tr(lang: Lang, key: Key) -> &'static str {
-    let (en, zh_cn) = texts(key);
-    match lang {
-        Lang::ZhCn => zh_cn,
-        _ => en,
-    }
+    lang.pick(texts(key))
 }
 
-fn texts(key: Key) -> (&'static str, &'static str) {
+/// One row per key: `[en, zh-CN, zh-TW, ja, ko]`.
+fn texts(key: Key) -> [&'static str; 5] {
     use Key::*;
     match key {
-        AppTitle => ("kefu workbench", "kefu 客服工作台"),
-        SignInTitle => ("Sign in to kefu", "登录 kefu"),
-        Login => ("Login", "账号"),
-        Password => ("Password", "密码"),
-        SignIn => ("Sign in", "登录"),
-        SignOut => ("Sign out", "退出登录"),
-        VisitorsOnline => ("Visitors online", "在线访客"),
-        NoVisitors => ("Nobody is on your site right now.", "当前没有访客在网站上。"),
-        Conversations => ("Conversations", "会话"),
-        NoConversations => ("No open conversations.", "没有进行中的会话。"),
-        PickConversation => ("Pick a conversation on the left.", "请在左侧选择一个会话。"),
-        Message => ("Message", "消息"),
-        Send => ("Send", "发送"),
-        Sending => ("Sending…", "发送中…"),
-        NotSent => ("Not sent", "未发送"),
-        VisitorTyping => ("Visitor is typing…", "访客正在输入…"),
-        Connecting => ("Connecting…", "正在连接…"),
-        Connected => ("Connected", "已连接"),
-        Reconnecting => ("Connection lost, reconnecting…", "连接已断开，正在重连…"),
-        Unread => ("unread", "条未读"),
-        From => ("From", "来源"),
-        Direct => ("direct", "直接访问"),
-        OnSite => ("On site", "停留"),
-        Visits => ("Visits", "访问次数"),
-        Visitor => ("Visitor", "访客"),
-        You => ("You", "我"),
-        Messages => ("Messages", "消息记录"),
-        YourSites => ("Your sites", "我的网站"),
-        EmbedHint => {
-            ("Paste this before </body> on every page of the site:", "将以下代码粘贴到网站每个页面的 </body> 之前：")
+        AppTitle => {
+            ["kefu workbench", "kefu 客服工作台", "kefu 客服工作台", "kefu オペレーター画面", "kefu 상담원 화면"]
         }
-        ErrNotFound => ("Not found.", "未找到。"),
-        ErrUnauthorized => ("Wrong login or password.", "账号或密码错误。"),
-        ErrForbidden => ("You are not allowed to do that.", "没有权限执行此操作。"),
-        ErrValidation => ("Please check this field:", "请检查此项："),
-        ErrConflict => ("That conflicts with a change made meanwhile.", "与其他修改冲突。"),
-        ErrTooMany => ("Too many attempts. Try again in {n} s.", "尝试次数过多，请 {n} 秒后再试。"),
-        ErrBadFrame => ("The server did not understand the request.", "服务器无法理解该请求。"),
-        ErrNetwork => ("Cannot reach the server.", "无法连接服务器。"),
-        ErrInternal => ("Something went wrong on the server. Please try again.", "服务器出错，请重试。"),
+        SignInTitle => ["Sign in to kefu", "登录 kefu", "登入 kefu", "kefu にログイン", "kefu 로그인"],
+        Login => ["Login", "账号", "帳號", "ログインID", "아이디"],
+        Password => ["Password", "密码", "密碼", "パスワード", "비밀번호"],
+        SignIn => ["Sign in", "登录", "登入", "ログイン", "로그인"],
+        SignOut => ["Sign out", "退出登录", "登出", "ログアウト", "로그아웃"],
+        VisitorsOnline => ["Visitors online", "在线访客", "線上訪客", "オンラインの訪問者", "접속 중인 방문자"],
+        NoVisitors => [
+            "Nobody is on your site right now.",
+            "当前没有访客在网站上。",
+            "目前沒有訪客在網站上。",
+            "現在サイトに訪問者はいません。",
+            "현재 사이트에 방문자가 없습니다.",
+        ],
+        Conversations => ["Conversations", "会话", "對話", "会話", "대화"],
+        NoConversations => [
+            "No open conversations.",
+            "没有进行中的会话。",
+            "沒有進行中的對話。",
+            "進行中の会話はありません。",
+            "진행 중인 대화가 없습니다.",
+        ],
+        PickConversation => [
+            "Pick a conversation on the left.",
+            "请在左侧选择一个会话。",
+            "請在左側選擇一個對話。",
+            "左の一覧から会話を選んでください。",
+            "왼쪽에서 대화를 선택하세요.",
+        ],
+        Message => ["Message", "消息", "訊息", "メッセージ", "메시지"],
+        Send => ["Send", "发送", "傳送", "送信", "보내기"],
+        Sending => ["Sending…", "发送中…", "傳送中…", "送信中…", "보내는 중…"],
+        NotSent => ["Not sent", "未发送", "未傳送", "未送信", "전송 안 됨"],
+        VisitorTyping => {
+            ["Visitor is typing…", "访客正在输入…", "訪客正在輸入…", "訪問者が入力中…", "방문자가 입력 중…"]
+        }
+        Connecting => ["Connecting…", "正在连接…", "正在連線…", "接続中…", "연결 중…"],
+        Connected => ["Connected", "已连接", "已連線", "接続済み", "연결됨"],
+        Reconnecting => [
+            "Connection lost, reconnecting…",
+            "连接已断开，正在重连…",
+            "連線已中斷，正在重新連線…",
+            "接続が切れました。再接続しています…",
+            "연결이 끊겼습니다. 다시 연결하는 중…",
+        ],
+        Unread => ["unread", "条未读", "則未讀", "件の未読", "개 읽지 않음"],
+        From => ["From", "来源", "來源", "参照元", "유입 경로"],
+        Direct => ["direct", "直接访问", "直接造訪", "直接アクセス", "직접 방문"],
+        OnSite => ["On site", "停留", "停留", "滞在", "체류"],
+        Visits => ["Visits", "访问次数", "造訪次數", "訪問回数", "방문 횟수"],
+        Visitor => ["Visitor", "访客", "訪客", "訪問者", "방문자"],
+        You => ["You", "我", "我", "自分", "나"],
+        Messages => ["Messages", "消息记录", "訊息紀錄", "メッセージ履歴", "메시지 기록"],
+        YourSites => ["Your sites", "我的网站", "我的網站", "サイト一覧", "내 사이트"],
+        EmbedHint => [
+            "Paste this before </body> on every page of the site:",
+            "将以下代码粘贴到网站每个页面的 </body> 之前：",
+            "將以下程式碼貼到網站每個頁面的 </body> 之前：",
+            "サイトの全ページの </body> の直前に次のコードを貼り付けてください：",
+            "사이트의 모든 페이지에서 </body> 바로 앞에 다음 코드를 붙여 넣으세요:",
+        ],
+        ErrNotFound => ["Not found.", "未找到。", "找不到。", "見つかりません。", "찾을 수 없습니다."],
+        ErrUnauthorized => [
+            "Wrong login or password.",
+            "账号或密码错误。",
+            "帳號或密碼錯誤。",
+            "ログインIDまたはパスワードが違います。",
+            "아이디 또는 비밀번호가 올바르지 않습니다.",
+        ],
+        ErrForbidden => [
+            "You are not allowed to do that.",
+            "没有权限执行此操作。",
+            "沒有權限執行此操作。",
+            "この操作を行う権限がありません。",
+            "이 작업을 할 권한이 없습니다.",
+        ],
+        ErrValidation => [
+            "Please check this field:",
+            "请检查此项：",
+            "請檢查此欄位：",
+            "この項目を確認してください：",
+            "이 항목을 확인하세요:",
+        ],
+        ErrConflict => [
+            "That conflicts with a change made meanwhile.",
+            "与其他修改冲突。",
+            "與其他修改衝突。",
+            "その間に行われた変更と競合しています。",
+            "그동안 이루어진 변경과 충돌합니다.",
+        ],
+        ErrTooMany => [
+            "Too many attempts. Try again in {n} s.",
+            "尝试次数过多，请 {n} 秒后再试。",
+            "嘗試次數過多，請 {n} 秒後再試。",
+            "試行回数が多すぎます。{n} 秒後にもう一度お試しください。",
+            "시도 횟수가 너무 많습니다. {n}초 후에 다시 시도하세요.",
+        ],
+        ErrBadFrame => [
+            "The server did not understand the request.",
+            "服务器无法理解该请求。",
+            "伺服器無法理解該請求。",
+            "サーバーがリクエストを理解できませんでした。",
+            "서버가 요청을 이해하지 못했습니다.",
+        ],
+        ErrNetwork => [
+            "Cannot reach the server.",
+            "无法连接服务器。",
+            "無法連線到伺服器。",
+            "サーバーに接続できません。",
+            "서버에 연결할 수 없습니다.",
+        ],
+        ErrInternal => [
+            "Something went wrong on the server. Please try again.",
+            "服务器出错，请重试。",
+            "伺服器發生錯誤，請重試。",
+            "サーバーでエラーが発生しました。もう一度お試しください。",
+            "서버에 오류가 발생했습니다. 다시 시도하세요.",
+        ],
     }
 }
 
@@ -197,17 +233,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn languages_are_picked_from_headers_and_fall_back_to_english() {
-        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Lang::ZhCn);
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
-        assert_eq!(Lang::from_accept_language("fr-FR"), Lang::En);
-        assert_eq!(tr(Lang::ZhCn, Key::Send), "发送");
-        assert_eq!(tr(Lang::Ja, Key::Send), "Send", "missing translations fall back to English");
+    fn every_language_has_its_own_words_for_the_sign_in_page() {
+        let keys = [Key::SignInTitle, Key::Login, Key::Password, Key::SignIn, Key::ErrUnauthorized];
+        let langs = [Lang::En, Lang::ZhCn, Lang::ZhTw, Lang::Ja, Lang::Ko];
+        for key in keys {
+            let texts: Vec<_> = langs.iter().map(|&l| tr(l, key)).collect();
+            for (i, text) in texts.iter().enumerate() {
+                assert!(!text.is_empty());
+                // Simplified and Traditional Chinese may share a word; every other pair differs.
+                let same = texts.iter().filter(|t| *t == text).count();
+                assert!(same == 1 || (same == 2 && (1..=2).contains(&i)), "{key:?}: {texts:?}");
+            }
+        }
+        assert_eq!(tr(Lang::from_accept_language("ja-JP,ja;q=0.9"), Key::SignIn), "ログイン");
     }
 
     #[test]
     fn rate_limit_errors_say_when_to_retry() {
         let text = error_text(Lang::En, &ApiError::TooMany { retry_after_secs: 42 });
         assert_eq!(text, "Too many attempts. Try again in 42 s.");
+        let text = error_text(Lang::Ko, &ApiError::TooMany { retry_after_secs: 7 });
+        assert_eq!(text, "시도 횟수가 너무 많습니다. 7초 후에 다시 시도하세요.");
     }
 }

@@ -115,3 +115,56 @@ test('nothing is lost or duplicated when the server is killed between two messag
   await workbench.reply('after the restart');
   await expect(widget.log().getByRole('listitem').filter({ hasText: 'after the restart' })).toHaveCount(1);
 });
+
+test('the workbench speaks the browser language and the widget the language of the page', async ({ browser, server }) => {
+  const errors: string[] = [];
+  // An agent whose browser asks for Japanese.
+  const agentContext = await browser.newContext({ locale: 'ja-JP' });
+  const agentPage = await agentContext.newPage();
+  // A customer site written in Korean (<html lang="ko">).
+  const visitorContext = await browser.newContext();
+  const visitorPage = await visitorContext.newPage();
+  await visitorPage.addInitScript(() => {
+    // Runs before the page's own scripts: the demo page now declares Korean, as <html lang="ko"> would.
+    new MutationObserver((_, observer) => {
+      if (document.documentElement) {
+        document.documentElement.lang = 'ko';
+        observer.disconnect();
+      }
+    }).observe(document, { childList: true });
+  });
+  for (const p of [visitorPage, agentPage]) {
+    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    p.on('pageerror', (e) => errors.push(e.message));
+  }
+
+  await agentPage.goto(`${server.url}/login`);
+  await expect(agentPage.getByRole('heading', { name: 'kefu にログイン' })).toBeVisible();
+  await agentPage.getByLabel('ログインID').fill(server.adminLogin);
+  await agentPage.getByLabel('パスワード').fill('not the password');
+  await agentPage.getByRole('button', { name: 'ログイン' }).click();
+  await expect(agentPage.getByRole('alert')).toHaveText('ログインIDまたはパスワードが違います。');
+  await agentPage.getByLabel('パスワード').fill(server.adminPassword);
+  await agentPage.getByRole('button', { name: 'ログイン' }).click();
+  await expect(agentPage.getByRole('status')).toHaveText('接続済み');
+
+  await visitorPage.goto(server.demoUrl);
+  await visitorPage.getByRole('button', { name: /채팅 상담/ }).click();
+  const dialog = visitorPage.getByRole('dialog', { name: '채팅' });
+  await expect(dialog.getByText('안녕하세요! 무엇을 도와드릴까요?')).toBeVisible();
+  await dialog.getByRole('textbox', { name: '메시지' }).fill('배송은 얼마나 걸리나요?');
+  await dialog.getByRole('button', { name: '보내기' }).click();
+  const sent = dialog.getByRole('log', { name: '대화 내용' }).getByRole('listitem').filter({ hasText: '배송은 얼마나 걸리나요?' });
+  await expect(sent).toHaveCount(1);
+  await expect(sent).not.toContainText('보내는 중');
+
+  const conversations = agentPage.getByRole('navigation', { name: '会話' });
+  await expect(conversations.getByLabel('1 件の未読')).toBeVisible();
+  await conversations.getByRole('button').first().click();
+  await expect(agentPage.getByRole('log', { name: 'メッセージ履歴' })).toContainText('배송은 얼마나 걸리나요?');
+  // The refused sign-in is an HTTP 401, which Chromium logs as an error; anything else is a fault.
+  expect(errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
+
+  await visitorContext.close();
+  await agentContext.close();
+});

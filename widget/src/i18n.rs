@@ -1,25 +1,8 @@
-//! The widget's strings. zh-CN and en are complete; zh-TW, ja and ko fall back to English for now.
+//! The widget's strings, in each language of [`Lang`] (en, zh-CN, zh-TW, ja, ko).
 
 use kefu_protocol::ApiError;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    ZhCn,
-}
-
-impl Lang {
-    pub fn from_tag(tag: &str) -> Lang {
-        let tag = tag.to_ascii_lowercase();
-        if tag.starts_with("zh")
-            && !(tag.starts_with("zh-tw") || tag.starts_with("zh-hk") || tag.starts_with("zh-hant"))
-        {
-            Lang::ZhCn
-        } else {
-            Lang::En
-        }
-    }
-}
+pub use kefu_protocol::Lang;
 
 #[derive(Clone, Copy)]
 pub enum Key {
@@ -43,32 +26,56 @@ pub enum Key {
     ErrGeneric,
 }
 
+/// The text for `key` in `lang`.
 pub fn tr(lang: Lang, key: Key) -> &'static str {
     use Key::*;
-    let (en, zh) = match key {
-        OpenChat => ("Chat with us", "在线咨询"),
-        CloseChat => ("Close chat", "关闭对话"),
-        Chat => ("Chat", "在线客服"),
-        Messages => ("Messages", "消息"),
-        Message => ("Message", "消息"),
-        Placeholder => ("Type your message…", "请输入消息…"),
-        Send => ("Send", "发送"),
-        Greeting => ("Hi! How can we help you today?", "您好！请问有什么可以帮您？"),
-        AgentTyping => ("Agent is typing…", "客服正在输入…"),
-        Connecting => ("Connecting…", "正在连接…"),
-        Sending => ("Sending…", "发送中…"),
-        NotSent => ("Not sent", "未发送"),
-        You => ("You", "我"),
-        Agent => ("Support", "客服"),
-        Unread => ("unread", "条未读"),
-        ErrTooLong => ("That message is too long.", "消息太长了。"),
-        ErrTooMany => ("You are sending too fast; please wait a moment.", "发送太快了，请稍候。"),
-        ErrGeneric => ("Something went wrong. Please try again.", "出错了，请重试。"),
-    };
-    match lang {
-        Lang::En => en,
-        Lang::ZhCn => zh,
-    }
+    // One row per key: [en, zh-CN, zh-TW, ja, ko].
+    lang.pick(match key {
+        OpenChat => ["Chat with us", "在线咨询", "線上諮詢", "チャットで相談", "채팅 상담"],
+        CloseChat => ["Close chat", "关闭对话", "關閉對話", "チャットを閉じる", "채팅 닫기"],
+        Chat => ["Chat", "在线客服", "線上客服", "チャット", "채팅"],
+        Messages => ["Messages", "消息记录", "訊息紀錄", "メッセージ履歴", "대화 내용"],
+        Message => ["Message", "消息", "訊息", "メッセージ", "메시지"],
+        Placeholder => {
+            ["Type your message…", "请输入消息…", "請輸入訊息…", "メッセージを入力…", "메시지를 입력하세요…"]
+        }
+        Send => ["Send", "发送", "傳送", "送信", "보내기"],
+        Greeting => [
+            "Hi! How can we help you today?",
+            "您好！请问有什么可以帮您？",
+            "您好！請問有什麼可以幫您？",
+            "こんにちは！どのようなご用件でしょうか？",
+            "안녕하세요! 무엇을 도와드릴까요?",
+        ],
+        AgentTyping => ["Agent is typing…", "客服正在输入…", "客服正在輸入…", "担当者が入力中…", "상담원이 입력 중…"],
+        Connecting => ["Connecting…", "正在连接…", "正在連線…", "接続中…", "연결 중…"],
+        Sending => ["Sending…", "发送中…", "傳送中…", "送信中…", "보내는 중…"],
+        NotSent => ["Not sent", "未发送", "未傳送", "未送信", "전송 안 됨"],
+        You => ["You", "我", "我", "あなた", "나"],
+        Agent => ["Support", "客服", "客服", "サポート", "상담원"],
+        Unread => ["unread", "条未读", "則未讀", "件の未読", "개 읽지 않음"],
+        ErrTooLong => [
+            "That message is too long.",
+            "消息太长了。",
+            "訊息太長了。",
+            "メッセージが長すぎます。",
+            "메시지가 너무 깁니다.",
+        ],
+        ErrTooMany => [
+            "You are sending too fast; please wait a moment.",
+            "发送太快了，请稍候。",
+            "傳送太快了，請稍候。",
+            "送信が速すぎます。少しお待ちください。",
+            "너무 빠르게 보내고 있습니다. 잠시 기다려 주세요.",
+        ],
+        ErrGeneric => [
+            "Something went wrong. Please try again.",
+            "出错了，请重试。",
+            "出錯了，請重試。",
+            "エラーが発生しました。もう一度お試しください。",
+            "오류가 발생했습니다. 다시 시도하세요.",
+        ],
+    })
 }
 
 pub fn error_text(lang: Lang, error: &ApiError) -> String {

@@ -4,10 +4,14 @@
 //! - [`ApiError`]: the one error type clients see, on sockets and from server functions.
 //! - [`MessageBody`], [`ClientMsgId`], [`PageInfo::parse`]: raw input turned into values that cannot be invalid.
 //! - [`log::ConversationLog`]: the client side of guaranteed delivery (ordering by sequence, the outbox).
+//! - [`Lang`]: the interface languages and how a browser's language tag picks one.
 //!
 //! This crate depends on serde only, so the widget can use it without pulling in the workbench.
 
+pub mod lang;
 pub mod log;
+
+pub use lang::Lang;
 
 use serde::{Deserialize, Serialize};
 
@@ -302,6 +306,21 @@ pub enum ApiError {
 impl ApiError {
     pub fn validation(field: &str, message: &str) -> Self {
         ApiError::Validation { field: field.into(), message: message.into() }
+    }
+
+    /// The HTTP status an HTTP response carrying this error has (the body is the error itself).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ApiError::NotFound => 404,
+            ApiError::Unauthorized => 401,
+            ApiError::Forbidden => 403,
+            ApiError::Validation { .. } => 422,
+            ApiError::Conflict { .. } => 409,
+            ApiError::TooMany { .. } => 429,
+            ApiError::BadFrame { .. } => 400,
+            ApiError::Network { .. } => 502,
+            ApiError::Internal => 500,
+        }
     }
 }
 

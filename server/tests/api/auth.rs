@@ -25,14 +25,20 @@ async fn a_wrong_password_is_refused_and_repeated_failures_are_rate_limited() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
     let refused = app.post_login(&shop.login, "wrong").await;
-    assert!(!refused.status().is_success());
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
     let error: ApiError = refused.json().await.unwrap();
     assert_eq!(error, ApiError::Unauthorized);
     for _ in 0..4 {
         app.post_login(&shop.login, "wrong").await;
     }
-    let limited: ApiError = app.post_login(&shop.login, &shop.password).await.json().await.unwrap();
-    assert!(matches!(limited, ApiError::TooMany { retry_after_secs } if retry_after_secs > 0), "{limited:?}");
+    let limited = app.post_login(&shop.login, &shop.password).await;
+    assert_eq!(limited.status(), reqwest::StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let limited: ApiError = limited.json().await.unwrap();
+    assert!(
+        matches!(limited, ApiError::TooMany { retry_after_secs } if retry_after_secs == retry_after && retry_after > 0),
+        "{limited:?}"
+    );
 }
 
 #[tokio::test]
@@ -41,7 +47,7 @@ async fn server_functions_and_the_agent_socket_refuse_unauthenticated_callers() 
     let http = reqwest::Client::new();
     for endpoint in ["/api/me", "/api/sites"] {
         let response = http.post(app.url(endpoint)).send().await.unwrap();
-        assert!(!response.status().is_success());
+        assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED, "{endpoint}");
         let error: ApiError = response.json().await.unwrap();
         assert_eq!(error, ApiError::Unauthorized, "{endpoint}");
     }
