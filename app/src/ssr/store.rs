@@ -202,8 +202,11 @@ pub async fn insert_agent(
     Ok(AgentId(id))
 }
 
+/// Stores a new session, and removes every expired one: rows are bounded by the sign-ins of one
+/// session lifetime, with no sweeper task to run.
 pub async fn insert_session(db: &Db, agent: &AgentInfo, token: &str, ttl_ms: i64) -> Result<(), ApiError> {
     let now = now_ms();
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&db.pool).await.or_internal()?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, agent_id, tenant_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )

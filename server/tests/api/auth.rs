@@ -113,3 +113,26 @@ async fn a_signed_in_agent_opening_the_login_page_goes_to_the_workbench() {
     assert_eq!(workbench.status(), reqwest::StatusCode::OK);
     assert!(workbench.text().await.unwrap().contains(r#"role="status""#), "the workbench itself is served");
 }
+
+#[tokio::test]
+async fn expired_sessions_are_refused_and_cleared_away_at_the_next_sign_in() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let first = app.login(&shop.login, &shop.password).await;
+    app.login(&shop.login, &shop.password).await;
+    let sessions = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions").fetch_one(&app.db.pool).await.unwrap()
+    };
+    assert_eq!(sessions().await, 2);
+
+    // Both sessions outlive their 14 days.
+    sqlx::query("UPDATE sessions SET expires_at = 1").execute(&app.db.pool).await.unwrap();
+    let http = reqwest::Client::new();
+    let me = http.post(app.url("/api/me")).header("cookie", &first).send().await.unwrap();
+    assert_eq!(me.status(), reqwest::StatusCode::UNAUTHORIZED);
+
+    let fresh = app.login(&shop.login, &shop.password).await;
+    assert_eq!(sessions().await, 1, "the expired sessions are gone, the new one is kept");
+    let me = http.post(app.url("/api/me")).header("cookie", &fresh).send().await.unwrap();
+    assert!(me.status().is_success());
+}
