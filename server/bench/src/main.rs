@@ -523,6 +523,15 @@ async fn worker(url: String, origin: String, count: usize) {
 
 /// Capacity (500 senders offering 7,500 msg/s) and ack latency at a steady 5,000 msg/s.
 async fn durable(url: &str, origin: &str, backend: &str, report: &mut Report, faults: &mut Vec<String>) {
+    if backend == "SQLite" {
+        let sync = tokio::task::spawn_blocking(disk_sync).await.unwrap();
+        report.add(
+            "disk: 4 KB append + fdatasync (each SQLite commit waits for one), 500 times",
+            format!("p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms", sync.p50, sync.p99, sync.max),
+            "—",
+            sync.p99,
+        );
+    }
     let capacity = throughput(url, origin, 500, 15.0, Duration::from_secs(10)).await;
     faults.extend(capacity.faults.iter().cloned());
     report.add(
@@ -540,6 +549,26 @@ async fn durable(url: &str, origin: &str, backend: &str, report: &mut Report, fa
         if backend == "SQLite" { "p99 ≤ 20 ms" } else { "—" },
         steady.p99,
     );
+}
+
+/// What one durable commit costs this disk at least: append a page to a file and wait for it to be
+/// on disk, as SQLite does to its WAL at every commit (`synchronous=FULL`). Same filesystem as the
+/// server's database (the temp directory).
+fn disk_sync() -> Latency {
+    use std::io::Write;
+    let path = std::env::temp_dir().join(format!("kefu-bench-fsync-{}", std::process::id()));
+    let mut file = std::fs::File::create(&path).expect("a file in the temp directory");
+    let page = [0x5au8; 4096];
+    let mut samples = Vec::with_capacity(500);
+    for _ in 0..500 {
+        let started = Instant::now();
+        file.write_all(&page).unwrap();
+        file.sync_data().unwrap();
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    Latency::of(samples)
 }
 
 struct Throughput {
