@@ -65,6 +65,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Note>) {
 }
 
 async fn write(db: &Db, notes: &[Note]) -> Result<(), kefu_protocol::ApiError> {
+    let _gate = db.write_gate().await;
     let mut conn = db.pool.acquire().await.or_internal()?;
     let begin = if db.kind == DbKind::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
     sqlx::query(begin).execute(&mut *conn).await.or_internal()?;

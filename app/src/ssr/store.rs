@@ -125,6 +125,7 @@ pub async fn first_site(db: &Db) -> Result<Option<Site>, ApiError> {
 pub async fn create_site(db: &Db, tenant: TenantId, name: &str, domains: &[String]) -> Result<Site, ApiError> {
     let key = format!("site_{}", &random_token()[..24]);
     let joined = domains.join(",");
+    let _gate = db.write_gate().await;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO sites (tenant_id, name, site_key, allowed_domains, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -140,6 +141,7 @@ pub async fn create_site(db: &Db, tenant: TenantId, name: &str, domains: &[Strin
 }
 
 pub async fn create_tenant_row(db: &Db, name: &str) -> Result<TenantId, ApiError> {
+    let _gate = db.write_gate().await;
     let id: i64 = sqlx::query_scalar("INSERT INTO tenants (name, created_at) VALUES ($1, $2) RETURNING id")
         .bind(name)
         .bind(now_ms())
@@ -186,6 +188,7 @@ pub async fn insert_agent(
     display_name: &str,
     role: &str,
 ) -> Result<AgentId, ApiError> {
+    let _gate = db.write_gate().await;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO agents (tenant_id, login, password_hash, display_name, role, enabled, created_at) \
          VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
@@ -206,6 +209,7 @@ pub async fn insert_agent(
 /// session lifetime, with no sweeper task to run.
 pub async fn insert_session(db: &Db, agent: &AgentInfo, token: &str, ttl_ms: i64) -> Result<(), ApiError> {
     let now = now_ms();
+    let _gate = db.write_gate().await;
     sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&db.pool).await.or_internal()?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, agent_id, tenant_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
@@ -237,6 +241,7 @@ pub async fn session_agent(db: &Db, token: &str) -> Result<Option<AgentInfo>, Ap
 }
 
 pub async fn delete_session(db: &Db, token: &str) -> Result<(), ApiError> {
+    let _gate = db.write_gate().await;
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash(token))
         .execute(&db.pool)
@@ -284,6 +289,7 @@ pub async fn visitor_arrive(
         }
     }
     let token = random_token();
+    let _gate = db.write_gate().await;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO visitors (tenant_id, site_id, token_hash, name, first_seen, last_seen, visits) \
          VALUES ($1, $2, $3, NULL, $4, $4, 1) RETURNING id",
@@ -345,6 +351,7 @@ pub async fn open_conversation_for(
     let now = now_ms();
     // The partial unique index allows one open conversation per visitor, so two tabs racing here
     // end up in the same conversation.
+    let gate = db.write_gate().await;
     let inserted = sqlx::query(
         "INSERT INTO conversations (tenant_id, site_id, visitor_id, agent_id, status, last_seq, agent_read_seq, started_at, last_message_at) \
          VALUES ($1, $2, $3, NULL, 'open', 0, 0, $4, $4) ON CONFLICT DO NOTHING",
@@ -358,6 +365,7 @@ pub async fn open_conversation_for(
     .or_internal()?
     .rows_affected()
         == 1;
+    drop(gate);
     let sql = format!(
         "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
          WHERE c.visitor_id = $1 AND c.tenant_id = $2 AND c.status = 'open'"
@@ -368,6 +376,7 @@ pub async fn open_conversation_for(
 
 /// Records that agents have read up to `seq` (never moves backwards, never past the last message).
 pub async fn mark_read(db: &Db, tenant: TenantId, id: ConversationId, seq: i64) -> Result<(), ApiError> {
+    let _gate = db.write_gate().await;
     let done = sqlx::query(
         "UPDATE conversations SET agent_read_seq = CASE WHEN $1 > agent_read_seq AND $1 <= last_seq THEN $1 \
          ELSE agent_read_seq END WHERE id = $2 AND tenant_id = $3",

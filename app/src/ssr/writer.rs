@@ -97,6 +97,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(NewMessage, Reply)>) {
 /// Writes the messages in one transaction. The outer error means nothing was committed; the inner
 /// results are per message (for example `NotFound` for a conversation of another tenant).
 async fn commit(db: &Db, items: &[&NewMessage]) -> Result<Vec<Result<Committed, ApiError>>, ApiError> {
+    let _gate = db.write_gate().await;
     let mut conn = db.pool.acquire().await.or_internal()?;
     // SQLite: take the write lock up front. A deferred transaction that reads first and then writes
     // fails at once (no busy wait) when another connection wrote in between.
