@@ -64,7 +64,7 @@ pub async fn upgrade(
     }
     let token = query.token.filter(|t| !t.is_empty() && t.len() <= 128);
     let Ok((visitor, token)) =
-        store::visitor_arrive(&state.app.db, &state.app.book, &state.app.arrivals, &site, token.as_deref()).await
+        store::visitor_arrive(&state.app.book, &state.app.arrivals, &site, token.as_deref()).await
     else {
         state.hub.release_socket();
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later");

@@ -270,9 +270,9 @@ pub struct Latest {
 
 /// Recognises a returning visitor of `site` by token, or creates a new one. Returns the visitor and
 /// the token the widget should keep (a new one when the old one was unknown). A returning visitor
-/// costs a share of one batched read; their last-seen and visit count go to the bookkeeping batch.
+/// costs a share of one batched read, a new one a share of one batched insert; last-seen and visit
+/// counts go to the bookkeeping batch.
 pub async fn visitor_arrive(
-    db: &Db,
     book: &Bookkeeper,
     arrivals: &Arrivals,
     site: &Site,
@@ -289,19 +289,8 @@ pub async fn visitor_arrive(
         }
     }
     let token = random_token();
-    let _gate = db.write_gate().await;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO visitors (tenant_id, site_id, token_hash, name, first_seen, last_seen, visits) \
-         VALUES ($1, $2, $3, NULL, $4, $4, 1) RETURNING id",
-    )
-    .bind(site.tenant_id.0)
-    .bind(site.id.0)
-    .bind(token_hash(&token))
-    .bind(now)
-    .fetch_one(&db.pool)
-    .await
-    .or_internal()?;
-    Ok((Visitor { id: VisitorId(id), name: None, first_seen: now, visits: 1, latest: None }, token))
+    let id = arrivals.register(site.tenant_id, site.id, token_hash(&token), now).await?;
+    Ok((Visitor { id, name: None, first_seen: now, visits: 1, latest: None }, token))
 }
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.site_id, c.visitor_id, v.name AS visitor_name, c.agent_id, c.status, \

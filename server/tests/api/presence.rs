@@ -172,15 +172,17 @@ async fn a_visitor_whose_connection_went_dead_is_dropped_by_the_heartbeat() {
 }
 
 #[tokio::test]
-async fn returning_visitors_reconnecting_at_once_are_each_recognised() {
+async fn visitors_arriving_and_returning_at_once_are_each_recognised() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
     let other = app.create_tenant("Other").await;
-    let mut first = Vec::new();
-    for _ in 0..40 {
-        let v = app.visitor(&shop, None).await;
-        first.push((v.visitor_id, v.token.clone()));
-    }
+    // 40 first-time visitors at once: registered by shared inserts, each their own visitor.
+    let new = futures_util::future::join_all((0..40).map(|_| app.visitor(&shop, None))).await;
+    let first: Vec<_> = new.iter().map(|v| (v.visitor_id, v.token.clone())).collect();
+    let ids: std::collections::HashSet<_> = first.iter().map(|(id, _)| *id).collect();
+    let tokens: std::collections::HashSet<_> = first.iter().map(|(_, token)| token).collect();
+    assert_eq!((ids.len(), tokens.len()), (40, 40), "a visitor id and a token each");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM visitors WHERE id > $1", 0).await, 40, "stored once each");
     // All at once, as after a restart: their lookups share batched queries.
     let again = futures_util::future::join_all(first.iter().map(|(_, token)| app.visitor(&shop, Some(token)))).await;
     for ((id, token), back) in first.iter().zip(&again) {
