@@ -17,7 +17,6 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use kefu_protocol::ApiError;
 use leptos::config::LeptosOptions;
@@ -168,12 +167,6 @@ impl Application {
                 None => Ok(()),
             }
         };
-        // No Nagle: a frame written while the previous one is unacknowledged would otherwise wait
-        // for the peer's delayed ACK (40 ms on Linux). That was the whole SQLite ack p99 tail:
-        // 35 ms at 2,500 msg/s as at 5,000.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
         let main = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 shutdown.await;
