@@ -540,30 +540,20 @@ async fn durable(url: &str, origin: &str, backend: &str, report: &mut Report, fa
         "≥ 5,000",
         capacity.per_sec,
     );
-    let steady = throughput(url, origin, 500, 10.0, Duration::from_secs(10)).await;
-    faults.extend(steady.faults.iter().cloned());
-    report.add(
-        &format!("ack latency, {backend}, at 5,000 msg/s offered"),
-        format!(
-            "p50 {:.1} ms, p99 {:.1} ms ({:.0} msg/s acked); p99 {:.1} ms counting the first 2 s, in which 500 visitors arrive",
-            steady.p50, steady.p99, steady.per_sec, steady.p99_all
-        ),
-        // The issue sets a latency target for SQLite only.
-        if backend == "SQLite" { "p99 ≤ 20 ms" } else { "—" },
-        steady.p99,
-    );
-    if backend == "SQLite" {
-        // The same at half the rate: shows how the latency grows with load.
-        let half = throughput(url, origin, 500, 5.0, Duration::from_secs(10)).await;
-        faults.extend(half.faults.iter().cloned());
+    // At 5,000 msg/s; on SQLite also at half that, which shows how the latency grows with load.
+    let rates: &[f64] = if backend == "SQLite" { &[10.0, 5.0] } else { &[10.0] };
+    for &rate in rates {
+        let run = throughput(url, origin, 500, rate, Duration::from_secs(10)).await;
+        faults.extend(run.faults.iter().cloned());
         report.add(
-            "ack latency, SQLite, at 2,500 msg/s offered",
+            &format!("ack latency, {backend}, at {:.0} msg/s offered", rate * 500.0),
             format!(
-                "p50 {:.1} ms, p99 {:.1} ms ({:.0} msg/s acked); p99 {:.1} ms counting the first 2 s",
-                half.p50, half.p99, half.per_sec, half.p99_all
+                "p50 {:.1} ms, p99 {:.1} ms ({:.0} msg/s acked); p99 {:.1} ms counting the first 2 s, in which 500 visitors arrive",
+                run.p50, run.p99, run.per_sec, run.p99_all
             ),
-            "—",
-            half.p99,
+            // The issue sets a latency target for SQLite at 5,000 msg/s only.
+            if backend == "SQLite" && rate == 10.0 { "p99 ≤ 20 ms" } else { "—" },
+            run.p99,
         );
     }
 }
