@@ -83,8 +83,11 @@ test-postgres:
 	@if [ -n "$${KEFU_TEST_DATABASE_URL:-}" ]; then \
 	  KEFU_TEST_BACKEND=postgres cargo test $(RUST_TESTS) --test api; \
 	  echo "integration on PostgreSQL ($${KEFU_TEST_DATABASE_URL%%@*}@…): ran" >> target/suites.txt; \
+	  cargo test $(RUST_TESTS) --test schema; \
+	  echo "schema parity (SQLite and PostgreSQL migrations compared): ran" >> target/suites.txt; \
 	else \
 	  echo "integration on PostgreSQL: NOT RUN (set KEFU_TEST_DATABASE_URL; .ci/run does)" >> target/suites.txt; \
+	  echo "schema parity: NOT RUN (needs KEFU_TEST_DATABASE_URL)" >> target/suites.txt; \
 	fi
 
 test-cluster:

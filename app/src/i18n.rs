@@ -1,6 +1,6 @@
 //! Every string the workbench shows, in each language of [`Lang`] (en, zh-CN, zh-TW, ja, ko).
 
-use kefu_protocol::ApiError;
+use kefu_protocol::{ApiError, ErrorCode};
 use leptos::prelude::*;
 
 pub use kefu_protocol::Lang;
@@ -40,6 +40,16 @@ pub enum Key {
     ErrUnauthorized,
     ErrForbidden,
     ErrValidation,
+    ErrRequired,
+    ErrEmpty,
+    ErrTooLong,
+    ErrControlChars,
+    ErrFormat,
+    MainNav,
+    NavChats,
+    NavVisitors,
+    NavSites,
+    EndChat,
     ErrConflict,
     ErrTooMany,
     ErrBadFrame,
@@ -134,6 +144,30 @@ fn texts(key: Key) -> [&'static str; 5] {
             "この操作を行う権限がありません。",
             "이 작업을 할 권한이 없습니다.",
         ],
+        ErrRequired => ["is required.", "为必填项。", "為必填欄位。", "は必須です。", "은(는) 필수입니다."],
+        ErrEmpty => {
+            ["cannot be empty.", "不能为空。", "不能為空。", "は空にできません。", "은(는) 비워 둘 수 없습니다."]
+        }
+        ErrTooLong => ["is too long.", "太长了。", "太長了。", "が長すぎます。", "이(가) 너무 깁니다."],
+        ErrControlChars => [
+            "contains characters that are not allowed.",
+            "包含不允许的字符。",
+            "包含不允許的字元。",
+            "に使用できない文字が含まれています。",
+            "에 허용되지 않는 문자가 있습니다.",
+        ],
+        ErrFormat => [
+            "is not in the expected form.",
+            "格式不正确。",
+            "格式不正確。",
+            "の形式が正しくありません。",
+            "의 형식이 올바르지 않습니다.",
+        ],
+        MainNav => ["Main", "主导航", "主導覽", "メインメニュー", "주 메뉴"],
+        NavChats => ["Chats", "对话", "對話", "チャット", "채팅"],
+        NavVisitors => ["Visitors", "访客", "訪客", "訪問者", "방문자"],
+        NavSites => ["Sites", "网站", "網站", "サイト", "사이트"],
+        EndChat => ["End chat", "结束对话", "結束對話", "チャットを終了", "채팅 종료"],
         ErrValidation => [
             "Please check this field:",
             "请检查此项：",
@@ -179,13 +213,32 @@ fn texts(key: Key) -> [&'static str; 5] {
     }
 }
 
-/// An error in words, for the user.
+/// A field named in a validation error, in words.
+fn field_name(lang: Lang, field: &str) -> String {
+    match field {
+        "login" => tr(lang, Key::Login).into(),
+        "password" => tr(lang, Key::Password).into(),
+        "body" => tr(lang, Key::Message).into(),
+        other => format!("{} {other}", tr(lang, Key::ErrValidation)),
+    }
+}
+
+/// An error in words, for the user: chosen by its code (and field), never by its English text.
 pub fn error_text(lang: Lang, error: &ApiError) -> String {
     match error {
         ApiError::NotFound => tr(lang, Key::ErrNotFound).into(),
         ApiError::Unauthorized => tr(lang, Key::ErrUnauthorized).into(),
         ApiError::Forbidden => tr(lang, Key::ErrForbidden).into(),
-        ApiError::Validation { field, message } => format!("{} {field} ({message})", tr(lang, Key::ErrValidation)),
+        ApiError::Validation { field, code, .. } => {
+            let reason = match code {
+                ErrorCode::Required => Key::ErrRequired,
+                ErrorCode::Empty => Key::ErrEmpty,
+                ErrorCode::TooLong => Key::ErrTooLong,
+                ErrorCode::ControlChars => Key::ErrControlChars,
+                _ => Key::ErrFormat,
+            };
+            format!("{} {}", field_name(lang, field), tr(lang, reason))
+        }
         ApiError::Conflict { .. } => tr(lang, Key::ErrConflict).into(),
         ApiError::TooMany { retry_after_secs } => {
             tr(lang, Key::ErrTooMany).replace("{n}", &retry_after_secs.to_string())

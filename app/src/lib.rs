@@ -1,26 +1,32 @@
 //! The kefu Leptos application, rendered on the server (feature `ssr`) and hydrated in the browser
-//! (feature `hydrate`).
+//! (feature `hydrate`). One folder per area, each the same shape:
 //!
-//! - `routes/`: one file per page (login, workbench).
-//! - `components/`: the workbench's parts (visitor list, conversation list, chat panel).
-//! - `api/`: server functions (thin adapters over `ssr/`).
-//! - `ssr/`: database, services and auth, shared with the chat hub in the `server` crate.
-//! - `i18n`: every visible string, per language.
+//! - `mod.rs`: the area's types and what it owns; `api.rs`: server functions (thin adapters that
+//!   start with `Ctx::require`); `service.rs` (ssr): the rules, called by server functions and by
+//!   sockets; `repo.rs` (ssr): the area's SQL, tenant-scoped; `ui/`: its components and pages.
+//! - Areas: [`auth`] (sign-in, sessions, setup), [`sites`], [`chat`] (conversations, messages),
+//!   [`visitors`] (arrivals, page views), [`workbench`] (the shell composing the areas).
+//! - Shared: [`infra`] (db and its write path, batch worker, request context and permissions,
+//!   realtime handle, state, errors), [`kit`] (UI building blocks), [`i18n`] (every visible string).
+//!
+//! Imports go one way: `workbench → areas → infra/kit → kefu_protocol`. Areas use each other's
+//! `service` (and types), never each other's `repo`.
 
 // Leptos views are deeply nested types; the release hydrate build needs more than the default 128.
 #![recursion_limit = "256"]
 
-pub mod api;
-pub mod components;
-pub mod error;
+pub mod auth;
+pub mod chat;
 pub mod i18n;
-pub mod routes;
-#[cfg(feature = "ssr")]
-pub mod ssr;
+pub mod infra;
+pub mod kit;
+pub mod sites;
+pub mod visitors;
+pub mod workbench;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::i18n::{tr, Key};
@@ -49,18 +55,49 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The workbench's pages, each an area's. Every path here but `/login` needs a session (the server
+/// redirects strangers), see [`is_workbench_page`].
 #[component]
 pub fn App() -> impl IntoView {
+    use workbench::ui::{ChatsPage, Shell, SitesPage, VisitorsPage};
     provide_meta_context();
     i18n::provide_lang();
     view! {
         <Router>
             <Routes fallback=|| view! { <p>"404"</p> }>
-                <Route path=path!("/") view=routes::workbench::WorkbenchPage/>
-                <Route path=path!("/login") view=routes::login::LoginPage/>
+                <Route path=path!("/login") view=auth::ui::LoginPage/>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=ChatsPage/>
+                    <Route path=path!("chats") view=ChatsPage/>
+                    <Route path=path!("visitors") view=VisitorsPage/>
+                    <Route path=path!("admin/sites") view=SitesPage/>
+                </ParentRoute>
             </Routes>
         </Router>
     }
+}
+
+/// Whether a path is a signed-in workbench page (strangers are sent to /login).
+pub fn is_workbench_page(path: &str) -> bool {
+    path == "/" || ["/chats", "/visitors", "/admin"].iter().any(|p| path == *p || path.starts_with(&format!("{p}/")))
+}
+
+/// Builds the application state: the database, the realtime handle, and each area's parts.
+#[cfg(feature = "ssr")]
+pub fn build_state(
+    db: infra::db::Db,
+    settings: infra::state::Settings,
+    realtime: std::sync::Arc<dyn infra::realtime::Realtime>,
+) -> infra::state::AppState {
+    let builder = infra::state::AppState::builder(db, settings, realtime);
+    let chat = chat::service::Chat::start(builder.db());
+    let visitors = visitors::service::Visitors::start(builder.db());
+    builder
+        .with(chat)
+        .with(visitors)
+        .with(sites::service::SiteCache::default())
+        .with(auth::service::LoginLimiter::standard())
+        .build()
 }
 
 /// Entry point of the browser bundle (called by the `frontend` crate).

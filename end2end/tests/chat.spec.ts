@@ -168,3 +168,67 @@ test('the workbench speaks the browser language and the widget the language of t
   await visitorContext.close();
   await agentContext.close();
 });
+
+test('the workbench has a page per area, and an agent can end a chat', async ({ browser, server }, testInfo) => {
+  const errors: string[] = [];
+  const agentPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const visitorPage = await (await browser.newContext()).newPage();
+  for (const p of [visitorPage, agentPage]) {
+    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    p.on('pageerror', (e) => errors.push(e.message));
+  }
+  const workbench = new Workbench(agentPage);
+  await workbench.signIn(server.url, server.adminLogin, server.adminPassword);
+  const nav = agentPage.getByRole('navigation', { name: 'Main' });
+  // The admin's role grants every area.
+  for (const name of ['Chats', 'Visitors', 'Sites']) {
+    await expect(nav.getByRole('link', { name })).toBeVisible();
+  }
+
+  await visitorPage.goto(server.demoUrl);
+  const widget = new Widget(visitorPage);
+  await widget.open();
+  await widget.send('Can I change my order?');
+  await widget.expectDelivered('Can I change my order?');
+  await workbench.openFirstConversation();
+  await expect(workbench.log()).toContainText('Can I change my order?');
+  await agentPage.screenshot({ path: testInfo.outputPath('chats-1280.png'), fullPage: true });
+
+  // Moving between pages keeps the socket (no reconnect) and the conversation.
+  await nav.getByRole('link', { name: 'Sites' }).click();
+  await expect(agentPage).toHaveURL(/\/admin\/sites$/);
+  await expect(agentPage.getByRole('region', { name: 'Your sites' }).locator('code')).toContainText('data-site-key="site_');
+  await nav.getByRole('link', { name: 'Visitors' }).click();
+  await expect(agentPage).toHaveURL(/\/visitors$/);
+  await expect(workbench.visitors().getByText('Acme Tea — fine loose-leaf tea')).toBeVisible();
+  await nav.getByRole('link', { name: 'Chats' }).click();
+  await expect(agentPage.getByRole('status')).toHaveText('Connected');
+  await expect(workbench.conversations().getByRole('button')).toHaveCount(1);
+
+  // A page opened directly is rendered by the server too.
+  await agentPage.goto(`${server.url}/admin/sites`);
+  await expect(agentPage.getByRole('region', { name: 'Your sites' }).locator('code')).toContainText('data-site-key="site_');
+  await agentPage.setViewportSize({ width: 390, height: 844 });
+  await agentPage.screenshot({ path: testInfo.outputPath('sites-390.png'), fullPage: true });
+  await agentPage.goto(`${server.url}/chats`);
+  await workbench.openFirstConversation();
+  await agentPage.screenshot({ path: testInfo.outputPath('chats-390.png'), fullPage: true });
+
+  // Ending the chat removes it from the open conversations; the visitor's next message opens a new one.
+  await agentPage.getByRole('button', { name: 'End chat' }).click();
+  await expect(workbench.conversations().getByRole('button')).toHaveCount(0);
+  await widget.send('One more question');
+  await widget.expectDelivered('One more question');
+  await expect(workbench.conversations().getByRole('button')).toHaveCount(1);
+  await workbench.openFirstConversation();
+  await expect(workbench.log()).toContainText('One more question');
+  await expect(workbench.log()).not.toContainText('Can I change my order?');
+  expect(errors).toEqual([]);
+});
+
+test('strangers opening any workbench page are sent to sign in', async ({ page, server }) => {
+  for (const path of ['/chats', '/visitors', '/admin/sites']) {
+    await page.goto(`${server.url}${path}`);
+    await expect(page).toHaveURL(/\/login$/);
+  }
+});

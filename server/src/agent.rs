@@ -1,22 +1,20 @@
 //! The agent socket: `GET /api/v1/agent/ws?v=1`, authenticated by the session cookie, from the
-//! workbench's own origin only.
+//! workbench's own origin only. The session becomes a [`Ctx`] at the upgrade; every frame goes to
+//! the chat service, which checks the same permissions a server function would.
 
-use app::ssr::writer::NewMessage;
-use app::ssr::{auth, store};
+use app::chat::service as chat;
+use app::infra::ctx::Ctx;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use kefu_protocol::{
-    AgentInfo, ApiError, ClientFrame, ClientMsgId, ConversationId, MessageBody, SenderKind, ServerFrame,
-    PROTOCOL_VERSION,
-};
+use kefu_protocol::{ApiError, FromAgent, Perm, ToAgent, PROTOCOL_VERSION};
 use serde::Deserialize;
 
-use crate::hub::{ConnId, Outbox};
+use crate::hub::{AgentConn, ConnId, Outbox};
 use crate::refuse;
 use crate::socket::{self, Handler, LoopSettings};
-use crate::startup::ServerState;
+use crate::state::ServerState;
 
 #[derive(Deserialize)]
 pub struct AgentQuery {
@@ -44,8 +42,8 @@ pub async fn upgrade(
             "the agent socket only accepts the workbench's origin",
         );
     }
-    let agent = match auth::agent_from_headers(&state.app.db, &headers).await {
-        Ok(agent) => agent,
+    let ctx = match Ctx::from_headers(&state.app.db, &headers).await {
+        Ok(ctx) => ctx,
         Err(ApiError::Unauthorized) => return refuse(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first"),
         Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later"),
     };
@@ -54,17 +52,18 @@ pub async fn upgrade(
     }
     crate::startup::configure(ws).on_upgrade(move |socket| async move {
         let (out, queue) = Outbox::new();
-        let session = AgentSession { conn: state.hub.next_conn_id(), state: state.clone(), agent };
-        out.push(&ServerFrame::AgentWelcome { protocol_version: PROTOCOL_VERSION, agent: session.agent.clone() });
+        let session = AgentSession { conn: state.hub.next_conn_id(), state: state.clone(), ctx };
+        let ctx = &session.ctx;
+        out.push(&ToAgent::AgentWelcome { protocol_version: PROTOCOL_VERSION, agent: ctx.agent.clone() });
         // Register before taking the snapshot so nothing that happens in between is missed.
-        state.hub.add_agent(session.agent.tenant_id, session.conn, out.clone());
-        match store::open_conversations(&state.app.db, session.agent.tenant_id).await {
-            Ok(conversations) => {
-                let visitors = state.hub.online_visitors(session.agent.tenant_id).await;
-                out.push(&ServerFrame::Snapshot { visitors, conversations });
-            }
-            Err(error) => out.push(&ServerFrame::Error { error, client_msg_id: None }),
-        }
+        let registered = AgentConn {
+            outbox: out.clone(),
+            agent: ctx.agent.id,
+            session: ctx.session.clone(),
+            sites: ctx.sites.clone(),
+        };
+        state.hub.add_agent(ctx.tenant(), session.conn, registered);
+        out.push(&snapshot(&state, ctx).await);
         let settings = LoopSettings {
             heartbeat: state.config.heartbeat,
             shutdown: state.shutdown.clone(),
@@ -75,76 +74,58 @@ pub async fn upgrade(
     })
 }
 
+/// Who is online and the open conversations, as far as the agent's role and sites allow.
+async fn snapshot(state: &ServerState, ctx: &Ctx) -> ToAgent {
+    let conversations = if ctx.agent.can(Perm::ChatServe) {
+        match chat::open_conversations(&state.app, ctx).await {
+            Ok(list) => list,
+            Err(error) => return ToAgent::Error { error, client_msg_id: None },
+        }
+    } else {
+        Vec::new()
+    };
+    let mut visitors = Vec::new();
+    if ctx.agent.can(Perm::VisitorsView) {
+        visitors = state.hub.online_visitors(ctx.tenant()).await;
+        visitors.retain(|v| ctx.sites.allows(v.site_id));
+    }
+    ToAgent::Snapshot { visitors, conversations }
+}
+
 struct AgentSession {
     state: ServerState,
-    agent: AgentInfo,
+    ctx: Ctx,
     conn: ConnId,
 }
 
-impl AgentSession {
-    async fn send(
-        &self,
-        conversation_id: Option<ConversationId>,
-        client_msg_id: &str,
-        body: &str,
-        out: &Outbox,
-    ) -> Result<(), ApiError> {
-        let conversation_id = conversation_id.ok_or_else(|| ApiError::validation("conversation_id", "required"))?;
-        let message = NewMessage {
-            tenant_id: self.agent.tenant_id,
-            conversation_id,
-            sender: SenderKind::Agent,
-            sender_id: self.agent.id.0,
-            sender_name: Some(self.agent.display_name.clone()),
-            client_msg_id: ClientMsgId::parse(client_msg_id)?,
-            body: MessageBody::parse(body)?,
-        };
-        let committed = self.state.app.writer.submit(message).await?;
-        out.push(&ServerFrame::Ack {
-            client_msg_id: committed.message.client_msg_id.clone(),
-            message: committed.message.clone(),
-        });
-        // Fanned out again on a resend too: the sender missed the ack, so the first fan-out may have
-        // been lost with it (a node killed between commit and publish). Clients apply by sequence.
-        let frame = ServerFrame::Message { message: committed.message };
-        self.state.hub.to_visitor(self.agent.tenant_id, committed.visitor_id, &frame, None);
-        self.state.hub.to_agents(self.agent.tenant_id, &frame, Some(self.conn));
-        Ok(())
-    }
-}
-
 impl Handler for AgentSession {
-    async fn on_frame(&mut self, frame: ClientFrame, out: &Outbox) -> Result<(), ApiError> {
-        let tenant = self.agent.tenant_id;
-        let db = &self.state.app.db;
+    type In = FromAgent;
+    type Out = ToAgent;
+
+    async fn on_frame(&mut self, frame: FromAgent, out: &Outbox) -> Result<(), ApiError> {
+        let (app, ctx) = (&self.state.app, &self.ctx);
         match frame {
-            ClientFrame::Send { conversation_id, client_msg_id, body } => {
-                if let Err(error) = self.send(conversation_id, &client_msg_id, &body, out).await {
-                    out.push(&ServerFrame::Error { error, client_msg_id: Some(client_msg_id) });
+            FromAgent::Send { conversation_id, client_msg_id, body } => {
+                match chat::agent_send(app, ctx, Some(self.conn), conversation_id, &client_msg_id, &body).await {
+                    Ok(message) => out.push(&ToAgent::Ack { client_msg_id: message.client_msg_id.clone(), message }),
+                    Err(error) => out.push(&ToAgent::Error { error, client_msg_id: Some(client_msg_id) }),
                 }
                 Ok(())
             }
-            ClientFrame::Sync { conversation_id, after_seq } => {
-                out.push(&store::sync_page(db, tenant, None, conversation_id, after_seq).await?);
+            FromAgent::Sync { conversation_id, after_seq } => {
+                out.push(&chat::agent_sync(app, ctx, conversation_id, after_seq).await?);
                 Ok(())
             }
-            ClientFrame::Typing { conversation_id: Some(id), active } => {
-                store::conversation(db, tenant, id).await.map(|c| {
-                    let frame = ServerFrame::Typing { conversation_id: id, sender: SenderKind::Agent, active };
-                    self.state.hub.to_visitor(tenant, c.visitor_id, &frame, None);
-                })
+            FromAgent::Typing { conversation_id, active } => {
+                chat::agent_typing(app, ctx, conversation_id, active).await
             }
-            ClientFrame::Typing { conversation_id: None, .. } => {
-                Err(ApiError::validation("conversation_id", "required"))
-            }
-            ClientFrame::MarkRead { conversation_id, seq } => store::mark_read(db, tenant, conversation_id, seq).await,
-            ClientFrame::Page { .. } => Err(ApiError::Forbidden),
+            FromAgent::MarkRead { conversation_id, seq } => chat::mark_read(app, ctx, conversation_id, seq).await,
             // Answered by the socket loop.
-            ClientFrame::Ping => Ok(()),
+            FromAgent::Ping => Ok(()),
         }
     }
 
     async fn on_close(&mut self) {
-        self.state.hub.remove_agent(self.agent.tenant_id, self.conn);
+        self.state.hub.remove_agent(self.ctx.tenant(), self.conn);
     }
 }

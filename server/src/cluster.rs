@@ -2,7 +2,8 @@
 //!
 //! What Redis is for:
 //! - fan-out: every frame the hub sends to a tenant's agents or to a visitor is also published on
-//!   one channel; the other nodes deliver it to the connections they hold. Messages are committed
+//!   one channel (`A node tenant site|- frame`, `V node tenant visitor frame`; `K node tenant agent
+//!   session|*` closes an agent's sockets); the other nodes deliver it to the connections they hold. Messages are committed
 //!   before they are published, so a lost publication loses nothing: clients sync on a sequence gap,
 //!   and after a lost Redis link every local client is told to resync (agents get a new snapshot).
 //! - presence: who is online and on which page, in `{cluster}:p:{tenant}` (visitor → JSON). A
@@ -18,16 +19,17 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::ssr::db::Db;
-use app::ssr::{now_ms, store};
+use app::infra::now_ms;
+use app::infra::realtime::AgentSockets;
+use app::infra::state::AppState;
 use axum::extract::ws::Utf8Bytes;
 use futures_util::StreamExt;
-use kefu_protocol::{OnlineVisitor, ServerFrame, TenantId, VisitorId};
+use kefu_protocol::{AgentId, OnlineVisitor, SiteId, TenantId, ToAgent, ToVisitor, VisitorId};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, Pipeline, Script, Value};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::hub::{encode, Hub};
+use crate::hub::{encode, BoxFuture, Hub, Peers};
 
 /// Commands waiting for the Redis task; beyond this they are dropped (and recovered by resync).
 const QUEUE: usize = 65_536;
@@ -103,7 +105,7 @@ enum Cmd {
     Retire(oneshot::Sender<()>),
 }
 
-/// The hub's handle on the cluster.
+/// The hub's handle on the cluster: its [`Peers`].
 pub struct ClusterLink {
     node: String,
     keys: Keys,
@@ -118,46 +120,63 @@ impl ClusterLink {
             tracing::debug!("cluster queue full or closed; a command was dropped");
         }
     }
+}
 
-    /// Whether Redis is reachable now (while it is not, presence is announced by each node alone).
-    pub fn is_connected(&self) -> bool {
+/// `-` for "every site" in a published frame's header.
+fn site_field(site: Option<SiteId>) -> String {
+    site.map_or_else(|| "-".to_owned(), |s| s.to_string())
+}
+
+impl Peers for ClusterLink {
+    fn is_connected(&self) -> bool {
         self.conn.lock().unwrap_or_else(|e| e.into_inner()).is_some()
     }
 
-    pub fn publish_to_agents(&self, tenant: TenantId, text: &str) {
-        self.queue(Cmd::Publish(format!("A {} {tenant} {text}", self.node)));
+    fn publish_to_agents(&self, tenant: TenantId, site: Option<SiteId>, text: &str) {
+        self.queue(Cmd::Publish(format!("A {} {tenant} {} {text}", self.node, site_field(site))));
     }
 
-    pub fn publish_to_visitor(&self, tenant: TenantId, visitor: VisitorId, text: &str) {
+    fn publish_to_visitor(&self, tenant: TenantId, visitor: VisitorId, text: &str) {
         self.queue(Cmd::Publish(format!("V {} {tenant} {visitor} {text}", self.node)));
     }
 
-    pub fn arrive(&self, tenant: TenantId, presence: OnlineVisitor) {
+    fn publish_close_agent(&self, tenant: TenantId, agent: AgentId, which: &AgentSockets) {
+        let session = match which {
+            AgentSockets::All => "*",
+            AgentSockets::Session(hash) => hash.as_str(),
+        };
+        self.queue(Cmd::Publish(format!("K {} {tenant} {agent} {session}", self.node)));
+    }
+
+    fn arrive(&self, tenant: TenantId, presence: OnlineVisitor) {
         self.queue(Cmd::Arrive { tenant, presence });
     }
 
-    pub fn presence(&self, tenant: TenantId, presence: OnlineVisitor) {
+    fn presence(&self, tenant: TenantId, presence: OnlineVisitor) {
         self.queue(Cmd::Presence { tenant, presence });
     }
 
-    pub fn leave(&self, tenant: TenantId, visitor: VisitorId) {
+    fn leave(&self, tenant: TenantId, visitor: VisitorId) {
         self.queue(Cmd::Leave { tenant, visitor });
     }
 
     /// Takes this node's visitors offline in Redis (waits at most two seconds).
-    pub async fn retire(&self) {
-        let (tx, rx) = oneshot::channel();
-        if self.tx.send(Cmd::Retire(tx)).await.is_ok() {
-            let _ = tokio::time::timeout(Duration::from_secs(2), rx).await;
-        }
+    fn retire(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let (tx, rx) = oneshot::channel();
+            if self.tx.send(Cmd::Retire(tx)).await.is_ok() {
+                let _ = tokio::time::timeout(Duration::from_secs(2), rx).await;
+            }
+        })
     }
 
-    /// Everyone online in the tenant, on any node; `None` while Redis is unreachable.
-    pub async fn online_visitors(&self, tenant: TenantId) -> Option<Vec<OnlineVisitor>> {
-        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
-        let values: Vec<String> =
-            redis::cmd("HVALS").arg(self.keys.presence(tenant)).query_async(&mut conn).await.ok()?;
-        Some(values.iter().filter_map(|v| serde_json::from_str(v).ok()).collect())
+    fn online_visitors(&self, tenant: TenantId) -> BoxFuture<'_, Option<Vec<OnlineVisitor>>> {
+        Box::pin(async move {
+            let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
+            let values: Vec<String> =
+                redis::cmd("HVALS").arg(self.keys.presence(tenant)).query_async(&mut conn).await.ok()?;
+            Some(values.iter().filter_map(|v| serde_json::from_str(v).ok()).collect())
+        })
     }
 }
 
@@ -171,19 +190,19 @@ pub struct ClusterSettings {
 
 /// Connects the hub to the cluster: returns at once; the Redis task connects (and reconnects) on
 /// its own, and the node serves its own connections meanwhile.
-pub fn start(settings: ClusterSettings, hub: Arc<Hub>, db: Db) -> Result<(), String> {
+pub fn start(settings: ClusterSettings, hub: Arc<Hub>, state: AppState) -> Result<(), String> {
     let client = Client::open(settings.redis_url.as_str()).map_err(|e| format!("REDIS_URL: {e}"))?;
     let node = format!("{:016x}", rand_node_id());
     let (tx, rx) = mpsc::channel(QUEUE);
     let conn = Arc::new(Mutex::new(None));
     let keys = Keys(settings.name.into());
-    hub.set_cluster(ClusterLink { node: node.clone(), keys: keys.clone(), tx, conn: conn.clone() });
+    hub.set_cluster(Arc::new(ClusterLink { node: node.clone(), keys: keys.clone(), tx, conn: conn.clone() }));
     let task = Task {
         client,
         node,
         keys,
         hub,
-        db,
+        state,
         conn,
         ttl: settings.node_ttl,
         arrive: Script::new(ARRIVE),
@@ -206,7 +225,7 @@ struct Task {
     node: String,
     keys: Keys,
     hub: Arc<Hub>,
-    db: Db,
+    state: AppState,
     conn: Arc<Mutex<Option<MultiplexedConnection>>>,
     ttl: Duration,
     arrive: Script,
@@ -283,7 +302,7 @@ impl Task {
         self.heartbeat(&mut conn).await?;
         self.reconcile(&mut conn).await?;
         if resync {
-            resync_local_clients(self.hub.clone(), self.db.clone()).await;
+            resync_local_clients(self.hub.clone(), self.state.clone()).await;
         }
         let mut tick = tokio::time::interval((self.ttl / 4).max(Duration::from_millis(50)));
         let mut batch = Vec::with_capacity(BATCH);
@@ -386,16 +405,19 @@ impl Task {
         let mut pipe = Pipeline::new();
         let mut any = false;
         for (then, reply) in replies {
-            let frame = match (then, reply) {
-                (Then::Online(tenant, visitor), Value::Int(1)) => (tenant, ServerFrame::VisitorOnline { visitor }),
+            let (tenant, site, frame) = match (then, reply) {
+                (Then::Online(tenant, visitor), Value::Int(1)) => {
+                    (tenant, Some(visitor.site_id), ToAgent::VisitorOnline { visitor })
+                }
                 (Then::Offline(tenant, visitor_id), Value::Int(1)) => {
-                    (tenant, ServerFrame::VisitorOffline { visitor_id })
+                    (tenant, None, ToAgent::VisitorOffline { visitor_id })
                 }
                 _ => continue,
             };
-            let text = encode(&frame.1);
-            self.hub.deliver_to_agents(frame.0, text.clone());
-            pipe.publish(self.keys.channel(), format!("A {} {} {}", self.node, frame.0, text.as_str()));
+            let text = encode(&frame);
+            self.hub.deliver_to_agents(tenant, site, text.clone());
+            let header = format!("A {} {tenant} {}", self.node, site_field(site));
+            pipe.publish(self.keys.channel(), format!("{header} {}", text.as_str()));
             any = true;
         }
         if any {
@@ -415,12 +437,26 @@ impl Task {
         let id = |s: &str| s.parse::<i64>().ok();
         match kind {
             "A" => {
-                let Some((tenant, text)) = rest.split_once(' ') else { return };
-                let Some(tenant) = id(tenant) else { return };
-                self.hub.deliver_to_agents(TenantId(tenant), Utf8Bytes::from(text));
+                let mut parts = rest.splitn(3, ' ');
+                let (Some(Some(tenant)), Some(site), Some(text)) = (parts.next().map(id), parts.next(), parts.next())
+                else {
+                    return;
+                };
+                let site = if site == "-" { None } else { id(site).map(SiteId) };
+                self.hub.deliver_to_agents(TenantId(tenant), site, Utf8Bytes::from(text));
+            }
+            "K" => {
+                let mut parts = rest.splitn(3, ' ');
+                let (Some(Some(tenant)), Some(Some(agent)), Some(session)) =
+                    (parts.next().map(id), parts.next().map(id), parts.next())
+                else {
+                    return;
+                };
+                let which = if session == "*" { AgentSockets::All } else { AgentSockets::Session(session.to_owned()) };
+                self.hub.close_local_agent(TenantId(tenant), AgentId(agent), &which, "session ended");
             }
             "R" => {
-                tokio::spawn(resync_local_clients(self.hub.clone(), self.db.clone()));
+                tokio::spawn(resync_local_clients(self.hub.clone(), self.state.clone()));
             }
             "V" => {
                 let mut parts = rest.splitn(3, ' ');
@@ -482,7 +518,7 @@ impl Task {
                     .arg(format!("R {} -", self.node))
                     .query_async::<()>(conn)
                     .await?;
-                tokio::spawn(resync_local_clients(self.hub.clone(), self.db.clone()));
+                tokio::spawn(resync_local_clients(self.hub.clone(), self.state.clone()));
             }
         }
         Ok(())
@@ -509,12 +545,12 @@ impl Task {
 /// Frames may have been missed (the link to Redis was down, or a node died between committing and
 /// publishing): visitors sync their conversation; agents get a fresh snapshot, whose sequence
 /// numbers make the workbench sync every conversation it is behind on (presence was missed too).
-async fn resync_local_clients(hub: Arc<Hub>, db: Db) {
-    hub.to_local_visitors(&ServerFrame::Resync);
+async fn resync_local_clients(hub: Arc<Hub>, state: AppState) {
+    hub.to_local_visitors(&ToVisitor::Resync);
     for tenant in hub.local_agent_tenants() {
-        let Ok(conversations) = store::open_conversations(&db, tenant).await else { continue };
+        let Ok(conversations) = app::chat::service::open_conversations_of(&state, tenant).await else { continue };
         let visitors = hub.online_visitors(tenant).await;
-        hub.deliver_to_agents(tenant, encode(&ServerFrame::Snapshot { visitors, conversations }));
+        hub.deliver_snapshots(tenant, &visitors, &conversations);
     }
 }
 

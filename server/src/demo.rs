@@ -1,9 +1,9 @@
 //! The demo customer site, served on its own origin (another port) so the widget is embedded exactly
 //! as on a real customer's page: one script tag before `</body>`, visible in the page source.
 
-use app::api::sites::embed_snippet;
-use app::ssr::db::Db;
-use app::ssr::store;
+use app::infra::db::Db;
+use app::sites::embed_snippet;
+use app::sites::service as sites;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -30,7 +30,7 @@ const PRICING: &str = "<table><tr><th>Tea</th><th>Price</th></tr><tr><td>Tieguan
     <tr><td>Longjing</td><td>$22</td></tr></table><p><a href=\"/\">Back home</a></p>";
 
 async fn page(State(state): State<DemoState>, title: &str, heading: &str, body: &str) -> Response {
-    let site = match store::first_site(&state.db).await {
+    let site = match sites::first_site(&state.db).await {
         Ok(Some(site)) => site,
         _ => return (StatusCode::SERVICE_UNAVAILABLE, "the demo site is not set up").into_response(),
     };

@@ -1,21 +1,50 @@
 //! Who is connected, and fan-out. Messages reach the hub only after they are committed, so a frame
 //! lost here (slow or dropped connection) is recovered by the client's sync-after-sequence.
 //!
-//! With a cluster link (several nodes, see `cluster`), every frame sent to agents or a visitor is
-//! also published for the other nodes, and presence is kept in Redis: the hub then announces a
-//! visitor online/offline only when no node held them before/any more.
+//! With a link to the other nodes ([`Peers`], implemented by `cluster`), every frame sent to agents
+//! or a visitor is also published for the other nodes, and presence is kept in Redis: the hub then
+//! announces a visitor online/offline only when no node held them before/any more.
+//!
+//! The hub is the application's [`Realtime`] handle: chat services and server functions reach
+//! browsers through it.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use app::infra::ctx::SiteScope;
+pub use app::infra::realtime::ConnId;
+use app::infra::realtime::{AgentSockets, Realtime};
 use axum::extract::ws::Utf8Bytes;
-use kefu_protocol::{OnlineVisitor, PageInfo, ServerFrame, TenantId, VisitorId};
+use kefu_protocol::{
+    AgentId, ConversationSummary, OnlineVisitor, PageInfo, SiteId, TenantId, ToAgent, ToVisitor, VisitorId,
+};
+use serde::Serialize;
 use tokio::sync::Notify;
 
-use crate::cluster::ClusterLink;
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-pub type ConnId = u64;
+/// The other nodes of a cluster, as the hub sees them (implemented by `cluster::ClusterLink`).
+/// Everything is queued, never awaited by a socket task, except the two reads.
+pub trait Peers: Send + Sync + 'static {
+    /// Whether the link is up (while it is not, presence is announced by each node alone).
+    fn is_connected(&self) -> bool;
+    fn publish_to_agents(&self, tenant: TenantId, site: Option<SiteId>, text: &str);
+    fn publish_to_visitor(&self, tenant: TenantId, visitor: VisitorId, text: &str);
+    fn publish_close_agent(&self, tenant: TenantId, agent: AgentId, which: &AgentSockets);
+    /// A visitor came online on this node; announced to every node's agents if they are new.
+    fn arrive(&self, tenant: TenantId, presence: OnlineVisitor);
+    /// The visitor's presence changed (their page).
+    fn presence(&self, tenant: TenantId, presence: OnlineVisitor);
+    /// A visitor left this node; announced offline if no node holds them.
+    fn leave(&self, tenant: TenantId, visitor: VisitorId);
+    /// Everyone online in the tenant, on any node; `None` while the link is down.
+    fn online_visitors(&self, tenant: TenantId) -> BoxFuture<'_, Option<Vec<OnlineVisitor>>>;
+    /// The node is stopping: take its visitors offline now.
+    fn retire(&self) -> BoxFuture<'_, ()>;
+}
 
 /// Frames queued for one connection's writer.
 pub enum Outgoing {
@@ -75,7 +104,7 @@ impl Outbox {
         self.enqueue(Outgoing::Text(text));
     }
 
-    pub fn push(&self, frame: &ServerFrame) {
+    pub fn push(&self, frame: &impl Serialize) {
         self.push_text(encode(frame));
     }
 
@@ -150,7 +179,7 @@ impl OverflowSignal {
     }
 }
 
-pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
+pub fn encode(frame: &impl Serialize) -> Utf8Bytes {
     Utf8Bytes::from(serde_json::to_string(frame).unwrap_or_default())
 }
 
@@ -162,9 +191,18 @@ struct VisitorEntry {
     left: u64,
 }
 
+/// An agent console on this node.
+pub struct AgentConn {
+    pub outbox: Outbox,
+    pub agent: AgentId,
+    /// Token hash of the session the socket was opened with.
+    pub session: String,
+    pub sites: SiteScope,
+}
+
 #[derive(Default)]
 struct Inner {
-    agents: HashMap<TenantId, HashMap<ConnId, Outbox>>,
+    agents: HashMap<TenantId, HashMap<ConnId, AgentConn>>,
     visitors: HashMap<VisitorId, VisitorEntry>,
     tenant_visitors: HashMap<TenantId, HashSet<VisitorId>>,
 }
@@ -174,7 +212,7 @@ pub struct Hub {
     inner: Mutex<Inner>,
     next_id: AtomicU64,
     sockets: AtomicUsize,
-    cluster: OnceLock<ClusterLink>,
+    cluster: OnceLock<Arc<dyn Peers>>,
 }
 
 impl Hub {
@@ -198,8 +236,8 @@ impl Hub {
         self.sockets.fetch_sub(1, Ordering::AcqRel);
     }
 
-    pub fn add_agent(&self, tenant: TenantId, conn: ConnId, outbox: Outbox) {
-        self.lock().agents.entry(tenant).or_default().insert(conn, outbox);
+    pub fn add_agent(&self, tenant: TenantId, conn: ConnId, agent: AgentConn) {
+        self.lock().agents.entry(tenant).or_default().insert(conn, agent);
     }
 
     pub fn remove_agent(&self, tenant: TenantId, conn: ConnId) {
@@ -231,7 +269,10 @@ impl Hub {
             match self.cluster.get().filter(|c| c.is_connected()) {
                 Some(cluster) => cluster.arrive(tenant, presence),
                 // Alone, or Redis is away (reconnecting re-registers everyone held here).
-                None => self.to_agents(tenant, &ServerFrame::VisitorOnline { visitor: presence }, None),
+                None => {
+                    let site = presence.site_id;
+                    self.to_agents(tenant, Some(site), &ToAgent::VisitorOnline { visitor: presence }, None)
+                }
             }
         }
     }
@@ -253,13 +294,13 @@ impl Hub {
     /// Drops a visitor who has had no connection since `ticket`, announcing that they went offline;
     /// returns true when they did.
     pub fn expire_visitor(&self, visitor: VisitorId, ticket: u64) -> bool {
-        let tenant = {
+        let (tenant, site) = {
             let mut inner = self.lock();
             let Some(entry) = inner.visitors.get(&visitor) else { return false };
             if !entry.conns.is_empty() || entry.left != ticket {
                 return false;
             }
-            let tenant = entry.tenant;
+            let (tenant, site) = (entry.tenant, entry.presence.site_id);
             inner.visitors.remove(&visitor);
             if let Some(set) = inner.tenant_visitors.get_mut(&tenant) {
                 set.remove(&visitor);
@@ -267,27 +308,27 @@ impl Hub {
                     inner.tenant_visitors.remove(&tenant);
                 }
             }
-            tenant
+            (tenant, site)
         };
         match self.cluster.get().filter(|c| c.is_connected()) {
             Some(cluster) => cluster.leave(tenant, visitor),
-            None => self.to_agents(tenant, &ServerFrame::VisitorOffline { visitor_id: visitor }, None),
+            None => self.to_agents(tenant, Some(site), &ToAgent::VisitorOffline { visitor_id: visitor }, None),
         }
         true
     }
 
     /// The visitor moved to another page: remembered for snapshots and told to the agents.
     pub fn set_page(&self, tenant: TenantId, visitor: VisitorId, page: PageInfo) {
-        let presence = {
+        let (presence, site) = {
             let mut inner = self.lock();
             let Some(entry) = inner.visitors.get_mut(&visitor).filter(|e| e.tenant == tenant) else { return };
             entry.presence.page = page.clone();
-            self.cluster.get().map(|_| entry.presence.clone())
+            (self.cluster.get().map(|_| entry.presence.clone()), entry.presence.site_id)
         };
         if let (Some(cluster), Some(presence)) = (self.cluster.get(), presence) {
             cluster.presence(tenant, presence);
         }
-        self.to_agents(tenant, &ServerFrame::VisitorPage { visitor_id: visitor, page }, None);
+        self.to_agents(tenant, Some(site), &ToAgent::VisitorPage { visitor_id: visitor, page }, None);
     }
 
     /// Everyone online in the tenant (on every node when clustered, this node's while Redis is away).
@@ -305,11 +346,11 @@ impl Hub {
         list
     }
 
-    pub fn set_cluster(&self, link: ClusterLink) {
+    pub fn set_cluster(&self, link: Arc<dyn Peers>) {
         let _ = self.cluster.set(link);
     }
 
-    pub fn cluster(&self) -> Option<&ClusterLink> {
+    pub fn cluster(&self) -> Option<&Arc<dyn Peers>> {
         self.cluster.get()
     }
 
@@ -324,25 +365,59 @@ impl Hub {
     }
 
     /// Sends a frame to every visitor connection of this node.
-    pub fn to_local_visitors(&self, frame: &ServerFrame) {
+    pub fn to_local_visitors(&self, frame: &ToVisitor) {
         let text = encode(frame);
         for entry in self.lock().visitors.values() {
             push_all(Some(&entry.conns), &text, None);
         }
     }
 
-    /// Delivers an encoded frame to the tenant's agents connected to this node.
-    pub fn deliver_to_agents(&self, tenant: TenantId, text: Utf8Bytes) {
-        push_all(self.lock().agents.get(&tenant), &text, None);
+    /// Delivers an encoded frame to the tenant's agents connected to this node whose scope includes
+    /// `site`.
+    pub fn deliver_to_agents(&self, tenant: TenantId, site: Option<SiteId>, text: Utf8Bytes) {
+        push_agents(self.lock().agents.get(&tenant), site, &text, None);
+    }
+
+    /// Sends each of the tenant's agent consoles on this node a snapshot of what its scope allows.
+    pub fn deliver_snapshots(
+        &self,
+        tenant: TenantId,
+        visitors: &[OnlineVisitor],
+        conversations: &[ConversationSummary],
+    ) {
+        let inner = self.lock();
+        for conn in inner.agents.get(&tenant).into_iter().flat_map(|c| c.values()) {
+            let frame = ToAgent::Snapshot {
+                visitors: visitors.iter().filter(|v| conn.sites.allows(v.site_id)).cloned().collect(),
+                conversations: conversations.iter().filter(|c| conn.sites.allows(c.site_id)).cloned().collect(),
+            };
+            conn.outbox.push(&frame);
+        }
+    }
+
+    /// Closes agent sockets of this node.
+    pub fn close_local_agent(&self, tenant: TenantId, agent: AgentId, which: &AgentSockets, reason: &'static str) {
+        let inner = self.lock();
+        for conn in inner.agents.get(&tenant).into_iter().flat_map(|c| c.values()) {
+            let matches = conn.agent == agent
+                && match which {
+                    AgentSockets::All => true,
+                    AgentSockets::Session(session) => conn.session == *session,
+                };
+            if matches {
+                conn.outbox.close(4001, reason);
+            }
+        }
     }
 
     /// Delivers an encoded frame to the visitor's connections on this node.
     pub fn deliver_to_visitor(&self, tenant: TenantId, visitor: VisitorId, text: Utf8Bytes) {
         push_all(self.lock().visitors.get(&visitor).filter(|e| e.tenant == tenant).map(|e| &e.conns), &text, None);
     }
+}
 
-    /// Sends a frame to every agent of the tenant, except `skip` (a connection of this node).
-    pub fn to_agents(&self, tenant: TenantId, frame: &ServerFrame, skip: Option<ConnId>) {
+impl Realtime for Hub {
+    fn to_agents(&self, tenant: TenantId, site: Option<SiteId>, frame: &ToAgent, skip: Option<ConnId>) {
         let cluster = self.cluster.get();
         let text = {
             let inner = self.lock();
@@ -352,16 +427,15 @@ impl Hub {
                 return;
             }
             let text = encode(frame);
-            push_all(conns, &text, skip);
+            push_agents(conns, site, &text, skip);
             text
         };
         if let Some(cluster) = cluster {
-            cluster.publish_to_agents(tenant, &text);
+            cluster.publish_to_agents(tenant, site, &text);
         }
     }
 
-    /// Sends a frame to every open tab of a visitor (of this tenant), except `skip`.
-    pub fn to_visitor(&self, tenant: TenantId, visitor: VisitorId, frame: &ServerFrame, skip: Option<ConnId>) {
+    fn to_visitor(&self, tenant: TenantId, visitor: VisitorId, frame: &ToVisitor, skip: Option<ConnId>) {
         let cluster = self.cluster.get();
         let text = {
             let inner = self.lock();
@@ -375,6 +449,28 @@ impl Hub {
         };
         if let Some(cluster) = cluster {
             cluster.publish_to_visitor(tenant, visitor, &text);
+        }
+    }
+
+    fn close_agent(&self, tenant: TenantId, agent: AgentId, which: AgentSockets, reason: &'static str) {
+        self.close_local_agent(tenant, agent, &which, reason);
+        if let Some(cluster) = self.cluster.get() {
+            cluster.publish_close_agent(tenant, agent, &which);
+        }
+    }
+}
+
+/// Queues an encoded frame on each of these agent connections whose scope includes `site`, except
+/// `skip`.
+fn push_agents(
+    conns: Option<&HashMap<ConnId, AgentConn>>,
+    site: Option<SiteId>,
+    text: &Utf8Bytes,
+    skip: Option<ConnId>,
+) {
+    for (id, conn) in conns.into_iter().flatten() {
+        if Some(*id) != skip && site.is_none_or(|site| conn.sites.allows(site)) {
+            conn.outbox.push_text(text.clone());
         }
     }
 }

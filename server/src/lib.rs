@@ -1,9 +1,13 @@
 //! The kefu server binary's library: everything but `main`, so tests can start it on port 0.
 //!
 //! - `config`: settings from the environment.
+//! Transport only: every rule lives in the `app` crate's areas, which these modules call.
+//!
 //! - `startup`: builds the router, binds the listeners (backlog 4096), runs until shutdown.
-//! - `hub`: who is connected where, and fan-out of committed messages and presence.
-//! - `cluster`: several nodes on PostgreSQL + Redis (fan-out between nodes, shared presence).
+//! - `state`: the server state every route and connection shares.
+//! - `hub`: who is connected where, and fan-out; the application's `Realtime` handle.
+//! - `cluster`: several nodes on PostgreSQL + Redis (the hub's `Peers`: fan-out between nodes,
+//!   shared presence).
 //! - `socket`: the per-connection loop (read, bounded write queue, heartbeat), generic over the socket.
 //! - `visitor` / `agent`: the two WebSocket endpoints and what each frame does.
 //! - `demo`: the demo customer site served on a second origin.
@@ -15,6 +19,7 @@ pub mod demo;
 pub mod hub;
 pub mod socket;
 pub mod startup;
+pub mod state;
 pub mod visitor;
 
 use axum::http::StatusCode;

@@ -3,14 +3,14 @@
 //!
 //! Reading and writing run as separate tasks; the writer drains a bounded [`Outbox`] and sends a
 //! ping every heartbeat. A connection that sends nothing (not even a pong) for three heartbeats is
-//! closed. Frames are decoded into [`ClientFrame`] here; bad ones get an error frame and the
-//! connection goes on.
+//! closed. Frames are decoded here into the handler's inbound type (`FromVisitor` or `FromAgent`);
+//! bad ones get an error frame (of its outbound type) and the connection goes on.
 
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use kefu_protocol::{decode_client_frame, ApiError, ClientFrame, ServerFrame};
+use kefu_protocol::{decode, ApiError, Inbound, Outbound};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -19,9 +19,14 @@ use crate::hub::{Outbox, OutboxReader, Outgoing, OverflowSignal};
 /// What a connection does with the frames it receives. An `Err` goes back to the client as an error
 /// frame; pings are answered by the loop itself.
 pub trait Handler: Send {
+    /// The frames this socket's clients send.
+    type In: Inbound + Send;
+    /// The frames this socket's clients receive.
+    type Out: Outbound;
+
     fn on_frame(
         &mut self,
-        frame: ClientFrame,
+        frame: Self::In,
         out: &Outbox,
     ) -> impl std::future::Future<Output = Result<(), ApiError>> + Send;
     fn on_close(&mut self) -> impl std::future::Future<Output = ()> + Send;
@@ -151,16 +156,13 @@ where
         };
         match message {
             Message::Text(text) => {
-                let frame = decode_client_frame(text.as_str());
-                match throttle.check(matches!(frame, Ok(ClientFrame::Send { .. }))) {
+                let frame = decode::<H::In>(text.as_str());
+                let sent_id = frame.as_ref().ok().and_then(|f| f.sent_message_id()).map(str::to_owned);
+                match throttle.check(sent_id.is_some()) {
                     None => {}
                     Some(Refusal::Notify) => {
-                        let client_msg_id = match frame {
-                            Ok(ClientFrame::Send { client_msg_id, .. }) => Some(client_msg_id),
-                            _ => None,
-                        };
                         let error = ApiError::TooMany { retry_after_secs: 1 };
-                        out.push(&ServerFrame::Error { error, client_msg_id });
+                        out.push(&H::Out::error(error, sent_id));
                         continue;
                     }
                     Some(Refusal::Quiet) => continue,
@@ -171,8 +173,8 @@ where
                     }
                 }
                 let result = match frame {
-                    Ok(ClientFrame::Ping) => {
-                        out.push(&ServerFrame::Pong);
+                    Ok(frame) if frame.is_ping() => {
+                        out.push(&H::Out::pong());
                         Ok(())
                     }
                     // Boxed: an idle connection's future then does not reserve room for the
@@ -181,13 +183,12 @@ where
                     Err(error) => Err(error),
                 };
                 if let Err(error) = result {
-                    out.push(&ServerFrame::Error { error, client_msg_id: None });
+                    out.push(&H::Out::error(error, None));
                 }
             }
-            Message::Binary(_) => out.push(&ServerFrame::Error {
-                error: ApiError::BadFrame { message: "binary frames are not supported".into() },
-                client_msg_id: None,
-            }),
+            Message::Binary(_) => {
+                out.push(&H::Out::error(ApiError::BadFrame { message: "binary frames are not supported".into() }, None))
+            }
             Message::Ping(_) | Message::Pong(_) => {}
             Message::Close(_) => break,
         }

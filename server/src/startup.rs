@@ -6,13 +6,13 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::ssr::auth;
-use app::ssr::db::Db;
-use app::ssr::seed;
-use app::ssr::state::{AppState, Settings};
-use app::{shell, App};
+use app::auth::setup;
+use app::infra::ctx::Ctx;
+use app::infra::db::Db;
+use app::infra::state::Settings;
+use app::{build_state, is_workbench_page, shell, App};
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -30,38 +30,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::cluster::{self, ClusterSettings};
 use crate::config::Config;
 use crate::hub::Hub;
+use crate::state::{ServerState, Shared};
 use crate::{agent, demo, visitor};
 
 /// Pending connections the kernel queues per listener: a reconnect storm of thousands of clients
 /// overflows the default of 128.
 const LISTEN_BACKLOG: u32 = 4096;
-
-/// Cheap to clone: every connection keeps one.
-#[derive(Clone)]
-pub struct ServerState(Arc<Shared>);
-
-impl std::ops::Deref for ServerState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-pub struct Shared {
-    pub app: AppState,
-    pub hub: Arc<Hub>,
-    pub leptos: LeptosOptions,
-    pub config: Arc<Config>,
-    /// Becomes `true` when the server is stopping.
-    pub shutdown: watch::Receiver<bool>,
-}
-
-impl FromRef<ServerState> for LeptosOptions {
-    fn from_ref(state: &ServerState) -> Self {
-        state.leptos.clone()
-    }
-}
 
 pub struct Application {
     listener: TcpListener,
@@ -93,7 +67,7 @@ impl Application {
         if let Some(demo) = &demo_listener {
             let port = demo.local_addr().map_err(|e| e.to_string())?.port();
             let domains = vec![format!("127.0.0.1:{port}"), format!("localhost:{port}")];
-            match seed::ensure_demo(&db, config.admin_password.as_deref(), domains).await {
+            match setup::ensure_demo(&db, config.admin_password.as_deref(), domains).await {
                 Ok(Some(credentials)) => match credentials.generated_password {
                     Some(password) => println!(
                         "kefu: created the demo company. Sign in as {} with password {password} (shown only now; \
@@ -118,21 +92,16 @@ impl Application {
             .build();
         let (shutdown_tx, shutdown) = watch::channel(false);
         let hub = Arc::new(Hub::default());
+        let app = build_state(db, settings, hub.clone());
         if let Some(redis_url) = &config.redis_url {
             let settings = ClusterSettings {
                 redis_url: redis_url.clone(),
                 name: config.cluster_name.clone(),
                 node_ttl: config.node_ttl,
             };
-            cluster::start(settings, hub.clone(), db.clone())?;
+            cluster::start(settings, hub.clone(), app.clone())?;
         }
-        let state = ServerState(Arc::new(Shared {
-            app: AppState::new(db, settings),
-            hub,
-            leptos,
-            config: Arc::new(config),
-            shutdown,
-        }));
+        let state = ServerState(Arc::new(Shared { app, hub, leptos, config: Arc::new(config), shutdown }));
         Ok(Application { listener, demo_listener, state, shutdown_tx })
     }
 
@@ -180,16 +149,17 @@ impl Application {
     }
 }
 
-/// Page-level session routing, before the Leptos pages: strangers opening the workbench go to the
-/// login page, and signed-in agents opening the login page go to the workbench.
+/// Page-level session routing, before the Leptos pages: strangers opening a workbench page go to
+/// the login page, and signed-in agents opening the login page go to the workbench.
 async fn session_redirects(State(state): State<ServerState>, request: Request, next: Next) -> Response {
-    let target = match (request.method() == Method::GET, request.uri().path()) {
-        (true, "/") => Some(false),
-        (true, "/login") => Some(true),
+    let path = request.uri().path();
+    let target = match request.method() == Method::GET {
+        true if path == "/login" => Some(true),
+        true if is_workbench_page(path) => Some(false),
         _ => None,
     };
     if let Some(signed_in_goes_elsewhere) = target {
-        match auth::agent_from_headers(&state.app.db, request.headers()).await {
+        match Ctx::from_headers(&state.app.db, request.headers()).await {
             Ok(_) if signed_in_goes_elsewhere => return found("/"),
             Err(ApiError::Unauthorized) if !signed_in_goes_elsewhere => return found("/login"),
             _ => {}

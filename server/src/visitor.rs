@@ -1,27 +1,26 @@
 //! The visitor socket: `GET /api/v1/visitor/ws?site_key=…&token=…&v=1`.
-//! The site key names the tenant; the `Origin` must be one of the site's allowed domains.
+//! The site key names the tenant; the `Origin` must be one of the site's allowed domains. Frames go
+//! to the chat and visitor services; this module only adapts them.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::ssr::bookkeeping::Note;
-use app::ssr::now_ms;
-use app::ssr::store::{self, Site, Visitor};
-use app::ssr::writer::NewMessage;
+use app::chat::service::{self as chat, Author};
+use app::infra::now_ms;
+use app::sites::service::{self as sites, Site};
+use app::visitors::service::{self as visitors, Note};
+use app::visitors::Visitor;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use kefu_protocol::{
-    ApiError, ClientFrame, ClientMsgId, ConversationId, MessageBody, OnlineVisitor, SenderKind, ServerFrame,
-    PROTOCOL_VERSION,
-};
+use kefu_protocol::{ApiError, ConversationId, FromVisitor, OnlineVisitor, ToVisitor, PROTOCOL_VERSION};
 use serde::Deserialize;
 
 use crate::hub::{ConnId, Outbox};
 use crate::refuse;
 use crate::socket::{self, Handler, LoopSettings};
-use crate::startup::ServerState;
+use crate::state::ServerState;
 
 #[derive(Deserialize)]
 pub struct VisitorQuery {
@@ -46,7 +45,7 @@ pub async fn upgrade(
     if query.site_key.is_empty() || query.site_key.len() > 64 {
         return refuse(StatusCode::FORBIDDEN, "unknown_site_key", "no site has this key");
     }
-    let site = match state.app.sites.site(&state.app.db, &query.site_key).await {
+    let site = match sites::by_key(&state.app, &query.site_key).await {
         Ok(Some(site)) => site,
         Ok(None) => return refuse(StatusCode::FORBIDDEN, "unknown_site_key", "no site has this key"),
         Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later"),
@@ -63,9 +62,7 @@ pub async fn upgrade(
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "too_many_connections", "the server is full, retry shortly");
     }
     let token = query.token.filter(|t| !t.is_empty() && t.len() <= 128);
-    let Ok((visitor, token)) =
-        store::visitor_arrive(&state.app.book, &state.app.arrivals, &site, token.as_deref()).await
-    else {
+    let Ok((visitor, token)) = visitors::arrive(&state.app, &site, token.as_deref()).await else {
         state.hub.release_socket();
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later");
     };
@@ -80,7 +77,7 @@ pub async fn upgrade(
         site,
         visitor,
     };
-    let welcome = ServerFrame::VisitorWelcome {
+    let welcome = ToVisitor::VisitorWelcome {
         protocol_version: PROTOCOL_VERSION,
         visitor_id: session.visitor.id,
         token,
@@ -122,92 +119,46 @@ struct VisitorSession {
     ip: String,
 }
 
-impl VisitorSession {
-    /// The visitor's open conversation, opening one (and telling the agents) if needed.
-    async fn conversation(&mut self, fresh: bool) -> Result<ConversationId, ApiError> {
-        if let (Some(id), false) = (self.conversation, fresh) {
-            return Ok(id);
-        }
-        let (conversation, opened) =
-            store::open_conversation_for(&self.state.app.db, &self.site, self.visitor.id).await?;
-        let id = conversation.id;
-        if opened {
-            self.state.hub.to_agents(self.site.tenant_id, &ServerFrame::Conversation { conversation }, None);
-        }
-        self.conversation = Some(id);
-        Ok(id)
-    }
-
-    async fn send(&mut self, client_msg_id: &str, body: &str, out: &Outbox) -> Result<(), ApiError> {
-        let client_msg_id = ClientMsgId::parse(client_msg_id)?;
-        let body = MessageBody::parse(body)?;
-        let conversation_id = self.conversation(false).await?;
-        let mut message = NewMessage {
-            tenant_id: self.site.tenant_id,
-            conversation_id,
-            sender: SenderKind::Visitor,
-            sender_id: self.visitor.id.0,
-            sender_name: None,
-            client_msg_id,
-            body,
-        };
-        let committed = match self.state.app.writer.submit(message.clone()).await {
-            // The conversation was closed meanwhile: open a new one and write there.
-            Err(ApiError::NotFound) => {
-                message.conversation_id = self.conversation(true).await?;
-                self.state.app.writer.submit(message).await?
-            }
-            other => other?,
-        };
-        out.push(&ServerFrame::Ack {
-            client_msg_id: committed.message.client_msg_id.clone(),
-            message: committed.message.clone(),
-        });
-        // Fanned out again on a resend too: the sender missed the ack, so the first fan-out may have
-        // been lost with it (a node killed between commit and publish). Clients apply by sequence.
-        let frame = ServerFrame::Message { message: committed.message };
-        self.state.hub.to_visitor(self.site.tenant_id, self.visitor.id, &frame, Some(self.conn));
-        self.state.hub.to_agents(self.site.tenant_id, &frame, None);
-        Ok(())
-    }
-}
-
 impl Handler for VisitorSession {
-    async fn on_frame(&mut self, frame: ClientFrame, out: &Outbox) -> Result<(), ApiError> {
+    type In = FromVisitor;
+    type Out = ToVisitor;
+
+    async fn on_frame(&mut self, frame: FromVisitor, out: &Outbox) -> Result<(), ApiError> {
         let tenant = self.site.tenant_id;
+        let app = &self.state.app;
         match frame {
-            ClientFrame::Page { page } => page.parse().map(|page| {
-                self.state.app.book.note(Note::PageView {
-                    tenant,
-                    visitor: self.visitor.id,
-                    page: page.clone(),
-                    user_agent: self.user_agent.clone(),
-                    ip: self.ip.clone(),
-                    at: now_ms(),
-                });
+            FromVisitor::Page { page } => page.parse().map(|page| {
+                visitors::note(
+                    app,
+                    Note::PageView {
+                        tenant,
+                        visitor: self.visitor.id,
+                        page: page.clone(),
+                        user_agent: self.user_agent.clone(),
+                        ip: self.ip.clone(),
+                        at: now_ms(),
+                    },
+                );
                 self.state.hub.set_page(tenant, self.visitor.id, page);
             }),
-            ClientFrame::Send { client_msg_id, body, .. } => {
-                if let Err(error) = self.send(&client_msg_id, &body, out).await {
-                    out.push(&ServerFrame::Error { error, client_msg_id: Some(client_msg_id) });
+            FromVisitor::Send { client_msg_id, body, .. } => {
+                let author = Author::Visitor { site: &self.site, visitor: self.visitor.id, conn: self.conn };
+                match chat::visitor_send(app, author, &mut self.conversation, &client_msg_id, &body).await {
+                    Ok(message) => out.push(&ToVisitor::Ack { client_msg_id: message.client_msg_id.clone(), message }),
+                    Err(error) => out.push(&ToVisitor::Error { error, client_msg_id: Some(client_msg_id) }),
                 }
                 Ok(())
             }
-            ClientFrame::Sync { conversation_id, after_seq } => {
-                let visitor = Some(self.visitor.id);
-                out.push(&store::sync_page(&self.state.app.db, tenant, visitor, conversation_id, after_seq).await?);
+            FromVisitor::Sync { conversation_id, after_seq } => {
+                out.push(&chat::visitor_sync(app, &self.site, self.visitor.id, conversation_id, after_seq).await?);
                 Ok(())
             }
-            ClientFrame::Typing { active, .. } => {
-                if let Some(conversation_id) = self.conversation {
-                    let frame = ServerFrame::Typing { conversation_id, sender: SenderKind::Visitor, active };
-                    self.state.hub.to_agents(tenant, &frame, None);
-                }
+            FromVisitor::Typing { active, .. } => {
+                chat::visitor_typing(app, &self.site, self.conversation, active);
                 Ok(())
             }
-            ClientFrame::MarkRead { .. } => Err(ApiError::Forbidden),
             // Answered by the socket loop.
-            ClientFrame::Ping => Ok(()),
+            FromVisitor::Ping => Ok(()),
         }
     }
 
@@ -217,7 +168,7 @@ impl Handler for VisitorSession {
         tokio::spawn(async move {
             tokio::time::sleep(state.config.presence_grace).await;
             if state.hub.expire_visitor(visitor, ticket) {
-                state.app.book.note(Note::Seen { tenant, visitor, at: now_ms(), new_visit: false });
+                visitors::note(&state.app, Note::Seen { tenant, visitor, at: now_ms(), new_visit: false });
             }
         });
     }

@@ -10,10 +10,10 @@ mod helpers;
 
 use std::collections::{HashMap, HashSet};
 
-use app::ssr::db::Db;
-use helpers::{eventually, fresh_postgres, Client, TestApp, WAIT};
+use app::infra::db::Db;
+use helpers::{eventually, fresh_postgres, Client, TestApp, TestFrames, TestSends, WAIT};
 use kefu_protocol::log::ConversationLog;
-use kefu_protocol::{ClientFrame, ConversationId, PageInfo, ServerFrame, VisitorId};
+use kefu_protocol::{ChatMessage, ConversationId, FromAgent, FromVisitor, PageInfo, ToAgent, ToVisitor, VisitorId};
 use tokio::process::{Child, Command};
 
 /// The tests share one Redis and one cuts every subscription in it: they run one at a time.
@@ -43,7 +43,7 @@ impl Cluster {
     async fn two_nodes() -> (Cluster, Node, Node) {
         let database_url = fresh_postgres(&required("KEFU_TEST_DATABASE_URL")).await;
         let cluster = Cluster {
-            name: format!("kefu-test-{}", &app::ssr::random_token()[..12]),
+            name: format!("kefu-test-{}", &app::infra::random_token()[..12]),
             redis_url: required("KEFU_TEST_REDIS_URL"),
             db: Db::connect(&database_url).await.expect("migrate the test database"),
             database_url,
@@ -86,9 +86,10 @@ impl Cluster {
 }
 
 /// One client's view, kept the way the widget and the workbench keep it: messages by sequence,
-/// a sync when a live message shows that one was missed.
-struct Side {
-    client: Client,
+/// a sync when a live message shows that one was missed. `S`/`R`: the frames its socket sends and
+/// receives (a visitor's or an agent's).
+struct Side<S, R> {
+    client: Client<S, R>,
     log: ConversationLog,
     conversation: Option<ConversationId>,
     acked: HashSet<String>,
@@ -97,8 +98,67 @@ struct Side {
     pages: HashMap<VisitorId, String>,
 }
 
-impl Side {
-    fn new(client: Client) -> Side {
+/// A received frame applied to a [`Side`]'s view.
+trait Take: TestFrames + Sized {
+    /// Applies the frame; returns `(conversation, after_seq)` of a sync to send in answer.
+    fn take<S>(self, side: &mut Side<S, Self>) -> Option<(ConversationId, i64)>;
+}
+
+impl Take for ToVisitor {
+    fn take<S>(self, side: &mut Side<S, Self>) -> Option<(ConversationId, i64)> {
+        match self {
+            ToVisitor::Ack { client_msg_id, message } => {
+                side.acked.insert(client_msg_id);
+                side.live(message)
+            }
+            ToVisitor::Message { message } => side.live(message),
+            ToVisitor::Messages { conversation_id, messages, more } => side.page(conversation_id, messages, more),
+            ToVisitor::Resync => side.conversation.map(|c| (c, side.log.last_seq())),
+            ToVisitor::Error { error, .. } => panic!("unexpected error frame: {error:?}"),
+            _ => None,
+        }
+    }
+}
+
+impl Take for ToAgent {
+    fn take<S>(self, side: &mut Side<S, Self>) -> Option<(ConversationId, i64)> {
+        match self {
+            ToAgent::Ack { client_msg_id, message } => {
+                side.acked.insert(client_msg_id);
+                return side.live(message);
+            }
+            ToAgent::Message { message } => return side.live(message),
+            ToAgent::Messages { conversation_id, messages, more } => {
+                return side.page(conversation_id, messages, more);
+            }
+            ToAgent::Resync => return side.conversation.map(|c| (c, side.log.last_seq())),
+            ToAgent::Snapshot { visitors, conversations } => {
+                side.online = visitors.iter().map(|v| v.visitor_id).collect();
+                // As the workbench does: catch up on a conversation the snapshot shows further along.
+                let behind = conversations.iter().find(|c| Some(c.id) == side.conversation);
+                if let Some(c) = behind.filter(|c| c.last_seq > side.log.last_seq()) {
+                    return Some((c.id, side.log.last_seq()));
+                }
+            }
+            ToAgent::VisitorOnline { visitor } => {
+                side.online.insert(visitor.visitor_id);
+            }
+            ToAgent::VisitorOffline { visitor_id } => {
+                side.online.remove(&visitor_id);
+                side.went_offline.insert(visitor_id);
+            }
+            ToAgent::VisitorPage { visitor_id, page } => {
+                side.pages.insert(visitor_id, page.url);
+            }
+            ToAgent::Error { error, .. } => panic!("unexpected error frame: {error:?}"),
+            _ => {}
+        }
+        None
+    }
+}
+
+impl<S, R> Side<S, R> {
+    fn new(client: Client<S, R>) -> Side<S, R> {
         Side {
             client,
             log: ConversationLog::new(),
@@ -110,73 +170,20 @@ impl Side {
         }
     }
 
-    /// Applies a frame; returns what the client sends in answer.
-    fn take(&mut self, frame: ServerFrame) -> Option<ClientFrame> {
-        let sync = |c: ConversationId, after_seq| Some(ClientFrame::Sync { conversation_id: c, after_seq });
-        match frame {
-            ServerFrame::Ack { client_msg_id, message } => {
-                self.acked.insert(client_msg_id);
-                return self.live(message);
-            }
-            ServerFrame::Message { message } => return self.live(message),
-            ServerFrame::Messages { conversation_id, messages, more } => {
-                for message in messages {
-                    self.log.apply(message);
-                }
-                if more {
-                    return sync(conversation_id, self.log.last_seq());
-                }
-            }
-            ServerFrame::Resync => return self.conversation.and_then(|c| sync(c, self.log.last_seq())),
-            ServerFrame::Snapshot { visitors, conversations } => {
-                self.online = visitors.iter().map(|v| v.visitor_id).collect();
-                // As the workbench does: catch up on a conversation the snapshot shows further along.
-                let behind = conversations.iter().find(|c| Some(c.id) == self.conversation);
-                if let Some(c) = behind.filter(|c| c.last_seq > self.log.last_seq()) {
-                    return sync(c.id, self.log.last_seq());
-                }
-            }
-            ServerFrame::VisitorOnline { visitor } => {
-                self.online.insert(visitor.visitor_id);
-            }
-            ServerFrame::VisitorOffline { visitor_id } => {
-                self.online.remove(&visitor_id);
-                self.went_offline.insert(visitor_id);
-            }
-            ServerFrame::VisitorPage { visitor_id, page } => {
-                self.pages.insert(visitor_id, page.url);
-            }
-            ServerFrame::Error { error, .. } => panic!("unexpected error frame: {error:?}"),
-            _ => {}
-        }
-        None
-    }
-
     /// A message that arrived live (an ack or someone else's): a sync when it shows one was missed.
-    fn live(&mut self, message: kefu_protocol::ChatMessage) -> Option<ClientFrame> {
+    fn live(&mut self, message: ChatMessage) -> Option<(ConversationId, i64)> {
         let id = message.conversation_id;
         self.conversation = Some(id);
         let (_, missed) = self.log.apply_live(message);
-        missed.map(|after_seq| ClientFrame::Sync { conversation_id: id, after_seq })
+        missed.map(|after_seq| (id, after_seq))
     }
 
-    /// Reads frames until `done` holds (bounded by [`WAIT`]).
-    async fn until(&mut self, what: &str, done: impl Fn(&Side) -> bool) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while !done(self) {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let frame = self.client.try_recv(left).await.unwrap_or_else(|| panic!("not within {WAIT:?}: {what}"));
-            if let Some(answer) = self.take(frame) {
-                self.client.send(&answer).await;
-            }
+    /// A page of a sync's answer: another sync when there is more.
+    fn page(&mut self, id: ConversationId, messages: Vec<ChatMessage>, more: bool) -> Option<(ConversationId, i64)> {
+        for message in messages {
+            self.log.apply(message);
         }
-    }
-
-    /// Reads until the connection ends (its node was killed), keeping what arrived before.
-    async fn drain(&mut self) {
-        while let Some(frame) = self.client.try_recv(WAIT).await {
-            self.take(frame);
-        }
+        more.then(|| (id, self.log.last_seq()))
     }
 
     fn holds(&self, client_msg_id: &str) -> bool {
@@ -187,10 +194,43 @@ impl Side {
     fn history(&self) -> Vec<(i64, String)> {
         self.log.messages().map(|m| (m.seq, m.client_msg_id.clone())).collect()
     }
+}
 
+impl<S: TestSends, R: Take> Side<S, R> {
+    /// Reads frames until `done` holds (bounded by [`WAIT`]).
+    async fn until(&mut self, what: &str, done: impl Fn(&Side<S, R>) -> bool) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !done(self) {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let frame = self.client.try_recv(left).await.unwrap_or_else(|| panic!("not within {WAIT:?}: {what}"));
+            if let Some((conversation_id, after_seq)) = frame.take(self) {
+                self.client.send(&S::sync(conversation_id, after_seq)).await;
+            }
+        }
+    }
+
+    /// Reads until the connection ends (its node was killed), keeping what arrived before.
+    async fn drain(&mut self) {
+        while let Some(frame) = self.client.try_recv(WAIT).await {
+            frame.take(self);
+        }
+    }
+}
+
+impl Side<FromVisitor, ToVisitor> {
+    /// Sends a message (a visitor's always goes to their own conversation; `conversation_id` is ignored).
     async fn send(&mut self, conversation_id: Option<ConversationId>, id: &str) {
         let body = format!("body of {id}");
-        self.client.send(&ClientFrame::Send { conversation_id, client_msg_id: id.into(), body }).await;
+        self.client.send(&FromVisitor::Send { conversation_id, client_msg_id: id.into(), body }).await;
+    }
+}
+
+impl Side<FromAgent, ToAgent> {
+    /// Sends a reply into the conversation (which the agent must know by now).
+    async fn send(&mut self, conversation_id: Option<ConversationId>, id: &str) {
+        let conversation_id = conversation_id.expect("the agent has seen the conversation");
+        let body = format!("body of {id}");
+        self.client.send(&FromAgent::Send { conversation_id, client_msg_id: id.into(), body }).await;
     }
 }
 
@@ -214,7 +254,7 @@ async fn two_nodes_chat_live_and_lose_nothing_when_one_is_killed() {
     agent.until("visitor on A shows online on B", |s| s.online.contains(&visitor_id)).await;
     let page =
         PageInfo { url: "https://shop.example/pricing".into(), title: "Pricing".into(), referrer: String::new() };
-    visitor.client.send(&ClientFrame::Page { page }).await;
+    visitor.client.send(&FromVisitor::Page { page }).await;
     agent.until("the page reaches B", |s| s.pages.get(&visitor_id).is_some_and(|u| u.ends_with("/pricing"))).await;
     // A second visitor on A, who will go down with it (the connection is held until then).
     let held = a.app.visitor(&shop, None).await;
@@ -261,21 +301,24 @@ async fn two_nodes_chat_live_and_lose_nothing_when_one_is_killed() {
     }
     if let Some((conversation_id, _)) = back.conversation {
         let after_seq = visitor.log.last_seq();
-        visitor.client.send(&ClientFrame::Sync { conversation_id, after_seq }).await;
+        visitor.client.send(&FromVisitor::Sync { conversation_id, after_seq }).await;
     }
     let everything: Vec<String> = v_ids.iter().chain(&a_ids).cloned().collect();
-    let complete = |s: &Side| s.log.last_seq() == 60 && everything.iter().all(|id| s.holds(id));
+    // On the log, so one check serves both kinds of side.
+    let complete = |log: &ConversationLog| {
+        log.last_seq() == 60 && everything.iter().all(|id| log.messages().any(|m| m.client_msg_id == *id))
+    };
     visitor
-        .until("the visitor holds all 60 messages", |s| complete(s) && v_ids.iter().all(|id| s.acked.contains(id)))
+        .until("the visitor holds all 60 messages", |s| complete(&s.log) && v_ids.iter().all(|id| s.acked.contains(id)))
         .await;
-    agent.until("the agent holds all 60 messages", complete).await;
+    agent.until("the agent holds all 60 messages", |s| complete(&s.log)).await;
     agent.until("the visitor is online again (on B)", |s| s.online.contains(&visitor_id)).await;
 
     // Stored exactly once each, in the order each side sent them, and both views are the store.
     let stored: Vec<(i64, String)> =
         sqlx::query_as("SELECT seq, client_msg_id FROM messages WHERE conversation_id = $1 ORDER BY seq")
             .bind(conversation.expect("a conversation").0)
-            .fetch_all(&cluster.db.pool)
+            .fetch_all(cluster.db.reader())
             .await
             .unwrap();
     assert_eq!(stored.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), (1..=60).collect::<Vec<i64>>());
@@ -310,10 +353,10 @@ async fn a_node_that_lost_redis_tells_its_clients_to_catch_up() {
     let mut conn = redis.get_multiplexed_async_connection().await.unwrap();
     let killed: i64 = redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("pubsub").query_async(&mut conn).await.unwrap();
     assert!(killed >= 2, "both nodes' subscriptions were cut ({killed})");
-    let resync = visitor.client.recv_until(|f| matches!(f, ServerFrame::Resync)).await;
-    assert_eq!(resync, ServerFrame::Resync, "the visitor on A is told to sync");
-    let snapshot = agent.client.recv_until(|f| matches!(f, ServerFrame::Snapshot { .. })).await;
-    let ServerFrame::Snapshot { conversations, .. } = snapshot else { unreachable!() };
+    let resync = visitor.client.recv_until(|f| matches!(f, ToVisitor::Resync)).await;
+    assert_eq!(resync, ToVisitor::Resync, "the visitor on A is told to sync");
+    let snapshot = agent.client.recv_until(|f| matches!(f, ToAgent::Snapshot { .. })).await;
+    let ToAgent::Snapshot { conversations, .. } = snapshot else { unreachable!() };
     assert_eq!(conversations.len(), 1, "the agent on B gets a fresh snapshot");
     assert_eq!(conversations[0].last_seq, 1);
 
@@ -328,7 +371,7 @@ async fn a_node_that_lost_redis_tells_its_clients_to_catch_up() {
 async fn a_node_whose_redis_is_away_still_serves_the_chats_it_holds() {
     let database_url = fresh_postgres(&required("KEFU_TEST_DATABASE_URL")).await;
     let cluster = Cluster {
-        name: format!("kefu-test-{}", &app::ssr::random_token()[..12]),
+        name: format!("kefu-test-{}", &app::infra::random_token()[..12]),
         // Nothing listens there: the node keeps trying to reach Redis while it serves.
         redis_url: "redis://127.0.0.1:1".into(),
         db: Db::connect(&database_url).await.expect("migrate the test database"),

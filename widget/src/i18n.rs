@@ -1,6 +1,6 @@
 //! The widget's strings, in each language of [`Lang`] (en, zh-CN, zh-TW, ja, ko).
 
-use kefu_protocol::ApiError;
+use kefu_protocol::{ApiError, ErrorCode};
 
 pub use kefu_protocol::Lang;
 
@@ -23,6 +23,8 @@ pub enum Key {
     Unread,
     ErrTooLong,
     ErrTooMany,
+    ErrInvalid,
+    ErrNetwork,
     ErrGeneric,
 }
 
@@ -68,6 +70,20 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
             "送信が速すぎます。少しお待ちください。",
             "너무 빠르게 보내고 있습니다. 잠시 기다려 주세요.",
         ],
+        ErrInvalid => [
+            "This message contains characters that cannot be sent.",
+            "消息包含无法发送的字符。",
+            "訊息包含無法傳送的字元。",
+            "送信できない文字が含まれています。",
+            "보낼 수 없는 문자가 포함되어 있습니다.",
+        ],
+        ErrNetwork => [
+            "Cannot reach the chat server. Retrying…",
+            "无法连接客服服务器，正在重试…",
+            "無法連線客服伺服器，正在重試…",
+            "チャットサーバーに接続できません。再試行しています…",
+            "채팅 서버에 연결할 수 없습니다. 다시 시도하는 중…",
+        ],
         ErrGeneric => [
             "Something went wrong. Please try again.",
             "出错了，请重试。",
@@ -78,10 +94,14 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
     })
 }
 
+/// What the visitor reads for an error: chosen by its code, never by its English text.
 pub fn error_text(lang: Lang, error: &ApiError) -> String {
-    match error {
-        ApiError::Validation { message, .. } if message == "too long" => tr(lang, Key::ErrTooLong).into(),
-        ApiError::TooMany { .. } => tr(lang, Key::ErrTooMany).into(),
-        _ => tr(lang, Key::ErrGeneric).into(),
-    }
+    let key = match error.code() {
+        ErrorCode::TooLong => Key::ErrTooLong,
+        ErrorCode::ControlChars | ErrorCode::Format => Key::ErrInvalid,
+        ErrorCode::TooMany => Key::ErrTooMany,
+        ErrorCode::Network => Key::ErrNetwork,
+        _ => Key::ErrGeneric,
+    };
+    tr(lang, key).into()
 }

@@ -14,9 +14,12 @@ use std::rc::Rc;
 use i18n::{tr, Key, Lang};
 use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{
-    ApiError, ClientFrame, ConversationId, MessageBody, PageInfo, SenderKind, ServerFrame, PROTOCOL_VERSION,
+    ApiError, ConversationId, ErrorCode, FromVisitor, MessageBody, PageInfo, SenderKind, ToVisitor, PROTOCOL_VERSION,
 };
-use kefu_webclient::{Socket, SocketEvent};
+use kefu_webclient::SocketEvent;
+
+/// The visitor socket: receives [`ToVisitor`], sends [`FromVisitor`].
+type Socket = kefu_webclient::Socket<ToVisitor, FromVisitor>;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlTextAreaElement, ShadowRoot};
 
@@ -254,7 +257,7 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
             let due = now - widget.borrow().last_typing_at > 2000.0;
             if due {
                 widget.borrow_mut().last_typing_at = now;
-                socket.send(&ClientFrame::Typing { conversation_id: None, active: true });
+                socket.send(&FromVisitor::Typing { conversation_id: None, active: true });
             }
         })?;
     }
@@ -262,7 +265,7 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
     for event in ["popstate", "hashchange"] {
         let socket = socket.clone();
         let cb = Closure::<dyn FnMut()>::new(move || {
-            socket.send(&ClientFrame::Page { page: current_page() });
+            socket.send(&FromVisitor::Page { page: current_page() });
         });
         window.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref())?;
         cb.forget();
@@ -276,7 +279,7 @@ thread_local! {
     static SOCKET: RefCell<Option<Rc<Socket>>> = const { RefCell::new(None) };
 }
 
-fn send_frame(frame: &ClientFrame) -> bool {
+fn send_frame(frame: &FromVisitor) -> bool {
     SOCKET.with(|s| s.borrow().as_ref().is_some_and(|s| s.send(frame)))
 }
 
@@ -306,7 +309,7 @@ fn set_open(widget: &Shared, socket: &Socket, open: bool) {
         w.conversation.map(|c| (c, w.log.last_seq()))
     };
     if let (true, Some((conversation_id, after_seq))) = (open, sync) {
-        socket.send(&ClientFrame::Sync { conversation_id, after_seq });
+        socket.send(&FromVisitor::Sync { conversation_id, after_seq });
     }
 }
 
@@ -322,9 +325,9 @@ fn send(widget: &Shared, socket: &Socket) {
                 w.els.error.set_text_content(None);
                 w.last_typing_at = 0.0;
                 render(&w);
-                Some(ClientFrame::Send { conversation_id: None, client_msg_id: id, body: body.as_str().to_owned() })
+                Some(FromVisitor::Send { conversation_id: None, client_msg_id: id, body: body.as_str().to_owned() })
             }
-            Err(ApiError::Validation { message, .. }) if message == "empty" => None,
+            Err(e) if e.code() == ErrorCode::Empty => None,
             Err(e) => {
                 w.els.error.set_text_content(Some(&i18n::error_text(w.lang, &e)));
                 None
@@ -334,7 +337,7 @@ fn send(widget: &Shared, socket: &Socket) {
     if let Some(frame) = frame {
         // Not connected? It stays in the outbox and goes out after the next welcome.
         socket.send(&frame);
-        socket.send(&ClientFrame::Typing { conversation_id: None, active: false });
+        socket.send(&FromVisitor::Typing { conversation_id: None, active: false });
     }
 }
 
@@ -374,14 +377,14 @@ impl Widget {
     }
 }
 
-fn on_event(widget: &Shared, event: SocketEvent) {
+fn on_event(widget: &Shared, event: SocketEvent<ToVisitor>) {
     let mut out = Vec::new();
     {
         let mut w = widget.borrow_mut();
         match event {
             SocketEvent::Open => {}
             SocketEvent::Closed { .. } => w.connected = false,
-            SocketEvent::Frame(ServerFrame::Resync) => {
+            SocketEvent::Frame(ToVisitor::Resync) => {
                 // Every visitor of every node may be told at once (a node died): spread the syncs
                 // over three seconds rather than answering together.
                 let later = widget.clone();
@@ -389,7 +392,7 @@ fn on_event(widget: &Shared, event: SocketEvent) {
                 w.resync_timer = gloo_timer::Timeout::new(delay, move || {
                     let w = later.borrow();
                     if let Some(conversation_id) = w.conversation {
-                        send_frame(&ClientFrame::Sync { conversation_id, after_seq: w.log.last_seq() });
+                        send_frame(&FromVisitor::Sync { conversation_id, after_seq: w.log.last_seq() });
                     }
                 });
             }
@@ -402,40 +405,40 @@ fn on_event(widget: &Shared, event: SocketEvent) {
     }
 }
 
-fn apply(w: &mut Widget, frame: ServerFrame, out: &mut Vec<ClientFrame>) {
+fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
     match frame {
-        ServerFrame::VisitorWelcome { token, site_name, conversation, .. } => {
+        ToVisitor::VisitorWelcome { token, site_name, conversation, .. } => {
             w.connected = true;
             w.store_token(&token);
             w.els.title.set_text_content(Some(&site_name));
-            out.push(ClientFrame::Page { page: current_page() });
+            out.push(FromVisitor::Page { page: current_page() });
             if let Some((id, last_seq)) = conversation {
                 w.switch_to(id);
                 if w.log.last_seq() < last_seq {
-                    out.push(ClientFrame::Sync { conversation_id: id, after_seq: w.log.last_seq() });
+                    out.push(FromVisitor::Sync { conversation_id: id, after_seq: w.log.last_seq() });
                 }
             }
             for p in w.log.unsent() {
-                out.push(ClientFrame::Send {
+                out.push(FromVisitor::Send {
                     conversation_id: None,
                     client_msg_id: p.client_msg_id.clone(),
                     body: p.body.clone(),
                 });
             }
         }
-        ServerFrame::Ack { message, .. } => {
+        ToVisitor::Ack { message, .. } => {
             let id = message.conversation_id;
             w.switch_to(id);
             if let (_, Some(after_seq)) = w.log.apply_live(message) {
-                out.push(ClientFrame::Sync { conversation_id: id, after_seq });
+                out.push(FromVisitor::Sync { conversation_id: id, after_seq });
             }
         }
-        ServerFrame::Message { message } => {
+        ToVisitor::Message { message } => {
             w.switch_to(message.conversation_id);
             let from_agent = message.sender == SenderKind::Agent;
             let (id, (new, missed)) = (message.conversation_id, w.log.apply_live(message));
             if let Some(after_seq) = missed {
-                out.push(ClientFrame::Sync { conversation_id: id, after_seq });
+                out.push(FromVisitor::Sync { conversation_id: id, after_seq });
             }
             if new && from_agent {
                 w.typing_timer = None;
@@ -445,15 +448,15 @@ fn apply(w: &mut Widget, frame: ServerFrame, out: &mut Vec<ClientFrame>) {
                 }
             }
         }
-        ServerFrame::Messages { conversation_id, messages, more } if w.conversation == Some(conversation_id) => {
+        ToVisitor::Messages { conversation_id, messages, more } if w.conversation == Some(conversation_id) => {
             for m in messages {
                 w.log.apply(m);
             }
             if more {
-                out.push(ClientFrame::Sync { conversation_id, after_seq: w.log.last_seq() });
+                out.push(FromVisitor::Sync { conversation_id, after_seq: w.log.last_seq() });
             }
         }
-        ServerFrame::Typing { sender: SenderKind::Agent, active, .. } => {
+        ToVisitor::Typing { sender: SenderKind::Agent, active, .. } => {
             if active {
                 w.els.typing.set_text_content(Some(tr(w.lang, Key::AgentTyping)));
                 let typing = w.els.typing.clone();
@@ -463,14 +466,14 @@ fn apply(w: &mut Widget, frame: ServerFrame, out: &mut Vec<ClientFrame>) {
                 w.els.typing.set_text_content(None);
             }
         }
-        ServerFrame::Error { error: ApiError::TooMany { .. }, client_msg_id: Some(_) } => {
+        ToVisitor::Error { error: ApiError::TooMany { .. }, client_msg_id: Some(_) } => {
             // Stays in the outbox; resent after the next (re)connect.
         }
-        ServerFrame::Error { error, client_msg_id: Some(id) } => {
+        ToVisitor::Error { error, client_msg_id: Some(id) } => {
             let reason = i18n::error_text(w.lang, &error);
             w.log.fail(&id, reason);
         }
-        ServerFrame::Error { error, client_msg_id: None } => {
+        ToVisitor::Error { error, client_msg_id: None } => {
             w.els.error.set_text_content(Some(&i18n::error_text(w.lang, &error)));
         }
         _ => {}

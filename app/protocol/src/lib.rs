@@ -1,18 +1,29 @@
 //! Wire types of kefu, defined once and shared by the server, the agent workbench and the visitor widget.
 //!
-//! - [`ClientFrame`] / [`ServerFrame`]: every WebSocket frame, for both the visitor and the agent socket.
-//! - [`ApiError`]: the one error type clients see, on sockets and from server functions.
+//! - [`visitor`]: the visitor socket's frames ([`FromVisitor`], [`ToVisitor`]); the widget uses only these.
+//! - [`agent`] (feature `agent`): the agent socket's frames ([`FromAgent`], [`ToAgent`]) and [`Perm`].
+//! - [`ApiError`] with its stable [`ErrorCode`]: the one error clients see, on sockets and from
+//!   server functions; clients translate the code, never the English text.
 //! - [`MessageBody`], [`ClientMsgId`], [`PageInfo::parse`]: raw input turned into values that cannot be invalid.
 //! - [`log::ConversationLog`]: the client side of guaranteed delivery (ordering by sequence, the outbox).
 //! - [`Lang`]: the interface languages and how a browser's language tag picks one.
 //!
 //! This crate depends on serde only, so the widget can use it without pulling in the workbench.
 
+#[cfg(feature = "agent")]
+pub mod agent;
+pub mod error;
 pub mod lang;
 pub mod log;
+pub mod visitor;
 
+#[cfg(feature = "agent")]
+pub use agent::{AgentInfo, FromAgent, Perm, ToAgent};
+pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
+pub use visitor::{FromVisitor, ToVisitor};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Version of the frames below; clients send it when they connect and the server answers with its own.
@@ -21,7 +32,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const MAX_FRAME_BYTES: usize = 16 * 1024;
 /// Longest message body, in characters.
 pub const MAX_BODY_CHARS: usize = 4000;
-/// Most messages returned by one [`ClientFrame::Sync`]; the answer says when there are more.
+/// Most messages returned by one sync; the answer says when there are more.
 pub const SYNC_PAGE: usize = 200;
 
 macro_rules! id_type {
@@ -106,10 +117,10 @@ impl PageInfo {
     /// Checks lengths; control characters in the title are dropped.
     pub fn parse(self) -> Result<PageInfo, ApiError> {
         if self.url.len() > Self::MAX_URL {
-            return Err(ApiError::validation("url", "too long"));
+            return Err(ApiError::invalid("url", ErrorCode::TooLong));
         }
         if self.referrer.len() > Self::MAX_URL {
-            return Err(ApiError::validation("referrer", "too long"));
+            return Err(ApiError::invalid("referrer", ErrorCode::TooLong));
         }
         let title: String = self.title.chars().filter(|c| !c.is_control()).take(Self::MAX_TITLE).collect();
         Ok(PageInfo { url: self.url, title, referrer: self.referrer })
@@ -153,195 +164,18 @@ pub struct ConversationSummary {
     pub last_message_at: i64,
 }
 
-/// The signed-in agent, as the workbench shows it.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct AgentInfo {
-    pub id: AgentId,
-    pub tenant_id: TenantId,
-    pub login: String,
-    pub display_name: String,
-    pub role: String,
+/// A frame a client sends, as the socket loop needs to know it.
+pub trait Inbound: DeserializeOwned {
+    /// The client id of the message this frame sends, if it sends one (refusals name it).
+    fn sent_message_id(&self) -> Option<&str>;
+    fn is_ping(&self) -> bool;
 }
 
-/// Frames a client (visitor widget or agent workbench) sends. Externally tagged on the wire
-/// (`{"sync":{…}}`, `"ping"`).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientFrame {
-    /// Visitor only: the page the visitor is on.
-    Page {
-        page: PageInfo,
-    },
-    /// A new message. Visitors omit the conversation (the server uses or opens theirs); agents name it.
-    /// Sending the same `client_msg_id` again returns the original ack and creates nothing.
-    Send {
-        conversation_id: Option<ConversationId>,
-        client_msg_id: String,
-        body: String,
-    },
-    /// Asks for every message after `after_seq`, answered by [`ServerFrame::Messages`].
-    Sync {
-        conversation_id: ConversationId,
-        after_seq: i64,
-    },
-    Typing {
-        conversation_id: Option<ConversationId>,
-        active: bool,
-    },
-    /// Agent only: everything up to `seq` has been read.
-    MarkRead {
-        conversation_id: ConversationId,
-        seq: i64,
-    },
-    Ping,
+/// A frame the server sends, as the socket loop builds it.
+pub trait Outbound: Serialize {
+    fn error(error: ApiError, client_msg_id: Option<String>) -> Self;
+    fn pong() -> Self;
 }
-
-/// Frames the server sends. Externally tagged on the wire (`{"ack":{…}}`, `"pong"`): serde reads
-/// that without buffering the frame first, which keeps the widget's WASM small.
-///
-/// The frames only agents receive exist with the `agent` feature (the server and the workbench):
-/// the visitor widget does not carry code to read them.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ServerFrame {
-    /// First frame to a visitor. `token` is the first-party token to present next time.
-    VisitorWelcome {
-        protocol_version: u32,
-        visitor_id: VisitorId,
-        token: String,
-        site_name: String,
-        /// The visitor's latest conversation and its newest sequence number.
-        conversation: Option<(ConversationId, i64)>,
-    },
-    /// First frame to an agent, followed by [`ServerFrame::Snapshot`].
-    #[cfg(feature = "agent")]
-    AgentWelcome {
-        protocol_version: u32,
-        agent: AgentInfo,
-    },
-    /// Everything an agent needs after (re)connecting: who is online and the open conversations.
-    #[cfg(feature = "agent")]
-    Snapshot {
-        visitors: Vec<OnlineVisitor>,
-        conversations: Vec<ConversationSummary>,
-    },
-    #[cfg(feature = "agent")]
-    VisitorOnline {
-        visitor: OnlineVisitor,
-    },
-    #[cfg(feature = "agent")]
-    VisitorOffline {
-        visitor_id: VisitorId,
-    },
-    #[cfg(feature = "agent")]
-    VisitorPage {
-        visitor_id: VisitorId,
-        page: PageInfo,
-    },
-    /// A conversation was opened or changed.
-    #[cfg(feature = "agent")]
-    Conversation {
-        conversation: ConversationSummary,
-    },
-    /// The message with this client id is durably committed.
-    Ack {
-        client_msg_id: String,
-        message: ChatMessage,
-    },
-    /// A message from someone else.
-    Message {
-        message: ChatMessage,
-    },
-    /// Answer to [`ClientFrame::Sync`], in sequence order; `more` asks the client to sync again.
-    Messages {
-        conversation_id: ConversationId,
-        messages: Vec<ChatMessage>,
-        more: bool,
-    },
-    Typing {
-        conversation_id: ConversationId,
-        sender: SenderKind,
-        active: bool,
-    },
-    /// Something the client sent was refused; `client_msg_id` names the message when it was a send.
-    Error {
-        error: ApiError,
-        client_msg_id: Option<String>,
-    },
-    /// Frames may have been missed (the server lost its link to the other nodes for a while): sync
-    /// every conversation held after its last contiguous sequence.
-    Resync,
-    Pong,
-}
-
-/// The one error clients see. Internal details are logged by the server and never sent.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ApiError {
-    NotFound,
-    Unauthorized,
-    Forbidden,
-    Validation {
-        field: String,
-        message: String,
-    },
-    Conflict {
-        message: String,
-    },
-    /// Too many requests; try again after this many seconds.
-    TooMany {
-        retry_after_secs: u64,
-    },
-    /// A frame that is not valid JSON, not a known frame, or too large.
-    BadFrame {
-        message: String,
-    },
-    /// The client could not reach the server.
-    Network {
-        message: String,
-    },
-    Internal,
-}
-
-impl ApiError {
-    pub fn validation(field: &str, message: &str) -> Self {
-        ApiError::Validation { field: field.into(), message: message.into() }
-    }
-
-    /// The HTTP status an HTTP response carrying this error has (the body is the error itself).
-    pub fn http_status(&self) -> u16 {
-        match self {
-            ApiError::NotFound => 404,
-            ApiError::Unauthorized => 401,
-            ApiError::Forbidden => 403,
-            ApiError::Validation { .. } => 422,
-            ApiError::Conflict { .. } => 409,
-            ApiError::TooMany { .. } => 429,
-            ApiError::BadFrame { .. } => 400,
-            ApiError::Network { .. } => 502,
-            ApiError::Internal => 500,
-        }
-    }
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ApiError::NotFound => write!(f, "not found"),
-            ApiError::Unauthorized => write!(f, "not signed in"),
-            ApiError::Forbidden => write!(f, "not allowed"),
-            ApiError::Validation { field, message } => write!(f, "{field}: {message}"),
-            ApiError::Conflict { message } => write!(f, "conflict: {message}"),
-            ApiError::TooMany { retry_after_secs } => write!(f, "too many requests, retry in {retry_after_secs}s"),
-            ApiError::BadFrame { message } => write!(f, "bad frame: {message}"),
-            ApiError::Network { message } => write!(f, "network: {message}"),
-            ApiError::Internal => write!(f, "internal error"),
-        }
-    }
-}
-
-impl std::error::Error for ApiError {}
-
 /// A message body: trimmed, not empty, at most [`MAX_BODY_CHARS`], no control characters but newline and tab.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageBody(String);
@@ -351,13 +185,13 @@ impl MessageBody {
         let body = raw.replace("\r\n", "\n");
         let body = body.trim();
         if body.is_empty() {
-            return Err(ApiError::validation("body", "empty"));
+            return Err(ApiError::invalid("body", ErrorCode::Empty));
         }
         if body.chars().count() > MAX_BODY_CHARS {
-            return Err(ApiError::validation("body", "too long"));
+            return Err(ApiError::invalid("body", ErrorCode::TooLong));
         }
         if body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-            return Err(ApiError::validation("body", "control characters"));
+            return Err(ApiError::invalid("body", ErrorCode::ControlChars));
         }
         Ok(MessageBody(body.to_owned()))
     }
@@ -379,7 +213,7 @@ impl ClientMsgId {
         if ok {
             Ok(ClientMsgId(raw.to_owned()))
         } else {
-            Err(ApiError::validation("client_msg_id", "must be 1-64 letters, digits, '-' or '_'"))
+            Err(ApiError::invalid("client_msg_id", ErrorCode::Format))
         }
     }
 
@@ -389,7 +223,7 @@ impl ClientMsgId {
 }
 
 /// Decodes a client frame, enforcing the size limit.
-pub fn decode_client_frame(text: &str) -> Result<ClientFrame, ApiError> {
+pub fn decode<F: DeserializeOwned>(text: &str) -> Result<F, ApiError> {
     if text.len() > MAX_FRAME_BYTES {
         return Err(ApiError::BadFrame { message: format!("frame larger than {MAX_FRAME_BYTES} bytes") });
     }
@@ -403,23 +237,40 @@ mod tests {
     #[test]
     fn frames_are_named_by_their_one_key() {
         let json =
-            serde_json::to_string(&ClientFrame::Sync { conversation_id: ConversationId(7), after_seq: 3 }).unwrap();
+            serde_json::to_string(&FromVisitor::Sync { conversation_id: ConversationId(7), after_seq: 3 }).unwrap();
         assert_eq!(json, r#"{"sync":{"conversation_id":7,"after_seq":3}}"#);
-        let back: ClientFrame = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, ClientFrame::Sync { conversation_id: ConversationId(7), after_seq: 3 });
-        assert_eq!(serde_json::to_string(&ServerFrame::Pong).unwrap(), r#""pong""#);
-        let error = ServerFrame::Error { error: ApiError::TooMany { retry_after_secs: 1 }, client_msg_id: None };
+        let back: FromVisitor = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, FromVisitor::Sync { conversation_id: ConversationId(7), after_seq: 3 });
+        assert_eq!(serde_json::to_string(&ToVisitor::Pong).unwrap(), r#""pong""#);
+        let error = ToVisitor::Error { error: ApiError::TooMany { retry_after_secs: 1 }, client_msg_id: None };
         let json = serde_json::to_string(&error).unwrap();
         assert_eq!(json, r#"{"error":{"error":{"too_many":{"retry_after_secs":1}},"client_msg_id":null}}"#);
-        assert_eq!(serde_json::from_str::<ServerFrame>(&json).unwrap(), error);
+        assert_eq!(serde_json::from_str::<ToVisitor>(&json).unwrap(), error);
+    }
+
+    /// Widgets of protocol v1 are cached on customers' pages: what they send must still be read, and
+    /// what they read must keep its shape (they show `message` of a validation error).
+    #[test]
+    fn visitor_frames_keep_the_v1_json() {
+        let send: FromVisitor =
+            serde_json::from_str(r#"{"send":{"conversation_id":null,"client_msg_id":"m1","body":"hi"}}"#).unwrap();
+        assert_eq!(send, FromVisitor::Send { conversation_id: None, client_msg_id: "m1".into(), body: "hi".into() });
+        let typing: FromVisitor = serde_json::from_str(r#"{"typing":{"conversation_id":null,"active":true}}"#).unwrap();
+        assert_eq!(typing, FromVisitor::Typing { conversation_id: None, active: true });
+        let error = ToVisitor::Error { error: ApiError::invalid("body", ErrorCode::TooLong), client_msg_id: None };
+        let json: serde_json::Value = serde_json::to_value(&error).unwrap();
+        let validation = &json["error"]["error"]["validation"];
+        assert_eq!(validation["field"], "body");
+        assert_eq!(validation["message"], "too long");
+        assert_eq!(validation["code"], "too_long");
     }
 
     #[test]
     fn unknown_and_oversized_frames_are_bad_frames() {
-        assert!(matches!(decode_client_frame(r#"{"launch_missiles":{}}"#), Err(ApiError::BadFrame { .. })));
-        assert!(matches!(decode_client_frame("{not json"), Err(ApiError::BadFrame { .. })));
+        assert!(matches!(decode::<FromVisitor>(r#"{"launch_missiles":{}}"#), Err(ApiError::BadFrame { .. })));
+        assert!(matches!(decode::<FromVisitor>("{not json"), Err(ApiError::BadFrame { .. })));
         let huge = format!(r#"{{"send":{{"client_msg_id":"x","body":"{}"}}}}"#, "a".repeat(MAX_FRAME_BYTES));
-        assert!(matches!(decode_client_frame(&huge), Err(ApiError::BadFrame { .. })));
+        assert!(matches!(decode::<FromVisitor>(&huge), Err(ApiError::BadFrame { .. })));
     }
 
     #[test]

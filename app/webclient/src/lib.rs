@@ -6,7 +6,8 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::{Interval, Timeout};
-use kefu_protocol::{ClientFrame, ServerFrame};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
@@ -17,10 +18,10 @@ const DEAD_AFTER_MS: f64 = 40_000.0;
 const FIRST_RETRY_MS: u32 = 500;
 const MAX_RETRY_MS: u32 = 10_000;
 
-pub enum SocketEvent {
+pub enum SocketEvent<In> {
     /// Connected (again): sync and resend now.
     Open,
-    Frame(ServerFrame),
+    Frame(In),
     /// Lost; a reconnect is scheduled.
     Closed {
         code: u16,
@@ -28,11 +29,11 @@ pub enum SocketEvent {
     },
 }
 
-type Handler = Rc<dyn Fn(SocketEvent)>;
+type Handler<In> = Rc<dyn Fn(SocketEvent<In>)>;
 
-struct Inner {
+struct Inner<In> {
     url: Rc<dyn Fn() -> String>,
-    on_event: Handler,
+    on_event: Handler<In>,
     ws: Option<WebSocket>,
     retry_ms: u32,
     last_frame_at: f64,
@@ -41,15 +42,29 @@ struct Inner {
     _retry: Option<Timeout>,
 }
 
-/// Handle to a self-reconnecting socket; clones share the connection.
-#[derive(Clone)]
-pub struct Socket {
-    inner: Rc<RefCell<Inner>>,
+/// Handle to a self-reconnecting socket that receives `In` frames and sends `Out` frames (the
+/// visitor pair for the widget, the agent pair for the workbench); clones share the connection.
+pub struct Socket<In, Out> {
+    inner: Rc<RefCell<Inner<In>>>,
+    _out: std::marker::PhantomData<fn(&Out)>,
 }
 
-impl Socket {
+impl<In, Out> Clone for Socket<In, Out> {
+    fn clone(&self) -> Self {
+        Socket { inner: self.inner.clone(), _out: std::marker::PhantomData }
+    }
+}
+
+/// The ping frame of both sockets, as JSON.
+const PING: &str = "\"ping\"";
+
+impl<In: DeserializeOwned + 'static, Out: Serialize + 'static> Socket<In, Out> {
+    fn from_inner(inner: Rc<RefCell<Inner<In>>>) -> Self {
+        Socket { inner, _out: std::marker::PhantomData }
+    }
+
     /// Connects to the URL that `url` returns (called again before every reconnect).
-    pub fn connect(url: impl Fn() -> String + 'static, on_event: impl Fn(SocketEvent) + 'static) -> Socket {
+    pub fn connect(url: impl Fn() -> String + 'static, on_event: impl Fn(SocketEvent<In>) + 'static) -> Self {
         let inner = Rc::new(RefCell::new(Inner {
             url: Rc::new(url),
             on_event: Rc::new(on_event),
@@ -60,7 +75,7 @@ impl Socket {
             _heartbeat: None,
             _retry: None,
         }));
-        let socket = Socket { inner };
+        let socket = Self::from_inner(inner);
         socket.start_heartbeat();
         socket.open();
         socket
@@ -68,12 +83,14 @@ impl Socket {
 
     /// Sends a frame if connected; returns false when it could not be sent (it will be retried by
     /// the caller's resend-on-open logic).
-    pub fn send(&self, frame: &ClientFrame) -> bool {
+    pub fn send(&self, frame: &Out) -> bool {
+        serde_json::to_string(frame).is_ok_and(|text| self.send_text(&text))
+    }
+
+    fn send_text(&self, text: &str) -> bool {
         let inner = self.inner.borrow();
         match &inner.ws {
-            Some(ws) if ws.ready_state() == WebSocket::OPEN => {
-                serde_json::to_string(frame).map(|text| ws.send_with_str(&text).is_ok()).unwrap_or(false)
-            }
+            Some(ws) if ws.ready_state() == WebSocket::OPEN => ws.send_with_str(text).is_ok(),
             _ => false,
         }
     }
@@ -113,7 +130,7 @@ impl Socket {
                     inner.on_event.clone()
                 };
                 if let Some(text) = event.data().as_string() {
-                    if let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) {
+                    if let Ok(frame) = serde_json::from_str::<In>(&text) {
                         handler(SocketEvent::Frame(frame));
                     }
                 }
@@ -134,7 +151,7 @@ impl Socket {
                     guard.on_event.clone()
                 };
                 handler(SocketEvent::Closed { code: event.code(), reason: event.reason() });
-                Socket { inner }.schedule_retry();
+                Self::from_inner(inner).schedule_retry();
             }
         });
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -150,7 +167,7 @@ impl Socket {
     }
 
     fn schedule_retry(&self) {
-        let weak: Weak<RefCell<Inner>> = Rc::downgrade(&self.inner);
+        let weak: Weak<RefCell<Inner<In>>> = Rc::downgrade(&self.inner);
         let mut inner = self.inner.borrow_mut();
         // Jitter spreads a crowd of clients reconnecting after a server restart.
         let jitter = (js_sys::Math::random() * inner.retry_ms as f64 * 0.5) as u32;
@@ -158,7 +175,7 @@ impl Socket {
         inner.retry_ms = (inner.retry_ms * 2).min(MAX_RETRY_MS);
         inner._retry = Some(Timeout::new(delay, move || {
             if let Some(inner) = weak.upgrade() {
-                Socket { inner }.open();
+                Self::from_inner(inner).open();
             }
         }));
     }
@@ -167,7 +184,7 @@ impl Socket {
         let weak = Rc::downgrade(&self.inner);
         let interval = Interval::new(PING_EVERY_MS, move || {
             let Some(inner) = weak.upgrade() else { return };
-            let socket = Socket { inner };
+            let socket = Self::from_inner(inner);
             if !socket.is_open() {
                 return;
             }
@@ -185,7 +202,7 @@ impl Socket {
                 handler(SocketEvent::Closed { code: 4000, reason: "no heartbeat".into() });
                 socket.schedule_retry();
             } else {
-                socket.send(&ClientFrame::Ping);
+                socket.send_text(PING);
             }
         });
         self.inner.borrow_mut()._heartbeat = Some(interval);

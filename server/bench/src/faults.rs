@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use kefu_protocol::{ApiError, ClientFrame, SenderKind, ServerFrame};
+use kefu_protocol::{ApiError, FromVisitor, SenderKind, ToAgent, ToVisitor};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -36,7 +36,7 @@ pub async fn flood(port: u16, url: &str, origin: &str) -> Flood {
         let clock = clock.clone();
         async move {
             while let Some(Ok(Message::Text(t))) = agent_stream.next().await {
-                if let Ok(ServerFrame::Message { message }) = serde_json::from_str::<ServerFrame>(t.as_str()) {
+                if let Ok(ToAgent::Message { message }) = serde_json::from_str::<ToAgent>(t.as_str()) {
                     if message.sender == SenderKind::Visitor && !message.client_msg_id.starts_with("fl") {
                         clock.lock().unwrap().received(&message.client_msg_id);
                     }
@@ -73,7 +73,7 @@ pub async fn flood(port: u16, url: &str, origin: &str) -> Flood {
                         tokio::time::sleep_until(at.into()).await;
                         let id = format!("{tag}{v}-{i}");
                         let frame =
-                            ClientFrame::Send { conversation_id: None, client_msg_id: id.clone(), body: "hi".into() };
+                            FromVisitor::Send { conversation_id: None, client_msg_id: id.clone(), body: "hi".into() };
                         // The first message of the quiet round opens the conversation: not timed.
                         if tag != "q" || i > 0 {
                             clock.lock().unwrap().sent.insert(id, Instant::now());
@@ -127,7 +127,7 @@ async fn flooder(url: String, origin: String, stop: Arc<AtomicBool>) -> Result<(
             while let Some(Ok(message)) = stream.next().await {
                 match message {
                     Message::Text(t) => {
-                        if let Ok(ServerFrame::Error { error: ApiError::TooMany { .. }, .. }) =
+                        if let Ok(ToVisitor::Error { error: ApiError::TooMany { .. }, .. }) =
                             serde_json::from_str(t.as_str())
                         {
                             refused.fetch_add(1, Ordering::Relaxed);
@@ -143,9 +143,9 @@ async fn flooder(url: String, origin: String, stop: Arc<AtomicBool>) -> Result<(
     let mut sent = 0;
     while !stop.load(Ordering::Relaxed) {
         let frame = if sent % 2 == 0 {
-            ClientFrame::Send { conversation_id: None, client_msg_id: format!("fl-{sent}"), body: "spam".into() }
+            FromVisitor::Send { conversation_id: None, client_msg_id: format!("fl-{sent}"), body: "spam".into() }
         } else {
-            ClientFrame::Typing { conversation_id: None, active: true }
+            FromVisitor::Typing { conversation_id: None, active: true }
         };
         if sink.send(text(&frame)).await.is_err() {
             // Cut off by the server (its error frames outran its reading): that is throttling too.
@@ -231,7 +231,7 @@ async fn visitor_load(
             let acks = tokio::spawn(async move {
                 let mut acked = 0;
                 while let Some(Ok(Message::Text(t))) = stream.next().await {
-                    if let Ok(ServerFrame::Ack { .. }) = serde_json::from_str::<ServerFrame>(t.as_str()) {
+                    if let Ok(ToVisitor::Ack { .. }) = serde_json::from_str::<ToVisitor>(t.as_str()) {
                         acked += 1;
                     }
                 }
@@ -241,7 +241,7 @@ async fn visitor_load(
             while Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 let id = format!("{tag}{v}-{i}");
-                let frame = ClientFrame::Send { conversation_id: None, client_msg_id: id, body: body.clone() };
+                let frame = FromVisitor::Send { conversation_id: None, client_msg_id: id, body: body.clone() };
                 sink.send(text(&frame)).await.map_err(|e| e.to_string())?;
                 i += 1;
             }

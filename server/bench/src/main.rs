@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use kefu_protocol::{ClientFrame, PageInfo, ServerFrame};
+use kefu_protocol::{FromAgent, FromVisitor, PageInfo, ToAgent, ToVisitor};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -448,7 +448,7 @@ async fn open_visitor(url: &str, origin: &str, token: &str) -> Result<(Ws, Strin
     let token = loop {
         match ws.next().await {
             Some(Ok(Message::Text(text))) => {
-                if let Ok(ServerFrame::VisitorWelcome { token, .. }) = serde_json::from_str(text.as_str()) {
+                if let Ok(ToVisitor::VisitorWelcome { token, .. }) = serde_json::from_str(text.as_str()) {
                     break token;
                 }
             }
@@ -457,7 +457,7 @@ async fn open_visitor(url: &str, origin: &str, token: &str) -> Result<(Ws, Strin
         }
     };
     let page = PageInfo { url: "http://127.0.0.1/bench".into(), title: "Bench".into(), referrer: String::new() };
-    ws.send(Message::Text(serde_json::to_string(&ClientFrame::Page { page }).unwrap().into()))
+    ws.send(Message::Text(serde_json::to_string(&FromVisitor::Page { page }).unwrap().into()))
         .await
         .map_err(|e| e.to_string())?;
     Ok((ws, token))
@@ -615,7 +615,7 @@ async fn throughput(url: &str, origin: &str, senders: usize, rate: f64, duration
                 let slot = start + Duration::from_secs_f64(seq as f64 / rate);
                 tokio::time::sleep_until(slot.into()).await;
                 let id = format!("b{s}-{seq}");
-                let frame = ClientFrame::Send {
+                let frame = FromVisitor::Send {
                     conversation_id: None,
                     client_msg_id: id.clone(),
                     body: format!("load message {seq}"),
@@ -627,15 +627,15 @@ async fn throughput(url: &str, origin: &str, senders: usize, rate: f64, duration
                 loop {
                     let Some(Ok(message)) = ws.next().await else { return Err("socket closed".to_owned()) };
                     let Message::Text(text) = message else { continue };
-                    match serde_json::from_str::<ServerFrame>(text.as_str()) {
-                        Ok(ServerFrame::Ack { client_msg_id, message }) if client_msg_id == id => {
+                    match serde_json::from_str::<ToVisitor>(text.as_str()) {
+                        Ok(ToVisitor::Ack { client_msg_id, message }) if client_msg_id == id => {
                             seq += 1;
                             if message.seq != seq {
                                 return Err(format!("sender {s}: ack seq {} where {seq} was due", message.seq));
                             }
                             break;
                         }
-                        Ok(ServerFrame::Error { error, .. }) => return Err(format!("sender {s}: {error}")),
+                        Ok(ToVisitor::Error { error, .. }) => return Err(format!("sender {s}: {error}")),
                         _ => {}
                     }
                 }
@@ -805,8 +805,25 @@ async fn agent_cookie(port: u16) -> String {
     cookie.split(';').next().unwrap().to_owned()
 }
 
-fn text(frame: &ClientFrame) -> Message {
-    Message::Text(serde_json::to_string(frame).unwrap().into())
+/// A frame the benchmark sends, on either socket.
+trait Outgoing {
+    fn to_json(&self) -> String;
+}
+
+impl Outgoing for FromVisitor {
+    fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap()
+    }
+}
+
+impl Outgoing for FromAgent {
+    fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap()
+    }
+}
+
+fn text(frame: &impl Outgoing) -> Message {
+    Message::Text(frame.to_json().into())
 }
 
 /// 500 visitors send 2 msg/s each for 10 s (timed at an agent), then 10 agent sockets send 100 msg/s
@@ -830,13 +847,11 @@ async fn delivery(url: &str, origin: &str, agent_port: u16) -> Delivery {
                 if a != 0 {
                     continue; // the others only drain their copy of the fan-out
                 }
-                match serde_json::from_str::<ServerFrame>(t.as_str()) {
-                    Ok(ServerFrame::Message { message }) if message.sender == kefu_protocol::SenderKind::Visitor => {
+                match serde_json::from_str::<ToAgent>(t.as_str()) {
+                    Ok(ToAgent::Message { message }) if message.sender == kefu_protocol::SenderKind::Visitor => {
                         clock.lock().unwrap().received(&message.client_msg_id)
                     }
-                    Ok(ServerFrame::Conversation { conversation }) => {
-                        conversations.lock().unwrap().push(conversation.id)
-                    }
+                    Ok(ToAgent::Conversation { conversation }) => conversations.lock().unwrap().push(conversation.id),
                     _ => {}
                 }
             }
@@ -857,7 +872,7 @@ async fn delivery(url: &str, origin: &str, agent_port: u16) -> Delivery {
         tokio::spawn(async move {
             while let Some(Ok(message)) = stream.next().await {
                 let Message::Text(t) = message else { continue };
-                if let Ok(ServerFrame::Message { message }) = serde_json::from_str::<ServerFrame>(t.as_str()) {
+                if let Ok(ToVisitor::Message { message }) = serde_json::from_str::<ToVisitor>(t.as_str()) {
                     clock.lock().unwrap().received(&message.client_msg_id);
                 }
             }
@@ -878,7 +893,7 @@ async fn delivery(url: &str, origin: &str, agent_port: u16) -> Delivery {
                     tokio::time::sleep_until(at.into()).await;
                     let id = format!("la{v}-{i}");
                     let frame =
-                        ClientFrame::Send { conversation_id: None, client_msg_id: id.clone(), body: "latency".into() };
+                        FromVisitor::Send { conversation_id: None, client_msg_id: id.clone(), body: "latency".into() };
                     // The first message also opens the conversation: counted, not timed.
                     if i > 0 {
                         clock.lock().unwrap().sent.insert(id, Instant::now());
@@ -912,8 +927,8 @@ async fn delivery(url: &str, origin: &str, agent_port: u16) -> Delivery {
                     tokio::time::sleep_until(at.into()).await;
                     let Some(&conversation) = targets.get((i as usize * 10 + a) % targets.len().max(1)) else { break };
                     let id = format!("lb{a}-{i}");
-                    let frame = ClientFrame::Send {
-                        conversation_id: Some(conversation),
+                    let frame = FromAgent::Send {
+                        conversation_id: conversation,
                         client_msg_id: id.clone(),
                         body: "reply".into(),
                     };
@@ -992,7 +1007,7 @@ async fn reliable_visitor(
         tokio::time::sleep(Duration::from_millis(60)).await;
         let id = format!("r{v}-{i}");
         let frame =
-            ClientFrame::Send { conversation_id: None, client_msg_id: id.clone(), body: format!("reliable {i}") };
+            FromVisitor::Send { conversation_id: None, client_msg_id: id.clone(), body: format!("reliable {i}") };
         if coin() {
             ws = reconnect(&url, &origin, &token).await?;
             disconnects += 1;
@@ -1010,8 +1025,7 @@ async fn reliable_visitor(
             }
             match ws.next().await {
                 Some(Ok(Message::Text(t))) => {
-                    if let Ok(ServerFrame::Ack { client_msg_id, message }) =
-                        serde_json::from_str::<ServerFrame>(t.as_str())
+                    if let Ok(ToVisitor::Ack { client_msg_id, message }) = serde_json::from_str::<ToVisitor>(t.as_str())
                     {
                         if client_msg_id == id {
                             if message.seq != i as i64 + 1 {
@@ -1032,12 +1046,12 @@ async fn reliable_visitor(
         }
     }
     let conversation = conversation.ok_or("no conversation")?;
-    ws.send(text(&ClientFrame::Sync { conversation_id: conversation, after_seq: 0 }))
+    ws.send(text(&FromVisitor::Sync { conversation_id: conversation, after_seq: 0 }))
         .await
         .map_err(|e| e.to_string())?;
     let bodies = loop {
         let Some(Ok(Message::Text(t))) = ws.next().await else { return Err(format!("visitor {v}: socket lost")) };
-        if let Ok(ServerFrame::Messages { messages, .. }) = serde_json::from_str::<ServerFrame>(t.as_str()) {
+        if let Ok(ToVisitor::Messages { messages, .. }) = serde_json::from_str::<ToVisitor>(t.as_str()) {
             break messages.into_iter().map(|m| m.body).collect::<Vec<_>>();
         }
     };

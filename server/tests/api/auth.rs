@@ -1,6 +1,6 @@
 use kefu_protocol::ApiError;
 
-use crate::helpers::{spawn_app, Client};
+use crate::helpers::{spawn_app, AgentClient};
 
 #[tokio::test]
 async fn signing_in_sets_an_httponly_samesite_session_cookie() {
@@ -53,11 +53,13 @@ async fn server_functions_and_the_agent_socket_refuse_unauthenticated_callers() 
     }
     let url = format!("ws://{}/api/v1/agent/ws?v=1", app.addr);
     let origin = format!("http://{}", app.addr);
-    let refused = Client::connect(&url, &[("origin", &origin)]).await.err().expect("refused");
+    let refused = AgentClient::connect(&url, &[("origin", &origin)]).await.err().expect("refused");
     assert_eq!(refused.status, 401);
     assert_eq!(refused.body["error"], "unauthorized");
-    let refused =
-        Client::connect(&url, &[("origin", &origin), ("cookie", "kefu_session=forged")]).await.err().expect("refused");
+    let refused = AgentClient::connect(&url, &[("origin", &origin), ("cookie", "kefu_session=forged")])
+        .await
+        .err()
+        .expect("refused");
     assert_eq!(refused.status, 401);
 }
 
@@ -67,8 +69,10 @@ async fn the_agent_socket_refuses_other_origins_even_with_a_valid_cookie() {
     let shop = app.create_tenant("Shop").await;
     let cookie = app.login(&shop.login, &shop.password).await;
     let url = format!("ws://{}/api/v1/agent/ws?v=1", app.addr);
-    let refused =
-        Client::connect(&url, &[("origin", "https://evil.example"), ("cookie", &cookie)]).await.err().expect("refused");
+    let refused = AgentClient::connect(&url, &[("origin", "https://evil.example"), ("cookie", &cookie)])
+        .await
+        .err()
+        .expect("refused");
     assert_eq!(refused.status, 403);
     assert_eq!(refused.body["error"], "origin_not_allowed");
 }
@@ -121,12 +125,15 @@ async fn expired_sessions_are_refused_and_cleared_away_at_the_next_sign_in() {
     let first = app.login(&shop.login, &shop.password).await;
     app.login(&shop.login, &shop.password).await;
     let sessions = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions").fetch_one(&app.db.pool).await.unwrap()
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions").fetch_one(app.db.reader()).await.unwrap()
     };
     assert_eq!(sessions().await, 2);
 
     // Both sessions outlive their 14 days.
-    sqlx::query("UPDATE sessions SET expires_at = 1").execute(&app.db.pool).await.unwrap();
+    {
+        let mut w = app.db.write().await.unwrap();
+        sqlx::query("UPDATE sessions SET expires_at = 1").execute(&mut *w).await.unwrap();
+    }
     let http = reqwest::Client::new();
     let me = http.post(app.url("/api/me")).header("cookie", &first).send().await.unwrap();
     assert_eq!(me.status(), reqwest::StatusCode::UNAUTHORIZED);

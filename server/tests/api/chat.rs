@@ -1,4 +1,4 @@
-use kefu_protocol::{ClientFrame, SenderKind, ServerFrame};
+use kefu_protocol::{FromAgent, FromVisitor, SenderKind, ToAgent};
 
 use crate::helpers::spawn_app;
 
@@ -11,8 +11,8 @@ async fn a_visitor_message_reaches_the_agent_and_the_reply_reaches_the_visitor()
 
     let sent = visitor.say("v-1", "Hello, is the oolong in stock?").await;
     assert_eq!(sent.seq, 1);
-    let conversation = match agent.recv_until(|f| matches!(f, ServerFrame::Conversation { .. })).await {
-        ServerFrame::Conversation { conversation } => conversation,
+    let conversation = match agent.recv_until(|f| matches!(f, ToAgent::Conversation { .. })).await {
+        ToAgent::Conversation { conversation } => conversation,
         _ => unreachable!(),
     };
     assert_eq!(conversation.visitor_id, visitor.visitor_id);
@@ -21,8 +21,8 @@ async fn a_visitor_message_reaches_the_agent_and_the_reply_reaches_the_visitor()
     assert_eq!(received.sender, SenderKind::Visitor);
 
     agent
-        .send(&ClientFrame::Send {
-            conversation_id: Some(conversation.id),
+        .send(&FromAgent::Send {
+            conversation_id: conversation.id,
             client_msg_id: "a-1".into(),
             body: "Yes, 40 bags left.".into(),
         })
@@ -93,8 +93,8 @@ async fn after_a_reconnect_a_client_receives_exactly_what_it_missed_in_order() {
     for i in 4..=6 {
         let id = format!("a{i}");
         agent
-            .send(&ClientFrame::Send {
-                conversation_id: Some(conversation),
+            .send(&FromAgent::Send {
+                conversation_id: conversation,
                 client_msg_id: id.clone(),
                 body: format!("agent {i}"),
             })
@@ -125,13 +125,13 @@ async fn an_ack_means_the_message_is_committed() {
                 acked.push(visitor.say(&format!("v{v}-{i}"), &format!("msg {i}")).await);
             }
             // A separate connection, opened after the acks, finds every acked message.
-            let db = app::ssr::db::Db::connect(&database_url).await.unwrap();
+            let db = app::infra::db::Db::connect(&database_url).await.unwrap();
             for m in &acked {
                 let body: String =
                     sqlx::query_scalar("SELECT body FROM messages WHERE conversation_id = $1 AND seq = $2")
                         .bind(m.conversation_id.0)
                         .bind(m.seq)
-                        .fetch_one(&db.pool)
+                        .fetch_one(db.reader())
                         .await
                         .unwrap();
                 assert_eq!(body, m.body);
@@ -192,19 +192,15 @@ async fn unread_counts_survive_reconnects_and_replies_count_as_read() {
     let (_, _, list) = app.agent(&cookie).await;
     assert_eq!(unread(&list), 2);
 
-    agent.send(&ClientFrame::MarkRead { conversation_id: conversation, seq: 1 }).await;
+    agent.send(&FromAgent::MarkRead { conversation_id: conversation, seq: 1 }).await;
     agent.assert_alive().await;
     assert_eq!(unread(&app.agent(&cookie).await.2), 1);
-    agent.send(&ClientFrame::MarkRead { conversation_id: conversation, seq: 99 }).await;
+    agent.send(&FromAgent::MarkRead { conversation_id: conversation, seq: 99 }).await;
     agent.assert_alive().await;
     assert_eq!(unread(&app.agent(&cookie).await.2), 1, "reading past the last message is ignored");
 
     agent
-        .send(&ClientFrame::Send {
-            conversation_id: Some(conversation),
-            client_msg_id: "r1".into(),
-            body: "answer".into(),
-        })
+        .send(&FromAgent::Send { conversation_id: conversation, client_msg_id: "r1".into(), body: "answer".into() })
         .await;
     agent.ack("r1").await;
     let list = app.agent(&cookie).await.2;
@@ -223,12 +219,12 @@ async fn concurrent_senders_in_one_conversation_get_distinct_gapless_sequences()
     let mut second = app.visitor(&shop, Some(&first.token)).await;
     let send_all = |tab: &'static str| {
         (0..20)
-            .map(move |i| ClientFrame::Send {
+            .map(move |i| FromVisitor::Send {
                 conversation_id: None,
                 client_msg_id: format!("{tab}{i}"),
                 body: format!("{tab} {i}"),
             })
-            .chain(std::iter::once(ClientFrame::Send {
+            .chain(std::iter::once(FromVisitor::Send {
                 conversation_id: None,
                 client_msg_id: "both-tabs".into(),
                 body: "same".into(),

@@ -1,6 +1,6 @@
-use kefu_protocol::{ApiError, ClientFrame, SenderKind, ServerFrame, MAX_FRAME_BYTES};
+use kefu_protocol::{ApiError, ErrorCode, FromAgent, FromVisitor, SenderKind, ToAgent, ToVisitor, MAX_FRAME_BYTES};
 
-use crate::helpers::{eventually, spawn_app, spawn_app_with, Client};
+use crate::helpers::{eventually, spawn_app, spawn_app_with, AgentClient, VisitorClient};
 
 #[tokio::test]
 async fn bad_frames_get_an_error_frame_and_the_connection_survives() {
@@ -17,7 +17,7 @@ async fn bad_frames_get_an_error_frame_and_the_connection_survives() {
     assert!(matches!(client.error().await.0, ApiError::BadFrame { .. }));
     client.assert_alive().await;
 
-    let huge = serde_json::to_string(&ClientFrame::Send {
+    let huge = serde_json::to_string(&FromVisitor::Send {
         conversation_id: None,
         client_msg_id: "big".into(),
         body: "x".repeat(MAX_FRAME_BYTES + 1),
@@ -27,12 +27,14 @@ async fn bad_frames_get_an_error_frame_and_the_connection_survives() {
     assert!(matches!(client.error().await.0, ApiError::BadFrame { .. }));
     client.assert_alive().await;
 
-    client.send(&ClientFrame::Send { conversation_id: None, client_msg_id: "empty".into(), body: "   ".into() }).await;
-    assert_eq!(client.error().await, (ApiError::validation("body", "empty"), Some("empty".into())));
-    client.send(&ClientFrame::Send { conversation_id: None, client_msg_id: "bad id!".into(), body: "hi".into() }).await;
-    assert!(matches!(client.error().await.0, ApiError::Validation { field, .. } if field == "client_msg_id"));
-    client.send(&ClientFrame::MarkRead { conversation_id: kefu_protocol::ConversationId(1), seq: 1 }).await;
-    assert_eq!(client.error().await.0, ApiError::Forbidden, "visitors cannot use agent frames");
+    client.send(&FromVisitor::Send { conversation_id: None, client_msg_id: "empty".into(), body: "   ".into() }).await;
+    assert_eq!(client.error().await, (ApiError::invalid("body", ErrorCode::Empty), Some("empty".into())));
+    client.send(&FromVisitor::Send { conversation_id: None, client_msg_id: "bad id!".into(), body: "hi".into() }).await;
+    let (error, _) = client.error().await;
+    assert_eq!((error.field(), error.code()), (Some("client_msg_id"), ErrorCode::Format));
+    // Agent frames are not part of the visitor protocol any more: an unknown frame, not a refusal.
+    client.send_raw(r#"{"mark_read":{"conversation_id":1,"seq":1}}"#.into()).await;
+    assert!(matches!(client.error().await.0, ApiError::BadFrame { .. }), "visitors cannot use agent frames");
     client.assert_alive().await;
     assert_eq!(visitor.say("ok", "still here").await.seq, 1);
 }
@@ -55,20 +57,20 @@ async fn wrong_site_keys_disallowed_origins_and_old_protocols_are_refused_with_a
     let shop = app.create_tenant("Shop").await;
     let base = format!("ws://{}/api/v1/visitor/ws", app.addr);
 
-    let refused =
-        Client::connect(&format!("{base}?v=1&site_key=site_nope"), &[("origin", &shop.origin)]).await.err().unwrap();
-    assert_eq!((refused.status, refused.body["error"].as_str()), (403, Some("unknown_site_key")));
-
-    let url = format!("{base}?v=1&site_key={}", shop.site_key);
-    let refused = Client::connect(&url, &[("origin", "https://attacker.example")]).await.err().unwrap();
-    assert_eq!((refused.status, refused.body["error"].as_str()), (403, Some("origin_not_allowed")));
-    let refused = Client::connect(&url, &[]).await.err().unwrap();
-    assert_eq!(refused.body["error"], "origin_not_allowed", "a missing Origin is not allowed either");
-
-    let refused = Client::connect(&format!("{base}?v=99&site_key={}", shop.site_key), &[("origin", &shop.origin)])
+    let refused = VisitorClient::connect(&format!("{base}?v=1&site_key=site_nope"), &[("origin", &shop.origin)])
         .await
         .err()
         .unwrap();
+    assert_eq!((refused.status, refused.body["error"].as_str()), (403, Some("unknown_site_key")));
+
+    let url = format!("{base}?v=1&site_key={}", shop.site_key);
+    let refused = VisitorClient::connect(&url, &[("origin", "https://attacker.example")]).await.err().unwrap();
+    assert_eq!((refused.status, refused.body["error"].as_str()), (403, Some("origin_not_allowed")));
+    let refused = VisitorClient::connect(&url, &[]).await.err().unwrap();
+    assert_eq!(refused.body["error"], "origin_not_allowed", "a missing Origin is not allowed either");
+
+    let old = format!("{base}?v=99&site_key={}", shop.site_key);
+    let refused = VisitorClient::connect(&old, &[("origin", &shop.origin)]).await.err().unwrap();
     assert_eq!((refused.status, refused.body["error"].as_str()), (400, Some("unsupported_protocol")));
 }
 
@@ -91,10 +93,10 @@ async fn a_flooding_client_is_throttled_with_an_error_frame() {
     let shop = app.create_tenant("Shop").await;
     let mut visitor = app.visitor(&shop, None).await;
     for _ in 0..100 {
-        visitor.client.send(&ClientFrame::Typing { conversation_id: None, active: true }).await;
+        visitor.client.send(&FromVisitor::Typing { conversation_id: None, active: true }).await;
     }
-    let throttled = visitor.client.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await;
-    assert!(matches!(throttled, ServerFrame::Error { error: ApiError::TooMany { .. }, .. }));
+    let throttled = visitor.client.recv_until(|f| matches!(f, ToVisitor::Error { .. })).await;
+    assert!(matches!(throttled, ToVisitor::Error { error: ApiError::TooMany { .. }, .. }));
 }
 
 #[tokio::test]
@@ -103,11 +105,11 @@ async fn an_agent_console_may_send_far_more_than_a_visitor() {
     let shop = app.create_tenant("Shop").await;
     let mut agent = app.agent_of(&shop).await;
     for _ in 0..100 {
-        agent.send(&ClientFrame::Ping).await;
+        agent.send(&FromAgent::Ping).await;
     }
     for _ in 0..100 {
-        let frame = agent.recv_until(|f| matches!(f, ServerFrame::Pong | ServerFrame::Error { .. })).await;
-        assert_eq!(frame, ServerFrame::Pong, "100 frames at once are within an agent's allowance");
+        let frame = agent.recv_until(|f| matches!(f, ToAgent::Pong | ToAgent::Error { .. })).await;
+        assert_eq!(frame, ToAgent::Pong, "100 frames at once are within an agent's allowance");
     }
 }
 
@@ -139,13 +141,15 @@ async fn an_agent_that_stops_reading_is_cut_off_when_its_queue_overflows() {
         for p in 0..30 {
             let url = format!("https://shop.example/{v}/{p}/{long}");
             let page = kefu_protocol::PageInfo { url, title: "Page".into(), referrer: String::new() };
-            visitor.client.send(&ClientFrame::Page { page }).await;
+            visitor.client.send(&FromVisitor::Page { page }).await;
         }
         visitors.push(visitor);
     }
     // The reading agent gets all of it and stays connected.
     watcher
-        .recv_until(|f| matches!(f, ServerFrame::VisitorPage { page, .. } if page.url.starts_with("https://shop.example/79/29/")))
+        .recv_until(
+            |f| matches!(f, ToAgent::VisitorPage { page, .. } if page.url.starts_with("https://shop.example/79/29/")),
+        )
         .await;
     watcher.assert_alive().await;
     // Without the slow agent reading a byte, the server lets it go and its place frees up.
@@ -153,7 +157,7 @@ async fn an_agent_that_stops_reading_is_cut_off_when_its_queue_overflows() {
     let origin = format!("http://{}", app.addr);
     let headers = [("origin", origin.as_str()), ("cookie", cookie.as_str())];
     assert!(
-        eventually(|| async { Client::connect(&url, &headers).await.is_ok() }).await,
+        eventually(|| async { AgentClient::connect(&url, &headers).await.is_ok() }).await,
         "the server closed the agent that stopped reading"
     );
 
@@ -185,7 +189,7 @@ async fn a_client_that_keeps_flooding_is_told_once_then_disconnected_and_others_
     let mut calm = app.visitor(&shop, None).await;
     let mut flood = app.visitor(&shop, None).await.client.into_silent();
     // A burst of 40 is allowed; then ten times that in refusals within a second ends it.
-    let typing = serde_json::to_string(&ClientFrame::Typing { conversation_id: None, active: true }).unwrap();
+    let typing = serde_json::to_string(&FromVisitor::Typing { conversation_id: None, active: true }).unwrap();
     for _ in 0..500 {
         if flood.send(Message::Text(typing.clone().into())).await.is_err() {
             break;
@@ -195,8 +199,8 @@ async fn a_client_that_keeps_flooding_is_told_once_then_disconnected_and_others_
     while let Ok(Some(Ok(message))) = tokio::time::timeout(crate::helpers::WAIT, flood.next()).await {
         match message {
             Message::Text(t) => {
-                let frame: ServerFrame = serde_json::from_str(t.as_str()).unwrap();
-                told += usize::from(matches!(frame, ServerFrame::Error { error: ApiError::TooMany { .. }, .. }));
+                let frame: ToVisitor = serde_json::from_str(t.as_str()).unwrap();
+                told += usize::from(matches!(frame, ToVisitor::Error { error: ApiError::TooMany { .. }, .. }));
             }
             Message::Close(frame) => {
                 reason = frame.map(|f| f.reason.to_string());

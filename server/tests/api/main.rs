@@ -4,6 +4,7 @@
 mod auth;
 mod chat;
 mod frames;
+mod gate;
 mod helpers;
 mod presence;
 mod tenancy;

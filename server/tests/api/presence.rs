@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use kefu_protocol::{ClientFrame, PageInfo, SenderKind, ServerFrame};
+use kefu_protocol::{FromAgent, FromVisitor, PageInfo, SenderKind, ToAgent, ToVisitor};
 
 use crate::helpers::{spawn_app, spawn_app_with};
 
@@ -15,16 +15,15 @@ async fn agents_see_visitors_arrive_change_pages_and_leave() {
     let mut agent = app.agent_of(&shop).await;
     let mut visitor = app.visitor(&shop, None).await;
 
-    match agent.recv_until(|f| matches!(f, ServerFrame::VisitorOnline { .. })).await {
-        ServerFrame::VisitorOnline { visitor: v } => assert_eq!(v.visitor_id, visitor.visitor_id),
+    match agent.recv_until(|f| matches!(f, ToAgent::VisitorOnline { .. })).await {
+        ToAgent::VisitorOnline { visitor: v } => assert_eq!(v.visitor_id, visitor.visitor_id),
         _ => unreachable!(),
     }
-    visitor.client.send(&ClientFrame::Page { page: page("https://shop.example/", "Home") }).await;
-    visitor.client.send(&ClientFrame::Page { page: page("https://shop.example/pricing", "Pricing") }).await;
+    visitor.client.send(&FromVisitor::Page { page: page("https://shop.example/", "Home") }).await;
+    visitor.client.send(&FromVisitor::Page { page: page("https://shop.example/pricing", "Pricing") }).await;
     let mut pages = Vec::new();
     while pages.len() < 2 {
-        if let ServerFrame::VisitorPage { page, .. } =
-            agent.recv_until(|f| matches!(f, ServerFrame::VisitorPage { .. })).await
+        if let ToAgent::VisitorPage { page, .. } = agent.recv_until(|f| matches!(f, ToAgent::VisitorPage { .. })).await
         {
             pages.push(page.title);
         }
@@ -40,8 +39,8 @@ async fn agents_see_visitors_arrive_change_pages_and_leave() {
 
     let id = visitor.visitor_id;
     visitor.client.close().await;
-    match agent.recv_until(|f| matches!(f, ServerFrame::VisitorOffline { .. })).await {
-        ServerFrame::VisitorOffline { visitor_id } => assert_eq!(visitor_id, id),
+    match agent.recv_until(|f| matches!(f, ToAgent::VisitorOffline { .. })).await {
+        ToAgent::VisitorOffline { visitor_id } => assert_eq!(visitor_id, id),
         _ => unreachable!(),
     }
     // Page views are written in batches; wait (bounded) until both are there.
@@ -57,22 +56,26 @@ async fn coming_back_after_a_long_gap_counts_a_new_visit() {
     let first = app.visitor(&shop, None).await;
     let (id, token) = (first.visitor_id, first.token.clone());
     first.client.close().await;
-    agent.recv_until(|f| matches!(f, ServerFrame::VisitorOffline { .. })).await;
+    agent.recv_until(|f| matches!(f, ToAgent::VisitorOffline { .. })).await;
     // The departure is recorded in the background; wait for it, then make that an hour ago.
     let departed = crate::helpers::eventually(|| async {
         app.scalar("SELECT last_seen - first_seen FROM visitors WHERE id = $1", id.0).await > 0
     })
     .await;
     assert!(departed, "the departure is recorded");
-    sqlx::query("UPDATE visitors SET last_seen = last_seen - 3600000 WHERE id = $1")
-        .bind(id.0)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    {
+        // Dropped at once: the writer holds the server's write gate (the same process).
+        let mut w = app.db.write().await.unwrap();
+        sqlx::query("UPDATE visitors SET last_seen = last_seen - 3600000 WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *w)
+            .await
+            .unwrap();
+    }
 
     let _back = app.visitor(&shop, Some(&token)).await;
-    match agent.recv_until(|f| matches!(f, ServerFrame::VisitorOnline { .. })).await {
-        ServerFrame::VisitorOnline { visitor } => assert_eq!((visitor.visitor_id, visitor.visits), (id, 2)),
+    match agent.recv_until(|f| matches!(f, ToAgent::VisitorOnline { .. })).await {
+        ToAgent::VisitorOnline { visitor } => assert_eq!((visitor.visitor_id, visitor.visits), (id, 2)),
         _ => unreachable!(),
     }
     let stored = app.eventually_equals("SELECT visits FROM visitors WHERE id = $1", id.0, 2).await;
@@ -86,29 +89,24 @@ async fn moving_to_another_page_is_not_leaving_the_site() {
     let mut agent = app.agent_of(&shop).await;
     let mut visitor = app.visitor(&shop, None).await;
     let id = visitor.visitor_id;
-    let since = match agent.recv_until(|f| matches!(f, ServerFrame::VisitorOnline { .. })).await {
-        ServerFrame::VisitorOnline { visitor } => visitor.online_since,
+    let since = match agent.recv_until(|f| matches!(f, ToAgent::VisitorOnline { .. })).await {
+        ToAgent::VisitorOnline { visitor } => visitor.online_since,
         _ => unreachable!(),
     };
-    visitor.client.send(&ClientFrame::Page { page: page("https://shop.example/", "Home") }).await;
-    agent.recv_until(|f| matches!(f, ServerFrame::VisitorPage { .. })).await;
+    visitor.client.send(&FromVisitor::Page { page: page("https://shop.example/", "Home") }).await;
+    agent.recv_until(|f| matches!(f, ToAgent::VisitorPage { .. })).await;
 
     // The browser loads the next page: the old socket closes, a new one opens with the same token.
     visitor.client.close().await;
     let mut next = app.visitor(&shop, Some(&visitor.token)).await;
-    next.client.send(&ClientFrame::Page { page: page("https://shop.example/pricing", "Pricing") }).await;
+    next.client.send(&FromVisitor::Page { page: page("https://shop.example/pricing", "Pricing") }).await;
     let seen = agent
         .recv_until(|f| {
-            matches!(
-                f,
-                ServerFrame::VisitorPage { .. }
-                    | ServerFrame::VisitorOffline { .. }
-                    | ServerFrame::VisitorOnline { .. }
-            )
+            matches!(f, ToAgent::VisitorPage { .. } | ToAgent::VisitorOffline { .. } | ToAgent::VisitorOnline { .. })
         })
         .await;
     assert!(
-        matches!(&seen, ServerFrame::VisitorPage { visitor_id, page } if *visitor_id == id && page.title == "Pricing"),
+        matches!(&seen, ToAgent::VisitorPage { visitor_id, page } if *visitor_id == id && page.title == "Pricing"),
         "{seen:?}"
     );
     let cookie = app.login(&shop.login, &shop.password).await;
@@ -116,9 +114,8 @@ async fn moving_to_another_page_is_not_leaving_the_site() {
     assert_eq!(visitors[0].online_since, since, "time on site counts from the first page");
 
     next.client.close().await;
-    let gone =
-        agent.recv_until(|f| matches!(f, ServerFrame::VisitorOffline { .. } | ServerFrame::VisitorOnline { .. })).await;
-    assert_eq!(gone, ServerFrame::VisitorOffline { visitor_id: id });
+    let gone = agent.recv_until(|f| matches!(f, ToAgent::VisitorOffline { .. } | ToAgent::VisitorOnline { .. })).await;
+    assert_eq!(gone, ToAgent::VisitorOffline { visitor_id: id });
 }
 
 #[tokio::test]
@@ -130,12 +127,9 @@ async fn typing_before_the_first_message_on_a_new_page_reaches_the_agent() {
     let conversation = visitor.say("t0", "hi").await.conversation_id;
     visitor.client.close().await;
     let mut next = app.visitor(&shop, Some(&visitor.token)).await;
-    next.client.send(&ClientFrame::Typing { conversation_id: None, active: true }).await;
-    let typing = agent.recv_until(|f| matches!(f, ServerFrame::Typing { .. })).await;
-    assert_eq!(
-        typing,
-        ServerFrame::Typing { conversation_id: conversation, sender: SenderKind::Visitor, active: true }
-    );
+    next.client.send(&FromVisitor::Typing { conversation_id: None, active: true }).await;
+    let typing = agent.recv_until(|f| matches!(f, ToAgent::Typing { .. })).await;
+    assert_eq!(typing, ToAgent::Typing { conversation_id: conversation, sender: SenderKind::Visitor, active: true });
 }
 
 #[tokio::test]
@@ -145,15 +139,12 @@ async fn typing_is_shown_both_ways() {
     let mut agent = app.agent_of(&shop).await;
     let mut visitor = app.visitor(&shop, None).await;
     let conversation = visitor.say("t0", "hi").await.conversation_id;
-    visitor.client.send(&ClientFrame::Typing { conversation_id: None, active: true }).await;
-    let typing = agent.recv_until(|f| matches!(f, ServerFrame::Typing { .. })).await;
-    assert_eq!(
-        typing,
-        ServerFrame::Typing { conversation_id: conversation, sender: SenderKind::Visitor, active: true }
-    );
-    agent.send(&ClientFrame::Typing { conversation_id: Some(conversation), active: true }).await;
-    let typing = visitor.client.recv_until(|f| matches!(f, ServerFrame::Typing { .. })).await;
-    assert_eq!(typing, ServerFrame::Typing { conversation_id: conversation, sender: SenderKind::Agent, active: true });
+    visitor.client.send(&FromVisitor::Typing { conversation_id: None, active: true }).await;
+    let typing = agent.recv_until(|f| matches!(f, ToAgent::Typing { .. })).await;
+    assert_eq!(typing, ToAgent::Typing { conversation_id: conversation, sender: SenderKind::Visitor, active: true });
+    agent.send(&FromAgent::Typing { conversation_id: conversation, active: true }).await;
+    let typing = visitor.client.recv_until(|f| matches!(f, ToVisitor::Typing { .. })).await;
+    assert_eq!(typing, ToVisitor::Typing { conversation_id: conversation, sender: SenderKind::Agent, active: true });
 }
 
 #[tokio::test]
@@ -165,8 +156,8 @@ async fn a_visitor_whose_connection_went_dead_is_dropped_by_the_heartbeat() {
     let id = visitor.visitor_id;
     // Stop reading: the server's pings go unanswered, as with a vanished network.
     let _silent = visitor.client.into_silent();
-    match agent.recv_until(|f| matches!(f, ServerFrame::VisitorOffline { .. })).await {
-        ServerFrame::VisitorOffline { visitor_id } => assert_eq!(visitor_id, id),
+    match agent.recv_until(|f| matches!(f, ToAgent::VisitorOffline { .. })).await {
+        ToAgent::VisitorOffline { visitor_id } => assert_eq!(visitor_id, id),
         _ => unreachable!(),
     }
 }

@@ -1,4 +1,4 @@
-use kefu_protocol::{ApiError, ClientFrame, ServerFrame};
+use kefu_protocol::{ApiError, FromAgent, FromVisitor, ToAgent};
 
 use crate::helpers::spawn_app;
 
@@ -17,21 +17,17 @@ async fn one_tenant_can_neither_read_nor_change_anything_of_another() {
     agent_b.message().await;
 
     // Reading B's conversation.
-    agent_a.send(&ClientFrame::Sync { conversation_id: b_conversation, after_seq: 0 }).await;
+    agent_a.send(&FromAgent::Sync { conversation_id: b_conversation, after_seq: 0 }).await;
     assert_eq!(agent_a.error().await.0, ApiError::NotFound);
     // Writing into it.
     agent_a
-        .send(&ClientFrame::Send {
-            conversation_id: Some(b_conversation),
-            client_msg_id: "x1".into(),
-            body: "injected".into(),
-        })
+        .send(&FromAgent::Send { conversation_id: b_conversation, client_msg_id: "x1".into(), body: "injected".into() })
         .await;
     assert_eq!(agent_a.error().await, (ApiError::NotFound, Some("x1".into())));
     // Typing into it and marking it read.
-    agent_a.send(&ClientFrame::Typing { conversation_id: Some(b_conversation), active: true }).await;
+    agent_a.send(&FromAgent::Typing { conversation_id: b_conversation, active: true }).await;
     assert_eq!(agent_a.error().await.0, ApiError::NotFound);
-    agent_a.send(&ClientFrame::MarkRead { conversation_id: b_conversation, seq: 1 }).await;
+    agent_a.send(&FromAgent::MarkRead { conversation_id: b_conversation, seq: 1 }).await;
     assert_eq!(agent_a.error().await.0, ApiError::NotFound);
     assert_eq!(app.message_count(b_conversation).await, 1, "nothing was written into B");
 
@@ -46,10 +42,10 @@ async fn one_tenant_can_neither_read_nor_change_anything_of_another() {
     let mut visitor_a = app.visitor(&a, None).await;
     visitor_a.say("a1", "alpha hello").await;
     let first_for_a =
-        agent_a.recv_until(|f| matches!(f, ServerFrame::Message { .. } | ServerFrame::VisitorOnline { .. })).await;
+        agent_a.recv_until(|f| matches!(f, ToAgent::Message { .. } | ToAgent::VisitorOnline { .. })).await;
     match first_for_a {
-        ServerFrame::VisitorOnline { visitor } => assert_eq!(visitor.visitor_id, visitor_a.visitor_id),
-        ServerFrame::Message { message } => assert_eq!(message.body, "alpha hello"),
+        ToAgent::VisitorOnline { visitor } => assert_eq!(visitor.visitor_id, visitor_a.visitor_id),
+        ToAgent::Message { message } => assert_eq!(message.body, "alpha hello"),
         _ => unreachable!(),
     }
 
@@ -70,9 +66,9 @@ async fn one_tenant_can_neither_read_nor_change_anything_of_another() {
     // A visitor token of site B is a stranger on site A, and a visitor cannot read another's chat.
     let mut crossing = app.visitor(&a, Some(&visitor_b.token)).await;
     assert_ne!(crossing.visitor_id, visitor_b.visitor_id);
-    crossing.client.send(&ClientFrame::Sync { conversation_id: b_conversation, after_seq: 0 }).await;
+    crossing.client.send(&FromVisitor::Sync { conversation_id: b_conversation, after_seq: 0 }).await;
     assert_eq!(crossing.client.error().await.0, ApiError::NotFound);
     let mut same_site_stranger = app.visitor(&b, None).await;
-    same_site_stranger.client.send(&ClientFrame::Sync { conversation_id: b_conversation, after_seq: 0 }).await;
+    same_site_stranger.client.send(&FromVisitor::Sync { conversation_id: b_conversation, after_seq: 0 }).await;
     assert_eq!(same_site_stranger.client.error().await.0, ApiError::NotFound);
 }

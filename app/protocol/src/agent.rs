@@ -1,0 +1,245 @@
+//! The agent socket's frames (`/api/v1/agent/ws`, the workbench), and what agents may do
+//! ([`Perm`]). Not compiled into the widget (feature `agent`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AgentId, ApiError, ChatMessage, ConversationId, ConversationSummary, Inbound, OnlineVisitor, Outbound, PageInfo,
+    SenderKind, TenantId, VisitorId,
+};
+
+/// One thing a role may allow. Roles are data (a set of these and a site scope); every server
+/// function and agent socket frame checks one. Stored by their snake_case names.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Perm {
+    /// Answer chats: send, read, type, close in the conversations of the agent's sites.
+    ChatServe,
+    /// See who is on the agent's sites.
+    VisitorsView,
+    /// See the company's sites and their embed snippets.
+    SitesView,
+    /// Create, change and delete sites.
+    SitesManage,
+    /// Company-wide settings.
+    SettingsManage,
+    /// Create, change and disable agents; end their sessions.
+    AgentsManage,
+    /// Create and change roles.
+    RolesManage,
+    /// Every conversation record of the agent's sites.
+    RecordsViewAll,
+    /// The records of the agent's own conversations.
+    RecordsViewOwn,
+    StatsView,
+    /// Watch and step into other agents' live chats.
+    MonitorChats,
+    /// Company and department canned replies.
+    CannedManageShared,
+    /// Leave-a-message records.
+    MessagesManage,
+    /// Block visitors.
+    BlockManage,
+    /// The operation log.
+    OplogView,
+}
+
+impl Perm {
+    pub const ALL: [Perm; 15] = [
+        Perm::ChatServe,
+        Perm::VisitorsView,
+        Perm::SitesView,
+        Perm::SitesManage,
+        Perm::SettingsManage,
+        Perm::AgentsManage,
+        Perm::RolesManage,
+        Perm::RecordsViewAll,
+        Perm::RecordsViewOwn,
+        Perm::StatsView,
+        Perm::MonitorChats,
+        Perm::CannedManageShared,
+        Perm::MessagesManage,
+        Perm::BlockManage,
+        Perm::OplogView,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Perm::ChatServe => "chat_serve",
+            Perm::VisitorsView => "visitors_view",
+            Perm::SitesView => "sites_view",
+            Perm::SitesManage => "sites_manage",
+            Perm::SettingsManage => "settings_manage",
+            Perm::AgentsManage => "agents_manage",
+            Perm::RolesManage => "roles_manage",
+            Perm::RecordsViewAll => "records_view_all",
+            Perm::RecordsViewOwn => "records_view_own",
+            Perm::StatsView => "stats_view",
+            Perm::MonitorChats => "monitor_chats",
+            Perm::CannedManageShared => "canned_manage_shared",
+            Perm::MessagesManage => "messages_manage",
+            Perm::BlockManage => "block_manage",
+            Perm::OplogView => "oplog_view",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Perm> {
+        Perm::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// A stored list (`chat_serve,visitors_view`); unknown names are skipped (a permission removed
+    /// in a later version grants nothing).
+    pub fn parse_list(s: &str) -> Vec<Perm> {
+        let mut perms: Vec<Perm> = s.split(',').filter_map(|p| Perm::parse(p.trim())).collect();
+        perms.sort_unstable();
+        perms.dedup();
+        perms
+    }
+
+    pub fn join(perms: &[Perm]) -> String {
+        perms.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// The signed-in agent, as the workbench shows it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AgentInfo {
+    pub id: AgentId,
+    pub tenant_id: TenantId,
+    pub login: String,
+    pub display_name: String,
+    /// The name of the agent's role.
+    pub role: String,
+    /// What the role allows (the workbench shows only what these permit).
+    pub perms: Vec<Perm>,
+}
+
+impl AgentInfo {
+    pub fn can(&self, perm: Perm) -> bool {
+        self.perms.contains(&perm)
+    }
+}
+
+/// Frames the workbench sends.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FromAgent {
+    /// A reply in a conversation. Sending the same `client_msg_id` again returns the original ack.
+    Send {
+        conversation_id: ConversationId,
+        client_msg_id: String,
+        body: String,
+    },
+    /// Asks for every message after `after_seq`, answered by [`ToAgent::Messages`].
+    Sync {
+        conversation_id: ConversationId,
+        after_seq: i64,
+    },
+    Typing {
+        conversation_id: ConversationId,
+        active: bool,
+    },
+    /// Everything up to `seq` has been read.
+    MarkRead {
+        conversation_id: ConversationId,
+        seq: i64,
+    },
+    Ping,
+}
+
+/// Frames the workbench receives.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ToAgent {
+    /// First frame, followed by [`ToAgent::Snapshot`].
+    AgentWelcome {
+        protocol_version: u32,
+        agent: AgentInfo,
+    },
+    /// Everything an agent needs after (re)connecting: who is online and the open conversations.
+    Snapshot {
+        visitors: Vec<OnlineVisitor>,
+        conversations: Vec<ConversationSummary>,
+    },
+    VisitorOnline {
+        visitor: OnlineVisitor,
+    },
+    VisitorOffline {
+        visitor_id: VisitorId,
+    },
+    VisitorPage {
+        visitor_id: VisitorId,
+        page: PageInfo,
+    },
+    /// A conversation was opened or changed (closed, assigned).
+    Conversation {
+        conversation: ConversationSummary,
+    },
+    /// The message with this client id is durably committed.
+    Ack {
+        client_msg_id: String,
+        message: ChatMessage,
+    },
+    /// A message from someone else.
+    Message {
+        message: ChatMessage,
+    },
+    /// Answer to [`FromAgent::Sync`], in sequence order; `more` asks the client to sync again.
+    Messages {
+        conversation_id: ConversationId,
+        messages: Vec<ChatMessage>,
+        more: bool,
+    },
+    Typing {
+        conversation_id: ConversationId,
+        sender: SenderKind,
+        active: bool,
+    },
+    /// Something the workbench sent was refused; `client_msg_id` names the message when it was a send.
+    Error {
+        error: ApiError,
+        client_msg_id: Option<String>,
+    },
+    /// Frames may have been missed: a fresh snapshot follows.
+    Resync,
+    Pong,
+}
+
+impl Inbound for FromAgent {
+    fn sent_message_id(&self) -> Option<&str> {
+        match self {
+            FromAgent::Send { client_msg_id, .. } => Some(client_msg_id),
+            _ => None,
+        }
+    }
+
+    fn is_ping(&self) -> bool {
+        matches!(self, FromAgent::Ping)
+    }
+}
+
+impl Outbound for ToAgent {
+    fn error(error: ApiError, client_msg_id: Option<String>) -> Self {
+        ToAgent::Error { error, client_msg_id }
+    }
+
+    fn pong() -> Self {
+        ToAgent::Pong
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_lists_round_trip_and_skip_unknown_names() {
+        let all = Perm::join(&Perm::ALL);
+        assert_eq!(Perm::parse_list(&all), Perm::ALL.to_vec());
+        assert_eq!(
+            Perm::parse_list("visitors_view, chat_serve,launch_missiles,chat_serve"),
+            vec![Perm::ChatServe, Perm::VisitorsView]
+        );
+        assert_eq!(serde_json::to_string(&Perm::RecordsViewOwn).unwrap(), r#""records_view_own""#);
+    }
+}

@@ -1,0 +1,144 @@
+//! The one error clients see, with a stable code they translate. Internal details are logged by the
+//! server and never sent; no client reads the English `message` texts (they are for logs and for
+//! widgets of protocol v1 that still show them).
+
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, as a stable machine-readable code. Clients translate it (with the field, for
+/// validation) in every interface language.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    Unauthorized,
+    Forbidden,
+    /// A required value is missing.
+    Required,
+    /// A value is empty after trimming.
+    Empty,
+    /// A value is longer than its limit.
+    TooLong,
+    /// A value holds control characters.
+    ControlChars,
+    /// A value does not have the expected form (characters, pattern).
+    Format,
+    Conflict,
+    TooMany,
+    BadFrame,
+    Network,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The English description; for logs, and the `message` of validation errors. Clients translate
+    /// the code instead.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "not found",
+            ErrorCode::Unauthorized => "not signed in",
+            ErrorCode::Forbidden => "not allowed",
+            ErrorCode::Required => "required",
+            // These two are what v1 widgets compare against: keep them.
+            ErrorCode::Empty => "empty",
+            ErrorCode::TooLong => "too long",
+            ErrorCode::ControlChars => "control characters",
+            ErrorCode::Format => "bad format",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::TooMany => "too many requests",
+            ErrorCode::BadFrame => "bad frame",
+            ErrorCode::Network => "network",
+            ErrorCode::Internal => "internal error",
+        }
+    }
+}
+
+/// The error of a socket frame or a server function.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiError {
+    NotFound,
+    Unauthorized,
+    Forbidden,
+    /// Input refused: which field and why. `message` is `code`'s English description.
+    Validation {
+        field: String,
+        code: ErrorCode,
+        message: String,
+    },
+    Conflict {
+        message: String,
+    },
+    /// Too many requests; try again after this many seconds.
+    TooMany {
+        retry_after_secs: u64,
+    },
+    /// A frame that is not valid JSON, not a known frame, or too large.
+    BadFrame {
+        message: String,
+    },
+    /// The client could not reach the server.
+    Network {
+        message: String,
+    },
+    Internal,
+}
+
+impl ApiError {
+    /// Input refused: `field` and why.
+    pub fn invalid(field: &str, code: ErrorCode) -> Self {
+        ApiError::Validation { field: field.into(), code, message: code.describe().into() }
+    }
+
+    /// The stable code clients translate.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::NotFound => ErrorCode::NotFound,
+            ApiError::Unauthorized => ErrorCode::Unauthorized,
+            ApiError::Forbidden => ErrorCode::Forbidden,
+            ApiError::Validation { code, .. } => *code,
+            ApiError::Conflict { .. } => ErrorCode::Conflict,
+            ApiError::TooMany { .. } => ErrorCode::TooMany,
+            ApiError::BadFrame { .. } => ErrorCode::BadFrame,
+            ApiError::Network { .. } => ErrorCode::Network,
+            ApiError::Internal => ErrorCode::Internal,
+        }
+    }
+
+    /// The field a validation error is about.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::Validation { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status an HTTP response carrying this error has (the body is the error itself).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ApiError::NotFound => 404,
+            ApiError::Unauthorized => 401,
+            ApiError::Forbidden => 403,
+            ApiError::Validation { .. } => 422,
+            ApiError::Conflict { .. } => 409,
+            ApiError::TooMany { .. } => 429,
+            ApiError::BadFrame { .. } => 400,
+            ApiError::Network { .. } => 502,
+            ApiError::Internal => 500,
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiError::Validation { field, code, .. } => write!(f, "{field}: {}", code.describe()),
+            ApiError::Conflict { message } => write!(f, "conflict: {message}"),
+            ApiError::TooMany { retry_after_secs } => write!(f, "too many requests, retry in {retry_after_secs}s"),
+            ApiError::BadFrame { message } => write!(f, "bad frame: {message}"),
+            ApiError::Network { message } => write!(f, "network: {message}"),
+            other => f.write_str(other.code().describe()),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}

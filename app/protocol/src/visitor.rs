@@ -1,0 +1,106 @@
+//! The visitor socket's frames (`/api/v1/visitor/ws`): what the widget sends and what it receives.
+//! The widget depends on this pair only. Their JSON is protocol v1 as deployed widgets speak it:
+//! change it only with a new [`crate::PROTOCOL_VERSION`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ApiError, ChatMessage, ConversationId, Inbound, Outbound, PageInfo, SenderKind, VisitorId};
+
+/// Frames the widget sends. Externally tagged on the wire (`{"sync":{…}}`, `"ping"`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FromVisitor {
+    /// The page the visitor is on.
+    Page {
+        page: PageInfo,
+    },
+    /// A new message, in the visitor's own conversation (opened on the first message). Sending the
+    /// same `client_msg_id` again returns the original ack and creates nothing.
+    Send {
+        /// Ignored (the server always uses the visitor's own conversation); v1 widgets send `null`.
+        #[serde(default)]
+        conversation_id: Option<ConversationId>,
+        client_msg_id: String,
+        body: String,
+    },
+    /// Asks for every message after `after_seq`, answered by [`ToVisitor::Messages`].
+    Sync {
+        conversation_id: ConversationId,
+        after_seq: i64,
+    },
+    Typing {
+        /// Ignored, as in `Send`.
+        #[serde(default)]
+        conversation_id: Option<ConversationId>,
+        active: bool,
+    },
+    Ping,
+}
+
+/// Frames the widget receives. Externally tagged (`{"ack":{…}}`, `"pong"`): serde reads that
+/// without buffering the frame first, which keeps the widget's WASM small.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ToVisitor {
+    /// First frame. `token` is the first-party token to present next time.
+    VisitorWelcome {
+        protocol_version: u32,
+        visitor_id: VisitorId,
+        token: String,
+        site_name: String,
+        /// The visitor's latest conversation and its newest sequence number.
+        conversation: Option<(ConversationId, i64)>,
+    },
+    /// The message with this client id is durably committed.
+    Ack {
+        client_msg_id: String,
+        message: ChatMessage,
+    },
+    /// A message from someone else (or from another tab of this visitor).
+    Message {
+        message: ChatMessage,
+    },
+    /// Answer to [`FromVisitor::Sync`], in sequence order; `more` asks the client to sync again.
+    Messages {
+        conversation_id: ConversationId,
+        messages: Vec<ChatMessage>,
+        more: bool,
+    },
+    Typing {
+        conversation_id: ConversationId,
+        sender: SenderKind,
+        active: bool,
+    },
+    /// Something the widget sent was refused; `client_msg_id` names the message when it was a send.
+    Error {
+        error: ApiError,
+        client_msg_id: Option<String>,
+    },
+    /// Frames may have been missed (a node lost its link to the others): sync after the last
+    /// contiguous sequence.
+    Resync,
+    Pong,
+}
+
+impl Inbound for FromVisitor {
+    fn sent_message_id(&self) -> Option<&str> {
+        match self {
+            FromVisitor::Send { client_msg_id, .. } => Some(client_msg_id),
+            _ => None,
+        }
+    }
+
+    fn is_ping(&self) -> bool {
+        matches!(self, FromVisitor::Ping)
+    }
+}
+
+impl Outbound for ToVisitor {
+    fn error(error: ApiError, client_msg_id: Option<String>) -> Self {
+        ToVisitor::Error { error, client_msg_id }
+    }
+
+    fn pong() -> Self {
+        ToVisitor::Pong
+    }
+}

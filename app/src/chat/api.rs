@@ -1,0 +1,17 @@
+//! Chat server functions: thin adapters over [`super::service`], which the sockets use too.
+
+use kefu_protocol::ConversationSummary;
+use leptos::prelude::*;
+
+use crate::infra::error::AppError;
+
+/// Ends a conversation (the visitor's next message starts a new one).
+#[server(endpoint = "chat/close")]
+pub async fn close_conversation(conversation_id: i64) -> Result<ConversationSummary, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::{ConversationId, Perm};
+
+    let ctx = Ctx::require(Perm::ChatServe).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::close(&state, &ctx, ConversationId(conversation_id)).await?)
+}

@@ -1,0 +1,163 @@
+//! The SQL of conversations and messages (the batched message insert is in `writer`). Every
+//! statement names the tenant; callers get it from a session or a site key.
+
+use kefu_protocol::{
+    AgentId, ApiError, ChatMessage, ConversationId, ConversationStatus, ConversationSummary, SenderKind, SiteId,
+    TenantId, VisitorId,
+};
+use sqlx::Row as _;
+
+use crate::infra::db::{Db, Row};
+use crate::infra::{now_ms, OrInternal};
+use crate::sites::service::Site;
+
+const CONVERSATION_COLUMNS: &str = "c.id, c.site_id, c.visitor_id, v.name AS visitor_name, c.agent_id, c.status, \
+     c.last_seq, c.agent_read_seq, c.started_at, c.last_message_at";
+
+fn conversation_from_row(r: &Row) -> Result<ConversationSummary, sqlx::Error> {
+    let status: String = r.try_get("status")?;
+    Ok(ConversationSummary {
+        id: ConversationId(r.try_get("id")?),
+        site_id: SiteId(r.try_get("site_id")?),
+        visitor_id: VisitorId(r.try_get("visitor_id")?),
+        visitor_name: r.try_get("visitor_name")?,
+        agent_id: r.try_get::<Option<i64>, _>("agent_id")?.map(AgentId),
+        status: if status == "open" { ConversationStatus::Open } else { ConversationStatus::Closed },
+        last_seq: r.try_get("last_seq")?,
+        agent_read_seq: r.try_get("agent_read_seq")?,
+        started_at: r.try_get("started_at")?,
+        last_message_at: r.try_get("last_message_at")?,
+    })
+}
+
+pub async fn conversation(db: &Db, tenant: TenantId, id: ConversationId) -> Result<ConversationSummary, ApiError> {
+    let sql = format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
+         WHERE c.id = $1 AND c.tenant_id = $2"
+    );
+    let row = sqlx::query(&sql).bind(id.0).bind(tenant.0).fetch_optional(db.reader()).await.or_internal()?;
+    row.as_ref().map(conversation_from_row).transpose().or_internal()?.ok_or(ApiError::NotFound)
+}
+
+/// Open conversations of a tenant, newest activity first.
+pub async fn open_conversations(db: &Db, tenant: TenantId) -> Result<Vec<ConversationSummary>, ApiError> {
+    let sql = format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
+         WHERE c.tenant_id = $1 AND c.status = 'open' ORDER BY c.last_message_at DESC LIMIT 500"
+    );
+    let rows = sqlx::query(&sql).bind(tenant.0).fetch_all(db.reader()).await.or_internal()?;
+    rows.iter().map(conversation_from_row).collect::<Result<_, _>>().or_internal()
+}
+
+/// The visitor's open conversation, opened now if there is none. `true` when it was just opened.
+pub async fn open_conversation_for(
+    db: &Db,
+    site: &Site,
+    visitor: VisitorId,
+) -> Result<(ConversationSummary, bool), ApiError> {
+    let now = now_ms();
+    // The partial unique index allows one open conversation per visitor, so two tabs racing here
+    // end up in the same conversation.
+    let mut w = db.write().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO conversations (tenant_id, site_id, visitor_id, agent_id, status, last_seq, agent_read_seq, started_at, last_message_at) \
+         VALUES ($1, $2, $3, NULL, 'open', 0, 0, $4, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(site.tenant_id.0)
+    .bind(site.id.0)
+    .bind(visitor.0)
+    .bind(now)
+    .execute(&mut *w)
+    .await
+    .or_internal()?
+    .rows_affected()
+        == 1;
+    drop(w);
+    let sql = format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
+         WHERE c.visitor_id = $1 AND c.tenant_id = $2 AND c.status = 'open'"
+    );
+    let row = sqlx::query(&sql).bind(visitor.0).bind(site.tenant_id.0).fetch_one(db.reader()).await.or_internal()?;
+    Ok((conversation_from_row(&row).or_internal()?, inserted))
+}
+
+/// Records that agents have read up to `seq` (never moves backwards, never past the last message).
+pub async fn mark_read(db: &Db, tenant: TenantId, id: ConversationId, seq: i64) -> Result<(), ApiError> {
+    let mut w = db.write().await?;
+    let done = sqlx::query(
+        "UPDATE conversations SET agent_read_seq = CASE WHEN $1 > agent_read_seq AND $1 <= last_seq THEN $1 \
+         ELSE agent_read_seq END WHERE id = $2 AND tenant_id = $3",
+    )
+    .bind(seq)
+    .bind(id.0)
+    .bind(tenant.0)
+    .execute(&mut *w)
+    .await
+    .or_internal()?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::NotFound);
+    }
+    Ok(())
+}
+
+pub fn message_from_row(r: &Row) -> Result<ChatMessage, sqlx::Error> {
+    let sender: String = r.try_get("sender_kind")?;
+    Ok(ChatMessage {
+        conversation_id: ConversationId(r.try_get("conversation_id")?),
+        seq: r.try_get("seq")?,
+        sender: SenderKind::parse(&sender).unwrap_or(SenderKind::Visitor),
+        sender_name: r.try_get("sender_name")?,
+        client_msg_id: r.try_get("client_msg_id")?,
+        body: r.try_get("body")?,
+        sent_at: r.try_get("sent_at")?,
+    })
+}
+
+/// Messages after `after_seq`, in order, at most `limit`. With `visitor`, only that visitor's conversation.
+pub async fn messages_after(
+    db: &Db,
+    tenant: TenantId,
+    visitor: Option<VisitorId>,
+    id: ConversationId,
+    after_seq: i64,
+    limit: usize,
+) -> Result<Vec<ChatMessage>, ApiError> {
+    let owner = sqlx::query_scalar::<_, i64>("SELECT visitor_id FROM conversations WHERE id = $1 AND tenant_id = $2")
+        .bind(id.0)
+        .bind(tenant.0)
+        .fetch_optional(db.reader())
+        .await
+        .or_internal()?;
+    match (owner, visitor) {
+        (None, _) => return Err(ApiError::NotFound),
+        (Some(owner), Some(v)) if owner != v.0 => return Err(ApiError::NotFound),
+        _ => {}
+    }
+    let rows = sqlx::query(
+        "SELECT conversation_id, seq, sender_kind, sender_name, client_msg_id, body, sent_at FROM messages \
+         WHERE conversation_id = $1 AND tenant_id = $2 AND seq > $3 ORDER BY seq LIMIT $4",
+    )
+    .bind(id.0)
+    .bind(tenant.0)
+    .bind(after_seq)
+    .bind(limit as i64)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter().map(message_from_row).collect::<Result<_, _>>().or_internal()
+}
+
+/// Closes an open conversation; `false` when it was not open (or not the tenant's).
+pub async fn close(db: &Db, tenant: TenantId, id: ConversationId) -> Result<bool, ApiError> {
+    let mut w = db.write().await?;
+    let done = sqlx::query(
+        "UPDATE conversations SET status = 'closed', closed_at = $1 WHERE id = $2 AND tenant_id = $3 AND status = 'open'",
+    )
+    .bind(now_ms())
+    .bind(id.0)
+    .bind(tenant.0)
+    .execute(&mut *w)
+    .await
+    .or_internal()?;
+    Ok(done.rows_affected() == 1)
+}

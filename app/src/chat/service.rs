@@ -1,0 +1,234 @@
+//! The chat rules, called by both sockets and by server functions alike.
+//!
+//! Sending is one path for everybody ([`submit`]): validate, durable write (group commit), fan-out
+//! to the visitor's other tabs and to the agents of the site. The caller acknowledges to its own
+//! connection with the returned message. A resend of a committed client id returns the original
+//! message and is fanned out again: the sender missed the ack, so the first fan-out may have been
+//! lost with it (a node killed between commit and publish); clients apply by sequence.
+
+use kefu_protocol::{
+    AgentInfo, ApiError, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, ErrorCode, MessageBody, Perm,
+    SenderKind, TenantId, ToAgent, ToVisitor, VisitorId, SYNC_PAGE,
+};
+
+use super::repo;
+use super::writer::{Committed, MessageJob, NewMessage};
+use crate::infra::batch::BatchWorker;
+use crate::infra::ctx::Ctx;
+use crate::infra::db::Db;
+use crate::infra::realtime::ConnId;
+use crate::infra::state::AppState;
+use crate::sites::service::Site;
+
+/// The area's part of the application state: the message writer.
+#[derive(Clone)]
+pub struct Chat {
+    writer: BatchWorker<MessageJob>,
+}
+
+impl Chat {
+    /// Starts the message writer on the current runtime.
+    pub fn start(db: &Db) -> Chat {
+        Chat { writer: BatchWorker::start(MessageJob(db.clone())) }
+    }
+}
+
+/// Who sends, from which connection (fan-out skips it: it gets the ack).
+pub enum Author<'a> {
+    Visitor { site: &'a Site, visitor: VisitorId, conn: ConnId },
+    Agent { agent: &'a AgentInfo, conn: Option<ConnId> },
+}
+
+/// Writes a message and fans it out. The single send path of kefu.
+async fn submit(state: &AppState, message: NewMessage, author: &Author<'_>) -> Result<Committed, ApiError> {
+    let committed = state.part::<Chat>()?.writer.submit(message).await?;
+    let tenant = match author {
+        Author::Visitor { site, .. } => site.tenant_id,
+        Author::Agent { agent, .. } => agent.tenant_id,
+    };
+    let (skip_visitor, skip_agent) = match author {
+        Author::Visitor { conn, .. } => (Some(*conn), None),
+        Author::Agent { conn, .. } => (None, *conn),
+    };
+    let message = committed.message.clone();
+    state.realtime.to_visitor(tenant, committed.visitor_id, &ToVisitor::Message { message }, skip_visitor);
+    let message = committed.message.clone();
+    state.realtime.to_agents(tenant, Some(committed.site_id), &ToAgent::Message { message }, skip_agent);
+    Ok(committed)
+}
+
+/// The visitor's open conversation, opened now if there is none (the site's agents are told).
+pub async fn open_for_visitor(state: &AppState, site: &Site, visitor: VisitorId) -> Result<ConversationId, ApiError> {
+    let (conversation, opened) = repo::open_conversation_for(&state.db, site, visitor).await?;
+    let id = conversation.id;
+    if opened {
+        state.realtime.to_agents(site.tenant_id, Some(site.id), &ToAgent::Conversation { conversation }, None);
+    }
+    Ok(id)
+}
+
+/// A visitor's message, in their open conversation (`current`, kept by their socket), which is
+/// opened if needed, or opened anew if it was closed meanwhile.
+pub async fn visitor_send(
+    state: &AppState,
+    author: Author<'_>,
+    current: &mut Option<ConversationId>,
+    client_msg_id: &str,
+    body: &str,
+) -> Result<ChatMessage, ApiError> {
+    let Author::Visitor { site, visitor, .. } = author else { return Err(ApiError::Forbidden) };
+    let client_msg_id = ClientMsgId::parse(client_msg_id)?;
+    let body = MessageBody::parse(body)?;
+    let conversation_id = match *current {
+        Some(id) => id,
+        None => open_for_visitor(state, site, visitor).await?,
+    };
+    *current = Some(conversation_id);
+    let mut message = NewMessage {
+        tenant_id: site.tenant_id,
+        conversation_id,
+        sender: SenderKind::Visitor,
+        sender_id: visitor.0,
+        sender_name: None,
+        client_msg_id,
+        body,
+    };
+    let committed = match submit(state, message.clone(), &author).await {
+        // The conversation was closed meanwhile: open a new one and write there.
+        Err(ApiError::NotFound) => {
+            message.conversation_id = open_for_visitor(state, site, visitor).await?;
+            *current = Some(message.conversation_id);
+            submit(state, message, &author).await?
+        }
+        other => other?,
+    };
+    Ok(committed.message)
+}
+
+/// An agent's reply. Needs [`Perm::ChatServe`] and the conversation's site in the agent's scope.
+pub async fn agent_send(
+    state: &AppState,
+    ctx: &Ctx,
+    conn: Option<ConnId>,
+    conversation_id: ConversationId,
+    client_msg_id: &str,
+    body: &str,
+) -> Result<ChatMessage, ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let message = NewMessage {
+        tenant_id: ctx.tenant(),
+        conversation_id,
+        sender: SenderKind::Agent,
+        sender_id: ctx.agent.id.0,
+        sender_name: Some(ctx.agent.display_name.clone()),
+        client_msg_id: ClientMsgId::parse(client_msg_id)?,
+        body: MessageBody::parse(body)?,
+    };
+    if ctx.sites != crate::infra::ctx::SiteScope::All {
+        conversation_in_scope(state, ctx, conversation_id).await?;
+    }
+    Ok(submit(state, message, &Author::Agent { agent: &ctx.agent, conn }).await?.message)
+}
+
+/// The conversation, if it is the agent's company's and on one of the agent's sites.
+pub async fn conversation_in_scope(
+    state: &AppState,
+    ctx: &Ctx,
+    id: ConversationId,
+) -> Result<ConversationSummary, ApiError> {
+    let conversation = repo::conversation(&state.db, ctx.tenant(), id).await?;
+    if !ctx.sites.allows(conversation.site_id) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(conversation)
+}
+
+/// Up to [`SYNC_PAGE`] messages after `after_seq`, and whether there are more.
+async fn page(
+    state: &AppState,
+    tenant: TenantId,
+    visitor: Option<VisitorId>,
+    id: ConversationId,
+    after_seq: i64,
+) -> Result<(Vec<ChatMessage>, bool), ApiError> {
+    let mut messages = repo::messages_after(&state.db, tenant, visitor, id, after_seq, SYNC_PAGE + 1).await?;
+    let more = messages.len() > SYNC_PAGE;
+    messages.truncate(SYNC_PAGE);
+    Ok((messages, more))
+}
+
+/// A visitor's sync: only their own conversations.
+pub async fn visitor_sync(
+    state: &AppState,
+    site: &Site,
+    visitor: VisitorId,
+    id: ConversationId,
+    after_seq: i64,
+) -> Result<ToVisitor, ApiError> {
+    let (messages, more) = page(state, site.tenant_id, Some(visitor), id, after_seq).await?;
+    Ok(ToVisitor::Messages { conversation_id: id, messages, more })
+}
+
+/// An agent's sync of a conversation in scope.
+pub async fn agent_sync(state: &AppState, ctx: &Ctx, id: ConversationId, after_seq: i64) -> Result<ToAgent, ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    if ctx.sites != crate::infra::ctx::SiteScope::All {
+        conversation_in_scope(state, ctx, id).await?;
+    }
+    let (messages, more) = page(state, ctx.tenant(), None, id, after_seq).await?;
+    Ok(ToAgent::Messages { conversation_id: id, messages, more })
+}
+
+/// The visitor is typing (or stopped) in their open conversation: told to the site's agents.
+pub fn visitor_typing(state: &AppState, site: &Site, conversation: Option<ConversationId>, active: bool) {
+    if let Some(conversation_id) = conversation {
+        let frame = ToAgent::Typing { conversation_id, sender: SenderKind::Visitor, active };
+        state.realtime.to_agents(site.tenant_id, Some(site.id), &frame, None);
+    }
+}
+
+/// The agent is typing (or stopped): told to the visitor.
+pub async fn agent_typing(state: &AppState, ctx: &Ctx, id: ConversationId, active: bool) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let conversation = conversation_in_scope(state, ctx, id).await?;
+    let frame = ToVisitor::Typing { conversation_id: id, sender: SenderKind::Agent, active };
+    state.realtime.to_visitor(ctx.tenant(), conversation.visitor_id, &frame, None);
+    Ok(())
+}
+
+/// Agents have read the conversation up to `seq`.
+pub async fn mark_read(state: &AppState, ctx: &Ctx, id: ConversationId, seq: i64) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    if ctx.sites != crate::infra::ctx::SiteScope::All {
+        conversation_in_scope(state, ctx, id).await?;
+    }
+    repo::mark_read(&state.db, ctx.tenant(), id, seq).await
+}
+
+/// Closes a conversation; its site's agents get the closed conversation. The visitor's next message
+/// opens a new one.
+pub async fn close(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<ConversationSummary, ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    conversation_in_scope(state, ctx, id).await?;
+    if !repo::close(&state.db, ctx.tenant(), id).await? {
+        return Err(ApiError::Conflict { message: ErrorCode::Conflict.describe().into() });
+    }
+    let conversation = repo::conversation(&state.db, ctx.tenant(), id).await?;
+    let frame = ToAgent::Conversation { conversation: conversation.clone() };
+    state.realtime.to_agents(ctx.tenant(), Some(conversation.site_id), &frame, None);
+    Ok(conversation)
+}
+
+/// The open conversations an agent sees after (re)connecting.
+pub async fn open_conversations(state: &AppState, ctx: &Ctx) -> Result<Vec<ConversationSummary>, ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let mut list = repo::open_conversations(&state.db, ctx.tenant()).await?;
+    list.retain(|c| ctx.sites.allows(c.site_id));
+    Ok(list)
+}
+
+/// Every open conversation of a company, for snapshots that the realtime layer filters per console
+/// by its site scope (after a cluster link loss).
+pub async fn open_conversations_of(state: &AppState, tenant: TenantId) -> Result<Vec<ConversationSummary>, ApiError> {
+    repo::open_conversations(&state.db, tenant).await
+}

@@ -1,0 +1,7 @@
+//! The chat area's parts of the workbench: the list of open conversations and the chat panel.
+
+mod list;
+mod panel;
+
+pub use list::ConversationList;
+pub use panel::ChatPanel;

@@ -1,0 +1,117 @@
+use kefu_protocol::{ConversationId, SenderKind};
+use leptos::prelude::*;
+
+use crate::chat::api::CloseConversation;
+use crate::i18n::{error_text, tr, use_lang, Key};
+use crate::kit::{clock_text, visitor_label, EmptyState};
+use crate::workbench::live::Live;
+
+/// Shows the selected conversation, or a hint to pick one.
+#[component]
+pub fn ChatPanel() -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    view! {
+        <section class="chat">
+            {move || match live.selected.get() {
+                Some(id) => view! { <ChatView id/> }.into_any(),
+                None => view! { <EmptyState text=tr(lang, Key::PickConversation)/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ChatView(id: ConversationId) -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    let title = move || {
+        live.conversations.with(|list| {
+            list.iter().find(|c| c.id == id).map(|c| visitor_label(lang, c.visitor_name.as_deref(), c.visitor_id))
+        })
+    };
+    let messages =
+        move || live.logs.with(|l| l.get(&id).map(|l| l.messages().cloned().collect::<Vec<_>>()).unwrap_or_default());
+    let pending = move || live.logs.with(|l| l.get(&id).map(|l| l.pending().to_vec()).unwrap_or_default());
+    let typing = move || live.typing.with(|t| t.get(&id).is_some_and(|since| live.now.get() - since < 6000));
+    let draft = RwSignal::new(String::new());
+    let form_error = RwSignal::new(None::<String>);
+    let last_typing = StoredValue::new(0i64);
+
+    let send = move || {
+        let text = draft.get_untracked();
+        match live.send_message(id, &text) {
+            Ok(()) => {
+                draft.set(String::new());
+                form_error.set(None);
+                live.send_typing(id, false);
+                last_typing.set_value(0);
+            }
+            Err(e) => form_error.set(Some(error_text(lang, &e))),
+        }
+    };
+    let end = ServerAction::<CloseConversation>::new();
+    Effect::new(move |_| {
+        if let Some(Err(e)) = end.value().get() {
+            form_error.set(Some(error_text(lang, &e.0)));
+        }
+    });
+    view! {
+        <header class="chat-head">
+            <h2>{title}</h2>
+            <button type="button" class="end" on:click=move |_| { end.dispatch(CloseConversation { conversation_id: id.0 }); }>
+                {tr(lang, Key::EndChat)}
+            </button>
+        </header>
+        <ol class="messages" role="log" aria-label=tr(lang, Key::Messages) aria-live="polite">
+            <For each=messages key=|m| m.seq let:m>
+                <li class=if m.sender == SenderKind::Agent { "msg mine" } else { "msg theirs" }>
+                    <span class="who">
+                        {match m.sender {
+                            SenderKind::Agent => m.sender_name.clone().unwrap_or_else(|| tr(lang, Key::You).to_owned()),
+                            SenderKind::Visitor => tr(lang, Key::Visitor).to_owned(),
+                        }}
+                    </span>
+                    <p class="body">{m.body.clone()}</p>
+                    <time>{clock_text(m.sent_at)}</time>
+                </li>
+            </For>
+            <For each=pending key=|p| (p.client_msg_id.clone(), p.failed.clone()) let:p>
+                <li class="msg mine pending">
+                    <span class="who">{tr(lang, Key::You)}</span>
+                    <p class="body">{p.body.clone()}</p>
+                    <span class="state">
+                        {match p.failed.clone() {
+                            Some(reason) => format!("{}: {reason}", tr(lang, Key::NotSent)),
+                            None => tr(lang, Key::Sending).to_owned(),
+                        }}
+                    </span>
+                </li>
+            </For>
+        </ol>
+        <p class="typing" aria-live="polite">{move || typing().then(|| tr(lang, Key::VisitorTyping))}</p>
+        <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
+            <textarea
+                aria-label=tr(lang, Key::Message)
+                rows="3"
+                prop:value=move || draft.get()
+                on:input=move |ev| {
+                    draft.set(event_target_value(&ev));
+                    let now = live.now.get_untracked();
+                    if now - last_typing.get_value() > 2000 {
+                        last_typing.set_value(now);
+                        live.send_typing(id, true);
+                    }
+                }
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        send();
+                    }
+                }
+            ></textarea>
+            <button type="submit">{tr(lang, Key::Send)}</button>
+            <p role="alert" class="error">{move || form_error.get()}</p>
+        </form>
+    }
+}

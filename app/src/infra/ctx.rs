@@ -1,0 +1,151 @@
+//! Who is asking, and the one permission gate. Every server function that is not public begins with
+//! `let ctx = Ctx::require(Perm::X).await?;` (or [`Ctx::signed_in`] for the few that only need a
+//! session, such as `me`); the agent socket builds a `Ctx` at the upgrade and checks each frame with
+//! [`Ctx::check`]. Tenant, agent, role and site scope come from the session, never from the request.
+//!
+//! This module also owns the one query that turns a session token into that identity (sessions,
+//! agents, roles and the agent's sites), so no area needs another's SQL to know who is asking.
+
+use http::HeaderMap;
+use kefu_protocol::{AgentId, AgentInfo, ApiError, Perm, SiteId, TenantId};
+use sqlx::Row as _;
+
+use super::db::Db;
+use super::state::AppState;
+use super::{now_ms, token_hash, OrInternal};
+
+pub const SESSION_COOKIE: &str = "kefu_session";
+
+/// The sites an agent may act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SiteScope {
+    All,
+    /// The agent's own sites (from `agent_sites`).
+    Only(Vec<SiteId>),
+}
+
+impl SiteScope {
+    pub fn allows(&self, site: SiteId) -> bool {
+        match self {
+            SiteScope::All => true,
+            SiteScope::Only(sites) => sites.contains(&site),
+        }
+    }
+}
+
+/// The identity of a request or an agent socket.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub agent: AgentInfo,
+    pub sites: SiteScope,
+    /// Hash of the session token (how the session's sockets are found to close them).
+    pub session: String,
+}
+
+impl Ctx {
+    /// The signed-in agent of this server-function request, if their role grants `perm`:
+    /// `Unauthorized` without a live session, `Forbidden` without the permission.
+    pub async fn require(perm: Perm) -> Result<Ctx, ApiError> {
+        let ctx = Ctx::signed_in().await?;
+        ctx.check(perm)?;
+        Ok(ctx)
+    }
+
+    /// The signed-in agent of this server-function request, whatever their permissions.
+    pub async fn signed_in() -> Result<Ctx, ApiError> {
+        let state = AppState::from_context()?;
+        let headers: HeaderMap = leptos_axum::extract().await.map_err(|_| ApiError::Internal)?;
+        Ctx::from_headers(&state.db, &headers).await
+    }
+
+    /// The identity behind a request's session cookie.
+    pub async fn from_headers(db: &Db, headers: &HeaderMap) -> Result<Ctx, ApiError> {
+        let token = session_token(headers).ok_or(ApiError::Unauthorized)?;
+        Ctx::from_session(db, &token).await
+    }
+
+    /// The identity behind a live session token (the agent enabled, the session not expired).
+    pub async fn from_session(db: &Db, token: &str) -> Result<Ctx, ApiError> {
+        let session = token_hash(token);
+        let row = sqlx::query(
+            "SELECT a.id, a.tenant_id, a.login, a.display_name, r.name AS role, r.perms, r.all_sites FROM sessions s \
+             JOIN agents a ON a.id = s.agent_id AND a.tenant_id = s.tenant_id \
+             JOIN roles r ON r.id = a.role_id AND r.tenant_id = a.tenant_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.enabled = 1",
+        )
+        .bind(&session)
+        .bind(now_ms())
+        .fetch_optional(db.reader())
+        .await
+        .or_internal()?
+        .ok_or(ApiError::Unauthorized)?;
+        let perms: String = row.try_get("perms").or_internal()?;
+        let agent = AgentInfo {
+            id: AgentId(row.try_get("id").or_internal()?),
+            tenant_id: TenantId(row.try_get("tenant_id").or_internal()?),
+            login: row.try_get("login").or_internal()?,
+            display_name: row.try_get("display_name").or_internal()?,
+            role: row.try_get("role").or_internal()?,
+            perms: Perm::parse_list(&perms),
+        };
+        let sites = if row.try_get::<i64, _>("all_sites").or_internal()? != 0 {
+            SiteScope::All
+        } else {
+            let ids: Vec<i64> =
+                sqlx::query_scalar("SELECT site_id FROM agent_sites WHERE agent_id = $1 AND tenant_id = $2")
+                    .bind(agent.id.0)
+                    .bind(agent.tenant_id.0)
+                    .fetch_all(db.reader())
+                    .await
+                    .or_internal()?;
+            SiteScope::Only(ids.into_iter().map(SiteId).collect())
+        };
+        Ok(Ctx { agent, sites, session })
+    }
+
+    /// `Forbidden` unless the agent's role grants `perm`.
+    pub fn check(&self, perm: Perm) -> Result<(), ApiError> {
+        if self.agent.can(perm) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    pub fn tenant(&self) -> TenantId {
+        self.agent.tenant_id
+    }
+}
+
+/// The session token from a request's `Cookie` headers.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_token_is_read_from_cookie_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::COOKIE, "a=1; kefu_session=abc123; b=2".parse().unwrap());
+        assert_eq!(session_token(&headers).as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn site_scope_limits_to_own_sites() {
+        assert!(SiteScope::All.allows(SiteId(9)));
+        let own = SiteScope::Only(vec![SiteId(1), SiteId(2)]);
+        assert!(own.allows(SiteId(2)));
+        assert!(!own.allows(SiteId(3)));
+    }
+}

@@ -1,0 +1,66 @@
+//! Shared pieces every area uses. On the server (feature `ssr`): the database handle and its one
+//! write path ([`db`]), the generic batch worker ([`batch`]), the request context and permission
+//! gate ([`ctx`]), the handle through which services reach browsers ([`realtime`]) and the
+//! application state ([`state`]). On both sides: the server-function error ([`error`]).
+//!
+//! Imports go one way: areas use `infra`, `infra` uses no area.
+
+pub mod error;
+
+#[cfg(feature = "ssr")]
+pub mod batch;
+#[cfg(feature = "ssr")]
+pub mod ctx;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod realtime;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+#[cfg(feature = "ssr")]
+pub use ssr_helpers::*;
+
+#[cfg(feature = "ssr")]
+mod ssr_helpers {
+    use kefu_protocol::ApiError;
+
+    /// Unix time in milliseconds.
+    pub fn now_ms() -> i64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    }
+
+    /// A random token of 32 bytes, hex encoded.
+    pub fn random_token() -> String {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        hex(&bytes)
+    }
+
+    /// SHA-256 of a token, hex encoded: what the database stores instead of the token.
+    pub fn token_hash(token: &str) -> String {
+        use sha2::Digest;
+        hex(&sha2::Sha256::digest(token.as_bytes()))
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Turns a database error into the client-visible [`ApiError::Internal`], logging the detail.
+    pub trait OrInternal<T> {
+        fn or_internal(self) -> Result<T, ApiError>;
+    }
+
+    impl<T> OrInternal<T> for Result<T, sqlx::Error> {
+        #[track_caller]
+        fn or_internal(self) -> Result<T, ApiError> {
+            let at = std::panic::Location::caller();
+            self.map_err(|e| {
+                tracing::error!(%at, error = %e, "database error");
+                ApiError::Internal
+            })
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! How services reach browsers. The server crate's hub implements [`Realtime`] (alone, or through
+//! the cluster link when `REDIS_URL` is set), and [`super::state::AppState`] carries it, so a chat
+//! service called from a socket and a server function called over HTTP push frames the same way,
+//! and an admin action can close an agent's sockets.
+
+use kefu_protocol::{AgentId, SiteId, TenantId, ToAgent, ToVisitor, VisitorId};
+
+/// One connection of this node (an agent console or a visitor tab).
+pub type ConnId = u64;
+
+/// Which of an agent's sockets to close.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AgentSockets {
+    /// Every socket of the agent, on every node (the agent was disabled, their role changed).
+    All,
+    /// The sockets opened with one session (it was signed out), by the session's token hash.
+    Session(String),
+}
+
+/// Frames to browsers, after whatever they announce is committed. Delivery is best effort: a
+/// client that misses a frame catches up by sequence.
+pub trait Realtime: Send + Sync + 'static {
+    /// To every agent console of the tenant whose site scope includes `site` (`None`: every
+    /// console of the tenant), except `skip` (a connection of this node).
+    fn to_agents(&self, tenant: TenantId, site: Option<SiteId>, frame: &ToAgent, skip: Option<ConnId>);
+    /// To every open tab of the visitor, except `skip`.
+    fn to_visitor(&self, tenant: TenantId, visitor: VisitorId, frame: &ToVisitor, skip: Option<ConnId>);
+    /// Closes an agent's sockets (with a close frame saying why); their consoles reconnect, and are
+    /// refused if the session or the agent is no longer valid.
+    fn close_agent(&self, tenant: TenantId, agent: AgentId, which: AgentSockets, reason: &'static str);
+}
+
+/// A realtime handle that reaches nobody: for tools and tests that run services without sockets.
+pub struct Nobody;
+
+impl Realtime for Nobody {
+    fn to_agents(&self, _: TenantId, _: Option<SiteId>, _: &ToAgent, _: Option<ConnId>) {}
+    fn to_visitor(&self, _: TenantId, _: VisitorId, _: &ToVisitor, _: Option<ConnId>) {}
+    fn close_agent(&self, _: TenantId, _: AgentId, _: AgentSockets, _: &'static str) {}
+}

@@ -1,0 +1,71 @@
+//! The application state that server functions (through the Leptos context) and sockets (through
+//! the server's state) share: the database, the realtime handle, settings, and each area's own
+//! long-lived parts (its batch workers, caches, limiters), stored by type so that `infra` needs to
+//! know no area. The composition root (`crate::build_state`) adds the parts.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use kefu_protocol::ApiError;
+
+use super::db::Db;
+use super::realtime::Realtime;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub realtime: Arc<dyn Realtime>,
+    pub settings: Arc<Settings>,
+    parts: Arc<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Adds `Secure` to the session cookie (set it when served over HTTPS).
+    pub cookie_secure: bool,
+    /// Public base URL of this server, used in the embed snippet.
+    pub public_url: String,
+}
+
+/// Collects the parts while the state is built.
+pub struct Builder {
+    state: AppState,
+    parts: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+}
+
+impl Builder {
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Adds an area's part; one per type.
+    pub fn with<T: Any + Send + Sync>(mut self, part: T) -> Builder {
+        self.parts.insert(TypeId::of::<T>(), Box::new(part));
+        self
+    }
+
+    pub fn build(self) -> AppState {
+        AppState { parts: Arc::new(self.parts), ..self.state }
+    }
+}
+
+impl AppState {
+    pub fn builder(db: Db, settings: Settings, realtime: Arc<dyn Realtime>) -> Builder {
+        let state = AppState { db, realtime, settings: Arc::new(settings), parts: Arc::default() };
+        Builder { state, parts: HashMap::new() }
+    }
+
+    /// An area's part, added when the state was built.
+    pub fn part<T: Any + Send + Sync>(&self) -> Result<&T, ApiError> {
+        self.parts.get(&TypeId::of::<T>()).and_then(|p| p.downcast_ref()).ok_or_else(|| {
+            tracing::error!(part = std::any::type_name::<T>(), "application state lacks a part");
+            ApiError::Internal
+        })
+    }
+
+    /// The state from the Leptos context of a server function.
+    pub fn from_context() -> Result<AppState, ApiError> {
+        leptos::prelude::use_context::<AppState>().ok_or(ApiError::Internal)
+    }
+}

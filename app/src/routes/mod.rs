@@ -1,2 +1,0 @@
-pub mod login;
-pub mod workbench;

@@ -1,0 +1,28 @@
+//! A company's websites: their public keys, allowed domains and the embed snippet.
+//!
+//! Owns the `sites` table. Visitors find their company through a site key (never through anything
+//! else they send); the site's allowed domains decide which pages may open a chat.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod ui;
+
+use serde::{Deserialize, Serialize};
+
+/// A site of the caller's company with the snippet to embed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteView {
+    pub id: i64,
+    pub name: String,
+    pub key: String,
+    pub allowed_domains: Vec<String>,
+    pub snippet: String,
+}
+
+/// The embed snippet for a site: one script tag, the same forever (settings are fetched at run time).
+pub fn embed_snippet(public_url: &str, site_key: &str) -> String {
+    format!("<script src=\"{public_url}/widget/loader.js\" data-site-key=\"{site_key}\" async></script>")
+}

@@ -1,0 +1,46 @@
+use leptos::prelude::*;
+
+use crate::i18n::{tr, use_lang, Key};
+use crate::kit::{duration_text, visitor_label, EmptyState};
+use crate::workbench::live::Live;
+
+/// Who is on the site right now: page, where they came from, time on site, visits.
+#[component]
+pub fn VisitorList() -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    let heading = move || format!("{} ({})", tr(lang, Key::VisitorsOnline), live.visitors.with(Vec::len));
+    view! {
+        <section class="visitors" aria-label=tr(lang, Key::VisitorsOnline)>
+            <h2>{heading}</h2>
+            <Show when=move || live.visitors.with(|v| v.is_empty())>
+                <EmptyState text=tr(lang, Key::NoVisitors)/>
+            </Show>
+            <ul>
+                <For each=move || live.visitors.get() key=|v| (v.visitor_id, v.page.url.clone(), v.page.title.clone()) let:v>
+                    {
+                        let label = visitor_label(lang, v.name.as_deref(), v.visitor_id);
+                        let title = if v.page.title.is_empty() { v.page.url.clone() } else { v.page.title.clone() };
+                        let referrer = if v.page.referrer.is_empty() { tr(lang, Key::Direct).to_owned() } else { v.page.referrer.clone() };
+                        let since = v.online_since;
+                        let on_site = move || {
+                            let now = live.now.get();
+                            if now == 0 { String::new() } else { duration_text(now - since) }
+                        };
+                        view! {
+                            <li class="visitor" aria-label=label.clone()>
+                                <strong>{label.clone()}</strong>
+                                <span class="page" title=v.page.url.clone()>{title}</span>
+                                <dl>
+                                    <dt>{tr(lang, Key::From)}</dt><dd class="referrer">{referrer}</dd>
+                                    <dt>{tr(lang, Key::OnSite)}</dt><dd>{on_site}</dd>
+                                    <dt>{tr(lang, Key::Visits)}</dt><dd>{v.visits}</dd>
+                                </dl>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,289 @@
+//! The workbench's live state, fed by the agent socket. [`Live::on_frame`] is the only place that
+//! applies server frames; components of every area only read its signals and call its methods.
+//! It lives as long as the workbench shell, so moving between pages keeps the socket and the chats.
+
+use std::collections::HashMap;
+
+use kefu_protocol::log::ConversationLog;
+use kefu_protocol::{
+    AgentInfo, ApiError, ChatMessage, ConversationId, ConversationStatus, ConversationSummary, FromAgent, MessageBody,
+    OnlineVisitor, SenderKind, ToAgent,
+};
+use leptos::prelude::*;
+
+use crate::i18n::Lang;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnStatus {
+    Connecting,
+    Connected,
+    Reconnecting,
+}
+
+/// The agent socket: receives [`ToAgent`], sends [`FromAgent`].
+#[cfg(feature = "hydrate")]
+pub type AgentSocket = kefu_webclient::Socket<ToAgent, FromAgent>;
+
+/// The socket, present only in the browser.
+#[derive(Clone, Default)]
+pub struct Connection {
+    #[cfg(feature = "hydrate")]
+    pub socket: Option<AgentSocket>,
+}
+
+impl Connection {
+    pub fn send(&self, frame: &FromAgent) -> bool {
+        #[cfg(feature = "hydrate")]
+        if let Some(socket) = &self.socket {
+            return socket.send(frame);
+        }
+        let _ = frame;
+        false
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub lang: Lang,
+    /// The signed-in agent, from the socket's welcome.
+    pub agent: RwSignal<Option<AgentInfo>>,
+    pub status: RwSignal<ConnStatus>,
+    pub visitors: RwSignal<Vec<OnlineVisitor>>,
+    /// Open conversations, newest activity first.
+    pub conversations: RwSignal<Vec<ConversationSummary>>,
+    pub logs: RwSignal<HashMap<ConversationId, ConversationLog>>,
+    /// When the visitor of a conversation last said they were typing (unix ms).
+    pub typing: RwSignal<HashMap<ConversationId, i64>>,
+    pub selected: RwSignal<Option<ConversationId>>,
+    pub error: RwSignal<Option<ApiError>>,
+    /// Unix ms, ticking every second in the browser (0 on the server).
+    pub now: RwSignal<i64>,
+    pub conn: StoredValue<Connection, LocalStorage>,
+}
+
+impl Live {
+    pub fn new(lang: Lang) -> Live {
+        Live {
+            lang,
+            agent: RwSignal::new(None),
+            status: RwSignal::new(ConnStatus::Connecting),
+            visitors: RwSignal::new(Vec::new()),
+            conversations: RwSignal::new(Vec::new()),
+            logs: RwSignal::new(HashMap::new()),
+            typing: RwSignal::new(HashMap::new()),
+            selected: RwSignal::new(None),
+            error: RwSignal::new(None),
+            now: RwSignal::new(0),
+            conn: StoredValue::new_local(Connection::default()),
+        }
+    }
+
+    fn send(&self, frame: &FromAgent) -> bool {
+        self.conn.with_value(|c| c.send(frame))
+    }
+
+    fn sync(&self, conversation_id: ConversationId, after_seq: i64) {
+        self.send(&FromAgent::Sync { conversation_id, after_seq });
+    }
+
+    pub fn on_closed(&self) {
+        self.status.set(ConnStatus::Reconnecting);
+    }
+
+    pub fn on_frame(&self, frame: ToAgent) {
+        match frame {
+            ToAgent::AgentWelcome { agent, .. } => {
+                self.agent.set(Some(agent));
+                self.status.set(ConnStatus::Connected);
+            }
+            ToAgent::Snapshot { visitors, mut conversations } => {
+                self.visitors.set(visitors);
+                conversations.sort_by_key(|c| std::cmp::Reverse(c.last_message_at));
+                // Catch up every conversation we hold messages of, then resend what was never acked.
+                let mut to_sync = Vec::new();
+                let mut to_send = Vec::new();
+                self.logs.with_untracked(|logs| {
+                    for c in &conversations {
+                        if let Some(log) = logs.get(&c.id) {
+                            if log.last_seq() < c.last_seq {
+                                to_sync.push((c.id, log.last_seq()));
+                            }
+                        }
+                    }
+                    for (id, log) in logs {
+                        for p in log.unsent() {
+                            to_send.push(FromAgent::Send {
+                                conversation_id: *id,
+                                client_msg_id: p.client_msg_id.clone(),
+                                body: p.body.clone(),
+                            });
+                        }
+                    }
+                });
+                self.conversations.set(conversations);
+                if let Some(id) = self.selected.get_untracked() {
+                    if !self.logs.with_untracked(|l| l.contains_key(&id)) {
+                        to_sync.push((id, 0));
+                    }
+                }
+                for (id, after) in to_sync {
+                    self.sync(id, after);
+                }
+                for frame in to_send {
+                    self.send(&frame);
+                }
+            }
+            ToAgent::VisitorOnline { visitor } => self.visitors.update(|list| {
+                list.retain(|v| v.visitor_id != visitor.visitor_id);
+                list.push(visitor);
+            }),
+            ToAgent::VisitorOffline { visitor_id } => {
+                self.visitors.update(|list| list.retain(|v| v.visitor_id != visitor_id))
+            }
+            ToAgent::VisitorPage { visitor_id, page } => self.visitors.update(|list| {
+                if let Some(v) = list.iter_mut().find(|v| v.visitor_id == visitor_id) {
+                    v.page = page;
+                }
+            }),
+            // Opened or changed; a closed one leaves the list of open conversations.
+            ToAgent::Conversation { conversation } => {
+                if conversation.status == ConversationStatus::Closed
+                    && self.selected.get_untracked() == Some(conversation.id)
+                {
+                    self.selected.set(None);
+                }
+                self.conversations.update(|list| {
+                    list.retain(|c| c.id != conversation.id);
+                    if conversation.status == ConversationStatus::Open {
+                        list.push(conversation);
+                    }
+                    list.sort_by_key(|c| std::cmp::Reverse(c.last_message_at));
+                })
+            }
+            ToAgent::Ack { message, .. } => {
+                let seq = message.seq;
+                let id = message.conversation_id;
+                if let Some(after) = self.apply(message) {
+                    self.sync(id, after);
+                }
+                // Replying means having read the conversation.
+                self.conversations.update(|list| {
+                    if let Some(c) = list.iter_mut().find(|c| c.id == id) {
+                        c.agent_read_seq = c.agent_read_seq.max(seq);
+                    }
+                });
+            }
+            ToAgent::Message { message } => {
+                let id = message.conversation_id;
+                if message.sender == SenderKind::Visitor {
+                    self.typing.update(|t| {
+                        t.remove(&id);
+                    });
+                }
+                if let Some(after) = self.apply(message) {
+                    self.sync(id, after);
+                }
+                if self.selected.get_untracked() == Some(id) {
+                    self.mark_read(id);
+                }
+            }
+            ToAgent::Messages { conversation_id, messages, more } => {
+                for m in messages {
+                    self.apply(m);
+                }
+                if more {
+                    let after = self.logs.with_untracked(|l| l.get(&conversation_id).map_or(0, |l| l.last_seq()));
+                    self.sync(conversation_id, after);
+                }
+                if self.selected.get_untracked() == Some(conversation_id) {
+                    self.mark_read(conversation_id);
+                }
+            }
+            ToAgent::Typing { conversation_id, sender: SenderKind::Visitor, active } => self.typing.update(|t| {
+                if active {
+                    t.insert(conversation_id, self.now.get_untracked());
+                } else {
+                    t.remove(&conversation_id);
+                }
+            }),
+            ToAgent::Error { error, client_msg_id: Some(id) } => {
+                let reason = crate::i18n::error_text(self.lang, &error);
+                self.logs.update(|logs| logs.values_mut().for_each(|l| l.fail(&id, reason.clone())));
+            }
+            ToAgent::Error { error, client_msg_id: None } => self.error.set(Some(error)),
+            // A resync comes with a fresh snapshot, which catches up every conversation.
+            ToAgent::Typing { .. } | ToAgent::Resync | ToAgent::Pong => {}
+        }
+    }
+
+    /// Adds a message; returns the sequence to sync after when it shows that one was missed.
+    fn apply(&self, message: ChatMessage) -> Option<i64> {
+        let (id, seq, at) = (message.conversation_id, message.seq, message.sent_at);
+        let mut missed = None;
+        self.logs.update(|logs| {
+            missed = logs.entry(id).or_default().apply_live(message).1;
+        });
+        self.conversations.update(|list| {
+            if let Some(c) = list.iter_mut().find(|c| c.id == id) {
+                c.last_seq = c.last_seq.max(seq);
+                c.last_message_at = c.last_message_at.max(at);
+            }
+            list.sort_by_key(|c| std::cmp::Reverse(c.last_message_at));
+        });
+        missed
+    }
+
+    /// Opens a conversation in the chat panel, loading what is missing.
+    pub fn select(&self, id: ConversationId) {
+        self.selected.set(Some(id));
+        let held = self.logs.with_untracked(|l| l.get(&id).map(|l| l.last_seq()));
+        let last = self.conversations.with_untracked(|l| l.iter().find(|c| c.id == id).map_or(0, |c| c.last_seq));
+        match held {
+            Some(seq) if seq >= last => self.mark_read(id),
+            Some(seq) => self.sync(id, seq),
+            None => self.sync(id, 0),
+        }
+    }
+
+    pub fn mark_read(&self, id: ConversationId) {
+        let mut seq = None;
+        self.conversations.update(|list| {
+            if let Some(c) = list.iter_mut().find(|c| c.id == id) {
+                if c.agent_read_seq < c.last_seq {
+                    c.agent_read_seq = c.last_seq;
+                    seq = Some(c.last_seq);
+                }
+            }
+        });
+        if let Some(seq) = seq {
+            self.send(&FromAgent::MarkRead { conversation_id: id, seq });
+        }
+    }
+
+    /// Queues a reply and sends it; it stays in the outbox until acknowledged.
+    pub fn send_message(&self, id: ConversationId, text: &str) -> Result<(), ApiError> {
+        let body = MessageBody::parse(text)?;
+        let client_msg_id = new_client_msg_id();
+        self.logs.update(|logs| logs.entry(id).or_default().queue(client_msg_id.clone(), body.as_str().to_owned()));
+        self.send(&FromAgent::Send { conversation_id: id, client_msg_id, body: body.as_str().to_owned() });
+        Ok(())
+    }
+
+    pub fn send_typing(&self, id: ConversationId, active: bool) {
+        self.send(&FromAgent::Typing { conversation_id: id, active });
+    }
+}
+
+/// A unique id for a message the agent is sending.
+fn new_client_msg_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let a = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+        let b = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+        format!("a{:x}-{a:x}{b:x}", js_sys::Date::now() as u64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::from("server")
+    }
+}

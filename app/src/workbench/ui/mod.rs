@@ -1,0 +1,127 @@
+//! The signed-in workbench: a shell (top bar, navigation, the agent socket) around one page per
+//! route. Strangers never get here: the server redirects them to /login. Who is signed in arrives
+//! with the agent socket's welcome, so nothing here waits for data while rendering and hydration
+//! always sees exactly what the server rendered.
+
+use kefu_protocol::Perm;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+
+use super::live::{ConnStatus, Live};
+use crate::auth::api::Logout;
+use crate::chat::ui::{ChatPanel, ConversationList};
+use crate::i18n::{error_text, tr, use_lang, Key};
+use crate::sites::ui::SiteList;
+use crate::visitors::ui::VisitorList;
+
+/// Top bar, navigation and the page of the current route.
+#[component]
+pub fn Shell() -> impl IntoView {
+    let lang = use_lang();
+    let live = Live::new(lang);
+    provide_context(live);
+    connect(live);
+
+    let logout = ServerAction::<Logout>::new();
+    Effect::new(move |_| {
+        if logout.value().get().is_some() {
+            let _ = window().location().set_href("/login");
+        }
+    });
+    let status = move || match live.status.get() {
+        ConnStatus::Connecting => tr(lang, Key::Connecting),
+        ConnStatus::Connected => tr(lang, Key::Connected),
+        ConnStatus::Reconnecting => tr(lang, Key::Reconnecting),
+    };
+    // The areas in the navigation, each shown when the role grants its permission.
+    let areas = [
+        (Perm::ChatServe, "/chats", Key::NavChats),
+        (Perm::VisitorsView, "/visitors", Key::NavVisitors),
+        (Perm::SitesView, "/admin/sites", Key::NavSites),
+    ];
+    let nav = move || {
+        let agent = live.agent.get()?;
+        let links = areas
+            .into_iter()
+            .filter(|(perm, ..)| agent.can(*perm))
+            .map(|(_, href, key)| view! { <li><A href=href>{tr(lang, key)}</A></li> })
+            .collect_view();
+        Some(view! { <ul>{links}</ul> })
+    };
+    view! {
+        <div class="workbench">
+            <header class="topbar">
+                <h1>{tr(lang, Key::AppTitle)}</h1>
+                <nav class="areas" aria-label=tr(lang, Key::MainNav)>{nav}</nav>
+                <span role="status" class="conn" data-status=move || format!("{:?}", live.status.get())>{status}</span>
+                <span class="me">{move || live.agent.get().map(|a| a.display_name)}</span>
+                <button type="button" on:click=move |_| { logout.dispatch(Logout {}); }>{tr(lang, Key::SignOut)}</button>
+            </header>
+            <p role="alert" class="error">{move || live.error.get().map(|e| error_text(lang, &e))}</p>
+            <Outlet/>
+        </div>
+    }
+}
+
+/// Conversations, the open chat, and who is on the site.
+#[component]
+pub fn ChatsPage() -> impl IntoView {
+    view! {
+        <div class="columns">
+            <ConversationList/>
+            <ChatPanel/>
+            <aside class="side">
+                <VisitorList/>
+            </aside>
+        </div>
+    }
+}
+
+#[component]
+pub fn VisitorsPage() -> impl IntoView {
+    view! { <div class="page"><VisitorList/></div> }
+}
+
+#[component]
+pub fn SitesPage() -> impl IntoView {
+    view! { <div class="page"><SiteList/></div> }
+}
+
+/// Opens the agent socket (browser only) and ticks the clock.
+fn connect(live: Live) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use kefu_webclient::SocketEvent;
+        let socket = super::live::AgentSocket::connect(
+            || {
+                let location = window().location();
+                let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
+                format!(
+                    "{scheme}://{}/api/v1/agent/ws?v={}",
+                    location.host().unwrap_or_default(),
+                    kefu_protocol::PROTOCOL_VERSION
+                )
+            },
+            move |event| match event {
+                SocketEvent::Open => {}
+                SocketEvent::Frame(frame) => live.on_frame(frame),
+                SocketEvent::Closed { .. } => {
+                    live.on_closed();
+                    // A session that ended (signed out elsewhere, expired) cannot reconnect: sign in again.
+                    leptos::task::spawn_local(async move {
+                        if let Err(crate::infra::error::AppError(kefu_protocol::ApiError::Unauthorized)) =
+                            crate::auth::api::current_agent().await
+                        {
+                            let _ = window().location().set_href("/login");
+                        }
+                    });
+                }
+            },
+        );
+        live.conn.update_value(|c| c.socket = Some(socket));
+        live.now.set(js_sys::Date::now() as i64);
+        gloo_timers::callback::Interval::new(1000, move || live.now.set(js_sys::Date::now() as i64)).forget();
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = live;
+}

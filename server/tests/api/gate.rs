@@ -1,0 +1,214 @@
+//! The permission gate and the service layer as browsers meet them: every server function refuses
+//! strangers and agents whose role lacks its permission, a server function reaches sockets (signing
+//! out closes that session's consoles; ending a chat tells the agents), and a role's site scope
+//! limits what its agents see.
+
+use app::auth::repo;
+use app::auth::service::hash_password;
+use app::auth::setup::{self, NewTenant};
+use kefu_protocol::{ApiError, ConversationStatus, FromAgent, Perm, TenantId, ToAgent};
+
+use crate::helpers::{spawn_app, TestApp};
+
+/// Who may call a server function.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Gate {
+    /// Anyone (signing in).
+    Public,
+    /// Any signed-in agent, whatever their role.
+    SignedIn,
+    /// Agents whose role grants this.
+    Needs(Perm),
+}
+
+/// Every server function kefu registers: arguments that decode (form-encoded, the default codec)
+/// and its gate. A server function missing here fails the test below: add it, with its gate.
+const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
+    ("/api/login", "login=nobody&password=wrong", Gate::Public),
+    ("/api/logout", "", Gate::SignedIn),
+    ("/api/me", "", Gate::SignedIn),
+    ("/api/sites", "", Gate::Needs(Perm::SitesView)),
+    ("/api/chat/close", "conversation_id=1", Gate::Needs(Perm::ChatServe)),
+];
+
+/// A company of its own, with an agent whose role grants exactly `perms` (on all sites when
+/// `all_sites`, else on the company's one site when `own_site`); their session cookie.
+async fn agent_with_role(
+    app: &TestApp,
+    name: &str,
+    perms: &[Perm],
+    all_sites: bool,
+    own_site: bool,
+) -> (TenantId, String) {
+    let slug = name.to_lowercase();
+    let created = setup::create_tenant(
+        &app.db,
+        NewTenant {
+            name,
+            admin_login: &format!("admin@{slug}.example"),
+            admin_password: "admin-password-1",
+            admin_name: "Admin",
+            site_name: &format!("{name} site"),
+            site_domains: vec![format!("{slug}.example")],
+        },
+    )
+    .await
+    .unwrap();
+    let tenant = created.tenant_id;
+    let role = repo::insert_role(&app.db, tenant, &format!("{slug} role"), perms, all_sites, None).await.unwrap();
+    let login = format!("agent@{slug}.example");
+    let agent =
+        repo::insert_agent(&app.db, tenant, &login, &hash_password("agent-password-1"), "Agent", role).await.unwrap();
+    if own_site {
+        let mut w = app.db.write().await.unwrap();
+        sqlx::query("INSERT INTO agent_sites (agent_id, site_id, tenant_id) VALUES ($1, $2, $3)")
+            .bind(agent.0)
+            .bind(created.site.id.0)
+            .bind(tenant.0)
+            .execute(&mut *w)
+            .await
+            .unwrap();
+    }
+    (tenant, app.login(&login, "agent-password-1").await)
+}
+
+async fn call(app: &TestApp, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
+    let mut request = reqwest::Client::new()
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_owned());
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn every_server_function_refuses_strangers_and_agents_without_its_permission() {
+    let app = spawn_app().await;
+    let registered: Vec<(&str, http::Method)> = leptos::server_fn::axum::server_fn_paths().collect();
+    for (path, _, _) in SERVER_FUNCTIONS {
+        assert!(registered.iter().any(|(p, _)| p == path), "{path} is listed here but not registered");
+    }
+    for (path, method) in &registered {
+        let Some(&(_, body, gate)) = SERVER_FUNCTIONS.iter().find(|(p, ..)| p == path) else {
+            panic!("{path} is a server function this test does not know: add it to SERVER_FUNCTIONS with its gate");
+        };
+        assert_eq!(*method, http::Method::POST, "{path}");
+        if gate == Gate::Public {
+            continue;
+        }
+        let stranger = call(&app, path, body, None).await;
+        assert_eq!(stranger.status(), 401, "{path} without a session");
+        assert_eq!(stranger.json::<ApiError>().await.unwrap(), ApiError::Unauthorized, "{path}");
+
+        // A fresh agent per call: calling `logout` ends the session it is called with.
+        let (_, cookie) = agent_with_role(&app, &format!("Nobody{}", path.replace('/', "")), &[], true, false).await;
+        let powerless = call(&app, path, body, Some(&cookie)).await;
+        match gate {
+            Gate::SignedIn => assert!(powerless.status().is_success(), "{path}: {}", powerless.status()),
+            _ => {
+                assert_eq!(powerless.status(), 403, "{path} as an agent whose role grants nothing");
+                assert_eq!(powerless.json::<ApiError>().await.unwrap(), ApiError::Forbidden, "{path}");
+            }
+        }
+    }
+}
+
+/// The agent socket passes the same gate: without `ChatServe` a console can neither send nor read.
+#[tokio::test]
+async fn agent_socket_frames_need_the_chat_permission() {
+    let app = spawn_app().await;
+    let (_, cookie) = agent_with_role(&app, "Viewer", &[Perm::VisitorsView], true, false).await;
+    let (mut console, _, conversations) = app.agent(&cookie).await;
+    assert!(conversations.is_empty());
+    let id = kefu_protocol::ConversationId(1);
+    console.send(&FromAgent::Sync { conversation_id: id, after_seq: 0 }).await;
+    assert_eq!(console.error().await.0, ApiError::Forbidden);
+    console.send(&FromAgent::Send { conversation_id: id, client_msg_id: "v1".into(), body: "hi".into() }).await;
+    assert_eq!(console.error().await, (ApiError::Forbidden, Some("v1".into())));
+}
+
+#[tokio::test]
+async fn signing_out_closes_the_consoles_of_that_session_only() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Closer").await;
+    let laptop = app.login(&tenant.login, &tenant.password).await;
+    let phone = app.login(&tenant.login, &tenant.password).await;
+    let (mut laptop_console, ..) = app.agent(&laptop).await;
+    let (mut phone_console, ..) = app.agent(&phone).await;
+
+    let response = call(&app, "/api/logout", "", Some(&laptop)).await;
+    assert!(response.status().is_success());
+    assert!(laptop_console.closed_within(crate::helpers::WAIT).await, "the signed-out console is closed");
+    // The other session goes on, and the signed-out one cannot come back.
+    phone_console.assert_alive().await;
+    let again = app.try_agent(&laptop).await;
+    assert_eq!(again.err().map(|r| r.status), Some(401));
+}
+
+#[tokio::test]
+async fn ending_a_chat_from_a_server_function_tells_the_agents_and_the_next_message_opens_a_new_one() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Ender").await;
+    let cookie = app.login(&tenant.login, &tenant.password).await;
+    let (mut console, ..) = app.agent(&cookie).await;
+    let mut visitor = app.visitor(&tenant, None).await;
+    let first = visitor.say("e1", "please help").await;
+    console.message().await;
+
+    let body = format!("conversation_id={}", first.conversation_id.0);
+    let response = call(&app, "/api/chat/close", &body, Some(&cookie)).await;
+    assert!(response.status().is_success(), "{}", response.status());
+    let closed = console
+        .recv_until(|f| matches!(f, ToAgent::Conversation { conversation } if conversation.status == ConversationStatus::Closed))
+        .await;
+    let ToAgent::Conversation { conversation } = closed else { unreachable!() };
+    assert_eq!(conversation.id, first.conversation_id);
+
+    // Closing it again is a conflict, and nothing changes.
+    let again = call(&app, "/api/chat/close", &body, Some(&cookie)).await;
+    assert_eq!(again.status(), 409);
+
+    let next = visitor.say("e2", "one more thing").await;
+    assert_ne!(next.conversation_id, first.conversation_id, "a new conversation");
+    assert_eq!(next.seq, 1);
+}
+
+#[tokio::test]
+async fn a_role_scoped_to_its_own_sites_sees_only_their_chats() {
+    let app = spawn_app().await;
+    let (_, own_cookie) =
+        agent_with_role(&app, "Scoped", &[Perm::ChatServe, Perm::VisitorsView, Perm::SitesView], false, true).await;
+    let (_, none_cookie) = agent_with_role(&app, "Siteless", &[Perm::ChatServe, Perm::SitesView], false, false).await;
+    // The scoped agent's company has one site, which is theirs; the site-less agent's has one
+    // site that is not theirs.
+    let sites: Vec<serde_json::Value> = call(&app, "/api/sites", "", Some(&own_cookie)).await.json().await.unwrap();
+    assert_eq!(sites.len(), 1);
+    let sites: Vec<serde_json::Value> = call(&app, "/api/sites", "", Some(&none_cookie)).await.json().await.unwrap();
+    assert!(sites.is_empty(), "{sites:?}");
+
+    let siteless_tenant = crate::helpers::Tenant {
+        site_key: app
+            .scalar_text(
+                "SELECT s.site_key FROM sites s JOIN tenants t ON t.id = s.tenant_id WHERE t.name = $1",
+                "Siteless",
+            )
+            .await,
+        origin: "https://siteless.example".into(),
+        login: String::new(),
+        password: String::new(),
+    };
+    let (mut console, ..) = app.agent(&none_cookie).await;
+    let mut visitor = app.visitor(&siteless_tenant, None).await;
+    let said = visitor.say("s1", "anyone?").await;
+    // The console hears nothing of a site outside its scope (frames are in order: a leaked
+    // conversation or message would come before the answer to this sync), and cannot read it.
+    console.send(&FromAgent::Sync { conversation_id: said.conversation_id, after_seq: 0 }).await;
+    let first = console
+        .recv_until(|f| matches!(f, ToAgent::Conversation { .. } | ToAgent::Message { .. } | ToAgent::Error { .. }))
+        .await;
+    assert!(matches!(first, ToAgent::Error { error: ApiError::NotFound, .. }), "{first:?}");
+    let (_, _, conversations) = app.agent(&none_cookie).await;
+    assert!(conversations.is_empty());
+}
