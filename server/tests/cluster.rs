@@ -390,3 +390,22 @@ async fn a_node_whose_redis_is_away_still_serves_the_chats_it_holds() {
     agent.send(agent.conversation, "reply").await;
     visitor.until("and the reply", |s| s.holds("reply")).await;
 }
+
+/// Signing out on one node closes that session's consoles on the other node too (the realtime
+/// handle reaches every node), and leaves the agent's other sessions alone.
+#[tokio::test]
+async fn signing_out_on_one_node_closes_that_sessions_consoles_on_every_node() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_cluster, a, b) = Cluster::two_nodes().await;
+    let tenant = a.app.create_tenant("Roaming").await;
+    let laptop = a.app.login(&tenant.login, &tenant.password).await;
+    let phone = a.app.login(&tenant.login, &tenant.password).await;
+    let (mut laptop_on_b, ..) = b.app.agent(&laptop).await;
+    let (mut phone_on_b, ..) = b.app.agent(&phone).await;
+
+    let response =
+        reqwest::Client::new().post(a.app.url("/api/logout")).header("cookie", &laptop).send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    assert!(laptop_on_b.closed_within(WAIT).await, "the signed-out console on the other node is closed");
+    phone_on_b.assert_alive().await;
+}
