@@ -1,8 +1,7 @@
 //! The kefu server binary's library: everything but `main`, so tests can start it on port 0.
-//!
-//! - `config`: settings from the environment.
 //! Transport only: every rule lives in the `app` crate's areas, which these modules call.
 //!
+//! - `config`: settings from the environment.
 //! - `startup`: builds the router, binds the listeners (backlog 4096), runs until shutdown.
 //! - `state`: the server state every route and connection shares.
 //! - `hub`: who is connected where, and fan-out; the application's `Realtime` handle.
