@@ -55,10 +55,10 @@ tools-browser:
 	@[ -x /usr/bin/chromium ] || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 build-release: widget-release
-	cargo leptos build --release --project kefu
+	cargo leptos build --release --split --project kefu
 
 build-debug: widget-debug
-	cargo leptos build --project kefu
+	cargo leptos build --split --project kefu
 
 widget-release:
 	cargo build -p kefu-widget --target wasm32-unknown-unknown --profile wasm-release

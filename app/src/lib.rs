@@ -27,7 +27,7 @@ pub mod workbench;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 use crate::i18n::{tr, Key};
 
@@ -59,7 +59,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// redirects strangers), see [`is_workbench_page`].
 #[component]
 pub fn App() -> impl IntoView {
-    use workbench::ui::{ChatsPage, Shell, SitesPage, VisitorsPage};
+    use workbench::ui::{ChatsPage, Shell, SitesRoute, VisitorsPage};
     provide_meta_context();
     i18n::provide_lang();
     view! {
@@ -70,7 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=ChatsPage/>
                     <Route path=path!("chats") view=ChatsPage/>
                     <Route path=path!("visitors") view=VisitorsPage/>
-                    <Route path=path!("admin/sites") view=SitesPage/>
+                    <Route path=path!("admin/sites") view={Lazy::<SitesRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -50,7 +50,7 @@ pub async fn upgrade(
     if !state.hub.try_reserve_socket(state.config.max_connections) {
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "too_many_connections", "the server is full, retry shortly");
     }
-    crate::startup::configure(ws).on_upgrade(move |socket| async move {
+    socket::configure(ws).on_upgrade(move |socket| async move {
         let (out, queue) = Outbox::new();
         let session = AgentSession { conn: state.hub.next_conn_id(), state: state.clone(), ctx };
         let ctx = &session.ctx;

@@ -11,7 +11,6 @@ use app::infra::ctx::Ctx;
 use app::infra::db::Db;
 use app::infra::state::Settings;
 use app::{build_state, is_workbench_page, shell, App};
-use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -42,11 +41,6 @@ pub struct Application {
     demo_listener: Option<TcpListener>,
     state: ServerState,
     shutdown_tx: watch::Sender<bool>,
-}
-
-/// Small per-socket buffers: an idle socket then costs a few KB instead of 256 KiB.
-pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
-    ws.read_buffer_size(1024).write_buffer_size(0).max_message_size(64 * 1024).max_frame_size(64 * 1024)
 }
 
 fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {

@@ -84,7 +84,7 @@ pub async fn upgrade(
         site_name: session.site.name.clone(),
         conversation: session.visitor.latest.map(|c| (c.id, c.last_seq)),
     };
-    crate::startup::configure(ws).on_upgrade(move |socket| async move {
+    socket::configure(ws).on_upgrade(move |socket| async move {
         let (out, queue) = Outbox::new();
         out.push(&welcome);
         let presence = OnlineVisitor {

@@ -1,6 +1,9 @@
-//! UI building blocks every area uses: how visitors, durations and times read, and small components
-//! (empty states). Admin tables, fields, dialogs and toasts join here as the back office lands, so
-//! every page looks and behaves the same.
+//! UI building blocks every area uses: how visitors, durations and times read, small components
+//! (empty states), and [`live`], the agent socket's state that every workbench page reads. Admin
+//! tables, fields, dialogs and toasts join here as the back office lands, so every page looks and
+//! behaves the same.
+
+pub mod live;
 
 use kefu_protocol::VisitorId;
 use leptos::prelude::*;

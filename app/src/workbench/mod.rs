@@ -1,5 +1,5 @@
 //! The workbench shell that composes the areas: top bar, navigation (only what the agent's role
-//! permits), one page per area route, and the live socket state ([`live`]) every page reads.
+//! permits), one page per area route. It owns the agent socket's state (`kit::live::Live`) for as
+//! long as the shell lives, so moving between pages keeps the socket and the chats.
 
-pub mod live;
 pub mod ui;

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key};
+use crate::kit::live::Live;
 use crate::kit::{visitor_label, EmptyState};
-use crate::workbench::live::Live;
 
 /// Open conversations with unread counts; choosing one opens it in the chat panel.
 #[component]

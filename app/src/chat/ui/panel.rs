@@ -3,8 +3,8 @@ use leptos::prelude::*;
 
 use crate::chat::api::CloseConversation;
 use crate::i18n::{error_text, tr, use_lang, Key};
+use crate::kit::live::Live;
 use crate::kit::{clock_text, visitor_label, EmptyState};
-use crate::workbench::live::Live;
 
 /// Shows the selected conversation, or a hint to pick one.
 #[component]

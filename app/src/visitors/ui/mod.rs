@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key};
+use crate::kit::live::Live;
 use crate::kit::{duration_text, visitor_label, EmptyState};
-use crate::workbench::live::Live;
 
 /// Who is on the site right now: page, where they came from, time on site, visits.
 #[component]

@@ -6,11 +6,12 @@
 use kefu_protocol::Perm;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
+use leptos_router::{lazy_route, LazyRoute};
 
-use super::live::{ConnStatus, Live};
 use crate::auth::api::Logout;
 use crate::chat::ui::{ChatPanel, ConversationList};
 use crate::i18n::{error_text, tr, use_lang, Key};
+use crate::kit::live::{ConnStatus, Live};
 use crate::sites::ui::SiteList;
 use crate::visitors::ui::VisitorList;
 
@@ -82,9 +83,20 @@ pub fn VisitorsPage() -> impl IntoView {
     view! { <div class="page"><VisitorList/></div> }
 }
 
-#[component]
-pub fn SitesPage() -> impl IntoView {
-    view! { <div class="page"><SiteList/></div> }
+/// The company's sites. Admin pages are lazy routes: built with `cargo leptos build --split` (as the
+/// Makefile does) their code is a separate WASM chunk fetched when the page is first opened, so the
+/// workbench's first load does not grow with every admin page.
+pub struct SitesRoute;
+
+#[lazy_route]
+impl LazyRoute for SitesRoute {
+    fn data() -> Self {
+        SitesRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <div class="page"><SiteList/></div> }.into_any()
+    }
 }
 
 /// Opens the agent socket (browser only) and ticks the clock.
@@ -92,7 +104,7 @@ fn connect(live: Live) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use kefu_webclient::SocketEvent;
-        let socket = super::live::AgentSocket::connect(
+        let socket = crate::kit::live::AgentSocket::connect(
             || {
                 let location = window().location();
                 let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };

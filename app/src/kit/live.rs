@@ -1,6 +1,6 @@
 //! The workbench's live state, fed by the agent socket. [`Live::on_frame`] is the only place that
 //! applies server frames; components of every area only read its signals and call its methods.
-//! It lives as long as the workbench shell, so moving between pages keeps the socket and the chats.
+//! The workbench shell creates it and keeps it for as long as it lives.
 
 use std::collections::HashMap;
 
