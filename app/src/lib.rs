@@ -103,5 +103,6 @@ pub fn build_state(
 /// Entry point of the browser bundle (called by the `frontend` crate).
 #[cfg(feature = "hydrate")]
 pub fn hydrate() {
-    leptos::mount::hydrate_body(App);
+    // `hydrate_lazy`: a page opened directly on a lazy route (an admin page) waits for its chunk.
+    leptos::mount::hydrate_lazy(App);
 }
