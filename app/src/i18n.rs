@@ -237,7 +237,10 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
                 ErrorCode::ControlChars => Key::ErrControlChars,
                 _ => Key::ErrFormat,
             };
-            format!("{} {}", field_name(lang, field), tr(lang, reason))
+            // English puts a space between the field and the reason; Chinese, Japanese and Korean
+            // write them together.
+            let space = if lang == Lang::En { " " } else { "" };
+            format!("{}{space}{}", field_name(lang, field), tr(lang, reason))
         }
         ApiError::Conflict { .. } => tr(lang, Key::ErrConflict).into(),
         ApiError::TooMany { retry_after_secs } => {
@@ -299,6 +302,21 @@ mod tests {
             }
         }
         assert_eq!(tr(Lang::from_accept_language("ja-JP,ja;q=0.9"), Key::SignIn), "ログイン");
+    }
+
+    #[test]
+    fn validation_errors_are_worded_by_code_and_field_never_by_the_english_text() {
+        let too_long = ApiError::invalid("body", ErrorCode::TooLong);
+        assert_eq!(error_text(Lang::En, &too_long), "Message is too long.");
+        assert_eq!(error_text(Lang::ZhCn, &too_long), "消息太长了。");
+        assert_eq!(error_text(Lang::Ja, &too_long), "メッセージが長すぎます。");
+        // The English `message` plays no part: the same code reads the same whatever it says.
+        let odd = ApiError::Validation { field: "login".into(), code: ErrorCode::Required, message: "zzz".into() };
+        assert_eq!(error_text(Lang::ZhTw, &odd), "帳號為必填欄位。");
+        assert_eq!(
+            error_text(Lang::Ko, &ApiError::invalid("password", ErrorCode::Empty)),
+            "비밀번호은(는) 비워 둘 수 없습니다."
+        );
     }
 
     #[test]

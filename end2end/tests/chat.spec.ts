@@ -232,3 +232,33 @@ test('strangers opening any workbench page are sent to sign in', async ({ page, 
     await expect(page).toHaveURL(/\/login$/);
   }
 });
+
+test('the widget explains a refused message in the language of the page, by its error code', async ({ page, server }) => {
+  // A customer site written in Chinese (<html lang="zh-CN">).
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.documentElement) {
+        document.documentElement.lang = 'zh-CN';
+        observer.disconnect();
+      }
+    }).observe(document, { childList: true });
+  });
+  await page.goto(server.demoUrl);
+  await page.getByRole('button', { name: /在线咨询/ }).click();
+  const dialog = page.getByRole('dialog', { name: '在线客服' });
+  const box = dialog.getByRole('textbox', { name: '消息' });
+  // A control character (a pasted terminal bell) is refused with the code `control_chars`.
+  await box.fill('我想申请退款\u0007');
+  await dialog.getByRole('button', { name: '发送' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText('消息包含无法发送的字符。');
+  await expect(box).toHaveValue('我想申请退款\u0007');
+  await expect(dialog.getByRole('log', { name: '消息记录' }).getByRole('listitem').filter({ hasText: '我想申请退款' })).toHaveCount(0);
+  await page.screenshot({ path: test.info().outputPath('widget-error-zh.png') });
+
+  await box.fill('我想申请退款');
+  await dialog.getByRole('button', { name: '发送' }).click();
+  await expect(dialog.getByRole('alert')).toBeHidden();
+  const sent = dialog.getByRole('log', { name: '消息记录' }).getByRole('listitem').filter({ hasText: '我想申请退款' });
+  await expect(sent).toHaveCount(1);
+  await expect(sent).not.toContainText('发送中');
+});
