@@ -1,8 +1,20 @@
-import { expect, test as base } from '@playwright/test';
+import { expect, Page, test as base } from '@playwright/test';
 
 import { KefuServer } from '../fixtures/server';
 import { Widget } from '../fixtures/widget';
 import { Workbench } from '../fixtures/workbench';
+
+/** Makes the demo page declare `lang` (as `<html lang>` would), before the page's own scripts run. */
+async function declarePageLanguage(page: Page, lang: string) {
+  await page.addInitScript((lang) => {
+    new MutationObserver((_, observer) => {
+      if (document.documentElement) {
+        document.documentElement.lang = lang;
+        observer.disconnect();
+      }
+    }).observe(document, { childList: true });
+  }, lang);
+}
 
 const test = base.extend<{ server: KefuServer }>({
   server: async ({}, use) => {
@@ -124,15 +136,7 @@ test('the workbench speaks the browser language and the widget the language of t
   // A customer site written in Korean (<html lang="ko">).
   const visitorContext = await browser.newContext();
   const visitorPage = await visitorContext.newPage();
-  await visitorPage.addInitScript(() => {
-    // Runs before the page's own scripts: the demo page now declares Korean, as <html lang="ko"> would.
-    new MutationObserver((_, observer) => {
-      if (document.documentElement) {
-        document.documentElement.lang = 'ko';
-        observer.disconnect();
-      }
-    }).observe(document, { childList: true });
-  });
+  await declarePageLanguage(visitorPage, 'ko');
   for (const p of [visitorPage, agentPage]) {
     p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     p.on('pageerror', (e) => errors.push(e.message));
@@ -235,14 +239,7 @@ test('strangers opening any workbench page are sent to sign in', async ({ page, 
 
 test('the widget explains a refused message in the language of the page, by its error code', async ({ page, server }) => {
   // A customer site written in Chinese (<html lang="zh-CN">).
-  await page.addInitScript(() => {
-    new MutationObserver((_, observer) => {
-      if (document.documentElement) {
-        document.documentElement.lang = 'zh-CN';
-        observer.disconnect();
-      }
-    }).observe(document, { childList: true });
-  });
+  await declarePageLanguage(page, 'zh-CN');
   await page.goto(server.demoUrl);
   await page.getByRole('button', { name: /在线咨询/ }).click();
   const dialog = page.getByRole('dialog', { name: '在线客服' });

@@ -61,6 +61,7 @@ pub async fn upgrade(
             agent: ctx.agent.id,
             session: ctx.session.clone(),
             sites: ctx.sites.clone(),
+            perms: ctx.agent.perms.clone(),
         };
         state.hub.add_agent(ctx.tenant(), session.conn, registered);
         out.push(&snapshot(&state, ctx).await);

@@ -2,7 +2,7 @@
 //!
 //! What Redis is for:
 //! - fan-out: every frame the hub sends to a tenant's agents or to a visitor is also published on
-//!   one channel (`A node tenant site|- frame`, `V node tenant visitor frame`; `K node tenant agent
+//!   one channel (`A node tenant site|- permission frame`, `V node tenant visitor frame`; `K node tenant agent
 //!   session|*` closes an agent's sockets); the other nodes deliver it to the connections they hold. Messages are committed
 //!   before they are published, so a lost publication loses nothing: clients sync on a sequence gap,
 //!   and after a lost Redis link every local client is told to resync (agents get a new snapshot).
@@ -24,7 +24,7 @@ use app::infra::realtime::AgentSockets;
 use app::infra::state::AppState;
 use axum::extract::ws::Utf8Bytes;
 use futures_util::StreamExt;
-use kefu_protocol::{AgentId, OnlineVisitor, SiteId, TenantId, ToAgent, ToVisitor, VisitorId};
+use kefu_protocol::{AgentId, OnlineVisitor, Perm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, Pipeline, Script, Value};
 use tokio::sync::{mpsc, oneshot};
@@ -132,8 +132,9 @@ impl Peers for ClusterLink {
         self.conn.lock().unwrap_or_else(|e| e.into_inner()).is_some()
     }
 
-    fn publish_to_agents(&self, tenant: TenantId, site: Option<SiteId>, text: &str) {
-        self.queue(Cmd::Publish(format!("A {} {tenant} {} {text}", self.node, site_field(site))));
+    fn publish_to_agents(&self, tenant: TenantId, site: Option<SiteId>, needs: Perm, text: &str) {
+        let (node, site, needs) = (&self.node, site_field(site), needs.as_str());
+        self.queue(Cmd::Publish(format!("A {node} {tenant} {site} {needs} {text}")));
     }
 
     fn publish_to_visitor(&self, tenant: TenantId, visitor: VisitorId, text: &str) {
@@ -415,8 +416,8 @@ impl Task {
                 _ => continue,
             };
             let text = encode(&frame);
-            self.hub.deliver_to_agents(tenant, site, text.clone());
-            let header = format!("A {} {tenant} {}", self.node, site_field(site));
+            self.hub.deliver_to_agents(tenant, site, Perm::VisitorsView, text.clone());
+            let header = format!("A {} {tenant} {} {}", self.node, site_field(site), Perm::VisitorsView.as_str());
             pipe.publish(self.keys.channel(), format!("{header} {}", text.as_str()));
             any = true;
         }
@@ -437,13 +438,14 @@ impl Task {
         let id = |s: &str| s.parse::<i64>().ok();
         match kind {
             "A" => {
-                let mut parts = rest.splitn(3, ' ');
-                let (Some(Some(tenant)), Some(site), Some(text)) = (parts.next().map(id), parts.next(), parts.next())
+                let mut parts = rest.splitn(4, ' ');
+                let (Some(Some(tenant)), Some(site), Some(Some(needs)), Some(text)) =
+                    (parts.next().map(id), parts.next(), parts.next().map(Perm::parse), parts.next())
                 else {
                     return;
                 };
                 let site = if site == "-" { None } else { id(site).map(SiteId) };
-                self.hub.deliver_to_agents(TenantId(tenant), site, Utf8Bytes::from(text));
+                self.hub.deliver_to_agents(TenantId(tenant), site, needs, Utf8Bytes::from(text));
             }
             "K" => {
                 let mut parts = rest.splitn(3, ' ');

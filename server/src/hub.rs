@@ -19,7 +19,7 @@ pub use app::infra::realtime::ConnId;
 use app::infra::realtime::{AgentSockets, Realtime};
 use axum::extract::ws::Utf8Bytes;
 use kefu_protocol::{
-    AgentId, ConversationSummary, OnlineVisitor, PageInfo, SiteId, TenantId, ToAgent, ToVisitor, VisitorId,
+    AgentId, ConversationSummary, OnlineVisitor, PageInfo, Perm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId,
 };
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -31,7 +31,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Peers: Send + Sync + 'static {
     /// Whether the link is up (while it is not, presence is announced by each node alone).
     fn is_connected(&self) -> bool;
-    fn publish_to_agents(&self, tenant: TenantId, site: Option<SiteId>, text: &str);
+    fn publish_to_agents(&self, tenant: TenantId, site: Option<SiteId>, needs: Perm, text: &str);
     fn publish_to_visitor(&self, tenant: TenantId, visitor: VisitorId, text: &str);
     fn publish_close_agent(&self, tenant: TenantId, agent: AgentId, which: &AgentSockets);
     /// A visitor came online on this node; announced to every node's agents if they are new.
@@ -198,6 +198,14 @@ pub struct AgentConn {
     /// Token hash of the session the socket was opened with.
     pub session: String,
     pub sites: SiteScope,
+    /// What the agent's role grants: frames needing anything else are not sent to this console.
+    pub perms: Vec<Perm>,
+}
+
+impl AgentConn {
+    fn hears(&self, site: Option<SiteId>, needs: Perm) -> bool {
+        self.perms.contains(&needs) && site.is_none_or(|site| self.sites.allows(site))
+    }
 }
 
 #[derive(Default)]
@@ -271,7 +279,8 @@ impl Hub {
                 // Alone, or Redis is away (reconnecting re-registers everyone held here).
                 None => {
                     let site = presence.site_id;
-                    self.to_agents(tenant, Some(site), &ToAgent::VisitorOnline { visitor: presence }, None)
+                    let frame = ToAgent::VisitorOnline { visitor: presence };
+                    self.to_agents(tenant, Some(site), Perm::VisitorsView, &frame, None)
                 }
             }
         }
@@ -312,7 +321,10 @@ impl Hub {
         };
         match self.cluster.get().filter(|c| c.is_connected()) {
             Some(cluster) => cluster.leave(tenant, visitor),
-            None => self.to_agents(tenant, Some(site), &ToAgent::VisitorOffline { visitor_id: visitor }, None),
+            None => {
+                let frame = ToAgent::VisitorOffline { visitor_id: visitor };
+                self.to_agents(tenant, Some(site), Perm::VisitorsView, &frame, None)
+            }
         }
         true
     }
@@ -328,7 +340,13 @@ impl Hub {
         if let (Some(cluster), Some(presence)) = (self.cluster.get(), presence) {
             cluster.presence(tenant, presence);
         }
-        self.to_agents(tenant, Some(site), &ToAgent::VisitorPage { visitor_id: visitor, page }, None);
+        self.to_agents(
+            tenant,
+            Some(site),
+            Perm::VisitorsView,
+            &ToAgent::VisitorPage { visitor_id: visitor, page },
+            None,
+        );
     }
 
     /// Everyone online in the tenant (on every node when clustered, this node's while Redis is away).
@@ -372,10 +390,10 @@ impl Hub {
         }
     }
 
-    /// Delivers an encoded frame to the tenant's agents connected to this node whose scope includes
-    /// `site`.
-    pub fn deliver_to_agents(&self, tenant: TenantId, site: Option<SiteId>, text: Utf8Bytes) {
-        push_agents(self.lock().agents.get(&tenant), site, &text, None);
+    /// Delivers an encoded frame to the tenant's agents connected to this node whose role grants
+    /// `needs` and whose scope includes `site`.
+    pub fn deliver_to_agents(&self, tenant: TenantId, site: Option<SiteId>, needs: Perm, text: Utf8Bytes) {
+        push_agents(self.lock().agents.get(&tenant), site, needs, &text, None);
     }
 
     /// Sends each of the tenant's agent consoles on this node a snapshot of what its scope allows.
@@ -388,8 +406,16 @@ impl Hub {
         let inner = self.lock();
         for conn in inner.agents.get(&tenant).into_iter().flat_map(|c| c.values()) {
             let frame = ToAgent::Snapshot {
-                visitors: visitors.iter().filter(|v| conn.sites.allows(v.site_id)).cloned().collect(),
-                conversations: conversations.iter().filter(|c| conn.sites.allows(c.site_id)).cloned().collect(),
+                visitors: visitors
+                    .iter()
+                    .filter(|v| conn.hears(Some(v.site_id), Perm::VisitorsView))
+                    .cloned()
+                    .collect(),
+                conversations: conversations
+                    .iter()
+                    .filter(|c| conn.hears(Some(c.site_id), Perm::ChatServe))
+                    .cloned()
+                    .collect(),
             };
             conn.outbox.push(&frame);
         }
@@ -417,7 +443,7 @@ impl Hub {
 }
 
 impl Realtime for Hub {
-    fn to_agents(&self, tenant: TenantId, site: Option<SiteId>, frame: &ToAgent, skip: Option<ConnId>) {
+    fn to_agents(&self, tenant: TenantId, site: Option<SiteId>, needs: Perm, frame: &ToAgent, skip: Option<ConnId>) {
         let cluster = self.cluster.get();
         let text = {
             let inner = self.lock();
@@ -427,11 +453,11 @@ impl Realtime for Hub {
                 return;
             }
             let text = encode(frame);
-            push_agents(conns, site, &text, skip);
+            push_agents(conns, site, needs, &text, skip);
             text
         };
         if let Some(cluster) = cluster {
-            cluster.publish_to_agents(tenant, site, &text);
+            cluster.publish_to_agents(tenant, site, needs, &text);
         }
     }
 
@@ -460,16 +486,16 @@ impl Realtime for Hub {
     }
 }
 
-/// Queues an encoded frame on each of these agent connections whose scope includes `site`, except
-/// `skip`.
+/// Queues an encoded frame on each of these agent connections that hears it, except `skip`.
 fn push_agents(
     conns: Option<&HashMap<ConnId, AgentConn>>,
     site: Option<SiteId>,
+    needs: Perm,
     text: &Utf8Bytes,
     skip: Option<ConnId>,
 ) {
     for (id, conn) in conns.into_iter().flatten() {
-        if Some(*id) != skip && site.is_none_or(|site| conn.sites.allows(site)) {
+        if Some(*id) != skip && conn.hears(site, needs) {
             conn.outbox.push_text(text.clone());
         }
     }

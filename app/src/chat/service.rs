@@ -53,7 +53,13 @@ async fn submit(state: &AppState, message: NewMessage, author: &Author<'_>) -> R
     let message = committed.message.clone();
     state.realtime.to_visitor(tenant, committed.visitor_id, &ToVisitor::Message { message }, skip_visitor);
     let message = committed.message.clone();
-    state.realtime.to_agents(tenant, Some(committed.site_id), &ToAgent::Message { message }, skip_agent);
+    state.realtime.to_agents(
+        tenant,
+        Some(committed.site_id),
+        Perm::ChatServe,
+        &ToAgent::Message { message },
+        skip_agent,
+    );
     Ok(committed)
 }
 
@@ -62,7 +68,8 @@ pub async fn open_for_visitor(state: &AppState, site: &Site, visitor: VisitorId)
     let (conversation, opened) = repo::open_conversation_for(&state.db, site, visitor).await?;
     let id = conversation.id;
     if opened {
-        state.realtime.to_agents(site.tenant_id, Some(site.id), &ToAgent::Conversation { conversation }, None);
+        let frame = ToAgent::Conversation { conversation };
+        state.realtime.to_agents(site.tenant_id, Some(site.id), Perm::ChatServe, &frame, None);
     }
     Ok(id)
 }
@@ -183,7 +190,7 @@ pub async fn agent_sync(state: &AppState, ctx: &Ctx, id: ConversationId, after_s
 pub fn visitor_typing(state: &AppState, site: &Site, conversation: Option<ConversationId>, active: bool) {
     if let Some(conversation_id) = conversation {
         let frame = ToAgent::Typing { conversation_id, sender: SenderKind::Visitor, active };
-        state.realtime.to_agents(site.tenant_id, Some(site.id), &frame, None);
+        state.realtime.to_agents(site.tenant_id, Some(site.id), Perm::ChatServe, &frame, None);
     }
 }
 
@@ -215,7 +222,7 @@ pub async fn close(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<Co
     }
     let conversation = repo::conversation(&state.db, ctx.tenant(), id).await?;
     let frame = ToAgent::Conversation { conversation: conversation.clone() };
-    state.realtime.to_agents(ctx.tenant(), Some(conversation.site_id), &frame, None);
+    state.realtime.to_agents(ctx.tenant(), Some(conversation.site_id), Perm::ChatServe, &frame, None);
     Ok(conversation)
 }
 

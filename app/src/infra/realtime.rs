@@ -3,7 +3,7 @@
 //! service called from a socket and a server function called over HTTP push frames the same way,
 //! and an admin action can close an agent's sockets.
 
-use kefu_protocol::{AgentId, SiteId, TenantId, ToAgent, ToVisitor, VisitorId};
+use kefu_protocol::{AgentId, Perm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId};
 
 /// One connection of this node (an agent console or a visitor tab).
 pub type ConnId = u64;
@@ -20,9 +20,10 @@ pub enum AgentSockets {
 /// Frames to browsers, after whatever they announce is committed. Delivery is best effort: a
 /// client that misses a frame catches up by sequence.
 pub trait Realtime: Send + Sync + 'static {
-    /// To every agent console of the tenant whose site scope includes `site` (`None`: every
-    /// console of the tenant), except `skip` (a connection of this node).
-    fn to_agents(&self, tenant: TenantId, site: Option<SiteId>, frame: &ToAgent, skip: Option<ConnId>);
+    /// To every agent console of the tenant whose role grants `needs` and whose site scope
+    /// includes `site` (`None`: any site), except `skip` (a connection of this node). The outbound
+    /// side of the permission gate: a console hears only what its role may see.
+    fn to_agents(&self, tenant: TenantId, site: Option<SiteId>, needs: Perm, frame: &ToAgent, skip: Option<ConnId>);
     /// To every open tab of the visitor, except `skip`.
     fn to_visitor(&self, tenant: TenantId, visitor: VisitorId, frame: &ToVisitor, skip: Option<ConnId>);
     /// Closes an agent's sockets (with a close frame saying why); their consoles reconnect, and are
@@ -34,7 +35,7 @@ pub trait Realtime: Send + Sync + 'static {
 pub struct Nobody;
 
 impl Realtime for Nobody {
-    fn to_agents(&self, _: TenantId, _: Option<SiteId>, _: &ToAgent, _: Option<ConnId>) {}
+    fn to_agents(&self, _: TenantId, _: Option<SiteId>, _: Perm, _: &ToAgent, _: Option<ConnId>) {}
     fn to_visitor(&self, _: TenantId, _: VisitorId, _: &ToVisitor, _: Option<ConnId>) {}
     fn close_agent(&self, _: TenantId, _: AgentId, _: AgentSockets, _: &'static str) {}
 }

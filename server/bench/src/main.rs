@@ -700,6 +700,24 @@ fn weights(root: &Path, report: &mut Report) {
         "—",
         gz as f64,
     );
+    // The admin pages are lazy routes (`cargo leptos build --split`): chunks fetched on first use.
+    let mut chunks: Vec<String> = std::fs::read_dir(root.join("target/site/pkg"))
+        .map(|dir| {
+            dir.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                .filter(|name| name.starts_with("split_") || name.starts_with("__wasm_split."))
+                .map(|name| format!("target/site/pkg/{name}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    chunks.sort();
+    let chunk_files: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    let (raw, gz, br) = sizes(&chunk_files[..]);
+    report.add(
+        "workbench admin pages, loaded when first opened (lazy WASM chunks + loader)",
+        format!("{} files: {:.1} KB raw / {:.1} KB gzip / {:.1} KB brotli", chunks.len(), kb(raw), kb(gz), kb(br)),
+        "—",
+        gz as f64,
+    );
 }
 
 #[derive(Default)]

@@ -6,9 +6,9 @@
 use app::auth::repo;
 use app::auth::service::hash_password;
 use app::auth::setup::{self, NewTenant};
-use kefu_protocol::{ApiError, ConversationStatus, FromAgent, Perm, TenantId, ToAgent};
+use kefu_protocol::{ApiError, ConversationStatus, FromAgent, Perm, SiteId, TenantId, ToAgent};
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, AgentClient, Tenant, TestApp};
 
 /// Who may call a server function.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,15 +31,15 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/chat/close", "conversation_id=1", Gate::Needs(Perm::ChatServe)),
 ];
 
-/// A company of its own, with an agent whose role grants exactly `perms` (on all sites when
-/// `all_sites`, else on the company's one site when `own_site`); their session cookie.
-async fn agent_with_role(
-    app: &TestApp,
-    name: &str,
-    perms: &[Perm],
-    all_sites: bool,
-    own_site: bool,
-) -> (TenantId, String) {
+/// A company of its own with one site (its visitors come from `https://{slug}.example`).
+struct Company {
+    id: TenantId,
+    site: SiteId,
+    slug: String,
+    tenant: Tenant,
+}
+
+async fn company(app: &TestApp, name: &str) -> Company {
     let slug = name.to_lowercase();
     let created = setup::create_tenant(
         &app.db,
@@ -54,22 +54,66 @@ async fn agent_with_role(
     )
     .await
     .unwrap();
-    let tenant = created.tenant_id;
-    let role = repo::insert_role(&app.db, tenant, &format!("{slug} role"), perms, all_sites, None).await.unwrap();
-    let login = format!("agent@{slug}.example");
+    let tenant = Tenant {
+        site_key: created.site.key.clone(),
+        origin: format!("https://{slug}.example"),
+        login: format!("admin@{slug}.example"),
+        password: "admin-password-1".into(),
+    };
+    Company { id: created.tenant_id, site: created.site.id, slug, tenant }
+}
+
+/// An agent of `company` whose role grants exactly `perms`, on all sites when `all_sites`, else on
+/// the company's site when `own_site`; their session cookie.
+async fn agent_in(
+    app: &TestApp,
+    company: &Company,
+    name: &str,
+    perms: &[Perm],
+    all_sites: bool,
+    own_site: bool,
+) -> String {
+    let role = repo::insert_role(&app.db, company.id, &format!("{name} role"), perms, all_sites, None).await.unwrap();
+    let login = format!("{}@{}.example", name.to_lowercase(), company.slug);
     let agent =
-        repo::insert_agent(&app.db, tenant, &login, &hash_password("agent-password-1"), "Agent", role).await.unwrap();
+        repo::insert_agent(&app.db, company.id, &login, &hash_password("agent-password-1"), name, role).await.unwrap();
     if own_site {
         let mut w = app.db.write().await.unwrap();
         sqlx::query("INSERT INTO agent_sites (agent_id, site_id, tenant_id) VALUES ($1, $2, $3)")
             .bind(agent.0)
-            .bind(created.site.id.0)
-            .bind(tenant.0)
+            .bind(company.site.0)
+            .bind(company.id.0)
             .execute(&mut *w)
             .await
             .unwrap();
     }
-    (tenant, app.login(&login, "agent-password-1").await)
+    app.login(&login, "agent-password-1").await
+}
+
+/// A company of its own with one agent whose role grants exactly `perms`.
+async fn agent_with_role(
+    app: &TestApp,
+    name: &str,
+    perms: &[Perm],
+    all_sites: bool,
+    own_site: bool,
+) -> (Company, String) {
+    let company = company(app, name).await;
+    let cookie = agent_in(app, &company, "Agent", perms, all_sites, own_site).await;
+    (company, cookie)
+}
+
+/// The frames a console received until the answer to a ping: frames are queued in order, so
+/// everything sent to it before the ping is here.
+async fn heard_until_pong(console: &mut AgentClient) -> Vec<ToAgent> {
+    console.send(&FromAgent::Ping).await;
+    let mut heard = Vec::new();
+    loop {
+        match console.recv().await {
+            ToAgent::Pong => return heard,
+            frame => heard.push(frame),
+        }
+    }
 }
 
 async fn call(app: &TestApp, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
@@ -115,18 +159,39 @@ async fn every_server_function_refuses_strangers_and_agents_without_its_permissi
     }
 }
 
-/// The agent socket passes the same gate: without `ChatServe` a console can neither send nor read.
+/// The agent socket passes the same gate both ways: a console hears only the frames its role may
+/// see (chats need `ChatServe`, visitors' comings and goings `VisitorsView`), and without
+/// `ChatServe` it can neither read nor write a chat.
 #[tokio::test]
-async fn agent_socket_frames_need_the_chat_permission() {
+async fn what_a_console_hears_and_may_do_follows_its_role() {
     let app = spawn_app().await;
-    let (_, cookie) = agent_with_role(&app, "Viewer", &[Perm::VisitorsView], true, false).await;
-    let (mut console, _, conversations) = app.agent(&cookie).await;
-    assert!(conversations.is_empty());
-    let id = kefu_protocol::ConversationId(1);
-    console.send(&FromAgent::Sync { conversation_id: id, after_seq: 0 }).await;
-    assert_eq!(console.error().await.0, ApiError::Forbidden);
-    console.send(&FromAgent::Send { conversation_id: id, client_msg_id: "v1".into(), body: "hi".into() }).await;
-    assert_eq!(console.error().await, (ApiError::Forbidden, Some("v1".into())));
+    let shop = company(&app, "Watchers").await;
+    let watcher = agent_in(&app, &shop, "Watcher", &[Perm::VisitorsView], true, false).await;
+    let chatter = agent_in(&app, &shop, "Chatter", &[Perm::ChatServe], true, false).await;
+    let (mut watcher, ..) = app.agent(&watcher).await;
+    let (mut chatter, ..) = app.agent(&chatter).await;
+
+    let mut visitor = app.visitor(&shop.tenant, None).await;
+    let said = visitor.say("w1", "just looking").await;
+    let watched = heard_until_pong(&mut watcher).await;
+    assert!(watched.iter().any(|f| matches!(f, ToAgent::VisitorOnline { .. })), "{watched:?}");
+    assert!(
+        !watched.iter().any(|f| matches!(f, ToAgent::Message { .. } | ToAgent::Conversation { .. })),
+        "a console without ChatServe hears no chat: {watched:?}"
+    );
+    let chatted = heard_until_pong(&mut chatter).await;
+    assert!(chatted.iter().any(|f| matches!(f, ToAgent::Message { message } if message.body == "just looking")));
+    assert!(
+        !chatted.iter().any(|f| matches!(f, ToAgent::VisitorOnline { .. } | ToAgent::VisitorPage { .. })),
+        "a console without VisitorsView hears no visitors: {chatted:?}"
+    );
+
+    let id = said.conversation_id;
+    watcher.send(&FromAgent::Sync { conversation_id: id, after_seq: 0 }).await;
+    assert_eq!(watcher.error().await.0, ApiError::Forbidden);
+    watcher.send(&FromAgent::Send { conversation_id: id, client_msg_id: "v1".into(), body: "hi".into() }).await;
+    assert_eq!(watcher.error().await, (ApiError::Forbidden, Some("v1".into())));
+    assert_eq!(app.message_count(id).await, 1, "nothing was written");
 }
 
 #[tokio::test]
@@ -180,7 +245,8 @@ async fn a_role_scoped_to_its_own_sites_sees_only_their_chats() {
     let app = spawn_app().await;
     let (_, own_cookie) =
         agent_with_role(&app, "Scoped", &[Perm::ChatServe, Perm::VisitorsView, Perm::SitesView], false, true).await;
-    let (_, none_cookie) = agent_with_role(&app, "Siteless", &[Perm::ChatServe, Perm::SitesView], false, false).await;
+    let (siteless, none_cookie) =
+        agent_with_role(&app, "Siteless", &[Perm::ChatServe, Perm::SitesView], false, false).await;
     // The scoped agent's company has one site, which is theirs; the site-less agent's has one
     // site that is not theirs.
     let sites: Vec<serde_json::Value> = call(&app, "/api/sites", "", Some(&own_cookie)).await.json().await.unwrap();
@@ -188,19 +254,8 @@ async fn a_role_scoped_to_its_own_sites_sees_only_their_chats() {
     let sites: Vec<serde_json::Value> = call(&app, "/api/sites", "", Some(&none_cookie)).await.json().await.unwrap();
     assert!(sites.is_empty(), "{sites:?}");
 
-    let siteless_tenant = crate::helpers::Tenant {
-        site_key: app
-            .scalar_text(
-                "SELECT s.site_key FROM sites s JOIN tenants t ON t.id = s.tenant_id WHERE t.name = $1",
-                "Siteless",
-            )
-            .await,
-        origin: "https://siteless.example".into(),
-        login: String::new(),
-        password: String::new(),
-    };
     let (mut console, ..) = app.agent(&none_cookie).await;
-    let mut visitor = app.visitor(&siteless_tenant, None).await;
+    let mut visitor = app.visitor(&siteless.tenant, None).await;
     let said = visitor.say("s1", "anyone?").await;
     // The console hears nothing of a site outside its scope (frames are in order: a leaked
     // conversation or message would come before the answer to this sync), and cannot read it.

@@ -203,12 +203,6 @@ impl TestApp {
         sqlx::query_scalar(sql).bind(id).fetch_one(self.db.reader()).await.unwrap()
     }
 
-    /// One text from the database, for a query with one `$1` text parameter.
-    #[allow(dead_code)] // used by some test files only
-    pub async fn scalar_text(&self, sql: &str, param: &str) -> String {
-        sqlx::query_scalar(sql).bind(param).fetch_one(self.db.reader()).await.unwrap()
-    }
-
     /// Waits (bounded) until the query gives `want`: for rows written in the background.
     pub async fn eventually_equals(&self, sql: &str, id: i64, want: i64) -> bool {
         eventually(|| async { self.scalar(sql, id).await == want }).await
