@@ -5,7 +5,8 @@
 //! Two pools, so that the write path is a type and not a convention:
 //! - [`Db::reader`] is for `SELECT`s. Its connections are read-only (`PRAGMA query_only` on SQLite,
 //!   read-only transactions on PostgreSQL): a write there fails, in tests and in production alike.
-//! - [`Db::write`] is the only way to write. On SQLite it first takes this process's write gate:
+//! - [`Db::write`] is the only way to write. On SQLite it takes this process's write gate, which
+//!   owns the one write connection:
 //!   SQLite has one writer at a time per file, and writers that meet at the file lock fall into
 //!   SQLite's busy handler, which sleeps in steps of 1, 2, 5, 10, 15… ms whether or not the lock
 //!   frees meanwhile (that was a 30–35 ms ack p99 at any message rate). Behind the gate they queue
@@ -18,7 +19,7 @@ use kefu_protocol::ApiError;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::OrInternal;
@@ -35,34 +36,54 @@ pub enum DbKind {
 #[derive(Clone, Debug)]
 pub struct Db {
     read: AnyPool,
-    write: AnyPool,
+    write: WritePath,
     pub kind: DbKind,
-    /// SQLite only: one write transaction at a time in this process (see the module doc).
-    write_gate: Option<Arc<Mutex<()>>>,
+}
+
+/// Where writes go.
+#[derive(Clone, Debug)]
+enum WritePath {
+    /// SQLite: the one write connection, behind the process's write gate. Holding the connection
+    /// in the gate (instead of a pool) saves each commit a pool checkout and the asynchronous
+    /// return after it; `None` after a failure left it in doubt (reopened on the next write).
+    Sqlite { gate: Arc<Mutex<Option<AnyConnection>>>, url: Arc<str> },
+    /// PostgreSQL: a pool; writers run in parallel.
+    Postgres(AnyPool),
 }
 
 pub type Row = AnyRow;
 
-/// A connection that may write, holding the write gate until dropped. Derefs to the connection, so
-/// `query.execute(&mut *w)` works. [`Writer::begin`] + [`Writer::end`] make one transaction.
+enum Held {
+    Sqlite(OwnedMutexGuard<Option<AnyConnection>>),
+    Postgres(PoolConnection<Any>),
+}
+
+/// A connection that may write (on SQLite: the write gate, held until dropped). Derefs to the
+/// connection, so `query.execute(&mut *w)` works. [`Writer::begin`] + [`Writer::end`] make one
+/// transaction.
 pub struct Writer {
-    conn: PoolConnection<Any>,
+    held: Held,
     kind: DbKind,
     in_transaction: bool,
-    _gate: Option<OwnedMutexGuard<()>>,
 }
 
 impl Deref for Writer {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
-        &self.conn
+        match &self.held {
+            Held::Sqlite(guard) => guard.as_ref().expect("the write connection is open while a Writer exists"),
+            Held::Postgres(conn) => conn,
+        }
     }
 }
 
 impl DerefMut for Writer {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.conn
+        match &mut self.held {
+            Held::Sqlite(guard) => guard.as_mut().expect("the write connection is open while a Writer exists"),
+            Held::Postgres(conn) => conn,
+        }
     }
 }
 
@@ -75,7 +96,7 @@ impl Writer {
             DbKind::Sqlite => "BEGIN IMMEDIATE",
             DbKind::Postgres => "BEGIN",
         };
-        sqlx::query(begin).execute(&mut *self.conn).await.or_internal()?;
+        sqlx::query(begin).execute(&mut **self).await.or_internal()?;
         self.in_transaction = true;
         Ok(())
     }
@@ -83,18 +104,20 @@ impl Writer {
     /// Ends the transaction begun by [`Writer::begin`]: commits when `result` is `Ok`, rolls back
     /// otherwise. A failed commit is an error: nothing was written.
     pub async fn end<T>(mut self, result: Result<T, ApiError>) -> Result<T, ApiError> {
-        self.in_transaction = false;
         let failed = match result {
-            Ok(value) => match sqlx::query("COMMIT").execute(&mut *self.conn).await.or_internal() {
-                Ok(_) => return Ok(value),
+            Ok(value) => match sqlx::query("COMMIT").execute(&mut *self).await.or_internal() {
+                Ok(_) => {
+                    self.in_transaction = false;
+                    return Ok(value);
+                }
                 Err(e) => e,
             },
             Err(e) => e,
         };
-        if sqlx::query("ROLLBACK").execute(&mut *self.conn).await.is_err() {
-            // Never hand a connection with an open transaction back to the pool.
-            self.conn.close_on_drop();
+        if sqlx::query("ROLLBACK").execute(&mut *self).await.is_ok() {
+            self.in_transaction = false;
         }
+        // Otherwise `in_transaction` stays set and the drop below discards the connection.
         Err(failed)
     }
 }
@@ -102,12 +125,32 @@ impl Writer {
 impl Drop for Writer {
     fn drop(&mut self) {
         if self.in_transaction {
-            // Dropped mid-transaction (a panic or a cancelled future): the connection cannot be
-            // trusted, so it is closed rather than returned to the pool with a transaction open.
-            self.conn.close_on_drop();
-            tracing::warn!("a write transaction was dropped without end(); its connection is discarded");
+            // A transaction left open (a failed rollback, a panic or a cancelled future): the
+            // connection cannot be trusted, so it is closed rather than used again.
+            tracing::warn!("a write transaction was not ended; its connection is discarded");
+            match &mut self.held {
+                Held::Sqlite(guard) => **guard = None,
+                Held::Postgres(conn) => conn.close_on_drop(),
+            }
         }
     }
+}
+
+/// The SQLite settings of the write connection: WAL lets readers run beside the writer;
+/// synchronous=FULL makes every commit durable before it returns, which is what an ack promises.
+const SQLITE_WRITER: &str =
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+
+/// Opens the SQLite write connection. Boxed, with an owned URL: otherwise callers' futures fail
+/// the `Send` check (a rustc limit with higher-ranked lifetimes in nested async code).
+type Opening = std::pin::Pin<Box<dyn std::future::Future<Output = Result<AnyConnection, sqlx::Error>> + Send>>;
+
+fn sqlite_writer(url: String) -> Opening {
+    Box::pin(async move {
+        let mut conn = AnyConnection::connect(&url).await?;
+        conn.execute(sqlx::raw_sql(SQLITE_WRITER)).await?;
+        Ok(conn)
+    })
 }
 
 impl Db {
@@ -123,24 +166,18 @@ impl Db {
         };
         let (write, read) = match kind {
             DbKind::Sqlite => {
-                // WAL lets readers run beside the writer; synchronous=FULL makes every commit
-                // durable before it returns, which is what an ack promises.
-                let write = AnyPoolOptions::new()
-                    .max_connections(2)
+                // Migrations first, through a one-connection pool that also creates the file and
+                // sets WAL; then the write connection and the readers open.
+                let setup = AnyPoolOptions::new()
+                    .max_connections(1)
                     .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            conn.execute(sqlx::raw_sql(
-                                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                                 PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
-                            ))
-                            .await?;
-                            Ok(())
-                        })
+                        Box::pin(async move { conn.execute(sqlx::raw_sql(SQLITE_WRITER)).await.map(|_| ()) })
                     })
                     .connect(url)
                     .await?;
-                // The write pool created the file and set WAL; migrations run before readers open.
-                SQLITE_MIGRATIONS.run(&write).await?;
+                SQLITE_MIGRATIONS.run(&setup).await?;
+                setup.close().await;
+                let writer = sqlite_writer(url.to_owned()).await?;
                 let read = AnyPoolOptions::new()
                     .max_connections(8)
                     .after_connect(|conn, _| {
@@ -151,7 +188,7 @@ impl Db {
                     })
                     .connect(url)
                     .await?;
-                (write, read)
+                (WritePath::Sqlite { gate: Arc::new(Mutex::new(Some(writer))), url: url.into() }, read)
             }
             DbKind::Postgres => {
                 let write = AnyPoolOptions::new().max_connections(8).connect(url).await?;
@@ -166,11 +203,10 @@ impl Db {
                     })
                     .connect(url)
                     .await?;
-                (write, read)
+                (WritePath::Postgres(write), read)
             }
         };
-        let write_gate = (kind == DbKind::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Db { read, write, kind, write_gate })
+        Ok(Db { read, write, kind })
     }
 
     /// The pool for reading. Its connections refuse writes.
@@ -181,12 +217,17 @@ impl Db {
     /// Waits for this process's turn to write (SQLite; at once on PostgreSQL) and a connection to
     /// write with. Hold it no longer than one transaction.
     pub async fn write(&self) -> Result<Writer, ApiError> {
-        let gate = match &self.write_gate {
-            Some(gate) => Some(gate.clone().lock_owned().await),
-            None => None,
+        let held = match &self.write {
+            WritePath::Sqlite { gate, url } => {
+                let mut guard = gate.clone().lock_owned().await;
+                if guard.is_none() {
+                    *guard = Some(sqlite_writer(url.to_string()).await.or_internal()?);
+                }
+                Held::Sqlite(guard)
+            }
+            WritePath::Postgres(pool) => Held::Postgres(pool.acquire().await.or_internal()?),
         };
-        let conn = self.write.acquire().await.or_internal()?;
-        Ok(Writer { conn, kind: self.kind, in_transaction: false, _gate: gate })
+        Ok(Writer { held, kind: self.kind, in_transaction: false })
     }
 }
 

@@ -267,3 +267,18 @@ async fn a_role_scoped_to_its_own_sites_sees_only_their_chats() {
     let (_, _, conversations) = app.agent(&none_cookie).await;
     assert!(conversations.is_empty());
 }
+
+/// Writing is only possible through `Db::write`: the read pool's connections refuse it, on SQLite
+/// and PostgreSQL alike, and the row stays.
+#[tokio::test]
+async fn the_read_pool_refuses_writes() {
+    let app = spawn_app().await;
+    app.create_tenant("Readonly").await;
+    let refused = sqlx::query("DELETE FROM tenants").execute(app.db.reader()).await;
+    assert!(refused.is_err(), "a write through the read pool went through");
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(app.db.reader()).await.unwrap();
+    assert!(count >= 1);
+    let mut w = app.db.write().await.unwrap();
+    let done = sqlx::query("UPDATE tenants SET name = name").execute(&mut *w).await.unwrap();
+    assert!(done.rows_affected() >= 1, "the write path writes");
+}
