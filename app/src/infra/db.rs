@@ -2,12 +2,12 @@
 //! sqlx's `Any` driver: placeholders are `$n` (or [`Markers`]), times are unix milliseconds, ids
 //! are `i64`.
 //!
-//! Two pools, so that the write path is a type and not a convention:
+//! Reads and writes go different ways, so that the write path is a type and not a convention:
 //! - [`Db::reader`] is for `SELECT`s. Its connections are read-only (`PRAGMA query_only` on SQLite,
 //!   read-only transactions on PostgreSQL): a write there fails, in tests and in production alike.
-//! - [`Db::write`] is the only way to write. On SQLite it takes this process's write gate, which
-//!   owns the one write connection:
-//!   SQLite has one writer at a time per file, and writers that meet at the file lock fall into
+//! - [`Db::write`] is the only way to write (a pool of its own on PostgreSQL). On SQLite it takes
+//!   this process's write gate, which owns the one write connection. SQLite has one writer at a
+//!   time per file, and writers that meet at the file lock fall into
 //!   SQLite's busy handler, which sleeps in steps of 1, 2, 5, 10, 15… ms whether or not the lock
 //!   frees meanwhile (that was a 30–35 ms ack p99 at any message rate). Behind the gate they queue
 //!   and wake the moment the previous one commits.
