@@ -17,7 +17,7 @@ bench: tools build-release
 	cargo build --release -p kefu-bench
 	./target/release/kefu-bench
 
-.PHONY: run test tools tools-rust tools-node tools-browser build-release build-debug widget-release widget-debug \
+.PHONY: run test tools tools-rust tools-node tools-browser build-release build-debug widget-release \
         test-rust test-postgres test-cluster test-e2e
 
 ## run: install what is missing, build release, start on http://127.0.0.1:3000 (demo site on :3001)
@@ -57,18 +57,14 @@ tools-browser:
 build-release: widget-release
 	cargo leptos build --release --split --project kefu
 
-build-debug: widget-debug
+# The tests load the widget as it ships (optimised): a debug build weighs 180+ KB gzip.
+build-debug: widget-release
 	cargo leptos build --split --project kefu
 
 widget-release:
 	cargo build -p kefu-widget --target wasm32-unknown-unknown --profile wasm-release
 	wasm-bindgen --target web --no-typescript --out-dir $(WIDGET_OUT) target/wasm32-unknown-unknown/wasm-release/kefu_widget.wasm
 	wasm-opt -Oz $(WASM_FEATURES) -o $(WIDGET_OUT)/kefu_widget_bg.wasm $(WIDGET_OUT)/kefu_widget_bg.wasm
-	cp widget/loader.js $(WIDGET_OUT)/loader.js
-
-widget-debug:
-	cargo build -p kefu-widget --target wasm32-unknown-unknown
-	wasm-bindgen --target web --no-typescript --out-dir $(WIDGET_OUT) target/wasm32-unknown-unknown/debug/kefu_widget.wasm
 	cp widget/loader.js $(WIDGET_OUT)/loader.js
 
 # One package set and feature set for every `cargo test` below, so the PostgreSQL and two-node runs

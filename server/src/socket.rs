@@ -162,12 +162,12 @@ where
         match message {
             Message::Text(text) => {
                 let frame = decode::<H::In>(text.as_str());
-                let sent_id = frame.as_ref().ok().and_then(|f| f.sent_message_id()).map(str::to_owned);
+                let sent_id = frame.as_ref().ok().and_then(|f| f.sent_message_id());
                 match throttle.check(sent_id.is_some()) {
                     None => {}
                     Some(Refusal::Notify) => {
                         let error = ApiError::TooMany { retry_after_secs: 1 };
-                        out.push(&H::Out::error(error, sent_id));
+                        out.push(&H::Out::error(error, sent_id.map(str::to_owned)));
                         continue;
                     }
                     Some(Refusal::Quiet) => continue,

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::chat::service::{self as chat, Author};
+use app::chat::service as chat;
 use app::infra::now_ms;
 use app::sites::service::{self as sites, Site};
 use app::visitors::service::{self as visitors, Note};
@@ -142,8 +142,9 @@ impl Handler for VisitorSession {
                 self.state.hub.set_page(tenant, self.visitor.id, page);
             }),
             FromVisitor::Send { client_msg_id, body, .. } => {
-                let author = Author::Visitor { site: &self.site, visitor: self.visitor.id, conn: self.conn };
-                match chat::visitor_send(app, author, &mut self.conversation, &client_msg_id, &body).await {
+                let (site, visitor, conn) = (&self.site, self.visitor.id, self.conn);
+                match chat::visitor_send(app, site, visitor, conn, &mut self.conversation, &client_msg_id, &body).await
+                {
                     Ok(message) => out.push(&ToVisitor::Ack { client_msg_id: message.client_msg_id.clone(), message }),
                     Err(error) => out.push(&ToVisitor::Error { error, client_msg_id: Some(client_msg_id) }),
                 }

@@ -1,4 +1,5 @@
-//! Sign-in server functions. `login` is public; `logout` and `me` need only a session.
+//! Sign-in server functions. `login` passes the public gate (`Ctx::public`); `logout` and `me`
+//! need only a session (`Ctx::signed_in`).
 
 use kefu_protocol::AgentInfo;
 use leptos::prelude::*;
@@ -8,15 +9,12 @@ use crate::infra::error::AppError;
 /// Signs in and sets the session cookie. Public.
 #[server(endpoint = "login")]
 pub async fn login(login: String, password: String) -> Result<AgentInfo, AppError> {
-    use crate::infra::state::AppState;
+    use crate::infra::{ctx::Ctx, state::AppState};
     use kefu_protocol::ApiError;
 
+    let caller = Ctx::public().await?;
     let state = AppState::from_context()?;
-    let ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
-    let (agent, token) = super::service::sign_in(&state, &login, &password, &ip).await?;
+    let (agent, token) = super::service::sign_in(&state, &login, &password, &caller.ip).await?;
     let cookie = super::service::session_cookie(&token, state.settings.cookie_secure);
     let response = use_context::<leptos_axum::ResponseOptions>().ok_or(ApiError::Internal)?;
     response

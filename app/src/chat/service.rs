@@ -34,8 +34,8 @@ impl Chat {
 }
 
 /// Who sends, from which connection (fan-out skips it: it gets the ack).
-pub enum Author<'a> {
-    Visitor { site: &'a Site, visitor: VisitorId, conn: ConnId },
+enum Author<'a> {
+    Visitor { site: &'a Site, conn: ConnId },
     Agent { agent: &'a AgentInfo, conn: Option<ConnId> },
 }
 
@@ -78,12 +78,14 @@ pub async fn open_for_visitor(state: &AppState, site: &Site, visitor: VisitorId)
 /// opened if needed, or opened anew if it was closed meanwhile.
 pub async fn visitor_send(
     state: &AppState,
-    author: Author<'_>,
+    site: &Site,
+    visitor: VisitorId,
+    conn: ConnId,
     current: &mut Option<ConversationId>,
     client_msg_id: &str,
     body: &str,
 ) -> Result<ChatMessage, ApiError> {
-    let Author::Visitor { site, visitor, .. } = author else { return Err(ApiError::Forbidden) };
+    let author = Author::Visitor { site, conn };
     let client_msg_id = ClientMsgId::parse(client_msg_id)?;
     let body = MessageBody::parse(body)?;
     let conversation_id = match *current {

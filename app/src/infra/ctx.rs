@@ -1,6 +1,6 @@
-//! Who is asking, and the one permission gate. Every server function that is not public begins with
+//! Who is asking, and the one permission gate. Every server function begins with
 //! `let ctx = Ctx::require(Perm::X).await?;` (or [`Ctx::signed_in`] for the few that only need a
-//! session, such as `me`); the agent socket builds a `Ctx` at the upgrade and checks each frame with
+//! session, such as `me`, and [`Ctx::public`] for signing in); the agent socket builds a `Ctx` at the upgrade and checks each frame with
 //! [`Ctx::check`]. Tenant, agent, role and site scope come from the session, never from the request.
 //!
 //! This module also owns the one query that turns a session token into that identity (sessions,
@@ -33,6 +33,13 @@ impl SiteScope {
     }
 }
 
+/// A caller of a public server function.
+#[derive(Clone, Debug)]
+pub struct Public {
+    /// The client address (empty when the transport does not say).
+    pub ip: String,
+}
+
 /// The identity of a request or an agent socket.
 #[derive(Clone, Debug)]
 pub struct Ctx {
@@ -49,6 +56,13 @@ impl Ctx {
         let ctx = Ctx::signed_in().await?;
         ctx.check(perm)?;
         Ok(ctx)
+    }
+
+    /// The gate of a public server function (signing in): no session is needed, and all it knows
+    /// of the caller is their address, which its rate limits key on.
+    pub async fn public() -> Result<Public, ApiError> {
+        let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await;
+        Ok(Public { ip: peer.map(|c| c.0.ip().to_string()).unwrap_or_default() })
     }
 
     /// The signed-in agent of this server-function request, whatever their permissions.
