@@ -90,13 +90,14 @@ pub fn build_state(
     realtime: std::sync::Arc<dyn infra::realtime::Realtime>,
 ) -> infra::state::AppState {
     let builder = infra::state::AppState::builder(db, settings, realtime);
-    let chat = chat::service::Chat::start(builder.db());
-    let visitors = visitors::service::Visitors::start(builder.db());
+    let limits = builder.settings().limits.clone();
+    let chat = chat::service::Chat::start(builder.db(), &limits);
+    let visitors = visitors::service::Visitors::start(builder.db(), &limits);
     builder
         .with(chat)
         .with(visitors)
         .with(sites::service::SiteCache::default())
-        .with(auth::service::LoginLimiter::standard())
+        .with(auth::service::LoginLimiter::new(&limits))
         .build()
 }
 

@@ -2,19 +2,21 @@
 //! workbench's own origin only. The session becomes a [`Ctx`] at the upgrade; every frame goes to
 //! the chat service, which checks the same permissions a server function would.
 
+use std::net::SocketAddr;
+
 use app::chat::service as chat;
 use app::infra::ctx::Ctx;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use kefu_protocol::{ApiError, FromAgent, Perm, ToAgent, PROTOCOL_VERSION};
 use serde::Deserialize;
 
 use crate::hub::{AgentConn, ConnId, Outbox};
-use crate::refuse;
 use crate::socket::{self, Handler, LoopSettings};
 use crate::state::ServerState;
+use crate::{client_ip, refuse, refuse_full};
 
 #[derive(Deserialize)]
 pub struct AgentQuery {
@@ -24,6 +26,7 @@ pub struct AgentQuery {
 pub async fn upgrade(
     State(state): State<ServerState>,
     Query(query): Query<AgentQuery>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -47,9 +50,10 @@ pub async fn upgrade(
         Err(ApiError::Unauthorized) => return refuse(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first"),
         Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later"),
     };
-    if !state.hub.try_reserve_socket(state.config.max_connections) {
-        return refuse(StatusCode::SERVICE_UNAVAILABLE, "too_many_connections", "the server is full, retry shortly");
-    }
+    let slot = match state.hub.reserve_socket(client_ip(&state, peer, &headers), &state.app.settings.limits) {
+        Ok(slot) => slot,
+        Err(full) => return refuse_full(full),
+    };
     socket::configure(ws).on_upgrade(move |socket| async move {
         let (out, queue) = Outbox::new();
         let session = AgentSession { conn: state.hub.next_conn_id(), state: state.clone(), ctx };
@@ -71,7 +75,7 @@ pub async fn upgrade(
             rate: socket::AGENT_RATE,
         };
         socket::run(socket, session, out, queue, settings).await;
-        state.hub.release_socket();
+        drop(slot);
     })
 }
 

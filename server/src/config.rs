@@ -4,6 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use app::infra::limits::Limits;
+use app::infra::net::TrustedProxies;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// `KEFU_ADDR`: where the workbench, API and sockets listen.
@@ -25,10 +28,13 @@ pub struct Config {
     /// `KEFU_PRESENCE_GRACE_MS`: how long a visitor without a connection still counts as online
     /// (moving to another page of the site reconnects within it).
     pub presence_grace: Duration,
-    /// `KEFU_COOKIE_SECURE`: `1` when served over HTTPS.
+    /// `KEFU_COOKIE_SECURE`: `1` forces `Secure` session cookies (they are anyway when
+    /// `KEFU_PUBLIC_URL` is https).
     pub cookie_secure: bool,
-    /// `KEFU_MAX_CONNECTIONS`: sockets held at once before new ones are refused.
-    pub max_connections: usize,
+    /// Resource limits (`KEFU_MAX_CONNECTIONS`, `KEFU_MAX_SOCKETS_PER_IP`, …; see [`Limits`]).
+    pub limits: Limits,
+    /// `KEFU_TRUSTED_PROXIES`: CIDR list of load balancers whose `X-Forwarded-For`/`Forwarded` count.
+    pub trusted_proxies: TrustedProxies,
     /// `REDIS_URL`: joins the cluster of nodes sharing this Redis (and the PostgreSQL database).
     pub redis_url: Option<String>,
     /// `KEFU_CLUSTER_NAME`: prefix of the cluster's Redis keys and channel (default `kefu`).
@@ -62,10 +68,9 @@ impl Config {
             .unwrap_or_else(|| "5000".into())
             .parse()
             .map_err(|e| format!("KEFU_PRESENCE_GRACE_MS: {e}"))?;
-        let max_connections = var("KEFU_MAX_CONNECTIONS")
-            .unwrap_or_else(|| "19000".into())
-            .parse()
-            .map_err(|e| format!("KEFU_MAX_CONNECTIONS: {e}"))?;
+        let limits = limits_from(&var)?;
+        let trusted_proxies = TrustedProxies::parse(&var("KEFU_TRUSTED_PROXIES").unwrap_or_default())
+            .map_err(|e| format!("KEFU_TRUSTED_PROXIES: {e}"))?;
         let redis_url = var("REDIS_URL");
         if redis_url.is_some() && !database_url.starts_with("postgres") {
             return Err(
@@ -87,12 +92,45 @@ impl Config {
             heartbeat: Duration::from_millis(heartbeat_ms.max(50)),
             presence_grace: Duration::from_millis(grace_ms),
             cookie_secure: var("KEFU_COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
-            max_connections,
+            limits,
+            trusted_proxies,
             redis_url,
             cluster_name: var("KEFU_CLUSTER_NAME").unwrap_or_else(|| "kefu".into()),
             node_ttl: Duration::from_millis(node_ttl_ms.max(200)),
         })
     }
+}
+
+/// The limits, each from its variable or its default.
+fn limits_from(var: &dyn Fn(&str) -> Option<String>) -> Result<Limits, String> {
+    fn read<T: std::str::FromStr>(var: &dyn Fn(&str) -> Option<String>, name: &str, default: T) -> Result<T, String>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match var(name) {
+            Some(value) => value.parse().map_err(|e| format!("{name}: {e}")),
+            None => Ok(default),
+        }
+    }
+    let d = Limits::default();
+    Ok(Limits {
+        max_connections: read(var, "KEFU_MAX_CONNECTIONS", d.max_connections)?,
+        sockets_per_ip: read(var, "KEFU_MAX_SOCKETS_PER_IP", d.sockets_per_ip)?,
+        new_visitors_per_ip_per_min: read(var, "KEFU_NEW_VISITORS_PER_IP_PER_MIN", d.new_visitors_per_ip_per_min)?,
+        conversations_per_visitor_per_hour: read(
+            var,
+            "KEFU_CONVERSATIONS_PER_VISITOR_PER_HOUR",
+            d.conversations_per_visitor_per_hour,
+        )?,
+        page_views_per_visitor_per_min: read(
+            var,
+            "KEFU_PAGE_VIEWS_PER_VISITOR_PER_MIN",
+            d.page_views_per_visitor_per_min,
+        )?,
+        login_failures: read(var, "KEFU_LOGIN_FAILURES", d.login_failures)?.max(1),
+        login_backoff: Duration::from_secs(read(var, "KEFU_LOGIN_BACKOFF_SECS", d.login_backoff.as_secs())?.max(1)),
+        password_checks: read(var, "KEFU_MAX_PASSWORD_CHECKS", d.password_checks)?.max(1),
+    })
 }
 
 /// The SQLite URL for a data directory, creating the directory.

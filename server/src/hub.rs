@@ -10,11 +10,13 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use app::infra::ctx::SiteScope;
+use app::infra::limits::Limits;
 pub use app::infra::realtime::ConnId;
 use app::infra::realtime::{AgentSockets, Realtime};
 use axum::extract::ws::Utf8Bytes;
@@ -215,11 +217,48 @@ struct Inner {
     tenant_visitors: HashMap<TenantId, HashSet<VisitorId>>,
 }
 
+/// Sockets held, in all and per client address.
+#[derive(Default)]
+struct SocketCounts {
+    total: AtomicUsize,
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One socket counted against the caps, from before the upgrade until the connection ends. It is
+/// given back when dropped, on every path: a refused or failed upgrade, a client that went away
+/// mid-handshake (its request future dropped), or the end of the socket loop.
+pub struct SocketSlot {
+    counts: Arc<SocketCounts>,
+    ip: IpAddr,
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        self.counts.total.fetch_sub(1, Ordering::AcqRel);
+        let mut per_ip = self.counts.per_ip.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(held) = per_ip.get_mut(&self.ip) {
+            *held -= 1;
+            if *held == 0 {
+                per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Why a socket was not given a slot.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Full {
+    /// The server holds `KEFU_MAX_CONNECTIONS` sockets.
+    Server,
+    /// This address holds `KEFU_MAX_SOCKETS_PER_IP` sockets.
+    Address,
+}
+
 #[derive(Default)]
 pub struct Hub {
     inner: Mutex<Inner>,
     next_id: AtomicU64,
-    sockets: AtomicUsize,
+    sockets: Arc<SocketCounts>,
     cluster: OnceLock<Arc<dyn Peers>>,
 }
 
@@ -232,16 +271,24 @@ impl Hub {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Counts a socket against the cap; `false` when the cap is reached.
-    pub fn try_reserve_socket(&self, cap: usize) -> bool {
-        self.sockets.fetch_add(1, Ordering::AcqRel) < cap || {
-            self.sockets.fetch_sub(1, Ordering::AcqRel);
-            false
+    /// Counts a socket from `ip` against the server's cap and the per-address cap.
+    pub fn reserve_socket(&self, ip: IpAddr, limits: &Limits) -> Result<SocketSlot, Full> {
+        let mut per_ip = self.sockets.per_ip.lock().unwrap_or_else(|e| e.into_inner());
+        let held = per_ip.get(&ip).copied().unwrap_or(0);
+        if held >= limits.sockets_per_ip {
+            return Err(Full::Address);
         }
+        if self.sockets.total.fetch_add(1, Ordering::AcqRel) >= limits.max_connections {
+            self.sockets.total.fetch_sub(1, Ordering::AcqRel);
+            return Err(Full::Server);
+        }
+        per_ip.insert(ip, held + 1);
+        Ok(SocketSlot { counts: self.sockets.clone(), ip })
     }
 
-    pub fn release_socket(&self) {
-        self.sockets.fetch_sub(1, Ordering::AcqRel);
+    /// Sockets held now (including upgrades in progress).
+    pub fn sockets_held(&self) -> usize {
+        self.sockets.total.load(Ordering::Acquire)
     }
 
     pub fn add_agent(&self, tenant: TenantId, conn: ConnId, agent: AgentConn) {
@@ -329,14 +376,18 @@ impl Hub {
         true
     }
 
-    /// The visitor moved to another page: remembered for snapshots and told to the agents.
-    pub fn set_page(&self, tenant: TenantId, visitor: VisitorId, page: PageInfo) {
+    /// The visitor moved to another page: remembered for snapshots and, when `announce`, told to the
+    /// agents.
+    pub fn set_page(&self, tenant: TenantId, visitor: VisitorId, page: PageInfo, announce: bool) {
         let (presence, site) = {
             let mut inner = self.lock();
             let Some(entry) = inner.visitors.get_mut(&visitor).filter(|e| e.tenant == tenant) else { return };
             entry.presence.page = page.clone();
             (self.cluster.get().map(|_| entry.presence.clone()), entry.presence.site_id)
         };
+        if !announce {
+            return;
+        }
         if let (Some(cluster), Some(presence)) = (self.cluster.get(), presence) {
             cluster.presence(tenant, presence);
         }

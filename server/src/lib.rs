@@ -24,6 +24,29 @@ pub mod visitor;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+/// Refuses a socket that got no slot: 503 when the server is full, 429 when the address is.
+pub fn refuse_full(full: hub::Full) -> Response {
+    match full {
+        hub::Full::Server => {
+            refuse(StatusCode::SERVICE_UNAVAILABLE, "too_many_connections", "the server is full, retry shortly")
+        }
+        hub::Full::Address => refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_connections_from_address",
+            "this address holds too many connections",
+        ),
+    }
+}
+
+/// The client's address: the TCP peer, or behind a trusted proxy the address it forwarded.
+pub fn client_ip(
+    state: &state::ServerState,
+    peer: std::net::SocketAddr,
+    headers: &axum::http::HeaderMap,
+) -> std::net::IpAddr {
+    app::infra::net::client_ip(peer.ip(), headers, &state.app.settings.trusted_proxies)
+}
+
 /// Refuses a request (typically a socket upgrade) with a status and a machine-readable reason.
 pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(serde_json::json!({ "error": code, "message": message }))).into_response()

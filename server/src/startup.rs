@@ -77,7 +77,12 @@ impl Application {
                 Err(e) => return Err(format!("cannot create the demo company: {e}")),
             }
         }
-        let settings = Settings { cookie_secure: config.cookie_secure, public_url: config.public_url.clone() };
+        let settings = Settings {
+            cookie_secure: config.cookie_secure || config.public_url.starts_with("https://"),
+            public_url: config.public_url.clone(),
+            limits: config.limits.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
+        };
         let leptos = LeptosOptions::builder()
             .output_name("kefu")
             .site_root(config.site_root.display().to_string())

@@ -18,9 +18,9 @@ use kefu_protocol::{ApiError, ConversationId, FromVisitor, OnlineVisitor, ToVisi
 use serde::Deserialize;
 
 use crate::hub::{ConnId, Outbox};
-use crate::refuse;
 use crate::socket::{self, Handler, LoopSettings};
 use crate::state::ServerState;
+use crate::{client_ip, refuse, refuse_full};
 
 #[derive(Deserialize)]
 pub struct VisitorQuery {
@@ -58,19 +58,28 @@ pub async fn upgrade(
             "this page's origin is not an allowed domain of the site",
         );
     }
-    if !state.hub.try_reserve_socket(state.config.max_connections) {
-        return refuse(StatusCode::SERVICE_UNAVAILABLE, "too_many_connections", "the server is full, retry shortly");
-    }
+    let ip = client_ip(&state, peer, &headers);
+    let slot = match state.hub.reserve_socket(ip, &state.app.settings.limits) {
+        Ok(slot) => slot,
+        Err(full) => return refuse_full(full),
+    };
     let token = query.token.filter(|t| !t.is_empty() && t.len() <= 128);
-    let Ok((visitor, token)) = visitors::arrive(&state.app, &site, token.as_deref()).await else {
-        state.hub.release_socket();
-        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later");
+    let (visitor, token) = match visitors::arrive(&state.app, &site, token.as_deref(), ip).await {
+        Ok(arrived) => arrived,
+        Err(ApiError::TooMany { .. }) => {
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_visitors",
+                "too many new visitors from this address",
+            )
+        }
+        Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later"),
     };
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let session = VisitorSession {
         conn: state.hub.next_conn_id(),
         user_agent: user_agent.chars().take(512).collect(),
-        ip: peer.ip().to_string(),
+        ip: ip.to_string(),
         // Typing before the first send on this page still reaches the agents.
         conversation: visitor.latest.filter(|c| c.open).map(|c| c.id),
         state: state.clone(),
@@ -104,7 +113,7 @@ pub async fn upgrade(
         };
         hub.add_visitor(session.site.tenant_id, session.conn, out.clone(), presence);
         socket::run(socket, session, out, queue, settings).await;
-        hub.release_socket();
+        drop(slot);
     })
 }
 
@@ -128,18 +137,23 @@ impl Handler for VisitorSession {
         let app = &self.state.app;
         match frame {
             FromVisitor::Page { page } => page.parse().map(|page| {
-                visitors::note(
-                    app,
-                    Note::PageView {
-                        tenant,
-                        visitor: self.visitor.id,
-                        page: page.clone(),
-                        user_agent: self.user_agent.clone(),
-                        ip: self.ip.clone(),
-                        at: now_ms(),
-                    },
-                );
-                self.state.hub.set_page(tenant, self.visitor.id, page);
+                // Over the per-minute share a page view is neither stored nor shown; the visitor
+                // stays online with their latest page.
+                let counts = visitors::page_view_counts(app, self.visitor.id);
+                if counts {
+                    visitors::note(
+                        app,
+                        Note::PageView {
+                            tenant,
+                            visitor: self.visitor.id,
+                            page: page.clone(),
+                            user_agent: self.user_agent.clone(),
+                            ip: self.ip.clone(),
+                            at: now_ms(),
+                        },
+                    );
+                }
+                self.state.hub.set_page(tenant, self.visitor.id, page, counts);
             }),
             FromVisitor::Send { client_msg_id, body, .. } => {
                 let (site, visitor, conn) = (&self.site, self.visitor.id, self.conn);

@@ -11,6 +11,7 @@ use kefu_protocol::{AgentInfo, ApiError, ErrorCode};
 
 use super::repo;
 use crate::infra::ctx::{Ctx, SESSION_COOKIE};
+use crate::infra::limits::Limits;
 use crate::infra::random_token;
 use crate::infra::realtime::AgentSockets;
 use crate::infra::state::AppState;
@@ -26,58 +27,100 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
-/// Counts failed sign-ins per key (login name, client address) in a fixed window.
+/// Limits sign-in attempts per account and per client address, and the password checks running at
+/// once.
+///
+/// An attempt is counted when it starts, before its password is checked, and under the same lock as
+/// the check: parallel guesses cannot slip through between the two. An account (or address) that
+/// used up its attempts is locked for the back-off, which doubles with each further lock-out (up to
+/// an hour); a correct password gives back its attempt and clears the account's count. An address
+/// may fail ten times as often as one account, so a shared office address does not lock everybody
+/// out because of one forgotten password.
 pub struct LoginLimiter {
     max_failures: u32,
-    window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    backoff: Duration,
+    entries: Mutex<HashMap<String, Attempts>>,
+    checks: tokio::sync::Semaphore,
+}
+
+#[derive(Clone, Copy)]
+struct Attempts {
+    count: u32,
+    since: Instant,
+    locked_until: Option<Instant>,
+    lockouts: u32,
+}
+
+/// The keys one sign-in counts against.
+pub struct LoginKeys {
+    account: String,
+    address: String,
+}
+
+impl LoginKeys {
+    pub fn new(login: &str, ip: &str) -> Self {
+        LoginKeys { account: format!("login:{}", login.to_lowercase()), address: format!("ip:{ip}") }
+    }
 }
 
 impl LoginLimiter {
-    /// Five failures per login and per client address within five minutes.
-    pub fn standard() -> Self {
-        LoginLimiter::new(5, Duration::from_secs(300))
+    pub fn new(limits: &Limits) -> Self {
+        LoginLimiter {
+            max_failures: limits.login_failures,
+            backoff: limits.login_backoff,
+            entries: Mutex::new(HashMap::new()),
+            checks: tokio::sync::Semaphore::new(limits.password_checks),
+        }
     }
 
-    pub fn new(max_failures: u32, window: Duration) -> Self {
-        LoginLimiter { max_failures, window, failures: Mutex::new(HashMap::new()) }
-    }
-
-    /// Refuses while any key has used up its failures in the current window.
-    pub fn check(&self, keys: &[String]) -> Result<(), ApiError> {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for key in keys {
-            if let Some((count, since)) = map.get(key) {
-                let elapsed = since.elapsed();
-                if *count >= self.max_failures && elapsed < self.window {
-                    let retry_after_secs = (self.window - elapsed).as_secs().max(1);
-                    return Err(ApiError::TooMany { retry_after_secs });
-                }
+    /// Counts an attempt against both keys, or refuses it (`TooMany` with the seconds left).
+    pub fn begin(&self, keys: &LoginKeys) -> Result<(), ApiError> {
+        let now = Instant::now();
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() > 100_000 {
+            let backoff = self.backoff;
+            entries.retain(|_, a| a.locked_until.is_some_and(|t| t > now) || now.duration_since(a.since) < backoff);
+        }
+        let limits = [(&keys.account, self.max_failures), (&keys.address, self.max_failures.saturating_mul(10))];
+        for (key, _) in limits {
+            if let Some(until) = entries.get(key).and_then(|a| a.locked_until).filter(|t| *t > now) {
+                return Err(ApiError::TooMany { retry_after_secs: until.duration_since(now).as_secs().max(1) });
+            }
+        }
+        for (key, max) in limits {
+            let entry = entries.entry(key.clone()).or_insert(Attempts {
+                count: 0,
+                since: now,
+                locked_until: None,
+                lockouts: 0,
+            });
+            if now.duration_since(entry.since) >= self.backoff {
+                (entry.count, entry.since) = (0, now);
+            }
+            entry.count += 1;
+            if entry.count >= max {
+                // This attempt may still succeed (which clears the account); any further one waits.
+                let factor = 1u32 << entry.lockouts.min(12);
+                entry.locked_until = Some(now + (self.backoff * factor).min(Duration::from_secs(3600)));
+                entry.lockouts += 1;
+                (entry.count, entry.since) = (0, now);
             }
         }
         Ok(())
     }
 
-    pub fn fail(&self, keys: &[String]) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            let window = self.window;
-            map.retain(|_, (_, since)| since.elapsed() < window);
-        }
-        for key in keys {
-            let entry = map.entry(key.clone()).or_insert((0, Instant::now()));
-            if entry.1.elapsed() >= self.window {
-                *entry = (0, Instant::now());
-            }
-            entry.0 += 1;
+    /// The attempt's password was right: the account starts afresh, the address gets it back.
+    pub fn succeed(&self, keys: &LoginKeys) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.remove(&keys.account);
+        if let Some(entry) = entries.get_mut(&keys.address) {
+            entry.count = entry.count.saturating_sub(1);
         }
     }
 
-    pub fn succeed(&self, keys: &[String]) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for key in keys {
-            map.remove(key);
-        }
+    /// A permit to compute one password hash, or `TooMany` at once when all are in use.
+    pub fn check_permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        self.checks.try_acquire().map_err(|_| ApiError::TooMany { retry_after_secs: 1 })
     }
 }
 
@@ -102,8 +145,10 @@ pub async fn sign_in(
         return Err(ApiError::invalid("password", ErrorCode::TooLong));
     }
     let limiter = state.part::<LoginLimiter>()?;
-    let keys = [format!("login:{}", login.to_lowercase()), format!("ip:{client_ip}")];
-    limiter.check(&keys)?;
+    // Refused at once when the server is busy hashing: argon2 is what an attacker would exhaust.
+    let _permit = limiter.check_permit()?;
+    let keys = LoginKeys::new(login, client_ip);
+    limiter.begin(&keys)?;
     let found = repo::credentials(&state.db, login).await?;
     let password = password.to_owned();
     // Unknown logins are checked against a dummy hash so both cases take the same time.
@@ -121,10 +166,7 @@ pub async fn sign_in(
             let ctx = Ctx::from_session(&state.db, &token).await?;
             Ok((ctx.agent, token))
         }
-        _ => {
-            limiter.fail(&keys);
-            Err(ApiError::Unauthorized)
-        }
+        _ => Err(ApiError::Unauthorized),
     }
 }
 
@@ -165,14 +207,25 @@ mod tests {
     }
 
     #[test]
-    fn limiter_refuses_after_too_many_failures() {
-        let limiter = LoginLimiter::new(3, Duration::from_secs(60));
-        let keys = ["login:a".to_owned()];
+    fn limiter_locks_an_account_after_its_attempts_and_backs_off() {
+        let limits = Limits { login_failures: 3, login_backoff: Duration::from_secs(60), ..Limits::default() };
+        let limiter = LoginLimiter::new(&limits);
+        let keys = LoginKeys::new("A", "1.1.1.1");
         for _ in 0..3 {
-            assert!(limiter.check(&keys).is_ok());
-            limiter.fail(&keys);
+            assert!(limiter.begin(&keys).is_ok());
         }
-        assert!(matches!(limiter.check(&keys), Err(ApiError::TooMany { .. })));
-        assert!(limiter.check(&["login:b".to_owned()]).is_ok(), "other keys are not affected");
+        let Err(ApiError::TooMany { retry_after_secs }) = limiter.begin(&keys) else { panic!("not locked") };
+        assert!((59..=60).contains(&retry_after_secs), "{retry_after_secs}");
+        assert!(limiter.begin(&LoginKeys::new("b", "1.1.1.1")).is_ok(), "other accounts are not affected");
+        // The second lock-out lasts twice as long.
+        let entry = |l: &LoginLimiter| l.entries.lock().unwrap()["login:a"];
+        let mut relocked = entry(&limiter);
+        relocked.locked_until = None;
+        limiter.entries.lock().unwrap().insert("login:a".into(), relocked);
+        for _ in 0..3 {
+            assert!(limiter.begin(&keys).is_ok());
+        }
+        let Err(ApiError::TooMany { retry_after_secs }) = limiter.begin(&keys) else { panic!("not locked") };
+        assert!((119..=120).contains(&retry_after_secs), "{retry_after_secs}");
     }
 }

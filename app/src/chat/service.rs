@@ -11,11 +11,15 @@ use kefu_protocol::{
     SenderKind, TenantId, ToAgent, ToVisitor, VisitorId, SYNC_PAGE,
 };
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use super::repo;
 use super::writer::{Committed, MessageJob, NewMessage};
 use crate::infra::batch::BatchWorker;
 use crate::infra::ctx::Ctx;
 use crate::infra::db::Db;
+use crate::infra::limits::{Limits, WindowLimiter};
 use crate::infra::realtime::ConnId;
 use crate::infra::state::AppState;
 use crate::sites::service::Site;
@@ -24,12 +28,18 @@ use crate::sites::service::Site;
 #[derive(Clone)]
 pub struct Chat {
     writer: BatchWorker<MessageJob>,
+    /// Conversations each visitor may open per hour.
+    opens: Arc<WindowLimiter<VisitorId>>,
 }
 
 impl Chat {
     /// Starts the message writer on the current runtime.
-    pub fn start(db: &Db) -> Chat {
-        Chat { writer: BatchWorker::start(MessageJob(db.clone())) }
+    pub fn start(db: &Db, limits: &Limits) -> Chat {
+        let hour = Duration::from_secs(3600);
+        Chat {
+            writer: BatchWorker::start(MessageJob(db.clone())),
+            opens: Arc::new(WindowLimiter::new(limits.conversations_per_visitor_per_hour, hour)),
+        }
     }
 }
 
@@ -63,10 +73,22 @@ async fn submit(state: &AppState, message: NewMessage, author: &Author<'_>) -> R
     Ok(committed)
 }
 
-/// The visitor's open conversation, opened now if there is none (the site's agents are told).
+/// The visitor's open conversation, opened now if there is none (the site's agents are told). A
+/// visitor who opened their hourly share of conversations gets `TooMany`.
 pub async fn open_for_visitor(state: &AppState, site: &Site, visitor: VisitorId) -> Result<ConversationId, ApiError> {
-    let (conversation, opened) = repo::open_conversation_for(&state.db, site, visitor).await?;
+    let opens = &state.part::<Chat>()?.opens;
+    opens.take(&visitor).map_err(|retry_after_secs| ApiError::TooMany { retry_after_secs })?;
+    let (conversation, opened) = match repo::open_conversation_for(&state.db, site, visitor).await {
+        Ok(found) => found,
+        Err(error) => {
+            opens.give_back(&visitor);
+            return Err(error);
+        }
+    };
     let id = conversation.id;
+    if !opened {
+        opens.give_back(&visitor);
+    }
     if opened {
         let frame = ToAgent::Conversation { conversation };
         state.realtime.to_agents(site.tenant_id, Some(site.id), Perm::ChatServe, &frame, None);

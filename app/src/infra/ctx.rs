@@ -61,8 +61,11 @@ impl Ctx {
     /// The gate of a public server function (signing in): no session is needed, and all it knows
     /// of the caller is their address, which its rate limits key on.
     pub async fn public() -> Result<Public, ApiError> {
+        let state = AppState::from_context()?;
         let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await;
-        Ok(Public { ip: peer.map(|c| c.0.ip().to_string()).unwrap_or_default() })
+        let headers: HeaderMap = leptos_axum::extract().await.map_err(|_| ApiError::Internal)?;
+        let ip = peer.map(|c| super::net::client_ip(c.0.ip(), &headers, &state.settings.trusted_proxies).to_string());
+        Ok(Public { ip: ip.unwrap_or_default() })
     }
 
     /// The signed-in agent of this server-function request, whatever their permissions.

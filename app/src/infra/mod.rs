@@ -1,6 +1,6 @@
 //! Shared pieces every area uses. On the server (feature `ssr`): the database handle and its one
 //! write path ([`db`]), the generic batch worker ([`batch`]), the request context and permission
-//! gate ([`ctx`]), the handle through which services reach browsers ([`realtime`]) and the
+//! gate ([`ctx`]), resource limits ([`limits`]), the client's address behind proxies ([`net`]), the handle through which services reach browsers ([`realtime`]) and the
 //! application state ([`state`]). On both sides: the server-function error ([`error`]).
 //!
 //! Imports go one way: areas use `infra`, `infra` uses no area.
@@ -13,6 +13,10 @@ pub mod batch;
 pub mod ctx;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod limits;
+#[cfg(feature = "ssr")]
+pub mod net;
 #[cfg(feature = "ssr")]
 pub mod realtime;
 #[cfg(feature = "ssr")]

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use kefu_protocol::ApiError;
 
 use super::db::Db;
+use super::limits::Limits;
+use super::net::TrustedProxies;
 use super::realtime::Realtime;
 
 #[derive(Clone)]
@@ -22,10 +24,13 @@ pub struct AppState {
 
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// Adds `Secure` to the session cookie (set it when served over HTTPS).
+    /// Adds `Secure` to the session cookie: on when the public URL is https, or when forced.
     pub cookie_secure: bool,
     /// Public base URL of this server, used in the embed snippet.
     pub public_url: String,
+    pub limits: Limits,
+    /// Peers whose forwarding headers name the client (`KEFU_TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// Collects the parts while the state is built.
@@ -43,6 +48,10 @@ impl Builder {
     pub fn with<T: Any + Send + Sync>(mut self, part: T) -> Builder {
         self.parts.insert(TypeId::of::<T>(), Box::new(part));
         self
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.state.settings
     }
 
     pub fn build(self) -> AppState {

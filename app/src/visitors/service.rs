@@ -11,12 +11,16 @@
 //! logged, never blocking a socket.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use kefu_protocol::{ApiError, PageInfo, SiteId, TenantId, VisitorId};
 
 use super::{repo, Known, Visitor};
 use crate::infra::batch::{BatchJob, BatchWorker};
 use crate::infra::db::Db;
+use crate::infra::limits::{Limits, WindowLimiter};
 use crate::infra::state::AppState;
 use crate::infra::{now_ms, random_token, token_hash};
 use crate::sites::service::Site;
@@ -106,15 +110,22 @@ pub struct Visitors {
     lookups: BatchWorker<LookupJob>,
     registrations: BatchWorker<RegisterJob>,
     notes: BatchWorker<NoteJob>,
+    /// New visitors per client address per minute.
+    new_per_ip: Arc<WindowLimiter<IpAddr>>,
+    /// Page views per visitor per minute.
+    page_views: Arc<WindowLimiter<VisitorId>>,
 }
 
 impl Visitors {
     /// Starts the workers on the current runtime.
-    pub fn start(db: &Db) -> Visitors {
+    pub fn start(db: &Db, limits: &Limits) -> Visitors {
+        let minute = Duration::from_secs(60);
         Visitors {
             lookups: BatchWorker::start(LookupJob(db.clone())),
             registrations: BatchWorker::start(RegisterJob(db.clone())),
             notes: BatchWorker::start(NoteJob(db.clone())),
+            new_per_ip: Arc::new(WindowLimiter::new(limits.new_visitors_per_ip_per_min, minute)),
+            page_views: Arc::new(WindowLimiter::new(limits.page_views_per_visitor_per_min, minute)),
         }
     }
 }
@@ -122,8 +133,14 @@ impl Visitors {
 /// Recognises a returning visitor of `site` by token, or creates a new one. Returns the visitor and
 /// the token the widget should keep (a new one when the old one was unknown). A returning visitor
 /// costs a share of one batched read, a new one a share of one batched insert; last-seen and visit
-/// counts go to the bookkeeping batch.
-pub async fn arrive(state: &AppState, site: &Site, token: Option<&str>) -> Result<(Visitor, String), ApiError> {
+/// counts go to the bookkeeping batch. A client address creating more than its share of new
+/// visitors per minute gets `TooMany` (returning visitors are not limited).
+pub async fn arrive(
+    state: &AppState,
+    site: &Site,
+    token: Option<&str>,
+    ip: IpAddr,
+) -> Result<(Visitor, String), ApiError> {
     let workers = state.part::<Visitors>()?;
     let now = now_ms();
     if let Some(token) = token {
@@ -136,10 +153,17 @@ pub async fn arrive(state: &AppState, site: &Site, token: Option<&str>) -> Resul
             return Ok((visitor, token.to_owned()));
         }
     }
+    workers.new_per_ip.take(&ip).map_err(|retry_after_secs| ApiError::TooMany { retry_after_secs })?;
     let token = random_token();
     let registration = Registration { tenant: site.tenant_id, site: site.id, token_hash: token_hash(&token), at: now };
     let id = workers.registrations.submit(registration).await?;
     Ok((Visitor { id, name: None, first_seen: now, visits: 1, latest: None }, token))
+}
+
+/// Whether this page view of `visitor` is within the per-minute limit; views over it are neither
+/// stored nor shown to agents (the visitor stays online).
+pub fn page_view_counts(state: &AppState, visitor: VisitorId) -> bool {
+    state.part::<Visitors>().is_ok_and(|workers| workers.page_views.take(&visitor).is_ok())
 }
 
 /// Records a page view or a last-seen time, in the background.

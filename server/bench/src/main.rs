@@ -302,6 +302,9 @@ async fn launch(
         .env("KEFU_DATA_DIR", dir)
         .env("KEFU_ADMIN_PASSWORD", "bench-password")
         .env("KEFU_MAX_CONNECTIONS", "40000")
+        // The load generator is one address (127.0.0.1) standing in for thousands of visitors.
+        .env("KEFU_MAX_SOCKETS_PER_IP", "40000")
+        .env("KEFU_NEW_VISITORS_PER_IP_PER_MIN", "1000000")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .kill_on_drop(true);

@@ -117,14 +117,7 @@ async fn heard_until_pong(console: &mut AgentClient) -> Vec<ToAgent> {
 }
 
 async fn call(app: &TestApp, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
-    let mut request = reqwest::Client::new()
-        .post(app.url(path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.to_owned());
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    request.send().await.unwrap()
+    app.call(path, body, cookie).await
 }
 
 #[tokio::test]

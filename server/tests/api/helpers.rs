@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use app::auth::setup::{self, NewTenant};
 use app::infra::db::Db;
+use app::infra::limits::Limits;
 use futures_util::{SinkExt, StreamExt};
 use kefu_protocol::{
     ApiError, ChatMessage, ConversationId, ConversationSummary, FromAgent, FromVisitor, OnlineVisitor, ToAgent,
@@ -23,6 +24,8 @@ pub const WAIT: Duration = Duration::from_secs(10);
 pub struct TestApp {
     pub addr: String,
     pub db: Db,
+    /// The server's hub, for what only the server knows (sockets held); `None` for another process.
+    pub hub: Option<std::sync::Arc<kefu_server::hub::Hub>>,
     pub database_url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -75,7 +78,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         heartbeat: Duration::from_secs(20),
         presence_grace: Duration::from_millis(300),
         cookie_secure: false,
-        max_connections: 1000,
+        // Every test client comes from 127.0.0.1: the per-address caps are raised here and tested
+        // on their own (tests/api/limits.rs).
+        limits: Limits { max_connections: 1000, new_visitors_per_ip_per_min: 10_000, ..Limits::default() },
+        trusted_proxies: Default::default(),
         redis_url: None,
         cluster_name: "kefu".into(),
         node_ttl: Duration::from_secs(10),
@@ -84,6 +90,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(config).await.expect("server starts");
     let addr = format!("127.0.0.1:{}", app.port());
     let db = app.state().app.db.clone();
+    let hub = Some(app.state().hub.clone());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         app.run_until_stopped(async move {
@@ -92,14 +99,14 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         .await
         .unwrap();
     });
-    TestApp { addr, db, database_url, stop: Some(stop), server: Some(server), _dir: dir }
+    TestApp { addr, db, hub, database_url, stop: Some(stop), server: Some(server), _dir: dir }
 }
 
 impl TestApp {
     /// A server started elsewhere (another process) on `addr`, with its database.
     #[allow(dead_code)] // used by the cluster test only
     pub fn external(addr: String, db: Db, database_url: String) -> TestApp {
-        TestApp { addr, db, database_url, stop: None, server: None, _dir: tempfile::tempdir().unwrap() }
+        TestApp { addr, db, hub: None, database_url, stop: None, server: None, _dir: tempfile::tempdir().unwrap() }
     }
 
     /// Stops the server gracefully (sockets get "server restarting") and waits for it.
@@ -154,15 +161,39 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Calls a server function with a form-encoded body, signed in when a cookie is given.
+    pub async fn call(&self, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut request = reqwest::Client::new()
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned());
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.unwrap()
+    }
+
     pub async fn visitor(&self, tenant: &Tenant, token: Option<&str>) -> Visitor {
+        self.try_visitor(tenant, token, &[]).await.expect("visitor connects")
+    }
+
+    /// A visitor socket with extra handshake headers, or why the server refused it.
+    pub async fn try_visitor(
+        &self,
+        tenant: &Tenant,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<Visitor, Refused> {
         let mut url = format!("ws://{}/api/v1/visitor/ws?v=1&site_key={}", self.addr, tenant.site_key);
         if let Some(token) = token {
             url.push_str(&format!("&token={token}"));
         }
-        let mut client = VisitorClient::connect(&url, &[("origin", &tenant.origin)]).await.expect("visitor connects");
+        let mut all = vec![("origin", tenant.origin.as_str())];
+        all.extend_from_slice(headers);
+        let mut client = VisitorClient::connect(&url, &all).await?;
         match client.recv().await {
             ToVisitor::VisitorWelcome { visitor_id, token, conversation, .. } => {
-                Visitor { client, visitor_id, token, conversation }
+                Ok(Visitor { client, visitor_id, token, conversation })
             }
             other => panic!("expected a welcome, got {other:?}"),
         }

@@ -6,5 +6,6 @@ mod chat;
 mod frames;
 mod gate;
 mod helpers;
+mod limits;
 mod presence;
 mod tenancy;

@@ -1,0 +1,111 @@
+//! Resource limits (each has an environment variable and a default; README "Security") and the
+//! keyed window counter that enforces the per-IP, per-visitor and per-account ones.
+//!
+//! A counter check and its increment happen under one lock, so parallel requests cannot slip
+//! through between them.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Every limit the server enforces, with its default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// `KEFU_MAX_CONNECTIONS`: sockets held at once before new ones are refused (503).
+    pub max_connections: usize,
+    /// `KEFU_MAX_SOCKETS_PER_IP`: sockets one client address may hold at once.
+    pub sockets_per_ip: usize,
+    /// `KEFU_NEW_VISITORS_PER_IP_PER_MIN`: visitors one address may create per minute.
+    pub new_visitors_per_ip_per_min: u32,
+    /// `KEFU_CONVERSATIONS_PER_VISITOR_PER_HOUR`: conversations one visitor may start per hour.
+    pub conversations_per_visitor_per_hour: u32,
+    /// `KEFU_PAGE_VIEWS_PER_VISITOR_PER_MIN`: page views stored and shown per visitor per minute.
+    pub page_views_per_visitor_per_min: u32,
+    /// `KEFU_LOGIN_FAILURES`: failed sign-ins per account and per address before a back-off.
+    pub login_failures: u32,
+    /// `KEFU_LOGIN_BACKOFF_SECS`: the first back-off; each further one doubles, up to an hour.
+    pub login_backoff: Duration,
+    /// `KEFU_MAX_PASSWORD_CHECKS`: password hashes computed at once; sign-ins over it get 429.
+    pub password_checks: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 19_000,
+            sockets_per_ip: 200,
+            new_visitors_per_ip_per_min: 60,
+            conversations_per_visitor_per_hour: 20,
+            page_views_per_visitor_per_min: 60,
+            login_failures: 5,
+            login_backoff: Duration::from_secs(300),
+            password_checks: 4,
+        }
+    }
+}
+
+/// Counts events per key in fixed windows of `window`: at most `max` per window.
+pub struct WindowLimiter<K> {
+    max: u32,
+    window: Duration,
+    counts: Mutex<HashMap<K, (u32, Instant)>>,
+}
+
+impl<K: Hash + Eq + Clone> WindowLimiter<K> {
+    pub fn new(max: u32, window: Duration) -> Self {
+        WindowLimiter { max, window, counts: Mutex::new(HashMap::new()) }
+    }
+
+    /// Counts one event for `key`; `Err(seconds until the window ends)` when it is over the limit
+    /// (the refused event is not counted).
+    pub fn take(&self, key: &K) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if counts.len() >= 100_000 {
+            let window = self.window;
+            counts.retain(|_, (_, since)| now.duration_since(*since) < window);
+        }
+        let entry = counts.entry(key.clone()).or_insert((0, now));
+        if now.duration_since(entry.1) >= self.window {
+            *entry = (0, now);
+        }
+        if entry.0 >= self.max {
+            return Err((self.window - now.duration_since(entry.1)).as_secs().max(1));
+        }
+        entry.0 += 1;
+        Ok(())
+    }
+
+    /// Gives back an event taken with [`WindowLimiter::take`] that turned out not to count (the
+    /// conversation it would have opened was already open).
+    pub fn give_back(&self, key: &K) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = counts.get_mut(key) {
+            entry.0 = entry.0.saturating_sub(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_limiter_refuses_over_the_limit_per_key() {
+        let limiter = WindowLimiter::new(2, Duration::from_secs(60));
+        assert!(limiter.take(&"a").is_ok());
+        assert!(limiter.take(&"a").is_ok());
+        let retry = limiter.take(&"a").unwrap_err();
+        assert!((1..=60).contains(&retry), "{retry}");
+        assert!(limiter.take(&"b").is_ok(), "other keys are not affected");
+    }
+
+    #[test]
+    fn window_limiter_starts_again_after_the_window() {
+        let limiter = WindowLimiter::new(1, Duration::from_millis(1));
+        assert!(limiter.take(&1).is_ok());
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(limiter.take(&1).is_ok());
+    }
+}

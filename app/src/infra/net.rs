@@ -1,0 +1,169 @@
+//! Who the client is on the network. Behind a load balancer the TCP peer is the balancer for
+//! everybody, so `X-Forwarded-For` / `Forwarded` are read, but only from peers the operator listed
+//! in `KEFU_TRUSTED_PROXIES`: the client is the right-most hop that is not a trusted proxy. From any
+//! other peer the headers are ignored (anyone can send them).
+
+use std::net::IpAddr;
+
+use http::HeaderMap;
+
+/// A list of CIDR blocks (`10.0.0.0/8`, `192.168.1.7`, `fd00::/8`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+
+impl TrustedProxies {
+    /// Parses a comma- or space-separated list; an error names the first bad entry.
+    pub fn parse(list: &str) -> Result<TrustedProxies, String> {
+        let mut blocks = Vec::new();
+        for entry in list.split([',', ' ']).map(str::trim).filter(|e| !e.is_empty()) {
+            let (addr, bits) = match entry.split_once('/') {
+                Some((addr, bits)) => (addr, Some(bits)),
+                None => (entry, None),
+            };
+            let addr: IpAddr = addr.parse().map_err(|_| format!("not an IP address or CIDR block: {entry}"))?;
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            let bits = match bits {
+                Some(bits) => {
+                    bits.parse::<u8>().ok().filter(|b| *b <= max).ok_or(format!("bad prefix length: {entry}"))?
+                }
+                None => max,
+            };
+            blocks.push((addr, bits));
+        }
+        Ok(TrustedProxies(blocks))
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0.iter().any(|&(net, bits)| match (canonical(net), ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(&net.octets(), &ip.octets(), bits),
+            (IpAddr::V6(net), IpAddr::V6(ip)) => prefix_eq(&net.octets(), &ip.octets(), bits),
+            _ => false,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// IPv4 addresses mapped into IPv6 (`::ffff:1.2.3.4`, how a dual-stack listener sees them) as IPv4.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    }
+}
+
+fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
+    let (whole, rest) = (usize::from(bits / 8), bits % 8);
+    if a[..whole] != b[..whole] {
+        return false;
+    }
+    rest == 0 || {
+        let mask = 0xffu8 << (8 - rest);
+        a[whole] & mask == b[whole] & mask
+    }
+}
+
+/// The client's address: the TCP peer, or, when the peer is a trusted proxy, the right-most hop of
+/// the forwarding headers that is not a trusted proxy (`Forwarded` wins over `X-Forwarded-For`).
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
+    let peer = canonical(peer);
+    if !trusted.contains(peer) {
+        return peer;
+    }
+    let hops = forwarded_hops(headers);
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        // A hop that does not parse ends the walk: nothing left of it can be believed.
+        let Some(hop) = hop else { break };
+        client = canonical(hop);
+        if !trusted.contains(client) {
+            break;
+        }
+    }
+    client
+}
+
+/// The client addresses the forwarding headers list, left (first client) to right (last proxy).
+fn forwarded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    let values = |name| headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
+    let forwarded = values(http::header::FORWARDED);
+    if !forwarded.is_empty() {
+        return forwarded
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(|element| {
+                element
+                    .split(';')
+                    .filter_map(|pair| pair.trim().split_once('='))
+                    .find(|(name, _)| name.eq_ignore_ascii_case("for"))
+                    .and_then(|(_, node)| parse_node(node))
+            })
+            .collect();
+    }
+    values(http::HeaderName::from_static("x-forwarded-for"))
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|hop| parse_node(hop.trim()))
+        .collect()
+}
+
+/// `1.2.3.4`, `"1.2.3.4:80"`, `"[::1]:80"` or `::1` as an address.
+fn parse_node(node: &str) -> Option<IpAddr> {
+    let node = node.trim().trim_matches('"');
+    if let Ok(ip) = node.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = node.strip_prefix('[') {
+        return rest.split_once(']').and_then(|(ip, _)| ip.parse().ok());
+    }
+    node.rsplit_once(':').and_then(|(ip, _)| ip.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn cidr_blocks_match_by_prefix() {
+        let trusted = TrustedProxies::parse("10.0.0.0/8, 192.168.1.7 fd00::/8").unwrap();
+        assert!(trusted.contains(ip("10.200.3.4")));
+        assert!(trusted.contains(ip("::ffff:10.1.1.1")), "IPv4-mapped addresses count as IPv4");
+        assert!(trusted.contains(ip("192.168.1.7")));
+        assert!(!trusted.contains(ip("192.168.1.8")));
+        assert!(trusted.contains(ip("fd12::1")));
+        assert!(!trusted.contains(ip("fe80::1")));
+        assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
+        assert!(TrustedProxies::parse("example.com").is_err());
+    }
+
+    #[test]
+    fn forwarding_headers_count_only_from_trusted_peers() {
+        let trusted = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let xff = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.9, 10.0.0.2")]);
+        // From the balancer: the right-most hop that is not one of ours (6.6.6.6 is client-supplied).
+        assert_eq!(client_ip(ip("10.0.0.1"), &xff, &trusted), ip("203.0.113.9"));
+        // From anyone else the header is ignored.
+        assert_eq!(client_ip(ip("198.51.100.1"), &xff, &trusted), ip("198.51.100.1"));
+        assert_eq!(client_ip(ip("10.0.0.1"), &xff, &TrustedProxies::default()), ip("10.0.0.1"));
+        let forwarded = headers(&[("forwarded", "for=6.6.6.6, for=\"[2001:db8::7]:4711\";proto=https")]);
+        assert_eq!(client_ip(ip("10.0.0.1"), &forwarded, &trusted), ip("2001:db8::7"));
+        // A garbled hop stops the walk at the last believable address.
+        let garbled = headers(&[("x-forwarded-for", "203.0.113.9, unknown")]);
+        assert_eq!(client_ip(ip("10.0.0.1"), &garbled, &trusted), ip("10.0.0.1"));
+    }
+}
