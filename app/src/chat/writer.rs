@@ -76,16 +76,28 @@ async fn write_batch(
 ) -> Result<Vec<Result<Committed, ApiError>>, ApiError> {
     let key = |m: &NewMessage| (m.tenant_id, m.sender, m.sender_id, m.client_msg_id.as_str().to_owned());
 
-    // 1. Client ids committed before.
-    let placeholders = Markers::new(kind).list(items.len());
+    // 1. Client ids committed before, looked up by sender: the unique index on (sender kind, sender,
+    //    client id) answers exactly this, and no other sender's messages are read. (Not by
+    //    conversation: a resend after the conversation was closed must still find the original.)
+    let mut markers = Markers::new(kind);
+    let keys: Vec<String> = items
+        .iter()
+        .map(|_| {
+            let [k, s, c] = std::array::from_fn(|_| markers.one());
+            format!("(CAST({k} AS TEXT), CAST({s} AS BIGINT), CAST({c} AS TEXT))")
+        })
+        .collect();
     let sql = format!(
-        "SELECT m.tenant_id, m.sender_id, m.conversation_id, m.seq, m.sender_kind, m.sender_name, m.client_msg_id, m.body, \
-         m.sent_at, c.visitor_id, c.site_id FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-         WHERE m.client_msg_id IN ({placeholders})"
+        "WITH k(kind, sender, cid) AS (VALUES {}) \
+         SELECT m.tenant_id, m.sender_id, m.conversation_id, m.seq, m.sender_kind, m.sender_name, m.client_msg_id, \
+         m.body, m.sent_at, c.visitor_id, c.site_id FROM k \
+         JOIN messages m ON m.sender_kind = k.kind AND m.sender_id = k.sender AND m.client_msg_id = k.cid \
+         JOIN conversations c ON c.id = m.conversation_id",
+        keys.join(", ")
     );
-    let mut query = sqlx::query(&sql);
+    let mut query = sqlx::query(&sql).persistent(false);
     for m in items {
-        query = query.bind(m.client_msg_id.as_str());
+        query = query.bind(m.sender.as_str()).bind(m.sender_id).bind(m.client_msg_id.as_str());
     }
     let mut existing = HashMap::new();
     for row in query.fetch_all(&mut *conn).await.or_internal()? {

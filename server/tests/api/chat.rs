@@ -78,6 +78,31 @@ async fn resending_a_client_message_id_returns_the_original_ack_and_stores_it_on
 }
 
 #[tokio::test]
+async fn two_visitors_using_the_same_client_id_both_get_their_message() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut agent = app.agent_of(&shop).await;
+    let mut first = app.visitor(&shop, None).await;
+    let mut second = app.visitor(&shop, None).await;
+    // Sent together, so both land in one write batch.
+    let send =
+        |body: &str| FromVisitor::Send { conversation_id: None, client_msg_id: "shared-id".into(), body: body.into() };
+    first.client.send(&send("我是第一位")).await;
+    second.client.send(&send("我是第二位")).await;
+    let (a, b) = (first.client.ack("shared-id").await, second.client.ack("shared-id").await);
+    assert_ne!(a.conversation_id, b.conversation_id);
+    assert_eq!((a.body.as_str(), b.body.as_str()), ("我是第一位", "我是第二位"));
+    assert_eq!(app.message_count(a.conversation_id).await, 1);
+    assert_eq!(app.message_count(b.conversation_id).await, 1);
+    let mut bodies = vec![agent.message().await.body, agent.message().await.body];
+    bodies.sort();
+    assert_eq!(bodies, ["我是第一位", "我是第二位"]);
+    // Each one's resend still finds their own original.
+    assert_eq!(second.say("shared-id", "我是第二位").await, b);
+    assert_eq!(first.say("shared-id", "我是第一位").await, a);
+}
+
+#[tokio::test]
 async fn after_a_reconnect_a_client_receives_exactly_what_it_missed_in_order() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
