@@ -159,43 +159,44 @@ where
             Ok(None) | Ok(Some(Err(_))) => break,
             Ok(Some(Ok(message))) => message,
         };
-        match message {
-            Message::Text(text) => {
-                let frame = decode::<H::In>(text.as_str());
-                let sent_id = frame.as_ref().ok().and_then(|f| f.sent_message_id());
-                match throttle.check(sent_id.is_some()) {
-                    None => {}
-                    Some(Refusal::Notify) => {
-                        let error = ApiError::TooMany { retry_after_secs: 1 };
-                        out.push(&H::Out::error(error, sent_id.map(str::to_owned)));
-                        continue;
-                    }
-                    Some(Refusal::Quiet) => continue,
-                    Some(Refusal::Close) => {
-                        out.close(1008, "flooding: far too many frames");
-                        closing = true;
-                        break;
-                    }
-                }
-                let result = match frame {
-                    Ok(frame) if frame.is_ping() => {
-                        out.push(&H::Out::pong());
-                        Ok(())
-                    }
-                    // Boxed: an idle connection's future then does not reserve room for the
-                    // handler's (large) database futures; only a connection handling a frame does.
-                    Ok(frame) => Box::pin(handler.on_frame(frame, &out)).await,
-                    Err(error) => Err(error),
-                };
-                if let Err(error) = result {
-                    out.push(&H::Out::error(error, None));
-                }
-            }
-            Message::Binary(_) => {
-                out.push(&H::Out::error(ApiError::BadFrame { message: "binary frames are not supported".into() }, None))
-            }
-            Message::Ping(_) | Message::Pong(_) => {}
+        let text = match message {
+            Message::Text(text) => Some(text),
+            // Counted like any frame, then refused with a code.
+            Message::Binary(_) => None,
+            Message::Ping(_) | Message::Pong(_) => continue,
             Message::Close(_) => break,
+        };
+        let frame = match &text {
+            Some(text) => decode::<H::In>(text.as_str()),
+            None => Err(ApiError::BadFrame { message: "binary frames are not supported".into() }),
+        };
+        let sent_id = frame.as_ref().ok().and_then(|f| f.sent_message_id());
+        match throttle.check(sent_id.is_some()) {
+            None => {}
+            Some(Refusal::Notify) => {
+                let error = ApiError::TooMany { retry_after_secs: 1 };
+                out.push(&H::Out::error(error, sent_id.map(str::to_owned)));
+                continue;
+            }
+            Some(Refusal::Quiet) => continue,
+            Some(Refusal::Close) => {
+                out.close(1008, "flooding: far too many frames");
+                closing = true;
+                break;
+            }
+        }
+        let result = match frame {
+            Ok(frame) if frame.is_ping() => {
+                out.push(&H::Out::pong());
+                Ok(())
+            }
+            // Boxed: an idle connection's future then does not reserve room for the
+            // handler's (large) database futures; only a connection handling a frame does.
+            Ok(frame) => Box::pin(handler.on_frame(frame, &out)).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = result {
+            out.push(&H::Out::error(error, None));
         }
     }
     if closing {

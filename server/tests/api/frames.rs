@@ -180,28 +180,51 @@ async fn an_agent_that_stops_reading_is_cut_off_when_its_queue_overflows() {
 
 #[tokio::test]
 async fn a_client_that_keeps_flooding_is_told_once_then_disconnected_and_others_carry_on() {
-    use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
 
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
     let mut agent = app.agent_of(&shop).await;
     let mut calm = app.visitor(&shop, None).await;
-    let mut flood = app.visitor(&shop, None).await.client.into_silent();
-    // A burst of 40 is allowed; then ten times that in refusals within a second ends it.
+    // Text and binary frames count against the same allowance.
     let typing = serde_json::to_string(&FromVisitor::Typing { conversation_id: None, active: true }).unwrap();
+    for frame in [Message::Text(typing.into()), Message::Binary(vec![0u8; 16].into())] {
+        let flood = app.visitor(&shop, None).await.client.into_silent();
+        let (told, refused_binary, reason) = flood_until_closed(flood, frame.clone()).await;
+        assert_eq!(told, 1, "{frame:?} over the limit is refused with one error frame, not one per frame");
+        assert_eq!(reason.as_deref(), Some("flooding: far too many frames"), "{frame:?}");
+        if frame.is_binary() {
+            assert_eq!(refused_binary, 40, "each binary frame within the burst is refused with a code");
+        }
+    }
+    // Meanwhile everyone else is served as usual.
+    let said = calm.say("calm-1", "still here").await;
+    assert_eq!(agent.message().await, said);
+}
+
+/// Sends `frame` 500 times, then reads until the server closes: returns how many "too many" and
+/// "bad frame" errors came back, and the close reason.
+async fn flood_until_closed(
+    mut flood: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    frame: tokio_tungstenite::tungstenite::Message,
+) -> (usize, usize, Option<String>) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    // A burst of 40 is allowed; then ten times that in refusals within a second ends it.
     for _ in 0..500 {
-        if flood.send(Message::Text(typing.clone().into())).await.is_err() {
+        if flood.send(frame.clone()).await.is_err() {
             break;
         }
     }
-    let (mut told, mut reason) = (0, None);
+    let (mut told, mut bad, mut reason) = (0, 0, None);
     while let Ok(Some(Ok(message))) = tokio::time::timeout(crate::helpers::WAIT, flood.next()).await {
         match message {
-            Message::Text(t) => {
-                let frame: ToVisitor = serde_json::from_str(t.as_str()).unwrap();
-                told += usize::from(matches!(frame, ToVisitor::Error { error: ApiError::TooMany { .. }, .. }));
-            }
+            Message::Text(t) => match serde_json::from_str(t.as_str()).unwrap() {
+                ToVisitor::Error { error: ApiError::TooMany { .. }, .. } => told += 1,
+                ToVisitor::Error { error: ApiError::BadFrame { .. }, .. } => bad += 1,
+                _ => {}
+            },
             Message::Close(frame) => {
                 reason = frame.map(|f| f.reason.to_string());
                 break;
@@ -209,9 +232,5 @@ async fn a_client_that_keeps_flooding_is_told_once_then_disconnected_and_others_
             _ => {}
         }
     }
-    assert_eq!(told, 1, "typing over the limit is refused with one error frame, not one per frame");
-    assert_eq!(reason.as_deref(), Some("flooding: far too many frames"));
-    // Meanwhile everyone else is served as usual.
-    let said = calm.say("calm-1", "still here").await;
-    assert_eq!(agent.message().await, said);
+    (told, bad, reason)
 }
