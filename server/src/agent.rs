@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use app::chat::service as chat;
 use app::infra::ctx::Ctx;
+use app::infra::net::same_origin;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -34,10 +35,7 @@ pub async fn upgrade(
         return refuse(StatusCode::BAD_REQUEST, "unsupported_protocol", "this server speaks protocol version 1");
     }
     // Cookies are sent cross-site on WebSocket handshakes, so the origin must be our own page.
-    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).unwrap_or_default();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let own = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
-        || origin == state.config.public_url;
+    let own = headers.contains_key(header::ORIGIN) && same_origin(&headers, &state.config.public_url);
     if !own {
         return refuse(
             StatusCode::FORBIDDEN,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use app::auth::setup;
 use app::infra::ctx::Ctx;
 use app::infra::db::Db;
+use app::infra::net::same_origin;
 use app::infra::state::Settings;
 use app::{build_state, is_workbench_page, shell, App};
 use axum::extract::{Request, State};
@@ -167,6 +168,18 @@ async fn session_redirects(State(state): State<ServerState>, request: Request, n
     next.run(request).await
 }
 
+/// Sign-in, sign-out and every server function refuse requests from other sites' pages: the
+/// session cookie would ride along with them (cross-site request forgery).
+async fn same_origin_only(State(state): State<ServerState>, request: Request, next: Next) -> Response {
+    let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if writes && request.uri().path().starts_with("/api/") && !same_origin(request.headers(), &state.config.public_url)
+    {
+        let body = serde_json::to_string(&ApiError::Forbidden).unwrap_or_default();
+        return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    }
+    next.run(request).await
+}
+
 fn found(location: &'static str) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
@@ -204,6 +217,7 @@ fn router(state: ServerState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session_redirects))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), same_origin_only))
         .with_state(state)
 }
 

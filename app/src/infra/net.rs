@@ -110,6 +110,22 @@ fn forwarded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
         .collect()
 }
 
+/// Whether a browser request comes from kefu's own pages: its `Origin` is the public URL's origin
+/// or the origin of the host it was sent to, and `Sec-Fetch-Site` (when sent) says the same. A
+/// request without either header is not a browser's cross-site request (browsers send `Origin` on
+/// every POST and WebSocket handshake) and passes.
+pub fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if fetch_site.is_some_and(|site| site != "same-origin" && site != "none") {
+        return false;
+    }
+    let Some(origin) = headers.get(http::header::ORIGIN) else { return true };
+    let origin = origin.to_str().unwrap_or_default();
+    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let scheme_less = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+    (!host.is_empty() && scheme_less == Some(host)) || origin == public_url.trim_end_matches('/')
+}
+
 /// `1.2.3.4`, `"1.2.3.4:80"`, `"[::1]:80"` or `::1` as an address.
 fn parse_node(node: &str) -> Option<IpAddr> {
     let node = node.trim().trim_matches('"');
@@ -136,6 +152,21 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn only_our_own_origin_is_same_origin() {
+        let public = "https://kefu.example";
+        let host = ("host", "kefu.example");
+        assert!(same_origin(&headers(&[host]), public), "no Origin: not a cross-site browser request");
+        assert!(same_origin(&headers(&[host, ("origin", "https://kefu.example")]), public));
+        assert!(same_origin(&headers(&[("host", "10.0.0.5:3000"), ("origin", "http://10.0.0.5:3000")]), public));
+        assert!(!same_origin(&headers(&[host, ("origin", "https://evil.example")]), public));
+        assert!(!same_origin(&headers(&[host, ("origin", "https://kefu.example.evil.example")]), public));
+        assert!(!same_origin(&headers(&[host, ("origin", "null")]), public));
+        assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "cross-site")]), public));
+        assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "same-site")]), public));
+        assert!(same_origin(&headers(&[host, ("sec-fetch-site", "same-origin")]), public));
     }
 
     #[test]

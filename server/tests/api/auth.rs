@@ -143,3 +143,36 @@ async fn expired_sessions_are_refused_and_cleared_away_at_the_next_sign_in() {
     let me = http.post(app.url("/api/me")).header("cookie", &fresh).send().await.unwrap();
     assert!(me.status().is_success());
 }
+
+#[tokio::test]
+async fn requests_from_other_sites_pages_are_refused() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let http = reqwest::Client::new();
+    let form = [("login", shop.login.as_str()), ("password", shop.password.as_str())];
+    // Another site's page posting the sign-in form: refused, and no cookie is set.
+    for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
+        let response = http.post(app.url("/api/login")).header(name, value).form(&form).send().await.unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::FORBIDDEN, "{name}: {value}");
+        assert!(response.headers().get("set-cookie").is_none(), "{name}: {value}");
+        assert_eq!(response.json::<ApiError>().await.unwrap(), ApiError::Forbidden);
+    }
+    // Signing out from another site's page leaves the session alone.
+    let cookie = app.login(&shop.login, &shop.password).await;
+    let logout = http.post(app.url("/api/logout")).header("cookie", &cookie).header("origin", "https://evil.example");
+    assert_eq!(logout.send().await.unwrap().status(), reqwest::StatusCode::FORBIDDEN);
+    let me = http.post(app.url("/api/me")).header("cookie", &cookie).send().await.unwrap();
+    assert!(me.status().is_success());
+    // The workbench's own page signs in as usual.
+    let own = format!("http://{}", app.addr);
+    let response = http
+        .post(app.url("/api/login"))
+        .header("origin", &own)
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    assert!(response.headers().get("set-cookie").is_some());
+}
