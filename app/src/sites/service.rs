@@ -24,23 +24,68 @@ pub struct Site {
 }
 
 impl Site {
-    /// Whether a browser `Origin` header value may open the visitor socket for this site.
+    /// Whether a browser `Origin` header value may open the visitor socket for this site. A bound
+    /// domain is exact: `example.com` allows `http://example.com` and `https://example.com` on
+    /// their default ports only; another port must be listed (`example.com:8443`), and subdomains
+    /// only through a wildcard entry (`*.example.com`, which does not cover `example.com` itself).
     pub fn allows_origin(&self, origin: &str) -> bool {
-        let Some(host) = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")) else {
-            return false;
-        };
-        let host = host.trim_end_matches('/').to_ascii_lowercase();
-        let bare = host.split(':').next().unwrap_or_default();
-        self.allowed_domains.iter().any(|d| {
-            let d = d.trim().to_ascii_lowercase();
-            if let Some(suffix) = d.strip_prefix("*.") {
-                bare.ends_with(&format!(".{suffix}")) || bare == suffix
-            } else if d.contains(':') {
-                host == d
-            } else {
-                bare == d
-            }
-        })
+        let Some((host, port, default_port)) = parse_origin(origin) else { return false };
+        self.allowed_domains.iter().any(|entry| domain_allows(entry, &host, port, default_port))
+    }
+}
+
+/// `(host, port, the scheme's default port)` of an `Origin` value; `None` for anything else
+/// (`null`, other schemes, user info, paths).
+fn parse_origin(origin: &str) -> Option<(String, u16, u16)> {
+    let (scheme, rest) = origin.split_once("://")?;
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let (host, port) = split_host_port(rest)?;
+    Some((host, port.unwrap_or(default_port), default_port))
+}
+
+/// `host[:port]` (or `[v6]:port`) with the host lowercased and without a trailing dot.
+fn split_host_port(text: &str) -> Option<(String, Option<u16>)> {
+    if text.is_empty() || text.contains(['/', '@', '?', '#', ' ', '\\']) {
+        return None;
+    }
+    let (host, port) = if let Some(v6) = text.strip_prefix('[') {
+        let (host, rest) = v6.split_once(']')?;
+        (host, rest.strip_prefix(':'))
+    } else {
+        match text.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (text, None),
+        }
+    };
+    let port = match port {
+        Some(port) => Some(port.parse::<u16>().ok()?),
+        None => None,
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    (!host.is_empty()).then_some((host, port))
+}
+
+/// Whether one bound-domain entry (`example.com`, `example.com:8443`, `*.example.com`) allows the
+/// origin's host and port.
+fn domain_allows(entry: &str, host: &str, port: u16, default_port: u16) -> bool {
+    let entry = entry.trim();
+    let entry = entry.split_once("://").map_or(entry, |(_, rest)| rest).trim_end_matches('/');
+    let (wildcard, entry) = match entry.strip_prefix("*.") {
+        Some(rest) => (true, rest),
+        None => (false, entry),
+    };
+    let Some((domain, entry_port)) = split_host_port(entry) else { return false };
+    if entry_port.unwrap_or(default_port) != port {
+        return false;
+    }
+    if wildcard {
+        host.strip_suffix(domain.as_str()).is_some_and(|sub| sub.len() > 1 && sub.ends_with('.'))
+    } else {
+        host == domain
     }
 }
 
@@ -109,4 +154,52 @@ pub async fn site_views(state: &AppState, ctx: &Ctx) -> Result<Vec<SiteView>, Ap
             allowed_domains: s.allowed_domains,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bound_domains_allow_exactly_their_origins() {
+        let site = |domains: &[&str]| Site {
+            id: SiteId(1),
+            tenant_id: TenantId(1),
+            name: "s".into(),
+            key: "k".into(),
+            allowed_domains: domains.iter().map(|d| d.to_string()).collect(),
+        };
+        let plain = site(&["example.com"]);
+        let wild = site(&["*.example.com"]);
+        let port = site(&["example.com:8443", "127.0.0.1:3001", "[::1]:8080"]);
+        let table: &[(&Site, &str, bool)] = &[
+            (&plain, "https://example.com", true),
+            (&plain, "http://example.com", true),
+            (&plain, "https://EXAMPLE.com", true),
+            (&plain, "https://example.com:443", true),
+            (&plain, "http://example.com:80", true),
+            (&plain, "https://example.com:8443", false),
+            (&plain, "http://example.com:443", false),
+            (&plain, "https://www.example.com", false),
+            (&plain, "https://example.com.evil.test", false),
+            (&plain, "https://evilexample.com", false),
+            (&plain, "https://user@example.com", false),
+            (&plain, "ftp://example.com", false),
+            (&plain, "null", false),
+            (&plain, "", false),
+            (&wild, "https://www.example.com", true),
+            (&wild, "https://a.b.example.com", true),
+            (&wild, "https://example.com", false),
+            (&wild, "https://evilexample.com", false),
+            (&wild, "https://www.example.com:8443", false),
+            (&port, "https://example.com:8443", true),
+            (&port, "https://example.com", false),
+            (&port, "http://127.0.0.1:3001", true),
+            (&port, "http://127.0.0.1:3002", false),
+            (&port, "http://[::1]:8080", true),
+        ];
+        for (site, origin, allowed) in table {
+            assert_eq!(site.allows_origin(origin), *allowed, "{origin} with {:?}", site.allowed_domains);
+        }
+    }
 }
