@@ -87,6 +87,9 @@ test('a visitor and an agent chat live, and text is shown as text', async ({ bro
 });
 
 test('a returning visitor sees the history after a reload', async ({ page, server }) => {
+  // The visitor token never travels in a URL (proxies and logs keep URLs).
+  const socketUrls: string[] = [];
+  page.on('websocket', (ws) => socketUrls.push(ws.url()));
   await page.goto(server.demoUrl);
   const widget = new Widget(page);
   await widget.open();
@@ -96,6 +99,8 @@ test('a returning visitor sees the history after a reload', async ({ page, serve
   await page.reload();
   await widget.open();
   await widget.expectDelivered('Remember me?');
+  expect(socketUrls.length).toBeGreaterThanOrEqual(2);
+  for (const url of socketUrls) expect(url).not.toContain('token');
 });
 
 test('nothing is lost or duplicated when the server is killed between two messages', async ({ browser, server }) => {

@@ -1,4 +1,5 @@
-//! The visitor socket: `GET /api/v1/visitor/ws?site_key=…&token=…&v=1`.
+//! The visitor socket: `GET /api/v1/visitor/ws?site_key=…&v=1`, offering the subprotocols `kefu.v1`
+//! and, for a returning visitor, `kefu.token.<token>` (the old `&token=…` in the URL still works).
 //! The site key names the tenant; the `Origin` must be one of the site's allowed domains. Frames go
 //! to the chat and visitor services; this module only adapts them.
 
@@ -14,7 +15,10 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use kefu_protocol::{ApiError, ConversationId, FromVisitor, OnlineVisitor, ToVisitor, PROTOCOL_VERSION};
+use kefu_protocol::{
+    is_token, token_from_subprotocols, ApiError, ConversationId, FromVisitor, OnlineVisitor, ToVisitor,
+    PROTOCOL_VERSION, VISITOR_SUBPROTOCOL,
+};
 use serde::Deserialize;
 
 use crate::hub::{ConnId, Outbox};
@@ -63,7 +67,9 @@ pub async fn upgrade(
         Ok(slot) => slot,
         Err(full) => return refuse_full(full),
     };
-    let token = query.token.filter(|t| !t.is_empty() && t.len() <= 128);
+    // The widget offers its token as a subprotocol; widgets cached from before still put it in the URL.
+    let offered = headers.get(header::SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok());
+    let token = offered.and_then(token_from_subprotocols).map(str::to_owned).or(query.token).filter(|t| is_token(t));
     let (visitor, token) = match visitors::arrive(&state.app, &site, token.as_deref(), ip).await {
         Ok(arrived) => arrived,
         Err(ApiError::TooMany { .. }) => {
@@ -93,7 +99,7 @@ pub async fn upgrade(
         site_name: session.site.name.clone(),
         conversation: session.visitor.latest.map(|c| (c.id, c.last_seq)),
     };
-    socket::configure(ws).on_upgrade(move |socket| async move {
+    socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
         let (out, queue) = Outbox::new();
         out.push(&welcome);
         let presence = OnlineVisitor {

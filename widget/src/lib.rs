@@ -14,9 +14,10 @@ use std::rc::Rc;
 use i18n::{tr, Key, Lang};
 use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{
-    ApiError, ConversationId, ErrorCode, FromVisitor, MessageBody, PageInfo, SenderKind, ToVisitor, PROTOCOL_VERSION,
+    is_token, ApiError, ConversationId, ErrorCode, FromVisitor, MessageBody, PageInfo, SenderKind, ToVisitor,
+    PROTOCOL_VERSION, TOKEN_SUBPROTOCOL_PREFIX, VISITOR_SUBPROTOCOL,
 };
-use kefu_webclient::SocketEvent;
+use kefu_webclient::{Endpoint, SocketEvent};
 
 /// The visitor socket: receives [`ToVisitor`], sends [`FromVisitor`].
 type Socket = kefu_webclient::Socket<ToVisitor, FromVisitor>;
@@ -116,13 +117,18 @@ pub fn start(root: ShadowRoot, site_key: String, base: String) -> Result<(), JsV
         {
             let widget = widget.clone();
             move || {
-                let token = widget.borrow().stored_token().unwrap_or_default();
                 let ws_base = base.replacen("http", "ws", 1);
-                format!(
-                    "{ws_base}/api/v1/visitor/ws?v={PROTOCOL_VERSION}&site_key={}&token={}",
+                let url = format!(
+                    "{ws_base}/api/v1/visitor/ws?v={PROTOCOL_VERSION}&site_key={}",
                     js_sys::encode_uri_component(&site_key),
-                    js_sys::encode_uri_component(&token)
-                )
+                );
+                // The visitor token rides in the subprotocol list, not the URL. Only a well-formed
+                // one: anything else would make the browser refuse to open the socket at all.
+                let mut protocols = vec![VISITOR_SUBPROTOCOL.to_owned()];
+                if let Some(token) = widget.borrow().stored_token().filter(|t| is_token(t)) {
+                    protocols.push(format!("{TOKEN_SUBPROTOCOL_PREFIX}{token}"));
+                }
+                Endpoint { url, protocols }
             }
         },
         {

@@ -21,7 +21,9 @@ pub mod visitor;
 pub use agent::{AgentInfo, FromAgent, Perm, ToAgent};
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
-pub use visitor::{FromVisitor, ToVisitor};
+pub use visitor::{
+    is_token, token_from_subprotocols, FromVisitor, ToVisitor, TOKEN_SUBPROTOCOL_PREFIX, VISITOR_SUBPROTOCOL,
+};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -6,6 +6,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ApiError, ChatMessage, ConversationId, Inbound, Outbound, PageInfo, SenderKind, VisitorId};
 
+/// The subprotocol the widget offers on the visitor socket, and the server selects.
+pub const VISITOR_SUBPROTOCOL: &str = "kefu.v1";
+/// Prefix of the offered subprotocol that carries a returning visitor's token (`kefu.token.<token>`):
+/// the token then stays out of the URL, which proxies and access logs keep.
+pub const TOKEN_SUBPROTOCOL_PREFIX: &str = "kefu.token.";
+
+/// Whether a visitor token is well formed: what the server issues (letters and digits, at most 128).
+pub fn is_token(token: &str) -> bool {
+    !token.is_empty() && token.len() <= 128 && token.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The visitor token offered in a `Sec-WebSocket-Protocol` header value, if any.
+pub fn token_from_subprotocols(header: &str) -> Option<&str> {
+    header.split(',').map(str::trim).find_map(|p| p.strip_prefix(TOKEN_SUBPROTOCOL_PREFIX)).filter(|t| is_token(t))
+}
+
 /// Frames the widget sends. Externally tagged on the wire (`{"sync":{…}}`, `"ping"`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

@@ -31,8 +31,21 @@ pub enum SocketEvent<In> {
 
 type Handler<In> = Rc<dyn Fn(SocketEvent<In>)>;
 
+/// Where a socket connects: the URL and the subprotocols it offers (`Sec-WebSocket-Protocol`,
+/// which carries what must not travel in the URL, where proxies and logs keep it).
+pub struct Endpoint {
+    pub url: String,
+    pub protocols: Vec<String>,
+}
+
+impl From<String> for Endpoint {
+    fn from(url: String) -> Self {
+        Endpoint { url, protocols: Vec::new() }
+    }
+}
+
 struct Inner<In> {
-    url: Rc<dyn Fn() -> String>,
+    url: Rc<dyn Fn() -> Endpoint>,
     on_event: Handler<In>,
     ws: Option<WebSocket>,
     retry_ms: u32,
@@ -63,10 +76,13 @@ impl<In: DeserializeOwned + 'static, Out: Serialize + 'static> Socket<In, Out> {
         Socket { inner, _out: std::marker::PhantomData }
     }
 
-    /// Connects to the URL that `url` returns (called again before every reconnect).
-    pub fn connect(url: impl Fn() -> String + 'static, on_event: impl Fn(SocketEvent<In>) + 'static) -> Self {
+    /// Connects to the endpoint (or URL) that `url` returns (called again before every reconnect).
+    pub fn connect<E: Into<Endpoint>>(
+        url: impl Fn() -> E + 'static,
+        on_event: impl Fn(SocketEvent<In>) + 'static,
+    ) -> Self {
         let inner = Rc::new(RefCell::new(Inner {
-            url: Rc::new(url),
+            url: Rc::new(move || url().into()),
             on_event: Rc::new(on_event),
             ws: None,
             retry_ms: FIRST_RETRY_MS,
@@ -100,8 +116,14 @@ impl<In: DeserializeOwned + 'static, Out: Serialize + 'static> Socket<In, Out> {
     }
 
     fn open(&self) {
-        let url = (self.inner.borrow().url)();
-        let ws = match WebSocket::new(&url) {
+        let endpoint = (self.inner.borrow().url)();
+        let opened = if endpoint.protocols.is_empty() {
+            WebSocket::new(&endpoint.url)
+        } else {
+            let protocols: js_sys::Array = endpoint.protocols.iter().map(|p| JsValue::from_str(p)).collect();
+            WebSocket::new_with_str_sequence(&endpoint.url, &protocols)
+        };
+        let ws = match opened {
             Ok(ws) => ws,
             Err(_) => return self.schedule_retry(),
         };

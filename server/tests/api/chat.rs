@@ -191,6 +191,23 @@ async fn a_returning_visitor_is_recognised_and_gets_the_history() {
 }
 
 #[tokio::test]
+async fn widgets_cached_from_before_still_resume_with_the_token_in_the_url() {
+    use crate::helpers::VisitorClient;
+    use kefu_protocol::ToVisitor;
+
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut visitor = app.visitor(&shop, None).await;
+    visitor.say("old-1", "from an old widget").await;
+    let url = format!("ws://{}/api/v1/visitor/ws?v=1&site_key={}&token={}", app.addr, shop.site_key, visitor.token);
+    let mut old = VisitorClient::connect(&url, &[("origin", &shop.origin)]).await.expect("connects");
+    match old.recv().await {
+        ToVisitor::VisitorWelcome { visitor_id, .. } => assert_eq!(visitor_id, visitor.visitor_id),
+        other => panic!("expected a welcome, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn clients_are_told_to_reconnect_when_the_server_stops() {
     let mut app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;

@@ -184,11 +184,14 @@ impl TestApp {
         token: Option<&str>,
         headers: &[(&str, &str)],
     ) -> Result<Visitor, Refused> {
-        let mut url = format!("ws://{}/api/v1/visitor/ws?v=1&site_key={}", self.addr, tenant.site_key);
-        if let Some(token) = token {
-            url.push_str(&format!("&token={token}"));
-        }
-        let mut all = vec![("origin", tenant.origin.as_str())];
+        let url = format!("ws://{}/api/v1/visitor/ws?v=1&site_key={}", self.addr, tenant.site_key);
+        // As the widget does: the token travels as a subprotocol, and the server must select `kefu.v1`
+        // (the client refuses the handshake otherwise).
+        let protocols = match token {
+            Some(token) => format!("kefu.v1, kefu.token.{token}"),
+            None => "kefu.v1".to_owned(),
+        };
+        let mut all = vec![("origin", tenant.origin.as_str()), ("sec-websocket-protocol", protocols.as_str())];
         all.extend_from_slice(headers);
         let mut client = VisitorClient::connect(&url, &all).await?;
         match client.recv().await {
