@@ -15,6 +15,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
+use kefu_protocol::text::Line;
 use kefu_protocol::{
     is_token, token_from_subprotocols, ApiError, ConversationId, FromVisitor, OnlineVisitor, ToVisitor,
     PROTOCOL_VERSION, VISITOR_SUBPROTOCOL,
@@ -84,7 +85,7 @@ pub async fn upgrade(
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let session = VisitorSession {
         conn: state.hub.next_conn_id(),
-        user_agent: user_agent.chars().take(512).collect(),
+        user_agent: Line::cut(user_agent, 512).into_string(),
         ip: ip.to_string(),
         // Typing before the first send on this page still reaches the agents.
         conversation: visitor.latest.filter(|c| c.open).map(|c| c.id),

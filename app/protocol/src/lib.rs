@@ -15,6 +15,7 @@ pub mod agent;
 pub mod error;
 pub mod lang;
 pub mod log;
+pub mod text;
 pub mod visitor;
 
 #[cfg(feature = "agent")]
@@ -116,7 +117,7 @@ impl PageInfo {
     pub const MAX_URL: usize = 2048;
     pub const MAX_TITLE: usize = 300;
 
-    /// Checks lengths; control characters in the title are dropped.
+    /// Checks lengths; control characters are dropped from every field, and a long title is cut.
     pub fn parse(self) -> Result<PageInfo, ApiError> {
         if self.url.len() > Self::MAX_URL {
             return Err(ApiError::invalid("url", ErrorCode::TooLong));
@@ -124,8 +125,11 @@ impl PageInfo {
         if self.referrer.len() > Self::MAX_URL {
             return Err(ApiError::invalid("referrer", ErrorCode::TooLong));
         }
-        let title: String = self.title.chars().filter(|c| !c.is_control()).take(Self::MAX_TITLE).collect();
-        Ok(PageInfo { url: self.url, title, referrer: self.referrer })
+        Ok(PageInfo {
+            url: text::Line::cut(&self.url, Self::MAX_URL).into_string(),
+            title: text::Line::cut(&self.title, Self::MAX_TITLE).into_string(),
+            referrer: text::Line::cut(&self.referrer, Self::MAX_URL).into_string(),
+        })
     }
 }
 

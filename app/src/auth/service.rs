@@ -149,7 +149,11 @@ pub async fn sign_in(
     let _permit = limiter.check_permit()?;
     let keys = LoginKeys::new(login, client_ip);
     limiter.begin(&keys)?;
-    let found = repo::credentials(&state.db, login).await?;
+    // A login with control characters matches nobody (and PostgreSQL would refuse a NUL in it).
+    let found = match login.chars().any(char::is_control) {
+        true => None,
+        false => repo::credentials(&state.db, login).await?,
+    };
     let password = password.to_owned();
     // Unknown logins are checked against a dummy hash so both cases take the same time.
     let (agent, hash) = match found {

@@ -1,5 +1,6 @@
 //! Creating companies: the demo company on first start, and companies for tests.
 
+use kefu_protocol::text::Name;
 use kefu_protocol::{AgentId, ApiError, TenantId};
 
 use super::repo::{self, BuiltinRole};
@@ -23,14 +24,21 @@ pub struct CreatedTenant {
     pub site: Site,
 }
 
+/// Creates a company with its admin and first site. Names lose control and bidirectional
+/// characters; an empty one is refused.
 pub async fn create_tenant(db: &Db, new: NewTenant<'_>) -> Result<CreatedTenant, ApiError> {
-    let tenant_id = repo::insert_tenant(db, new.name).await?;
+    let name = Name::parse(new.name, "name", 100)?;
+    let admin_name = Name::parse(new.admin_name, "display_name", 100)?;
+    let admin_login = Name::parse(new.admin_login, "login", 254)?;
+    let site_name = Name::parse(new.site_name, "site_name", 100)?;
+    let tenant_id = repo::insert_tenant(db, name.as_str()).await?;
     let admin_role = repo::insert_builtin_role(db, tenant_id, BuiltinRole::Admin).await?;
     repo::insert_builtin_role(db, tenant_id, BuiltinRole::Agent).await?;
     let password = new.admin_password.to_owned();
     let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| ApiError::Internal)?;
-    let admin_id = repo::insert_agent(db, tenant_id, new.admin_login, &hash, new.admin_name, admin_role).await?;
-    let site = sites::create_site(db, tenant_id, new.site_name, &new.site_domains).await?;
+    let admin_id =
+        repo::insert_agent(db, tenant_id, admin_login.as_str(), &hash, admin_name.as_str(), admin_role).await?;
+    let site = sites::create_site(db, tenant_id, site_name.as_str(), &new.site_domains).await?;
     Ok(CreatedTenant { tenant_id, admin_id, site })
 }
 

@@ -6,6 +6,7 @@ mod chat;
 mod frames;
 mod gate;
 mod helpers;
+mod input;
 mod limits;
 mod presence;
 mod tenancy;
