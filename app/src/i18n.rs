@@ -43,6 +43,9 @@ pub enum Key {
     ErrRequired,
     ErrEmpty,
     ErrTooLong,
+    ErrTooShort,
+    ErrIncorrect,
+    NewPassword,
     ErrControlChars,
     ErrFormat,
     MainNav,
@@ -149,6 +152,9 @@ fn texts(key: Key) -> [&'static str; 5] {
             ["cannot be empty.", "不能为空。", "不能為空。", "は空にできません。", "은(는) 비워 둘 수 없습니다."]
         }
         ErrTooLong => ["is too long.", "太长了。", "太長了。", "が長すぎます。", "이(가) 너무 깁니다."],
+        ErrTooShort => ["is too short.", "太短了。", "太短了。", "が短すぎます。", "이(가) 너무 짧습니다."],
+        ErrIncorrect => ["is incorrect.", "不正确。", "不正確。", "が正しくありません。", "이(가) 올바르지 않습니다."],
+        NewPassword => ["New password", "新密码", "新密碼", "新しいパスワード", "새 비밀번호"],
         ErrControlChars => [
             "contains characters that are not allowed.",
             "包含不允许的字符。",
@@ -218,6 +224,7 @@ fn field_name(lang: Lang, field: &str) -> String {
     match field {
         "login" => tr(lang, Key::Login).into(),
         "password" => tr(lang, Key::Password).into(),
+        "new_password" => tr(lang, Key::NewPassword).into(),
         "body" => tr(lang, Key::Message).into(),
         other => format!("{} {other}", tr(lang, Key::ErrValidation)),
     }
@@ -234,6 +241,8 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
                 ErrorCode::Required => Key::ErrRequired,
                 ErrorCode::Empty => Key::ErrEmpty,
                 ErrorCode::TooLong => Key::ErrTooLong,
+                ErrorCode::TooShort => Key::ErrTooShort,
+                ErrorCode::Incorrect => Key::ErrIncorrect,
                 ErrorCode::ControlChars => Key::ErrControlChars,
                 _ => Key::ErrFormat,
             };

@@ -93,12 +93,14 @@ pub fn build_state(
     let limits = builder.settings().limits.clone();
     let chat = chat::service::Chat::start(builder.db(), &limits);
     let visitors = visitors::service::Visitors::start(builder.db(), &limits);
-    builder
+    let state = builder
         .with(chat)
         .with(visitors)
         .with(sites::service::SiteCache::default())
         .with(auth::service::LoginLimiter::new(&limits))
-        .build()
+        .build();
+    auth::service::start_session_purge(&state, state.settings.session_purge);
+    state
 }
 
 /// Entry point of the browser bundle (called by the `frontend` crate).

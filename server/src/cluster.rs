@@ -142,11 +142,7 @@ impl Peers for ClusterLink {
     }
 
     fn publish_close_agent(&self, tenant: TenantId, agent: AgentId, which: &AgentSockets) {
-        let session = match which {
-            AgentSockets::All => "*",
-            AgentSockets::Session(hash) => hash.as_str(),
-        };
-        self.queue(Cmd::Publish(format!("K {} {tenant} {agent} {session}", self.node)));
+        self.queue(Cmd::Publish(format!("K {} {tenant} {agent} {}", self.node, which.to_word())));
     }
 
     fn arrive(&self, tenant: TenantId, presence: OnlineVisitor) {
@@ -454,7 +450,7 @@ impl Task {
                 else {
                     return;
                 };
-                let which = if session == "*" { AgentSockets::All } else { AgentSockets::Session(session.to_owned()) };
+                let which = AgentSockets::from_word(session);
                 self.hub.close_local_agent(TenantId(tenant), AgentId(agent), &which, "session ended");
             }
             "R" => {

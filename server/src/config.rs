@@ -35,6 +35,8 @@ pub struct Config {
     pub limits: Limits,
     /// `KEFU_TRUSTED_PROXIES`: CIDR list of load balancers whose `X-Forwarded-For`/`Forwarded` count.
     pub trusted_proxies: TrustedProxies,
+    /// `KEFU_SESSION_PURGE_SECS`: how often expired sessions are removed (default 600).
+    pub session_purge: Duration,
     /// `REDIS_URL`: joins the cluster of nodes sharing this Redis (and the PostgreSQL database).
     pub redis_url: Option<String>,
     /// `KEFU_CLUSTER_NAME`: prefix of the cluster's Redis keys and channel (default `kefu`).
@@ -69,6 +71,10 @@ impl Config {
             .parse()
             .map_err(|e| format!("KEFU_PRESENCE_GRACE_MS: {e}"))?;
         let limits = limits_from(&var)?;
+        let purge_secs: u64 = var("KEFU_SESSION_PURGE_SECS")
+            .unwrap_or_else(|| "600".into())
+            .parse()
+            .map_err(|e| format!("KEFU_SESSION_PURGE_SECS: {e}"))?;
         let trusted_proxies = TrustedProxies::parse(&var("KEFU_TRUSTED_PROXIES").unwrap_or_default())
             .map_err(|e| format!("KEFU_TRUSTED_PROXIES: {e}"))?;
         let redis_url = var("REDIS_URL");
@@ -94,6 +100,7 @@ impl Config {
             cookie_secure: var("KEFU_COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
             limits,
             trusted_proxies,
+            session_purge: Duration::from_secs(purge_secs.max(1)),
             redis_url,
             cluster_name: var("KEFU_CLUSTER_NAME").unwrap_or_else(|| "kefu".into()),
             node_ttl: Duration::from_millis(node_ttl_ms.max(200)),

@@ -476,12 +476,7 @@ impl Hub {
     pub fn close_local_agent(&self, tenant: TenantId, agent: AgentId, which: &AgentSockets, reason: &'static str) {
         let inner = self.lock();
         for conn in inner.agents.get(&tenant).into_iter().flat_map(|c| c.values()) {
-            let matches = conn.agent == agent
-                && match which {
-                    AgentSockets::All => true,
-                    AgentSockets::Session(session) => conn.session == *session,
-                };
-            if matches {
+            if conn.agent == agent && which.includes(&conn.session) {
                 conn.outbox.close(4001, reason);
             }
         }

@@ -83,6 +83,7 @@ impl Application {
             public_url: config.public_url.clone(),
             limits: config.limits.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
+            session_purge: config.session_purge,
         };
         let leptos = LeptosOptions::builder()
             .output_name("kefu")

@@ -11,7 +11,7 @@ mod helpers;
 use std::collections::{HashMap, HashSet};
 
 use app::infra::db::Db;
-use helpers::{eventually, fresh_postgres, Client, TestApp, TestFrames, TestSends, WAIT};
+use helpers::{eventually, fresh_postgres, Client, TestApp, TestFrames, TestSends, AGENT_PASSWORD, WAIT};
 use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{ChatMessage, ConversationId, FromAgent, FromVisitor, PageInfo, ToAgent, ToVisitor, VisitorId};
 use tokio::process::{Child, Command};
@@ -408,4 +408,28 @@ async fn signing_out_on_one_node_closes_that_sessions_consoles_on_every_node() {
     assert!(response.status().is_success(), "{}", response.status());
     assert!(laptop_on_b.closed_within(WAIT).await, "the signed-out console on the other node is closed");
     phone_on_b.assert_alive().await;
+}
+
+/// Account changes made on one node end the agent's consoles on every node: disabling ends all of
+/// them, changing one's own password all but the session it was changed in.
+#[tokio::test]
+async fn account_changes_on_one_node_close_consoles_on_every_node() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_cluster, a, b) = Cluster::two_nodes().await;
+    let tenant = a.app.create_tenant("Accounts").await;
+    let admin = a.app.login(&tenant.login, &tenant.password).await;
+
+    let (mover, login) = a.app.add_agent(&tenant, "Mover").await;
+    let laptop = a.app.login(&login, AGENT_PASSWORD).await;
+    let phone = a.app.login(&login, AGENT_PASSWORD).await;
+    let (mut laptop_on_b, ..) = b.app.agent(&laptop).await;
+    let (mut phone_on_b, ..) = b.app.agent(&phone).await;
+    let body = format!("current={AGENT_PASSWORD}&new=long-enough-2");
+    assert!(a.app.call("/api/me/password", &body, Some(&laptop)).await.status().is_success());
+    assert_eq!(phone_on_b.close_reason(WAIT).await.as_deref(), Some("session ended"));
+    laptop_on_b.assert_alive().await;
+
+    let body = format!("agent_id={}&enabled=false", mover.0);
+    assert!(a.app.call("/api/agents/enable", &body, Some(&admin)).await.status().is_success());
+    assert_eq!(laptop_on_b.close_reason(WAIT).await.as_deref(), Some("session ended"));
 }

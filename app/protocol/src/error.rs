@@ -18,6 +18,10 @@ pub enum ErrorCode {
     Empty,
     /// A value is longer than its limit.
     TooLong,
+    /// A value is shorter than its minimum (a new password).
+    TooShort,
+    /// A value is not the right one (the current password).
+    Incorrect,
     /// A value holds control characters.
     ControlChars,
     /// A value does not have the expected form (characters, pattern).
@@ -41,6 +45,8 @@ impl ErrorCode {
             // These two are what v1 widgets compare against: keep them.
             ErrorCode::Empty => "empty",
             ErrorCode::TooLong => "too long",
+            ErrorCode::TooShort => "too short",
+            ErrorCode::Incorrect => "incorrect",
             ErrorCode::ControlChars => "control characters",
             ErrorCode::Format => "bad format",
             ErrorCode::Conflict => "conflict",

@@ -152,3 +152,87 @@ pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), ApiError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *w).await.or_internal()?;
     Ok(())
 }
+
+/// What an account change does to the agent's sessions.
+pub enum EndSessions<'a> {
+    All,
+    /// All but this one (token hash): the agent changed their own password in it.
+    AllBut(&'a str),
+}
+
+/// A change to an agent of the tenant that also ends sessions, in one transaction: `NotFound`
+/// when the tenant has no such (undeleted) agent.
+pub enum AccountChange<'a> {
+    Enable(bool),
+    Delete,
+    Password(&'a str),
+}
+
+pub async fn change_account(
+    db: &Db,
+    tenant: TenantId,
+    agent: AgentId,
+    change: AccountChange<'_>,
+    end: Option<EndSessions<'_>>,
+) -> Result<(), ApiError> {
+    let mut w = db.write().await?;
+    w.begin().await?;
+    let result = async {
+        let update = match change {
+            AccountChange::Enable(enabled) => sqlx::query(
+                "UPDATE agents SET enabled = $1 WHERE id = $2 AND tenant_id = $3 AND deleted_at IS NULL",
+            )
+            .bind(i64::from(enabled)),
+            AccountChange::Delete => sqlx::query(
+                "UPDATE agents SET enabled = 0, deleted_at = $1 WHERE id = $2 AND tenant_id = $3 AND deleted_at IS NULL",
+            )
+            .bind(now_ms()),
+            AccountChange::Password(hash) => sqlx::query(
+                "UPDATE agents SET password_hash = $1 WHERE id = $2 AND tenant_id = $3 AND deleted_at IS NULL",
+            )
+            .bind(hash),
+        };
+        let changed = update.bind(agent.0).bind(tenant.0).execute(&mut *w).await.or_internal()?.rows_affected();
+        if changed == 0 {
+            return Err(ApiError::NotFound);
+        }
+        match end {
+            Some(EndSessions::All) => sqlx::query("DELETE FROM sessions WHERE agent_id = $1 AND tenant_id = $2")
+                .bind(agent.0)
+                .bind(tenant.0)
+                .execute(&mut *w)
+                .await
+                .or_internal()?,
+            Some(EndSessions::AllBut(keep)) => {
+                sqlx::query("DELETE FROM sessions WHERE agent_id = $1 AND tenant_id = $2 AND token_hash <> $3")
+                    .bind(agent.0)
+                    .bind(tenant.0)
+                    .bind(keep)
+                    .execute(&mut *w)
+                    .await
+                    .or_internal()?
+            }
+            None => return Ok(()),
+        };
+        Ok(())
+    }
+    .await;
+    w.end(result).await
+}
+
+/// An agent's password hash, if the agent exists in the tenant.
+pub async fn password_hash(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Option<String>, ApiError> {
+    sqlx::query_scalar("SELECT password_hash FROM agents WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL")
+        .bind(agent.0)
+        .bind(tenant.0)
+        .fetch_optional(db.reader())
+        .await
+        .or_internal()
+}
+
+/// Removes expired sessions; returns how many.
+pub async fn purge_sessions(db: &Db) -> Result<u64, ApiError> {
+    let mut w = db.write().await?;
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms()).execute(&mut *w).await;
+    Ok(done.or_internal()?.rows_affected())
+}

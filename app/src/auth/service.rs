@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use kefu_protocol::{AgentInfo, ApiError, ErrorCode};
+use kefu_protocol::{AgentId, AgentInfo, ApiError, ErrorCode};
 
-use super::repo;
+use super::repo::{self, AccountChange, EndSessions};
 use crate::infra::ctx::{Ctx, SESSION_COOKIE};
 use crate::infra::limits::Limits;
 use crate::infra::random_token;
@@ -180,6 +180,104 @@ pub async fn sign_out(state: &AppState, ctx: &Ctx) -> Result<(), ApiError> {
     repo::delete_session(&state.db, &ctx.session).await?;
     state.realtime.close_agent(ctx.tenant(), ctx.agent.id, AgentSockets::Session(ctx.session.clone()), "signed out");
     Ok(())
+}
+
+/// Shortest and longest password accepted when one is set.
+pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=1024;
+
+/// Checks a new password's length (`field` names it in the error).
+fn new_password(raw: &str, field: &str) -> Result<String, ApiError> {
+    let chars = raw.chars().count();
+    if chars < *PASSWORD_CHARS.start() {
+        return Err(ApiError::invalid(field, ErrorCode::TooShort));
+    }
+    if chars > *PASSWORD_CHARS.end() {
+        return Err(ApiError::invalid(field, ErrorCode::TooLong));
+    }
+    Ok(raw.to_owned())
+}
+
+async fn hash_off_thread(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| ApiError::Internal)
+}
+
+/// An admin's change to another agent of the company cannot be made to oneself (an admin who
+/// disabled or deleted their own account would lock the company out of its back office).
+fn not_oneself(ctx: &Ctx, agent: AgentId) -> Result<(), ApiError> {
+    if agent == ctx.agent.id {
+        return Err(ApiError::invalid("agent_id", ErrorCode::Conflict));
+    }
+    Ok(())
+}
+
+/// Enables or disables an agent. Disabling ends their sessions and closes their consoles on every
+/// node at once.
+pub async fn set_enabled(state: &AppState, ctx: &Ctx, agent: AgentId, enabled: bool) -> Result<(), ApiError> {
+    not_oneself(ctx, agent)?;
+    let end = (!enabled).then_some(EndSessions::All);
+    repo::change_account(&state.db, ctx.tenant(), agent, AccountChange::Enable(enabled), end).await?;
+    if !enabled {
+        state.realtime.close_agent(ctx.tenant(), agent, AgentSockets::All, "account disabled");
+    }
+    Ok(())
+}
+
+/// Deletes an agent: their records stay, they can no longer sign in, and their sessions and
+/// consoles end at once.
+pub async fn delete_agent(state: &AppState, ctx: &Ctx, agent: AgentId) -> Result<(), ApiError> {
+    not_oneself(ctx, agent)?;
+    repo::change_account(&state.db, ctx.tenant(), agent, AccountChange::Delete, Some(EndSessions::All)).await?;
+    state.realtime.close_agent(ctx.tenant(), agent, AgentSockets::All, "account deleted");
+    Ok(())
+}
+
+/// An admin sets another agent's password: every session of that agent ends.
+pub async fn set_password(state: &AppState, ctx: &Ctx, agent: AgentId, password: &str) -> Result<(), ApiError> {
+    not_oneself(ctx, agent)?;
+    let hash = hash_off_thread(new_password(password, "password")?).await?;
+    let change = AccountChange::Password(&hash);
+    repo::change_account(&state.db, ctx.tenant(), agent, change, Some(EndSessions::All)).await?;
+    state.realtime.close_agent(ctx.tenant(), agent, AgentSockets::All, "password changed");
+    Ok(())
+}
+
+/// An agent changes their own password: the current one must be right (and counts against the
+/// sign-in limiter when wrong); every other session of theirs ends, this one stays.
+pub async fn change_own_password(state: &AppState, ctx: &Ctx, current: &str, new: &str) -> Result<(), ApiError> {
+    let new = new_password(new, "new_password")?;
+    let limiter = state.part::<LoginLimiter>()?;
+    let _permit = limiter.check_permit()?;
+    let keys = LoginKeys::new(&ctx.agent.login, "");
+    limiter.begin(&keys)?;
+    let hash = repo::password_hash(&state.db, ctx.tenant(), ctx.agent.id).await?.ok_or(ApiError::NotFound)?;
+    let current = current.to_owned();
+    let ok =
+        tokio::task::spawn_blocking(move || verify_password(&current, &hash)).await.map_err(|_| ApiError::Internal)?;
+    if !ok {
+        return Err(ApiError::invalid("password", ErrorCode::Incorrect));
+    }
+    limiter.succeed(&keys);
+    let hash = hash_off_thread(new).await?;
+    let end = Some(EndSessions::AllBut(&ctx.session));
+    repo::change_account(&state.db, ctx.tenant(), ctx.agent.id, AccountChange::Password(&hash), end).await?;
+    let others = AgentSockets::AllBut(ctx.session.clone());
+    state.realtime.close_agent(ctx.tenant(), ctx.agent.id, others, "password changed");
+    Ok(())
+}
+
+/// Removes expired sessions every `every`, for as long as the runtime runs.
+pub fn start_session_purge(state: &AppState, every: Duration) {
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(error) = repo::purge_sessions(&db).await {
+                tracing::warn!(?error, "expired sessions were not purged; trying again later");
+            }
+        }
+    });
 }
 
 fn dummy_hash() -> &'static str {

@@ -15,6 +15,38 @@ pub enum AgentSockets {
     All,
     /// The sockets opened with one session (it was signed out), by the session's token hash.
     Session(String),
+    /// Every socket but those of one session (the agent changed their own password there).
+    AllBut(String),
+}
+
+impl AgentSockets {
+    /// Whether a socket opened with `session` (a token hash) is one of these.
+    pub fn includes(&self, session: &str) -> bool {
+        match self {
+            AgentSockets::All => true,
+            AgentSockets::Session(hash) => hash == session,
+            AgentSockets::AllBut(hash) => hash != session,
+        }
+    }
+
+    /// One word for messages between nodes: `*`, the hash, or `!` and the hash.
+    pub fn to_word(&self) -> String {
+        match self {
+            AgentSockets::All => "*".into(),
+            AgentSockets::Session(hash) => hash.clone(),
+            AgentSockets::AllBut(hash) => format!("!{hash}"),
+        }
+    }
+
+    pub fn from_word(word: &str) -> AgentSockets {
+        match word {
+            "*" => AgentSockets::All,
+            _ => match word.strip_prefix('!') {
+                Some(hash) => AgentSockets::AllBut(hash.to_owned()),
+                None => AgentSockets::Session(word.to_owned()),
+            },
+        }
+    }
 }
 
 /// Frames to browsers, after whatever they announce is committed. Delivery is best effort: a

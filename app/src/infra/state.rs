@@ -31,6 +31,8 @@ pub struct Settings {
     pub limits: Limits,
     /// Peers whose forwarding headers name the client (`KEFU_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
+    /// How often expired sessions are removed (`KEFU_SESSION_PURGE_SECS`).
+    pub session_purge: std::time::Duration,
 }
 
 /// Collects the parts while the state is built.

@@ -29,6 +29,10 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/me", "", Gate::SignedIn),
     ("/api/sites", "", Gate::Needs(Perm::SitesView)),
     ("/api/chat/close", "conversation_id=1", Gate::Needs(Perm::ChatServe)),
+    ("/api/agents/enable", "agent_id=999999&enabled=false", Gate::Needs(Perm::AgentsManage)),
+    ("/api/agents/delete", "agent_id=999999", Gate::Needs(Perm::AgentsManage)),
+    ("/api/agents/password", "agent_id=999999&password=long-enough-1", Gate::Needs(Perm::AgentsManage)),
+    ("/api/me/password", "current=agent-password-1&new=long-enough-1", Gate::SignedIn),
 ];
 
 /// A company of its own with one site (its visitors come from `https://{slug}.example`).
@@ -55,6 +59,7 @@ async fn company(app: &TestApp, name: &str) -> Company {
     .await
     .unwrap();
     let tenant = Tenant {
+        id: created.tenant_id,
         site_key: created.site.key.clone(),
         origin: format!("https://{slug}.example"),
         login: format!("admin@{slug}.example"),

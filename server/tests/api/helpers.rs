@@ -20,6 +20,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const WAIT: Duration = Duration::from_secs(10);
+/// The password of agents made by [`TestApp::add_agent`].
+pub const AGENT_PASSWORD: &str = "agent-password-1";
 
 pub struct TestApp {
     pub addr: String,
@@ -33,6 +35,7 @@ pub struct TestApp {
 }
 
 pub struct Tenant {
+    pub id: kefu_protocol::TenantId,
     pub site_key: String,
     pub origin: String,
     pub login: String,
@@ -82,6 +85,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         // on their own (tests/api/limits.rs).
         limits: Limits { max_connections: 1000, new_visitors_per_ip_per_min: 10_000, ..Limits::default() },
         trusted_proxies: Default::default(),
+        session_purge: Duration::from_secs(600),
         redis_url: None,
         cluster_name: "kefu".into(),
         node_ttl: Duration::from_secs(10),
@@ -141,7 +145,21 @@ impl TestApp {
         )
         .await
         .unwrap();
-        Tenant { site_key: created.site.key, origin: format!("https://{host}"), login, password }
+        Tenant { id: created.tenant_id, site_key: created.site.key, origin: format!("https://{host}"), login, password }
+    }
+
+    /// Adds an agent with the built-in agent role to the company; returns their id and login (the
+    /// password is `agent-password-1`).
+    pub async fn add_agent(&self, tenant: &Tenant, name: &str) -> (kefu_protocol::AgentId, String) {
+        let role: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE tenant_id = $1 AND builtin = 'agent'")
+            .bind(tenant.id.0)
+            .fetch_one(self.db.reader())
+            .await
+            .unwrap();
+        let login = format!("{}@{}", name.to_lowercase(), tenant.login.split('@').nth(1).unwrap());
+        let hash = app::auth::service::hash_password(AGENT_PASSWORD);
+        let id = app::auth::repo::insert_agent(&self.db, tenant.id, &login, &hash, name, role).await.unwrap();
+        (id, login)
     }
 
     /// Signs in through the server function and returns the `Cookie` header value.
@@ -428,6 +446,21 @@ impl<S, R> Client<S, R> {
                 Err(_) => return false,
                 Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
                 Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// The reason of the server's close frame, if the server closes the connection within `wait`
+    /// (frames before it are skipped).
+    pub async fn close_reason(&mut self, wait: Duration) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await.ok()? {
+                Some(Ok(Message::Close(frame))) => {
+                    return Some(frame.map(|f| f.reason.to_string()).unwrap_or_default())
+                }
+                None | Some(Err(_)) => return None,
+                Some(Ok(_)) => continue,
             }
         }
     }

@@ -9,4 +9,5 @@ mod helpers;
 mod input;
 mod limits;
 mod presence;
+mod sessions;
 mod tenancy;
