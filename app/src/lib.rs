@@ -34,6 +34,8 @@ use crate::i18n::{tr, Key};
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = i18n::page_lang();
+    #[cfg(feature = "ssr")]
+    page_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang=lang.tag()>
@@ -52,6 +54,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The workbench page's Content-Security-Policy: scripts only from this origin, plus the inline
+/// hydration scripts that carry this response's nonce, and WebAssembly; nothing may frame it.
+/// (Responses that are not pages get a stricter default from the server.)
+#[cfg(feature = "ssr")]
+fn page_security_policy() {
+    let (Some(nonce), Some(response)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -264,3 +264,36 @@ test('the widget explains a refused message in the language of the page, by its 
   await expect(sent).toHaveCount(1);
   await expect(sent).not.toContainText('发送中');
 });
+
+/** Records the page's Content-Security-Policy violations (in `window.__cspViolations`). */
+async function recordCspViolations(page: Page) {
+  await page.addInitScript(() => {
+    (window as any).__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      (window as any).__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+}
+
+test('the widget looks and works the same on a host page with a strict policy', async ({ page, server }, testInfo) => {
+  await recordCspViolations(page);
+  const response = await page.goto(`${server.demoUrl}/strict`);
+  expect(response!.headers()['content-security-policy']).toContain("style-src 'self'");
+  const widget = new Widget(page);
+  // Styled: the launcher floats at the bottom right, in the theme colour, not as a bare button.
+  await expect(widget.launcher()).toHaveCSS('position', 'fixed');
+  await widget.open();
+  await widget.send('严格的页面也能聊天');
+  await widget.expectDelivered('严格的页面也能聊天');
+  expect(await page.evaluate(() => (window as any).__cspViolations)).toEqual([]);
+  await page.screenshot({ path: testInfo.outputPath('strict-host-1280.png') });
+});
+
+test('the workbench runs under its own strict policy without violations', async ({ page, server }) => {
+  await recordCspViolations(page);
+  const response = await page.goto(`${server.url}/login`);
+  expect(response!.headers()['content-security-policy']).toMatch(/script-src 'self' 'nonce-[^']+' 'wasm-unsafe-eval'/);
+  // Signing in needs hydration (the form's handler) and the socket: both ran under the policy.
+  await new Workbench(page).signIn(server.url, server.adminLogin, server.adminPassword);
+  expect(await page.evaluate(() => (window as any).__cspViolations)).toEqual([]);
+});

@@ -181,6 +181,26 @@ async fn same_origin_only(State(state): State<ServerState>, request: Request, ne
     next.run(request).await
 }
 
+/// Headers on every response of the workbench origin: no type sniffing, no full URLs in referrers
+/// to other sites, HSTS when served over https, and, unless the page set its own (with its
+/// nonce), a policy that lets nothing run or frame the response.
+async fn security_headers(State(state): State<ServerState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    if state.config.public_url.starts_with("https://") {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+        );
+    }
+    response
+}
+
 fn found(location: &'static str) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
@@ -219,6 +239,7 @@ fn router(state: ServerState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session_redirects))
         .layer(axum::middleware::from_fn_with_state(state.clone(), same_origin_only))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
 }
 

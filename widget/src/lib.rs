@@ -148,10 +148,29 @@ fn el(doc: &Document, tag: &str, class: &str) -> Result<Element, JsValue> {
     Ok(e)
 }
 
+/// The widget's styles, as a constructed stylesheet adopted by the shadow root: that is CSSOM, not an
+/// inline `<style>`, so a host page whose Content-Security-Policy forbids inline styles still shows
+/// the widget styled. Browsers without constructed stylesheets get a `<style>` element.
+fn attach_style(doc: &Document, root: &ShadowRoot) -> Result<(), JsValue> {
+    use js_sys::Reflect;
+    let adopted = (|| -> Result<(), JsValue> {
+        let constructor: js_sys::Function = Reflect::get(&js_sys::global(), &"CSSStyleSheet".into())?.dyn_into()?;
+        let sheet = Reflect::construct(&constructor, &js_sys::Array::new())?;
+        let replace: js_sys::Function = Reflect::get(&sheet, &"replaceSync".into())?.dyn_into()?;
+        replace.call1(&sheet, &STYLE.into())?;
+        Reflect::set(root, &"adoptedStyleSheets".into(), &js_sys::Array::of1(&sheet))?;
+        Ok(())
+    })();
+    if adopted.is_err() {
+        let style = el(doc, "style", "")?;
+        style.set_text_content(Some(STYLE));
+        root.append_child(&style)?;
+    }
+    Ok(())
+}
+
 fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsValue> {
-    let style = el(doc, "style", "")?;
-    style.set_text_content(Some(STYLE));
-    root.append_child(&style)?;
+    attach_style(doc, root)?;
 
     let launcher = el(doc, "button", "launcher")?;
     launcher.set_attribute("type", "button")?;

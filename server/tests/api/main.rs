@@ -5,6 +5,7 @@ mod auth;
 mod chat;
 mod frames;
 mod gate;
+mod headers;
 mod helpers;
 mod input;
 mod limits;

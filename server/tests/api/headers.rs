@@ -1,0 +1,46 @@
+//! Security headers: the workbench page runs only its own scripts and the inline hydration scripts
+//! that carry this response's nonce; every response forbids sniffing and framing; HSTS over https.
+
+use crate::helpers::{spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn the_workbench_page_allows_only_its_own_scripts_and_its_nonce() {
+    let app = spawn_app().await;
+    let page = reqwest::get(app.url("/login")).await.unwrap();
+    assert!(page.status().is_success());
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(page.headers()["referrer-policy"], "strict-origin-when-cross-origin");
+    assert!(page.headers().get("strict-transport-security").is_none(), "no HSTS over plain http");
+    let nonce = policy
+        .split_once("'nonce-")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map(|(nonce, _)| nonce.to_owned())
+        .expect("a nonce in the policy");
+    assert!(nonce.len() >= 16, "{nonce}");
+    for directive in ["script-src 'self' 'nonce-", "'wasm-unsafe-eval'", "frame-ancestors 'none'", "object-src 'none'"] {
+        assert!(policy.contains(directive), "{directive} in {policy}");
+    }
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    let html = page.text().await.unwrap();
+    let scripts: Vec<&str> = html.split("<script").skip(1).map(|s| s.split_once('>').unwrap().0).collect();
+    assert!(!scripts.is_empty(), "hydration needs an inline script");
+    for tag in scripts {
+        assert!(tag.contains("src=") || tag.contains(&format!("nonce=\"{nonce}\"")), "script without the nonce: {tag}");
+    }
+    // Every response has its own nonce.
+    let again = reqwest::get(app.url("/login")).await.unwrap();
+    assert_ne!(again.headers()["content-security-policy"].to_str().unwrap(), policy);
+}
+
+#[tokio::test]
+async fn other_responses_let_nothing_run_or_frame_them_and_https_adds_hsts() {
+    let app = spawn_app_with(|c| c.public_url = "https://kefu.example".into()).await;
+    let api = reqwest::Client::new().post(app.url("/api/me")).send().await.unwrap();
+    assert_eq!(api.status(), 401);
+    assert_eq!(api.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+    assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(api.headers()["strict-transport-security"], "max-age=31536000");
+    let health = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert!(health.headers().contains_key("content-security-policy"));
+}
