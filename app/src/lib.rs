@@ -62,8 +62,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// (Responses that are not pages get a stricter default from the server.)
 #[cfg(feature = "ssr")]
 fn page_security_policy() {
-    let (Some(nonce), Some(response)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
     else {
         return;
     };

@@ -14,7 +14,7 @@ use axum::response::Response;
 use kefu_protocol::{ApiError, FromAgent, Perm, ToAgent, PROTOCOL_VERSION};
 use serde::Deserialize;
 
-use crate::hub::{AgentConn, ConnId, Outbox};
+use crate::hub::{AgentConn, ConnId, Outbox, AGENT_OUTBOX_BYTES};
 use crate::socket::{self, Handler, LoopSettings};
 use crate::state::ServerState;
 use crate::{client_ip, refuse, refuse_full};
@@ -53,7 +53,7 @@ pub async fn upgrade(
         Err(full) => return refuse_full(full),
     };
     socket::configure(ws).on_upgrade(move |socket| async move {
-        let (out, queue) = Outbox::new();
+        let (out, queue) = state.hub.outbox(AGENT_OUTBOX_BYTES);
         let session = AgentSession { conn: state.hub.next_conn_id(), state: state.clone(), ctx };
         let ctx = &session.ctx;
         out.push(&ToAgent::AgentWelcome { protocol_version: PROTOCOL_VERSION, agent: ctx.agent.clone() });
@@ -116,8 +116,17 @@ impl Handler for AgentSession {
                 Ok(())
             }
             FromAgent::Sync { conversation_id, after_seq } => {
-                out.push(&chat::agent_sync(app, ctx, conversation_id, after_seq).await?);
-                Ok(())
+                // One resync in flight, as for visitors: the next waits until this one is written.
+                if !out.claim_resync(socket::RESYNC_WAIT).await {
+                    return Ok(());
+                }
+                match chat::agent_sync(app, ctx, conversation_id, after_seq).await {
+                    Ok(answer) => Ok(out.push_resync(&answer)),
+                    Err(error) => {
+                        out.cancel_resync();
+                        Err(error)
+                    }
+                }
             }
             FromAgent::Typing { conversation_id, active } => {
                 chat::agent_typing(app, ctx, conversation_id, active).await

@@ -50,8 +50,10 @@ async fn page(State(state): State<DemoState>, title: &str, heading: &str, body: 
     let snippet = embed_snippet(&state.public_url, &site.key);
     let style = match strict {
         true => "",
-        false => "<style>body{font-family:Georgia,serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#333}\
-                  h1{color:#2f5d50} button{font:inherit}</style>",
+        false => {
+            "<style>body{font-family:Georgia,serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#333}\
+                  h1{color:#2f5d50} button{font:inherit}</style>"
+        }
     };
     let html = Html(format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n\

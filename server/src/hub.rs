@@ -14,6 +14,7 @@ use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use app::infra::ctx::SiteScope;
 use app::infra::limits::Limits;
@@ -51,38 +52,93 @@ pub trait Peers: Send + Sync + 'static {
 /// Frames queued for one connection's writer.
 pub enum Outgoing {
     Text(Utf8Bytes),
+    /// The answer to a resync: while it is queued or being written, the connection's next resync
+    /// is refused (see [`Outbox::begin_resync`]).
+    Resync(Utf8Bytes),
     Close(u16, &'static str),
+}
+
+impl Outgoing {
+    fn bytes(&self) -> usize {
+        match self {
+            Outgoing::Text(text) | Outgoing::Resync(text) => text.len(),
+            Outgoing::Close(..) => 0,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Items {
+    queue: VecDeque<Outgoing>,
+    bytes: usize,
 }
 
 /// A connection's bounded outbound queue, shared by its senders (the session, the hub) and its
 /// writer. One allocation per connection, and no room reserved until frames are queued: an idle
 /// socket pays for the `Arc`, not for 1,024 slots.
 struct Queue {
-    items: Mutex<VecDeque<Outgoing>>,
+    items: Mutex<Items>,
+    max_bytes: usize,
     /// Something was queued, or the last sender left.
     ready: Notify,
     senders: AtomicUsize,
     overflowed: AtomicBool,
     overflow: Notify,
+    /// A resync answer is being prepared, queued or written.
+    resync: AtomicBool,
+    /// The resync claim was given back.
+    resync_free: Notify,
+    /// Counts connections closed as too slow (the hub's, when it made the queue).
+    slow: Option<Arc<AtomicU64>>,
 }
 
-/// The sending side of a connection's bounded queue. When the queue is full the connection is
-/// marked as overflowed and closed: a client that does not read cannot grow server memory.
+impl Queue {
+    fn release_resync(&self) {
+        self.resync.store(false, Ordering::Release);
+        self.resync_free.notify_one();
+    }
+
+    fn overflow_now(&self) {
+        if !self.overflowed.swap(true, Ordering::AcqRel) {
+            if let Some(slow) = &self.slow {
+                slow.fetch_add(1, Ordering::Relaxed);
+            }
+            self.overflow.notify_one();
+        }
+    }
+}
+
+/// The sending side of a connection's bounded queue. When the queue is full (in frames or in
+/// bytes) the connection is marked as overflowed and closed: a client that does not read cannot
+/// grow server memory.
 pub struct Outbox {
     queue: Arc<Queue>,
 }
 
 /// Frames one connection may have queued before it is closed as too slow.
 pub const OUTBOX_CAPACITY: usize = 1024;
+/// Bytes a visitor connection may have queued: room for the largest resync answer (200 messages of
+/// 16 KB) and then some.
+pub const VISITOR_OUTBOX_BYTES: usize = 4 << 20;
+/// Bytes an agent console may have queued (a snapshot of a busy company is large).
+pub const AGENT_OUTBOX_BYTES: usize = 16 << 20;
 
 impl Outbox {
-    pub fn new() -> (Outbox, OutboxReader) {
+    pub fn new(max_bytes: usize) -> (Outbox, OutboxReader) {
+        Outbox::counted(max_bytes, None)
+    }
+
+    fn counted(max_bytes: usize, slow: Option<Arc<AtomicU64>>) -> (Outbox, OutboxReader) {
         let queue = Arc::new(Queue {
-            items: Mutex::new(VecDeque::new()),
+            items: Mutex::new(Items::default()),
+            max_bytes,
             ready: Notify::new(),
             senders: AtomicUsize::new(1),
             overflowed: AtomicBool::new(false),
             overflow: Notify::new(),
+            resync: AtomicBool::new(false),
+            resync_free: Notify::new(),
+            slow,
         });
         (Outbox { queue: queue.clone() }, OutboxReader { queue })
     }
@@ -90,15 +146,18 @@ impl Outbox {
     fn enqueue(&self, item: Outgoing) {
         let queued = {
             let mut items = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
-            items.len() < OUTBOX_CAPACITY && {
-                items.push_back(item);
+            let bytes = item.bytes();
+            let fits = items.queue.len() < OUTBOX_CAPACITY && items.bytes + bytes <= self.queue.max_bytes;
+            fits && {
+                items.bytes += bytes;
+                items.queue.push_back(item);
                 true
             }
         };
         if queued {
             self.queue.ready.notify_one();
-        } else if !self.queue.overflowed.swap(true, Ordering::AcqRel) {
-            self.queue.overflow.notify_one();
+        } else {
+            self.queue.overflow_now();
         }
     }
 
@@ -108,6 +167,35 @@ impl Outbox {
 
     pub fn push(&self, frame: &impl Serialize) {
         self.push_text(encode(frame));
+    }
+
+    /// Claims the connection's one resync in flight, waiting (up to `wait`) while the previous
+    /// answer is still being prepared, queued or written: a client asking again and again without
+    /// reading would otherwise queue one history after another. A client that has not taken the
+    /// previous answer within `wait` is not reading: its connection is closed as too slow and this
+    /// returns `false`. Follow a claim with [`Outbox::push_resync`] or [`Outbox::cancel_resync`].
+    pub async fn claim_resync(&self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let freed = self.queue.resync_free.notified();
+            if !self.queue.resync.swap(true, Ordering::AcqRel) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, freed).await.is_err() {
+                self.queue.overflow_now();
+                return false;
+            }
+        }
+    }
+
+    /// Queues the answer to the claimed resync; the claim ends once the writer has sent it.
+    pub fn push_resync(&self, frame: &impl Serialize) {
+        self.enqueue(Outgoing::Resync(encode(frame)));
+    }
+
+    /// Gives up the claimed resync (it failed; its error frame goes out instead).
+    pub fn cancel_resync(&self) {
+        self.queue.release_resync();
     }
 
     /// Queues a close frame. With the queue full the client is not reading: the writer closes the
@@ -151,10 +239,11 @@ impl OutboxReader {
             let ready = self.queue.ready.notified();
             {
                 let mut items = self.queue.items.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(item) = items.pop_front() {
-                    if items.is_empty() && items.capacity() > 64 {
+                if let Some(item) = items.queue.pop_front() {
+                    items.bytes -= item.bytes();
+                    if items.queue.is_empty() && items.queue.capacity() > 64 {
                         // A burst is over: give its room back.
-                        items.shrink_to_fit();
+                        items.queue.shrink_to_fit();
                     }
                     return Some(item);
                 }
@@ -165,6 +254,11 @@ impl OutboxReader {
             ready.await;
         }
     }
+
+    /// The resync answer taken from the queue has been written: the next resync may come.
+    pub fn resync_sent(&self) {
+        self.queue.release_resync();
+    }
 }
 
 pub struct OverflowSignal {
@@ -172,6 +266,10 @@ pub struct OverflowSignal {
 }
 
 impl OverflowSignal {
+    pub fn overflowed(&self) -> bool {
+        self.queue.overflowed.load(Ordering::Acquire)
+    }
+
     /// Resolves when the queue overflowed.
     pub async fn wait(&self) {
         let overflow = self.queue.overflow.notified();
@@ -259,6 +357,8 @@ pub struct Hub {
     inner: Mutex<Inner>,
     next_id: AtomicU64,
     sockets: Arc<SocketCounts>,
+    /// Connections closed because they did not read what was sent to them.
+    slow_closes: Arc<AtomicU64>,
     cluster: OnceLock<Arc<dyn Peers>>,
 }
 
@@ -284,6 +384,17 @@ impl Hub {
         }
         per_ip.insert(ip, held + 1);
         Ok(SocketSlot { counts: self.sockets.clone(), ip })
+    }
+
+    /// A connection's outbound queue, capped at `max_bytes`; its overflow counts in
+    /// [`Hub::slow_closes`].
+    pub fn outbox(&self, max_bytes: usize) -> (Outbox, OutboxReader) {
+        Outbox::counted(max_bytes, Some(self.slow_closes.clone()))
+    }
+
+    /// Connections closed since start because they did not read what was sent to them.
+    pub fn slow_closes(&self) -> u64 {
+        self.slow_closes.load(Ordering::Relaxed)
     }
 
     /// Sockets held now (including upgrades in progress).

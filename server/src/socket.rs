@@ -117,6 +117,10 @@ pub struct LoopSettings {
     pub rate: (f64, f64),
 }
 
+/// How long a resync waits for the previous answer to be taken before its client counts as not
+/// reading (and is closed).
+pub const RESYNC_WAIT: Duration = Duration::from_secs(5);
+
 /// A visitor types and sends like a person.
 pub const VISITOR_RATE: (f64, f64) = (20.0, 40.0);
 /// An agent console runs many chats at once (and may be automated).
@@ -224,6 +228,8 @@ where
 
 /// How long a close frame may take to leave: a peer that stopped reading never takes it.
 const CLOSE_WAIT: Duration = Duration::from_secs(1);
+/// How long the close frame of a client closed as too slow may take to leave.
+const SLOW_CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 async fn write_loop<K>(mut sink: K, mut queue: OutboxReader, overflow: OverflowSignal, heartbeat: Duration)
 where
@@ -231,27 +237,38 @@ where
 {
     let mut ping = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
     let close = |code: u16, reason: &'static str| Message::Close(Some(CloseFrame { code, reason: reason.into() }));
-    let too_slow = close(1008, "too slow: outbound queue full");
+    let too_slow = || close(1008, "too slow: outbound queue full");
     // A send blocks while the peer's receive window is full, so every send also watches the overflow.
     let last = loop {
+        let mut resync = false;
         let message = tokio::select! {
             next = queue.recv() => match next {
                 Some(Outgoing::Text(text)) => Message::Text(text),
+                Some(Outgoing::Resync(text)) => {
+                    resync = true;
+                    Message::Text(text)
+                }
                 Some(Outgoing::Close(code, reason)) => break Some(close(code, reason)),
                 None => break None,
             },
-            _ = overflow.wait() => break Some(too_slow),
+            _ = overflow.wait() => break Some(too_slow()),
             _ = ping.tick() => Message::Ping(Default::default()),
         };
         tokio::select! {
             sent = sink.send(message) => if sent.is_err() {
                 break None;
             },
-            _ = overflow.wait() => break Some(too_slow),
+            _ = overflow.wait() => break Some(too_slow()),
+        }
+        if resync {
+            queue.resync_sent();
         }
     };
     if let Some(last) = last {
-        let _ = tokio::time::timeout(CLOSE_WAIT, sink.send(last)).await;
+        // A slow reader gets longer: its close frame waits behind the rest of a large frame, and the
+        // reason is all it learns.
+        let wait = if overflow.overflowed() { SLOW_CLOSE_WAIT } else { CLOSE_WAIT };
+        let _ = tokio::time::timeout(wait, sink.send(last)).await;
     }
     let _ = tokio::time::timeout(CLOSE_WAIT, sink.close()).await;
 }

@@ -22,7 +22,7 @@ use kefu_protocol::{
 };
 use serde::Deserialize;
 
-use crate::hub::{ConnId, Outbox};
+use crate::hub::{ConnId, Outbox, VISITOR_OUTBOX_BYTES};
 use crate::socket::{self, Handler, LoopSettings};
 use crate::state::ServerState;
 use crate::{client_ip, refuse, refuse_full};
@@ -101,7 +101,7 @@ pub async fn upgrade(
         conversation: session.visitor.latest.map(|c| (c.id, c.last_seq)),
     };
     socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
-        let (out, queue) = Outbox::new();
+        let (out, queue) = state.hub.outbox(VISITOR_OUTBOX_BYTES);
         out.push(&welcome);
         let presence = OnlineVisitor {
             visitor_id: session.visitor.id,
@@ -172,8 +172,17 @@ impl Handler for VisitorSession {
                 Ok(())
             }
             FromVisitor::Sync { conversation_id, after_seq } => {
-                out.push(&chat::visitor_sync(app, &self.site, self.visitor.id, conversation_id, after_seq).await?);
-                Ok(())
+                // One resync in flight: a client asking again before reading the answer waits.
+                if !out.claim_resync(socket::RESYNC_WAIT).await {
+                    return Ok(());
+                }
+                match chat::visitor_sync(app, &self.site, self.visitor.id, conversation_id, after_seq).await {
+                    Ok(answer) => Ok(out.push_resync(&answer)),
+                    Err(error) => {
+                        out.cancel_resync();
+                        Err(error)
+                    }
+                }
             }
             FromVisitor::Typing { active, .. } => {
                 chat::visitor_typing(app, &self.site, self.conversation, active);

@@ -18,7 +18,8 @@ async fn the_workbench_page_allows_only_its_own_scripts_and_its_nonce() {
         .map(|(nonce, _)| nonce.to_owned())
         .expect("a nonce in the policy");
     assert!(nonce.len() >= 16, "{nonce}");
-    for directive in ["script-src 'self' 'nonce-", "'wasm-unsafe-eval'", "frame-ancestors 'none'", "object-src 'none'"] {
+    for directive in ["script-src 'self' 'nonce-", "'wasm-unsafe-eval'", "frame-ancestors 'none'", "object-src 'none'"]
+    {
         assert!(policy.contains(directive), "{directive} in {policy}");
     }
     assert!(!policy.contains("unsafe-inline"), "{policy}");
