@@ -121,7 +121,10 @@ impl Handler for AgentSession {
                     return Ok(());
                 }
                 match chat::agent_sync(app, ctx, conversation_id, after_seq).await {
-                    Ok(answer) => Ok(out.push_resync(&answer)),
+                    Ok(answer) => {
+                        out.push_resync(&answer);
+                        Ok(())
+                    }
                     Err(error) => {
                         out.cancel_resync();
                         Err(error)

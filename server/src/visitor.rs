@@ -177,7 +177,10 @@ impl Handler for VisitorSession {
                     return Ok(());
                 }
                 match chat::visitor_sync(app, &self.site, self.visitor.id, conversation_id, after_seq).await {
-                    Ok(answer) => Ok(out.push_resync(&answer)),
+                    Ok(answer) => {
+                        out.push_resync(&answer);
+                        Ok(())
+                    }
                     Err(error) => {
                         out.cancel_resync();
                         Err(error)
