@@ -5,16 +5,19 @@
 use std::net::SocketAddr;
 
 use app::chat::service as chat;
-use app::infra::ctx::Ctx;
+use app::infra::ctx::{Ctx, SiteScope};
 use app::infra::net::same_origin;
+use app::infra::state::AppState;
+use app::visitors::service as visitors;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use kefu_protocol::{ApiError, FromAgent, Perm, ToAgent, PROTOCOL_VERSION};
+use kefu_protocol::text::Line;
+use kefu_protocol::{ApiError, FromAgent, Perm, TenantId, ToAgent, MAX_QUERY_CHARS, PROTOCOL_VERSION};
 use serde::Deserialize;
 
-use crate::hub::{AgentConn, ConnId, Outbox, AGENT_OUTBOX_BYTES};
+use crate::hub::{AgentConn, ConnId, Hub, Outbox, AGENT_OUTBOX_BYTES};
 use crate::socket::{self, Handler, LoopSettings};
 use crate::state::ServerState;
 use crate::{client_ip, refuse, refuse_full};
@@ -66,7 +69,8 @@ pub async fn upgrade(
             perms: ctx.agent.perms.clone(),
         };
         state.hub.add_agent(ctx.tenant(), session.conn, registered);
-        out.push(&snapshot(&state, ctx).await);
+        let first = snapshot(&state.app, &state.hub, ctx.tenant(), &ctx.sites, &ctx.agent.perms).await;
+        out.push(&first.unwrap_or_else(|error| ToAgent::Error { error, client_msg_id: None }));
         let settings = LoopSettings {
             heartbeat: state.config.heartbeat,
             shutdown: state.shutdown.clone(),
@@ -77,22 +81,33 @@ pub async fn upgrade(
     })
 }
 
-/// Who is online and the open conversations, as far as the agent's role and sites allow.
-async fn snapshot(state: &ServerState, ctx: &Ctx) -> ToAgent {
-    let conversations = if ctx.agent.can(Perm::ChatServe) {
-        match chat::open_conversations(&state.app, ctx).await {
-            Ok(list) => list,
-            Err(error) => return ToAgent::Error { error, client_msg_id: None },
-        }
-    } else {
-        Vec::new()
+/// The first page of who is online and of the open conversations, as far as a console's role
+/// (`perms`) and sites allow. Also what every console gets again after a cluster link loss.
+pub async fn snapshot(
+    app: &AppState,
+    hub: &Hub,
+    tenant: TenantId,
+    sites: &SiteScope,
+    perms: &[Perm],
+) -> Result<ToAgent, ApiError> {
+    let (conversations, conversations_total) = match perms.contains(&Perm::ChatServe) {
+        true => chat::open_conversations_page(app, tenant, sites, "", 0).await?,
+        false => (Vec::new(), 0),
     };
-    let mut visitors = Vec::new();
-    if ctx.agent.can(Perm::VisitorsView) {
-        visitors = state.hub.online_visitors(ctx.tenant()).await;
-        visitors.retain(|v| ctx.sites.allows(v.site_id));
-    }
-    ToAgent::Snapshot { visitors, conversations }
+    let (visitors, visitors_total) = match perms.contains(&Perm::VisitorsView) {
+        true => visitors::visitors_page(hub.online_visitors(tenant).await, sites, "", 0),
+        false => (Vec::new(), 0),
+    };
+    Ok(ToAgent::Snapshot { visitors, conversations, visitors_total, conversations_total })
+}
+
+/// A page of the visitors online, for a console whose role grants [`Perm::VisitorsView`].
+async fn list_visitors(state: &ServerState, ctx: &Ctx, query: &str, offset: u32) -> Result<ToAgent, ApiError> {
+    ctx.check(Perm::VisitorsView)?;
+    let query = Line::parse(query, "query", MAX_QUERY_CHARS)?.into_string();
+    let online = state.hub.online_visitors(ctx.tenant()).await;
+    let (visitors, total) = visitors::visitors_page(online, &ctx.sites, &query, offset);
+    Ok(ToAgent::VisitorList { query, offset, total, visitors })
 }
 
 struct AgentSession {
@@ -120,16 +135,20 @@ impl Handler for AgentSession {
                 if !out.claim_resync(socket::RESYNC_WAIT).await {
                     return Ok(());
                 }
-                match chat::agent_sync(app, ctx, conversation_id, after_seq).await {
-                    Ok(answer) => {
-                        out.push_resync(&answer);
-                        Ok(())
-                    }
-                    Err(error) => {
-                        out.cancel_resync();
-                        Err(error)
-                    }
+                answer_resync(out, chat::agent_sync(app, ctx, conversation_id, after_seq).await)
+            }
+            // Lists are answers too: one in flight per console, like a resync.
+            FromAgent::ListVisitors { query, offset } => {
+                if !out.claim_resync(socket::RESYNC_WAIT).await {
+                    return Ok(());
                 }
+                answer_resync(out, list_visitors(&self.state, ctx, &query, offset).await)
+            }
+            FromAgent::ListConversations { query, offset } => {
+                if !out.claim_resync(socket::RESYNC_WAIT).await {
+                    return Ok(());
+                }
+                answer_resync(out, chat::list_open_conversations(app, ctx, &query, offset).await)
             }
             FromAgent::Typing { conversation_id, active } => {
                 chat::agent_typing(app, ctx, conversation_id, active).await
@@ -142,5 +161,19 @@ impl Handler for AgentSession {
 
     async fn on_close(&mut self) {
         self.state.hub.remove_agent(self.ctx.tenant(), self.conn);
+    }
+}
+
+/// Queues the answer to a claimed resync, or gives the claim back when there is none.
+fn answer_resync(out: &Outbox, answer: Result<ToAgent, ApiError>) -> Result<(), ApiError> {
+    match answer {
+        Ok(answer) => {
+            out.push_resync(&answer);
+            Ok(())
+        }
+        Err(error) => {
+            out.cancel_resync();
+            Err(error)
+        }
     }
 }

@@ -19,6 +19,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use app::infra::ctx::SiteScope;
 use app::infra::now_ms;
 use app::infra::realtime::AgentSockets;
 use app::infra::state::AppState;
@@ -546,9 +547,23 @@ impl Task {
 async fn resync_local_clients(hub: Arc<Hub>, state: AppState) {
     hub.to_local_visitors(&ToVisitor::Resync);
     for tenant in hub.local_agent_tenants() {
-        let Ok(conversations) = app::chat::service::open_conversations_of(&state, tenant).await else { continue };
-        let visitors = hub.online_visitors(tenant).await;
-        hub.deliver_snapshots(tenant, &visitors, &conversations);
+        // Consoles with the same scope and role get the same snapshot: built once per kind.
+        let mut built: Vec<(SiteScope, Vec<Perm>, Utf8Bytes)> = Vec::new();
+        for (conn, sites, perms) in hub.local_agent_views(tenant) {
+            let found = built.iter().find(|(s, p, _)| *s == sites && *p == perms).map(|(.., text)| text.clone());
+            let text = match found {
+                Some(text) => text,
+                None => match crate::agent::snapshot(&state, &hub, tenant, &sites, &perms).await {
+                    Ok(frame) => {
+                        let text = crate::hub::encode(&frame);
+                        built.push((sites, perms, text.clone()));
+                        text
+                    }
+                    Err(_) => continue,
+                },
+            };
+            hub.deliver_to_agent(tenant, conn, text);
+        }
     }
 }
 

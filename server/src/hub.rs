@@ -21,9 +21,7 @@ use app::infra::limits::Limits;
 pub use app::infra::realtime::ConnId;
 use app::infra::realtime::{AgentSockets, Realtime};
 use axum::extract::ws::Utf8Bytes;
-use kefu_protocol::{
-    AgentId, ConversationSummary, OnlineVisitor, PageInfo, Perm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId,
-};
+use kefu_protocol::{AgentId, OnlineVisitor, PageInfo, Perm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId};
 use serde::Serialize;
 use tokio::sync::Notify;
 
@@ -558,28 +556,17 @@ impl Hub {
         push_agents(self.lock().agents.get(&tenant), site, needs, &text, None);
     }
 
-    /// Sends each of the tenant's agent consoles on this node a snapshot of what its scope allows.
-    pub fn deliver_snapshots(
-        &self,
-        tenant: TenantId,
-        visitors: &[OnlineVisitor],
-        conversations: &[ConversationSummary],
-    ) {
+    /// Each agent console of the tenant on this node: its connection, site scope and permissions.
+    pub fn local_agent_views(&self, tenant: TenantId) -> Vec<(ConnId, SiteScope, Vec<Perm>)> {
         let inner = self.lock();
-        for conn in inner.agents.get(&tenant).into_iter().flat_map(|c| c.values()) {
-            let frame = ToAgent::Snapshot {
-                visitors: visitors
-                    .iter()
-                    .filter(|v| conn.hears(Some(v.site_id), Perm::VisitorsView))
-                    .cloned()
-                    .collect(),
-                conversations: conversations
-                    .iter()
-                    .filter(|c| conn.hears(Some(c.site_id), Perm::ChatServe))
-                    .cloned()
-                    .collect(),
-            };
-            conn.outbox.push(&frame);
+        let conns = inner.agents.get(&tenant).into_iter().flatten();
+        conns.map(|(id, conn)| (*id, conn.sites.clone(), conn.perms.clone())).collect()
+    }
+
+    /// Queues an encoded frame on one agent console of this node.
+    pub fn deliver_to_agent(&self, tenant: TenantId, conn: ConnId, text: Utf8Bytes) {
+        if let Some(agent) = self.lock().agents.get(&tenant).and_then(|c| c.get(&conn)) {
+            agent.outbox.push_text(text);
         }
     }
 

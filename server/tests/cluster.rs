@@ -132,7 +132,7 @@ impl Take for ToAgent {
                 return side.page(conversation_id, messages, more);
             }
             ToAgent::Resync => return side.conversation.map(|c| (c, side.log.last_seq())),
-            ToAgent::Snapshot { visitors, conversations } => {
+            ToAgent::Snapshot { visitors, conversations, .. } => {
                 side.online = visitors.iter().map(|v| v.visitor_id).collect();
                 // As the workbench does: catch up on a conversation the snapshot shows further along.
                 let behind = conversations.iter().find(|c| Some(c.id) == side.conversation);

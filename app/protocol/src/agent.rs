@@ -144,8 +144,25 @@ pub enum FromAgent {
         conversation_id: ConversationId,
         seq: i64,
     },
+    /// A page of the visitors online whose name, page or id contains `query` (all when empty),
+    /// newest first, from `offset`; answered by [`ToAgent::VisitorList`].
+    ListVisitors {
+        query: String,
+        offset: u32,
+    },
+    /// A page of the open conversations whose visitor's name or id contains `query`, latest message
+    /// first, from `offset`; answered by [`ToAgent::ConversationList`].
+    ListConversations {
+        query: String,
+        offset: u32,
+    },
     Ping,
 }
+
+/// Entries in one page of a list an agent receives (a snapshot, a list answer).
+pub const LIST_PAGE: usize = 100;
+/// Longest search text of a list request, in characters.
+pub const MAX_QUERY_CHARS: usize = 100;
 
 /// Frames the workbench receives.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -156,9 +173,28 @@ pub enum ToAgent {
         protocol_version: u32,
         agent: AgentInfo,
     },
-    /// Everything an agent needs after (re)connecting: who is online and the open conversations.
+    /// Everything an agent needs after (re)connecting: the first page ([`LIST_PAGE`]) of who is
+    /// online (newest first) and of the open conversations (latest message first), with how many
+    /// there are in all; further pages come with [`FromAgent::ListVisitors`] and
+    /// [`FromAgent::ListConversations`].
     Snapshot {
         visitors: Vec<OnlineVisitor>,
+        conversations: Vec<ConversationSummary>,
+        visitors_total: u32,
+        conversations_total: u32,
+    },
+    /// A page of the visitors online, answering [`FromAgent::ListVisitors`].
+    VisitorList {
+        query: String,
+        offset: u32,
+        total: u32,
+        visitors: Vec<OnlineVisitor>,
+    },
+    /// A page of the open conversations, answering [`FromAgent::ListConversations`].
+    ConversationList {
+        query: String,
+        offset: u32,
+        total: u32,
         conversations: Vec<ConversationSummary>,
     },
     VisitorOnline {

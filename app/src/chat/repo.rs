@@ -5,9 +5,11 @@ use kefu_protocol::{
     AgentId, ApiError, ChatMessage, ConversationId, ConversationStatus, ConversationSummary, SenderKind, SiteId,
     TenantId, VisitorId,
 };
-use sqlx::Row as _;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, Row as _};
 
-use crate::infra::db::{Db, Row};
+use crate::infra::db::{Db, Markers, Row};
 use crate::infra::{now_ms, OrInternal};
 use crate::sites::service::Site;
 
@@ -39,14 +41,63 @@ pub async fn conversation(db: &Db, tenant: TenantId, id: ConversationId) -> Resu
     row.as_ref().map(conversation_from_row).transpose().or_internal()?.ok_or(ApiError::NotFound)
 }
 
-/// Open conversations of a tenant, newest activity first.
-pub async fn open_conversations(db: &Db, tenant: TenantId) -> Result<Vec<ConversationSummary>, ApiError> {
-    let sql = format!(
-        "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
-         WHERE c.tenant_id = $1 AND c.status = 'open' ORDER BY c.last_message_at DESC LIMIT 500"
-    );
-    let rows = sqlx::query(&sql).bind(tenant.0).fetch_all(db.reader()).await.or_internal()?;
-    rows.iter().map(conversation_from_row).collect::<Result<_, _>>().or_internal()
+/// Which open conversations a list shows: the tenant's, on `sites` (all when `None`), whose
+/// visitor's name contains `query` (any case) or whose visitor id is `query`.
+pub struct OpenFilter<'a> {
+    pub tenant: TenantId,
+    pub sites: Option<&'a [SiteId]>,
+    pub query: &'a str,
+}
+
+/// A page of open conversations, latest message first, and how many match in all.
+pub async fn open_conversations_page(
+    db: &Db,
+    filter: &OpenFilter<'_>,
+    offset: u32,
+    limit: u32,
+) -> Result<(Vec<ConversationSummary>, u32), ApiError> {
+    if filter.sites.is_some_and(|s| s.is_empty()) {
+        return Ok((Vec::new(), 0));
+    }
+    let mut markers = Markers::new(db.kind);
+    let mut clause = format!("c.tenant_id = {} AND c.status = 'open'", markers.one());
+    if let Some(sites) = filter.sites {
+        clause.push_str(&format!(" AND c.site_id IN ({})", markers.list(sites.len())));
+    }
+    let pattern = format!("%{}%", like_escape(&filter.query.to_lowercase()));
+    if !filter.query.is_empty() {
+        clause.push_str(&format!(
+            " AND (LOWER(COALESCE(v.name, '')) LIKE {} ESCAPE '\\' OR CAST(c.visitor_id AS TEXT) = {})",
+            markers.one(),
+            markers.one()
+        ));
+    }
+    fn bound<'q>(sql: &'q str, filter: &OpenFilter<'_>, pattern: &str) -> Query<'q, Any, AnyArguments<'q>> {
+        let mut query = sqlx::query(sql).persistent(false).bind(filter.tenant.0);
+        for site in filter.sites.into_iter().flatten() {
+            query = query.bind(site.0);
+        }
+        if !filter.query.is_empty() {
+            query = query.bind(pattern.to_owned()).bind(filter.query.to_owned());
+        }
+        query
+    }
+    let bind = |sql| bound(sql, filter, &pattern);
+    let from = "FROM conversations c JOIN visitors v ON v.id = c.visitor_id";
+    let count_sql = format!("SELECT COUNT(*) AS n {from} WHERE {clause}");
+    let total: i64 = bind(&count_sql).fetch_one(db.reader()).await.or_internal()?.try_get("n").or_internal()?;
+    let (l, o) = (markers.one(), markers.one());
+    let page_sql =
+        format!("SELECT {CONVERSATION_COLUMNS} {from} WHERE {clause} ORDER BY c.last_message_at DESC, c.id DESC LIMIT {l} OFFSET {o}");
+    let rows =
+        bind(&page_sql).bind(i64::from(limit)).bind(i64::from(offset)).fetch_all(db.reader()).await.or_internal()?;
+    let list = rows.iter().map(conversation_from_row).collect::<Result<_, _>>().or_internal()?;
+    Ok((list, u32::try_from(total).unwrap_or(u32::MAX)))
+}
+
+/// `text` for a `LIKE … ESCAPE '\'` pattern: its `%`, `_` and `\` match themselves.
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// The visitor's open conversation, opened now if there is none. `true` when it was just opened.

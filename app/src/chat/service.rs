@@ -6,18 +6,19 @@
 //! message and is fanned out again: the sender missed the ack, so the first fan-out may have been
 //! lost with it (a node killed between commit and publish); clients apply by sequence.
 
-use kefu_protocol::{
-    AgentInfo, ApiError, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, ErrorCode, MessageBody, Perm,
-    SenderKind, TenantId, ToAgent, ToVisitor, VisitorId, SYNC_PAGE,
-};
-
 use std::sync::Arc;
 use std::time::Duration;
+
+use kefu_protocol::text::Line;
+use kefu_protocol::{
+    AgentInfo, ApiError, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, ErrorCode, MessageBody, Perm,
+    SenderKind, TenantId, ToAgent, ToVisitor, VisitorId, LIST_PAGE, MAX_QUERY_CHARS, SYNC_PAGE,
+};
 
 use super::repo;
 use super::writer::{Committed, MessageJob, NewMessage};
 use crate::infra::batch::BatchWorker;
-use crate::infra::ctx::Ctx;
+use crate::infra::ctx::{Ctx, SiteScope};
 use crate::infra::db::Db;
 use crate::infra::limits::{Limits, WindowLimiter};
 use crate::infra::realtime::ConnId;
@@ -155,7 +156,7 @@ pub async fn agent_send(
         client_msg_id: ClientMsgId::parse(client_msg_id)?,
         body: MessageBody::parse(body)?,
     };
-    if ctx.sites != crate::infra::ctx::SiteScope::All {
+    if ctx.sites != SiteScope::All {
         conversation_in_scope(state, ctx, conversation_id).await?;
     }
     Ok(submit(state, message, &Author::Agent { agent: &ctx.agent, conn }).await?.message)
@@ -203,7 +204,7 @@ pub async fn visitor_sync(
 /// An agent's sync of a conversation in scope.
 pub async fn agent_sync(state: &AppState, ctx: &Ctx, id: ConversationId, after_seq: i64) -> Result<ToAgent, ApiError> {
     ctx.check(Perm::ChatServe)?;
-    if ctx.sites != crate::infra::ctx::SiteScope::All {
+    if ctx.sites != SiteScope::All {
         conversation_in_scope(state, ctx, id).await?;
     }
     let (messages, more) = page(state, ctx.tenant(), None, id, after_seq).await?;
@@ -230,7 +231,7 @@ pub async fn agent_typing(state: &AppState, ctx: &Ctx, id: ConversationId, activ
 /// Agents have read the conversation up to `seq`.
 pub async fn mark_read(state: &AppState, ctx: &Ctx, id: ConversationId, seq: i64) -> Result<(), ApiError> {
     ctx.check(Perm::ChatServe)?;
-    if ctx.sites != crate::infra::ctx::SiteScope::All {
+    if ctx.sites != SiteScope::All {
         conversation_in_scope(state, ctx, id).await?;
     }
     repo::mark_read(&state.db, ctx.tenant(), id, seq).await
@@ -250,16 +251,33 @@ pub async fn close(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<Co
     Ok(conversation)
 }
 
-/// The open conversations an agent sees after (re)connecting.
-pub async fn open_conversations(state: &AppState, ctx: &Ctx) -> Result<Vec<ConversationSummary>, ApiError> {
-    ctx.check(Perm::ChatServe)?;
-    let mut list = repo::open_conversations(&state.db, ctx.tenant()).await?;
-    list.retain(|c| ctx.sites.allows(c.site_id));
-    Ok(list)
+/// A page of the open conversations a console with `sites` in scope sees, matching `query` (the
+/// visitor's name or id), latest message first, and how many match in all. Callers check
+/// [`Perm::ChatServe`] ([`list_open_conversations`] does).
+pub async fn open_conversations_page(
+    state: &AppState,
+    tenant: TenantId,
+    sites: &SiteScope,
+    query: &str,
+    offset: u32,
+) -> Result<(Vec<ConversationSummary>, u32), ApiError> {
+    let sites = match sites {
+        SiteScope::All => None,
+        SiteScope::Only(ids) => Some(ids.as_slice()),
+    };
+    let filter = repo::OpenFilter { tenant, sites, query };
+    repo::open_conversations_page(&state.db, &filter, offset, LIST_PAGE as u32).await
 }
 
-/// Every open conversation of a company, for snapshots that the realtime layer filters per console
-/// by its site scope (after a cluster link loss).
-pub async fn open_conversations_of(state: &AppState, tenant: TenantId) -> Result<Vec<ConversationSummary>, ApiError> {
-    repo::open_conversations(&state.db, tenant).await
+/// An agent's request for a page of open conversations. Needs [`Perm::ChatServe`].
+pub async fn list_open_conversations(
+    state: &AppState,
+    ctx: &Ctx,
+    query: &str,
+    offset: u32,
+) -> Result<ToAgent, ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let query = Line::parse(query, "query", MAX_QUERY_CHARS)?.into_string();
+    let (conversations, total) = open_conversations_page(state, ctx.tenant(), &ctx.sites, &query, offset).await?;
+    Ok(ToAgent::ConversationList { query, offset, total, conversations })
 }

@@ -48,9 +48,16 @@ pub struct Live {
     /// The signed-in agent, from the socket's welcome.
     pub agent: RwSignal<Option<AgentInfo>>,
     pub status: RwSignal<ConnStatus>,
+    /// The visitors online that are loaded (pages of [`kefu_protocol::LIST_PAGE`]), newest first.
     pub visitors: RwSignal<Vec<OnlineVisitor>>,
-    /// Open conversations, newest activity first.
+    /// Open conversations that are loaded, newest activity first.
     pub conversations: RwSignal<Vec<ConversationSummary>>,
+    /// How many visitors and open conversations match the current searches, loaded or not.
+    pub visitors_total: RwSignal<u32>,
+    pub conversations_total: RwSignal<u32>,
+    /// The current searches (empty: everything).
+    pub visitor_query: RwSignal<String>,
+    pub conversation_query: RwSignal<String>,
     pub logs: RwSignal<HashMap<ConversationId, ConversationLog>>,
     /// When the visitor of a conversation last said they were typing (unix ms).
     pub typing: RwSignal<HashMap<ConversationId, i64>>,
@@ -69,6 +76,10 @@ impl Live {
             status: RwSignal::new(ConnStatus::Connecting),
             visitors: RwSignal::new(Vec::new()),
             conversations: RwSignal::new(Vec::new()),
+            visitors_total: RwSignal::new(0),
+            conversations_total: RwSignal::new(0),
+            visitor_query: RwSignal::new(String::new()),
+            conversation_query: RwSignal::new(String::new()),
             logs: RwSignal::new(HashMap::new()),
             typing: RwSignal::new(HashMap::new()),
             selected: RwSignal::new(None),
@@ -96,9 +107,20 @@ impl Live {
                 self.agent.set(Some(agent));
                 self.status.set(ConnStatus::Connected);
             }
-            ToAgent::Snapshot { visitors, mut conversations } => {
+            ToAgent::Snapshot { visitors, mut conversations, visitors_total, conversations_total } => {
                 self.visitors.set(visitors);
+                self.visitors_total.set(visitors_total);
+                self.conversations_total.set(conversations_total);
                 conversations.sort_by_key(|c| std::cmp::Reverse(c.last_message_at));
+                // The snapshot's first pages are unfiltered: searches still typed in are asked again.
+                let (visitor_query, conversation_query) =
+                    (self.visitor_query.get_untracked(), self.conversation_query.get_untracked());
+                if !visitor_query.is_empty() {
+                    self.send(&FromAgent::ListVisitors { query: visitor_query, offset: 0 });
+                }
+                if !conversation_query.is_empty() {
+                    self.send(&FromAgent::ListConversations { query: conversation_query, offset: 0 });
+                }
                 // Catch up every conversation we hold messages of, then resend what was never acked.
                 let mut to_sync = Vec::new();
                 let mut to_send = Vec::new();
@@ -133,12 +155,56 @@ impl Live {
                     self.send(&frame);
                 }
             }
-            ToAgent::VisitorOnline { visitor } => self.visitors.update(|list| {
-                list.retain(|v| v.visitor_id != visitor.visitor_id);
-                list.push(visitor);
-            }),
+            ToAgent::VisitorList { query, offset, total, visitors } => {
+                if query != self.visitor_query.get_untracked() {
+                    return; // an answer to a search since changed
+                }
+                self.visitors_total.set(total);
+                self.visitors.update(|list| {
+                    if offset == 0 {
+                        list.clear();
+                    }
+                    list.retain(|v| !visitors.iter().any(|n| n.visitor_id == v.visitor_id));
+                    list.extend(visitors);
+                });
+            }
+            ToAgent::ConversationList { query, offset, total, conversations } => {
+                if query != self.conversation_query.get_untracked() {
+                    return;
+                }
+                self.conversations_total.set(total);
+                self.conversations.update(|list| {
+                    if offset == 0 {
+                        list.clear();
+                    }
+                    list.retain(|c| !conversations.iter().any(|n| n.id == c.id));
+                    list.extend(conversations);
+                });
+            }
+            // New arrivals go on top of the unfiltered list; a search is asked again to see them.
+            ToAgent::VisitorOnline { visitor } => {
+                if self.visitor_query.with_untracked(String::is_empty) {
+                    let mut added = false;
+                    self.visitors.update(|list| {
+                        added = !list.iter().any(|v| v.visitor_id == visitor.visitor_id);
+                        list.retain(|v| v.visitor_id != visitor.visitor_id);
+                        list.insert(0, visitor);
+                    });
+                    if added {
+                        self.visitors_total.update(|t| *t += 1);
+                    }
+                }
+            }
             ToAgent::VisitorOffline { visitor_id } => {
-                self.visitors.update(|list| list.retain(|v| v.visitor_id != visitor_id))
+                let mut removed = false;
+                self.visitors.update(|list| {
+                    let before = list.len();
+                    list.retain(|v| v.visitor_id != visitor_id);
+                    removed = list.len() < before;
+                });
+                if removed {
+                    self.visitors_total.update(|t| *t = t.saturating_sub(1));
+                }
             }
             ToAgent::VisitorPage { visitor_id, page } => self.visitors.update(|list| {
                 if let Some(v) = list.iter_mut().find(|v| v.visitor_id == visitor_id) {
@@ -152,13 +218,20 @@ impl Live {
                 {
                     self.selected.set(None);
                 }
+                let searching = !self.conversation_query.with_untracked(String::is_empty);
+                let mut change = 0i64;
                 self.conversations.update(|list| {
+                    let before = list.len();
                     list.retain(|c| c.id != conversation.id);
-                    if conversation.status == ConversationStatus::Open {
+                    let was_listed = list.len() < before;
+                    let open = conversation.status == ConversationStatus::Open;
+                    if open && (was_listed || !searching) {
                         list.push(conversation);
                     }
+                    change = i64::from(open && !was_listed && !searching) - i64::from(!open && was_listed);
                     list.sort_by_key(|c| std::cmp::Reverse(c.last_message_at));
-                })
+                });
+                self.conversations_total.update(|t| *t = (i64::from(*t) + change).max(0) as u32);
             }
             ToAgent::Ack { message, .. } => {
                 let seq = message.seq;
@@ -231,6 +304,30 @@ impl Live {
             list.sort_by_key(|c| std::cmp::Reverse(c.last_message_at));
         });
         missed
+    }
+
+    /// Searches the visitors online (empty: all), from the first page.
+    pub fn search_visitors(&self, query: String) {
+        self.visitor_query.set(query.clone());
+        self.send(&FromAgent::ListVisitors { query, offset: 0 });
+    }
+
+    /// Loads the next page of visitors.
+    pub fn more_visitors(&self) {
+        let offset = self.visitors.with_untracked(|v| v.len() as u32);
+        self.send(&FromAgent::ListVisitors { query: self.visitor_query.get_untracked(), offset });
+    }
+
+    /// Searches the open conversations by visitor name or id (empty: all), from the first page.
+    pub fn search_conversations(&self, query: String) {
+        self.conversation_query.set(query.clone());
+        self.send(&FromAgent::ListConversations { query, offset: 0 });
+    }
+
+    /// Loads the next page of open conversations.
+    pub fn more_conversations(&self) {
+        let offset = self.conversations.with_untracked(|c| c.len() as u32);
+        self.send(&FromAgent::ListConversations { query: self.conversation_query.get_untracked(), offset });
     }
 
     /// Opens a conversation in the chat panel, loading what is missing.

@@ -49,6 +49,41 @@ pub fn EmptyState(text: &'static str) -> impl IntoView {
     view! { <p class="empty">{text}</p> }
 }
 
+/// The search field above a live list: asks for the first page of matches as the agent types.
+#[component]
+pub fn SearchField(label: &'static str, query: RwSignal<String>, on_search: Callback<String>) -> impl IntoView {
+    view! {
+        <input
+            type="search"
+            class="search"
+            aria-label=label
+            placeholder=label
+            maxlength=kefu_protocol::MAX_QUERY_CHARS
+            prop:value=move || query.get()
+            on:input=move |ev| on_search.run(event_target_value(&ev))
+        />
+    }
+}
+
+/// Under a paged list: how many of how many are shown, and a button for the next page while there
+/// are more.
+#[component]
+pub fn MoreButton(lang: Lang, shown: Signal<usize>, total: Signal<u32>, on_more: Callback<()>) -> impl IntoView {
+    let counts = move || {
+        tr(lang, Key::ShownOfTotal)
+            .replace("{shown}", &shown.get().to_string())
+            .replace("{total}", &total.get().to_string())
+    };
+    view! {
+        <Show when=move || (shown.get() as u64) < u64::from(total.get())>
+            <p class="more">
+                <span>{counts}</span>
+                <button type="button" on:click=move |_| on_more.run(())>{tr(lang, Key::ShowMore)}</button>
+            </p>
+        </Show>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -235,7 +235,7 @@ impl TestApp {
         let mut client = AgentClient::connect(&url, &[("origin", &origin), ("cookie", cookie)]).await?;
         assert!(matches!(client.recv().await, ToAgent::AgentWelcome { .. }));
         match client.recv().await {
-            ToAgent::Snapshot { visitors, conversations } => Ok((client, visitors, conversations)),
+            ToAgent::Snapshot { visitors, conversations, .. } => Ok((client, visitors, conversations)),
             other => panic!("expected a snapshot, got {other:?}"),
         }
     }

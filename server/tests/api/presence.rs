@@ -188,3 +188,67 @@ async fn visitors_arriving_and_returning_at_once_are_each_recognised() {
         assert_ne!(&stranger.token, token, "a new visitor with a new token");
     }
 }
+
+/// A flood of visitors or conversations cannot push real ones out of view or make every snapshot
+/// huge: agents get the first page of each with the total, ask for further pages, and search.
+#[tokio::test]
+async fn the_lists_agents_receive_are_paged_and_searchable() {
+    use kefu_protocol::LIST_PAGE;
+
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Busy").await;
+    let mut visitors = Vec::new();
+    for n in 0..(LIST_PAGE + 30) {
+        let mut visitor = app.visitor(&shop, None).await;
+        visitor.say(&format!("hi-{n}"), "你好").await;
+        visitors.push(visitor);
+    }
+    let refund = &mut visitors[7];
+    let page =
+        PageInfo {
+            url: "https://busy.example/help".into(), title: "申请退款 — Busy".into(), referrer: String::new()
+        };
+    refund.client.send(&FromVisitor::Page { page }).await;
+    let refund_id = refund.visitor_id;
+    let cookie = app.login(&shop.login, &shop.password).await;
+    // The page view is applied before the console asks (frames of one socket are handled in order).
+    refund.client.assert_alive().await;
+    let (mut console, first_visitors, first_conversations) = app.agent(&cookie).await;
+    assert_eq!(first_visitors.len(), LIST_PAGE);
+    assert_eq!(first_conversations.len(), LIST_PAGE);
+
+    console.send(&FromAgent::ListVisitors { query: String::new(), offset: LIST_PAGE as u32 }).await;
+    let ToAgent::VisitorList { total, visitors: rest, .. } =
+        console.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(total as usize, LIST_PAGE + 30);
+    assert_eq!(rest.len(), 30);
+    assert!(rest.iter().all(|v| !first_visitors.iter().any(|f| f.visitor_id == v.visitor_id)), "no overlap");
+
+    console.send(&FromAgent::ListVisitors { query: "退款".into(), offset: 0 }).await;
+    let ToAgent::VisitorList { total, visitors: found, query, .. } =
+        console.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!((query.as_str(), total, found.len()), ("退款", 1, 1));
+    assert_eq!(found[0].visitor_id, refund_id);
+
+    console.send(&FromAgent::ListConversations { query: refund_id.0.to_string(), offset: 0 }).await;
+    let ToAgent::ConversationList { total, conversations, .. } =
+        console.recv_until(|f| matches!(f, ToAgent::ConversationList { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(total, 1);
+    assert_eq!(conversations[0].visitor_id, refund_id);
+    console.send(&FromAgent::ListConversations { query: String::new(), offset: LIST_PAGE as u32 }).await;
+    let ToAgent::ConversationList { total, conversations, .. } =
+        console.recv_until(|f| matches!(f, ToAgent::ConversationList { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!((total as usize, conversations.len()), (LIST_PAGE + 30, 30));
+}

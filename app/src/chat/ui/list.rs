@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key};
 use crate::kit::live::Live;
-use crate::kit::{visitor_label, EmptyState};
+use crate::kit::{visitor_label, EmptyState, MoreButton, SearchField};
 
 /// Open conversations with unread counts; choosing one opens it in the chat panel.
 #[component]
@@ -12,6 +12,11 @@ pub fn ConversationList() -> impl IntoView {
     view! {
         <nav class="conversations" aria-label=tr(lang, Key::Conversations)>
             <h2>{tr(lang, Key::Conversations)}</h2>
+            <SearchField
+                label=tr(lang, Key::SearchConversations)
+                query=live.conversation_query
+                on_search=Callback::new(move |q| live.search_conversations(q))
+            />
             <Show when=move || live.conversations.with(|c| c.is_empty())>
                 <EmptyState text=tr(lang, Key::NoConversations)/>
             </Show>
@@ -39,6 +44,12 @@ pub fn ConversationList() -> impl IntoView {
                     }
                 </For>
             </ul>
+            <MoreButton
+                lang=lang
+                shown=Signal::derive(move || live.conversations.with(Vec::len))
+                total=live.conversations_total.into()
+                on_more=Callback::new(move |_| live.more_conversations())
+            />
         </nav>
     }
 }

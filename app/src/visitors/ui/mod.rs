@@ -2,17 +2,22 @@ use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key};
 use crate::kit::live::Live;
-use crate::kit::{duration_text, visitor_label, EmptyState};
+use crate::kit::{duration_text, visitor_label, EmptyState, MoreButton, SearchField};
 
 /// Who is on the site right now: page, where they came from, time on site, visits.
 #[component]
 pub fn VisitorList() -> impl IntoView {
     let lang = use_lang();
     let live = expect_context::<Live>();
-    let heading = move || format!("{} ({})", tr(lang, Key::VisitorsOnline), live.visitors.with(Vec::len));
+    let heading = move || format!("{} ({})", tr(lang, Key::VisitorsOnline), live.visitors_total.get());
     view! {
         <section class="visitors" aria-label=tr(lang, Key::VisitorsOnline)>
             <h2>{heading}</h2>
+            <SearchField
+                label=tr(lang, Key::SearchVisitors)
+                query=live.visitor_query
+                on_search=Callback::new(move |q| live.search_visitors(q))
+            />
             <Show when=move || live.visitors.with(|v| v.is_empty())>
                 <EmptyState text=tr(lang, Key::NoVisitors)/>
             </Show>
@@ -41,6 +46,12 @@ pub fn VisitorList() -> impl IntoView {
                     }
                 </For>
             </ul>
+            <MoreButton
+                lang=lang
+                shown=Signal::derive(move || live.visitors.with(Vec::len))
+                total=live.visitors_total.into()
+                on_more=Callback::new(move |_| live.more_visitors())
+            />
         </section>
     }
 }
