@@ -289,11 +289,25 @@ test('the widget looks and works the same on a host page with a strict policy', 
   await page.screenshot({ path: testInfo.outputPath('strict-host-1280.png') });
 });
 
-test('the workbench runs under its own strict policy without violations', async ({ page, server }) => {
+test('the workbench runs under its own strict policy without violations', async ({ page, server }, testInfo) => {
   await recordCspViolations(page);
   const response = await page.goto(`${server.url}/login`);
   expect(response!.headers()['content-security-policy']).toMatch(/script-src 'self' 'nonce-[^']+' 'wasm-unsafe-eval'/);
   // Signing in needs hydration (the form's handler) and the socket: both ran under the policy.
   await new Workbench(page).signIn(server.url, server.adminLogin, server.adminPassword);
   expect(await page.evaluate(() => (window as any).__cspViolations)).toEqual([]);
+
+  // The lists are searched on the server: a visitor on a refund page is found by a word of its title.
+  const visitorPage = await page.context().newPage();
+  await visitorPage.goto(`${server.demoUrl}/pricing`);
+  await expect(new Widget(visitorPage).launcher()).toBeVisible();
+  const visitors = new Workbench(page).visitors();
+  await expect(visitors.getByRole('listitem')).toHaveCount(1);
+  await visitors.getByRole('searchbox', { name: 'Search visitors' }).fill('Pricing');
+  await expect(visitors.getByRole('listitem')).toHaveCount(1);
+  await visitors.getByRole('searchbox', { name: 'Search visitors' }).fill('no such page');
+  await expect(visitors.getByRole('listitem')).toHaveCount(0);
+  await page.screenshot({ path: testInfo.outputPath('workbench-search-1280.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: testInfo.outputPath('workbench-search-390.png') });
 });

@@ -273,3 +273,87 @@ pub async fn agent_socket_on(port: u16) -> super::Ws {
     request.headers_mut().insert("cookie", agent_cookie(port).await.parse().unwrap());
     tokio_tungstenite::connect_async_with_config(request, None, true).await.expect("agent socket").0
 }
+
+/// One client address taking what it can: sockets and new visitors until the per-address caps
+/// refuse it, while a visitor from another address connects as usual.
+pub struct AddressFlood {
+    pub sockets_held: usize,
+    pub sockets_refused: usize,
+    pub new_visitors: usize,
+    pub new_refused: usize,
+    /// How long a visitor from another address took to connect meanwhile.
+    pub other_connect_ms: f64,
+    pub faults: Vec<String>,
+}
+
+/// The HTTP status a refused handshake got, or `None` when it connected (then kept open).
+async fn try_open(url: &str, origin: &str, token: &str, held: &mut Vec<super::Ws>) -> Option<u16> {
+    match open_visitor(url, origin, token).await {
+        Ok((ws, _)) => {
+            held.push(ws);
+            None
+        }
+        Err(e) => Some(e.split_whitespace().find_map(|w| w.parse::<u16>().ok()).unwrap_or(0)),
+    }
+}
+
+/// Against a server with the default per-address caps (200 sockets, 60 new visitors a minute): one
+/// address opens 250 sockets of one visitor, then creates 100 new visitors; another address
+/// (127.0.0.2) connects during it.
+pub async fn address_flood(url: &str, origin: &str) -> AddressFlood {
+    let mut faults = Vec::new();
+    let mut held = Vec::new();
+    let token = match open_visitor(url, origin, "").await {
+        Ok((ws, token)) => {
+            held.push(ws);
+            token
+        }
+        Err(e) => {
+            faults.push(format!("address flood: the first visitor failed: {e}"));
+            String::new()
+        }
+    };
+    let (mut sockets_refused, mut new_refused) = (0, 0);
+    for _ in 0..249 {
+        match try_open(url, origin, &token, &mut held).await {
+            None => {}
+            Some(429) => sockets_refused += 1,
+            Some(other) => faults.push(format!("address flood: a socket was refused with {other}, not 429")),
+        }
+    }
+    let sockets_held = held.len();
+    // Room for new visitors' sockets: the cap on sockets is not what this part measures.
+    held.truncate(1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut new_held = Vec::new();
+    for _ in 0..100 {
+        match try_open(url, origin, "", &mut new_held).await {
+            None => {}
+            Some(429) => new_refused += 1,
+            Some(other) => faults.push(format!("address flood: a new visitor was refused with {other}, not 429")),
+        }
+    }
+    let new_visitors = new_held.len() + 1;
+    let started = Instant::now();
+    let other = connect_from("127.0.0.2", url, origin).await;
+    let other_connect_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Err(e) = other {
+        faults.push(format!("address flood: a visitor from another address was refused: {e}"));
+    }
+    AddressFlood { sockets_held, sockets_refused, new_visitors, new_refused, other_connect_ms, faults }
+}
+
+/// A visitor socket opened from a given local address, up to its welcome.
+async fn connect_from(local: &str, url: &str, origin: &str) -> Result<(), String> {
+    let socket = tokio::net::TcpSocket::new_v4().map_err(|e| e.to_string())?;
+    socket.bind(format!("{local}:0").parse().unwrap()).map_err(|e| e.to_string())?;
+    let host = url.trim_start_matches("ws://").split('/').next().unwrap_or_default();
+    let stream = socket.connect(host.parse().map_err(|e| format!("{e}"))?).await.map_err(|e| e.to_string())?;
+    let mut request = url.into_client_request().map_err(|e| e.to_string())?;
+    request.headers_mut().insert("origin", origin.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::client_async(request, stream).await.map_err(|e| e.to_string())?;
+    match ws.next().await {
+        Some(Ok(Message::Text(t))) if t.as_str().contains("visitor_welcome") => Ok(()),
+        other => Err(format!("no welcome: {other:?}")),
+    }
+}

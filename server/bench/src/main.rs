@@ -27,7 +27,7 @@ use tokio_tungstenite::tungstenite::Message;
 mod cluster;
 mod faults;
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 const PORT: u16 = 3500;
 const PER_WORKER: usize = 5000;
@@ -236,6 +236,27 @@ async fn main() {
     );
     server.stop().await;
 
+    // One address against the default per-address caps, another address meanwhile.
+    let defaults = vec![
+        ("KEFU_MAX_SOCKETS_PER_IP".to_owned(), "200".to_owned()),
+        ("KEFU_NEW_VISITORS_PER_IP_PER_MIN".to_owned(), "60".to_owned()),
+    ];
+    let server = Server::start_node(&root, PORT, None, defaults).await;
+    let key = server.site_key().await;
+    let url = format!("ws://127.0.0.1:{PORT}/api/v1/visitor/ws?v=1&site_key={key}");
+    let a = faults::address_flood(&url, &origin).await;
+    faults.extend(a.faults.iter().cloned());
+    report.add(
+        "one address floods sockets, then new visitors (default caps 200 / 60 per min)",
+        format!(
+            "{} sockets held, {} refused (429); {} new visitors, {} refused (429); another address connected meanwhile in {:.1} ms",
+            a.sockets_held, a.sockets_refused, a.new_visitors, a.new_refused, a.other_connect_ms
+        ),
+        "capped with 429; others unaffected",
+        a.other_connect_ms,
+    );
+    server.stop().await;
+
     if let Ok(url) = std::env::var("KEFU_BENCH_DATABASE_URL") {
         let pg = Server::start(&root, PORT, Some(url)).await;
         let key = pg.site_key().await;
@@ -295,6 +316,10 @@ async fn launch(
 ) -> (Child, f64) {
     let mut command = Command::new(root.join("target/release/kefu-server"));
     command
+        // The load generator is one address (127.0.0.1) standing in for thousands of visitors; a
+        // phase that measures the per-address caps sets them back (its env comes after these).
+        .env("KEFU_MAX_SOCKETS_PER_IP", "40000")
+        .env("KEFU_NEW_VISITORS_PER_IP_PER_MIN", "1000000")
         .envs(env.iter().map(|(k, v)| (k, v)))
         .current_dir(root)
         .env("KEFU_ADDR", format!("127.0.0.1:{port}"))
@@ -302,9 +327,6 @@ async fn launch(
         .env("KEFU_DATA_DIR", dir)
         .env("KEFU_ADMIN_PASSWORD", "bench-password")
         .env("KEFU_MAX_CONNECTIONS", "40000")
-        // The load generator is one address (127.0.0.1) standing in for thousands of visitors.
-        .env("KEFU_MAX_SOCKETS_PER_IP", "40000")
-        .env("KEFU_NEW_VISITORS_PER_IP_PER_MIN", "1000000")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .kill_on_drop(true);
