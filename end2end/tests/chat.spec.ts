@@ -297,7 +297,7 @@ test('the workbench runs under its own strict policy without violations', async 
   await new Workbench(page).signIn(server.url, server.adminLogin, server.adminPassword);
   expect(await page.evaluate(() => (window as any).__cspViolations)).toEqual([]);
 
-  // The lists are searched on the server: a visitor on a refund page is found by a word of its title.
+  // The lists are searched on the server: a visitor is found by a word of their page's title.
   const visitorPage = await page.context().newPage();
   await visitorPage.goto(`${server.demoUrl}/pricing`);
   await expect(new Widget(visitorPage).launcher()).toBeVisible();
