@@ -135,20 +135,20 @@ impl Handler for AgentSession {
                 if !out.claim_resync(socket::RESYNC_WAIT).await {
                     return Ok(());
                 }
-                answer_resync(out, chat::agent_sync(app, ctx, conversation_id, after_seq).await)
+                out.answer_resync(chat::agent_sync(app, ctx, conversation_id, after_seq).await)
             }
             // Lists are answers too: one in flight per console, like a resync.
             FromAgent::ListVisitors { query, offset } => {
                 if !out.claim_resync(socket::RESYNC_WAIT).await {
                     return Ok(());
                 }
-                answer_resync(out, list_visitors(&self.state, ctx, &query, offset).await)
+                out.answer_resync(list_visitors(&self.state, ctx, &query, offset).await)
             }
             FromAgent::ListConversations { query, offset } => {
                 if !out.claim_resync(socket::RESYNC_WAIT).await {
                     return Ok(());
                 }
-                answer_resync(out, chat::list_open_conversations(app, ctx, &query, offset).await)
+                out.answer_resync(chat::list_open_conversations(app, ctx, &query, offset).await)
             }
             FromAgent::Typing { conversation_id, active } => {
                 chat::agent_typing(app, ctx, conversation_id, active).await
@@ -161,19 +161,5 @@ impl Handler for AgentSession {
 
     async fn on_close(&mut self) {
         self.state.hub.remove_agent(self.ctx.tenant(), self.conn);
-    }
-}
-
-/// Queues the answer to a claimed resync, or gives the claim back when there is none.
-fn answer_resync(out: &Outbox, answer: Result<ToAgent, ApiError>) -> Result<(), ApiError> {
-    match answer {
-        Ok(answer) => {
-            out.push_resync(&answer);
-            Ok(())
-        }
-        Err(error) => {
-            out.cancel_resync();
-            Err(error)
-        }
     }
 }

@@ -21,7 +21,9 @@ use app::infra::limits::Limits;
 pub use app::infra::realtime::ConnId;
 use app::infra::realtime::{AgentSockets, Realtime};
 use axum::extract::ws::Utf8Bytes;
-use kefu_protocol::{AgentId, OnlineVisitor, PageInfo, Perm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId};
+use kefu_protocol::{
+    AgentId, ApiError, OnlineVisitor, PageInfo, Perm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId,
+};
 use serde::Serialize;
 use tokio::sync::Notify;
 
@@ -194,6 +196,21 @@ impl Outbox {
     /// Gives up the claimed resync (it failed; its error frame goes out instead).
     pub fn cancel_resync(&self) {
         self.queue.release_resync();
+    }
+
+    /// Queues the answer to the claimed resync, or gives the claim back when there is none (the
+    /// error goes back to the client).
+    pub fn answer_resync<F: Serialize>(&self, answer: Result<F, ApiError>) -> Result<(), ApiError> {
+        match answer {
+            Ok(answer) => {
+                self.push_resync(&answer);
+                Ok(())
+            }
+            Err(error) => {
+                self.cancel_resync();
+                Err(error)
+            }
+        }
     }
 
     /// Queues a close frame. With the queue full the client is not reading: the writer closes the

@@ -176,16 +176,9 @@ impl Handler for VisitorSession {
                 if !out.claim_resync(socket::RESYNC_WAIT).await {
                     return Ok(());
                 }
-                match chat::visitor_sync(app, &self.site, self.visitor.id, conversation_id, after_seq).await {
-                    Ok(answer) => {
-                        out.push_resync(&answer);
-                        Ok(())
-                    }
-                    Err(error) => {
-                        out.cancel_resync();
-                        Err(error)
-                    }
-                }
+                out.answer_resync(
+                    chat::visitor_sync(app, &self.site, self.visitor.id, conversation_id, after_seq).await,
+                )
             }
             FromVisitor::Typing { active, .. } => {
                 chat::visitor_typing(app, &self.site, self.conversation, active);

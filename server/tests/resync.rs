@@ -11,7 +11,6 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use helpers::spawn_app;
 use kefu_protocol::{FromAgent, FromVisitor};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 /// Resident memory of this process (the server under test runs in it), in bytes.
 fn rss_bytes() -> u64 {
@@ -41,17 +40,8 @@ async fn a_client_asking_for_history_without_reading_is_bounded_and_closed() {
         agent.ack(&id).await;
     }
 
-    // The same visitor on a socket that never reads, with a tiny receive window.
-    let url = format!("ws://{}/api/v1/visitor/ws?v=1&site_key={}", app.addr, shop.site_key);
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("origin", shop.origin.parse().unwrap());
-    request
-        .headers_mut()
-        .insert("sec-websocket-protocol", format!("kefu.v1, kefu.token.{}", visitor.token).parse().unwrap());
-    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
-    tcp.set_recv_buffer_size(4096).unwrap();
-    let stream = tcp.connect(app.addr.parse().unwrap()).await.unwrap();
-    let (mut greedy, _) = tokio_tungstenite::client_async(request, stream).await.expect("connects");
+    // The same visitor on a socket that never reads.
+    let mut greedy = app.silent_visitor(&shop, &visitor.token).await;
 
     let before = rss_bytes();
     let sync =

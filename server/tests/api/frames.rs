@@ -237,24 +237,14 @@ async fn flood_until_closed(
 
 #[tokio::test]
 async fn a_visitor_that_stops_reading_is_cut_off_when_its_queue_passes_its_bytes() {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
     let mut agent = app.agent_of(&shop).await;
     let mut visitor = app.visitor(&shop, None).await;
     let first = visitor.say("v-1", "在吗").await;
     visitor.client.close().await;
-    // The same visitor on a second tab that never reads, with a tiny receive window.
-    let url = format!("ws://{}/api/v1/visitor/ws?v=1&site_key={}", app.addr, shop.site_key);
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("origin", shop.origin.parse().unwrap());
-    let protocols = format!("kefu.v1, kefu.token.{}", visitor.token);
-    request.headers_mut().insert("sec-websocket-protocol", protocols.parse().unwrap());
-    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
-    tcp.set_recv_buffer_size(4096).unwrap();
-    let stream = tcp.connect(app.addr.parse().unwrap()).await.unwrap();
-    let (_silent, _) = tokio_tungstenite::client_async(request, stream).await.expect("connects");
+    // The same visitor on a second tab that never reads.
+    let _silent = app.silent_visitor(&shop, &visitor.token).await;
 
     // 1,000 long replies (~12 MB): fewer frames than the queue's 1,024, more bytes than its 4 MB and
     // the kernel's socket buffers together.

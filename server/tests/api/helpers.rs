@@ -220,6 +220,22 @@ impl TestApp {
         }
     }
 
+    /// A second tab of a visitor that never reads, with a tiny receive window: the server's socket
+    /// buffers fill after a few frames and everything else piles up in its outbound queue.
+    pub async fn silent_visitor(&self, tenant: &Tenant, token: &str) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+        let url = format!("ws://{}/api/v1/visitor/ws?v=1&site_key={}", self.addr, tenant.site_key);
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert("origin", tenant.origin.parse().unwrap());
+        let protocols = format!("kefu.v1, kefu.token.{token}");
+        request.headers_mut().insert("sec-websocket-protocol", protocols.parse().unwrap());
+        let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+        tcp.set_recv_buffer_size(4096).unwrap();
+        let stream = tcp.connect(self.addr.parse().unwrap()).await.unwrap();
+        let (silent, _) =
+            tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream)).await.expect("connects");
+        silent
+    }
+
     /// Connects an agent socket with a session cookie; returns it with its snapshot.
     pub async fn agent(&self, cookie: &str) -> (AgentClient, Vec<OnlineVisitor>, Vec<ConversationSummary>) {
         self.try_agent(cookie).await.expect("agent connects")
