@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use helpers::spawn_app;
-use kefu_protocol::{FromAgent, FromVisitor};
+use kefu_protocol::FromVisitor;
 use tokio_tungstenite::tungstenite::Message;
 /// Resident memory of this process (the server under test runs in it), in bytes.
 fn rss_bytes() -> u64 {
@@ -29,15 +29,7 @@ async fn a_client_asking_for_history_without_reading_is_bounded_and_closed() {
     // A long history: 200 replies of 4,000 Chinese characters (~2.4 MB per full resync).
     let long = "退".repeat(kefu_protocol::MAX_BODY_CHARS);
     for n in 0..200 {
-        let id = format!("a-{n}");
-        agent
-            .send(&FromAgent::Send {
-                conversation_id: first.conversation_id,
-                client_msg_id: id.clone(),
-                body: long.clone(),
-            })
-            .await;
-        agent.ack(&id).await;
+        agent.reply(first.conversation_id, &format!("a-{n}"), &long).await;
     }
 
     // The same visitor on a socket that never reads.

@@ -250,15 +250,7 @@ async fn a_visitor_that_stops_reading_is_cut_off_when_its_queue_passes_its_bytes
     // the kernel's socket buffers together.
     let long = "退".repeat(kefu_protocol::MAX_BODY_CHARS);
     for n in 0..1000 {
-        let id = format!("a-{n}");
-        agent
-            .send(&FromAgent::Send {
-                conversation_id: first.conversation_id,
-                client_msg_id: id.clone(),
-                body: long.clone(),
-            })
-            .await;
-        agent.ack(&id).await;
+        agent.reply(first.conversation_id, &format!("a-{n}"), &long).await;
     }
     let hub = app.hub.clone().unwrap();
     assert!(eventually(|| async { hub.slow_closes() >= 1 }).await, "the silent tab is closed as too slow");

@@ -302,6 +302,15 @@ impl Visitor {
     }
 }
 
+impl AgentClient {
+    /// Sends a reply and waits for its ack.
+    pub async fn reply(&mut self, conversation_id: ConversationId, client_msg_id: &str, body: &str) -> ChatMessage {
+        let frame = FromAgent::Send { conversation_id, client_msg_id: client_msg_id.into(), body: body.into() };
+        self.send(&frame).await;
+        self.ack(client_msg_id).await
+    }
+}
+
 /// A test's end of a socket: it sends `S` frames and receives `R` frames.
 pub struct Client<S, R> {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
