@@ -89,7 +89,7 @@ test-postgres:
 test-cluster:
 	@if [ -n "$${KEFU_TEST_DATABASE_URL:-}" ] && [ -n "$${KEFU_TEST_REDIS_URL:-}" ]; then \
 	  cargo test $(RUST_TESTS) --test cluster; \
-	  echo "two nodes on PostgreSQL + Redis (live chat across nodes, SIGKILL of one, Redis link cut, sign-out across nodes): ran" >> target/suites.txt; \
+	  echo "two nodes on PostgreSQL + Redis (live chat across nodes, SIGKILL of one, Redis link cut, sign-out and account changes across nodes): ran" >> target/suites.txt; \
 	else \
 	  echo "two nodes on PostgreSQL + Redis: NOT RUN (set KEFU_TEST_DATABASE_URL and KEFU_TEST_REDIS_URL; .ci/run does)" >> target/suites.txt; \
 	fi

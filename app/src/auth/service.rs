@@ -51,15 +51,21 @@ struct Attempts {
     lockouts: u32,
 }
 
-/// The keys one sign-in counts against.
+/// The keys one sign-in counts against: the account, and the client address when known.
 pub struct LoginKeys {
     account: String,
-    address: String,
+    address: Option<String>,
 }
 
 impl LoginKeys {
     pub fn new(login: &str, ip: &str) -> Self {
-        LoginKeys { account: format!("login:{}", login.to_lowercase()), address: format!("ip:{ip}") }
+        let address = (!ip.is_empty()).then(|| format!("ip:{ip}"));
+        LoginKeys { account: format!("login:{}", login.to_lowercase()), address }
+    }
+
+    /// The account alone (a signed-in agent re-entering their password).
+    pub fn account(login: &str) -> Self {
+        LoginKeys::new(login, "")
     }
 }
 
@@ -81,8 +87,11 @@ impl LoginLimiter {
             let backoff = self.backoff;
             entries.retain(|_, a| a.locked_until.is_some_and(|t| t > now) || now.duration_since(a.since) < backoff);
         }
-        let limits = [(&keys.account, self.max_failures), (&keys.address, self.max_failures.saturating_mul(10))];
-        for (key, _) in limits {
+        let mut limits = vec![(&keys.account, self.max_failures)];
+        if let Some(address) = &keys.address {
+            limits.push((address, self.max_failures.saturating_mul(10)));
+        }
+        for &(key, _) in &limits {
             if let Some(until) = entries.get(key).and_then(|a| a.locked_until).filter(|t| *t > now) {
                 return Err(ApiError::TooMany { retry_after_secs: until.duration_since(now).as_secs().max(1) });
             }
@@ -113,7 +122,7 @@ impl LoginLimiter {
     pub fn succeed(&self, keys: &LoginKeys) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.remove(&keys.account);
-        if let Some(entry) = entries.get_mut(&keys.address) {
+        if let Some(entry) = keys.address.as_ref().and_then(|a| entries.get_mut(a)) {
             entry.count = entry.count.saturating_sub(1);
         }
     }
@@ -247,7 +256,7 @@ pub async fn change_own_password(state: &AppState, ctx: &Ctx, current: &str, new
     let new = new_password(new, "new_password")?;
     let limiter = state.part::<LoginLimiter>()?;
     let _permit = limiter.check_permit()?;
-    let keys = LoginKeys::new(&ctx.agent.login, "");
+    let keys = LoginKeys::account(&ctx.agent.login);
     limiter.begin(&keys)?;
     let hash = repo::password_hash(&state.db, ctx.tenant(), ctx.agent.id).await?.ok_or(ApiError::NotFound)?;
     let current = current.to_owned();

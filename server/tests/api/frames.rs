@@ -248,8 +248,11 @@ async fn a_visitor_that_stops_reading_is_cut_off_when_its_queue_passes_its_bytes
 
     // 1,000 long replies (~12 MB): fewer frames than the queue's 1,024, more bytes than its 4 MB and
     // the kernel's socket buffers together.
+    // Paced at the agent's allowed rate (200 frames/s), so none is refused.
     let long = "退".repeat(kefu_protocol::MAX_BODY_CHARS);
+    let mut pace = tokio::time::interval(std::time::Duration::from_millis(5));
     for n in 0..1000 {
+        pace.tick().await;
         agent.reply(first.conversation_id, &format!("a-{n}"), &long).await;
     }
     let hub = app.hub.clone().unwrap();
