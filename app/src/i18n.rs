@@ -50,6 +50,7 @@ pub enum Key {
     ErrTooShort,
     ErrIncorrect,
     NewPassword,
+    KeepSignedIn,
     ErrControlChars,
     ErrFormat,
     MainNav,
@@ -169,6 +170,7 @@ fn texts(key: Key) -> [&'static str; 5] {
         ErrTooShort => ["is too short.", "太短了。", "太短了。", "が短すぎます。", "이(가) 너무 짧습니다."],
         ErrIncorrect => ["is incorrect.", "不正确。", "不正確。", "が正しくありません。", "이(가) 올바르지 않습니다."],
         NewPassword => ["New password", "新密码", "新密碼", "新しいパスワード", "새 비밀번호"],
+        KeepSignedIn => ["Keep me signed in", "保持登录", "保持登入", "ログインしたままにする", "로그인 상태 유지"],
         ErrControlChars => [
             "contains characters that are not allowed.",
             "包含不允许的字符。",

@@ -7,16 +7,19 @@ use leptos::prelude::*;
 
 use crate::infra::error::AppError;
 
-/// Signs in and sets the session cookie. Public.
+/// Signs in and sets the session cookie. Public. `remember` (the "keep me signed in" box, sent
+/// only when ticked) keeps the session for 30 days; otherwise it ends with the browser.
 #[server(endpoint = "login")]
-pub async fn login(login: String, password: String) -> Result<AgentInfo, AppError> {
+pub async fn login(login: String, password: String, remember: Option<String>) -> Result<AgentInfo, AppError> {
+    use super::service::SessionLength;
     use crate::infra::{ctx::Ctx, state::AppState};
     use kefu_protocol::ApiError;
 
     let caller = Ctx::public().await?;
     let state = AppState::from_context()?;
-    let (agent, token) = super::service::sign_in(&state, &login, &password, &caller.ip).await?;
-    let cookie = super::service::session_cookie(&token, state.settings.cookie_secure);
+    let length = if remember.is_some() { SessionLength::Remembered } else { SessionLength::Browser };
+    let (agent, token) = super::service::sign_in(&state, &login, &password, &caller.ip, length).await?;
+    let cookie = super::service::session_cookie(&token, state.settings.cookie_secure, length);
     let response = use_context::<leptos_axum::ResponseOptions>().ok_or(ApiError::Internal)?;
     response
         .insert_header(http::header::SET_COOKIE, http::HeaderValue::from_str(&cookie).map_err(|_| ApiError::Internal)?);

@@ -15,7 +15,22 @@ use crate::infra::limits::Limits;
 use crate::infra::random_token;
 use crate::infra::realtime::AgentSockets;
 use crate::infra::state::AppState;
-const SESSION_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
+/// How long a session lives: 30 days with "keep me signed in" (a cookie that outlives the browser),
+/// otherwise one day (a cookie that ends with the browser, and a session the server ends anyway).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionLength {
+    Browser,
+    Remembered,
+}
+
+impl SessionLength {
+    pub fn ttl_ms(self) -> i64 {
+        match self {
+            SessionLength::Browser => 24 * 3600 * 1000,
+            SessionLength::Remembered => 30 * 24 * 3600 * 1000,
+        }
+    }
+}
 
 /// Hashes a password with argon2id (the `argon2` crate's default algorithm and parameters).
 pub fn hash_password(password: &str) -> String {
@@ -139,6 +154,7 @@ pub async fn sign_in(
     login: &str,
     password: &str,
     client_ip: &str,
+    length: SessionLength,
 ) -> Result<(AgentInfo, String), ApiError> {
     let login = login.trim();
     if login.is_empty() {
@@ -175,7 +191,7 @@ pub async fn sign_in(
         Some((agent, tenant)) if ok => {
             limiter.succeed(&keys);
             let token = random_token();
-            repo::insert_session(&state.db, tenant, agent, &token, SESSION_TTL_MS).await?;
+            repo::insert_session(&state.db, tenant, agent, &token, length.ttl_ms()).await?;
             let ctx = Ctx::from_session(&state.db, &token).await?;
             Ok((ctx.agent, token))
         }
@@ -294,10 +310,15 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("kefu-dummy-password"))
 }
 
-/// `Set-Cookie` value for a new session.
-pub fn session_cookie(token: &str, secure: bool) -> String {
+/// `Set-Cookie` value for a new session: without `Max-Age` (gone when the browser closes) unless the
+/// agent asked to stay signed in.
+pub fn session_cookie(token: &str, secure: bool, length: SessionLength) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}", SESSION_TTL_MS / 1000)
+    let max_age = match length {
+        SessionLength::Browser => String::new(),
+        SessionLength::Remembered => format!("; Max-Age={}", length.ttl_ms() / 1000),
+    };
+    format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/{max_age}{secure}")
 }
 
 /// `Set-Cookie` value that removes the session cookie.

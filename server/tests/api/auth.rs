@@ -129,7 +129,7 @@ async fn expired_sessions_are_refused_and_cleared_away_at_the_next_sign_in() {
     };
     assert_eq!(sessions().await, 2);
 
-    // Both sessions outlive their 14 days.
+    // Both sessions outlive their lifetime.
     {
         let mut w = app.db.write().await.unwrap();
         sqlx::query("UPDATE sessions SET expires_at = 1").execute(&mut *w).await.unwrap();
@@ -175,4 +175,36 @@ async fn requests_from_other_sites_pages_are_refused() {
         .unwrap();
     assert!(response.status().is_success());
     assert!(response.headers().get("set-cookie").is_some());
+}
+
+#[tokio::test]
+async fn a_session_ends_with_the_browser_unless_the_agent_asks_to_stay_signed_in() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let http = reqwest::Client::new();
+    let app = &app;
+    let expiry = |cookie: String| async move {
+        let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+        let expires: i64 = sqlx::query_scalar("SELECT expires_at FROM sessions WHERE token_hash = $1")
+            .bind(app::infra::token_hash(&token))
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+        expires - app::infra::now_ms()
+    };
+    let day = 24 * 3600 * 1000;
+
+    let plain = app.post_login(&shop.login, &shop.password).await;
+    let cookie = plain.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(!cookie.contains("Max-Age") && !cookie.contains("Expires"), "a browser-session cookie: {cookie}");
+    let left = expiry(cookie).await;
+    assert!(left > day - 60_000 && left <= day, "{left}");
+
+    let form = [("login", shop.login.as_str()), ("password", shop.password.as_str()), ("remember", "on")];
+    let kept = http.post(app.url("/api/login")).form(&form).send().await.unwrap();
+    assert!(kept.status().is_success());
+    let cookie = kept.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
+    let left = expiry(cookie).await;
+    assert!(left > 30 * day - 60_000 && left <= 30 * day, "{left}");
 }

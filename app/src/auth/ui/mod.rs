@@ -28,6 +28,10 @@ pub fn LoginPage() -> impl IntoView {
                     {tr(lang, Key::Password)}
                     <input type="password" name="password" autocomplete="current-password" required maxlength="1024"/>
                 </label>
+                <label class="check">
+                    <input type="checkbox" name="remember" value="on"/>
+                    {tr(lang, Key::KeepSignedIn)}
+                </label>
                 <button type="submit" disabled=move || action.pending().get()>
                     {tr(lang, Key::SignIn)}
                 </button>
