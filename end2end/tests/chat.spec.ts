@@ -293,6 +293,7 @@ test('the workbench runs under its own strict policy without violations', async 
   await recordCspViolations(page);
   const response = await page.goto(`${server.url}/login`);
   expect(response!.headers()['content-security-policy']).toMatch(/script-src 'self' 'nonce-[^']+' 'wasm-unsafe-eval'/);
+  await expect(page.getByRole('checkbox', { name: 'Keep me signed in' })).not.toBeChecked();
   // Signing in needs hydration (the form's handler) and the socket: both ran under the policy.
   await new Workbench(page).signIn(server.url, server.adminLogin, server.adminPassword);
   expect(await page.evaluate(() => (window as any).__cspViolations)).toEqual([]);
