@@ -51,6 +51,7 @@ pub enum Key {
     ErrIncorrect,
     NewPassword,
     KeepSignedIn,
+    NoMatches,
     ErrControlChars,
     ErrFormat,
     MainNav,
@@ -171,6 +172,13 @@ fn texts(key: Key) -> [&'static str; 5] {
         ErrIncorrect => ["is incorrect.", "不正确。", "不正確。", "が正しくありません。", "이(가) 올바르지 않습니다."],
         NewPassword => ["New password", "新密码", "新密碼", "新しいパスワード", "새 비밀번호"],
         KeepSignedIn => ["Keep me signed in", "保持登录", "保持登入", "ログインしたままにする", "로그인 상태 유지"],
+        NoMatches => [
+            "Nothing matches your search.",
+            "没有符合搜索条件的结果。",
+            "沒有符合搜尋條件的結果。",
+            "検索に一致するものはありません。",
+            "검색과 일치하는 항목이 없습니다.",
+        ],
         ErrControlChars => [
             "contains characters that are not allowed.",
             "包含不允许的字符。",

@@ -308,6 +308,7 @@ test('the workbench runs under its own strict policy without violations', async 
   await expect(visitors.getByRole('listitem')).toHaveCount(1);
   await visitors.getByRole('searchbox', { name: 'Search visitors' }).fill('no such page');
   await expect(visitors.getByRole('listitem')).toHaveCount(0);
+  await expect(visitors.getByText('Nothing matches your search.')).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('workbench-search-1280.png') });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: testInfo.outputPath('workbench-search-390.png') });

@@ -18,7 +18,12 @@ pub fn ConversationList() -> impl IntoView {
                 on_search=Callback::new(move |q| live.search_conversations(q))
             />
             <Show when=move || live.conversations.with(|c| c.is_empty())>
-                <EmptyState text=tr(lang, Key::NoConversations)/>
+                <Show
+                    when=move || live.conversation_query.with(String::is_empty)
+                    fallback=move || view! { <EmptyState text=tr(lang, Key::NoMatches)/> }
+                >
+                    <EmptyState text=tr(lang, Key::NoConversations)/>
+                </Show>
             </Show>
             <ul>
                 <For each=move || live.conversations.get() key=|c| (c.id, c.last_seq, c.agent_read_seq) let:c>

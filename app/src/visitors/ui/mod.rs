@@ -19,7 +19,12 @@ pub fn VisitorList() -> impl IntoView {
                 on_search=Callback::new(move |q| live.search_visitors(q))
             />
             <Show when=move || live.visitors.with(|v| v.is_empty())>
-                <EmptyState text=tr(lang, Key::NoVisitors)/>
+                <Show
+                    when=move || live.visitor_query.with(String::is_empty)
+                    fallback=move || view! { <EmptyState text=tr(lang, Key::NoMatches)/> }
+                >
+                    <EmptyState text=tr(lang, Key::NoVisitors)/>
+                </Show>
             </Show>
             <ul>
                 <For each=move || live.visitors.get() key=|v| (v.visitor_id, v.page.url.clone(), v.page.title.clone()) let:v>
