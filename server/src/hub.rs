@@ -88,8 +88,8 @@ struct Queue {
     resync: AtomicBool,
     /// The resync claim was given back.
     resync_free: Notify,
-    /// Counts connections closed as too slow (the hub's, when it made the queue).
-    slow: Option<Arc<AtomicU64>>,
+    /// Counts connections closed as too slow (the hub's).
+    slow: Arc<AtomicU64>,
 }
 
 impl Queue {
@@ -100,9 +100,7 @@ impl Queue {
 
     fn overflow_now(&self) {
         if !self.overflowed.swap(true, Ordering::AcqRel) {
-            if let Some(slow) = &self.slow {
-                slow.fetch_add(1, Ordering::Relaxed);
-            }
+            self.slow.fetch_add(1, Ordering::Relaxed);
             self.overflow.notify_one();
         }
     }
@@ -124,11 +122,8 @@ pub const VISITOR_OUTBOX_BYTES: usize = 4 << 20;
 pub const AGENT_OUTBOX_BYTES: usize = 16 << 20;
 
 impl Outbox {
-    pub fn new(max_bytes: usize) -> (Outbox, OutboxReader) {
-        Outbox::counted(max_bytes, None)
-    }
-
-    fn counted(max_bytes: usize, slow: Option<Arc<AtomicU64>>) -> (Outbox, OutboxReader) {
+    /// A queue capped at `max_bytes` whose overflow counts in `slow` (made by [`Hub::outbox`]).
+    fn new(max_bytes: usize, slow: Arc<AtomicU64>) -> (Outbox, OutboxReader) {
         let queue = Arc::new(Queue {
             items: Mutex::new(Items::default()),
             max_bytes,
@@ -404,7 +399,7 @@ impl Hub {
     /// A connection's outbound queue, capped at `max_bytes`; its overflow counts in
     /// [`Hub::slow_closes`].
     pub fn outbox(&self, max_bytes: usize) -> (Outbox, OutboxReader) {
-        Outbox::counted(max_bytes, Some(self.slow_closes.clone()))
+        Outbox::new(max_bytes, self.slow_closes.clone())
     }
 
     /// Connections closed since start because they did not read what was sent to them.

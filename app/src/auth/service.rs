@@ -166,7 +166,9 @@ pub async fn sign_in(
     if password.is_empty() {
         return Err(ApiError::invalid("password", ErrorCode::Required));
     }
-    if password.len() > 1024 {
+    // The same bound as when a password is set (in characters: a long Chinese password that could
+    // be set must also sign in).
+    if password.chars().count() > *PASSWORD_CHARS.end() {
         return Err(ApiError::invalid("password", ErrorCode::TooLong));
     }
     let limiter = state.part::<LoginLimiter>()?;
@@ -270,6 +272,10 @@ pub async fn set_password(state: &AppState, ctx: &Ctx, agent: AgentId, password:
 /// sign-in limiter when wrong); every other session of theirs ends, this one stays.
 pub async fn change_own_password(state: &AppState, ctx: &Ctx, current: &str, new: &str) -> Result<(), ApiError> {
     let new = new_password(new, "new_password")?;
+    // A current password longer than any that can be set is wrong without hashing it.
+    if current.chars().count() > *PASSWORD_CHARS.end() {
+        return Err(ApiError::invalid("password", ErrorCode::Incorrect));
+    }
     let limiter = state.part::<LoginLimiter>()?;
     let _permit = limiter.check_permit()?;
     let keys = LoginKeys::account(&ctx.agent.login);

@@ -120,3 +120,22 @@ async fn expired_sessions_are_purged_in_the_background() {
     assert!(eventually(|| async { count().await == 1 }).await, "the expired session is gone without a sign-in");
     assert!(app.call("/api/me", "", Some(&live)).await.status().is_success(), "the live one stays");
 }
+
+#[tokio::test]
+async fn any_password_that_can_be_set_can_sign_in_and_longer_ones_are_refused() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.login, &shop.password).await;
+    let (agent, login) = app.add_agent(&shop, "Poet").await;
+    // 1,024 characters, 3 bytes each.
+    let longest = "密".repeat(1024);
+    let body = format!("agent_id={}&password={longest}", agent.0);
+    assert!(app.call("/api/agents/password", &body, Some(&admin)).await.status().is_success());
+    app.login(&login, &longest).await;
+    let longer = format!("{longest}码");
+    let body = format!("agent_id={}&password={longer}", agent.0);
+    let refused = app.call("/api/agents/password", &body, Some(&admin)).await;
+    assert_eq!(refused.json::<ApiError>().await.unwrap(), ApiError::invalid("password", ErrorCode::TooLong));
+    let refused = app.post_login(&login, &longer).await;
+    assert_eq!(refused.json::<ApiError>().await.unwrap(), ApiError::invalid("password", ErrorCode::TooLong));
+}
