@@ -1,7 +1,6 @@
 //! Sign-in rules: argon2id password hashes, session cookies, a limiter for failed sign-ins, and
 //! signing out (which also closes the session's sockets).
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -11,7 +10,7 @@ use kefu_protocol::{AgentId, AgentInfo, ApiError, ErrorCode};
 
 use super::repo::{self, AccountChange, EndSessions};
 use crate::infra::ctx::{Ctx, SESSION_COOKIE};
-use crate::infra::limits::Limits;
+use crate::infra::limits::{Limits, Sweeping};
 use crate::infra::random_token;
 use crate::infra::realtime::AgentSockets;
 use crate::infra::state::AppState;
@@ -54,7 +53,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 pub struct LoginLimiter {
     max_failures: u32,
     backoff: Duration,
-    entries: Mutex<HashMap<String, Attempts>>,
+    entries: Mutex<Sweeping<String, Attempts>>,
     checks: tokio::sync::Semaphore,
 }
 
@@ -89,7 +88,7 @@ impl LoginLimiter {
         LoginLimiter {
             max_failures: limits.login_failures,
             backoff: limits.login_backoff,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Sweeping::new()),
             checks: tokio::sync::Semaphore::new(limits.password_checks),
         }
     }
@@ -98,10 +97,9 @@ impl LoginLimiter {
     pub fn begin(&self, keys: &LoginKeys) -> Result<(), ApiError> {
         let now = Instant::now();
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() > 100_000 {
-            let backoff = self.backoff;
-            entries.retain(|_, a| a.locked_until.is_some_and(|t| t > now) || now.duration_since(a.since) < backoff);
-        }
+        let backoff = self.backoff;
+        entries.sweep(|a| a.locked_until.is_some_and(|t| t > now) || now.duration_since(a.since) < backoff);
+        let entries = &mut entries.map;
         let mut limits = vec![(&keys.account, self.max_failures)];
         if let Some(address) = &keys.address {
             limits.push((address, self.max_failures.saturating_mul(10)));
@@ -135,7 +133,7 @@ impl LoginLimiter {
 
     /// The attempt's password was right: the account starts afresh, the address gets it back.
     pub fn succeed(&self, keys: &LoginKeys) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entries = &mut self.entries.lock().unwrap_or_else(|e| e.into_inner()).map;
         entries.remove(&keys.account);
         if let Some(entry) = keys.address.as_ref().and_then(|a| entries.get_mut(a)) {
             entry.count = entry.count.saturating_sub(1);
@@ -356,10 +354,10 @@ mod tests {
         assert!((59..=60).contains(&retry_after_secs), "{retry_after_secs}");
         assert!(limiter.begin(&LoginKeys::new("b", "1.1.1.1")).is_ok(), "other accounts are not affected");
         // The second lock-out lasts twice as long.
-        let entry = |l: &LoginLimiter| l.entries.lock().unwrap()["login:a"];
+        let entry = |l: &LoginLimiter| l.entries.lock().unwrap().map["login:a"];
         let mut relocked = entry(&limiter);
         relocked.locked_until = None;
-        limiter.entries.lock().unwrap().insert("login:a".into(), relocked);
+        limiter.entries.lock().unwrap().map.insert("login:a".into(), relocked);
         for _ in 0..3 {
             assert!(limiter.begin(&keys).is_ok());
         }

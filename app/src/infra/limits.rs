@@ -49,12 +49,42 @@ impl Default for Limits {
 pub struct WindowLimiter<K> {
     max: u32,
     window: Duration,
-    counts: Mutex<HashMap<K, (u32, Instant)>>,
+    counts: Mutex<Sweeping<K, (u32, Instant)>>,
+}
+
+/// A map that drops its stale entries once it has grown to twice its size after the last sweep
+/// (at least [`Sweeping::FLOOR`]): amortized O(1), even when an attack keeps it full of live keys.
+pub struct Sweeping<K, V> {
+    pub map: HashMap<K, V>,
+    sweep_at: usize,
+}
+
+impl<K: Hash + Eq, V> Sweeping<K, V> {
+    const FLOOR: usize = 100_000;
+
+    pub fn new() -> Self {
+        Sweeping { map: HashMap::new(), sweep_at: Self::FLOOR }
+    }
+
+    /// Keeps the entries `live` says are still needed, when it is time to.
+    pub fn sweep(&mut self, live: impl FnMut(&V) -> bool) {
+        let mut live = live;
+        if self.map.len() >= self.sweep_at {
+            self.map.retain(|_, v| live(v));
+            self.sweep_at = (self.map.len() * 2).max(Self::FLOOR);
+        }
+    }
+}
+
+impl<K: Hash + Eq, V> Default for Sweeping<K, V> {
+    fn default() -> Self {
+        Sweeping::new()
+    }
 }
 
 impl<K: Hash + Eq + Clone> WindowLimiter<K> {
     pub fn new(max: u32, window: Duration) -> Self {
-        WindowLimiter { max, window, counts: Mutex::new(HashMap::new()) }
+        WindowLimiter { max, window, counts: Mutex::new(Sweeping::new()) }
     }
 
     /// Counts one event for `key`; `Err(seconds until the window ends)` when it is over the limit
@@ -62,11 +92,9 @@ impl<K: Hash + Eq + Clone> WindowLimiter<K> {
     pub fn take(&self, key: &K) -> Result<(), u64> {
         let now = Instant::now();
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if counts.len() >= 100_000 {
-            let window = self.window;
-            counts.retain(|_, (_, since)| now.duration_since(*since) < window);
-        }
-        let entry = counts.entry(key.clone()).or_insert((0, now));
+        let window = self.window;
+        counts.sweep(|(_, since)| now.duration_since(*since) < window);
+        let entry = counts.map.entry(key.clone()).or_insert((0, now));
         if now.duration_since(entry.1) >= self.window {
             *entry = (0, now);
         }
@@ -81,7 +109,7 @@ impl<K: Hash + Eq + Clone> WindowLimiter<K> {
     /// conversation it would have opened was already open).
     pub fn give_back(&self, key: &K) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(entry) = counts.get_mut(key) {
+        if let Some(entry) = counts.map.get_mut(key) {
             entry.0 = entry.0.saturating_sub(1);
         }
     }
@@ -90,6 +118,21 @@ impl<K: Hash + Eq + Clone> WindowLimiter<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_map_full_of_live_keys_is_not_swept_on_every_insert() {
+        let mut map = Sweeping::new();
+        let mut sweeps = 0;
+        for n in 0..250_000u32 {
+            map.sweep(|_: &u32| {
+                sweeps += 1;
+                true
+            });
+            map.map.insert(n, n);
+        }
+        // Swept at 100,000 and at 200,000 entries (each visiting every entry), not 150,000 times.
+        assert_eq!(sweeps, 300_000);
+    }
 
     #[test]
     fn window_limiter_refuses_over_the_limit_per_key() {
