@@ -64,6 +64,20 @@ pub enum Key {
     ErrBadFrame,
     ErrNetwork,
     ErrInternal,
+    Company,
+    ErrTaken,
+    ErrStale,
+    ErrProtected,
+    PasswordRules,
+    SetupTitle,
+    SetupHint,
+    SetupLink,
+    SetupDone,
+    CompanyName,
+    CompanyAccountHint,
+    SiteName,
+    CreateCompany,
+    DisplayName,
 }
 
 /// The text for `key` in `lang`.
@@ -79,7 +93,65 @@ fn texts(key: Key) -> [&'static str; 5] {
             ["kefu workbench", "kefu 客服工作台", "kefu 客服工作台", "kefu オペレーター画面", "kefu 상담원 화면"]
         }
         SignInTitle => ["Sign in to kefu", "登录 kefu", "登入 kefu", "kefu にログイン", "kefu 로그인"],
-        Login => ["Login", "账号", "帳號", "ログインID", "아이디"],
+        Login => ["Account", "账号", "帳號", "ログインID", "아이디"],
+        Company => ["Company account", "企业账号", "企業帳號", "企業ID", "기업 아이디"],
+        ErrTaken => {
+            ["is already taken.", "已被占用。", "已被使用。", "は既に使われています。", "은(는) 이미 사용 중입니다."]
+        }
+        ErrStale => [
+            "Someone else changed this meanwhile. Reload and try again.",
+            "已被其他人修改，请刷新后重试。",
+            "已被其他人修改，請重新整理後再試。",
+            "その間に他の人が変更しました。再読み込みしてからやり直してください。",
+            "그사이 다른 사람이 변경했습니다. 새로 고친 후 다시 시도하세요.",
+        ],
+        ErrProtected => [
+            "This cannot be done to the company's first admin, the default site, or yourself.",
+            "不能对企业的第一个管理员、默认站点或你自己执行此操作。",
+            "不能對企業的第一位管理員、預設網站或你自己執行此操作。",
+            "企業の最初の管理者、既定のサイト、自分自身にはこの操作はできません。",
+            "기업의 첫 관리자, 기본 사이트 또는 자기 자신에게는 이 작업을 할 수 없습니다.",
+        ],
+        PasswordRules => [
+            "6–20 characters, no spaces, case-sensitive.",
+            "6–20 个字符，不能有空格，区分大小写。",
+            "6–20 個字元，不能有空格，區分大小寫。",
+            "6〜20文字、空白なし、大文字と小文字を区別します。",
+            "6~20자, 공백 없음, 대소문자 구분.",
+        ],
+        SetupTitle => ["Set up kefu", "初始化 kefu", "初始化 kefu", "kefu の初期設定", "kefu 초기 설정"],
+        SetupHint => [
+            "This server has no company yet. Create the first one and its admin account.",
+            "此服务器还没有企业。请创建第一个企业及其管理员账号。",
+            "此伺服器還沒有企業。請建立第一個企業及其管理員帳號。",
+            "このサーバーにはまだ企業がありません。最初の企業と管理者アカウントを作成してください。",
+            "이 서버에는 아직 기업이 없습니다. 첫 기업과 관리자 계정을 만드세요.",
+        ],
+        SetupLink => [
+            "This server has no company yet: set it up",
+            "此服务器还没有企业：去初始化",
+            "此伺服器還沒有企業：前往初始化",
+            "このサーバーにはまだ企業がありません：初期設定へ",
+            "이 서버에는 아직 기업이 없습니다: 초기 설정하기",
+        ],
+        SetupDone => [
+            "This server is already set up. Sign in instead.",
+            "此服务器已经初始化，请直接登录。",
+            "此伺服器已經初始化，請直接登入。",
+            "このサーバーは設定済みです。ログインしてください。",
+            "이 서버는 이미 설정되었습니다. 로그인하세요.",
+        ],
+        CompanyName => ["Company name", "企业名称", "企業名稱", "企業名", "기업 이름"],
+        CompanyAccountHint => [
+            "2–32 of a–z, 0–9, _ and -. Everyone in the company types it to sign in.",
+            "2–32 个 a–z、0–9、_ 或 - 字符。企业所有人登录时都要输入。",
+            "2–32 個 a–z、0–9、_ 或 - 字元。企業所有人登入時都要輸入。",
+            "a–z、0–9、_、- の2〜32文字。企業の全員がログイン時に入力します。",
+            "a–z, 0–9, _, - 중 2~32자. 기업의 모든 사람이 로그인할 때 입력합니다.",
+        ],
+        SiteName => ["Website name", "网站名称", "網站名稱", "サイト名", "사이트 이름"],
+        CreateCompany => ["Create company", "创建企业", "建立企業", "企業を作成", "기업 만들기"],
+        DisplayName => ["Name", "姓名", "姓名", "氏名", "이름"],
         Password => ["Password", "密码", "密碼", "パスワード", "비밀번호"],
         SignIn => ["Sign in", "登录", "登入", "ログイン", "로그인"],
         SignOut => ["Sign out", "退出登录", "登出", "ログアウト", "로그아웃"],
@@ -150,11 +222,11 @@ fn texts(key: Key) -> [&'static str; 5] {
         ],
         ErrNotFound => ["Not found.", "未找到。", "找不到。", "見つかりません。", "찾을 수 없습니다."],
         ErrUnauthorized => [
-            "Wrong login or password.",
-            "账号或密码错误。",
-            "帳號或密碼錯誤。",
-            "ログインIDまたはパスワードが違います。",
-            "아이디 또는 비밀번호가 올바르지 않습니다.",
+            "Wrong company account, account or password.",
+            "企业账号、账号或密码错误。",
+            "企業帳號、帳號或密碼錯誤。",
+            "企業ID、ログインIDまたはパスワードが違います。",
+            "기업 아이디, 아이디 또는 비밀번호가 올바르지 않습니다.",
         ],
         ErrForbidden => [
             "You are not allowed to do that.",
@@ -247,6 +319,10 @@ fn texts(key: Key) -> [&'static str; 5] {
 fn field_name(lang: Lang, field: &str) -> String {
     match field {
         "login" => tr(lang, Key::Login).into(),
+        "company" => tr(lang, Key::Company).into(),
+        "name" => tr(lang, Key::CompanyName).into(),
+        "site_name" => tr(lang, Key::SiteName).into(),
+        "display_name" => tr(lang, Key::DisplayName).into(),
         "password" => tr(lang, Key::Password).into(),
         "new_password" => tr(lang, Key::NewPassword).into(),
         "body" => tr(lang, Key::Message).into(),
@@ -275,7 +351,15 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
             let space = if lang == Lang::En { " " } else { "" };
             format!("{}{space}{}", field_name(lang, field), tr(lang, reason))
         }
-        ApiError::Conflict { .. } => tr(lang, Key::ErrConflict).into(),
+        ApiError::Conflict { field, code, .. } => match (code, field) {
+            (ErrorCode::Taken, Some(field)) => {
+                let space = if lang == Lang::En { " " } else { "" };
+                format!("{}{space}{}", field_name(lang, field), tr(lang, Key::ErrTaken))
+            }
+            (ErrorCode::Stale, _) => tr(lang, Key::ErrStale).into(),
+            (ErrorCode::Protected, _) => tr(lang, Key::ErrProtected).into(),
+            _ => tr(lang, Key::ErrConflict).into(),
+        },
         ApiError::TooMany { retry_after_secs } => {
             tr(lang, Key::ErrTooMany).replace("{n}", &retry_after_secs.to_string())
         }

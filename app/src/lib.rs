@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <p>"404"</p> }>
                 <Route path=path!("/login") view=auth::ui::LoginPage/>
+                <Route path=path!("/setup") view=auth::ui::SetupPage/>
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=ChatsPage/>
                     <Route path=path!("chats") view=ChatsPage/>

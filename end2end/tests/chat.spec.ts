@@ -50,7 +50,7 @@ test('a visitor and an agent chat live, and text is shown as text', async ({ bro
   }
 
   const workbench = new Workbench(agentPage);
-  await workbench.signIn(server.url, server.adminLogin, server.adminPassword);
+  await workbench.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
 
   await visitorPage.goto(server.demoUrl);
   const widget = new Widget(visitorPage);
@@ -107,7 +107,7 @@ test('nothing is lost or duplicated when the server is killed between two messag
   const agentPage = await (await browser.newContext()).newPage();
   const visitorPage = await (await browser.newContext()).newPage();
   const workbench = new Workbench(agentPage);
-  await workbench.signIn(server.url, server.adminLogin, server.adminPassword);
+  await workbench.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
   await visitorPage.goto(server.demoUrl);
   const widget = new Widget(visitorPage);
   await widget.open();
@@ -149,10 +149,11 @@ test('the workbench speaks the browser language and the widget the language of t
 
   await agentPage.goto(`${server.url}/login`);
   await expect(agentPage.getByRole('heading', { name: 'kefu にログイン' })).toBeVisible();
+  await agentPage.getByLabel('企業ID').fill(server.company);
   await agentPage.getByLabel('ログインID').fill(server.adminLogin);
   await agentPage.getByLabel('パスワード').fill('not the password');
   await agentPage.getByRole('button', { name: 'ログイン' }).click();
-  await expect(agentPage.getByRole('alert')).toHaveText('ログインIDまたはパスワードが違います。');
+  await expect(agentPage.getByRole('alert')).toHaveText('企業ID、ログインIDまたはパスワードが違います。');
   await agentPage.getByLabel('パスワード').fill(server.adminPassword);
   await agentPage.getByRole('button', { name: 'ログイン' }).click();
   await expect(agentPage.getByRole('status')).toHaveText('接続済み');
@@ -187,7 +188,7 @@ test('the workbench has a page per area, and an agent can end a chat', async ({ 
     p.on('pageerror', (e) => errors.push(e.message));
   }
   const workbench = new Workbench(agentPage);
-  await workbench.signIn(server.url, server.adminLogin, server.adminPassword);
+  await workbench.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
   const nav = agentPage.getByRole('navigation', { name: 'Main' });
   // The admin's role grants every area.
   for (const name of ['Chats', 'Visitors', 'Sites']) {
@@ -295,7 +296,7 @@ test('the workbench runs under its own strict policy without violations', async 
   expect(response!.headers()['content-security-policy']).toMatch(/script-src 'self' 'nonce-[^']+' 'wasm-unsafe-eval'/);
   await expect(page.getByRole('checkbox', { name: 'Keep me signed in' })).not.toBeChecked();
   // Signing in needs hydration (the form's handler) and the socket: both ran under the policy.
-  await new Workbench(page).signIn(server.url, server.adminLogin, server.adminPassword);
+  await new Workbench(page).signIn(server.url, server.company, server.adminLogin, server.adminPassword);
   expect(await page.evaluate(() => (window as any).__cspViolations)).toEqual([]);
 
   // The lists are searched on the server: a visitor is found by a word of their page's title.

@@ -1,6 +1,7 @@
 //! The kefu server binary's library: everything but `main`, so tests can start it on port 0.
 //! Transport only: every rule lives in the `app` crate's areas, which these modules call.
 //!
+//! - `cli`: operator commands run instead of the server (`company create`).
 //! - `config`: settings from the environment.
 //! - `startup`: builds the router, binds the listeners (backlog 4096), runs until shutdown.
 //! - `state`: the server state every route and connection shares.
@@ -12,6 +13,7 @@
 //! - `demo`: the demo customer site served on a second origin.
 
 pub mod agent;
+pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod demo;

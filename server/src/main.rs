@@ -14,6 +14,19 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let password = std::env::var("KEFU_COMPANY_PASSWORD").ok().filter(|p| !p.is_empty());
+    match kefu_server::cli::run(&args, &config.database_url, password).await {
+        None => {}
+        Some(Ok(done)) => {
+            println!("{done}");
+            return;
+        }
+        Some(Err(e)) => {
+            eprintln!("kefu: {e}");
+            std::process::exit(2);
+        }
+    }
     let app = match Application::build(config).await {
         Ok(app) => app,
         Err(e) => {

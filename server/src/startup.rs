@@ -65,13 +65,13 @@ impl Application {
             match setup::ensure_demo(&db, config.admin_password.as_deref(), domains).await {
                 Ok(Some(credentials)) => match credentials.generated_password {
                     Some(password) => println!(
-                        "kefu: created the demo company. Sign in as {} with password {password} (shown only now; \
-                         set KEFU_ADMIN_PASSWORD to choose it)",
-                        credentials.login
+                        "kefu: created the demo company. Sign in with company {}, account {} and password \
+                         {password} (shown only now; set KEFU_ADMIN_PASSWORD to choose it)",
+                        credentials.company, credentials.login
                     ),
                     None => println!(
-                        "kefu: created the demo company. Sign in as {} with KEFU_ADMIN_PASSWORD",
-                        credentials.login
+                        "kefu: created the demo company. Sign in with company {}, account {} and KEFU_ADMIN_PASSWORD",
+                        credentials.company, credentials.login
                     ),
                 },
                 Ok(None) => {}

@@ -244,7 +244,7 @@ async fn two_nodes_chat_live_and_lose_nothing_when_one_is_killed() {
     let (cluster, mut a, b) = Cluster::two_nodes().await;
 
     let shop = b.app.create_tenant("Shop").await;
-    let cookie = b.app.login(&shop.login, &shop.password).await;
+    let cookie = b.app.login(&shop.company, &shop.login, &shop.password).await;
     let mut agent = Side::new(b.app.agent(&cookie).await.0);
 
     // A visitor on node A is seen, page and all, by the agent on node B.
@@ -341,7 +341,7 @@ async fn a_node_that_lost_redis_tells_its_clients_to_catch_up() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let (cluster, a, b) = Cluster::two_nodes().await;
     let shop = b.app.create_tenant("Shop").await;
-    let cookie = b.app.login(&shop.login, &shop.password).await;
+    let cookie = b.app.login(&shop.company, &shop.login, &shop.password).await;
     let mut agent = Side::new(b.app.agent(&cookie).await.0);
     let mut visitor = Side::new(a.app.visitor(&shop, None).await.client);
     visitor.send(None, "before").await;
@@ -379,7 +379,7 @@ async fn a_node_whose_redis_is_away_still_serves_the_chats_it_holds() {
     };
     let node = cluster.start_node().await;
     let shop = node.app.create_tenant("Shop").await;
-    let cookie = node.app.login(&shop.login, &shop.password).await;
+    let cookie = node.app.login(&shop.company, &shop.login, &shop.password).await;
     let mut agent = Side::new(node.app.agent(&cookie).await.0);
     let first = node.app.visitor(&shop, None).await;
     let visitor_id = first.visitor_id;
@@ -398,8 +398,8 @@ async fn signing_out_on_one_node_closes_that_sessions_consoles_on_every_node() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let (_cluster, a, b) = Cluster::two_nodes().await;
     let tenant = a.app.create_tenant("Roaming").await;
-    let laptop = a.app.login(&tenant.login, &tenant.password).await;
-    let phone = a.app.login(&tenant.login, &tenant.password).await;
+    let laptop = a.app.login(&tenant.company, &tenant.login, &tenant.password).await;
+    let phone = a.app.login(&tenant.company, &tenant.login, &tenant.password).await;
     let (mut laptop_on_b, ..) = b.app.agent(&laptop).await;
     let (mut phone_on_b, ..) = b.app.agent(&phone).await;
 
@@ -417,11 +417,11 @@ async fn account_changes_on_one_node_close_consoles_on_every_node() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let (_cluster, a, b) = Cluster::two_nodes().await;
     let tenant = a.app.create_tenant("Accounts").await;
-    let admin = a.app.login(&tenant.login, &tenant.password).await;
+    let admin = a.app.login(&tenant.company, &tenant.login, &tenant.password).await;
 
     let (mover, login) = a.app.add_agent(&tenant, "Mover").await;
-    let laptop = a.app.login(&login, AGENT_PASSWORD).await;
-    let phone = a.app.login(&login, AGENT_PASSWORD).await;
+    let laptop = a.app.login(&tenant.company, &login, AGENT_PASSWORD).await;
+    let phone = a.app.login(&tenant.company, &login, AGENT_PASSWORD).await;
     let (mut laptop_on_b, ..) = b.app.agent(&laptop).await;
     let (mut phone_on_b, ..) = b.app.agent(&phone).await;
     let body = format!("current={AGENT_PASSWORD}&new=long-enough-2");

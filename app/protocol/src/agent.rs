@@ -106,6 +106,9 @@ impl Perm {
 pub struct AgentInfo {
     pub id: AgentId,
     pub tenant_id: TenantId,
+    /// The company's account (what the agent typed first to sign in).
+    #[serde(default)]
+    pub company: String,
     pub login: String,
     pub display_name: String,
     /// The name of the agent's role.

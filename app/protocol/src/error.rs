@@ -27,6 +27,12 @@ pub enum ErrorCode {
     /// A value does not have the expected form (characters, pattern).
     Format,
     Conflict,
+    /// The value is already used by another row (an account, a department name).
+    Taken,
+    /// The row was changed by someone else since it was read: reload and try again.
+    Stale,
+    /// The row cannot be changed that way (the company's first admin, the default site, oneself).
+    Protected,
     TooMany,
     BadFrame,
     Network,
@@ -50,6 +56,9 @@ impl ErrorCode {
             ErrorCode::ControlChars => "control characters",
             ErrorCode::Format => "bad format",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::Taken => "already taken",
+            ErrorCode::Stale => "changed by someone else, reload",
+            ErrorCode::Protected => "cannot be changed that way",
             ErrorCode::TooMany => "too many requests",
             ErrorCode::BadFrame => "bad frame",
             ErrorCode::Network => "network",
@@ -71,7 +80,13 @@ pub enum ApiError {
         code: ErrorCode,
         message: String,
     },
+    /// The action conflicts with stored state: `field` and `code` say which and how (`Taken`,
+    /// `Stale`, `Protected`, or `Conflict` for the rest).
     Conflict {
+        #[serde(default)]
+        field: Option<String>,
+        #[serde(default = "conflict_code")]
+        code: ErrorCode,
         message: String,
     },
     /// Too many requests; try again after this many seconds.
@@ -89,7 +104,16 @@ pub enum ApiError {
     Internal,
 }
 
+fn conflict_code() -> ErrorCode {
+    ErrorCode::Conflict
+}
+
 impl ApiError {
+    /// The action conflicts with stored state, about `field` (when one is to blame).
+    pub fn conflict(field: Option<&str>, code: ErrorCode) -> Self {
+        ApiError::Conflict { field: field.map(str::to_owned), code, message: code.describe().into() }
+    }
+
     /// Input refused: `field` and why.
     pub fn invalid(field: &str, code: ErrorCode) -> Self {
         ApiError::Validation { field: field.into(), code, message: code.describe().into() }
@@ -102,7 +126,7 @@ impl ApiError {
             ApiError::Unauthorized => ErrorCode::Unauthorized,
             ApiError::Forbidden => ErrorCode::Forbidden,
             ApiError::Validation { code, .. } => *code,
-            ApiError::Conflict { .. } => ErrorCode::Conflict,
+            ApiError::Conflict { code, .. } => *code,
             ApiError::TooMany { .. } => ErrorCode::TooMany,
             ApiError::BadFrame { .. } => ErrorCode::BadFrame,
             ApiError::Network { .. } => ErrorCode::Network,
@@ -114,6 +138,7 @@ impl ApiError {
     pub fn field(&self) -> Option<&str> {
         match self {
             ApiError::Validation { field, .. } => Some(field),
+            ApiError::Conflict { field, .. } => field.as_deref(),
             _ => None,
         }
     }
@@ -138,7 +163,8 @@ impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ApiError::Validation { field, code, .. } => write!(f, "{field}: {}", code.describe()),
-            ApiError::Conflict { message } => write!(f, "conflict: {message}"),
+            ApiError::Conflict { field: Some(field), message, .. } => write!(f, "{field}: {message}"),
+            ApiError::Conflict { message, .. } => write!(f, "conflict: {message}"),
             ApiError::TooMany { retry_after_secs } => write!(f, "too many requests, retry in {retry_after_secs}s"),
             ApiError::BadFrame { message } => write!(f, "bad frame: {message}"),
             ApiError::Network { message } => write!(f, "network: {message}"),

@@ -68,6 +68,145 @@ impl Name {
     }
 }
 
+/// A sign-in account (an agent's account within their company): no spaces or control characters,
+/// at most [`Account::MAX`] characters, ASCII letters lowercased (so `Bob` and `bob` are one
+/// account; other scripts are kept as typed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account(String);
+
+impl Account {
+    pub const MAX: usize = 50;
+
+    pub fn parse(raw: &str, field: &str) -> Result<Account, ApiError> {
+        let account = raw.trim();
+        if account.is_empty() {
+            return Err(ApiError::invalid(field, ErrorCode::Required));
+        }
+        if account.chars().count() > Self::MAX {
+            return Err(ApiError::invalid(field, ErrorCode::TooLong));
+        }
+        if account.chars().any(|c| c.is_whitespace() || c.is_control() || is_bidi_control(c)) {
+            return Err(ApiError::invalid(field, ErrorCode::Format));
+        }
+        Ok(Account(account.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A company's account (what its agents type first when they sign in): 2 to 32 of `a-z 0-9 _ -`,
+/// lowercased.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompanyAccount(String);
+
+impl CompanyAccount {
+    pub const MAX: usize = 32;
+
+    pub fn parse(raw: &str, field: &str) -> Result<CompanyAccount, ApiError> {
+        let account = raw.trim().to_ascii_lowercase();
+        match account.chars().count() {
+            0 => return Err(ApiError::invalid(field, ErrorCode::Required)),
+            1 => return Err(ApiError::invalid(field, ErrorCode::TooShort)),
+            n if n > Self::MAX => return Err(ApiError::invalid(field, ErrorCode::TooLong)),
+            _ => {}
+        }
+        if !account.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
+            return Err(ApiError::invalid(field, ErrorCode::Format));
+        }
+        Ok(CompanyAccount(account))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: 6 to 20 characters, no spaces or control characters, case-sensitive (the rule
+/// of the second reference product, shown next to every password field).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub const CHARS: std::ops::RangeInclusive<usize> = 6..=20;
+    /// The longest password sign-in checks (passwords set before the 20-character rule may be
+    /// longer); anything longer is wrong without being hashed.
+    pub const SIGN_IN_MAX: usize = 1024;
+
+    pub fn parse(raw: &str, field: &str) -> Result<Password, ApiError> {
+        let chars = raw.chars().count();
+        if chars == 0 {
+            return Err(ApiError::invalid(field, ErrorCode::Required));
+        }
+        if chars < *Self::CHARS.start() {
+            return Err(ApiError::invalid(field, ErrorCode::TooShort));
+        }
+        if chars > *Self::CHARS.end() {
+            return Err(ApiError::invalid(field, ErrorCode::TooLong));
+        }
+        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ApiError::invalid(field, ErrorCode::Format));
+        }
+        Ok(Password(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+/// An optional e-mail address: empty, or `local@domain` without spaces, at most 254 characters,
+/// lowercased.
+pub fn optional_email(raw: &str, field: &str) -> Result<String, ApiError> {
+    let email = raw.trim().to_lowercase();
+    if email.is_empty() {
+        return Ok(email);
+    }
+    if email.chars().count() > 254 {
+        return Err(ApiError::invalid(field, ErrorCode::TooLong));
+    }
+    let valid = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control() || is_bidi_control(c))
+        }
+        None => false,
+    };
+    if !valid {
+        return Err(ApiError::invalid(field, ErrorCode::Format));
+    }
+    Ok(email)
+}
+
+/// An optional phone number: empty, or digits with an optional leading `+` (spaces, dashes and
+/// parentheses people type are dropped), 5 to 20 digits.
+pub fn optional_phone(raw: &str, field: &str) -> Result<String, ApiError> {
+    let kept: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    if kept.is_empty() {
+        return Ok(kept);
+    }
+    let digits = kept.strip_prefix('+').unwrap_or(&kept);
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(ApiError::invalid(field, ErrorCode::Format));
+    }
+    match digits.len() {
+        0..=4 => Err(ApiError::invalid(field, ErrorCode::TooShort)),
+        5..=20 => Ok(kept),
+        _ => Err(ApiError::invalid(field, ErrorCode::TooLong)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +224,36 @@ mod tests {
         assert_eq!(Name::parse("\u{202E}txt.exe\u{202C}", "name", 50).unwrap().as_str(), "txt.exe");
         assert_eq!(Name::parse("王\u{2066}小明\u{2069}", "name", 50).unwrap().as_str(), "王小明");
         assert_eq!(Name::parse(" \0 ", "name", 50), Err(ApiError::invalid("name", ErrorCode::Required)));
+    }
+
+    #[test]
+    fn accounts_fold_ascii_case_and_refuse_spaces() {
+        assert_eq!(Account::parse(" Bob ", "login").unwrap().as_str(), "bob");
+        assert_eq!(Account::parse("王小明", "login").unwrap().as_str(), "王小明");
+        assert_eq!(Account::parse("bob smith", "login"), Err(ApiError::invalid("login", ErrorCode::Format)));
+        assert_eq!(Account::parse("", "login"), Err(ApiError::invalid("login", ErrorCode::Required)));
+        assert_eq!(CompanyAccount::parse("Shop-1", "company").unwrap().as_str(), "shop-1");
+        assert_eq!(CompanyAccount::parse("商店", "company"), Err(ApiError::invalid("company", ErrorCode::Format)));
+        assert_eq!(CompanyAccount::parse("a", "company"), Err(ApiError::invalid("company", ErrorCode::TooShort)));
+    }
+
+    #[test]
+    fn passwords_are_6_to_20_characters_without_spaces() {
+        assert!(Password::parse("abc123", "p").is_ok());
+        assert!(Password::parse("密码密码密码", "p").is_ok(), "six Chinese characters");
+        assert_eq!(Password::parse("abc12", "p"), Err(ApiError::invalid("p", ErrorCode::TooShort)));
+        assert_eq!(Password::parse(&"a".repeat(21), "p"), Err(ApiError::invalid("p", ErrorCode::TooLong)));
+        assert_eq!(Password::parse("abc 123", "p"), Err(ApiError::invalid("p", ErrorCode::Format)));
+        assert_ne!(Password::parse("Abc123", "p"), Password::parse("abc123", "p"), "case-sensitive");
+    }
+
+    #[test]
+    fn emails_and_phones_are_optional_but_well_formed() {
+        assert_eq!(optional_email(" Li@Example.CN ", "email").unwrap(), "li@example.cn");
+        assert_eq!(optional_email("", "email").unwrap(), "");
+        assert!(optional_email("li@", "email").is_err());
+        assert!(optional_email("li example.cn", "email").is_err());
+        assert_eq!(optional_phone("+86 138-0013-8000", "mobile").unwrap(), "+8613800138000");
+        assert!(optional_phone("12ab5", "mobile").is_err());
     }
 }

@@ -7,22 +7,82 @@ use leptos::prelude::*;
 
 use crate::infra::error::AppError;
 
-/// Signs in and sets the session cookie. Public. `remember` (the "keep me signed in" box, sent
-/// only when ticked) keeps the session for 30 days; otherwise it ends with the browser.
+/// Signs in with the company account, the agent's account (or e-mail or mobile) and password, and
+/// sets the session cookie. Public. `remember` (the "keep me signed in" box, sent only when ticked)
+/// keeps the session for 30 days; otherwise it ends with the browser.
 #[server(endpoint = "login")]
-pub async fn login(login: String, password: String, remember: Option<String>) -> Result<AgentInfo, AppError> {
-    use super::service::SessionLength;
+pub async fn login(
+    company: String,
+    login: String,
+    password: String,
+    remember: Option<String>,
+) -> Result<AgentInfo, AppError> {
+    use super::service::{SessionLength, SignIn};
     use crate::infra::{ctx::Ctx, state::AppState};
-    use kefu_protocol::ApiError;
 
     let caller = Ctx::public().await?;
     let state = AppState::from_context()?;
     let length = if remember.is_some() { SessionLength::Remembered } else { SessionLength::Browser };
-    let (agent, token) = super::service::sign_in(&state, &login, &password, &caller.ip, length).await?;
-    let cookie = super::service::session_cookie(&token, state.settings.cookie_secure, length);
+    let form = SignIn { company: &company, login: &login, password: &password, length };
+    let (agent, token) = super::service::sign_in(&state, form, &caller.client).await?;
+    set_session_cookie(&state, &token, length)?;
+    Ok(agent)
+}
+
+#[cfg(feature = "ssr")]
+fn set_session_cookie(
+    state: &crate::infra::state::AppState,
+    token: &str,
+    length: super::service::SessionLength,
+) -> Result<(), kefu_protocol::ApiError> {
+    use kefu_protocol::ApiError;
+    let cookie = super::service::session_cookie(token, state.settings.cookie_secure, length);
     let response = use_context::<leptos_axum::ResponseOptions>().ok_or(ApiError::Internal)?;
     response
         .insert_header(http::header::SET_COOKIE, http::HeaderValue::from_str(&cookie).map_err(|_| ApiError::Internal)?);
+    Ok(())
+}
+
+/// Whether the server has no company yet (the sign-in page then offers the setup page). Public.
+#[server(endpoint = "setup/needed")]
+pub async fn setup_needed() -> Result<bool, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+
+    Ctx::public().await?;
+    let state = AppState::from_context()?;
+    Ok(super::repo::tenant_count(&state.db).await? == 0)
+}
+
+/// First run: creates the first company (with its admin and default site) and signs the admin in.
+/// Public, and refused (`Conflict`, `Protected`) once any company exists.
+#[server(endpoint = "setup")]
+pub async fn setup(
+    name: String,
+    company: String,
+    login: String,
+    password: String,
+    site_name: String,
+) -> Result<AgentInfo, AppError> {
+    use super::service::{SessionLength, SignIn};
+    use super::setup::{create_tenant, NewTenant, When};
+    use crate::infra::{ctx::Ctx, state::AppState};
+
+    let caller = Ctx::public().await?;
+    let state = AppState::from_context()?;
+    let new = NewTenant {
+        name: &name,
+        account: &company,
+        admin_login: &login,
+        admin_password: &password,
+        admin_name: &login,
+        site_name: &site_name,
+        site_domains: Vec::new(),
+    };
+    create_tenant(&state.db, new, When::OnlyFirst, &caller.client).await?;
+    let length = SessionLength::Browser;
+    let form = SignIn { company: &company, login: &login, password: &password, length };
+    let (agent, token) = super::service::sign_in(&state, form, &caller.client).await?;
+    set_session_cookie(&state, &token, length)?;
     Ok(agent)
 }
 

@@ -1,24 +1,31 @@
 //! The SQL of sign-in and setup. Every statement that touches a company's rows names its tenant.
 
-use kefu_protocol::{AgentId, ApiError, Perm, TenantId};
+use kefu_protocol::{AgentId, ApiError, ErrorCode, Perm, TenantId};
 use sqlx::Row as _;
 
-use crate::infra::db::Db;
-use crate::infra::{now_ms, token_hash, OrInternal};
+use crate::infra::audit::{self, Entry};
+use crate::infra::db::{Db, Writer};
+use crate::infra::{now_ms, token_hash, OrInternal, OrTaken};
 
-/// The built-in roles every company has.
+/// The built-in roles every company has; they cannot be edited or deleted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BuiltinRole {
-    /// Everything, on every site.
+    /// Super admin: everything, on every site.
     Admin,
+    /// App admin: everything but company settings and roles, on every site.
+    AppAdmin,
     /// Answers chats and sees visitors and their own records, on their own sites.
     Agent,
 }
 
 impl BuiltinRole {
+    pub const ALL: [BuiltinRole; 3] = [BuiltinRole::Admin, BuiltinRole::AppAdmin, BuiltinRole::Agent];
+
+    /// The stored name (also the `builtin` column).
     pub fn name(self) -> &'static str {
         match self {
             BuiltinRole::Admin => "admin",
+            BuiltinRole::AppAdmin => "app_admin",
             BuiltinRole::Agent => "agent",
         }
     }
@@ -26,35 +33,68 @@ impl BuiltinRole {
     pub fn perms(self) -> Vec<Perm> {
         match self {
             BuiltinRole::Admin => Perm::ALL.to_vec(),
+            BuiltinRole::AppAdmin => {
+                Perm::ALL.into_iter().filter(|p| !matches!(p, Perm::SettingsManage | Perm::RolesManage)).collect()
+            }
             BuiltinRole::Agent => vec![Perm::ChatServe, Perm::VisitorsView, Perm::SitesView, Perm::RecordsViewOwn],
         }
     }
 
     fn all_sites(self) -> bool {
-        self == BuiltinRole::Admin
+        self != BuiltinRole::Agent
     }
 }
 
-/// An enabled agent's id, tenant and password hash, by login.
-pub async fn credentials(db: &Db, login: &str) -> Result<Option<(AgentId, TenantId, String)>, ApiError> {
-    let row = sqlx::query("SELECT id, tenant_id, password_hash FROM agents WHERE login = $1 AND enabled = 1")
-        .bind(login)
+/// The company with this account, if any.
+pub async fn company_by_account(db: &Db, account: &str) -> Result<Option<TenantId>, ApiError> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE account = $1")
+        .bind(account)
         .fetch_optional(db.reader())
         .await
         .or_internal()?;
-    row.map(|r| Ok((AgentId(r.try_get("id")?), TenantId(r.try_get("tenant_id")?), r.try_get("password_hash")?)))
-        .transpose()
+    Ok(id.map(TenantId))
+}
+
+/// An enabled agent who might be signing in: `who` matched their account, e-mail or mobile.
+pub struct Candidate {
+    pub agent: AgentId,
+    pub login: String,
+    pub password_hash: String,
+}
+
+/// The company's enabled agents whose account, e-mail or mobile is `who` (at most three: more than
+/// one e-mail or mobile match is ambiguous anyway).
+pub async fn sign_in_candidates(db: &Db, tenant: TenantId, who: &str) -> Result<Vec<Candidate>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT id, login, password_hash FROM agents WHERE tenant_id = $1 AND enabled = 1 AND deleted_at IS NULL \
+         AND (login = $2 OR (email <> '' AND email = $2) OR (mobile <> '' AND mobile = $2)) ORDER BY id LIMIT 3",
+    )
+    .bind(tenant.0)
+    .bind(who)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| {
+            Ok(Candidate {
+                agent: AgentId(r.try_get("id")?),
+                login: r.try_get("login")?,
+                password_hash: r.try_get("password_hash")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
         .or_internal()
 }
 
-pub async fn insert_tenant(db: &Db, name: &str) -> Result<TenantId, ApiError> {
-    let mut w = db.write().await?;
-    let id: i64 = sqlx::query_scalar("INSERT INTO tenants (name, created_at) VALUES ($1, $2) RETURNING id")
-        .bind(name)
-        .bind(now_ms())
-        .fetch_one(&mut *w)
-        .await
-        .or_internal()?;
+pub async fn insert_tenant(w: &mut Writer, name: &str, account: &str) -> Result<TenantId, ApiError> {
+    let id: i64 =
+        sqlx::query_scalar("INSERT INTO tenants (name, account, created_at) VALUES ($1, $2, $3) RETURNING id")
+            .bind(name)
+            .bind(account)
+            .bind(now_ms())
+            .fetch_one(&mut **w)
+            .await
+            .or_taken("company")?;
     Ok(TenantId(id))
 }
 
@@ -62,16 +102,26 @@ pub async fn tenant_count(db: &Db) -> Result<i64, ApiError> {
     sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(db.reader()).await.or_internal()
 }
 
-/// Creates a role of the tenant; its id.
+/// Whether any company exists, read with the writer (inside its transaction).
+pub async fn any_tenant(w: &mut Writer) -> Result<bool, ApiError> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(&mut **w).await.or_internal()?;
+    Ok(n > 0)
+}
+
+/// Creates the built-in role in a new company; its id.
+pub async fn insert_builtin_role(w: &mut Writer, tenant: TenantId, role: BuiltinRole) -> Result<i64, ApiError> {
+    insert_role(w, tenant, role.name(), &role.perms(), role.all_sites(), Some(role)).await
+}
+
+/// Creates a role of the company; its id. `Conflict` (`name`, `Taken`) when the name is in use.
 pub async fn insert_role(
-    db: &Db,
+    w: &mut Writer,
     tenant: TenantId,
     name: &str,
     perms: &[Perm],
     all_sites: bool,
     builtin: Option<BuiltinRole>,
 ) -> Result<i64, ApiError> {
-    let mut w = db.write().await?;
     sqlx::query_scalar(
         "INSERT INTO roles (tenant_id, name, perms, all_sites, builtin, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
          RETURNING id",
@@ -82,49 +132,59 @@ pub async fn insert_role(
     .bind(i64::from(all_sites))
     .bind(builtin.map(BuiltinRole::name))
     .bind(now_ms())
-    .fetch_one(&mut *w)
+    .fetch_one(&mut **w)
     .await
-    .or_internal()
+    .or_taken("name")
 }
 
-/// Creates the built-in role in a new company.
-pub async fn insert_builtin_role(db: &Db, tenant: TenantId, role: BuiltinRole) -> Result<i64, ApiError> {
-    insert_role(db, tenant, role.name(), &role.perms(), role.all_sites(), Some(role)).await
+/// The id of the company's built-in role.
+pub async fn builtin_role_id(db: &Db, tenant: TenantId, role: BuiltinRole) -> Result<i64, ApiError> {
+    sqlx::query_scalar("SELECT id FROM roles WHERE tenant_id = $1 AND builtin = $2")
+        .bind(tenant.0)
+        .bind(role.name())
+        .fetch_one(db.reader())
+        .await
+        .or_internal()
 }
 
-pub async fn insert_agent(
-    db: &Db,
-    tenant: TenantId,
-    login: &str,
-    password_hash: &str,
-    display_name: &str,
-    role_id: i64,
-) -> Result<AgentId, ApiError> {
-    let mut w = db.write().await?;
+/// A new agent row: the account is already parsed (lowercased), the password hashed.
+pub struct NewAgent<'a> {
+    pub login: &'a str,
+    pub password_hash: &'a str,
+    pub display_name: &'a str,
+    pub role_id: i64,
+    /// The company's first admin (cannot be deleted, disabled or demoted).
+    pub owner: bool,
+}
+
+/// Inserts an agent; `Conflict` (`login`, `Taken`) when the company has an agent with that account.
+pub async fn insert_agent(w: &mut Writer, tenant: TenantId, new: &NewAgent<'_>) -> Result<AgentId, ApiError> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO agents (tenant_id, login, password_hash, display_name, role_id, enabled, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
+        "INSERT INTO agents (tenant_id, login, password_hash, display_name, role_id, enabled, owner, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $7) RETURNING id",
     )
     .bind(tenant.0)
-    .bind(login)
-    .bind(password_hash)
-    .bind(display_name)
-    .bind(role_id)
+    .bind(new.login)
+    .bind(new.password_hash)
+    .bind(new.display_name)
+    .bind(new.role_id)
+    .bind(i64::from(new.owner))
     .bind(now_ms())
-    .fetch_one(&mut *w)
+    .fetch_one(&mut **w)
     .await
-    .or_internal()?;
+    .or_taken("login")?;
     Ok(AgentId(id))
 }
 
-/// Stores a new session, and removes every expired one: rows are bounded by the sign-ins of one
-/// session lifetime, with no sweeper task to run. One transaction.
+/// Stores a new session and its operation-log entry, and removes every expired session: rows are
+/// bounded by the sign-ins of one session lifetime. One transaction.
 pub async fn insert_session(
     db: &Db,
     tenant: TenantId,
     agent: AgentId,
     token: &str,
     ttl_ms: i64,
+    entry: &Entry<'_>,
 ) -> Result<(), ApiError> {
     let now = now_ms();
     let mut w = db.write().await?;
@@ -141,16 +201,34 @@ pub async fn insert_session(
         .bind(now + ttl_ms)
         .execute(&mut *w)
         .await
-        .or_internal()
+        .or_internal()?;
+        audit::record(&mut w, entry).await
     }
     .await;
-    w.end(result).await.map(|_| ())
+    w.end(result).await
 }
 
-pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), ApiError> {
+/// Writes an operation-log entry on its own (a failed sign-in changes nothing else).
+pub async fn record_alone(db: &Db, entry: &Entry<'_>) -> Result<(), ApiError> {
     let mut w = db.write().await?;
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *w).await.or_internal()?;
-    Ok(())
+    w.begin().await?;
+    let result = audit::record(&mut w, entry).await;
+    w.end(result).await
+}
+
+pub async fn delete_session(db: &Db, token_hash: &str, entry: &Entry<'_>) -> Result<(), ApiError> {
+    let mut w = db.write().await?;
+    w.begin().await?;
+    let result = async {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *w)
+            .await
+            .or_internal()?;
+        audit::record(&mut w, entry).await
+    }
+    .await;
+    w.end(result).await
 }
 
 /// What an account change does to the agent's sessions.
@@ -160,8 +238,9 @@ pub enum EndSessions<'a> {
     AllBut(&'a str),
 }
 
-/// A change to an agent of the tenant that also ends sessions, in one transaction: `NotFound`
-/// when the tenant has no such (undeleted) agent.
+/// A change to an agent of the tenant that also ends sessions, with its operation-log entry, in one
+/// transaction: `NotFound` when the tenant has no such (undeleted) agent, `Protected` when it would
+/// disable or delete the company's first admin.
 pub enum AccountChange<'a> {
     Enable(bool),
     Delete,
@@ -174,10 +253,22 @@ pub async fn change_account(
     agent: AgentId,
     change: AccountChange<'_>,
     end: Option<EndSessions<'_>>,
+    entry: &Entry<'_>,
 ) -> Result<(), ApiError> {
     let mut w = db.write().await?;
     w.begin().await?;
     let result = async {
+        let owner: Option<i64> =
+            sqlx::query_scalar("SELECT owner FROM agents WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL")
+                .bind(agent.0)
+                .bind(tenant.0)
+                .fetch_optional(&mut *w)
+                .await
+                .or_internal()?;
+        let owner = owner.ok_or(ApiError::NotFound)? != 0;
+        if owner && matches!(change, AccountChange::Enable(false) | AccountChange::Delete) {
+            return Err(ApiError::conflict(Some("agent_id"), ErrorCode::Protected));
+        }
         let update = match change {
             AccountChange::Enable(enabled) => sqlx::query(
                 "UPDATE agents SET enabled = $1 WHERE id = $2 AND tenant_id = $3 AND deleted_at IS NULL",
@@ -212,9 +303,9 @@ pub async fn change_account(
                     .await
                     .or_internal()?
             }
-            None => return Ok(()),
+            None => return audit::record(&mut w, entry).await,
         };
-        Ok(())
+        audit::record(&mut w, entry).await
     }
     .await;
     w.end(result).await

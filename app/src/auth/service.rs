@@ -6,10 +6,12 @@ use std::time::{Duration, Instant};
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use kefu_protocol::text::{CompanyAccount, Password};
 use kefu_protocol::{AgentId, AgentInfo, ApiError, ErrorCode};
 
 use super::repo::{self, AccountChange, EndSessions};
-use crate::infra::ctx::{Ctx, SESSION_COOKIE};
+use crate::infra::audit::{Entry, OpKind};
+use crate::infra::ctx::{Client, Ctx, SESSION_COOKIE};
 use crate::infra::limits::{Limits, Sweeping};
 use crate::infra::random_token;
 use crate::infra::realtime::AgentSockets;
@@ -72,14 +74,16 @@ pub struct LoginKeys {
 }
 
 impl LoginKeys {
-    pub fn new(login: &str, ip: &str) -> Self {
+    /// The account `login` of the company `company` (both as typed), from the address `ip`.
+    pub fn new(company: &str, login: &str, ip: &str) -> Self {
         let address = (!ip.is_empty()).then(|| format!("ip:{ip}"));
-        LoginKeys { account: format!("login:{}", login.to_lowercase()), address }
+        let account = format!("login:{}/{}", company.trim().to_lowercase(), login.trim().to_lowercase());
+        LoginKeys { account, address }
     }
 
     /// The account alone (a signed-in agent re-entering their password).
-    pub fn account(login: &str) -> Self {
-        LoginKeys::new(login, "")
+    pub fn account(company: &str, login: &str) -> Self {
+        LoginKeys::new(company, login, "")
     }
 }
 
@@ -146,80 +150,111 @@ impl LoginLimiter {
     }
 }
 
-/// Checks a login and password; on success returns the agent and a new session token.
-pub async fn sign_in(
-    state: &AppState,
-    login: &str,
-    password: &str,
-    client_ip: &str,
-    length: SessionLength,
-) -> Result<(AgentInfo, String), ApiError> {
-    let login = login.trim();
-    if login.is_empty() {
+/// What someone typed to sign in.
+pub struct SignIn<'a> {
+    /// The company's account.
+    pub company: &'a str,
+    /// The agent's account, or their e-mail or mobile number when that is unique in the company.
+    pub login: &'a str,
+    pub password: &'a str,
+    pub length: SessionLength,
+}
+
+/// Checks a sign-in; on success returns the agent and a new session token. Every failure is the
+/// same `Unauthorized`, whichever part was wrong, and takes the same time (an unknown company or
+/// account is checked against a dummy hash). Attempts on a known company are in its operation log.
+pub async fn sign_in(state: &AppState, form: SignIn<'_>, client: &Client) -> Result<(AgentInfo, String), ApiError> {
+    let company_typed = form.company.trim();
+    let login_typed = form.login.trim();
+    if company_typed.is_empty() {
+        return Err(ApiError::invalid("company", ErrorCode::Required));
+    }
+    if login_typed.is_empty() {
         return Err(ApiError::invalid("login", ErrorCode::Required));
     }
-    if login.len() > 254 {
-        return Err(ApiError::invalid("login", ErrorCode::TooLong));
+    if company_typed.chars().count() > CompanyAccount::MAX || login_typed.chars().count() > 254 {
+        return Err(ApiError::Unauthorized);
     }
-    if password.is_empty() {
+    if form.password.is_empty() {
         return Err(ApiError::invalid("password", ErrorCode::Required));
     }
-    // The same bound as when a password is set (in characters: a long Chinese password that could
-    // be set must also sign in).
-    if password.chars().count() > *PASSWORD_CHARS.end() {
+    if form.password.chars().count() > Password::SIGN_IN_MAX {
         return Err(ApiError::invalid("password", ErrorCode::TooLong));
     }
     let limiter = state.part::<LoginLimiter>()?;
     // Refused at once when the server is busy hashing: argon2 is what an attacker would exhaust.
     let _permit = limiter.check_permit()?;
-    let keys = LoginKeys::new(login, client_ip);
+    let keys = LoginKeys::new(company_typed, login_typed, &client.ip);
     limiter.begin(&keys)?;
-    // A login with control characters matches nobody (and PostgreSQL would refuse a NUL in it).
-    let found = match login.chars().any(char::is_control) {
-        true => None,
-        false => repo::credentials(&state.db, login).await?,
+    // What cannot be an account matches nobody (and PostgreSQL would refuse a NUL in it).
+    let company = match CompanyAccount::parse(company_typed, "company") {
+        Ok(account) => repo::company_by_account(&state.db, account.as_str()).await?,
+        Err(_) => None,
     };
-    let password = password.to_owned();
-    // Unknown logins are checked against a dummy hash so both cases take the same time.
-    let (agent, hash) = match found {
-        Some((agent, tenant, hash)) => (Some((agent, tenant)), hash),
-        None => (None, dummy_hash().to_owned()),
+    let who = login_typed.to_lowercase();
+    let candidates = match company {
+        Some(tenant) if !who.chars().any(|c| c.is_control()) => {
+            repo::sign_in_candidates(&state.db, tenant, &who).await?
+        }
+        _ => Vec::new(),
     };
+    // The account itself, or else the one agent whose e-mail or mobile it is.
+    let found = match candidates.iter().position(|c| c.login == who) {
+        Some(exact) => Some(&candidates[exact]),
+        None if candidates.len() == 1 => candidates.first(),
+        None => None,
+    };
+    let password = form.password.to_owned();
+    let hash = found.map_or_else(|| dummy_hash().to_owned(), |c| c.password_hash.clone());
     let ok =
         tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(|_| ApiError::Internal)?;
-    match agent {
-        Some((agent, tenant)) if ok => {
+    let Some(tenant) = company else { return Err(ApiError::Unauthorized) };
+    match found {
+        Some(candidate) if ok => {
             limiter.succeed(&keys);
             let token = random_token();
-            repo::insert_session(&state.db, tenant, agent, &token, length.ttl_ms()).await?;
+            let entry = Entry {
+                tenant,
+                agent: Some(candidate.agent),
+                account: &candidate.login,
+                kind: OpKind::SignIn,
+                object: "",
+                summary: "",
+                client,
+            };
+            repo::insert_session(&state.db, tenant, candidate.agent, &token, form.length.ttl_ms(), &entry).await?;
             let ctx = Ctx::from_session(&state.db, &token).await?;
             Ok((ctx.agent, token))
         }
-        _ => Err(ApiError::Unauthorized),
+        _ => {
+            let account: String = login_typed.chars().filter(|c| !c.is_control()).take(100).collect();
+            let entry = Entry {
+                tenant,
+                agent: found.map(|c| c.agent),
+                account: &account,
+                kind: OpKind::SignInFailed,
+                object: "",
+                summary: "",
+                client,
+            };
+            repo::record_alone(&state.db, &entry).await?;
+            Err(ApiError::Unauthorized)
+        }
     }
 }
 
 /// Ends the session and closes the sockets opened with it (on every node): a signed-out console
 /// stops receiving chats at once, not at its next reconnect.
 pub async fn sign_out(state: &AppState, ctx: &Ctx) -> Result<(), ApiError> {
-    repo::delete_session(&state.db, &ctx.session).await?;
+    repo::delete_session(&state.db, &ctx.session, &Entry::by(ctx, OpKind::SignOut, "", "")).await?;
     state.realtime.close_agent(ctx.tenant(), ctx.agent.id, AgentSockets::Session(ctx.session.clone()), "signed out");
     Ok(())
 }
 
-/// Shortest and longest password accepted when one is set.
-pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=1024;
-
-/// Checks a new password's length (`field` names it in the error).
-fn new_password(raw: &str, field: &str) -> Result<String, ApiError> {
-    let chars = raw.chars().count();
-    if chars < *PASSWORD_CHARS.start() {
-        return Err(ApiError::invalid(field, ErrorCode::TooShort));
-    }
-    if chars > *PASSWORD_CHARS.end() {
-        return Err(ApiError::invalid(field, ErrorCode::TooLong));
-    }
-    Ok(raw.to_owned())
+/// Hashes a new password (checked against [`Password`]'s rules; `field` names it in the error).
+pub async fn new_password_hash(raw: &str, field: &str) -> Result<String, ApiError> {
+    let password = Password::parse(raw, field)?;
+    hash_off_thread(password.as_str().to_owned()).await
 }
 
 async fn hash_off_thread(password: String) -> Result<String, ApiError> {
@@ -228,11 +263,16 @@ async fn hash_off_thread(password: String) -> Result<String, ApiError> {
 
 /// An admin's change to another agent of the company cannot be made to oneself (an admin who
 /// disabled or deleted their own account would lock the company out of its back office).
-fn not_oneself(ctx: &Ctx, agent: AgentId) -> Result<(), ApiError> {
+pub fn not_oneself(ctx: &Ctx, agent: AgentId) -> Result<(), ApiError> {
     if agent == ctx.agent.id {
-        return Err(ApiError::invalid("agent_id", ErrorCode::Conflict));
+        return Err(ApiError::conflict(Some("agent_id"), ErrorCode::Protected));
     }
     Ok(())
+}
+
+/// How the operation log names an agent: `#id`.
+fn agent_object(agent: AgentId) -> String {
+    format!("agent #{}", agent.0)
 }
 
 /// Enables or disables an agent. Disabling ends their sessions and closes their consoles on every
@@ -240,7 +280,10 @@ fn not_oneself(ctx: &Ctx, agent: AgentId) -> Result<(), ApiError> {
 pub async fn set_enabled(state: &AppState, ctx: &Ctx, agent: AgentId, enabled: bool) -> Result<(), ApiError> {
     not_oneself(ctx, agent)?;
     let end = (!enabled).then_some(EndSessions::All);
-    repo::change_account(&state.db, ctx.tenant(), agent, AccountChange::Enable(enabled), end).await?;
+    let kind = if enabled { OpKind::AgentEnabled } else { OpKind::AgentDisabled };
+    let object = agent_object(agent);
+    let entry = Entry::by(ctx, kind, &object, "");
+    repo::change_account(&state.db, ctx.tenant(), agent, AccountChange::Enable(enabled), end, &entry).await?;
     if !enabled {
         state.realtime.close_agent(ctx.tenant(), agent, AgentSockets::All, "account disabled");
     }
@@ -251,7 +294,9 @@ pub async fn set_enabled(state: &AppState, ctx: &Ctx, agent: AgentId, enabled: b
 /// consoles end at once.
 pub async fn delete_agent(state: &AppState, ctx: &Ctx, agent: AgentId) -> Result<(), ApiError> {
     not_oneself(ctx, agent)?;
-    repo::change_account(&state.db, ctx.tenant(), agent, AccountChange::Delete, Some(EndSessions::All)).await?;
+    let object = agent_object(agent);
+    let entry = Entry::by(ctx, OpKind::AgentDeleted, &object, "");
+    repo::change_account(&state.db, ctx.tenant(), agent, AccountChange::Delete, Some(EndSessions::All), &entry).await?;
     state.realtime.close_agent(ctx.tenant(), agent, AgentSockets::All, "account deleted");
     Ok(())
 }
@@ -259,9 +304,11 @@ pub async fn delete_agent(state: &AppState, ctx: &Ctx, agent: AgentId) -> Result
 /// An admin sets another agent's password: every session of that agent ends.
 pub async fn set_password(state: &AppState, ctx: &Ctx, agent: AgentId, password: &str) -> Result<(), ApiError> {
     not_oneself(ctx, agent)?;
-    let hash = hash_off_thread(new_password(password, "password")?).await?;
+    let hash = new_password_hash(password, "password").await?;
     let change = AccountChange::Password(&hash);
-    repo::change_account(&state.db, ctx.tenant(), agent, change, Some(EndSessions::All)).await?;
+    let object = agent_object(agent);
+    let entry = Entry::by(ctx, OpKind::AgentPasswordSet, &object, "");
+    repo::change_account(&state.db, ctx.tenant(), agent, change, Some(EndSessions::All), &entry).await?;
     state.realtime.close_agent(ctx.tenant(), agent, AgentSockets::All, "password changed");
     Ok(())
 }
@@ -269,14 +316,14 @@ pub async fn set_password(state: &AppState, ctx: &Ctx, agent: AgentId, password:
 /// An agent changes their own password: the current one must be right (and counts against the
 /// sign-in limiter when wrong); every other session of theirs ends, this one stays.
 pub async fn change_own_password(state: &AppState, ctx: &Ctx, current: &str, new: &str) -> Result<(), ApiError> {
-    let new = new_password(new, "new_password")?;
-    // A current password longer than any that can be set is wrong without hashing it.
-    if current.chars().count() > *PASSWORD_CHARS.end() {
+    let new = Password::parse(new, "new_password")?;
+    // A current password longer than sign-in accepts is wrong without hashing it.
+    if current.chars().count() > Password::SIGN_IN_MAX {
         return Err(ApiError::invalid("password", ErrorCode::Incorrect));
     }
     let limiter = state.part::<LoginLimiter>()?;
     let _permit = limiter.check_permit()?;
-    let keys = LoginKeys::account(&ctx.agent.login);
+    let keys = LoginKeys::account(&ctx.agent.company, &ctx.agent.login);
     limiter.begin(&keys)?;
     let hash = repo::password_hash(&state.db, ctx.tenant(), ctx.agent.id).await?.ok_or(ApiError::NotFound)?;
     let current = current.to_owned();
@@ -286,9 +333,10 @@ pub async fn change_own_password(state: &AppState, ctx: &Ctx, current: &str, new
         return Err(ApiError::invalid("password", ErrorCode::Incorrect));
     }
     limiter.succeed(&keys);
-    let hash = hash_off_thread(new).await?;
+    let hash = hash_off_thread(new.as_str().to_owned()).await?;
     let end = Some(EndSessions::AllBut(&ctx.session));
-    repo::change_account(&state.db, ctx.tenant(), ctx.agent.id, AccountChange::Password(&hash), end).await?;
+    let entry = Entry::by(ctx, OpKind::OwnPasswordChanged, "", "");
+    repo::change_account(&state.db, ctx.tenant(), ctx.agent.id, AccountChange::Password(&hash), end, &entry).await?;
     let others = AgentSockets::AllBut(ctx.session.clone());
     state.realtime.close_agent(ctx.tenant(), ctx.agent.id, others, "password changed");
     Ok(())
@@ -346,18 +394,18 @@ mod tests {
     fn limiter_locks_an_account_after_its_attempts_and_backs_off() {
         let limits = Limits { login_failures: 3, login_backoff: Duration::from_secs(60), ..Limits::default() };
         let limiter = LoginLimiter::new(&limits);
-        let keys = LoginKeys::new("A", "1.1.1.1");
+        let keys = LoginKeys::new("Shop", "A", "1.1.1.1");
         for _ in 0..3 {
             assert!(limiter.begin(&keys).is_ok());
         }
         let Err(ApiError::TooMany { retry_after_secs }) = limiter.begin(&keys) else { panic!("not locked") };
         assert!((59..=60).contains(&retry_after_secs), "{retry_after_secs}");
-        assert!(limiter.begin(&LoginKeys::new("b", "1.1.1.1")).is_ok(), "other accounts are not affected");
+        assert!(limiter.begin(&LoginKeys::new("shop", "b", "1.1.1.1")).is_ok(), "other accounts are not affected");
         // The second lock-out lasts twice as long.
-        let entry = |l: &LoginLimiter| l.entries.lock().unwrap().map["login:a"];
+        let entry = |l: &LoginLimiter| l.entries.lock().unwrap().map["login:shop/a"];
         let mut relocked = entry(&limiter);
         relocked.locked_until = None;
-        limiter.entries.lock().unwrap().map.insert("login:a".into(), relocked);
+        limiter.entries.lock().unwrap().map.insert("login:shop/a".into(), relocked);
         for _ in 0..3 {
             assert!(limiter.begin(&keys).is_ok());
         }

@@ -243,7 +243,7 @@ pub async fn close(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<Co
     ctx.check(Perm::ChatServe)?;
     conversation_in_scope(state, ctx, id).await?;
     if !repo::close(&state.db, ctx.tenant(), id).await? {
-        return Err(ApiError::Conflict { message: ErrorCode::Conflict.describe().into() });
+        return Err(ApiError::conflict(None, ErrorCode::Conflict));
     }
     let conversation = repo::conversation(&state.db, ctx.tenant(), id).await?;
     let frame = ToAgent::Conversation { conversation: conversation.clone() };

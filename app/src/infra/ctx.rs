@@ -33,11 +33,32 @@ impl SiteScope {
     }
 }
 
+/// Where a request comes from, as the operation log records it.
+#[derive(Clone, Debug, Default)]
+pub struct Client {
+    /// The client address (empty when the transport does not say).
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl Client {
+    fn from_headers(headers: &HeaderMap) -> Client {
+        let user_agent = headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        Client { ip: String::new(), user_agent: user_agent.chars().take(512).collect() }
+    }
+}
+
 /// A caller of a public server function.
 #[derive(Clone, Debug)]
 pub struct Public {
+    pub client: Client,
+}
+
+impl Public {
     /// The client address (empty when the transport does not say).
-    pub ip: String,
+    pub fn ip(&self) -> &str {
+        &self.client.ip
+    }
 }
 
 /// The identity of a request or an agent socket.
@@ -47,6 +68,7 @@ pub struct Ctx {
     pub sites: SiteScope,
     /// Hash of the session token (how the session's sockets are found to close them).
     pub session: String,
+    pub client: Client,
 }
 
 impl Ctx {
@@ -61,32 +83,35 @@ impl Ctx {
     /// The gate of a public server function (signing in): no session is needed, and all it knows
     /// of the caller is their address, which its rate limits key on.
     pub async fn public() -> Result<Public, ApiError> {
-        let state = AppState::from_context()?;
-        let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await;
-        let headers: HeaderMap = leptos_axum::extract().await.map_err(|_| ApiError::Internal)?;
-        let ip = peer.map(|c| super::net::client_ip(c.0.ip(), &headers, &state.settings.trusted_proxies).to_string());
-        Ok(Public { ip: ip.unwrap_or_default() })
+        Ok(Public { client: request_client().await? })
     }
 
     /// The signed-in agent of this server-function request, whatever their permissions.
     pub async fn signed_in() -> Result<Ctx, ApiError> {
         let state = AppState::from_context()?;
         let headers: HeaderMap = leptos_axum::extract().await.map_err(|_| ApiError::Internal)?;
-        Ctx::from_headers(&state.db, &headers).await
+        let mut ctx = Ctx::from_headers(&state.db, &headers).await?;
+        ctx.client = request_client().await?;
+        Ok(ctx)
     }
 
-    /// The identity behind a request's session cookie.
+    /// The identity behind a request's session cookie (its client's address left empty: the
+    /// caller knows the peer).
     pub async fn from_headers(db: &Db, headers: &HeaderMap) -> Result<Ctx, ApiError> {
         let token = session_token(headers).ok_or(ApiError::Unauthorized)?;
-        Ctx::from_session(db, &token).await
+        let mut ctx = Ctx::from_session(db, &token).await?;
+        ctx.client = Client::from_headers(headers);
+        Ok(ctx)
     }
 
     /// The identity behind a live session token (the agent enabled, the session not expired).
     pub async fn from_session(db: &Db, token: &str) -> Result<Ctx, ApiError> {
         let session = token_hash(token);
         let row = sqlx::query(
-            "SELECT a.id, a.tenant_id, a.login, a.display_name, r.name AS role, r.perms, r.all_sites FROM sessions s \
+            "SELECT a.id, a.tenant_id, t.account AS company, a.login, a.display_name, r.name AS role, r.perms, \
+             r.all_sites FROM sessions s \
              JOIN agents a ON a.id = s.agent_id AND a.tenant_id = s.tenant_id \
+             JOIN tenants t ON t.id = a.tenant_id \
              JOIN roles r ON r.id = a.role_id AND r.tenant_id = a.tenant_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.enabled = 1",
         )
@@ -100,6 +125,7 @@ impl Ctx {
         let agent = AgentInfo {
             id: AgentId(row.try_get("id").or_internal()?),
             tenant_id: TenantId(row.try_get("tenant_id").or_internal()?),
+            company: row.try_get("company").or_internal()?,
             login: row.try_get("login").or_internal()?,
             display_name: row.try_get("display_name").or_internal()?,
             role: row.try_get("role").or_internal()?,
@@ -117,7 +143,7 @@ impl Ctx {
                     .or_internal()?;
             SiteScope::Only(ids.into_iter().map(SiteId).collect())
         };
-        Ok(Ctx { agent, sites, session })
+        Ok(Ctx { agent, sites, session, client: Client::default() })
     }
 
     /// `Forbidden` unless the agent's role grants `perm`.
@@ -132,6 +158,18 @@ impl Ctx {
     pub fn tenant(&self) -> TenantId {
         self.agent.tenant_id
     }
+}
+
+/// The address (behind trusted proxies) and user agent of this server-function request.
+async fn request_client() -> Result<Client, ApiError> {
+    let state = AppState::from_context()?;
+    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await;
+    let headers: HeaderMap = leptos_axum::extract().await.map_err(|_| ApiError::Internal)?;
+    let mut client = Client::from_headers(&headers);
+    if let Ok(peer) = peer {
+        client.ip = super::net::client_ip(peer.0.ip(), &headers, &state.settings.trusted_proxies).to_string();
+    }
+    Ok(client)
 }
 
 /// The session token from a request's `Cookie` headers.

@@ -141,6 +141,10 @@ impl Drop for Writer {
 const SQLITE_WRITER: &str =
     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
 
+/// The SQLite settings while migrating: as the writer's, with foreign keys off.
+const SQLITE_MIGRATING: &str =
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=OFF;";
+
 /// Opens the SQLite write connection. Boxed, with an owned URL: otherwise callers' futures fail
 /// the `Send` check (a rustc limit with higher-ranked lifetimes in nested async code).
 type Opening = std::pin::Pin<Box<dyn std::future::Future<Output = Result<AnyConnection, sqlx::Error>> + Send>>;
@@ -167,16 +171,25 @@ impl Db {
         let (write, read) = match kind {
             DbKind::Sqlite => {
                 // Migrations first, through a one-connection pool that also creates the file and
-                // sets WAL; then the write connection and the readers open.
+                // sets WAL; then the write connection and the readers open. Foreign keys are off
+                // while migrating, as SQLite's table-rebuild procedure requires (a migration runs in
+                // a transaction, where the pragma cannot change), and checked when it is done.
                 let setup = AnyPoolOptions::new()
                     .max_connections(1)
                     .after_connect(|conn, _| {
-                        Box::pin(async move { conn.execute(sqlx::raw_sql(SQLITE_WRITER)).await.map(|_| ()) })
+                        Box::pin(async move { conn.execute(sqlx::raw_sql(SQLITE_MIGRATING)).await.map(|_| ()) })
                     })
                     .connect(url)
                     .await?;
                 SQLITE_MIGRATIONS.run(&setup).await?;
+                let orphans = sqlx::query("PRAGMA foreign_key_check").fetch_all(&setup).await?;
                 setup.close().await;
+                if !orphans.is_empty() {
+                    return Err(sqlx::Error::Configuration(
+                        format!("the migrated database has {} rows whose foreign keys point nowhere", orphans.len())
+                            .into(),
+                    ));
+                }
                 let writer = sqlite_writer(url.to_owned()).await?;
                 let read = AnyPoolOptions::new()
                     .max_connections(8)

@@ -5,6 +5,7 @@
 //!
 //! Imports go one way: areas use `infra`, `infra` uses no area.
 
+pub mod audit;
 pub mod error;
 
 #[cfg(feature = "ssr")]
@@ -50,6 +51,24 @@ mod ssr_helpers {
 
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// A unique-index violation becomes `Conflict` about `field` with code `Taken` (a duplicate
+    /// account or name that two requests raced to); any other error is `Internal`.
+    pub trait OrTaken<T> {
+        fn or_taken(self, field: &str) -> Result<T, ApiError>;
+    }
+
+    impl<T> OrTaken<T> for Result<T, sqlx::Error> {
+        #[track_caller]
+        fn or_taken(self, field: &str) -> Result<T, ApiError> {
+            match self {
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                    Err(ApiError::conflict(Some(field), kefu_protocol::ErrorCode::Taken))
+                }
+                other => other.or_internal(),
+            }
+        }
     }
 
     /// Turns a database error into the client-visible [`ApiError::Internal`], logging the detail.

@@ -9,7 +9,7 @@ use kefu_protocol::{ApiError, SiteId, TenantId};
 
 use super::{embed_snippet, repo, SiteView};
 use crate::infra::ctx::Ctx;
-use crate::infra::db::Db;
+use crate::infra::db::{Db, Writer};
 use crate::infra::random_token;
 use crate::infra::state::AppState;
 
@@ -129,9 +129,10 @@ pub async fn by_key(state: &AppState, key: &str) -> Result<Option<Arc<Site>>, Ap
     state.part::<SiteCache>()?.site(&state.db, key).await
 }
 
-pub async fn create_site(db: &Db, tenant: TenantId, name: &str, domains: &[String]) -> Result<Site, ApiError> {
+/// Creates a site with the writer's open transaction (part of creating a company or a site).
+pub async fn create_site(w: &mut Writer, tenant: TenantId, name: &str, domains: &[String]) -> Result<Site, ApiError> {
     let key = format!("site_{}", &random_token()[..24]);
-    let id = repo::insert(db, tenant, name, &key, &domains.join(",")).await?;
+    let id = repo::insert(w, tenant, name, &key, &domains.join(",")).await?;
     Ok(Site { id, tenant_id: tenant, name: name.into(), key, allowed_domains: domains.to_vec() })
 }
 

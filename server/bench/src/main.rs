@@ -840,7 +840,7 @@ impl Clock {
 async fn agent_cookie(port: u16) -> String {
     let response = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{port}/api/login"))
-        .form(&[("login", "admin@demo.kefu"), ("password", "bench-password")])
+        .form(&[("company", "demo"), ("login", "admin"), ("password", "bench-password")])
         .send()
         .await
         .expect("login");

@@ -6,7 +6,7 @@ use crate::helpers::{spawn_app, AgentClient};
 async fn signing_in_sets_an_httponly_samesite_session_cookie() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
-    let response = app.post_login(&shop.login, &shop.password).await;
+    let response = app.post_login(&shop.company, &shop.login, &shop.password).await;
     assert!(response.status().is_success());
     let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(cookie.starts_with("kefu_session="));
@@ -24,14 +24,14 @@ async fn signing_in_sets_an_httponly_samesite_session_cookie() {
 async fn a_wrong_password_is_refused_and_repeated_failures_are_rate_limited() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
-    let refused = app.post_login(&shop.login, "wrong").await;
+    let refused = app.post_login(&shop.company, &shop.login, "wrong").await;
     assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
     let error: ApiError = refused.json().await.unwrap();
     assert_eq!(error, ApiError::Unauthorized);
     for _ in 0..4 {
-        app.post_login(&shop.login, "wrong").await;
+        app.post_login(&shop.company, &shop.login, "wrong").await;
     }
-    let limited = app.post_login(&shop.login, &shop.password).await;
+    let limited = app.post_login(&shop.company, &shop.login, &shop.password).await;
     assert_eq!(limited.status(), reqwest::StatusCode::TOO_MANY_REQUESTS);
     let retry_after: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     let limited: ApiError = limited.json().await.unwrap();
@@ -67,7 +67,7 @@ async fn server_functions_and_the_agent_socket_refuse_unauthenticated_callers() 
 async fn the_agent_socket_refuses_other_origins_even_with_a_valid_cookie() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
-    let cookie = app.login(&shop.login, &shop.password).await;
+    let cookie = app.login(&shop.company, &shop.login, &shop.password).await;
     let url = format!("ws://{}/api/v1/agent/ws?v=1", app.addr);
     let refused = AgentClient::connect(&url, &[("origin", "https://evil.example"), ("cookie", &cookie)])
         .await
@@ -81,7 +81,7 @@ async fn the_agent_socket_refuses_other_origins_even_with_a_valid_cookie() {
 async fn signing_out_ends_the_session() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
-    let cookie = app.login(&shop.login, &shop.password).await;
+    let cookie = app.login(&shop.company, &shop.login, &shop.password).await;
     let http = reqwest::Client::new();
     let out = http.post(app.url("/api/logout")).header("cookie", &cookie).send().await.unwrap();
     assert!(out.status().is_success());
@@ -106,7 +106,7 @@ async fn the_workbench_sends_strangers_to_the_login_page() {
 async fn a_signed_in_agent_opening_the_login_page_goes_to_the_workbench() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
-    let cookie = app.login(&shop.login, &shop.password).await;
+    let cookie = app.login(&shop.company, &shop.login, &shop.password).await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let page =
         http.get(app.url("/login")).header("accept", "text/html").header("cookie", &cookie).send().await.unwrap();
@@ -122,8 +122,8 @@ async fn a_signed_in_agent_opening_the_login_page_goes_to_the_workbench() {
 async fn expired_sessions_are_refused_and_cleared_away_at_the_next_sign_in() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
-    let first = app.login(&shop.login, &shop.password).await;
-    app.login(&shop.login, &shop.password).await;
+    let first = app.login(&shop.company, &shop.login, &shop.password).await;
+    app.login(&shop.company, &shop.login, &shop.password).await;
     let sessions = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions").fetch_one(app.db.reader()).await.unwrap()
     };
@@ -138,7 +138,7 @@ async fn expired_sessions_are_refused_and_cleared_away_at_the_next_sign_in() {
     let me = http.post(app.url("/api/me")).header("cookie", &first).send().await.unwrap();
     assert_eq!(me.status(), reqwest::StatusCode::UNAUTHORIZED);
 
-    let fresh = app.login(&shop.login, &shop.password).await;
+    let fresh = app.login(&shop.company, &shop.login, &shop.password).await;
     assert_eq!(sessions().await, 1, "the expired sessions are gone, the new one is kept");
     let me = http.post(app.url("/api/me")).header("cookie", &fresh).send().await.unwrap();
     assert!(me.status().is_success());
@@ -149,7 +149,8 @@ async fn requests_from_other_sites_pages_are_refused() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
     let http = reqwest::Client::new();
-    let form = [("login", shop.login.as_str()), ("password", shop.password.as_str())];
+    let form =
+        [("company", shop.company.as_str()), ("login", shop.login.as_str()), ("password", shop.password.as_str())];
     // Another site's page posting the sign-in form: refused, and no cookie is set.
     for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
         let response = http.post(app.url("/api/login")).header(name, value).form(&form).send().await.unwrap();
@@ -158,7 +159,7 @@ async fn requests_from_other_sites_pages_are_refused() {
         assert_eq!(response.json::<ApiError>().await.unwrap(), ApiError::Forbidden);
     }
     // Signing out from another site's page leaves the session alone.
-    let cookie = app.login(&shop.login, &shop.password).await;
+    let cookie = app.login(&shop.company, &shop.login, &shop.password).await;
     let logout = http.post(app.url("/api/logout")).header("cookie", &cookie).header("origin", "https://evil.example");
     assert_eq!(logout.send().await.unwrap().status(), reqwest::StatusCode::FORBIDDEN);
     let me = http.post(app.url("/api/me")).header("cookie", &cookie).send().await.unwrap();
@@ -194,13 +195,18 @@ async fn a_session_ends_with_the_browser_unless_the_agent_asks_to_stay_signed_in
     };
     let day = 24 * 3600 * 1000;
 
-    let plain = app.post_login(&shop.login, &shop.password).await;
+    let plain = app.post_login(&shop.company, &shop.login, &shop.password).await;
     let cookie = plain.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(!cookie.contains("Max-Age") && !cookie.contains("Expires"), "a browser-session cookie: {cookie}");
     let left = expiry(cookie).await;
     assert!(left > day - 60_000 && left <= day, "{left}");
 
-    let form = [("login", shop.login.as_str()), ("password", shop.password.as_str()), ("remember", "on")];
+    let form = [
+        ("company", shop.company.as_str()),
+        ("login", shop.login.as_str()),
+        ("password", shop.password.as_str()),
+        ("remember", "on"),
+    ];
     let kept = http.post(app.url("/api/login")).form(&form).send().await.unwrap();
     assert!(kept.status().is_success());
     let cookie = kept.headers()["set-cookie"].to_str().unwrap().to_owned();

@@ -221,7 +221,7 @@ async fn clients_are_told_to_reconnect_when_the_server_stops() {
 async fn unread_counts_survive_reconnects_and_replies_count_as_read() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
-    let cookie = app.login(&shop.login, &shop.password).await;
+    let cookie = app.login(&shop.company, &shop.login, &shop.password).await;
     let (mut agent, _, _) = app.agent(&cookie).await;
     let mut visitor = app.visitor(&shop, None).await;
     visitor.say("u1", "one").await;

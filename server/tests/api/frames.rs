@@ -121,7 +121,7 @@ async fn an_agent_that_stops_reading_is_cut_off_when_its_queue_overflows() {
     // Room for exactly the sockets below: a new one fits only once the server let the slow one go.
     let app = spawn_app_with(|c| c.limits.max_connections = 82).await;
     let shop = app.create_tenant("Shop").await;
-    let cookie = app.login(&shop.login, &shop.password).await;
+    let cookie = app.login(&shop.company, &shop.login, &shop.password).await;
     // An agent console that never reads, with a tiny receive window: the server's socket buffers
     // fill after a few frames, and everything else piles up in its outbound queue.
     let mut request = format!("ws://{}/api/v1/agent/ws?v=1", app.addr).into_client_request().unwrap();

@@ -24,7 +24,9 @@ enum Gate {
 /// Every server function kefu registers: arguments that decode (form-encoded, the default codec)
 /// and its gate. A server function missing here fails the test below: add it, with its gate.
 const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
-    ("/api/login", "login=nobody&password=wrong", Gate::Public),
+    ("/api/login", "company=nobody&login=nobody&password=wrong", Gate::Public),
+    ("/api/setup/needed", "", Gate::Public),
+    ("/api/setup", "name=x&company=x&login=x&password=x&site_name=x", Gate::Public),
     ("/api/logout", "", Gate::SignedIn),
     ("/api/me", "", Gate::SignedIn),
     ("/api/sites", "", Gate::Needs(Perm::SitesView)),
@@ -49,17 +51,21 @@ async fn company(app: &TestApp, name: &str) -> Company {
         &app.db,
         NewTenant {
             name,
+            account: &slug,
             admin_login: &format!("admin@{slug}.example"),
             admin_password: "admin-password-1",
             admin_name: "Admin",
             site_name: &format!("{name} site"),
             site_domains: vec![format!("{slug}.example")],
         },
+        setup::When::Always,
+        &Default::default(),
     )
     .await
     .unwrap();
     let tenant = Tenant {
         id: created.tenant_id,
+        company: slug.clone(),
         site_key: created.site.key.clone(),
         origin: format!("https://{slug}.example"),
         login: format!("admin@{slug}.example"),
@@ -78,12 +84,13 @@ async fn agent_in(
     all_sites: bool,
     own_site: bool,
 ) -> String {
-    let role = repo::insert_role(&app.db, company.id, &format!("{name} role"), perms, all_sites, None).await.unwrap();
+    let mut w = app.db.write().await.unwrap();
+    let role_id = repo::insert_role(&mut w, company.id, &format!("{name} role"), perms, all_sites, None).await.unwrap();
     let login = format!("{}@{}.example", name.to_lowercase(), company.slug);
-    let agent =
-        repo::insert_agent(&app.db, company.id, &login, &hash_password("agent-password-1"), name, role).await.unwrap();
+    let hash = hash_password("agent-password-1");
+    let new = repo::NewAgent { login: &login, password_hash: &hash, display_name: name, role_id, owner: false };
+    let agent = repo::insert_agent(&mut w, company.id, &new).await.unwrap();
     if own_site {
-        let mut w = app.db.write().await.unwrap();
         sqlx::query("INSERT INTO agent_sites (agent_id, site_id, tenant_id) VALUES ($1, $2, $3)")
             .bind(agent.0)
             .bind(company.site.0)
@@ -92,7 +99,8 @@ async fn agent_in(
             .await
             .unwrap();
     }
-    app.login(&login, "agent-password-1").await
+    drop(w);
+    app.login(&company.slug, &login, "agent-password-1").await
 }
 
 /// A company of its own with one agent whose role grants exactly `perms`.
@@ -201,8 +209,8 @@ async fn what_a_console_hears_and_may_do_follows_its_role() {
 async fn signing_out_closes_the_consoles_of_that_session_only() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Closer").await;
-    let laptop = app.login(&tenant.login, &tenant.password).await;
-    let phone = app.login(&tenant.login, &tenant.password).await;
+    let laptop = app.login(&tenant.company, &tenant.login, &tenant.password).await;
+    let phone = app.login(&tenant.company, &tenant.login, &tenant.password).await;
     let (mut laptop_console, ..) = app.agent(&laptop).await;
     let (mut phone_console, ..) = app.agent(&phone).await;
 
@@ -219,7 +227,7 @@ async fn signing_out_closes_the_consoles_of_that_session_only() {
 async fn ending_a_chat_from_a_server_function_tells_the_agents_and_the_next_message_opens_a_new_one() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Ender").await;
-    let cookie = app.login(&tenant.login, &tenant.password).await;
+    let cookie = app.login(&tenant.company, &tenant.login, &tenant.password).await;
     let (mut console, ..) = app.agent(&cookie).await;
     let mut visitor = app.visitor(&tenant, None).await;
     let first = visitor.say("e1", "please help").await;

@@ -36,6 +36,8 @@ pub struct TestApp {
 
 pub struct Tenant {
     pub id: kefu_protocol::TenantId,
+    /// The company account (typed first to sign in).
+    pub company: String,
     pub site_key: String,
     pub origin: String,
     pub login: String,
@@ -136,44 +138,53 @@ impl TestApp {
             &self.db,
             NewTenant {
                 name,
+                account: &slug,
                 admin_login: &login,
                 admin_password: &password,
                 admin_name: &format!("{name} Admin"),
                 site_name: &format!("{name} site"),
                 site_domains: vec![host.clone()],
             },
+            setup::When::Always,
+            &Default::default(),
         )
         .await
         .unwrap();
-        Tenant { id: created.tenant_id, site_key: created.site.key, origin: format!("https://{host}"), login, password }
+        Tenant {
+            id: created.tenant_id,
+            company: slug,
+            site_key: created.site.key,
+            origin: format!("https://{host}"),
+            login,
+            password,
+        }
     }
 
     /// Adds an agent with the built-in agent role to the company; returns their id and login (the
     /// password is `agent-password-1`).
     pub async fn add_agent(&self, tenant: &Tenant, name: &str) -> (kefu_protocol::AgentId, String) {
-        let role: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE tenant_id = $1 AND builtin = 'agent'")
-            .bind(tenant.id.0)
-            .fetch_one(self.db.reader())
-            .await
-            .unwrap();
+        use app::auth::repo::{self, BuiltinRole, NewAgent};
+        let role_id = repo::builtin_role_id(&self.db, tenant.id, BuiltinRole::Agent).await.unwrap();
         let login = format!("{}@{}", name.to_lowercase(), tenant.login.split('@').nth(1).unwrap());
         let hash = app::auth::service::hash_password(AGENT_PASSWORD);
-        let id = app::auth::repo::insert_agent(&self.db, tenant.id, &login, &hash, name, role).await.unwrap();
+        let new = NewAgent { login: &login, password_hash: &hash, display_name: name, role_id, owner: false };
+        let mut w = self.db.write().await.unwrap();
+        let id = repo::insert_agent(&mut w, tenant.id, &new).await.unwrap();
         (id, login)
     }
 
     /// Signs in through the server function and returns the `Cookie` header value.
-    pub async fn login(&self, login: &str, password: &str) -> String {
-        let response = self.post_login(login, password).await;
+    pub async fn login(&self, company: &str, login: &str, password: &str) -> String {
+        let response = self.post_login(company, login, password).await;
         assert!(response.status().is_success(), "login failed: {}", response.status());
         let set_cookie = response.headers().get("set-cookie").expect("session cookie").to_str().unwrap().to_owned();
         set_cookie.split(';').next().unwrap().to_owned()
     }
 
-    pub async fn post_login(&self, login: &str, password: &str) -> reqwest::Response {
+    pub async fn post_login(&self, company: &str, login: &str, password: &str) -> reqwest::Response {
         reqwest::Client::new()
             .post(self.url("/api/login"))
-            .form(&[("login", login), ("password", password)])
+            .form(&[("company", company), ("login", login), ("password", password)])
             .send()
             .await
             .unwrap()
@@ -258,7 +269,7 @@ impl TestApp {
 
     /// Signs in as the tenant's admin and connects the agent socket.
     pub async fn agent_of(&self, tenant: &Tenant) -> AgentClient {
-        let cookie = self.login(&tenant.login, &tenant.password).await;
+        let cookie = self.login(&tenant.company, &tenant.login, &tenant.password).await;
         self.agent(&cookie).await.0
     }
 

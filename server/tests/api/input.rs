@@ -42,6 +42,6 @@ async fn a_nul_anywhere_is_stripped_or_refused_and_the_rest_is_stored() {
     assert_eq!(bad.say("fine", "没问题").await.seq, 1);
 
     // A login with a NUL is just a wrong login.
-    let response = app.post_login("admin\0@shop.example", &shop.password).await;
+    let response = app.post_login(&shop.company, "admin\0@shop.example", &shop.password).await;
     assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
 }

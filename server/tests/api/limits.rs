@@ -142,7 +142,7 @@ async fn one_address_creates_a_limited_number_of_visitors() {
 async fn a_visitor_opens_a_limited_number_of_conversations() {
     let app = spawn_app_with(|c| c.limits.conversations_per_visitor_per_hour = 1).await;
     let tenant = app.create_tenant("Opens").await;
-    let cookie = app.login(&tenant.login, &tenant.password).await;
+    let cookie = app.login(&tenant.company, &tenant.login, &tenant.password).await;
     let mut visitor = app.visitor(&tenant, None).await;
     let first = visitor.say("m-1", "你好").await;
     // The same conversation takes any number of messages.
@@ -207,8 +207,8 @@ async fn parallel_wrong_passwords_get_only_the_allowed_attempts() {
     let other = app.create_tenant("Bystander").await;
     let guesses = (0..50).map(|n| {
         let app = &app;
-        let login = tenant.login.clone();
-        async move { app.post_login(&login, &format!("wrong-{n}")).await.status().as_u16() }
+        let (company, login) = (tenant.company.clone(), tenant.login.clone());
+        async move { app.post_login(&company, &login, &format!("wrong-{n}")).await.status().as_u16() }
     });
     let statuses = futures_util::future::join_all(guesses).await;
     let checked = statuses.iter().filter(|s| **s == 401).count();
@@ -217,12 +217,14 @@ async fn parallel_wrong_passwords_get_only_the_allowed_attempts() {
     assert_eq!(checked + refused, 50, "{statuses:?}");
 
     // The right password waits for the back-off; another account does not.
-    let right = app.post_login(&tenant.login, &tenant.password).await;
+    let right = app.post_login(&tenant.company, &tenant.login, &tenant.password).await;
     assert_eq!(right.status().as_u16(), 429);
     assert!(right.headers().get("retry-after").is_some());
-    assert!(app.post_login(&other.login, &other.password).await.status().is_success());
-    let signed_in =
-        eventually(|| async { app.post_login(&tenant.login, &tenant.password).await.status().is_success() }).await;
+    assert!(app.post_login(&other.company, &other.login, &other.password).await.status().is_success());
+    let signed_in = eventually(|| async {
+        app.post_login(&tenant.company, &tenant.login, &tenant.password).await.status().is_success()
+    })
+    .await;
     assert!(signed_in, "the right password works once the back-off ends");
 }
 
@@ -233,26 +235,27 @@ async fn password_checks_over_the_bound_are_refused_at_once() {
     let attempts = (0..8).map(|n| {
         let app = &app;
         let login = format!("nobody-{n}@busy.example");
-        async move { app.post_login(&login, "wrong").await.status().as_u16() }
+        let company = tenant.company.clone();
+        async move { app.post_login(&company, &login, "wrong").await.status().as_u16() }
     });
     let statuses = futures_util::future::join_all(attempts).await;
     assert!(statuses.contains(&429), "{statuses:?}");
     assert!(statuses.contains(&401), "{statuses:?}");
     // Once the burst is over, signing in works.
-    assert!(app.post_login(&tenant.login, &tenant.password).await.status().is_success());
+    assert!(app.post_login(&tenant.company, &tenant.login, &tenant.password).await.status().is_success());
 }
 
 #[tokio::test]
 async fn the_session_cookie_is_secure_when_the_public_url_is_https() {
     let app = spawn_app_with(|c| c.public_url = "https://kefu.example".into()).await;
     let tenant = app.create_tenant("Tls").await;
-    let response = app.post_login(&tenant.login, &tenant.password).await;
+    let response = app.post_login(&tenant.company, &tenant.login, &tenant.password).await;
     let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(cookie.contains("; Secure"), "{cookie}");
     // Plain http without the switch: not Secure (a browser would drop it).
     let app = spawn_app_with(|_| {}).await;
     let tenant = app.create_tenant("Plain").await;
-    let response = app.post_login(&tenant.login, &tenant.password).await;
+    let response = app.post_login(&tenant.company, &tenant.login, &tenant.password).await;
     let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(!cookie.contains("Secure"), "{cookie}");
 }

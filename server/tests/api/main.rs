@@ -3,6 +3,7 @@
 
 mod auth;
 mod chat;
+mod companies;
 mod frames;
 mod gate;
 mod headers;

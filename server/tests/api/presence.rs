@@ -31,7 +31,7 @@ async fn agents_see_visitors_arrive_change_pages_and_leave() {
     assert_eq!(pages, ["Home", "Pricing"]);
 
     // A second agent connecting now gets the visitor, on their current page, in the snapshot.
-    let cookie = app.login(&shop.login, &shop.password).await;
+    let cookie = app.login(&shop.company, &shop.login, &shop.password).await;
     let (_late, visitors, _) = app.agent(&cookie).await;
     assert_eq!(visitors.len(), 1);
     assert_eq!(visitors[0].page.title, "Pricing");
@@ -109,7 +109,7 @@ async fn moving_to_another_page_is_not_leaving_the_site() {
         matches!(&seen, ToAgent::VisitorPage { visitor_id, page } if *visitor_id == id && page.title == "Pricing"),
         "{seen:?}"
     );
-    let cookie = app.login(&shop.login, &shop.password).await;
+    let cookie = app.login(&shop.company, &shop.login, &shop.password).await;
     let (_late, visitors, _) = app.agent(&cookie).await;
     assert_eq!(visitors[0].online_since, since, "time on site counts from the first page");
 
@@ -210,7 +210,7 @@ async fn the_lists_agents_receive_are_paged_and_searchable() {
         };
     refund.client.send(&FromVisitor::Page { page }).await;
     let refund_id = refund.visitor_id;
-    let cookie = app.login(&shop.login, &shop.password).await;
+    let cookie = app.login(&shop.company, &shop.login, &shop.password).await;
     // The page view is applied before the console asks (frames of one socket are handled in order).
     refund.client.assert_alive().await;
     let (mut console, first_visitors, first_conversations) = app.agent(&cookie).await;

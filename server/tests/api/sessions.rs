@@ -16,13 +16,13 @@ async fn sessions_of(app: &TestApp, agent: i64) -> i64 {
 async fn disabling_deleting_or_resetting_an_agent_ends_their_sessions_at_once() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
-    let admin = app.login(&shop.login, &shop.password).await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
     for (action, reason) in
         [("disable", "account disabled"), ("password", "password changed"), ("delete", "account deleted")]
     {
         let (agent, login) = app.add_agent(&shop, &format!("Staff{action}")).await;
-        let laptop = app.login(&login, AGENT_PASSWORD).await;
-        let phone = app.login(&login, AGENT_PASSWORD).await;
+        let laptop = app.login(&shop.company, &login, AGENT_PASSWORD).await;
+        let phone = app.login(&shop.company, &login, AGENT_PASSWORD).await;
         let (mut console, ..) = app.agent(&laptop).await;
         let (mut other, ..) = app.agent(&phone).await;
         let (path, body) = match action {
@@ -37,16 +37,20 @@ async fn disabling_deleting_or_resetting_an_agent_ends_their_sessions_at_once() 
         assert_eq!(sessions_of(&app, agent.0).await, 0, "{action}");
         let me = app.call("/api/me", "", Some(&laptop)).await;
         assert_eq!(me.status(), 401, "{action}: the old cookie is dead");
-        assert_eq!(app.post_login(&login, AGENT_PASSWORD).await.status(), 401, "{action}: the old password is gone");
+        assert_eq!(
+            app.post_login(&shop.company, &login, AGENT_PASSWORD).await.status(),
+            401,
+            "{action}: the old password is gone"
+        );
     }
     // The new password works; a re-enabled agent signs in again.
     let (agent, login) = app.add_agent(&shop, "Returning").await;
     app.call("/api/agents/enable", &format!("agent_id={}&enabled=false", agent.0), Some(&admin)).await;
     app.call("/api/agents/enable", &format!("agent_id={}&enabled=true", agent.0), Some(&admin)).await;
-    app.login(&login, AGENT_PASSWORD).await;
+    app.login(&shop.company, &login, AGENT_PASSWORD).await;
     let body = format!("agent_id={}&password=新的密码-2026", agent.0);
     assert!(app.call("/api/agents/password", &body, Some(&admin)).await.status().is_success());
-    app.login(&login, "新的密码-2026").await;
+    app.login(&shop.company, &login, "新的密码-2026").await;
     // The admin's own console was never touched.
     let (mut console, ..) = app.agent(&admin).await;
     console.assert_alive().await;
@@ -58,17 +62,17 @@ async fn account_changes_stay_within_the_company_and_spare_oneself() {
     let shop = app.create_tenant("Shop").await;
     let rival = app.create_tenant("Rival").await;
     let (theirs, login) = app.add_agent(&rival, "Theirs").await;
-    let admin = app.login(&shop.login, &shop.password).await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
     let response = app.call("/api/agents/enable", &format!("agent_id={}&enabled=false", theirs.0), Some(&admin)).await;
     assert_eq!(response.status(), 404, "another company's agent is not found");
-    app.login(&login, AGENT_PASSWORD).await;
+    app.login(&rival.company, &login, AGENT_PASSWORD).await;
     let me: kefu_protocol::AgentInfo = app.call("/api/me", "", Some(&admin)).await.json().await.unwrap();
     let response = app.call("/api/agents/delete", &format!("agent_id={}", me.id.0), Some(&admin)).await;
-    assert_eq!(response.status(), 422);
-    assert_eq!(response.json::<ApiError>().await.unwrap().code(), ErrorCode::Conflict);
+    assert_eq!(response.status(), 409);
+    assert_eq!(response.json::<ApiError>().await.unwrap().code(), ErrorCode::Protected);
     let body = format!("agent_id={}&password=long-enough-9", theirs.0);
     assert_eq!(app.call("/api/agents/password", &body, Some(&admin)).await.status(), 404);
-    app.login(&login, AGENT_PASSWORD).await;
+    app.login(&rival.company, &login, AGENT_PASSWORD).await;
     let short = app.call("/api/agents/password", &format!("agent_id={}&password=short", theirs.0), Some(&admin)).await;
     assert_eq!(short.json::<ApiError>().await.unwrap(), ApiError::invalid("password", ErrorCode::TooShort));
 }
@@ -78,8 +82,8 @@ async fn changing_ones_own_password_keeps_only_this_session() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
     let (agent, login) = app.add_agent(&shop, "Mover").await;
-    let laptop = app.login(&login, AGENT_PASSWORD).await;
-    let phone = app.login(&login, AGENT_PASSWORD).await;
+    let laptop = app.login(&shop.company, &login, AGENT_PASSWORD).await;
+    let phone = app.login(&shop.company, &login, AGENT_PASSWORD).await;
     let (mut here, ..) = app.agent(&laptop).await;
     let (mut there, ..) = app.agent(&phone).await;
 
@@ -96,15 +100,15 @@ async fn changing_ones_own_password_keeps_only_this_session() {
     here.assert_alive().await;
     assert!(app.call("/api/me", "", Some(&laptop)).await.status().is_success());
     assert_eq!(app.call("/api/me", "", Some(&phone)).await.status(), 401);
-    app.login(&login, "long-enough-2").await;
+    app.login(&shop.company, &login, "long-enough-2").await;
 }
 
 #[tokio::test]
 async fn expired_sessions_are_purged_in_the_background() {
     let app = spawn_app_with(|c| c.session_purge = Duration::from_millis(50)).await;
     let shop = app.create_tenant("Shop").await;
-    let cookie = app.login(&shop.login, &shop.password).await;
-    let live = app.login(&shop.login, &shop.password).await;
+    let cookie = app.login(&shop.company, &shop.login, &shop.password).await;
+    let live = app.login(&shop.company, &shop.login, &shop.password).await;
     {
         let mut w = app.db.write().await.unwrap();
         let expired = app::infra::token_hash(cookie.split_once('=').unwrap().1);
@@ -122,20 +126,40 @@ async fn expired_sessions_are_purged_in_the_background() {
 }
 
 #[tokio::test]
-async fn any_password_that_can_be_set_can_sign_in_and_longer_ones_are_refused() {
+async fn passwords_follow_the_rules_shown_in_the_form_and_any_that_can_be_set_signs_in() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
-    let admin = app.login(&shop.login, &shop.password).await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
     let (agent, login) = app.add_agent(&shop, "Poet").await;
-    // 1,024 characters, 3 bytes each.
-    let longest = "密".repeat(1024);
-    let body = format!("agent_id={}&password={longest}", agent.0);
-    assert!(app.call("/api/agents/password", &body, Some(&admin)).await.status().is_success());
-    app.login(&login, &longest).await;
-    let longer = format!("{longest}码");
-    let body = format!("agent_id={}&password={longer}", agent.0);
-    let refused = app.call("/api/agents/password", &body, Some(&admin)).await;
-    assert_eq!(refused.json::<ApiError>().await.unwrap(), ApiError::invalid("password", ErrorCode::TooLong));
-    let refused = app.post_login(&login, &longer).await;
-    assert_eq!(refused.json::<ApiError>().await.unwrap(), ApiError::invalid("password", ErrorCode::TooLong));
+    let set = |password: String| {
+        let body = format!("agent_id={}&password={}", agent.0, urlencode(&password));
+        let app = &app;
+        let admin = admin.clone();
+        async move { app.call("/api/agents/password", &body, Some(&admin)).await }
+    };
+    // 20 characters, 3 bytes each: the longest allowed, and it signs in.
+    let longest = "密".repeat(20);
+    assert!(set(longest.clone()).await.status().is_success());
+    app.login(&shop.company, &login, &longest).await;
+    for (password, code) in [
+        (format!("{longest}码"), ErrorCode::TooLong),
+        ("abc12".to_owned(), ErrorCode::TooShort),
+        ("has space 1".to_owned(), ErrorCode::Format),
+    ] {
+        let refused = set(password.clone()).await;
+        assert_eq!(refused.json::<ApiError>().await.unwrap(), ApiError::invalid("password", code), "{password}");
+    }
+    // Case-sensitive: the same letters in another case are another password.
+    assert!(set("Secret-1".into()).await.status().is_success());
+    assert_eq!(app.post_login(&shop.company, &login, "secret-1").await.status(), 401);
+    app.login(&shop.company, &login, "Secret-1").await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

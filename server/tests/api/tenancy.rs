@@ -32,7 +32,7 @@ async fn one_tenant_can_neither_read_nor_change_anything_of_another() {
     assert_eq!(app.message_count(b_conversation).await, 1, "nothing was written into B");
 
     // A's snapshot and live events carry nothing of B.
-    let cookie_a = app.login(&a.login, &a.password).await;
+    let cookie_a = app.login(&a.company, &a.login, &a.password).await;
     let (_fresh, visitors, conversations) = app.agent(&cookie_a).await;
     assert!(visitors.is_empty() && conversations.is_empty(), "{visitors:?} {conversations:?}");
     visitor_b.say("b2", "another bravo secret").await;

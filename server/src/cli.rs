@@ -1,0 +1,121 @@
+//! Commands for hosting operators, run instead of the server:
+//!
+//! ```text
+//! kefu-server company create --name NAME --account ACCOUNT [--admin LOGIN] [--admin-name NAME]
+//!                            [--site NAME] [--domain HOST]...
+//! ```
+//!
+//! The admin's password comes from `KEFU_COMPANY_PASSWORD` (never an argument: other users of the
+//! machine can read a process's arguments); without it one is generated and printed once. The
+//! database is the server's (`DATABASE_URL` or `KEFU_DATA_DIR`).
+
+use app::auth::setup::{self, NewTenant, When};
+use app::infra::ctx::Client;
+use app::infra::db::Db;
+
+pub const USAGE: &str = "usage: kefu-server company create --name NAME --account ACCOUNT [--admin LOGIN] \
+                         [--admin-name NAME] [--site NAME] [--domain HOST]...";
+
+/// The arguments of `company create`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CreateCompany {
+    pub name: String,
+    pub account: String,
+    pub admin: String,
+    pub admin_name: String,
+    pub site: String,
+    pub domains: Vec<String>,
+}
+
+/// Parses the arguments after `company create`.
+pub fn parse_create(args: &[String]) -> Result<CreateCompany, String> {
+    let mut out = CreateCompany { admin: "admin".into(), ..CreateCompany::default() };
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?.clone();
+        match flag.as_str() {
+            "--name" => out.name = value,
+            "--account" => out.account = value,
+            "--admin" => out.admin = value,
+            "--admin-name" => out.admin_name = value,
+            "--site" => out.site = value,
+            "--domain" => out.domains.push(value),
+            other => return Err(format!("unknown option {other}\n{USAGE}")),
+        }
+    }
+    if out.name.is_empty() || out.account.is_empty() {
+        return Err(format!("--name and --account are required\n{USAGE}"));
+    }
+    if out.admin_name.is_empty() {
+        out.admin_name = out.admin.clone();
+    }
+    if out.site.is_empty() {
+        out.site = out.name.clone();
+    }
+    Ok(out)
+}
+
+/// Runs a command line (`args` without the program name); `None` when it is not a command (start
+/// the server). The result is what to print, or the error.
+pub async fn run(args: &[String], database_url: &str, password: Option<String>) -> Option<Result<String, String>> {
+    match args {
+        [] => None,
+        [area, verb, rest @ ..] if area == "company" && verb == "create" => {
+            Some(create_company(rest, database_url, password).await)
+        }
+        _ => Some(Err(USAGE.into())),
+    }
+}
+
+async fn create_company(args: &[String], database_url: &str, password: Option<String>) -> Result<String, String> {
+    let new = parse_create(args)?;
+    let generated = password.is_none();
+    let password = password.unwrap_or_else(setup::generated_password);
+    let db = Db::connect(database_url).await.map_err(|e| format!("database: {e}"))?;
+    let created = setup::create_tenant(
+        &db,
+        NewTenant {
+            name: &new.name,
+            account: &new.account,
+            admin_login: &new.admin,
+            admin_password: &password,
+            admin_name: &new.admin_name,
+            site_name: &new.site,
+            site_domains: new.domains.clone(),
+        },
+        When::Always,
+        &Client::default(),
+    )
+    .await
+    .map_err(|e| format!("cannot create the company: {e}"))?;
+    let password =
+        if generated { format!("password {password} (shown only now)") } else { "KEFU_COMPANY_PASSWORD".into() };
+    Ok(format!(
+        "created company {} (#{}): sign in with company {}, account {}, {password}; site key {}",
+        new.name,
+        created.tenant_id.0,
+        new.account.trim().to_ascii_lowercase(),
+        new.admin.trim().to_ascii_lowercase(),
+        created.site.key
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn create_needs_name_and_account_and_defaults_the_rest() {
+        let parsed = parse_create(&args("--name 小店 --account shop --domain shop.cn --domain www.shop.cn")).unwrap();
+        assert_eq!(parsed.admin, "admin");
+        assert_eq!(parsed.site, "小店");
+        assert_eq!(parsed.domains, ["shop.cn", "www.shop.cn"]);
+        assert!(parse_create(&args("--name 小店")).unwrap_err().contains("--account"));
+        assert!(parse_create(&args("--name 小店 --account shop --colour red")).unwrap_err().contains("--colour"));
+        assert!(parse_create(&args("--name")).unwrap_err().contains("needs a value"));
+    }
+}
