@@ -15,11 +15,15 @@
 // Leptos views are deeply nested types; the release hydrate build needs more than the default 128.
 #![recursion_limit = "256"]
 
+pub mod agents;
 pub mod auth;
 pub mod chat;
+pub mod departments;
 pub mod i18n;
 pub mod infra;
 pub mod kit;
+pub mod oplog;
+pub mod roles;
 pub mod sites;
 pub mod visitors;
 pub mod workbench;
@@ -122,6 +126,7 @@ pub fn build_state(
         .with(auth::service::LoginLimiter::new(&limits))
         .build();
     auth::service::start_session_purge(&state, state.settings.session_purge);
+    oplog::service::start_purge(&state);
     state
 }
 

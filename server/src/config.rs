@@ -37,6 +37,8 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// `KEFU_SESSION_PURGE_SECS`: how often expired sessions are removed (default 600).
     pub session_purge: Duration,
+    /// `KEFU_OPLOG_RETENTION_DAYS`: operation-log entries older than this are purged (default 180).
+    pub oplog_retention: Duration,
     /// `REDIS_URL`: joins the cluster of nodes sharing this Redis (and the PostgreSQL database).
     pub redis_url: Option<String>,
     /// `KEFU_CLUSTER_NAME`: prefix of the cluster's Redis keys and channel (default `kefu`).
@@ -75,6 +77,10 @@ impl Config {
             .unwrap_or_else(|| "600".into())
             .parse()
             .map_err(|e| format!("KEFU_SESSION_PURGE_SECS: {e}"))?;
+        let retention_days: u64 = var("KEFU_OPLOG_RETENTION_DAYS")
+            .unwrap_or_else(|| "180".into())
+            .parse()
+            .map_err(|e| format!("KEFU_OPLOG_RETENTION_DAYS: {e}"))?;
         let trusted_proxies = TrustedProxies::parse(&var("KEFU_TRUSTED_PROXIES").unwrap_or_default())
             .map_err(|e| format!("KEFU_TRUSTED_PROXIES: {e}"))?;
         let redis_url = var("REDIS_URL");
@@ -101,6 +107,7 @@ impl Config {
             limits,
             trusted_proxies,
             session_purge: Duration::from_secs(purge_secs.max(1)),
+            oplog_retention: Duration::from_secs(retention_days.max(1) * 24 * 3600),
             redis_url,
             cluster_name: var("KEFU_CLUSTER_NAME").unwrap_or_else(|| "kefu".into()),
             node_ttl: Duration::from_millis(node_ttl_ms.max(200)),

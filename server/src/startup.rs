@@ -84,6 +84,7 @@ impl Application {
             limits: config.limits.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
             session_purge: config.session_purge,
+            oplog_retention: config.oplog_retention,
         };
         let leptos = LeptosOptions::builder()
             .output_name("kefu")

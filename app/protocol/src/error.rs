@@ -33,6 +33,10 @@ pub enum ErrorCode {
     Stale,
     /// The row cannot be changed that way (the company's first admin, the default site, oneself).
     Protected,
+    /// The row is still used by others (a role agents have).
+    InUse,
+    /// A company limit is reached (enabled seats).
+    LimitReached,
     TooMany,
     BadFrame,
     Network,
@@ -59,6 +63,8 @@ impl ErrorCode {
             ErrorCode::Taken => "already taken",
             ErrorCode::Stale => "changed by someone else, reload",
             ErrorCode::Protected => "cannot be changed that way",
+            ErrorCode::InUse => "still in use",
+            ErrorCode::LimitReached => "limit reached",
             ErrorCode::TooMany => "too many requests",
             ErrorCode::BadFrame => "bad frame",
             ErrorCode::Network => "network",

@@ -1,49 +1,11 @@
 //! The SQL of sign-in and setup. Every statement that touches a company's rows names its tenant.
 
-use kefu_protocol::{AgentId, ApiError, ErrorCode, Perm, TenantId};
+use kefu_protocol::{AgentId, ApiError, ErrorCode, TenantId};
 use sqlx::Row as _;
 
 use crate::infra::audit::{self, Entry};
 use crate::infra::db::{Db, Writer};
 use crate::infra::{now_ms, token_hash, OrInternal, OrTaken};
-
-/// The built-in roles every company has; they cannot be edited or deleted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BuiltinRole {
-    /// Super admin: everything, on every site.
-    Admin,
-    /// App admin: everything but company settings and roles, on every site.
-    AppAdmin,
-    /// Answers chats and sees visitors and their own records, on their own sites.
-    Agent,
-}
-
-impl BuiltinRole {
-    pub const ALL: [BuiltinRole; 3] = [BuiltinRole::Admin, BuiltinRole::AppAdmin, BuiltinRole::Agent];
-
-    /// The stored name (also the `builtin` column).
-    pub fn name(self) -> &'static str {
-        match self {
-            BuiltinRole::Admin => "admin",
-            BuiltinRole::AppAdmin => "app_admin",
-            BuiltinRole::Agent => "agent",
-        }
-    }
-
-    pub fn perms(self) -> Vec<Perm> {
-        match self {
-            BuiltinRole::Admin => Perm::ALL.to_vec(),
-            BuiltinRole::AppAdmin => {
-                Perm::ALL.into_iter().filter(|p| !matches!(p, Perm::SettingsManage | Perm::RolesManage)).collect()
-            }
-            BuiltinRole::Agent => vec![Perm::ChatServe, Perm::VisitorsView, Perm::SitesView, Perm::RecordsViewOwn],
-        }
-    }
-
-    fn all_sites(self) -> bool {
-        self != BuiltinRole::Agent
-    }
-}
 
 /// The company with this account, if any.
 pub async fn company_by_account(db: &Db, account: &str) -> Result<Option<TenantId>, ApiError> {
@@ -106,45 +68,6 @@ pub async fn tenant_count(db: &Db) -> Result<i64, ApiError> {
 pub async fn any_tenant(w: &mut Writer) -> Result<bool, ApiError> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(&mut **w).await.or_internal()?;
     Ok(n > 0)
-}
-
-/// Creates the built-in role in a new company; its id.
-pub async fn insert_builtin_role(w: &mut Writer, tenant: TenantId, role: BuiltinRole) -> Result<i64, ApiError> {
-    insert_role(w, tenant, role.name(), &role.perms(), role.all_sites(), Some(role)).await
-}
-
-/// Creates a role of the company; its id. `Conflict` (`name`, `Taken`) when the name is in use.
-pub async fn insert_role(
-    w: &mut Writer,
-    tenant: TenantId,
-    name: &str,
-    perms: &[Perm],
-    all_sites: bool,
-    builtin: Option<BuiltinRole>,
-) -> Result<i64, ApiError> {
-    sqlx::query_scalar(
-        "INSERT INTO roles (tenant_id, name, perms, all_sites, builtin, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-         RETURNING id",
-    )
-    .bind(tenant.0)
-    .bind(name)
-    .bind(Perm::join(perms))
-    .bind(i64::from(all_sites))
-    .bind(builtin.map(BuiltinRole::name))
-    .bind(now_ms())
-    .fetch_one(&mut **w)
-    .await
-    .or_taken("name")
-}
-
-/// The id of the company's built-in role.
-pub async fn builtin_role_id(db: &Db, tenant: TenantId, role: BuiltinRole) -> Result<i64, ApiError> {
-    sqlx::query_scalar("SELECT id FROM roles WHERE tenant_id = $1 AND builtin = $2")
-        .bind(tenant.0)
-        .bind(role.name())
-        .fetch_one(db.reader())
-        .await
-        .or_internal()
 }
 
 /// A new agent row: the account is already parsed (lowercased), the password hashed.

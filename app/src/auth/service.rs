@@ -251,6 +251,16 @@ pub async fn sign_out(state: &AppState, ctx: &Ctx) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Inserts an agent's account row with the writer's open transaction (the agents area writes the
+/// rest of the profile in the same transaction).
+pub async fn insert_account(
+    w: &mut crate::infra::db::Writer,
+    tenant: kefu_protocol::TenantId,
+    new: &repo::NewAgent<'_>,
+) -> Result<AgentId, ApiError> {
+    repo::insert_agent(w, tenant, new).await
+}
+
 /// Hashes a new password (checked against [`Password`]'s rules; `field` names it in the error).
 pub async fn new_password_hash(raw: &str, field: &str) -> Result<String, ApiError> {
     let password = Password::parse(raw, field)?;
@@ -345,15 +355,9 @@ pub async fn change_own_password(state: &AppState, ctx: &Ctx, current: &str, new
 /// Removes expired sessions every `every`, for as long as the runtime runs.
 pub fn start_session_purge(state: &AppState, every: Duration) {
     let db = state.db.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(error) = repo::purge_sessions(&db).await {
-                tracing::warn!(?error, "expired sessions were not purged; trying again later");
-            }
-        }
+    crate::infra::every(every, "expired sessions", move || {
+        let db = db.clone();
+        async move { repo::purge_sessions(&db).await }
     });
 }
 

@@ -4,7 +4,7 @@
 use kefu_protocol::text::{Account, CompanyAccount, Name, Password};
 use kefu_protocol::{AgentId, ApiError, ErrorCode, TenantId};
 
-use super::repo::{self, BuiltinRole, NewAgent};
+use super::repo::{self, NewAgent};
 use super::service::hash_password;
 use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::ctx::Client;
@@ -68,13 +68,7 @@ pub async fn create_tenant(
             return Err(ApiError::conflict(None, ErrorCode::Protected));
         }
         let tenant_id = repo::insert_tenant(&mut w, name.as_str(), account.as_str()).await?;
-        let mut admin_role = 0;
-        for role in BuiltinRole::ALL {
-            let id = repo::insert_builtin_role(&mut w, tenant_id, role).await?;
-            if role == BuiltinRole::Admin {
-                admin_role = id;
-            }
-        }
+        let admin_role = crate::roles::service::create_builtin_roles(&mut w, tenant_id).await?;
         let admin = NewAgent {
             login: admin_login.as_str(),
             password_hash: &hash,

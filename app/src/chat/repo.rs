@@ -9,7 +9,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row as _};
 
-use crate::infra::db::{Db, Markers, Row};
+use crate::infra::db::{like_escape, Db, Markers, Row};
 use crate::infra::{now_ms, OrInternal};
 use crate::sites::service::Site;
 
@@ -93,11 +93,6 @@ pub async fn open_conversations_page(
         bind(&page_sql).bind(i64::from(limit)).bind(i64::from(offset)).fetch_all(db.reader()).await.or_internal()?;
     let list = rows.iter().map(conversation_from_row).collect::<Result<_, _>>().or_internal()?;
     Ok((list, u32::try_from(total).unwrap_or(u32::MAX)))
-}
-
-/// `text` for a `LIKE … ESCAPE '\'` pattern: its `%`, `_` and `\` match themselves.
-fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// The visitor's open conversation, opened now if there is none. `true` when it was just opened.

@@ -80,6 +80,17 @@ impl Ctx {
         Ok(ctx)
     }
 
+    /// The signed-in agent, if their role grants any of `perms` (a list another page also needs,
+    /// such as the roles an agents page picks from).
+    pub async fn require_any(perms: &[Perm]) -> Result<Ctx, ApiError> {
+        let ctx = Ctx::signed_in().await?;
+        if perms.iter().any(|p| ctx.agent.can(*p)) {
+            Ok(ctx)
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
     /// The gate of a public server function (signing in): no session is needed, and all it knows
     /// of the caller is their address, which its rate limits key on.
     pub async fn public() -> Result<Public, ApiError> {

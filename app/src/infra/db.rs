@@ -244,6 +244,33 @@ impl Db {
     }
 }
 
+/// `text` for a `LIKE … ESCAPE '\' pattern: its `%`, `_` and `\` match themselves.
+pub fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Why an update guarded by `version = $v` changed nothing: `Stale` when the row is still there
+/// (someone saved it meanwhile), `NotFound` when the tenant has no such row. `table` is a name from
+/// the code, never from a request.
+pub async fn stale_or_missing(
+    w: &mut Writer,
+    table: &'static str,
+    id: i64,
+    tenant: kefu_protocol::TenantId,
+) -> ApiError {
+    let deleted = if matches!(table, "agents" | "sites") { " AND deleted_at IS NULL" } else { "" };
+    let found = sqlx::query(&format!("SELECT 1 FROM {table} WHERE id = $1 AND tenant_id = $2{deleted}"))
+        .bind(id)
+        .bind(tenant.0)
+        .fetch_optional(&mut **w)
+        .await;
+    match found {
+        Ok(Some(_)) => ApiError::conflict(None, kefu_protocol::ErrorCode::Stale),
+        Ok(None) => ApiError::NotFound,
+        Err(e) => Err::<(), _>(e).or_internal().unwrap_err(),
+    }
+}
+
 /// Bind parameter markers, handed out in the order of the SQL text (which is the bind order):
 /// `$1, $2, …` on PostgreSQL, plain `?` on SQLite. sqlx looks every numbered SQLite parameter up
 /// by its name, a linear scan per parameter: a batch of 500 messages (4,500 parameters) cost

@@ -53,6 +53,27 @@ mod ssr_helpers {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// Runs `task` every `every` for as long as the runtime runs (a purge of old rows); a failure is
+    /// logged with `what` and tried again at the next tick.
+    pub fn every<F, Fut>(every: std::time::Duration, what: &'static str, mut task: F)
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<u64, ApiError>> + Send,
+    {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match task().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(n, what, "purged"),
+                    Err(error) => tracing::warn!(?error, what, "not purged; trying again later"),
+                }
+            }
+        });
+    }
+
     /// A unique-index violation becomes `Conflict` about `field` with code `Taken` (a duplicate
     /// account or name that two requests raced to); any other error is `Internal`.
     pub trait OrTaken<T> {

@@ -33,6 +33,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// How often expired sessions are removed (`KEFU_SESSION_PURGE_SECS`).
     pub session_purge: std::time::Duration,
+    /// How long operation-log entries are kept (`KEFU_OPLOG_RETENTION_DAYS`, default 180).
+    pub oplog_retention: std::time::Duration,
 }
 
 /// Collects the parts while the state is built.

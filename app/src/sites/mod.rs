@@ -20,7 +20,25 @@ pub struct SiteView {
     pub key: String,
     pub allowed_domains: Vec<String>,
     pub snippet: String,
+    /// The company's first site, which cannot be deleted.
+    #[serde(default)]
+    pub is_default: bool,
+    #[serde(default)]
+    pub version: i64,
 }
+
+/// A new site (`id` `None`) or a change to one (with the `version` it was read at). `domains`:
+/// one bound domain per line (or separated by commas or spaces).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteForm {
+    pub id: Option<i64>,
+    pub version: i64,
+    pub name: String,
+    pub domains: String,
+}
+
+/// Most bound domains per site.
+pub const MAX_DOMAINS: usize = 50;
 
 /// The embed snippet for a site: one script tag, the same forever (settings are fetched at run time).
 pub fn embed_snippet(public_url: &str, site_key: &str) -> String {

@@ -4,10 +4,10 @@ use kefu_protocol::{ApiError, SiteId, TenantId};
 use sqlx::Row as _;
 
 use super::service::Site;
-use crate::infra::db::{Db, Row, Writer};
+use crate::infra::db::{stale_or_missing, Db, Row, Writer};
 use crate::infra::{now_ms, OrInternal};
 
-const COLUMNS: &str = "id, tenant_id, name, site_key, allowed_domains";
+const COLUMNS: &str = "id, tenant_id, name, site_key, allowed_domains, version";
 
 fn site_from_row(r: &Row) -> Result<Site, sqlx::Error> {
     let domains: String = r.try_get("allowed_domains")?;
@@ -17,6 +17,7 @@ fn site_from_row(r: &Row) -> Result<Site, sqlx::Error> {
         name: r.try_get("name")?,
         key: r.try_get("site_key")?,
         allowed_domains: domains.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+        version: r.try_get("version")?,
     })
 }
 
@@ -47,6 +48,76 @@ pub async fn first(db: &Db) -> Result<Option<Site>, ApiError> {
         .await
         .or_internal()?;
     row.as_ref().map(site_from_row).transpose().or_internal()
+}
+
+/// The id of the tenant's default site: its first (which cannot be deleted).
+pub async fn default_site(db: &Db, tenant: TenantId) -> Result<Option<SiteId>, ApiError> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM sites WHERE tenant_id = $1")
+        .bind(tenant.0)
+        .fetch_one(db.reader())
+        .await
+        .or_internal()?;
+    Ok(id.map(SiteId))
+}
+
+/// An undeleted site of the tenant (read with the writer), with whether it is the default one.
+pub async fn get(w: &mut Writer, tenant: TenantId, id: SiteId) -> Result<Option<(Site, bool)>, ApiError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, (SELECT MIN(f.id) FROM sites f WHERE f.tenant_id = sites.tenant_id) AS first_id \
+         FROM sites WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL"
+    ))
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_optional(&mut **w)
+    .await
+    .or_internal()?;
+    row.map(|r| Ok((site_from_row(&r)?, r.try_get::<i64, _>("first_id")? == id.0))).transpose().or_internal()
+}
+
+/// Renames a site and replaces its domains, if read at `version`: `Stale` otherwise.
+pub async fn update(
+    w: &mut Writer,
+    tenant: TenantId,
+    id: SiteId,
+    version: i64,
+    name: &str,
+    domains: &str,
+) -> Result<(), ApiError> {
+    let changed = sqlx::query(
+        "UPDATE sites SET name = $1, allowed_domains = $2, version = version + 1 \
+         WHERE id = $3 AND tenant_id = $4 AND version = $5 AND deleted_at IS NULL",
+    )
+    .bind(name)
+    .bind(domains)
+    .bind(id.0)
+    .bind(tenant.0)
+    .bind(version)
+    .execute(&mut **w)
+    .await
+    .or_internal()?
+    .rows_affected();
+    if changed == 0 {
+        return Err(stale_or_missing(w, "sites", id.0, tenant).await);
+    }
+    Ok(())
+}
+
+/// Marks a site deleted: it serves no visitor; its conversations stay in the records.
+pub async fn soft_delete(w: &mut Writer, tenant: TenantId, id: SiteId) -> Result<(), ApiError> {
+    sqlx::query("UPDATE sites SET deleted_at = $1, version = version + 1 WHERE id = $2 AND tenant_id = $3")
+        .bind(now_ms())
+        .bind(id.0)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+    sqlx::query("DELETE FROM agent_sites WHERE site_id = $1 AND tenant_id = $2")
+        .bind(id.0)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+    Ok(())
 }
 
 pub async fn insert(

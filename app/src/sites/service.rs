@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kefu_protocol::{ApiError, SiteId, TenantId};
+use kefu_protocol::text::Name;
+use kefu_protocol::{ApiError, ErrorCode, SiteId, TenantId};
 
-use super::{embed_snippet, repo, SiteView};
+use super::{embed_snippet, repo, SiteForm, SiteView, MAX_DOMAINS};
+use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::ctx::Ctx;
 use crate::infra::db::{Db, Writer};
 use crate::infra::random_token;
@@ -21,6 +23,69 @@ pub struct Site {
     pub key: String,
     /// Hosts (with optional port, `*.` wildcard allowed) whose pages may embed the widget.
     pub allowed_domains: Vec<String>,
+    pub version: i64,
+}
+
+/// One bound domain as an admin types it, parsed: `example.com`, `shop.example.com:8443`,
+/// `*.example.com` (its subdomains), `127.0.0.1:3001`, `[::1]:8080`. A pasted URL loses its scheme
+/// and path; letters are lowercased; a Chinese (or other non-ASCII) domain is stored in the
+/// `xn--` form browsers send in `Origin`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoundDomain(String);
+
+impl BoundDomain {
+    pub fn parse(raw: &str) -> Result<BoundDomain, ApiError> {
+        let bad = || ApiError::invalid("domains", ErrorCode::Format);
+        let text = raw.trim();
+        let text = text.split_once("://").map_or(text, |(_, rest)| rest);
+        let text = text.split(['/', '?', '#']).next().unwrap_or_default();
+        let (wildcard, rest) = match text.strip_prefix("*.") {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (host, port) = split_host_port(rest).ok_or_else(bad)?;
+        let ascii = if host.contains(':') {
+            // An IPv6 literal (wildcards make no sense on addresses).
+            if wildcard || host.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(bad());
+            }
+            format!("[{host}]")
+        } else {
+            let ascii = idna::domain_to_ascii(&host).map_err(|_| bad())?;
+            let labels_ok = ascii.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+            if !labels_ok || ascii.len() > 253 {
+                return Err(bad());
+            }
+            ascii
+        };
+        let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+        Ok(BoundDomain(format!("{}{ascii}{port}", if wildcard { "*." } else { "" })))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A whole list as typed (one per line, or separated by commas or spaces), without duplicates.
+    pub fn parse_list(raw: &str) -> Result<Vec<String>, ApiError> {
+        let mut domains: Vec<String> = Vec::new();
+        for entry in raw.split(|c: char| c == ',' || c.is_whitespace()).filter(|e| !e.is_empty()) {
+            let domain = BoundDomain::parse(entry)?.0;
+            if !domains.contains(&domain) {
+                domains.push(domain);
+            }
+        }
+        if domains.len() > MAX_DOMAINS {
+            return Err(ApiError::invalid("domains", ErrorCode::TooLong));
+        }
+        Ok(domains)
+    }
 }
 
 impl Site {
@@ -133,7 +198,80 @@ pub async fn by_key(state: &AppState, key: &str) -> Result<Option<Arc<Site>>, Ap
 pub async fn create_site(w: &mut Writer, tenant: TenantId, name: &str, domains: &[String]) -> Result<Site, ApiError> {
     let key = format!("site_{}", &random_token()[..24]);
     let id = repo::insert(w, tenant, name, &key, &domains.join(",")).await?;
-    Ok(Site { id, tenant_id: tenant, name: name.into(), key, allowed_domains: domains.to_vec() })
+    Ok(Site { id, tenant_id: tenant, name: name.into(), key, allowed_domains: domains.to_vec(), version: 1 })
+}
+
+/// Creates a site (`form.id` `None`) or renames one and replaces its domains. One transaction with
+/// its log entry; the site cache forgets the site at once on this node (other nodes within
+/// [`SiteCache::TTL`]).
+pub async fn save(state: &AppState, ctx: &Ctx, form: SiteForm) -> Result<i64, ApiError> {
+    let name = Name::parse(&form.name, "name", 100)?;
+    let domains = BoundDomain::parse_list(&form.domains)?;
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let result = async {
+        let tenant = ctx.tenant();
+        match form.id {
+            None => {
+                let site = create_site(&mut w, tenant, name.as_str(), &domains).await?;
+                let object = format!("site #{}", site.id.0);
+                let summary = format!("{} [{}]", site.name, domains.join(", "));
+                audit::record(&mut w, &Entry::by(ctx, OpKind::SiteCreated, &object, &summary)).await?;
+                Ok((site.id, None))
+            }
+            Some(id) => {
+                let id = SiteId(id);
+                let (before, _) = repo::get(&mut w, tenant, id).await?.ok_or(ApiError::NotFound)?;
+                if !ctx.sites.allows(id) {
+                    return Err(ApiError::Forbidden);
+                }
+                repo::update(&mut w, tenant, id, form.version, name.as_str(), &domains.join(",")).await?;
+                let object = format!("site #{}", id.0);
+                let summary = format!(
+                    "{} → {}; [{}] → [{}]",
+                    before.name,
+                    name.as_str(),
+                    before.allowed_domains.join(", "),
+                    domains.join(", ")
+                );
+                audit::record(&mut w, &Entry::by(ctx, OpKind::SiteChanged, &object, &summary)).await?;
+                Ok((id, Some(before.key)))
+            }
+        }
+    }
+    .await;
+    let (id, key) = w.end(result).await?;
+    if let Some(key) = key {
+        state.part::<SiteCache>()?.forget(&key);
+    }
+    Ok(id.0)
+}
+
+/// Deletes a site once its name is typed again (`confirm`). The default site cannot be deleted;
+/// the site's conversations stay in the records, and its widget stops opening chats.
+pub async fn delete(state: &AppState, ctx: &Ctx, id: SiteId, confirm: &str) -> Result<(), ApiError> {
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let result = async {
+        let (site, is_default) = repo::get(&mut w, ctx.tenant(), id).await?.ok_or(ApiError::NotFound)?;
+        if !ctx.sites.allows(id) {
+            return Err(ApiError::Forbidden);
+        }
+        if is_default {
+            return Err(ApiError::conflict(None, ErrorCode::Protected));
+        }
+        if confirm.trim() != site.name {
+            return Err(ApiError::invalid("confirm", ErrorCode::Incorrect));
+        }
+        repo::soft_delete(&mut w, ctx.tenant(), id).await?;
+        let object = format!("site #{}", id.0);
+        audit::record(&mut w, &Entry::by(ctx, OpKind::SiteDeleted, &object, &site.name)).await?;
+        Ok(site.key)
+    }
+    .await;
+    let key = w.end(result).await?;
+    state.part::<SiteCache>()?.forget(&key);
+    Ok(())
 }
 
 /// The first site of the first company: what the demo customer page embeds.
@@ -144,15 +282,18 @@ pub async fn first_site(db: &Db) -> Result<Option<Site>, ApiError> {
 /// The sites the agent may act on, with their snippets.
 pub async fn site_views(state: &AppState, ctx: &Ctx) -> Result<Vec<SiteView>, ApiError> {
     let sites = repo::of_tenant(&state.db, ctx.tenant()).await?;
+    let default = repo::default_site(&state.db, ctx.tenant()).await?;
     Ok(sites
         .into_iter()
         .filter(|s| ctx.sites.allows(s.id))
         .map(|s| SiteView {
             snippet: embed_snippet(&state.settings.public_url, &s.key),
+            is_default: Some(s.id) == default,
             id: s.id.0,
             name: s.name,
             key: s.key,
             allowed_domains: s.allowed_domains,
+            version: s.version,
         })
         .collect())
 }
@@ -169,6 +310,7 @@ mod tests {
             name: "s".into(),
             key: "k".into(),
             allowed_domains: domains.iter().map(|d| d.to_string()).collect(),
+            version: 1,
         };
         let plain = site(&["example.com"]);
         let wild = site(&["*.example.com"]);
@@ -202,5 +344,31 @@ mod tests {
         for (site, origin, allowed) in table {
             assert_eq!(site.allows_origin(origin), *allowed, "{origin} with {:?}", site.allowed_domains);
         }
+    }
+
+    #[test]
+    fn bound_domains_are_parsed_as_typed_or_pasted() {
+        let parsed = |raw: &str| BoundDomain::parse(raw).map(|d| d.as_str().to_owned());
+        assert_eq!(parsed("Example.COM").unwrap(), "example.com");
+        assert_eq!(parsed("https://shop.example.com/products?x=1").unwrap(), "shop.example.com");
+        assert_eq!(parsed("*.example.com").unwrap(), "*.example.com");
+        assert_eq!(parsed("example.com:8443").unwrap(), "example.com:8443");
+        assert_eq!(parsed("[::1]:8080").unwrap(), "[::1]:8080");
+        assert_eq!(parsed("例子.中国").unwrap(), "xn--fsqu00a.xn--fiqs8s");
+        for bad in ["exa mple.com", "example..com", "example.com:99999", "*.[::1]", "user@example.com", "-"] {
+            assert!(parsed(bad).is_err(), "{bad}");
+        }
+        let list = BoundDomain::parse_list("example.com, www.example.com\nexample.com").unwrap();
+        assert_eq!(list, ["example.com", "www.example.com"]);
+        // What a bound domain admits is what the origin check allows.
+        let site = Site {
+            id: SiteId(1),
+            tenant_id: TenantId(1),
+            name: "s".into(),
+            key: "k".into(),
+            allowed_domains: vec![parsed("例子.中国").unwrap()],
+            version: 1,
+        };
+        assert!(site.allows_origin("https://xn--fsqu00a.xn--fiqs8s"));
     }
 }

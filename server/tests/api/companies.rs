@@ -21,13 +21,14 @@ async fn set_contact(app: &TestApp, agent: kefu_protocol::AgentId, email: &str, 
 
 #[tokio::test]
 async fn an_account_is_unique_in_its_company_and_free_in_others() {
-    use app::auth::repo::{self, BuiltinRole, NewAgent};
+    use app::auth::repo::{self, NewAgent};
+    use app::roles::repo::{builtin_role_id, BuiltinRole};
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
     let rival = app.create_tenant("Rival").await;
     let mut ids = Vec::new();
     for (tenant, password) in [(&shop, "shop-lee-1"), (&rival, "rival-lee-1")] {
-        let role_id = repo::builtin_role_id(&app.db, tenant.id, BuiltinRole::Agent).await.unwrap();
+        let role_id = builtin_role_id(&app.db, tenant.id, BuiltinRole::Agent).await.unwrap();
         let hash = app::auth::service::hash_password(password);
         let new = NewAgent { login: "lee", password_hash: &hash, display_name: "Lee", role_id, owner: false };
         let mut w = app.db.write().await.unwrap();

@@ -35,6 +35,30 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/agents/delete", "agent_id=999999", Gate::Needs(Perm::AgentsManage)),
     ("/api/agents/password", "agent_id=999999&password=long-enough-1", Gate::Needs(Perm::AgentsManage)),
     ("/api/me/password", "current=agent-password-1&new=long-enough-1", Gate::SignedIn),
+    ("/api/sites/save", r#"{"form":{"id":null,"version":0,"name":"x","domains":""}}"#, Gate::Needs(Perm::SitesManage)),
+    ("/api/sites/delete", "id=999999&confirm=x", Gate::Needs(Perm::SitesManage)),
+    ("/api/agents", "query=&offset=0", Gate::Needs(Perm::AgentsManage)),
+    (
+        "/api/agents/save",
+        r#"{"form":{"id":999999,"version":1,"login":"","password":"","display_name":"x","nickname":"","job_number":"","email":"","mobile":"","role_id":1,"department_id":null,"site_ids":[],"seat_enabled":false,"max_chats":5,"sort_order":0}}"#,
+        Gate::Needs(Perm::AgentsManage),
+    ),
+    ("/api/departments", "", Gate::Needs(Perm::AgentsManage)),
+    (
+        "/api/departments/save",
+        r#"{"form":{"id":null,"version":0,"name":"x","admin_id":null}}"#,
+        Gate::Needs(Perm::AgentsManage),
+    ),
+    ("/api/departments/delete", "id=999999", Gate::Needs(Perm::AgentsManage)),
+    ("/api/roles", "", Gate::Needs(Perm::RolesManage)),
+    (
+        "/api/roles/save",
+        r#"{"form":{"id":null,"version":0,"name":"x","perms":[],"all_sites":false}}"#,
+        Gate::Needs(Perm::RolesManage),
+    ),
+    ("/api/roles/delete", "id=999999", Gate::Needs(Perm::RolesManage)),
+    ("/api/oplog", r#"{"query":{"offset":0}}"#, Gate::Needs(Perm::OplogView)),
+    ("/api/oplog/export", r#"{"query":{"offset":0}}"#, Gate::Needs(Perm::OplogView)),
 ];
 
 /// A company of its own with one site (its visitors come from `https://{slug}.example`).
@@ -85,7 +109,9 @@ async fn agent_in(
     own_site: bool,
 ) -> String {
     let mut w = app.db.write().await.unwrap();
-    let role_id = repo::insert_role(&mut w, company.id, &format!("{name} role"), perms, all_sites, None).await.unwrap();
+    let role_id = app::roles::repo::insert_role(&mut w, company.id, &format!("{name} role"), perms, all_sites, None)
+        .await
+        .unwrap();
     let login = format!("{}@{}.example", name.to_lowercase(), company.slug);
     let hash = hash_password("agent-password-1");
     let new = repo::NewAgent { login: &login, password_hash: &hash, display_name: name, role_id, owner: false };

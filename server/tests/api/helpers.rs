@@ -88,6 +88,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         limits: Limits { max_connections: 1000, new_visitors_per_ip_per_min: 10_000, ..Limits::default() },
         trusted_proxies: Default::default(),
         session_purge: Duration::from_secs(600),
+        oplog_retention: Duration::from_secs(180 * 24 * 3600),
         redis_url: None,
         cluster_name: "kefu".into(),
         node_ttl: Duration::from_secs(10),
@@ -163,8 +164,9 @@ impl TestApp {
     /// Adds an agent with the built-in agent role to the company; returns their id and login (the
     /// password is `agent-password-1`).
     pub async fn add_agent(&self, tenant: &Tenant, name: &str) -> (kefu_protocol::AgentId, String) {
-        use app::auth::repo::{self, BuiltinRole, NewAgent};
-        let role_id = repo::builtin_role_id(&self.db, tenant.id, BuiltinRole::Agent).await.unwrap();
+        use app::auth::repo::{self, NewAgent};
+        use app::roles::repo::{builtin_role_id, BuiltinRole};
+        let role_id = builtin_role_id(&self.db, tenant.id, BuiltinRole::Agent).await.unwrap();
         let login = format!("{}@{}", name.to_lowercase(), tenant.login.split('@').nth(1).unwrap());
         let hash = app::auth::service::hash_password(AGENT_PASSWORD);
         let new = NewAgent { login: &login, password_hash: &hash, display_name: name, role_id, owner: false };
@@ -190,16 +192,22 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Calls a server function with a form-encoded body, signed in when a cookie is given.
+    /// Calls a server function with a form-encoded body (JSON when it starts with `{`), signed in
+    /// when a cookie is given.
     pub async fn call(&self, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
-        let mut request = reqwest::Client::new()
-            .post(self.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.to_owned());
+        let kind = if body.starts_with('{') { "application/json" } else { "application/x-www-form-urlencoded" };
+        let mut request =
+            reqwest::Client::new().post(self.url(path)).header("content-type", kind).body(body.to_owned());
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
         }
         request.send().await.unwrap()
+    }
+
+    /// Calls a JSON server function whose one argument is `name`.
+    pub async fn call_json(&self, path: &str, name: &str, arg: &impl Serialize, cookie: &str) -> reqwest::Response {
+        let body = serde_json::json!({ name: arg }).to_string();
+        self.call(path, &body, Some(cookie)).await
     }
 
     pub async fn visitor(&self, tenant: &Tenant, token: Option<&str>) -> Visitor {

@@ -2,6 +2,7 @@
 //! `KEFU_TEST_BACKEND=postgres` (with `KEFU_TEST_DATABASE_URL`) runs the same suite on PostgreSQL.
 
 mod auth;
+mod backoffice;
 mod chat;
 mod companies;
 mod frames;

@@ -1,0 +1,79 @@
+//! The company's agents as the back office manages them (seed 000 16.1, seed 004 12): profile
+//! (name, nickname shown to visitors, job number, e-mail, mobile), role, department, the sites they
+//! serve, seat, max concurrent chats, order. Accounts and passwords (signing in, enabling,
+//! deleting, ending sessions) are `auth`'s; this area reads and changes the rest of the row.
+//!
+//! Owns the profile columns of `agents` and the `agent_sites` table.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod ui;
+
+use serde::{Deserialize, Serialize};
+
+/// One agent in the agents list (and the form that edits them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentRow {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub nickname: String,
+    pub job_number: String,
+    pub email: String,
+    pub mobile: String,
+    pub role_id: i64,
+    pub role_name: String,
+    /// `admin`, `app_admin`, `agent` for a built-in role.
+    pub role_builtin: Option<String>,
+    pub department_id: Option<i64>,
+    pub department_name: Option<String>,
+    pub site_ids: Vec<i64>,
+    pub seat_enabled: bool,
+    pub max_chats: i64,
+    pub sort_order: i64,
+    pub enabled: bool,
+    /// The company's first admin (cannot be deleted, disabled or demoted).
+    pub owner: bool,
+    pub version: i64,
+}
+
+/// One page of the agents list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentPage {
+    pub rows: Vec<AgentRow>,
+    /// Agents matching the search.
+    pub total: i64,
+    /// Enabled seats in use, and how many the company may enable (`None`: no limit).
+    pub seats_used: i64,
+    pub seat_limit: Option<i64>,
+}
+
+/// A new agent (`id` `None`: `login` and `password` are required) or a change to one (with the
+/// `version` it was read at; `login` and `password` are ignored: the account is fixed, and the
+/// password has its own action).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentForm {
+    pub id: Option<i64>,
+    pub version: i64,
+    pub login: String,
+    pub password: String,
+    pub display_name: String,
+    pub nickname: String,
+    pub job_number: String,
+    pub email: String,
+    pub mobile: String,
+    pub role_id: i64,
+    pub department_id: Option<i64>,
+    pub site_ids: Vec<i64>,
+    pub seat_enabled: bool,
+    pub max_chats: i64,
+    pub sort_order: i64,
+}
+
+/// Agents per page of the list.
+pub const PAGE: i64 = 25;
+/// Most concurrent chats an agent may be given.
+pub const MAX_CHATS: i64 = 50;

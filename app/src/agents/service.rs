@@ -1,0 +1,150 @@
+//! Agent rules. Every field is parsed into its domain type and refused with its own code; the role,
+//! department and sites must be the company's; the company's first admin keeps the super admin
+//! role; enabling a seat past the company's seat limit is refused. Each save is one transaction
+//! with its log entry; a change to an agent's role or sites closes their consoles, which reconnect
+//! with what they may now do.
+
+use kefu_protocol::text::{optional_email, optional_phone, Account, Line, Name};
+use kefu_protocol::{AgentId, ApiError, ErrorCode, TenantId};
+
+use super::{repo, AgentForm, AgentPage, AgentRow, MAX_CHATS};
+use crate::auth::repo::NewAgent;
+use crate::infra::audit::{self, Entry, OpKind};
+use crate::infra::ctx::Ctx;
+use crate::infra::db::Writer;
+use crate::infra::realtime::AgentSockets;
+use crate::infra::state::AppState;
+
+pub async fn page(state: &AppState, ctx: &Ctx, query: &str, offset: i64) -> Result<AgentPage, ApiError> {
+    let query = Line::cut(query, 100);
+    let (rows, total) = repo::page(&state.db, ctx.tenant(), query.as_str(), offset).await?;
+    let (seats_used, seat_limit) = repo::seats_now(&state.db, ctx.tenant()).await?;
+    Ok(AgentPage { rows, total, seats_used, seat_limit })
+}
+
+/// Whether `agent` is an undeleted agent of the tenant (for other areas' pickers).
+pub async fn is_agent(w: &mut Writer, tenant: TenantId, agent: AgentId) -> Result<bool, ApiError> {
+    repo::exists(w, tenant, agent).await
+}
+
+/// The form's fields as stored: parsed, trimmed, checked.
+fn parse(mut form: AgentForm) -> Result<AgentForm, ApiError> {
+    form.display_name = Name::parse(&form.display_name, "display_name", 50)?.into_string();
+    let nickname: String = form.nickname.chars().filter(|c| !kefu_protocol::text::is_bidi_control(*c)).collect();
+    form.nickname = Line::parse(&nickname, "nickname", 50)?.into_string();
+    form.job_number = Line::parse(&form.job_number, "job_number", 30)?.into_string();
+    form.email = optional_email(&form.email, "email")?;
+    form.mobile = optional_phone(&form.mobile, "mobile")?;
+    if !(1..=MAX_CHATS).contains(&form.max_chats) {
+        return Err(ApiError::invalid("max_chats", ErrorCode::Format));
+    }
+    if !(0..=9999).contains(&form.sort_order) {
+        return Err(ApiError::invalid("sort_order", ErrorCode::Format));
+    }
+    form.site_ids.sort_unstable();
+    form.site_ids.dedup();
+    Ok(form)
+}
+
+/// Checks what the form points at (role, department, sites, seats); whether the role is super admin.
+async fn check_refs(w: &mut Writer, tenant: TenantId, form: &AgentForm, id: Option<AgentId>) -> Result<bool, ApiError> {
+    let super_admin = crate::roles::service::check_role(w, tenant, form.role_id).await?;
+    if let Some(department) = form.department_id {
+        if !repo::has_department(w, tenant, department).await? {
+            return Err(ApiError::invalid("department_id", ErrorCode::NotFound));
+        }
+    }
+    let sites = repo::existing_sites(w, tenant).await?;
+    if form.site_ids.iter().any(|s| !sites.contains(s)) {
+        return Err(ApiError::invalid("site_ids", ErrorCode::NotFound));
+    }
+    if form.seat_enabled {
+        let (used, limit) = repo::seats(w, tenant, id).await?;
+        if limit.is_some_and(|limit| used >= limit) {
+            return Err(ApiError::conflict(Some("seat_enabled"), ErrorCode::LimitReached));
+        }
+    }
+    Ok(super_admin)
+}
+
+/// What changed, for the operation log (never a password).
+fn summary(before: &AgentRow, after: &AgentForm) -> String {
+    let mut parts = Vec::new();
+    let mut diff = |name: &str, a: String, b: String| {
+        if a != b {
+            parts.push(format!("{name}: {a} → {b}"));
+        }
+    };
+    diff("name", before.display_name.clone(), after.display_name.clone());
+    diff("nickname", before.nickname.clone(), after.nickname.clone());
+    diff("job_number", before.job_number.clone(), after.job_number.clone());
+    diff("email", before.email.clone(), after.email.clone());
+    diff("mobile", before.mobile.clone(), after.mobile.clone());
+    diff("role", format!("#{}", before.role_id), format!("#{}", after.role_id));
+    diff("department", format!("{:?}", before.department_id), format!("{:?}", after.department_id));
+    diff("sites", format!("{:?}", before.site_ids), format!("{:?}", after.site_ids));
+    diff("seat", before.seat_enabled.to_string(), after.seat_enabled.to_string());
+    diff("max_chats", before.max_chats.to_string(), after.max_chats.to_string());
+    diff("order", before.sort_order.to_string(), after.sort_order.to_string());
+    parts.join("; ")
+}
+
+/// Creates an agent (`form.id` `None`) or changes one; the agent's id.
+pub async fn save(state: &AppState, ctx: &Ctx, form: AgentForm) -> Result<i64, ApiError> {
+    let form = parse(form)?;
+    let hash = match form.id {
+        None => {
+            Account::parse(&form.login, "login")?;
+            Some(crate::auth::service::new_password_hash(&form.password, "password").await?)
+        }
+        Some(_) => None,
+    };
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let result = async {
+        let tenant = ctx.tenant();
+        match (form.id, &hash) {
+            (None, Some(hash)) => {
+                check_refs(&mut w, tenant, &form, None).await?;
+                let login = Account::parse(&form.login, "login")?;
+                let new = NewAgent {
+                    login: login.as_str(),
+                    password_hash: hash,
+                    display_name: &form.display_name,
+                    role_id: form.role_id,
+                    owner: false,
+                };
+                let id = crate::auth::service::insert_account(&mut w, tenant, &new).await?;
+                // The new row is at version 1; the profile is written over it.
+                let form = AgentForm { version: 1, ..form.clone() };
+                repo::update_profile(&mut w, tenant, id, &form).await?;
+                repo::set_sites(&mut w, tenant, id, &form.site_ids).await?;
+                let object = format!("agent #{} {}", id.0, login.as_str());
+                audit::record(&mut w, &Entry::by(ctx, OpKind::AgentCreated, &object, &form.display_name)).await?;
+                Ok((id, false))
+            }
+            (Some(id), _) => {
+                let id = AgentId(id);
+                let before = repo::get(&mut w, tenant, id).await?.ok_or(ApiError::NotFound)?;
+                let super_admin = check_refs(&mut w, tenant, &form, Some(id)).await?;
+                if before.owner && !super_admin {
+                    return Err(ApiError::conflict(Some("role_id"), ErrorCode::Protected));
+                }
+                repo::update_profile(&mut w, tenant, id, &form).await?;
+                repo::set_sites(&mut w, tenant, id, &form.site_ids).await?;
+                let object = format!("agent #{} {}", id.0, before.login);
+                let summary = summary(&before, &form);
+                audit::record(&mut w, &Entry::by(ctx, OpKind::AgentChanged, &object, &summary)).await?;
+                let reconnect = before.role_id != form.role_id || before.site_ids != form.site_ids;
+                Ok((id, reconnect))
+            }
+            (None, None) => Err(ApiError::Internal),
+        }
+    }
+    .await;
+    let (id, reconnect) = w.end(result).await?;
+    if reconnect {
+        state.realtime.close_agent(ctx.tenant(), id, AgentSockets::All, "role changed");
+    }
+    Ok(id.0)
+}

@@ -1,0 +1,379 @@
+//! The back office's rules, through its server functions: roles, departments, agents, sites and
+//! the operation log. Every change here is also checked in the log.
+
+use app::agents::{AgentForm, AgentPage};
+use app::departments::{DepartmentForm, DepartmentView};
+use app::oplog::{OpKind, OplogPage, OplogQuery};
+use app::roles::{RoleForm, RoleView};
+use app::sites::{SiteForm, SiteView};
+use kefu_protocol::{AgentInfo, ApiError, ErrorCode, Perm};
+use serde::de::DeserializeOwned;
+
+use crate::helpers::*;
+
+/// An admin session of a fresh company.
+async fn admin_of(app: &TestApp, name: &str) -> (Tenant, String) {
+    let tenant = app.create_tenant(name).await;
+    let cookie = app.login(&tenant.company, &tenant.login, &tenant.password).await;
+    (tenant, cookie)
+}
+
+async fn ok<T: DeserializeOwned>(response: reqwest::Response) -> T {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+async fn err(response: reqwest::Response) -> ApiError {
+    assert!(!response.status().is_success());
+    response.json().await.unwrap()
+}
+
+async fn roles(app: &TestApp, cookie: &str) -> Vec<RoleView> {
+    ok(app.call("/api/roles", "", Some(cookie)).await).await
+}
+
+async fn role_named(app: &TestApp, cookie: &str, builtin: &str) -> RoleView {
+    roles(app, cookie).await.into_iter().find(|r| r.builtin.as_deref() == Some(builtin)).unwrap()
+}
+
+fn agent_form(login: &str, role_id: i64) -> AgentForm {
+    AgentForm {
+        login: login.into(),
+        password: "agent-pw-1".into(),
+        display_name: format!("{login} 姓名"),
+        role_id,
+        seat_enabled: true,
+        max_chats: 5,
+        ..AgentForm::default()
+    }
+}
+
+async fn agents(app: &TestApp, cookie: &str, query: &str) -> AgentPage {
+    ok(app.call("/api/agents", &format!("query={}&offset=0", urlencode(query)), Some(cookie)).await).await
+}
+
+async fn log(app: &TestApp, cookie: &str, query: OplogQuery) -> OplogPage {
+    ok(app.call_json("/api/oplog", "query", &query, cookie).await).await
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn built_in_roles_are_fixed_and_custom_roles_follow_their_rules() {
+    let app = spawn_app().await;
+    let (_, admin) = admin_of(&app, "Shop").await;
+    let builtin = role_named(&app, &admin, "agent").await;
+    let edit = RoleForm { id: Some(builtin.id), version: builtin.version, name: "mine".into(), ..RoleForm::default() };
+    let refused = err(app.call_json("/api/roles/save", "form", &edit, &admin).await).await;
+    assert_eq!(refused.code(), ErrorCode::Protected);
+    assert_eq!(
+        err(app.call("/api/roles/delete", &format!("id={}", builtin.id), Some(&admin)).await).await.code(),
+        ErrorCode::Protected
+    );
+
+    // A copy of the agent role without visitors, named in Chinese.
+    let perms: Vec<Perm> = builtin.perms.iter().copied().filter(|p| *p != Perm::VisitorsView).collect();
+    let new = RoleForm { name: "值班客服".into(), perms: perms.clone(), all_sites: false, ..RoleForm::default() };
+    ok::<()>(app.call_json("/api/roles/save", "form", &new, &admin).await).await;
+    let taken = err(app.call_json("/api/roles/save", "form", &new, &admin).await).await;
+    assert_eq!(taken, ApiError::conflict(Some("name"), ErrorCode::Taken));
+    let long = RoleForm { name: "一".repeat(21), ..new.clone() };
+    assert_eq!(
+        err(app.call_json("/api/roles/save", "form", &long, &admin).await).await,
+        ApiError::invalid("name", ErrorCode::TooLong)
+    );
+    let custom = roles(&app, &admin).await.into_iter().find(|r| r.name == "值班客服").unwrap();
+    assert_eq!((custom.perms.clone(), custom.all_sites, custom.builtin.clone()), (perms, false, None));
+
+    // In use: it cannot be deleted; an agent who has it loses what it loses at once.
+    let id: i64 = ok(app.call_json("/api/agents/save", "form", &agent_form("duty", custom.id), &admin).await).await;
+    assert_eq!(
+        err(app.call("/api/roles/delete", &format!("id={}", custom.id), Some(&admin)).await).await.code(),
+        ErrorCode::InUse
+    );
+    let duty = app.login("shop", "duty", "agent-pw-1").await;
+    let (mut console, ..) = app.agent(&duty).await;
+    let fewer = RoleForm { id: Some(custom.id), version: custom.version, perms: vec![Perm::ChatServe], ..new.clone() };
+    ok::<()>(app.call_json("/api/roles/save", "form", &fewer, &admin).await).await;
+    assert_eq!(
+        console.close_reason(WAIT).await.as_deref(),
+        Some("role changed"),
+        "the console reconnects with the new menu"
+    );
+    let me: AgentInfo = ok(app.call("/api/me", "", Some(&duty)).await).await;
+    assert_eq!(me.perms, [Perm::ChatServe]);
+    assert_eq!(app.call("/api/sites", "", Some(&duty)).await.status(), 403);
+    // A save from a form read before that change is refused, not merged.
+    let stale = RoleForm { id: Some(custom.id), version: custom.version, ..new.clone() };
+    assert_eq!(err(app.call_json("/api/roles/save", "form", &stale, &admin).await).await.code(), ErrorCode::Stale);
+    let _ = id;
+    let changes = log(&app, &admin, OplogQuery { kind: Some(OpKind::RoleChanged), ..OplogQuery::default() }).await;
+    assert_eq!(changes.total, 1);
+    assert!(changes.entries[0].summary.contains("-sites_view"), "{:?}", changes.entries[0]);
+}
+
+#[tokio::test]
+async fn department_names_are_unique_per_company_and_deleting_one_frees_its_agents() {
+    let app = spawn_app().await;
+    let (_, admin) = admin_of(&app, "Shop").await;
+    let (_, rival) = admin_of(&app, "Rival").await;
+    let sales = DepartmentForm { name: "销售部".into(), ..DepartmentForm::default() };
+    ok::<()>(app.call_json("/api/departments/save", "form", &sales, &admin).await).await;
+    assert_eq!(
+        err(app.call_json("/api/departments/save", "form", &sales, &admin).await).await,
+        ApiError::conflict(Some("name"), ErrorCode::Taken)
+    );
+    ok::<()>(app.call_json("/api/departments/save", "form", &sales, &rival).await).await;
+    let departments: Vec<DepartmentView> = ok(app.call("/api/departments", "", Some(&admin)).await).await;
+    let dept = departments[0].clone();
+    let role = role_named(&app, &admin, "agent").await;
+    let form = AgentForm { department_id: Some(dept.id), ..agent_form("li", role.id) };
+    let li: i64 = ok(app.call_json("/api/agents/save", "form", &form, &admin).await).await;
+    let admin_form =
+        DepartmentForm { id: Some(dept.id), version: dept.version, name: "销售一部".into(), admin_id: Some(li) };
+    ok::<()>(app.call_json("/api/departments/save", "form", &admin_form, &admin).await).await;
+    let departments: Vec<DepartmentView> = ok(app.call("/api/departments", "", Some(&admin)).await).await;
+    assert_eq!(
+        (departments[0].name.as_str(), departments[0].admin_name.as_deref(), departments[0].members),
+        ("销售一部", Some("li 姓名"), 1)
+    );
+    ok::<()>(app.call("/api/departments/delete", &format!("id={}", dept.id), Some(&admin)).await).await;
+    let page = agents(&app, &admin, "li").await;
+    assert_eq!((page.rows[0].id, page.rows[0].department_id), (li, None), "moved to no department");
+    // Another company's department is not found.
+    let theirs: Vec<DepartmentView> = ok(app.call("/api/departments", "", Some(&rival)).await).await;
+    assert_eq!(app.call("/api/departments/delete", &format!("id={}", theirs[0].id), Some(&admin)).await.status(), 404);
+}
+
+#[tokio::test]
+async fn agents_are_created_searched_and_edited_within_the_rules() {
+    let app = spawn_app().await;
+    let (shop, admin) = admin_of(&app, "Shop").await;
+    let role = role_named(&app, &admin, "agent").await;
+    let super_admin = role_named(&app, &admin, "admin").await;
+    let form = AgentForm {
+        nickname: "小王".into(),
+        email: "Wang@Shop.cn".into(),
+        mobile: "138 0013 8000".into(),
+        ..agent_form("Wang", role.id)
+    };
+    let wang: i64 = ok(app.call_json("/api/agents/save", "form", &form, &admin).await).await;
+    assert_eq!(
+        err(app.call_json("/api/agents/save", "form", &form, &admin).await).await,
+        ApiError::conflict(Some("login"), ErrorCode::Taken)
+    );
+    for (bad, field, code) in [
+        (AgentForm { email: "wang@".into(), ..agent_form("w2", role.id) }, "email", ErrorCode::Format),
+        (AgentForm { password: "12345".into(), ..agent_form("w2", role.id) }, "password", ErrorCode::TooShort),
+        (AgentForm { max_chats: 0, ..agent_form("w2", role.id) }, "max_chats", ErrorCode::Format),
+        (AgentForm { role_id: 999_999, ..agent_form("w2", role.id) }, "role_id", ErrorCode::NotFound),
+        (AgentForm { site_ids: vec![999_999], ..agent_form("w2", role.id) }, "site_ids", ErrorCode::NotFound),
+    ] {
+        assert_eq!(
+            err(app.call_json("/api/agents/save", "form", &bad, &admin).await).await,
+            ApiError::invalid(field, code)
+        );
+    }
+    // Search by nickname (Chinese), e-mail and mobile; the list says who and where.
+    for query in ["小王", "wang@shop", "13800"] {
+        let page = agents(&app, &admin, query).await;
+        assert_eq!(page.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [wang], "{query}");
+    }
+    let page = agents(&app, &admin, "").await;
+    assert_eq!((page.total, page.seats_used, page.seat_limit), (2, 2, None));
+    let row = page.rows.iter().find(|r| r.id == wang).unwrap().clone();
+    assert_eq!((row.login.as_str(), row.email.as_str(), row.mobile.as_str()), ("wang", "wang@shop.cn", "13800138000"));
+
+    // A seat limit: a third enabled seat is refused; a disabled seat is fine.
+    {
+        let mut w = app.db.write().await.unwrap();
+        sqlx::query("UPDATE tenants SET seat_limit = 2 WHERE id = $1").bind(shop.id.0).execute(&mut *w).await.unwrap();
+    }
+    let third = agent_form("zhao", role.id);
+    assert_eq!(
+        err(app.call_json("/api/agents/save", "form", &third, &admin).await).await,
+        ApiError::conflict(Some("seat_enabled"), ErrorCode::LimitReached)
+    );
+    ok::<i64>(app.call_json("/api/agents/save", "form", &AgentForm { seat_enabled: false, ..third }, &admin).await)
+        .await;
+
+    // The first admin keeps the super admin role; a stale edit is refused.
+    let me: AgentInfo = ok(app.call("/api/me", "", Some(&admin)).await).await;
+    let owner = agents(&app, &admin, &shop.login).await.rows[0].clone();
+    assert_eq!(owner.id, me.id.0);
+    let demote = AgentForm {
+        id: Some(owner.id),
+        version: owner.version,
+        display_name: owner.display_name.clone(),
+        role_id: role.id,
+        seat_enabled: true,
+        max_chats: 5,
+        ..AgentForm::default()
+    };
+    assert_eq!(
+        err(app.call_json("/api/agents/save", "form", &demote, &admin).await).await,
+        ApiError::conflict(Some("role_id"), ErrorCode::Protected)
+    );
+    let edit = AgentForm { id: Some(wang), version: row.version, role_id: super_admin.id, ..form.clone() };
+    ok::<i64>(app.call_json("/api/agents/save", "form", &edit, &admin).await).await;
+    assert_eq!(err(app.call_json("/api/agents/save", "form", &edit, &admin).await).await.code(), ErrorCode::Stale);
+    let created = log(&app, &admin, OplogQuery { kind: Some(OpKind::AgentCreated), ..OplogQuery::default() }).await;
+    assert_eq!(created.total, 2);
+    let changed = log(&app, &admin, OplogQuery { kind: Some(OpKind::AgentChanged), ..OplogQuery::default() }).await;
+    assert!(
+        changed.entries[0].summary.contains(&format!("role: #{} → #{}", role.id, super_admin.id)),
+        "{:?}",
+        changed.entries
+    );
+}
+
+#[tokio::test]
+async fn an_own_sites_role_sees_only_the_sites_its_agent_is_assigned_to() {
+    let app = spawn_app().await;
+    let (_, admin) = admin_of(&app, "Shop").await;
+    let second: i64 = ok(app
+        .call_json(
+            "/api/sites/save",
+            "form",
+            &SiteForm { name: "分店".into(), domains: "branch.example".into(), ..SiteForm::default() },
+            &admin,
+        )
+        .await)
+    .await;
+    let role = role_named(&app, &admin, "agent").await;
+    assert!(!role.all_sites);
+    let form = AgentForm { site_ids: vec![second], ..agent_form("branch", role.id) };
+    ok::<i64>(app.call_json("/api/agents/save", "form", &form, &admin).await).await;
+    let agent = app.login("shop", "branch", "agent-pw-1").await;
+    let sites: Vec<SiteView> = ok(app.call("/api/sites", "", Some(&agent)).await).await;
+    assert_eq!(sites.iter().map(|s| s.id).collect::<Vec<_>>(), [second]);
+    let all: Vec<SiteView> = ok(app.call("/api/sites", "", Some(&admin)).await).await;
+    assert_eq!(all.len(), 2);
+}
+
+#[tokio::test]
+async fn sites_are_created_renamed_and_deleted_but_the_default_stays() {
+    let app = spawn_app().await;
+    let (shop, admin) = admin_of(&app, "Shop").await;
+    let form = SiteForm {
+        name: "官网".into(),
+        domains: "https://例子.中国/首页\nwww.example.cn, *.example.cn".into(),
+        ..SiteForm::default()
+    };
+    let id: i64 = ok(app.call_json("/api/sites/save", "form", &form, &admin).await).await;
+    let sites: Vec<SiteView> = ok(app.call("/api/sites", "", Some(&admin)).await).await;
+    let site = sites.iter().find(|s| s.id == id).unwrap().clone();
+    assert_eq!(site.allowed_domains, ["xn--fsqu00a.xn--fiqs8s", "www.example.cn", "*.example.cn"]);
+    assert!(!site.is_default && sites.iter().any(|s| s.is_default));
+    let bad = SiteForm { domains: "exa mple.cn".into(), ..form.clone() };
+    // (A space separates entries: "exa" alone is a fine host name, "mple.cn" too.)
+    ok::<i64>(app.call_json("/api/sites/save", "form", &bad, &admin).await).await;
+    let bad = SiteForm { domains: "bad_domain!.cn".into(), ..form.clone() };
+    assert_eq!(
+        err(app.call_json("/api/sites/save", "form", &bad, &admin).await).await,
+        ApiError::invalid("domains", ErrorCode::Format)
+    );
+    let rename =
+        SiteForm { id: Some(id), version: site.version, name: "新官网".into(), domains: "example.cn".into() };
+    ok::<i64>(app.call_json("/api/sites/save", "form", &rename, &admin).await).await;
+    assert_eq!(err(app.call_json("/api/sites/save", "form", &rename, &admin).await).await.code(), ErrorCode::Stale);
+
+    // A visitor chats on it; deleting needs its name typed; the chat stays in the records.
+    let renamed = Tenant { site_key: site.key.clone(), origin: "https://example.cn".into(), ..clone_tenant(&shop) };
+    let mut visitor = app.visitor(&renamed, None).await;
+    let said = visitor.say("c1", "还在吗").await;
+    let wrong = app.call("/api/sites/delete", &format!("id={id}&confirm={}", urlencode("官网")), Some(&admin)).await;
+    assert_eq!(err(wrong).await, ApiError::invalid("confirm", ErrorCode::Incorrect));
+    ok::<()>(app.call("/api/sites/delete", &format!("id={id}&confirm={}", urlencode("新官网")), Some(&admin)).await)
+        .await;
+    assert!(app.try_visitor(&renamed, None, &[]).await.is_err(), "a deleted site opens no chat");
+    let kept: i64 =
+        app.scalar("SELECT COUNT(*) FROM messages WHERE conversation_id = $1", said.conversation_id.0).await;
+    assert_eq!(kept, 1);
+    let sites: Vec<SiteView> = ok(app.call("/api/sites", "", Some(&admin)).await).await;
+    let default = sites.iter().find(|s| s.is_default).unwrap();
+    let refused = app
+        .call("/api/sites/delete", &format!("id={}&confirm={}", default.id, urlencode(&default.name)), Some(&admin))
+        .await;
+    assert_eq!(err(refused).await.code(), ErrorCode::Protected);
+    let deleted = log(&app, &admin, OplogQuery { kind: Some(OpKind::SiteDeleted), ..OplogQuery::default() }).await;
+    assert_eq!(deleted.entries[0].summary, "新官网");
+}
+
+fn clone_tenant(t: &Tenant) -> Tenant {
+    Tenant {
+        id: t.id,
+        company: t.company.clone(),
+        site_key: t.site_key.clone(),
+        origin: t.origin.clone(),
+        login: t.login.clone(),
+        password: t.password.clone(),
+    }
+}
+
+#[tokio::test]
+async fn the_log_filters_exports_chinese_csv_and_forgets_old_entries() {
+    let app = spawn_app().await;
+    let (shop, admin) = admin_of(&app, "Shop").await;
+    let role = role_named(&app, &admin, "agent").await;
+    let form = AgentForm { display_name: "王小明".into(), ..agent_form("wang", role.id) };
+    ok::<i64>(app.call_json("/api/agents/save", "form", &form, &admin).await).await;
+    app.post_login(&shop.company, "wang", "wrong-password").await;
+    let me: AgentInfo = ok(app.call("/api/me", "", Some(&admin)).await).await;
+    let mine = log(&app, &admin, OplogQuery { agent_id: Some(me.id.0), ..OplogQuery::default() }).await;
+    let kinds: Vec<_> = mine.entries.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [Some(OpKind::AgentCreated), Some(OpKind::SignIn), Some(OpKind::CompanyCreated)]);
+    let failed = log(&app, &admin, OplogQuery { kind: Some(OpKind::SignInFailed), ..OplogQuery::default() }).await;
+    assert_eq!((failed.total, failed.entries[0].account.as_str()), (1, "wang"));
+    let now = app::infra::now_ms();
+    let none = log(&app, &admin, OplogQuery { to: Some(now - 3_600_000), ..OplogQuery::default() }).await;
+    assert_eq!(none.total, 0);
+
+    let csv: String = ok(app.call_json("/api/oplog/export", "query", &OplogQuery::default(), &admin).await).await;
+    assert!(csv.starts_with("\u{FEFF}time,agent,account,type,object,summary,ip,user_agent\r\n"));
+    assert!(csv.contains("agent_created,agent #") && csv.contains("王小明"), "{csv}");
+    assert_eq!(csv.lines().count(), 5, "header + four entries");
+
+    // Another company's log is its own.
+    let (_, rival) = admin_of(&app, "Rival").await;
+    let theirs = log(&app, &rival, OplogQuery::default()).await;
+    assert!(theirs.entries.iter().all(|e| e.account != "wang"));
+
+    // Entries older than the retention are purged by a restarted server's background task.
+    {
+        let mut w = app.db.write().await.unwrap();
+        sqlx::query("INSERT INTO oplog (tenant_id, kind, at) VALUES ($1, 'sign_out', $2)")
+            .bind(shop.id.0)
+            .bind(now - 200 * 24 * 3_600_000)
+            .execute(&mut *w)
+            .await
+            .unwrap();
+    }
+    let count = |app: &TestApp| {
+        let db = app.db.clone();
+        let tenant = shop.id.0;
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM oplog WHERE tenant_id = $1")
+                .bind(tenant)
+                .fetch_one(db.reader())
+                .await
+                .unwrap()
+        }
+    };
+    let before = count(&app).await;
+    let url = app.database_url.clone();
+    let again = spawn_app_with(move |c| c.database_url = url).await;
+    assert!(
+        eventually(|| async { count(&again).await == before - 1 }).await,
+        "the 200-day-old entry is purged, the rest stay"
+    );
+}
