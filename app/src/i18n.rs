@@ -78,6 +78,79 @@ pub enum Key {
     SiteName,
     CreateCompany,
     DisplayName,
+    NavAgents,
+    NavDepartments,
+    NavRoles,
+    NavLog,
+    New,
+    Edit,
+    Delete,
+    Save,
+    Cancel,
+    Saved,
+    Deleted,
+    Actions,
+    Previous,
+    Next,
+    RangeOfTotal,
+    ConfirmDeleteNamed,
+    ConfirmDelete,
+    TypeName,
+    Enable,
+    Disable,
+    StatusEnabled,
+    StatusDisabled,
+    ExportCsv,
+    AnyOption,
+    NoneOption,
+    Domains,
+    DomainsHint,
+    DefaultSite,
+    NewSite,
+    EditSite,
+    NewAgent,
+    EditAgent,
+    SearchAgents,
+    Nickname,
+    JobNumber,
+    Email,
+    Mobile,
+    Role,
+    Department,
+    SitesServed,
+    SeatEnabled,
+    MaxChats,
+    SortOrder,
+    Seats,
+    SeatsUnlimited,
+    SetPassword,
+    FirstAdmin,
+    Status,
+    NewDepartment,
+    DepartmentAdmin,
+    Members,
+    NewRole,
+    CopyFrom,
+    Permissions,
+    Scope,
+    ScopeAll,
+    ScopeOwn,
+    BuiltIn,
+    RoleAdmin,
+    RoleAppAdmin,
+    RoleAgent,
+    Time,
+    OpType,
+    OpObject,
+    OpSummary,
+    IpAddress,
+    DateFrom,
+    DateTo,
+    Agent,
+    NoEntries,
+    ErrInUse,
+    ErrLimitReached,
+    Name,
 }
 
 /// The text for `key` in `lang`.
@@ -152,6 +225,139 @@ fn texts(key: Key) -> [&'static str; 5] {
         SiteName => ["Website name", "网站名称", "網站名稱", "サイト名", "사이트 이름"],
         CreateCompany => ["Create company", "创建企业", "建立企業", "企業を作成", "기업 만들기"],
         DisplayName => ["Name", "姓名", "姓名", "氏名", "이름"],
+        NavAgents => ["Agents", "客服", "客服", "オペレーター", "상담원"],
+        NavDepartments => ["Departments", "部门", "部門", "部署", "부서"],
+        NavRoles => ["Roles", "角色", "角色", "ロール", "역할"],
+        NavLog => ["Operation log", "操作日志", "操作日誌", "操作ログ", "작업 로그"],
+        New => ["New", "新建", "新增", "新規作成", "새로 만들기"],
+        Edit => ["Edit", "编辑", "編輯", "編集", "편집"],
+        Delete => ["Delete", "删除", "刪除", "削除", "삭제"],
+        Save => ["Save", "保存", "儲存", "保存", "저장"],
+        Cancel => ["Cancel", "取消", "取消", "キャンセル", "취소"],
+        Saved => ["Saved.", "已保存。", "已儲存。", "保存しました。", "저장했습니다."],
+        Deleted => ["Deleted.", "已删除。", "已刪除。", "削除しました。", "삭제했습니다."],
+        Actions => ["Actions", "操作", "操作", "操作", "작업"],
+        Previous => ["Previous page", "上一页", "上一頁", "前のページ", "이전 페이지"],
+        Next => ["Next page", "下一页", "下一頁", "次のページ", "다음 페이지"],
+        RangeOfTotal => [
+            "{from}–{to} of {total}",
+            "第 {from}–{to} 条，共 {total} 条",
+            "第 {from}–{to} 筆，共 {total} 筆",
+            "{total} 件中 {from}–{to} 件",
+            "{total}개 중 {from}–{to}",
+        ],
+        ConfirmDeleteNamed => [
+            "Delete “{name}”? Type its name to confirm.",
+            "删除“{name}”？请输入名称确认。",
+            "刪除「{name}」？請輸入名稱確認。",
+            "「{name}」を削除しますか？確認のため名前を入力してください。",
+            "“{name}”을(를) 삭제할까요? 확인하려면 이름을 입력하세요.",
+        ],
+        ConfirmDelete => [
+            "Delete “{name}”?",
+            "确定删除“{name}”？",
+            "確定刪除「{name}」？",
+            "「{name}」を削除しますか？",
+            "“{name}”을(를) 삭제할까요?",
+        ],
+        TypeName => ["Name to confirm", "输入名称确认", "輸入名稱確認", "確認用の名前", "확인용 이름"],
+        Enable => ["Enable", "启用", "啟用", "有効にする", "사용"],
+        Disable => ["Disable", "停用", "停用", "無効にする", "사용 중지"],
+        StatusEnabled => ["Active", "正常", "正常", "有効", "사용 중"],
+        StatusDisabled => ["Disabled", "已停用", "已停用", "無効", "사용 중지됨"],
+        ExportCsv => ["Export CSV", "导出 CSV", "匯出 CSV", "CSV を書き出す", "CSV 내보내기"],
+        AnyOption => ["All", "全部", "全部", "すべて", "전체"],
+        NoneOption => ["None", "无", "無", "なし", "없음"],
+        Domains => ["Bound domains", "绑定域名", "綁定網域", "紐付けドメイン", "연결 도메인"],
+        DomainsHint => [
+            "One per line: example.com, *.example.com (its subdomains), example.com:8443.",
+            "每行一个：example.com、*.example.com（其子域名）、example.com:8443。",
+            "每行一個：example.com、*.example.com（其子網域）、example.com:8443。",
+            "1行に1つ：example.com、*.example.com（サブドメイン）、example.com:8443。",
+            "한 줄에 하나씩: example.com, *.example.com(하위 도메인), example.com:8443.",
+        ],
+        DefaultSite => ["Default site", "默认站点", "預設網站", "既定のサイト", "기본 사이트"],
+        NewSite => ["New site", "新建站点", "新增網站", "新しいサイト", "새 사이트"],
+        EditSite => ["Edit site", "编辑站点", "編輯網站", "サイトを編集", "사이트 편집"],
+        NewAgent => ["New agent", "新建客服", "新增客服", "オペレーターを追加", "상담원 추가"],
+        EditAgent => ["Edit agent", "编辑客服", "編輯客服", "オペレーターを編集", "상담원 편집"],
+        SearchAgents => ["Search agents", "搜索客服", "搜尋客服", "オペレーターを検索", "상담원 검색"],
+        Nickname => [
+            "Nickname shown to visitors",
+            "昵称（访客可见）",
+            "暱稱（訪客可見）",
+            "ニックネーム（訪問者に表示）",
+            "닉네임(방문자에게 표시)",
+        ],
+        JobNumber => ["Job number", "工号", "工號", "社員番号", "사번"],
+        Email => ["E-mail", "邮箱", "電子郵件", "メール", "이메일"],
+        Mobile => ["Mobile", "手机号", "手機號碼", "携帯電話", "휴대폰"],
+        Role => ["Role", "角色", "角色", "ロール", "역할"],
+        Department => ["Department", "部门", "部門", "部署", "부서"],
+        SitesServed => ["Sites served", "负责的站点", "負責的網站", "担当サイト", "담당 사이트"],
+        SeatEnabled => ["Seat enabled", "启用坐席", "啟用座席", "席を有効にする", "좌석 사용"],
+        MaxChats => {
+            ["Max concurrent chats", "最大同时对话数", "最大同時對話數", "最大同時チャット数", "최대 동시 채팅 수"]
+        }
+        SortOrder => ["Order", "排序", "排序", "表示順", "순서"],
+        Seats => [
+            "Seats in use: {used} / {limit}",
+            "已用坐席：{used} / {limit}",
+            "已用座席：{used} / {limit}",
+            "使用中の席：{used} / {limit}",
+            "사용 중인 좌석: {used} / {limit}",
+        ],
+        SeatsUnlimited => [
+            "Seats in use: {used}",
+            "已用坐席：{used}",
+            "已用座席：{used}",
+            "使用中の席：{used}",
+            "사용 중인 좌석: {used}",
+        ],
+        SetPassword => ["Set password", "设置密码", "設定密碼", "パスワードを設定", "비밀번호 설정"],
+        FirstAdmin => ["First admin", "首个管理员", "首位管理員", "最初の管理者", "첫 관리자"],
+        Status => ["Status", "状态", "狀態", "状態", "상태"],
+        NewDepartment => ["New department", "新建部门", "新增部門", "部署を追加", "부서 추가"],
+        DepartmentAdmin => ["Department admin", "部门管理员", "部門管理員", "部署管理者", "부서 관리자"],
+        Members => ["Members", "成员", "成員", "メンバー", "구성원"],
+        NewRole => ["New role", "新建角色", "新增角色", "ロールを追加", "역할 추가"],
+        CopyFrom => {
+            ["Copy permissions from", "从此角色复制权限", "從此角色複製權限", "権限のコピー元", "권한 복사 원본"]
+        }
+        Permissions => ["Permissions", "权限", "權限", "権限", "권한"],
+        Scope => ["Sites", "站点范围", "網站範圍", "対象サイト", "사이트 범위"],
+        ScopeAll => ["All sites", "所有站点", "所有網站", "すべてのサイト", "모든 사이트"],
+        ScopeOwn => [
+            "Only the sites the agent serves",
+            "仅客服负责的站点",
+            "僅客服負責的網站",
+            "担当サイトのみ",
+            "담당 사이트만",
+        ],
+        BuiltIn => ["Built-in", "内置", "內建", "組み込み", "기본 제공"],
+        RoleAdmin => ["Super admin", "超级管理员", "超級管理員", "スーパー管理者", "최고 관리자"],
+        RoleAppAdmin => ["App admin", "应用管理员", "應用管理員", "アプリ管理者", "앱 관리자"],
+        RoleAgent => ["Agent", "客服", "客服", "オペレーター", "상담원"],
+        Time => ["Time", "时间", "時間", "日時", "시간"],
+        OpType => ["Type", "类型", "類型", "種類", "유형"],
+        OpObject => ["Object", "对象", "對象", "対象", "대상"],
+        OpSummary => ["Change", "变更内容", "變更內容", "変更内容", "변경 내용"],
+        IpAddress => ["IP address", "IP 地址", "IP 位址", "IP アドレス", "IP 주소"],
+        DateFrom => ["From", "开始日期", "開始日期", "開始日", "시작일"],
+        DateTo => ["To", "结束日期", "結束日期", "終了日", "종료일"],
+        Agent => ["Agent", "客服", "客服", "オペレーター", "상담원"],
+        NoEntries => ["Nothing here yet.", "暂无记录。", "暫無記錄。", "まだ何もありません。", "아직 항목이 없습니다."],
+        ErrInUse => {
+            ["It is still in use.", "仍在使用中。", "仍在使用中。", "まだ使われています。", "아직 사용 중입니다."]
+        }
+        ErrLimitReached => [
+            "The company's limit is reached.",
+            "已达到企业上限。",
+            "已達到企業上限。",
+            "企業の上限に達しています。",
+            "기업 한도에 도달했습니다.",
+        ],
+        Name => ["Name", "名称", "名稱", "名前", "이름"],
         Password => ["Password", "密码", "密碼", "パスワード", "비밀번호"],
         SignIn => ["Sign in", "登录", "登入", "ログイン", "로그인"],
         SignOut => ["Sign out", "退出登录", "登出", "ログアウト", "로그아웃"],
@@ -323,6 +529,20 @@ fn field_name(lang: Lang, field: &str) -> String {
         "name" => tr(lang, Key::CompanyName).into(),
         "site_name" => tr(lang, Key::SiteName).into(),
         "display_name" => tr(lang, Key::DisplayName).into(),
+        "nickname" => tr(lang, Key::Nickname).into(),
+        "job_number" => tr(lang, Key::JobNumber).into(),
+        "email" => tr(lang, Key::Email).into(),
+        "mobile" => tr(lang, Key::Mobile).into(),
+        "role_id" => tr(lang, Key::Role).into(),
+        "department_id" => tr(lang, Key::Department).into(),
+        "site_ids" => tr(lang, Key::SitesServed).into(),
+        "seat_enabled" => tr(lang, Key::SeatEnabled).into(),
+        "max_chats" => tr(lang, Key::MaxChats).into(),
+        "sort_order" => tr(lang, Key::SortOrder).into(),
+        "domains" => tr(lang, Key::Domains).into(),
+        "confirm" => tr(lang, Key::TypeName).into(),
+        "admin_id" => tr(lang, Key::DepartmentAdmin).into(),
+        "agent_id" => tr(lang, Key::Agent).into(),
         "password" => tr(lang, Key::Password).into(),
         "new_password" => tr(lang, Key::NewPassword).into(),
         "body" => tr(lang, Key::Message).into(),
@@ -344,6 +564,7 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
                 ErrorCode::TooShort => Key::ErrTooShort,
                 ErrorCode::Incorrect => Key::ErrIncorrect,
                 ErrorCode::ControlChars => Key::ErrControlChars,
+                ErrorCode::NotFound => Key::ErrNotFound,
                 _ => Key::ErrFormat,
             };
             // English puts a space between the field and the reason; Chinese, Japanese and Korean
@@ -358,6 +579,8 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
             }
             (ErrorCode::Stale, _) => tr(lang, Key::ErrStale).into(),
             (ErrorCode::Protected, _) => tr(lang, Key::ErrProtected).into(),
+            (ErrorCode::InUse, _) => tr(lang, Key::ErrInUse).into(),
+            (ErrorCode::LimitReached, _) => tr(lang, Key::ErrLimitReached).into(),
             _ => tr(lang, Key::ErrConflict).into(),
         },
         ApiError::TooMany { retry_after_secs } => {
@@ -366,6 +589,105 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
         ApiError::BadFrame { .. } => tr(lang, Key::ErrBadFrame).into(),
         ApiError::Network { .. } => tr(lang, Key::ErrNetwork).into(),
         ApiError::Internal => tr(lang, Key::ErrInternal).into(),
+    }
+}
+
+/// A permission's name on the roles page.
+pub fn perm_text(lang: Lang, perm: kefu_protocol::Perm) -> &'static str {
+    use kefu_protocol::Perm::*;
+    lang.pick(match perm {
+        ChatServe => ["Answer chats", "接待对话", "接待對話", "チャットに応対", "채팅 응대"],
+        VisitorsView => {
+            ["See visitors on the site", "查看在线访客", "查看線上訪客", "サイトの訪問者を見る", "사이트 방문자 보기"]
+        }
+        SitesView => [
+            "See sites and embed code",
+            "查看站点和代码",
+            "查看網站和程式碼",
+            "サイトと埋め込みコードを見る",
+            "사이트와 삽입 코드 보기",
+        ],
+        SitesManage => ["Manage sites", "管理站点", "管理網站", "サイトを管理", "사이트 관리"],
+        SettingsManage => ["Company settings", "企业设置", "企業設定", "企業設定", "기업 설정"],
+        AgentsManage => [
+            "Manage agents and departments",
+            "管理客服和部门",
+            "管理客服和部門",
+            "オペレーターと部署を管理",
+            "상담원과 부서 관리",
+        ],
+        RolesManage => ["Manage roles", "管理角色", "管理角色", "ロールを管理", "역할 관리"],
+        RecordsViewAll => {
+            ["All chat records", "全部对话记录", "全部對話記錄", "すべてのチャット記録", "모든 채팅 기록"]
+        }
+        RecordsViewOwn => {
+            ["Own chat records", "自己的对话记录", "自己的對話記錄", "自分のチャット記録", "본인 채팅 기록"]
+        }
+        StatsView => ["Statistics", "统计报表", "統計報表", "統計", "통계"],
+        MonitorChats => [
+            "Watch and join colleagues' chats",
+            "监控并介入同事对话",
+            "監控並介入同事對話",
+            "同僚のチャットを見守り参加",
+            "동료 채팅 모니터링 및 참여",
+        ],
+        CannedManageShared => {
+            ["Manage shared canned replies", "管理公共常用语", "管理公用常用語", "共有定型文を管理", "공용 상용구 관리"]
+        }
+        MessagesManage => ["Leave-a-message records", "留言记录", "留言記錄", "伝言の記録", "남긴 메시지 기록"],
+        BlockManage => ["Block visitors", "屏蔽访客", "封鎖訪客", "訪問者をブロック", "방문자 차단"],
+        OplogView => ["Operation log", "操作日志", "操作日誌", "操作ログ", "작업 로그"],
+    })
+}
+
+/// An operation-log entry's type in words.
+pub fn op_text(lang: Lang, kind: crate::infra::audit::OpKind) -> &'static str {
+    use crate::infra::audit::OpKind::*;
+    lang.pick(match kind {
+        SignIn => ["Signed in", "登录", "登入", "ログイン", "로그인"],
+        SignInFailed => ["Sign-in failed", "登录失败", "登入失敗", "ログイン失敗", "로그인 실패"],
+        SignOut => ["Signed out", "退出登录", "登出", "ログアウト", "로그아웃"],
+        OwnPasswordChanged => {
+            ["Changed own password", "修改自己的密码", "修改自己的密碼", "自分のパスワードを変更", "본인 비밀번호 변경"]
+        }
+        ProfileChanged => {
+            ["Changed personal settings", "修改个人设置", "修改個人設定", "個人設定を変更", "개인 설정 변경"]
+        }
+        CompanyCreated => ["Company created", "创建企业", "建立企業", "企業を作成", "기업 생성"],
+        AgentCreated => ["Agent created", "新建客服", "新增客服", "オペレーターを追加", "상담원 추가"],
+        AgentChanged => ["Agent changed", "修改客服", "修改客服", "オペレーターを変更", "상담원 변경"],
+        AgentEnabled => ["Agent enabled", "启用客服", "啟用客服", "オペレーターを有効化", "상담원 사용"],
+        AgentDisabled => ["Agent disabled", "停用客服", "停用客服", "オペレーターを無効化", "상담원 사용 중지"],
+        AgentDeleted => ["Agent deleted", "删除客服", "刪除客服", "オペレーターを削除", "상담원 삭제"],
+        AgentPasswordSet => [
+            "Agent's password set",
+            "设置客服密码",
+            "設定客服密碼",
+            "オペレーターのパスワードを設定",
+            "상담원 비밀번호 설정",
+        ],
+        SiteCreated => ["Site created", "新建站点", "新增網站", "サイトを追加", "사이트 추가"],
+        SiteChanged => ["Site changed", "修改站点", "修改網站", "サイトを変更", "사이트 변경"],
+        SiteDeleted => ["Site deleted", "删除站点", "刪除網站", "サイトを削除", "사이트 삭제"],
+        DepartmentCreated => ["Department created", "新建部门", "新增部門", "部署を追加", "부서 추가"],
+        DepartmentChanged => ["Department changed", "修改部门", "修改部門", "部署を変更", "부서 변경"],
+        DepartmentDeleted => ["Department deleted", "删除部门", "刪除部門", "部署を削除", "부서 삭제"],
+        CategoryCreated => ["Category created", "新建分类", "新增分類", "カテゴリを追加", "분류 추가"],
+        CategoryChanged => ["Category changed", "修改分类", "修改分類", "カテゴリを変更", "분류 변경"],
+        CategoryDeleted => ["Category deleted", "删除分类", "刪除分類", "カテゴリを削除", "분류 삭제"],
+        RoleCreated => ["Role created", "新建角色", "新增角色", "ロールを追加", "역할 추가"],
+        RoleChanged => ["Role changed", "修改角色", "修改角色", "ロールを変更", "역할 변경"],
+        RoleDeleted => ["Role deleted", "删除角色", "刪除角色", "ロールを削除", "역할 삭제"],
+    })
+}
+
+/// A role's name: a built-in role's in the agent's language, a custom role's as its admin named it.
+pub fn role_text(lang: Lang, builtin: Option<&str>, name: &str) -> String {
+    match builtin {
+        Some("admin") => tr(lang, Key::RoleAdmin).into(),
+        Some("app_admin") => tr(lang, Key::RoleAppAdmin).into(),
+        Some("agent") => tr(lang, Key::RoleAgent).into(),
+        _ => name.into(),
     }
 }
 

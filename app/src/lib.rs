@@ -84,7 +84,9 @@ fn page_security_policy() {
 /// redirects strangers), see [`is_workbench_page`].
 #[component]
 pub fn App() -> impl IntoView {
-    use workbench::ui::{ChatsPage, Shell, SitesRoute, VisitorsPage};
+    use workbench::ui::{
+        AgentsRoute, ChatsPage, DepartmentsRoute, LogRoute, RolesRoute, Shell, SitesRoute, VisitorsPage,
+    };
     provide_meta_context();
     i18n::provide_lang();
     view! {
@@ -97,6 +99,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("chats") view=ChatsPage/>
                     <Route path=path!("visitors") view=VisitorsPage/>
                     <Route path=path!("admin/sites") view={Lazy::<SitesRoute>::new()}/>
+                    <Route path=path!("admin/agents") view={Lazy::<AgentsRoute>::new()}/>
+                    <Route path=path!("admin/departments") view={Lazy::<DepartmentsRoute>::new()}/>
+                    <Route path=path!("admin/roles") view={Lazy::<RolesRoute>::new()}/>
+                    <Route path=path!("admin/log") view={Lazy::<LogRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

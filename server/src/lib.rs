@@ -12,6 +12,9 @@
 //! - `visitor` / `agent`: the two WebSocket endpoints and what each frame does.
 //! - `demo`: the demo customer site served on a second origin.
 
+// The workbench's views are deeply nested types, and this crate lays out their futures.
+#![recursion_limit = "256"]
+
 pub mod agent;
 pub mod cli;
 pub mod cluster;

@@ -234,6 +234,16 @@ pub async fn change_account(
     w.end(result).await
 }
 
+/// An agent's account, if the agent exists in the tenant.
+pub async fn login_of(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Option<String>, ApiError> {
+    sqlx::query_scalar("SELECT login FROM agents WHERE id = $1 AND tenant_id = $2")
+        .bind(agent.0)
+        .bind(tenant.0)
+        .fetch_optional(db.reader())
+        .await
+        .or_internal()
+}
+
 /// An agent's password hash, if the agent exists in the tenant.
 pub async fn password_hash(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Option<String>, ApiError> {
     sqlx::query_scalar("SELECT password_hash FROM agents WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL")

@@ -280,9 +280,11 @@ pub fn not_oneself(ctx: &Ctx, agent: AgentId) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// How the operation log names an agent: `#id`.
-fn agent_object(agent: AgentId) -> String {
-    format!("agent #{}", agent.0)
+/// How the operation log names an agent: `agent #id account` (the account read now; the id alone
+/// when there is no such agent, which the change then reports).
+async fn agent_object(state: &AppState, ctx: &Ctx, agent: AgentId) -> Result<String, ApiError> {
+    let login = repo::login_of(&state.db, ctx.tenant(), agent).await?.unwrap_or_default();
+    Ok(format!("agent #{} {login}", agent.0).trim_end().to_owned())
 }
 
 /// Enables or disables an agent. Disabling ends their sessions and closes their consoles on every
@@ -291,7 +293,7 @@ pub async fn set_enabled(state: &AppState, ctx: &Ctx, agent: AgentId, enabled: b
     not_oneself(ctx, agent)?;
     let end = (!enabled).then_some(EndSessions::All);
     let kind = if enabled { OpKind::AgentEnabled } else { OpKind::AgentDisabled };
-    let object = agent_object(agent);
+    let object = agent_object(state, ctx, agent).await?;
     let entry = Entry::by(ctx, kind, &object, "");
     repo::change_account(&state.db, ctx.tenant(), agent, AccountChange::Enable(enabled), end, &entry).await?;
     if !enabled {
@@ -304,7 +306,7 @@ pub async fn set_enabled(state: &AppState, ctx: &Ctx, agent: AgentId, enabled: b
 /// consoles end at once.
 pub async fn delete_agent(state: &AppState, ctx: &Ctx, agent: AgentId) -> Result<(), ApiError> {
     not_oneself(ctx, agent)?;
-    let object = agent_object(agent);
+    let object = agent_object(state, ctx, agent).await?;
     let entry = Entry::by(ctx, OpKind::AgentDeleted, &object, "");
     repo::change_account(&state.db, ctx.tenant(), agent, AccountChange::Delete, Some(EndSessions::All), &entry).await?;
     state.realtime.close_agent(ctx.tenant(), agent, AgentSockets::All, "account deleted");
@@ -316,7 +318,7 @@ pub async fn set_password(state: &AppState, ctx: &Ctx, agent: AgentId, password:
     not_oneself(ctx, agent)?;
     let hash = new_password_hash(password, "password").await?;
     let change = AccountChange::Password(&hash);
-    let object = agent_object(agent);
+    let object = agent_object(state, ctx, agent).await?;
     let entry = Entry::by(ctx, OpKind::AgentPasswordSet, &object, "");
     repo::change_account(&state.db, ctx.tenant(), agent, change, Some(EndSessions::All), &entry).await?;
     state.realtime.close_agent(ctx.tenant(), agent, AgentSockets::All, "password changed");

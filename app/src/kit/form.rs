@@ -39,7 +39,9 @@ pub fn Field(
     #[prop(optional)] maxlength: Option<usize>,
     #[prop(optional)] required: bool,
     #[prop(optional)] hint: Option<&'static str>,
-    #[prop(optional, into)] value: Option<Signal<String>>,
+    /// The signal the input reads and writes (a form sent by the page, not posted by the browser).
+    #[prop(optional)]
+    bind: Option<RwSignal<String>>,
     error: Signal<Option<ApiError>>,
 ) -> impl IntoView {
     let lang = crate::i18n::use_lang();
@@ -70,12 +72,170 @@ pub fn Field(
                 autocomplete=autocomplete
                 maxlength=maxlength.map(|m| m.to_string())
                 required=required
-                prop:value=move || value.map(|v| v.get()).unwrap_or_default()
+                prop:value=move || bind.map(|v| v.get()).unwrap_or_default()
+                on:input=move |ev| {
+                    if let Some(bind) = bind {
+                        bind.set(event_target_value(&ev));
+                    }
+                }
                 aria-invalid=move || text().is_some().then_some("true")
                 aria-describedby=described
             />
             {hint.map(|h| view! { <span class="hint" id=hint_id.clone()>{h}</span> })}
             <span class="field-error" id=error_id role="alert">{text}</span>
         </div>
+    }
+}
+
+/// The ids of a field's hint and error, for `aria-describedby`.
+fn described_by(name: &str, hint: bool, error: bool) -> Option<String> {
+    let mut ids = Vec::new();
+    if hint {
+        ids.push(format!("{name}-hint"));
+    }
+    if error {
+        ids.push(format!("{name}-error"));
+    }
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
+
+/// A labelled multi-line input bound to `bind`, with its hint and error like [`Field`].
+#[component]
+pub fn AreaField(
+    label: &'static str,
+    name: &'static str,
+    bind: RwSignal<String>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = 4)] rows: u32,
+    #[prop(optional)] maxlength: Option<usize>,
+    error: Signal<Option<ApiError>>,
+) -> impl IntoView {
+    let lang = crate::i18n::use_lang();
+    let text = move || error_for(lang, error.get(), name);
+    let input_id = format!("field-{name}");
+    view! {
+        <div class="field">
+            <label for=input_id.clone()>{label}</label>
+            <textarea
+                id=input_id
+                name=name
+                rows=rows
+                maxlength=maxlength.map(|m| m.to_string())
+                prop:value=move || bind.get()
+                on:input=move |ev| bind.set(event_target_value(&ev))
+                aria-invalid=move || text().is_some().then_some("true")
+                aria-describedby=move || described_by(name, hint.is_some(), text().is_some())
+            ></textarea>
+            {hint.map(|h| view! { <span class="hint" id=format!("{name}-hint")>{h}</span> })}
+            <span class="field-error" id=format!("{name}-error") role="alert">{text}</span>
+        </div>
+    }
+}
+
+/// A labelled choice bound to `bind` (the chosen option's value); `options` are (value, text).
+#[component]
+pub fn SelectField(
+    label: &'static str,
+    name: &'static str,
+    bind: RwSignal<String>,
+    #[prop(into)] options: Signal<Vec<(String, String)>>,
+    error: Signal<Option<ApiError>>,
+) -> impl IntoView {
+    let lang = crate::i18n::use_lang();
+    let text = move || error_for(lang, error.get(), name);
+    let input_id = format!("field-{name}");
+    view! {
+        <div class="field">
+            <label for=input_id.clone()>{label}</label>
+            <select
+                id=input_id
+                name=name
+                on:change=move |ev| bind.set(event_target_value(&ev))
+                aria-invalid=move || text().is_some().then_some("true")
+                aria-describedby=move || described_by(name, false, text().is_some())
+            >
+                {move || options.get().into_iter().map(|(value, text)| {
+                    let selected = bind.get() == value;
+                    view! { <option value=value selected=selected>{text}</option> }
+                }).collect_view()}
+            </select>
+            <span class="field-error" id=format!("{name}-error") role="alert">{text}</span>
+        </div>
+    }
+}
+
+/// A labelled checkbox bound to `bind`.
+#[component]
+pub fn CheckField(label: String, bind: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <label class="check">
+            <input type="checkbox" prop:checked=move || bind.get() on:change=move |ev| bind.set(event_target_checked(&ev))/>
+            {label}
+        </label>
+    }
+}
+
+/// Previous / next page buttons under a paged table, with "from–to of total".
+#[component]
+pub fn Pager(offset: RwSignal<i64>, page: i64, #[prop(into)] total: Signal<i64>) -> impl IntoView {
+    let lang = crate::i18n::use_lang();
+    let range = move || {
+        let total = total.get();
+        let from = if total == 0 { 0 } else { offset.get() + 1 };
+        let to = (offset.get() + page).min(total);
+        crate::i18n::tr(lang, crate::i18n::Key::RangeOfTotal)
+            .replace("{from}", &from.to_string())
+            .replace("{to}", &to.to_string())
+            .replace("{total}", &total.to_string())
+    };
+    view! {
+        <div class="pager">
+            <button type="button" disabled=move || offset.get() == 0
+                on:click=move |_| offset.update(|o| *o = (*o - page).max(0))>
+                {crate::i18n::tr(lang, crate::i18n::Key::Previous)}
+            </button>
+            <span>{range}</span>
+            <button type="button" disabled=move || { offset.get() + page >= total.get() }
+                on:click=move |_| offset.update(|o| *o += page)>
+                {crate::i18n::tr(lang, crate::i18n::Key::Next)}
+            </button>
+        </div>
+    }
+}
+
+/// Asks before deleting `name`: a dialog with the question and Delete / Cancel; with `typed`, the
+/// name must be typed again before Delete is enabled.
+#[component]
+pub fn ConfirmDelete(
+    name: String,
+    #[prop(optional)] typed: Option<RwSignal<String>>,
+    on_confirm: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    use crate::i18n::{tr, Key};
+    let lang = crate::i18n::use_lang();
+    let question = match typed {
+        Some(_) => tr(lang, Key::ConfirmDeleteNamed),
+        None => tr(lang, Key::ConfirmDelete),
+    }
+    .replace("{name}", &name);
+    let expected = name.clone();
+    let ready = move || typed.is_none_or(|t| t.get().trim() == expected);
+    view! {
+        <section class="confirm" role="dialog" aria-modal="false" aria-labelledby="confirm-question">
+            <p id="confirm-question">{question}</p>
+            {typed.map(|t| view! {
+                <label class="field">
+                    <span>{tr(lang, Key::TypeName)}</span>
+                    <input type="text" prop:value=move || t.get() on:input=move |ev| t.set(event_target_value(&ev))/>
+                </label>
+            })}
+            <div class="buttons">
+                <button type="button" class="danger" disabled=move || !ready() on:click=move |_| on_confirm.run(())>
+                    {tr(lang, Key::Delete)}
+                </button>
+                <button type="button" on:click=move |_| on_cancel.run(())>{tr(lang, Key::Cancel)}</button>
+            </div>
+        </section>
     }
 }

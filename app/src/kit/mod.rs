@@ -44,6 +44,97 @@ pub fn clock_text(ms: i64) -> String {
     }
 }
 
+/// Local "YYYY-MM-DD hh:mm" of a unix-ms time (UTC when rendered on the server).
+pub fn date_time_text(ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            d.get_full_year(),
+            d.get_month() + 1,
+            d.get_date(),
+            d.get_hours(),
+            d.get_minutes()
+        )
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let secs = ms.div_euclid(1000);
+        let days = secs.div_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        let rest = secs.rem_euclid(86_400);
+        format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rest / 3600, rest / 60 % 60)
+    }
+}
+
+/// The unix-ms time of local midnight starting `day` ("YYYY-MM-DD", as a date input gives it), or
+/// of the midnight after it with `end`; `None` when empty or not a date.
+pub fn day_start_ms(day: &str, end: bool) -> Option<i64> {
+    let mut parts = day.trim().splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    let d = if end { d + 1 } else { d };
+    #[cfg(feature = "hydrate")]
+    {
+        let date = js_sys::Date::new_with_year_month_day(y as u32, (m - 1) as i32, d as i32);
+        let ms = date.get_time();
+        (!ms.is_nan()).then_some(ms as i64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        Some(days_from_civil(y, m, d) * 86_400_000)
+    }
+}
+
+/// (year, month, day) of days since 1970-01-01 (H. Hinnant's algorithm).
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Days since 1970-01-01 of a civil date (the inverse of [`civil_from_days`]; `day` may overflow
+/// the month by one).
+#[cfg_attr(feature = "hydrate", allow(dead_code))]
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Offers `text` as a file download named `name` (browser only).
+pub fn download(name: &str, mime: &str, text: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(mime);
+        let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+        if let Some(a) =
+            document().create_element("a").ok().and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        {
+            a.set_href(&url);
+            a.set_download(name);
+            a.click();
+        }
+        let _ = web_sys::Url::revoke_object_url(&url);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (name, mime, text);
+}
+
 /// What a list shows when it is empty: one sentence saying so (and what to do next).
 #[component]
 pub fn EmptyState(text: &'static str) -> impl IntoView {
@@ -95,5 +186,9 @@ mod tests {
         assert_eq!(duration_text(3_725_000), "1:02:05");
         assert_eq!(visitor_label(Lang::En, None, VisitorId(12)), "Visitor #12");
         assert_eq!(visitor_label(Lang::ZhCn, Some("Ann"), VisitorId(12)), "Ann");
+        assert_eq!(date_time_text(1_796_083_199_000), "2026-11-30 23:59");
+        assert_eq!(day_start_ms("2026-11-30", false), Some(1_796_083_200_000 - 86_400_000));
+        assert_eq!(day_start_ms("2026-11-30", true), Some(1_796_083_200_000));
+        assert_eq!(day_start_ms("", false), None);
     }
 }

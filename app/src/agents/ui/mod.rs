@@ -1,1 +1,332 @@
+//! The agents page: search, a paged table, and the form that creates and edits an agent; per row,
+//! enable/disable, set password and delete (the account actions of `auth`).
 
+use leptos::prelude::*;
+
+use super::api::{list_agents, SaveAgent};
+use super::{AgentForm, AgentRow, PAGE};
+use crate::auth::api::{DeleteAgent, SetAgentEnabled, SetAgentPassword};
+use crate::departments::api::list_departments;
+use crate::i18n::{error_text, role_text, tr, use_lang, Key};
+use crate::kit::form::{action_error, error_outside, CheckField, ConfirmDelete, Field, Pager, SelectField};
+use crate::roles::api::list_roles;
+use crate::sites::api::my_sites;
+
+#[component]
+pub fn AgentsPage() -> impl IntoView {
+    let lang = use_lang();
+    let query = RwSignal::new(String::new());
+    let offset = RwSignal::new(0i64);
+    let reload = RwSignal::new(0u32);
+    let page = LocalResource::new(move || {
+        reload.track();
+        list_agents(query.get(), offset.get())
+    });
+    let roles = LocalResource::new(list_roles);
+    let departments = LocalResource::new(list_departments);
+    let sites = LocalResource::new(my_sites);
+    let editing = RwSignal::new(None::<AgentForm>);
+    let deleting = RwSignal::new(None::<AgentRow>);
+    let password_for = RwSignal::new(None::<AgentRow>);
+    let notice = RwSignal::new(None::<&'static str>);
+
+    let save = ServerAction::<SaveAgent>::new();
+    let enable = ServerAction::<SetAgentEnabled>::new();
+    let delete = ServerAction::<DeleteAgent>::new();
+    let set_password = ServerAction::<SetAgentPassword>::new();
+    let row_error = Signal::derive(move || {
+        [enable.value().get(), delete.value().get(), set_password.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(|r| r.err())
+            .map(|e| error_text(lang, &e.0))
+    });
+    let done = move |text: Key| {
+        notice.set(Some(tr(lang, text)));
+        reload.update(|n| *n += 1);
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            editing.set(None);
+            done(Key::Saved);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = enable.value().get() {
+            done(Key::Saved);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            deleting.set(None);
+            done(Key::Deleted);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = set_password.value().get() {
+            password_for.set(None);
+            done(Key::Saved);
+        }
+    });
+
+    let seats = move || {
+        page.get().and_then(|p| p.ok()).map(|p| match p.seat_limit {
+            Some(limit) => {
+                tr(lang, Key::Seats).replace("{used}", &p.seats_used.to_string()).replace("{limit}", &limit.to_string())
+            }
+            None => tr(lang, Key::SeatsUnlimited).replace("{used}", &p.seats_used.to_string()),
+        })
+    };
+    let total = Signal::derive(move || page.get().and_then(|p| p.ok()).map_or(0, |p| p.total));
+    let site_name = move |id: i64| {
+        sites
+            .get()
+            .and_then(|s| s.ok())
+            .and_then(|s| s.into_iter().find(|s| s.id == id))
+            .map(|s| s.name)
+            .unwrap_or_default()
+    };
+    let new_form = move || {
+        let role_id = roles
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|r| r.into_iter().find(|r| r.builtin.as_deref() == Some("agent")))
+            .map_or(0, |r| r.id);
+        AgentForm { role_id, seat_enabled: true, max_chats: 5, ..AgentForm::default() }
+    };
+
+    view! {
+        <section class="agents admin" aria-labelledby="agents-title">
+            <h2 id="agents-title">{tr(lang, Key::NavAgents)}</h2>
+            <p class="seats">{seats}</p>
+            <p class="notice" aria-live="polite">{move || notice.get()}</p>
+            <div class="toolbar">
+                <input type="search" class="search" aria-label=tr(lang, Key::SearchAgents) placeholder=tr(lang, Key::SearchAgents)
+                    maxlength="100" prop:value=move || query.get()
+                    on:input=move |ev| { query.set(event_target_value(&ev)); offset.set(0); }/>
+                <button type="button" on:click=move |_| { notice.set(None); editing.set(Some(new_form())); }>
+                    {tr(lang, Key::NewAgent)}
+                </button>
+            </div>
+            {move || editing.get().map(|form| view! {
+                <AgentEditor form save
+                    roles=Signal::derive(move || roles.get().and_then(|r| r.ok()).unwrap_or_default()
+                        .into_iter().map(|r| (r.id.to_string(), role_text(lang, r.builtin.as_deref(), &r.name))).collect())
+                    departments=Signal::derive(move || departments.get().and_then(|r| r.ok()).unwrap_or_default()
+                        .into_iter().map(|d| (d.id.to_string(), d.name)).collect())
+                    sites=Signal::derive(move || sites.get().and_then(|r| r.ok()).unwrap_or_default()
+                        .into_iter().map(|s| (s.id, s.name)).collect())
+                    on_cancel=Callback::new(move |_| editing.set(None))/>
+            })}
+            {move || deleting.get().map(|agent| view! {
+                <ConfirmDelete name=agent.display_name.clone()
+                    on_confirm=Callback::new(move |_| { delete.dispatch(DeleteAgent { agent_id: agent.id }); })
+                    on_cancel=Callback::new(move |_| deleting.set(None))/>
+            })}
+            {move || password_for.get().map(|agent| view! { <PasswordForm agent action=set_password on_cancel=Callback::new(move |_| password_for.set(None))/> })}
+            <p role="alert" class="error">{row_error}</p>
+            <div class="table-wrap">
+                <table>
+                    <thead>
+                        <tr>
+                            <th scope="col">{tr(lang, Key::Login)}</th>
+                            <th scope="col">{tr(lang, Key::DisplayName)}</th>
+                            <th scope="col">{tr(lang, Key::Role)}</th>
+                            <th scope="col">{tr(lang, Key::Department)}</th>
+                            <th scope="col">{tr(lang, Key::SitesServed)}</th>
+                            <th scope="col">{tr(lang, Key::SeatEnabled)}</th>
+                            <th scope="col">{tr(lang, Key::MaxChats)}</th>
+                            <th scope="col">{tr(lang, Key::Status)}</th>
+                            <th scope="col">{tr(lang, Key::Actions)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                let rows = page.await.map(|p| p.rows).unwrap_or_default();
+                                rows.into_iter().map(|a| {
+                                    let sites_text = a.site_ids.iter().map(|id| site_name(*id)).collect::<Vec<_>>().join(", ");
+                                    let name = if a.nickname.is_empty() { a.display_name.clone() } else { format!("{} ({})", a.display_name, a.nickname) };
+                                    let edit = AgentForm {
+                                        id: Some(a.id), version: a.version, login: a.login.clone(), password: String::new(),
+                                        display_name: a.display_name.clone(), nickname: a.nickname.clone(), job_number: a.job_number.clone(),
+                                        email: a.email.clone(), mobile: a.mobile.clone(), role_id: a.role_id, department_id: a.department_id,
+                                        site_ids: a.site_ids.clone(), seat_enabled: a.seat_enabled, max_chats: a.max_chats, sort_order: a.sort_order,
+                                    };
+                                    let (row, row2, row3) = (a.clone(), a.clone(), a.clone());
+                                    let who = a.display_name.clone();
+                                    view! {
+                                        <tr>
+                                            <td>{a.login.clone()} {a.owner.then(|| view! { <span class="tag">{tr(lang, Key::FirstAdmin)}</span> })}</td>
+                                            <td>{name}</td>
+                                            <td>{role_text(lang, a.role_builtin.as_deref(), &a.role_name)}</td>
+                                            <td>{a.department_name.clone().unwrap_or_default()}</td>
+                                            <td>{sites_text}</td>
+                                            <td>{if a.seat_enabled { "✓" } else { "—" }}</td>
+                                            <td>{a.max_chats}</td>
+                                            <td>{if a.enabled { tr(lang, Key::StatusEnabled) } else { tr(lang, Key::StatusDisabled) }}</td>
+                                            <td class="buttons">
+                                                <button type="button" aria-label=format!("{} {who}", tr(lang, Key::Edit))
+                                                    on:click=move |_| { notice.set(None); editing.set(Some(edit.clone())) }>{tr(lang, Key::Edit)}</button>
+                                                <button type="button" aria-label=format!("{} {who}", tr(lang, Key::SetPassword))
+                                                    on:click=move |_| { notice.set(None); password_for.set(Some(row.clone())) }>{tr(lang, Key::SetPassword)}</button>
+                                                {(!a.owner).then(|| {
+                                                    let (label, enabled) = if a.enabled { (Key::Disable, false) } else { (Key::Enable, true) };
+                                                    view! {
+                                                        <button type="button" aria-label=format!("{} {who}", tr(lang, label))
+                                                            on:click=move |_| { notice.set(None); enable.dispatch(SetAgentEnabled { agent_id: row2.id, enabled }); }>
+                                                            {tr(lang, label)}
+                                                        </button>
+                                                        <button type="button" class="danger" aria-label=format!("{} {who}", tr(lang, Key::Delete))
+                                                            on:click=move |_| { notice.set(None); deleting.set(Some(row3.clone())) }>{tr(lang, Key::Delete)}</button>
+                                                    }
+                                                })}
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()
+                            })}
+                        </Suspense>
+                    </tbody>
+                </table>
+            </div>
+            <Pager offset page=PAGE total/>
+        </section>
+    }
+}
+
+/// The form of a new or edited agent. The account is typed once (fixed afterwards) and a new agent
+/// gets a password; the rest can always change.
+#[component]
+fn AgentEditor(
+    form: AgentForm,
+    save: ServerAction<SaveAgent>,
+    roles: Signal<Vec<(String, String)>>,
+    departments: Signal<Vec<(String, String)>>,
+    sites: Signal<Vec<(i64, String)>>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let error = action_error(save);
+    let creating = form.id.is_none();
+    let login = RwSignal::new(form.login.clone());
+    let password = RwSignal::new(String::new());
+    let display_name = RwSignal::new(form.display_name.clone());
+    let nickname = RwSignal::new(form.nickname.clone());
+    let job_number = RwSignal::new(form.job_number.clone());
+    let email = RwSignal::new(form.email.clone());
+    let mobile = RwSignal::new(form.mobile.clone());
+    let role = RwSignal::new(form.role_id.to_string());
+    let department = RwSignal::new(form.department_id.map(|d| d.to_string()).unwrap_or_default());
+    let chosen_sites = RwSignal::new(form.site_ids.clone());
+    let seat = RwSignal::new(form.seat_enabled);
+    let max_chats = RwSignal::new(form.max_chats.to_string());
+    let order = RwSignal::new(form.sort_order.to_string());
+    let department_options = Signal::derive(move || {
+        let mut options = vec![(String::new(), tr(lang, Key::NoneOption).to_owned())];
+        options.extend(departments.get());
+        options
+    });
+    let title = if creating { tr(lang, Key::NewAgent) } else { tr(lang, Key::EditAgent) };
+    let fields = [
+        "login",
+        "password",
+        "display_name",
+        "nickname",
+        "job_number",
+        "email",
+        "mobile",
+        "role_id",
+        "department_id",
+        "site_ids",
+        "seat_enabled",
+        "max_chats",
+        "sort_order",
+    ];
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let form = AgentForm {
+            login: login.get_untracked(),
+            password: password.get_untracked(),
+            display_name: display_name.get_untracked(),
+            nickname: nickname.get_untracked(),
+            job_number: job_number.get_untracked(),
+            email: email.get_untracked(),
+            mobile: mobile.get_untracked(),
+            role_id: role.get_untracked().parse().unwrap_or(0),
+            department_id: department.get_untracked().parse().ok(),
+            site_ids: chosen_sites.get_untracked(),
+            seat_enabled: seat.get_untracked(),
+            // Not a number: sent as 0 and refused by the server with the field named.
+            max_chats: max_chats.get_untracked().trim().parse().unwrap_or(0),
+            sort_order: order.get_untracked().trim().parse().unwrap_or(-1),
+            ..form.clone()
+        };
+        save.dispatch(SaveAgent { form });
+    };
+    view! {
+        <form class="editor" aria-label=title on:submit=submit>
+            <h3>{title}</h3>
+            <div class="grid">
+                {creating.then(|| view! {
+                    <Field label=tr(lang, Key::Login) name="login" bind=login maxlength=50 required=true autocomplete="off" error/>
+                    <Field label=tr(lang, Key::Password) name="password" kind="password" bind=password maxlength=20 required=true
+                        autocomplete="new-password" hint=tr(lang, Key::PasswordRules) error/>
+                })}
+                <Field label=tr(lang, Key::DisplayName) name="display_name" bind=display_name maxlength=50 required=true error/>
+                <Field label=tr(lang, Key::Nickname) name="nickname" bind=nickname maxlength=50 error/>
+                <Field label=tr(lang, Key::JobNumber) name="job_number" bind=job_number maxlength=30 error/>
+                <Field label=tr(lang, Key::Email) name="email" kind="email" bind=email maxlength=254 error/>
+                <Field label=tr(lang, Key::Mobile) name="mobile" kind="tel" bind=mobile maxlength=30 error/>
+                <SelectField label=tr(lang, Key::Role) name="role_id" bind=role options=roles error/>
+                <SelectField label=tr(lang, Key::Department) name="department_id" bind=department options=department_options error/>
+                <Field label=tr(lang, Key::MaxChats) name="max_chats" kind="number" bind=max_chats error/>
+                <Field label=tr(lang, Key::SortOrder) name="sort_order" kind="number" bind=order error/>
+            </div>
+            <fieldset>
+                <legend>{tr(lang, Key::SitesServed)}</legend>
+                {move || sites.get().into_iter().map(|(id, name)| {
+                    let checked = RwSignal::new(chosen_sites.get_untracked().contains(&id));
+                    Effect::new(move |_| {
+                        let on = checked.get();
+                        chosen_sites.update(|s| {
+                            s.retain(|x| *x != id);
+                            if on { s.push(id); }
+                        });
+                    });
+                    view! { <CheckField label=name bind=checked/> }
+                }).collect_view()}
+            </fieldset>
+            <CheckField label=tr(lang, Key::SeatEnabled).to_owned() bind=seat/>
+            <div class="buttons">
+                <button type="submit" disabled=move || save.pending().get()>{tr(lang, Key::Save)}</button>
+                <button type="button" on:click=move |_| on_cancel.run(())>{tr(lang, Key::Cancel)}</button>
+            </div>
+            <p role="alert" class="error">{move || error_outside(lang, error.get(), &fields)}</p>
+        </form>
+    }
+}
+
+/// An admin sets another agent's password (which signs that agent out everywhere).
+#[component]
+fn PasswordForm(agent: AgentRow, action: ServerAction<SetAgentPassword>, on_cancel: Callback<()>) -> impl IntoView {
+    let lang = use_lang();
+    let error = action_error(action);
+    let password = RwSignal::new(String::new());
+    let title = format!("{} {}", tr(lang, Key::SetPassword), agent.display_name);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(SetAgentPassword { agent_id: agent.id, password: password.get_untracked() });
+    };
+    view! {
+        <form class="editor" aria-label=title.clone() on:submit=submit>
+            <h3>{title.clone()}</h3>
+            <Field label=tr(lang, Key::NewPassword) name="password" kind="password" bind=password maxlength=20 required=true
+                autocomplete="new-password" hint=tr(lang, Key::PasswordRules) error/>
+            <div class="buttons">
+                <button type="submit" disabled=move || action.pending().get()>{tr(lang, Key::Save)}</button>
+                <button type="button" on:click=move |_| on_cancel.run(())>{tr(lang, Key::Cancel)}</button>
+            </div>
+        </form>
+    }
+}

@@ -1,1 +1,187 @@
+//! The roles page: built-in roles (read only) and custom roles, each a set of permissions grouped
+//! by module and a site scope; a new role starts as a copy of an existing one.
 
+use kefu_protocol::Perm;
+use leptos::prelude::*;
+
+use super::api::{list_roles, DeleteRole, SaveRole};
+use super::{Module, RoleForm, RoleView};
+use crate::i18n::{perm_text, role_text, tr, use_lang, Key, Lang};
+use crate::kit::form::{action_error, error_outside, CheckField, ConfirmDelete, Field, SelectField};
+
+fn module_text(lang: Lang, module: Module) -> &'static str {
+    lang.pick(match module {
+        Module::Chat => ["Chats", "对话", "對話", "チャット", "채팅"],
+        Module::Visitors => ["Visitors", "访客", "訪客", "訪問者", "방문자"],
+        Module::Sites => ["Sites and settings", "站点和设置", "網站和設定", "サイトと設定", "사이트와 설정"],
+        Module::Team => ["Team", "团队", "團隊", "チーム", "팀"],
+        Module::Records => ["Records", "记录", "記錄", "記録", "기록"],
+        Module::Stats => ["Statistics", "统计", "統計", "統計", "통계"],
+        Module::Messages => ["Messages", "留言", "留言", "伝言", "메시지"],
+        Module::Log => ["Log", "日志", "日誌", "ログ", "로그"],
+    })
+}
+
+#[component]
+pub fn RolesPage() -> impl IntoView {
+    let lang = use_lang();
+    let reload = RwSignal::new(0u32);
+    let roles = LocalResource::new(move || {
+        reload.track();
+        list_roles()
+    });
+    let editing = RwSignal::new(None::<RoleForm>);
+    let deleting = RwSignal::new(None::<RoleView>);
+    let notice = RwSignal::new(None::<&'static str>);
+    let save = ServerAction::<SaveRole>::new();
+    let delete = ServerAction::<DeleteRole>::new();
+    let delete_error = action_error(delete);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            editing.set(None);
+            notice.set(Some(tr(lang, Key::Saved)));
+            reload.update(|n| *n += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            deleting.set(None);
+            notice.set(Some(tr(lang, Key::Deleted)));
+            reload.update(|n| *n += 1);
+        }
+    });
+    let all = Signal::derive(move || roles.get().and_then(|r| r.ok()).unwrap_or_default());
+    view! {
+        <section class="roles admin" aria-labelledby="roles-title">
+            <h2 id="roles-title">{tr(lang, Key::NavRoles)}</h2>
+            <p class="notice" aria-live="polite">{move || notice.get()}</p>
+            <button type="button" on:click=move |_| {
+                notice.set(None);
+                // A new role starts as a copy of the built-in agent role.
+                let base = all.get_untracked().into_iter().find(|r| r.builtin.as_deref() == Some("agent"));
+                editing.set(Some(RoleForm {
+                    perms: base.as_ref().map(|r| r.perms.clone()).unwrap_or_default(),
+                    all_sites: base.is_some_and(|r| r.all_sites),
+                    ..RoleForm::default()
+                }));
+            }>{tr(lang, Key::NewRole)}</button>
+            {move || editing.get().map(|form| view! { <RoleEditor form save roles=all on_cancel=Callback::new(move |_| editing.set(None))/> })}
+            {move || deleting.get().map(|r| view! {
+                <ConfirmDelete name=r.name.clone()
+                    on_confirm=Callback::new(move |_| { delete.dispatch(DeleteRole { id: r.id }); })
+                    on_cancel=Callback::new(move |_| deleting.set(None))/>
+                <p role="alert" class="error">{move || error_outside(lang, delete_error.get(), &[])}</p>
+            })}
+            <div class="table-wrap">
+                <table>
+                    <thead>
+                        <tr>
+                            <th scope="col">{tr(lang, Key::Name)}</th>
+                            <th scope="col">{tr(lang, Key::Permissions)}</th>
+                            <th scope="col">{tr(lang, Key::Scope)}</th>
+                            <th scope="col">{tr(lang, Key::NavAgents)}</th>
+                            <th scope="col">{tr(lang, Key::Actions)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || all.get().into_iter().map(|r| {
+                            let name = role_text(lang, r.builtin.as_deref(), &r.name);
+                            let perms = r.perms.iter().map(|p| perm_text(lang, *p)).collect::<Vec<_>>().join(", ");
+                            let form = RoleForm { id: Some(r.id), version: r.version, name: r.name.clone(), perms: r.perms.clone(), all_sites: r.all_sites };
+                            let row = r.clone();
+                            view! {
+                                <tr>
+                                    <td>{name.clone()} {r.builtin.is_some().then(|| view! { <span class="tag">{tr(lang, Key::BuiltIn)}</span> })}</td>
+                                    <td class="perms">{perms}</td>
+                                    <td>{if r.all_sites { tr(lang, Key::ScopeAll) } else { tr(lang, Key::ScopeOwn) }}</td>
+                                    <td>{r.agents}</td>
+                                    <td class="buttons">
+                                        {r.builtin.is_none().then(|| view! {
+                                            <button type="button" aria-label=format!("{} {name}", tr(lang, Key::Edit))
+                                                on:click=move |_| { notice.set(None); editing.set(Some(form.clone())) }>{tr(lang, Key::Edit)}</button>
+                                            <button type="button" class="danger" aria-label=format!("{} {name}", tr(lang, Key::Delete))
+                                                on:click=move |_| { notice.set(None); deleting.set(Some(row.clone())) }>{tr(lang, Key::Delete)}</button>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn RoleEditor(
+    form: RoleForm,
+    save: ServerAction<SaveRole>,
+    roles: Signal<Vec<RoleView>>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let error = action_error(save);
+    let name = RwSignal::new(form.name.clone());
+    let checked: Vec<(Perm, RwSignal<bool>)> =
+        Perm::ALL.iter().map(|p| (*p, RwSignal::new(form.perms.contains(p)))).collect();
+    let scope = RwSignal::new(if form.all_sites { "all" } else { "own" }.to_owned());
+    let copy_from = RwSignal::new(String::new());
+    {
+        let checked = checked.clone();
+        // Choosing a role to copy sets every box (and the scope) to that role's.
+        Effect::new(move |_| {
+            let Ok(id) = copy_from.get().parse::<i64>() else { return };
+            if let Some(role) = roles.get_untracked().into_iter().find(|r| r.id == id) {
+                for (perm, on) in &checked {
+                    on.set(role.perms.contains(perm));
+                }
+                scope.set(if role.all_sites { "all" } else { "own" }.to_owned());
+            }
+        });
+    }
+    let copy_options = Signal::derive(move || {
+        let mut options = vec![(String::new(), "—".to_owned())];
+        options.extend(
+            roles.get().into_iter().map(|r| (r.id.to_string(), role_text(lang, r.builtin.as_deref(), &r.name))),
+        );
+        options
+    });
+    let scope_options = Signal::derive(move || {
+        vec![
+            ("all".to_owned(), tr(lang, Key::ScopeAll).to_owned()),
+            ("own".to_owned(), tr(lang, Key::ScopeOwn).to_owned()),
+        ]
+    });
+    let title = if form.id.is_some() { tr(lang, Key::Edit) } else { tr(lang, Key::NewRole) };
+    let boxes = checked.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let perms = boxes.iter().filter(|(_, on)| on.get_untracked()).map(|(p, _)| *p).collect();
+        let form =
+            RoleForm { name: name.get_untracked(), perms, all_sites: scope.get_untracked() == "all", ..form.clone() };
+        save.dispatch(SaveRole { form });
+    };
+    view! {
+        <form class="editor" aria-label=title on:submit=submit>
+            <h3>{title}</h3>
+            <Field label=tr(lang, Key::Name) name="name" bind=name maxlength=20 required=true error/>
+            <SelectField label=tr(lang, Key::CopyFrom) name="copy_from" bind=copy_from options=copy_options error/>
+            <SelectField label=tr(lang, Key::Scope) name="all_sites" bind=scope options=scope_options error/>
+            {Module::ALL.into_iter().map(|module| {
+                let boxes: Vec<_> = checked.iter().filter(|(p, _)| module.perms().contains(p)).cloned().collect();
+                view! {
+                    <fieldset>
+                        <legend>{module_text(lang, module)}</legend>
+                        {boxes.into_iter().map(|(perm, on)| view! { <CheckField label=perm_text(lang, perm).to_owned() bind=on/> }).collect_view()}
+                    </fieldset>
+                }
+            }).collect_view()}
+            <div class="buttons">
+                <button type="submit" disabled=move || save.pending().get()>{tr(lang, Key::Save)}</button>
+                <button type="button" on:click=move |_| on_cancel.run(())>{tr(lang, Key::Cancel)}</button>
+            </div>
+            <p role="alert" class="error">{move || error_outside(lang, error.get(), &["name"])}</p>
+        </form>
+    }
+}

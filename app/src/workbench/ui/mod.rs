@@ -39,6 +39,10 @@ pub fn Shell() -> impl IntoView {
         (Perm::ChatServe, "/chats", Key::NavChats),
         (Perm::VisitorsView, "/visitors", Key::NavVisitors),
         (Perm::SitesView, "/admin/sites", Key::NavSites),
+        (Perm::AgentsManage, "/admin/agents", Key::NavAgents),
+        (Perm::AgentsManage, "/admin/departments", Key::NavDepartments),
+        (Perm::RolesManage, "/admin/roles", Key::NavRoles),
+        (Perm::OplogView, "/admin/log", Key::NavLog),
     ];
     let nav = move || {
         let agent = live.agent.get()?;
@@ -98,6 +102,29 @@ impl LazyRoute for SitesRoute {
         view! { <div class="page"><SiteList/></div> }.into_any()
     }
 }
+
+/// Declares a lazy route for an admin page: its code is a separate WASM chunk.
+macro_rules! admin_route {
+    ($route:ident, $page:path) => {
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <div class="page">{$page()}</div> }.into_any()
+            }
+        }
+    };
+}
+
+admin_route!(AgentsRoute, crate::agents::ui::AgentsPage);
+admin_route!(DepartmentsRoute, crate::departments::ui::DepartmentsPage);
+admin_route!(RolesRoute, crate::roles::ui::RolesPage);
+admin_route!(LogRoute, crate::oplog::ui::LogPage);
 
 /// Opens the agent socket (browser only) and ticks the clock.
 fn connect(live: Live) {
