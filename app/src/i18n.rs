@@ -151,6 +151,28 @@ pub enum Key {
     ErrInUse,
     ErrLimitReached,
     Name,
+    MySettings,
+    Language,
+    FollowBrowser,
+    SendWith,
+    SendEnter,
+    SendCtrlEnter,
+    Welcome,
+    MyMaxChats,
+    Notifications,
+    NotifyNewVisitor,
+    NotifyNewChat,
+    NotifyNewMessage,
+    NotifyTransfer,
+    NotifyColleague,
+    Card,
+    CardLabel,
+    CardValue,
+    AddLine,
+    RemoveLine,
+    ChangePassword,
+    CurrentPassword,
+    PasswordChanged,
 }
 
 /// The text for `key` in `lang`.
@@ -358,6 +380,86 @@ fn texts(key: Key) -> [&'static str; 5] {
             "기업 한도에 도달했습니다.",
         ],
         Name => ["Name", "名称", "名稱", "名前", "이름"],
+        MySettings => ["My settings", "个人设置", "個人設定", "個人設定", "개인 설정"],
+        Language => ["Language", "语言", "語言", "言語", "언어"],
+        FollowBrowser => {
+            ["Follow the browser", "跟随浏览器", "跟隨瀏覽器", "ブラウザーに合わせる", "브라우저 설정 따르기"]
+        }
+        SendWith => ["Send with", "发送方式", "傳送方式", "送信キー", "보내기 키"],
+        SendEnter => [
+            "Enter (Ctrl+Enter or Shift+Enter for a new line)",
+            "Enter 发送（Ctrl+Enter 或 Shift+Enter 换行）",
+            "Enter 傳送（Ctrl+Enter 或 Shift+Enter 換行）",
+            "Enter で送信（Ctrl+Enter か Shift+Enter で改行）",
+            "Enter로 보내기 (Ctrl+Enter 또는 Shift+Enter로 줄 바꿈)",
+        ],
+        SendCtrlEnter => [
+            "Ctrl+Enter (Enter for a new line)",
+            "Ctrl+Enter 发送（Enter 换行）",
+            "Ctrl+Enter 傳送（Enter 換行）",
+            "Ctrl+Enter で送信（Enter で改行）",
+            "Ctrl+Enter로 보내기 (Enter로 줄 바꿈)",
+        ],
+        Welcome => ["Personal welcome message", "个人欢迎语", "個人歡迎詞", "個人のあいさつ文", "개인 환영 메시지"],
+        MyMaxChats => [
+            "My max concurrent chats (at most {n}; empty: {n})",
+            "我的最大同时对话数（最多 {n}；留空为 {n}）",
+            "我的最大同時對話數（最多 {n}；留空為 {n}）",
+            "自分の最大同時チャット数（最大 {n}、空欄で {n}）",
+            "내 최대 동시 채팅 수(최대 {n}, 비우면 {n})",
+        ],
+        Notifications => ["Notify me when", "提醒我", "提醒我", "通知するタイミング", "알림 받기"],
+        NotifyNewVisitor => [
+            "A new visitor arrives on the site",
+            "有新访客进入网站",
+            "有新訪客進入網站",
+            "新しい訪問者がサイトに来たとき",
+            "새 방문자가 사이트에 왔을 때",
+        ],
+        NotifyNewChat => [
+            "A visitor asks to chat",
+            "访客请求对话",
+            "訪客請求對話",
+            "訪問者がチャットを求めたとき",
+            "방문자가 채팅을 요청했을 때",
+        ],
+        NotifyNewMessage => {
+            ["A new message arrives", "收到新消息", "收到新訊息", "新しいメッセージが届いたとき", "새 메시지가 왔을 때"]
+        }
+        NotifyTransfer => [
+            "A chat is transferred to me or I am invited",
+            "有对话转给我或邀请我",
+            "有對話轉給我或邀請我",
+            "チャットが転送・招待されたとき",
+            "채팅이 나에게 전환되거나 초대될 때",
+        ],
+        NotifyColleague => [
+            "A colleague writes to me",
+            "同事给我发消息",
+            "同事傳訊息給我",
+            "同僚からメッセージが来たとき",
+            "동료가 메시지를 보냈을 때",
+        ],
+        Card => [
+            "Card shown to visitors",
+            "访客可见的名片",
+            "訪客可見的名片",
+            "訪問者に見せる名刺",
+            "방문자에게 보이는 명함",
+        ],
+        CardLabel => ["Label", "名称", "名稱", "項目名", "항목"],
+        CardValue => ["Value", "内容", "內容", "内容", "내용"],
+        AddLine => ["Add a line", "添加一行", "新增一行", "行を追加", "줄 추가"],
+        RemoveLine => ["Remove line", "删除此行", "刪除此行", "行を削除", "줄 삭제"],
+        ChangePassword => ["Change password", "修改密码", "修改密碼", "パスワードを変更", "비밀번호 변경"],
+        CurrentPassword => ["Current password", "当前密码", "目前密碼", "現在のパスワード", "현재 비밀번호"],
+        PasswordChanged => [
+            "Password changed. Your other sessions were signed out.",
+            "密码已修改，其他登录已退出。",
+            "密碼已修改，其他登入已登出。",
+            "パスワードを変更しました。ほかのセッションはログアウトしました。",
+            "비밀번호를 변경했습니다. 다른 세션은 로그아웃되었습니다.",
+        ],
         Password => ["Password", "密码", "密碼", "パスワード", "비밀번호"],
         SignIn => ["Sign in", "登录", "登入", "ログイン", "로그인"],
         SignOut => ["Sign out", "退出登录", "登出", "ログアウト", "로그아웃"],
@@ -543,8 +645,13 @@ fn field_name(lang: Lang, field: &str) -> String {
         "confirm" => tr(lang, Key::TypeName).into(),
         "admin_id" => tr(lang, Key::DepartmentAdmin).into(),
         "agent_id" => tr(lang, Key::Agent).into(),
+        "card" => tr(lang, Key::Card).into(),
+        "lang" => tr(lang, Key::Language).into(),
+        "welcome" => tr(lang, Key::Welcome).into(),
+        "my_max_chats" => tr(lang, Key::MaxChats).into(),
+        "current" => tr(lang, Key::CurrentPassword).into(),
         "password" => tr(lang, Key::Password).into(),
-        "new_password" => tr(lang, Key::NewPassword).into(),
+        "new_password" | "new" => tr(lang, Key::NewPassword).into(),
         "body" => tr(lang, Key::Message).into(),
         other => format!("{} {other}", tr(lang, Key::ErrValidation)),
     }
@@ -691,14 +798,40 @@ pub fn role_text(lang: Lang, builtin: Option<&str>, name: &str) -> String {
     }
 }
 
-/// The language of this page: the request's `Accept-Language` on the server, the `<html lang>` the
-/// server rendered in the browser, so hydration sees the same strings.
+/// The cookie that holds the language an agent chose in their settings.
+pub const LANG_COOKIE: &str = "kefu_lang";
+
+/// `Set-Cookie` for the chosen language (`None`: follow the browser, which removes the cookie).
+pub fn lang_cookie(lang: Option<&str>, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    match lang {
+        Some(lang) => {
+            format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}", Lang::from_tag(lang).tag())
+        }
+        None => format!("{LANG_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax{secure}"),
+    }
+}
+
+/// The language of this page: on the server, the agent's chosen language (its cookie), else the
+/// request's `Accept-Language`; in the browser the `<html lang>` the server rendered, so hydration
+/// sees the same strings.
 pub fn page_lang() -> Lang {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>()
             .and_then(|parts| {
-                parts.headers.get(http::header::ACCEPT_LANGUAGE)?.to_str().ok().map(Lang::from_accept_language)
+                let chosen = parts
+                    .headers
+                    .get_all(http::header::COOKIE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(';'))
+                    .filter_map(|pair| pair.trim().split_once('='))
+                    .find(|(name, value)| *name == LANG_COOKIE && !value.is_empty())
+                    .map(|(_, value)| Lang::from_tag(value));
+                chosen.or_else(|| {
+                    parts.headers.get(http::header::ACCEPT_LANGUAGE)?.to_str().ok().map(Lang::from_accept_language)
+                })
             })
             .unwrap_or(Lang::En)
     }

@@ -23,6 +23,7 @@ pub mod i18n;
 pub mod infra;
 pub mod kit;
 pub mod oplog;
+pub mod profile;
 pub mod roles;
 pub mod sites;
 pub mod visitors;
@@ -85,7 +86,7 @@ fn page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     use workbench::ui::{
-        AgentsRoute, ChatsPage, DepartmentsRoute, LogRoute, RolesRoute, Shell, SitesRoute, VisitorsPage,
+        AgentsRoute, ChatsPage, DepartmentsRoute, LogRoute, ProfileRoute, RolesRoute, Shell, SitesRoute, VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();
@@ -103,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/departments") view={Lazy::<DepartmentsRoute>::new()}/>
                     <Route path=path!("admin/roles") view={Lazy::<RolesRoute>::new()}/>
                     <Route path=path!("admin/log") view={Lazy::<LogRoute>::new()}/>
+                    <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -111,7 +113,8 @@ pub fn App() -> impl IntoView {
 
 /// Whether a path is a signed-in workbench page (strangers are sent to /login).
 pub fn is_workbench_page(path: &str) -> bool {
-    path == "/" || ["/chats", "/visitors", "/admin"].iter().any(|p| path == *p || path.starts_with(&format!("{p}/")))
+    path == "/"
+        || ["/chats", "/visitors", "/admin", "/me"].iter().any(|p| path == *p || path.starts_with(&format!("{p}/")))
 }
 
 /// Builds the application state: the database, the realtime handle, and each area's parts.

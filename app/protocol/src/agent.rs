@@ -115,6 +115,62 @@ pub struct AgentInfo {
     pub role: String,
     /// What the role allows (the workbench shows only what these permit).
     pub perms: Vec<Perm>,
+    /// The agent's personal settings.
+    #[serde(default)]
+    pub prefs: AgentPrefs,
+}
+
+/// Which key sends a reply; the other inserts a line break.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SendKey {
+    #[default]
+    Enter,
+    CtrlEnter,
+}
+
+/// An agent's personal settings (seed 000 chapter 9). Stored as JSON: a field added later reads as
+/// its default in rows saved before it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(default)]
+pub struct AgentPrefs {
+    /// The workbench language (`en`, `zh-CN`, `zh-TW`, `ja`, `ko`); `None` follows the browser.
+    pub lang: Option<String>,
+    pub send_key: SendKey,
+    /// Said to a visitor when this agent accepts their chat (empty: the site's welcome).
+    pub welcome: String,
+    /// The agent's own limit of concurrent chats, within the one their admin set.
+    pub max_chats: Option<i64>,
+    pub notify: NotifyPrefs,
+}
+
+impl Default for AgentPrefs {
+    fn default() -> Self {
+        AgentPrefs {
+            lang: None,
+            send_key: SendKey::Enter,
+            welcome: String::new(),
+            max_chats: None,
+            notify: NotifyPrefs::default(),
+        }
+    }
+}
+
+/// Which events notify the agent (sound, title flash, desktop notification).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(default)]
+pub struct NotifyPrefs {
+    pub new_visitor: bool,
+    pub new_chat: bool,
+    pub new_message: bool,
+    pub transfer: bool,
+    pub colleague: bool,
+}
+
+impl Default for NotifyPrefs {
+    fn default() -> Self {
+        NotifyPrefs { new_visitor: false, new_chat: true, new_message: true, transfer: true, colleague: true }
+    }
 }
 
 impl AgentInfo {

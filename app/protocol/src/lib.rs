@@ -19,7 +19,7 @@ pub mod text;
 pub mod visitor;
 
 #[cfg(feature = "agent")]
-pub use agent::{AgentInfo, FromAgent, Perm, ToAgent, LIST_PAGE, MAX_QUERY_CHARS};
+pub use agent::{AgentInfo, AgentPrefs, FromAgent, NotifyPrefs, Perm, SendKey, ToAgent, LIST_PAGE, MAX_QUERY_CHARS};
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
 pub use visitor::{

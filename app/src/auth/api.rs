@@ -26,6 +26,15 @@ pub async fn login(
     let form = SignIn { company: &company, login: &login, password: &password, length };
     let (agent, token) = super::service::sign_in(&state, form, &caller.client).await?;
     set_session_cookie(&state, &token, length)?;
+    // A language chosen in the agent's settings follows them to this browser.
+    if let Some(lang) = agent.prefs.lang.as_deref() {
+        let cookie = crate::i18n::lang_cookie(Some(lang), state.settings.cookie_secure);
+        let response = use_context::<leptos_axum::ResponseOptions>().ok_or(kefu_protocol::ApiError::Internal)?;
+        response.append_header(
+            http::header::SET_COOKIE,
+            http::HeaderValue::from_str(&cookie).map_err(|_| kefu_protocol::ApiError::Internal)?,
+        );
+    }
     Ok(agent)
 }
 

@@ -328,10 +328,10 @@ pub async fn set_password(state: &AppState, ctx: &Ctx, agent: AgentId, password:
 /// An agent changes their own password: the current one must be right (and counts against the
 /// sign-in limiter when wrong); every other session of theirs ends, this one stays.
 pub async fn change_own_password(state: &AppState, ctx: &Ctx, current: &str, new: &str) -> Result<(), ApiError> {
-    let new = Password::parse(new, "new_password")?;
+    let new = Password::parse(new, "new")?;
     // A current password longer than sign-in accepts is wrong without hashing it.
     if current.chars().count() > Password::SIGN_IN_MAX {
-        return Err(ApiError::invalid("password", ErrorCode::Incorrect));
+        return Err(ApiError::invalid("current", ErrorCode::Incorrect));
     }
     let limiter = state.part::<LoginLimiter>()?;
     let _permit = limiter.check_permit()?;
@@ -342,7 +342,7 @@ pub async fn change_own_password(state: &AppState, ctx: &Ctx, current: &str, new
     let ok =
         tokio::task::spawn_blocking(move || verify_password(&current, &hash)).await.map_err(|_| ApiError::Internal)?;
     if !ok {
-        return Err(ApiError::invalid("password", ErrorCode::Incorrect));
+        return Err(ApiError::invalid("current", ErrorCode::Incorrect));
     }
     limiter.succeed(&keys);
     let hash = hash_off_thread(new.as_str().to_owned()).await?;

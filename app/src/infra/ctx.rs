@@ -119,8 +119,8 @@ impl Ctx {
     pub async fn from_session(db: &Db, token: &str) -> Result<Ctx, ApiError> {
         let session = token_hash(token);
         let row = sqlx::query(
-            "SELECT a.id, a.tenant_id, t.account AS company, a.login, a.display_name, r.name AS role, r.perms, \
-             r.all_sites FROM sessions s \
+            "SELECT a.id, a.tenant_id, t.account AS company, a.login, a.display_name, a.prefs, r.name AS role, \
+             r.perms, r.all_sites FROM sessions s \
              JOIN agents a ON a.id = s.agent_id AND a.tenant_id = s.tenant_id \
              JOIN tenants t ON t.id = a.tenant_id \
              JOIN roles r ON r.id = a.role_id AND r.tenant_id = a.tenant_id \
@@ -141,6 +141,7 @@ impl Ctx {
             display_name: row.try_get("display_name").or_internal()?,
             role: row.try_get("role").or_internal()?,
             perms: Perm::parse_list(&perms),
+            prefs: serde_json::from_str(&row.try_get::<String, _>("prefs").or_internal()?).unwrap_or_default(),
         };
         let sites = if row.try_get::<i64, _>("all_sites").or_internal()? != 0 {
             SiteScope::All

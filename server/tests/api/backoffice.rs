@@ -4,9 +4,10 @@
 use app::agents::{AgentForm, AgentPage};
 use app::departments::{DepartmentForm, DepartmentView};
 use app::oplog::{OpKind, OplogPage, OplogQuery};
+use app::profile::{CardLine, PersonalSettings};
 use app::roles::{RoleForm, RoleView};
 use app::sites::{SiteForm, SiteView};
-use kefu_protocol::{AgentInfo, ApiError, ErrorCode, Perm};
+use kefu_protocol::{AgentInfo, ApiError, ErrorCode, Perm, SendKey};
 use serde::de::DeserializeOwned;
 
 use crate::helpers::*;
@@ -376,4 +377,77 @@ async fn the_log_filters_exports_chinese_csv_and_forgets_old_entries() {
         eventually(|| async { count(&again).await == before - 1 }).await,
         "the 200-day-old entry is purged, the rest stay"
     );
+}
+
+#[tokio::test]
+async fn agents_keep_their_own_settings_within_what_the_admin_allows() {
+    let app = spawn_app().await;
+    let (_, admin) = admin_of(&app, "Shop").await;
+    let role = role_named(&app, &admin, "agent").await;
+    ok::<i64>(
+        app.call_json("/api/agents/save", "form", &AgentForm { max_chats: 4, ..agent_form("li", role.id) }, &admin)
+            .await,
+    )
+    .await;
+    let li = app.login("shop", "li", "agent-pw-1").await;
+    let mine: PersonalSettings = ok(app.call("/api/me/settings", "", Some(&li)).await).await;
+    assert_eq!((mine.admin_max_chats, mine.prefs.send_key, mine.prefs.notify.new_chat), (4, SendKey::Enter, true));
+
+    let mut form = mine.clone();
+    form.display_name = "李雷".into();
+    form.nickname = "小李".into();
+    form.card = vec![CardLine { label: "微信".into(), value: "lilei-kefu".into() }, CardLine::default()];
+    form.prefs.lang = Some("zh-CN".into());
+    form.prefs.send_key = SendKey::CtrlEnter;
+    form.prefs.welcome = "您好，我是小李，很高兴为您服务！".into();
+    form.prefs.max_chats = Some(5);
+    let too_many = app.call_json("/api/me/settings/save", "settings", &form, &li).await;
+    assert_eq!(err(too_many).await, ApiError::invalid("my_max_chats", ErrorCode::Format), "above the admin's 4");
+    form.prefs.max_chats = Some(3);
+    let bad_lang = PersonalSettings {
+        prefs: kefu_protocol::AgentPrefs { lang: Some("fr".into()), ..form.prefs.clone() },
+        ..form.clone()
+    };
+    assert_eq!(
+        err(app.call_json("/api/me/settings/save", "settings", &bad_lang, &li).await).await,
+        ApiError::invalid("lang", ErrorCode::Format)
+    );
+    let saved = app.call_json("/api/me/settings/save", "settings", &form, &li).await;
+    let cookie = saved.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("kefu_lang=zh-CN;"), "{cookie}");
+    ok::<kefu_protocol::AgentPrefs>(saved).await;
+    assert_eq!(
+        err(app.call_json("/api/me/settings/save", "settings", &form, &li).await).await.code(),
+        ErrorCode::Stale
+    );
+
+    let again: PersonalSettings = ok(app.call("/api/me/settings", "", Some(&li)).await).await;
+    assert_eq!(
+        again.card,
+        [CardLine { label: "微信".into(), value: "lilei-kefu".into() }],
+        "the empty line is dropped"
+    );
+    assert_eq!((again.display_name.as_str(), again.prefs.max_chats), ("李雷", Some(3)));
+    let me: AgentInfo = ok(app.call("/api/me", "", Some(&li)).await).await;
+    assert_eq!(
+        (me.prefs.send_key, me.prefs.welcome.as_str()),
+        (SendKey::CtrlEnter, "您好，我是小李，很高兴为您服务！")
+    );
+    // The chosen language renders the workbench, whatever the browser asks for.
+    let page = reqwest::Client::new()
+        .get(app.url("/chats"))
+        .header("cookie", format!("{li}; kefu_lang=zh-CN"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<html lang=\"zh-CN\""), "{}", &page[..200.min(page.len())]);
+    // Signing in elsewhere brings the language along.
+    let response = app.post_login("shop", "li", "agent-pw-1").await;
+    let cookies: Vec<_> =
+        response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("kefu_lang=zh-CN;")), "{cookies:?}");
 }

@@ -58,6 +58,12 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ),
     ("/api/roles/delete", "id=999999", Gate::Needs(Perm::RolesManage)),
     ("/api/oplog", r#"{"query":{"offset":0}}"#, Gate::Needs(Perm::OplogView)),
+    ("/api/me/settings", "", Gate::SignedIn),
+    (
+        "/api/me/settings/save",
+        r#"{"settings":{"version":1,"display_name":"x","nickname":"","card":[],"prefs":{},"admin_max_chats":5}}"#,
+        Gate::SignedIn,
+    ),
     ("/api/oplog/export", r#"{"query":{"offset":0}}"#, Gate::Needs(Perm::OplogView)),
 ];
 

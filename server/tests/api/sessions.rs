@@ -89,9 +89,9 @@ async fn changing_ones_own_password_keeps_only_this_session() {
 
     let wrong = app.call("/api/me/password", "current=not-mine-at-all&new=long-enough-2", Some(&laptop)).await;
     assert_eq!(wrong.status(), 422);
-    assert_eq!(wrong.json::<ApiError>().await.unwrap(), ApiError::invalid("password", ErrorCode::Incorrect));
+    assert_eq!(wrong.json::<ApiError>().await.unwrap(), ApiError::invalid("current", ErrorCode::Incorrect));
     let short = app.call("/api/me/password", &format!("current={AGENT_PASSWORD}&new=short"), Some(&laptop)).await;
-    assert_eq!(short.json::<ApiError>().await.unwrap(), ApiError::invalid("new_password", ErrorCode::TooShort));
+    assert_eq!(short.json::<ApiError>().await.unwrap(), ApiError::invalid("new", ErrorCode::TooShort));
     assert_eq!(sessions_of(&app, agent.0).await, 2, "refused changes end nothing");
 
     let body = format!("current={AGENT_PASSWORD}&new=long-enough-2");

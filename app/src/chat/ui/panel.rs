@@ -104,9 +104,20 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                     }
                 }
                 on:keydown=move |ev| {
-                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                    // The agent's send key sends; Shift+Enter, or the other key, breaks the line.
+                    let ctrl = ev.ctrl_key() || ev.meta_key();
+                    let send_key = live.agent.with_untracked(|a| a.as_ref().map(|a| a.prefs.send_key)).unwrap_or_default();
+                    let sends = match send_key {
+                        kefu_protocol::SendKey::Enter => !ctrl,
+                        kefu_protocol::SendKey::CtrlEnter => ctrl,
+                    };
+                    if ev.key() == "Enter" && sends && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();
                         send();
+                    } else if ev.key() == "Enter" && ctrl && !ev.is_composing() {
+                        // Ctrl+Enter does not break a line in a textarea by itself.
+                        ev.prevent_default();
+                        draft.update(|d| d.push('\n'));
                     }
                 }
             ></textarea>

@@ -59,7 +59,9 @@ pub fn Shell() -> impl IntoView {
                 <h1>{tr(lang, Key::AppTitle)}</h1>
                 <nav class="areas" aria-label=tr(lang, Key::MainNav)>{nav}</nav>
                 <span role="status" class="conn" data-status=move || format!("{:?}", live.status.get())>{status}</span>
-                <span class="me">{move || live.agent.get().map(|a| a.display_name)}</span>
+                <A href="/me" attr:class="me" attr:title=tr(lang, Key::MySettings)>
+                    {move || live.agent.get().map(|a| a.display_name)}
+                </A>
                 <button type="button" on:click=move |_| { logout.dispatch(Logout {}); }>{tr(lang, Key::SignOut)}</button>
             </header>
             <p role="alert" class="error">{move || live.error.get().map(|e| error_text(lang, &e))}</p>
@@ -125,6 +127,7 @@ admin_route!(AgentsRoute, crate::agents::ui::AgentsPage);
 admin_route!(DepartmentsRoute, crate::departments::ui::DepartmentsPage);
 admin_route!(RolesRoute, crate::roles::ui::RolesPage);
 admin_route!(LogRoute, crate::oplog::ui::LogPage);
+admin_route!(ProfileRoute, crate::profile::ui::ProfilePage);
 
 /// Opens the agent socket (browser only) and ticks the clock.
 fn connect(live: Live) {

@@ -1,0 +1,40 @@
+//! Personal settings (seed 000 chapter 9): what an agent changes about themself. Display name,
+//! nickname shown to visitors, a card visitors may see (phone, e-mail, QQ, WeChat, any label and
+//! value), language, send key, personal welcome, their own max concurrent chats (within the one
+//! their admin set), and which events notify them. Changing the password is `auth`'s (`me/password`).
+//!
+//! Owns `agents.prefs` and `agents.card`, and the agent's own display name and nickname.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod ui;
+
+use kefu_protocol::AgentPrefs;
+use serde::{Deserialize, Serialize};
+
+/// One line of the card visitors may see.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardLine {
+    pub label: String,
+    pub value: String,
+}
+
+/// The personal settings form, with the `version` of the agent row it was read at.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalSettings {
+    pub version: i64,
+    pub display_name: String,
+    pub nickname: String,
+    pub card: Vec<CardLine>,
+    pub prefs: AgentPrefs,
+    /// The limit the admin set (read only; `prefs.max_chats` may only lower it).
+    pub admin_max_chats: i64,
+}
+
+/// Most card lines; longest label and value.
+pub const CARD_LINES: usize = 10;
+pub const CARD_LABEL_CHARS: usize = 20;
+pub const CARD_VALUE_CHARS: usize = 100;
+/// Longest personal welcome message.
+pub const WELCOME_CHARS: usize = 500;
