@@ -173,6 +173,13 @@ pub enum Key {
     ChangePassword,
     CurrentPassword,
     PasswordChanged,
+    NavCategories,
+    CategoriesHint,
+    NewCategory,
+    Switchboard,
+    ShownOnSites,
+    MoveUp,
+    MoveDown,
 }
 
 /// The text for `key` in `lang`.
@@ -380,6 +387,19 @@ fn texts(key: Key) -> [&'static str; 5] {
             "기업 한도에 도달했습니다.",
         ],
         Name => ["Name", "名称", "名稱", "名前", "이름"],
+        NavCategories => ["Categories", "分类", "分類", "カテゴリ", "분류"],
+        CategoriesHint => [
+            "What visitors choose from before they chat (“Sales”, “Support”), in this order.",
+            "访客咨询前可选择的分类（如“售前”“售后”），按此顺序显示。",
+            "訪客諮詢前可選擇的分類（如「售前」「售後」），依此順序顯示。",
+            "訪問者がチャット前に選ぶカテゴリ（「営業」「サポート」など）。この順に表示されます。",
+            "방문자가 채팅 전에 고르는 분류(예: “영업”, “지원”)이며 이 순서로 표시됩니다.",
+        ],
+        NewCategory => ["New category", "新建分类", "新增分類", "カテゴリを追加", "분류 추가"],
+        Switchboard => ["Switchboard agent", "总机客服", "總機客服", "取次ぎオペレーター", "교환 상담원"],
+        ShownOnSites => ["Shown on sites", "显示的站点", "顯示的網站", "表示するサイト", "표시할 사이트"],
+        MoveUp => ["Move up", "上移", "上移", "上へ移動", "위로 이동"],
+        MoveDown => ["Move down", "下移", "下移", "下へ移動", "아래로 이동"],
         MySettings => ["My settings", "个人设置", "個人設定", "個人設定", "개인 설정"],
         Language => ["Language", "语言", "語言", "言語", "언어"],
         FollowBrowser => {
@@ -646,6 +666,8 @@ fn field_name(lang: Lang, field: &str) -> String {
         "admin_id" => tr(lang, Key::DepartmentAdmin).into(),
         "agent_id" => tr(lang, Key::Agent).into(),
         "card" => tr(lang, Key::Card).into(),
+        "agent_ids" => tr(lang, Key::Members).into(),
+        "switchboard_id" => tr(lang, Key::Switchboard).into(),
         "lang" => tr(lang, Key::Language).into(),
         "welcome" => tr(lang, Key::Welcome).into(),
         "my_max_chats" => tr(lang, Key::MaxChats).into(),

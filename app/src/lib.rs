@@ -17,6 +17,7 @@
 
 pub mod agents;
 pub mod auth;
+pub mod categories;
 pub mod chat;
 pub mod departments;
 pub mod i18n;
@@ -86,7 +87,8 @@ fn page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     use workbench::ui::{
-        AgentsRoute, ChatsPage, DepartmentsRoute, LogRoute, ProfileRoute, RolesRoute, Shell, SitesRoute, VisitorsPage,
+        AgentsRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, LogRoute, ProfileRoute, RolesRoute, Shell,
+        SitesRoute, VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();
@@ -104,6 +106,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/departments") view={Lazy::<DepartmentsRoute>::new()}/>
                     <Route path=path!("admin/roles") view={Lazy::<RolesRoute>::new()}/>
                     <Route path=path!("admin/log") view={Lazy::<LogRoute>::new()}/>
+                    <Route path=path!("admin/categories") view={Lazy::<CategoriesRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>
             </Routes>

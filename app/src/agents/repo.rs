@@ -140,15 +140,6 @@ pub async fn seats_now(db: &Db, tenant: TenantId) -> Result<(i64, Option<i64>), 
     Ok((used, limit))
 }
 
-/// The tenant's undeleted sites among `ids`.
-pub async fn existing_sites(w: &mut Writer, tenant: TenantId) -> Result<Vec<i64>, ApiError> {
-    sqlx::query_scalar("SELECT id FROM sites WHERE tenant_id = $1 AND deleted_at IS NULL")
-        .bind(tenant.0)
-        .fetch_all(&mut **w)
-        .await
-        .or_internal()
-}
-
 /// Whether the tenant has the department.
 pub async fn has_department(w: &mut Writer, tenant: TenantId, id: i64) -> Result<bool, ApiError> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM departments WHERE id = $1 AND tenant_id = $2")

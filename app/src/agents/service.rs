@@ -54,7 +54,7 @@ async fn check_refs(w: &mut Writer, tenant: TenantId, form: &AgentForm, id: Opti
             return Err(ApiError::invalid("department_id", ErrorCode::NotFound));
         }
     }
-    let sites = repo::existing_sites(w, tenant).await?;
+    let sites = crate::sites::service::site_ids(w, tenant).await?;
     if form.site_ids.iter().any(|s| !sites.contains(s)) {
         return Err(ApiError::invalid("site_ids", ErrorCode::NotFound));
     }

@@ -50,6 +50,15 @@ pub async fn first(db: &Db) -> Result<Option<Site>, ApiError> {
     row.as_ref().map(site_from_row).transpose().or_internal()
 }
 
+/// The ids of the tenant's undeleted sites.
+pub async fn ids(w: &mut Writer, tenant: TenantId) -> Result<Vec<i64>, ApiError> {
+    sqlx::query_scalar("SELECT id FROM sites WHERE tenant_id = $1 AND deleted_at IS NULL")
+        .bind(tenant.0)
+        .fetch_all(&mut **w)
+        .await
+        .or_internal()
+}
+
 /// The id of the tenant's default site: its first (which cannot be deleted).
 pub async fn default_site(db: &Db, tenant: TenantId) -> Result<Option<SiteId>, ApiError> {
     let id: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM sites WHERE tenant_id = $1")

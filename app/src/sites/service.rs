@@ -274,6 +274,11 @@ pub async fn delete(state: &AppState, ctx: &Ctx, id: SiteId, confirm: &str) -> R
     Ok(())
 }
 
+/// The ids of the tenant's undeleted sites (read with the writer, for other areas' checks).
+pub async fn site_ids(w: &mut Writer, tenant: TenantId) -> Result<Vec<i64>, ApiError> {
+    repo::ids(w, tenant).await
+}
+
 /// The first site of the first company: what the demo customer page embeds.
 pub async fn first_site(db: &Db) -> Result<Option<Site>, ApiError> {
     repo::first(db).await

@@ -2,6 +2,7 @@
 //! the operation log. Every change here is also checked in the log.
 
 use app::agents::{AgentForm, AgentPage};
+use app::categories::{CategoryForm, CategoryView};
 use app::departments::{DepartmentForm, DepartmentView};
 use app::oplog::{OpKind, OplogPage, OplogQuery};
 use app::profile::{CardLine, PersonalSettings};
@@ -450,4 +451,75 @@ async fn agents_keep_their_own_settings_within_what_the_admin_allows() {
     let cookies: Vec<_> =
         response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
     assert!(cookies.iter().any(|c| c.starts_with("kefu_lang=zh-CN;")), "{cookies:?}");
+}
+
+#[tokio::test]
+async fn categories_have_members_a_switchboard_sites_and_an_order() {
+    let app = spawn_app().await;
+    let (_, admin) = admin_of(&app, "Shop").await;
+    let (_, rival) = admin_of(&app, "Rival").await;
+    let role = role_named(&app, &admin, "agent").await;
+    let wang: i64 = ok(app.call_json("/api/agents/save", "form", &agent_form("wang", role.id), &admin).await).await;
+    let li: i64 = ok(app.call_json("/api/agents/save", "form", &agent_form("li", role.id), &admin).await).await;
+    let rival_role = role_named(&app, &rival, "agent").await;
+    let theirs: i64 =
+        ok(app.call_json("/api/agents/save", "form", &agent_form("zhao", rival_role.id), &rival).await).await;
+    let sites: Vec<SiteView> = ok(app.call("/api/sites", "", Some(&admin)).await).await;
+    let site = sites[0].id;
+
+    let save = |form: CategoryForm| {
+        let (app, admin) = (&app, admin.clone());
+        async move { app.call_json("/api/categories/save", "form", &form, &admin).await }
+    };
+    let sales = CategoryForm {
+        name: "售前咨询".into(),
+        agent_ids: vec![wang, li],
+        switchboard_id: Some(wang),
+        site_ids: vec![site],
+        ..CategoryForm::default()
+    };
+    ok::<()>(save(sales.clone()).await).await;
+    assert_eq!(err(save(sales.clone()).await).await, ApiError::conflict(Some("name"), ErrorCode::Taken));
+    let outsider = CategoryForm { name: "售后".into(), agent_ids: vec![theirs], ..CategoryForm::default() };
+    assert_eq!(
+        err(save(outsider).await).await,
+        ApiError::invalid("agent_ids", ErrorCode::NotFound),
+        "another company's agent"
+    );
+    let stray = CategoryForm {
+        name: "售后".into(),
+        agent_ids: vec![li],
+        switchboard_id: Some(wang),
+        ..CategoryForm::default()
+    };
+    assert_eq!(
+        err(save(stray).await).await,
+        ApiError::invalid("switchboard_id", ErrorCode::Format),
+        "the switchboard is a member"
+    );
+    ok::<()>(save(CategoryForm { name: "售后服务".into(), agent_ids: vec![li], ..CategoryForm::default() }).await)
+        .await;
+    ok::<()>(save(CategoryForm { name: "投诉建议".into(), ..CategoryForm::default() }).await).await;
+
+    let list = |cookie: String| {
+        let app = &app;
+        async move { ok::<Vec<CategoryView>>(app.call("/api/categories", "", Some(&cookie)).await).await }
+    };
+    let all = list(admin.clone()).await;
+    assert_eq!(all.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["售前咨询", "售后服务", "投诉建议"]);
+    assert_eq!(
+        (all[0].agent_ids.clone(), all[0].switchboard_name.as_deref(), all[0].site_ids.clone()),
+        (vec![wang, li], Some("wang 姓名"), vec![site])
+    );
+    // The last moves up twice to the top; moving the top up changes nothing.
+    for _ in 0..3 {
+        ok::<()>(app.call("/api/categories/move", &format!("id={}&up=true", all[2].id), Some(&admin)).await).await;
+    }
+    let moved = list(admin.clone()).await;
+    assert_eq!(moved.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["投诉建议", "售前咨询", "售后服务"]);
+    ok::<()>(app.call("/api/categories/delete", &format!("id={}", all[1].id), Some(&admin)).await).await;
+    assert_eq!(list(admin.clone()).await.len(), 2);
+    assert!(list(rival.clone()).await.is_empty(), "another company sees none of them");
+    let moves = log(&app, &admin, OplogQuery { kind: Some(OpKind::CategoryChanged), ..OplogQuery::default() }).await;
+    assert_eq!(moves.total, 2, "two moves changed the order, the third did nothing");
 }

@@ -59,6 +59,14 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/roles/delete", "id=999999", Gate::Needs(Perm::RolesManage)),
     ("/api/oplog", r#"{"query":{"offset":0}}"#, Gate::Needs(Perm::OplogView)),
     ("/api/me/settings", "", Gate::SignedIn),
+    ("/api/categories", "", Gate::Needs(Perm::AgentsManage)),
+    (
+        "/api/categories/save",
+        r#"{"form":{"id":null,"version":0,"name":"x","switchboard_id":null,"agent_ids":[],"site_ids":[]}}"#,
+        Gate::Needs(Perm::AgentsManage),
+    ),
+    ("/api/categories/delete", "id=999999", Gate::Needs(Perm::AgentsManage)),
+    ("/api/categories/move", "id=999999&up=true", Gate::Needs(Perm::AgentsManage)),
     (
         "/api/me/settings/save",
         r#"{"settings":{"version":1,"display_name":"x","nickname":"","card":[],"prefs":{},"admin_max_chats":5}}"#,

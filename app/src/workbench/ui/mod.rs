@@ -41,6 +41,7 @@ pub fn Shell() -> impl IntoView {
         (Perm::SitesView, "/admin/sites", Key::NavSites),
         (Perm::AgentsManage, "/admin/agents", Key::NavAgents),
         (Perm::AgentsManage, "/admin/departments", Key::NavDepartments),
+        (Perm::AgentsManage, "/admin/categories", Key::NavCategories),
         (Perm::RolesManage, "/admin/roles", Key::NavRoles),
         (Perm::OplogView, "/admin/log", Key::NavLog),
     ];
@@ -127,6 +128,7 @@ admin_route!(AgentsRoute, crate::agents::ui::AgentsPage);
 admin_route!(DepartmentsRoute, crate::departments::ui::DepartmentsPage);
 admin_route!(RolesRoute, crate::roles::ui::RolesPage);
 admin_route!(LogRoute, crate::oplog::ui::LogPage);
+admin_route!(CategoriesRoute, crate::categories::ui::CategoriesPage);
 admin_route!(ProfileRoute, crate::profile::ui::ProfilePage);
 
 /// Opens the agent socket (browser only) and ticks the clock.
