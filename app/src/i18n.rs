@@ -180,6 +180,7 @@ pub enum Key {
     ShownOnSites,
     MoveUp,
     MoveDown,
+    SiteFilter,
 }
 
 /// The text for `key` in `lang`.
@@ -387,6 +388,7 @@ fn texts(key: Key) -> [&'static str; 5] {
             "기업 한도에 도달했습니다.",
         ],
         Name => ["Name", "名称", "名稱", "名前", "이름"],
+        SiteFilter => ["Site", "站点", "網站", "サイト", "사이트"],
         NavCategories => ["Categories", "分类", "分類", "カテゴリ", "분류"],
         CategoriesHint => [
             "What visitors choose from before they chat (“Sales”, “Support”), in this order.",

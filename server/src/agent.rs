@@ -14,7 +14,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use kefu_protocol::text::Line;
-use kefu_protocol::{ApiError, FromAgent, Perm, TenantId, ToAgent, MAX_QUERY_CHARS, PROTOCOL_VERSION};
+use kefu_protocol::{ApiError, FromAgent, Perm, SiteId, TenantId, ToAgent, MAX_QUERY_CHARS, PROTOCOL_VERSION};
 use serde::Deserialize;
 
 use crate::hub::{AgentConn, ConnId, Hub, Outbox, AGENT_OUTBOX_BYTES};
@@ -102,12 +102,18 @@ pub async fn snapshot(
 }
 
 /// A page of the visitors online, for a console whose role grants [`Perm::VisitorsView`].
-async fn list_visitors(state: &ServerState, ctx: &Ctx, query: &str, offset: u32) -> Result<ToAgent, ApiError> {
+async fn list_visitors(
+    state: &ServerState,
+    ctx: &Ctx,
+    query: &str,
+    offset: u32,
+    site: Option<SiteId>,
+) -> Result<ToAgent, ApiError> {
     ctx.check(Perm::VisitorsView)?;
     let query = Line::parse(query, "query", MAX_QUERY_CHARS)?.into_string();
     let online = state.hub.online_visitors(ctx.tenant()).await;
-    let (visitors, total) = visitors::visitors_page(online, &ctx.sites, &query, offset);
-    Ok(ToAgent::VisitorList { query, offset, total, visitors })
+    let (visitors, total) = visitors::visitors_page(online, &ctx.sites.narrow(site), &query, offset);
+    Ok(ToAgent::VisitorList { query, offset, site, total, visitors })
 }
 
 struct AgentSession {
@@ -138,17 +144,17 @@ impl Handler for AgentSession {
                 out.answer_resync(chat::agent_sync(app, ctx, conversation_id, after_seq).await)
             }
             // Lists are answers too: one in flight per console, like a resync.
-            FromAgent::ListVisitors { query, offset } => {
+            FromAgent::ListVisitors { query, offset, site } => {
                 if !out.claim_resync(socket::RESYNC_WAIT).await {
                     return Ok(());
                 }
-                out.answer_resync(list_visitors(&self.state, ctx, &query, offset).await)
+                out.answer_resync(list_visitors(&self.state, ctx, &query, offset, site).await)
             }
-            FromAgent::ListConversations { query, offset } => {
+            FromAgent::ListConversations { query, offset, site } => {
                 if !out.claim_resync(socket::RESYNC_WAIT).await {
                     return Ok(());
                 }
-                out.answer_resync(chat::list_open_conversations(app, ctx, &query, offset).await)
+                out.answer_resync(chat::list_open_conversations(app, ctx, &query, offset, site).await)
             }
             FromAgent::Typing { conversation_id, active } => {
                 chat::agent_typing(app, ctx, conversation_id, active).await

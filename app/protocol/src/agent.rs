@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AgentId, ApiError, ChatMessage, ConversationId, ConversationSummary, Inbound, OnlineVisitor, Outbound, PageInfo,
-    SenderKind, TenantId, VisitorId,
+    SenderKind, SiteId, TenantId, VisitorId,
 };
 
 /// One thing a role may allow. Roles are data (a set of these and a site scope); every server
@@ -208,12 +208,17 @@ pub enum FromAgent {
     ListVisitors {
         query: String,
         offset: u32,
+        /// Only this site's (the site chosen in the workbench's top bar); `None`: every site.
+        #[serde(default)]
+        site: Option<SiteId>,
     },
     /// A page of the open conversations whose visitor's name or id contains `query`, latest message
     /// first, from `offset`; answered by [`ToAgent::ConversationList`].
     ListConversations {
         query: String,
         offset: u32,
+        #[serde(default)]
+        site: Option<SiteId>,
     },
     Ping,
 }
@@ -246,6 +251,8 @@ pub enum ToAgent {
     VisitorList {
         query: String,
         offset: u32,
+        #[serde(default)]
+        site: Option<SiteId>,
         total: u32,
         visitors: Vec<OnlineVisitor>,
     },
@@ -253,6 +260,8 @@ pub enum ToAgent {
     ConversationList {
         query: String,
         offset: u32,
+        #[serde(default)]
+        site: Option<SiteId>,
         total: u32,
         conversations: Vec<ConversationSummary>,
     },

@@ -12,7 +12,7 @@ use std::time::Duration;
 use kefu_protocol::text::Line;
 use kefu_protocol::{
     AgentInfo, ApiError, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, ErrorCode, MessageBody, Perm,
-    SenderKind, TenantId, ToAgent, ToVisitor, VisitorId, LIST_PAGE, MAX_QUERY_CHARS, SYNC_PAGE,
+    SenderKind, SiteId, TenantId, ToAgent, ToVisitor, VisitorId, LIST_PAGE, MAX_QUERY_CHARS, SYNC_PAGE,
 };
 
 use super::repo;
@@ -275,9 +275,11 @@ pub async fn list_open_conversations(
     ctx: &Ctx,
     query: &str,
     offset: u32,
+    site: Option<SiteId>,
 ) -> Result<ToAgent, ApiError> {
     ctx.check(Perm::ChatServe)?;
     let query = Line::parse(query, "query", MAX_QUERY_CHARS)?.into_string();
-    let (conversations, total) = open_conversations_page(state, ctx.tenant(), &ctx.sites, &query, offset).await?;
-    Ok(ToAgent::ConversationList { query, offset, total, conversations })
+    let scope = ctx.sites.narrow(site);
+    let (conversations, total) = open_conversations_page(state, ctx.tenant(), &scope, &query, offset).await?;
+    Ok(ToAgent::ConversationList { query, offset, site, total, conversations })
 }

@@ -31,6 +31,15 @@ impl SiteScope {
             SiteScope::Only(sites) => sites.contains(&site),
         }
     }
+
+    /// This scope narrowed to one chosen site (`None`: unchanged); a site outside it leaves nothing.
+    pub fn narrow(&self, site: Option<SiteId>) -> SiteScope {
+        match site {
+            None => self.clone(),
+            Some(site) if self.allows(site) => SiteScope::Only(vec![site]),
+            Some(_) => SiteScope::Only(Vec::new()),
+        }
+    }
 }
 
 /// Where a request comes from, as the operation log records it.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{
     AgentInfo, ApiError, ChatMessage, ConversationId, ConversationStatus, ConversationSummary, FromAgent, MessageBody,
-    OnlineVisitor, SenderKind, ToAgent,
+    OnlineVisitor, SenderKind, SiteId, ToAgent,
 };
 use leptos::prelude::*;
 
@@ -58,6 +58,8 @@ pub struct Live {
     /// The current searches (empty: everything).
     pub visitor_query: RwSignal<String>,
     pub conversation_query: RwSignal<String>,
+    /// The site chosen in the top bar (`None`: all the agent's sites); both lists show only its.
+    pub site: RwSignal<Option<SiteId>>,
     pub logs: RwSignal<HashMap<ConversationId, ConversationLog>>,
     /// When the visitor of a conversation last said they were typing (unix ms).
     pub typing: RwSignal<HashMap<ConversationId, i64>>,
@@ -80,6 +82,7 @@ impl Live {
             conversations_total: RwSignal::new(0),
             visitor_query: RwSignal::new(String::new()),
             conversation_query: RwSignal::new(String::new()),
+            site: RwSignal::new(None),
             logs: RwSignal::new(HashMap::new()),
             typing: RwSignal::new(HashMap::new()),
             selected: RwSignal::new(None),
@@ -112,14 +115,18 @@ impl Live {
                 self.visitors_total.set(visitors_total);
                 self.conversations_total.set(conversations_total);
                 conversations.sort_by_key(|c| std::cmp::Reverse(c.last_message_at));
-                // The snapshot's first pages are unfiltered: searches still typed in are asked again.
-                let (visitor_query, conversation_query) =
-                    (self.visitor_query.get_untracked(), self.conversation_query.get_untracked());
-                if !visitor_query.is_empty() {
-                    self.send(&FromAgent::ListVisitors { query: visitor_query, offset: 0 });
+                // The snapshot's first pages are unfiltered: searches still typed in (or a chosen
+                // site) are asked again.
+                let (visitor_query, conversation_query, site) = (
+                    self.visitor_query.get_untracked(),
+                    self.conversation_query.get_untracked(),
+                    self.site.get_untracked(),
+                );
+                if !visitor_query.is_empty() || site.is_some() {
+                    self.send(&FromAgent::ListVisitors { query: visitor_query, offset: 0, site });
                 }
-                if !conversation_query.is_empty() {
-                    self.send(&FromAgent::ListConversations { query: conversation_query, offset: 0 });
+                if !conversation_query.is_empty() || site.is_some() {
+                    self.send(&FromAgent::ListConversations { query: conversation_query, offset: 0, site });
                 }
                 // Catch up every conversation we hold messages of, then resend what was never acked.
                 let mut to_sync = Vec::new();
@@ -155,8 +162,8 @@ impl Live {
                     self.send(&frame);
                 }
             }
-            ToAgent::VisitorList { query, offset, total, visitors } => {
-                if query != self.visitor_query.get_untracked() {
+            ToAgent::VisitorList { query, offset, site, total, visitors } => {
+                if query != self.visitor_query.get_untracked() || site != self.site.get_untracked() {
                     return; // an answer to a search since changed
                 }
                 self.visitors_total.set(total);
@@ -168,8 +175,8 @@ impl Live {
                     list.extend(visitors);
                 });
             }
-            ToAgent::ConversationList { query, offset, total, conversations } => {
-                if query != self.conversation_query.get_untracked() {
+            ToAgent::ConversationList { query, offset, site, total, conversations } => {
+                if query != self.conversation_query.get_untracked() || site != self.site.get_untracked() {
                     return;
                 }
                 self.conversations_total.set(total);
@@ -183,7 +190,8 @@ impl Live {
             }
             // New arrivals go on top of the unfiltered list; a search is asked again to see them.
             ToAgent::VisitorOnline { visitor } => {
-                if self.visitor_query.with_untracked(String::is_empty) {
+                let elsewhere = self.site.get_untracked().is_some_and(|s| s != visitor.site_id);
+                if self.visitor_query.with_untracked(String::is_empty) && !elsewhere {
                     let mut added = false;
                     self.visitors.update(|list| {
                         added = !list.iter().any(|v| v.visitor_id == visitor.visitor_id);
@@ -219,6 +227,9 @@ impl Live {
                     self.selected.set(None);
                 }
                 let searching = !self.conversation_query.with_untracked(String::is_empty);
+                if self.site.get_untracked().is_some_and(|s| s != conversation.site_id) {
+                    return; // another site's, not in this list
+                }
                 let mut change = 0i64;
                 self.conversations.update(|list| {
                     let before = list.len();
@@ -309,25 +320,34 @@ impl Live {
     /// Searches the visitors online (empty: all), from the first page.
     pub fn search_visitors(&self, query: String) {
         self.visitor_query.set(query.clone());
-        self.send(&FromAgent::ListVisitors { query, offset: 0 });
+        self.send(&FromAgent::ListVisitors { query, offset: 0, site: self.site.get_untracked() });
     }
 
     /// Loads the next page of visitors.
     pub fn more_visitors(&self) {
         let offset = self.visitors.with_untracked(|v| v.len() as u32);
-        self.send(&FromAgent::ListVisitors { query: self.visitor_query.get_untracked(), offset });
+        let (query, site) = (self.visitor_query.get_untracked(), self.site.get_untracked());
+        self.send(&FromAgent::ListVisitors { query, offset, site });
     }
 
     /// Searches the open conversations by visitor name or id (empty: all), from the first page.
     pub fn search_conversations(&self, query: String) {
         self.conversation_query.set(query.clone());
-        self.send(&FromAgent::ListConversations { query, offset: 0 });
+        self.send(&FromAgent::ListConversations { query, offset: 0, site: self.site.get_untracked() });
     }
 
     /// Loads the next page of open conversations.
     pub fn more_conversations(&self) {
         let offset = self.conversations.with_untracked(|c| c.len() as u32);
-        self.send(&FromAgent::ListConversations { query: self.conversation_query.get_untracked(), offset });
+        let (query, site) = (self.conversation_query.get_untracked(), self.site.get_untracked());
+        self.send(&FromAgent::ListConversations { query, offset, site });
+    }
+
+    /// Shows only one site's visitors and conversations (`None`: all), both lists from the top.
+    pub fn choose_site(&self, site: Option<SiteId>) {
+        self.site.set(site);
+        self.search_visitors(self.visitor_query.get_untracked());
+        self.search_conversations(self.conversation_query.get_untracked());
     }
 
     /// Opens a conversation in the chat panel, loading what is missing.

@@ -523,3 +523,68 @@ async fn categories_have_members_a_switchboard_sites_and_an_order() {
     let moves = log(&app, &admin, OplogQuery { kind: Some(OpKind::CategoryChanged), ..OplogQuery::default() }).await;
     assert_eq!(moves.total, 2, "two moves changed the order, the third did nothing");
 }
+
+#[tokio::test]
+async fn the_chosen_site_narrows_both_live_lists_and_never_widens_them() {
+    use kefu_protocol::{FromAgent, SiteId, ToAgent};
+    let app = spawn_app().await;
+    let (shop, admin) = admin_of(&app, "Shop").await;
+    let branch: i64 = ok(app
+        .call_json(
+            "/api/sites/save",
+            "form",
+            &SiteForm { name: "分店".into(), domains: "branch.example".into(), ..SiteForm::default() },
+            &admin,
+        )
+        .await)
+    .await;
+    let sites: Vec<SiteView> = ok(app.call("/api/sites", "", Some(&admin)).await).await;
+    let branch_site = sites.iter().find(|s| s.id == branch).unwrap();
+    let at_branch =
+        Tenant { site_key: branch_site.key.clone(), origin: "https://branch.example".into(), ..clone_tenant(&shop) };
+    let mut home_visitor = app.visitor(&shop, None).await;
+    home_visitor.say("h1", "总店的问题").await;
+    let mut branch_visitor = app.visitor(&at_branch, None).await;
+    branch_visitor.say("b1", "分店的问题").await;
+
+    let (mut console, visitors, conversations) = app.agent(&admin).await;
+    assert_eq!((visitors.len(), conversations.len()), (2, 2), "all sites by default");
+    console.send(&FromAgent::ListVisitors { query: String::new(), offset: 0, site: Some(SiteId(branch)) }).await;
+    let ToAgent::VisitorList { visitors, total, site, .. } =
+        console.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!((total, site), (1, Some(SiteId(branch))));
+    assert_eq!(visitors[0].visitor_id, branch_visitor.visitor_id);
+    console.send(&FromAgent::ListConversations { query: String::new(), offset: 0, site: Some(SiteId(branch)) }).await;
+    let ToAgent::ConversationList { conversations, .. } =
+        console.recv_until(|f| matches!(f, ToAgent::ConversationList { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(conversations.iter().map(|c| c.site_id.0).collect::<Vec<_>>(), [branch]);
+
+    // An agent limited to the home site asks for the branch: nothing, not the branch's visitors.
+    let role = role_named(&app, &admin, "agent").await;
+    let home = sites.iter().find(|s| s.is_default).unwrap().id;
+    ok::<i64>(
+        app.call_json(
+            "/api/agents/save",
+            "form",
+            &AgentForm { site_ids: vec![home], ..agent_form("home", role.id) },
+            &admin,
+        )
+        .await,
+    )
+    .await;
+    let cookie = app.login("shop", "home", "agent-pw-1").await;
+    let (mut limited, visitors, _) = app.agent(&cookie).await;
+    assert_eq!(visitors.len(), 1);
+    limited.send(&FromAgent::ListVisitors { query: String::new(), offset: 0, site: Some(SiteId(branch)) }).await;
+    let ToAgent::VisitorList { total, .. } = limited.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(total, 0);
+}

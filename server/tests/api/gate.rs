@@ -239,9 +239,9 @@ async fn what_a_console_hears_and_may_do_follows_its_role() {
     assert_eq!(watcher.error().await, (ApiError::Forbidden, Some("v1".into())));
     assert_eq!(app.message_count(id).await, 1, "nothing was written");
     // Lists pass the same gate.
-    watcher.send(&FromAgent::ListConversations { query: String::new(), offset: 0 }).await;
+    watcher.send(&FromAgent::ListConversations { query: String::new(), offset: 0, site: None }).await;
     assert_eq!(watcher.error().await.0, ApiError::Forbidden);
-    chatter.send(&FromAgent::ListVisitors { query: String::new(), offset: 0 }).await;
+    chatter.send(&FromAgent::ListVisitors { query: String::new(), offset: 0, site: None }).await;
     assert_eq!(chatter.error().await.0, ApiError::Forbidden);
 }
 

@@ -217,7 +217,7 @@ async fn the_lists_agents_receive_are_paged_and_searchable() {
     assert_eq!(first_visitors.len(), LIST_PAGE);
     assert_eq!(first_conversations.len(), LIST_PAGE);
 
-    console.send(&FromAgent::ListVisitors { query: String::new(), offset: LIST_PAGE as u32 }).await;
+    console.send(&FromAgent::ListVisitors { query: String::new(), offset: LIST_PAGE as u32, site: None }).await;
     let ToAgent::VisitorList { total, visitors: rest, .. } =
         console.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
     else {
@@ -227,7 +227,7 @@ async fn the_lists_agents_receive_are_paged_and_searchable() {
     assert_eq!(rest.len(), 30);
     assert!(rest.iter().all(|v| !first_visitors.iter().any(|f| f.visitor_id == v.visitor_id)), "no overlap");
 
-    console.send(&FromAgent::ListVisitors { query: "退款".into(), offset: 0 }).await;
+    console.send(&FromAgent::ListVisitors { query: "退款".into(), offset: 0, site: None }).await;
     let ToAgent::VisitorList { total, visitors: found, query, .. } =
         console.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
     else {
@@ -236,7 +236,7 @@ async fn the_lists_agents_receive_are_paged_and_searchable() {
     assert_eq!((query.as_str(), total, found.len()), ("退款", 1, 1));
     assert_eq!(found[0].visitor_id, refund_id);
 
-    console.send(&FromAgent::ListConversations { query: refund_id.0.to_string(), offset: 0 }).await;
+    console.send(&FromAgent::ListConversations { query: refund_id.0.to_string(), offset: 0, site: None }).await;
     let ToAgent::ConversationList { total, conversations, .. } =
         console.recv_until(|f| matches!(f, ToAgent::ConversationList { .. })).await
     else {
@@ -244,7 +244,7 @@ async fn the_lists_agents_receive_are_paged_and_searchable() {
     };
     assert_eq!(total, 1);
     assert_eq!(conversations[0].visitor_id, refund_id);
-    console.send(&FromAgent::ListConversations { query: String::new(), offset: LIST_PAGE as u32 }).await;
+    console.send(&FromAgent::ListConversations { query: String::new(), offset: LIST_PAGE as u32, site: None }).await;
     let ToAgent::ConversationList { total, conversations, .. } =
         console.recv_until(|f| matches!(f, ToAgent::ConversationList { .. })).await
     else {

@@ -59,6 +59,7 @@ pub fn Shell() -> impl IntoView {
             <header class="topbar">
                 <h1>{tr(lang, Key::AppTitle)}</h1>
                 <nav class="areas" aria-label=tr(lang, Key::MainNav)>{nav}</nav>
+                <SitePicker/>
                 <span role="status" class="conn" data-status=move || format!("{:?}", live.status.get())>{status}</span>
                 <A href="/me" attr:class="me" attr:title=tr(lang, Key::MySettings)>
                     {move || live.agent.get().map(|a| a.display_name)}
@@ -69,6 +70,70 @@ pub fn Shell() -> impl IntoView {
             <Outlet/>
         </div>
     }
+}
+
+/// The site chosen in the top bar: the visitors and conversations lists (and later every
+/// site-scoped page) show only its. Offered when the agent has more than one site; remembered in
+/// this browser.
+#[component]
+fn SitePicker() -> impl IntoView {
+    const KEY: &str = "kefu.site";
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    let sites = LocalResource::new(crate::sites::api::my_sites);
+    // The remembered choice, once the sites are known (a site no longer there is forgotten).
+    Effect::new(move |_| {
+        let Some(Ok(sites)) = sites.get() else { return };
+        let remembered = remembered(KEY).and_then(|v| v.parse::<i64>().ok());
+        let site = remembered.filter(|id| sites.iter().any(|s| s.id == *id)).map(kefu_protocol::SiteId);
+        if site != live.site.get_untracked() {
+            live.choose_site(site);
+        }
+    });
+    move || {
+        let sites = sites.get().and_then(|s| s.ok()).unwrap_or_default();
+        (sites.len() > 1).then(|| {
+            let chosen = live.site.get().map(|s| s.0.to_string()).unwrap_or_default();
+            view! {
+                <label class="site-picker">
+                    <span>{tr(lang, Key::SiteFilter)}</span>
+                    <select on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        remember(KEY, &value);
+                        live.choose_site(value.parse::<i64>().ok().map(kefu_protocol::SiteId));
+                    }>
+                        <option value="" selected=chosen.is_empty()>{tr(lang, Key::ScopeAll)}</option>
+                        {sites.into_iter().map(|s| {
+                            let selected = chosen == s.id.to_string();
+                            view! { <option value=s.id.to_string() selected=selected>{s.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+        })
+    }
+}
+
+/// A value this browser keeps for the workbench (`localStorage`); `None` on the server.
+fn remembered(key: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        window().local_storage().ok().flatten()?.get_item(key).ok().flatten()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+fn remember(key: &str, value: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = window().local_storage().ok().flatten() {
+        let _ = storage.set_item(key, value);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (key, value);
 }
 
 /// Conversations, the open chat, and who is on the site.
