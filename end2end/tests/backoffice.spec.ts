@@ -148,3 +148,52 @@ test('first run without the demo shows the setup page, which creates the company
     server.cleanup();
   }
 });
+
+test('categories keep the order the admin gives them, and personal settings change the workbench', async ({ browser, server }, testInfo) => {
+  const errors: string[] = [];
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await new Workbench(page).signIn(server.url, server.company, server.adminLogin, server.adminPassword);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+
+  await nav.getByRole('link', { name: 'Categories' }).click();
+  for (const name of ['售前咨询', '售后服务']) {
+    await page.getByRole('button', { name: 'New category' }).click();
+    const form = page.getByRole('form', { name: 'New category' });
+    await form.getByLabel('Name', { exact: true }).fill(name);
+    await form.getByRole('checkbox', { name: 'Demo Admin' }).check();
+    await form.getByLabel('Switchboard agent').selectOption({ label: 'Demo Admin' });
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('cell', { name, exact: true })).toBeVisible();
+  }
+  const rows = page.getByRole('row');
+  await expect(rows.nth(1)).toContainText('售前咨询');
+  // Keyboard only: focus the button and press Enter.
+  await page.getByRole('button', { name: 'Move up 售后服务' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(rows.nth(1)).toContainText('售后服务');
+  await expect(rows.nth(2)).toContainText('售前咨询');
+  await page.screenshot({ path: testInfo.outputPath('categories-1280.png'), fullPage: true });
+
+  // Personal settings: a nickname, Chinese, and Ctrl+Enter to send.
+  await page.goto(`${server.url}/me`);
+  const settings = page.getByRole('form', { name: 'My settings' });
+  await settings.getByLabel('Nickname shown to visitors').fill('小德');
+  await settings.getByLabel('Send with').selectOption({ label: 'Ctrl+Enter (Enter for a new line)' });
+  await settings.getByRole('button', { name: 'Add a line' }).click();
+  await settings.getByRole('textbox', { name: 'Label 1' }).fill('微信');
+  await settings.getByRole('textbox', { name: 'Value 1' }).fill('kefu-demo');
+  await settings.getByLabel('Language').selectOption({ label: '简体中文' });
+  await settings.getByRole('button', { name: 'Save' }).click();
+  // The workbench renders again in the chosen language.
+  await expect(page.getByRole('heading', { name: '个人设置' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '对话' })).toBeVisible();
+  const saved = page.getByRole('form', { name: '个人设置' });
+  await expect(saved.getByLabel('昵称（访客可见）')).toHaveValue('小德');
+  await expect(saved.getByRole('textbox', { name: '内容 1' })).toHaveValue('kefu-demo');
+  await page.screenshot({ path: testInfo.outputPath('settings-zh-1280.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: testInfo.outputPath('settings-zh-390.png'), fullPage: true });
+  expect(errors).toEqual([]);
+});
