@@ -8,7 +8,7 @@ use kefu_protocol::text::{optional_email, optional_phone, Account, Line, Name};
 use kefu_protocol::{AgentId, ApiError, ErrorCode, TenantId};
 
 use super::{repo, AgentForm, AgentPage, AgentRow, MAX_CHATS};
-use crate::auth::repo::NewAgent;
+use crate::auth::service::NewAgent;
 use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::ctx::Ctx;
 use crate::infra::db::Writer;

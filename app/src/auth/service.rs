@@ -251,6 +251,8 @@ pub async fn sign_out(state: &AppState, ctx: &Ctx) -> Result<(), ApiError> {
     Ok(())
 }
 
+pub use super::repo::NewAgent;
+
 /// Inserts an agent's account row with the writer's open transaction (the agents area writes the
 /// rest of the profile in the same transaction).
 pub async fn insert_account(

@@ -1,6 +1,6 @@
 //! Departments: internal groups of agents (seed 000 16.2). A name unique in the company, an
-//! optional department admin (one agent, who will see the records of the department's agents),
-//! members. Deleting a department moves its agents to "no department".
+//! optional department admin (one of its members, who will see the records of the department's
+//! agents), members. Deleting a department moves its agents to "no department".
 //!
 //! Owns the `departments` table; an agent's department is `agents.department_id`.
 
@@ -20,6 +20,8 @@ pub struct DepartmentView {
     pub admin_id: Option<i64>,
     pub admin_name: Option<String>,
     pub members: i64,
+    /// The members (id, name), whom the admin is chosen from.
+    pub member_list: Vec<(i64, String)>,
     pub version: i64,
 }
 

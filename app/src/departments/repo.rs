@@ -18,7 +18,8 @@ pub async fn list(db: &Db, tenant: TenantId) -> Result<Vec<DepartmentView>, ApiE
     .fetch_all(db.reader())
     .await
     .or_internal()?;
-    rows.iter()
+    let mut departments: Vec<DepartmentView> = rows
+        .iter()
         .map(|r| {
             Ok(DepartmentView {
                 id: r.try_get("id")?,
@@ -26,11 +27,41 @@ pub async fn list(db: &Db, tenant: TenantId) -> Result<Vec<DepartmentView>, ApiE
                 admin_id: r.try_get("admin_id")?,
                 admin_name: r.try_get("admin_name")?,
                 members: r.try_get("members")?,
+                member_list: Vec::new(),
                 version: r.try_get("version")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
-        .or_internal()
+        .or_internal()?;
+    let members = sqlx::query(
+        "SELECT id, department_id, display_name FROM agents WHERE tenant_id = $1 AND deleted_at IS NULL \
+         AND department_id IS NOT NULL ORDER BY sort_order, id",
+    )
+    .bind(tenant.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    for r in members {
+        let department: i64 = r.try_get("department_id").or_internal()?;
+        if let Some(d) = departments.iter_mut().find(|d| d.id == department) {
+            d.member_list.push((r.try_get("id").or_internal()?, r.try_get("display_name").or_internal()?));
+        }
+    }
+    Ok(departments)
+}
+
+/// Whether `agent` is an undeleted member of the department.
+pub async fn is_member(w: &mut Writer, tenant: TenantId, department: i64, agent: i64) -> Result<bool, ApiError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM agents WHERE id = $1 AND tenant_id = $2 AND department_id = $3 AND deleted_at IS NULL",
+    )
+    .bind(agent)
+    .bind(tenant.0)
+    .bind(department)
+    .fetch_optional(&mut **w)
+    .await
+    .or_internal()?;
+    Ok(found.is_some())
 }
 
 /// The department's name, if the tenant has it (read with the writer).

@@ -1,9 +1,9 @@
 //! Department rules: a name unique in the company (at most 50 characters); the department admin is
-//! an undeleted agent of the company; deleting moves the members to no department. Each action is
-//! one transaction with its operation-log entry.
+//! one of its members (so a new department gets its admin once it has members); deleting moves the
+//! members to no department. Each action is one transaction with its operation-log entry.
 
 use kefu_protocol::text::Name;
-use kefu_protocol::{AgentId, ApiError, ErrorCode};
+use kefu_protocol::{ApiError, ErrorCode};
 
 use super::{repo, DepartmentForm, DepartmentView, NAME_CHARS};
 use crate::infra::audit::{self, Entry, OpKind};
@@ -20,7 +20,11 @@ pub async fn save(state: &AppState, ctx: &Ctx, mut form: DepartmentForm) -> Resu
     w.begin().await?;
     let result = async {
         if let Some(admin) = form.admin_id {
-            if !crate::agents::service::is_agent(&mut w, ctx.tenant(), AgentId(admin)).await? {
+            let member = match form.id {
+                Some(id) => repo::is_member(&mut w, ctx.tenant(), id, admin).await?,
+                None => false,
+            };
+            if !member {
                 return Err(ApiError::invalid("admin_id", ErrorCode::NotFound));
             }
         }

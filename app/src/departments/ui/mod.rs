@@ -5,7 +5,6 @@ use leptos::prelude::*;
 
 use super::api::{list_departments, DeleteDepartment, SaveDepartment};
 use super::{DepartmentForm, DepartmentView};
-use crate::agents::api::list_agents;
 use crate::i18n::{tr, use_lang, Key};
 use crate::kit::form::{action_error, error_outside, ConfirmDelete, Field, SelectField};
 
@@ -17,10 +16,7 @@ pub fn DepartmentsPage() -> impl IntoView {
         reload.track();
         list_departments()
     });
-    // The admin picker offers the first page of agents (departments are small; search comes with
-    // the agents page).
-    let agents = LocalResource::new(|| list_agents(String::new(), 0));
-    let editing = RwSignal::new(None::<DepartmentForm>);
+    let editing = RwSignal::new(None::<(DepartmentForm, Vec<(i64, String)>)>);
     let deleting = RwSignal::new(None::<DepartmentView>);
     let notice = RwSignal::new(None::<&'static str>);
     let save = ServerAction::<SaveDepartment>::new();
@@ -40,23 +36,20 @@ pub fn DepartmentsPage() -> impl IntoView {
             reload.update(|n| *n += 1);
         }
     });
-    let agent_options = Signal::derive(move || {
-        let mut options = vec![(String::new(), tr(lang, Key::NoneOption).to_owned())];
-        if let Some(Ok(page)) = agents.get() {
-            options
-                .extend(page.rows.into_iter().map(|a| (a.id.to_string(), format!("{} ({})", a.display_name, a.login))));
-        }
-        options
-    });
     view! {
         <section class="departments admin" aria-labelledby="departments-title">
             <h2 id="departments-title">{tr(lang, Key::NavDepartments)}</h2>
             <p class="notice" aria-live="polite">{move || notice.get()}</p>
-            <button type="button" on:click=move |_| { notice.set(None); editing.set(Some(DepartmentForm::default())); }>
+            <button type="button" on:click=move |_| { notice.set(None); editing.set(Some((DepartmentForm::default(), Vec::new()))); }>
                 {tr(lang, Key::NewDepartment)}
             </button>
-            {move || editing.get().map(|form| view! {
-                <DepartmentEditor form save agents=agent_options on_cancel=Callback::new(move |_| editing.set(None))/>
+            {move || editing.get().map(|(form, members)| {
+                // The admin is one of the members.
+                let mut options = vec![(String::new(), tr(lang, Key::NoneOption).to_owned())];
+                options.extend(members.into_iter().map(|(id, name)| (id.to_string(), name)));
+                view! {
+                    <DepartmentEditor form save agents=Signal::stored(options) on_cancel=Callback::new(move |_| editing.set(None))/>
+                }
             })}
             {move || deleting.get().map(|d| view! {
                 <ConfirmDelete name=d.name.clone()
@@ -78,7 +71,10 @@ pub fn DepartmentsPage() -> impl IntoView {
                         <Suspense>
                             {move || Suspend::new(async move {
                                 list.await.unwrap_or_default().into_iter().map(|d| {
-                                    let form = DepartmentForm { id: Some(d.id), version: d.version, name: d.name.clone(), admin_id: d.admin_id };
+                                    let form = (
+                                        DepartmentForm { id: Some(d.id), version: d.version, name: d.name.clone(), admin_id: d.admin_id },
+                                        d.member_list.clone(),
+                                    );
                                     let row = d.clone();
                                     view! {
                                         <tr>
