@@ -181,6 +181,7 @@ pub enum Key {
     MoveUp,
     MoveDown,
     SiteFilter,
+    Avatar,
 }
 
 /// The text for `key` in `lang`.
@@ -388,6 +389,7 @@ fn texts(key: Key) -> [&'static str; 5] {
             "기업 한도에 도달했습니다.",
         ],
         Name => ["Name", "名称", "名稱", "名前", "이름"],
+        Avatar => ["Avatar", "头像", "頭像", "アイコン画像", "프로필 사진"],
         SiteFilter => ["Site", "站点", "網站", "サイト", "사이트"],
         NavCategories => ["Categories", "分类", "分類", "カテゴリ", "분류"],
         CategoriesHint => [
@@ -668,6 +670,7 @@ fn field_name(lang: Lang, field: &str) -> String {
         "admin_id" => tr(lang, Key::DepartmentAdmin).into(),
         "agent_id" => tr(lang, Key::Agent).into(),
         "card" => tr(lang, Key::Card).into(),
+        "avatar" => tr(lang, Key::Avatar).into(),
         "agent_ids" => tr(lang, Key::Members).into(),
         "switchboard_id" => tr(lang, Key::Switchboard).into(),
         "lang" => tr(lang, Key::Language).into(),

@@ -184,6 +184,10 @@ test('categories keep the order the admin gives them, and personal settings chan
   await settings.getByRole('button', { name: 'Add a line' }).click();
   await settings.getByRole('textbox', { name: 'Label 1' }).fill('微信');
   await settings.getByRole('textbox', { name: 'Value 1' }).fill('kefu-demo');
+  // An avatar: the server sends back its own 160 px PNG of the picture.
+  const tinyPng = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+  await settings.getByLabel('Avatar').setInputFiles({ name: '头像.png', mimeType: 'image/png', buffer: Buffer.from(tinyPng, 'base64') });
+  await expect(settings.getByRole('img', { name: 'Avatar' })).toHaveJSProperty('naturalWidth', 160);
   await settings.getByLabel('Language').selectOption({ label: '简体中文' });
   await settings.getByRole('button', { name: 'Save' }).click();
   // The workbench renders again in the chosen language.

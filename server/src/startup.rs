@@ -206,6 +206,27 @@ fn found(location: &'static str) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
 
+/// An agent's avatar: a PNG the server encoded itself, under a key that changes with every upload
+/// (so it is cached for a year). Visitors see avatars too, so no session is needed; the key is
+/// random and says nothing about the agent.
+async fn avatar(
+    axum::extract::State(state): axum::extract::State<ServerState>,
+    axum::extract::Path(key): axum::extract::Path<String>,
+) -> Response {
+    match app::agents::service::avatar_png(&state.app, &key).await {
+        Ok(Some(png)) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+            ],
+            png,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
 fn router(state: ServerState) -> Router {
     let routes = generate_route_list(App);
     let widget = Router::new().fallback_service(ServeDir::new(&state.config.widget_dir)).layer(
@@ -230,6 +251,7 @@ fn router(state: ServerState) -> Router {
         .route("/api/v1/visitor/ws", get(visitor::upgrade))
         .route("/api/v1/agent/ws", get(agent::upgrade))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/api/v1/avatars/{key}", get(avatar))
         .nest_service("/widget", widget)
         .leptos_routes_with_context(
             &state,

@@ -28,6 +28,7 @@ fn type_class(declared: &str) -> String {
     match declared.to_ascii_lowercase().as_str() {
         "integer" | "bigint" | "int" | "int8" => "integer".into(),
         "text" => "text".into(),
+        "blob" | "bytea" => "bytes".into(),
         other => format!("unmapped:{other}"),
     }
 }

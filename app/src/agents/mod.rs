@@ -38,6 +38,13 @@ pub struct AgentRow {
     /// The company's first admin (cannot be deleted, disabled or demoted).
     pub owner: bool,
     pub version: i64,
+    /// Where the avatar is served (`None`: no avatar).
+    pub avatar: Option<String>,
+}
+
+/// The path an avatar is served at.
+pub fn avatar_url(key: &str) -> String {
+    format!("/api/v1/avatars/{key}")
 }
 
 /// One page of the agents list.
@@ -71,6 +78,12 @@ pub struct AgentForm {
     pub seat_enabled: bool,
     pub max_chats: i64,
     pub sort_order: i64,
+}
+
+/// An uploaded image, base64-encoded (the file's bytes as the browser read them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    pub base64: String,
 }
 
 /// Agents per page of the list.

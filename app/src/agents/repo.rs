@@ -11,9 +11,10 @@ use crate::infra::OrInternal;
 
 const SELECT: &str = "SELECT a.id, a.login, a.display_name, a.nickname, a.job_number, a.email, a.mobile, \
      a.role_id, r.name AS role_name, r.builtin AS role_builtin, a.department_id, d.name AS department_name, \
-     a.seat_enabled, a.max_chats, a.sort_order, a.enabled, a.owner, a.version \
+     a.seat_enabled, a.max_chats, a.sort_order, a.enabled, a.owner, a.version, av.avatar_key \
      FROM agents a JOIN roles r ON r.id = a.role_id AND r.tenant_id = a.tenant_id \
-     LEFT JOIN departments d ON d.id = a.department_id AND d.tenant_id = a.tenant_id";
+     LEFT JOIN departments d ON d.id = a.department_id AND d.tenant_id = a.tenant_id \
+     LEFT JOIN avatars av ON av.agent_id = a.id";
 
 fn agent_from_row(r: &Row) -> Result<AgentRow, sqlx::Error> {
     Ok(AgentRow {
@@ -36,6 +37,7 @@ fn agent_from_row(r: &Row) -> Result<AgentRow, sqlx::Error> {
         enabled: r.try_get::<i64, _>("enabled")? != 0,
         owner: r.try_get::<i64, _>("owner")? != 0,
         version: r.try_get("version")?,
+        avatar: r.try_get::<Option<String>, _>("avatar_key")?.map(|k| super::avatar_url(&k)),
     })
 }
 
@@ -199,6 +201,41 @@ pub async fn set_sites(w: &mut Writer, tenant: TenantId, id: AgentId, sites: &[i
             .or_internal()?;
     }
     Ok(())
+}
+
+/// Replaces the agent's avatar with `png` under a new key.
+pub async fn set_avatar(
+    w: &mut Writer,
+    tenant: TenantId,
+    agent: AgentId,
+    key: &str,
+    png: &[u8],
+) -> Result<(), ApiError> {
+    sqlx::query("DELETE FROM avatars WHERE agent_id = $1 AND tenant_id = $2")
+        .bind(agent.0)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+    sqlx::query("INSERT INTO avatars (avatar_key, agent_id, tenant_id, png, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(key)
+        .bind(agent.0)
+        .bind(tenant.0)
+        .bind(png.to_vec())
+        .bind(crate::infra::now_ms())
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+    Ok(())
+}
+
+/// An avatar's PNG by its key.
+pub async fn avatar_png(db: &Db, key: &str) -> Result<Option<Vec<u8>>, ApiError> {
+    sqlx::query_scalar("SELECT png FROM avatars WHERE avatar_key = $1")
+        .bind(key)
+        .fetch_optional(db.reader())
+        .await
+        .or_internal()
 }
 
 /// Whether `id` is an undeleted agent of the tenant.

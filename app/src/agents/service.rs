@@ -22,6 +22,54 @@ pub async fn page(state: &AppState, ctx: &Ctx, query: &str, offset: i64) -> Resu
     Ok(AgentPage { rows, total, seats_used, seat_limit })
 }
 
+/// Stores a new avatar for `agent` (an admin's change, or the agent's own from their settings):
+/// the upload is decoded and re-encoded as a square PNG ([`crate::infra::image::avatar_png`]); one
+/// transaction with its log entry. Returns the new avatar's URL.
+pub async fn set_avatar(
+    state: &AppState,
+    ctx: &Ctx,
+    agent: AgentId,
+    upload: &super::Upload,
+) -> Result<String, ApiError> {
+    use base64::Engine as _;
+    // Base64 of the largest upload, with slack for padding.
+    if upload.base64.len() > crate::infra::image::MAX_UPLOAD_BYTES / 3 * 4 + 8 {
+        return Err(ApiError::invalid("avatar", ErrorCode::TooLong));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(upload.base64.trim())
+        .map_err(|_| ApiError::invalid("avatar", ErrorCode::Format))?;
+    let png = tokio::task::spawn_blocking(move || crate::infra::image::avatar_png(&bytes, "avatar"))
+        .await
+        .map_err(|_| ApiError::Internal)??;
+    let key = crate::infra::random_token()[..32].to_owned();
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let result = async {
+        if !repo::exists(&mut w, ctx.tenant(), agent).await? {
+            return Err(ApiError::NotFound);
+        }
+        repo::set_avatar(&mut w, ctx.tenant(), agent, &key, &png).await?;
+        let (kind, object) = if agent == ctx.agent.id {
+            (OpKind::ProfileChanged, String::new())
+        } else {
+            (OpKind::AgentChanged, format!("agent #{}", agent.0))
+        };
+        audit::record(&mut w, &Entry::by(ctx, kind, &object, "avatar")).await
+    }
+    .await;
+    w.end(result).await?;
+    Ok(super::avatar_url(&key))
+}
+
+/// An avatar's PNG by the key in its URL (public: visitors see agents' avatars).
+pub async fn avatar_png(state: &AppState, key: &str) -> Result<Option<Vec<u8>>, ApiError> {
+    if key.len() != 32 || !key.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    repo::avatar_png(&state.db, key).await
+}
+
 /// Whether `agent` is an undeleted agent of the tenant (for other areas' pickers).
 pub async fn is_agent(w: &mut Writer, tenant: TenantId, agent: AgentId) -> Result<bool, ApiError> {
     repo::exists(w, tenant, agent).await

@@ -31,3 +31,13 @@ pub async fn save_my_settings(settings: PersonalSettings) -> Result<AgentPrefs, 
         .insert_header(http::header::SET_COOKIE, http::HeaderValue::from_str(&cookie).map_err(|_| ApiError::Internal)?);
     Ok(prefs)
 }
+
+/// Replaces the caller's own avatar with an uploaded image; the new avatar's URL.
+#[server(endpoint = "me/avatar", input = Json)]
+pub async fn set_my_avatar(upload: crate::agents::Upload) -> Result<String, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+
+    let ctx = Ctx::signed_in().await?;
+    let state = AppState::from_context()?;
+    Ok(crate::agents::service::set_avatar(&state, &ctx, ctx.agent.id, &upload).await?)
+}

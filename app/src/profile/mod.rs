@@ -30,6 +30,9 @@ pub struct PersonalSettings {
     pub prefs: AgentPrefs,
     /// The limit the admin set (read only; `prefs.max_chats` may only lower it).
     pub admin_max_chats: i64,
+    /// Where the avatar is served (read only here: it is uploaded on its own).
+    #[serde(default)]
+    pub avatar: Option<String>,
 }
 
 /// Most card lines; longest label and value.

@@ -13,8 +13,8 @@ use crate::infra::OrInternal;
 
 pub async fn load(state: &AppState, ctx: &Ctx) -> Result<PersonalSettings, ApiError> {
     let row = sqlx::query(
-        "SELECT version, display_name, nickname, card, prefs, max_chats FROM agents \
-         WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
+        "SELECT a.version, a.display_name, a.nickname, a.card, a.prefs, a.max_chats, av.avatar_key FROM agents a \
+         LEFT JOIN avatars av ON av.agent_id = a.id WHERE a.id = $1 AND a.tenant_id = $2 AND a.deleted_at IS NULL",
     )
     .bind(ctx.agent.id.0)
     .bind(ctx.tenant().0)
@@ -29,6 +29,7 @@ pub async fn load(state: &AppState, ctx: &Ctx) -> Result<PersonalSettings, ApiEr
         card: serde_json::from_str(&row.try_get::<String, _>("card").or_internal()?).unwrap_or_default(),
         prefs: serde_json::from_str(&row.try_get::<String, _>("prefs").or_internal()?).unwrap_or_default(),
         admin_max_chats: row.try_get("max_chats").or_internal()?,
+        avatar: row.try_get::<Option<String>, _>("avatar_key").or_internal()?.map(|k| crate::agents::avatar_url(&k)),
     })
 }
 

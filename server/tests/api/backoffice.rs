@@ -588,3 +588,51 @@ async fn the_chosen_site_narrows_both_live_lists_and_never_widens_them() {
     };
     assert_eq!(total, 0);
 }
+
+/// A 1×1 PNG.
+const TINY_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+#[tokio::test]
+async fn avatars_are_reencoded_served_as_png_and_replaced_under_a_new_url() {
+    use app::agents::Upload;
+    let app = spawn_app().await;
+    let (_, admin) = admin_of(&app, "Shop").await;
+    let (_, rival) = admin_of(&app, "Rival").await;
+    let role = role_named(&app, &admin, "agent").await;
+    let li: i64 = ok(app.call_json("/api/agents/save", "form", &agent_form("li", role.id), &admin).await).await;
+    let set = |cookie: &str, agent: i64, base64: &str| {
+        let body = serde_json::json!({ "agent_id": agent, "upload": { "base64": base64 } }).to_string();
+        let (app, cookie) = (&app, cookie.to_owned());
+        async move { app.call("/api/agents/avatar", &body, Some(&cookie)).await }
+    };
+    // Not an image: refused by what it is, whatever it claims.
+    use base64::Engine as _;
+    let svg = base64::engine::general_purpose::STANDARD.encode("<svg onload=alert(1)></svg>");
+    assert_eq!(err(set(&admin, li, &svg).await).await, ApiError::invalid("avatar", ErrorCode::Format));
+    assert_eq!(err(set(&rival, li, TINY_PNG).await).await, ApiError::NotFound, "another company's agent");
+
+    let first: String = ok(set(&admin, li, TINY_PNG).await).await;
+    let served = reqwest::get(app.url(&first)).await.unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.headers()["x-content-type-options"], "nosniff");
+    assert!(served.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    let png = served.bytes().await.unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let (width, height) =
+        (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap()));
+    assert_eq!((width, height), (160, 160), "re-encoded as a square avatar, not the upload");
+    let listed = agents(&app, &admin, "li").await.rows[0].avatar.clone();
+    assert_eq!(listed.as_deref(), Some(first.as_str()));
+
+    // The agent replaces it from their own settings: a new URL; the old one is gone.
+    let cookie = app.login("shop", "li", "agent-pw-1").await;
+    let body = serde_json::json!({ "upload": { "base64": TINY_PNG } }).to_string();
+    let second: String = ok(app.call("/api/me/avatar", &body, Some(&cookie)).await).await;
+    assert_ne!(first, second);
+    assert_eq!(reqwest::get(app.url(&first)).await.unwrap().status(), 404);
+    let mine: PersonalSettings = ok(app.call("/api/me/settings", "", Some(&cookie)).await).await;
+    assert_eq!(mine.avatar.as_deref(), Some(second.as_str()));
+    assert_eq!(reqwest::get(app.url("/api/v1/avatars/..%2F..%2Fetc")).await.unwrap().status(), 404);
+}

@@ -59,6 +59,12 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/roles/delete", "id=999999", Gate::Needs(Perm::RolesManage)),
     ("/api/oplog", r#"{"query":{"offset":0}}"#, Gate::Needs(Perm::OplogView)),
     ("/api/me/settings", "", Gate::SignedIn),
+    (
+        "/api/me/avatar",
+        r#"{"upload":{"base64":"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="}}"#,
+        Gate::SignedIn,
+    ),
+    ("/api/agents/avatar", r#"{"agent_id":999999,"upload":{"base64":""}}"#, Gate::Needs(Perm::AgentsManage)),
     ("/api/categories", "", Gate::Needs(Perm::AgentsManage)),
     (
         "/api/categories/save",

@@ -3,12 +3,14 @@
 
 use leptos::prelude::*;
 
-use super::api::{list_agents, SaveAgent};
-use super::{AgentForm, AgentRow, PAGE};
+use super::api::{list_agents, SaveAgent, SetAgentAvatar};
+use super::{AgentForm, AgentRow, Upload, PAGE};
 use crate::auth::api::{DeleteAgent, SetAgentEnabled, SetAgentPassword};
 use crate::departments::api::list_departments;
 use crate::i18n::{error_text, role_text, tr, use_lang, Key};
-use crate::kit::form::{action_error, error_outside, CheckField, ConfirmDelete, Field, Pager, SelectField};
+use crate::kit::form::{
+    action_error, error_outside, CheckField, ConfirmDelete, Field, ImagePicker, Pager, SelectField,
+};
 use crate::roles::api::list_roles;
 use crate::sites::api::my_sites;
 
@@ -25,7 +27,7 @@ pub fn AgentsPage() -> impl IntoView {
     let roles = LocalResource::new(list_roles);
     let departments = LocalResource::new(list_departments);
     let sites = LocalResource::new(my_sites);
-    let editing = RwSignal::new(None::<AgentForm>);
+    let editing = RwSignal::new(None::<(AgentForm, Option<String>)>);
     let deleting = RwSignal::new(None::<AgentRow>);
     let password_for = RwSignal::new(None::<AgentRow>);
     let notice = RwSignal::new(None::<&'static str>);
@@ -48,6 +50,12 @@ pub fn AgentsPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
             editing.set(None);
+            done(Key::Saved);
+        }
+    });
+    let avatar = ServerAction::<SetAgentAvatar>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = avatar.value().get() {
             done(Key::Saved);
         }
     });
@@ -104,12 +112,12 @@ pub fn AgentsPage() -> impl IntoView {
                 <input type="search" class="search" aria-label=tr(lang, Key::SearchAgents) placeholder=tr(lang, Key::SearchAgents)
                     maxlength="100" prop:value=move || query.get()
                     on:input=move |ev| { query.set(event_target_value(&ev)); offset.set(0); }/>
-                <button type="button" on:click=move |_| { notice.set(None); editing.set(Some(new_form())); }>
+                <button type="button" on:click=move |_| { notice.set(None); editing.set(Some((new_form(), None))); }>
                     {tr(lang, Key::NewAgent)}
                 </button>
             </div>
-            {move || editing.get().map(|form| view! {
-                <AgentEditor form save
+            {move || editing.get().map(|(form, current)| view! {
+                <AgentEditor form save avatar current
                     roles=Signal::derive(move || roles.get().and_then(|r| r.ok()).unwrap_or_default()
                         .into_iter().map(|r| (r.id.to_string(), role_text(lang, r.builtin.as_deref(), &r.name))).collect())
                     departments=Signal::derive(move || departments.get().and_then(|r| r.ok()).unwrap_or_default()
@@ -155,10 +163,14 @@ pub fn AgentsPage() -> impl IntoView {
                                     };
                                     let (row, row2, row3) = (a.clone(), a.clone(), a.clone());
                                     let who = a.display_name.clone();
+                                    let avatar_url = a.avatar.clone();
                                     view! {
                                         <tr>
                                             <td>{a.login.clone()} {a.owner.then(|| view! { <span class="tag">{tr(lang, Key::FirstAdmin)}</span> })}</td>
-                                            <td>{name}</td>
+                                            <td class="who">
+                                                {a.avatar.clone().map(|src| view! { <img class="avatar" src=src alt="" width="24" height="24"/> })}
+                                                {name}
+                                            </td>
                                             <td>{role_text(lang, a.role_builtin.as_deref(), &a.role_name)}</td>
                                             <td>{a.department_name.clone().unwrap_or_default()}</td>
                                             <td>{sites_text}</td>
@@ -167,7 +179,7 @@ pub fn AgentsPage() -> impl IntoView {
                                             <td>{if a.enabled { tr(lang, Key::StatusEnabled) } else { tr(lang, Key::StatusDisabled) }}</td>
                                             <td class="buttons">
                                                 <button type="button" aria-label=format!("{} {who}", tr(lang, Key::Edit))
-                                                    on:click=move |_| { notice.set(None); editing.set(Some(edit.clone())) }>{tr(lang, Key::Edit)}</button>
+                                                    on:click=move |_| { notice.set(None); editing.set(Some((edit.clone(), avatar_url.clone()))) }>{tr(lang, Key::Edit)}</button>
                                                 <button type="button" aria-label=format!("{} {who}", tr(lang, Key::SetPassword))
                                                     on:click=move |_| { notice.set(None); password_for.set(Some(row.clone())) }>{tr(lang, Key::SetPassword)}</button>
                                                 {(!a.owner).then(|| {
@@ -201,6 +213,9 @@ pub fn AgentsPage() -> impl IntoView {
 fn AgentEditor(
     form: AgentForm,
     save: ServerAction<SaveAgent>,
+    /// Sets the avatar of an agent that exists (not shown while creating one).
+    avatar: ServerAction<SetAgentAvatar>,
+    current: Option<String>,
     roles: Signal<Vec<(String, String)>>,
     departments: Signal<Vec<(String, String)>>,
     sites: Signal<Vec<(i64, String)>>,
@@ -228,6 +243,17 @@ fn AgentEditor(
         options
     });
     let title = if creating { tr(lang, Key::NewAgent) } else { tr(lang, Key::EditAgent) };
+    let avatar_error = RwSignal::new(None::<kefu_protocol::ApiError>);
+    let shown_avatar = RwSignal::new(current);
+    Effect::new(move |_| match avatar.value().get() {
+        Some(Ok(url)) => {
+            avatar_error.set(None);
+            shown_avatar.set(Some(url));
+        }
+        Some(Err(e)) => avatar_error.set(Some(e.0)),
+        None => {}
+    });
+    let agent_id = form.id;
     let fields = [
         "login",
         "password",
@@ -283,6 +309,14 @@ fn AgentEditor(
                 <Field label=tr(lang, Key::MaxChats) name="max_chats" kind="number" bind=max_chats error/>
                 <Field label=tr(lang, Key::SortOrder) name="sort_order" kind="number" bind=order error/>
             </div>
+            {agent_id.map(|agent_id| view! {
+                <ImagePicker label=tr(lang, Key::Avatar) name="avatar" current=shown_avatar
+                    on_pick=Callback::new(move |picked: Result<String, kefu_protocol::ApiError>| match picked {
+                        Ok(base64) => { avatar.dispatch(SetAgentAvatar { agent_id, upload: Upload { base64 } }); }
+                        Err(e) => avatar_error.set(Some(e)),
+                    })
+                    error=avatar_error.into()/>
+            })}
             <fieldset>
                 <legend>{tr(lang, Key::SitesServed)}</legend>
                 {move || sites.get().into_iter().map(|(id, name)| {

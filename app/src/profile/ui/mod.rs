@@ -4,11 +4,13 @@
 use kefu_protocol::{NotifyPrefs, SendKey};
 use leptos::prelude::*;
 
-use super::api::{my_settings, SaveMySettings};
+use super::api::{my_settings, SaveMySettings, SetMyAvatar};
 use super::{CardLine, PersonalSettings, CARD_LINES};
 use crate::auth::api::ChangePassword;
 use crate::i18n::{tr, use_lang, Key};
-use crate::kit::form::{action_error, error_for, error_outside, AreaField, CheckField, Field, SelectField};
+use crate::kit::form::{
+    action_error, error_for, error_outside, AreaField, CheckField, Field, ImagePicker, SelectField,
+};
 use crate::kit::live::Live;
 
 #[component]
@@ -54,6 +56,18 @@ fn SettingsForm(settings: PersonalSettings) -> impl IntoView {
         RwSignal::new(notify.colleague),
     );
     let notice = RwSignal::new(None::<&'static str>);
+    let avatar = ServerAction::<SetMyAvatar>::new();
+    let avatar_error = RwSignal::new(None::<kefu_protocol::ApiError>);
+    let shown_avatar = RwSignal::new(settings.avatar.clone());
+    Effect::new(move |_| match avatar.value().get() {
+        Some(Ok(url)) => {
+            avatar_error.set(None);
+            shown_avatar.set(Some(url));
+            notice.set(Some(tr(lang, Key::Saved)));
+        }
+        Some(Err(e)) => avatar_error.set(Some(e.0)),
+        None => {}
+    });
     let first_lang = settings.prefs.lang.clone();
     Effect::new(move |_| {
         if let Some(Ok(prefs)) = save.value().get() {
@@ -119,6 +133,7 @@ fn SettingsForm(settings: PersonalSettings) -> impl IntoView {
             card,
             prefs,
             admin_max_chats: settings.admin_max_chats,
+            avatar: None,
         };
         save.dispatch(SaveMySettings { settings });
     };
@@ -132,6 +147,12 @@ fn SettingsForm(settings: PersonalSettings) -> impl IntoView {
                 <SelectField label=tr(lang, Key::SendWith) name="send_key" bind=send_key options=send_options error/>
                 <Field label=max_label name="my_max_chats" kind="number" bind=my_max error/>
             </div>
+            <ImagePicker label=tr(lang, Key::Avatar) name="avatar" current=shown_avatar
+                on_pick=Callback::new(move |picked: Result<String, kefu_protocol::ApiError>| match picked {
+                    Ok(base64) => { avatar.dispatch(SetMyAvatar { upload: crate::agents::Upload { base64 } }); }
+                    Err(e) => avatar_error.set(Some(e)),
+                })
+                error=avatar_error.into()/>
             <AreaField label=tr(lang, Key::Welcome) name="welcome" bind=welcome rows=3 maxlength=500 error/>
             <fieldset>
                 <legend>{tr(lang, Key::Card)}</legend>
