@@ -3,6 +3,7 @@
 //! ```text
 //! kefu-server company create --name NAME --account ACCOUNT [--admin LOGIN] [--admin-name NAME]
 //!                            [--site NAME] [--domain HOST]...
+//! kefu-server company seats ACCOUNT LIMIT|unlimited
 //! ```
 //!
 //! The admin's password comes from `KEFU_COMPANY_PASSWORD` (never an argument: other users of the
@@ -14,7 +15,8 @@ use app::infra::ctx::Client;
 use app::infra::db::Db;
 
 pub const USAGE: &str = "usage: kefu-server company create --name NAME --account ACCOUNT [--admin LOGIN] \
-                         [--admin-name NAME] [--site NAME] [--domain HOST]...";
+                         [--admin-name NAME] [--site NAME] [--domain HOST]...\n       \
+                         kefu-server company seats ACCOUNT LIMIT|unlimited";
 
 /// The arguments of `company create`.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -63,8 +65,22 @@ pub async fn run(args: &[String], database_url: &str, password: Option<String>) 
         [area, verb, rest @ ..] if area == "company" && verb == "create" => {
             Some(create_company(rest, database_url, password).await)
         }
+        [area, verb, account, limit] if area == "company" && verb == "seats" => {
+            Some(seats(account, limit, database_url).await)
+        }
         _ => Some(Err(USAGE.into())),
     }
+}
+
+/// Sets how many seats a company may enable.
+async fn seats(account: &str, limit: &str, database_url: &str) -> Result<String, String> {
+    let parsed = match limit {
+        "unlimited" => None,
+        n => Some(n.parse::<i64>().map_err(|_| format!("LIMIT must be a number or `unlimited`\n{USAGE}"))?),
+    };
+    let db = Db::connect(database_url).await.map_err(|e| format!("database: {e}"))?;
+    setup::set_seat_limit(&db, account, parsed).await.map_err(|e| format!("cannot set the seats: {e}"))?;
+    Ok(format!("company {account}: seats {limit}"))
 }
 
 async fn create_company(args: &[String], database_url: &str, password: Option<String>) -> Result<String, String> {

@@ -40,7 +40,21 @@ pub struct AgentRow {
     pub version: i64,
     /// Where the avatar is served (`None`: no avatar).
     pub avatar: Option<String>,
+    pub card: Vec<CardLine>,
 }
+
+/// One line of the card visitors may see about an agent (phone, e-mail, QQ, WeChat, Skype, or any
+/// label and value).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardLine {
+    pub label: String,
+    pub value: String,
+}
+
+/// Most card lines; longest label and value.
+pub const CARD_LINES: usize = 10;
+pub const CARD_LABEL_CHARS: usize = 20;
+pub const CARD_VALUE_CHARS: usize = 100;
 
 /// The path an avatar is served at.
 pub fn avatar_url(key: &str) -> String {
@@ -78,6 +92,8 @@ pub struct AgentForm {
     pub seat_enabled: bool,
     pub max_chats: i64,
     pub sort_order: i64,
+    #[serde(default)]
+    pub card: Vec<CardLine>,
 }
 
 /// An uploaded image, base64-encoded (the file's bytes as the browser read them).

@@ -11,7 +11,7 @@ use crate::infra::OrInternal;
 
 const SELECT: &str = "SELECT a.id, a.login, a.display_name, a.nickname, a.job_number, a.email, a.mobile, \
      a.role_id, r.name AS role_name, r.builtin AS role_builtin, a.department_id, d.name AS department_name, \
-     a.seat_enabled, a.max_chats, a.sort_order, a.enabled, a.owner, a.version, av.avatar_key \
+     a.seat_enabled, a.max_chats, a.sort_order, a.enabled, a.owner, a.version, a.card, av.avatar_key \
      FROM agents a JOIN roles r ON r.id = a.role_id AND r.tenant_id = a.tenant_id \
      LEFT JOIN departments d ON d.id = a.department_id AND d.tenant_id = a.tenant_id \
      LEFT JOIN avatars av ON av.agent_id = a.id";
@@ -38,6 +38,7 @@ fn agent_from_row(r: &Row) -> Result<AgentRow, sqlx::Error> {
         owner: r.try_get::<i64, _>("owner")? != 0,
         version: r.try_get("version")?,
         avatar: r.try_get::<Option<String>, _>("avatar_key")?.map(|k| super::avatar_url(&k)),
+        card: serde_json::from_str(&r.try_get::<String, _>("card")?).unwrap_or_default(),
     })
 }
 
@@ -157,8 +158,8 @@ pub async fn has_department(w: &mut Writer, tenant: TenantId, id: i64) -> Result
 pub async fn update_profile(w: &mut Writer, tenant: TenantId, id: AgentId, form: &AgentForm) -> Result<(), ApiError> {
     let changed = sqlx::query(
         "UPDATE agents SET display_name = $1, nickname = $2, job_number = $3, email = $4, mobile = $5, \
-         role_id = $6, department_id = $7, seat_enabled = $8, max_chats = $9, sort_order = $10, \
-         version = version + 1 WHERE id = $11 AND tenant_id = $12 AND version = $13 AND deleted_at IS NULL",
+         role_id = $6, department_id = $7, seat_enabled = $8, max_chats = $9, sort_order = $10, card = $11, \
+         version = version + 1 WHERE id = $12 AND tenant_id = $13 AND version = $14 AND deleted_at IS NULL",
     )
     .bind(&form.display_name)
     .bind(&form.nickname)
@@ -170,6 +171,7 @@ pub async fn update_profile(w: &mut Writer, tenant: TenantId, id: AgentId, form:
     .bind(i64::from(form.seat_enabled))
     .bind(form.max_chats)
     .bind(form.sort_order)
+    .bind(serde_json::to_string(&form.card).map_err(|_| ApiError::Internal)?)
     .bind(id.0)
     .bind(tenant.0)
     .bind(form.version)

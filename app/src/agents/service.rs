@@ -7,7 +7,9 @@
 use kefu_protocol::text::{optional_email, optional_phone, Account, Line, Name};
 use kefu_protocol::{AgentId, ApiError, ErrorCode, TenantId};
 
-use super::{repo, AgentForm, AgentPage, AgentRow, MAX_CHATS};
+use super::{
+    repo, AgentForm, AgentPage, AgentRow, CardLine, CARD_LABEL_CHARS, CARD_LINES, CARD_VALUE_CHARS, MAX_CHATS,
+};
 use crate::auth::service::NewAgent;
 use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::ctx::Ctx;
@@ -75,6 +77,23 @@ pub async fn is_agent(w: &mut Writer, tenant: TenantId, agent: AgentId) -> Resul
     repo::exists(w, tenant, agent).await
 }
 
+/// A visitor-visible card as stored: at most [`CARD_LINES`] lines, each label and value one line of
+/// bounded length; empty lines dropped.
+pub fn parse_card(lines: Vec<CardLine>) -> Result<Vec<CardLine>, ApiError> {
+    if lines.len() > CARD_LINES {
+        return Err(ApiError::invalid("card", ErrorCode::TooLong));
+    }
+    let mut card = Vec::new();
+    for line in lines {
+        let label = Line::parse(&line.label, "card", CARD_LABEL_CHARS)?.into_string();
+        let value = Line::parse(&line.value, "card", CARD_VALUE_CHARS)?.into_string();
+        if !label.is_empty() || !value.is_empty() {
+            card.push(CardLine { label, value });
+        }
+    }
+    Ok(card)
+}
+
 /// The form's fields as stored: parsed, trimmed, checked.
 fn parse(mut form: AgentForm) -> Result<AgentForm, ApiError> {
     form.display_name = Name::parse(&form.display_name, "display_name", 50)?.into_string();
@@ -91,6 +110,7 @@ fn parse(mut form: AgentForm) -> Result<AgentForm, ApiError> {
     }
     form.site_ids.sort_unstable();
     form.site_ids.dedup();
+    form.card = parse_card(form.card)?;
     Ok(form)
 }
 
@@ -134,6 +154,8 @@ fn summary(before: &AgentRow, after: &AgentForm) -> String {
     diff("seat", before.seat_enabled.to_string(), after.seat_enabled.to_string());
     diff("max_chats", before.max_chats.to_string(), after.max_chats.to_string());
     diff("order", before.sort_order.to_string(), after.sort_order.to_string());
+    let card = |c: &[CardLine]| c.iter().map(|l| format!("{}={}", l.label, l.value)).collect::<Vec<_>>().join(", ");
+    diff("card", card(&before.card), card(&after.card));
     parts.join("; ")
 }
 

@@ -60,6 +60,21 @@ pub async fn insert_tenant(w: &mut Writer, name: &str, account: &str) -> Result<
     Ok(TenantId(id))
 }
 
+pub async fn set_seat_limit(db: &Db, account: &str, limit: Option<i64>) -> Result<(), ApiError> {
+    let mut w = db.write().await?;
+    let changed = sqlx::query("UPDATE tenants SET seat_limit = $1 WHERE account = $2")
+        .bind(limit)
+        .bind(account)
+        .execute(&mut *w)
+        .await
+        .or_internal()?
+        .rows_affected();
+    if changed == 0 {
+        return Err(ApiError::NotFound);
+    }
+    Ok(())
+}
+
 pub async fn tenant_count(db: &Db) -> Result<i64, ApiError> {
     sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(db.reader()).await.or_internal()
 }

@@ -139,3 +139,13 @@ pub async fn ensure_demo(
     }
     Ok(Some(DemoCredentials { company: DEMO_COMPANY.into(), login: DEMO_LOGIN.into(), generated_password: generated }))
 }
+
+/// Sets how many seats a company may enable (`None`: no limit); `NotFound` for an unknown account.
+/// Seats already enabled stay enabled; enabling more than the limit is refused from then on.
+pub async fn set_seat_limit(db: &Db, account: &str, limit: Option<i64>) -> Result<(), ApiError> {
+    let account = CompanyAccount::parse(account, "company")?;
+    if limit.is_some_and(|l| l < 0) {
+        return Err(ApiError::invalid("seats", ErrorCode::Format));
+    }
+    repo::set_seat_limit(db, account.as_str(), limit).await
+}

@@ -13,12 +13,7 @@ pub mod ui;
 use kefu_protocol::AgentPrefs;
 use serde::{Deserialize, Serialize};
 
-/// One line of the card visitors may see.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardLine {
-    pub label: String,
-    pub value: String,
-}
+pub use crate::agents::CardLine;
 
 /// The personal settings form, with the `version` of the agent row it was read at.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,9 +30,5 @@ pub struct PersonalSettings {
     pub avatar: Option<String>,
 }
 
-/// Most card lines; longest label and value.
-pub const CARD_LINES: usize = 10;
-pub const CARD_LABEL_CHARS: usize = 20;
-pub const CARD_VALUE_CHARS: usize = 100;
 /// Longest personal welcome message.
 pub const WELCOME_CHARS: usize = 500;

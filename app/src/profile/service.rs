@@ -4,7 +4,7 @@ use kefu_protocol::text::{Line, Name};
 use kefu_protocol::{AgentPrefs, ApiError, ErrorCode, Lang};
 use sqlx::Row as _;
 
-use super::{CardLine, PersonalSettings, CARD_LABEL_CHARS, CARD_LINES, CARD_VALUE_CHARS, WELCOME_CHARS};
+use super::{PersonalSettings, WELCOME_CHARS};
 use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::ctx::Ctx;
 use crate::infra::db::stale_or_missing;
@@ -39,18 +39,7 @@ fn parse(mut form: PersonalSettings, admin_max_chats: i64) -> Result<PersonalSet
     form.display_name = Name::parse(&form.display_name, "display_name", 50)?.into_string();
     let nickname: String = form.nickname.chars().filter(|c| !kefu_protocol::text::is_bidi_control(*c)).collect();
     form.nickname = Line::parse(&nickname, "nickname", 50)?.into_string();
-    if form.card.len() > CARD_LINES {
-        return Err(ApiError::invalid("card", ErrorCode::TooLong));
-    }
-    let mut card = Vec::new();
-    for line in form.card {
-        let label = Line::parse(&line.label, "card", CARD_LABEL_CHARS)?.into_string();
-        let value = Line::parse(&line.value, "card", CARD_VALUE_CHARS)?.into_string();
-        if !label.is_empty() || !value.is_empty() {
-            card.push(CardLine { label, value });
-        }
-    }
-    form.card = card;
+    form.card = crate::agents::service::parse_card(form.card)?;
     if let Some(lang) = &form.prefs.lang {
         if !["en", "zh-CN", "zh-TW", "ja", "ko"].contains(&lang.as_str()) {
             return Err(ApiError::invalid("lang", ErrorCode::Format));

@@ -225,8 +225,11 @@ async fn agents_are_created_searched_and_edited_within_the_rules() {
         err(app.call_json("/api/agents/save", "form", &demote, &admin).await).await,
         ApiError::conflict(Some("role_id"), ErrorCode::Protected)
     );
-    let edit = AgentForm { id: Some(wang), version: row.version, role_id: super_admin.id, ..form.clone() };
+    let card = vec![CardLine { label: "电话".into(), value: "400-800-8000".into() }];
+    let edit =
+        AgentForm { id: Some(wang), version: row.version, role_id: super_admin.id, card: card.clone(), ..form.clone() };
     ok::<i64>(app.call_json("/api/agents/save", "form", &edit, &admin).await).await;
+    assert_eq!(agents(&app, &admin, "wang").await.rows[0].card, card, "the admin edits the visitor-visible card");
     assert_eq!(err(app.call_json("/api/agents/save", "form", &edit, &admin).await).await.code(), ErrorCode::Stale);
     let created = log(&app, &admin, OplogQuery { kind: Some(OpKind::AgentCreated), ..OplogQuery::default() }).await;
     assert_eq!(created.total, 2);
@@ -595,7 +598,6 @@ const TINY_PNG: &str =
 
 #[tokio::test]
 async fn avatars_are_reencoded_served_as_png_and_replaced_under_a_new_url() {
-    use app::agents::Upload;
     let app = spawn_app().await;
     let (_, admin) = admin_of(&app, "Shop").await;
     let (_, rival) = admin_of(&app, "Rival").await;

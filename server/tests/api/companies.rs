@@ -150,6 +150,17 @@ async fn operators_create_companies_from_the_command_line() {
     let companies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(app.db.reader()).await.unwrap();
     let roles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roles").fetch_one(app.db.reader()).await.unwrap();
     assert_eq!((companies, roles), (2, 6), "the demo company and tea, three built-in roles each");
+    // The operator limits its seats (what the limit refuses is tested in backoffice.rs).
+    let out = run(&["company", "seats", "tea", "2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let seats: Option<i64> = sqlx::query_scalar("SELECT seat_limit FROM tenants WHERE account = 'tea'")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(seats, Some(2));
+    let out = run(&["company", "seats", "nobody", "2"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not found"));
+    assert!(run(&["company", "seats", "tea", "unlimited"]).status.success());
     let usage = run(&["company", "delete"]);
     assert!(!usage.status.success());
     assert!(String::from_utf8_lossy(&usage.stderr).contains("usage: kefu-server company create"));

@@ -4,12 +4,12 @@
 use leptos::prelude::*;
 
 use super::api::{list_agents, SaveAgent, SetAgentAvatar};
-use super::{AgentForm, AgentRow, Upload, PAGE};
+use super::{AgentForm, AgentRow, CardLine, Upload, CARD_LINES, PAGE};
 use crate::auth::api::{DeleteAgent, SetAgentEnabled, SetAgentPassword};
 use crate::departments::api::list_departments;
 use crate::i18n::{error_text, role_text, tr, use_lang, Key};
 use crate::kit::form::{
-    action_error, error_outside, CheckField, ConfirmDelete, Field, ImagePicker, Pager, SelectField,
+    action_error, error_for, error_outside, CheckField, ConfirmDelete, Field, ImagePicker, Pager, SelectField,
 };
 use crate::roles::api::list_roles;
 use crate::sites::api::my_sites;
@@ -160,6 +160,7 @@ pub fn AgentsPage() -> impl IntoView {
                                         display_name: a.display_name.clone(), nickname: a.nickname.clone(), job_number: a.job_number.clone(),
                                         email: a.email.clone(), mobile: a.mobile.clone(), role_id: a.role_id, department_id: a.department_id,
                                         site_ids: a.site_ids.clone(), seat_enabled: a.seat_enabled, max_chats: a.max_chats, sort_order: a.sort_order,
+                                        card: a.card.clone(),
                                     };
                                     let (row, row2, row3) = (a.clone(), a.clone(), a.clone());
                                     let who = a.display_name.clone();
@@ -235,6 +236,7 @@ fn AgentEditor(
     let department = RwSignal::new(form.department_id.map(|d| d.to_string()).unwrap_or_default());
     let chosen_sites = RwSignal::new(form.site_ids.clone());
     let seat = RwSignal::new(form.seat_enabled);
+    let card = card_lines(&form.card);
     let max_chats = RwSignal::new(form.max_chats.to_string());
     let order = RwSignal::new(form.sort_order.to_string());
     let department_options = Signal::derive(move || {
@@ -286,6 +288,7 @@ fn AgentEditor(
             // Not a number: sent as 0 and refused by the server with the field named.
             max_chats: max_chats.get_untracked().trim().parse().unwrap_or(0),
             sort_order: order.get_untracked().trim().parse().unwrap_or(-1),
+            card: card_values(card),
             ..form.clone()
         };
         save.dispatch(SaveAgent { form });
@@ -331,6 +334,7 @@ fn AgentEditor(
                     view! { <CheckField label=name bind=checked/> }
                 }).collect_view()}
             </fieldset>
+            <CardEditor card error/>
             <CheckField label=tr(lang, Key::SeatEnabled).to_owned() bind=seat/>
             <div class="buttons">
                 <button type="submit" disabled=move || save.pending().get()>{tr(lang, Key::Save)}</button>
@@ -362,5 +366,48 @@ fn PasswordForm(agent: AgentRow, action: ServerAction<SetAgentPassword>, on_canc
                 <button type="button" on:click=move |_| on_cancel.run(())>{tr(lang, Key::Cancel)}</button>
             </div>
         </form>
+    }
+}
+
+/// The lines of a card being edited, one signal per label and value.
+pub type CardSignals = RwSignal<Vec<(RwSignal<String>, RwSignal<String>)>>;
+
+pub fn card_lines(card: &[CardLine]) -> CardSignals {
+    RwSignal::new(card.iter().map(|l| (RwSignal::new(l.label.clone()), RwSignal::new(l.value.clone()))).collect())
+}
+
+pub fn card_values(card: CardSignals) -> Vec<CardLine> {
+    card.get_untracked()
+        .into_iter()
+        .map(|(label, value)| CardLine { label: label.get_untracked(), value: value.get_untracked() })
+        .collect()
+}
+
+/// The card visitors may see: label and value per line, add and remove lines (at most
+/// [`CARD_LINES`]).
+#[component]
+pub fn CardEditor(card: CardSignals, error: Signal<Option<kefu_protocol::ApiError>>) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <fieldset>
+            <legend>{tr(lang, Key::Card)}</legend>
+            <div class="card-lines">
+                {move || card.get().into_iter().enumerate().map(|(i, (label, value))| view! {
+                    <div class="card-line">
+                        <input type="text" aria-label=format!("{} {}", tr(lang, Key::CardLabel), i + 1) maxlength="20"
+                            prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
+                        <input type="text" aria-label=format!("{} {}", tr(lang, Key::CardValue), i + 1) maxlength="100"
+                            prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                        <button type="button" aria-label=format!("{} {}", tr(lang, Key::RemoveLine), i + 1)
+                            on:click=move |_| card.update(|c| { c.remove(i); })>"×"</button>
+                    </div>
+                }).collect_view()}
+            </div>
+            <button type="button" disabled=move || card.with(|c| c.len() >= CARD_LINES)
+                on:click=move |_| card.update(|c| c.push((RwSignal::new(String::new()), RwSignal::new(String::new()))))>
+                {tr(lang, Key::AddLine)}
+            </button>
+            <span class="field-error" role="alert">{move || error_for(lang, error.get(), "card")}</span>
+        </fieldset>
     }
 }

@@ -5,12 +5,11 @@ use kefu_protocol::{NotifyPrefs, SendKey};
 use leptos::prelude::*;
 
 use super::api::{my_settings, SaveMySettings, SetMyAvatar};
-use super::{CardLine, PersonalSettings, CARD_LINES};
+use super::PersonalSettings;
+use crate::agents::ui::{card_lines, card_values, CardEditor};
 use crate::auth::api::ChangePassword;
 use crate::i18n::{tr, use_lang, Key};
-use crate::kit::form::{
-    action_error, error_for, error_outside, AreaField, CheckField, Field, ImagePicker, SelectField,
-};
+use crate::kit::form::{action_error, error_outside, AreaField, CheckField, Field, ImagePicker, SelectField};
 use crate::kit::live::Live;
 
 #[component]
@@ -39,9 +38,7 @@ fn SettingsForm(settings: PersonalSettings) -> impl IntoView {
     let version = RwSignal::new(settings.version);
     let display_name = RwSignal::new(settings.display_name.clone());
     let nickname = RwSignal::new(settings.nickname.clone());
-    let card: RwSignal<Vec<(RwSignal<String>, RwSignal<String>)>> = RwSignal::new(
-        settings.card.iter().map(|l| (RwSignal::new(l.label.clone()), RwSignal::new(l.value.clone()))).collect(),
-    );
+    let card = card_lines(&settings.card);
     let chosen_lang = RwSignal::new(settings.prefs.lang.clone().unwrap_or_default());
     let send_key =
         RwSignal::new(if settings.prefs.send_key == SendKey::CtrlEnter { "ctrl_enter" } else { "enter" }.to_owned());
@@ -121,11 +118,7 @@ fn SettingsForm(settings: PersonalSettings) -> impl IntoView {
             transfer: transfer.get_untracked(),
             colleague: colleague.get_untracked(),
         };
-        let card = card
-            .get_untracked()
-            .into_iter()
-            .map(|(label, value)| CardLine { label: label.get_untracked(), value: value.get_untracked() })
-            .collect();
+        let card = card_values(card);
         let settings = PersonalSettings {
             version: version.get_untracked(),
             display_name: display_name.get_untracked(),
@@ -154,26 +147,7 @@ fn SettingsForm(settings: PersonalSettings) -> impl IntoView {
                 })
                 error=avatar_error.into()/>
             <AreaField label=tr(lang, Key::Welcome) name="welcome" bind=welcome rows=3 maxlength=500 error/>
-            <fieldset>
-                <legend>{tr(lang, Key::Card)}</legend>
-                <div class="card-lines">
-                    {move || card.get().into_iter().enumerate().map(|(i, (label, value))| view! {
-                        <div class="card-line">
-                            <input type="text" aria-label=format!("{} {}", tr(lang, Key::CardLabel), i + 1) maxlength="20"
-                                prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
-                            <input type="text" aria-label=format!("{} {}", tr(lang, Key::CardValue), i + 1) maxlength="100"
-                                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
-                            <button type="button" aria-label=format!("{} {}", tr(lang, Key::RemoveLine), i + 1)
-                                on:click=move |_| card.update(|c| { c.remove(i); })>"×"</button>
-                        </div>
-                    }).collect_view()}
-                </div>
-                <button type="button" disabled=move || card.with(|c| c.len() >= CARD_LINES)
-                    on:click=move |_| card.update(|c| c.push((RwSignal::new(String::new()), RwSignal::new(String::new()))))>
-                    {tr(lang, Key::AddLine)}
-                </button>
-                <span class="field-error" role="alert">{move || error_for(lang, error.get(), "card")}</span>
-            </fieldset>
+            <CardEditor card error/>
             <fieldset>
                 <legend>{tr(lang, Key::Notifications)}</legend>
                 <CheckField label=tr(lang, Key::NotifyNewVisitor).to_owned() bind=new_visitor/>
