@@ -182,6 +182,7 @@ pub enum Key {
     MoveDown,
     SiteFilter,
     Avatar,
+    ScopeOf,
 }
 
 /// The text for `key` in `lang`.
@@ -389,6 +390,13 @@ fn texts(key: Key) -> [&'static str; 5] {
             "기업 한도에 도달했습니다.",
         ],
         Name => ["Name", "名称", "名稱", "名前", "이름"],
+        ScopeOf => [
+            "Sites for {module}",
+            "{module}的站点范围",
+            "{module}的網站範圍",
+            "{module}の対象サイト",
+            "{module} 사이트 범위",
+        ],
         Avatar => ["Avatar", "头像", "頭像", "アイコン画像", "프로필 사진"],
         SiteFilter => ["Site", "站点", "網站", "サイト", "사이트"],
         NavCategories => ["Categories", "分类", "分類", "カテゴリ", "분류"],

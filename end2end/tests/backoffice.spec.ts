@@ -53,10 +53,13 @@ test('an admin builds the team; the new agent sees only what the role allows and
   await expect(roleForm.getByRole('checkbox', { name: 'Answer chats' })).toBeChecked();
   await expect(roleForm.getByRole('checkbox', { name: 'Manage agents and departments' })).not.toBeChecked();
   await roleForm.getByRole('checkbox', { name: 'Operation log' }).check();
-  await roleForm.getByLabel('Sites', { exact: true }).selectOption({ label: 'Only the sites the agent serves' });
+  // Chats on the agent's own sites, visitors on every site.
+  await roleForm.getByLabel('Sites for Chats').selectOption({ label: 'Only the sites the agent serves' });
+  await roleForm.getByLabel('Sites for Visitors').selectOption({ label: 'All sites' });
   await adminPage.screenshot({ path: testInfo.outputPath('role-form-1280.png'), fullPage: true });
   await roleForm.getByRole('button', { name: 'Save' }).click();
   await expect(adminPage.getByRole('cell', { name: '值班客服', exact: true })).toBeVisible();
+  await expect(adminPage.getByRole('row', { name: /值班客服/ })).toContainText('Only the sites the agent serves: Chats');
 
   // An agent with that role, in that department, serving the new site.
   await nav.getByRole('link', { name: 'Agents' }).click();

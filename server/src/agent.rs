@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use app::chat::service as chat;
-use app::infra::ctx::{Ctx, SiteScope};
+use app::infra::ctx::{Ctx, Scopes};
 use app::infra::net::same_origin;
 use app::infra::state::AppState;
 use app::visitors::service as visitors;
@@ -65,11 +65,11 @@ pub async fn upgrade(
             outbox: out.clone(),
             agent: ctx.agent.id,
             session: ctx.session.clone(),
-            sites: ctx.sites.clone(),
+            scopes: ctx.scopes.clone(),
             perms: ctx.agent.perms.clone(),
         };
         state.hub.add_agent(ctx.tenant(), session.conn, registered);
-        let first = snapshot(&state.app, &state.hub, ctx.tenant(), &ctx.sites, &ctx.agent.perms).await;
+        let first = snapshot(&state.app, &state.hub, ctx.tenant(), &ctx.scopes, &ctx.agent.perms).await;
         out.push(&first.unwrap_or_else(|error| ToAgent::Error { error, client_msg_id: None }));
         let settings = LoopSettings {
             heartbeat: state.config.heartbeat,
@@ -87,15 +87,15 @@ pub async fn snapshot(
     app: &AppState,
     hub: &Hub,
     tenant: TenantId,
-    sites: &SiteScope,
+    scopes: &Scopes,
     perms: &[Perm],
 ) -> Result<ToAgent, ApiError> {
     let (conversations, conversations_total) = match perms.contains(&Perm::ChatServe) {
-        true => chat::open_conversations_page(app, tenant, sites, "", 0).await?,
+        true => chat::open_conversations_page(app, tenant, &scopes.of(Perm::ChatServe), "", 0).await?,
         false => (Vec::new(), 0),
     };
     let (visitors, visitors_total) = match perms.contains(&Perm::VisitorsView) {
-        true => visitors::visitors_page(hub.online_visitors(tenant).await, sites, "", 0),
+        true => visitors::visitors_page(hub.online_visitors(tenant).await, &scopes.of(Perm::VisitorsView), "", 0),
         false => (Vec::new(), 0),
     };
     Ok(ToAgent::Snapshot { visitors, conversations, visitors_total, conversations_total })
@@ -112,7 +112,8 @@ async fn list_visitors(
     ctx.check(Perm::VisitorsView)?;
     let query = Line::parse(query, "query", MAX_QUERY_CHARS)?.into_string();
     let online = state.hub.online_visitors(ctx.tenant()).await;
-    let (visitors, total) = visitors::visitors_page(online, &ctx.sites.narrow(site), &query, offset);
+    let (visitors, total) =
+        visitors::visitors_page(online, &ctx.sites(Perm::VisitorsView).narrow(site), &query, offset);
     Ok(ToAgent::VisitorList { query, offset, site, total, visitors })
 }
 

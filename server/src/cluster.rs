@@ -19,7 +19,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::infra::ctx::SiteScope;
+use app::infra::ctx::Scopes;
 use app::infra::now_ms;
 use app::infra::realtime::AgentSockets;
 use app::infra::state::AppState;
@@ -548,7 +548,7 @@ async fn resync_local_clients(hub: Arc<Hub>, state: AppState) {
     hub.to_local_visitors(&ToVisitor::Resync);
     for tenant in hub.local_agent_tenants() {
         // Consoles with the same scope and role get the same snapshot: built once per kind.
-        let mut built: Vec<(SiteScope, Vec<Perm>, Utf8Bytes)> = Vec::new();
+        let mut built: Vec<(Scopes, Vec<Perm>, Utf8Bytes)> = Vec::new();
         for (conn, sites, perms) in hub.local_agent_views(tenant) {
             let found = built.iter().find(|(s, p, _)| *s == sites && *p == perms).map(|(.., text)| text.clone());
             let text = match found {

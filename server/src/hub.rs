@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use app::infra::ctx::SiteScope;
+use app::infra::ctx::Scopes;
 use app::infra::limits::Limits;
 pub use app::infra::realtime::ConnId;
 use app::infra::realtime::{AgentSockets, Realtime};
@@ -307,14 +307,15 @@ pub struct AgentConn {
     pub agent: AgentId,
     /// Token hash of the session the socket was opened with.
     pub session: String,
-    pub sites: SiteScope,
+    /// Where each permission applies (some may be limited to the agent's own sites).
+    pub scopes: Scopes,
     /// What the agent's role grants: frames needing anything else are not sent to this console.
     pub perms: Vec<Perm>,
 }
 
 impl AgentConn {
     fn hears(&self, site: Option<SiteId>, needs: Perm) -> bool {
-        self.perms.contains(&needs) && site.is_none_or(|site| self.sites.allows(site))
+        self.perms.contains(&needs) && site.is_none_or(|site| self.scopes.allows(needs, site))
     }
 }
 
@@ -568,11 +569,11 @@ impl Hub {
         push_agents(self.lock().agents.get(&tenant), site, needs, &text, None);
     }
 
-    /// Each agent console of the tenant on this node: its connection, site scope and permissions.
-    pub fn local_agent_views(&self, tenant: TenantId) -> Vec<(ConnId, SiteScope, Vec<Perm>)> {
+    /// Each agent console of the tenant on this node: its connection, site scopes and permissions.
+    pub fn local_agent_views(&self, tenant: TenantId) -> Vec<(ConnId, Scopes, Vec<Perm>)> {
         let inner = self.lock();
         let conns = inner.agents.get(&tenant).into_iter().flatten();
-        conns.map(|(id, conn)| (*id, conn.sites.clone(), conn.perms.clone())).collect()
+        conns.map(|(id, conn)| (*id, conn.scopes.clone(), conn.perms.clone())).collect()
     }
 
     /// Queues an encoded frame on one agent console of this node.

@@ -156,7 +156,7 @@ pub async fn agent_send(
         client_msg_id: ClientMsgId::parse(client_msg_id)?,
         body: MessageBody::parse(body)?,
     };
-    if ctx.sites != SiteScope::All {
+    if ctx.sites(Perm::ChatServe) != SiteScope::All {
         conversation_in_scope(state, ctx, conversation_id).await?;
     }
     Ok(submit(state, message, &Author::Agent { agent: &ctx.agent, conn }).await?.message)
@@ -169,7 +169,7 @@ pub async fn conversation_in_scope(
     id: ConversationId,
 ) -> Result<ConversationSummary, ApiError> {
     let conversation = repo::conversation(&state.db, ctx.tenant(), id).await?;
-    if !ctx.sites.allows(conversation.site_id) {
+    if !ctx.sites(Perm::ChatServe).allows(conversation.site_id) {
         return Err(ApiError::NotFound);
     }
     Ok(conversation)
@@ -204,7 +204,7 @@ pub async fn visitor_sync(
 /// An agent's sync of a conversation in scope.
 pub async fn agent_sync(state: &AppState, ctx: &Ctx, id: ConversationId, after_seq: i64) -> Result<ToAgent, ApiError> {
     ctx.check(Perm::ChatServe)?;
-    if ctx.sites != SiteScope::All {
+    if ctx.sites(Perm::ChatServe) != SiteScope::All {
         conversation_in_scope(state, ctx, id).await?;
     }
     let (messages, more) = page(state, ctx.tenant(), None, id, after_seq).await?;
@@ -231,7 +231,7 @@ pub async fn agent_typing(state: &AppState, ctx: &Ctx, id: ConversationId, activ
 /// Agents have read the conversation up to `seq`.
 pub async fn mark_read(state: &AppState, ctx: &Ctx, id: ConversationId, seq: i64) -> Result<(), ApiError> {
     ctx.check(Perm::ChatServe)?;
-    if ctx.sites != SiteScope::All {
+    if ctx.sites(Perm::ChatServe) != SiteScope::All {
         conversation_in_scope(state, ctx, id).await?;
     }
     repo::mark_read(&state.db, ctx.tenant(), id, seq).await
@@ -279,7 +279,7 @@ pub async fn list_open_conversations(
 ) -> Result<ToAgent, ApiError> {
     ctx.check(Perm::ChatServe)?;
     let query = Line::parse(query, "query", MAX_QUERY_CHARS)?.into_string();
-    let scope = ctx.sites.narrow(site);
+    let scope = ctx.sites(Perm::ChatServe).narrow(site);
     let (conversations, total) = open_conversations_page(state, ctx.tenant(), &scope, &query, offset).await?;
     Ok(ToAgent::ConversationList { query, offset, site, total, conversations })
 }

@@ -42,6 +42,32 @@ impl SiteScope {
     }
 }
 
+/// Where an agent's permissions apply: each permission on every site of the company, except those
+/// the role limits to the agent's own sites (per module on the roles page).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scopes {
+    /// The sites the agent is assigned to (`agent_sites`).
+    pub own: Vec<SiteId>,
+    /// The permissions that apply on `own` only.
+    pub own_only: Vec<Perm>,
+}
+
+impl Scopes {
+    /// The sites `perm` applies on.
+    pub fn of(&self, perm: Perm) -> SiteScope {
+        if self.own_only.contains(&perm) {
+            SiteScope::Only(self.own.clone())
+        } else {
+            SiteScope::All
+        }
+    }
+
+    /// Whether `perm` applies on `site`.
+    pub fn allows(&self, perm: Perm, site: SiteId) -> bool {
+        !self.own_only.contains(&perm) || self.own.contains(&site)
+    }
+}
+
 /// Where a request comes from, as the operation log records it.
 #[derive(Clone, Debug, Default)]
 pub struct Client {
@@ -74,7 +100,8 @@ impl Public {
 #[derive(Clone, Debug)]
 pub struct Ctx {
     pub agent: AgentInfo,
-    pub sites: SiteScope,
+    /// Where each of the agent's permissions applies; [`Ctx::sites`] asks for one.
+    pub scopes: Scopes,
     /// Hash of the session token (how the session's sockets are found to close them).
     pub session: String,
     pub client: Client,
@@ -129,7 +156,7 @@ impl Ctx {
         let session = token_hash(token);
         let row = sqlx::query(
             "SELECT a.id, a.tenant_id, t.account AS company, a.login, a.display_name, a.prefs, r.name AS role, \
-             r.perms, r.all_sites FROM sessions s \
+             r.perms, r.own_site_perms FROM sessions s \
              JOIN agents a ON a.id = s.agent_id AND a.tenant_id = s.tenant_id \
              JOIN tenants t ON t.id = a.tenant_id \
              JOIN roles r ON r.id = a.role_id AND r.tenant_id = a.tenant_id \
@@ -152,8 +179,9 @@ impl Ctx {
             perms: Perm::parse_list(&perms),
             prefs: serde_json::from_str(&row.try_get::<String, _>("prefs").or_internal()?).unwrap_or_default(),
         };
-        let sites = if row.try_get::<i64, _>("all_sites").or_internal()? != 0 {
-            SiteScope::All
+        let own_only = Perm::parse_list(&row.try_get::<String, _>("own_site_perms").or_internal()?);
+        let own = if own_only.is_empty() {
+            Vec::new()
         } else {
             let ids: Vec<i64> =
                 sqlx::query_scalar("SELECT site_id FROM agent_sites WHERE agent_id = $1 AND tenant_id = $2")
@@ -162,9 +190,14 @@ impl Ctx {
                     .fetch_all(db.reader())
                     .await
                     .or_internal()?;
-            SiteScope::Only(ids.into_iter().map(SiteId).collect())
+            ids.into_iter().map(SiteId).collect()
         };
-        Ok(Ctx { agent, sites, session, client: Client::default() })
+        Ok(Ctx { agent, scopes: Scopes { own, own_only }, session, client: Client::default() })
+    }
+
+    /// The sites `perm` applies on for this agent.
+    pub fn sites(&self, perm: Perm) -> SiteScope {
+        self.scopes.of(perm)
     }
 
     /// `Forbidden` unless the agent's role grants `perm`.
@@ -215,6 +248,16 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(http::header::COOKIE, "a=1; kefu_session=abc123; b=2".parse().unwrap());
         assert_eq!(session_token(&headers).as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn a_role_limits_some_permissions_to_own_sites_and_not_others() {
+        let scopes = Scopes { own: vec![SiteId(1)], own_only: vec![Perm::ChatServe] };
+        assert!(scopes.allows(Perm::ChatServe, SiteId(1)));
+        assert!(!scopes.allows(Perm::ChatServe, SiteId(2)));
+        assert!(scopes.allows(Perm::VisitorsView, SiteId(2)), "visitors on every site");
+        assert_eq!(scopes.of(Perm::VisitorsView), SiteScope::All);
+        assert_eq!(scopes.of(Perm::ChatServe), SiteScope::Only(vec![SiteId(1)]));
     }
 
     #[test]

@@ -62,25 +62,42 @@ pub fn Field(
         }
     };
     let input_id = format!("field-{name}");
-    view! {
-        <div class="field">
-            <label for=input_id.clone()>{label}</label>
+    // A posted form's input is the browser's alone: a reactive value would empty what was typed
+    // before hydration finished.
+    let input = match bind {
+        Some(bind) => view! {
             <input
-                id=input_id
+                id=input_id.clone()
                 type=kind
                 name=name
                 autocomplete=autocomplete
                 maxlength=maxlength.map(|m| m.to_string())
                 required=required
-                prop:value=move || bind.map(|v| v.get()).unwrap_or_default()
-                on:input=move |ev| {
-                    if let Some(bind) = bind {
-                        bind.set(event_target_value(&ev));
-                    }
-                }
+                prop:value=move || bind.get()
+                on:input=move |ev| bind.set(event_target_value(&ev))
+                aria-invalid=move || text().is_some().then_some("true")
+                aria-describedby=described.clone()
+            />
+        }
+        .into_any(),
+        None => view! {
+            <input
+                id=input_id.clone()
+                type=kind
+                name=name
+                autocomplete=autocomplete
+                maxlength=maxlength.map(|m| m.to_string())
+                required=required
                 aria-invalid=move || text().is_some().then_some("true")
                 aria-describedby=described
             />
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="field">
+            <label for=input_id>{label}</label>
+            {input}
             {hint.map(|h| view! { <span class="hint" id=hint_id.clone()>{h}</span> })}
             <span class="field-error" id=error_id role="alert">{text}</span>
         </div>

@@ -1,5 +1,5 @@
-//! Roles: what an agent may do (a set of [`Perm`]s) and where (all of the company's sites, or only
-//! the sites the agent is assigned to). Every company has three built-in roles that cannot be
+//! Roles: what an agent may do (a set of [`Perm`]s) and where (per module: all of the company's
+//! sites, or only the sites the agent is assigned to). Every company has three built-in roles that cannot be
 //! edited or deleted (super admin, app admin, agent); admins add their own by copying one and
 //! ticking permissions grouped by module.
 //!
@@ -23,7 +23,8 @@ pub struct RoleView {
     /// `admin`, `app_admin` or `agent` for a built-in role (its name is then translated).
     pub builtin: Option<String>,
     pub perms: Vec<Perm>,
-    pub all_sites: bool,
+    /// The permissions that apply only on the agent's own sites (the rest: every site).
+    pub own_sites: Vec<Perm>,
     /// How many (undeleted) agents have it.
     pub agents: i64,
     pub version: i64,
@@ -36,7 +37,7 @@ pub struct RoleForm {
     pub version: i64,
     pub name: String,
     pub perms: Vec<Perm>,
-    pub all_sites: bool,
+    pub own_sites: Vec<Perm>,
 }
 
 /// The longest role name.
@@ -56,6 +57,11 @@ pub enum Module {
 }
 
 impl Module {
+    /// The module a permission is shown under.
+    pub fn of(perm: Perm) -> Module {
+        Module::ALL.into_iter().find(|m| m.perms().contains(&perm)).unwrap_or(Module::Chat)
+    }
+
     pub const ALL: [Module; 8] = [
         Module::Chat,
         Module::Visitors,

@@ -40,14 +40,18 @@ impl BuiltinRole {
         }
     }
 
-    fn all_sites(self) -> bool {
-        self != BuiltinRole::Agent
+    /// What the role grants only on the agent's own sites: everything, for an agent.
+    fn own_sites(self) -> Vec<Perm> {
+        match self {
+            BuiltinRole::Agent => self.perms(),
+            _ => Vec::new(),
+        }
     }
 }
 
 /// Creates the built-in role in a new company; its id.
 pub async fn insert_builtin_role(w: &mut Writer, tenant: TenantId, role: BuiltinRole) -> Result<i64, ApiError> {
-    insert_role(w, tenant, role.name(), &role.perms(), role.all_sites(), Some(role)).await
+    insert_role(w, tenant, role.name(), &role.perms(), &role.own_sites(), Some(role)).await
 }
 
 /// Creates a role of the company; its id. `Conflict` (`name`, `Taken`) when the name is in use.
@@ -56,17 +60,17 @@ pub async fn insert_role(
     tenant: TenantId,
     name: &str,
     perms: &[Perm],
-    all_sites: bool,
+    own_sites: &[Perm],
     builtin: Option<BuiltinRole>,
 ) -> Result<i64, ApiError> {
     sqlx::query_scalar(
-        "INSERT INTO roles (tenant_id, name, perms, all_sites, builtin, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+        "INSERT INTO roles (tenant_id, name, perms, own_site_perms, builtin, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
          RETURNING id",
     )
     .bind(tenant.0)
     .bind(name)
     .bind(Perm::join(perms))
-    .bind(i64::from(all_sites))
+    .bind(Perm::join(own_sites))
     .bind(builtin.map(BuiltinRole::name))
     .bind(now_ms())
     .fetch_one(&mut **w)
@@ -87,7 +91,7 @@ pub async fn builtin_role_id(db: &Db, tenant: TenantId, role: BuiltinRole) -> Re
 /// The company's roles, built-in first, with how many agents have each.
 pub async fn list(db: &Db, tenant: TenantId) -> Result<Vec<RoleView>, ApiError> {
     let rows = sqlx::query(
-        "SELECT r.id, r.name, r.builtin, r.perms, r.all_sites, r.version, \
+        "SELECT r.id, r.name, r.builtin, r.perms, r.own_site_perms, r.version, \
          (SELECT COUNT(*) FROM agents a WHERE a.role_id = r.id AND a.deleted_at IS NULL) AS agents \
          FROM roles r WHERE r.tenant_id = $1 ORDER BY CASE WHEN r.builtin IS NULL THEN 1 ELSE 0 END, r.id",
     )
@@ -102,7 +106,7 @@ pub async fn list(db: &Db, tenant: TenantId) -> Result<Vec<RoleView>, ApiError> 
                 name: r.try_get("name")?,
                 builtin: r.try_get("builtin")?,
                 perms: Perm::parse_list(&r.try_get::<String, _>("perms")?),
-                all_sites: r.try_get::<i64, _>("all_sites")? != 0,
+                own_sites: Perm::parse_list(&r.try_get::<String, _>("own_site_perms")?),
                 agents: r.try_get("agents")?,
                 version: r.try_get("version")?,
             })
@@ -113,20 +117,21 @@ pub async fn list(db: &Db, tenant: TenantId) -> Result<Vec<RoleView>, ApiError> 
 
 /// A role of the tenant as stored (read with the writer, inside its transaction).
 pub async fn get(w: &mut Writer, tenant: TenantId, id: i64) -> Result<Option<RoleView>, ApiError> {
-    let row =
-        sqlx::query("SELECT id, name, builtin, perms, all_sites, version FROM roles WHERE id = $1 AND tenant_id = $2")
-            .bind(id)
-            .bind(tenant.0)
-            .fetch_optional(&mut **w)
-            .await
-            .or_internal()?;
+    let row = sqlx::query(
+        "SELECT id, name, builtin, perms, own_site_perms, version FROM roles WHERE id = $1 AND tenant_id = $2",
+    )
+    .bind(id)
+    .bind(tenant.0)
+    .fetch_optional(&mut **w)
+    .await
+    .or_internal()?;
     row.map(|r| {
         Ok(RoleView {
             id: r.try_get("id")?,
             name: r.try_get("name")?,
             builtin: r.try_get("builtin")?,
             perms: Perm::parse_list(&r.try_get::<String, _>("perms")?),
-            all_sites: r.try_get::<i64, _>("all_sites")? != 0,
+            own_sites: Perm::parse_list(&r.try_get::<String, _>("own_site_perms")?),
             agents: 0,
             version: r.try_get("version")?,
         })
@@ -138,12 +143,12 @@ pub async fn get(w: &mut Writer, tenant: TenantId, id: i64) -> Result<Option<Rol
 /// Saves a change to a custom role read at `form.version`: `Stale` when someone saved it meanwhile.
 pub async fn update(w: &mut Writer, tenant: TenantId, id: i64, form: &RoleForm) -> Result<(), ApiError> {
     let changed = sqlx::query(
-        "UPDATE roles SET name = $1, perms = $2, all_sites = $3, version = version + 1 \
+        "UPDATE roles SET name = $1, perms = $2, own_site_perms = $3, version = version + 1 \
          WHERE id = $4 AND tenant_id = $5 AND version = $6 AND builtin IS NULL",
     )
     .bind(&form.name)
     .bind(Perm::join(&form.perms))
-    .bind(i64::from(form.all_sites))
+    .bind(Perm::join(&form.own_sites))
     .bind(id)
     .bind(tenant.0)
     .bind(form.version)

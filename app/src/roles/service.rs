@@ -47,8 +47,8 @@ fn summary(before: Option<&RoleView>, after: &RoleForm) -> String {
     if !removed.is_empty() {
         parts.push(format!("-{}", Perm::join(&removed)));
     }
-    if before.all_sites != after.all_sites {
-        parts.push(format!("all_sites {} → {}", before.all_sites, after.all_sites));
+    if before.own_sites != after.own_sites {
+        parts.push(format!("own sites only: [{}] → [{}]", Perm::join(&before.own_sites), Perm::join(&after.own_sites)));
     }
     parts.join("; ")
 }
@@ -57,12 +57,16 @@ fn summary(before: Option<&RoleView>, after: &RoleForm) -> String {
 pub async fn save(state: &AppState, ctx: &Ctx, mut form: RoleForm) -> Result<(), ApiError> {
     form.name = Name::parse(&form.name, "name", NAME_CHARS)?.into_string();
     form.perms = Perm::parse_list(&Perm::join(&form.perms));
+    // Only what the role grants can be limited.
+    form.own_sites = Perm::parse_list(&Perm::join(&form.own_sites));
+    form.own_sites.retain(|p| form.perms.contains(p));
     let mut w = state.db.write().await?;
     w.begin().await?;
     let result = async {
         match form.id {
             None => {
-                let id = repo::insert_role(&mut w, ctx.tenant(), &form.name, &form.perms, form.all_sites, None).await?;
+                let id =
+                    repo::insert_role(&mut w, ctx.tenant(), &form.name, &form.perms, &form.own_sites, None).await?;
                 let object = format!("role #{id}");
                 audit::record(&mut w, &Entry::by(ctx, OpKind::RoleCreated, &object, &summary(None, &form))).await?;
                 Ok(Vec::new())

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kefu_protocol::text::Name;
-use kefu_protocol::{ApiError, ErrorCode, SiteId, TenantId};
+use kefu_protocol::{ApiError, ErrorCode, Perm, SiteId, TenantId};
 
 use super::{embed_snippet, repo, SiteForm, SiteView, MAX_DOMAINS};
 use crate::infra::audit::{self, Entry, OpKind};
@@ -222,7 +222,7 @@ pub async fn save(state: &AppState, ctx: &Ctx, form: SiteForm) -> Result<i64, Ap
             Some(id) => {
                 let id = SiteId(id);
                 let (before, _) = repo::get(&mut w, tenant, id).await?.ok_or(ApiError::NotFound)?;
-                if !ctx.sites.allows(id) {
+                if !ctx.sites(Perm::SitesManage).allows(id) {
                     return Err(ApiError::Forbidden);
                 }
                 repo::update(&mut w, tenant, id, form.version, name.as_str(), &domains.join(",")).await?;
@@ -254,7 +254,7 @@ pub async fn delete(state: &AppState, ctx: &Ctx, id: SiteId, confirm: &str) -> R
     w.begin().await?;
     let result = async {
         let (site, is_default) = repo::get(&mut w, ctx.tenant(), id).await?.ok_or(ApiError::NotFound)?;
-        if !ctx.sites.allows(id) {
+        if !ctx.sites(Perm::SitesManage).allows(id) {
             return Err(ApiError::Forbidden);
         }
         if is_default {
@@ -290,7 +290,7 @@ pub async fn site_views(state: &AppState, ctx: &Ctx) -> Result<Vec<SiteView>, Ap
     let default = repo::default_site(&state.db, ctx.tenant()).await?;
     Ok(sites
         .into_iter()
-        .filter(|s| ctx.sites.allows(s.id))
+        .filter(|s| ctx.sites(Perm::SitesView).allows(s.id))
         .map(|s| SiteView {
             snippet: embed_snippet(&state.settings.public_url, &s.key),
             is_default: Some(s.id) == default,

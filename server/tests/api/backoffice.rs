@@ -84,7 +84,8 @@ async fn built_in_roles_are_fixed_and_custom_roles_follow_their_rules() {
 
     // A copy of the agent role without visitors, named in Chinese.
     let perms: Vec<Perm> = builtin.perms.iter().copied().filter(|p| *p != Perm::VisitorsView).collect();
-    let new = RoleForm { name: "值班客服".into(), perms: perms.clone(), all_sites: false, ..RoleForm::default() };
+    let new =
+        RoleForm { name: "值班客服".into(), perms: perms.clone(), own_sites: perms.clone(), ..RoleForm::default() };
     ok::<()>(app.call_json("/api/roles/save", "form", &new, &admin).await).await;
     let taken = err(app.call_json("/api/roles/save", "form", &new, &admin).await).await;
     assert_eq!(taken, ApiError::conflict(Some("name"), ErrorCode::Taken));
@@ -94,7 +95,7 @@ async fn built_in_roles_are_fixed_and_custom_roles_follow_their_rules() {
         ApiError::invalid("name", ErrorCode::TooLong)
     );
     let custom = roles(&app, &admin).await.into_iter().find(|r| r.name == "值班客服").unwrap();
-    assert_eq!((custom.perms.clone(), custom.all_sites, custom.builtin.clone()), (perms, false, None));
+    assert_eq!((custom.perms.clone(), custom.own_sites.clone(), custom.builtin.clone()), (perms.clone(), perms, None));
 
     // In use: it cannot be deleted; an agent who has it loses what it loses at once.
     let id: i64 = ok(app.call_json("/api/agents/save", "form", &agent_form("duty", custom.id), &admin).await).await;
@@ -255,7 +256,7 @@ async fn an_own_sites_role_sees_only_the_sites_its_agent_is_assigned_to() {
         .await)
     .await;
     let role = role_named(&app, &admin, "agent").await;
-    assert!(!role.all_sites);
+    assert_eq!(role.own_sites, role.perms, "the built-in agent role works on the agent's own sites");
     let form = AgentForm { site_ids: vec![second], ..agent_form("branch", role.id) };
     ok::<i64>(app.call_json("/api/agents/save", "form", &form, &admin).await).await;
     let agent = app.login("shop", "branch", "agent-pw-1").await;
@@ -637,4 +638,68 @@ async fn avatars_are_reencoded_served_as_png_and_replaced_under_a_new_url() {
     let mine: PersonalSettings = ok(app.call("/api/me/settings", "", Some(&cookie)).await).await;
     assert_eq!(mine.avatar.as_deref(), Some(second.as_str()));
     assert_eq!(reqwest::get(app.url("/api/v1/avatars/..%2F..%2Fetc")).await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn a_role_can_watch_every_site_but_chat_only_on_its_own() {
+    use kefu_protocol::ToAgent;
+    let app = spawn_app().await;
+    let (shop, admin) = admin_of(&app, "Shop").await;
+    let branch: i64 = ok(app
+        .call_json(
+            "/api/sites/save",
+            "form",
+            &SiteForm { name: "分店".into(), domains: "branch.example".into(), ..SiteForm::default() },
+            &admin,
+        )
+        .await)
+    .await;
+    let sites: Vec<SiteView> = ok(app.call("/api/sites", "", Some(&admin)).await).await;
+    let home = sites.iter().find(|s| s.is_default).unwrap().id;
+    let at_branch = Tenant {
+        site_key: sites.iter().find(|s| s.id == branch).unwrap().key.clone(),
+        origin: "https://branch.example".into(),
+        ..clone_tenant(&shop)
+    };
+    // Chats on the agent's own sites only; visitors on every site.
+    let form = RoleForm {
+        name: "前台".into(),
+        perms: vec![Perm::ChatServe, Perm::VisitorsView],
+        own_sites: vec![Perm::ChatServe],
+        ..RoleForm::default()
+    };
+    ok::<()>(app.call_json("/api/roles/save", "form", &form, &admin).await).await;
+    let role = roles(&app, &admin).await.into_iter().find(|r| r.name == "前台").unwrap();
+    assert_eq!(role.own_sites, [Perm::ChatServe]);
+    let desk = AgentForm { site_ids: vec![home], ..agent_form("desk", role.id) };
+    ok::<i64>(app.call_json("/api/agents/save", "form", &desk, &admin).await).await;
+
+    let mut at_home = app.visitor(&shop, None).await;
+    at_home.say("h1", "总店").await;
+    let mut away = app.visitor(&at_branch, None).await;
+    let elsewhere = away.say("b1", "分店").await;
+    let cookie = app.login("shop", "desk", "agent-pw-1").await;
+    let (mut console, visitors, conversations) = app.agent(&cookie).await;
+    assert_eq!(visitors.len(), 2, "watches both sites");
+    assert_eq!(conversations.iter().map(|c| c.site_id.0).collect::<Vec<_>>(), [home], "chats on its own site only");
+    // Live frames follow the same scopes: the branch visitor's next message is not heard, a new
+    // branch visitor is.
+    away.say("b2", "还在吗").await;
+    let _newcomer = app.visitor(&at_branch, None).await;
+    let mut heard = Vec::new();
+    loop {
+        match console.recv().await {
+            ToAgent::VisitorOnline { .. } => break,
+            frame => heard.push(frame),
+        }
+    }
+    assert!(
+        !heard
+            .iter()
+            .any(|f| matches!(f, ToAgent::Message { message } if message.conversation_id == elsewhere.conversation_id)),
+        "{heard:?}"
+    );
+    console.send(&kefu_protocol::FromAgent::Sync { conversation_id: elsewhere.conversation_id, after_seq: 0 }).await;
+    let refused = console.recv_until(|f| matches!(f, ToAgent::Error { .. } | ToAgent::Messages { .. })).await;
+    assert!(matches!(refused, ToAgent::Error { error: ApiError::NotFound, .. }), "{refused:?}");
 }

@@ -53,7 +53,7 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/roles", "", Gate::Needs(Perm::RolesManage)),
     (
         "/api/roles/save",
-        r#"{"form":{"id":null,"version":0,"name":"x","perms":[],"all_sites":false}}"#,
+        r#"{"form":{"id":null,"version":0,"name":"x","perms":[],"own_sites":[]}}"#,
         Gate::Needs(Perm::RolesManage),
     ),
     ("/api/roles/delete", "id=999999", Gate::Needs(Perm::RolesManage)),
@@ -129,9 +129,16 @@ async fn agent_in(
     own_site: bool,
 ) -> String {
     let mut w = app.db.write().await.unwrap();
-    let role_id = app::roles::repo::insert_role(&mut w, company.id, &format!("{name} role"), perms, all_sites, None)
-        .await
-        .unwrap();
+    let role_id = app::roles::repo::insert_role(
+        &mut w,
+        company.id,
+        &format!("{name} role"),
+        perms,
+        if all_sites { &[] } else { perms },
+        None,
+    )
+    .await
+    .unwrap();
     let login = format!("{}@{}.example", name.to_lowercase(), company.slug);
     let hash = hash_password("agent-password-1");
     let new = repo::NewAgent { login: &login, password_hash: &hash, display_name: name, role_id, owner: false };

@@ -22,6 +22,17 @@ fn module_text(lang: Lang, module: Module) -> &'static str {
     })
 }
 
+/// Where a role applies: every site, or the modules limited to the agent's own sites.
+fn scope_text(lang: Lang, own_sites: &[Perm]) -> String {
+    let mut modules: Vec<Module> = own_sites.iter().map(|p| Module::of(*p)).collect();
+    modules.dedup();
+    if modules.is_empty() {
+        return tr(lang, Key::ScopeAll).to_owned();
+    }
+    let names: Vec<&str> = modules.into_iter().map(|m| module_text(lang, m)).collect();
+    format!("{}: {}", tr(lang, Key::ScopeOwn), names.join(", "))
+}
+
 #[component]
 pub fn RolesPage() -> impl IntoView {
     let lang = use_lang();
@@ -61,7 +72,7 @@ pub fn RolesPage() -> impl IntoView {
                 let base = all.get_untracked().into_iter().find(|r| r.builtin.as_deref() == Some("agent"));
                 editing.set(Some(RoleForm {
                     perms: base.as_ref().map(|r| r.perms.clone()).unwrap_or_default(),
-                    all_sites: base.is_some_and(|r| r.all_sites),
+                    own_sites: base.map(|r| r.own_sites).unwrap_or_default(),
                     ..RoleForm::default()
                 }));
             }>{tr(lang, Key::NewRole)}</button>
@@ -87,13 +98,13 @@ pub fn RolesPage() -> impl IntoView {
                         {move || all.get().into_iter().map(|r| {
                             let name = role_text(lang, r.builtin.as_deref(), &r.name);
                             let perms = r.perms.iter().map(|p| perm_text(lang, *p)).collect::<Vec<_>>().join(", ");
-                            let form = RoleForm { id: Some(r.id), version: r.version, name: r.name.clone(), perms: r.perms.clone(), all_sites: r.all_sites };
+                            let form = RoleForm { id: Some(r.id), version: r.version, name: r.name.clone(), perms: r.perms.clone(), own_sites: r.own_sites.clone() };
                             let row = r.clone();
                             view! {
                                 <tr>
                                     <td>{name.clone()} {r.builtin.is_some().then(|| view! { <span class="tag">{tr(lang, Key::BuiltIn)}</span> })}</td>
                                     <td class="perms">{perms}</td>
-                                    <td>{if r.all_sites { tr(lang, Key::ScopeAll) } else { tr(lang, Key::ScopeOwn) }}</td>
+                                    <td>{scope_text(lang, &r.own_sites)}</td>
                                     <td>{r.agents}</td>
                                     <td class="buttons">
                                         {r.builtin.is_none().then(|| view! {
@@ -125,10 +136,22 @@ fn RoleEditor(
     let name = RwSignal::new(form.name.clone());
     let checked: Vec<(Perm, RwSignal<bool>)> =
         Perm::ALL.iter().map(|p| (*p, RwSignal::new(form.perms.contains(p)))).collect();
-    let scope = RwSignal::new(if form.all_sites { "all" } else { "own" }.to_owned());
+    // Per module: "all" sites, or "own" (the agent's sites only).
+    let scopes: Vec<(Module, RwSignal<String>)> = Module::ALL
+        .into_iter()
+        .map(|m| {
+            (
+                m,
+                RwSignal::new(
+                    if m.perms().iter().any(|p| form.own_sites.contains(p)) { "own" } else { "all" }.to_owned(),
+                ),
+            )
+        })
+        .collect();
     let copy_from = RwSignal::new(String::new());
     {
         let checked = checked.clone();
+        let scopes = scopes.clone();
         // Choosing a role to copy sets every box (and the scope) to that role's.
         Effect::new(move |_| {
             let Ok(id) = copy_from.get().parse::<i64>() else { return };
@@ -136,7 +159,10 @@ fn RoleEditor(
                 for (perm, on) in &checked {
                     on.set(role.perms.contains(perm));
                 }
-                scope.set(if role.all_sites { "all" } else { "own" }.to_owned());
+                for (module, scope) in &scopes {
+                    let own = module.perms().iter().any(|p| role.own_sites.contains(p));
+                    scope.set(if own { "own" } else { "all" }.to_owned());
+                }
             }
         });
     }
@@ -155,11 +181,17 @@ fn RoleEditor(
     });
     let title = if form.id.is_some() { tr(lang, Key::Edit) } else { tr(lang, Key::NewRole) };
     let boxes = checked.clone();
+    let scopes_for_submit = scopes.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let perms = boxes.iter().filter(|(_, on)| on.get_untracked()).map(|(p, _)| *p).collect();
-        let form =
-            RoleForm { name: name.get_untracked(), perms, all_sites: scope.get_untracked() == "all", ..form.clone() };
+        let perms: Vec<Perm> = boxes.iter().filter(|(_, on)| on.get_untracked()).map(|(p, _)| *p).collect();
+        let own_sites = scopes_for_submit
+            .iter()
+            .filter(|(_, scope)| scope.get_untracked() == "own")
+            .flat_map(|(module, _)| module.perms().iter().copied())
+            .filter(|p| perms.contains(p))
+            .collect();
+        let form = RoleForm { name: name.get_untracked(), perms, own_sites, ..form.clone() };
         save.dispatch(SaveRole { form });
     };
     view! {
@@ -167,13 +199,21 @@ fn RoleEditor(
             <h3>{title}</h3>
             <Field label=tr(lang, Key::Name) name="name" bind=name maxlength=20 required=true error/>
             <SelectField label=tr(lang, Key::CopyFrom) name="copy_from" bind=copy_from options=copy_options error/>
-            <SelectField label=tr(lang, Key::Scope) name="all_sites" bind=scope options=scope_options error/>
-            {Module::ALL.into_iter().map(|module| {
+            {scopes.into_iter().map(|(module, scope)| {
                 let boxes: Vec<_> = checked.iter().filter(|(p, _)| module.perms().contains(p)).cloned().collect();
+                let scope_label = tr(lang, Key::ScopeOf).replace("{module}", module_text(lang, module));
                 view! {
                     <fieldset>
                         <legend>{module_text(lang, module)}</legend>
                         {boxes.into_iter().map(|(perm, on)| view! { <CheckField label=perm_text(lang, perm).to_owned() bind=on/> }).collect_view()}
+                        <label class="scope">
+                            <select aria-label=scope_label on:change=move |ev| scope.set(event_target_value(&ev))>
+                                {move || scope_options.get().into_iter().map(|(value, text)| {
+                                    let selected = scope.get() == value;
+                                    view! { <option value=value selected=selected>{text}</option> }
+                                }).collect_view()}
+                            </select>
+                        </label>
                     </fieldset>
                 }
             }).collect_view()}
