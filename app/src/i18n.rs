@@ -183,6 +183,9 @@ pub enum Key {
     SiteFilter,
     Avatar,
     ScopeOf,
+    Presence,
+    Online,
+    Offline,
 }
 
 /// The text for `key` in `lang`.
@@ -390,6 +393,9 @@ fn texts(key: Key) -> [&'static str; 5] {
             "기업 한도에 도달했습니다.",
         ],
         Name => ["Name", "名称", "名稱", "名前", "이름"],
+        Presence => ["Online status", "在线状态", "線上狀態", "オンライン状態", "접속 상태"],
+        Online => ["Online", "在线", "線上", "オンライン", "온라인"],
+        Offline => ["Offline", "离线", "離線", "オフライン", "오프라인"],
         ScopeOf => [
             "Sites for {module}",
             "{module}的站点范围",

@@ -10,6 +10,8 @@
 //!   visitor is online while some node holds them (`{cluster}:vn:{tenant}:{visitor}`, the set of
 //!   those nodes). Each node heartbeats in `{cluster}:nodes`; a node silent for `KEFU_NODE_TTL_MS` is
 //!   dead, and the first node to notice takes its visitors offline (`{cluster}:n:{node}` lists them).
+//!   Agents with a console on a node are in `{cluster}:ag:{node}` (`tenant:agent`); an agent is online
+//!   while a live node lists them.
 //!
 //! One task per node owns the Redis connections: commands are queued (never awaited by a socket
 //! task), sent in pipelines, and dropped while Redis is away; reconnecting re-registers everything
@@ -79,6 +81,10 @@ impl Keys {
     fn node(&self, node: &str) -> String {
         format!("{}:n:{node}", self.0)
     }
+
+    fn agents_of(&self, node: &str) -> String {
+        format!("{}:ag:{node}", self.0)
+    }
 }
 
 fn member(tenant: TenantId, visitor: VisitorId) -> String {
@@ -102,6 +108,12 @@ enum Cmd {
         tenant: TenantId,
         visitor: VisitorId,
     },
+    /// An agent opened their first console on this node, or closed their last.
+    AgentHere {
+        tenant: TenantId,
+        agent: AgentId,
+        here: bool,
+    },
     /// The node is stopping: take its visitors offline now rather than after the node TTL.
     Retire(oneshot::Sender<()>),
 }
@@ -113,6 +125,8 @@ pub struct ClusterLink {
     tx: mpsc::Sender<Cmd>,
     /// The command connection while Redis is reachable (for reads by socket tasks).
     conn: Arc<Mutex<Option<MultiplexedConnection>>>,
+    /// A node silent this long is dead (its agents are not online).
+    ttl: Duration,
 }
 
 impl ClusterLink {
@@ -168,6 +182,37 @@ impl Peers for ClusterLink {
         })
     }
 
+    fn agent_here(&self, tenant: TenantId, agent: AgentId, here: bool) {
+        self.queue(Cmd::AgentHere { tenant, agent, here });
+    }
+
+    fn online_agents(&self, tenant: TenantId) -> BoxFuture<'_, Option<HashSet<AgentId>>> {
+        Box::pin(async move {
+            let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
+            let cutoff = now_ms() - self.ttl.as_millis() as i64;
+            let live: Vec<String> = redis::cmd("ZRANGEBYSCORE")
+                .arg(self.keys.nodes())
+                .arg(cutoff)
+                .arg("+inf")
+                .query_async(&mut conn)
+                .await
+                .ok()?;
+            let mut pipe = Pipeline::new();
+            for node in &live {
+                pipe.smembers(self.keys.agents_of(node));
+            }
+            let sets: Vec<Vec<String>> = pipe.query_async(&mut conn).await.ok()?;
+            let prefix = format!("{tenant}:");
+            Some(
+                sets.iter()
+                    .flatten()
+                    .filter_map(|m| m.strip_prefix(&prefix)?.parse::<i64>().ok())
+                    .map(AgentId)
+                    .collect(),
+            )
+        })
+    }
+
     fn online_visitors(&self, tenant: TenantId) -> BoxFuture<'_, Option<Vec<OnlineVisitor>>> {
         Box::pin(async move {
             let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
@@ -194,7 +239,8 @@ pub fn start(settings: ClusterSettings, hub: Arc<Hub>, state: AppState) -> Resul
     let (tx, rx) = mpsc::channel(QUEUE);
     let conn = Arc::new(Mutex::new(None));
     let keys = Keys(settings.name.into());
-    hub.set_cluster(Arc::new(ClusterLink { node: node.clone(), keys: keys.clone(), tx, conn: conn.clone() }));
+    let link = ClusterLink { node: node.clone(), keys: keys.clone(), tx, conn: conn.clone(), ttl: settings.node_ttl };
+    hub.set_cluster(Arc::new(link));
     let task = Task {
         client,
         node,
@@ -351,6 +397,15 @@ impl Task {
                     self.add_leave(&mut pipe, &self.node, tenant, visitor);
                     then.push(Then::Offline(tenant, visitor));
                 }
+                Cmd::AgentHere { tenant, agent, here } => {
+                    let key = self.keys.agents_of(&self.node);
+                    if here {
+                        pipe.sadd(key, format!("{tenant}:{agent}"));
+                    } else {
+                        pipe.srem(key, format!("{tenant}:{agent}"));
+                    }
+                    then.push(Then::Nothing);
+                }
                 Cmd::Retire(done) => retired.push(done),
             }
         }
@@ -492,6 +547,13 @@ impl Task {
             self.add_arrive(&mut pipe, tenant, &presence);
             then.push(Then::Online(tenant, presence));
         }
+        // The agents here, afresh.
+        let agents = self.keys.agents_of(&self.node);
+        redis::cmd("DEL").arg(&agents).query_async::<()>(conn).await?;
+        for (tenant, agent) in self.hub.local_agents() {
+            pipe.sadd(&agents, format!("{tenant}:{agent}"));
+            then.push(Then::Nothing);
+        }
         if !then.is_empty() {
             let replies: Vec<Value> = pipe.query_async(conn).await?;
             self.follow_up(conn, then.into_iter().zip(replies)).await?;
@@ -532,6 +594,7 @@ impl Task {
             then.push(Then::Offline(tenant, visitor));
         }
         pipe.del(self.keys.node(node));
+        pipe.del(self.keys.agents_of(node));
         if node == self.node {
             pipe.zrem(self.keys.nodes(), node);
         }

@@ -45,6 +45,10 @@ pub trait Peers: Send + Sync + 'static {
     fn leave(&self, tenant: TenantId, visitor: VisitorId);
     /// Everyone online in the tenant, on any node; `None` while the link is down.
     fn online_visitors(&self, tenant: TenantId) -> BoxFuture<'_, Option<Vec<OnlineVisitor>>>;
+    /// An agent opened their first console on this node (`true`) or closed their last (`false`).
+    fn agent_here(&self, tenant: TenantId, agent: AgentId, here: bool);
+    /// The tenant's agents with a console on a live node; `None` while the link is down.
+    fn online_agents(&self, tenant: TenantId) -> BoxFuture<'_, Option<HashSet<AgentId>>>;
     /// The node is stopping: take its visitors offline now.
     fn retire(&self) -> BoxFuture<'_, ()>;
 }
@@ -414,17 +418,39 @@ impl Hub {
     }
 
     pub fn add_agent(&self, tenant: TenantId, conn: ConnId, agent: AgentConn) {
-        self.lock().agents.entry(tenant).or_default().insert(conn, agent);
+        let id = agent.agent;
+        let first = {
+            let mut inner = self.lock();
+            let conns = inner.agents.entry(tenant).or_default();
+            let first = !conns.values().any(|c| c.agent == id);
+            conns.insert(conn, agent);
+            first
+        };
+        if let (true, Some(cluster)) = (first, self.cluster.get()) {
+            cluster.agent_here(tenant, id, true);
+        }
     }
 
     pub fn remove_agent(&self, tenant: TenantId, conn: ConnId) {
-        let mut inner = self.lock();
-        if let Some(conns) = inner.agents.get_mut(&tenant) {
-            conns.remove(&conn);
+        let last = {
+            let mut inner = self.lock();
+            let Some(conns) = inner.agents.get_mut(&tenant) else { return };
+            let removed = conns.remove(&conn);
+            let last = removed.as_ref().filter(|r| !conns.values().any(|c| c.agent == r.agent)).map(|r| r.agent);
             if conns.is_empty() {
                 inner.agents.remove(&tenant);
             }
+            last
+        };
+        if let (Some(agent), Some(cluster)) = (last, self.cluster.get()) {
+            cluster.agent_here(tenant, agent, false);
         }
+    }
+
+    /// Every (tenant, agent) with a console on this node.
+    pub fn local_agents(&self) -> HashSet<(TenantId, AgentId)> {
+        let inner = self.lock();
+        inner.agents.iter().flat_map(|(t, conns)| conns.values().map(move |c| (*t, c.agent))).collect()
     }
 
     /// Registers a visitor connection, announcing the visitor to the agents when they came online (a
@@ -600,6 +626,17 @@ impl Hub {
 }
 
 impl Realtime for Hub {
+    fn online_agents(&self, tenant: TenantId) -> app::infra::realtime::BoxFuture<'_, HashSet<AgentId>> {
+        Box::pin(async move {
+            let mut online: HashSet<AgentId> =
+                self.local_agents().into_iter().filter(|(t, _)| *t == tenant).map(|(_, a)| a).collect();
+            if let Some(cluster) = self.cluster.get() {
+                online.extend(cluster.online_agents(tenant).await.unwrap_or_default());
+            }
+            online
+        })
+    }
+
     fn to_agents(&self, tenant: TenantId, site: Option<SiteId>, needs: Perm, frame: &ToAgent, skip: Option<ConnId>) {
         let cluster = self.cluster.get();
         let text = {

@@ -433,3 +433,48 @@ async fn account_changes_on_one_node_close_consoles_on_every_node() {
     assert!(a.app.call("/api/agents/enable", &body, Some(&admin)).await.status().is_success());
     assert_eq!(laptop_on_b.close_reason(WAIT).await.as_deref(), Some("session ended"));
 }
+
+/// The agents page says who has a workbench open, whichever node it is on: an agent is online while
+/// a live node holds one of their consoles, and offline once the last closes or their node dies.
+#[tokio::test]
+async fn an_agent_is_online_while_any_live_node_holds_their_console() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_cluster, a, mut b) = Cluster::two_nodes().await;
+    let tenant = a.app.create_tenant("Presence").await;
+    let admin = a.app.login(&tenant.company, &tenant.login, &tenant.password).await;
+    let (desk, login) = a.app.add_agent(&tenant, "Desk").await;
+    let online = |app: &TestApp, admin: String| {
+        let app = app.url("/api/agents");
+        async move {
+            let page: app::agents::AgentPage = reqwest::Client::new()
+                .post(app)
+                .header("cookie", admin)
+                .form(&[("query", "desk"), ("offset", "0")])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page.rows[0].online
+        }
+    };
+    assert!(!online(&a.app, admin.clone()).await);
+    let cookie = b.app.login(&tenant.company, &login, AGENT_PASSWORD).await;
+    let (mut laptop, ..) = b.app.agent(&cookie).await;
+    let (phone, ..) = b.app.agent(&cookie).await;
+    assert!(eventually(|| online(&a.app, admin.clone())).await, "online on node B, seen from node A");
+    drop(phone);
+    laptop.send(&kefu_protocol::FromAgent::Ping).await;
+    assert!(matches!(laptop.recv().await, kefu_protocol::ToAgent::Pong));
+    assert!(online(&a.app, admin.clone()).await, "one console closed, one still open");
+    laptop.close().await;
+    assert!(eventually(|| async { !online(&a.app, admin.clone()).await }).await, "the last console closed");
+
+    // A node that dies takes its agents offline once it stops heartbeating.
+    let (_again, ..) = b.app.agent(&cookie).await;
+    assert!(eventually(|| online(&a.app, admin.clone())).await);
+    b.child.start_kill().expect("SIGKILL node B");
+    assert!(eventually(|| async { !online(&a.app, admin.clone()).await }).await, "node B is dead");
+    let _ = desk;
+}

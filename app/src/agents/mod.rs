@@ -41,6 +41,8 @@ pub struct AgentRow {
     /// Where the avatar is served (`None`: no avatar).
     pub avatar: Option<String>,
     pub card: Vec<CardLine>,
+    /// Whether the agent has a workbench open now (on any node).
+    pub online: bool,
 }
 
 /// One line of the card visitors may see about an agent (phone, e-mail, QQ, WeChat, Skype, or any

@@ -39,6 +39,7 @@ fn agent_from_row(r: &Row) -> Result<AgentRow, sqlx::Error> {
         version: r.try_get("version")?,
         avatar: r.try_get::<Option<String>, _>("avatar_key")?.map(|k| super::avatar_url(&k)),
         card: serde_json::from_str(&r.try_get::<String, _>("card")?).unwrap_or_default(),
+        online: false,
     })
 }
 

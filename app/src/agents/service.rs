@@ -19,7 +19,11 @@ use crate::infra::state::AppState;
 
 pub async fn page(state: &AppState, ctx: &Ctx, query: &str, offset: i64) -> Result<AgentPage, ApiError> {
     let query = Line::cut(query, 100);
-    let (rows, total) = repo::page(&state.db, ctx.tenant(), query.as_str(), offset).await?;
+    let (mut rows, total) = repo::page(&state.db, ctx.tenant(), query.as_str(), offset).await?;
+    let online = state.realtime.online_agents(ctx.tenant()).await;
+    for row in &mut rows {
+        row.online = online.contains(&AgentId(row.id));
+    }
     let (seats_used, seat_limit) = repo::seats_now(&state.db, ctx.tenant()).await?;
     Ok(AgentPage { rows, total, seats_used, seat_limit })
 }

@@ -3,6 +3,8 @@
 //! service called from a socket and a server function called over HTTP push frames the same way,
 //! and an admin action can close an agent's sockets.
 
+use std::collections::HashSet;
+
 use kefu_protocol::{AgentId, Perm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId};
 
 /// One connection of this node (an agent console or a visitor tab).
@@ -61,7 +63,12 @@ pub trait Realtime: Send + Sync + 'static {
     /// Closes an agent's sockets (with a close frame saying why); their consoles reconnect, and are
     /// refused if the session or the agent is no longer valid.
     fn close_agent(&self, tenant: TenantId, agent: AgentId, which: AgentSockets, reason: &'static str);
+    /// The tenant's agents with a workbench open, on any node.
+    fn online_agents(&self, tenant: TenantId) -> BoxFuture<'_, HashSet<AgentId>>;
 }
+
+/// A boxed future that may cross threads.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// A realtime handle that reaches nobody: for tools and tests that run services without sockets.
 pub struct Nobody;
@@ -70,4 +77,7 @@ impl Realtime for Nobody {
     fn to_agents(&self, _: TenantId, _: Option<SiteId>, _: Perm, _: &ToAgent, _: Option<ConnId>) {}
     fn to_visitor(&self, _: TenantId, _: VisitorId, _: &ToVisitor, _: Option<ConnId>) {}
     fn close_agent(&self, _: TenantId, _: AgentId, _: AgentSockets, _: &'static str) {}
+    fn online_agents(&self, _: TenantId) -> BoxFuture<'_, HashSet<AgentId>> {
+        Box::pin(async { HashSet::new() })
+    }
 }

@@ -193,6 +193,16 @@ async fn agents_are_created_searched_and_edited_within_the_rules() {
     }
     let page = agents(&app, &admin, "").await;
     assert_eq!((page.total, page.seats_used, page.seat_limit), (2, 2, None));
+    assert_eq!(page.rows.iter().filter(|r| r.online).count(), 0, "nobody has a workbench open");
+    let wang_cookie = app.login("shop", "wang", "agent-pw-1").await;
+    let (console, ..) = app.agent(&wang_cookie).await;
+    let online = agents(&app, &admin, "").await.rows.into_iter().filter(|r| r.online).map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(online, [wang], "online while the workbench is open");
+    console.close().await;
+    assert!(
+        eventually(|| async { !agents(&app, &admin, "wang").await.rows[0].online }).await,
+        "offline once it closes"
+    );
     let row = page.rows.iter().find(|r| r.id == wang).unwrap().clone();
     assert_eq!((row.login.as_str(), row.email.as_str(), row.mobile.as_str()), ("wang", "wang@shop.cn", "13800138000"));
 

@@ -145,6 +145,7 @@ pub fn AgentsPage() -> impl IntoView {
                             <th scope="col">{tr(lang, Key::SeatEnabled)}</th>
                             <th scope="col">{tr(lang, Key::MaxChats)}</th>
                             <th scope="col">{tr(lang, Key::Status)}</th>
+                            <th scope="col">{tr(lang, Key::Presence)}</th>
                             <th scope="col">{tr(lang, Key::Actions)}</th>
                         </tr>
                     </thead>
@@ -178,6 +179,9 @@ pub fn AgentsPage() -> impl IntoView {
                                             <td>{if a.seat_enabled { "✓" } else { "—" }}</td>
                                             <td>{a.max_chats}</td>
                                             <td>{if a.enabled { tr(lang, Key::StatusEnabled) } else { tr(lang, Key::StatusDisabled) }}</td>
+                                            <td class="presence" data-online=a.online.to_string()>
+                                                {if a.online { tr(lang, Key::Online) } else { tr(lang, Key::Offline) }}
+                                            </td>
                                             <td class="buttons">
                                                 <button type="button" aria-label=format!("{} {who}", tr(lang, Key::Edit))
                                                     on:click=move |_| { notice.set(None); editing.set(Some((edit.clone(), avatar_url.clone()))) }>{tr(lang, Key::Edit)}</button>
