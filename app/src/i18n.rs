@@ -186,6 +186,8 @@ pub enum Key {
     Presence,
     Online,
     Offline,
+    ErrNoSuch,
+    NicknameShort,
 }
 
 /// The text for `key` in `lang`.
@@ -393,6 +395,8 @@ fn texts(key: Key) -> [&'static str; 5] {
             "기업 한도에 도달했습니다.",
         ],
         Name => ["Name", "名称", "名稱", "名前", "이름"],
+        NicknameShort => ["Nickname", "昵称", "暱稱", "ニックネーム", "닉네임"],
+        ErrNoSuch => ["does not exist.", "不存在。", "不存在。", "が存在しません。", "이(가) 존재하지 않습니다."],
         Presence => ["Online status", "在线状态", "線上狀態", "オンライン状態", "접속 상태"],
         Online => ["Online", "在线", "線上", "オンライン", "온라인"],
         Offline => ["Offline", "离线", "離線", "オフライン", "오프라인"],
@@ -712,7 +716,7 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
                 ErrorCode::TooShort => Key::ErrTooShort,
                 ErrorCode::Incorrect => Key::ErrIncorrect,
                 ErrorCode::ControlChars => Key::ErrControlChars,
-                ErrorCode::NotFound => Key::ErrNotFound,
+                ErrorCode::NotFound => Key::ErrNoSuch,
                 _ => Key::ErrFormat,
             };
             // English puts a space between the field and the reason; Chinese, Japanese and Korean
@@ -926,6 +930,11 @@ mod tests {
         // The English `message` plays no part: the same code reads the same whatever it says.
         let odd = ApiError::Validation { field: "login".into(), code: ErrorCode::Required, message: "zzz".into() };
         assert_eq!(error_text(Lang::ZhTw, &odd), "帳號為必填欄位。");
+        // A reference to something that is not there names the field.
+        assert_eq!(error_text(Lang::En, &ApiError::invalid("role_id", ErrorCode::NotFound)), "Role does not exist.");
+        assert_eq!(error_text(Lang::ZhCn, &ApiError::invalid("role_id", ErrorCode::NotFound)), "角色不存在。");
+        let taken = ApiError::conflict(Some("login"), ErrorCode::Taken);
+        assert_eq!(error_text(Lang::Ja, &taken), "ログインIDは既に使われています。");
         assert_eq!(
             error_text(Lang::Ko, &ApiError::invalid("password", ErrorCode::Empty)),
             "비밀번호은(는) 비워 둘 수 없습니다."

@@ -139,6 +139,7 @@ pub fn AgentsPage() -> impl IntoView {
                         <tr>
                             <th scope="col">{tr(lang, Key::Login)}</th>
                             <th scope="col">{tr(lang, Key::DisplayName)}</th>
+                            <th scope="col">{tr(lang, Key::NicknameShort)}</th>
                             <th scope="col">{tr(lang, Key::Role)}</th>
                             <th scope="col">{tr(lang, Key::Department)}</th>
                             <th scope="col">{tr(lang, Key::SitesServed)}</th>
@@ -155,7 +156,7 @@ pub fn AgentsPage() -> impl IntoView {
                                 let rows = page.await.map(|p| p.rows).unwrap_or_default();
                                 rows.into_iter().map(|a| {
                                     let sites_text = a.site_ids.iter().map(|id| site_name(*id)).collect::<Vec<_>>().join(", ");
-                                    let name = if a.nickname.is_empty() { a.display_name.clone() } else { format!("{} ({})", a.display_name, a.nickname) };
+                                    let name = a.display_name.clone();
                                     let edit = AgentForm {
                                         id: Some(a.id), version: a.version, login: a.login.clone(), password: String::new(),
                                         display_name: a.display_name.clone(), nickname: a.nickname.clone(), job_number: a.job_number.clone(),
@@ -173,6 +174,7 @@ pub fn AgentsPage() -> impl IntoView {
                                                 {a.avatar.clone().map(|src| view! { <img class="avatar" src=src alt="" width="24" height="24"/> })}
                                                 {name}
                                             </td>
+                                            <td>{a.nickname.clone()}</td>
                                             <td>{role_text(lang, a.role_builtin.as_deref(), &a.role_name)}</td>
                                             <td>{a.department_name.clone().unwrap_or_default()}</td>
                                             <td>{sites_text}</td>
