@@ -610,22 +610,35 @@ impl Task {
 async fn resync_local_clients(hub: Arc<Hub>, state: AppState) {
     hub.to_local_visitors(&ToVisitor::Resync);
     for tenant in hub.local_agent_tenants() {
-        // Consoles with the same scope and role get the same snapshot: built once per kind.
-        let mut built: Vec<(Scopes, Vec<Perm>, Utf8Bytes)> = Vec::new();
-        for (conn, sites, perms) in hub.local_agent_views(tenant) {
-            let found = built.iter().find(|(s, p, _)| *s == sites && *p == perms).map(|(.., text)| text.clone());
-            let text = match found {
-                Some(text) => text,
-                None => match crate::agent::snapshot(&state, &hub, tenant, &sites, &perms).await {
-                    Ok(frame) => {
-                        let text = crate::hub::encode(&frame);
-                        built.push((sites, perms, text.clone()));
-                        text
-                    }
-                    Err(_) => continue,
-                },
-            };
-            hub.deliver_to_agent(tenant, conn, text);
+        // A visitor who comes or goes while the snapshots are read is announced to the consoles
+        // before the snapshot reaches them, and the snapshot (which replaces the list) may not have
+        // them: read again until no presence frame went out meanwhile (a few tries; then send).
+        for attempt in 0..5 {
+            let before = hub.presence_changes();
+            // Consoles with the same scope and role get the same snapshot: built once per kind.
+            let mut built: Vec<(Scopes, Vec<Perm>, Utf8Bytes)> = Vec::new();
+            let mut ready = Vec::new();
+            for (conn, sites, perms) in hub.local_agent_views(tenant) {
+                let found = built.iter().find(|(s, p, _)| *s == sites && *p == perms).map(|(.., text)| text.clone());
+                let text = match found {
+                    Some(text) => text,
+                    None => match crate::agent::snapshot(&state, &hub, tenant, &sites, &perms).await {
+                        Ok(frame) => {
+                            let text = crate::hub::encode(&frame);
+                            built.push((sites, perms, text.clone()));
+                            text
+                        }
+                        Err(_) => continue,
+                    },
+                };
+                ready.push((conn, text));
+            }
+            if hub.presence_changes() == before || attempt == 4 {
+                for (conn, text) in ready {
+                    hub.deliver_to_agent(tenant, conn, text);
+                }
+                break;
+            }
         }
     }
 }

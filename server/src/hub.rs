@@ -375,9 +375,23 @@ pub struct Hub {
     /// Connections closed because they did not read what was sent to them.
     slow_closes: Arc<AtomicU64>,
     cluster: OnceLock<Arc<dyn Peers>>,
+    /// Counts presence frames (visitors coming, going, changing page) sent to this node's agents: a
+    /// snapshot read while this changed may miss one and is taken again ([`Hub::presence_changes`]).
+    presence: AtomicU64,
 }
 
 impl Hub {
+    /// How many presence frames have gone to this node's agents so far.
+    pub fn presence_changes(&self) -> u64 {
+        self.presence.load(Ordering::Acquire)
+    }
+
+    fn note(&self, needs: Perm) {
+        if needs == Perm::VisitorsView {
+            self.presence.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -592,6 +606,7 @@ impl Hub {
     /// Delivers an encoded frame to the tenant's agents connected to this node whose role grants
     /// `needs` and whose scope includes `site`.
     pub fn deliver_to_agents(&self, tenant: TenantId, site: Option<SiteId>, needs: Perm, text: Utf8Bytes) {
+        self.note(needs);
         push_agents(self.lock().agents.get(&tenant), site, needs, &text, None);
     }
 
@@ -647,6 +662,7 @@ impl Realtime for Hub {
                 return;
             }
             let text = encode(frame);
+            self.note(needs);
             push_agents(conns, site, needs, &text, skip);
             text
         };
