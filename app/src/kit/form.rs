@@ -18,6 +18,21 @@ where
     Signal::derive(move || action.value().get().and_then(|r| r.err()).map(|e| e.0))
 }
 
+/// Runs `then` with the result each time the action succeeds (close the form, say "Saved.",
+/// reload the list).
+pub fn on_success<I, O>(action: ServerAction<I>, then: impl Fn(O) + 'static)
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+    ServerAction<I>: Copy,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(value)) = action.value().get() {
+            then(value);
+        }
+    });
+}
+
 /// The error text for `field`, when the error is about it.
 pub fn error_for(lang: Lang, error: Option<ApiError>, field: &str) -> Option<String> {
     error.filter(|e| e.field() == Some(field)).map(|e| error_text(lang, &e))

@@ -7,7 +7,9 @@ use super::api::{list_categories, DeleteCategory, MoveCategory, SaveCategory};
 use super::{CategoryForm, CategoryView};
 use crate::agents::api::list_agents;
 use crate::i18n::{error_text, tr, use_lang, Key};
-use crate::kit::form::{action_error, error_for, error_outside, CheckField, ConfirmDelete, Field, SelectField};
+use crate::kit::form::{
+    action_error, error_for, error_outside, on_success, CheckField, ConfirmDelete, Field, SelectField,
+};
 use crate::sites::api::my_sites;
 
 #[component]
@@ -33,24 +35,18 @@ pub fn CategoriesPage() -> impl IntoView {
             .find_map(|r| r.err())
             .map(|e| error_text(lang, &e.0))
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = save.value().get() {
-            editing.set(None);
-            notice.set(Some(tr(lang, Key::Saved)));
-            reload.update(|n| *n += 1);
-        }
+    on_success(save, move |_| {
+        editing.set(None);
+        notice.set(Some(tr(lang, Key::Saved)));
+        reload.update(|n| *n += 1);
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
-            deleting.set(None);
-            notice.set(Some(tr(lang, Key::Deleted)));
-            reload.update(|n| *n += 1);
-        }
+    on_success(delete, move |_| {
+        deleting.set(None);
+        notice.set(Some(tr(lang, Key::Deleted)));
+        reload.update(|n| *n += 1);
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = moving.value().get() {
-            reload.update(|n| *n += 1);
-        }
+    on_success(moving, move |_| {
+        reload.update(|n| *n += 1);
     });
     let agent_list = Signal::derive(move || {
         agents

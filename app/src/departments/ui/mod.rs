@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::api::{list_departments, DeleteDepartment, SaveDepartment};
 use super::{DepartmentForm, DepartmentView};
 use crate::i18n::{tr, use_lang, Key};
-use crate::kit::form::{action_error, error_outside, ConfirmDelete, Field, SelectField};
+use crate::kit::form::{action_error, error_outside, on_success, ConfirmDelete, Field, SelectField};
 
 #[component]
 pub fn DepartmentsPage() -> impl IntoView {
@@ -22,19 +22,15 @@ pub fn DepartmentsPage() -> impl IntoView {
     let save = ServerAction::<SaveDepartment>::new();
     let delete = ServerAction::<DeleteDepartment>::new();
     let delete_error = action_error(delete);
-    Effect::new(move |_| {
-        if let Some(Ok(())) = save.value().get() {
-            editing.set(None);
-            notice.set(Some(tr(lang, Key::Saved)));
-            reload.update(|n| *n += 1);
-        }
+    on_success(save, move |_| {
+        editing.set(None);
+        notice.set(Some(tr(lang, Key::Saved)));
+        reload.update(|n| *n += 1);
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
-            deleting.set(None);
-            notice.set(Some(tr(lang, Key::Deleted)));
-            reload.update(|n| *n += 1);
-        }
+    on_success(delete, move |_| {
+        deleting.set(None);
+        notice.set(Some(tr(lang, Key::Deleted)));
+        reload.update(|n| *n += 1);
     });
     view! {
         <section class="departments admin" aria-labelledby="departments-title">

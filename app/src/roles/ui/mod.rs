@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::api::{list_roles, DeleteRole, SaveRole};
 use super::{Module, RoleForm, RoleView};
 use crate::i18n::{perm_text, role_text, tr, use_lang, Key, Lang};
-use crate::kit::form::{action_error, error_outside, CheckField, ConfirmDelete, Field, SelectField};
+use crate::kit::form::{action_error, error_outside, on_success, CheckField, ConfirmDelete, Field, SelectField};
 
 fn module_text(lang: Lang, module: Module) -> &'static str {
     lang.pick(match module {
@@ -47,19 +47,15 @@ pub fn RolesPage() -> impl IntoView {
     let save = ServerAction::<SaveRole>::new();
     let delete = ServerAction::<DeleteRole>::new();
     let delete_error = action_error(delete);
-    Effect::new(move |_| {
-        if let Some(Ok(())) = save.value().get() {
-            editing.set(None);
-            notice.set(Some(tr(lang, Key::Saved)));
-            reload.update(|n| *n += 1);
-        }
+    on_success(save, move |_| {
+        editing.set(None);
+        notice.set(Some(tr(lang, Key::Saved)));
+        reload.update(|n| *n += 1);
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
-            deleting.set(None);
-            notice.set(Some(tr(lang, Key::Deleted)));
-            reload.update(|n| *n += 1);
-        }
+    on_success(delete, move |_| {
+        deleting.set(None);
+        notice.set(Some(tr(lang, Key::Deleted)));
+        reload.update(|n| *n += 1);
     });
     let all = Signal::derive(move || roles.get().and_then(|r| r.ok()).unwrap_or_default());
     view! {
