@@ -150,6 +150,23 @@ pub enum Key {
     NoEntries,
     ErrInUse,
     ErrLimitReached,
+    MyStatus,
+    StatusOnline,
+    StatusBusy,
+    StatusAway,
+    StatusInvisible,
+    StatusOffline,
+    MyChats,
+    NoMyChats,
+    Queue,
+    QueueEmpty,
+    ColleagueChats,
+    TakeChat,
+    WaitingFor,
+    ServedBy,
+    ChatsOfMax,
+    ErrChatTaken,
+    ErrQueueFull,
     Name,
     MySettings,
     Language,
@@ -393,6 +410,49 @@ fn texts(key: Key) -> [&'static str; 5] {
             "已達到企業上限。",
             "企業の上限に達しています。",
             "기업 한도에 도달했습니다.",
+        ],
+        MyStatus => ["My status", "我的状态", "我的狀態", "自分の状態", "내 상태"],
+        StatusOnline => ["Online", "在线", "上線", "オンライン", "온라인"],
+        StatusBusy => ["Busy", "忙碌", "忙碌", "取り込み中", "바쁨"],
+        StatusAway => ["Away", "离开", "離開", "離席中", "자리 비움"],
+        StatusInvisible => ["Invisible", "隐身", "隱身", "非表示", "숨김"],
+        StatusOffline => ["Offline", "离线", "離線", "オフライン", "오프라인"],
+        MyChats => ["My chats", "我的对话", "我的對話", "自分のチャット", "내 채팅"],
+        NoMyChats => [
+            "No chats of yours right now.",
+            "暂时没有分配给您的对话。",
+            "暫時沒有分配給您的對話。",
+            "担当中のチャットはありません。",
+            "담당 중인 채팅이 없습니다.",
+        ],
+        Queue => ["Queue", "排队", "排隊", "待ち行列", "대기열"],
+        QueueEmpty => [
+            "Nobody is waiting.",
+            "没有访客在排队。",
+            "沒有訪客在排隊。",
+            "待っている人はいません。",
+            "기다리는 방문자가 없습니다.",
+        ],
+        ColleagueChats => ["Colleagues' chats", "同事的对话", "同事的對話", "同僚のチャット", "동료의 채팅"],
+        TakeChat => ["Take", "接入", "接入", "受け付ける", "받기"],
+        WaitingFor => ["waiting {n}", "已等待 {n}", "已等待 {n}", "待ち時間 {n}", "대기 {n}"],
+        ServedBy => ["with {name}", "由 {name} 接待", "由 {name} 接待", "{name} が対応中", "{name} 응대 중"],
+        ChatsOfMax => {
+            ["{n} of {max} chats", "{n}/{max} 个对话", "{n}/{max} 個對話", "チャット {n}/{max}", "채팅 {n}/{max}"]
+        }
+        ErrChatTaken => [
+            "A colleague has taken this chat.",
+            "该对话已被同事接入。",
+            "該對話已被同事接入。",
+            "このチャットは同僚が受け付けました。",
+            "동료가 이미 이 채팅을 받았습니다.",
+        ],
+        ErrQueueFull => [
+            "Everyone is busy and the queue is full. Please try again later.",
+            "客服全忙，排队人数已满，请稍后再试。",
+            "客服全忙，排隊人數已滿，請稍後再試。",
+            "全員対応中で、待ち行列がいっぱいです。しばらくしてからお試しください。",
+            "모든 상담원이 바쁘고 대기열이 가득 찼습니다. 잠시 후 다시 시도해 주세요.",
         ],
         Name => ["Name", "名称", "名稱", "名前", "이름"],
         NicknameShort => ["Nickname", "昵称", "暱稱", "ニックネーム", "닉네임"],
@@ -725,6 +785,8 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
             format!("{}{space}{}", field_name(lang, field), tr(lang, reason))
         }
         ApiError::Conflict { field, code, .. } => match (code, field) {
+            (ErrorCode::Taken, Some(f)) if f == "agent" => tr(lang, Key::ErrChatTaken).into(),
+            (ErrorCode::LimitReached, Some(f)) if f == "queue" => tr(lang, Key::ErrQueueFull).into(),
             (ErrorCode::Taken, Some(field)) => {
                 let space = if lang == Lang::En { " " } else { "" };
                 format!("{}{space}{}", field_name(lang, field), tr(lang, Key::ErrTaken))
@@ -742,6 +804,21 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
         ApiError::Network { .. } => tr(lang, Key::ErrNetwork).into(),
         ApiError::Internal => tr(lang, Key::ErrInternal).into(),
     }
+}
+
+/// An agent status's name.
+pub fn status_text(lang: Lang, status: kefu_protocol::AgentStatus) -> &'static str {
+    use kefu_protocol::AgentStatus::*;
+    tr(
+        lang,
+        match status {
+            Online => Key::StatusOnline,
+            Busy => Key::StatusBusy,
+            Away => Key::StatusAway,
+            Invisible => Key::StatusInvisible,
+            Offline => Key::StatusOffline,
+        },
+    )
 }
 
 /// A permission's name on the roles page.

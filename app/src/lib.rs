@@ -26,6 +26,7 @@ pub mod kit;
 pub mod oplog;
 pub mod profile;
 pub mod roles;
+pub mod routing;
 pub mod sites;
 pub mod visitors;
 pub mod workbench;
@@ -127,11 +128,13 @@ pub fn build_state(
     settings: infra::state::Settings,
     realtime: std::sync::Arc<dyn infra::realtime::Realtime>,
 ) -> infra::state::AppState {
-    let builder = infra::state::AppState::builder(db, settings, realtime);
+    let builder = infra::state::AppState::builder(db, settings, realtime.clone());
     let limits = builder.settings().limits.clone();
     let chat = chat::service::Chat::start(builder.db(), &limits);
     let visitors = visitors::service::Visitors::start(builder.db(), &limits);
+    let router = routing::service::Router::start(builder.db(), realtime.clone());
     let state = builder
+        .with(router)
         .with(chat)
         .with(visitors)
         .with(sites::service::SiteCache::default())

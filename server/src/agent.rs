@@ -8,6 +8,7 @@ use app::chat::service as chat;
 use app::infra::ctx::{Ctx, Scopes};
 use app::infra::net::same_origin;
 use app::infra::state::AppState;
+use app::routing::service as routing;
 use app::visitors::service as visitors;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
@@ -71,6 +72,16 @@ pub async fn upgrade(
         state.hub.add_agent(ctx.tenant(), session.conn, registered);
         let first = snapshot(&state.app, &state.hub, ctx.tenant(), &ctx.scopes, &ctx.agent.perms).await;
         out.push(&first.unwrap_or_else(|error| ToAgent::Error { error, client_msg_id: None }));
+        if ctx.agent.can(Perm::ChatServe) {
+            // Colleagues' statuses, then everyone hears this agent's (and the queue is offered).
+            match routing::statuses(&state.app, ctx.tenant()).await {
+                Ok(frames) => frames.iter().for_each(|f| out.push(f)),
+                Err(error) => out.push(&ToAgent::Error { error, client_msg_id: None }),
+            }
+            if let Err(error) = routing::agent_changed(&state.app, ctx.tenant(), ctx.agent.id).await {
+                tracing::warn!(%error, "announcing an agent's console failed");
+            }
+        }
         let settings = LoopSettings {
             heartbeat: state.config.heartbeat,
             shutdown: state.shutdown.clone(),
@@ -161,12 +172,25 @@ impl Handler for AgentSession {
                 chat::agent_typing(app, ctx, conversation_id, active).await
             }
             FromAgent::MarkRead { conversation_id, seq } => chat::mark_read(app, ctx, conversation_id, seq).await,
+            FromAgent::SetStatus { status } => routing::set_status(app, ctx, status).await,
+            FromAgent::Take { conversation_id } => routing::take(app, ctx, conversation_id).await,
             // Answered by the socket loop.
             FromAgent::Ping => Ok(()),
         }
     }
 
     async fn on_close(&mut self) {
-        self.state.hub.remove_agent(self.ctx.tenant(), self.conn);
+        let tenant = self.ctx.tenant();
+        let Some((agent, ticket)) = self.state.hub.remove_agent(tenant, self.conn) else { return };
+        // Offline once the grace period passes without a console back (a reload is not a leave).
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(state.config.presence_grace).await;
+            if state.hub.expire_agent(tenant, agent, ticket) {
+                if let Err(error) = routing::agent_gone(&state.app, tenant, agent).await {
+                    tracing::warn!(%error, "taking an agent offline failed");
+                }
+            }
+        });
     }
 }

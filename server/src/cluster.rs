@@ -160,6 +160,10 @@ impl Peers for ClusterLink {
         self.queue(Cmd::Publish(format!("K {} {tenant} {agent} {}", self.node, which.to_word())));
     }
 
+    fn publish_availability(&self, tenant: TenantId, site: SiteId, online: bool) {
+        self.queue(Cmd::Publish(format!("O {} {tenant} {site} {}", self.node, u8::from(online))));
+    }
+
     fn arrive(&self, tenant: TenantId, presence: OnlineVisitor) {
         self.queue(Cmd::Arrive { tenant, presence });
     }
@@ -508,6 +512,15 @@ impl Task {
                 };
                 let which = AgentSockets::from_word(session);
                 self.hub.close_local_agent(TenantId(tenant), AgentId(agent), &which, "session ended");
+            }
+            "O" => {
+                let mut parts = rest.splitn(3, ' ');
+                let (Some(Some(tenant)), Some(Some(site)), Some(online)) =
+                    (parts.next().map(id), parts.next().map(id), parts.next())
+                else {
+                    return;
+                };
+                self.hub.set_availability(TenantId(tenant), SiteId(site), online == "1");
             }
             "R" => {
                 tokio::spawn(resync_local_clients(self.hub.clone(), self.state.clone()));

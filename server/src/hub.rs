@@ -45,6 +45,8 @@ pub trait Peers: Send + Sync + 'static {
     fn leave(&self, tenant: TenantId, visitor: VisitorId);
     /// Everyone online in the tenant, on any node; `None` while the link is down.
     fn online_visitors(&self, tenant: TenantId) -> BoxFuture<'_, Option<Vec<OnlineVisitor>>>;
+    /// Tells every node whether anyone is there for the site's visitors.
+    fn publish_availability(&self, tenant: TenantId, site: SiteId, online: bool);
     /// An agent opened their first console on this node (`true`) or closed their last (`false`).
     fn agent_here(&self, tenant: TenantId, agent: AgentId, here: bool);
     /// The tenant's agents with a console on a live node; `None` while the link is down.
@@ -326,6 +328,12 @@ impl AgentConn {
 #[derive(Default)]
 struct Inner {
     agents: HashMap<TenantId, HashMap<ConnId, AgentConn>>,
+    /// Agents whose last console here closed, still online through the grace period: the ticket
+    /// of that close (a later close has another).
+    lingering: HashMap<(TenantId, AgentId), u64>,
+    closes: u64,
+    /// What each site's visitors were last told: is anyone there to answer?
+    availability: HashMap<(TenantId, SiteId), bool>,
     visitors: HashMap<VisitorId, VisitorEntry>,
     tenant_visitors: HashMap<TenantId, HashSet<VisitorId>>,
 }
@@ -435,8 +443,10 @@ impl Hub {
         let id = agent.agent;
         let first = {
             let mut inner = self.lock();
+            // Back within the grace period: the cluster still counts them.
+            let lingering = inner.lingering.remove(&(tenant, id)).is_some();
             let conns = inner.agents.entry(tenant).or_default();
-            let first = !conns.values().any(|c| c.agent == id);
+            let first = !lingering && !conns.values().any(|c| c.agent == id);
             conns.insert(conn, agent);
             first
         };
@@ -445,26 +455,60 @@ impl Hub {
         }
     }
 
-    pub fn remove_agent(&self, tenant: TenantId, conn: ConnId) {
-        let last = {
+    /// Drops an agent console. When it was the agent's last here, the agent stays online through the
+    /// grace period: returns the agent and the ticket for [`Hub::expire_agent`].
+    pub fn remove_agent(&self, tenant: TenantId, conn: ConnId) -> Option<(AgentId, u64)> {
+        let mut inner = self.lock();
+        let conns = inner.agents.get_mut(&tenant)?;
+        let removed = conns.remove(&conn);
+        let last = removed.as_ref().filter(|r| !conns.values().any(|c| c.agent == r.agent)).map(|r| r.agent);
+        if conns.is_empty() {
+            inner.agents.remove(&tenant);
+        }
+        let agent = last?;
+        inner.closes += 1;
+        let ticket = inner.closes;
+        inner.lingering.insert((tenant, agent), ticket);
+        Some((agent, ticket))
+    }
+
+    /// The agent has had no console here since `ticket`: they are offline here (and on the
+    /// cluster, unless another node holds them). Returns whether they went.
+    pub fn expire_agent(&self, tenant: TenantId, agent: AgentId, ticket: u64) -> bool {
+        {
             let mut inner = self.lock();
-            let Some(conns) = inner.agents.get_mut(&tenant) else { return };
-            let removed = conns.remove(&conn);
-            let last = removed.as_ref().filter(|r| !conns.values().any(|c| c.agent == r.agent)).map(|r| r.agent);
-            if conns.is_empty() {
-                inner.agents.remove(&tenant);
+            if inner.lingering.get(&(tenant, agent)) != Some(&ticket) {
+                return false;
             }
-            last
-        };
-        if let (Some(agent), Some(cluster)) = (last, self.cluster.get()) {
+            inner.lingering.remove(&(tenant, agent));
+        }
+        if let Some(cluster) = self.cluster.get() {
             cluster.agent_here(tenant, agent, false);
         }
+        true
     }
 
     /// Every (tenant, agent) with a console on this node.
     pub fn local_agents(&self) -> HashSet<(TenantId, AgentId)> {
         let inner = self.lock();
-        inner.agents.iter().flat_map(|(t, conns)| conns.values().map(move |c| (*t, c.agent))).collect()
+        let lingering = inner.lingering.keys().copied();
+        inner.agents.iter().flat_map(|(t, conns)| conns.values().map(move |c| (*t, c.agent))).chain(lingering).collect()
+    }
+
+    /// Records what a site's visitors are told about anyone being there, and tells this node's
+    /// visitors of the site; `false` when that is what they were told already.
+    pub fn set_availability(&self, tenant: TenantId, site: SiteId, online: bool) -> bool {
+        let mut inner = self.lock();
+        if inner.availability.insert((tenant, site), online) == Some(online) {
+            return false;
+        }
+        let text = encode(&ToVisitor::Availability { online });
+        for visitor in inner.tenant_visitors.get(&tenant).into_iter().flatten() {
+            if let Some(entry) = inner.visitors.get(visitor).filter(|e| e.presence.site_id == site) {
+                push_all(Some(&entry.conns), &text, None);
+            }
+        }
+        true
     }
 
     /// Registers a visitor connection, announcing the visitor to the agents when they came online (a
@@ -693,6 +737,18 @@ impl Realtime for Hub {
         if let Some(cluster) = self.cluster.get() {
             cluster.publish_close_agent(tenant, agent, &which);
         }
+    }
+
+    fn site_availability(&self, tenant: TenantId, site: SiteId, online: bool) {
+        if self.set_availability(tenant, site, online) {
+            if let Some(cluster) = self.cluster.get() {
+                cluster.publish_availability(tenant, site, online);
+            }
+        }
+    }
+
+    fn known_availability(&self, tenant: TenantId, site: SiteId) -> Option<bool> {
+        self.lock().availability.get(&(tenant, site)).copied()
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use app::chat::service as chat;
 use app::infra::now_ms;
+use app::routing::service as routing;
 use app::sites::service::{self as sites, Site};
 use app::visitors::service::{self as visitors, Note};
 use app::visitors::Visitor;
@@ -26,6 +27,7 @@ use crate::hub::{ConnId, Outbox, VISITOR_OUTBOX_BYTES};
 use crate::socket::{self, Handler, LoopSettings};
 use crate::state::ServerState;
 use crate::{client_ip, refuse, refuse_full};
+use app::infra::realtime::Realtime as _;
 
 #[derive(Deserialize)]
 pub struct VisitorQuery {
@@ -93,12 +95,14 @@ pub async fn upgrade(
         site,
         visitor,
     };
+    let online = site_online(&state, &session.site).await;
     let welcome = ToVisitor::VisitorWelcome {
         protocol_version: PROTOCOL_VERSION,
         visitor_id: session.visitor.id,
         token,
         site_name: session.site.name.clone(),
         conversation: session.visitor.latest.map(|c| (c.id, c.last_seq)),
+        online,
     };
     socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
         let (out, queue) = state.hub.outbox(VISITOR_OUTBOX_BYTES);
@@ -122,6 +126,22 @@ pub async fn upgrade(
         socket::run(socket, session, out, queue, settings).await;
         drop(slot);
     })
+}
+
+/// Whether anyone is there for the site's visitors: what they were last told, worked out the first
+/// time this node is asked.
+async fn site_online(state: &ServerState, site: &Site) -> bool {
+    if let Some(online) = state.hub.known_availability(site.tenant_id, site.id) {
+        return online;
+    }
+    match routing::availability(&state.app, site.tenant_id, &[site.id]).await {
+        Ok(found) => {
+            let online = found.first().is_some_and(|(_, online)| *online);
+            state.hub.site_availability(site.tenant_id, site.id, online);
+            online
+        }
+        Err(_) => false,
+    }
 }
 
 struct VisitorSession {
@@ -192,10 +212,19 @@ impl Handler for VisitorSession {
     async fn on_close(&mut self) {
         let Some(ticket) = self.state.hub.remove_visitor(self.visitor.id, self.conn) else { return };
         let (state, tenant, visitor) = (self.state.clone(), self.site.tenant_id, self.visitor.id);
+        let site = self.site.clone();
+        // Only a visitor with an open conversation may have been waiting in the queue.
+        let waiting = self.conversation.is_some();
         tokio::spawn(async move {
             tokio::time::sleep(state.config.presence_grace).await;
             if state.hub.expire_visitor(visitor, ticket) {
                 visitors::note(&state.app, Note::Seen { tenant, visitor, at: now_ms(), new_visit: false });
+                if !waiting {
+                    return;
+                }
+                if let Err(error) = chat::visitor_left(&state.app, &site, visitor).await {
+                    tracing::warn!(%error, "closing a waiting visitor's conversation failed");
+                }
             }
         });
     }

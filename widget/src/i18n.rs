@@ -26,6 +26,12 @@ pub enum Key {
     ErrInvalid,
     ErrNetwork,
     ErrGeneric,
+    ErrQueueFull,
+    Online,
+    Offline,
+    QueuePlace,
+    QueueWait,
+    NowTalkingTo,
 }
 
 /// The text for `key` in `lang`.
@@ -84,6 +90,42 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
             "チャットサーバーに接続できません。再試行しています…",
             "채팅 서버에 연결할 수 없습니다. 다시 시도하는 중…",
         ],
+        ErrQueueFull => [
+            "Everyone is busy and the queue is full. Please try again later.",
+            "客服全忙，排队人数已满，请稍后再试。",
+            "客服全忙，排隊人數已滿，請稍後再試。",
+            "全員対応中で、待ち行列がいっぱいです。しばらくしてからお試しください。",
+            "모든 상담원이 바쁘고 대기열이 가득 찼습니다. 잠시 후 다시 시도해 주세요.",
+        ],
+        Online => ["We are online", "客服在线", "客服在線", "対応中です", "상담 가능"],
+        Offline => [
+            "Nobody is online right now",
+            "客服暂时不在线",
+            "客服暫時不在線",
+            "ただいま対応できる担当者がいません",
+            "지금은 상담원이 없습니다",
+        ],
+        QueuePlace => [
+            "You are number {n} in the queue.",
+            "您目前排在第 {n} 位。",
+            "您目前排在第 {n} 位。",
+            "順番待ち {n} 番目です。",
+            "대기 순서 {n}번째입니다.",
+        ],
+        QueueWait => [
+            "About {m} min.",
+            "预计等待约 {m} 分钟。",
+            "預計等待約 {m} 分鐘。",
+            "待ち時間は約 {m} 分です。",
+            "약 {m}분 기다리셔야 합니다.",
+        ],
+        NowTalkingTo => [
+            "You are now talking to {name}.",
+            "{name} 正在为您服务。",
+            "{name} 正在為您服務。",
+            "{name} が対応します。",
+            "{name} 상담원이 응대합니다.",
+        ],
         ErrGeneric => [
             "Something went wrong. Please try again.",
             "出错了，请重试。",
@@ -101,6 +143,7 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
         ErrorCode::ControlChars | ErrorCode::Format => Key::ErrInvalid,
         ErrorCode::TooMany => Key::ErrTooMany,
         ErrorCode::Network => Key::ErrNetwork,
+        ErrorCode::LimitReached => Key::ErrQueueFull,
         _ => Key::ErrGeneric,
     };
     tr(lang, key).into()

@@ -32,7 +32,9 @@ struct Elements {
     badge: Element,
     panel: Element,
     title: Element,
+    presence: Element,
     status: Element,
+    notice: Element,
     list: Element,
     typing: Element,
     input: HtmlTextAreaElement,
@@ -48,6 +50,12 @@ struct Widget {
     open: bool,
     unread: u32,
     connected: bool,
+    /// Whether anyone is there to answer (`None` until the server said).
+    online: Option<bool>,
+    /// The place in the queue and the estimated wait in seconds, while waiting.
+    queued: Option<(u32, Option<u32>)>,
+    /// Who took the conversation.
+    agent_name: Option<String>,
     last_typing_at: f64,
     els: Elements,
     typing_timer: Option<gloo_timer::Timeout>,
@@ -106,6 +114,9 @@ pub fn start(root: ShadowRoot, site_key: String, base: String) -> Result<(), JsV
         open: false,
         unread: 0,
         connected: false,
+        online: None,
+        queued: None,
+        agent_name: None,
         last_typing_at: 0.0,
         els,
         typing_timer: None,
@@ -202,10 +213,17 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     close.set_attribute("type", "button")?;
     close.set_attribute("aria-label", tr(lang, Key::CloseChat))?;
     close.set_text_content(Some("×"));
-    header.append_child(&title)?;
+    let presence = el(doc, "p", "presence")?;
+    let heading = el(doc, "div", "heading")?;
+    heading.append_child(&title)?;
+    heading.append_child(&presence)?;
+    header.append_child(&heading)?;
     header.append_child(&close)?;
     let status = el(doc, "p", "status")?;
     status.set_attribute("role", "status")?;
+    // The queue and who took the chat.
+    let notice = el(doc, "p", "notice")?;
+    notice.set_attribute("role", "status")?;
     let list = el(doc, "ol", "messages")?;
     list.set_attribute("role", "log")?;
     list.set_attribute("aria-label", tr(lang, Key::Messages))?;
@@ -225,11 +243,11 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     form.append_child(&send)?;
     let error = el(doc, "p", "error")?;
     error.set_attribute("role", "alert")?;
-    for child in [&header, &status, &list, &typing, &form, &error] {
+    for child in [&header, &status, &notice, &list, &typing, &form, &error] {
         panel.append_child(child)?;
     }
     root.append_child(&panel)?;
-    Ok(Elements { launcher, badge, panel, title, status, list, typing, input, error })
+    Ok(Elements { launcher, badge, panel, title, presence, status, notice, list, typing, input, error })
 }
 
 fn listen(target: &Element, event: &str, f: impl FnMut(web_sys::Event) + 'static) -> Result<(), JsValue> {
@@ -398,6 +416,8 @@ impl Widget {
                 self.log = log;
             }
             self.conversation = Some(id);
+            self.queued = None;
+            self.agent_name = None;
         }
     }
 }
@@ -432,8 +452,9 @@ fn on_event(widget: &Shared, event: SocketEvent<ToVisitor>) {
 
 fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
     match frame {
-        ToVisitor::VisitorWelcome { token, site_name, conversation, .. } => {
+        ToVisitor::VisitorWelcome { token, site_name, conversation, online, .. } => {
             w.connected = true;
+            w.online = Some(online);
             w.store_token(&token);
             w.els.title.set_text_content(Some(&site_name));
             out.push(FromVisitor::Page { page: current_page() });
@@ -491,6 +512,16 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
                 w.els.typing.set_text_content(None);
             }
         }
+        ToVisitor::Availability { online } => w.online = Some(online),
+        ToVisitor::Queued { conversation_id, position, estimate_secs } => {
+            w.switch_to(conversation_id);
+            w.queued = Some((position, estimate_secs));
+        }
+        ToVisitor::Assigned { conversation_id, agent_name } => {
+            w.switch_to(conversation_id);
+            w.queued = None;
+            w.agent_name = Some(agent_name);
+        }
         ToVisitor::Error { error: ApiError::TooMany { .. }, client_msg_id: Some(_) } => {
             // Stays in the outbox; resent after the next (re)connect.
         }
@@ -524,6 +555,22 @@ fn render(w: &Widget) {
         let _ = els.launcher.set_attribute("aria-label", tr(w.lang, Key::OpenChat));
     }
     els.status.set_text_content(if w.connected { None } else { Some(tr(w.lang, Key::Connecting)) });
+    let online = w.online.unwrap_or(false);
+    let _ = els.launcher.set_attribute("data-online", if online { "true" } else { "false" });
+    els.presence.set_text_content(w.online.map(|o| tr(w.lang, if o { Key::Online } else { Key::Offline })));
+    let notice = match (&w.queued, &w.agent_name) {
+        (Some((place, wait)), _) => {
+            let mut text = tr(w.lang, Key::QueuePlace).replace("{n}", &place.to_string());
+            if let Some(secs) = wait {
+                text.push(' ');
+                text.push_str(&tr(w.lang, Key::QueueWait).replace("{m}", &secs.div_ceil(60).max(1).to_string()));
+            }
+            Some(text)
+        }
+        (None, Some(name)) => Some(tr(w.lang, Key::NowTalkingTo).replace("{name}", name)),
+        (None, None) => None,
+    };
+    els.notice.set_text_content(notice.as_deref());
 
     els.list.set_text_content(None);
     let append = |class: &str, who: &str, body: &str, note: Option<&str>| -> Result<(), JsValue> {

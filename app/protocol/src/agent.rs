@@ -101,6 +101,60 @@ impl Perm {
     }
 }
 
+/// An agent's availability (seed 000 5.1 "my status"). The agent chooses one; the server shows
+/// `Busy` while a chosen `Online` agent is at their chat limit, and `Offline` once their last
+/// workbench closed (after the presence grace period).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    #[default]
+    Online,
+    Busy,
+    Away,
+    /// Looks offline to visitors; still receives chats and transfers.
+    Invisible,
+    Offline,
+}
+
+impl AgentStatus {
+    pub const ALL: [AgentStatus; 5] =
+        [AgentStatus::Online, AgentStatus::Busy, AgentStatus::Away, AgentStatus::Invisible, AgentStatus::Offline];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentStatus::Online => "online",
+            AgentStatus::Busy => "busy",
+            AgentStatus::Away => "away",
+            AgentStatus::Invisible => "invisible",
+            AgentStatus::Offline => "offline",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AgentStatus> {
+        AgentStatus::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Whether new chats are routed to an agent who chose this (capacity permitting).
+    pub fn takes_chats(self) -> bool {
+        matches!(self, AgentStatus::Online | AgentStatus::Invisible)
+    }
+
+    /// Whether visitors see the agent as there to answer.
+    pub fn shown_to_visitors(self) -> bool {
+        matches!(self, AgentStatus::Online | AgentStatus::Busy)
+    }
+
+    /// What colleagues and the agent see, from the chosen status, whether a workbench is open, and
+    /// whether the agent is at their chat limit.
+    pub fn effective(chosen: AgentStatus, connected: bool, full: bool) -> AgentStatus {
+        match (chosen, connected, full) {
+            (_, false, _) => AgentStatus::Offline,
+            (AgentStatus::Online, true, true) => AgentStatus::Busy,
+            (chosen, true, _) => chosen,
+        }
+    }
+}
+
 /// The signed-in agent, as the workbench shows it.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct AgentInfo {
@@ -118,6 +172,9 @@ pub struct AgentInfo {
     /// The agent's personal settings.
     #[serde(default)]
     pub prefs: AgentPrefs,
+    /// The status the agent chose (see [`AgentStatus::effective`] for what others see).
+    #[serde(default)]
+    pub status: AgentStatus,
 }
 
 /// Which key sends a reply; the other inserts a line break.
@@ -220,6 +277,14 @@ pub enum FromAgent {
         #[serde(default)]
         site: Option<SiteId>,
     },
+    /// Sets the agent's chosen status; every console of the company hears [`ToAgent::AgentStatus`].
+    SetStatus {
+        status: AgentStatus,
+    },
+    /// Takes a waiting conversation from the queue (the agent's own choice, so past their limit too).
+    Take {
+        conversation_id: ConversationId,
+    },
     Ping,
 }
 
@@ -278,6 +343,23 @@ pub enum ToAgent {
     /// A conversation was opened or changed (closed, assigned).
     Conversation {
         conversation: ConversationSummary,
+    },
+    /// A conversation was given to an agent (`None`: it went back to the queue).
+    Assigned {
+        conversation_id: ConversationId,
+        agent_id: Option<AgentId>,
+        agent_name: Option<String>,
+    },
+    /// An agent's status as colleagues see it (sent when it changes, and for every agent online
+    /// after the snapshot).
+    AgentStatus {
+        agent_id: AgentId,
+        status: AgentStatus,
+        /// The status the agent chose (what their own menu shows).
+        chosen: AgentStatus,
+        /// Open conversations the agent serves, and their limit.
+        chats: u32,
+        max_chats: u32,
     },
     /// The message with this client id is durably committed.
     Ack {

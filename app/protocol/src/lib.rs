@@ -19,7 +19,9 @@ pub mod text;
 pub mod visitor;
 
 #[cfg(feature = "agent")]
-pub use agent::{AgentInfo, AgentPrefs, FromAgent, NotifyPrefs, Perm, SendKey, ToAgent, LIST_PAGE, MAX_QUERY_CHARS};
+pub use agent::{
+    AgentInfo, AgentPrefs, AgentStatus, FromAgent, NotifyPrefs, Perm, SendKey, ToAgent, LIST_PAGE, MAX_QUERY_CHARS,
+};
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
 pub use visitor::{
@@ -160,7 +162,11 @@ pub struct ConversationSummary {
     pub site_id: SiteId,
     pub visitor_id: VisitorId,
     pub visitor_name: Option<String>,
+    /// The agent serving the conversation; `None` while it waits in the queue.
     pub agent_id: Option<AgentId>,
+    /// Their name, as the visitor sees it.
+    #[serde(default)]
+    pub agent_name: Option<String>,
     pub status: ConversationStatus,
     /// Sequence number of the newest message (0 when empty).
     pub last_seq: i64,

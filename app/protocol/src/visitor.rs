@@ -66,6 +66,25 @@ pub enum ToVisitor {
         site_name: String,
         /// The visitor's latest conversation and its newest sequence number.
         conversation: Option<(ConversationId, i64)>,
+        /// Whether an agent of the site is there to answer (see [`ToVisitor::Availability`]).
+        #[serde(default)]
+        online: bool,
+    },
+    /// Whether an agent of the site is there to answer now; sent when that changes.
+    Availability {
+        online: bool,
+    },
+    /// The visitor's conversation waits in the queue: `position` 1 is next; the estimate comes
+    /// from recent handling times (`None` without history). Sent again as the queue moves.
+    Queued {
+        conversation_id: ConversationId,
+        position: u32,
+        estimate_secs: Option<u32>,
+    },
+    /// An agent took the conversation ("You are now talking to …").
+    Assigned {
+        conversation_id: ConversationId,
+        agent_name: String,
     },
     /// The message with this client id is durably committed.
     Ack {

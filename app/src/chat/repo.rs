@@ -13,7 +13,8 @@ use crate::infra::db::{like_escape, Db, Markers, Row};
 use crate::infra::{now_ms, OrInternal};
 use crate::sites::service::Site;
 
-const CONVERSATION_COLUMNS: &str = "c.id, c.site_id, c.visitor_id, v.name AS visitor_name, c.agent_id, c.status, \
+const CONVERSATION_COLUMNS: &str = "c.id, c.site_id, c.visitor_id, v.name AS visitor_name, c.agent_id, \
+     (SELECT a.display_name FROM agents a WHERE a.id = c.agent_id) AS agent_name, c.status, \
      c.last_seq, c.agent_read_seq, c.started_at, c.last_message_at";
 
 fn conversation_from_row(r: &Row) -> Result<ConversationSummary, sqlx::Error> {
@@ -24,6 +25,7 @@ fn conversation_from_row(r: &Row) -> Result<ConversationSummary, sqlx::Error> {
         visitor_id: VisitorId(r.try_get("visitor_id")?),
         visitor_name: r.try_get("visitor_name")?,
         agent_id: r.try_get::<Option<i64>, _>("agent_id")?.map(AgentId),
+        agent_name: r.try_get("agent_name")?,
         status: if status == "open" { ConversationStatus::Open } else { ConversationStatus::Closed },
         last_seq: r.try_get("last_seq")?,
         agent_read_seq: r.try_get("agent_read_seq")?,
@@ -206,4 +208,20 @@ pub async fn close(db: &Db, tenant: TenantId, id: ConversationId) -> Result<bool
     .await
     .or_internal()?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Closes the visitor's conversation as missed if it is still waiting in the queue; returns it.
+pub async fn close_missed(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<Option<ConversationId>, ApiError> {
+    let mut w = db.write().await?;
+    let id: Option<i64> = sqlx::query_scalar(
+        "UPDATE conversations SET status = 'closed', closed_at = $1, missed = 1 \
+         WHERE visitor_id = $2 AND tenant_id = $3 AND status = 'open' AND agent_id IS NULL RETURNING id",
+    )
+    .bind(now_ms())
+    .bind(visitor.0)
+    .bind(tenant.0)
+    .fetch_optional(&mut *w)
+    .await
+    .or_internal()?;
+    Ok(id.map(ConversationId))
 }

@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use kefu_protocol::text::Line;
 use kefu_protocol::{
-    AgentInfo, ApiError, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, ErrorCode, MessageBody, Perm,
-    SenderKind, SiteId, TenantId, ToAgent, ToVisitor, VisitorId, LIST_PAGE, MAX_QUERY_CHARS, SYNC_PAGE,
+    AgentInfo, ApiError, ChatMessage, ClientMsgId, ConversationId, ConversationStatus, ConversationSummary, ErrorCode,
+    MessageBody, Perm, SenderKind, SiteId, TenantId, ToAgent, ToVisitor, VisitorId, LIST_PAGE, MAX_QUERY_CHARS,
+    SYNC_PAGE,
 };
 
 use super::repo;
@@ -23,6 +24,7 @@ use crate::infra::db::Db;
 use crate::infra::limits::{Limits, WindowLimiter};
 use crate::infra::realtime::ConnId;
 use crate::infra::state::AppState;
+use crate::routing::service as routing;
 use crate::sites::service::Site;
 
 /// The area's part of the application state: the message writer.
@@ -78,6 +80,7 @@ async fn submit(state: &AppState, message: NewMessage, author: &Author<'_>) -> R
 /// visitor who opened their hourly share of conversations gets `TooMany`.
 pub async fn open_for_visitor(state: &AppState, site: &Site, visitor: VisitorId) -> Result<ConversationId, ApiError> {
     let opens = &state.part::<Chat>()?.opens;
+    routing::admit(state, site.tenant_id, site.id).await?;
     opens.take(&visitor).map_err(|retry_after_secs| ApiError::TooMany { retry_after_secs })?;
     let (conversation, opened) = match repo::open_conversation_for(&state.db, site, visitor).await {
         Ok(found) => found,
@@ -93,6 +96,11 @@ pub async fn open_for_visitor(state: &AppState, site: &Site, visitor: VisitorId)
     if opened {
         let frame = ToAgent::Conversation { conversation };
         state.realtime.to_agents(site.tenant_id, Some(site.id), Perm::ChatServe, &frame, None);
+        // Given to an agent, or queued, before the visitor's message is acknowledged; a pass that
+        // fails leaves it queued for the next.
+        if let Err(error) = routing::route(state, site.tenant_id).await {
+            tracing::warn!(%error, "routing a new conversation failed");
+        }
     }
     Ok(id)
 }
@@ -156,8 +164,13 @@ pub async fn agent_send(
         client_msg_id: ClientMsgId::parse(client_msg_id)?,
         body: MessageBody::parse(body)?,
     };
-    if ctx.sites(Perm::ChatServe) != SiteScope::All {
-        conversation_in_scope(state, ctx, conversation_id).await?;
+    let conversation = conversation_in_scope(state, ctx, conversation_id).await?;
+    match conversation.agent_id {
+        // A reply to a waiting visitor takes the conversation from the queue.
+        None if conversation.status == ConversationStatus::Open => routing::take(state, ctx, conversation_id).await?,
+        None => {}
+        Some(agent) if agent != ctx.agent.id => return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken)),
+        Some(_) => {}
     }
     Ok(submit(state, message, &Author::Agent { agent: &ctx.agent, conn }).await?.message)
 }
@@ -248,7 +261,18 @@ pub async fn close(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<Co
     let conversation = repo::conversation(&state.db, ctx.tenant(), id).await?;
     let frame = ToAgent::Conversation { conversation: conversation.clone() };
     state.realtime.to_agents(ctx.tenant(), Some(conversation.site_id), Perm::ChatServe, &frame, None);
+    routing::freed(state, ctx.tenant(), conversation.agent_id).await?;
     Ok(conversation)
+}
+
+/// A visitor who left while waiting in the queue (their last tab closed, and the grace period
+/// passed): the conversation closes as missed, and those behind move up.
+pub async fn visitor_left(state: &AppState, site: &Site, visitor: VisitorId) -> Result<(), ApiError> {
+    let Some(id) = repo::close_missed(&state.db, site.tenant_id, visitor).await? else { return Ok(()) };
+    let conversation = repo::conversation(&state.db, site.tenant_id, id).await?;
+    let frame = ToAgent::Conversation { conversation };
+    state.realtime.to_agents(site.tenant_id, Some(site.id), Perm::ChatServe, &frame, None);
+    routing::route(state, site.tenant_id).await
 }
 
 /// A page of the open conversations a console with `sites` in scope sees, matching `query` (the

@@ -7,7 +7,7 @@
 //! agents, roles and the agent's sites), so no area needs another's SQL to know who is asking.
 
 use http::HeaderMap;
-use kefu_protocol::{AgentId, AgentInfo, ApiError, Perm, SiteId, TenantId};
+use kefu_protocol::{AgentId, AgentInfo, AgentStatus, ApiError, Perm, SiteId, TenantId};
 use sqlx::Row as _;
 
 use super::db::Db;
@@ -155,7 +155,7 @@ impl Ctx {
     pub async fn from_session(db: &Db, token: &str) -> Result<Ctx, ApiError> {
         let session = token_hash(token);
         let row = sqlx::query(
-            "SELECT a.id, a.tenant_id, t.account AS company, a.login, a.display_name, a.prefs, r.name AS role, \
+            "SELECT a.id, a.tenant_id, t.account AS company, a.login, a.display_name, a.prefs, a.status, r.name AS role, \
              r.perms, r.own_site_perms FROM sessions s \
              JOIN agents a ON a.id = s.agent_id AND a.tenant_id = s.tenant_id \
              JOIN tenants t ON t.id = a.tenant_id \
@@ -178,6 +178,7 @@ impl Ctx {
             role: row.try_get("role").or_internal()?,
             perms: Perm::parse_list(&perms),
             prefs: serde_json::from_str(&row.try_get::<String, _>("prefs").or_internal()?).unwrap_or_default(),
+            status: AgentStatus::parse(&row.try_get::<String, _>("status").or_internal()?).unwrap_or_default(),
         };
         let own_only = Perm::parse_list(&row.try_get::<String, _>("own_site_perms").or_internal()?);
         let own = if own_only.is_empty() {

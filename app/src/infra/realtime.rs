@@ -63,8 +63,13 @@ pub trait Realtime: Send + Sync + 'static {
     /// Closes an agent's sockets (with a close frame saying why); their consoles reconnect, and are
     /// refused if the session or the agent is no longer valid.
     fn close_agent(&self, tenant: TenantId, agent: AgentId, which: AgentSockets, reason: &'static str);
-    /// The tenant's agents with a workbench open, on any node.
+    /// The tenant's agents with a workbench open, on any node (or closed within the grace period).
     fn online_agents(&self, tenant: TenantId) -> BoxFuture<'_, HashSet<AgentId>>;
+    /// Tells the site's visitors, on every node, whether anyone is there to answer, unless that is
+    /// what they were last told.
+    fn site_availability(&self, tenant: TenantId, site: SiteId, online: bool);
+    /// What the site's visitors were last told (`None`: nothing yet on this node).
+    fn known_availability(&self, tenant: TenantId, site: SiteId) -> Option<bool>;
 }
 
 /// A boxed future that may cross threads.
@@ -79,5 +84,9 @@ impl Realtime for Nobody {
     fn close_agent(&self, _: TenantId, _: AgentId, _: AgentSockets, _: &'static str) {}
     fn online_agents(&self, _: TenantId) -> BoxFuture<'_, HashSet<AgentId>> {
         Box::pin(async { HashSet::new() })
+    }
+    fn site_availability(&self, _: TenantId, _: SiteId, _: bool) {}
+    fn known_availability(&self, _: TenantId, _: SiteId) -> Option<bool> {
+        None
     }
 }

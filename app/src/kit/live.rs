@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{
-    AgentInfo, ApiError, ChatMessage, ConversationId, ConversationStatus, ConversationSummary, FromAgent, MessageBody,
-    OnlineVisitor, SenderKind, SiteId, ToAgent,
+    AgentId, AgentInfo, AgentStatus, ApiError, ChatMessage, ConversationId, ConversationStatus, ConversationSummary,
+    FromAgent, MessageBody, OnlineVisitor, SenderKind, SiteId, ToAgent,
 };
 use leptos::prelude::*;
 
@@ -68,6 +68,17 @@ pub struct Live {
     /// Unix ms, ticking every second in the browser (0 on the server).
     pub now: RwSignal<i64>,
     pub conn: StoredValue<Connection, LocalStorage>,
+    /// Every agent's status as colleagues see it (the signed-in agent's too).
+    pub statuses: RwSignal<HashMap<AgentId, AgentLoad>>,
+}
+
+/// An agent's status and load, from [`ToAgent::AgentStatus`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AgentLoad {
+    pub status: AgentStatus,
+    pub chosen: AgentStatus,
+    pub chats: u32,
+    pub max_chats: u32,
 }
 
 impl Live {
@@ -89,6 +100,7 @@ impl Live {
             error: RwSignal::new(None),
             now: RwSignal::new(0),
             conn: StoredValue::new_local(Connection::default()),
+            statuses: RwSignal::new(HashMap::new()),
         }
     }
 
@@ -244,6 +256,17 @@ impl Live {
                 });
                 self.conversations_total.update(|t| *t = (i64::from(*t) + change).max(0) as u32);
             }
+            ToAgent::Assigned { conversation_id, agent_id, agent_name } => self.conversations.update(|list| {
+                if let Some(c) = list.iter_mut().find(|c| c.id == conversation_id) {
+                    c.agent_id = agent_id;
+                    c.agent_name = agent_name;
+                }
+            }),
+            ToAgent::AgentStatus { agent_id, status, chosen, chats, max_chats } => {
+                self.statuses.update(|s| {
+                    s.insert(agent_id, AgentLoad { status, chosen, chats, max_chats });
+                });
+            }
             ToAgent::Ack { message, .. } => {
                 let seq = message.seq;
                 let id = message.conversation_id;
@@ -384,6 +407,22 @@ impl Live {
         self.logs.update(|logs| logs.entry(id).or_default().queue(client_msg_id.clone(), body.as_str().to_owned()));
         self.send(&FromAgent::Send { conversation_id: id, client_msg_id, body: body.as_str().to_owned() });
         Ok(())
+    }
+
+    /// The signed-in agent's status as others see it, and the one they chose.
+    pub fn my_load(&self) -> Option<AgentLoad> {
+        let me = self.agent.with(|a| a.as_ref().map(|a| a.id))?;
+        self.statuses.with(|s| s.get(&me).copied())
+    }
+
+    pub fn set_status(&self, status: AgentStatus) {
+        self.send(&FromAgent::SetStatus { status });
+    }
+
+    /// Takes a waiting conversation from the queue and opens it.
+    pub fn take(&self, id: ConversationId) {
+        self.send(&FromAgent::Take { conversation_id: id });
+        self.select(id);
     }
 
     pub fn send_typing(&self, id: ConversationId, active: bool) {

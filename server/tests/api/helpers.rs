@@ -232,8 +232,8 @@ impl TestApp {
         all.extend_from_slice(headers);
         let mut client = VisitorClient::connect(&url, &all).await?;
         match client.recv().await {
-            ToVisitor::VisitorWelcome { visitor_id, token, conversation, .. } => {
-                Ok(Visitor { client, visitor_id, token, conversation })
+            ToVisitor::VisitorWelcome { visitor_id, token, conversation, online, .. } => {
+                Ok(Visitor { client, visitor_id, token, conversation, welcome_online: online })
             }
             other => panic!("expected a welcome, got {other:?}"),
         }
@@ -309,6 +309,8 @@ pub struct Visitor {
     pub visitor_id: VisitorId,
     pub token: String,
     pub conversation: Option<(ConversationId, i64)>,
+    /// Whether the welcome said an agent is there to answer.
+    pub welcome_online: bool,
 }
 
 impl Visitor {

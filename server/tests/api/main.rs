@@ -12,5 +12,6 @@ mod helpers;
 mod input;
 mod limits;
 mod presence;
+mod routing;
 mod sessions;
 mod tenancy;

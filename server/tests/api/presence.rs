@@ -197,6 +197,14 @@ async fn the_lists_agents_receive_are_paged_and_searchable() {
 
     let app = spawn_app().await;
     let shop = app.create_tenant("Busy").await;
+    // Nobody answers here, so every conversation waits: the queue must hold them all.
+    let mut w = app.db.write().await.unwrap();
+    sqlx::query("UPDATE sites SET queue_limit = 1000 WHERE tenant_id = $1")
+        .bind(shop.id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    drop(w);
     let mut visitors = Vec::new();
     for n in 0..(LIST_PAGE + 30) {
         let mut visitor = app.visitor(&shop, None).await;

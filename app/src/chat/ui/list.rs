@@ -1,54 +1,64 @@
+use kefu_protocol::{ConversationSummary, Perm};
 use leptos::prelude::*;
 
-use crate::i18n::{tr, use_lang, Key};
+use crate::i18n::{tr, use_lang, Key, Lang};
 use crate::kit::live::Live;
-use crate::kit::{visitor_label, EmptyState, MoreButton, SearchField};
+use crate::kit::{duration_text, visitor_label, EmptyState, MoreButton, SearchField};
 
-/// Open conversations with unread counts; choosing one opens it in the chat panel.
+/// The open conversations in three lists: the agent's own (with unread counts), the queue (oldest
+/// first, with waiting times and a Take button), and, for those who may monitor, colleagues'.
+/// Choosing one opens it in the chat panel.
 #[component]
 pub fn ConversationList() -> impl IntoView {
     let lang = use_lang();
     let live = expect_context::<Live>();
+    let me = move || live.agent.with(|a| a.as_ref().map(|a| a.id));
+    let monitors = move || live.agent.with(|a| a.as_ref().is_some_and(|a| a.can(Perm::MonitorChats)));
+    let mine = move || {
+        let me = me();
+        live.conversations.with(|l| l.iter().filter(|c| c.agent_id.is_some() && c.agent_id == me).cloned().collect())
+    };
+    let queue = move || {
+        let mut waiting: Vec<ConversationSummary> =
+            live.conversations.with(|l| l.iter().filter(|c| c.agent_id.is_none()).cloned().collect());
+        waiting.sort_by_key(|c| (c.started_at, c.id));
+        waiting
+    };
+    let colleagues = move || {
+        let me = me();
+        live.conversations.with(|l| l.iter().filter(|c| c.agent_id.is_some() && c.agent_id != me).cloned().collect())
+    };
     view! {
         <nav class="conversations" aria-label=tr(lang, Key::Conversations)>
-            <h2>{tr(lang, Key::Conversations)}</h2>
             <SearchField
                 label=tr(lang, Key::SearchConversations)
                 query=live.conversation_query
                 on_search=Callback::new(move |q| live.search_conversations(q))
             />
-            <Show when=move || live.conversations.with(|c| c.is_empty())>
-                <Show
-                    when=move || live.conversation_query.with(String::is_empty)
-                    fallback=move || view! { <EmptyState text=tr(lang, Key::NoMatches)/> }
-                >
-                    <EmptyState text=tr(lang, Key::NoConversations)/>
+            <section aria-labelledby="my-chats">
+                <h2 id="my-chats">{tr(lang, Key::MyChats)}</h2>
+                <ChatItems items=Signal::derive(mine) empty=Key::NoMyChats/>
+            </section>
+            <section aria-labelledby="queue" class="queue">
+                <h2 id="queue">
+                    {tr(lang, Key::Queue)}
+                    <span class="count">{move || queue().len()}</span>
+                </h2>
+                <Show when=move || queue().is_empty()>
+                    <EmptyState text=tr(lang, Key::QueueEmpty)/>
                 </Show>
+                <ul aria-label=tr(lang, Key::Queue)>
+                    <For each=queue key=|c| c.id let:c>
+                        <QueueItem lang c/>
+                    </For>
+                </ul>
+            </section>
+            <Show when=monitors>
+                <section aria-labelledby="colleague-chats">
+                    <h2 id="colleague-chats">{tr(lang, Key::ColleagueChats)}</h2>
+                    <ChatItems items=Signal::derive(colleagues) empty=Key::NoConversations/>
+                </section>
             </Show>
-            <ul>
-                <For each=move || live.conversations.get() key=|c| (c.id, c.last_seq, c.agent_read_seq) let:c>
-                    {
-                        let id = c.id;
-                        let unread = (c.last_seq - c.agent_read_seq).max(0);
-                        let label = visitor_label(lang, c.visitor_name.as_deref(), c.visitor_id);
-                        view! {
-                            <li>
-                                <button
-                                    type="button"
-                                    class="conversation"
-                                    aria-pressed=move || (live.selected.get() == Some(id)).to_string()
-                                    on:click=move |_| live.select(id)
-                                >
-                                    <span class="name">{label}</span>
-                                    <Show when=move || unread != 0>
-                                        <span class="badge" aria-label=format!("{unread} {}", tr(lang, Key::Unread))>{unread}</span>
-                                    </Show>
-                                </button>
-                            </li>
-                        }
-                    }
-                </For>
-            </ul>
             <MoreButton
                 lang=lang
                 shown=Signal::derive(move || live.conversations.with(Vec::len))
@@ -56,5 +66,78 @@ pub fn ConversationList() -> impl IntoView {
                 on_more=Callback::new(move |_| live.more_conversations())
             />
         </nav>
+    }
+}
+
+/// Conversations as buttons that open them, with unread counts (and who serves them, for
+/// colleagues' chats).
+#[component]
+fn ChatItems(items: Signal<Vec<ConversationSummary>>, empty: Key) -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    view! {
+        <Show when=move || items.with(Vec::is_empty)>
+            <Show
+                when=move || live.conversation_query.with(String::is_empty)
+                fallback=move || view! { <EmptyState text=tr(lang, Key::NoMatches)/> }
+            >
+                <EmptyState text=tr(lang, empty)/>
+            </Show>
+        </Show>
+        <ul>
+            <For each=move || items.get() key=|c| (c.id, c.last_seq, c.agent_read_seq, c.agent_id) let:c>
+                {
+                    let id = c.id;
+                    let unread = (c.last_seq - c.agent_read_seq).max(0);
+                    let label = visitor_label(lang, c.visitor_name.as_deref(), c.visitor_id);
+                    let mine = live.agent.with_untracked(|a| a.as_ref().map(|a| a.id)) == c.agent_id;
+                    let served = (!mine).then(|| c.agent_name.clone()).flatten()
+                        .map(|name| tr(lang, Key::ServedBy).replace("{name}", &name));
+                    view! {
+                        <li>
+                            <button
+                                type="button"
+                                class="conversation"
+                                aria-pressed=move || (live.selected.get() == Some(id)).to_string()
+                                on:click=move |_| live.select(id)
+                            >
+                                <span class="name">{label}</span>
+                                {served.map(|s| view! { <span class="served">{s}</span> })}
+                                <Show when=move || unread != 0>
+                                    <span class="badge" aria-label=format!("{unread} {}", tr(lang, Key::Unread))>{unread}</span>
+                                </Show>
+                            </button>
+                        </li>
+                    }
+                }
+            </For>
+        </ul>
+    }
+}
+
+/// A waiting conversation: who, for how long, and a button to take it.
+#[component]
+fn QueueItem(lang: Lang, c: ConversationSummary) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let id = c.id;
+    let label = visitor_label(lang, c.visitor_name.as_deref(), c.visitor_id);
+    let take_label = format!("{} {label}", tr(lang, Key::TakeChat));
+    let started = c.started_at;
+    let waited = move || tr(lang, Key::WaitingFor).replace("{n}", &duration_text(live.now.get() - started));
+    view! {
+        <li class="waiting">
+            <button
+                type="button"
+                class="conversation"
+                aria-pressed=move || (live.selected.get() == Some(id)).to_string()
+                on:click=move |_| live.select(id)
+            >
+                <span class="name">{label}</span>
+                <span class="waited">{waited}</span>
+            </button>
+            <button type="button" class="take" aria-label=take_label on:click=move |_| live.take(id)>
+                {tr(lang, Key::TakeChat)}
+            </button>
+        </li>
     }
 }

@@ -12,6 +12,7 @@ use crate::auth::api::Logout;
 use crate::chat::ui::{ChatPanel, ConversationList};
 use crate::i18n::{error_text, tr, use_lang, Key};
 use crate::kit::live::{ConnStatus, Live};
+use crate::routing::ui::StatusPicker;
 use crate::sites::ui::SiteList;
 use crate::visitors::ui::VisitorList;
 
@@ -60,6 +61,7 @@ pub fn Shell() -> impl IntoView {
                 <h1>{tr(lang, Key::AppTitle)}</h1>
                 <nav class="areas" aria-label=tr(lang, Key::MainNav)>{nav}</nav>
                 <SitePicker/>
+                <StatusPicker/>
                 <span role="status" class="conn" data-status=move || format!("{:?}", live.status.get())>{status}</span>
                 <A href="/me" attr:class="me" attr:title=tr(lang, Key::MySettings)>
                     {move || live.agent.get().map(|a| a.display_name)}

@@ -1,0 +1,183 @@
+//! Who answers a chat (issue 11): agents' status and capacity, the rules per site, and the queue.
+//!
+//! A conversation is opened without an agent, which puts it in the queue; the router then gives
+//! queued conversations, oldest first, to agents who can take them. One pass of the router is one
+//! database transaction that locks the candidate agents' rows (PostgreSQL) or holds the write gate
+//! (SQLite), so two nodes never give an agent more than their limit, and a conversation is given
+//! only while it still has no agent. Every event that may free room (a chat closed, an agent
+//! online, a status change) runs a pass.
+
+#[cfg(feature = "ssr")]
+pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod ui;
+
+use kefu_protocol::{AgentId, AgentStatus, SiteId};
+use serde::{Deserialize, Serialize};
+
+/// How a site (or a category) shares new chats among the agents who can take them.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteMode {
+    /// Fewest open chats; ties go to whoever waited longest since their last chat.
+    #[default]
+    LeastBusy,
+    /// Each agent in turn: whoever waited longest since their last chat.
+    RoundRobin,
+    Random,
+}
+
+impl RouteMode {
+    pub const ALL: [RouteMode; 3] = [RouteMode::LeastBusy, RouteMode::RoundRobin, RouteMode::Random];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteMode::LeastBusy => "least_busy",
+            RouteMode::RoundRobin => "round_robin",
+            RouteMode::Random => "random",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RouteMode> {
+        RouteMode::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// An agent the router may give chats to, as one pass sees them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: AgentId,
+    pub name: String,
+    pub chosen: AgentStatus,
+    /// Concurrent chats allowed (the admin's limit, or the agent's own lower one).
+    pub max_chats: i64,
+    /// Open conversations the agent serves now.
+    pub open: i64,
+    pub last_assigned_at: i64,
+    /// `None`: every site of the company; otherwise the agent's own sites.
+    pub sites: Option<Vec<SiteId>>,
+    pub categories: Vec<i64>,
+}
+
+impl Candidate {
+    pub fn serves(&self, site: SiteId, category: Option<i64>) -> bool {
+        self.sites.as_ref().is_none_or(|s| s.contains(&site)) && category.is_none_or(|c| self.categories.contains(&c))
+    }
+
+    pub fn has_room(&self) -> bool {
+        self.chosen.takes_chats() && self.open < self.max_chats
+    }
+}
+
+/// Picks who gets a chat of `site` (and `category`) among `agents`: the previous agent when
+/// `previous` names one with room, otherwise by `mode`. `roll` is a random number for
+/// [`RouteMode::Random`]. Returns an index into `agents`.
+pub fn pick(
+    agents: &[Candidate],
+    site: SiteId,
+    category: Option<i64>,
+    mode: RouteMode,
+    previous: Option<AgentId>,
+    roll: u64,
+) -> Option<usize> {
+    let able: Vec<usize> =
+        (0..agents.len()).filter(|&i| agents[i].has_room() && agents[i].serves(site, category)).collect();
+    if let Some(i) = previous.and_then(|p| able.iter().copied().find(|&i| agents[i].id == p)) {
+        return Some(i);
+    }
+    match mode {
+        RouteMode::LeastBusy => {
+            able.into_iter().min_by_key(|&i| (agents[i].open, agents[i].last_assigned_at, agents[i].id))
+        }
+        RouteMode::RoundRobin => able.into_iter().min_by_key(|&i| (agents[i].last_assigned_at, agents[i].id)),
+        RouteMode::Random => (!able.is_empty()).then(|| able[(roll % able.len() as u64) as usize]),
+    }
+}
+
+/// Seconds a visitor at `position` in the queue may wait: the recent average handling time per
+/// chat, spread over the chats the agents can hold at once. `None` without history.
+pub fn estimate_wait(position: u32, average_handle_ms: Option<i64>, capacity: i64) -> Option<u32> {
+    let average = average_handle_ms.filter(|a| *a > 0)?;
+    let per_slot = average as f64 / capacity.max(1) as f64;
+    Some(((position as f64 * per_slot) / 1000.0).ceil().min(u32::MAX as f64) as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(id: i64, open: i64, last: i64) -> Candidate {
+        Candidate {
+            id: AgentId(id),
+            name: format!("a{id}"),
+            chosen: AgentStatus::Online,
+            max_chats: 3,
+            open,
+            last_assigned_at: last,
+            sites: None,
+            categories: vec![],
+        }
+    }
+
+    const SITE: SiteId = SiteId(1);
+
+    #[test]
+    fn least_busy_takes_fewest_open_chats_then_longest_idle() {
+        let agents = vec![agent(1, 2, 10), agent(2, 1, 50), agent(3, 1, 20)];
+        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, None, 0), Some(2));
+    }
+
+    #[test]
+    fn round_robin_takes_turns_whatever_the_load() {
+        let mut agents = vec![agent(1, 0, 30), agent(2, 2, 10), agent(3, 0, 20)];
+        let mut order = Vec::new();
+        for now in 100..106 {
+            let i = pick(&agents, SITE, None, RouteMode::RoundRobin, None, 0).unwrap();
+            order.push(agents[i].id.0);
+            agents[i].last_assigned_at = now;
+            agents[i].open += 1;
+        }
+        // Agent 2 fills up at three chats; the others keep their turns.
+        assert_eq!(order, vec![2, 3, 1, 3, 1, 3]);
+    }
+
+    #[test]
+    fn random_spreads_over_everyone_able() {
+        let agents = vec![agent(1, 0, 0), agent(2, 3, 0), agent(3, 0, 0)];
+        let picked: std::collections::HashSet<i64> = (0..10)
+            .map(|roll| agents[pick(&agents, SITE, None, RouteMode::Random, None, roll).unwrap()].id.0)
+            .collect();
+        assert_eq!(picked, [1, 3].into_iter().collect());
+    }
+
+    #[test]
+    fn only_agents_with_room_in_a_taking_status_on_the_site_and_category() {
+        let mut agents = vec![agent(1, 3, 0), agent(2, 0, 0), agent(3, 0, 0), agent(4, 0, 0), agent(5, 0, 0)];
+        agents[1].chosen = AgentStatus::Away;
+        agents[2].sites = Some(vec![SiteId(2)]);
+        agents[3].categories = vec![7];
+        agents[4].chosen = AgentStatus::Invisible;
+        agents[4].categories = vec![7];
+        assert_eq!(pick(&agents, SITE, Some(7), RouteMode::LeastBusy, None, 0).map(|i| agents[i].id.0), Some(4));
+        agents[3].chosen = AgentStatus::Busy;
+        assert_eq!(pick(&agents, SITE, Some(7), RouteMode::LeastBusy, None, 0).map(|i| agents[i].id.0), Some(5));
+        agents[4].open = 3;
+        assert_eq!(pick(&agents, SITE, Some(7), RouteMode::LeastBusy, None, 0), None);
+    }
+
+    #[test]
+    fn the_previous_agent_comes_first_when_they_have_room() {
+        let mut agents = vec![agent(1, 0, 0), agent(2, 2, 0)];
+        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, Some(AgentId(2)), 0), Some(1));
+        agents[1].open = 3;
+        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, Some(AgentId(2)), 0), Some(0));
+    }
+
+    #[test]
+    fn waits_are_estimated_from_handling_times_and_capacity() {
+        assert_eq!(estimate_wait(3, Some(120_000), 6), Some(60));
+        assert_eq!(estimate_wait(1, None, 6), None);
+        assert_eq!(estimate_wait(1, Some(1), 0), Some(1));
+    }
+}

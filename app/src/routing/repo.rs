@@ -1,0 +1,344 @@
+//! The router's SQL. Every statement names the tenant. The pass's reads and writes run on one
+//! [`Writer`] inside its transaction.
+
+use std::collections::HashMap;
+
+use kefu_protocol::{AgentId, AgentPrefs, AgentStatus, ApiError, ConversationId, Perm, SiteId, TenantId, VisitorId};
+use sqlx::{AnyConnection, Row as _};
+
+use super::{Candidate, RouteMode};
+use crate::infra::db::{Db, DbKind, Markers, Writer};
+use crate::infra::OrInternal;
+
+/// A site's routing rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteRules {
+    pub mode: RouteMode,
+    pub queue_limit: i64,
+    pub prefer_previous: bool,
+}
+
+/// The rules of the company's sites, and each category's own mode (if it has one).
+pub async fn rules(
+    w: &mut Writer,
+    tenant: TenantId,
+) -> Result<(HashMap<SiteId, SiteRules>, HashMap<i64, RouteMode>), ApiError> {
+    let rows = sqlx::query("SELECT id, route_mode, queue_limit, prefer_previous FROM sites WHERE tenant_id = $1")
+        .bind(tenant.0)
+        .fetch_all(&mut **w)
+        .await
+        .or_internal()?;
+    let mut sites = HashMap::new();
+    for r in rows {
+        let mode: String = r.try_get("route_mode").or_internal()?;
+        sites.insert(
+            SiteId(r.try_get("id").or_internal()?),
+            SiteRules {
+                mode: RouteMode::parse(&mode).unwrap_or_default(),
+                queue_limit: r.try_get("queue_limit").or_internal()?,
+                prefer_previous: r.try_get::<i64, _>("prefer_previous").or_internal()? != 0,
+            },
+        );
+    }
+    let rows = sqlx::query("SELECT id, route_mode FROM categories WHERE tenant_id = $1 AND route_mode IS NOT NULL")
+        .bind(tenant.0)
+        .fetch_all(&mut **w)
+        .await
+        .or_internal()?;
+    let mut categories = HashMap::new();
+    for r in rows {
+        let mode: String = r.try_get("route_mode").or_internal()?;
+        if let Some(mode) = RouteMode::parse(&mode) {
+            categories.insert(r.try_get("id").or_internal()?, mode);
+        }
+    }
+    Ok((sites, categories))
+}
+
+/// The agents among `ids` who may serve chats (enabled, not deleted, seat on, the role answers
+/// chats), with their open chats now. On PostgreSQL their rows stay locked until the transaction
+/// ends: a second pass (on another node) waits here and then counts what this one assigned.
+pub async fn candidates(
+    conn: &mut AnyConnection,
+    kind: DbKind,
+    tenant: TenantId,
+    ids: &[AgentId],
+    lock: bool,
+) -> Result<Vec<Candidate>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<i64> = ids.iter().map(|a| a.0).collect();
+    ids.sort_unstable();
+    let mut markers = Markers::new(kind);
+    let t = markers.one();
+    let list = markers.list(ids.len());
+    if lock && kind == DbKind::Postgres {
+        // In id order, so two passes never wait on each other crosswise.
+        let lock = format!("SELECT id FROM agents WHERE tenant_id = {t} AND id IN ({list}) ORDER BY id FOR UPDATE");
+        let mut query = sqlx::query(&lock).persistent(false).bind(tenant.0);
+        for id in &ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(&mut *conn).await.or_internal()?;
+    }
+    let sql = format!(
+        "SELECT a.id, a.display_name, a.status, a.max_chats, a.prefs, a.last_assigned_at, r.perms, r.own_site_perms, \
+         (SELECT COUNT(*) FROM conversations c WHERE c.tenant_id = a.tenant_id AND c.agent_id = a.id AND c.status = 'open') AS open \
+         FROM agents a JOIN roles r ON r.id = a.role_id AND r.tenant_id = a.tenant_id \
+         WHERE a.tenant_id = {t} AND a.id IN ({list}) AND a.enabled = 1 AND a.deleted_at IS NULL AND a.seat_enabled = 1"
+    );
+    let mut query = sqlx::query(&sql).persistent(false).bind(tenant.0);
+    for id in &ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(&mut *conn).await.or_internal()?;
+    let mut agents = Vec::with_capacity(rows.len());
+    let mut own_sites = Vec::new();
+    for r in rows {
+        if !Perm::parse_list(&r.try_get::<String, _>("perms").or_internal()?).contains(&Perm::ChatServe) {
+            continue;
+        }
+        let own_only =
+            Perm::parse_list(&r.try_get::<String, _>("own_site_perms").or_internal()?).contains(&Perm::ChatServe);
+        let prefs: AgentPrefs =
+            serde_json::from_str(&r.try_get::<String, _>("prefs").or_internal()?).unwrap_or_default();
+        let admin_max: i64 = r.try_get("max_chats").or_internal()?;
+        let id = AgentId(r.try_get("id").or_internal()?);
+        if own_only {
+            own_sites.push(id.0);
+        }
+        agents.push(Candidate {
+            id,
+            name: r.try_get("display_name").or_internal()?,
+            chosen: AgentStatus::parse(&r.try_get::<String, _>("status").or_internal()?).unwrap_or_default(),
+            max_chats: prefs.max_chats.map_or(admin_max, |own| own.min(admin_max)),
+            open: r.try_get("open").or_internal()?,
+            last_assigned_at: r.try_get("last_assigned_at").or_internal()?,
+            sites: own_only.then(Vec::new),
+            categories: Vec::new(),
+        });
+    }
+    let mut markers = Markers::new(kind);
+    let t = markers.one();
+    let list = markers.list(ids.len());
+    let sql =
+        format!("SELECT category_id, agent_id FROM category_agents WHERE tenant_id = {t} AND agent_id IN ({list})");
+    let mut query = sqlx::query(&sql).persistent(false).bind(tenant.0);
+    for id in &ids {
+        query = query.bind(*id);
+    }
+    for r in query.fetch_all(&mut *conn).await.or_internal()? {
+        let agent: i64 = r.try_get("agent_id").or_internal()?;
+        if let Some(a) = agents.iter_mut().find(|a| a.id.0 == agent) {
+            a.categories.push(r.try_get("category_id").or_internal()?);
+        }
+    }
+    if !own_sites.is_empty() {
+        let mut markers = Markers::new(kind);
+        let t = markers.one();
+        let list = markers.list(own_sites.len());
+        let sql = format!("SELECT site_id, agent_id FROM agent_sites WHERE tenant_id = {t} AND agent_id IN ({list})");
+        let mut query = sqlx::query(&sql).persistent(false).bind(tenant.0);
+        for id in &own_sites {
+            query = query.bind(*id);
+        }
+        for r in query.fetch_all(&mut *conn).await.or_internal()? {
+            let agent: i64 = r.try_get("agent_id").or_internal()?;
+            if let Some(sites) = agents.iter_mut().find(|a| a.id.0 == agent).and_then(|a| a.sites.as_mut()) {
+                sites.push(SiteId(r.try_get("site_id").or_internal()?));
+            }
+        }
+    }
+    Ok(agents)
+}
+
+/// A conversation in the queue.
+#[derive(Clone, Debug)]
+pub struct Waiting {
+    pub id: ConversationId,
+    pub site: SiteId,
+    pub category: Option<i64>,
+    pub visitor: VisitorId,
+    pub started_at: i64,
+    /// The agent of the visitor's previous conversation, if any.
+    pub previous: Option<AgentId>,
+}
+
+/// The queue, oldest first, at most `limit`.
+pub async fn queue(w: &mut Writer, tenant: TenantId, limit: i64) -> Result<Vec<Waiting>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.site_id, c.category_id, c.visitor_id, c.started_at, \
+         (SELECT p.agent_id FROM conversations p WHERE p.visitor_id = c.visitor_id AND p.id < c.id \
+          AND p.agent_id IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS previous \
+         FROM conversations c WHERE c.tenant_id = $1 AND c.status = 'open' AND c.agent_id IS NULL \
+         ORDER BY c.id LIMIT $2",
+    )
+    .bind(tenant.0)
+    .bind(limit)
+    .fetch_all(&mut **w)
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| {
+            Ok(Waiting {
+                id: ConversationId(r.try_get("id")?),
+                site: SiteId(r.try_get("site_id")?),
+                category: r.try_get("category_id")?,
+                visitor: VisitorId(r.try_get("visitor_id")?),
+                started_at: r.try_get("started_at")?,
+                previous: r.try_get::<Option<i64>, _>("previous")?.map(AgentId),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+/// Gives a conversation to an agent if it is still open and still has nobody. `false` otherwise.
+pub async fn assign(
+    w: &mut Writer,
+    tenant: TenantId,
+    id: ConversationId,
+    agent: AgentId,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let done = sqlx::query(
+        "UPDATE conversations SET agent_id = $1, assigned_at = $2 \
+         WHERE id = $3 AND tenant_id = $4 AND status = 'open' AND agent_id IS NULL",
+    )
+    .bind(agent.0)
+    .bind(now)
+    .bind(id.0)
+    .bind(tenant.0)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    if done.rows_affected() == 1 {
+        sqlx::query("UPDATE agents SET last_assigned_at = $1 WHERE id = $2 AND tenant_id = $3")
+            .bind(now)
+            .bind(agent.0)
+            .bind(tenant.0)
+            .execute(&mut **w)
+            .await
+            .or_internal()?;
+    }
+    Ok(done.rows_affected() == 1)
+}
+
+/// Puts an agent's open conversations back in the queue (the agent went offline). Returns them.
+pub async fn requeue(w: &mut Writer, tenant: TenantId, agent: AgentId) -> Result<Vec<ConversationId>, ApiError> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "UPDATE conversations SET agent_id = NULL, assigned_at = NULL \
+         WHERE tenant_id = $1 AND agent_id = $2 AND status = 'open' RETURNING id",
+    )
+    .bind(tenant.0)
+    .bind(agent.0)
+    .fetch_all(&mut **w)
+    .await
+    .or_internal()?;
+    Ok(ids.into_iter().map(ConversationId).collect())
+}
+
+pub async fn set_status(db: &Db, tenant: TenantId, agent: AgentId, status: AgentStatus) -> Result<(), ApiError> {
+    let mut w = db.write().await?;
+    sqlx::query("UPDATE agents SET status = $1 WHERE id = $2 AND tenant_id = $3")
+        .bind(status.as_str())
+        .bind(agent.0)
+        .bind(tenant.0)
+        .execute(&mut *w)
+        .await
+        .or_internal()?;
+    Ok(())
+}
+
+/// One agent's load, for the status colleagues see.
+#[derive(Clone, Debug)]
+pub struct Load {
+    pub id: AgentId,
+    pub chosen: AgentStatus,
+    pub open: i64,
+    pub max_chats: i64,
+    /// The sites the agent serves (`None`: all); empty when the role does not answer chats or the
+    /// seat is off.
+    pub sites: Option<Vec<SiteId>>,
+}
+
+/// The load of every agent of the company who may serve chats (read outside any pass).
+pub async fn loads(db: &Db, tenant: TenantId) -> Result<Vec<Load>, ApiError> {
+    let mut conn = db.reader().acquire().await.or_internal()?;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE tenant_id = $1 AND deleted_at IS NULL")
+        .bind(tenant.0)
+        .fetch_all(&mut *conn)
+        .await
+        .or_internal()?;
+    let ids: Vec<AgentId> = ids.into_iter().map(AgentId).collect();
+    let agents = candidates(&mut conn, db.kind, tenant, &ids, false).await?;
+    Ok(agents
+        .into_iter()
+        .map(|a| Load { id: a.id, chosen: a.chosen, open: a.open, max_chats: a.max_chats, sites: a.sites })
+        .collect())
+}
+
+/// The average time agents held the site's last 50 closed conversations, in ms.
+pub async fn average_handle_ms(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<i64>, ApiError> {
+    let rows: Vec<i64> = sqlx::query_scalar(
+        "SELECT closed_at - assigned_at FROM conversations WHERE tenant_id = $1 AND site_id = $2 \
+         AND status = 'closed' AND assigned_at IS NOT NULL AND closed_at IS NOT NULL ORDER BY id DESC LIMIT 50",
+    )
+    .bind(tenant.0)
+    .bind(site.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    Ok((!rows.is_empty()).then(|| rows.iter().sum::<i64>() / rows.len() as i64))
+}
+
+/// Conversations waiting on the site.
+pub async fn queued_on(db: &Db, tenant: TenantId, site: SiteId) -> Result<i64, ApiError> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM conversations WHERE tenant_id = $1 AND site_id = $2 AND status = 'open' AND agent_id IS NULL",
+    )
+    .bind(tenant.0)
+    .bind(site.0)
+    .fetch_one(db.reader())
+    .await
+    .or_internal()
+}
+
+/// The site's queue limit.
+pub async fn queue_limit(db: &Db, tenant: TenantId, site: SiteId) -> Result<i64, ApiError> {
+    sqlx::query_scalar("SELECT queue_limit FROM sites WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.0)
+        .bind(site.0)
+        .fetch_optional(db.reader())
+        .await
+        .or_internal()
+        .map(|limit| limit.unwrap_or(0))
+}
+
+/// The company's sites that serve visitors.
+pub async fn site_ids(db: &Db, tenant: TenantId) -> Result<Vec<SiteId>, ApiError> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM sites WHERE tenant_id = $1 AND deleted_at IS NULL")
+        .bind(tenant.0)
+        .fetch_all(db.reader())
+        .await
+        .or_internal()?;
+    Ok(ids.into_iter().map(SiteId).collect())
+}
+
+/// The site and visitor of a conversation still waiting in the queue.
+pub async fn queued(
+    w: &mut Writer,
+    tenant: TenantId,
+    id: ConversationId,
+) -> Result<Option<(SiteId, VisitorId)>, ApiError> {
+    let row = sqlx::query(
+        "SELECT site_id, visitor_id FROM conversations          WHERE id = $1 AND tenant_id = $2 AND status = 'open' AND agent_id IS NULL",
+    )
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_optional(&mut **w)
+    .await
+    .or_internal()?;
+    row.map(|r| Ok((SiteId(r.try_get("site_id")?), VisitorId(r.try_get("visitor_id")?)))).transpose().or_internal()
+}

@@ -1,0 +1,320 @@
+//! The router (one pass per tenant, batched like the message writer), agents' status, and what
+//! visitors are told: whether anyone is there, their place in the queue, who took their chat.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use kefu_protocol::{
+    AgentId, AgentStatus, ApiError, ConversationId, ErrorCode, Perm, SiteId, TenantId, ToAgent, ToVisitor,
+};
+
+use super::repo::{self, Load, Waiting};
+use super::{estimate_wait, pick};
+use crate::infra::batch::{BatchJob, BatchWorker};
+use crate::infra::ctx::Ctx;
+use crate::infra::db::Db;
+use crate::infra::now_ms;
+use crate::infra::realtime::Realtime;
+use crate::infra::state::AppState;
+
+/// Most queued conversations one pass looks at.
+const PASS_QUEUE: i64 = 2000;
+
+/// The area's part of the application state.
+#[derive(Clone)]
+pub struct Router {
+    worker: BatchWorker<RouteJob>,
+}
+
+impl Router {
+    pub fn start(db: &Db, realtime: Arc<dyn Realtime>) -> Router {
+        Router { worker: BatchWorker::start(RouteJob { db: db.clone(), realtime }) }
+    }
+}
+
+struct RouteJob {
+    db: Db,
+    realtime: Arc<dyn Realtime>,
+}
+
+impl BatchJob for RouteJob {
+    type Item = TenantId;
+    type Output = ();
+    const NAME: &'static str = "router";
+    const MAX_BATCH: usize = 1024;
+    const QUEUE: usize = 8192;
+
+    /// One pass per tenant named in the batch (however often it is named).
+    async fn run(&self, items: &[TenantId]) -> Result<Vec<Result<(), ApiError>>, ApiError> {
+        let mut done: HashMap<TenantId, Result<(), ApiError>> = HashMap::new();
+        for tenant in items {
+            if !done.contains_key(tenant) {
+                let result = pass(&self.db, self.realtime.as_ref(), *tenant).await;
+                if let Err(e) = &result {
+                    tracing::warn!(tenant = tenant.0, error = %e, "routing pass failed");
+                }
+                done.insert(*tenant, result);
+            }
+        }
+        Ok(items.iter().map(|t| done[t].clone()).collect())
+    }
+}
+
+/// Runs a routing pass for the tenant and waits until it is done (its frames are out).
+pub async fn route(state: &AppState, tenant: TenantId) -> Result<(), ApiError> {
+    state.part::<Router>()?.worker.submit(tenant).await
+}
+
+/// Starts a routing pass without waiting for it.
+pub fn kick(state: &AppState, tenant: TenantId) {
+    if let Ok(router) = state.part::<Router>() {
+        router.worker.note(tenant);
+    }
+}
+
+struct Given {
+    waiting: Waiting,
+    agent: AgentId,
+    name: String,
+}
+
+/// Gives queued conversations, oldest first, to agents online with room, in one transaction; then
+/// tells agents and visitors, and tells those still waiting their place.
+async fn pass(db: &Db, realtime: &dyn Realtime, tenant: TenantId) -> Result<(), ApiError> {
+    let online: Vec<AgentId> = realtime.online_agents(tenant).await.into_iter().collect();
+    let mut w = db.write().await?;
+    w.begin().await?;
+    let work = async {
+        let mut agents = repo::candidates(&mut w, db.kind, tenant, &online, true).await?;
+        let (sites, categories) = repo::rules(&mut w, tenant).await?;
+        let queue = repo::queue(&mut w, tenant, PASS_QUEUE).await?;
+        let mut given = Vec::new();
+        let mut waiting = Vec::new();
+        let now = now_ms();
+        for item in queue {
+            let rules = sites.get(&item.site);
+            let mode = item.category.and_then(|c| categories.get(&c).copied()).or(rules.map(|r| r.mode));
+            let previous = item.previous.filter(|_| rules.is_some_and(|r| r.prefer_previous));
+            let roll = rand::random::<u64>();
+            let chosen = pick(&agents, item.site, item.category, mode.unwrap_or_default(), previous, roll);
+            match chosen {
+                Some(i) if repo::assign(&mut w, tenant, item.id, agents[i].id, now).await? => {
+                    agents[i].open += 1;
+                    agents[i].last_assigned_at = now;
+                    given.push(Given { waiting: item, agent: agents[i].id, name: agents[i].name.clone() });
+                }
+                _ => waiting.push(item),
+            }
+        }
+        Ok((agents, given, waiting))
+    }
+    .await;
+    let (agents, given, waiting) = w.end(work).await?;
+    for g in &given {
+        let frame = ToAgent::Assigned {
+            conversation_id: g.waiting.id,
+            agent_id: Some(g.agent),
+            agent_name: Some(g.name.clone()),
+        };
+        realtime.to_agents(tenant, Some(g.waiting.site), Perm::ChatServe, &frame, None);
+        let frame = ToVisitor::Assigned { conversation_id: g.waiting.id, agent_name: g.name.clone() };
+        realtime.to_visitor(tenant, g.waiting.visitor, &frame, None);
+    }
+    tell_places(db, realtime, tenant, &agents, &waiting).await?;
+    // Agents who reached their limit now show as busy.
+    let filled: HashSet<AgentId> = given.iter().map(|g| g.agent).collect();
+    for agent in agents.iter().filter(|a| filled.contains(&a.id)) {
+        let load =
+            Load { id: agent.id, chosen: agent.chosen, open: agent.open, max_chats: agent.max_chats, sites: None };
+        announce(realtime, tenant, &load, true);
+    }
+    Ok(())
+}
+
+/// Tells each waiting visitor their place in their site's queue and the estimated wait.
+async fn tell_places(
+    db: &Db,
+    realtime: &dyn Realtime,
+    tenant: TenantId,
+    agents: &[super::Candidate],
+    waiting: &[Waiting],
+) -> Result<(), ApiError> {
+    let mut places: HashMap<SiteId, u32> = HashMap::new();
+    let mut averages: HashMap<SiteId, Option<i64>> = HashMap::new();
+    for item in waiting {
+        let place = places.entry(item.site).or_default();
+        *place += 1;
+        let average = match averages.get(&item.site) {
+            Some(a) => *a,
+            None => {
+                let a = repo::average_handle_ms(db, tenant, item.site).await?;
+                averages.insert(item.site, a);
+                a
+            }
+        };
+        let capacity: i64 = agents
+            .iter()
+            .filter(|a| a.chosen.takes_chats() && a.serves(item.site, item.category))
+            .map(|a| a.max_chats)
+            .sum();
+        let frame = ToVisitor::Queued {
+            conversation_id: item.id,
+            position: *place,
+            estimate_secs: estimate_wait(*place, average, capacity),
+        };
+        realtime.to_visitor(tenant, item.visitor, &frame, None);
+    }
+    Ok(())
+}
+
+/// Refuses a new conversation on a site whose queue is full.
+pub async fn admit(state: &AppState, tenant: TenantId, site: SiteId) -> Result<(), ApiError> {
+    let limit = repo::queue_limit(&state.db, tenant, site).await?;
+    if repo::queued_on(&state.db, tenant, site).await? >= limit {
+        return Err(ApiError::conflict(Some("queue"), ErrorCode::LimitReached));
+    }
+    Ok(())
+}
+
+/// Tells the company's consoles an agent's status as they should see it.
+fn announce(realtime: &dyn Realtime, tenant: TenantId, load: &Load, connected: bool) {
+    let full = load.open >= load.max_chats;
+    let frame = ToAgent::AgentStatus {
+        agent_id: load.id,
+        status: AgentStatus::effective(load.chosen, connected, full),
+        chosen: load.chosen,
+        chats: u32::try_from(load.open).unwrap_or(0),
+        max_chats: u32::try_from(load.max_chats).unwrap_or(0),
+    };
+    realtime.to_agents(tenant, None, Perm::ChatServe, &frame, None);
+}
+
+/// The status every agent of the company shows now (for a console that just connected).
+pub async fn statuses(state: &AppState, tenant: TenantId) -> Result<Vec<ToAgent>, ApiError> {
+    let online = state.realtime.online_agents(tenant).await;
+    let loads = repo::loads(&state.db, tenant).await?;
+    Ok(loads
+        .into_iter()
+        .map(|load| ToAgent::AgentStatus {
+            agent_id: load.id,
+            status: AgentStatus::effective(load.chosen, online.contains(&load.id), load.open >= load.max_chats),
+            chosen: load.chosen,
+            chats: u32::try_from(load.open).unwrap_or(0),
+            max_chats: u32::try_from(load.max_chats).unwrap_or(0),
+        })
+        .collect())
+}
+
+/// Whether anyone is there for visitors of each of the company's sites: an agent online whose
+/// status shows them to visitors (online, or busy), on the site.
+pub async fn availability(
+    state: &AppState,
+    tenant: TenantId,
+    site_ids: &[SiteId],
+) -> Result<Vec<(SiteId, bool)>, ApiError> {
+    let online = state.realtime.online_agents(tenant).await;
+    let loads = repo::loads(&state.db, tenant).await?;
+    let shown: Vec<&Load> = loads
+        .iter()
+        .filter(|l| online.contains(&l.id))
+        .filter(|l| AgentStatus::effective(l.chosen, true, l.open >= l.max_chats).shown_to_visitors())
+        .collect();
+    Ok(site_ids
+        .iter()
+        .map(|site| (*site, shown.iter().any(|l| l.sites.as_ref().is_none_or(|s| s.contains(site)))))
+        .collect())
+}
+
+/// Tells visitors of the company's sites whether anyone is there, where that changed.
+pub async fn refresh_availability(state: &AppState, tenant: TenantId, site_ids: &[SiteId]) -> Result<(), ApiError> {
+    for (site, online) in availability(state, tenant, site_ids).await? {
+        state.realtime.site_availability(tenant, site, online);
+    }
+    Ok(())
+}
+
+/// An agent chose a status: stored, told to every console of the company, visitors told if that
+/// changed whether anyone is there, and a pass run when the agent can now take chats.
+pub async fn set_status(state: &AppState, ctx: &Ctx, status: AgentStatus) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    repo::set_status(&state.db, ctx.tenant(), ctx.agent.id, status).await?;
+    agent_changed(state, ctx.tenant(), ctx.agent.id).await
+}
+
+/// Something about an agent changed (status, console opened or gone for good): colleagues and
+/// visitors are told, and the queue is offered to them.
+pub async fn agent_changed(state: &AppState, tenant: TenantId, agent: AgentId) -> Result<(), ApiError> {
+    let online = state.realtime.online_agents(tenant).await;
+    let loads = repo::loads(&state.db, tenant).await?;
+    if let Some(load) = loads.iter().find(|l| l.id == agent) {
+        announce(state.realtime.as_ref(), tenant, load, online.contains(&agent));
+    }
+    let sites = repo::site_ids(&state.db, tenant).await?;
+    refresh_availability(state, tenant, &sites).await?;
+    route(state, tenant).await
+}
+
+/// The agent's last console closed and stayed closed through the grace period: their open chats go
+/// back to the queue (to colleagues, or to them when they return).
+pub async fn agent_gone(state: &AppState, tenant: TenantId, agent: AgentId) -> Result<(), ApiError> {
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let result = repo::requeue(&mut w, tenant, agent).await;
+    let requeued = w.end(result).await?;
+    for id in requeued {
+        let frame = ToAgent::Assigned { conversation_id: id, agent_id: None, agent_name: None };
+        state.realtime.to_agents(tenant, None, Perm::ChatServe, &frame, None);
+    }
+    agent_changed(state, tenant, agent).await
+}
+
+/// An agent takes a queued conversation themself (their own choice, so past their limit too).
+/// `Taken` when a colleague has it.
+pub async fn take(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let tenant = ctx.tenant();
+    let work = async {
+        let Some((site, visitor)) = repo::queued(&mut w, tenant, id).await? else {
+            return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
+        };
+        if !ctx.sites(Perm::ChatServe).allows(site) {
+            return Err(ApiError::NotFound);
+        }
+        if !repo::assign(&mut w, tenant, id, ctx.agent.id, now_ms()).await? {
+            return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
+        }
+        Ok((site, visitor))
+    }
+    .await;
+    let (site, visitor) = w.end(work).await?;
+    let frame = ToAgent::Assigned {
+        conversation_id: id,
+        agent_id: Some(ctx.agent.id),
+        agent_name: Some(ctx.agent.display_name.clone()),
+    };
+    state.realtime.to_agents(tenant, Some(site), Perm::ChatServe, &frame, None);
+    let frame = ToVisitor::Assigned { conversation_id: id, agent_name: ctx.agent.display_name.clone() };
+    state.realtime.to_visitor(tenant, visitor, &frame, None);
+    // Those behind move up; the agent may now show busy.
+    route(state, tenant).await?;
+    agent_changed_status_only(state, tenant, ctx.agent.id).await
+}
+
+async fn agent_changed_status_only(state: &AppState, tenant: TenantId, agent: AgentId) -> Result<(), ApiError> {
+    let online = state.realtime.online_agents(tenant).await;
+    if let Some(load) = repo::loads(&state.db, tenant).await?.iter().find(|l| l.id == agent) {
+        announce(state.realtime.as_ref(), tenant, load, online.contains(&agent));
+    }
+    Ok(())
+}
+
+/// A conversation ended (closed by anyone): the agent who had it may have room again.
+pub async fn freed(state: &AppState, tenant: TenantId, agent: Option<AgentId>) -> Result<(), ApiError> {
+    route(state, tenant).await?;
+    if let Some(agent) = agent {
+        agent_changed_status_only(state, tenant, agent).await?;
+    }
+    Ok(())
+}
