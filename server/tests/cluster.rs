@@ -11,7 +11,7 @@ mod helpers;
 use std::collections::{HashMap, HashSet};
 
 use app::infra::db::Db;
-use helpers::{eventually, fresh_postgres, Client, TestApp, TestFrames, TestSends, AGENT_PASSWORD, WAIT};
+use helpers::{ask, eventually, fresh_postgres, Client, Routed, TestApp, TestFrames, TestSends, AGENT_PASSWORD, WAIT};
 use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{ChatMessage, ConversationId, FromAgent, FromVisitor, PageInfo, ToAgent, ToVisitor, VisitorId};
 use tokio::process::{Child, Command};
@@ -64,6 +64,8 @@ impl Cluster {
             .env("KEFU_CLUSTER_NAME", &self.name)
             .env("KEFU_NODE_TTL_MS", "1000")
             .env("KEFU_PRESENCE_GRACE_MS", "300")
+            // Every test client comes from 127.0.0.1.
+            .env("KEFU_NEW_VISITORS_PER_IP_PER_MIN", "10000")
             .env("KEFU_SITE_ROOT", dir.path())
             .env("KEFU_WIDGET_DIR", dir.path())
             .env("RUST_LOG", "warn")
@@ -466,7 +468,7 @@ async fn an_agent_is_online_while_any_live_node_holds_their_console() {
     assert!(eventually(|| online(&a.app, admin.clone())).await, "online on node B, seen from node A");
     drop(phone);
     laptop.send(&kefu_protocol::FromAgent::Ping).await;
-    assert!(matches!(laptop.recv().await, kefu_protocol::ToAgent::Pong));
+    laptop.recv_until(|f| matches!(f, kefu_protocol::ToAgent::Pong)).await;
     assert!(online(&a.app, admin.clone()).await, "one console closed, one still open");
     laptop.close().await;
     assert!(eventually(|| async { !online(&a.app, admin.clone()).await }).await, "the last console closed");
@@ -477,4 +479,125 @@ async fn an_agent_is_online_while_any_live_node_holds_their_console() {
     b.child.start_kill().expect("SIGKILL node B");
     assert!(eventually(|| async { !online(&a.app, admin.clone()).await }).await, "node B is dead");
     let _ = desk;
+}
+
+/// Two hundred visitors start chats at once on two nodes against five agents (three on one node,
+/// two on the other) who take three chats each: fifteen are assigned, one agent each and no agent
+/// over the limit, the other 185 wait in arrival order, and the queue drains in that order as chats
+/// close.
+#[tokio::test]
+async fn two_nodes_route_a_rush_without_overfilling_or_losing_a_chat() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (cluster, a, b) = Cluster::two_nodes().await;
+    let shop = a.app.create_tenant("Rush").await;
+    let admin = a.app.login(&shop.company, &shop.login, &shop.password).await;
+    let mut w = cluster.db.write().await.unwrap();
+    sqlx::query("UPDATE sites SET queue_limit = 500 WHERE tenant_id = $1")
+        .bind(shop.id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    drop(w);
+    let mut consoles = Vec::new();
+    let mut agents = Vec::new();
+    for i in 0..5 {
+        let (id, login) = a.app.add_agent(&shop, &format!("Agent{i}")).await;
+        let mut w = cluster.db.write().await.unwrap();
+        sqlx::query("INSERT INTO agent_sites (agent_id, site_id, tenant_id) SELECT $1, id, tenant_id FROM sites WHERE tenant_id = $2")
+            .bind(id.0)
+            .bind(shop.id.0)
+            .execute(&mut *w)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE agents SET max_chats = 3 WHERE id = $1").bind(id.0).execute(&mut *w).await.unwrap();
+        drop(w);
+        let node = if i < 3 { &a } else { &b };
+        let cookie = node.app.login(&shop.company, &login, AGENT_PASSWORD).await;
+        consoles.push(node.app.agent(&cookie).await.0);
+        agents.push((id, cookie));
+    }
+    // Both nodes know all five are online before the rush.
+    let online_seen_from = |node: &TestApp| {
+        let url = node.url("/api/agents");
+        let admin = admin.clone();
+        async move {
+            let page: app::agents::AgentPage = reqwest::Client::new()
+                .post(url)
+                .header("cookie", admin)
+                .form(&[("query", "agent"), ("offset", "0")])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page.rows.iter().filter(|r| r.online).count()
+        }
+    };
+    assert!(eventually(|| async { online_seen_from(&a.app).await == 5 && online_seen_from(&b.app).await == 5 }).await);
+
+    let mut visitors = Vec::new();
+    for i in 0..200 {
+        visitors.push(if i % 2 == 0 { a.app.visitor(&shop, None).await } else { b.app.visitor(&shop, None).await });
+    }
+    let results = futures_util::future::join_all(
+        visitors.iter_mut().enumerate().map(|(i, v)| async move { ask(v, &format!("rush{i}"), "请问有人吗？").await }),
+    )
+    .await;
+    let assigned = results.iter().filter(|(_, r)| matches!(r, Some(Routed::To(_)))).count();
+    let queued = results.iter().filter(|(_, r)| matches!(r, Some(Routed::Queued(_)))).count();
+    assert_eq!((assigned, queued), (15, 185), "every chat is assigned or queued");
+    let per_agent: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT agent_id, COUNT(*) FROM conversations WHERE tenant_id = $1 AND status = 'open' AND agent_id IS NOT NULL \
+         GROUP BY agent_id ORDER BY agent_id",
+    )
+    .bind(shop.id.0)
+    .fetch_all(cluster.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(per_agent.len(), 5);
+    assert!(per_agent.iter().all(|(_, n)| *n == 3), "three each: {per_agent:?}");
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE tenant_id = $1 AND status = 'open'")
+        .bind(shop.id.0)
+        .fetch_one(cluster.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(open, 200, "no chat lost");
+
+    // Each agent ends one chat (on whichever node they are): the five oldest waiting take their place.
+    let queue_before: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE tenant_id = $1 AND status = 'open' AND agent_id IS NULL ORDER BY id",
+    )
+    .bind(shop.id.0)
+    .fetch_all(cluster.db.reader())
+    .await
+    .unwrap();
+    for (i, (id, cookie)) in agents.iter().enumerate() {
+        let chat: i64 = sqlx::query_scalar("SELECT MIN(id) FROM conversations WHERE agent_id = $1 AND status = 'open'")
+            .bind(id.0)
+            .fetch_one(cluster.db.reader())
+            .await
+            .unwrap();
+        let node = if i < 3 { &a } else { &b };
+        let response = node.app.call("/api/chat/close", &format!("conversation_id={chat}"), Some(cookie)).await;
+        assert!(response.status().is_success());
+    }
+    let taken_next = || async {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM conversations WHERE tenant_id = $1 AND status = 'open' AND agent_id IS NOT NULL ORDER BY id",
+        )
+        .bind(shop.id.0)
+        .fetch_all(cluster.db.reader())
+        .await
+        .unwrap();
+        // Those that were waiting before the closes.
+        ids.into_iter().filter(|id| queue_before.contains(id)).collect::<Vec<i64>>()
+    };
+    assert!(
+        eventually(|| async { taken_next().await == queue_before[..5].to_vec() }).await,
+        "the five oldest waiting were given, in order: {:?} vs {:?}",
+        taken_next().await,
+        &queue_before[..5]
+    );
+    drop(consoles);
 }

@@ -610,3 +610,41 @@ where
     }
     false
 }
+
+/// What a visitor was told about their new conversation before its first message was acknowledged.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Routed {
+    To(String),
+    Queued(u32),
+}
+
+/// Sends a visitor's message; returns the conversation and what routing said before the ack.
+pub async fn ask(visitor: &mut Visitor, id: &str, body: &str) -> (ConversationId, Option<Routed>) {
+    let frame = FromVisitor::Send { conversation_id: None, client_msg_id: id.into(), body: body.into() };
+    visitor.client.send(&frame).await;
+    let mut routed = None;
+    loop {
+        match visitor.client.recv().await {
+            ToVisitor::Assigned { agent_name, .. } => routed = Some(Routed::To(agent_name)),
+            ToVisitor::Queued { position, .. } => routed = Some(Routed::Queued(position)),
+            ToVisitor::Ack { client_msg_id, message } if client_msg_id == id => {
+                return (message.conversation_id, routed)
+            }
+            ToVisitor::Error { error, client_msg_id: Some(c) } if c == id => panic!("refused: {error:?}"),
+            _ => {}
+        }
+    }
+}
+
+fn routed_of(frame: &ToVisitor) -> Option<Routed> {
+    match frame {
+        ToVisitor::Assigned { agent_name, .. } => Some(Routed::To(agent_name.clone())),
+        ToVisitor::Queued { position, .. } => Some(Routed::Queued(*position)),
+        _ => None,
+    }
+}
+
+/// Waits until the visitor is told `want` (earlier news skipped); panics after the wait.
+pub async fn told(visitor: &mut Visitor, want: Routed) {
+    visitor.client.recv_until(|f| routed_of(f).as_ref() == Some(&want)).await;
+}

@@ -6,45 +6,7 @@ use kefu_protocol::{
     AgentId, AgentStatus, ApiError, ConversationId, ErrorCode, FromAgent, FromVisitor, ToAgent, ToVisitor,
 };
 
-use crate::helpers::{eventually, spawn_app, AgentClient, Tenant, TestApp, Visitor, AGENT_PASSWORD};
-
-/// What a visitor was told about their new conversation before its first message was acknowledged.
-#[derive(Debug, PartialEq, Eq)]
-enum Routed {
-    To(String),
-    Queued(u32),
-}
-
-/// Sends a visitor's message; returns the conversation and what routing said before the ack.
-async fn ask(visitor: &mut Visitor, id: &str, body: &str) -> (ConversationId, Option<Routed>) {
-    let frame = FromVisitor::Send { conversation_id: None, client_msg_id: id.into(), body: body.into() };
-    visitor.client.send(&frame).await;
-    let mut routed = None;
-    loop {
-        match visitor.client.recv().await {
-            ToVisitor::Assigned { agent_name, .. } => routed = Some(Routed::To(agent_name)),
-            ToVisitor::Queued { position, .. } => routed = Some(Routed::Queued(position)),
-            ToVisitor::Ack { client_msg_id, message } if client_msg_id == id => {
-                return (message.conversation_id, routed)
-            }
-            ToVisitor::Error { error, client_msg_id: Some(c) } if c == id => panic!("refused: {error:?}"),
-            _ => {}
-        }
-    }
-}
-
-fn routed_of(frame: &ToVisitor) -> Option<Routed> {
-    match frame {
-        ToVisitor::Assigned { agent_name, .. } => Some(Routed::To(agent_name.clone())),
-        ToVisitor::Queued { position, .. } => Some(Routed::Queued(*position)),
-        _ => None,
-    }
-}
-
-/// Waits until the visitor is told `want` (earlier news skipped); panics after the wait.
-async fn told(visitor: &mut Visitor, want: Routed) {
-    visitor.client.recv_until(|f| routed_of(f).as_ref() == Some(&want)).await;
-}
+use crate::helpers::{ask, eventually, spawn_app, told, AgentClient, Routed, Tenant, TestApp, AGENT_PASSWORD};
 
 /// An agent of the company who serves its site, with a chat limit; signed in with a console open.
 async fn agent(
@@ -117,7 +79,7 @@ async fn chats_go_to_the_least_busy_agent_up_to_their_limit_then_wait_in_the_que
     hears_status(&mut ann_console, ann, AgentStatus::Busy, 2).await;
 
     // Ann ends a chat: the waiting visitor is hers, and she is busy again.
-    let ann_cookie = app.login(&shop.company, &"ann@shop.example", AGENT_PASSWORD).await;
+    let ann_cookie = app.login(&shop.company, "ann@shop.example", AGENT_PASSWORD).await;
     close(&app, &ann_cookie, visitors[0].1).await;
     told(&mut visitors[4].0, to("Ann")).await;
     assert_eq!(open_chats(&app, ann).await, 2);

@@ -47,7 +47,7 @@ pub fn StatusPicker() -> impl IntoView {
                             }).collect_view()}
                         </select>
                     </label>
-                    <span class="load" role="status">{load}</span>
+                    <span class="load" aria-live="polite">{load}</span>
                 </div>
             }
         })
