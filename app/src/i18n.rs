@@ -167,6 +167,24 @@ pub enum Key {
     ChatsOfMax,
     ErrChatTaken,
     ErrQueueFull,
+    Colleagues,
+    TransferAccepted,
+    TransferDeclined,
+    RatedNotice,
+    Transfer,
+    TransferTo,
+    TransferNote,
+    SendTransfer,
+    TransferOffer,
+    Accept,
+    Decline,
+    Dismiss,
+    News,
+    TransferRequests,
+    NoColleagueFree,
+    TransferSent,
+    ErrNobodyFree,
+    NavRatings,
     Name,
     MySettings,
     Language,
@@ -454,6 +472,68 @@ fn texts(key: Key) -> [&'static str; 5] {
             "全員対応中で、待ち行列がいっぱいです。しばらくしてからお試しください。",
             "모든 상담원이 바쁘고 대기열이 가득 찼습니다. 잠시 후 다시 시도해 주세요.",
         ],
+        TransferAccepted => [
+            "{name} accepted {visitor}.",
+            "{name} 已接受 {visitor}。",
+            "{name} 已接受 {visitor}。",
+            "{name} さんが {visitor} を引き受けました。",
+            "{name} 님이 {visitor} 채팅을 받았습니다.",
+        ],
+        TransferDeclined => [
+            "{name} declined {visitor}; the chat is still yours.",
+            "{name} 拒绝了 {visitor}，对话仍由您接待。",
+            "{name} 拒絕了 {visitor}，對話仍由您接待。",
+            "{name} さんが {visitor} を断りました。引き続き対応してください。",
+            "{name} 님이 {visitor} 채팅을 거절했습니다. 계속 응대해 주세요.",
+        ],
+        RatedNotice => [
+            "{visitor} rated the chat {score}/{max}",
+            "{visitor} 评价了对话：{score}/{max}",
+            "{visitor} 評價了對話：{score}/{max}",
+            "{visitor} の評価：{score}/{max}",
+            "{visitor} 님의 평가: {score}/{max}",
+        ],
+        Transfer => ["Transfer", "转接", "轉接", "転送", "전달"],
+        TransferTo => ["Transfer to", "转接给", "轉接給", "転送先", "전달 대상"],
+        TransferNote => ["Note for your colleague", "给同事的备注", "給同事的備註", "同僚へのメモ", "동료에게 메모"],
+        SendTransfer => ["Send transfer", "发起转接", "發起轉接", "転送する", "전달하기"],
+        TransferOffer => [
+            "{name} offers you {visitor}",
+            "{name} 请您接待 {visitor}",
+            "{name} 請您接待 {visitor}",
+            "{name} さんから {visitor} の転送",
+            "{name} 님이 {visitor} 채팅을 전달했습니다",
+        ],
+        Accept => ["Accept", "接受", "接受", "受ける", "수락"],
+        Decline => ["Decline", "拒绝", "拒絕", "断る", "거절"],
+        Dismiss => ["Dismiss", "关闭", "關閉", "閉じる", "닫기"],
+        News => ["Notifications", "通知", "通知", "通知", "알림"],
+        TransferRequests => {
+            ["Transfers for you", "转接给您的对话", "轉接給您的對話", "あなたへの転送", "나에게 전달된 채팅"]
+        }
+        NoColleagueFree => [
+            "No colleague is online to take it.",
+            "没有在线的同事可以接待。",
+            "沒有線上的同事可以接待。",
+            "引き受けられる同僚がオンラインにいません。",
+            "받을 수 있는 동료가 온라인에 없습니다.",
+        ],
+        TransferSent => [
+            "Waiting for your colleague to accept…",
+            "等待同事接受…",
+            "等待同事接受…",
+            "同僚の承諾を待っています…",
+            "동료의 수락을 기다리는 중…",
+        ],
+        ErrNobodyFree => [
+            "Nobody in that category can take it now.",
+            "该分类暂时没有可接待的客服。",
+            "該分類暫時沒有可接待的客服。",
+            "そのカテゴリには今対応できる人がいません。",
+            "해당 분류에 지금 받을 수 있는 상담원이 없습니다.",
+        ],
+        NavRatings => ["Ratings", "评价管理", "評價管理", "評価", "평가"],
+        Colleagues => ["Colleagues", "同事", "同事", "同僚", "동료"],
         Name => ["Name", "名称", "名稱", "名前", "이름"],
         NicknameShort => ["Nickname", "昵称", "暱稱", "ニックネーム", "닉네임"],
         ErrNoSuch => ["does not exist.", "不存在。", "不存在。", "が存在しません。", "이(가) 존재하지 않습니다."],
@@ -787,6 +867,7 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
         ApiError::Conflict { field, code, .. } => match (code, field) {
             (ErrorCode::Taken, Some(f)) if f == "agent" => tr(lang, Key::ErrChatTaken).into(),
             (ErrorCode::LimitReached, Some(f)) if f == "queue" => tr(lang, Key::ErrQueueFull).into(),
+            (ErrorCode::LimitReached, Some(f)) if f == "to" => tr(lang, Key::ErrNobodyFree).into(),
             (ErrorCode::Taken, Some(field)) => {
                 let space = if lang == Lang::En { " " } else { "" };
                 format!("{}{space}{}", field_name(lang, field), tr(lang, Key::ErrTaken))
@@ -907,6 +988,11 @@ pub fn op_text(lang: Lang, kind: crate::infra::audit::OpKind) -> &'static str {
         RoleCreated => ["Role created", "新建角色", "新增角色", "ロールを追加", "역할 추가"],
         RoleChanged => ["Role changed", "修改角色", "修改角色", "ロールを変更", "역할 변경"],
         RoleDeleted => ["Role deleted", "删除角色", "刪除角色", "ロールを削除", "역할 삭제"],
+        RatingInvalidated => {
+            ["Rating marked invalid", "标记评价无效", "標記評價無效", "評価を無効にした", "평가를 무효로 표시"]
+        }
+        RatingsCleared => ["Ratings cleared", "清除评价", "清除評價", "評価を消去", "평가 삭제"],
+        RoutingChanged => ["Routing changed", "修改分配规则", "修改分配規則", "振り分けを変更", "배정 규칙 변경"],
     })
 }
 

@@ -25,6 +25,7 @@ pub mod infra;
 pub mod kit;
 pub mod oplog;
 pub mod profile;
+pub mod ratings;
 pub mod roles;
 pub mod routing;
 pub mod sites;

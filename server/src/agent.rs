@@ -78,6 +78,10 @@ pub async fn upgrade(
                 Ok(frames) => frames.iter().for_each(|f| out.push(f)),
                 Err(error) => out.push(&ToAgent::Error { error, client_msg_id: None }),
             }
+            match routing::pending_transfers(&state.app, ctx).await {
+                Ok(frames) => frames.iter().for_each(|f| out.push(f)),
+                Err(error) => out.push(&ToAgent::Error { error, client_msg_id: None }),
+            }
             if let Err(error) = routing::agent_changed(&state.app, ctx.tenant(), ctx.agent.id).await {
                 tracing::warn!(%error, "announcing an agent's console failed");
             }
@@ -174,6 +178,12 @@ impl Handler for AgentSession {
             FromAgent::MarkRead { conversation_id, seq } => chat::mark_read(app, ctx, conversation_id, seq).await,
             FromAgent::SetStatus { status } => routing::set_status(app, ctx, status).await,
             FromAgent::Take { conversation_id } => routing::take(app, ctx, conversation_id).await,
+            FromAgent::Transfer { conversation_id, to, note } => {
+                routing::transfer(app, ctx, conversation_id, to, &note).await
+            }
+            FromAgent::AnswerTransfer { transfer_id, accept } => {
+                routing::answer_transfer(app, ctx, transfer_id, accept).await
+            }
             // Answered by the socket loop.
             FromAgent::Ping => Ok(()),
         }

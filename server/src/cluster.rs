@@ -160,6 +160,10 @@ impl Peers for ClusterLink {
         self.queue(Cmd::Publish(format!("K {} {tenant} {agent} {}", self.node, which.to_word())));
     }
 
+    fn publish_to_agent(&self, tenant: TenantId, agent: AgentId, text: &str) {
+        self.queue(Cmd::Publish(format!("G {} {tenant} {agent} {text}", self.node)));
+    }
+
     fn publish_availability(&self, tenant: TenantId, site: SiteId, online: bool) {
         self.queue(Cmd::Publish(format!("O {} {tenant} {site} {}", self.node, u8::from(online))));
     }
@@ -512,6 +516,15 @@ impl Task {
                 };
                 let which = AgentSockets::from_word(session);
                 self.hub.close_local_agent(TenantId(tenant), AgentId(agent), &which, "session ended");
+            }
+            "G" => {
+                let mut parts = rest.splitn(3, ' ');
+                let (Some(Some(tenant)), Some(Some(agent)), Some(text)) =
+                    (parts.next().map(id), parts.next().map(id), parts.next())
+                else {
+                    return;
+                };
+                self.hub.deliver_to_one_agent(TenantId(tenant), AgentId(agent), &Utf8Bytes::from(text));
             }
             "O" => {
                 let mut parts = rest.splitn(3, ' ');

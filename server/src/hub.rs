@@ -45,6 +45,7 @@ pub trait Peers: Send + Sync + 'static {
     fn leave(&self, tenant: TenantId, visitor: VisitorId);
     /// Everyone online in the tenant, on any node; `None` while the link is down.
     fn online_visitors(&self, tenant: TenantId) -> BoxFuture<'_, Option<Vec<OnlineVisitor>>>;
+    fn publish_to_agent(&self, tenant: TenantId, agent: AgentId, text: &str);
     /// Tells every node whether anyone is there for the site's visitors.
     fn publish_availability(&self, tenant: TenantId, site: SiteId, online: bool);
     /// An agent opened their first console on this node (`true`) or closed their last (`false`).
@@ -668,6 +669,15 @@ impl Hub {
         }
     }
 
+    /// Queues an encoded frame on every console of one agent on this node.
+    pub fn deliver_to_one_agent(&self, tenant: TenantId, agent: AgentId, text: &Utf8Bytes) {
+        for conn in self.lock().agents.get(&tenant).into_iter().flat_map(|c| c.values()) {
+            if conn.agent == agent {
+                conn.outbox.push_text(text.clone());
+            }
+        }
+    }
+
     /// Closes agent sockets of this node.
     pub fn close_local_agent(&self, tenant: TenantId, agent: AgentId, which: &AgentSockets, reason: &'static str) {
         let inner = self.lock();
@@ -712,6 +722,14 @@ impl Realtime for Hub {
         };
         if let Some(cluster) = cluster {
             cluster.publish_to_agents(tenant, site, needs, &text);
+        }
+    }
+
+    fn to_agent(&self, tenant: TenantId, agent: AgentId, frame: &ToAgent) {
+        let text = encode(frame);
+        self.deliver_to_one_agent(tenant, agent, &text);
+        if let Some(cluster) = self.cluster.get() {
+            cluster.publish_to_agent(tenant, agent, &text);
         }
     }
 

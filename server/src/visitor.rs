@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use app::chat::service as chat;
 use app::infra::now_ms;
+use app::ratings::service as ratings;
 use app::routing::service as routing;
 use app::sites::service::{self as sites, Site};
 use app::visitors::service::{self as visitors, Note};
@@ -96,6 +97,8 @@ pub async fn upgrade(
         visitor,
     };
     let online = site_online(&state, &session.site).await;
+    let current = session.visitor.latest.as_ref().map(|c| c.id);
+    let rating = ratings::form(&state.app, session.site.tenant_id, session.site.id, current).await.unwrap_or(None);
     let welcome = ToVisitor::VisitorWelcome {
         protocol_version: PROTOCOL_VERSION,
         visitor_id: session.visitor.id,
@@ -103,6 +106,7 @@ pub async fn upgrade(
         site_name: session.site.name.clone(),
         conversation: session.visitor.latest.map(|c| (c.id, c.last_seq)),
         online,
+        rating,
     };
     socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
         let (out, queue) = state.hub.outbox(VISITOR_OUTBOX_BYTES);
@@ -199,6 +203,16 @@ impl Handler for VisitorSession {
                 out.answer_resync(
                     chat::visitor_sync(app, &self.site, self.visitor.id, conversation_id, after_seq).await,
                 )
+            }
+            FromVisitor::End => {
+                chat::visitor_end(app, &self.site, self.visitor.id).await?;
+                self.conversation = None;
+                Ok(())
+            }
+            FromVisitor::Rate { conversation_id, score, comment } => {
+                let rated = ratings::rate(app, &self.site, self.visitor.id, conversation_id, score, &comment).await?;
+                out.push(&rated);
+                Ok(())
             }
             FromVisitor::Typing { active, .. } => {
                 chat::visitor_typing(app, &self.site, self.conversation, active);

@@ -32,6 +32,26 @@ pub enum Key {
     QueuePlace,
     QueueWait,
     NowTalkingTo,
+    RateChat,
+    EndChat,
+    EndConfirm,
+    Cancel,
+    Thanks,
+    RatingThanks,
+    Download,
+    Print,
+    NewChat,
+    HowWasIt,
+    Comment,
+    SendRating,
+    PickScore,
+    CommentRequired,
+    Transcript,
+    Level5,
+    Level4,
+    Level3,
+    Level2,
+    Level1,
 }
 
 /// The text for `key` in `lang`.
@@ -126,6 +146,64 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
             "{name} が対応します。",
             "{name} 상담원이 응대합니다.",
         ],
+        RateChat => ["Rate this chat", "评价本次对话", "評價本次對話", "このチャットを評価", "이 채팅 평가하기"],
+        EndChat => ["End chat", "结束对话", "結束對話", "チャットを終了", "채팅 종료"],
+        EndConfirm => [
+            "End this chat?",
+            "确定结束本次对话吗？",
+            "確定結束本次對話嗎？",
+            "このチャットを終了しますか？",
+            "이 채팅을 종료할까요?",
+        ],
+        Cancel => ["Cancel", "取消", "取消", "キャンセル", "취소"],
+        Thanks => [
+            "Thank you for chatting with us.",
+            "感谢您的咨询。",
+            "感謝您的諮詢。",
+            "ご利用ありがとうございました。",
+            "상담해 주셔서 감사합니다.",
+        ],
+        RatingThanks => [
+            "Thank you for your rating.",
+            "感谢您的评价。",
+            "感謝您的評價。",
+            "評価ありがとうございました。",
+            "평가해 주셔서 감사합니다.",
+        ],
+        Download => {
+            ["Download transcript", "下载聊天记录", "下載聊天紀錄", "会話の記録をダウンロード", "대화 기록 다운로드"]
+        }
+        Print => ["Print", "打印", "列印", "印刷", "인쇄"],
+        NewChat => ["Start a new chat", "开始新对话", "開始新對話", "新しいチャットを開始", "새 채팅 시작"],
+        HowWasIt => [
+            "How was this chat?",
+            "您对本次服务满意吗？",
+            "您對本次服務滿意嗎？",
+            "今回の対応はいかがでしたか？",
+            "이번 상담은 어떠셨나요?",
+        ],
+        Comment => ["Comment", "评价内容", "評價內容", "コメント", "의견"],
+        SendRating => ["Send rating", "提交评价", "提交評價", "評価を送信", "평가 보내기"],
+        PickScore => [
+            "Please choose a rating.",
+            "请选择评价等级。",
+            "請選擇評價等級。",
+            "評価を選んでください。",
+            "평가를 선택해 주세요.",
+        ],
+        CommentRequired => [
+            "Please tell us what went wrong.",
+            "请告诉我们哪里做得不好。",
+            "請告訴我們哪裡做得不好。",
+            "どこが良くなかったか教えてください。",
+            "무엇이 부족했는지 알려 주세요.",
+        ],
+        Transcript => ["Chat transcript", "聊天记录", "聊天紀錄", "会話の記録", "대화 기록"],
+        Level5 => ["Very satisfied", "非常满意", "非常滿意", "大変満足", "매우 만족"],
+        Level4 => ["Satisfied", "满意", "滿意", "満足", "만족"],
+        Level3 => ["Neutral", "一般", "普通", "普通", "보통"],
+        Level2 => ["Dissatisfied", "不满意", "不滿意", "不満", "불만족"],
+        Level1 => ["Very dissatisfied", "非常不满意", "非常不滿意", "大変不満", "매우 불만족"],
         ErrGeneric => [
             "Something went wrong. Please try again.",
             "出错了，请重试。",
@@ -144,7 +222,20 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
         ErrorCode::TooMany => Key::ErrTooMany,
         ErrorCode::Network => Key::ErrNetwork,
         ErrorCode::LimitReached => Key::ErrQueueFull,
+        ErrorCode::Required => Key::CommentRequired,
         _ => Key::ErrGeneric,
     };
     tr(lang, key).into()
+}
+
+/// The name of a default rating level (5 is the best).
+pub fn level_text(lang: Lang, score: u8) -> &'static str {
+    let key = match score {
+        5 => Key::Level5,
+        4 => Key::Level4,
+        3 => Key::Level3,
+        2 => Key::Level2,
+        _ => Key::Level1,
+    };
+    tr(lang, key)
 }

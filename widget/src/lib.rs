@@ -14,8 +14,8 @@ use std::rc::Rc;
 use i18n::{tr, Key, Lang};
 use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{
-    is_token, ApiError, ConversationId, ErrorCode, FromVisitor, MessageBody, PageInfo, SenderKind, ToVisitor,
-    PROTOCOL_VERSION, TOKEN_SUBPROTOCOL_PREFIX, VISITOR_SUBPROTOCOL,
+    is_token, ApiError, ConversationId, ErrorCode, FromVisitor, MessageBody, PageInfo, RatingForm, SenderKind,
+    ToVisitor, PROTOCOL_VERSION, TOKEN_SUBPROTOCOL_PREFIX, VISITOR_SUBPROTOCOL,
 };
 use kefu_webclient::{Endpoint, SocketEvent};
 
@@ -35,6 +35,12 @@ struct Elements {
     presence: Element,
     status: Element,
     notice: Element,
+    rate_button: Element,
+    end_button: Element,
+    confirm: Element,
+    rating: Element,
+    ended: Element,
+    composer: Element,
     list: Element,
     typing: Element,
     input: HtmlTextAreaElement,
@@ -56,6 +62,14 @@ struct Widget {
     queued: Option<(u32, Option<u32>)>,
     /// Who took the conversation.
     agent_name: Option<String>,
+    /// The site's rating scale (`None`: it does not ask) and this conversation's score.
+    rating: Option<RatingForm>,
+    /// The rating form is open during the chat (from the header).
+    rating_open: bool,
+    /// The visitor is asked to confirm ending the chat.
+    confirming: bool,
+    /// The conversation ended: the end screen shows.
+    ended: bool,
     last_typing_at: f64,
     els: Elements,
     typing_timer: Option<gloo_timer::Timeout>,
@@ -117,6 +131,10 @@ pub fn start(root: ShadowRoot, site_key: String, base: String) -> Result<(), JsV
         online: None,
         queued: None,
         agent_name: None,
+        rating: None,
+        rating_open: false,
+        confirming: false,
+        ended: false,
         last_typing_at: 0.0,
         els,
         typing_timer: None,
@@ -209,6 +227,8 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     let header = el(doc, "header", "")?;
     let title = el(doc, "h2", "")?;
     title.set_text_content(Some(tr(lang, Key::Chat)));
+    let rate_button = button(doc, "rate", tr(lang, Key::RateChat))?;
+    let end_button = button(doc, "end", tr(lang, Key::EndChat))?;
     let close = el(doc, "button", "close")?;
     close.set_attribute("type", "button")?;
     close.set_attribute("aria-label", tr(lang, Key::CloseChat))?;
@@ -218,7 +238,35 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     heading.append_child(&title)?;
     heading.append_child(&presence)?;
     header.append_child(&heading)?;
-    header.append_child(&close)?;
+    let actions = el(doc, "div", "actions")?;
+    actions.append_child(&rate_button)?;
+    actions.append_child(&end_button)?;
+    actions.append_child(&close)?;
+    header.append_child(&actions)?;
+    // Ending asks first.
+    let confirm = el(doc, "div", "confirm")?;
+    confirm.set_attribute("role", "group")?;
+    confirm.set_attribute("aria-label", tr(lang, Key::EndChat))?;
+    let question = el(doc, "p", "")?;
+    question.set_text_content(Some(tr(lang, Key::EndConfirm)));
+    confirm.append_child(&question)?;
+    let confirm_end = button(doc, "confirm-end", tr(lang, Key::EndChat))?;
+    let confirm_cancel = button(doc, "confirm-cancel", tr(lang, Key::Cancel))?;
+    confirm.append_child(&confirm_end)?;
+    confirm.append_child(&confirm_cancel)?;
+    let rating = el(doc, "form", "rating")?;
+    rating.set_attribute("aria-label", tr(lang, Key::RateChat))?;
+    let ended = el(doc, "div", "ended")?;
+    let thanks = el(doc, "p", "thanks")?;
+    thanks.set_text_content(Some(tr(lang, Key::Thanks)));
+    ended.append_child(&thanks)?;
+    let rated = el(doc, "p", "rated")?;
+    rated.set_attribute("role", "status")?;
+    ended.append_child(&rated)?;
+    for (class, key) in [("download", Key::Download), ("print", Key::Print), ("restart", Key::NewChat)] {
+        let action = button(doc, class, tr(lang, key))?;
+        ended.append_child(&action)?;
+    }
     let status = el(doc, "p", "status")?;
     status.set_attribute("role", "status")?;
     // The queue and who took the chat.
@@ -230,7 +278,8 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     list.set_attribute("aria-live", "polite")?;
     let typing = el(doc, "p", "typing")?;
     typing.set_attribute("aria-live", "polite")?;
-    let form = el(doc, "form", "composer")?;
+    let composer = el(doc, "form", "composer")?;
+    let form = composer.clone();
     let input: HtmlTextAreaElement = el(doc, "textarea", "")?.dyn_into()?;
     input.set_attribute("aria-label", tr(lang, Key::Message))?;
     input.set_attribute("rows", "2")?;
@@ -243,11 +292,157 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     form.append_child(&send)?;
     let error = el(doc, "p", "error")?;
     error.set_attribute("role", "alert")?;
-    for child in [&header, &status, &notice, &list, &typing, &form, &error] {
+    for child in [&header, &status, &notice, &confirm, &list, &typing, &rating, &ended, &form, &error] {
         panel.append_child(child)?;
     }
     root.append_child(&panel)?;
-    Ok(Elements { launcher, badge, panel, title, presence, status, notice, list, typing, input, error })
+    Ok(Elements {
+        launcher,
+        badge,
+        panel,
+        title,
+        presence,
+        status,
+        notice,
+        rate_button,
+        end_button,
+        confirm,
+        rating,
+        ended,
+        composer,
+        list,
+        typing,
+        input,
+        error,
+    })
+}
+
+fn button(doc: &Document, class: &str, text: &str) -> Result<Element, JsValue> {
+    let b = el(doc, "button", class)?;
+    b.set_attribute("type", "button")?;
+    b.set_text_content(Some(text));
+    Ok(b)
+}
+
+/// Fills the rating form with the site's levels (radio buttons, best first), a comment box and a
+/// send button.
+fn build_rating(doc: &Document, form: &Element, lang: Lang, rating: &RatingForm) -> Result<(), JsValue> {
+    form.set_text_content(None);
+    let fieldset = el(doc, "fieldset", "")?;
+    let legend = el(doc, "legend", "")?;
+    legend.set_text_content(Some(tr(lang, Key::HowWasIt)));
+    fieldset.append_child(&legend)?;
+    for level in &rating.levels {
+        let label = el(doc, "label", "level")?;
+        let radio = el(doc, "input", "")?;
+        radio.set_attribute("type", "radio")?;
+        radio.set_attribute("name", "score")?;
+        radio.set_attribute("value", &level.score.to_string())?;
+        if level.comment_required {
+            radio.set_attribute("data-comment", "required")?;
+        }
+        if rating.rated == Some(level.score) {
+            radio.set_attribute("checked", "")?;
+        }
+        let text = el(doc, "span", "")?;
+        let name = level.label.clone().unwrap_or_else(|| i18n::level_text(lang, level.score).to_owned());
+        text.set_text_content(Some(&format!("{} {name}", "★".repeat(level.score as usize))));
+        label.append_child(&radio)?;
+        label.append_child(&text)?;
+        fieldset.append_child(&label)?;
+    }
+    form.append_child(&fieldset)?;
+    let comment_label = el(doc, "label", "comment")?;
+    let caption = el(doc, "span", "")?;
+    caption.set_text_content(Some(tr(lang, Key::Comment)));
+    let comment = el(doc, "textarea", "")?;
+    comment.set_attribute("rows", "2")?;
+    comment.set_attribute("maxlength", &kefu_protocol::MAX_RATING_COMMENT.to_string())?;
+    comment_label.append_child(&caption)?;
+    comment_label.append_child(&comment)?;
+    form.append_child(&comment_label)?;
+    let submit = el(doc, "button", "send-rating")?;
+    submit.set_attribute("type", "submit")?;
+    submit.set_text_content(Some(tr(lang, Key::SendRating)));
+    form.append_child(&submit)?;
+    let error = el(doc, "p", "rating-error")?;
+    error.set_attribute("role", "alert")?;
+    form.append_child(&error)?;
+    Ok(())
+}
+
+/// The conversation as a self-contained HTML page: the site's name, who said what and when, all
+/// as escaped text; no scripts (its own policy forbids them).
+fn transcript(w: &Widget) -> String {
+    fn escape(text: &str) -> String {
+        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    }
+    let site = escape(&w.els.title.text_content().unwrap_or_default());
+    let mut html = format!(
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+         <title>{site} — {}</title><style>body{{font-family:system-ui,sans-serif;max-width:42em;margin:2em auto;padding:0 1em}}\
+         li{{margin:.6em 0;list-style:none}}.who{{font-weight:600}}time{{color:#57606a;font-size:.85em;margin-left:.5em}}\
+         p{{margin:.2em 0;white-space:pre-wrap}}</style></head><body><h1>{site}</h1><h2>{}</h2><ol>",
+        w.lang.tag(),
+        tr(w.lang, Key::Transcript),
+        tr(w.lang, Key::Transcript),
+    );
+    for m in w.log.messages() {
+        let who = match m.sender {
+            SenderKind::Visitor => tr(w.lang, Key::You).to_owned(),
+            SenderKind::Agent => m.sender_name.clone().unwrap_or_else(|| tr(w.lang, Key::Agent).to_owned()),
+        };
+        let when: String = js_sys::Date::new(&JsValue::from_f64(m.sent_at as f64))
+            .to_locale_string(w.lang.tag(), &JsValue::UNDEFINED)
+            .into();
+        html.push_str(&format!(
+            "<li><span class=\"who\">{}</span><time>{}</time><p>{}</p></li>",
+            escape(&who),
+            escape(&when),
+            escape(&m.body)
+        ));
+    }
+    html.push_str("</ol></body></html>");
+    html
+}
+
+/// Offers the transcript as a file download.
+fn download_transcript(w: &Widget) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(&transcript(w)));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/html;charset=utf-8");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let link: web_sys::HtmlAnchorElement = el(&w.doc, "a", "")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(&format!("transcript-{}.html", w.conversation.map_or(0, |c| c.0)));
+    w.els.ended.append_child(&link)?;
+    link.click();
+    link.remove();
+    let later = url.clone();
+    gloo_timer::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&later);
+    })
+    .map(std::mem::forget);
+    Ok(())
+}
+
+/// Prints the transcript from a hidden frame (the host page is not printed).
+fn print_transcript(w: &Widget) -> Result<(), JsValue> {
+    let frame: web_sys::HtmlIFrameElement = el(&w.doc, "iframe", "printer")?.dyn_into()?;
+    frame.set_srcdoc(&transcript(w));
+    frame.set_attribute("aria-hidden", "true")?;
+    let target = frame.clone();
+    let cb = Closure::<dyn FnMut()>::new(move || {
+        if let Some(window) = target.content_window() {
+            let _ = window.print();
+        }
+    });
+    frame.set_onload(Some(cb.as_ref().unchecked_ref()));
+    cb.forget();
+    w.els.ended.append_child(&frame)?;
+    Ok(())
 }
 
 fn listen(target: &Element, event: &str, f: impl FnMut(web_sys::Event) + 'static) -> Result<(), JsValue> {
@@ -275,7 +470,7 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
         let (widget, socket) = (widget.clone(), socket.clone());
         listen(&close, "click", move |_| set_open(&widget, &socket, false))?;
     }
-    if let Some(form) = panel.query_selector("form")? {
+    if let Some(form) = panel.query_selector("form.composer")? {
         let (widget, socket) = (widget.clone(), socket.clone());
         listen(&form, "submit", move |ev| {
             ev.prevent_default();
@@ -304,6 +499,7 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
             }
         })?;
     }
+    wire_end_of_chat(widget, &panel, &socket)?;
     // Single-page sites change pages without reloading: report those too.
     for event in ["popstate", "hashchange"] {
         let socket = socket.clone();
@@ -315,6 +511,76 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
     }
     // The socket's event handler needs to send too (sync, resend): keep one handle in a global slot.
     SOCKET.with(|s| *s.borrow_mut() = Some(socket));
+    Ok(())
+}
+
+/// The header's Rate and End buttons, the end confirmation, the rating form and the end screen.
+fn wire_end_of_chat(widget: &Shared, panel: &Element, socket: &Rc<Socket>) -> Result<(), JsValue> {
+    let on = |selector: &str, f: Box<dyn Fn(&mut Widget, &Socket)>| -> Result<(), JsValue> {
+        if let Some(target) = panel.query_selector(selector)? {
+            let (widget, socket) = (widget.clone(), socket.clone());
+            listen(&target, "click", move |_| {
+                let mut w = widget.borrow_mut();
+                f(&mut w, &socket);
+                render(&w);
+            })?;
+        }
+        Ok(())
+    };
+    on("button.end", Box::new(|w, _| w.confirming = true))?;
+    on("button.confirm-cancel", Box::new(|w, _| w.confirming = false))?;
+    on(
+        "button.confirm-end",
+        Box::new(|w, socket| {
+            w.confirming = false;
+            socket.send(&FromVisitor::End);
+        }),
+    )?;
+    on("button.rate", Box::new(|w, _| w.rating_open = true))?;
+    on(
+        "button.download",
+        Box::new(|w, _| {
+            let _ = download_transcript(w);
+        }),
+    )?;
+    on(
+        "button.print",
+        Box::new(|w, _| {
+            let _ = print_transcript(w);
+        }),
+    )?;
+    on("button.restart", Box::new(|w, _| w.restart()))?;
+    let (rating, widget, socket) = (panel.query_selector("form.rating")?, widget.clone(), socket.clone());
+    if let Some(form) = rating {
+        let target = form.clone();
+        listen(&form, "submit", move |ev| {
+            ev.prevent_default();
+            let w = widget.borrow();
+            let checked = target.query_selector("input[name=score]:checked").ok().flatten();
+            let comment = target
+                .query_selector("textarea")
+                .ok()
+                .flatten()
+                .and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok())
+                .map(|t| t.value())
+                .unwrap_or_default();
+            let error = target.query_selector(".rating-error").ok().flatten();
+            let say = |key: Key| {
+                if let Some(e) = &error {
+                    e.set_text_content(Some(tr(w.lang, key)));
+                }
+            };
+            let Some(choice) = checked else { return say(Key::PickScore) };
+            if choice.has_attribute("data-comment") && comment.trim().is_empty() {
+                return say(Key::CommentRequired);
+            }
+            let score = choice.get_attribute("value").and_then(|v| v.parse::<u8>().ok()).unwrap_or(0);
+            if let (Some(e), Some(conversation_id)) = (&error, w.conversation) {
+                e.set_text_content(None);
+                socket.send(&FromVisitor::Rate { conversation_id, score, comment });
+            }
+        })?;
+    }
     Ok(())
 }
 
@@ -405,6 +671,37 @@ impl Widget {
         }
     }
 
+    /// Keeps the site's rating scale, rebuilding the form when it changed.
+    fn set_rating(&mut self, rating: Option<RatingForm>) {
+        let levels_changed = self.rating.as_ref().map(|r| &r.levels) != rating.as_ref().map(|r| &r.levels);
+        let rated_changed = self.rating.as_ref().and_then(|r| r.rated) != rating.as_ref().and_then(|r| r.rated);
+        if let (Some(form), true) = (&rating, levels_changed || rated_changed) {
+            let _ = build_rating(&self.doc, &self.els.rating, self.lang, form);
+        }
+        self.rating = rating;
+    }
+
+    /// Whether the rating form shows: asked for at the end, or opened during the chat.
+    fn rating_shown(&self) -> bool {
+        let unrated = self.rating.as_ref().is_some_and(|r| r.rated.is_none());
+        self.rating.is_some() && (self.rating_open || (self.ended && unrated))
+    }
+
+    /// Back to an empty chat after the end screen: the next message opens a new conversation.
+    fn restart(&mut self) {
+        self.log = ConversationLog::new();
+        self.conversation = None;
+        self.ended = false;
+        self.queued = None;
+        self.agent_name = None;
+        if let Some(r) = self.rating.as_mut() {
+            r.rated = None;
+        }
+        if let Some(r) = self.rating.clone() {
+            let _ = build_rating(&self.doc, &self.els.rating, self.lang, &r);
+        }
+    }
+
     /// Switches to another conversation (a new one after the old was closed), keeping the outbox.
     fn switch_to(&mut self, id: ConversationId) {
         if self.conversation != Some(id) {
@@ -418,6 +715,10 @@ impl Widget {
             self.conversation = Some(id);
             self.queued = None;
             self.agent_name = None;
+            self.ended = false;
+            if let Some(r) = self.rating.as_mut() {
+                r.rated = None;
+            }
         }
     }
 }
@@ -452,9 +753,10 @@ fn on_event(widget: &Shared, event: SocketEvent<ToVisitor>) {
 
 fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
     match frame {
-        ToVisitor::VisitorWelcome { token, site_name, conversation, online, .. } => {
+        ToVisitor::VisitorWelcome { token, site_name, conversation, online, rating, .. } => {
             w.connected = true;
             w.online = Some(online);
+            w.set_rating(rating);
             w.store_token(&token);
             w.els.title.set_text_content(Some(&site_name));
             out.push(FromVisitor::Page { page: current_page() });
@@ -513,6 +815,19 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             }
         }
         ToVisitor::Availability { online } => w.online = Some(online),
+        ToVisitor::Ended { conversation_id, rating } if w.conversation == Some(conversation_id) => {
+            w.ended = true;
+            w.confirming = false;
+            w.rating_open = false;
+            w.queued = None;
+            w.set_rating(rating);
+        }
+        ToVisitor::Rated { conversation_id, score } if w.conversation == Some(conversation_id) => {
+            if let Some(r) = w.rating.as_mut() {
+                r.rated = Some(score);
+            }
+            w.rating_open = false;
+        }
         ToVisitor::Queued { conversation_id, position, estimate_secs } => {
             w.switch_to(conversation_id);
             w.queued = Some((position, estimate_secs));
@@ -530,7 +845,11 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             w.log.fail(&id, reason);
         }
         ToVisitor::Error { error, client_msg_id: None } => {
-            w.els.error.set_text_content(Some(&i18n::error_text(w.lang, &error)));
+            let text = i18n::error_text(w.lang, &error);
+            match w.els.rating.query_selector(".rating-error").ok().flatten() {
+                Some(target) if w.rating_shown() => target.set_text_content(Some(&text)),
+                _ => w.els.error.set_text_content(Some(&text)),
+            }
         }
         _ => {}
     }
@@ -571,6 +890,21 @@ fn render(w: &Widget) {
         (None, None) => None,
     };
     els.notice.set_text_content(notice.as_deref());
+    let show = |e: &Element, shown: bool| {
+        let _ = if shown { e.remove_attribute("hidden") } else { e.set_attribute("hidden", "") };
+    };
+    let chatting = w.conversation.is_some() && !w.ended;
+    show(&els.end_button, chatting && !w.confirming);
+    show(&els.rate_button, chatting && w.rating.is_some() && !w.rating_open);
+    show(&els.confirm, w.confirming && chatting);
+    show(&els.rating, w.rating_shown());
+    show(&els.ended, w.ended);
+    show(&els.composer, !w.ended);
+    show(&els.typing, !w.ended);
+    if let Some(rated) = els.ended.query_selector(".rated").ok().flatten() {
+        let score = w.rating.as_ref().and_then(|r| r.rated);
+        rated.set_text_content(score.map(|_| tr(w.lang, Key::RatingThanks)));
+    }
 
     els.list.set_text_content(None);
     let append = |class: &str, who: &str, body: &str, note: Option<&str>| -> Result<(), JsValue> {

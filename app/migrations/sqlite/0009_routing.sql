@@ -23,3 +23,53 @@ ALTER TABLE conversations ADD COLUMN missed INTEGER NOT NULL DEFAULT 0;
 -- Open chats per agent (capacity) and the queue in arrival order.
 CREATE INDEX conversations_agent_open ON conversations(tenant_id, agent_id) WHERE status = 'open';
 CREATE INDEX conversations_queue ON conversations(tenant_id, id) WHERE status = 'open' AND agent_id IS NULL;
+
+-- A conversation handed from one agent to another: pending until the target accepts or declines
+-- (void when the conversation ended first).
+CREATE TABLE transfers (
+    id INTEGER PRIMARY KEY,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    from_agent_id INTEGER NOT NULL REFERENCES agents(id),
+    to_agent_id INTEGER NOT NULL REFERENCES agents(id),
+    note TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER
+);
+CREATE INDEX transfers_pending ON transfers(tenant_id, to_agent_id) WHERE status = 'pending';
+
+-- What happened to a conversation besides its messages (assigned, requeued, transferred, closed,
+-- missed, rated), for its record.
+CREATE TABLE conversation_events (
+    id INTEGER PRIMARY KEY,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    kind TEXT NOT NULL,
+    agent_id INTEGER REFERENCES agents(id),
+    other_agent_id INTEGER REFERENCES agents(id),
+    detail TEXT NOT NULL DEFAULT '',
+    at INTEGER NOT NULL
+);
+CREATE INDEX conversation_events_conversation ON conversation_events(conversation_id, id);
+
+-- A visitor's rating of a conversation (one each; changeable until a day after it closed). An
+-- admin may mark one invalid (kept, but left out of reports).
+CREATE TABLE ratings (
+    conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id),
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    agent_id INTEGER REFERENCES agents(id),
+    score INTEGER NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    rated_at INTEGER NOT NULL,
+    invalid INTEGER NOT NULL DEFAULT 0,
+    invalid_reason TEXT NOT NULL DEFAULT '',
+    invalid_by INTEGER REFERENCES agents(id)
+);
+CREATE INDEX ratings_tenant_at ON ratings(tenant_id, rated_at);
+-- Per site: whether visitors are asked to rate, and the levels (JSON; empty: the five default ones).
+ALTER TABLE sites ADD COLUMN rating_enabled INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE sites ADD COLUMN rating_levels TEXT NOT NULL DEFAULT '';
+-- Who ended the conversation (agent, visitor, idle, missed).
+ALTER TABLE conversations ADD COLUMN closed_by TEXT;

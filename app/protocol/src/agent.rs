@@ -281,11 +281,46 @@ pub enum FromAgent {
     SetStatus {
         status: AgentStatus,
     },
+    /// Hands a conversation the agent serves to a colleague, or to a category (routing picks the
+    /// colleague); the target accepts or declines ([`FromAgent::AnswerTransfer`]).
+    Transfer {
+        conversation_id: ConversationId,
+        to: TransferTo,
+        note: String,
+    },
+    AnswerTransfer {
+        transfer_id: i64,
+        accept: bool,
+    },
     /// Takes a waiting conversation from the queue (the agent's own choice, so past their limit too).
     Take {
         conversation_id: ConversationId,
     },
     Ping,
+}
+
+/// Where a transfer goes.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferTo {
+    Agent(AgentId),
+    Category(i64),
+}
+
+/// Longest note with a transfer, in characters.
+pub const MAX_TRANSFER_NOTE: usize = 200;
+
+/// A conversation offered to an agent by a colleague.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct TransferRequest {
+    pub id: i64,
+    pub conversation_id: ConversationId,
+    pub visitor_id: VisitorId,
+    pub visitor_name: Option<String>,
+    pub from_agent: AgentId,
+    pub from_name: String,
+    pub note: String,
+    pub at: i64,
 }
 
 /// Entries in one page of a list an agent receives (a snapshot, a list answer).
@@ -350,10 +385,32 @@ pub enum ToAgent {
         agent_id: Option<AgentId>,
         agent_name: Option<String>,
     },
+    /// A colleague offers this agent a conversation (also sent again after each connect while pending).
+    TransferRequest {
+        transfer: TransferRequest,
+    },
+    /// The target of the agent's transfer answered (or it lapsed: `accepted` false).
+    TransferAnswered {
+        transfer_id: i64,
+        conversation_id: ConversationId,
+        accepted: bool,
+        by: String,
+    },
+    /// A visitor rated a conversation of the agent's sites (`max`: the highest score).
+    Rated {
+        conversation_id: ConversationId,
+        visitor_id: VisitorId,
+        visitor_name: Option<String>,
+        agent_id: Option<AgentId>,
+        score: u8,
+        max: u8,
+        comment: String,
+    },
     /// An agent's status as colleagues see it (sent when it changes, and for every agent online
     /// after the snapshot).
     AgentStatus {
         agent_id: AgentId,
+        name: String,
         status: AgentStatus,
         /// The status the agent chose (what their own menu shows).
         chosen: AgentStatus,

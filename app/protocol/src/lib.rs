@@ -20,12 +20,14 @@ pub mod visitor;
 
 #[cfg(feature = "agent")]
 pub use agent::{
-    AgentInfo, AgentPrefs, AgentStatus, FromAgent, NotifyPrefs, Perm, SendKey, ToAgent, LIST_PAGE, MAX_QUERY_CHARS,
+    AgentInfo, AgentPrefs, AgentStatus, FromAgent, NotifyPrefs, Perm, SendKey, ToAgent, TransferRequest, TransferTo,
+    LIST_PAGE, MAX_QUERY_CHARS, MAX_TRANSFER_NOTE,
 };
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
 pub use visitor::{
-    is_token, token_from_subprotocols, FromVisitor, ToVisitor, TOKEN_SUBPROTOCOL_PREFIX, VISITOR_SUBPROTOCOL,
+    is_token, token_from_subprotocols, FromVisitor, RatingForm, RatingLevel, ToVisitor, MAX_RATING_COMMENT,
+    TOKEN_SUBPROTOCOL_PREFIX, VISITOR_SUBPROTOCOL,
 };
 
 use serde::de::DeserializeOwned;

@@ -50,8 +50,37 @@ pub enum FromVisitor {
         conversation_id: Option<ConversationId>,
         active: bool,
     },
+    /// The visitor ends their open conversation (after confirming in the widget).
+    End,
+    /// Rates a conversation (one rating each, changeable until a day after it ended).
+    Rate {
+        conversation_id: ConversationId,
+        score: u8,
+        #[serde(default)]
+        comment: String,
+    },
     Ping,
 }
+
+/// One level of a site's rating scale.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RatingLevel {
+    pub score: u8,
+    /// The site's own words for it; `None`: the widget's translation of the default level.
+    pub label: Option<String>,
+    pub comment_required: bool,
+}
+
+/// How a site asks for ratings, and the visitor's rating of this conversation so far.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RatingForm {
+    /// Highest first.
+    pub levels: Vec<RatingLevel>,
+    pub rated: Option<u8>,
+}
+
+/// Longest rating comment, in characters.
+pub const MAX_RATING_COMMENT: usize = 500;
 
 /// Frames the widget receives. Externally tagged (`{"ack":{…}}`, `"pong"`): serde reads that
 /// without buffering the frame first, which keeps the widget's WASM small.
@@ -69,6 +98,20 @@ pub enum ToVisitor {
         /// Whether an agent of the site is there to answer (see [`ToVisitor::Availability`]).
         #[serde(default)]
         online: bool,
+        /// The site's rating scale (`None`: the site does not ask).
+        #[serde(default)]
+        rating: Option<RatingForm>,
+    },
+    /// The conversation ended (closed by the agent, the visitor, or idleness): the widget shows its
+    /// end screen, with the rating form when the site asks and the visitor has not rated.
+    Ended {
+        conversation_id: ConversationId,
+        rating: Option<RatingForm>,
+    },
+    /// The visitor's rating was stored.
+    Rated {
+        conversation_id: ConversationId,
+        score: u8,
     },
     /// Whether an agent of the site is there to answer now; sent when that changes.
     Availability {

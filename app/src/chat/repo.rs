@@ -10,6 +10,7 @@ use sqlx::query::Query;
 use sqlx::{Any, Row as _};
 
 use crate::infra::db::{like_escape, Db, Markers, Row};
+use crate::infra::events::{self, Event, EventKind};
 use crate::infra::{now_ms, OrInternal};
 use crate::sites::service::Site;
 
@@ -195,33 +196,91 @@ pub async fn messages_after(
     rows.iter().map(message_from_row).collect::<Result<_, _>>().or_internal()
 }
 
-/// Closes an open conversation; `false` when it was not open (or not the tenant's).
-pub async fn close(db: &Db, tenant: TenantId, id: ConversationId) -> Result<bool, ApiError> {
+/// Who ended a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClosedBy {
+    Agent(AgentId),
+    Visitor,
+}
+
+/// Closes an open conversation (with its event, voiding a transfer still pending); `false` when
+/// it was not open (or not the tenant's).
+pub async fn close(db: &Db, tenant: TenantId, id: ConversationId, by: ClosedBy) -> Result<bool, ApiError> {
+    let now = now_ms();
+    let (who, agent) = match by {
+        ClosedBy::Agent(agent) => ("agent", Some(agent)),
+        ClosedBy::Visitor => ("visitor", None),
+    };
     let mut w = db.write().await?;
-    let done = sqlx::query(
-        "UPDATE conversations SET status = 'closed', closed_at = $1 WHERE id = $2 AND tenant_id = $3 AND status = 'open'",
-    )
-    .bind(now_ms())
-    .bind(id.0)
-    .bind(tenant.0)
-    .execute(&mut *w)
-    .await
-    .or_internal()?;
-    Ok(done.rows_affected() == 1)
+    w.begin().await?;
+    let work = async {
+        let done = sqlx::query(
+            "UPDATE conversations SET status = 'closed', closed_at = $1, closed_by = $2 \
+             WHERE id = $3 AND tenant_id = $4 AND status = 'open'",
+        )
+        .bind(now)
+        .bind(who)
+        .bind(id.0)
+        .bind(tenant.0)
+        .execute(&mut *w)
+        .await
+        .or_internal()?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE transfers SET status = 'void', decided_at = $1 WHERE conversation_id = $2 AND tenant_id = $3 AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(id.0)
+        .bind(tenant.0)
+        .execute(&mut *w)
+        .await
+        .or_internal()?;
+        let event = Event { tenant, conversation: id, kind: EventKind::Closed, agent, other: None, detail: who, at: now };
+        events::record(&mut w, &event).await?;
+        Ok(true)
+    }
+    .await;
+    w.end(work).await
 }
 
 /// Closes the visitor's conversation as missed if it is still waiting in the queue; returns it.
 pub async fn close_missed(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<Option<ConversationId>, ApiError> {
+    let now = now_ms();
     let mut w = db.write().await?;
-    let id: Option<i64> = sqlx::query_scalar(
-        "UPDATE conversations SET status = 'closed', closed_at = $1, missed = 1 \
-         WHERE visitor_id = $2 AND tenant_id = $3 AND status = 'open' AND agent_id IS NULL RETURNING id",
-    )
-    .bind(now_ms())
-    .bind(visitor.0)
-    .bind(tenant.0)
-    .fetch_optional(&mut *w)
-    .await
-    .or_internal()?;
+    w.begin().await?;
+    let work = async {
+        let id: Option<i64> = sqlx::query_scalar(
+            "UPDATE conversations SET status = 'closed', closed_at = $1, missed = 1, closed_by = 'missed' \
+             WHERE visitor_id = $2 AND tenant_id = $3 AND status = 'open' AND agent_id IS NULL RETURNING id",
+        )
+        .bind(now)
+        .bind(visitor.0)
+        .bind(tenant.0)
+        .fetch_optional(&mut *w)
+        .await
+        .or_internal()?;
+        if let Some(id) = id {
+            let conversation = ConversationId(id);
+            let event =
+                Event { tenant, conversation, kind: EventKind::Missed, agent: None, other: None, detail: "", at: now };
+            events::record(&mut w, &event).await?;
+        }
+        Ok(id.map(ConversationId))
+    }
+    .await;
+    w.end(work).await
+}
+
+/// The visitor's open conversation, if any.
+pub async fn open_of(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<Option<ConversationId>, ApiError> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM conversations WHERE visitor_id = $1 AND tenant_id = $2 AND status = 'open'")
+            .bind(visitor.0)
+            .bind(tenant.0)
+            .fetch_optional(db.reader())
+            .await
+            .or_internal()?;
     Ok(id.map(ConversationId))
 }

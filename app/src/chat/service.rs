@@ -16,7 +16,7 @@ use kefu_protocol::{
     SYNC_PAGE,
 };
 
-use super::repo;
+use super::repo::{self, ClosedBy};
 use super::writer::{Committed, MessageJob, NewMessage};
 use crate::infra::batch::BatchWorker;
 use crate::infra::ctx::{Ctx, SiteScope};
@@ -24,6 +24,7 @@ use crate::infra::db::Db;
 use crate::infra::limits::{Limits, WindowLimiter};
 use crate::infra::realtime::ConnId;
 use crate::infra::state::AppState;
+use crate::ratings::service as ratings;
 use crate::routing::service as routing;
 use crate::sites::service::Site;
 
@@ -255,14 +256,31 @@ pub async fn mark_read(state: &AppState, ctx: &Ctx, id: ConversationId, seq: i64
 pub async fn close(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<ConversationSummary, ApiError> {
     ctx.check(Perm::ChatServe)?;
     conversation_in_scope(state, ctx, id).await?;
-    if !repo::close(&state.db, ctx.tenant(), id).await? {
+    if !repo::close(&state.db, ctx.tenant(), id, ClosedBy::Agent(ctx.agent.id)).await? {
         return Err(ApiError::conflict(None, ErrorCode::Conflict));
     }
-    let conversation = repo::conversation(&state.db, ctx.tenant(), id).await?;
+    ended(state, ctx.tenant(), id).await
+}
+
+/// A conversation just ended: its agents see it closed, the visitor gets the end screen (with the
+/// rating form when the site asks), and the agent who had it may take another.
+async fn ended(state: &AppState, tenant: TenantId, id: ConversationId) -> Result<ConversationSummary, ApiError> {
+    let conversation = repo::conversation(&state.db, tenant, id).await?;
     let frame = ToAgent::Conversation { conversation: conversation.clone() };
-    state.realtime.to_agents(ctx.tenant(), Some(conversation.site_id), Perm::ChatServe, &frame, None);
-    routing::freed(state, ctx.tenant(), conversation.agent_id).await?;
+    state.realtime.to_agents(tenant, Some(conversation.site_id), Perm::ChatServe, &frame, None);
+    let rating = ratings::form(state, tenant, conversation.site_id, Some(id)).await?;
+    state.realtime.to_visitor(tenant, conversation.visitor_id, &ToVisitor::Ended { conversation_id: id, rating }, None);
+    routing::freed(state, tenant, conversation.agent_id).await?;
     Ok(conversation)
+}
+
+/// The visitor ends their open conversation (from the widget, after confirming).
+pub async fn visitor_end(state: &AppState, site: &Site, visitor: VisitorId) -> Result<(), ApiError> {
+    let Some(id) = repo::open_of(&state.db, site.tenant_id, visitor).await? else { return Err(ApiError::NotFound) };
+    if repo::close(&state.db, site.tenant_id, id, ClosedBy::Visitor).await? {
+        ended(state, site.tenant_id, id).await?;
+    }
+    Ok(())
 }
 
 /// A visitor who left while waiting in the queue (their last tab closed, and the grace period

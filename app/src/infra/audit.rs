@@ -32,10 +32,13 @@ pub enum OpKind {
     RoleCreated,
     RoleChanged,
     RoleDeleted,
+    RatingInvalidated,
+    RatingsCleared,
+    RoutingChanged,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 24] = [
+    pub const ALL: [OpKind; 27] = [
         OpKind::SignIn,
         OpKind::SignInFailed,
         OpKind::SignOut,
@@ -60,6 +63,9 @@ impl OpKind {
         OpKind::RoleCreated,
         OpKind::RoleChanged,
         OpKind::RoleDeleted,
+        OpKind::RatingInvalidated,
+        OpKind::RatingsCleared,
+        OpKind::RoutingChanged,
     ];
 
     /// The stored name (`sign_in`, `agent_created`, …).
@@ -89,6 +95,9 @@ impl OpKind {
             OpKind::RoleCreated => "role_created",
             OpKind::RoleChanged => "role_changed",
             OpKind::RoleDeleted => "role_deleted",
+            OpKind::RatingInvalidated => "rating_invalidated",
+            OpKind::RatingsCleared => "ratings_cleared",
+            OpKind::RoutingChanged => "routing_changed",
         }
     }
 

@@ -15,6 +15,8 @@ pub mod ctx;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod events;
+#[cfg(feature = "ssr")]
 pub mod image;
 #[cfg(feature = "ssr")]
 pub mod limits;

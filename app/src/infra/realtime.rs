@@ -58,6 +58,8 @@ pub trait Realtime: Send + Sync + 'static {
     /// includes `site` (`None`: any site), except `skip` (a connection of this node). The outbound
     /// side of the permission gate: a console hears only what its role may see.
     fn to_agents(&self, tenant: TenantId, site: Option<SiteId>, needs: Perm, frame: &ToAgent, skip: Option<ConnId>);
+    /// To every console of one agent, on every node.
+    fn to_agent(&self, tenant: TenantId, agent: AgentId, frame: &ToAgent);
     /// To every open tab of the visitor, except `skip`.
     fn to_visitor(&self, tenant: TenantId, visitor: VisitorId, frame: &ToVisitor, skip: Option<ConnId>);
     /// Closes an agent's sockets (with a close frame saying why); their consoles reconnect, and are
@@ -80,6 +82,7 @@ pub struct Nobody;
 
 impl Realtime for Nobody {
     fn to_agents(&self, _: TenantId, _: Option<SiteId>, _: Perm, _: &ToAgent, _: Option<ConnId>) {}
+    fn to_agent(&self, _: TenantId, _: AgentId, _: &ToAgent) {}
     fn to_visitor(&self, _: TenantId, _: VisitorId, _: &ToVisitor, _: Option<ConnId>) {}
     fn close_agent(&self, _: TenantId, _: AgentId, _: AgentSockets, _: &'static str) {}
     fn online_agents(&self, _: TenantId) -> BoxFuture<'_, HashSet<AgentId>> {

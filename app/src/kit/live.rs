@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{
     AgentId, AgentInfo, AgentStatus, ApiError, ChatMessage, ConversationId, ConversationStatus, ConversationSummary,
-    FromAgent, MessageBody, OnlineVisitor, SenderKind, SiteId, ToAgent,
+    FromAgent, MessageBody, OnlineVisitor, SenderKind, SiteId, ToAgent, TransferRequest, TransferTo,
 };
 use leptos::prelude::*;
 
-use crate::i18n::Lang;
+use crate::i18n::{tr, Key, Lang};
+use crate::kit::visitor_label;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnStatus {
@@ -70,11 +71,23 @@ pub struct Live {
     pub conn: StoredValue<Connection, LocalStorage>,
     /// Every agent's status as colleagues see it (the signed-in agent's too).
     pub statuses: RwSignal<HashMap<AgentId, AgentLoad>>,
+    /// Conversations colleagues offer this agent, oldest first.
+    pub transfers: RwSignal<Vec<TransferRequest>>,
+    /// News for the agent (a transfer answered, a rating), newest first.
+    pub notices: RwSignal<Vec<Notice>>,
+}
+
+/// One piece of news in the workbench.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub id: u64,
+    pub text: String,
 }
 
 /// An agent's status and load, from [`ToAgent::AgentStatus`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AgentLoad {
+    pub name: String,
     pub status: AgentStatus,
     pub chosen: AgentStatus,
     pub chats: u32,
@@ -101,6 +114,8 @@ impl Live {
             now: RwSignal::new(0),
             conn: StoredValue::new_local(Connection::default()),
             statuses: RwSignal::new(HashMap::new()),
+            transfers: RwSignal::new(Vec::new()),
+            notices: RwSignal::new(Vec::new()),
         }
     }
 
@@ -262,10 +277,33 @@ impl Live {
                     c.agent_name = agent_name;
                 }
             }),
-            ToAgent::AgentStatus { agent_id, status, chosen, chats, max_chats } => {
+            ToAgent::AgentStatus { agent_id, name, status, chosen, chats, max_chats } => {
                 self.statuses.update(|s| {
-                    s.insert(agent_id, AgentLoad { status, chosen, chats, max_chats });
+                    s.insert(agent_id, AgentLoad { name, status, chosen, chats, max_chats });
                 });
+            }
+            ToAgent::TransferRequest { transfer } => self.transfers.update(|list| {
+                list.retain(|t| t.id != transfer.id && t.conversation_id != transfer.conversation_id);
+                list.push(transfer);
+            }),
+            ToAgent::TransferAnswered { transfer_id, conversation_id, accepted, by } => {
+                let visitor = self.visitor_of(conversation_id);
+                let key = if accepted { Key::TransferAccepted } else { Key::TransferDeclined };
+                self.notify(tr(self.lang, key).replace("{name}", &by).replace("{visitor}", &visitor));
+                let _ = transfer_id;
+            }
+            ToAgent::Rated { conversation_id, visitor_id, visitor_name, score, max, comment, .. } => {
+                let visitor = visitor_label(self.lang, visitor_name.as_deref(), visitor_id);
+                let mut text = tr(self.lang, Key::RatedNotice)
+                    .replace("{visitor}", &visitor)
+                    .replace("{score}", &score.to_string())
+                    .replace("{max}", &max.to_string());
+                if !comment.is_empty() {
+                    text.push_str(": ");
+                    text.push_str(&comment);
+                }
+                self.notify(text);
+                let _ = conversation_id;
             }
             ToAgent::Ack { message, .. } => {
                 let seq = message.seq;
@@ -412,7 +450,44 @@ impl Live {
     /// The signed-in agent's status as others see it, and the one they chose.
     pub fn my_load(&self) -> Option<AgentLoad> {
         let me = self.agent.with(|a| a.as_ref().map(|a| a.id))?;
-        self.statuses.with(|s| s.get(&me).copied())
+        self.statuses.with(|s| s.get(&me).cloned())
+    }
+
+    /// How a conversation's visitor is named in the workbench.
+    fn visitor_of(&self, id: ConversationId) -> String {
+        self.conversations
+            .with_untracked(|l| {
+                l.iter().find(|c| c.id == id).map(|c| visitor_label(self.lang, c.visitor_name.as_deref(), c.visitor_id))
+            })
+            .unwrap_or_else(|| format!("#{id}"))
+    }
+
+    /// Adds a piece of news (the ten newest are kept).
+    pub fn notify(&self, text: String) {
+        self.notices.update(|n| {
+            let id = n.first().map_or(1, |last| last.id + 1);
+            n.insert(0, Notice { id, text });
+            n.truncate(10);
+        });
+    }
+
+    pub fn dismiss(&self, id: u64) {
+        self.notices.update(|n| n.retain(|x| x.id != id));
+    }
+
+    /// Offers the conversation to a colleague or a category.
+    pub fn transfer(&self, id: ConversationId, to: TransferTo, note: String) {
+        self.send(&FromAgent::Transfer { conversation_id: id, to, note });
+    }
+
+    /// Accepts (and opens) or declines a transfer offered to this agent.
+    pub fn answer_transfer(&self, transfer: &TransferRequest, accept: bool) {
+        self.send(&FromAgent::AnswerTransfer { transfer_id: transfer.id, accept });
+        let id = transfer.id;
+        self.transfers.update(|list| list.retain(|t| t.id != id));
+        if accept {
+            self.select(transfer.conversation_id);
+        }
     }
 
     pub fn set_status(&self, status: AgentStatus) {

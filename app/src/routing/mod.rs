@@ -7,6 +7,7 @@
 //! only while it still has no agent. Every event that may free room (a chat closed, an agent
 //! online, a status change) runs a pass.
 
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]

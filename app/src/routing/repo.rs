@@ -3,11 +3,14 @@
 
 use std::collections::HashMap;
 
-use kefu_protocol::{AgentId, AgentPrefs, AgentStatus, ApiError, ConversationId, Perm, SiteId, TenantId, VisitorId};
+use kefu_protocol::{
+    AgentId, AgentPrefs, AgentStatus, ApiError, ConversationId, Perm, SiteId, TenantId, TransferRequest, VisitorId,
+};
 use sqlx::{AnyConnection, Row as _};
 
 use super::{Candidate, RouteMode};
 use crate::infra::db::{Db, DbKind, Markers, Writer};
+use crate::infra::events::{self, Event, EventKind};
 use crate::infra::OrInternal;
 
 /// A site's routing rules.
@@ -221,6 +224,16 @@ pub async fn assign(
             .execute(&mut **w)
             .await
             .or_internal()?;
+        let event = Event {
+            tenant,
+            conversation: id,
+            kind: EventKind::Assigned,
+            agent: Some(agent),
+            other: None,
+            detail: "",
+            at: now,
+        };
+        events::record(w, &event).await?;
     }
     Ok(done.rows_affected() == 1)
 }
@@ -236,6 +249,20 @@ pub async fn requeue(w: &mut Writer, tenant: TenantId, agent: AgentId) -> Result
     .fetch_all(&mut **w)
     .await
     .or_internal()?;
+    let now = crate::infra::now_ms();
+    for id in &ids {
+        let conversation = ConversationId(*id);
+        let event = Event {
+            tenant,
+            conversation,
+            kind: EventKind::Requeued,
+            agent: Some(agent),
+            other: None,
+            detail: "",
+            at: now,
+        };
+        events::record(w, &event).await?;
+    }
     Ok(ids.into_iter().map(ConversationId).collect())
 }
 
@@ -255,6 +282,7 @@ pub async fn set_status(db: &Db, tenant: TenantId, agent: AgentId, status: Agent
 #[derive(Clone, Debug)]
 pub struct Load {
     pub id: AgentId,
+    pub name: String,
     pub chosen: AgentStatus,
     pub open: i64,
     pub max_chats: i64,
@@ -275,7 +303,14 @@ pub async fn loads(db: &Db, tenant: TenantId) -> Result<Vec<Load>, ApiError> {
     let agents = candidates(&mut conn, db.kind, tenant, &ids, false).await?;
     Ok(agents
         .into_iter()
-        .map(|a| Load { id: a.id, chosen: a.chosen, open: a.open, max_chats: a.max_chats, sites: a.sites })
+        .map(|a| Load {
+            id: a.id,
+            name: a.name,
+            chosen: a.chosen,
+            open: a.open,
+            max_chats: a.max_chats,
+            sites: a.sites,
+        })
         .collect())
 }
 
@@ -341,4 +376,170 @@ pub async fn queued(
     .await
     .or_internal()?;
     row.map(|r| Ok((SiteId(r.try_get("site_id")?), VisitorId(r.try_get("visitor_id")?)))).transpose().or_internal()
+}
+
+/// A conversation as a transfer needs it.
+pub struct Brief {
+    pub site: SiteId,
+    pub visitor: VisitorId,
+    pub visitor_name: Option<String>,
+    pub agent: Option<AgentId>,
+    pub open: bool,
+}
+
+pub async fn brief(w: &mut Writer, tenant: TenantId, id: ConversationId) -> Result<Option<Brief>, ApiError> {
+    let row = sqlx::query(
+        "SELECT c.site_id, c.visitor_id, v.name, c.agent_id, c.status FROM conversations c \
+         JOIN visitors v ON v.id = c.visitor_id WHERE c.id = $1 AND c.tenant_id = $2",
+    )
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_optional(&mut **w)
+    .await
+    .or_internal()?;
+    row.map(|r| {
+        Ok(Brief {
+            site: SiteId(r.try_get("site_id")?),
+            visitor: VisitorId(r.try_get("visitor_id")?),
+            visitor_name: r.try_get("name")?,
+            agent: r.try_get::<Option<i64>, _>("agent_id")?.map(AgentId),
+            open: r.try_get::<String, _>("status")? == "open",
+        })
+    })
+    .transpose()
+    .or_internal()
+}
+
+/// Records a transfer offer (voiding any earlier one of the conversation still pending); its id.
+pub async fn offer(
+    w: &mut Writer,
+    tenant: TenantId,
+    conversation: ConversationId,
+    from: AgentId,
+    to: AgentId,
+    note: &str,
+    now: i64,
+) -> Result<i64, ApiError> {
+    sqlx::query(
+        "UPDATE transfers SET status = 'void', decided_at = $1 WHERE tenant_id = $2 AND conversation_id = $3 AND status = 'pending'",
+    )
+    .bind(now)
+    .bind(tenant.0)
+    .bind(conversation.0)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    sqlx::query_scalar(
+        "INSERT INTO transfers (tenant_id, conversation_id, from_agent_id, to_agent_id, note, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
+    )
+    .bind(tenant.0)
+    .bind(conversation.0)
+    .bind(from.0)
+    .bind(to.0)
+    .bind(note)
+    .bind(now)
+    .fetch_one(&mut **w)
+    .await
+    .or_internal()
+}
+
+/// A pending transfer offered to `to`: its conversation and who offered it.
+pub async fn pending(
+    w: &mut Writer,
+    tenant: TenantId,
+    id: i64,
+    to: AgentId,
+) -> Result<Option<(ConversationId, AgentId)>, ApiError> {
+    let row = sqlx::query(
+        "SELECT conversation_id, from_agent_id FROM transfers \
+         WHERE id = $1 AND tenant_id = $2 AND to_agent_id = $3 AND status = 'pending'",
+    )
+    .bind(id)
+    .bind(tenant.0)
+    .bind(to.0)
+    .fetch_optional(&mut **w)
+    .await
+    .or_internal()?;
+    row.map(|r| Ok((ConversationId(r.try_get("conversation_id")?), AgentId(r.try_get("from_agent_id")?))))
+        .transpose()
+        .or_internal()
+}
+
+pub async fn decide(w: &mut Writer, tenant: TenantId, id: i64, status: &str, now: i64) -> Result<(), ApiError> {
+    sqlx::query("UPDATE transfers SET status = $1, decided_at = $2 WHERE id = $3 AND tenant_id = $4")
+        .bind(status)
+        .bind(now)
+        .bind(id)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+    Ok(())
+}
+
+/// Hands an open conversation from `from` to `to`, with its event; `false` when `from` no longer
+/// has it.
+pub async fn hand_over(
+    w: &mut Writer,
+    tenant: TenantId,
+    conversation: ConversationId,
+    from: AgentId,
+    to: AgentId,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let done = sqlx::query(
+        "UPDATE conversations SET agent_id = $1 WHERE id = $2 AND tenant_id = $3 AND agent_id = $4 AND status = 'open'",
+    )
+    .bind(to.0)
+    .bind(conversation.0)
+    .bind(tenant.0)
+    .bind(from.0)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    if done.rows_affected() == 1 {
+        let event = Event {
+            tenant,
+            conversation,
+            kind: EventKind::Transferred,
+            agent: Some(from),
+            other: Some(to),
+            detail: "",
+            at: now,
+        };
+        events::record(w, &event).await?;
+    }
+    Ok(done.rows_affected() == 1)
+}
+
+/// The transfers offered to an agent and not answered yet, oldest first.
+pub async fn pending_for(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Vec<TransferRequest>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT t.id, t.conversation_id, c.visitor_id, v.name AS visitor_name, t.from_agent_id, \
+         a.display_name AS from_name, t.note, t.created_at FROM transfers t \
+         JOIN conversations c ON c.id = t.conversation_id JOIN visitors v ON v.id = c.visitor_id \
+         JOIN agents a ON a.id = t.from_agent_id \
+         WHERE t.tenant_id = $1 AND t.to_agent_id = $2 AND t.status = 'pending' ORDER BY t.id",
+    )
+    .bind(tenant.0)
+    .bind(agent.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| {
+            Ok(TransferRequest {
+                id: r.try_get("id")?,
+                conversation_id: ConversationId(r.try_get("conversation_id")?),
+                visitor_id: VisitorId(r.try_get("visitor_id")?),
+                visitor_name: r.try_get("visitor_name")?,
+                from_agent: AgentId(r.try_get("from_agent_id")?),
+                from_name: r.try_get("from_name")?,
+                note: r.try_get("note")?,
+                at: r.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
 }

@@ -4,8 +4,10 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use kefu_protocol::text::Line;
 use kefu_protocol::{
-    AgentId, AgentStatus, ApiError, ConversationId, ErrorCode, Perm, SiteId, TenantId, ToAgent, ToVisitor,
+    AgentId, AgentStatus, ApiError, ConversationId, ErrorCode, Perm, SiteId, TenantId, ToAgent, ToVisitor, TransferTo,
+    MAX_TRANSFER_NOTE,
 };
 
 use super::repo::{self, Load, Waiting};
@@ -124,8 +126,14 @@ async fn pass(db: &Db, realtime: &dyn Realtime, tenant: TenantId) -> Result<(), 
     // Agents who reached their limit now show as busy.
     let filled: HashSet<AgentId> = given.iter().map(|g| g.agent).collect();
     for agent in agents.iter().filter(|a| filled.contains(&a.id)) {
-        let load =
-            Load { id: agent.id, chosen: agent.chosen, open: agent.open, max_chats: agent.max_chats, sites: None };
+        let load = Load {
+            id: agent.id,
+            name: agent.name.clone(),
+            chosen: agent.chosen,
+            open: agent.open,
+            max_chats: agent.max_chats,
+            sites: None,
+        };
         announce(realtime, tenant, &load, true);
     }
     Ok(())
@@ -181,6 +189,7 @@ fn announce(realtime: &dyn Realtime, tenant: TenantId, load: &Load, connected: b
     let full = load.open >= load.max_chats;
     let frame = ToAgent::AgentStatus {
         agent_id: load.id,
+        name: load.name.clone(),
         status: AgentStatus::effective(load.chosen, connected, full),
         chosen: load.chosen,
         chats: u32::try_from(load.open).unwrap_or(0),
@@ -197,6 +206,7 @@ pub async fn statuses(state: &AppState, tenant: TenantId) -> Result<Vec<ToAgent>
         .into_iter()
         .map(|load| ToAgent::AgentStatus {
             agent_id: load.id,
+            name: load.name,
             status: AgentStatus::effective(load.chosen, online.contains(&load.id), load.open >= load.max_chats),
             chosen: load.chosen,
             chats: u32::try_from(load.open).unwrap_or(0),
@@ -317,4 +327,118 @@ pub async fn freed(state: &AppState, tenant: TenantId, agent: Option<AgentId>) -
         agent_changed_status_only(state, tenant, agent).await?;
     }
     Ok(())
+}
+
+/// Offers a conversation the agent serves to a colleague (or to whoever routing picks in a
+/// category, among those online with room). The target hears [`ToAgent::TransferRequest`]; the
+/// conversation stays the agent's until the target accepts.
+pub async fn transfer(
+    state: &AppState,
+    ctx: &Ctx,
+    conversation: ConversationId,
+    to: TransferTo,
+    note: &str,
+) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let note = Line::parse(note, "note", MAX_TRANSFER_NOTE)?.into_string();
+    let tenant = ctx.tenant();
+    let online: Vec<AgentId> = state.realtime.online_agents(tenant).await.into_iter().collect();
+    let now = now_ms();
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        let brief = repo::brief(&mut w, tenant, conversation).await?.filter(|b| b.open).ok_or(ApiError::NotFound)?;
+        if brief.agent != Some(ctx.agent.id) {
+            return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
+        }
+        let others: Vec<AgentId> = online.iter().copied().filter(|a| *a != ctx.agent.id).collect();
+        let agents = repo::candidates(&mut w, state.db.kind, tenant, &others, false).await?;
+        let target = match to {
+            TransferTo::Agent(id) => agents
+                .iter()
+                .find(|a| a.id == id && a.serves(brief.site, None))
+                .ok_or_else(|| ApiError::invalid("to", ErrorCode::Format))?,
+            TransferTo::Category(category) => {
+                let picked = pick(&agents, brief.site, Some(category), super::RouteMode::LeastBusy, None, 0);
+                &agents[picked.ok_or_else(|| ApiError::conflict(Some("to"), ErrorCode::LimitReached))?]
+            }
+        };
+        let id = repo::offer(&mut w, tenant, conversation, ctx.agent.id, target.id, &note, now).await?;
+        Ok((id, target.id, brief))
+    }
+    .await;
+    let (id, target, brief) = w.end(work).await?;
+    let transfer = kefu_protocol::TransferRequest {
+        id,
+        conversation_id: conversation,
+        visitor_id: brief.visitor,
+        visitor_name: brief.visitor_name,
+        from_agent: ctx.agent.id,
+        from_name: ctx.agent.display_name.clone(),
+        note,
+        at: now,
+    };
+    state.realtime.to_agent(tenant, target, &ToAgent::TransferRequest { transfer });
+    Ok(())
+}
+
+/// The target answers a transfer. Accepted: the conversation is theirs (the visitor is told who
+/// they talk to now, colleagues see the new agent); either way the offering agent hears the answer.
+pub async fn answer_transfer(state: &AppState, ctx: &Ctx, transfer: i64, accept: bool) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let tenant = ctx.tenant();
+    let now = now_ms();
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        let (conversation, from) =
+            repo::pending(&mut w, tenant, transfer, ctx.agent.id).await?.ok_or(ApiError::NotFound)?;
+        let brief = repo::brief(&mut w, tenant, conversation).await?.ok_or(ApiError::NotFound)?;
+        let accepted = accept && repo::hand_over(&mut w, tenant, conversation, from, ctx.agent.id, now).await?;
+        let status = match (accept, accepted) {
+            (true, true) => "accepted",
+            (true, false) => "void",
+            (false, _) => "declined",
+        };
+        repo::decide(&mut w, tenant, transfer, status, now).await?;
+        Ok((conversation, from, brief, accept, accepted))
+    }
+    .await;
+    let (conversation, from, brief, asked, accepted) = w.end(work).await?;
+    let answer = ToAgent::TransferAnswered {
+        transfer_id: transfer,
+        conversation_id: conversation,
+        accepted,
+        by: ctx.agent.display_name.clone(),
+    };
+    state.realtime.to_agent(tenant, from, &answer);
+    if asked && !accepted {
+        // The conversation ended or changed hands meanwhile.
+        return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
+    }
+    if accepted {
+        let name = ctx.agent.display_name.clone();
+        let frame = ToAgent::Assigned {
+            conversation_id: conversation,
+            agent_id: Some(ctx.agent.id),
+            agent_name: Some(name.clone()),
+        };
+        state.realtime.to_agents(tenant, Some(brief.site), Perm::ChatServe, &frame, None);
+        state.realtime.to_visitor(
+            tenant,
+            brief.visitor,
+            &ToVisitor::Assigned { conversation_id: conversation, agent_name: name },
+            None,
+        );
+        agent_changed_status_only(state, tenant, ctx.agent.id).await?;
+        freed(state, tenant, Some(from)).await?;
+    }
+    Ok(())
+}
+
+/// The transfers offered to the agent and not answered yet (sent again after each connect).
+pub async fn pending_transfers(state: &AppState, ctx: &Ctx) -> Result<Vec<ToAgent>, ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let pending = repo::pending_for(&state.db, ctx.tenant(), ctx.agent.id).await?;
+    Ok(pending.into_iter().map(|transfer| ToAgent::TransferRequest { transfer }).collect())
 }

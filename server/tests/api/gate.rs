@@ -73,6 +73,10 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ),
     ("/api/categories/delete", "id=999999", Gate::Needs(Perm::AgentsManage)),
     ("/api/categories/move", "id=999999&up=true", Gate::Needs(Perm::AgentsManage)),
+    ("/api/routing/categories", "", Gate::Needs(Perm::ChatServe)),
+    ("/api/ratings/list", "from=0&to=1&offset=0", Gate::Needs(Perm::SettingsManage)),
+    ("/api/ratings/invalid", "conversation_id=999999&invalid=true&reason=x", Gate::Needs(Perm::SettingsManage)),
+    ("/api/ratings/clear", "from=0&to=1", Gate::Needs(Perm::SettingsManage)),
     (
         "/api/me/settings/save",
         r#"{"settings":{"version":1,"display_name":"x","nickname":"","card":[],"prefs":{},"admin_max_chats":5}}"#,

@@ -3,7 +3,7 @@
 //! fixed set of agents are unit tests of `app::routing::pick`.
 
 use kefu_protocol::{
-    AgentId, AgentStatus, ApiError, ConversationId, ErrorCode, FromAgent, FromVisitor, ToAgent, ToVisitor,
+    AgentId, AgentStatus, ApiError, ConversationId, ErrorCode, FromAgent, FromVisitor, ToAgent, ToVisitor, TransferTo,
 };
 
 use crate::helpers::{ask, eventually, spawn_app, told, AgentClient, Routed, Tenant, TestApp, AGENT_PASSWORD};
@@ -204,4 +204,180 @@ async fn an_agent_gone_past_the_grace_period_hands_their_chats_back_to_the_queue
     told(&mut visitor, Routed::To("Bob".into())).await;
     assert!(eventually(|| async { open_chats(&app, bob).await == 1 }).await);
     assert_eq!(app.scalar("SELECT agent_id FROM conversations WHERE id = $1", conversation.0).await, bob.0);
+}
+
+#[tokio::test]
+async fn a_transfer_waits_for_the_colleague_and_only_then_the_visitor_hears_the_new_name() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let (ann, mut ann_console) = agent(&app, &shop, "Ann", 2, AgentStatus::Online).await;
+    let (bob, mut bob_console) = agent(&app, &shop, "Bob", 2, AgentStatus::Online).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let (conversation, first) = ask(&mut visitor, "t1", "我要退货").await;
+    assert_eq!(first, Some(Routed::To("Ann".into())));
+
+    let transfer =
+        FromAgent::Transfer { conversation_id: conversation, to: TransferTo::Agent(bob), note: "VIP 客户".into() };
+    ann_console.send(&transfer).await;
+    let offer = match bob_console.recv_until(|f| matches!(f, ToAgent::TransferRequest { .. })).await {
+        ToAgent::TransferRequest { transfer } => transfer,
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        (offer.conversation_id, offer.from_name.as_str(), offer.note.as_str()),
+        (conversation, "Ann", "VIP 客户")
+    );
+    // Bob reads the whole history before deciding.
+    assert_eq!(bob_console.sync(conversation, 0).await.len(), 1);
+    bob_console.send(&FromAgent::AnswerTransfer { transfer_id: offer.id, accept: false }).await;
+    let answer = ann_console.recv_until(|f| matches!(f, ToAgent::TransferAnswered { .. })).await;
+    assert!(matches!(answer, ToAgent::TransferAnswered { accepted: false, .. }));
+    assert_eq!(app.scalar("SELECT agent_id FROM conversations WHERE id = $1", conversation.0).await, ann.0);
+    // Nothing reached the visitor: everything queued for them before a pong has arrived with it.
+    visitor.client.send(&FromVisitor::Ping).await;
+    loop {
+        match visitor.client.recv().await {
+            ToVisitor::Pong => break,
+            ToVisitor::Assigned { agent_name, .. } => panic!("the visitor heard of {agent_name} before any acceptance"),
+            _ => {}
+        }
+    }
+
+    ann_console.send(&transfer).await;
+    let offer = match bob_console.recv_until(|f| matches!(f, ToAgent::TransferRequest { .. })).await {
+        ToAgent::TransferRequest { transfer } => transfer,
+        _ => unreachable!(),
+    };
+    bob_console.send(&FromAgent::AnswerTransfer { transfer_id: offer.id, accept: true }).await;
+    told(&mut visitor, Routed::To("Bob".into())).await;
+    let answer = ann_console.recv_until(|f| matches!(f, ToAgent::TransferAnswered { .. })).await;
+    assert!(matches!(answer, ToAgent::TransferAnswered { accepted: true, .. }));
+    assert_eq!(app.scalar("SELECT agent_id FROM conversations WHERE id = $1", conversation.0).await, bob.0);
+    // One conversation all along: Bob answers in it, after the visitor's message.
+    assert_eq!(bob_console.reply(conversation, "b1", "您好，我是 Bob").await.seq, 2);
+    ann_console
+        .send(&FromAgent::Send { conversation_id: conversation, client_msg_id: "a9".into(), body: "还在吗".into() })
+        .await;
+    assert_eq!(ann_console.error().await.0, ApiError::conflict(Some("agent"), ErrorCode::Taken));
+    let transferred = app
+        .scalar(
+            "SELECT COUNT(*) FROM conversation_events WHERE conversation_id = $1 AND kind = 'transferred'",
+            conversation.0,
+        )
+        .await;
+    assert_eq!(transferred, 1);
+}
+
+#[tokio::test]
+async fn the_visitor_ends_the_chat_and_rates_it_with_the_comment_low_scores_need() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let (ann, mut ann_console) = agent(&app, &shop, "Ann", 2, AgentStatus::Online).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let (conversation, _) = ask(&mut visitor, "r1", "多久发货？").await;
+    visitor.client.send(&FromVisitor::End).await;
+    let rating = match visitor.client.recv_until(|f| matches!(f, ToVisitor::Ended { .. })).await {
+        ToVisitor::Ended { conversation_id, rating } => {
+            assert_eq!(conversation_id, conversation);
+            rating.expect("the site asks for ratings")
+        }
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        rating.levels.iter().map(|l| (l.score, l.comment_required)).collect::<Vec<_>>(),
+        [(5, false), (4, false), (3, false), (2, true), (1, true)]
+    );
+    let closed = kefu_protocol::ConversationStatus::Closed;
+    ann_console
+        .recv_until(
+            |f| matches!(f, ToAgent::Conversation { conversation: c } if c.id == conversation && c.status == closed),
+        )
+        .await;
+    hears_status(&mut ann_console, ann, AgentStatus::Online, 0).await;
+
+    let rate =
+        |score: u8, comment: &str| FromVisitor::Rate { conversation_id: conversation, score, comment: comment.into() };
+    visitor.client.send(&rate(2, "  ")).await;
+    assert_eq!(visitor.client.error().await.0, ApiError::invalid("comment", ErrorCode::Required));
+    visitor.client.send(&rate(2, "等太久了")).await;
+    visitor.client.recv_until(|f| matches!(f, ToVisitor::Rated { score: 2, .. })).await;
+    let heard = ann_console.recv_until(|f| matches!(f, ToAgent::Rated { .. })).await;
+    assert!(
+        matches!(heard, ToAgent::Rated { score: 2, max: 5, ref comment, .. } if comment == "等太久了"),
+        "{heard:?}"
+    );
+    // Changed within the day: one rating, the latest score.
+    visitor.client.send(&rate(4, "")).await;
+    visitor.client.recv_until(|f| matches!(f, ToVisitor::Rated { score: 4, .. })).await;
+    assert_eq!(app.scalar("SELECT score FROM ratings WHERE conversation_id = $1", conversation.0).await, 4);
+    // A day after the end it is final.
+    let mut w = app.db.write().await.unwrap();
+    sqlx::query("UPDATE conversations SET closed_at = closed_at - 25 * 3600 * 1000 WHERE id = $1")
+        .bind(conversation.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    drop(w);
+    visitor.client.send(&rate(1, "改主意了")).await;
+    assert_eq!(visitor.client.error().await.0, ApiError::conflict(Some("rating"), ErrorCode::Protected));
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM conversation_events WHERE conversation_id = $1 ORDER BY id")
+            .bind(conversation.0)
+            .fetch_all(app.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(kinds, ["assigned", "closed", "rated", "rated"]);
+
+    // A new message after the end opens a new conversation.
+    let (next, routed_next) = ask(&mut visitor, "r2", "还有一个问题").await;
+    assert_ne!(next, conversation);
+    assert_eq!(routed_next, Some(Routed::To("Ann".into())));
+}
+
+#[tokio::test]
+async fn admins_mark_a_rating_invalid_which_leaves_the_average_and_clear_a_period() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let (_, _ann) = agent(&app, &shop, "Ann", 5, AgentStatus::Online).await;
+    let mut conversations = Vec::new();
+    for (i, (score, comment)) in [(5u8, ""), (1, "太差了")].into_iter().enumerate() {
+        let mut visitor = app.visitor(&shop, None).await;
+        let (conversation, _) = ask(&mut visitor, &format!("x{i}"), "hi").await;
+        visitor.client.send(&FromVisitor::Rate { conversation_id: conversation, score, comment: comment.into() }).await;
+        visitor.client.recv_until(|f| matches!(f, ToVisitor::Rated { .. })).await;
+        conversations.push(conversation);
+    }
+    let list = || async {
+        let response = app.call("/api/ratings/list", &format!("from=0&to={}&offset=0", i64::MAX), Some(&admin)).await;
+        assert!(response.status().is_success());
+        response.json::<app::ratings::RatingPage>().await.unwrap()
+    };
+    let page = list().await;
+    assert_eq!((page.total, page.average), (2, Some(3.0)));
+    let refused = app
+        .call(
+            "/api/ratings/invalid",
+            &format!("conversation_id={}&invalid=true&reason=", conversations[1]),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(refused.status(), 422, "a reason is required");
+    let body = format!("conversation_id={}&invalid=true&reason={}", conversations[1], "竞争对手恶意差评");
+    assert!(app.call("/api/ratings/invalid", &body, Some(&admin)).await.status().is_success());
+    let page = list().await;
+    assert_eq!(page.average, Some(5.0), "the invalid rating is left out");
+    let row = page.rows.iter().find(|r| r.conversation_id == conversations[1]).unwrap();
+    assert!(row.invalid && row.invalid_reason == "竞争对手恶意差评");
+
+    let cleared = app.call("/api/ratings/clear", &format!("from=0&to={}", i64::MAX), Some(&admin)).await;
+    assert_eq!(cleared.json::<u64>().await.unwrap(), 2);
+    assert_eq!(list().await.total, 0);
+    let logged = app
+        .scalar(
+            "SELECT COUNT(*) FROM oplog WHERE tenant_id = $1 AND kind IN ('rating_invalidated', 'ratings_cleared')",
+            shop.id.0,
+        )
+        .await;
+    assert_eq!(logged, 2);
 }

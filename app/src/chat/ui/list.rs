@@ -1,4 +1,4 @@
-use kefu_protocol::{ConversationSummary, Perm};
+use kefu_protocol::{ConversationSummary, Perm, TransferRequest};
 use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key, Lang};
@@ -35,6 +35,28 @@ pub fn ConversationList() -> impl IntoView {
                 query=live.conversation_query
                 on_search=Callback::new(move |q| live.search_conversations(q))
             />
+            <Show when=move || !live.transfers.with(Vec::is_empty)>
+                <section aria-labelledby="transfers" class="transfers">
+                    <h2 id="transfers">{tr(lang, Key::TransferRequests)}</h2>
+                    <ul>
+                        <For each=move || live.transfers.get() key=|t| t.id let:t>
+                            <TransferOffer lang t/>
+                        </For>
+                    </ul>
+                </section>
+            </Show>
+            <section class="notices" aria-label=tr(lang, Key::News)>
+                <ul role="log" aria-label=tr(lang, Key::News) aria-live="polite">
+                    <For each=move || live.notices.get() key=|n| n.id let:n>
+                        <li>
+                            <span>{n.text.clone()}</span>
+                            <button type="button" class="dismiss" aria-label=tr(lang, Key::Dismiss) on:click=move |_| live.dismiss(n.id)>
+                                "×"
+                            </button>
+                        </li>
+                    </For>
+                </ul>
+            </section>
             <section aria-labelledby="my-chats">
                 <h2 id="my-chats">{tr(lang, Key::MyChats)}</h2>
                 <ChatItems items=Signal::derive(mine) empty=Key::NoMyChats/>
@@ -137,6 +159,30 @@ fn QueueItem(lang: Lang, c: ConversationSummary) -> impl IntoView {
             </button>
             <button type="button" class="take" aria-label=take_label on:click=move |_| live.take(id)>
                 {tr(lang, Key::TakeChat)}
+            </button>
+        </li>
+    }
+}
+
+/// A conversation a colleague offers: who, from whom, their note, Accept and Decline.
+#[component]
+fn TransferOffer(lang: Lang, t: TransferRequest) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let visitor = visitor_label(lang, t.visitor_name.as_deref(), t.visitor_id);
+    let text = tr(lang, Key::TransferOffer).replace("{name}", &t.from_name).replace("{visitor}", &visitor);
+    let accept_label = format!("{} {visitor}", tr(lang, Key::Accept));
+    let decline_label = format!("{} {visitor}", tr(lang, Key::Decline));
+    let note = (!t.note.is_empty()).then(|| t.note.clone());
+    let (accept, decline) = (StoredValue::new(t.clone()), StoredValue::new(t));
+    view! {
+        <li class="offer">
+            <p>{text}</p>
+            {note.map(|n| view! { <p class="note">{n}</p> })}
+            <button type="button" aria-label=accept_label on:click=move |_| accept.with_value(|t| live.answer_transfer(t, true))>
+                {tr(lang, Key::Accept)}
+            </button>
+            <button type="button" aria-label=decline_label on:click=move |_| decline.with_value(|t| live.answer_transfer(t, false))>
+                {tr(lang, Key::Decline)}
             </button>
         </li>
     }

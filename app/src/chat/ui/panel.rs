@@ -1,9 +1,9 @@
-use kefu_protocol::{ConversationId, SenderKind};
+use kefu_protocol::{AgentId, AgentStatus, ConversationId, SenderKind, TransferTo};
 use leptos::prelude::*;
 
 use crate::chat::api::CloseConversation;
-use crate::i18n::{error_text, tr, use_lang, Key};
-use crate::kit::live::Live;
+use crate::i18n::{error_text, status_text, tr, use_lang, Key};
+use crate::kit::live::{AgentLoad, Live};
 use crate::kit::{clock_text, visitor_label, EmptyState};
 
 /// Shows the selected conversation, or a hint to pick one.
@@ -56,13 +56,31 @@ fn ChatView(id: ConversationId) -> impl IntoView {
             form_error.set(Some(error_text(lang, &e.0)));
         }
     });
+    let mine = move || {
+        let me = live.agent.with(|a| a.as_ref().map(|a| a.id));
+        live.conversations.with(|l| l.iter().any(|c| c.id == id && c.agent_id.is_some() && c.agent_id == me))
+    };
+    let transferring = RwSignal::new(false);
     view! {
         <header class="chat-head">
             <h2>{title}</h2>
+            <Show when=mine>
+                <button
+                    type="button"
+                    class="transfer"
+                    aria-expanded=move || transferring.get().to_string()
+                    on:click=move |_| transferring.update(|t| *t = !*t)
+                >
+                    {tr(lang, Key::Transfer)}
+                </button>
+            </Show>
             <button type="button" class="end" on:click=move |_| { end.dispatch(CloseConversation { conversation_id: id.0 }); }>
                 {tr(lang, Key::EndChat)}
             </button>
         </header>
+        <Show when=move || transferring.get() && mine()>
+            <TransferForm id on_sent=Callback::new(move |_| transferring.set(false))/>
+        </Show>
         <ol class="messages" role="log" aria-label=tr(lang, Key::Messages) aria-live="polite">
             <For each=messages key=|m| m.seq let:m>
                 <li class=if m.sender == SenderKind::Agent { "msg mine" } else { "msg theirs" }>
@@ -123,6 +141,80 @@ fn ChatView(id: ConversationId) -> impl IntoView {
             ></textarea>
             <button type="submit">{tr(lang, Key::Send)}</button>
             <p role="alert" class="error">{move || form_error.get()}</p>
+        </form>
+    }
+}
+
+/// Hands the conversation to a colleague online (with their status and load) or to a category,
+/// with a note; the colleague accepts or declines.
+#[component]
+fn TransferForm(id: ConversationId, on_sent: Callback<()>) -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    let categories = LocalResource::new(crate::routing::api::transfer_categories);
+    let target = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let colleagues = move || {
+        let me = live.agent.with(|a| a.as_ref().map(|a| a.id));
+        let mut list: Vec<(AgentId, AgentLoad)> = live.statuses.with(|s| {
+            s.iter()
+                .filter(|(a, l)| Some(**a) != me && l.status != AgentStatus::Offline)
+                .map(|(a, l)| (*a, l.clone()))
+                .collect()
+        });
+        list.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        list
+    };
+    let submit = move || {
+        let to = target.get_untracked();
+        let to = match to.split_once(':') {
+            Some(("a", n)) => n.parse().ok().map(|n| TransferTo::Agent(AgentId(n))),
+            Some(("c", n)) => n.parse().ok().map(TransferTo::Category),
+            _ => None,
+        };
+        if let Some(to) = to {
+            live.transfer(id, to, note.get_untracked());
+            live.notify(tr(lang, Key::TransferSent).to_owned());
+            on_sent.run(());
+        }
+    };
+    view! {
+        <form class="transfer-form" aria-label=tr(lang, Key::Transfer) on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <label>
+                <span>{tr(lang, Key::TransferTo)}</span>
+                <select required on:change=move |ev| target.set(event_target_value(&ev)) prop:value=move || target.get()>
+                    <option value="">"—"</option>
+                    <optgroup label=tr(lang, Key::Colleagues)>
+                        {move || colleagues().into_iter().map(|(agent, load)| {
+                            let text = format!(
+                                "{} ({} · {})",
+                                load.name,
+                                status_text(lang, load.status),
+                                tr(lang, Key::ChatsOfMax).replace("{n}", &load.chats.to_string()).replace("{max}", &load.max_chats.to_string()),
+                            );
+                            view! { <option value=format!("a:{agent}")>{text}</option> }
+                        }).collect_view()}
+                    </optgroup>
+                    <optgroup label=tr(lang, Key::NavCategories)>
+                        {move || categories.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|(cid, name)| {
+                            view! { <option value=format!("c:{cid}")>{name}</option> }
+                        }).collect_view()}
+                    </optgroup>
+                </select>
+            </label>
+            <label>
+                <span>{tr(lang, Key::TransferNote)}</span>
+                <input
+                    type="text"
+                    maxlength=kefu_protocol::MAX_TRANSFER_NOTE.to_string()
+                    prop:value=move || note.get()
+                    on:input=move |ev| note.set(event_target_value(&ev))
+                />
+            </label>
+            <Show when=move || colleagues().is_empty()>
+                <p class="hint">{tr(lang, Key::NoColleagueFree)}</p>
+            </Show>
+            <button type="submit">{tr(lang, Key::SendTransfer)}</button>
         </form>
     }
 }

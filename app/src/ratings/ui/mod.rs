@@ -1,0 +1,1 @@
+//! The ratings page (admins): filled in below.
