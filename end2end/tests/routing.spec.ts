@@ -61,3 +61,90 @@ test('an away agent leaves the visitor waiting in the queue with a place shown, 
   await visitorPage.screenshot({ path: testInfo.outputPath('widget-assigned.png') });
   expect(errors).toEqual([]);
 });
+
+test('a chat is transferred to a colleague who accepts, then the visitor ends it, rates it and keeps the transcript', async ({ browser, server }, testInfo) => {
+  const errors: string[] = [];
+  const adminPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const bobPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const visitorPage = await (await browser.newContext({ acceptDownloads: true })).newPage();
+  for (const p of [adminPage, bobPage, visitorPage]) {
+    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    p.on('pageerror', (e) => errors.push(e.message));
+  }
+  const admin = new Workbench(adminPage);
+  await admin.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
+  // A colleague, made the way the agents page makes one.
+  const roles = await (await adminPage.request.post(`${server.url}/api/roles`, { form: {} })).json();
+  const sites = await (await adminPage.request.post(`${server.url}/api/sites`, { form: {} })).json();
+  const agentRole = roles.find((r: { builtin: string | null }) => r.builtin === 'agent');
+  const saved = await adminPage.request.post(`${server.url}/api/agents/save`, {
+    data: { form: {
+      id: null, version: 0, login: 'bob', password: 'bob-pass-1', display_name: 'Bob', nickname: '', job_number: '',
+      email: '', mobile: '', role_id: agentRole.id, department_id: null, site_ids: [sites[0].id], seat_enabled: true,
+      max_chats: 5, sort_order: 0, card: [],
+    } },
+  });
+  expect(saved.ok()).toBeTruthy();
+  const bob = new Workbench(bobPage);
+  await bob.signIn(server.url, server.company, 'bob', 'bob-pass-1');
+
+  await visitorPage.goto(server.demoUrl);
+  const widget = new Widget(visitorPage);
+  await widget.open();
+  const dialog = visitorPage.getByRole('dialog', { name: 'Chat' });
+  await widget.send('我想申请退款');
+  await expect(dialog.getByText('You are now talking to Demo Admin.')).toBeVisible();
+
+  // The admin hands the chat to Bob with a note.
+  await admin.conversations().getByRole('region', { name: 'My chats' }).getByRole('button').first().click();
+  await adminPage.getByRole('button', { name: 'Transfer' }).click();
+  const form = adminPage.getByRole('form', { name: 'Transfer' });
+  await form.getByLabel('Transfer to').selectOption({ label: 'Bob (Online · 0 of 5 chats)' });
+  await form.getByLabel('Note for your colleague').fill('老客户，请优先处理');
+  await form.getByRole('button', { name: 'Send transfer' }).click();
+
+  // Bob sees the offer and the note, accepts, and reads the whole history.
+  const offers = bob.conversations().getByRole('region', { name: 'Transfers for you' });
+  await expect(offers).toContainText('Demo Admin offers you Visitor #1');
+  await expect(offers).toContainText('老客户，请优先处理');
+  await bobPage.screenshot({ path: testInfo.outputPath('transfer-offer-1280.png'), fullPage: true });
+  await offers.getByRole('button', { name: 'Accept Visitor #1' }).click();
+  await expect(bob.log()).toContainText('我想申请退款');
+  await expect(dialog.getByText('You are now talking to Bob.')).toBeVisible();
+  await expect(adminPage.getByRole('log', { name: 'Notifications' })).toContainText('Bob accepted Visitor #1.');
+  await bob.reply('您好，我是 Bob，马上为您处理。');
+  await expect(widget.log()).toContainText('您好，我是 Bob，马上为您处理。');
+
+  // The visitor ends the chat (after confirming) and rates it 2 stars: a comment is required.
+  await dialog.getByRole('button', { name: 'End chat' }).click();
+  await dialog.getByRole('group', { name: 'End chat' }).getByRole('button', { name: 'End chat' }).click();
+  await expect(dialog.getByText('Thank you for chatting with us.')).toBeVisible();
+  const rating = dialog.getByRole('form', { name: 'Rate this chat' });
+  await rating.getByRole('radio', { name: '★★ Dissatisfied' }).check();
+  await rating.getByRole('button', { name: 'Send rating' }).click();
+  await expect(rating.getByRole('alert')).toHaveText('Please tell us what went wrong.');
+  await rating.getByLabel('Comment').fill('等太久了');
+  await rating.getByRole('button', { name: 'Send rating' }).click();
+  await expect(dialog.getByText('Thank you for your rating.')).toBeVisible();
+  await expect(bobPage.getByRole('log', { name: 'Notifications' })).toContainText('Visitor #1 rated the chat 2/5: 等太久了');
+
+  // The transcript: one self-contained file with every message as text and no script.
+  const [download] = await Promise.all([
+    visitorPage.waitForEvent('download'),
+    dialog.getByRole('button', { name: 'Download transcript' }).click(),
+  ]);
+  const file = await download.path();
+  const html = require('fs').readFileSync(file, 'utf8');
+  expect(html).toContain('我想申请退款');
+  expect(html).toContain('您好，我是 Bob，马上为您处理。');
+  expect(html).toContain('Bob');
+  expect(html).not.toContain('<script');
+  await visitorPage.screenshot({ path: testInfo.outputPath('widget-ended.png') });
+  await bobPage.setViewportSize({ width: 390, height: 844 });
+  await bobPage.screenshot({ path: testInfo.outputPath('rated-390.png'), fullPage: true });
+
+  // A new chat starts clean.
+  await dialog.getByRole('button', { name: 'Start a new chat' }).click();
+  await expect(widget.log()).not.toContainText('我想申请退款');
+  expect(errors).toEqual([]);
+});
