@@ -89,8 +89,8 @@ fn page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     use workbench::ui::{
-        AgentsRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, LogRoute, ProfileRoute, RolesRoute, Shell,
-        SitesRoute, VisitorsPage,
+        AgentsRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, LogRoute, ProfileRoute, RatingsRoute, RolesRoute,
+        RoutingRoute, Shell, SitesRoute, VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();
@@ -109,6 +109,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/roles") view={Lazy::<RolesRoute>::new()}/>
                     <Route path=path!("admin/log") view={Lazy::<LogRoute>::new()}/>
                     <Route path=path!("admin/categories") view={Lazy::<CategoriesRoute>::new()}/>
+                    <Route path=path!("admin/routing") view={Lazy::<RoutingRoute>::new()}/>
+                    <Route path=path!("admin/ratings") view={Lazy::<RatingsRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>
             </Routes>

@@ -146,5 +146,33 @@ test('a chat is transferred to a colleague who accepts, then the visitor ends it
   // A new chat starts clean.
   await dialog.getByRole('button', { name: 'Start a new chat' }).click();
   await expect(widget.log()).not.toContainText('我想申请退款');
+
+  // The admin finds the rating and marks it invalid, with a reason: it leaves the average.
+  await adminPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Ratings' }).click();
+  const ratings = adminPage.getByRole('region', { name: 'Ratings' });
+  const row = ratings.getByRole('row').filter({ hasText: '等太久了' });
+  await expect(row).toContainText('Bob');
+  await expect(ratings).toContainText('Average of the valid ratings: 2.00');
+  await row.getByRole('button', { name: 'Mark invalid Visitor #1' }).click();
+  await row.getByLabel('Reason').fill('测试数据');
+  await row.getByRole('button', { name: 'Mark invalid' }).click();
+  await expect(row).toContainText('Invalid: 测试数据');
+  await expect(ratings).not.toContainText('Average of the valid ratings');
+  await adminPage.screenshot({ path: testInfo.outputPath('ratings-1280.png'), fullPage: true });
+
+  // The routing page: round robin, and the lowest levels need a comment.
+  await adminPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Routing' }).click();
+  const routing = adminPage.getByRole('form', { name: 'Routing' });
+  await routing.getByLabel('Distribution').selectOption('round_robin');
+  await routing.getByLabel('Queue limit').fill('20');
+  await routing.getByLabel('Label 3 (简体中文)').fill('一般般');
+  await routing.getByRole('button', { name: 'Save' }).click();
+  await expect(adminPage.getByRole('region', { name: 'Routing' }).getByText('Saved.')).toBeVisible();
+  await adminPage.reload();
+  await expect(adminPage.getByRole('form', { name: 'Routing' }).getByLabel('Distribution')).toHaveValue('round_robin');
+  await expect(adminPage.getByRole('form', { name: 'Routing' }).getByLabel('Label 3 (简体中文)')).toHaveValue('一般般');
+  await adminPage.screenshot({ path: testInfo.outputPath('routing-1280.png'), fullPage: true });
+  await adminPage.setViewportSize({ width: 390, height: 844 });
+  await adminPage.screenshot({ path: testInfo.outputPath('routing-390.png'), fullPage: true });
   expect(errors).toEqual([]);
 });

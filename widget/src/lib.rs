@@ -345,7 +345,7 @@ fn build_rating(doc: &Document, form: &Element, lang: Lang, rating: &RatingForm)
             radio.set_attribute("checked", "")?;
         }
         let text = el(doc, "span", "")?;
-        let name = level.label.clone().unwrap_or_else(|| i18n::level_text(lang, level.score).to_owned());
+        let name = level.label(lang.tag()).unwrap_or_else(|| i18n::level_text(lang, level.score));
         text.set_text_content(Some(&format!("{} {name}", "★".repeat(level.score as usize))));
         label.append_child(&radio)?;
         label.append_child(&text)?;

@@ -66,9 +66,18 @@ pub enum FromVisitor {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct RatingLevel {
     pub score: u8,
-    /// The site's own words for it; `None`: the widget's translation of the default level.
-    pub label: Option<String>,
+    /// The site's own words for it, by language tag (`en`, `zh-CN`, …); a language without one
+    /// shows the widget's translation of the default level.
+    #[serde(default)]
+    pub labels: Vec<(String, String)>,
     pub comment_required: bool,
+}
+
+impl RatingLevel {
+    /// The site's label in a language, if it set one.
+    pub fn label(&self, lang: &str) -> Option<&str> {
+        self.labels.iter().find(|(l, text)| l == lang && !text.is_empty()).map(|(_, t)| t.as_str())
+    }
 }
 
 /// How a site asks for ratings, and the visitor's rating of this conversation so far.

@@ -19,7 +19,7 @@ pub const CHANGE_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// The five levels a site starts with: 5 (best) to 1, a comment required for the two lowest.
 pub fn default_levels() -> Vec<RatingLevel> {
-    (1..=5).rev().map(|score| RatingLevel { score, label: None, comment_required: score <= 2 }).collect()
+    (1..=5).rev().map(|score| RatingLevel { score, labels: Vec::new(), comment_required: score <= 2 }).collect()
 }
 
 /// A rating as the visitor sent it, checked against the site's levels: the score must be one of
@@ -62,6 +62,9 @@ pub struct RatingPage {
     /// The average score of the valid ratings listed by the filter (`None`: none).
     pub average: Option<f64>,
 }
+
+/// Ratings per page of the ratings list.
+pub const PAGE_SIZE: i64 = 25;
 
 /// Longest reason for marking a rating invalid.
 pub const MAX_INVALID_REASON: usize = 200;

@@ -12,9 +12,6 @@ use crate::infra::now_ms;
 use crate::infra::state::AppState;
 use crate::sites::service::Site;
 
-/// Ratings per page of the ratings list.
-pub const PAGE: i64 = 25;
-
 /// The site's rating form for a conversation (with the score already given), `None` when the
 /// site does not ask.
 pub async fn form(
@@ -73,7 +70,7 @@ pub async fn rate(
 /// A page of the company's ratings given in `[from, to)` (unix ms).
 pub async fn page(state: &AppState, ctx: &Ctx, from: i64, to: i64, offset: i64) -> Result<RatingPage, ApiError> {
     ctx.check(Perm::SettingsManage)?;
-    let (rows, total, average) = repo::page(&state.db, ctx.tenant(), from, to, offset.max(0), PAGE).await?;
+    let (rows, total, average) = repo::page(&state.db, ctx.tenant(), from, to, offset.max(0), super::PAGE_SIZE).await?;
     Ok(RatingPage { rows, total, average })
 }
 

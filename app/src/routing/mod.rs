@@ -14,8 +14,72 @@ pub mod repo;
 pub mod service;
 pub mod ui;
 
-use kefu_protocol::{AgentId, AgentStatus, SiteId};
+use kefu_protocol::text::Line;
+use kefu_protocol::{AgentId, AgentStatus, ApiError, ErrorCode, RatingLevel, SiteId};
 use serde::{Deserialize, Serialize};
+
+/// The interface languages a rating label may be given in.
+pub const LABEL_LANGS: [&str; 5] = ["en", "zh-CN", "zh-TW", "ja", "ko"];
+/// Longest rating level label, in characters.
+pub const MAX_LEVEL_LABEL: usize = 20;
+/// Largest queue a site may have.
+pub const MAX_QUEUE_LIMIT: i64 = 10_000;
+
+/// A site's routing and rating rules, as the routing page edits them.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoutingSettings {
+    pub site_id: i64,
+    /// The site's version when read (a save of an older one is `Stale`).
+    pub version: i64,
+    pub mode: RouteMode,
+    pub queue_limit: i64,
+    pub prefer_previous: bool,
+    pub rating_enabled: bool,
+    pub levels: Vec<RatingLevel>,
+    /// The company's categories and each one's own mode (`None`: the site's).
+    pub categories: Vec<CategoryRoute>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CategoryRoute {
+    pub id: i64,
+    pub name: String,
+    pub mode: Option<RouteMode>,
+}
+
+impl RoutingSettings {
+    /// Checks what an admin sent: a queue limit within bounds, and 2 to 10 rating levels with
+    /// distinct scores from 1 to 10, labels (in known languages) of at most 20 characters. The
+    /// levels come back best first, without empty labels.
+    pub fn parse(mut self) -> Result<RoutingSettings, ApiError> {
+        if !(0..=MAX_QUEUE_LIMIT).contains(&self.queue_limit) {
+            return Err(ApiError::invalid("queue_limit", ErrorCode::Format));
+        }
+        if !(2..=10).contains(&self.levels.len()) {
+            return Err(ApiError::invalid("levels", ErrorCode::Format));
+        }
+        let mut seen = Vec::new();
+        for level in &mut self.levels {
+            if !(1..=10).contains(&level.score) || seen.contains(&level.score) {
+                return Err(ApiError::invalid("levels", ErrorCode::Format));
+            }
+            seen.push(level.score);
+            let mut labels = Vec::new();
+            for (lang, text) in &level.labels {
+                if !LABEL_LANGS.contains(&lang.as_str()) {
+                    return Err(ApiError::invalid("levels", ErrorCode::Format));
+                }
+                let text = Line::parse(text, "levels", MAX_LEVEL_LABEL)?.into_string();
+                if !text.is_empty() {
+                    labels.push((lang.clone(), text));
+                }
+            }
+            level.labels = labels;
+        }
+        self.levels.sort_by(|a, b| b.score.cmp(&a.score));
+        Ok(self)
+    }
+}
 
 /// How a site (or a category) shares new chats among the agents who can take them.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -107,6 +171,35 @@ pub fn estimate_wait(position: u32, average_handle_ms: Option<i64>, capacity: i6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn settings(levels: Vec<RatingLevel>) -> RoutingSettings {
+        RoutingSettings { queue_limit: 50, levels, ..Default::default() }
+    }
+
+    fn level(score: u8, labels: &[(&str, &str)]) -> RatingLevel {
+        let labels = labels.iter().map(|(l, t)| (l.to_string(), t.to_string())).collect();
+        RatingLevel { score, labels, comment_required: false }
+    }
+
+    #[test]
+    fn routing_settings_keep_levels_distinct_bounded_and_best_first() {
+        let ok =
+            settings(vec![level(1, &[("zh-CN", " 差 "), ("en", "")]), level(3, &[]), level(2, &[])]).parse().unwrap();
+        assert_eq!(ok.levels.iter().map(|l| l.score).collect::<Vec<_>>(), [3, 2, 1]);
+        assert_eq!(ok.levels[2].labels, vec![("zh-CN".to_string(), "差".to_string())]);
+        let bad = |levels| settings(levels).parse().unwrap_err();
+        assert_eq!(bad(vec![level(1, &[])]), ApiError::invalid("levels", ErrorCode::Format));
+        assert_eq!(bad(vec![level(1, &[]), level(1, &[])]), ApiError::invalid("levels", ErrorCode::Format));
+        assert_eq!(bad(vec![level(0, &[]), level(1, &[])]), ApiError::invalid("levels", ErrorCode::Format));
+        assert_eq!(
+            bad(vec![level(2, &[("fr", "bien")]), level(1, &[])]),
+            ApiError::invalid("levels", ErrorCode::Format)
+        );
+        assert!(settings(vec![level(2, &[("ja", &"長".repeat(21))]), level(1, &[])]).parse().is_err());
+        let mut big = settings(vec![level(2, &[]), level(1, &[])]);
+        big.queue_limit = MAX_QUEUE_LIMIT + 1;
+        assert_eq!(big.parse().unwrap_err(), ApiError::invalid("queue_limit", ErrorCode::Format));
+    }
 
     fn agent(id: i64, open: i64, last: i64) -> Candidate {
         Candidate {

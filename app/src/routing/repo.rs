@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 
 use kefu_protocol::{
-    AgentId, AgentPrefs, AgentStatus, ApiError, ConversationId, Perm, SiteId, TenantId, TransferRequest, VisitorId,
+    AgentId, AgentPrefs, AgentStatus, ApiError, ConversationId, ErrorCode, Perm, RatingLevel, SiteId, TenantId,
+    TransferRequest, VisitorId,
 };
 use sqlx::{AnyConnection, Row as _};
 
-use super::{Candidate, RouteMode};
+use super::{Candidate, CategoryRoute, RouteMode, RoutingSettings};
 use crate::infra::db::{Db, DbKind, Markers, Writer};
 use crate::infra::events::{self, Event, EventKind};
 use crate::infra::OrInternal;
@@ -542,4 +543,84 @@ pub async fn pending_for(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Ve
         })
         .collect::<Result<_, sqlx::Error>>()
         .or_internal()
+}
+
+/// A site's routing and rating rules, with the company's categories and their modes.
+pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<RoutingSettings>, ApiError> {
+    let row = sqlx::query(
+        "SELECT version, route_mode, queue_limit, prefer_previous, rating_enabled, rating_levels FROM sites \
+         WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(site.0)
+    .bind(tenant.0)
+    .fetch_optional(db.reader())
+    .await
+    .or_internal()?;
+    let Some(r) = row else { return Ok(None) };
+    let stored: String = r.try_get("rating_levels").or_internal()?;
+    let levels: Vec<RatingLevel> = serde_json::from_str(&stored).unwrap_or_default();
+    let categories =
+        sqlx::query("SELECT id, name, route_mode FROM categories WHERE tenant_id = $1 ORDER BY sort_order, id")
+            .bind(tenant.0)
+            .fetch_all(db.reader())
+            .await
+            .or_internal()?
+            .iter()
+            .map(|c| {
+                Ok(CategoryRoute {
+                    id: c.try_get("id")?,
+                    name: c.try_get("name")?,
+                    mode: c.try_get::<Option<String>, _>("route_mode")?.as_deref().and_then(RouteMode::parse),
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .or_internal()?;
+    Ok(Some(RoutingSettings {
+        site_id: site.0,
+        version: r.try_get("version").or_internal()?,
+        mode: RouteMode::parse(&r.try_get::<String, _>("route_mode").or_internal()?).unwrap_or_default(),
+        queue_limit: r.try_get("queue_limit").or_internal()?,
+        prefer_previous: r.try_get::<i64, _>("prefer_previous").or_internal()? != 0,
+        rating_enabled: r.try_get::<i64, _>("rating_enabled").or_internal()? != 0,
+        levels: if levels.is_empty() { crate::ratings::default_levels() } else { levels },
+        categories,
+    }))
+}
+
+/// Stores a site's rules if read at `settings.version` (`Stale` otherwise), and the categories'
+/// modes (of the company's categories only).
+pub async fn save_settings(w: &mut Writer, tenant: TenantId, settings: &RoutingSettings) -> Result<(), ApiError> {
+    let levels = serde_json::to_string(&settings.levels).map_err(|_| ApiError::Internal)?;
+    let changed = sqlx::query(
+        "UPDATE sites SET route_mode = $1, queue_limit = $2, prefer_previous = $3, rating_enabled = $4, \
+         rating_levels = $5, version = version + 1 WHERE id = $6 AND tenant_id = $7 AND version = $8 AND deleted_at IS NULL",
+    )
+    .bind(settings.mode.as_str())
+    .bind(settings.queue_limit)
+    .bind(i64::from(settings.prefer_previous))
+    .bind(i64::from(settings.rating_enabled))
+    .bind(levels)
+    .bind(settings.site_id)
+    .bind(tenant.0)
+    .bind(settings.version)
+    .execute(&mut **w)
+    .await
+    .or_internal()?
+    .rows_affected();
+    if changed == 0 {
+        return Err(crate::infra::db::stale_or_missing(w, "sites", settings.site_id, tenant).await);
+    }
+    for category in &settings.categories {
+        let done = sqlx::query("UPDATE categories SET route_mode = $1 WHERE id = $2 AND tenant_id = $3")
+            .bind(category.mode.map(RouteMode::as_str))
+            .bind(category.id)
+            .bind(tenant.0)
+            .execute(&mut **w)
+            .await
+            .or_internal()?;
+        if done.rows_affected() == 0 {
+            return Err(ApiError::invalid("categories", ErrorCode::NotFound));
+        }
+    }
+    Ok(())
 }

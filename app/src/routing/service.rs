@@ -12,6 +12,7 @@ use kefu_protocol::{
 
 use super::repo::{self, Load, Waiting};
 use super::{estimate_wait, pick};
+use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::batch::{BatchJob, BatchWorker};
 use crate::infra::ctx::Ctx;
 use crate::infra::db::Db;
@@ -441,4 +442,47 @@ pub async fn pending_transfers(state: &AppState, ctx: &Ctx) -> Result<Vec<ToAgen
     ctx.check(Perm::ChatServe)?;
     let pending = repo::pending_for(&state.db, ctx.tenant(), ctx.agent.id).await?;
     Ok(pending.into_iter().map(|transfer| ToAgent::TransferRequest { transfer }).collect())
+}
+
+/// A site's routing and rating rules, for the routing page. Needs [`Perm::SitesManage`] on the site.
+pub async fn settings(state: &AppState, ctx: &Ctx, site: SiteId) -> Result<super::RoutingSettings, ApiError> {
+    ctx.check(Perm::SitesManage)?;
+    if !ctx.sites(Perm::SitesManage).allows(site) {
+        return Err(ApiError::NotFound);
+    }
+    repo::settings(&state.db, ctx.tenant(), site).await?.ok_or(ApiError::NotFound)
+}
+
+/// Saves a site's routing and rating rules (one transaction, with its log entry), then runs a
+/// pass: a larger queue or another mode may change who gets what.
+pub async fn save_settings(state: &AppState, ctx: &Ctx, settings: super::RoutingSettings) -> Result<(), ApiError> {
+    ctx.check(Perm::SitesManage)?;
+    let settings = settings.parse()?;
+    let site = SiteId(settings.site_id);
+    if !ctx.sites(Perm::SitesManage).allows(site) {
+        return Err(ApiError::NotFound);
+    }
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        repo::save_settings(&mut w, ctx.tenant(), &settings).await?;
+        let object = format!("site #{site}");
+        let summary = format!(
+            "mode {}, queue {}, previous {}, rating {}, levels {}",
+            settings.mode.as_str(),
+            settings.queue_limit,
+            settings.prefer_previous,
+            settings.rating_enabled,
+            settings
+                .levels
+                .iter()
+                .map(|l| format!("{}{}", l.score, if l.comment_required { "*" } else { "" }))
+                .collect::<Vec<_>>()
+                .join("/")
+        );
+        audit::record(&mut w, &Entry::by(ctx, OpKind::RoutingChanged, &object, &summary)).await
+    }
+    .await;
+    w.end(work).await?;
+    route(state, ctx.tenant()).await
 }

@@ -74,6 +74,12 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/categories/delete", "id=999999", Gate::Needs(Perm::AgentsManage)),
     ("/api/categories/move", "id=999999&up=true", Gate::Needs(Perm::AgentsManage)),
     ("/api/routing/categories", "", Gate::Needs(Perm::ChatServe)),
+    ("/api/routing/settings", "site_id=1", Gate::Needs(Perm::SitesManage)),
+    (
+        "/api/routing/settings/save",
+        r#"{"settings":{"site_id":1,"version":1,"mode":"least_busy","queue_limit":5,"prefer_previous":false,"rating_enabled":true,"levels":[],"categories":[]}}"#,
+        Gate::Needs(Perm::SitesManage),
+    ),
     ("/api/ratings/list", "from=0&to=1&offset=0", Gate::Needs(Perm::SettingsManage)),
     ("/api/ratings/invalid", "conversation_id=999999&invalid=true&reason=x", Gate::Needs(Perm::SettingsManage)),
     ("/api/ratings/clear", "from=0&to=1", Gate::Needs(Perm::SettingsManage)),

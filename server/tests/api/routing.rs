@@ -381,3 +381,62 @@ async fn admins_mark_a_rating_invalid_which_leaves_the_average_and_clear_a_perio
         .await;
     assert_eq!(logged, 2);
 }
+
+#[tokio::test]
+async fn the_routing_page_sets_round_robin_the_previous_agent_and_the_rating_scale() {
+    use app::routing::{RouteMode, RoutingSettings};
+    use kefu_protocol::RatingLevel;
+
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let site: i64 = sqlx::query_scalar("SELECT id FROM sites WHERE tenant_id = $1")
+        .bind(shop.id.0)
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    let read = || async {
+        let response = app.call("/api/routing/settings", &format!("site_id={site}"), Some(&admin)).await;
+        assert!(response.status().is_success());
+        response.json::<RoutingSettings>().await.unwrap()
+    };
+    let mut settings = read().await;
+    assert_eq!(
+        (settings.mode, settings.queue_limit, settings.prefer_previous, settings.levels.len()),
+        (RouteMode::LeastBusy, 50, false, 5)
+    );
+    settings.mode = RouteMode::RoundRobin;
+    settings.prefer_previous = true;
+    settings.levels = vec![
+        RatingLevel { score: 1, labels: vec![("zh-CN".into(), "差评".into())], comment_required: true },
+        RatingLevel { score: 3, labels: vec![("en".into(), "Good".into())], comment_required: false },
+        RatingLevel { score: 2, labels: vec![], comment_required: false },
+    ];
+    let saved = app.call_json("/api/routing/settings/save", "settings", &settings, &admin).await;
+    assert!(saved.status().is_success(), "{}", saved.status());
+    let again = app.call_json("/api/routing/settings/save", "settings", &settings, &admin).await;
+    assert_eq!(again.status(), 409, "a save of what was read before the last save is stale");
+    let stored = read().await;
+    assert_eq!(stored.mode, RouteMode::RoundRobin);
+    assert_eq!(stored.levels.iter().map(|l| l.score).collect::<Vec<_>>(), [3, 2, 1]);
+
+    let (_, _ann) = agent(&app, &shop, "Ann", 3, AgentStatus::Online).await;
+    let (_, _bob) = agent(&app, &shop, "Bob", 3, AgentStatus::Online).await;
+    let mut returning = app.visitor(&shop, None).await;
+    let mut names = Vec::new();
+    names.push(ask(&mut returning, "p1", "first visit").await.1);
+    for i in 0..2 {
+        let mut other = app.visitor(&shop, None).await;
+        names.push(ask(&mut other, &format!("o{i}"), "hello").await.1);
+    }
+    // Round robin: whoever waited longest, whatever their load.
+    let to = |n: &str| Some(Routed::To(n.into()));
+    assert_eq!(names, [to("Ann"), to("Bob"), to("Ann")]);
+    returning.client.send(&FromVisitor::End).await;
+    let ended = returning.client.recv_until(|f| matches!(f, ToVisitor::Ended { .. })).await;
+    let ToVisitor::Ended { rating: Some(form), .. } = ended else { panic!("{ended:?}") };
+    assert_eq!(form.levels[0].label("en"), Some("Good"));
+    assert_eq!(form.levels[2].label("zh-CN"), Some("差评"));
+    // Round robin would pick Bob; the returning visitor goes back to Ann.
+    assert_eq!(ask(&mut returning, "p2", "back again").await.1, to("Ann"));
+}

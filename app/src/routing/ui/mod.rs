@@ -1,6 +1,10 @@
 //! The agent's status in the top bar: a menu of the five statuses (a native select, so it works by
 //! keyboard) and what colleagues see now, with the agent's load.
 
+mod settings;
+
+pub use settings::RoutingPage;
+
 use kefu_protocol::{AgentStatus, Perm};
 use leptos::prelude::*;
 

@@ -44,6 +44,8 @@ pub fn Shell() -> impl IntoView {
         (Perm::AgentsManage, "/admin/departments", Key::NavDepartments),
         (Perm::AgentsManage, "/admin/categories", Key::NavCategories),
         (Perm::RolesManage, "/admin/roles", Key::NavRoles),
+        (Perm::SitesManage, "/admin/routing", Key::NavRouting),
+        (Perm::SettingsManage, "/admin/ratings", Key::NavRatings),
         (Perm::OplogView, "/admin/log", Key::NavLog),
     ];
     let nav = move || {
@@ -197,6 +199,8 @@ admin_route!(RolesRoute, crate::roles::ui::RolesPage);
 admin_route!(LogRoute, crate::oplog::ui::LogPage);
 admin_route!(CategoriesRoute, crate::categories::ui::CategoriesPage);
 admin_route!(ProfileRoute, crate::profile::ui::ProfilePage);
+admin_route!(RoutingRoute, crate::routing::ui::RoutingPage);
+admin_route!(RatingsRoute, crate::ratings::ui::RatingsPage);
 
 /// Opens the agent socket (browser only) and ticks the clock.
 fn connect(live: Live) {

@@ -1,0 +1,228 @@
+//! The routing page (admins): per site, how chats are shared out (and per category), the queue's
+//! length, returning visitors' previous agent, and the rating scale.
+
+use kefu_protocol::RatingLevel;
+use leptos::prelude::*;
+
+use crate::i18n::{tr, use_lang, Key, Lang};
+use crate::kit::form::{action_error, error_outside, on_success, CheckField, Field, SelectField};
+use crate::routing::api::{routing_settings, SaveRoutingSettings};
+use crate::routing::{CategoryRoute, RouteMode, RoutingSettings, LABEL_LANGS, MAX_LEVEL_LABEL};
+
+fn mode_text(lang: Lang, mode: RouteMode) -> &'static str {
+    tr(
+        lang,
+        match mode {
+            RouteMode::LeastBusy => Key::ModeLeastBusy,
+            RouteMode::RoundRobin => Key::ModeRoundRobin,
+            RouteMode::Random => Key::ModeRandom,
+        },
+    )
+}
+
+fn lang_name(tag: &str) -> &'static str {
+    match tag {
+        "en" => "English",
+        "zh-CN" => "简体中文",
+        "zh-TW" => "繁體中文",
+        "ja" => "日本語",
+        _ => "한국어",
+    }
+}
+
+#[component]
+pub fn RoutingPage() -> impl IntoView {
+    let lang = use_lang();
+    let sites = LocalResource::new(crate::sites::api::my_sites);
+    let site = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        if let (None, Some(Ok(list))) = (site.get_untracked(), sites.get()) {
+            site.set(list.first().map(|s| s.id));
+        }
+    });
+    let reload = RwSignal::new(0u32);
+    // On the page, not the form: a save reloads the form (with the new version).
+    let notice = RwSignal::new(None::<&'static str>);
+    let settings = LocalResource::new(move || {
+        reload.track();
+        let site = site.get();
+        async move {
+            match site {
+                Some(id) => routing_settings(id).await.ok(),
+                None => None,
+            }
+        }
+    });
+    view! {
+        <section class="routing admin" aria-labelledby="routing-title">
+            <h2 id="routing-title">{tr(lang, Key::NavRouting)}</h2>
+            <label class="site-picker">
+                <span>{tr(lang, Key::SiteFilter)}</span>
+                <select on:change=move |ev| { notice.set(None); site.set(event_target_value(&ev).parse().ok()); }>
+                    {move || sites.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|s| {
+                        let selected = site.get() == Some(s.id);
+                        view! { <option value=s.id.to_string() selected=selected>{s.name}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            {move || settings.get().flatten().map(|s| view! {
+                <RoutingForm settings=s notice on_saved=Callback::new(move |_| reload.update(|n| *n += 1))/>
+            })}
+            <p class="notice" aria-live="polite">{move || notice.get()}</p>
+        </section>
+    }
+}
+
+/// One rating level's inputs.
+#[derive(Clone, Copy)]
+struct LevelInputs {
+    score: RwSignal<String>,
+    comment_required: RwSignal<bool>,
+    labels: [RwSignal<String>; 5],
+}
+
+#[component]
+fn RoutingForm(
+    settings: RoutingSettings,
+    notice: RwSignal<Option<&'static str>>,
+    on_saved: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let save = ServerAction::<SaveRoutingSettings>::new();
+    let error = action_error(save);
+    on_success(save, move |_| {
+        notice.set(Some(tr(lang, Key::Saved)));
+        on_saved.run(());
+    });
+    let mode = RwSignal::new(settings.mode.as_str().to_owned());
+    let queue_limit = RwSignal::new(settings.queue_limit.to_string());
+    let prefer_previous = RwSignal::new(settings.prefer_previous);
+    let rating_enabled = RwSignal::new(settings.rating_enabled);
+    let categories: Vec<(CategoryRoute, RwSignal<String>)> = settings
+        .categories
+        .iter()
+        .map(|c| (c.clone(), RwSignal::new(c.mode.map(|m| m.as_str().to_owned()).unwrap_or_default())))
+        .collect();
+    let levels: Vec<LevelInputs> = settings
+        .levels
+        .iter()
+        .map(|l| LevelInputs {
+            score: RwSignal::new(l.score.to_string()),
+            comment_required: RwSignal::new(l.comment_required),
+            labels: LABEL_LANGS.map(|tag| RwSignal::new(l.label(tag).unwrap_or_default().to_owned())),
+        })
+        .collect();
+    let modes = Signal::stored(
+        RouteMode::ALL.iter().map(|m| (m.as_str().to_owned(), mode_text(lang, *m).to_owned())).collect::<Vec<_>>(),
+    );
+    let (site_id, version) = (settings.site_id, settings.version);
+    let (form_categories, form_levels) = (StoredValue::new(categories.clone()), StoredValue::new(levels.clone()));
+    let submit = move || {
+        notice.set(None);
+        let categories = form_categories.with_value(|list| {
+            list.iter()
+                .map(|(c, m)| CategoryRoute {
+                    id: c.id,
+                    name: c.name.clone(),
+                    mode: RouteMode::parse(&m.get_untracked()),
+                })
+                .collect()
+        });
+        let levels = form_levels.with_value(|list| {
+            list.iter()
+                .map(|l| RatingLevel {
+                    score: l.score.get_untracked().trim().parse().unwrap_or(0),
+                    labels: LABEL_LANGS
+                        .iter()
+                        .zip(l.labels)
+                        .map(|(tag, s)| (tag.to_string(), s.get_untracked()))
+                        .collect(),
+                    comment_required: l.comment_required.get_untracked(),
+                })
+                .collect()
+        });
+        let settings = RoutingSettings {
+            site_id,
+            version,
+            mode: RouteMode::parse(&mode.get_untracked()).unwrap_or_default(),
+            queue_limit: queue_limit.get_untracked().trim().parse().unwrap_or(-1),
+            prefer_previous: prefer_previous.get_untracked(),
+            rating_enabled: rating_enabled.get_untracked(),
+            levels,
+            categories,
+        };
+        save.dispatch(SaveRoutingSettings { settings });
+    };
+    view! {
+        <form class="routing-form" aria-label=tr(lang, Key::NavRouting) on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <SelectField label=tr(lang, Key::DistributionMode) name="mode" bind=mode options=modes error/>
+            <Field label=tr(lang, Key::QueueLimit) name="queue_limit" kind="number" bind=queue_limit error/>
+            <CheckField label=tr(lang, Key::PreferPrevious).to_owned() bind=prefer_previous/>
+            {(!categories.is_empty()).then(|| view! {
+                <fieldset>
+                    <legend>{tr(lang, Key::NavCategories)}</legend>
+                    {categories.iter().map(|(c, bind)| {
+                        let mut options = vec![(String::new(), tr(lang, Key::SameAsSite).to_owned())];
+                        options.extend(RouteMode::ALL.iter().map(|m| (m.as_str().to_owned(), mode_text(lang, *m).to_owned())));
+                        let bind = *bind;
+                        view! {
+                            <label class="field">
+                                <span>{c.name.clone()}</span>
+                                <select prop:value=move || bind.get() on:change=move |ev| bind.set(event_target_value(&ev))>
+                                    {options.into_iter().map(|(value, text)| view! { <option value=value>{text}</option> }).collect_view()}
+                                </select>
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            })}
+            <fieldset>
+                <legend>{tr(lang, Key::Ratings)}</legend>
+                <CheckField label=tr(lang, Key::AskRating).to_owned() bind=rating_enabled/>
+                <div class="table-wrap">
+                    <table>
+                        <thead>
+                            <tr>
+                                <th scope="col">{tr(lang, Key::Score)}</th>
+                                <th scope="col">{tr(lang, Key::CommentRequired)}</th>
+                                {LABEL_LANGS.iter().map(|tag| view! { <th scope="col" lang=*tag>{lang_name(tag)}</th> }).collect_view()}
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {levels.into_iter().enumerate().map(|(i, l)| {
+                                let n = i + 1;
+                                view! {
+                                    <tr>
+                                        <td>
+                                            <input type="number" min="1" max="10" class="score"
+                                                aria-label=format!("{} {n}", tr(lang, Key::Score))
+                                                prop:value=move || l.score.get()
+                                                on:input=move |ev| l.score.set(event_target_value(&ev))/>
+                                        </td>
+                                        <td>
+                                            <input type="checkbox"
+                                                aria-label=format!("{} {n}", tr(lang, Key::CommentRequired))
+                                                prop:checked=move || l.comment_required.get()
+                                                on:change=move |ev| l.comment_required.set(event_target_checked(&ev))/>
+                                        </td>
+                                        {LABEL_LANGS.iter().zip(l.labels).map(|(tag, bind)| view! {
+                                            <td>
+                                                <input type="text" maxlength=MAX_LEVEL_LABEL.to_string()
+                                                    aria-label=format!("{} {n} ({})", tr(lang, Key::LevelLabel), lang_name(tag))
+                                                    placeholder=tr(lang, Key::DefaultLabel)
+                                                    prop:value=move || bind.get()
+                                                    on:input=move |ev| bind.set(event_target_value(&ev))/>
+                                            </td>
+                                        }).collect_view()}
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </fieldset>
+            <p role="alert" class="error">{move || error_outside(lang, error.get(), &["mode", "queue_limit"])}</p>
+            <button type="submit">{tr(lang, Key::Save)}</button>
+        </form>
+    }
+}
