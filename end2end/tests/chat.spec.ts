@@ -227,6 +227,10 @@ test('the workbench has a page per area, and an agent can end a chat', async ({ 
   // Ending the chat removes it from the open conversations; the visitor's next message opens a new one.
   await agentPage.getByRole('button', { name: 'End chat' }).click();
   await expect(workbench.conversations().getByRole('button')).toHaveCount(0);
+  // The visitor sees the end screen, and starts again from it.
+  const dialog = visitorPage.getByRole('dialog', { name: 'Chat' });
+  await expect(dialog.getByText('Thank you for chatting with us.')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Start a new chat' }).click();
   await widget.send('One more question');
   await widget.expectDelivered('One more question');
   await expect(workbench.conversations().getByRole('button')).toHaveCount(1);

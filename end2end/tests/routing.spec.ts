@@ -26,6 +26,13 @@ test('an away agent leaves the visitor waiting in the queue with a place shown, 
   await workbench.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
   const status = agentPage.getByLabel('My status');
   await expect(status).toHaveValue('online');
+  // A category the demo site shows, answered by the admin.
+  const me = await (await agentPage.request.post(`${server.url}/api/me`, { form: {} })).json();
+  const sites = await (await agentPage.request.post(`${server.url}/api/sites`, { form: {} })).json();
+  const category = await agentPage.request.post(`${server.url}/api/categories/save`, {
+    data: { form: { id: null, version: 0, name: '售后服务', switchboard_id: null, agent_ids: [me.id], site_ids: [sites[0].id] } },
+  });
+  expect(category.ok()).toBeTruthy();
 
   // Away: visitors are told nobody is there, and a new chat waits in the queue.
   await status.selectOption('away');
@@ -34,6 +41,10 @@ test('an away agent leaves the visitor waiting in the queue with a place shown, 
   await widget.open();
   const dialog = visitorPage.getByRole('dialog', { name: 'Chat' });
   await expect(dialog.getByText('Nobody is online right now')).toBeVisible();
+  // The site shows its categories: a topic is chosen first.
+  await widget.send('我想申请退款');
+  await expect(dialog.getByRole('alert')).toHaveText('Please choose a topic first.');
+  await dialog.getByLabel('Topic').selectOption({ label: '售后服务' });
   await widget.send('我想申请退款');
   await widget.expectDelivered('我想申请退款');
   await expect(dialog.getByRole('status').filter({ hasText: 'in the queue' })).toHaveText('You are number 1 in the queue.');

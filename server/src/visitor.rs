@@ -17,9 +17,9 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use kefu_protocol::text::Line;
+use kefu_protocol::text::{Account, Line};
 use kefu_protocol::{
-    is_token, token_from_subprotocols, ApiError, ConversationId, FromVisitor, OnlineVisitor, ToVisitor,
+    is_token, token_from_subprotocols, ApiError, ConversationId, ErrorCode, FromVisitor, OnlineVisitor, ToVisitor,
     PROTOCOL_VERSION, VISITOR_SUBPROTOCOL,
 };
 use serde::Deserialize;
@@ -95,10 +95,17 @@ pub async fn upgrade(
         state: state.clone(),
         site,
         visitor,
+        categories: Vec::new(),
+        choice: chat::Choice::default(),
     };
     let online = site_online(&state, &session.site).await;
     let current = session.visitor.latest.as_ref().map(|c| c.id);
     let rating = ratings::form(&state.app, session.site.tenant_id, session.site.id, current).await.unwrap_or(None);
+    let categories = app::categories::service::for_site(&state.app, session.site.tenant_id, session.site.id)
+        .await
+        .unwrap_or_default();
+    let mut session = session;
+    session.categories = categories.iter().map(|(id, _)| *id).collect();
     let welcome = ToVisitor::VisitorWelcome {
         protocol_version: PROTOCOL_VERSION,
         visitor_id: session.visitor.id,
@@ -107,6 +114,7 @@ pub async fn upgrade(
         conversation: session.visitor.latest.map(|c| (c.id, c.last_seq)),
         online,
         rating,
+        categories,
     };
     socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
         let (out, queue) = state.hub.outbox(VISITOR_OUTBOX_BYTES);
@@ -157,6 +165,9 @@ struct VisitorSession {
     conversation: Option<ConversationId>,
     user_agent: String,
     ip: String,
+    /// The categories the site shows, and what the visitor chose for their next conversation.
+    categories: Vec<i64>,
+    choice: chat::Choice,
 }
 
 impl Handler for VisitorSession {
@@ -188,7 +199,18 @@ impl Handler for VisitorSession {
             }),
             FromVisitor::Send { client_msg_id, body, .. } => {
                 let (site, visitor, conn) = (&self.site, self.visitor.id, self.conn);
-                match chat::visitor_send(app, site, visitor, conn, &mut self.conversation, &client_msg_id, &body).await
+                let choice = &self.choice;
+                match chat::visitor_send(
+                    app,
+                    site,
+                    visitor,
+                    conn,
+                    &mut self.conversation,
+                    choice,
+                    &client_msg_id,
+                    &body,
+                )
+                .await
                 {
                     Ok(message) => out.push(&ToVisitor::Ack { client_msg_id: message.client_msg_id.clone(), message }),
                     Err(error) => out.push(&ToVisitor::Error { error, client_msg_id: Some(client_msg_id) }),
@@ -203,6 +225,14 @@ impl Handler for VisitorSession {
                 out.answer_resync(
                     chat::visitor_sync(app, &self.site, self.visitor.id, conversation_id, after_seq).await,
                 )
+            }
+            FromVisitor::Choose { category, agent } => {
+                if category.is_some_and(|c| !self.categories.contains(&c)) {
+                    return Err(ApiError::invalid("category", ErrorCode::NotFound));
+                }
+                let agent = agent.map(|a| Account::parse(&a, "agent")).transpose()?;
+                self.choice = chat::Choice { category, agent: agent.map(|a| a.as_str().to_owned()) };
+                Ok(())
             }
             FromVisitor::End => {
                 chat::visitor_end(app, &self.site, self.visitor.id).await?;

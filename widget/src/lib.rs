@@ -41,6 +41,8 @@ struct Elements {
     rating: Element,
     ended: Element,
     composer: Element,
+    topic: Element,
+    topic_select: web_sys::HtmlSelectElement,
     list: Element,
     typing: Element,
     input: HtmlTextAreaElement,
@@ -70,6 +72,13 @@ struct Widget {
     confirming: bool,
     /// The conversation ended: the end screen shows.
     ended: bool,
+    /// The categories the site shows (the visitor picks one before the first message), and the pick.
+    categories: Vec<(i64, String)>,
+    category: Option<i64>,
+    /// The agent the snippet asks for (`data-agent`).
+    designated: Option<String>,
+    /// That agent could not take the chat.
+    unavailable: Option<String>,
     last_typing_at: f64,
     els: Elements,
     typing_timer: Option<gloo_timer::Timeout>,
@@ -108,7 +117,7 @@ type Shared = Rc<RefCell<Widget>>;
 
 /// Builds the widget in `root` and connects it. Called by `loader.js`.
 #[wasm_bindgen]
-pub fn start(root: ShadowRoot, site_key: String, base: String) -> Result<(), JsValue> {
+pub fn start(root: ShadowRoot, site_key: String, base: String, agent: Option<String>) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let doc = window.document().ok_or("no document")?;
     let lang = doc
@@ -135,6 +144,10 @@ pub fn start(root: ShadowRoot, site_key: String, base: String) -> Result<(), JsV
         rating_open: false,
         confirming: false,
         ended: false,
+        categories: Vec::new(),
+        category: None,
+        designated: agent.filter(|a| !a.trim().is_empty()),
+        unavailable: None,
         last_typing_at: 0.0,
         els,
         typing_timer: None,
@@ -278,6 +291,12 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     list.set_attribute("aria-live", "polite")?;
     let typing = el(doc, "p", "typing")?;
     typing.set_attribute("aria-live", "polite")?;
+    let topic = el(doc, "label", "topic")?;
+    let topic_caption = el(doc, "span", "")?;
+    topic_caption.set_text_content(Some(tr(lang, Key::Topic)));
+    let topic_select: web_sys::HtmlSelectElement = el(doc, "select", "")?.dyn_into()?;
+    topic.append_child(&topic_caption)?;
+    topic.append_child(&topic_select)?;
     let composer = el(doc, "form", "composer")?;
     let form = composer.clone();
     let input: HtmlTextAreaElement = el(doc, "textarea", "")?.dyn_into()?;
@@ -292,7 +311,7 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     form.append_child(&send)?;
     let error = el(doc, "p", "error")?;
     error.set_attribute("role", "alert")?;
-    for child in [&header, &status, &notice, &confirm, &list, &typing, &rating, &ended, &form, &error] {
+    for child in [&header, &status, &notice, &confirm, &list, &typing, &rating, &ended, &topic, &form, &error] {
         panel.append_child(child)?;
     }
     root.append_child(&panel)?;
@@ -310,6 +329,8 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
         rating,
         ended,
         composer,
+        topic,
+        topic_select,
         list,
         typing,
         input,
@@ -500,6 +521,16 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
         })?;
     }
     wire_end_of_chat(widget, &panel, &socket)?;
+    {
+        let (widget, socket) = (widget.clone(), socket.clone());
+        let select = widget.borrow().els.topic_select.clone();
+        listen(&select.clone().into(), "change", move |_| {
+            let mut w = widget.borrow_mut();
+            w.category = select.value().parse().ok();
+            w.els.error.set_text_content(None);
+            socket.send(&FromVisitor::Choose { category: w.category, agent: w.designated.clone() });
+        })?;
+    }
     // Single-page sites change pages without reloading: report those too.
     for event in ["popstate", "hashchange"] {
         let socket = socket.clone();
@@ -626,6 +657,10 @@ fn send(widget: &Shared, socket: &Socket) {
     let frame = {
         let mut w = widget.borrow_mut();
         let text = w.els.input.value();
+        if w.needs_topic() && w.category.is_none() {
+            w.els.error.set_text_content(Some(tr(w.lang, Key::PickTopic)));
+            return;
+        }
         match MessageBody::parse(&text) {
             Ok(body) => {
                 let id = new_client_msg_id();
@@ -681,6 +716,34 @@ impl Widget {
         self.rating = rating;
     }
 
+    /// Fills the topic list (a first, empty choice, then the site's categories).
+    fn set_categories(&mut self, categories: Vec<(i64, String)>) {
+        if categories == self.categories {
+            return;
+        }
+        let select = &self.els.topic_select;
+        select.set_text_content(None);
+        let mut options = vec![(String::new(), tr(self.lang, Key::ChooseTopic).to_owned())];
+        options.extend(categories.iter().map(|(id, name)| (id.to_string(), name.clone())));
+        for (value, text) in options {
+            if let Ok(option) = el(&self.doc, "option", "") {
+                let _ = option.set_attribute("value", &value);
+                option.set_text_content(Some(&text));
+                let _ = select.append_child(&option);
+            }
+        }
+        if !self.category.is_some_and(|c| categories.iter().any(|(id, _)| *id == c)) {
+            self.category = None;
+        }
+        select.set_value(&self.category.map(|c| c.to_string()).unwrap_or_default());
+        self.categories = categories;
+    }
+
+    /// Whether the visitor must pick a topic before their first message.
+    fn needs_topic(&self) -> bool {
+        !self.categories.is_empty() && (self.conversation.is_none() || self.ended)
+    }
+
     /// Whether the rating form shows: asked for at the end, or opened during the chat.
     fn rating_shown(&self) -> bool {
         let unrated = self.rating.as_ref().is_some_and(|r| r.rated.is_none());
@@ -689,6 +752,7 @@ impl Widget {
 
     /// Back to an empty chat after the end screen: the next message opens a new conversation.
     fn restart(&mut self) {
+        self.unavailable = None;
         self.log = ConversationLog::new();
         self.conversation = None;
         self.ended = false;
@@ -753,10 +817,15 @@ fn on_event(widget: &Shared, event: SocketEvent<ToVisitor>) {
 
 fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
     match frame {
-        ToVisitor::VisitorWelcome { token, site_name, conversation, online, rating, .. } => {
+        ToVisitor::VisitorWelcome { token, site_name, conversation, online, rating, categories, .. } => {
             w.connected = true;
             w.online = Some(online);
             w.set_rating(rating);
+            w.set_categories(categories);
+            // The server forgets the choice with the connection: tell it again.
+            if w.category.is_some() || w.designated.is_some() {
+                out.push(FromVisitor::Choose { category: w.category, agent: w.designated.clone() });
+            }
             w.store_token(&token);
             w.els.title.set_text_content(Some(&site_name));
             out.push(FromVisitor::Page { page: current_page() });
@@ -815,6 +884,7 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             }
         }
         ToVisitor::Availability { online } => w.online = Some(online),
+        ToVisitor::Unavailable { agent } => w.unavailable = Some(agent),
         ToVisitor::Ended { conversation_id, rating } if w.conversation == Some(conversation_id) => {
             w.ended = true;
             w.confirming = false;
@@ -887,7 +957,7 @@ fn render(w: &Widget) {
             Some(text)
         }
         (None, Some(name)) => Some(tr(w.lang, Key::NowTalkingTo).replace("{name}", name)),
-        (None, None) => None,
+        (None, None) => w.unavailable.as_ref().map(|a| tr(w.lang, Key::Unavailable).replace("{name}", a)),
     };
     els.notice.set_text_content(notice.as_deref());
     let show = |e: &Element, shown: bool| {
@@ -900,6 +970,7 @@ fn render(w: &Widget) {
     show(&els.rating, w.rating_shown());
     show(&els.ended, w.ended);
     show(&els.composer, !w.ended);
+    show(&els.topic, w.needs_topic() && !w.ended);
     show(&els.typing, !w.ended);
     if let Some(rated) = els.ended.query_selector(".rated").ok().flatten() {
         let score = w.rating.as_ref().and_then(|r| r.rated);

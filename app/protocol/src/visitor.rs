@@ -50,6 +50,14 @@ pub enum FromVisitor {
         conversation_id: Option<ConversationId>,
         active: bool,
     },
+    /// What the visitor's next conversation is about (a category the site shows) and whom it should
+    /// go to (an agent's account, from the snippet's `data-agent`). Sent before the first message.
+    Choose {
+        #[serde(default)]
+        category: Option<i64>,
+        #[serde(default)]
+        agent: Option<String>,
+    },
     /// The visitor ends their open conversation (after confirming in the widget).
     End,
     /// Rates a conversation (one rating each, changeable until a day after it ended).
@@ -110,6 +118,13 @@ pub enum ToVisitor {
         /// The site's rating scale (`None`: the site does not ask).
         #[serde(default)]
         rating: Option<RatingForm>,
+        /// The categories the site lets visitors choose from, in order (empty: no choice).
+        #[serde(default)]
+        categories: Vec<(i64, String)>,
+    },
+    /// The agent the visitor asked for is offline or full: the chat goes by the site's rules.
+    Unavailable {
+        agent: String,
     },
     /// The conversation ended (closed by the agent, the visitor, or idleness): the widget shows its
     /// end screen, with the rating form when the site asks and the visitor has not rated.

@@ -3,7 +3,7 @@
 //! category swaps it with its neighbour. One transaction per action, with its log entry.
 
 use kefu_protocol::text::Name;
-use kefu_protocol::{AgentId, ApiError, ErrorCode};
+use kefu_protocol::{AgentId, ApiError, ErrorCode, SiteId, TenantId};
 
 use super::{repo, CategoryForm, CategoryView, NAME_CHARS};
 use crate::infra::audit::{self, Entry, OpKind};
@@ -13,6 +13,12 @@ use crate::infra::state::AppState;
 
 pub async fn list(state: &AppState, ctx: &Ctx) -> Result<Vec<CategoryView>, ApiError> {
     repo::list(&state.db, ctx.tenant()).await
+}
+
+/// The categories visitors of a site may choose from, in order: `(id, name)`.
+pub async fn for_site(state: &AppState, tenant: TenantId, site: SiteId) -> Result<Vec<(i64, String)>, ApiError> {
+    let all = repo::list(&state.db, tenant).await?;
+    Ok(all.into_iter().filter(|c| c.site_ids.contains(&site.0)).map(|c| (c.id, c.name)).collect())
 }
 
 async fn check_links(w: &mut Writer, ctx: &Ctx, form: &CategoryForm) -> Result<(), ApiError> {

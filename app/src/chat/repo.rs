@@ -103,19 +103,21 @@ pub async fn open_conversation_for(
     db: &Db,
     site: &Site,
     visitor: VisitorId,
+    category: Option<i64>,
 ) -> Result<(ConversationSummary, bool), ApiError> {
     let now = now_ms();
     // The partial unique index allows one open conversation per visitor, so two tabs racing here
     // end up in the same conversation.
     let mut w = db.write().await?;
     let inserted = sqlx::query(
-        "INSERT INTO conversations (tenant_id, site_id, visitor_id, agent_id, status, last_seq, agent_read_seq, started_at, last_message_at) \
-         VALUES ($1, $2, $3, NULL, 'open', 0, 0, $4, $4) ON CONFLICT DO NOTHING",
+        "INSERT INTO conversations (tenant_id, site_id, visitor_id, agent_id, status, last_seq, agent_read_seq, started_at, last_message_at, category_id) \
+         VALUES ($1, $2, $3, NULL, 'open', 0, 0, $4, $4, $5) ON CONFLICT DO NOTHING",
     )
     .bind(site.tenant_id.0)
     .bind(site.id.0)
     .bind(visitor.0)
     .bind(now)
+    .bind(category)
     .execute(&mut *w)
     .await
     .or_internal()?

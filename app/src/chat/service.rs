@@ -77,13 +77,26 @@ async fn submit(state: &AppState, message: NewMessage, author: &Author<'_>) -> R
     Ok(committed)
 }
 
-/// The visitor's open conversation, opened now if there is none (the site's agents are told). A
+/// What a visitor chose for their next conversation: a category of the site, an agent by account.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Choice {
+    pub category: Option<i64>,
+    pub agent: Option<String>,
+}
+
+/// The visitor's open conversation, opened now if there is none (the site's agents are told, and
+/// it is routed: to the chosen agent when they can take it, otherwise by the site's rules). A
 /// visitor who opened their hourly share of conversations gets `TooMany`.
-pub async fn open_for_visitor(state: &AppState, site: &Site, visitor: VisitorId) -> Result<ConversationId, ApiError> {
+pub async fn open_for_visitor(
+    state: &AppState,
+    site: &Site,
+    visitor: VisitorId,
+    choice: &Choice,
+) -> Result<ConversationId, ApiError> {
     let opens = &state.part::<Chat>()?.opens;
     routing::admit(state, site.tenant_id, site.id).await?;
     opens.take(&visitor).map_err(|retry_after_secs| ApiError::TooMany { retry_after_secs })?;
-    let (conversation, opened) = match repo::open_conversation_for(&state.db, site, visitor).await {
+    let (conversation, opened) = match repo::open_conversation_for(&state.db, site, visitor, choice.category).await {
         Ok(found) => found,
         Err(error) => {
             opens.give_back(&visitor);
@@ -99,6 +112,16 @@ pub async fn open_for_visitor(state: &AppState, site: &Site, visitor: VisitorId)
         state.realtime.to_agents(site.tenant_id, Some(site.id), Perm::ChatServe, &frame, None);
         // Given to an agent, or queued, before the visitor's message is acknowledged; a pass that
         // fails leaves it queued for the next.
+        if let Some(agent) = &choice.agent {
+            match routing::designated(state, site, id, visitor, agent).await {
+                Ok(true) => return Ok(id),
+                Ok(false) => {
+                    let frame = ToVisitor::Unavailable { agent: agent.clone() };
+                    state.realtime.to_visitor(site.tenant_id, visitor, &frame, None);
+                }
+                Err(error) => tracing::warn!(%error, "routing to a chosen agent failed"),
+            }
+        }
         if let Err(error) = routing::route(state, site.tenant_id).await {
             tracing::warn!(%error, "routing a new conversation failed");
         }
@@ -108,12 +131,14 @@ pub async fn open_for_visitor(state: &AppState, site: &Site, visitor: VisitorId)
 
 /// A visitor's message, in their open conversation (`current`, kept by their socket), which is
 /// opened if needed, or opened anew if it was closed meanwhile.
+#[allow(clippy::too_many_arguments)]
 pub async fn visitor_send(
     state: &AppState,
     site: &Site,
     visitor: VisitorId,
     conn: ConnId,
     current: &mut Option<ConversationId>,
+    choice: &Choice,
     client_msg_id: &str,
     body: &str,
 ) -> Result<ChatMessage, ApiError> {
@@ -122,7 +147,7 @@ pub async fn visitor_send(
     let body = MessageBody::parse(body)?;
     let conversation_id = match *current {
         Some(id) => id,
-        None => open_for_visitor(state, site, visitor).await?,
+        None => open_for_visitor(state, site, visitor, choice).await?,
     };
     *current = Some(conversation_id);
     let mut message = NewMessage {
@@ -137,7 +162,7 @@ pub async fn visitor_send(
     let committed = match submit(state, message.clone(), &author).await {
         // The conversation was closed meanwhile: open a new one and write there.
         Err(ApiError::NotFound) => {
-            message.conversation_id = open_for_visitor(state, site, visitor).await?;
+            message.conversation_id = open_for_visitor(state, site, visitor, choice).await?;
             *current = Some(message.conversation_id);
             submit(state, message, &author).await?
         }

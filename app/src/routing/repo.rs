@@ -624,3 +624,15 @@ pub async fn save_settings(w: &mut Writer, tenant: TenantId, settings: &RoutingS
     }
     Ok(())
 }
+
+/// The id of the company's (undeleted) agent with this account.
+pub async fn agent_by_login(w: &mut Writer, tenant: TenantId, login: &str) -> Result<Option<AgentId>, ApiError> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM agents WHERE tenant_id = $1 AND login = $2 AND deleted_at IS NULL")
+            .bind(tenant.0)
+            .bind(login.to_ascii_lowercase())
+            .fetch_optional(&mut **w)
+            .await
+            .or_internal()?;
+    Ok(id.map(AgentId))
+}

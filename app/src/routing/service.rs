@@ -486,3 +486,40 @@ pub async fn save_settings(state: &AppState, ctx: &Ctx, settings: super::Routing
     w.end(work).await?;
     route(state, ctx.tenant()).await
 }
+
+/// Gives a new conversation to the agent the visitor asked for (by account), if that agent is
+/// online, takes chats, serves the site and has room; `false` otherwise (routing goes on by the
+/// site's rules).
+pub async fn designated(
+    state: &AppState,
+    site: &crate::sites::service::Site,
+    conversation: ConversationId,
+    visitor: kefu_protocol::VisitorId,
+    login: &str,
+) -> Result<bool, ApiError> {
+    let tenant = site.tenant_id;
+    let online = state.realtime.online_agents(tenant).await;
+    let now = now_ms();
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        let Some(id) = repo::agent_by_login(&mut w, tenant, login).await?.filter(|id| online.contains(id)) else {
+            return Ok(None);
+        };
+        let agents = repo::candidates(&mut w, state.db.kind, tenant, &[id], true).await?;
+        let Some(agent) = agents.into_iter().find(|a| a.has_room() && a.serves(site.id, None)) else { return Ok(None) };
+        Ok(repo::assign(&mut w, tenant, conversation, agent.id, now).await?.then_some(agent))
+    }
+    .await;
+    let Some(agent) = w.end(work).await? else { return Ok(false) };
+    let frame = ToAgent::Assigned {
+        conversation_id: conversation,
+        agent_id: Some(agent.id),
+        agent_name: Some(agent.name.clone()),
+    };
+    state.realtime.to_agents(tenant, Some(site.id), Perm::ChatServe, &frame, None);
+    let frame = ToVisitor::Assigned { conversation_id: conversation, agent_name: agent.name.clone() };
+    state.realtime.to_visitor(tenant, visitor, &frame, None);
+    agent_changed_status_only(state, tenant, agent.id).await?;
+    Ok(true)
+}

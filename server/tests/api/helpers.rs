@@ -232,8 +232,8 @@ impl TestApp {
         all.extend_from_slice(headers);
         let mut client = VisitorClient::connect(&url, &all).await?;
         match client.recv().await {
-            ToVisitor::VisitorWelcome { visitor_id, token, conversation, online, .. } => {
-                Ok(Visitor { client, visitor_id, token, conversation, welcome_online: online })
+            ToVisitor::VisitorWelcome { visitor_id, token, conversation, online, categories, .. } => {
+                Ok(Visitor { client, visitor_id, token, conversation, welcome_online: online, categories })
             }
             other => panic!("expected a welcome, got {other:?}"),
         }
@@ -311,6 +311,8 @@ pub struct Visitor {
     pub conversation: Option<(ConversationId, i64)>,
     /// Whether the welcome said an agent is there to answer.
     pub welcome_online: bool,
+    /// The categories the welcome offered.
+    pub categories: Vec<(i64, String)>,
 }
 
 impl Visitor {

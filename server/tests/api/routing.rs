@@ -440,3 +440,58 @@ async fn the_routing_page_sets_round_robin_the_previous_agent_and_the_rating_sca
     // Round robin would pick Bob; the returning visitor goes back to Ann.
     assert_eq!(ask(&mut returning, "p2", "back again").await.1, to("Ann"));
 }
+
+#[tokio::test]
+async fn a_visitor_picks_a_category_or_asks_for_an_agent_who_gets_the_chat_when_free() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let (ann, _ann) = agent(&app, &shop, "Ann", 1, AgentStatus::Online).await;
+    let (bob, _bob) = agent(&app, &shop, "Bob", 3, AgentStatus::Online).await;
+    let mut w = app.db.write().await.unwrap();
+    let category: i64 = sqlx::query_scalar(
+        "INSERT INTO categories (tenant_id, name, sort_order, created_at) VALUES ($1, '售后服务', 0, 0) RETURNING id",
+    )
+    .bind(shop.id.0)
+    .fetch_one(&mut *w)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO category_sites (category_id, site_id, tenant_id) SELECT $1, id, tenant_id FROM sites WHERE tenant_id = $2")
+        .bind(category)
+        .bind(shop.id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO category_agents (category_id, agent_id, tenant_id) VALUES ($1, $2, $3)")
+        .bind(category)
+        .bind(bob.0)
+        .bind(shop.id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    drop(w);
+
+    // The site shows its category; a chat about it goes to its member even when Ann is less busy.
+    let mut visitor = app.visitor(&shop, None).await;
+    assert_eq!(visitor.categories, [(category, "售后服务".to_string())]);
+    visitor.client.send(&FromVisitor::Choose { category: Some(category + 1000), agent: None }).await;
+    assert_eq!(visitor.client.error().await.0, ApiError::invalid("category", ErrorCode::NotFound));
+    visitor.client.send(&FromVisitor::Choose { category: Some(category), agent: None }).await;
+    let (conversation, routed_first) = ask(&mut visitor, "c1", "我要退货").await;
+    assert_eq!(routed_first, Some(Routed::To("Bob".into())));
+    assert_eq!(app.scalar("SELECT category_id FROM conversations WHERE id = $1", conversation.0).await, category);
+
+    // Asked for by account: Ann takes it while she has room.
+    let mut fan = app.visitor(&shop, None).await;
+    fan.client.send(&FromVisitor::Choose { category: None, agent: Some("ANN@shop.example".into()) }).await;
+    assert_eq!(ask(&mut fan, "d1", "找 Ann").await.1, Some(Routed::To("Ann".into())));
+    // Ann is full now: the next one is told, and goes by the site's rules.
+    let mut late = app.visitor(&shop, None).await;
+    late.client.send(&FromVisitor::Choose { category: None, agent: Some("ann@shop.example".into()) }).await;
+    late.client
+        .send(&FromVisitor::Send { conversation_id: None, client_msg_id: "d2".into(), body: "找 Ann".into() })
+        .await;
+    let unavailable = late.client.recv_until(|f| matches!(f, ToVisitor::Unavailable { .. })).await;
+    assert_eq!(unavailable, ToVisitor::Unavailable { agent: "ann@shop.example".into() });
+    told(&mut late, Routed::To("Bob".into())).await;
+    let _ = ann;
+}
