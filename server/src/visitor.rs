@@ -104,6 +104,7 @@ pub async fn upgrade(
     let categories = app::categories::service::for_site(&state.app, session.site.tenant_id, session.site.id)
         .await
         .unwrap_or_default();
+    let greetings = routing::greetings(&state.app, session.site.tenant_id, session.site.id).await.unwrap_or_default();
     let mut session = session;
     session.categories = categories.iter().map(|(id, _)| *id).collect();
     let welcome = ToVisitor::VisitorWelcome {
@@ -115,6 +116,8 @@ pub async fn upgrade(
         online,
         rating,
         categories,
+        greetings,
+        agent_read_seq: session.visitor.latest.map_or(0, |c| c.agent_read_seq),
     };
     socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
         let (out, queue) = state.hub.outbox(VISITOR_OUTBOX_BYTES);
@@ -232,6 +235,10 @@ impl Handler for VisitorSession {
                 }
                 let agent = agent.map(|a| Account::parse(&a, "agent")).transpose()?;
                 self.choice = chat::Choice { category, agent: agent.map(|a| a.as_str().to_owned()) };
+                Ok(())
+            }
+            FromVisitor::Read { conversation_id, seq } => {
+                chat::visitor_read(app, &self.site, self.conversation, conversation_id, seq);
                 Ok(())
             }
             FromVisitor::End => {

@@ -32,6 +32,7 @@ pub enum Key {
     QueuePlace,
     QueueWait,
     NowTalkingTo,
+    Read,
     Topic,
     ChooseTopic,
     PickTopic,
@@ -224,6 +225,7 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
             "{name} は現在対応できません。別の担当者が対応します。",
             "{name} 상담원은 지금 응대할 수 없어 다른 상담원이 도와드립니다.",
         ],
+        Read => ["Read", "已读", "已讀", "既読", "읽음"],
         ErrGeneric => [
             "Something went wrong. Please try again.",
             "出错了，请重试。",

@@ -75,6 +75,12 @@ struct Widget {
     /// The categories the site shows (the visitor picks one before the first message), and the pick.
     categories: Vec<(i64, String)>,
     category: Option<i64>,
+    /// The site's welcome by language, and the agent's own once they took the chat.
+    greetings: Vec<(String, String)>,
+    welcome: Option<String>,
+    /// Up to which message agents have read; up to which the visitor said they have.
+    agent_read: i64,
+    told_read: i64,
     /// The agent the snippet asks for (`data-agent`).
     designated: Option<String>,
     /// That agent could not take the chat.
@@ -147,6 +153,10 @@ pub fn start(root: ShadowRoot, site_key: String, base: String, agent: Option<Str
         categories: Vec::new(),
         category: None,
         designated: agent.filter(|a| !a.trim().is_empty()),
+        greetings: Vec::new(),
+        welcome: None,
+        agent_read: 0,
+        told_read: 0,
         unavailable: None,
         last_typing_at: 0.0,
         els,
@@ -646,6 +656,11 @@ fn set_open(widget: &Shared, socket: &Socket, open: bool) {
         } else {
             let _ = w.els.launcher.dyn_ref::<web_sys::HtmlElement>().map(|b| b.focus());
         }
+        let mut reads = Vec::new();
+        tell_read(&mut w, &mut reads);
+        for frame in &reads {
+            socket.send(frame);
+        }
         w.conversation.map(|c| (c, w.log.last_seq()))
     };
     if let (true, Some((conversation_id, after_seq))) = (open, sync) {
@@ -753,6 +768,9 @@ impl Widget {
     /// Back to an empty chat after the end screen: the next message opens a new conversation.
     fn restart(&mut self) {
         self.unavailable = None;
+        self.welcome = None;
+        self.agent_read = 0;
+        self.told_read = 0;
         self.log = ConversationLog::new();
         self.conversation = None;
         self.ended = false;
@@ -779,6 +797,9 @@ impl Widget {
             self.conversation = Some(id);
             self.queued = None;
             self.agent_name = None;
+            self.welcome = None;
+            self.agent_read = 0;
+            self.told_read = 0;
             self.ended = false;
             if let Some(r) = self.rating.as_mut() {
                 r.rated = None;
@@ -808,6 +829,7 @@ fn on_event(widget: &Shared, event: SocketEvent<ToVisitor>) {
             }
             SocketEvent::Frame(frame) => apply(&mut w, frame, &mut out),
         }
+        tell_read(&mut w, &mut out);
         render(&w);
     }
     for frame in out {
@@ -815,10 +837,31 @@ fn on_event(widget: &Shared, event: SocketEvent<ToVisitor>) {
     }
 }
 
+/// Tells agents how far the visitor has seen the conversation, while the panel is open.
+fn tell_read(w: &mut Widget, out: &mut Vec<FromVisitor>) {
+    let (Some(conversation_id), true) = (w.conversation, w.open) else { return };
+    let seq = w.log.last_seq();
+    if seq > w.told_read {
+        w.told_read = seq;
+        out.push(FromVisitor::Read { conversation_id, seq });
+    }
+}
+
 fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
     match frame {
-        ToVisitor::VisitorWelcome { token, site_name, conversation, online, rating, categories, .. } => {
+        ToVisitor::VisitorWelcome {
+            token,
+            site_name,
+            conversation,
+            online,
+            rating,
+            categories,
+            greetings,
+            agent_read_seq,
+            ..
+        } => {
             w.connected = true;
+            w.greetings = greetings;
             w.online = Some(online);
             w.set_rating(rating);
             w.set_categories(categories);
@@ -831,6 +874,7 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             out.push(FromVisitor::Page { page: current_page() });
             if let Some((id, last_seq)) = conversation {
                 w.switch_to(id);
+                w.agent_read = w.agent_read.max(agent_read_seq);
                 if w.log.last_seq() < last_seq {
                     out.push(FromVisitor::Sync { conversation_id: id, after_seq: w.log.last_seq() });
                 }
@@ -902,10 +946,14 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             w.switch_to(conversation_id);
             w.queued = Some((position, estimate_secs));
         }
-        ToVisitor::Assigned { conversation_id, agent_name } => {
+        ToVisitor::Assigned { conversation_id, agent_name, welcome } => {
             w.switch_to(conversation_id);
             w.queued = None;
             w.agent_name = Some(agent_name);
+            w.welcome = welcome;
+        }
+        ToVisitor::Read { conversation_id, seq } if w.conversation == Some(conversation_id) => {
+            w.agent_read = w.agent_read.max(seq);
         }
         ToVisitor::Error { error: ApiError::TooMany { .. }, client_msg_id: Some(_) } => {
             // Stays in the outbox; resent after the next (re)connect.
@@ -994,10 +1042,23 @@ fn render(w: &Widget) {
         els.list.append_child(&li)?;
         Ok(())
     };
-    let _ = append("msg theirs greeting", tr(w.lang, Key::Agent), tr(w.lang, Key::Greeting), None);
+    // The agent's own welcome once they took the chat, else the site's in this language, else ours.
+    let greeting = w
+        .welcome
+        .as_deref()
+        .or_else(|| w.greetings.iter().find(|(l, t)| l == w.lang.tag() && !t.is_empty()).map(|(_, t)| t.as_str()))
+        .unwrap_or(tr(w.lang, Key::Greeting));
+    let greeter = w.agent_name.as_deref().filter(|_| w.welcome.is_some()).unwrap_or(tr(w.lang, Key::Agent));
+    let _ = append("msg theirs greeting", greeter, greeting, None);
+    // "Read" under the visitor's last message agents have read (a reply reads what came before).
+    let read_upto =
+        w.log.messages().filter(|m| m.sender == SenderKind::Agent).map(|m| m.seq - 1).fold(w.agent_read, i64::max);
+    let last_read =
+        w.log.messages().filter(|m| m.sender == SenderKind::Visitor && m.seq <= read_upto).map(|m| m.seq).max();
     for m in w.log.messages() {
+        let read = (Some(m.seq) == last_read).then(|| tr(w.lang, Key::Read));
         let _ = match m.sender {
-            SenderKind::Visitor => append("msg mine", tr(w.lang, Key::You), &m.body, None),
+            SenderKind::Visitor => append("msg mine", tr(w.lang, Key::You), &m.body, read),
             SenderKind::Agent => {
                 append("msg theirs", m.sender_name.as_deref().unwrap_or(tr(w.lang, Key::Agent)), &m.body, None)
             }

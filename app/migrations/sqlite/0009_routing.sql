@@ -73,3 +73,7 @@ ALTER TABLE sites ADD COLUMN rating_enabled INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE sites ADD COLUMN rating_levels TEXT NOT NULL DEFAULT '';
 -- Who ended the conversation (agent, visitor, idle, missed).
 ALTER TABLE conversations ADD COLUMN closed_by TEXT;
+-- Up to which message the visitor has seen the conversation (read receipts for agents).
+ALTER TABLE conversations ADD COLUMN visitor_read_seq INTEGER NOT NULL DEFAULT 0;
+-- The site's welcome per language (JSON pairs of language tag and text; empty: the widget's own).
+ALTER TABLE sites ADD COLUMN welcome TEXT NOT NULL DEFAULT '';

@@ -379,6 +379,11 @@ pub enum ToAgent {
     Conversation {
         conversation: ConversationSummary,
     },
+    /// The visitor has seen the conversation up to `seq`.
+    VisitorRead {
+        conversation_id: ConversationId,
+        seq: i64,
+    },
     /// A conversation was given to an agent (`None`: it went back to the queue).
     Assigned {
         conversation_id: ConversationId,

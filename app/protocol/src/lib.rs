@@ -174,6 +174,9 @@ pub struct ConversationSummary {
     pub last_seq: i64,
     /// Highest sequence an agent has read.
     pub agent_read_seq: i64,
+    /// Highest sequence the visitor has seen.
+    #[serde(default)]
+    pub visitor_read_seq: i64,
     pub started_at: i64,
     pub last_message_at: i64,
 }

@@ -58,6 +58,11 @@ pub enum FromVisitor {
         #[serde(default)]
         agent: Option<String>,
     },
+    /// The visitor has seen their conversation up to `seq` (the panel is open).
+    Read {
+        conversation_id: ConversationId,
+        seq: i64,
+    },
     /// The visitor ends their open conversation (after confirming in the widget).
     End,
     /// Rates a conversation (one rating each, changeable until a day after it ended).
@@ -121,6 +126,17 @@ pub enum ToVisitor {
         /// The categories the site lets visitors choose from, in order (empty: no choice).
         #[serde(default)]
         categories: Vec<(i64, String)>,
+        /// The site's welcome by language tag (the widget shows its language's, or its own).
+        #[serde(default)]
+        greetings: Vec<(String, String)>,
+        /// Up to which message agents have read the latest conversation.
+        #[serde(default)]
+        agent_read_seq: i64,
+    },
+    /// Agents have read the conversation up to `seq`.
+    Read {
+        conversation_id: ConversationId,
+        seq: i64,
     },
     /// The agent the visitor asked for is offline or full: the chat goes by the site's rules.
     Unavailable {
@@ -148,10 +164,12 @@ pub enum ToVisitor {
         position: u32,
         estimate_secs: Option<u32>,
     },
-    /// An agent took the conversation ("You are now talking to …").
+    /// An agent took the conversation ("You are now talking to …"), with their personal welcome.
     Assigned {
         conversation_id: ConversationId,
         agent_name: String,
+        #[serde(default)]
+        welcome: Option<String>,
     },
     /// The message with this client id is durably committed.
     Ack {

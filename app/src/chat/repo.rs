@@ -9,14 +9,14 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row as _};
 
-use crate::infra::db::{like_escape, Db, Markers, Row};
+use crate::infra::db::{like_escape, Db, Markers, Row, Writer};
 use crate::infra::events::{self, Event, EventKind};
 use crate::infra::{now_ms, OrInternal};
 use crate::sites::service::Site;
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.site_id, c.visitor_id, v.name AS visitor_name, c.agent_id, \
      (SELECT a.display_name FROM agents a WHERE a.id = c.agent_id) AS agent_name, c.status, \
-     c.last_seq, c.agent_read_seq, c.started_at, c.last_message_at";
+     c.last_seq, c.agent_read_seq, c.visitor_read_seq, c.started_at, c.last_message_at";
 
 fn conversation_from_row(r: &Row) -> Result<ConversationSummary, sqlx::Error> {
     let status: String = r.try_get("status")?;
@@ -30,6 +30,7 @@ fn conversation_from_row(r: &Row) -> Result<ConversationSummary, sqlx::Error> {
         status: if status == "open" { ConversationStatus::Open } else { ConversationStatus::Closed },
         last_seq: r.try_get("last_seq")?,
         agent_read_seq: r.try_get("agent_read_seq")?,
+        visitor_read_seq: r.try_get("visitor_read_seq")?,
         started_at: r.try_get("started_at")?,
         last_message_at: r.try_get("last_message_at")?,
     })
@@ -285,4 +286,21 @@ pub async fn open_of(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<Op
             .await
             .or_internal()?;
     Ok(id.map(ConversationId))
+}
+
+/// Raises visitors' read marks (never past the last message, never backwards).
+pub async fn visitor_read(w: &mut Writer, marks: &[(TenantId, ConversationId, i64)]) -> Result<(), ApiError> {
+    for (tenant, id, seq) in marks {
+        sqlx::query(
+            "UPDATE conversations SET visitor_read_seq = CASE WHEN $1 > last_seq THEN last_seq ELSE $1 END \
+             WHERE id = $2 AND tenant_id = $3 AND visitor_read_seq < $1",
+        )
+        .bind(*seq)
+        .bind(id.0)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+    }
+    Ok(())
 }

@@ -18,7 +18,7 @@ use kefu_protocol::{
 
 use super::repo::{self, ClosedBy};
 use super::writer::{Committed, MessageJob, NewMessage};
-use crate::infra::batch::BatchWorker;
+use crate::infra::batch::{BatchJob, BatchWorker};
 use crate::infra::ctx::{Ctx, SiteScope};
 use crate::infra::db::Db;
 use crate::infra::limits::{Limits, WindowLimiter};
@@ -32,6 +32,8 @@ use crate::sites::service::Site;
 #[derive(Clone)]
 pub struct Chat {
     writer: BatchWorker<MessageJob>,
+    /// Visitors' read marks, stored in batches (nobody waits for them).
+    reads: BatchWorker<ReadJob>,
     /// Conversations each visitor may open per hour.
     opens: Arc<WindowLimiter<VisitorId>>,
 }
@@ -42,8 +44,34 @@ impl Chat {
         let hour = Duration::from_secs(3600);
         Chat {
             writer: BatchWorker::start(MessageJob(db.clone())),
+            reads: BatchWorker::start(ReadJob(db.clone())),
             opens: Arc::new(WindowLimiter::new(limits.conversations_per_visitor_per_hour, hour)),
         }
+    }
+}
+
+/// Stores visitors' read marks: one transaction per batch, the highest mark per conversation.
+struct ReadJob(Db);
+
+impl BatchJob for ReadJob {
+    type Item = (TenantId, ConversationId, i64);
+    type Output = ();
+    const NAME: &'static str = "read marks";
+    const MAX_BATCH: usize = 1024;
+    const QUEUE: usize = 8192;
+
+    async fn run(&self, items: &[Self::Item]) -> Result<Vec<Result<(), ApiError>>, ApiError> {
+        let mut highest: std::collections::HashMap<(TenantId, ConversationId), i64> = Default::default();
+        for (tenant, id, seq) in items {
+            let mark = highest.entry((*tenant, *id)).or_default();
+            *mark = (*mark).max(*seq);
+        }
+        let marks: Vec<_> = highest.into_iter().map(|((t, c), s)| (t, c, s)).collect();
+        let mut w = self.0.write().await?;
+        w.begin().await?;
+        let result = repo::visitor_read(&mut w, &marks).await;
+        w.end(result).await?;
+        Ok(items.iter().map(|_| Ok(())).collect())
     }
 }
 
@@ -270,10 +298,29 @@ pub async fn agent_typing(state: &AppState, ctx: &Ctx, id: ConversationId, activ
 /// Agents have read the conversation up to `seq`.
 pub async fn mark_read(state: &AppState, ctx: &Ctx, id: ConversationId, seq: i64) -> Result<(), ApiError> {
     ctx.check(Perm::ChatServe)?;
-    if ctx.sites(Perm::ChatServe) != SiteScope::All {
-        conversation_in_scope(state, ctx, id).await?;
+    let conversation = conversation_in_scope(state, ctx, id).await?;
+    repo::mark_read(&state.db, ctx.tenant(), id, seq).await?;
+    // The visitor sees "Read" under what they wrote.
+    state.realtime.to_visitor(
+        ctx.tenant(),
+        conversation.visitor_id,
+        &ToVisitor::Read { conversation_id: id, seq },
+        None,
+    );
+    Ok(())
+}
+
+/// The visitor has seen their conversation up to `seq`: agents hear it now, and it is stored with
+/// the next batch (a lost mark costs a "read" tick, never a message).
+pub fn visitor_read(state: &AppState, site: &Site, current: Option<ConversationId>, id: ConversationId, seq: i64) {
+    if current != Some(id) || seq <= 0 {
+        return;
     }
-    repo::mark_read(&state.db, ctx.tenant(), id, seq).await
+    if let Ok(chat) = state.part::<Chat>() {
+        chat.reads.note((site.tenant_id, id, seq));
+    }
+    let frame = ToAgent::VisitorRead { conversation_id: id, seq };
+    state.realtime.to_agents(site.tenant_id, Some(site.id), Perm::ChatServe, &frame, None);
 }
 
 /// Closes a conversation; its site's agents get the closed conversation. The visitor's next message

@@ -271,6 +271,11 @@ impl Live {
                 });
                 self.conversations_total.update(|t| *t = (i64::from(*t) + change).max(0) as u32);
             }
+            ToAgent::VisitorRead { conversation_id, seq } => self.conversations.update(|list| {
+                if let Some(c) = list.iter_mut().find(|c| c.id == conversation_id) {
+                    c.visitor_read_seq = c.visitor_read_seq.max(seq);
+                }
+            }),
             ToAgent::Assigned { conversation_id, agent_id, agent_name } => self.conversations.update(|list| {
                 if let Some(c) = list.iter_mut().find(|c| c.id == conversation_id) {
                     c.agent_id = agent_id;

@@ -38,7 +38,13 @@ pub struct RoutingSettings {
     pub levels: Vec<RatingLevel>,
     /// The company's categories and each one's own mode (`None`: the site's).
     pub categories: Vec<CategoryRoute>,
+    /// The site's welcome by language tag (a language without one gets the widget's own).
+    #[serde(default)]
+    pub welcome: Vec<(String, String)>,
 }
+
+/// Longest welcome, in characters.
+pub const MAX_WELCOME: usize = 300;
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct CategoryRoute {
@@ -77,6 +83,17 @@ impl RoutingSettings {
             level.labels = labels;
         }
         self.levels.sort_by(|a, b| b.score.cmp(&a.score));
+        let mut welcome = Vec::new();
+        for (lang, text) in &self.welcome {
+            if !LABEL_LANGS.contains(&lang.as_str()) {
+                return Err(ApiError::invalid("welcome", ErrorCode::Format));
+            }
+            let text = Line::parse(text, "welcome", MAX_WELCOME)?.into_string();
+            if !text.is_empty() {
+                welcome.push((lang.clone(), text));
+            }
+        }
+        self.welcome = welcome;
         Ok(self)
     }
 }
@@ -123,6 +140,8 @@ pub struct Candidate {
     /// `None`: every site of the company; otherwise the agent's own sites.
     pub sites: Option<Vec<SiteId>>,
     pub categories: Vec<i64>,
+    /// Said to a visitor when this agent takes their chat (empty: the site's welcome).
+    pub welcome: String,
 }
 
 impl Candidate {
@@ -211,6 +230,7 @@ mod tests {
             last_assigned_at: last,
             sites: None,
             categories: vec![],
+            welcome: String::new(),
         }
     }
 

@@ -121,6 +121,7 @@ pub async fn candidates(
             last_assigned_at: r.try_get("last_assigned_at").or_internal()?,
             sites: own_only.then(Vec::new),
             categories: Vec::new(),
+            welcome: prefs.welcome.clone(),
         });
     }
     let mut markers = Markers::new(kind);
@@ -548,7 +549,7 @@ pub async fn pending_for(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Ve
 /// A site's routing and rating rules, with the company's categories and their modes.
 pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<RoutingSettings>, ApiError> {
     let row = sqlx::query(
-        "SELECT version, route_mode, queue_limit, prefer_previous, rating_enabled, rating_levels FROM sites \
+        "SELECT version, route_mode, queue_limit, prefer_previous, rating_enabled, rating_levels, welcome FROM sites \
          WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
     )
     .bind(site.0)
@@ -584,6 +585,7 @@ pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<
         rating_enabled: r.try_get::<i64, _>("rating_enabled").or_internal()? != 0,
         levels: if levels.is_empty() { crate::ratings::default_levels() } else { levels },
         categories,
+        welcome: serde_json::from_str(&r.try_get::<String, _>("welcome").or_internal()?).unwrap_or_default(),
     }))
 }
 
@@ -591,9 +593,11 @@ pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<
 /// modes (of the company's categories only).
 pub async fn save_settings(w: &mut Writer, tenant: TenantId, settings: &RoutingSettings) -> Result<(), ApiError> {
     let levels = serde_json::to_string(&settings.levels).map_err(|_| ApiError::Internal)?;
+    let welcome = serde_json::to_string(&settings.welcome).map_err(|_| ApiError::Internal)?;
     let changed = sqlx::query(
         "UPDATE sites SET route_mode = $1, queue_limit = $2, prefer_previous = $3, rating_enabled = $4, \
-         rating_levels = $5, version = version + 1 WHERE id = $6 AND tenant_id = $7 AND version = $8 AND deleted_at IS NULL",
+         rating_levels = $5, welcome = $9, version = version + 1 \
+         WHERE id = $6 AND tenant_id = $7 AND version = $8 AND deleted_at IS NULL",
     )
     .bind(settings.mode.as_str())
     .bind(settings.queue_limit)
@@ -603,6 +607,7 @@ pub async fn save_settings(w: &mut Writer, tenant: TenantId, settings: &RoutingS
     .bind(settings.site_id)
     .bind(tenant.0)
     .bind(settings.version)
+    .bind(welcome)
     .execute(&mut **w)
     .await
     .or_internal()?
@@ -635,4 +640,15 @@ pub async fn agent_by_login(w: &mut Writer, tenant: TenantId, login: &str) -> Re
             .await
             .or_internal()?;
     Ok(id.map(AgentId))
+}
+
+/// The site's welcome by language.
+pub async fn greetings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Vec<(String, String)>, ApiError> {
+    let stored: Option<String> = sqlx::query_scalar("SELECT welcome FROM sites WHERE id = $1 AND tenant_id = $2")
+        .bind(site.0)
+        .bind(tenant.0)
+        .fetch_optional(db.reader())
+        .await
+        .or_internal()?;
+    Ok(stored.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default())
 }

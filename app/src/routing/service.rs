@@ -79,6 +79,12 @@ struct Given {
     waiting: Waiting,
     agent: AgentId,
     name: String,
+    welcome: String,
+}
+
+/// An agent's personal welcome, if they set one.
+fn welcome_of(text: &str) -> Option<String> {
+    (!text.trim().is_empty()).then(|| text.trim().to_owned())
 }
 
 /// Gives queued conversations, oldest first, to agents online with room, in one transaction; then
@@ -104,7 +110,8 @@ async fn pass(db: &Db, realtime: &dyn Realtime, tenant: TenantId) -> Result<(), 
                 Some(i) if repo::assign(&mut w, tenant, item.id, agents[i].id, now).await? => {
                     agents[i].open += 1;
                     agents[i].last_assigned_at = now;
-                    given.push(Given { waiting: item, agent: agents[i].id, name: agents[i].name.clone() });
+                    let (agent, name, welcome) = (agents[i].id, agents[i].name.clone(), agents[i].welcome.clone());
+                    given.push(Given { waiting: item, agent, name, welcome });
                 }
                 _ => waiting.push(item),
             }
@@ -120,7 +127,11 @@ async fn pass(db: &Db, realtime: &dyn Realtime, tenant: TenantId) -> Result<(), 
             agent_name: Some(g.name.clone()),
         };
         realtime.to_agents(tenant, Some(g.waiting.site), Perm::ChatServe, &frame, None);
-        let frame = ToVisitor::Assigned { conversation_id: g.waiting.id, agent_name: g.name.clone() };
+        let frame = ToVisitor::Assigned {
+            conversation_id: g.waiting.id,
+            agent_name: g.name.clone(),
+            welcome: welcome_of(&g.welcome),
+        };
         realtime.to_visitor(tenant, g.waiting.visitor, &frame, None);
     }
     tell_places(db, realtime, tenant, &agents, &waiting).await?;
@@ -306,7 +317,11 @@ pub async fn take(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<(),
         agent_name: Some(ctx.agent.display_name.clone()),
     };
     state.realtime.to_agents(tenant, Some(site), Perm::ChatServe, &frame, None);
-    let frame = ToVisitor::Assigned { conversation_id: id, agent_name: ctx.agent.display_name.clone() };
+    let frame = ToVisitor::Assigned {
+        conversation_id: id,
+        agent_name: ctx.agent.display_name.clone(),
+        welcome: welcome_of(&ctx.agent.prefs.welcome),
+    };
     state.realtime.to_visitor(tenant, visitor, &frame, None);
     // Those behind move up; the agent may now show busy.
     route(state, tenant).await?;
@@ -428,7 +443,11 @@ pub async fn answer_transfer(state: &AppState, ctx: &Ctx, transfer: i64, accept:
         state.realtime.to_visitor(
             tenant,
             brief.visitor,
-            &ToVisitor::Assigned { conversation_id: conversation, agent_name: name },
+            &ToVisitor::Assigned {
+                conversation_id: conversation,
+                agent_name: name,
+                welcome: welcome_of(&ctx.agent.prefs.welcome),
+            },
             None,
         );
         agent_changed_status_only(state, tenant, ctx.agent.id).await?;
@@ -518,8 +537,17 @@ pub async fn designated(
         agent_name: Some(agent.name.clone()),
     };
     state.realtime.to_agents(tenant, Some(site.id), Perm::ChatServe, &frame, None);
-    let frame = ToVisitor::Assigned { conversation_id: conversation, agent_name: agent.name.clone() };
+    let frame = ToVisitor::Assigned {
+        conversation_id: conversation,
+        agent_name: agent.name.clone(),
+        welcome: welcome_of(&agent.welcome),
+    };
     state.realtime.to_visitor(tenant, visitor, &frame, None);
     agent_changed_status_only(state, tenant, agent.id).await?;
     Ok(true)
+}
+
+/// The site's welcome by language, for the widget.
+pub async fn greetings(state: &AppState, tenant: TenantId, site: SiteId) -> Result<Vec<(String, String)>, ApiError> {
+    repo::greetings(&state.db, tenant, site).await
 }

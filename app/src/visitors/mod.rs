@@ -30,6 +30,8 @@ mod stored {
     pub struct Latest {
         pub id: ConversationId,
         pub last_seq: i64,
+        /// Up to which message agents have read it.
+        pub agent_read_seq: i64,
         pub open: bool,
     }
 

@@ -21,7 +21,7 @@ pub async fn lookup(db: &Db, batch: &[Lookup]) -> Result<HashMap<Key, Known>, Ap
     let markers = Markers::new(db.kind).list(hashes.len());
     let sql = format!(
         "SELECT v.token_hash, v.site_id, v.tenant_id, v.id, v.name, v.first_seen, v.visits, v.last_seen, \
-         c.id AS conversation_id, c.last_seq, c.status FROM visitors v \
+         c.id AS conversation_id, c.last_seq, c.agent_read_seq, c.status FROM visitors v \
          LEFT JOIN conversations c ON c.id = (SELECT l.id FROM conversations l \
            WHERE l.visitor_id = v.id AND l.tenant_id = v.tenant_id ORDER BY l.started_at DESC, l.id DESC LIMIT 1) \
          WHERE v.token_hash IN ({markers})"
@@ -36,6 +36,7 @@ pub async fn lookup(db: &Db, batch: &[Lookup]) -> Result<HashMap<Key, Known>, Ap
             Some(id) => Some(Latest {
                 id: ConversationId(id),
                 last_seq: r.try_get("last_seq").or_internal()?,
+                agent_read_seq: r.try_get("agent_read_seq").or_internal()?,
                 open: r.try_get::<String, _>("status").or_internal()? == "open",
             }),
             None => None,

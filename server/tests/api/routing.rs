@@ -495,3 +495,58 @@ async fn a_visitor_picks_a_category_or_asks_for_an_agent_who_gets_the_chat_when_
     told(&mut late, Routed::To("Bob".into())).await;
     let _ = ann;
 }
+
+#[tokio::test]
+async fn read_receipts_go_both_ways_and_the_agent_s_own_welcome_greets_the_visitor() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let (ann, mut console) = agent(&app, &shop, "Ann", 2, AgentStatus::Online).await;
+    let mut w = app.db.write().await.unwrap();
+    sqlx::query("UPDATE agents SET prefs = $1 WHERE id = $2")
+        .bind(r#"{"welcome":"您好，我是 Ann，很高兴为您服务"}"#)
+        .bind(ann.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE sites SET welcome = $1 WHERE tenant_id = $2")
+        .bind(r#"[["zh-CN","欢迎光临本店"]]"#)
+        .bind(shop.id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    drop(w);
+    let url = format!("ws://{}/api/v1/visitor/ws?v=1&site_key={}", app.addr, shop.site_key);
+    let mut raw = crate::helpers::VisitorClient::connect(
+        &url,
+        &[("origin", &shop.origin), ("sec-websocket-protocol", "kefu.v1")],
+    )
+    .await
+    .unwrap();
+    let greetings = match raw.recv().await {
+        ToVisitor::VisitorWelcome { greetings, .. } => greetings,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(greetings, [("zh-CN".to_string(), "欢迎光临本店".to_string())]);
+
+    let mut visitor = app.visitor(&shop, None).await;
+    visitor
+        .client
+        .send(&FromVisitor::Send { conversation_id: None, client_msg_id: "m1".into(), body: "在吗".into() })
+        .await;
+    let assigned = visitor.client.recv_until(|f| matches!(f, ToVisitor::Assigned { .. })).await;
+    let ToVisitor::Assigned { conversation_id: conversation, welcome, .. } = assigned else { unreachable!() };
+    assert_eq!(welcome.as_deref(), Some("您好，我是 Ann，很高兴为您服务"));
+    visitor.client.ack("m1").await;
+
+    // The agent reads: the visitor sees it.
+    console.send(&FromAgent::MarkRead { conversation_id: conversation, seq: 1 }).await;
+    let read = visitor.client.recv_until(|f| matches!(f, ToVisitor::Read { .. })).await;
+    assert_eq!(read, ToVisitor::Read { conversation_id: conversation, seq: 1 });
+    // The visitor reads the reply: the agent sees it, and it is stored.
+    console.reply(conversation, "a1", "在的").await;
+    visitor.client.message().await;
+    visitor.client.send(&FromVisitor::Read { conversation_id: conversation, seq: 2 }).await;
+    let seen = console.recv_until(|f| matches!(f, ToAgent::VisitorRead { .. })).await;
+    assert_eq!(seen, ToAgent::VisitorRead { conversation_id: conversation, seq: 2 });
+    assert!(app.eventually_equals("SELECT visitor_read_seq FROM conversations WHERE id = $1", conversation.0, 2).await);
+}

@@ -83,6 +83,20 @@ fn ChatView(id: ConversationId) -> impl IntoView {
         </Show>
         <ol class="messages" role="log" aria-label=tr(lang, Key::Messages) aria-live="polite">
             <For each=messages key=|m| m.seq let:m>
+                {
+                    let seq = m.seq;
+                    let is_agent = m.sender == SenderKind::Agent;
+                    // "Read" under the last agent message the visitor has seen.
+                    let read = move || {
+                        let upto = live.conversations.with(|l| l.iter().find(|c| c.id == id).map_or(0, |c| c.visitor_read_seq));
+                        let last = live.logs.with(|l| {
+                            l.get(&id).and_then(|log| {
+                                log.messages().filter(|m| m.sender == SenderKind::Agent && m.seq <= upto).map(|m| m.seq).max()
+                            })
+                        });
+                        (is_agent && last == Some(seq)).then(|| view! { <span class="read">{tr(lang, Key::ReadByVisitor)}</span> })
+                    };
+                view! {
                 <li class=if m.sender == SenderKind::Agent { "msg mine" } else { "msg theirs" }>
                     <span class="who">
                         {match m.sender {
@@ -92,7 +106,10 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                     </span>
                     <p class="body">{m.body.clone()}</p>
                     <time>{clock_text(m.sent_at)}</time>
+                    {read}
                 </li>
+                }
+                }
             </For>
             <For each=pending key=|p| (p.client_msg_id.clone(), p.failed.clone()) let:p>
                 <li class="msg mine pending">

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::i18n::{tr, use_lang, Key, Lang};
 use crate::kit::form::{action_error, error_outside, on_success, CheckField, Field, SelectField};
 use crate::routing::api::{routing_settings, SaveRoutingSettings};
-use crate::routing::{CategoryRoute, RouteMode, RoutingSettings, LABEL_LANGS, MAX_LEVEL_LABEL};
+use crate::routing::{CategoryRoute, RouteMode, RoutingSettings, LABEL_LANGS, MAX_LEVEL_LABEL, MAX_WELCOME};
 
 fn mode_text(lang: Lang, mode: RouteMode) -> &'static str {
     tr(
@@ -112,6 +112,9 @@ fn RoutingForm(
             labels: LABEL_LANGS.map(|tag| RwSignal::new(l.label(tag).unwrap_or_default().to_owned())),
         })
         .collect();
+    let welcome = LABEL_LANGS.map(|tag| {
+        RwSignal::new(settings.welcome.iter().find(|(l, _)| l == tag).map(|(_, t)| t.clone()).unwrap_or_default())
+    });
     let modes = Signal::stored(
         RouteMode::ALL.iter().map(|m| (m.as_str().to_owned(), mode_text(lang, *m).to_owned())).collect::<Vec<_>>(),
     );
@@ -150,6 +153,7 @@ fn RoutingForm(
             rating_enabled: rating_enabled.get_untracked(),
             levels,
             categories,
+            welcome: LABEL_LANGS.iter().zip(welcome).map(|(tag, s)| (tag.to_string(), s.get_untracked())).collect(),
         };
         save.dispatch(SaveRoutingSettings { settings });
     };
@@ -176,6 +180,16 @@ fn RoutingForm(
                     }).collect_view()}
                 </fieldset>
             })}
+            <fieldset class="welcome">
+                <legend>{tr(lang, Key::SiteWelcome)}</legend>
+                {LABEL_LANGS.iter().zip(welcome).map(|(tag, bind)| view! {
+                    <label class="field">
+                        <span>{lang_name(tag)}</span>
+                        <input type="text" lang=*tag maxlength=MAX_WELCOME.to_string() placeholder=tr(lang, Key::DefaultLabel)
+                            prop:value=move || bind.get() on:input=move |ev| bind.set(event_target_value(&ev))/>
+                    </label>
+                }).collect_view()}
+            </fieldset>
             <fieldset>
                 <legend>{tr(lang, Key::Ratings)}</legend>
                 <CheckField label=tr(lang, Key::AskRating).to_owned() bind=rating_enabled/>
