@@ -31,13 +31,16 @@ pub struct Router {
 
 impl Router {
     pub fn start(db: &Db, realtime: Arc<dyn Realtime>) -> Router {
-        Router { worker: BatchWorker::start(RouteJob { db: db.clone(), realtime }) }
+        Router { worker: BatchWorker::start(RouteJob { db: db.clone(), realtime, told: Default::default() }) }
     }
 }
 
 struct RouteJob {
     db: Db,
     realtime: Arc<dyn Realtime>,
+    /// The place each waiting visitor was last told by this node: a pass tells only those whose
+    /// place changed (otherwise every arrival would tell the whole queue again).
+    told: std::sync::Mutex<HashMap<ConversationId, u32>>,
 }
 
 impl BatchJob for RouteJob {
@@ -52,7 +55,7 @@ impl BatchJob for RouteJob {
         let mut done: HashMap<TenantId, Result<(), ApiError>> = HashMap::new();
         for tenant in items {
             if !done.contains_key(tenant) {
-                let result = pass(&self.db, self.realtime.as_ref(), *tenant).await;
+                let result = pass(&self.db, self.realtime.as_ref(), &self.told, *tenant).await;
                 if let Err(e) = &result {
                     tracing::warn!(tenant = tenant.0, error = %e, "routing pass failed");
                 }
@@ -89,7 +92,12 @@ fn welcome_of(text: &str) -> Option<String> {
 
 /// Gives queued conversations, oldest first, to agents online with room, in one transaction; then
 /// tells agents and visitors, and tells those still waiting their place.
-async fn pass(db: &Db, realtime: &dyn Realtime, tenant: TenantId) -> Result<(), ApiError> {
+async fn pass(
+    db: &Db,
+    realtime: &dyn Realtime,
+    told: &std::sync::Mutex<HashMap<ConversationId, u32>>,
+    tenant: TenantId,
+) -> Result<(), ApiError> {
     let online: Vec<AgentId> = realtime.online_agents(tenant).await.into_iter().collect();
     let mut w = db.write().await?;
     w.begin().await?;
@@ -134,7 +142,7 @@ async fn pass(db: &Db, realtime: &dyn Realtime, tenant: TenantId) -> Result<(), 
         };
         realtime.to_visitor(tenant, g.waiting.visitor, &frame, None);
     }
-    tell_places(db, realtime, tenant, &agents, &waiting).await?;
+    tell_places(db, realtime, told, tenant, &agents, &waiting, &given).await?;
     // Agents who reached their limit now show as busy.
     let filled: HashSet<AgentId> = given.iter().map(|g| g.agent).collect();
     for agent in agents.iter().filter(|a| filled.contains(&a.id)) {
@@ -155,15 +163,34 @@ async fn pass(db: &Db, realtime: &dyn Realtime, tenant: TenantId) -> Result<(), 
 async fn tell_places(
     db: &Db,
     realtime: &dyn Realtime,
+    told: &std::sync::Mutex<HashMap<ConversationId, u32>>,
     tenant: TenantId,
     agents: &[super::Candidate],
     waiting: &[Waiting],
+    given: &[Given],
 ) -> Result<(), ApiError> {
     let mut places: HashMap<SiteId, u32> = HashMap::new();
     let mut averages: HashMap<SiteId, Option<i64>> = HashMap::new();
-    for item in waiting {
-        let place = places.entry(item.site).or_default();
-        *place += 1;
+    let mut changed = Vec::new();
+    {
+        let mut told = told.lock().unwrap_or_else(|e| e.into_inner());
+        for g in given {
+            told.remove(&g.waiting.id);
+        }
+        for item in waiting {
+            let place = places.entry(item.site).or_default();
+            *place += 1;
+            if told.insert(item.id, *place) != Some(*place) {
+                changed.push((item, *place));
+            }
+        }
+        // Forget conversations of this tenant that left the queue some other way (closed, taken).
+        if told.len() > waiting.len() * 2 + 1024 {
+            let still: std::collections::HashSet<ConversationId> = waiting.iter().map(|w| w.id).collect();
+            told.retain(|id, _| still.contains(id));
+        }
+    }
+    for (item, place) in changed {
         let average = match averages.get(&item.site) {
             Some(a) => *a,
             None => {
@@ -179,8 +206,8 @@ async fn tell_places(
             .sum();
         let frame = ToVisitor::Queued {
             conversation_id: item.id,
-            position: *place,
-            estimate_secs: estimate_wait(*place, average, capacity),
+            position: place,
+            estimate_secs: estimate_wait(place, average, capacity),
         };
         realtime.to_visitor(tenant, item.visitor, &frame, None);
     }
