@@ -167,6 +167,24 @@ pub enum Key {
     ChatsOfMax,
     ErrChatTaken,
     ErrQueueFull,
+    Invitations,
+    InvitationText,
+    Join,
+    InviteColleague,
+    SendInvite,
+    LeaveChat,
+    WithGuests,
+    Close,
+    Shortcuts,
+    ShortcutNext,
+    ShortcutPrevious,
+    ShortcutReply,
+    ShortcutAccept,
+    ShortcutHelp,
+    IdleClose,
+    VisitorIdle,
+    IdleWarning,
+    AgentIdle,
     SiteWelcome,
     ReadByVisitor,
     RatingsClearedN,
@@ -634,6 +652,60 @@ fn texts(key: Key) -> [&'static str; 5] {
             "환영 메시지 (상담원이 받을 때 표시, 상담원 개인 메시지가 우선)",
         ],
         ReadByVisitor => ["Read", "已读", "已讀", "既読", "읽음"],
+        IdleClose => {
+            ["Closing quiet chats", "自动结束对话", "自動結束對話", "無応答のチャットを閉じる", "응답 없는 채팅 종료"]
+        }
+        VisitorIdle => [
+            "Close when the visitor has been silent for (minutes, 0: never)",
+            "访客多久未回复后结束（分钟，0 为不结束）",
+            "訪客多久未回覆後結束（分鐘，0 為不結束）",
+            "訪問者の無応答で閉じるまで（分、0 は閉じない）",
+            "방문자 무응답 시 종료까지 (분, 0: 종료 안 함)",
+        ],
+        IdleWarning => [
+            "Warn the visitor this many minutes before",
+            "提前几分钟提醒访客",
+            "提前幾分鐘提醒訪客",
+            "何分前に訪問者へ知らせるか",
+            "몇 분 전에 방문자에게 알릴지",
+        ],
+        AgentIdle => [
+            "Close when the agent has been silent for (minutes, 0: never)",
+            "客服多久未回复后结束（分钟，0 为不结束）",
+            "客服多久未回覆後結束（分鐘，0 為不結束）",
+            "担当者の無応答で閉じるまで（分、0 は閉じない）",
+            "상담원 무응답 시 종료까지 (분, 0: 종료 안 함)",
+        ],
+        Shortcuts => ["Keyboard shortcuts", "快捷键", "快捷鍵", "キーボードショートカット", "단축키"],
+        ShortcutNext => ["Next of my chats", "下一个我的对话", "下一個我的對話", "次の担当チャット", "다음 내 채팅"],
+        ShortcutPrevious => {
+            ["Previous of my chats", "上一个我的对话", "上一個我的對話", "前の担当チャット", "이전 내 채팅"]
+        }
+        ShortcutReply => {
+            ["Go to the reply box", "定位到回复框", "定位到回覆框", "返信欄へ移動", "답장 입력란으로 이동"]
+        }
+        ShortcutAccept => [
+            "Accept the oldest transfer, or take the longest-waiting visitor",
+            "接受最早的转接，或接入等待最久的访客",
+            "接受最早的轉接，或接入等待最久的訪客",
+            "最も古い転送を受ける、または最も長く待つ訪問者を受け付ける",
+            "가장 오래된 전달을 수락하거나 가장 오래 기다린 방문자 받기",
+        ],
+        ShortcutHelp => ["Show this list", "显示本列表", "顯示本列表", "この一覧を表示", "이 목록 보기"],
+        Close => ["Close", "关闭", "關閉", "閉じる", "닫기"],
+        Invitations => ["Invitations", "邀请您加入的对话", "邀請您加入的對話", "招待", "초대"],
+        InvitationText => [
+            "{name} invites you into the chat with {visitor}",
+            "{name} 邀请您加入与 {visitor} 的对话",
+            "{name} 邀請您加入與 {visitor} 的對話",
+            "{name} さんが {visitor} とのチャットに招待しています",
+            "{name} 님이 {visitor} 채팅에 초대했습니다",
+        ],
+        Join => ["Join", "加入", "加入", "参加", "참여"],
+        InviteColleague => ["Invite a colleague", "邀请同事", "邀請同事", "同僚を招待", "동료 초대"],
+        SendInvite => ["Send invitation", "发送邀请", "發送邀請", "招待する", "초대하기"],
+        LeaveChat => ["Leave chat", "退出对话", "退出對話", "チャットから退出", "채팅 나가기"],
+        WithGuests => ["with {names}", "同事：{names}", "同事：{names}", "参加中：{names}", "참여: {names}"],
         Name => ["Name", "名称", "名稱", "名前", "이름"],
         NicknameShort => ["Nickname", "昵称", "暱稱", "ニックネーム", "닉네임"],
         ErrNoSuch => ["does not exist.", "不存在。", "不存在。", "が存在しません。", "이(가) 존재하지 않습니다."],
@@ -909,6 +981,10 @@ fn texts(key: Key) -> [&'static str; 5] {
 fn field_name(lang: Lang, field: &str) -> String {
     match field {
         "login" => tr(lang, Key::Login).into(),
+        "queue_limit" => tr(lang, Key::QueueLimit).into(),
+        "visitor_idle_minutes" => tr(lang, Key::VisitorIdle).into(),
+        "agent_idle_minutes" => tr(lang, Key::AgentIdle).into(),
+        "idle_warning_minutes" => tr(lang, Key::IdleWarning).into(),
         "company" => tr(lang, Key::Company).into(),
         "name" => tr(lang, Key::CompanyName).into(),
         "site_name" => tr(lang, Key::SiteName).into(),

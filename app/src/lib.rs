@@ -145,6 +145,7 @@ pub fn build_state(
         .build();
     auth::service::start_session_purge(&state, state.settings.session_purge);
     oplog::service::start_purge(&state);
+    chat::service::start_idle_sweep(&state);
     state
 }
 

@@ -54,7 +54,13 @@ test('an away agent leaves the visitor waiting in the queue with a place shown, 
   await expect(queue.getByRole('button', { name: /^Take / })).toHaveCount(1);
   await expect(queue).toContainText('waiting');
   await agentPage.screenshot({ path: testInfo.outputPath('queue-1280.png'), fullPage: true });
-  await queue.getByRole('button', { name: /^Take / }).click();
+  // The shortcuts are listed on "?"; Alt+A takes the longest-waiting visitor.
+  await agentPage.locator('body').press('?');
+  const help = agentPage.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help).toContainText('Accept the oldest transfer, or take the longest-waiting visitor');
+  await agentPage.keyboard.press('Escape');
+  await expect(help).toHaveCount(0);
+  await agentPage.keyboard.press('Alt+a');
   await expect(dialog.getByRole('status').filter({ hasText: 'talking to' })).toHaveText(/You are now talking to .+\./);
   await expect(queue.getByRole('button', { name: /^Take / })).toHaveCount(0);
   const mine = workbench.conversations().getByRole('region', { name: 'My chats' });

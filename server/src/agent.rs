@@ -181,6 +181,11 @@ impl Handler for AgentSession {
             FromAgent::Transfer { conversation_id, to, note } => {
                 routing::transfer(app, ctx, conversation_id, to, &note).await
             }
+            FromAgent::Invite { conversation_id, agent } => routing::invite(app, ctx, conversation_id, agent).await,
+            FromAgent::AnswerInvite { conversation_id, accept } => {
+                routing::answer_invite(app, ctx, conversation_id, accept).await
+            }
+            FromAgent::Leave { conversation_id } => routing::leave(app, ctx, conversation_id).await,
             FromAgent::AnswerTransfer { transfer_id, accept } => {
                 routing::answer_transfer(app, ctx, transfer_id, accept).await
             }

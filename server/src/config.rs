@@ -39,6 +39,9 @@ pub struct Config {
     pub session_purge: Duration,
     /// `KEFU_OPLOG_RETENTION_DAYS`: operation-log entries older than this are purged (default 180).
     pub oplog_retention: Duration,
+    /// `KEFU_IDLE_SWEEP_MS`: how often conversations are checked for the sites' idle times (default
+    /// 30,000).
+    pub idle_sweep: Duration,
     /// `REDIS_URL`: joins the cluster of nodes sharing this Redis (and the PostgreSQL database).
     pub redis_url: Option<String>,
     /// `KEFU_CLUSTER_NAME`: prefix of the cluster's Redis keys and channel (default `kefu`).
@@ -77,6 +80,10 @@ impl Config {
             .unwrap_or_else(|| "600".into())
             .parse()
             .map_err(|e| format!("KEFU_SESSION_PURGE_SECS: {e}"))?;
+        let idle_sweep_ms: u64 = var("KEFU_IDLE_SWEEP_MS")
+            .unwrap_or_else(|| "30000".into())
+            .parse()
+            .map_err(|e| format!("KEFU_IDLE_SWEEP_MS: {e}"))?;
         let retention_days: u64 = var("KEFU_OPLOG_RETENTION_DAYS")
             .unwrap_or_else(|| "180".into())
             .parse()
@@ -108,6 +115,7 @@ impl Config {
             trusted_proxies,
             session_purge: Duration::from_secs(purge_secs.max(1)),
             oplog_retention: Duration::from_secs(retention_days.max(1) * 24 * 3600),
+            idle_sweep: Duration::from_millis(idle_sweep_ms.max(10)),
             redis_url,
             cluster_name: var("KEFU_CLUSTER_NAME").unwrap_or_else(|| "kefu".into()),
             node_ttl: Duration::from_millis(node_ttl_ms.max(200)),

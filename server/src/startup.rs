@@ -85,6 +85,7 @@ impl Application {
             trusted_proxies: config.trusted_proxies.clone(),
             session_purge: config.session_purge,
             oplog_retention: config.oplog_retention,
+            idle_sweep: config.idle_sweep,
         };
         let leptos = LeptosOptions::builder()
             .output_name("kefu")

@@ -85,6 +85,10 @@ struct Widget {
     designated: Option<String>,
     /// That agent could not take the chat.
     unavailable: Option<String>,
+    /// The chat closes this many seconds after the warning came (`at`, ms) unless someone writes.
+    idle_warning: Option<(u32, f64)>,
+    /// A colleague of the agent joined or left.
+    guest_news: Option<String>,
     last_typing_at: f64,
     els: Elements,
     typing_timer: Option<gloo_timer::Timeout>,
@@ -158,6 +162,8 @@ pub fn start(root: ShadowRoot, site_key: String, base: String, agent: Option<Str
         agent_read: 0,
         told_read: 0,
         unavailable: None,
+        idle_warning: None,
+        guest_news: None,
         last_typing_at: 0.0,
         els,
         typing_timer: None,
@@ -452,10 +458,11 @@ fn download_transcript(w: &Widget) -> Result<(), JsValue> {
     link.click();
     link.remove();
     let later = url.clone();
-    gloo_timer::Timeout::new(10_000, move || {
+    if let Some(timer) = gloo_timer::Timeout::new(10_000, move || {
         let _ = web_sys::Url::revoke_object_url(&later);
-    })
-    .map(std::mem::forget);
+    }) {
+        std::mem::forget(timer);
+    }
     Ok(())
 }
 
@@ -555,9 +562,12 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
     Ok(())
 }
 
+/// What a button of the end of a chat does.
+type Action = dyn Fn(&mut Widget, &Socket);
+
 /// The header's Rate and End buttons, the end confirmation, the rating form and the end screen.
 fn wire_end_of_chat(widget: &Shared, panel: &Element, socket: &Rc<Socket>) -> Result<(), JsValue> {
-    let on = |selector: &str, f: Box<dyn Fn(&mut Widget, &Socket)>| -> Result<(), JsValue> {
+    let on = |selector: &str, f: Box<Action>| -> Result<(), JsValue> {
         if let Some(target) = panel.query_selector(selector)? {
             let (widget, socket) = (widget.clone(), socket.clone());
             listen(&target, "click", move |_| {
@@ -801,6 +811,8 @@ impl Widget {
             self.agent_read = 0;
             self.told_read = 0;
             self.ended = false;
+            self.idle_warning = None;
+            self.guest_news = None;
             if let Some(r) = self.rating.as_mut() {
                 r.rated = None;
             }
@@ -888,6 +900,7 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             }
         }
         ToVisitor::Ack { message, .. } => {
+            w.idle_warning = None;
             let id = message.conversation_id;
             w.switch_to(id);
             if let (_, Some(after_seq)) = w.log.apply_live(message) {
@@ -895,6 +908,7 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             }
         }
         ToVisitor::Message { message } => {
+            w.idle_warning = None;
             w.switch_to(message.conversation_id);
             let from_agent = message.sender == SenderKind::Agent;
             let (id, (new, missed)) = (message.conversation_id, w.log.apply_live(message));
@@ -928,6 +942,13 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             }
         }
         ToVisitor::Availability { online } => w.online = Some(online),
+        ToVisitor::Guest { conversation_id, agent_name, joined } if w.conversation == Some(conversation_id) => {
+            let key = if joined { Key::GuestJoined } else { Key::GuestLeft };
+            w.guest_news = Some(tr(w.lang, key).replace("{name}", &agent_name));
+        }
+        ToVisitor::IdleWarning { conversation_id, closes_in_secs } if w.conversation == Some(conversation_id) => {
+            w.idle_warning = Some((closes_in_secs, js_sys::Date::now()));
+        }
         ToVisitor::Unavailable { agent } => w.unavailable = Some(agent),
         ToVisitor::Ended { conversation_id, rating } if w.conversation == Some(conversation_id) => {
             w.ended = true;
@@ -1006,6 +1027,16 @@ fn render(w: &Widget) {
         }
         (None, Some(name)) => Some(tr(w.lang, Key::NowTalkingTo).replace("{name}", name)),
         (None, None) => w.unavailable.as_ref().map(|a| tr(w.lang, Key::Unavailable).replace("{name}", a)),
+    };
+    let notice = match (w.idle_warning, w.ended) {
+        (Some((secs, _)), false) => {
+            Some(tr(w.lang, Key::IdleSoon).replace("{m}", &secs.div_ceil(60).max(1).to_string()))
+        }
+        _ => notice,
+    };
+    let notice = match (&w.guest_news, notice) {
+        (Some(news), Some(n)) => Some(format!("{n} {news}")),
+        (news, n) => n.or_else(|| news.clone()),
     };
     els.notice.set_text_content(notice.as_deref());
     let show = |e: &Element, shown: bool| {

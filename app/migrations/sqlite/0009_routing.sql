@@ -77,3 +77,21 @@ ALTER TABLE conversations ADD COLUMN closed_by TEXT;
 ALTER TABLE conversations ADD COLUMN visitor_read_seq INTEGER NOT NULL DEFAULT 0;
 -- The site's welcome per language (JSON pairs of language tag and text; empty: the widget's own).
 ALTER TABLE sites ADD COLUMN welcome TEXT NOT NULL DEFAULT '';
+-- Per site: a conversation closes after the visitor (or the agent) has been silent this long (0:
+-- never); the visitor is warned this long before.
+ALTER TABLE sites ADD COLUMN visitor_idle_minutes INTEGER NOT NULL DEFAULT 15;
+ALTER TABLE sites ADD COLUMN agent_idle_minutes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sites ADD COLUMN idle_warning_minutes INTEGER NOT NULL DEFAULT 2;
+-- When the visitor was warned of an idle close (after the conversation's last message, or not yet).
+ALTER TABLE conversations ADD COLUMN idle_warned_at INTEGER;
+-- Colleagues invited into a conversation (seed 000 7.4): invited, joined (they read and write in it
+-- until they leave), declined or left.
+CREATE TABLE conversation_guests (
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    agent_id INTEGER NOT NULL REFERENCES agents(id),
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    status TEXT NOT NULL,
+    invited_by INTEGER NOT NULL REFERENCES agents(id),
+    at INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, agent_id)
+);

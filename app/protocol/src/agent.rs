@@ -292,6 +292,20 @@ pub enum FromAgent {
         transfer_id: i64,
         accept: bool,
     },
+    /// Invites a colleague into a conversation the agent serves; they accept or decline
+    /// ([`FromAgent::AnswerInvite`]) and, once in, read and write in it until they leave.
+    Invite {
+        conversation_id: ConversationId,
+        agent: AgentId,
+    },
+    AnswerInvite {
+        conversation_id: ConversationId,
+        accept: bool,
+    },
+    /// A guest leaves a conversation they were invited into.
+    Leave {
+        conversation_id: ConversationId,
+    },
     /// Takes a waiting conversation from the queue (the agent's own choice, so past their limit too).
     Take {
         conversation_id: ConversationId,
@@ -400,6 +414,18 @@ pub enum ToAgent {
         conversation_id: ConversationId,
         accepted: bool,
         by: String,
+    },
+    /// A colleague invites this agent into a conversation.
+    Invitation {
+        conversation_id: ConversationId,
+        visitor_id: VisitorId,
+        visitor_name: Option<String>,
+        from_name: String,
+    },
+    /// Who is in a conversation besides its agent (after someone joined or left).
+    Guests {
+        conversation_id: ConversationId,
+        guests: Vec<(AgentId, String)>,
     },
     /// A visitor rated a conversation of the agent's sites (`max`: the highest score).
     Rated {

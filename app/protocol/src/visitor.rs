@@ -148,6 +148,17 @@ pub enum ToVisitor {
         conversation_id: ConversationId,
         rating: Option<RatingForm>,
     },
+    /// Nobody has written for a while: the conversation closes in `closes_in_secs` unless someone does.
+    IdleWarning {
+        conversation_id: ConversationId,
+        closes_in_secs: u32,
+    },
+    /// A colleague of the agent joined the conversation (`joined`), or left it.
+    Guest {
+        conversation_id: ConversationId,
+        agent_name: String,
+        joined: bool,
+    },
     /// The visitor's rating was stored.
     Rated {
         conversation_id: ConversationId,

@@ -204,6 +204,8 @@ pub async fn messages_after(
 pub enum ClosedBy {
     Agent(AgentId),
     Visitor,
+    /// Nobody wrote for the site's idle time.
+    Idle,
 }
 
 /// Closes an open conversation (with its event, voiding a transfer still pending); `false` when
@@ -213,6 +215,7 @@ pub async fn close(db: &Db, tenant: TenantId, id: ConversationId, by: ClosedBy) 
     let (who, agent) = match by {
         ClosedBy::Agent(agent) => ("agent", Some(agent)),
         ClosedBy::Visitor => ("visitor", None),
+        ClosedBy::Idle => ("idle", None),
     };
     let mut w = db.write().await?;
     w.begin().await?;
@@ -303,4 +306,77 @@ pub async fn visitor_read(w: &mut Writer, marks: &[(TenantId, ConversationId, i6
         .or_internal()?;
     }
     Ok(())
+}
+
+/// An open conversation some agent has, with its site's idle rules, as the idle sweep sees it.
+pub struct Quiet {
+    pub id: ConversationId,
+    pub tenant: TenantId,
+    pub visitor: VisitorId,
+    pub last_message_at: i64,
+    /// The last message was the agent's: the visitor is the one silent.
+    pub visitor_silent: bool,
+    pub warned: bool,
+    pub visitor_idle_ms: i64,
+    pub agent_idle_ms: i64,
+    pub warning_ms: i64,
+}
+
+/// Open conversations silent since before `since` on sites that close idle ones (every company's:
+/// the sweep runs once per node for all).
+pub async fn quiet(db: &Db, since: i64) -> Result<Vec<Quiet>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.tenant_id, c.visitor_id, c.last_message_at, c.idle_warned_at, m.sender_kind, \
+         s.visitor_idle_minutes, s.agent_idle_minutes, s.idle_warning_minutes FROM conversations c \
+         JOIN sites s ON s.id = c.site_id \
+         LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq \
+         WHERE c.status = 'open' AND c.agent_id IS NOT NULL AND c.last_message_at < $1 \
+         AND (s.visitor_idle_minutes > 0 OR s.agent_idle_minutes > 0)",
+    )
+    .bind(since)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    let minute = 60_000;
+    rows.iter()
+        .map(|r| {
+            let last_message_at: i64 = r.try_get("last_message_at")?;
+            let warned_at: Option<i64> = r.try_get("idle_warned_at")?;
+            Ok(Quiet {
+                id: ConversationId(r.try_get("id")?),
+                tenant: TenantId(r.try_get("tenant_id")?),
+                visitor: VisitorId(r.try_get("visitor_id")?),
+                last_message_at,
+                visitor_silent: r.try_get::<Option<String>, _>("sender_kind")?.as_deref() == Some("agent"),
+                warned: warned_at.is_some_and(|w| w >= last_message_at),
+                visitor_idle_ms: r.try_get::<i64, _>("visitor_idle_minutes")? * minute,
+                agent_idle_ms: r.try_get::<i64, _>("agent_idle_minutes")? * minute,
+                warning_ms: r.try_get::<i64, _>("idle_warning_minutes")? * minute,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+/// Records the idle warning; `false` when another node did first (or a message came meanwhile).
+pub async fn warn_idle(
+    db: &Db,
+    tenant: TenantId,
+    id: ConversationId,
+    last_message_at: i64,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let mut w = db.write().await?;
+    let done = sqlx::query(
+        "UPDATE conversations SET idle_warned_at = $1 WHERE id = $2 AND tenant_id = $3 AND status = 'open' \
+         AND last_message_at = $4 AND (idle_warned_at IS NULL OR idle_warned_at < last_message_at)",
+    )
+    .bind(now)
+    .bind(id.0)
+    .bind(tenant.0)
+    .bind(last_message_at)
+    .execute(&mut *w)
+    .await
+    .or_internal()?;
+    Ok(done.rows_affected() == 1)
 }

@@ -219,12 +219,13 @@ pub async fn agent_send(
         body: MessageBody::parse(body)?,
     };
     let conversation = conversation_in_scope(state, ctx, conversation_id).await?;
-    match conversation.agent_id {
+    let someone_else = conversation.agent_id.is_some_and(|a| a != ctx.agent.id);
+    if conversation.agent_id.is_none() && conversation.status == ConversationStatus::Open {
         // A reply to a waiting visitor takes the conversation from the queue.
-        None if conversation.status == ConversationStatus::Open => routing::take(state, ctx, conversation_id).await?,
-        None => {}
-        Some(agent) if agent != ctx.agent.id => return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken)),
-        Some(_) => {}
+        routing::take(state, ctx, conversation_id).await?;
+    } else if someone_else && !routing::is_guest(state, ctx.tenant(), conversation_id, ctx.agent.id).await? {
+        // Only its agent writes in it, and colleagues they invited who joined.
+        return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
     }
     Ok(submit(state, message, &Author::Agent { agent: &ctx.agent, conn }).await?.message)
 }
@@ -344,6 +345,46 @@ async fn ended(state: &AppState, tenant: TenantId, id: ConversationId) -> Result
     state.realtime.to_visitor(tenant, conversation.visitor_id, &ToVisitor::Ended { conversation_id: id, rating }, None);
     routing::freed(state, tenant, conversation.agent_id).await?;
     Ok(conversation)
+}
+
+/// Closes conversations nobody wrote in for their site's idle time, warning the visitor first
+/// (once per silence). Runs every `settings.idle_sweep` on each node; the database decides which
+/// node warns or closes, so each happens once.
+pub fn start_idle_sweep(state: &AppState) {
+    let state = state.clone();
+    crate::infra::every(state.settings.idle_sweep, "idle conversations", move || {
+        let state = state.clone();
+        async move { idle_sweep(&state).await }
+    });
+}
+
+async fn idle_sweep(state: &AppState) -> Result<u64, ApiError> {
+    let now = crate::infra::now_ms();
+    // Nothing closes or warns sooner than a minute of silence.
+    let mut closed = 0;
+    for q in repo::quiet(&state.db, now - 60_000).await? {
+        let silence = now - q.last_message_at;
+        let limit = if q.visitor_silent { q.visitor_idle_ms } else { q.agent_idle_ms };
+        if limit <= 0 {
+            continue;
+        }
+        if silence >= limit {
+            if repo::close(&state.db, q.tenant, q.id, ClosedBy::Idle).await? {
+                ended(state, q.tenant, q.id).await?;
+                closed += 1;
+            }
+        } else if q.visitor_silent
+            && !q.warned
+            && q.warning_ms > 0
+            && silence >= limit - q.warning_ms
+            && repo::warn_idle(&state.db, q.tenant, q.id, q.last_message_at, now).await?
+        {
+            let closes_in_secs = u32::try_from((limit - silence) / 1000).unwrap_or(0);
+            let frame = ToVisitor::IdleWarning { conversation_id: q.id, closes_in_secs };
+            state.realtime.to_visitor(q.tenant, q.visitor, &frame, None);
+        }
+    }
+    Ok(closed)
 }
 
 /// The visitor ends their open conversation (from the widget, after confirming).

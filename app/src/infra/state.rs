@@ -35,6 +35,8 @@ pub struct Settings {
     pub session_purge: std::time::Duration,
     /// How long operation-log entries are kept (`KEFU_OPLOG_RETENTION_DAYS`, default 180).
     pub oplog_retention: std::time::Duration,
+    /// How often idle conversations are looked for (`KEFU_IDLE_SWEEP_MS`, default 30 s).
+    pub idle_sweep: std::time::Duration,
 }
 
 /// Collects the parts while the state is built.

@@ -75,6 +75,10 @@ pub struct Live {
     pub transfers: RwSignal<Vec<TransferRequest>>,
     /// News for the agent (a transfer answered, a rating), newest first.
     pub notices: RwSignal<Vec<Notice>>,
+    /// Conversations colleagues invite this agent into: `(conversation, visitor label, who invites)`.
+    pub invitations: RwSignal<Vec<(ConversationId, String, String)>>,
+    /// Colleagues who joined conversations besides their agent.
+    pub guests: RwSignal<HashMap<ConversationId, Vec<(AgentId, String)>>>,
 }
 
 /// One piece of news in the workbench.
@@ -116,6 +120,8 @@ impl Live {
             statuses: RwSignal::new(HashMap::new()),
             transfers: RwSignal::new(Vec::new()),
             notices: RwSignal::new(Vec::new()),
+            invitations: RwSignal::new(Vec::new()),
+            guests: RwSignal::new(HashMap::new()),
         }
     }
 
@@ -287,6 +293,16 @@ impl Live {
                     s.insert(agent_id, AgentLoad { name, status, chosen, chats, max_chats });
                 });
             }
+            ToAgent::Invitation { conversation_id, visitor_id, visitor_name, from_name } => {
+                let visitor = visitor_label(self.lang, visitor_name.as_deref(), visitor_id);
+                self.invitations.update(|list| {
+                    list.retain(|(c, ..)| *c != conversation_id);
+                    list.push((conversation_id, visitor, from_name));
+                });
+            }
+            ToAgent::Guests { conversation_id, guests } => self.guests.update(|g| {
+                g.insert(conversation_id, guests);
+            }),
             ToAgent::TransferRequest { transfer } => self.transfers.update(|list| {
                 list.retain(|t| t.id != transfer.id && t.conversation_id != transfer.conversation_id);
                 list.push(transfer);
@@ -483,6 +499,29 @@ impl Live {
     /// Offers the conversation to a colleague or a category.
     pub fn transfer(&self, id: ConversationId, to: TransferTo, note: String) {
         self.send(&FromAgent::Transfer { conversation_id: id, to, note });
+    }
+
+    /// Whether the signed-in agent joined the conversation as a guest.
+    pub fn is_guest(&self, id: ConversationId) -> bool {
+        let me = self.agent.with(|a| a.as_ref().map(|a| a.id));
+        self.guests.with(|g| g.get(&id).is_some_and(|list| list.iter().any(|(a, _)| Some(*a) == me)))
+    }
+
+    pub fn invite(&self, id: ConversationId, agent: AgentId) {
+        self.send(&FromAgent::Invite { conversation_id: id, agent });
+    }
+
+    /// Joins (and opens) or declines a conversation a colleague invites this agent into.
+    pub fn answer_invite(&self, id: ConversationId, accept: bool) {
+        self.send(&FromAgent::AnswerInvite { conversation_id: id, accept });
+        self.invitations.update(|list| list.retain(|(c, ..)| *c != id));
+        if accept {
+            self.select(id);
+        }
+    }
+
+    pub fn leave(&self, id: ConversationId) {
+        self.send(&FromAgent::Leave { conversation_id: id });
     }
 
     /// Accepts (and opens) or declines a transfer offered to this agent.

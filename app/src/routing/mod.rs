@@ -41,7 +41,19 @@ pub struct RoutingSettings {
     /// The site's welcome by language tag (a language without one gets the widget's own).
     #[serde(default)]
     pub welcome: Vec<(String, String)>,
+    /// A conversation closes after the visitor has been silent this long (0: never); the visitor
+    /// is warned `idle_warning_minutes` before.
+    #[serde(default)]
+    pub visitor_idle_minutes: i64,
+    /// … or after the agent has been silent this long (0: never).
+    #[serde(default)]
+    pub agent_idle_minutes: i64,
+    #[serde(default)]
+    pub idle_warning_minutes: i64,
 }
+
+/// Longest idle time a site may set, in minutes (a day).
+pub const MAX_IDLE_MINUTES: i64 = 1440;
 
 /// Longest welcome, in characters.
 pub const MAX_WELCOME: usize = 300;
@@ -82,7 +94,7 @@ impl RoutingSettings {
             }
             level.labels = labels;
         }
-        self.levels.sort_by(|a, b| b.score.cmp(&a.score));
+        self.levels.sort_by_key(|l| std::cmp::Reverse(l.score));
         let mut welcome = Vec::new();
         for (lang, text) in &self.welcome {
             if !LABEL_LANGS.contains(&lang.as_str()) {
@@ -94,6 +106,18 @@ impl RoutingSettings {
             }
         }
         self.welcome = welcome;
+        for (field, minutes) in [
+            ("visitor_idle_minutes", self.visitor_idle_minutes),
+            ("agent_idle_minutes", self.agent_idle_minutes),
+            ("idle_warning_minutes", self.idle_warning_minutes),
+        ] {
+            if !(0..=MAX_IDLE_MINUTES).contains(&minutes) {
+                return Err(ApiError::invalid(field, ErrorCode::Format));
+            }
+        }
+        if self.visitor_idle_minutes > 0 && self.idle_warning_minutes >= self.visitor_idle_minutes {
+            return Err(ApiError::invalid("idle_warning_minutes", ErrorCode::Format));
+        }
         Ok(self)
     }
 }
@@ -218,6 +242,9 @@ mod tests {
         let mut big = settings(vec![level(2, &[]), level(1, &[])]);
         big.queue_limit = MAX_QUEUE_LIMIT + 1;
         assert_eq!(big.parse().unwrap_err(), ApiError::invalid("queue_limit", ErrorCode::Format));
+        let mut late = settings(vec![level(2, &[]), level(1, &[])]);
+        (late.visitor_idle_minutes, late.idle_warning_minutes) = (5, 5);
+        assert_eq!(late.parse().unwrap_err(), ApiError::invalid("idle_warning_minutes", ErrorCode::Format));
     }
 
     fn agent(id: i64, open: i64, last: i64) -> Candidate {

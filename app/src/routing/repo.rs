@@ -549,7 +549,8 @@ pub async fn pending_for(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Ve
 /// A site's routing and rating rules, with the company's categories and their modes.
 pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<RoutingSettings>, ApiError> {
     let row = sqlx::query(
-        "SELECT version, route_mode, queue_limit, prefer_previous, rating_enabled, rating_levels, welcome FROM sites \
+        "SELECT version, route_mode, queue_limit, prefer_previous, rating_enabled, rating_levels, welcome, \
+         visitor_idle_minutes, agent_idle_minutes, idle_warning_minutes FROM sites \
          WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
     )
     .bind(site.0)
@@ -586,6 +587,9 @@ pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<
         levels: if levels.is_empty() { crate::ratings::default_levels() } else { levels },
         categories,
         welcome: serde_json::from_str(&r.try_get::<String, _>("welcome").or_internal()?).unwrap_or_default(),
+        visitor_idle_minutes: r.try_get("visitor_idle_minutes").or_internal()?,
+        agent_idle_minutes: r.try_get("agent_idle_minutes").or_internal()?,
+        idle_warning_minutes: r.try_get("idle_warning_minutes").or_internal()?,
     }))
 }
 
@@ -596,7 +600,8 @@ pub async fn save_settings(w: &mut Writer, tenant: TenantId, settings: &RoutingS
     let welcome = serde_json::to_string(&settings.welcome).map_err(|_| ApiError::Internal)?;
     let changed = sqlx::query(
         "UPDATE sites SET route_mode = $1, queue_limit = $2, prefer_previous = $3, rating_enabled = $4, \
-         rating_levels = $5, welcome = $9, version = version + 1 \
+         rating_levels = $5, welcome = $9, visitor_idle_minutes = $10, agent_idle_minutes = $11, \
+         idle_warning_minutes = $12, version = version + 1 \
          WHERE id = $6 AND tenant_id = $7 AND version = $8 AND deleted_at IS NULL",
     )
     .bind(settings.mode.as_str())
@@ -608,6 +613,9 @@ pub async fn save_settings(w: &mut Writer, tenant: TenantId, settings: &RoutingS
     .bind(tenant.0)
     .bind(settings.version)
     .bind(welcome)
+    .bind(settings.visitor_idle_minutes)
+    .bind(settings.agent_idle_minutes)
+    .bind(settings.idle_warning_minutes)
     .execute(&mut **w)
     .await
     .or_internal()?
@@ -651,4 +659,96 @@ pub async fn greetings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Vec<(S
         .await
         .or_internal()?;
     Ok(stored.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default())
+}
+
+/// Marks `agent` invited into a conversation (again, if they were before).
+pub async fn invite(
+    w: &mut Writer,
+    tenant: TenantId,
+    conversation: ConversationId,
+    agent: AgentId,
+    by: AgentId,
+    now: i64,
+) -> Result<(), ApiError> {
+    sqlx::query(
+        "INSERT INTO conversation_guests (conversation_id, agent_id, tenant_id, status, invited_by, at) \
+         VALUES ($1, $2, $3, 'invited', $4, $5) \
+         ON CONFLICT (conversation_id, agent_id) DO UPDATE SET status = 'invited', invited_by = excluded.invited_by, at = excluded.at",
+    )
+    .bind(conversation.0)
+    .bind(agent.0)
+    .bind(tenant.0)
+    .bind(by.0)
+    .bind(now)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    Ok(())
+}
+
+/// Moves a guest from one status to another; `false` when they were not in `from`.
+pub async fn guest_status(
+    w: &mut Writer,
+    tenant: TenantId,
+    conversation: ConversationId,
+    agent: AgentId,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let done = sqlx::query(
+        "UPDATE conversation_guests SET status = $1, at = $2 \
+         WHERE conversation_id = $3 AND agent_id = $4 AND tenant_id = $5 AND status = $6",
+    )
+    .bind(to)
+    .bind(now)
+    .bind(conversation.0)
+    .bind(agent.0)
+    .bind(tenant.0)
+    .bind(from)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The conversation's guests who joined and have not left, with their names.
+pub async fn guests(
+    db: &Db,
+    tenant: TenantId,
+    conversation: ConversationId,
+) -> Result<Vec<(AgentId, String)>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT g.agent_id, a.display_name FROM conversation_guests g JOIN agents a ON a.id = g.agent_id \
+         WHERE g.conversation_id = $1 AND g.tenant_id = $2 AND g.status = 'joined' ORDER BY g.at",
+    )
+    .bind(conversation.0)
+    .bind(tenant.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| Ok((AgentId(r.try_get("agent_id")?), r.try_get("display_name")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+/// Who invited `agent` into a conversation, while the invitation stands.
+pub async fn inviter(
+    db: &Db,
+    tenant: TenantId,
+    conversation: ConversationId,
+    agent: AgentId,
+) -> Result<Option<AgentId>, ApiError> {
+    let by: Option<i64> = sqlx::query_scalar(
+        "SELECT invited_by FROM conversation_guests WHERE conversation_id = $1 AND agent_id = $2 AND tenant_id = $3 \
+         AND status = 'invited'",
+    )
+    .bind(conversation.0)
+    .bind(agent.0)
+    .bind(tenant.0)
+    .fetch_optional(db.reader())
+    .await
+    .or_internal()?;
+    Ok(by.map(AgentId))
 }

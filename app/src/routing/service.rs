@@ -514,10 +514,13 @@ pub async fn save_settings(state: &AppState, ctx: &Ctx, settings: super::Routing
         repo::save_settings(&mut w, ctx.tenant(), &settings).await?;
         let object = format!("site #{site}");
         let summary = format!(
-            "mode {}, queue {}, previous {}, rating {}, levels {}",
+            "mode {}, queue {}, previous {}, idle {}/{}/{} min, rating {}, levels {}",
             settings.mode.as_str(),
             settings.queue_limit,
             settings.prefer_previous,
+            settings.visitor_idle_minutes,
+            settings.agent_idle_minutes,
+            settings.idle_warning_minutes,
             settings.rating_enabled,
             settings
                 .levels
@@ -577,4 +580,119 @@ pub async fn designated(
 /// The site's welcome by language, for the widget.
 pub async fn greetings(state: &AppState, tenant: TenantId, site: SiteId) -> Result<Vec<(String, String)>, ApiError> {
     repo::greetings(&state.db, tenant, site).await
+}
+
+/// Invites a colleague (online, serving the conversation's site) into a conversation the agent
+/// serves; the colleague hears [`ToAgent::Invitation`].
+pub async fn invite(state: &AppState, ctx: &Ctx, conversation: ConversationId, agent: AgentId) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let tenant = ctx.tenant();
+    if agent == ctx.agent.id {
+        return Err(ApiError::invalid("agent", ErrorCode::Format));
+    }
+    let online = state.realtime.online_agents(tenant).await;
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        let brief = repo::brief(&mut w, tenant, conversation).await?.filter(|b| b.open).ok_or(ApiError::NotFound)?;
+        if brief.agent != Some(ctx.agent.id) {
+            return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
+        }
+        let target: Vec<AgentId> = online.iter().copied().filter(|a| *a == agent).collect();
+        let found = repo::candidates(&mut w, state.db.kind, tenant, &target, false).await?;
+        if !found.iter().any(|a| a.serves(brief.site, None)) {
+            return Err(ApiError::invalid("agent", ErrorCode::Format));
+        }
+        repo::invite(&mut w, tenant, conversation, agent, ctx.agent.id, now_ms()).await?;
+        Ok(brief)
+    }
+    .await;
+    let brief = w.end(work).await?;
+    let frame = ToAgent::Invitation {
+        conversation_id: conversation,
+        visitor_id: brief.visitor,
+        visitor_name: brief.visitor_name,
+        from_name: ctx.agent.display_name.clone(),
+    };
+    state.realtime.to_agent(tenant, agent, &frame);
+    Ok(())
+}
+
+/// The invited colleague accepts (joins: the visitor sees their name, the site's consoles the
+/// guests) or declines (the inviting agent is told).
+pub async fn answer_invite(
+    state: &AppState,
+    ctx: &Ctx,
+    conversation: ConversationId,
+    accept: bool,
+) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let tenant = ctx.tenant();
+    let inviter = repo::inviter(&state.db, tenant, conversation, ctx.agent.id).await?.ok_or(ApiError::NotFound)?;
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        let brief = repo::brief(&mut w, tenant, conversation).await?.filter(|b| b.open).ok_or(ApiError::NotFound)?;
+        let to = if accept { "joined" } else { "declined" };
+        if !repo::guest_status(&mut w, tenant, conversation, ctx.agent.id, "invited", to, now_ms()).await? {
+            return Err(ApiError::NotFound);
+        }
+        Ok(brief)
+    }
+    .await;
+    let brief = w.end(work).await?;
+    let name = ctx.agent.display_name.clone();
+    if accept {
+        let frame = ToVisitor::Guest { conversation_id: conversation, agent_name: name.clone(), joined: true };
+        state.realtime.to_visitor(tenant, brief.visitor, &frame, None);
+        tell_guests(state, tenant, brief.site, conversation).await?;
+    } else {
+        let frame =
+            ToAgent::TransferAnswered { transfer_id: 0, conversation_id: conversation, accepted: false, by: name };
+        state.realtime.to_agent(tenant, inviter, &frame);
+    }
+    Ok(())
+}
+
+/// A guest leaves: the visitor and the site's consoles are told.
+pub async fn leave(state: &AppState, ctx: &Ctx, conversation: ConversationId) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let tenant = ctx.tenant();
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        let brief = repo::brief(&mut w, tenant, conversation).await?.ok_or(ApiError::NotFound)?;
+        if !repo::guest_status(&mut w, tenant, conversation, ctx.agent.id, "joined", "left", now_ms()).await? {
+            return Err(ApiError::NotFound);
+        }
+        Ok(brief)
+    }
+    .await;
+    let brief = w.end(work).await?;
+    let frame =
+        ToVisitor::Guest { conversation_id: conversation, agent_name: ctx.agent.display_name.clone(), joined: false };
+    state.realtime.to_visitor(tenant, brief.visitor, &frame, None);
+    tell_guests(state, tenant, brief.site, conversation).await
+}
+
+async fn tell_guests(
+    state: &AppState,
+    tenant: TenantId,
+    site: SiteId,
+    conversation: ConversationId,
+) -> Result<(), ApiError> {
+    let guests = repo::guests(&state.db, tenant, conversation).await?;
+    let frame = ToAgent::Guests { conversation_id: conversation, guests };
+    state.realtime.to_agents(tenant, Some(site), Perm::ChatServe, &frame, None);
+    Ok(())
+}
+
+/// Whether the agent joined the conversation as a guest (and has not left).
+pub async fn is_guest(
+    state: &AppState,
+    tenant: TenantId,
+    conversation: ConversationId,
+    agent: AgentId,
+) -> Result<bool, ApiError> {
+    Ok(repo::guests(&state.db, tenant, conversation).await?.iter().any(|(a, _)| *a == agent))
 }

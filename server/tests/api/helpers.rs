@@ -89,6 +89,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         trusted_proxies: Default::default(),
         session_purge: Duration::from_secs(600),
         oplog_retention: Duration::from_secs(180 * 24 * 3600),
+        idle_sweep: Duration::from_millis(100),
         redis_url: None,
         cluster_name: "kefu".into(),
         node_ttl: Duration::from_secs(10),

@@ -550,3 +550,90 @@ async fn read_receipts_go_both_ways_and_the_agent_s_own_welcome_greets_the_visit
     assert_eq!(seen, ToAgent::VisitorRead { conversation_id: conversation, seq: 2 });
     assert!(app.eventually_equals("SELECT visitor_read_seq FROM conversations WHERE id = $1", conversation.0, 2).await);
 }
+
+#[tokio::test]
+async fn a_silent_visitor_is_warned_and_then_the_chat_ends_as_idle() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let (_, mut ann) = agent(&app, &shop, "Ann", 2, AgentStatus::Online).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let (conversation, _) = ask(&mut visitor, "i1", "请问运费多少？").await;
+    ann.reply(conversation, "a1", "满 99 包邮").await;
+    let silence = |minutes: i64| {
+        let db = app.db.clone();
+        async move {
+            let mut w = db.write().await.unwrap();
+            sqlx::query("UPDATE conversations SET last_message_at = $1 WHERE id = $2")
+                .bind(app::infra::now_ms() - minutes * 60_000)
+                .bind(conversation.0)
+                .execute(&mut *w)
+                .await
+                .unwrap();
+        }
+    };
+    // The site's defaults: closed after 15 silent minutes, the visitor warned 2 minutes before.
+    silence(14).await;
+    let warning = visitor.client.recv_until(|f| matches!(f, ToVisitor::IdleWarning { .. })).await;
+    let ToVisitor::IdleWarning { closes_in_secs, .. } = warning else { unreachable!() };
+    assert!((50..=60).contains(&closes_in_secs), "{closes_in_secs}");
+    silence(16).await;
+    visitor
+        .client
+        .recv_until(|f| matches!(f, ToVisitor::Ended { conversation_id, .. } if *conversation_id == conversation))
+        .await;
+    let closed = kefu_protocol::ConversationStatus::Closed;
+    ann.recv_until(
+        |f| matches!(f, ToAgent::Conversation { conversation: c } if c.id == conversation && c.status == closed),
+    )
+    .await;
+    let by: String = sqlx::query_scalar("SELECT closed_by FROM conversations WHERE id = $1")
+        .bind(conversation.0)
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(by, "idle");
+}
+
+#[tokio::test]
+async fn an_invited_colleague_joins_writes_and_leaves_the_same_conversation() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let (ann_id, mut ann) = agent(&app, &shop, "Ann", 2, AgentStatus::Online).await;
+    let (bob, mut bob_console) = agent(&app, &shop, "Bob", 2, AgentStatus::Away).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let (conversation, first) = ask(&mut visitor, "g1", "这个型号有货吗？").await;
+    assert_eq!(first, Some(Routed::To("Ann".into())));
+    // Only the serving agent may invite, and not themself.
+    bob_console.send(&FromAgent::Invite { conversation_id: conversation, agent: ann_id }).await;
+    assert_eq!(bob_console.error().await.0, ApiError::conflict(Some("agent"), ErrorCode::Taken));
+    ann.send(&FromAgent::Invite { conversation_id: conversation, agent: ann_id }).await;
+    assert_eq!(ann.error().await.0, ApiError::invalid("agent", ErrorCode::Format));
+
+    ann.send(&FromAgent::Invite { conversation_id: conversation, agent: bob }).await;
+    let invitation = bob_console.recv_until(|f| matches!(f, ToAgent::Invitation { .. })).await;
+    assert!(matches!(invitation, ToAgent::Invitation { ref from_name, .. } if from_name == "Ann"));
+    bob_console.send(&FromAgent::AnswerInvite { conversation_id: conversation, accept: true }).await;
+    let joined = visitor.client.recv_until(|f| matches!(f, ToVisitor::Guest { .. })).await;
+    assert_eq!(joined, ToVisitor::Guest { conversation_id: conversation, agent_name: "Bob".into(), joined: true });
+    let guests = ann.recv_until(|f| matches!(f, ToAgent::Guests { .. })).await;
+    assert_eq!(guests, ToAgent::Guests { conversation_id: conversation, guests: vec![(bob, "Bob".into())] });
+
+    // Both write in the one conversation; the visitor sees both names.
+    assert_eq!(bob_console.reply(conversation, "b1", "仓库还有 3 台").await.seq, 2);
+    let heard = visitor.client.message().await;
+    assert_eq!(heard.sender_name.as_deref(), Some("Bob"));
+    assert_eq!(ann.reply(conversation, "a1", "我帮您下单").await.seq, 3);
+    assert_eq!(
+        app.scalar("SELECT agent_id FROM conversations WHERE id = $1", conversation.0).await,
+        ann_id.0,
+        "still Ann's"
+    );
+
+    bob_console.send(&FromAgent::Leave { conversation_id: conversation }).await;
+    let left = visitor.client.recv_until(|f| matches!(f, ToVisitor::Guest { joined: false, .. })).await;
+    assert_eq!(left, ToVisitor::Guest { conversation_id: conversation, agent_name: "Bob".into(), joined: false });
+    bob_console
+        .send(&FromAgent::Send { conversation_id: conversation, client_msg_id: "b2".into(), body: "再见".into() })
+        .await;
+    assert_eq!(bob_console.error().await.0, ApiError::conflict(Some("agent"), ErrorCode::Taken));
+}

@@ -16,7 +16,9 @@ pub fn ConversationList() -> impl IntoView {
     let monitors = move || live.agent.with(|a| a.as_ref().is_some_and(|a| a.can(Perm::MonitorChats)));
     let mine = move || {
         let me = me();
-        live.conversations.with(|l| l.iter().filter(|c| c.agent_id.is_some() && c.agent_id == me).cloned().collect())
+        live.conversations.with(|l| {
+            l.iter().filter(|c| (c.agent_id.is_some() && c.agent_id == me) || live.is_guest(c.id)).cloned().collect()
+        })
     };
     let queue = move || {
         let mut waiting: Vec<ConversationSummary> =
@@ -26,7 +28,9 @@ pub fn ConversationList() -> impl IntoView {
     };
     let colleagues = move || {
         let me = me();
-        live.conversations.with(|l| l.iter().filter(|c| c.agent_id.is_some() && c.agent_id != me).cloned().collect())
+        live.conversations.with(|l| {
+            l.iter().filter(|c| c.agent_id.is_some() && c.agent_id != me && !live.is_guest(c.id)).cloned().collect()
+        })
     };
     view! {
         <nav class="conversations" aria-label=tr(lang, Key::Conversations)>
@@ -41,6 +45,28 @@ pub fn ConversationList() -> impl IntoView {
                     <ul>
                         <For each=move || live.transfers.get() key=|t| t.id let:t>
                             <TransferOffer lang t/>
+                        </For>
+                    </ul>
+                </section>
+            </Show>
+            <Show when=move || !live.invitations.with(Vec::is_empty)>
+                <section aria-labelledby="invitations" class="transfers">
+                    <h2 id="invitations">{tr(lang, Key::Invitations)}</h2>
+                    <ul>
+                        <For each=move || live.invitations.get() key=|i| i.0 let:i>
+                            {
+                                let (id, visitor, from) = i;
+                                let text = tr(lang, Key::InvitationText).replace("{name}", &from).replace("{visitor}", &visitor);
+                                view! {
+                                    <li class="offer">
+                                        <p>{text}</p>
+                                        <button type="button" aria-label=format!("{} {visitor}", tr(lang, Key::Join))
+                                            on:click=move |_| live.answer_invite(id, true)>{tr(lang, Key::Join)}</button>
+                                        <button type="button" aria-label=format!("{} {visitor}", tr(lang, Key::Decline))
+                                            on:click=move |_| live.answer_invite(id, false)>{tr(lang, Key::Decline)}</button>
+                                    </li>
+                                }
+                            }
                         </For>
                     </ul>
                 </section>

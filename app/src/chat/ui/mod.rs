@@ -2,6 +2,8 @@
 
 mod list;
 mod panel;
+mod shortcuts;
 
 pub use list::ConversationList;
 pub use panel::ChatPanel;
+pub use shortcuts::Shortcuts;

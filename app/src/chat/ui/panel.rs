@@ -61,9 +61,30 @@ fn ChatView(id: ConversationId) -> impl IntoView {
         live.conversations.with(|l| l.iter().any(|c| c.id == id && c.agent_id.is_some() && c.agent_id == me))
     };
     let transferring = RwSignal::new(false);
+    let inviting = RwSignal::new(false);
+    let guest = move || live.is_guest(id);
+    let guests = move || {
+        let names: Vec<String> =
+            live.guests.with(|g| g.get(&id).map(|l| l.iter().map(|(_, n)| n.clone()).collect()).unwrap_or_default());
+        (!names.is_empty()).then(|| tr(lang, Key::WithGuests).replace("{names}", &names.join(", ")))
+    };
     view! {
         <header class="chat-head">
             <h2>{title}</h2>
+            <span class="guests">{guests}</span>
+            <Show when=mine>
+                <button
+                    type="button"
+                    class="invite"
+                    aria-expanded=move || inviting.get().to_string()
+                    on:click=move |_| inviting.update(|t| *t = !*t)
+                >
+                    {tr(lang, Key::InviteColleague)}
+                </button>
+            </Show>
+            <Show when=guest>
+                <button type="button" class="leave" on:click=move |_| live.leave(id)>{tr(lang, Key::LeaveChat)}</button>
+            </Show>
             <Show when=mine>
                 <button
                     type="button"
@@ -80,6 +101,9 @@ fn ChatView(id: ConversationId) -> impl IntoView {
         </header>
         <Show when=move || transferring.get() && mine()>
             <TransferForm id on_sent=Callback::new(move |_| transferring.set(false))/>
+        </Show>
+        <Show when=move || inviting.get() && mine()>
+            <InviteForm id on_sent=Callback::new(move |_| inviting.set(false))/>
         </Show>
         <ol class="messages" role="log" aria-label=tr(lang, Key::Messages) aria-live="polite">
             <For each=messages key=|m| m.seq let:m>
@@ -127,6 +151,7 @@ fn ChatView(id: ConversationId) -> impl IntoView {
         <p class="typing" aria-live="polite">{move || typing().then(|| tr(lang, Key::VisitorTyping))}</p>
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
             <textarea
+                id="reply"
                 aria-label=tr(lang, Key::Message)
                 rows="3"
                 prop:value=move || draft.get()
@@ -232,6 +257,46 @@ fn TransferForm(id: ConversationId, on_sent: Callback<()>) -> impl IntoView {
                 <p class="hint">{tr(lang, Key::NoColleagueFree)}</p>
             </Show>
             <button type="submit">{tr(lang, Key::SendTransfer)}</button>
+        </form>
+    }
+}
+
+/// Invites a colleague online into the conversation (they accept or decline).
+#[component]
+fn InviteForm(id: ConversationId, on_sent: Callback<()>) -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    let target = RwSignal::new(String::new());
+    let colleagues = move || {
+        let me = live.agent.with(|a| a.as_ref().map(|a| a.id));
+        let mut list: Vec<(AgentId, AgentLoad)> = live.statuses.with(|s| {
+            s.iter()
+                .filter(|(a, l)| Some(**a) != me && l.status != AgentStatus::Offline)
+                .map(|(a, l)| (*a, l.clone()))
+                .collect()
+        });
+        list.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        list
+    };
+    view! {
+        <form class="transfer-form" aria-label=tr(lang, Key::InviteColleague) on:submit=move |ev| {
+            ev.prevent_default();
+            if let Ok(agent) = target.get_untracked().parse::<i64>() {
+                live.invite(id, AgentId(agent));
+                on_sent.run(());
+            }
+        }>
+            <label>
+                <span>{tr(lang, Key::Colleagues)}</span>
+                <select required on:change=move |ev| target.set(event_target_value(&ev)) prop:value=move || target.get()>
+                    <option value="">"—"</option>
+                    {move || colleagues().into_iter().map(|(agent, load)| {
+                        let text = format!("{} ({})", load.name, status_text(lang, load.status));
+                        view! { <option value=agent.0.to_string()>{text}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <button type="submit">{tr(lang, Key::SendInvite)}</button>
         </form>
     }
 }

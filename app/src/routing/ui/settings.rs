@@ -97,6 +97,9 @@ fn RoutingForm(
     let mode = RwSignal::new(settings.mode.as_str().to_owned());
     let queue_limit = RwSignal::new(settings.queue_limit.to_string());
     let prefer_previous = RwSignal::new(settings.prefer_previous);
+    let visitor_idle = RwSignal::new(settings.visitor_idle_minutes.to_string());
+    let agent_idle = RwSignal::new(settings.agent_idle_minutes.to_string());
+    let idle_warning = RwSignal::new(settings.idle_warning_minutes.to_string());
     let rating_enabled = RwSignal::new(settings.rating_enabled);
     let categories: Vec<(CategoryRoute, RwSignal<String>)> = settings
         .categories
@@ -154,6 +157,9 @@ fn RoutingForm(
             levels,
             categories,
             welcome: LABEL_LANGS.iter().zip(welcome).map(|(tag, s)| (tag.to_string(), s.get_untracked())).collect(),
+            visitor_idle_minutes: visitor_idle.get_untracked().trim().parse().unwrap_or(-1),
+            agent_idle_minutes: agent_idle.get_untracked().trim().parse().unwrap_or(-1),
+            idle_warning_minutes: idle_warning.get_untracked().trim().parse().unwrap_or(-1),
         };
         save.dispatch(SaveRoutingSettings { settings });
     };
@@ -162,6 +168,12 @@ fn RoutingForm(
             <SelectField label=tr(lang, Key::DistributionMode) name="mode" bind=mode options=modes error/>
             <Field label=tr(lang, Key::QueueLimit) name="queue_limit" kind="number" bind=queue_limit error/>
             <CheckField label=tr(lang, Key::PreferPrevious).to_owned() bind=prefer_previous/>
+            <fieldset>
+                <legend>{tr(lang, Key::IdleClose)}</legend>
+                <Field label=tr(lang, Key::VisitorIdle) name="visitor_idle_minutes" kind="number" bind=visitor_idle error/>
+                <Field label=tr(lang, Key::IdleWarning) name="idle_warning_minutes" kind="number" bind=idle_warning error/>
+                <Field label=tr(lang, Key::AgentIdle) name="agent_idle_minutes" kind="number" bind=agent_idle error/>
+            </fieldset>
             {(!categories.is_empty()).then(|| view! {
                 <fieldset>
                     <legend>{tr(lang, Key::NavCategories)}</legend>
@@ -235,7 +247,7 @@ fn RoutingForm(
                     </table>
                 </div>
             </fieldset>
-            <p role="alert" class="error">{move || error_outside(lang, error.get(), &["mode", "queue_limit"])}</p>
+            <p role="alert" class="error">{move || error_outside(lang, error.get(), &["mode", "queue_limit", "visitor_idle_minutes", "idle_warning_minutes", "agent_idle_minutes"])}</p>
             <button type="submit">{tr(lang, Key::Save)}</button>
         </form>
     }

@@ -9,7 +9,7 @@ use leptos_router::components::{Outlet, A};
 use leptos_router::{lazy_route, LazyRoute};
 
 use crate::auth::api::Logout;
-use crate::chat::ui::{ChatPanel, ConversationList};
+use crate::chat::ui::{ChatPanel, ConversationList, Shortcuts};
 use crate::i18n::{error_text, tr, use_lang, Key};
 use crate::kit::live::{ConnStatus, Live};
 use crate::routing::ui::StatusPicker;
@@ -144,6 +144,7 @@ fn remember(key: &str, value: &str) {
 #[component]
 pub fn ChatsPage() -> impl IntoView {
     view! {
+        <Shortcuts/>
         <div class="columns">
             <ConversationList/>
             <ChatPanel/>
