@@ -380,3 +380,16 @@ pub async fn warn_idle(
     .or_internal()?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Whether the visitor's open conversation waits in the queue.
+pub async fn waiting(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<bool, ApiError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE visitor_id = $1 AND tenant_id = $2 AND status = 'open' AND agent_id IS NULL",
+    )
+    .bind(visitor.0)
+    .bind(tenant.0)
+    .fetch_optional(db.reader())
+    .await
+    .or_internal()?;
+    Ok(found.is_some())
+}

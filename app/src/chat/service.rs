@@ -399,6 +399,10 @@ pub async fn visitor_end(state: &AppState, site: &Site, visitor: VisitorId) -> R
 /// A visitor who left while waiting in the queue (their last tab closed, and the grace period
 /// passed): the conversation closes as missed, and those behind move up.
 pub async fn visitor_left(state: &AppState, site: &Site, visitor: VisitorId) -> Result<(), ApiError> {
+    // Read first: most visitors who leave with an open conversation have an agent.
+    if !repo::waiting(&state.db, site.tenant_id, visitor).await? {
+        return Ok(());
+    }
     let Some(id) = repo::close_missed(&state.db, site.tenant_id, visitor).await? else { return Ok(()) };
     let conversation = repo::conversation(&state.db, site.tenant_id, id).await?;
     let frame = ToAgent::Conversation { conversation };

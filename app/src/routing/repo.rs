@@ -24,12 +24,12 @@ pub struct SiteRules {
 
 /// The rules of the company's sites, and each category's own mode (if it has one).
 pub async fn rules(
-    w: &mut Writer,
+    w: &mut AnyConnection,
     tenant: TenantId,
 ) -> Result<(HashMap<SiteId, SiteRules>, HashMap<i64, RouteMode>), ApiError> {
     let rows = sqlx::query("SELECT id, route_mode, queue_limit, prefer_previous FROM sites WHERE tenant_id = $1")
         .bind(tenant.0)
-        .fetch_all(&mut **w)
+        .fetch_all(&mut *w)
         .await
         .or_internal()?;
     let mut sites = HashMap::new();
@@ -46,7 +46,7 @@ pub async fn rules(
     }
     let rows = sqlx::query("SELECT id, route_mode FROM categories WHERE tenant_id = $1 AND route_mode IS NOT NULL")
         .bind(tenant.0)
-        .fetch_all(&mut **w)
+        .fetch_all(&mut *w)
         .await
         .or_internal()?;
     let mut categories = HashMap::new();
@@ -171,7 +171,7 @@ pub struct Waiting {
 }
 
 /// The queue, oldest first, at most `limit`.
-pub async fn queue(w: &mut Writer, tenant: TenantId, limit: i64) -> Result<Vec<Waiting>, ApiError> {
+pub async fn queue(w: &mut AnyConnection, tenant: TenantId, limit: i64) -> Result<Vec<Waiting>, ApiError> {
     let rows = sqlx::query(
         "SELECT c.id, c.site_id, c.category_id, c.visitor_id, c.started_at, \
          (SELECT p.agent_id FROM conversations p WHERE p.visitor_id = c.visitor_id AND p.id < c.id \
@@ -181,7 +181,7 @@ pub async fn queue(w: &mut Writer, tenant: TenantId, limit: i64) -> Result<Vec<W
     )
     .bind(tenant.0)
     .bind(limit)
-    .fetch_all(&mut **w)
+    .fetch_all(&mut *w)
     .await
     .or_internal()?;
     rows.iter()

@@ -16,9 +16,9 @@ use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::batch::{BatchJob, BatchWorker};
 use crate::infra::ctx::Ctx;
 use crate::infra::db::Db;
-use crate::infra::now_ms;
 use crate::infra::realtime::Realtime;
 use crate::infra::state::AppState;
+use crate::infra::{now_ms, OrInternal};
 
 /// Most queued conversations one pass looks at.
 const PASS_QUEUE: i64 = 2000;
@@ -99,6 +99,16 @@ async fn pass(
     tenant: TenantId,
 ) -> Result<(), ApiError> {
     let online: Vec<AgentId> = realtime.online_agents(tenant).await.into_iter().collect();
+    // Nobody who could take a chat: no write transaction (on SQLite it would hold the one writer),
+    // only the places to tell.
+    let mut conn = db.reader().acquire().await.or_internal()?;
+    let agents = repo::candidates(&mut conn, db.kind, tenant, &online, false).await?;
+    if !agents.iter().any(|a| a.has_room()) {
+        let waiting = repo::queue(&mut conn, tenant, PASS_QUEUE).await?;
+        drop(conn);
+        return tell_places(db, realtime, told, tenant, &agents, &waiting, &[]).await;
+    }
+    drop(conn);
     let mut w = db.write().await?;
     w.begin().await?;
     let work = async {
@@ -350,9 +360,16 @@ pub async fn take(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<(),
         welcome: welcome_of(&ctx.agent.prefs.welcome),
     };
     state.realtime.to_visitor(tenant, visitor, &frame, None);
-    // Those behind move up; the agent may now show busy.
-    route(state, tenant).await?;
-    agent_changed_status_only(state, tenant, ctx.agent.id).await
+    // Those behind move up, and the agent may now show busy: not waited for (a reply that takes a
+    // chat is on its way to the visitor).
+    kick(state, tenant);
+    let (state, agent) = (state.clone(), ctx.agent.id);
+    tokio::spawn(async move {
+        if let Err(error) = agent_changed_status_only(&state, tenant, agent).await {
+            tracing::warn!(%error, "announcing an agent's load failed");
+        }
+    });
+    Ok(())
 }
 
 async fn agent_changed_status_only(state: &AppState, tenant: TenantId, agent: AgentId) -> Result<(), ApiError> {

@@ -33,6 +33,8 @@ pub async fn run(
         a.ready_ms.max(b.ready_ms),
     );
     let idle = [a.rss_kb(), b.rss_kb()];
+    // The load has no agent to take its chats: the shared site's queue must hold them all.
+    super::routing::long_queue(PORT).await;
     // The site (and its allowed origin) was created by the first node: its demo origin serves both.
     let site_key = a.site_key().await;
     let origin = format!("http://127.0.0.1:{}", PORT + 1);

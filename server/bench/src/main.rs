@@ -52,6 +52,9 @@ async fn main() {
     let idle = server.rss_kb();
     report.add("server idle RSS after start", format!("{:.1} MB", idle as f64 / 1024.0), "≤ 30 MB", idle as f64);
     let site_key = server.site_key().await;
+    // The load phases have no agent to take their chats: the queue must hold them all. (After the
+    // idle figure: the admin's sign-in costs an Argon2 hash's memory.)
+    routing::long_queue(PORT).await;
     let ws_url = format!("ws://127.0.0.1:{PORT}/api/v1/visitor/ws?v=1&site_key={site_key}");
     let origin = format!("http://127.0.0.1:{}", PORT + 1);
 
@@ -219,6 +222,7 @@ async fn main() {
 
     // kill -9 under load: 100 visitors sending; the server is killed and restarted on its database.
     let mut server = Server::start(&root, PORT, None).await;
+    routing::long_queue(PORT).await;
     let key = server.site_key().await;
     let url = format!("ws://127.0.0.1:{PORT}/api/v1/visitor/ws?v=1&site_key={key}");
     let load = tokio::spawn({
@@ -278,6 +282,7 @@ async fn main() {
 
     if let Ok(url) = std::env::var("KEFU_BENCH_DATABASE_URL") {
         let pg = Server::start(&root, PORT, Some(url)).await;
+        routing::long_queue(PORT).await;
         let key = pg.site_key().await;
         let url = format!("ws://127.0.0.1:{PORT}/api/v1/visitor/ws?v=1&site_key={key}");
         durable(&url, &origin, "PostgreSQL", &mut report, &mut faults).await;
@@ -382,8 +387,6 @@ impl Server {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let (child, ready_ms) = launch(root, port, &dir, database_url.as_deref(), &env).await;
-        // The load phases have no agent to take their chats: the queue must hold them all.
-        routing::long_queue(port).await;
         Server { child, ready_ms, root: root.to_owned(), port, database_url, env, dir: TempDir(dir) }
     }
 
