@@ -252,31 +252,29 @@ pub async fn close(db: &Db, tenant: TenantId, id: ConversationId, by: ClosedBy) 
 }
 
 /// Closes the visitor's conversation as missed if it is still waiting in the queue; returns it.
-pub async fn close_missed(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<Option<ConversationId>, ApiError> {
-    let now = now_ms();
-    let mut w = db.write().await?;
-    w.begin().await?;
-    let work = async {
-        let id: Option<i64> = sqlx::query_scalar(
-            "UPDATE conversations SET status = 'closed', closed_at = $1, missed = 1, closed_by = 'missed' \
-             WHERE visitor_id = $2 AND tenant_id = $3 AND status = 'open' AND agent_id IS NULL RETURNING id",
-        )
-        .bind(now)
-        .bind(visitor.0)
-        .bind(tenant.0)
-        .fetch_optional(&mut *w)
-        .await
-        .or_internal()?;
-        if let Some(id) = id {
-            let conversation = ConversationId(id);
-            let event =
-                Event { tenant, conversation, kind: EventKind::Missed, agent: None, other: None, detail: "", at: now };
-            events::record(&mut w, &event).await?;
-        }
-        Ok(id.map(ConversationId))
+pub async fn close_missed(
+    w: &mut Writer,
+    tenant: TenantId,
+    visitor: VisitorId,
+    now: i64,
+) -> Result<Option<ConversationId>, ApiError> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "UPDATE conversations SET status = 'closed', closed_at = $1, missed = 1, closed_by = 'missed' \
+         WHERE visitor_id = $2 AND tenant_id = $3 AND status = 'open' AND agent_id IS NULL RETURNING id",
+    )
+    .bind(now)
+    .bind(visitor.0)
+    .bind(tenant.0)
+    .fetch_optional(&mut **w)
+    .await
+    .or_internal()?;
+    if let Some(id) = id {
+        let conversation = ConversationId(id);
+        let event =
+            Event { tenant, conversation, kind: EventKind::Missed, agent: None, other: None, detail: "", at: now };
+        events::record(w, &event).await?;
     }
-    .await;
-    w.end(work).await
+    Ok(id.map(ConversationId))
 }
 
 /// The visitor's open conversation, if any.

@@ -34,6 +34,9 @@ pub struct Chat {
     writer: BatchWorker<MessageJob>,
     /// Visitors' read marks, stored in batches (nobody waits for them).
     reads: BatchWorker<ReadJob>,
+    /// Waiting visitors who left, closed as missed in batches (a page of visitors leaving at once
+    /// costs one commit, not one each).
+    missed: BatchWorker<MissedJob>,
     /// Conversations each visitor may open per hour.
     opens: Arc<WindowLimiter<VisitorId>>,
 }
@@ -45,6 +48,7 @@ impl Chat {
         Chat {
             writer: BatchWorker::start(MessageJob(db.clone())),
             reads: BatchWorker::start(ReadJob(db.clone())),
+            missed: BatchWorker::start(MissedJob(db.clone())),
             opens: Arc::new(WindowLimiter::new(limits.conversations_per_visitor_per_hour, hour)),
         }
     }
@@ -72,6 +76,32 @@ impl BatchJob for ReadJob {
         let result = repo::visitor_read(&mut w, &marks).await;
         w.end(result).await?;
         Ok(items.iter().map(|_| Ok(())).collect())
+    }
+}
+
+/// Closes waiting visitors' conversations as missed: one transaction per batch.
+struct MissedJob(Db);
+
+impl BatchJob for MissedJob {
+    type Item = (TenantId, VisitorId);
+    type Output = Option<ConversationId>;
+    const NAME: &'static str = "missed chats";
+    const MAX_BATCH: usize = 512;
+    const QUEUE: usize = 8192;
+
+    async fn run(&self, items: &[Self::Item]) -> Result<Vec<Result<Option<ConversationId>, ApiError>>, ApiError> {
+        let now = crate::infra::now_ms();
+        let mut w = self.0.write().await?;
+        w.begin().await?;
+        let work = async {
+            let mut closed = Vec::with_capacity(items.len());
+            for (tenant, visitor) in items {
+                closed.push(Ok(repo::close_missed(&mut w, *tenant, *visitor, now).await?));
+            }
+            Ok(closed)
+        }
+        .await;
+        w.end(work).await
     }
 }
 
@@ -138,8 +168,8 @@ pub async fn open_for_visitor(
     if opened {
         let frame = ToAgent::Conversation { conversation };
         state.realtime.to_agents(site.tenant_id, Some(site.id), Perm::ChatServe, &frame, None);
-        // Given to an agent, or queued, before the visitor's message is acknowledged; a pass that
-        // fails leaves it queued for the next.
+        // Given to the chosen agent if they can take it; otherwise routed by the site's rules (a pass
+        // that fails leaves it queued for the next).
         if let Some(agent) = &choice.agent {
             match routing::designated(state, site, id, visitor, agent).await {
                 Ok(true) => return Ok(id),
@@ -150,9 +180,10 @@ pub async fn open_for_visitor(
                 Err(error) => tracing::warn!(%error, "routing to a chosen agent failed"),
             }
         }
-        if let Err(error) = routing::route(state, site.tenant_id).await {
-            tracing::warn!(%error, "routing a new conversation failed");
-        }
+        // Not waited for: the visitor's message is acknowledged once committed, and hears who took
+        // the chat (or their place in the queue) when the next pass has run. (Waiting made every
+        // first ack of a rush wait for the passes before it.)
+        routing::kick(state, site.tenant_id);
     }
     Ok(id)
 }
@@ -403,11 +434,13 @@ pub async fn visitor_left(state: &AppState, site: &Site, visitor: VisitorId) -> 
     if !repo::waiting(&state.db, site.tenant_id, visitor).await? {
         return Ok(());
     }
-    let Some(id) = repo::close_missed(&state.db, site.tenant_id, visitor).await? else { return Ok(()) };
+    let Some(id) = state.part::<Chat>()?.missed.submit((site.tenant_id, visitor)).await? else { return Ok(()) };
     let conversation = repo::conversation(&state.db, site.tenant_id, id).await?;
     let frame = ToAgent::Conversation { conversation };
     state.realtime.to_agents(site.tenant_id, Some(site.id), Perm::ChatServe, &frame, None);
-    routing::route(state, site.tenant_id).await
+    // Those behind move up with the next pass (one for all who left meanwhile).
+    routing::kick(state, site.tenant_id);
+    Ok(())
 }
 
 /// A page of the open conversations a console with `sites` in scope sees, matching `query` (the

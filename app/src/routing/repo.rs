@@ -172,11 +172,13 @@ pub struct Waiting {
 
 /// The queue, oldest first, at most `limit`.
 pub async fn queue(w: &mut AnyConnection, tenant: TenantId, limit: i64) -> Result<Vec<Waiting>, ApiError> {
+    // The previous agent is looked up only on sites that prefer them.
     let rows = sqlx::query(
         "SELECT c.id, c.site_id, c.category_id, c.visitor_id, c.started_at, \
-         (SELECT p.agent_id FROM conversations p WHERE p.visitor_id = c.visitor_id AND p.id < c.id \
-          AND p.agent_id IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS previous \
-         FROM conversations c WHERE c.tenant_id = $1 AND c.status = 'open' AND c.agent_id IS NULL \
+         CASE WHEN s.prefer_previous = 1 THEN (SELECT p.agent_id FROM conversations p WHERE p.visitor_id = c.visitor_id \
+          AND p.id < c.id AND p.agent_id IS NOT NULL ORDER BY p.id DESC LIMIT 1) END AS previous \
+         FROM conversations c JOIN sites s ON s.id = c.site_id \
+         WHERE c.tenant_id = $1 AND c.status = 'open' AND c.agent_id IS NULL \
          ORDER BY c.id LIMIT $2",
     )
     .bind(tenant.0)

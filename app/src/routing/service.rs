@@ -336,7 +336,9 @@ pub async fn take(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<(),
     let tenant = ctx.tenant();
     let work = async {
         let Some((site, visitor)) = repo::queued(&mut w, tenant, id).await? else {
-            return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
+            // Routing may have given it to this very agent meanwhile.
+            let mine = repo::brief(&mut w, tenant, id).await?.is_some_and(|b| b.open && b.agent == Some(ctx.agent.id));
+            return if mine { Ok(None) } else { Err(ApiError::conflict(Some("agent"), ErrorCode::Taken)) };
         };
         if !ctx.sites(Perm::ChatServe).allows(site) {
             return Err(ApiError::NotFound);
@@ -344,10 +346,10 @@ pub async fn take(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<(),
         if !repo::assign(&mut w, tenant, id, ctx.agent.id, now_ms()).await? {
             return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
         }
-        Ok((site, visitor))
+        Ok(Some((site, visitor)))
     }
     .await;
-    let (site, visitor) = w.end(work).await?;
+    let Some((site, visitor)) = w.end(work).await? else { return Ok(()) };
     let frame = ToAgent::Assigned {
         conversation_id: id,
         agent_id: Some(ctx.agent.id),

@@ -625,18 +625,25 @@ pub enum Routed {
 pub async fn ask(visitor: &mut Visitor, id: &str, body: &str) -> (ConversationId, Option<Routed>) {
     let frame = FromVisitor::Send { conversation_id: None, client_msg_id: id.into(), body: body.into() };
     visitor.client.send(&frame).await;
-    let mut routed = None;
-    loop {
+    // The ack comes once the message is committed; who took the chat (or the place in the queue)
+    // once the routing pass has run: in either order.
+    let (mut conversation, mut routed) = (None, None);
+    while conversation.is_none() || routed.is_none() {
         match visitor.client.recv().await {
             ToVisitor::Assigned { agent_name, .. } => routed = Some(Routed::To(agent_name)),
             ToVisitor::Queued { position, .. } => routed = Some(Routed::Queued(position)),
             ToVisitor::Ack { client_msg_id, message } if client_msg_id == id => {
-                return (message.conversation_id, routed)
+                conversation = Some(message.conversation_id);
+                // A message in a conversation opened before is not routed again.
+                if message.seq > 1 {
+                    break;
+                }
             }
             ToVisitor::Error { error, client_msg_id: Some(c) } if c == id => panic!("refused: {error:?}"),
             _ => {}
         }
     }
+    (conversation.expect("acknowledged"), routed)
 }
 
 fn routed_of(frame: &ToVisitor) -> Option<Routed> {

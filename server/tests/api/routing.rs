@@ -533,10 +533,21 @@ async fn read_receipts_go_both_ways_and_the_agent_s_own_welcome_greets_the_visit
         .client
         .send(&FromVisitor::Send { conversation_id: None, client_msg_id: "m1".into(), body: "在吗".into() })
         .await;
-    let assigned = visitor.client.recv_until(|f| matches!(f, ToVisitor::Assigned { .. })).await;
-    let ToVisitor::Assigned { conversation_id: conversation, welcome, .. } = assigned else { unreachable!() };
-    assert_eq!(welcome.as_deref(), Some("您好，我是 Ann，很高兴为您服务"));
-    visitor.client.ack("m1").await;
+    // The ack and the news of who took the chat come in either order.
+    let (mut acked, mut welcome) = (false, None);
+    let mut conversation = None;
+    while !acked || welcome.is_none() {
+        match visitor.client.recv().await {
+            ToVisitor::Ack { client_msg_id, message } if client_msg_id == "m1" => {
+                acked = true;
+                conversation = Some(message.conversation_id);
+            }
+            ToVisitor::Assigned { welcome: w, .. } => welcome = Some(w),
+            _ => {}
+        }
+    }
+    let conversation = conversation.unwrap();
+    assert_eq!(welcome.flatten().as_deref(), Some("您好，我是 Ann，很高兴为您服务"));
 
     // The agent reads: the visitor sees it.
     console.send(&FromAgent::MarkRead { conversation_id: conversation, seq: 1 }).await;
