@@ -138,6 +138,7 @@ pub fn build_state(
     let router = routing::service::Router::start(builder.db(), realtime.clone());
     let state = builder
         .with(router)
+        .with(routing::service::SetupCache::default())
         .with(chat)
         .with(visitors)
         .with(sites::service::SiteCache::default())

@@ -100,11 +100,13 @@ pub async fn upgrade(
     };
     let online = site_online(&state, &session.site).await;
     let current = session.visitor.latest.as_ref().map(|c| c.id);
-    let rating = ratings::form(&state.app, session.site.tenant_id, session.site.id, current).await.unwrap_or(None);
-    let categories = app::categories::service::for_site(&state.app, session.site.tenant_id, session.site.id)
-        .await
-        .unwrap_or_default();
-    let greetings = routing::greetings(&state.app, session.site.tenant_id, session.site.id).await.unwrap_or_default();
+    let (tenant, site_id) = (session.site.tenant_id, session.site.id);
+    let setup = routing::widget_setup(&state.app, tenant, site_id).await.unwrap_or_default();
+    // A visitor with no conversation yet has given no rating: no need to look.
+    let rated_in = current.filter(|_| setup.scale.is_some());
+    let rating = ratings::form_with(&state.app, tenant, setup.scale.clone(), rated_in).await.unwrap_or(None);
+    let categories = setup.categories.clone();
+    let greetings = setup.greetings.clone();
     let mut session = session;
     session.categories = categories.iter().map(|(id, _)| *id).collect();
     let welcome = ToVisitor::VisitorWelcome {

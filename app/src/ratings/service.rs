@@ -28,6 +28,30 @@ pub async fn form(
     Ok(Some(RatingForm { levels, rated }))
 }
 
+/// The site's rating levels (`None`: it does not ask).
+pub async fn scale(
+    state: &AppState,
+    tenant: TenantId,
+    site: SiteId,
+) -> Result<Option<Vec<kefu_protocol::RatingLevel>>, ApiError> {
+    repo::scale(&state.db, tenant, site).await
+}
+
+/// The rating form with a site's levels and the score given so far.
+pub async fn form_with(
+    state: &AppState,
+    tenant: TenantId,
+    levels: Option<Vec<kefu_protocol::RatingLevel>>,
+    conversation: Option<ConversationId>,
+) -> Result<Option<RatingForm>, ApiError> {
+    let Some(levels) = levels else { return Ok(None) };
+    let rated = match conversation {
+        Some(id) => repo::score_of(&state.db, tenant, id).await?,
+        None => None,
+    };
+    Ok(Some(RatingForm { levels, rated }))
+}
+
 /// A visitor rates one of their conversations (open, or ended less than a day ago). The site's
 /// agents hear it.
 pub async fn rate(

@@ -31,17 +31,32 @@ pub struct Router {
 
 impl Router {
     pub fn start(db: &Db, realtime: Arc<dyn Realtime>) -> Router {
-        Router { worker: BatchWorker::start(RouteJob { db: db.clone(), realtime, told: Default::default() }) }
+        let me = Arc::new(std::sync::OnceLock::new());
+        let job =
+            RouteJob { db: db.clone(), realtime, told: Default::default(), retell: Default::default(), me: me.clone() };
+        let worker = BatchWorker::start(job);
+        let _ = me.set(worker.clone());
+        Router { worker }
     }
 }
 
 struct RouteJob {
     db: Db,
     realtime: Arc<dyn Realtime>,
-    /// The place each waiting visitor was last told by this node: a pass tells only those whose
-    /// place changed (otherwise every arrival would tell the whole queue again).
-    told: std::sync::Mutex<HashMap<ConversationId, u32>>,
+    /// The place each waiting visitor was last told by this node, and when: a pass tells new
+    /// arrivals at once, and others whose place changed at most once a [`RETELL`] (otherwise every
+    /// chat taken from a long queue would tell the whole queue again).
+    told: Told,
+    /// Tenants with a pass scheduled to tell the places held back.
+    retell: Arc<std::sync::Mutex<std::collections::HashSet<TenantId>>>,
+    /// The worker running this job (for the scheduled passes).
+    me: Arc<std::sync::OnceLock<BatchWorker<RouteJob>>>,
 }
+
+type Told = std::sync::Mutex<HashMap<ConversationId, (u32, std::time::Instant)>>;
+
+/// How often a waiting visitor hears a new place at most.
+const RETELL: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl BatchJob for RouteJob {
     type Item = TenantId;
@@ -56,6 +71,10 @@ impl BatchJob for RouteJob {
         for tenant in items {
             if !done.contains_key(tenant) {
                 let result = pass(&self.db, self.realtime.as_ref(), &self.told, *tenant).await;
+                if let Ok(true) = result {
+                    self.retell_later(*tenant);
+                }
+                let result = result.map(|_| ());
                 if let Err(e) = &result {
                     tracing::warn!(tenant = tenant.0, error = %e, "routing pass failed");
                 }
@@ -63,6 +82,20 @@ impl BatchJob for RouteJob {
             }
         }
         Ok(items.iter().map(|t| done[t].clone()).collect())
+    }
+}
+
+impl RouteJob {
+    /// Schedules a pass in [`RETELL`] to tell the places this one held back (one per tenant).
+    fn retell_later(&self, tenant: TenantId) {
+        let fresh = self.retell.lock().unwrap_or_else(|e| e.into_inner()).insert(tenant);
+        let Some(worker) = self.me.get().cloned().filter(|_| fresh) else { return };
+        let retell = self.retell.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(RETELL).await;
+            retell.lock().unwrap_or_else(|e| e.into_inner()).remove(&tenant);
+            worker.note(tenant);
+        });
     }
 }
 
@@ -92,12 +125,8 @@ fn welcome_of(text: &str) -> Option<String> {
 
 /// Gives queued conversations, oldest first, to agents online with room, in one transaction; then
 /// tells agents and visitors, and tells those still waiting their place.
-async fn pass(
-    db: &Db,
-    realtime: &dyn Realtime,
-    told: &std::sync::Mutex<HashMap<ConversationId, u32>>,
-    tenant: TenantId,
-) -> Result<(), ApiError> {
+/// Returns whether some waiting visitors' new places were held back (see [`RETELL`]).
+async fn pass(db: &Db, realtime: &dyn Realtime, told: &Told, tenant: TenantId) -> Result<bool, ApiError> {
     let online: Vec<AgentId> = realtime.online_agents(tenant).await.into_iter().collect();
     // Nobody who could take a chat: no write transaction (on SQLite it would hold the one writer),
     // only the places to tell.
@@ -152,7 +181,7 @@ async fn pass(
         };
         realtime.to_visitor(tenant, g.waiting.visitor, &frame, None);
     }
-    tell_places(db, realtime, told, tenant, &agents, &waiting, &given).await?;
+    let held_back = tell_places(db, realtime, told, tenant, &agents, &waiting, &given).await?;
     // Agents who reached their limit now show as busy.
     let filled: HashSet<AgentId> = given.iter().map(|g| g.agent).collect();
     for agent in agents.iter().filter(|a| filled.contains(&a.id)) {
@@ -166,19 +195,21 @@ async fn pass(
         };
         announce(realtime, tenant, &load, true);
     }
-    Ok(())
+    Ok(held_back)
 }
 
 /// Tells each waiting visitor their place in their site's queue and the estimated wait.
 async fn tell_places(
     db: &Db,
     realtime: &dyn Realtime,
-    told: &std::sync::Mutex<HashMap<ConversationId, u32>>,
+    told: &Told,
     tenant: TenantId,
     agents: &[super::Candidate],
     waiting: &[Waiting],
     given: &[Given],
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
+    let now = std::time::Instant::now();
+    let mut held_back = false;
     let mut places: HashMap<SiteId, u32> = HashMap::new();
     let mut averages: HashMap<SiteId, Option<i64>> = HashMap::new();
     let mut changed = Vec::new();
@@ -190,8 +221,13 @@ async fn tell_places(
         for item in waiting {
             let place = places.entry(item.site).or_default();
             *place += 1;
-            if told.insert(item.id, *place) != Some(*place) {
-                changed.push((item, *place));
+            match told.get(&item.id) {
+                Some((was, _)) if *was == *place => {}
+                Some((_, at)) if now.duration_since(*at) < RETELL => held_back = true,
+                _ => {
+                    told.insert(item.id, (*place, now));
+                    changed.push((item, *place));
+                }
             }
         }
         // Forget conversations of this tenant that left the queue some other way (closed, taken).
@@ -221,7 +257,7 @@ async fn tell_places(
         };
         realtime.to_visitor(tenant, item.visitor, &frame, None);
     }
-    Ok(())
+    Ok(held_back)
 }
 
 /// Refuses a new conversation on a site whose queue is full.
@@ -714,4 +750,36 @@ pub async fn is_guest(
     agent: AgentId,
 ) -> Result<bool, ApiError> {
     Ok(repo::guests(&state.db, tenant, conversation).await?.iter().any(|(a, _)| *a == agent))
+}
+
+/// What a visitor's welcome tells about their site: its rating scale, the categories it shows and
+/// its welcome texts. Kept per node for [`SETUP_TTL`] (a burst of arrivals reads it once); a change
+/// on the routing or categories page shows within that.
+#[derive(Clone, Debug, Default)]
+pub struct WidgetSetup {
+    pub scale: Option<Vec<kefu_protocol::RatingLevel>>,
+    pub categories: Vec<(i64, String)>,
+    pub greetings: Vec<(String, String)>,
+}
+
+/// How long a site's [`WidgetSetup`] is reused.
+pub const SETUP_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The per-node cache of [`WidgetSetup`]s (an `AppState` part).
+#[derive(Default)]
+pub struct SetupCache(std::sync::Mutex<HashMap<SiteId, (std::time::Instant, Arc<WidgetSetup>)>>);
+
+pub async fn widget_setup(state: &AppState, tenant: TenantId, site: SiteId) -> Result<Arc<WidgetSetup>, ApiError> {
+    let cache = state.part::<SetupCache>()?;
+    let fresh = |entry: &(std::time::Instant, Arc<WidgetSetup>)| entry.0.elapsed() < SETUP_TTL;
+    if let Some((_, setup)) = cache.0.lock().unwrap_or_else(|e| e.into_inner()).get(&site).filter(|e| fresh(e)) {
+        return Ok(setup.clone());
+    }
+    let setup = Arc::new(WidgetSetup {
+        scale: crate::ratings::service::scale(state, tenant, site).await?,
+        categories: crate::categories::service::for_site(state, tenant, site).await?,
+        greetings: repo::greetings(&state.db, tenant, site).await?,
+    });
+    cache.0.lock().unwrap_or_else(|e| e.into_inner()).insert(site, (std::time::Instant::now(), setup.clone()));
+    Ok(setup)
 }
