@@ -57,6 +57,7 @@ async fn main() {
 
     if std::env::var("KEFU_BENCH_QUICK").as_deref() == Ok("durable") {
         // Only the SQLite throughput figures (for profiling the writer).
+        routing::long_queue(PORT).await;
         durable(&ws_url, &origin, "SQLite", &mut report, &mut faults).await;
         report.print_and_save(&root, &faults);
         return;
