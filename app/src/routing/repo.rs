@@ -754,3 +754,16 @@ pub async fn inviter(
     .or_internal()?;
     Ok(by.map(AgentId))
 }
+
+/// Locks one agent's row for the transaction (PostgreSQL; SQLite's write gate already serializes).
+pub async fn lock_agent(w: &mut Writer, kind: DbKind, tenant: TenantId, agent: AgentId) -> Result<(), ApiError> {
+    if kind == DbKind::Postgres {
+        sqlx::query("SELECT id FROM agents WHERE id = $1 AND tenant_id = $2 FOR UPDATE")
+            .bind(agent.0)
+            .bind(tenant.0)
+            .fetch_optional(&mut **w)
+            .await
+            .or_internal()?;
+    }
+    Ok(())
+}

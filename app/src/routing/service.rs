@@ -371,6 +371,8 @@ pub async fn take(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<(),
     w.begin().await?;
     let tenant = ctx.tenant();
     let work = async {
+        // The agent's row first, as a pass locks it (the other order deadlocks on PostgreSQL).
+        repo::lock_agent(&mut w, state.db.kind, tenant, ctx.agent.id).await?;
         let Some((site, visitor)) = repo::queued(&mut w, tenant, id).await? else {
             // Routing may have given it to this very agent meanwhile.
             let mine = repo::brief(&mut w, tenant, id).await?.is_some_and(|b| b.open && b.agent == Some(ctx.agent.id));
@@ -380,7 +382,9 @@ pub async fn take(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<(),
             return Err(ApiError::NotFound);
         }
         if !repo::assign(&mut w, tenant, id, ctx.agent.id, now_ms()).await? {
-            return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
+            // A pass got there first: fine if it gave it to this agent.
+            let mine = repo::brief(&mut w, tenant, id).await?.is_some_and(|b| b.open && b.agent == Some(ctx.agent.id));
+            return if mine { Ok(None) } else { Err(ApiError::conflict(Some("agent"), ErrorCode::Taken)) };
         }
         Ok(Some((site, visitor)))
     }
