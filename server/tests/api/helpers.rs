@@ -270,9 +270,15 @@ impl TestApp {
         let origin = format!("http://{}", self.addr);
         let mut client = AgentClient::connect(&url, &[("origin", &origin), ("cookie", cookie)]).await?;
         assert!(matches!(client.recv().await, ToAgent::AgentWelcome { .. }));
-        match client.recv().await {
-            ToAgent::Snapshot { visitors, conversations, .. } => Ok((client, visitors, conversations)),
-            other => panic!("expected a snapshot, got {other:?}"),
+        loop {
+            match client.recv().await {
+                ToAgent::Snapshot { visitors, conversations, .. } => return Ok((client, visitors, conversations)),
+                // The console is registered before its snapshot is read, so a colleague's status
+                // (or this agent's, from another console) may come first; the statuses follow the
+                // snapshot anyway.
+                ToAgent::AgentStatus { .. } => continue,
+                other => panic!("expected a snapshot, got {other:?}"),
+            }
         }
     }
 
