@@ -196,17 +196,7 @@ fn TransferForm(id: ConversationId, on_sent: Callback<()>) -> impl IntoView {
     let categories = LocalResource::new(crate::routing::api::transfer_categories);
     let target = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
-    let colleagues = move || {
-        let me = live.agent.with(|a| a.as_ref().map(|a| a.id));
-        let mut list: Vec<(AgentId, AgentLoad)> = live.statuses.with(|s| {
-            s.iter()
-                .filter(|(a, l)| Some(**a) != me && l.status != AgentStatus::Offline)
-                .map(|(a, l)| (*a, l.clone()))
-                .collect()
-        });
-        list.sort_by(|a, b| a.1.name.cmp(&b.1.name));
-        list
-    };
+    let colleagues = move || colleagues_online(live);
     let submit = move || {
         let to = target.get_untracked();
         let to = match to.split_once(':') {
@@ -267,17 +257,7 @@ fn InviteForm(id: ConversationId, on_sent: Callback<()>) -> impl IntoView {
     let lang = use_lang();
     let live = expect_context::<Live>();
     let target = RwSignal::new(String::new());
-    let colleagues = move || {
-        let me = live.agent.with(|a| a.as_ref().map(|a| a.id));
-        let mut list: Vec<(AgentId, AgentLoad)> = live.statuses.with(|s| {
-            s.iter()
-                .filter(|(a, l)| Some(**a) != me && l.status != AgentStatus::Offline)
-                .map(|(a, l)| (*a, l.clone()))
-                .collect()
-        });
-        list.sort_by(|a, b| a.1.name.cmp(&b.1.name));
-        list
-    };
+    let colleagues = move || colleagues_online(live);
     view! {
         <form class="transfer-form" aria-label=tr(lang, Key::InviteColleague) on:submit=move |ev| {
             ev.prevent_default();
@@ -299,4 +279,17 @@ fn InviteForm(id: ConversationId, on_sent: Callback<()>) -> impl IntoView {
             <button type="submit">{tr(lang, Key::SendInvite)}</button>
         </form>
     }
+}
+
+/// The signed-in agent's colleagues who are online (with their status and load), by name.
+fn colleagues_online(live: Live) -> Vec<(AgentId, AgentLoad)> {
+    let me = live.agent.with(|a| a.as_ref().map(|a| a.id));
+    let mut list: Vec<(AgentId, AgentLoad)> = live.statuses.with(|s| {
+        s.iter()
+            .filter(|(a, l)| Some(**a) != me && l.status != AgentStatus::Offline)
+            .map(|(a, l)| (*a, l.clone()))
+            .collect()
+    });
+    list.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    list
 }
