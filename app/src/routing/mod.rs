@@ -178,8 +178,9 @@ impl Candidate {
     }
 }
 
-/// Picks who gets a chat of `site` (and `category`) among `agents`: the previous agent when
-/// `previous` names one with room, otherwise by `mode`. `roll` is a random number for
+/// Picks who gets a chat of `site` (and `category`) among `agents`: the preferred agent (the
+/// category's switchboard, or the visitor's previous agent) when `previous` names one with room,
+/// otherwise by `mode`. `roll` is a random number for
 /// [`RouteMode::Random`]. Returns an index into `agents`.
 pub fn pick(
     agents: &[Candidate],

@@ -26,7 +26,7 @@ pub struct SiteRules {
 pub async fn rules(
     w: &mut AnyConnection,
     tenant: TenantId,
-) -> Result<(HashMap<SiteId, SiteRules>, HashMap<i64, RouteMode>), ApiError> {
+) -> Result<(HashMap<SiteId, SiteRules>, HashMap<i64, CategoryRules>), ApiError> {
     let rows = sqlx::query("SELECT id, route_mode, queue_limit, prefer_previous FROM sites WHERE tenant_id = $1")
         .bind(tenant.0)
         .fetch_all(&mut *w)
@@ -44,19 +44,30 @@ pub async fn rules(
             },
         );
     }
-    let rows = sqlx::query("SELECT id, route_mode FROM categories WHERE tenant_id = $1 AND route_mode IS NOT NULL")
-        .bind(tenant.0)
-        .fetch_all(&mut *w)
-        .await
-        .or_internal()?;
+    let rows = sqlx::query(
+        "SELECT id, route_mode, switchboard_id FROM categories WHERE tenant_id = $1 \
+         AND (route_mode IS NOT NULL OR switchboard_id IS NOT NULL)",
+    )
+    .bind(tenant.0)
+    .fetch_all(&mut *w)
+    .await
+    .or_internal()?;
     let mut categories = HashMap::new();
     for r in rows {
-        let mode: String = r.try_get("route_mode").or_internal()?;
-        if let Some(mode) = RouteMode::parse(&mode) {
-            categories.insert(r.try_get("id").or_internal()?, mode);
-        }
+        let mode: Option<String> = r.try_get("route_mode").or_internal()?;
+        let switchboard = r.try_get::<Option<i64>, _>("switchboard_id").or_internal()?.map(AgentId);
+        let rules = CategoryRules { mode: mode.as_deref().and_then(RouteMode::parse), switchboard };
+        categories.insert(r.try_get("id").or_internal()?, rules);
     }
     Ok((sites, categories))
+}
+
+/// A category's own routing: its mode (`None`: the site's) and its switchboard agent, who gets its
+/// new chats first (seed 000 16.4.5) when they can take one, and hands them on by transfer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CategoryRules {
+    pub mode: Option<RouteMode>,
+    pub switchboard: Option<AgentId>,
 }
 
 /// The agents among `ids` who may serve chats (enabled, not deleted, seat on, the role answers

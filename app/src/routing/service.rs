@@ -149,10 +149,13 @@ async fn pass(db: &Db, realtime: &dyn Realtime, told: &Told, tenant: TenantId) -
         let now = now_ms();
         for item in queue {
             let rules = sites.get(&item.site);
-            let mode = item.category.and_then(|c| categories.get(&c).copied()).or(rules.map(|r| r.mode));
+            let category = item.category.and_then(|c| categories.get(&c).copied());
+            let mode = category.and_then(|c| c.mode).or(rules.map(|r| r.mode));
             let previous = item.previous.filter(|_| rules.is_some_and(|r| r.prefer_previous));
+            // The category's switchboard first, then the visitor's previous agent, then the mode.
+            let preferred = category.and_then(|c| c.switchboard).or(previous);
             let roll = rand::random::<u64>();
-            let chosen = pick(&agents, item.site, item.category, mode.unwrap_or_default(), previous, roll);
+            let chosen = pick(&agents, item.site, item.category, mode.unwrap_or_default(), preferred, roll);
             match chosen {
                 Some(i) if repo::assign(&mut w, tenant, item.id, agents[i].id, now).await? => {
                     agents[i].open += 1;

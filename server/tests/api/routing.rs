@@ -648,3 +648,44 @@ async fn an_invited_colleague_joins_writes_and_leaves_the_same_conversation() {
         .await;
     assert_eq!(bob_console.error().await.0, ApiError::conflict(Some("agent"), ErrorCode::Taken));
 }
+
+#[tokio::test]
+async fn a_category_s_switchboard_gets_its_new_chats_first_while_they_have_room() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let (ann, _ann) = agent(&app, &shop, "Ann", 2, AgentStatus::Online).await;
+    let (bob, _bob) = agent(&app, &shop, "Bob", 1, AgentStatus::Online).await;
+    let mut w = app.db.write().await.unwrap();
+    let category: i64 = sqlx::query_scalar(
+        "INSERT INTO categories (tenant_id, name, sort_order, switchboard_id, created_at) VALUES ($1, '总机', 0, $2, 0) RETURNING id",
+    )
+    .bind(shop.id.0)
+    .bind(bob.0)
+    .fetch_one(&mut *w)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO category_sites (category_id, site_id, tenant_id) SELECT $1, id, tenant_id FROM sites WHERE tenant_id = $2")
+        .bind(category)
+        .bind(shop.id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    for member in [ann, bob] {
+        sqlx::query("INSERT INTO category_agents (category_id, agent_id, tenant_id) VALUES ($1, $2, $3)")
+            .bind(category)
+            .bind(member.0)
+            .bind(shop.id.0)
+            .execute(&mut *w)
+            .await
+            .unwrap();
+    }
+    drop(w);
+    let mut told_of = Vec::new();
+    for i in 0..2 {
+        let mut visitor = app.visitor(&shop, None).await;
+        visitor.client.send(&FromVisitor::Choose { category: Some(category), agent: None }).await;
+        told_of.push(ask(&mut visitor, &format!("s{i}"), "转人工").await.1);
+    }
+    // Least busy would pick Ann (tied, longer idle by id); the switchboard comes first, then is full.
+    assert_eq!(told_of, [Some(Routed::To("Bob".into())), Some(Routed::To("Ann".into()))]);
+}
