@@ -44,6 +44,61 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in declaration order.
+    pub const ALL: [ErrorCode; 20] = [
+        ErrorCode::NotFound,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::Required,
+        ErrorCode::Empty,
+        ErrorCode::TooLong,
+        ErrorCode::TooShort,
+        ErrorCode::Incorrect,
+        ErrorCode::ControlChars,
+        ErrorCode::Format,
+        ErrorCode::Conflict,
+        ErrorCode::Taken,
+        ErrorCode::Stale,
+        ErrorCode::Protected,
+        ErrorCode::InUse,
+        ErrorCode::LimitReached,
+        ErrorCode::TooMany,
+        ErrorCode::BadFrame,
+        ErrorCode::Network,
+        ErrorCode::Internal,
+    ];
+
+    /// The code's name on the wire (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Required => "required",
+            ErrorCode::Empty => "empty",
+            ErrorCode::TooLong => "too_long",
+            ErrorCode::TooShort => "too_short",
+            ErrorCode::Incorrect => "incorrect",
+            ErrorCode::ControlChars => "control_chars",
+            ErrorCode::Format => "format",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::Taken => "taken",
+            ErrorCode::Stale => "stale",
+            ErrorCode::Protected => "protected",
+            ErrorCode::InUse => "in_use",
+            ErrorCode::LimitReached => "limit_reached",
+            ErrorCode::TooMany => "too_many",
+            ErrorCode::BadFrame => "bad_frame",
+            ErrorCode::Network => "network",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// A code from its wire name.
+    pub fn parse(name: &str) -> Option<ErrorCode> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
     /// The English description; for logs, and the `message` of validation errors. Clients translate
     /// the code instead.
     pub fn describe(self) -> &'static str {
@@ -180,3 +235,21 @@ impl std::fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_have_the_wire_names_serde_gives_them() {
+        for code in ErrorCode::ALL {
+            let name = serde_json::to_value(code).unwrap();
+            assert_eq!(name.as_str(), Some(code.as_str()));
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+        // `ALL` lists each code once, in order; the last is the last declared.
+        assert!(ErrorCode::ALL.iter().enumerate().all(|(i, c)| *c as usize == i));
+        assert_eq!(ErrorCode::ALL.len(), ErrorCode::Internal as usize + 1);
+        assert_eq!(ErrorCode::parse("no_such_code"), None);
+    }
+}

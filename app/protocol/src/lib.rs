@@ -13,6 +13,7 @@
 #[cfg(feature = "agent")]
 pub mod agent;
 pub mod error;
+pub mod json;
 pub mod lang;
 pub mod log;
 pub mod text;
@@ -182,6 +183,33 @@ pub struct ConversationSummary {
 }
 
 /// A frame a client sends, as the socket loop needs to know it.
+/// How a socket's frames travel as text, for the browser clients' socket (`kefu-webclient`). The
+/// visitor pair has a hand-written codec (see [`json`]) so the widget leaves serde_json out; the
+/// agent pair goes through serde_json.
+pub trait FrameText: Sized {
+    fn to_text(&self) -> String;
+    fn from_text(text: &str) -> Option<Self>;
+}
+
+/// The agent frames' text is serde_json's.
+#[cfg(feature = "agent")]
+macro_rules! serde_frame_text {
+    ($($frame:ty),*) => {$(
+        impl FrameText for $frame {
+            fn to_text(&self) -> String {
+                serde_json::to_string(self).unwrap_or_default()
+            }
+
+            fn from_text(text: &str) -> Option<Self> {
+                serde_json::from_str(text).ok()
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "agent")]
+serde_frame_text!(ToAgent, FromAgent);
+
 pub trait Inbound: DeserializeOwned {
     /// The client id of the message this frame sends, if it sends one (refusals name it).
     fn sent_message_id(&self) -> Option<&str>;

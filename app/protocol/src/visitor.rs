@@ -235,3 +235,514 @@ impl Outbound for ToVisitor {
         ToVisitor::Pong
     }
 }
+
+// --- The widget's codec -------------------------------------------------------------------------
+// The widget reads and writes these frames with `crate::json` rather than serde_json (see there
+// why). Every field below follows the serde attributes above: a missing `Option` is `None`, a
+// missing `#[serde(default)]` field is its default, anything else missing or of the wrong type
+// refuses the frame (which the widget then ignores, as it ignores frames it does not know).
+
+use crate::json::{write_int, write_str, Json};
+use crate::{ErrorCode, FrameText};
+
+fn need<'a>(o: &'a Json, key: &str) -> Option<&'a Json> {
+    o.get(key)
+}
+
+fn string(o: &Json, key: &str) -> Option<String> {
+    need(o, key)?.str().map(str::to_owned)
+}
+
+fn int(o: &Json, key: &str) -> Option<i64> {
+    need(o, key)?.int()
+}
+
+fn small<T: TryFrom<i64>>(o: &Json, key: &str) -> Option<T> {
+    T::try_from(int(o, key)?).ok()
+}
+
+fn flag(o: &Json, key: &str) -> Option<bool> {
+    need(o, key)?.bool()
+}
+
+/// A field that may be missing or `null` (`Some(None)`); `None` when it has the wrong type.
+fn maybe<T>(o: &Json, key: &str, read: impl FnOnce(&Json) -> Option<T>) -> Option<Option<T>> {
+    match o.get(key) {
+        None | Some(Json::Null) => Some(None),
+        Some(v) => read(v).map(Some),
+    }
+}
+
+/// A `#[serde(default)]` field: missing is `T::default()`.
+fn or_default<T: Default>(o: &Json, key: &str, read: impl FnOnce(&Json) -> Option<T>) -> Option<T> {
+    match o.get(key) {
+        None => Some(T::default()),
+        Some(v) => read(v),
+    }
+}
+
+fn list<T>(v: &Json, read: impl Fn(&Json) -> Option<T>) -> Option<Vec<T>> {
+    v.arr()?.iter().map(read).collect()
+}
+
+fn pair<A, B>(v: &Json, a: impl FnOnce(&Json) -> Option<A>, b: impl FnOnce(&Json) -> Option<B>) -> Option<(A, B)> {
+    match v.arr()? {
+        [x, y] => Some((a(x)?, b(y)?)),
+        _ => None,
+    }
+}
+
+fn text_pair(v: &Json) -> Option<(String, String)> {
+    pair(v, |a| a.str().map(str::to_owned), |b| b.str().map(str::to_owned))
+}
+
+fn conversation(o: &Json) -> Option<ConversationId> {
+    int(o, "conversation_id").map(ConversationId)
+}
+
+fn sender(v: &Json) -> Option<SenderKind> {
+    SenderKind::parse(v.str()?)
+}
+
+fn chat_message(v: &Json) -> Option<ChatMessage> {
+    Some(ChatMessage {
+        conversation_id: conversation(v)?,
+        seq: int(v, "seq")?,
+        sender: sender(need(v, "sender")?)?,
+        sender_name: maybe(v, "sender_name", |s| s.str().map(str::to_owned))?,
+        client_msg_id: string(v, "client_msg_id")?,
+        body: string(v, "body")?,
+        sent_at: int(v, "sent_at")?,
+    })
+}
+
+fn rating_form(v: &Json) -> Option<RatingForm> {
+    let level = |l: &Json| {
+        Some(RatingLevel {
+            score: small(l, "score")?,
+            labels: or_default(l, "labels", |x| list(x, text_pair))?,
+            comment_required: flag(l, "comment_required")?,
+        })
+    };
+    Some(RatingForm {
+        levels: list(need(v, "levels")?, level)?,
+        rated: maybe(v, "rated", |r| u8::try_from(r.int()?).ok())?,
+    })
+}
+
+fn api_error(v: &Json) -> Option<ApiError> {
+    let code = |o: &Json| ErrorCode::parse(need(o, "code")?.str()?);
+    Some(match v {
+        Json::Str(unit) => match unit.as_str() {
+            "not_found" => ApiError::NotFound,
+            "unauthorized" => ApiError::Unauthorized,
+            "forbidden" => ApiError::Forbidden,
+            "internal" => ApiError::Internal,
+            _ => return None,
+        },
+        Json::Obj(members) => {
+            let [(tag, body)] = members.as_slice() else { return None };
+            match tag.as_str() {
+                "validation" => ApiError::Validation {
+                    field: string(body, "field")?,
+                    code: code(body)?,
+                    message: string(body, "message")?,
+                },
+                "conflict" => ApiError::Conflict {
+                    field: maybe(body, "field", |f| f.str().map(str::to_owned))?,
+                    code: match body.get("code") {
+                        None => ErrorCode::Conflict,
+                        Some(_) => code(body)?,
+                    },
+                    message: string(body, "message")?,
+                },
+                "too_many" => ApiError::TooMany { retry_after_secs: small(body, "retry_after_secs")? },
+                "bad_frame" => ApiError::BadFrame { message: string(body, "message")? },
+                "network" => ApiError::Network { message: string(body, "message")? },
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+impl FrameText for ToVisitor {
+    fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
+        let frame = Json::parse(text)?;
+        let (tag, b) = match &frame {
+            Json::Str(unit) => {
+                return match unit.as_str() {
+                    "resync" => Some(ToVisitor::Resync),
+                    "pong" => Some(ToVisitor::Pong),
+                    _ => None,
+                }
+            }
+            Json::Obj(members) => match members.as_slice() {
+                [(tag, body)] => (tag.as_str(), body),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let b = &b;
+        Some(match tag {
+            "visitor_welcome" => ToVisitor::VisitorWelcome {
+                protocol_version: small(b, "protocol_version")?,
+                visitor_id: VisitorId(int(b, "visitor_id")?),
+                token: string(b, "token")?,
+                site_name: string(b, "site_name")?,
+                conversation: maybe(b, "conversation", |c| pair(c, |i| i.int().map(ConversationId), Json::int))?,
+                online: or_default(b, "online", Json::bool)?,
+                rating: maybe(b, "rating", rating_form)?,
+                categories: or_default(b, "categories", |c| {
+                    list(c, |p| pair(p, Json::int, |n| n.str().map(str::to_owned)))
+                })?,
+                greetings: or_default(b, "greetings", |g| list(g, text_pair))?,
+                agent_read_seq: or_default(b, "agent_read_seq", Json::int)?,
+            },
+            "read" => ToVisitor::Read { conversation_id: conversation(b)?, seq: int(b, "seq")? },
+            "unavailable" => ToVisitor::Unavailable { agent: string(b, "agent")? },
+            "ended" => ToVisitor::Ended { conversation_id: conversation(b)?, rating: maybe(b, "rating", rating_form)? },
+            "idle_warning" => ToVisitor::IdleWarning {
+                conversation_id: conversation(b)?,
+                closes_in_secs: small(b, "closes_in_secs")?,
+            },
+            "guest" => ToVisitor::Guest {
+                conversation_id: conversation(b)?,
+                agent_name: string(b, "agent_name")?,
+                joined: flag(b, "joined")?,
+            },
+            "rated" => ToVisitor::Rated { conversation_id: conversation(b)?, score: small(b, "score")? },
+            "availability" => ToVisitor::Availability { online: flag(b, "online")? },
+            "queued" => ToVisitor::Queued {
+                conversation_id: conversation(b)?,
+                position: small(b, "position")?,
+                estimate_secs: maybe(b, "estimate_secs", |e| u32::try_from(e.int()?).ok())?,
+            },
+            "assigned" => ToVisitor::Assigned {
+                conversation_id: conversation(b)?,
+                agent_name: string(b, "agent_name")?,
+                welcome: maybe(b, "welcome", |w| w.str().map(str::to_owned))?,
+            },
+            "ack" => ToVisitor::Ack {
+                client_msg_id: string(b, "client_msg_id")?,
+                message: chat_message(need(b, "message")?)?,
+            },
+            "message" => ToVisitor::Message { message: chat_message(need(b, "message")?)? },
+            "messages" => ToVisitor::Messages {
+                conversation_id: conversation(b)?,
+                messages: list(need(b, "messages")?, chat_message)?,
+                more: flag(b, "more")?,
+            },
+            "typing" => ToVisitor::Typing {
+                conversation_id: conversation(b)?,
+                sender: sender(need(b, "sender")?)?,
+                active: flag(b, "active")?,
+            },
+            "error" => ToVisitor::Error {
+                error: api_error(need(b, "error")?)?,
+                client_msg_id: maybe(b, "client_msg_id", |c| c.str().map(str::to_owned))?,
+            },
+            _ => return None,
+        })
+    }
+}
+
+fn write_key(out: &mut String, key: &str) {
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    write_str(out, key);
+    out.push(':');
+}
+
+fn write_text(out: &mut String, key: &str, value: &str) {
+    write_key(out, key);
+    write_str(out, value);
+}
+
+fn write_number(out: &mut String, key: &str, value: i64) {
+    write_key(out, key);
+    write_int(out, value);
+}
+
+fn write_optional(out: &mut String, key: &str, value: Option<i64>) {
+    match value {
+        Some(n) => write_number(out, key, n),
+        None => {
+            write_key(out, key);
+            out.push_str("null");
+        }
+    }
+}
+
+impl FrameText for FromVisitor {
+    fn to_text(&self) -> String {
+        let tag = match self {
+            FromVisitor::End => return "\"end\"".into(),
+            FromVisitor::Ping => return "\"ping\"".into(),
+            FromVisitor::Page { .. } => "page",
+            FromVisitor::Send { .. } => "send",
+            FromVisitor::Sync { .. } => "sync",
+            FromVisitor::Typing { .. } => "typing",
+            FromVisitor::Choose { .. } => "choose",
+            FromVisitor::Read { .. } => "read",
+            FromVisitor::Rate { .. } => "rate",
+        };
+        let mut out = String::from("{");
+        write_key(&mut out, tag);
+        out.push('{');
+        match self {
+            FromVisitor::Page { page } => {
+                write_key(&mut out, "page");
+                out.push('{');
+                write_text(&mut out, "url", &page.url);
+                write_text(&mut out, "title", &page.title);
+                write_text(&mut out, "referrer", &page.referrer);
+                out.push('}');
+            }
+            FromVisitor::Send { conversation_id, client_msg_id, body } => {
+                write_optional(&mut out, "conversation_id", conversation_id.map(|c| c.0));
+                write_text(&mut out, "client_msg_id", client_msg_id);
+                write_text(&mut out, "body", body);
+            }
+            FromVisitor::Sync { conversation_id, after_seq } => {
+                write_number(&mut out, "conversation_id", conversation_id.0);
+                write_number(&mut out, "after_seq", *after_seq);
+            }
+            FromVisitor::Typing { conversation_id, active } => {
+                write_optional(&mut out, "conversation_id", conversation_id.map(|c| c.0));
+                write_key(&mut out, "active");
+                out.push_str(if *active { "true" } else { "false" });
+            }
+            FromVisitor::Choose { category, agent } => {
+                write_optional(&mut out, "category", *category);
+                match agent {
+                    Some(agent) => write_text(&mut out, "agent", agent),
+                    None => write_optional(&mut out, "agent", None),
+                }
+            }
+            FromVisitor::Read { conversation_id, seq } => {
+                write_number(&mut out, "conversation_id", conversation_id.0);
+                write_number(&mut out, "seq", *seq);
+            }
+            FromVisitor::Rate { conversation_id, score, comment } => {
+                write_number(&mut out, "conversation_id", conversation_id.0);
+                write_number(&mut out, "score", i64::from(*score));
+                write_text(&mut out, "comment", comment);
+            }
+            FromVisitor::End | FromVisitor::Ping => {}
+        }
+        out.push_str("}}");
+        out
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+#[cfg(test)]
+mod codec_tests {
+    use super::*;
+
+    fn message(seq: i64, sender_name: Option<&str>) -> ChatMessage {
+        ChatMessage {
+            conversation_id: ConversationId(7),
+            seq,
+            sender: if sender_name.is_some() { SenderKind::Agent } else { SenderKind::Visitor },
+            sender_name: sender_name.map(str::to_owned),
+            client_msg_id: format!("c-{seq}"),
+            body: "我想申请退款 \"quoted\"\n😀".into(),
+            sent_at: 1_764_000_000_123,
+        }
+    }
+
+    fn form(rated: Option<u8>) -> RatingForm {
+        RatingForm {
+            levels: vec![
+                RatingLevel {
+                    score: 5, labels: vec![("zh-CN".into(), "非常满意".into())], comment_required: false
+                },
+                RatingLevel { score: 1, labels: vec![], comment_required: true },
+            ],
+            rated,
+        }
+    }
+
+    /// Every variant, with its optional parts both present and absent.
+    fn samples() -> Vec<ToVisitor> {
+        let c = ConversationId(7);
+        let mut all = vec![
+            ToVisitor::VisitorWelcome {
+                protocol_version: 1,
+                visitor_id: VisitorId(3),
+                token: "abc123".into(),
+                site_name: "演示站点".into(),
+                conversation: Some((c, 42)),
+                online: true,
+                rating: Some(form(Some(4))),
+                categories: vec![(1, "售前".into()), (2, "售后".into())],
+                greetings: vec![("en".into(), "Hello".into()), ("ja".into(), "こんにちは".into())],
+                agent_read_seq: 40,
+            },
+            ToVisitor::VisitorWelcome {
+                protocol_version: 1,
+                visitor_id: VisitorId(3),
+                token: "t".into(),
+                site_name: String::new(),
+                conversation: None,
+                online: false,
+                rating: None,
+                categories: vec![],
+                greetings: vec![],
+                agent_read_seq: 0,
+            },
+            ToVisitor::Read { conversation_id: c, seq: 9 },
+            ToVisitor::Unavailable { agent: "小王".into() },
+            ToVisitor::Ended { conversation_id: c, rating: Some(form(None)) },
+            ToVisitor::Ended { conversation_id: c, rating: None },
+            ToVisitor::IdleWarning { conversation_id: c, closes_in_secs: 120 },
+            ToVisitor::Guest { conversation_id: c, agent_name: "Ann".into(), joined: true },
+            ToVisitor::Rated { conversation_id: c, score: 2 },
+            ToVisitor::Availability { online: true },
+            ToVisitor::Queued { conversation_id: c, position: 3, estimate_secs: Some(90) },
+            ToVisitor::Queued { conversation_id: c, position: 1, estimate_secs: None },
+            ToVisitor::Assigned { conversation_id: c, agent_name: "李雷".into(), welcome: Some("您好".into()) },
+            ToVisitor::Assigned { conversation_id: c, agent_name: "Bob".into(), welcome: None },
+            ToVisitor::Ack { client_msg_id: "c-1".into(), message: message(1, None) },
+            ToVisitor::Message { message: message(2, Some("韩梅梅")) },
+            ToVisitor::Messages {
+                conversation_id: c,
+                messages: vec![message(1, None), message(2, Some("A"))],
+                more: true,
+            },
+            ToVisitor::Messages { conversation_id: c, messages: vec![], more: false },
+            ToVisitor::Typing { conversation_id: c, sender: SenderKind::Agent, active: true },
+            ToVisitor::Resync,
+            ToVisitor::Pong,
+        ];
+        let errors = [
+            ApiError::NotFound,
+            ApiError::Unauthorized,
+            ApiError::Forbidden,
+            ApiError::Internal,
+            ApiError::invalid("body", ErrorCode::TooLong),
+            ApiError::conflict(Some("queue"), ErrorCode::LimitReached),
+            ApiError::conflict(None, ErrorCode::Taken),
+            ApiError::TooMany { retry_after_secs: 30 },
+            ApiError::BadFrame { message: "bad".into() },
+            ApiError::Network { message: "down".into() },
+        ];
+        for (i, error) in errors.into_iter().enumerate() {
+            let client_msg_id = (i % 2 == 0).then(|| format!("c-{i}"));
+            all.push(ToVisitor::Error { error, client_msg_id });
+        }
+        all
+    }
+
+    #[test]
+    fn the_widget_reads_every_frame_the_server_writes() {
+        let samples = samples();
+        // Adding a variant breaks this match until it has a sample (and a decoder arm).
+        let seen: std::collections::HashSet<u8> = samples
+            .iter()
+            .map(|frame| match frame {
+                ToVisitor::VisitorWelcome { .. } => 0,
+                ToVisitor::Read { .. } => 1,
+                ToVisitor::Unavailable { .. } => 2,
+                ToVisitor::Ended { .. } => 3,
+                ToVisitor::IdleWarning { .. } => 4,
+                ToVisitor::Guest { .. } => 5,
+                ToVisitor::Rated { .. } => 6,
+                ToVisitor::Availability { .. } => 7,
+                ToVisitor::Queued { .. } => 8,
+                ToVisitor::Assigned { .. } => 9,
+                ToVisitor::Ack { .. } => 10,
+                ToVisitor::Message { .. } => 11,
+                ToVisitor::Messages { .. } => 12,
+                ToVisitor::Typing { .. } => 13,
+                ToVisitor::Error { .. } => 14,
+                ToVisitor::Resync => 15,
+                ToVisitor::Pong => 16,
+            })
+            .collect();
+        assert_eq!(seen.len(), 17);
+        for frame in samples {
+            let text = serde_json::to_string(&frame).unwrap();
+            assert_eq!(ToVisitor::from_text(&text).as_ref(), Some(&frame), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_widget_reads_frames_with_defaults_left_out_and_refuses_wrong_types() {
+        // What an older server (or a leaner one) sends: defaulted fields missing, extra fields added.
+        let lean = r#"{"visitor_welcome":{"protocol_version":1,"visitor_id":3,"token":"t","site_name":"s","extra":[1,{"x":null}]}}"#;
+        let frame = ToVisitor::from_text(lean).unwrap();
+        assert_eq!(frame, serde_json::from_str::<ToVisitor>(lean).unwrap());
+        let conflict = r#"{"error":{"error":{"conflict":{"message":"m"}},"client_msg_id":null}}"#;
+        assert_eq!(ToVisitor::from_text(conflict), serde_json::from_str(conflict).ok());
+        for bad in [
+            r#"{"read":{"conversation_id":"7","seq":1}}"#,
+            r#"{"rated":{"conversation_id":7,"score":300}}"#,
+            r#"{"queued":{"conversation_id":7,"position":-1,"estimate_secs":null}}"#,
+            r#"{"availability":{}}"#,
+            r#"{"message":{"message":{"seq":1.5}}}"#,
+            r#"{"pong":{},"resync":{}}"#,
+            r#"{"no_such_frame":{}}"#,
+            r#""ping""#,
+            "[]",
+        ] {
+            assert_eq!(ToVisitor::from_text(bad), None, "{bad}");
+            assert!(serde_json::from_str::<ToVisitor>(bad).is_err(), "serde reads {bad}");
+        }
+    }
+
+    #[test]
+    fn the_server_reads_every_frame_the_widget_writes() {
+        let c = Some(ConversationId(7));
+        let frames = [
+            FromVisitor::Page {
+                page: PageInfo {
+                    url: "https://例子.cn/a?q=\"x\"".into(),
+                    title: "标题\t\u{8}".into(),
+                    referrer: String::new(),
+                },
+            },
+            FromVisitor::Send { conversation_id: None, client_msg_id: "c-1".into(), body: "退款\n😀\\".into() },
+            FromVisitor::Send { conversation_id: c, client_msg_id: "c-2".into(), body: "x".into() },
+            FromVisitor::Sync { conversation_id: ConversationId(7), after_seq: 0 },
+            FromVisitor::Typing { conversation_id: None, active: true },
+            FromVisitor::Typing { conversation_id: c, active: false },
+            FromVisitor::Choose { category: Some(2), agent: Some("wang".into()) },
+            FromVisitor::Choose { category: None, agent: None },
+            FromVisitor::Read { conversation_id: ConversationId(7), seq: 12 },
+            FromVisitor::End,
+            FromVisitor::Rate { conversation_id: ConversationId(7), score: 5, comment: "很好".into() },
+            FromVisitor::Ping,
+        ];
+        let kinds: std::collections::HashSet<u8> = frames
+            .iter()
+            .map(|frame| match frame {
+                FromVisitor::Page { .. } => 0,
+                FromVisitor::Send { .. } => 1,
+                FromVisitor::Sync { .. } => 2,
+                FromVisitor::Typing { .. } => 3,
+                FromVisitor::Choose { .. } => 4,
+                FromVisitor::Read { .. } => 5,
+                FromVisitor::End => 6,
+                FromVisitor::Rate { .. } => 7,
+                FromVisitor::Ping => 8,
+            })
+            .collect();
+        assert_eq!(kinds.len(), 9, "a sample of every frame");
+        for frame in frames {
+            let text = frame.to_text();
+            assert_eq!(serde_json::from_str::<FromVisitor>(&text).unwrap(), frame, "{text}");
+            assert_eq!(text, serde_json::to_string(&frame).unwrap(), "the v1 bytes");
+        }
+    }
+}

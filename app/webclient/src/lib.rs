@@ -6,8 +6,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::{Interval, Timeout};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use kefu_protocol::FrameText;
 use wasm_bindgen::prelude::*;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
@@ -71,7 +70,7 @@ impl<In, Out> Clone for Socket<In, Out> {
 /// The ping frame of both sockets, as JSON.
 const PING: &str = "\"ping\"";
 
-impl<In: DeserializeOwned + 'static, Out: Serialize + 'static> Socket<In, Out> {
+impl<In: FrameText + 'static, Out: FrameText + 'static> Socket<In, Out> {
     fn from_inner(inner: Rc<RefCell<Inner<In>>>) -> Self {
         Socket { inner, _out: std::marker::PhantomData }
     }
@@ -100,7 +99,7 @@ impl<In: DeserializeOwned + 'static, Out: Serialize + 'static> Socket<In, Out> {
     /// Sends a frame if connected; returns false when it could not be sent (it will be retried by
     /// the caller's resend-on-open logic).
     pub fn send(&self, frame: &Out) -> bool {
-        serde_json::to_string(frame).is_ok_and(|text| self.send_text(&text))
+        self.send_text(&frame.to_text())
     }
 
     fn send_text(&self, text: &str) -> bool {
@@ -152,7 +151,7 @@ impl<In: DeserializeOwned + 'static, Out: Serialize + 'static> Socket<In, Out> {
                     inner.on_event.clone()
                 };
                 if let Some(text) = event.data().as_string() {
-                    if let Ok(frame) = serde_json::from_str::<In>(&text) {
+                    if let Some(frame) = In::from_text(&text) {
                         handler(SocketEvent::Frame(frame));
                     }
                 }
