@@ -11,9 +11,8 @@ use std::time::Duration;
 
 use kefu_protocol::text::Line;
 use kefu_protocol::{
-    AgentInfo, ApiError, ChatMessage, ClientMsgId, ConversationId, ConversationStatus, ConversationSummary, ErrorCode,
-    MessageBody, Perm, SenderKind, SiteId, TenantId, ToAgent, ToVisitor, VisitorId, LIST_PAGE, MAX_QUERY_CHARS,
-    SYNC_PAGE,
+    AgentInfo, ApiError, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, ErrorCode, MessageBody, Perm,
+    SenderKind, SiteId, TenantId, ToAgent, ToVisitor, VisitorId, LIST_PAGE, MAX_QUERY_CHARS, SYNC_PAGE,
 };
 
 use super::repo::{self, ClosedBy};
@@ -114,6 +113,10 @@ enum Author<'a> {
 /// Writes a message and fans it out. The single send path of kefu.
 async fn submit(state: &AppState, message: NewMessage, author: &Author<'_>) -> Result<Committed, ApiError> {
     let committed = state.part::<Chat>()?.writer.submit(message).await?;
+    if let (true, Author::Agent { agent, .. }) = (committed.took, author) {
+        // The visitor hears who answers before the answer.
+        routing::taken(state, agent, committed.message.conversation_id, committed.site_id, committed.visitor_id);
+    }
     let tenant = match author {
         Author::Visitor { site, .. } => site.tenant_id,
         Author::Agent { agent, .. } => agent.tenant_id,
@@ -217,6 +220,7 @@ pub async fn visitor_send(
         sender_name: None,
         client_msg_id,
         body,
+        claim: false,
     };
     let committed = match submit(state, message.clone(), &author).await {
         // The conversation was closed meanwhile: open a new one and write there.
@@ -248,13 +252,13 @@ pub async fn agent_send(
         sender_name: Some(ctx.agent.display_name.clone()),
         client_msg_id: ClientMsgId::parse(client_msg_id)?,
         body: MessageBody::parse(body)?,
+        // A reply to a waiting visitor takes the conversation from the queue, in its own commit.
+        claim: false,
     };
     let conversation = conversation_in_scope(state, ctx, conversation_id).await?;
     let someone_else = conversation.agent_id.is_some_and(|a| a != ctx.agent.id);
-    if conversation.agent_id.is_none() && conversation.status == ConversationStatus::Open {
-        // A reply to a waiting visitor takes the conversation from the queue.
-        routing::take(state, ctx, conversation_id).await?;
-    } else if someone_else && !routing::is_guest(state, ctx.tenant(), conversation_id, ctx.agent.id).await? {
+    let message = NewMessage { claim: conversation.agent_id.is_none(), ..message };
+    if someone_else && !routing::is_guest(state, ctx.tenant(), conversation_id, ctx.agent.id).await? {
         // Only its agent writes in it, and colleagues they invited who joined.
         return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
     }

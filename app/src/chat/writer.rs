@@ -8,13 +8,15 @@
 use std::collections::HashMap;
 
 use kefu_protocol::{
-    ApiError, ChatMessage, ClientMsgId, ConversationId, MessageBody, SenderKind, SiteId, TenantId, VisitorId,
+    AgentId, ApiError, ChatMessage, ClientMsgId, ConversationId, ErrorCode, MessageBody, SenderKind, SiteId, TenantId,
+    VisitorId,
 };
-use sqlx::{AnyConnection, Row as _};
+use sqlx::Row as _;
 
 use super::repo::message_from_row;
 use crate::infra::batch::BatchJob;
-use crate::infra::db::{Db, DbKind, Markers};
+use crate::infra::db::{Db, DbKind, Markers, Writer};
+use crate::infra::events::{self, Event, EventKind};
 use crate::infra::{now_ms, OrInternal};
 
 #[derive(Clone, Debug)]
@@ -27,6 +29,10 @@ pub struct NewMessage {
     pub sender_name: Option<String>,
     pub client_msg_id: ClientMsgId,
     pub body: MessageBody,
+    /// An agent's reply to a conversation they saw waiting in the queue: it takes the conversation
+    /// in the message's own commit, unless another agent has it by then (the message is refused
+    /// with `Taken`). One commit instead of a take and then a message.
+    pub claim: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -35,6 +41,8 @@ pub struct Committed {
     /// The visitor and site of the conversation, for fan-out.
     pub visitor_id: VisitorId,
     pub site_id: SiteId,
+    /// This message's claim gave the conversation to its sender.
+    pub took: bool,
 }
 
 /// The group commit, run by a [`crate::infra::batch::BatchWorker`].
@@ -65,12 +73,14 @@ enum Slot {
     SameAs(usize),
     /// New: gets a sequence number in its conversation.
     New,
+    /// A claim on a conversation another agent has.
+    Refused,
 }
 
 /// Three statements for the whole batch, whatever its size: look up client ids already used, bump
 /// each conversation's sequence once by the number of its new messages, insert the new messages.
 async fn write_batch(
-    conn: &mut AnyConnection,
+    conn: &mut Writer,
     kind: DbKind,
     items: &[NewMessage],
 ) -> Result<Vec<Result<Committed, ApiError>>, ApiError> {
@@ -100,7 +110,7 @@ async fn write_batch(
         query = query.bind(m.sender.as_str()).bind(m.sender_id).bind(m.client_msg_id.as_str());
     }
     let mut existing = HashMap::new();
-    for row in query.fetch_all(&mut *conn).await.or_internal()? {
+    for row in query.fetch_all(&mut **conn).await.or_internal()? {
         let message = message_from_row(&row).or_internal()?;
         let k = (
             TenantId(row.try_get("tenant_id").or_internal()?),
@@ -110,10 +120,10 @@ async fn write_batch(
         );
         let visitor_id = VisitorId(row.try_get("visitor_id").or_internal()?);
         let site_id = SiteId(row.try_get("site_id").or_internal()?);
-        existing.insert(k, Committed { message, visitor_id, site_id });
+        existing.insert(k, Committed { message, visitor_id, site_id, took: false });
     }
     let mut first_of: HashMap<_, usize> = HashMap::new();
-    let slots: Vec<Slot> = items
+    let mut slots: Vec<Slot> = items
         .iter()
         .enumerate()
         .map(|(i, m)| {
@@ -128,9 +138,10 @@ async fn write_batch(
             }
         })
         .collect();
+    let claimed = claim(conn, kind, items, &mut slots).await?;
 
-    // 2. Sequence numbers: per conversation, how many new messages and up to which one an agent wrote
-    //    (an agent's reply counts as having read everything before it).
+    // 2. Sequence numbers: per conversation, how many new messages, who claimed it, and up to which
+    //    one an agent wrote (an agent's reply counts as having read everything before it).
     let mut groups: Vec<(TenantId, ConversationId, i64, Option<i64>, i64)> = Vec::new();
     for (m, slot) in items.iter().zip(&slots) {
         if !matches!(slot, Slot::New) {
@@ -145,8 +156,8 @@ async fn write_batch(
         };
         let group = &mut groups[at];
         group.2 += 1;
+        group.3 = claimed.get(&(m.tenant_id, m.conversation_id)).map(|&(agent, _)| agent);
         if m.sender == SenderKind::Agent {
-            group.3 = group.3.or(Some(m.sender_id));
             group.4 = group.2;
         }
     }
@@ -163,9 +174,12 @@ async fn write_batch(
             })
             .collect();
         let now_marker = markers.one();
+        // SQLite's markers are positional: each use is its own.
+        let assigned_marker = markers.one();
         let sql = format!(
             "WITH v(id, tenant, n, agent, upto) AS (VALUES {}) \
              UPDATE conversations SET last_seq = last_seq + v.n, last_message_at = {now_marker}, \
+             assigned_at = CASE WHEN agent_id IS NULL AND v.agent IS NOT NULL THEN {assigned_marker} ELSE assigned_at END, \
              agent_id = COALESCE(agent_id, v.agent), \
              agent_read_seq = CASE WHEN v.upto > 0 THEN last_seq + v.upto ELSE agent_read_seq END \
              FROM v WHERE conversations.id = v.id AND conversations.tenant_id = v.tenant AND conversations.status = 'open' \
@@ -177,8 +191,8 @@ async fn write_batch(
         for (tenant, conversation, n, agent, upto) in &groups {
             query = query.bind(conversation.0).bind(tenant.0).bind(*n).bind(*agent).bind(*upto);
         }
-        let query = query.bind(now);
-        for row in query.fetch_all(&mut *conn).await.or_internal()? {
+        let query = query.bind(now).bind(now);
+        for row in query.fetch_all(&mut **conn).await.or_internal()? {
             let id = ConversationId(row.try_get("id").or_internal()?);
             let tenant = TenantId(row.try_get("tenant_id").or_internal()?);
             let last: i64 = row.try_get("last_seq").or_internal()?;
@@ -193,10 +207,11 @@ async fn write_batch(
     // 3. Insert the new messages, in batch order.
     let mut results: Vec<Result<Committed, ApiError>> = Vec::with_capacity(items.len());
     let mut rows = Vec::new();
-    for (m, slot) in items.iter().zip(&slots) {
+    for (i, (m, slot)) in items.iter().zip(&slots).enumerate() {
         let result = match slot {
             Slot::Existing(c) => Ok(c.clone()),
-            Slot::SameAs(first) => results[*first].clone(),
+            Slot::SameAs(first) => results[*first].clone().map(|c| Committed { took: false, ..c }),
+            Slot::Refused => Err(ApiError::conflict(Some("agent"), ErrorCode::Taken)),
             Slot::New => match assigned.get_mut(&(m.tenant_id, m.conversation_id)) {
                 None => Err(ApiError::NotFound),
                 Some((next, visitor_id, site_id)) => {
@@ -211,7 +226,8 @@ async fn write_batch(
                     };
                     *next += 1;
                     rows.push((m.tenant_id, m.sender_id, message.clone()));
-                    Ok(Committed { message, visitor_id: *visitor_id, site_id: *site_id })
+                    let took = claimed.get(&(m.tenant_id, m.conversation_id)) == Some(&(m.sender_id, i));
+                    Ok(Committed { message, visitor_id: *visitor_id, site_id: *site_id, took })
                 }
             },
         };
@@ -238,7 +254,86 @@ async fn write_batch(
                 .bind(m.body.as_str())
                 .bind(m.sent_at);
         }
-        query.execute(&mut *conn).await.or_internal()?;
+        query.execute(&mut **conn).await.or_internal()?;
+    }
+
+    // 4. What a claim changed besides the conversation row, as a take by routing does.
+    for (&(tenant, conversation), &(agent, i)) in &claimed {
+        if !matches!(results[i], Ok(Committed { took: true, .. })) {
+            continue;
+        }
+        sqlx::query("UPDATE agents SET last_assigned_at = $1 WHERE id = $2 AND tenant_id = $3")
+            .bind(now)
+            .bind(agent)
+            .bind(tenant.0)
+            .execute(&mut **conn)
+            .await
+            .or_internal()?;
+        let event = Event {
+            tenant,
+            conversation,
+            kind: EventKind::Assigned,
+            agent: Some(AgentId(agent)),
+            other: None,
+            detail: "",
+            at: now,
+        };
+        events::record(conn, &event).await?;
     }
     Ok(results)
+}
+
+/// The claims of this batch that take their conversation: by conversation, the agent and the batch
+/// item that claims it. A claim on a conversation another agent has (by routing, or by an earlier
+/// claim in this batch) becomes [`Slot::Refused`]; a claim on one the agent already has is a plain
+/// message. The rows are locked until the commit (PostgreSQL; SQLite's writer is alone anyway).
+async fn claim(
+    conn: &mut Writer,
+    kind: DbKind,
+    items: &[NewMessage],
+    slots: &mut [Slot],
+) -> Result<HashMap<(TenantId, ConversationId), (i64, usize)>, ApiError> {
+    let mut claimed = HashMap::new();
+    let claims: Vec<usize> = (0..items.len()).filter(|&i| items[i].claim && matches!(slots[i], Slot::New)).collect();
+    if claims.is_empty() {
+        return Ok(claimed);
+    }
+    let mut markers = Markers::new(kind);
+    let pairs: Vec<String> = claims
+        .iter()
+        .map(|_| {
+            let [t, c] = std::array::from_fn(|_| markers.one());
+            format!("(CAST({t} AS BIGINT), CAST({c} AS BIGINT))")
+        })
+        .collect();
+    let lock = if kind == DbKind::Postgres { " FOR UPDATE OF c" } else { "" };
+    let sql = format!(
+        "WITH k(tenant, id) AS (VALUES {}) SELECT c.tenant_id, c.id, c.agent_id FROM k \
+         JOIN conversations c ON c.id = k.id AND c.tenant_id = k.tenant{lock}",
+        pairs.join(", ")
+    );
+    let mut query = sqlx::query(&sql).persistent(false);
+    for &i in &claims {
+        query = query.bind(items[i].tenant_id.0).bind(items[i].conversation_id.0);
+    }
+    let mut owners: HashMap<(TenantId, ConversationId), Option<i64>> = HashMap::new();
+    for row in query.fetch_all(&mut **conn).await.or_internal()? {
+        let key = (TenantId(row.try_get("tenant_id").or_internal()?), ConversationId(row.try_get("id").or_internal()?));
+        owners.insert(key, row.try_get("agent_id").or_internal()?);
+    }
+    for i in claims {
+        let m = &items[i];
+        let key = (m.tenant_id, m.conversation_id);
+        // Unknown conversations are left to the update, which answers `NotFound`.
+        let Some(owner) = owners.get(&key) else { continue };
+        let owner = (*owner).or_else(|| claimed.get(&key).map(|&(agent, _)| agent));
+        match owner {
+            None => {
+                claimed.insert(key, (m.sender_id, i));
+            }
+            Some(agent) if agent == m.sender_id => {}
+            Some(_) => slots[i] = Slot::Refused,
+        }
+    }
+    Ok(claimed)
 }

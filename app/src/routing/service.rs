@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use kefu_protocol::text::Line;
 use kefu_protocol::{
-    AgentId, AgentStatus, ApiError, ConversationId, ErrorCode, Perm, SiteId, TenantId, ToAgent, ToVisitor, TransferTo,
-    MAX_TRANSFER_NOTE,
+    AgentId, AgentInfo, AgentStatus, ApiError, ConversationId, ErrorCode, Perm, SiteId, TenantId, ToAgent, ToVisitor,
+    TransferTo, VisitorId, MAX_TRANSFER_NOTE,
 };
 
 use super::repo::{self, Load, Waiting};
@@ -393,28 +393,34 @@ pub async fn take(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<(),
     }
     .await;
     let Some((site, visitor)) = w.end(work).await? else { return Ok(()) };
+    taken(state, &ctx.agent, id, site, visitor);
+    Ok(())
+}
+
+/// After an agent took a conversation from the queue (with the Take button, or by replying): the
+/// agents and the visitor hear who has it, those behind move up, and the agent may now show busy.
+/// Nothing here is waited for.
+pub fn taken(state: &AppState, agent: &AgentInfo, id: ConversationId, site: SiteId, visitor: VisitorId) {
+    let tenant = agent.tenant_id;
     let frame = ToAgent::Assigned {
         conversation_id: id,
-        agent_id: Some(ctx.agent.id),
-        agent_name: Some(ctx.agent.display_name.clone()),
+        agent_id: Some(agent.id),
+        agent_name: Some(agent.display_name.clone()),
     };
     state.realtime.to_agents(tenant, Some(site), Perm::ChatServe, &frame, None);
     let frame = ToVisitor::Assigned {
         conversation_id: id,
-        agent_name: ctx.agent.display_name.clone(),
-        welcome: welcome_of(&ctx.agent.prefs.welcome),
+        agent_name: agent.display_name.clone(),
+        welcome: welcome_of(&agent.prefs.welcome),
     };
     state.realtime.to_visitor(tenant, visitor, &frame, None);
-    // Those behind move up, and the agent may now show busy: not waited for (a reply that takes a
-    // chat is on its way to the visitor).
     kick(state, tenant);
-    let (state, agent) = (state.clone(), ctx.agent.id);
+    let (state, agent) = (state.clone(), agent.id);
     tokio::spawn(async move {
         if let Err(error) = agent_changed_status_only(&state, tenant, agent).await {
             tracing::warn!(%error, "announcing an agent's load failed");
         }
     });
-    Ok(())
 }
 
 async fn agent_changed_status_only(state: &AppState, tenant: TenantId, agent: AgentId) -> Result<(), ApiError> {

@@ -6,7 +6,9 @@ use kefu_protocol::{
     AgentId, AgentStatus, ApiError, ConversationId, ErrorCode, FromAgent, FromVisitor, ToAgent, ToVisitor, TransferTo,
 };
 
-use crate::helpers::{ask, eventually, spawn_app, told, AgentClient, Routed, Tenant, TestApp, AGENT_PASSWORD};
+use crate::helpers::{
+    ask, eventually, spawn_app, told, AgentClient, Routed, Tenant, TestApp, TestFrames, AGENT_PASSWORD,
+};
 
 /// An agent of the company who serves its site, with a chat limit; signed in with a console open.
 async fn agent(
@@ -186,6 +188,109 @@ async fn an_agent_takes_from_the_queue_and_a_colleague_cannot_take_or_answer_it(
         .await;
     assert_eq!(bob.error().await, (ApiError::conflict(Some("agent"), ErrorCode::Taken), Some("b1".into())));
     assert_eq!(ann.reply(conversation, "a1", "我来帮您").await.seq, 2);
+}
+
+/// What an agent's reply came back as: its ack, or the error naming it.
+async fn reply_outcome(console: &mut AgentClient, id: &str) -> Result<i64, ApiError> {
+    let frame = console
+        .recv_until(|f| f.as_ack().is_some_and(|(c, _)| c == id) || f.as_error().is_some_and(|(_, c)| c == Some(id)))
+        .await;
+    match (frame.as_ack(), frame.as_error()) {
+        (Some((_, message)), _) => Ok(message.seq),
+        (_, Some((error, _))) => Err(error.clone()),
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+async fn two_agents_answering_one_waiting_visitor_at_once_leave_one_agent_and_one_answer() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    // Away: routing gives them nothing, so each visitor waits until a reply takes the chat.
+    let (ann, mut ann_console) = agent(&app, &shop, "Ann", 10, AgentStatus::Away).await;
+    let (bob, mut bob_console) = agent(&app, &shop, "Bob", 10, AgentStatus::Away).await;
+    for round in 0..4 {
+        let mut visitor = app.visitor(&shop, None).await;
+        let (conversation, first) = ask(&mut visitor, &format!("v{round}"), "有人吗？").await;
+        assert_eq!(first, Some(Routed::Queued(1)));
+        let (a, b) = (format!("a{round}"), format!("b{round}"));
+        let reply = |id: &str, body: &str| FromAgent::Send {
+            conversation_id: conversation,
+            client_msg_id: id.into(),
+            body: body.into(),
+        };
+        // Both at once (the order alternates), then each reads its outcome.
+        if round % 2 == 0 {
+            ann_console.send(&reply(&a, "Ann 在")).await;
+            bob_console.send(&reply(&b, "Bob 在")).await;
+        } else {
+            bob_console.send(&reply(&b, "Bob 在")).await;
+            ann_console.send(&reply(&a, "Ann 在")).await;
+        }
+        let outcomes = (reply_outcome(&mut ann_console, &a).await, reply_outcome(&mut bob_console, &b).await);
+        let (winner, name, body) = match outcomes {
+            (Ok(2), Err(e)) | (Err(e), Ok(2)) if e != ApiError::conflict(Some("agent"), ErrorCode::Taken) => {
+                panic!("the other reply was refused with {e:?}")
+            }
+            (Ok(2), Err(_)) => (ann, "Ann", "Ann 在"),
+            (Err(_), Ok(2)) => (bob, "Bob", "Bob 在"),
+            other => panic!("round {round}: expected one answer and one refusal, got {other:?}"),
+        };
+        // The visitor hears who answers, then the answer; only one answer was stored.
+        let heard =
+            visitor.client.recv_until(|f| matches!(f, ToVisitor::Assigned { .. } | ToVisitor::Message { .. })).await;
+        assert!(matches!(&heard, ToVisitor::Assigned { agent_name, .. } if agent_name == name), "{heard:?}");
+        let answer = visitor.client.recv_until(|f| f.as_message().is_some()).await;
+        assert_eq!(answer.as_message().unwrap().body, body);
+        assert_eq!(visitor.client.sync(conversation, 0).await.len(), 2);
+        assert_eq!(app.scalar("SELECT agent_id FROM conversations WHERE id = $1", conversation.0).await, winner.0);
+        let assigned = "SELECT COUNT(*) FROM conversation_events WHERE conversation_id = $1 AND kind = 'assigned'";
+        assert_eq!(app.scalar(assigned, conversation.0).await, 1);
+        let stamped = "SELECT COUNT(*) FROM conversations WHERE id = $1 AND assigned_at IS NOT NULL";
+        assert_eq!(app.scalar(stamped, conversation.0).await, 1);
+    }
+    let stamped = "SELECT COUNT(*) FROM agents WHERE id = $1 AND last_assigned_at IS NOT NULL";
+    assert!(app.scalar(stamped, ann.0).await + app.scalar(stamped, bob.0).await >= 1);
+}
+
+#[tokio::test]
+async fn claims_in_one_commit_give_the_conversation_to_the_first_and_refuse_the_others() {
+    use app::chat::writer::{MessageJob, NewMessage};
+    use app::infra::batch::BatchJob;
+    use kefu_protocol::{ClientMsgId, MessageBody, SenderKind};
+
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let (ann, _ann_console) = agent(&app, &shop, "Ann", 10, AgentStatus::Away).await;
+    let (bob, _bob_console) = agent(&app, &shop, "Bob", 10, AgentStatus::Away).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let (conversation, _) = ask(&mut visitor, "v1", "在吗").await;
+    // Both replies passed the check of the conversation (waiting) before either was written: the
+    // writer gets them in the same batch, as under load.
+    let claim = |agent: AgentId, id: &str| NewMessage {
+        tenant_id: shop.id,
+        conversation_id: conversation,
+        sender: SenderKind::Agent,
+        sender_id: agent.0,
+        sender_name: None,
+        client_msg_id: ClientMsgId::parse(id).unwrap(),
+        body: MessageBody::parse("在").unwrap(),
+        claim: true,
+    };
+    let job = MessageJob(app.db.clone());
+    let results = job.run(&[claim(ann, "a1"), claim(bob, "b1"), claim(ann, "a2")]).await.unwrap();
+    let taken = ApiError::conflict(Some("agent"), ErrorCode::Taken);
+    assert!(matches!(&results[0], Ok(c) if c.took && c.message.seq == 2), "{:?}", results[0]);
+    assert_eq!(results[1].as_ref().err(), Some(&taken));
+    assert!(matches!(&results[2], Ok(c) if !c.took && c.message.seq == 3), "{:?}", results[2]);
+    // Later claims: Bob's refused, Ann's a plain message in her own chat.
+    let results = job.run(&[claim(bob, "b2"), claim(ann, "a3")]).await.unwrap();
+    assert_eq!(results[0].as_ref().err(), Some(&taken));
+    assert!(matches!(&results[1], Ok(c) if !c.took && c.message.seq == 4), "{:?}", results[1]);
+    assert_eq!(app.scalar("SELECT agent_id FROM conversations WHERE id = $1", conversation.0).await, ann.0);
+    let assigned = "SELECT COUNT(*) FROM conversation_events WHERE conversation_id = $1 AND kind = 'assigned'";
+    assert_eq!(app.scalar(assigned, conversation.0).await, 1);
+    assert_eq!(visitor.client.sync(conversation, 0).await.len(), 4);
 }
 
 #[tokio::test]
