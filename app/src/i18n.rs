@@ -227,6 +227,14 @@ pub enum Key {
     Dismiss,
     News,
     TransferRequests,
+    ChatRequests,
+    ChatRequestFrom,
+    OfferOnPage,
+    OfferSecondsLeft,
+    ErrOfferEnded,
+    Approval,
+    ApprovalSecs,
+    SiteSwitchboard,
     NoColleagueFree,
     TransferSent,
     ErrNobodyFree,
@@ -554,6 +562,40 @@ fn texts(key: Key) -> [&'static str; 5] {
         Decline => ["Decline", "拒绝", "拒絕", "断る", "거절"],
         Dismiss => ["Dismiss", "关闭", "關閉", "閉じる", "닫기"],
         News => ["Notifications", "通知", "通知", "通知", "알림"],
+        ChatRequests => ["New chat requests", "新对话请求", "新對話請求", "新しいチャットの依頼", "새 채팅 요청"],
+        ChatRequestFrom => {
+            ["{visitor} asks:", "{visitor} 问：", "{visitor} 問：", "{visitor} さんの質問：", "{visitor} 님의 질문:"]
+        }
+        OfferOnPage => ["On: {page}", "所在页面：{page}", "所在頁面：{page}", "閲覧中：{page}", "보는 페이지: {page}"],
+        OfferSecondsLeft => ["{n} s left to answer", "剩余 {n} 秒", "剩餘 {n} 秒", "残り {n} 秒", "{n}초 남음"],
+        ErrOfferEnded => [
+            "This chat request has ended: it went to someone else or the time ran out.",
+            "该对话请求已结束：已转给他人或已超时。",
+            "該對話請求已結束：已轉給他人或已逾時。",
+            "このチャットの依頼は終了しました（他の担当者へ回ったか、時間切れです）。",
+            "이 채팅 요청은 종료되었습니다. 다른 상담원에게 넘어갔거나 시간이 초과되었습니다.",
+        ],
+        Approval => [
+            "Approval mode: the chosen agent accepts or declines each new chat",
+            "审批模式：新对话需被选中的客服接受或拒绝",
+            "審批模式：新對話需被選中的客服接受或拒絕",
+            "承認モード：新しいチャットは選ばれた担当者が受けるか断る",
+            "승인 모드: 선택된 상담원이 새 채팅을 수락하거나 거절",
+        ],
+        ApprovalSecs => [
+            "Seconds to answer (then the next agent)",
+            "接受时限（秒，超时转给下一位客服）",
+            "接受時限（秒，逾時轉給下一位客服）",
+            "応答までの秒数（過ぎると次の担当者へ）",
+            "응답 제한 시간(초, 초과 시 다음 상담원)",
+        ],
+        SiteSwitchboard => [
+            "Site switchboard agent (gets new chats first)",
+            "网站总机客服（新对话优先分给他）",
+            "網站總機客服（新對話優先分給他）",
+            "サイトの取次ぎオペレーター（新しいチャットを最初に受ける）",
+            "사이트 교환 상담원(새 채팅을 먼저 받음)",
+        ],
         TransferRequests => {
             ["Transfers for you", "转接给您的对话", "轉接給您的對話", "あなたへの転送", "나에게 전달된 채팅"]
         }
@@ -1007,6 +1049,7 @@ fn field_name(lang: Lang, field: &str) -> String {
         "avatar" => tr(lang, Key::Avatar).into(),
         "agent_ids" => tr(lang, Key::Members).into(),
         "switchboard_id" => tr(lang, Key::Switchboard).into(),
+        "approval_secs" => tr(lang, Key::ApprovalSecs).into(),
         "lang" => tr(lang, Key::Language).into(),
         "welcome" => tr(lang, Key::Welcome).into(),
         "my_max_chats" => tr(lang, Key::MaxChats).into(),
@@ -1048,6 +1091,7 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
                 let space = if lang == Lang::En { " " } else { "" };
                 format!("{}{space}{}", field_name(lang, field), tr(lang, Key::ErrTaken))
             }
+            (ErrorCode::Stale, Some(f)) if f == "offer" => tr(lang, Key::ErrOfferEnded).into(),
             (ErrorCode::Stale, _) => tr(lang, Key::ErrStale).into(),
             (ErrorCode::Protected, _) => tr(lang, Key::ErrProtected).into(),
             (ErrorCode::InUse, _) => tr(lang, Key::ErrInUse).into(),

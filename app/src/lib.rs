@@ -147,6 +147,7 @@ pub fn build_state(
     auth::service::start_session_purge(&state, state.settings.session_purge);
     oplog::service::start_purge(&state);
     chat::service::start_idle_sweep(&state);
+    routing::service::start_offer_sweep(&state);
     state
 }
 

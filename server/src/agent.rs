@@ -78,7 +78,7 @@ pub async fn upgrade(
                 Ok(frames) => frames.iter().for_each(|f| out.push(f)),
                 Err(error) => out.push(&ToAgent::Error { error, client_msg_id: None }),
             }
-            match routing::pending_transfers(&state.app, ctx).await {
+            match routing::pending(&state.app, ctx).await {
                 Ok(frames) => frames.iter().for_each(|f| out.push(f)),
                 Err(error) => out.push(&ToAgent::Error { error, client_msg_id: None }),
             }
@@ -188,6 +188,9 @@ impl Handler for AgentSession {
             FromAgent::Leave { conversation_id } => routing::leave(app, ctx, conversation_id).await,
             FromAgent::AnswerTransfer { transfer_id, accept } => {
                 routing::answer_transfer(app, ctx, transfer_id, accept).await
+            }
+            FromAgent::AnswerOffer { conversation_id, accept } => {
+                routing::answer_offer(app, ctx, conversation_id, accept).await
             }
             // Answered by the socket loop.
             FromAgent::Ping => Ok(()),

@@ -310,6 +310,12 @@ pub enum FromAgent {
     Take {
         conversation_id: ConversationId,
     },
+    /// Accepts or declines a new chat routing offered this agent ([`ToAgent::ChatOffer`], approval
+    /// mode). Declined (or let lapse), it is offered to the next agent.
+    AnswerOffer {
+        conversation_id: ConversationId,
+        accept: bool,
+    },
     Ping,
 }
 
@@ -335,6 +341,21 @@ pub struct TransferRequest {
     pub from_name: String,
     pub note: String,
     pub at: i64,
+}
+
+/// A new chat offered to an agent in approval mode: they accept or decline before `until`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ChatOffer {
+    pub conversation_id: ConversationId,
+    pub visitor_id: VisitorId,
+    pub visitor_name: Option<String>,
+    /// The visitor's first message.
+    pub first_message: String,
+    /// The page the visitor was last seen on (empty if none is known).
+    pub page: PageInfo,
+    /// Unix ms when the offer lapses, and how long it stood from the start (seconds).
+    pub until: i64,
+    pub secs: u32,
 }
 
 /// Entries in one page of a list an agent receives (a snapshot, a list answer).
@@ -407,6 +428,15 @@ pub enum ToAgent {
     /// A colleague offers this agent a conversation (also sent again after each connect while pending).
     TransferRequest {
         transfer: TransferRequest,
+    },
+    /// Routing offers this agent a new chat (approval mode; sent again after each connect while it
+    /// stands).
+    ChatOffer {
+        offer: ChatOffer,
+    },
+    /// An offer to this agent no longer stands (it lapsed, or the chat went elsewhere).
+    OfferEnded {
+        conversation_id: ConversationId,
     },
     /// The target of the agent's transfer answered (or it lapsed: `accepted` false).
     TransferAnswered {

@@ -21,8 +21,8 @@ pub mod visitor;
 
 #[cfg(feature = "agent")]
 pub use agent::{
-    AgentInfo, AgentPrefs, AgentStatus, FromAgent, NotifyPrefs, Perm, SendKey, ToAgent, TransferRequest, TransferTo,
-    LIST_PAGE, MAX_QUERY_CHARS, MAX_TRANSFER_NOTE,
+    AgentInfo, AgentPrefs, AgentStatus, ChatOffer, FromAgent, NotifyPrefs, Perm, SendKey, ToAgent, TransferRequest,
+    TransferTo, LIST_PAGE, MAX_QUERY_CHARS, MAX_TRANSFER_NOTE,
 };
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;

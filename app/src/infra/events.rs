@@ -13,6 +13,8 @@ pub enum EventKind {
     Assigned,
     /// Back in the queue (its agent went offline).
     Requeued,
+    /// `agent` declined the offer of a new chat (approval mode; detail `lapsed`: did not answer).
+    Declined,
     /// Handed from `agent` to `other`.
     Transferred,
     Closed,
@@ -26,6 +28,7 @@ impl EventKind {
         match self {
             EventKind::Assigned => "assigned",
             EventKind::Requeued => "requeued",
+            EventKind::Declined => "declined",
             EventKind::Transferred => "transferred",
             EventKind::Closed => "closed",
             EventKind::Missed => "missed",

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 
 use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{
-    AgentId, AgentInfo, AgentStatus, ApiError, ChatMessage, ConversationId, ConversationStatus, ConversationSummary,
-    FromAgent, MessageBody, OnlineVisitor, SenderKind, SiteId, ToAgent, TransferRequest, TransferTo,
+    AgentId, AgentInfo, AgentStatus, ApiError, ChatMessage, ChatOffer, ConversationId, ConversationStatus,
+    ConversationSummary, FromAgent, MessageBody, OnlineVisitor, SenderKind, SiteId, ToAgent, TransferRequest,
+    TransferTo,
 };
 use leptos::prelude::*;
 
@@ -73,6 +74,8 @@ pub struct Live {
     pub statuses: RwSignal<HashMap<AgentId, AgentLoad>>,
     /// Conversations colleagues offer this agent, oldest first.
     pub transfers: RwSignal<Vec<TransferRequest>>,
+    /// New chats routing offers this agent (approval mode), oldest first.
+    pub offers: RwSignal<Vec<ChatOffer>>,
     /// News for the agent (a transfer answered, a rating), newest first.
     pub notices: RwSignal<Vec<Notice>>,
     /// Conversations colleagues invite this agent into: `(conversation, visitor label, who invites)`.
@@ -119,6 +122,7 @@ impl Live {
             conn: StoredValue::new_local(Connection::default()),
             statuses: RwSignal::new(HashMap::new()),
             transfers: RwSignal::new(Vec::new()),
+            offers: RwSignal::new(Vec::new()),
             notices: RwSignal::new(Vec::new()),
             invitations: RwSignal::new(Vec::new()),
             guests: RwSignal::new(HashMap::new()),
@@ -282,12 +286,23 @@ impl Live {
                     c.visitor_read_seq = c.visitor_read_seq.max(seq);
                 }
             }),
-            ToAgent::Assigned { conversation_id, agent_id, agent_name } => self.conversations.update(|list| {
-                if let Some(c) = list.iter_mut().find(|c| c.id == conversation_id) {
-                    c.agent_id = agent_id;
-                    c.agent_name = agent_name;
-                }
+            ToAgent::Assigned { conversation_id, agent_id, agent_name } => {
+                // An offer for a chat that went to someone (this agent included) stands no more.
+                self.offers.update(|list| list.retain(|o| o.conversation_id != conversation_id));
+                self.conversations.update(|list| {
+                    if let Some(c) = list.iter_mut().find(|c| c.id == conversation_id) {
+                        c.agent_id = agent_id;
+                        c.agent_name = agent_name;
+                    }
+                })
+            }
+            ToAgent::ChatOffer { offer } => self.offers.update(|list| {
+                list.retain(|o| o.conversation_id != offer.conversation_id);
+                list.push(offer);
             }),
+            ToAgent::OfferEnded { conversation_id } => {
+                self.offers.update(|list| list.retain(|o| o.conversation_id != conversation_id))
+            }
             ToAgent::AgentStatus { agent_id, name, status, chosen, chats, max_chats } => {
                 self.statuses.update(|s| {
                     s.insert(agent_id, AgentLoad { name, status, chosen, chats, max_chats });
@@ -531,6 +546,15 @@ impl Live {
         self.transfers.update(|list| list.retain(|t| t.id != id));
         if accept {
             self.select(transfer.conversation_id);
+        }
+    }
+
+    /// Accepts (and opens) or declines a new chat routing offers this agent.
+    pub fn answer_offer(&self, id: ConversationId, accept: bool) {
+        self.send(&FromAgent::AnswerOffer { conversation_id: id, accept });
+        self.offers.update(|list| list.retain(|o| o.conversation_id != id));
+        if accept {
+            self.select(id);
         }
     }
 

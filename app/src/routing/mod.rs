@@ -50,7 +50,22 @@ pub struct RoutingSettings {
     pub agent_idle_minutes: i64,
     #[serde(default)]
     pub idle_warning_minutes: i64,
+    /// The site's switchboard agent: new chats go to them first while they have room (a
+    /// category's own switchboard comes first for its chats).
+    #[serde(default)]
+    pub switchboard_id: Option<i64>,
+    /// Approval mode: the chosen agent accepts or declines each new chat within `approval_secs`.
+    #[serde(default)]
+    pub approval: bool,
+    #[serde(default)]
+    pub approval_secs: i64,
+    /// The company's agents (id, name) the switchboard may be chosen from; read only.
+    #[serde(default)]
+    pub agents: Vec<(i64, String)>,
 }
+
+/// Shortest and longest time an agent has to answer an offer, in seconds.
+pub const APPROVAL_SECS: std::ops::RangeInclusive<i64> = 5..=300;
 
 /// Longest idle time a site may set, in minutes (a day).
 pub const MAX_IDLE_MINUTES: i64 = 1440;
@@ -118,6 +133,9 @@ impl RoutingSettings {
         if self.visitor_idle_minutes > 0 && self.idle_warning_minutes >= self.visitor_idle_minutes {
             return Err(ApiError::invalid("idle_warning_minutes", ErrorCode::Format));
         }
+        if !APPROVAL_SECS.contains(&self.approval_secs) {
+            return Err(ApiError::invalid("approval_secs", ErrorCode::Format));
+        }
         Ok(self)
     }
 }
@@ -178,9 +196,9 @@ impl Candidate {
     }
 }
 
-/// Picks who gets a chat of `site` (and `category`) among `agents`: the preferred agent (the
-/// category's switchboard, or the visitor's previous agent) when `previous` names one with room,
-/// otherwise by `mode`. `roll` is a random number for
+/// Picks who gets a chat of `site` (and `category`) among `agents`, leaving out `skip` (those who
+/// declined it): the preferred agent (a switchboard, or the visitor's previous agent) when
+/// `previous` names one with room, otherwise by `mode`. `roll` is a random number for
 /// [`RouteMode::Random`]. Returns an index into `agents`.
 pub fn pick(
     agents: &[Candidate],
@@ -188,10 +206,12 @@ pub fn pick(
     category: Option<i64>,
     mode: RouteMode,
     previous: Option<AgentId>,
+    skip: &[AgentId],
     roll: u64,
 ) -> Option<usize> {
-    let able: Vec<usize> =
-        (0..agents.len()).filter(|&i| agents[i].has_room() && agents[i].serves(site, category)).collect();
+    let able: Vec<usize> = (0..agents.len())
+        .filter(|&i| agents[i].has_room() && agents[i].serves(site, category) && !skip.contains(&agents[i].id))
+        .collect();
     if let Some(i) = previous.and_then(|p| able.iter().copied().find(|&i| agents[i].id == p)) {
         return Some(i);
     }
@@ -217,7 +237,7 @@ mod tests {
     use super::*;
 
     fn settings(levels: Vec<RatingLevel>) -> RoutingSettings {
-        RoutingSettings { queue_limit: 50, levels, ..Default::default() }
+        RoutingSettings { queue_limit: 50, levels, approval_secs: 30, ..Default::default() }
     }
 
     fn level(score: u8, labels: &[(&str, &str)]) -> RatingLevel {
@@ -267,7 +287,7 @@ mod tests {
     #[test]
     fn least_busy_takes_fewest_open_chats_then_longest_idle() {
         let agents = vec![agent(1, 2, 10), agent(2, 1, 50), agent(3, 1, 20)];
-        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, None, 0), Some(2));
+        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, None, &[], 0), Some(2));
     }
 
     #[test]
@@ -275,7 +295,7 @@ mod tests {
         let mut agents = vec![agent(1, 0, 30), agent(2, 2, 10), agent(3, 0, 20)];
         let mut order = Vec::new();
         for now in 100..106 {
-            let i = pick(&agents, SITE, None, RouteMode::RoundRobin, None, 0).unwrap();
+            let i = pick(&agents, SITE, None, RouteMode::RoundRobin, None, &[], 0).unwrap();
             order.push(agents[i].id.0);
             agents[i].last_assigned_at = now;
             agents[i].open += 1;
@@ -288,7 +308,7 @@ mod tests {
     fn random_spreads_over_everyone_able() {
         let agents = vec![agent(1, 0, 0), agent(2, 3, 0), agent(3, 0, 0)];
         let picked: std::collections::HashSet<i64> = (0..10)
-            .map(|roll| agents[pick(&agents, SITE, None, RouteMode::Random, None, roll).unwrap()].id.0)
+            .map(|roll| agents[pick(&agents, SITE, None, RouteMode::Random, None, &[], roll).unwrap()].id.0)
             .collect();
         assert_eq!(picked, [1, 3].into_iter().collect());
     }
@@ -301,19 +321,27 @@ mod tests {
         agents[3].categories = vec![7];
         agents[4].chosen = AgentStatus::Invisible;
         agents[4].categories = vec![7];
-        assert_eq!(pick(&agents, SITE, Some(7), RouteMode::LeastBusy, None, 0).map(|i| agents[i].id.0), Some(4));
+        assert_eq!(pick(&agents, SITE, Some(7), RouteMode::LeastBusy, None, &[], 0).map(|i| agents[i].id.0), Some(4));
         agents[3].chosen = AgentStatus::Busy;
-        assert_eq!(pick(&agents, SITE, Some(7), RouteMode::LeastBusy, None, 0).map(|i| agents[i].id.0), Some(5));
+        assert_eq!(pick(&agents, SITE, Some(7), RouteMode::LeastBusy, None, &[], 0).map(|i| agents[i].id.0), Some(5));
         agents[4].open = 3;
-        assert_eq!(pick(&agents, SITE, Some(7), RouteMode::LeastBusy, None, 0), None);
+        assert_eq!(pick(&agents, SITE, Some(7), RouteMode::LeastBusy, None, &[], 0), None);
     }
 
     #[test]
     fn the_previous_agent_comes_first_when_they_have_room() {
         let mut agents = vec![agent(1, 0, 0), agent(2, 2, 0)];
-        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, Some(AgentId(2)), 0), Some(1));
+        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, Some(AgentId(2)), &[], 0), Some(1));
         agents[1].open = 3;
-        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, Some(AgentId(2)), 0), Some(0));
+        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, Some(AgentId(2)), &[], 0), Some(0));
+    }
+
+    #[test]
+    fn agents_who_declined_are_left_out() {
+        let agents = vec![agent(1, 0, 0), agent(2, 1, 0)];
+        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, None, &[AgentId(1)], 0), Some(1));
+        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, Some(AgentId(1)), &[AgentId(1)], 0), Some(1));
+        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, None, &[AgentId(1), AgentId(2)], 0), None);
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub struct SiteRules {
     pub mode: RouteMode,
     pub queue_limit: i64,
     pub prefer_previous: bool,
+    pub switchboard: Option<AgentId>,
+    /// Approval mode: how long an agent has to answer an offer (ms); `None`: chats are given.
+    pub approval_ms: Option<i64>,
 }
 
 /// The rules of the company's sites, and each category's own mode (if it has one).
@@ -27,11 +30,14 @@ pub async fn rules(
     w: &mut AnyConnection,
     tenant: TenantId,
 ) -> Result<(HashMap<SiteId, SiteRules>, HashMap<i64, CategoryRules>), ApiError> {
-    let rows = sqlx::query("SELECT id, route_mode, queue_limit, prefer_previous FROM sites WHERE tenant_id = $1")
-        .bind(tenant.0)
-        .fetch_all(&mut *w)
-        .await
-        .or_internal()?;
+    let rows = sqlx::query(
+        "SELECT id, route_mode, queue_limit, prefer_previous, switchboard_id, approval, approval_secs FROM sites \
+         WHERE tenant_id = $1",
+    )
+    .bind(tenant.0)
+    .fetch_all(&mut *w)
+    .await
+    .or_internal()?;
     let mut sites = HashMap::new();
     for r in rows {
         let mode: String = r.try_get("route_mode").or_internal()?;
@@ -41,6 +47,11 @@ pub async fn rules(
                 mode: RouteMode::parse(&mode).unwrap_or_default(),
                 queue_limit: r.try_get("queue_limit").or_internal()?,
                 prefer_previous: r.try_get::<i64, _>("prefer_previous").or_internal()? != 0,
+                switchboard: r.try_get::<Option<i64>, _>("switchboard_id").or_internal()?.map(AgentId),
+                approval_ms: (r.try_get::<i64, _>("approval").or_internal()? != 0)
+                    .then(|| r.try_get::<i64, _>("approval_secs").map(|s| s * 1000))
+                    .transpose()
+                    .or_internal()?,
             },
         );
     }
@@ -97,13 +108,20 @@ pub async fn candidates(
         }
         query.fetch_all(&mut *conn).await.or_internal()?;
     }
+    // The offer count's time comes first in the text, so first in the markers (SQLite's are positional).
+    let mut markers = Markers::new(kind);
+    let now = markers.one();
+    let t = markers.one();
+    let list = markers.list(ids.len());
     let sql = format!(
         "SELECT a.id, a.display_name, a.status, a.max_chats, a.prefs, a.last_assigned_at, r.perms, r.own_site_perms, \
-         (SELECT COUNT(*) FROM conversations c WHERE c.tenant_id = a.tenant_id AND c.agent_id = a.id AND c.status = 'open') AS open \
+         (SELECT COUNT(*) FROM conversations c WHERE c.tenant_id = a.tenant_id AND c.agent_id = a.id AND c.status = 'open') \
+         + (SELECT COUNT(*) FROM conversations c WHERE c.tenant_id = a.tenant_id AND c.offered_to = a.id \
+            AND c.agent_id IS NULL AND c.status = 'open' AND c.offered_until > {now}) AS open \
          FROM agents a JOIN roles r ON r.id = a.role_id AND r.tenant_id = a.tenant_id \
          WHERE a.tenant_id = {t} AND a.id IN ({list}) AND a.enabled = 1 AND a.deleted_at IS NULL AND a.seat_enabled = 1"
     );
-    let mut query = sqlx::query(&sql).persistent(false).bind(tenant.0);
+    let mut query = sqlx::query(&sql).persistent(false).bind(crate::infra::now_ms()).bind(tenant.0);
     for id in &ids {
         query = query.bind(*id);
     }
@@ -179,13 +197,17 @@ pub struct Waiting {
     pub started_at: i64,
     /// The agent of the visitor's previous conversation, if any.
     pub previous: Option<AgentId>,
+    /// The agent it is offered to (approval mode), until when (Unix ms).
+    pub offered: Option<(AgentId, i64)>,
+    /// Agents who declined it (or let the offer lapse).
+    pub declined: Vec<AgentId>,
 }
 
 /// The queue, oldest first, at most `limit`.
 pub async fn queue(w: &mut AnyConnection, tenant: TenantId, limit: i64) -> Result<Vec<Waiting>, ApiError> {
     // The previous agent is looked up only on sites that prefer them.
     let rows = sqlx::query(
-        "SELECT c.id, c.site_id, c.category_id, c.visitor_id, c.started_at, \
+        "SELECT c.id, c.site_id, c.category_id, c.visitor_id, c.started_at, c.offered_to, c.offered_until, \
          CASE WHEN s.prefer_previous = 1 THEN (SELECT p.agent_id FROM conversations p WHERE p.visitor_id = c.visitor_id \
           AND p.id < c.id AND p.agent_id IS NOT NULL ORDER BY p.id DESC LIMIT 1) END AS previous \
          FROM conversations c JOIN sites s ON s.id = c.site_id \
@@ -197,6 +219,19 @@ pub async fn queue(w: &mut AnyConnection, tenant: TenantId, limit: i64) -> Resul
     .fetch_all(&mut *w)
     .await
     .or_internal()?;
+    let mut declined: HashMap<ConversationId, Vec<AgentId>> = HashMap::new();
+    let rows_declined = sqlx::query(
+        "SELECT d.conversation_id, d.agent_id FROM route_declines d JOIN conversations c ON c.id = d.conversation_id \
+         WHERE d.tenant_id = $1 AND c.status = 'open' AND c.agent_id IS NULL",
+    )
+    .bind(tenant.0)
+    .fetch_all(&mut *w)
+    .await
+    .or_internal()?;
+    for r in rows_declined {
+        let id = ConversationId(r.try_get("conversation_id").or_internal()?);
+        declined.entry(id).or_default().push(AgentId(r.try_get("agent_id").or_internal()?));
+    }
     rows.iter()
         .map(|r| {
             Ok(Waiting {
@@ -206,10 +241,22 @@ pub async fn queue(w: &mut AnyConnection, tenant: TenantId, limit: i64) -> Resul
                 visitor: VisitorId(r.try_get("visitor_id")?),
                 started_at: r.try_get("started_at")?,
                 previous: r.try_get::<Option<i64>, _>("previous")?.map(AgentId),
+                offered: match (
+                    r.try_get::<Option<i64>, _>("offered_to")?,
+                    r.try_get::<Option<i64>, _>("offered_until")?,
+                ) {
+                    (Some(agent), Some(until)) => Some((AgentId(agent), until)),
+                    _ => None,
+                },
+                declined: Vec::new(),
             })
         })
-        .collect::<Result<_, sqlx::Error>>()
+        .collect::<Result<Vec<_>, sqlx::Error>>()
         .or_internal()
+        .map(|mut waiting| {
+            waiting.iter_mut().for_each(|w| w.declined = declined.remove(&w.id).unwrap_or_default());
+            waiting
+        })
 }
 
 /// Gives a conversation to an agent if it is still open and still has nobody. `false` otherwise.
@@ -563,7 +610,7 @@ pub async fn pending_for(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Ve
 pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<RoutingSettings>, ApiError> {
     let row = sqlx::query(
         "SELECT version, route_mode, queue_limit, prefer_previous, rating_enabled, rating_levels, welcome, \
-         visitor_idle_minutes, agent_idle_minutes, idle_warning_minutes FROM sites \
+         visitor_idle_minutes, agent_idle_minutes, idle_warning_minutes, switchboard_id, approval, approval_secs FROM sites \
          WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
     )
     .bind(site.0)
@@ -590,6 +637,17 @@ pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .or_internal()?;
+    let agents = sqlx::query(
+        "SELECT id, display_name FROM agents WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY display_name, id",
+    )
+    .bind(tenant.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?
+    .iter()
+    .map(|a| Ok((a.try_get("id")?, a.try_get("display_name")?)))
+    .collect::<Result<Vec<(i64, String)>, sqlx::Error>>()
+    .or_internal()?;
     Ok(Some(RoutingSettings {
         site_id: site.0,
         version: r.try_get("version").or_internal()?,
@@ -603,18 +661,34 @@ pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<
         visitor_idle_minutes: r.try_get("visitor_idle_minutes").or_internal()?,
         agent_idle_minutes: r.try_get("agent_idle_minutes").or_internal()?,
         idle_warning_minutes: r.try_get("idle_warning_minutes").or_internal()?,
+        switchboard_id: r.try_get("switchboard_id").or_internal()?,
+        approval: r.try_get::<i64, _>("approval").or_internal()? != 0,
+        approval_secs: r.try_get("approval_secs").or_internal()?,
+        agents,
     }))
 }
 
 /// Stores a site's rules if read at `settings.version` (`Stale` otherwise), and the categories'
 /// modes (of the company's categories only).
 pub async fn save_settings(w: &mut Writer, tenant: TenantId, settings: &RoutingSettings) -> Result<(), ApiError> {
+    if let Some(agent) = settings.switchboard_id {
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM agents WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL")
+                .bind(agent)
+                .bind(tenant.0)
+                .fetch_optional(&mut **w)
+                .await
+                .or_internal()?;
+        if known.is_none() {
+            return Err(ApiError::invalid("switchboard_id", ErrorCode::NotFound));
+        }
+    }
     let levels = serde_json::to_string(&settings.levels).map_err(|_| ApiError::Internal)?;
     let welcome = serde_json::to_string(&settings.welcome).map_err(|_| ApiError::Internal)?;
     let changed = sqlx::query(
         "UPDATE sites SET route_mode = $1, queue_limit = $2, prefer_previous = $3, rating_enabled = $4, \
          rating_levels = $5, welcome = $9, visitor_idle_minutes = $10, agent_idle_minutes = $11, \
-         idle_warning_minutes = $12, version = version + 1 \
+         idle_warning_minutes = $12, switchboard_id = $13, approval = $14, approval_secs = $15, version = version + 1 \
          WHERE id = $6 AND tenant_id = $7 AND version = $8 AND deleted_at IS NULL",
     )
     .bind(settings.mode.as_str())
@@ -629,6 +703,9 @@ pub async fn save_settings(w: &mut Writer, tenant: TenantId, settings: &RoutingS
     .bind(settings.visitor_idle_minutes)
     .bind(settings.agent_idle_minutes)
     .bind(settings.idle_warning_minutes)
+    .bind(settings.switchboard_id)
+    .bind(i64::from(settings.approval))
+    .bind(settings.approval_secs)
     .execute(&mut **w)
     .await
     .or_internal()?
@@ -777,4 +854,205 @@ pub async fn lock_agent(w: &mut Writer, kind: DbKind, tenant: TenantId, agent: A
             .or_internal()?;
     }
     Ok(())
+}
+
+/// Offers a waiting conversation to an agent until `until` (approval mode).
+pub async fn offer_chat(
+    w: &mut Writer,
+    tenant: TenantId,
+    id: ConversationId,
+    agent: AgentId,
+    until: i64,
+) -> Result<bool, ApiError> {
+    let done = sqlx::query(
+        "UPDATE conversations SET offered_to = $1, offered_until = $2 \
+         WHERE id = $3 AND tenant_id = $4 AND status = 'open' AND agent_id IS NULL",
+    )
+    .bind(agent.0)
+    .bind(until)
+    .bind(id.0)
+    .bind(tenant.0)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The agent declined the offer (or let it lapse: `lapsed`): it stands no more, they are left
+/// out of the next picks for this conversation, and the event is recorded. `false` when no such
+/// offer stood.
+pub async fn decline_offer(
+    w: &mut Writer,
+    tenant: TenantId,
+    id: ConversationId,
+    agent: AgentId,
+    lapsed: bool,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let done = sqlx::query(
+        "UPDATE conversations SET offered_to = NULL, offered_until = NULL \
+         WHERE id = $1 AND tenant_id = $2 AND offered_to = $3 AND agent_id IS NULL",
+    )
+    .bind(id.0)
+    .bind(tenant.0)
+    .bind(agent.0)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO route_declines (conversation_id, agent_id, tenant_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (conversation_id, agent_id) DO NOTHING",
+    )
+    .bind(id.0)
+    .bind(agent.0)
+    .bind(tenant.0)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    let event = Event {
+        tenant,
+        conversation: id,
+        kind: EventKind::Declined,
+        agent: Some(agent),
+        other: None,
+        detail: if lapsed { "lapsed" } else { "" },
+        at: now,
+    };
+    events::record(w, &event).await?;
+    Ok(true)
+}
+
+/// Forgets who declined a conversation (everyone able had): it is offered round again.
+pub async fn clear_declines(w: &mut Writer, tenant: TenantId, id: ConversationId) -> Result<(), ApiError> {
+    sqlx::query("DELETE FROM route_declines WHERE conversation_id = $1 AND tenant_id = $2")
+        .bind(id.0)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+    Ok(())
+}
+
+/// The agent accepts the offer standing to them: the conversation is theirs. `None` when no such
+/// offer stands (it lapsed, or the chat went elsewhere); otherwise its site and visitor.
+pub async fn accept_offer(
+    w: &mut Writer,
+    tenant: TenantId,
+    id: ConversationId,
+    agent: AgentId,
+    now: i64,
+) -> Result<Option<(SiteId, VisitorId)>, ApiError> {
+    let row = sqlx::query(
+        "UPDATE conversations SET agent_id = $1, assigned_at = $2, offered_to = NULL, offered_until = NULL \
+         WHERE id = $3 AND tenant_id = $4 AND status = 'open' AND agent_id IS NULL AND offered_to = $1 \
+         AND offered_until >= $2 RETURNING site_id, visitor_id",
+    )
+    .bind(agent.0)
+    .bind(now)
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_optional(&mut **w)
+    .await
+    .or_internal()?;
+    let Some(row) = row else { return Ok(None) };
+    sqlx::query("UPDATE agents SET last_assigned_at = $1 WHERE id = $2 AND tenant_id = $3")
+        .bind(now)
+        .bind(agent.0)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+    let event = Event {
+        tenant,
+        conversation: id,
+        kind: EventKind::Assigned,
+        agent: Some(agent),
+        other: None,
+        detail: "",
+        at: now,
+    };
+    events::record(w, &event).await?;
+    Ok(Some((SiteId(row.try_get("site_id").or_internal()?), VisitorId(row.try_get("visitor_id").or_internal()?))))
+}
+
+/// What an agent sees of a chat offered to them: the visitor, their first message, their page.
+pub async fn offer_details(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: ConversationId,
+) -> Result<Option<(VisitorId, Option<String>, String, kefu_protocol::PageInfo)>, ApiError> {
+    let row = sqlx::query(
+        "SELECT c.visitor_id, v.name, \
+         (SELECT m.body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq LIMIT 1) AS first_message, \
+         (SELECT p.url FROM page_views p WHERE p.visitor_id = c.visitor_id ORDER BY p.id DESC LIMIT 1) AS url, \
+         (SELECT p.title FROM page_views p WHERE p.visitor_id = c.visitor_id ORDER BY p.id DESC LIMIT 1) AS title \
+         FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = $1 AND c.tenant_id = $2",
+    )
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_optional(&mut *conn)
+    .await
+    .or_internal()?;
+    let Some(r) = row else { return Ok(None) };
+    let page = kefu_protocol::PageInfo {
+        url: r.try_get::<Option<String>, _>("url").or_internal()?.unwrap_or_default(),
+        title: r.try_get::<Option<String>, _>("title").or_internal()?.unwrap_or_default(),
+        referrer: String::new(),
+    };
+    Ok(Some((
+        VisitorId(r.try_get("visitor_id").or_internal()?),
+        r.try_get("name").or_internal()?,
+        r.try_get::<Option<String>, _>("first_message").or_internal()?.unwrap_or_default(),
+        page,
+    )))
+}
+
+/// The offers standing to an agent now: conversation and until when.
+pub async fn offers_to(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Vec<(ConversationId, i64)>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT id, offered_until FROM conversations WHERE tenant_id = $1 AND offered_to = $2 \
+         AND agent_id IS NULL AND status = 'open' AND offered_until > $3 ORDER BY id",
+    )
+    .bind(tenant.0)
+    .bind(agent.0)
+    .bind(crate::infra::now_ms())
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| Ok((ConversationId(r.try_get("id")?), r.try_get("offered_until")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+/// Tenants with an offer that lapsed and is still standing in the database (its pass has not run:
+/// the node that made it may be gone).
+pub async fn lapsed_offers(db: &Db, now: i64) -> Result<Vec<TenantId>, ApiError> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT tenant_id FROM conversations WHERE status = 'open' AND agent_id IS NULL \
+         AND offered_until IS NOT NULL AND offered_until <= $1",
+    )
+    .bind(now)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    Ok(ids.into_iter().map(TenantId).collect())
+}
+
+/// The site of a conversation of the company.
+pub async fn offer_site(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: ConversationId,
+) -> Result<Option<SiteId>, ApiError> {
+    let site: Option<i64> = sqlx::query_scalar("SELECT site_id FROM conversations WHERE id = $1 AND tenant_id = $2")
+        .bind(id.0)
+        .bind(tenant.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .or_internal()?;
+    Ok(site.map(SiteId))
 }

@@ -71,8 +71,11 @@ impl BatchJob for RouteJob {
         for tenant in items {
             if !done.contains_key(tenant) {
                 let result = pass(&self.db, self.realtime.as_ref(), &self.told, *tenant).await;
-                if let Ok(true) = result {
+                if let Ok(Pass { held_back: true, .. }) = result {
                     self.retell_later(*tenant);
+                }
+                if let Ok(Pass { next_deadline: Some(at), .. }) = result {
+                    self.pass_at(*tenant, at);
                 }
                 let result = result.map(|_| ());
                 if let Err(e) = &result {
@@ -86,6 +89,16 @@ impl BatchJob for RouteJob {
 }
 
 impl RouteJob {
+    /// Schedules a pass just after `at` (Unix ms), when an offer lapses.
+    fn pass_at(&self, tenant: TenantId, at: i64) {
+        let Some(worker) = self.me.get().cloned() else { return };
+        let wait = u64::try_from(at - now_ms()).unwrap_or(0) + 20;
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            worker.note(tenant);
+        });
+    }
+
     /// Schedules a pass in [`RETELL`] to tell the places this one held back (one per tenant).
     fn retell_later(&self, tenant: TenantId) {
         let fresh = self.retell.lock().unwrap_or_else(|e| e.into_inner()).insert(tenant);
@@ -97,6 +110,23 @@ impl RouteJob {
             worker.note(tenant);
         });
     }
+}
+
+/// Runs a pass for each company with an offer that lapsed unanswered and still stands: the node
+/// that made the offer schedules that pass itself, this sweep (every node, every
+/// `settings.idle_sweep`) covers a node that died first.
+pub fn start_offer_sweep(state: &AppState) {
+    let state = state.clone();
+    crate::infra::every(state.settings.idle_sweep, "lapsed offers", move || {
+        let state = state.clone();
+        async move {
+            let tenants = repo::lapsed_offers(&state.db, now_ms() - 1000).await?;
+            for tenant in &tenants {
+                kick(&state, *tenant);
+            }
+            Ok(tenants.len() as u64)
+        }
+    });
 }
 
 /// Runs a routing pass for the tenant and waits until it is done (its frames are out).
@@ -118,15 +148,55 @@ struct Given {
     welcome: String,
 }
 
+/// What a pass did in approval mode: offers made (agent, conversation, until, how long in ms) and
+/// offers that ended unanswered (agent, conversation).
+#[derive(Default)]
+struct Offers {
+    made: Vec<(AgentId, ConversationId, i64, i64)>,
+    ended: Vec<(AgentId, ConversationId)>,
+    /// The earliest time a standing offer lapses.
+    deadline: Option<i64>,
+}
+
+/// The offer frame's content for a conversation offered until `until` for `ms`.
+async fn offer_of(
+    conn: &mut sqlx::AnyConnection,
+    tenant: TenantId,
+    id: ConversationId,
+    until: i64,
+    ms: i64,
+) -> Result<Option<kefu_protocol::ChatOffer>, ApiError> {
+    let Some((visitor_id, visitor_name, first_message, page)) = repo::offer_details(conn, tenant, id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(kefu_protocol::ChatOffer {
+        conversation_id: id,
+        visitor_id,
+        visitor_name,
+        first_message,
+        page,
+        until,
+        secs: u32::try_from(ms / 1000).unwrap_or(0),
+    }))
+}
+
 /// An agent's personal welcome, if they set one.
 fn welcome_of(text: &str) -> Option<String> {
     (!text.trim().is_empty()).then(|| text.trim().to_owned())
 }
 
-/// Gives queued conversations, oldest first, to agents online with room, in one transaction; then
-/// tells agents and visitors, and tells those still waiting their place.
-/// Returns whether some waiting visitors' new places were held back (see [`RETELL`]).
-async fn pass(db: &Db, realtime: &dyn Realtime, told: &Told, tenant: TenantId) -> Result<bool, ApiError> {
+/// What a pass leaves to do later.
+struct Pass {
+    /// Some waiting visitors' new places were held back (see [`RETELL`]).
+    held_back: bool,
+    /// The earliest time an offer it made (or saw) lapses.
+    next_deadline: Option<i64>,
+}
+
+/// Gives queued conversations, oldest first, to agents online with room, in one transaction (or,
+/// in approval mode, offers them); then tells agents and visitors, and tells those still waiting
+/// their place.
+async fn pass(db: &Db, realtime: &dyn Realtime, told: &Told, tenant: TenantId) -> Result<Pass, ApiError> {
     let online: Vec<AgentId> = realtime.online_agents(tenant).await.into_iter().collect();
     // Nobody who could take a chat: no write transaction (on SQLite it would hold the one writer),
     // only the places to tell.
@@ -135,7 +205,9 @@ async fn pass(db: &Db, realtime: &dyn Realtime, told: &Told, tenant: TenantId) -
     if !agents.iter().any(|a| a.has_room()) {
         let waiting = repo::queue(&mut conn, tenant, PASS_QUEUE).await?;
         drop(conn);
-        return tell_places(db, realtime, told, tenant, &agents, &waiting, &[]).await;
+        let held_back = tell_places(db, realtime, told, tenant, &agents, &waiting, &[]).await?;
+        let next_deadline = waiting.iter().filter_map(|w| w.offered.map(|(_, until)| until)).min();
+        return Ok(Pass { held_back, next_deadline });
     }
     drop(conn);
     let mut w = db.write().await?;
@@ -146,30 +218,69 @@ async fn pass(db: &Db, realtime: &dyn Realtime, told: &Told, tenant: TenantId) -
         let queue = repo::queue(&mut w, tenant, PASS_QUEUE).await?;
         let mut given = Vec::new();
         let mut waiting = Vec::new();
+        let mut offers = Offers::default();
         let now = now_ms();
-        for item in queue {
+        for mut item in queue {
             let rules = sites.get(&item.site);
+            if let Some((agent, until)) = item.offered {
+                if until > now {
+                    // The offer stands (and counts against the agent's limit): the chat waits.
+                    offers.deadline = Some(offers.deadline.map_or(until, |d: i64| d.min(until)));
+                    waiting.push(item);
+                    continue;
+                }
+                // Not answered in time: as if declined.
+                if repo::decline_offer(&mut w, tenant, item.id, agent, true, now).await? {
+                    offers.ended.push((agent, item.id));
+                    item.declined.push(agent);
+                    if let Some(a) = agents.iter_mut().find(|a| a.id == agent) {
+                        a.open -= 1;
+                    }
+                }
+            }
             let category = item.category.and_then(|c| categories.get(&c).copied());
-            let mode = category.and_then(|c| c.mode).or(rules.map(|r| r.mode));
+            let mode = category.and_then(|c| c.mode).or(rules.map(|r| r.mode)).unwrap_or_default();
             let previous = item.previous.filter(|_| rules.is_some_and(|r| r.prefer_previous));
-            // The category's switchboard first, then the visitor's previous agent, then the mode.
-            let preferred = category.and_then(|c| c.switchboard).or(previous);
+            // A switchboard first (the category's, else the site's), then the visitor's previous
+            // agent, then the mode.
+            let preferred = category.and_then(|c| c.switchboard).or(rules.and_then(|r| r.switchboard)).or(previous);
             let roll = rand::random::<u64>();
-            let chosen = pick(&agents, item.site, item.category, mode.unwrap_or_default(), preferred, roll);
-            match chosen {
-                Some(i) if repo::assign(&mut w, tenant, item.id, agents[i].id, now).await? => {
+            let mut chosen = pick(&agents, item.site, item.category, mode, preferred, &item.declined, roll);
+            if chosen.is_none() && !item.declined.is_empty() {
+                // Everyone able declined: offered round again rather than left waiting for nobody.
+                chosen = pick(&agents, item.site, item.category, mode, preferred, &[], roll);
+                if chosen.is_some() {
+                    repo::clear_declines(&mut w, tenant, item.id).await?;
+                }
+            }
+            let Some(i) = chosen else {
+                waiting.push(item);
+                continue;
+            };
+            match rules.and_then(|r| r.approval_ms) {
+                Some(ms) => {
+                    let until = now + ms;
+                    if repo::offer_chat(&mut w, tenant, item.id, agents[i].id, until).await? {
+                        agents[i].open += 1;
+                        agents[i].last_assigned_at = now;
+                        offers.made.push((agents[i].id, item.id, until, ms));
+                        offers.deadline = Some(offers.deadline.map_or(until, |d: i64| d.min(until)));
+                    }
+                    waiting.push(item);
+                }
+                None if repo::assign(&mut w, tenant, item.id, agents[i].id, now).await? => {
                     agents[i].open += 1;
                     agents[i].last_assigned_at = now;
                     let (agent, name, welcome) = (agents[i].id, agents[i].name.clone(), agents[i].welcome.clone());
                     given.push(Given { waiting: item, agent, name, welcome });
                 }
-                _ => waiting.push(item),
+                None => waiting.push(item),
             }
         }
-        Ok((agents, given, waiting))
+        Ok((agents, given, waiting, offers))
     }
     .await;
-    let (agents, given, waiting) = w.end(work).await?;
+    let (agents, given, waiting, offers) = w.end(work).await?;
     for g in &given {
         let frame = ToAgent::Assigned {
             conversation_id: g.waiting.id,
@@ -184,7 +295,19 @@ async fn pass(db: &Db, realtime: &dyn Realtime, told: &Told, tenant: TenantId) -
         };
         realtime.to_visitor(tenant, g.waiting.visitor, &frame, None);
     }
+    for (agent, conversation_id) in &offers.ended {
+        realtime.to_agent(tenant, *agent, &ToAgent::OfferEnded { conversation_id: *conversation_id });
+    }
+    if !offers.made.is_empty() {
+        let mut conn = db.reader().acquire().await.or_internal()?;
+        for (agent, id, until, ms) in &offers.made {
+            if let Some(offer) = offer_of(&mut conn, tenant, *id, *until, *ms).await? {
+                realtime.to_agent(tenant, *agent, &ToAgent::ChatOffer { offer });
+            }
+        }
+    }
     let held_back = tell_places(db, realtime, told, tenant, &agents, &waiting, &given).await?;
+    let next_deadline = offers.deadline;
     // Agents who reached their limit now show as busy.
     let filled: HashSet<AgentId> = given.iter().map(|g| g.agent).collect();
     for agent in agents.iter().filter(|a| filled.contains(&a.id)) {
@@ -198,7 +321,7 @@ async fn pass(db: &Db, realtime: &dyn Realtime, told: &Told, tenant: TenantId) -
         };
         announce(realtime, tenant, &load, true);
     }
-    Ok(held_back)
+    Ok(Pass { held_back, next_deadline })
 }
 
 /// Tells each waiting visitor their place in their site's queue and the estimated wait.
@@ -470,7 +593,7 @@ pub async fn transfer(
                 .find(|a| a.id == id && a.serves(brief.site, None))
                 .ok_or_else(|| ApiError::invalid("to", ErrorCode::Format))?,
             TransferTo::Category(category) => {
-                let picked = pick(&agents, brief.site, Some(category), super::RouteMode::LeastBusy, None, 0);
+                let picked = pick(&agents, brief.site, Some(category), super::RouteMode::LeastBusy, None, &[], 0);
                 &agents[picked.ok_or_else(|| ApiError::conflict(Some("to"), ErrorCode::LimitReached))?]
             }
         };
@@ -552,10 +675,58 @@ pub async fn answer_transfer(state: &AppState, ctx: &Ctx, transfer: i64, accept:
 }
 
 /// The transfers offered to the agent and not answered yet (sent again after each connect).
-pub async fn pending_transfers(state: &AppState, ctx: &Ctx) -> Result<Vec<ToAgent>, ApiError> {
+pub async fn pending(state: &AppState, ctx: &Ctx) -> Result<Vec<ToAgent>, ApiError> {
     ctx.check(Perm::ChatServe)?;
-    let pending = repo::pending_for(&state.db, ctx.tenant(), ctx.agent.id).await?;
-    Ok(pending.into_iter().map(|transfer| ToAgent::TransferRequest { transfer }).collect())
+    let tenant = ctx.tenant();
+    let transfers = repo::pending_for(&state.db, tenant, ctx.agent.id).await?;
+    let mut frames: Vec<ToAgent> =
+        transfers.into_iter().map(|transfer| ToAgent::TransferRequest { transfer }).collect();
+    let standing = repo::offers_to(&state.db, tenant, ctx.agent.id).await?;
+    if !standing.is_empty() {
+        let rules = {
+            let mut conn = state.db.reader().acquire().await.or_internal()?;
+            repo::rules(&mut conn, tenant).await?.0
+        };
+        let mut conn = state.db.reader().acquire().await.or_internal()?;
+        for (id, until) in standing {
+            let Some(brief) = repo::offer_site(&mut conn, tenant, id).await? else { continue };
+            let ms = rules.get(&brief).and_then(|r| r.approval_ms).unwrap_or(until - now_ms());
+            if let Some(offer) = offer_of(&mut conn, tenant, id, until, ms).await? {
+                frames.push(ToAgent::ChatOffer { offer });
+            }
+        }
+    }
+    Ok(frames)
+}
+
+/// The agent's answer to a chat routing offered them (approval mode). Accepted, the chat is
+/// theirs (an offer that lapsed or went elsewhere meanwhile is `conflict{offer, stale}`); declined,
+/// it is offered to the next agent at once.
+pub async fn answer_offer(state: &AppState, ctx: &Ctx, id: ConversationId, accept: bool) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let tenant = ctx.tenant();
+    let now = now_ms();
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        // The agent's row first, as a pass locks it.
+        repo::lock_agent(&mut w, state.db.kind, tenant, ctx.agent.id).await?;
+        if accept {
+            repo::accept_offer(&mut w, tenant, id, ctx.agent.id, now).await
+        } else {
+            repo::decline_offer(&mut w, tenant, id, ctx.agent.id, false, now).await.map(|_| None)
+        }
+    }
+    .await;
+    match w.end(work).await? {
+        Some((site, visitor)) => taken(state, &ctx.agent, id, site, visitor),
+        None if accept => return Err(ApiError::conflict(Some("offer"), ErrorCode::Stale)),
+        None => {
+            // The next agent's offer is on its way; not waited for.
+            kick(state, tenant);
+        }
+    }
+    Ok(())
 }
 
 /// A site's routing and rating rules, for the routing page. Needs [`Perm::SitesManage`] on the site.
@@ -582,10 +753,13 @@ pub async fn save_settings(state: &AppState, ctx: &Ctx, settings: super::Routing
         repo::save_settings(&mut w, ctx.tenant(), &settings).await?;
         let object = format!("site #{site}");
         let summary = format!(
-            "mode {}, queue {}, previous {}, idle {}/{}/{} min, rating {}, levels {}",
+            "mode {}, queue {}, previous {}, switchboard {}, approval {} ({} s), idle {}/{}/{} min, rating {}, levels {}",
             settings.mode.as_str(),
             settings.queue_limit,
             settings.prefer_previous,
+            settings.switchboard_id.map_or("-".to_owned(), |a| format!("#{a}")),
+            settings.approval,
+            settings.approval_secs,
             settings.visitor_idle_minutes,
             settings.agent_idle_minutes,
             settings.idle_warning_minutes,

@@ -214,7 +214,8 @@ async fn clients_are_told_to_reconnect_when_the_server_stops() {
     let mut visitor = app.visitor(&shop, None).await;
     visitor.say("s1", "hello").await;
     app.stop().await;
-    assert!(visitor.client.try_recv(crate::helpers::WAIT).await.is_none(), "the socket was closed by the server");
+    // Frames sent before the stop (the chat's place in the queue) may come first.
+    assert!(visitor.client.closes_within(crate::helpers::WAIT).await, "the socket was closed by the server");
 }
 
 #[tokio::test]

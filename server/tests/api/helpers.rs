@@ -552,6 +552,18 @@ impl<S: TestSends, R: TestFrames> Client<S, R> {
         }
     }
 
+    /// Whether the server closes the socket within `wait` (frames before the close are skipped).
+    pub async fn closes_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
     /// Skips frames until one matches.
     pub async fn recv_until(&mut self, mut want: impl FnMut(&R) -> bool) -> R {
         loop {

@@ -3,7 +3,8 @@
 //! fixed set of agents are unit tests of `app::routing::pick`.
 
 use kefu_protocol::{
-    AgentId, AgentStatus, ApiError, ConversationId, ErrorCode, FromAgent, FromVisitor, ToAgent, ToVisitor, TransferTo,
+    AgentId, AgentStatus, ApiError, ConversationId, ErrorCode, FromAgent, FromVisitor, PageInfo, ToAgent, ToVisitor,
+    TransferTo,
 };
 
 use crate::helpers::{
@@ -291,6 +292,72 @@ async fn claims_in_one_commit_give_the_conversation_to_the_first_and_refuse_the_
     let assigned = "SELECT COUNT(*) FROM conversation_events WHERE conversation_id = $1 AND kind = 'assigned'";
     assert_eq!(app.scalar(assigned, conversation.0).await, 1);
     assert_eq!(visitor.client.sync(conversation, 0).await.len(), 4);
+}
+
+/// The next chat offer a console hears.
+async fn offered(console: &mut AgentClient) -> kefu_protocol::ChatOffer {
+    match console.recv_until(|f| matches!(f, ToAgent::ChatOffer { .. })).await {
+        ToAgent::ChatOffer { offer } => offer,
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+async fn in_approval_mode_a_declined_or_unanswered_offer_passes_to_the_next_agent() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let (ann, mut ann_console) = agent(&app, &shop, "Ann", 2, AgentStatus::Online).await;
+    let (bob, mut bob_console) = agent(&app, &shop, "Bob", 2, AgentStatus::Online).await;
+    // One second to answer (the routing page allows 5 to 300; a short one keeps the test quick).
+    let mut w = app.db.write().await.unwrap();
+    sqlx::query("UPDATE sites SET approval = 1, approval_secs = 1 WHERE tenant_id = $1")
+        .bind(shop.id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    drop(w);
+    let mut visitor = app.visitor(&shop, None).await;
+    let page =
+        PageInfo { url: "https://shop.example/退款".into(), title: "退款政策".into(), referrer: String::new() };
+    visitor.client.send(&FromVisitor::Page { page }).await;
+    assert!(
+        app.eventually_equals("SELECT COUNT(*) FROM page_views WHERE visitor_id = $1", visitor.visitor_id.0, 1).await
+    );
+
+    // Offered to Ann (least busy, then the lower id): the chat waits meanwhile.
+    let (conversation, first) = ask(&mut visitor, "v1", "我想申请退款").await;
+    assert_eq!(first, Some(Routed::Queued(1)));
+    let offer = offered(&mut ann_console).await;
+    assert_eq!(
+        (offer.conversation_id, offer.first_message.as_str(), offer.page.title.as_str(), offer.secs),
+        (conversation, "我想申请退款", "退款政策", 1)
+    );
+    // Ann lets it lapse: it goes to Bob, and Ann hears her offer ended.
+    let offer = offered(&mut bob_console).await;
+    assert_eq!(offer.conversation_id, conversation);
+    ann_console
+        .recv_until(|f| matches!(f, ToAgent::OfferEnded { conversation_id } if *conversation_id == conversation))
+        .await;
+    ann_console.send(&FromAgent::AnswerOffer { conversation_id: conversation, accept: true }).await;
+    assert_eq!(ann_console.error().await.0, ApiError::conflict(Some("offer"), ErrorCode::Stale));
+    // Bob declines: everyone able has declined, so it goes round again, to Ann, who accepts.
+    bob_console.send(&FromAgent::AnswerOffer { conversation_id: conversation, accept: false }).await;
+    let offer = offered(&mut ann_console).await;
+    assert_eq!(offer.conversation_id, conversation);
+    ann_console.send(&FromAgent::AnswerOffer { conversation_id: conversation, accept: true }).await;
+    told(&mut visitor, Routed::To("Ann".into())).await;
+    assert_eq!(app.scalar("SELECT agent_id FROM conversations WHERE id = $1", conversation.0).await, ann.0);
+    assert_eq!(ann_console.reply(conversation, "a1", "您好").await.seq, 2);
+    // The record keeps who declined and how.
+    let declined = |agent: AgentId, detail: &str| {
+        format!(
+            "SELECT COUNT(*) FROM conversation_events WHERE conversation_id = $1 AND kind = 'declined' \
+             AND agent_id = {} AND detail = '{detail}'",
+            agent.0
+        )
+    };
+    assert_eq!(app.scalar(&declined(ann, "lapsed"), conversation.0).await, 1);
+    assert_eq!(app.scalar(&declined(bob, ""), conversation.0).await, 1);
 }
 
 #[tokio::test]
@@ -792,5 +859,50 @@ async fn a_category_s_switchboard_gets_its_new_chats_first_while_they_have_room(
         told_of.push(ask(&mut visitor, &format!("s{i}"), "转人工").await.1);
     }
     // Least busy would pick Ann (tied, longer idle by id); the switchboard comes first, then is full.
+    assert_eq!(told_of, [Some(Routed::To("Bob".into())), Some(Routed::To("Ann".into()))]);
+}
+
+#[tokio::test]
+async fn the_site_s_switchboard_gets_its_new_chats_first_and_the_routing_page_checks_the_choice() {
+    use app::routing::RoutingSettings;
+
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let (_, _ann) = agent(&app, &shop, "Ann", 2, AgentStatus::Online).await;
+    let (bob, _bob) = agent(&app, &shop, "Bob", 1, AgentStatus::Online).await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let site: i64 = sqlx::query_scalar("SELECT id FROM sites WHERE tenant_id = $1")
+        .bind(shop.id.0)
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    let response = app.call("/api/routing/settings", &format!("site_id={site}"), Some(&admin)).await;
+    let mut settings = response.json::<RoutingSettings>().await.unwrap();
+    assert!(settings.agents.iter().any(|(id, name)| *id == bob.0 && name == "Bob"), "{:?}", settings.agents);
+    assert_eq!((settings.switchboard_id, settings.approval, settings.approval_secs), (None, false, 30));
+
+    let refused = |field: &str, code: ErrorCode| Some(ApiError::invalid(field, code));
+    for (bad, want) in [
+        (
+            RoutingSettings { switchboard_id: Some(i64::MAX), ..settings.clone() },
+            refused("switchboard_id", ErrorCode::NotFound),
+        ),
+        (RoutingSettings { approval_secs: 4, ..settings.clone() }, refused("approval_secs", ErrorCode::Format)),
+        (RoutingSettings { approval_secs: 301, ..settings.clone() }, refused("approval_secs", ErrorCode::Format)),
+    ] {
+        let response = app.call_json("/api/routing/settings/save", "settings", &bad, &admin).await;
+        assert_eq!(response.status(), 422);
+        assert_eq!(response.json::<ApiError>().await.ok(), want);
+    }
+    settings.switchboard_id = Some(bob.0);
+    let saved = app.call_json("/api/routing/settings/save", "settings", &settings, &admin).await;
+    assert!(saved.status().is_success(), "{}", saved.status());
+
+    // Least busy would pick Ann first (tied, then by id): the switchboard comes first, until full.
+    let mut told_of = Vec::new();
+    for i in 0..2 {
+        let mut visitor = app.visitor(&shop, None).await;
+        told_of.push(ask(&mut visitor, &format!("s{i}"), "你好").await.1);
+    }
     assert_eq!(told_of, [Some(Routed::To("Bob".into())), Some(Routed::To("Ann".into()))]);
 }

@@ -1,4 +1,4 @@
-use kefu_protocol::{ConversationSummary, Perm, TransferRequest};
+use kefu_protocol::{ChatOffer, ConversationSummary, Perm, TransferRequest};
 use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key, Lang};
@@ -39,6 +39,16 @@ pub fn ConversationList() -> impl IntoView {
                 query=live.conversation_query
                 on_search=Callback::new(move |q| live.search_conversations(q))
             />
+            <Show when=move || !live.offers.with(Vec::is_empty)>
+                <section aria-labelledby="chat-requests" class="transfers requests">
+                    <h2 id="chat-requests">{tr(lang, Key::ChatRequests)}</h2>
+                    <ul>
+                        <For each=move || live.offers.get() key=|o| (o.conversation_id, o.until) let:o>
+                            <ChatRequest lang o/>
+                        </For>
+                    </ul>
+                </section>
+            </Show>
             <Show when=move || !live.transfers.with(Vec::is_empty)>
                 <section aria-labelledby="transfers" class="transfers">
                     <h2 id="transfers">{tr(lang, Key::TransferRequests)}</h2>
@@ -191,6 +201,36 @@ fn QueueItem(lang: Lang, c: ConversationSummary) -> impl IntoView {
 }
 
 /// A conversation a colleague offers: who, from whom, their note, Accept and Decline.
+#[component]
+fn ChatRequest(lang: Lang, o: ChatOffer) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let visitor = visitor_label(lang, o.visitor_name.as_deref(), o.visitor_id);
+    let asks = tr(lang, Key::ChatRequestFrom).replace("{visitor}", &visitor);
+    let page = (!o.page.url.is_empty()).then(|| {
+        let shown = if o.page.title.is_empty() { o.page.url.clone() } else { o.page.title.clone() };
+        tr(lang, Key::OfferOnPage).replace("{page}", &shown)
+    });
+    let (id, until) = (o.conversation_id, o.until);
+    let left = move || {
+        let now = live.now.get();
+        (now > 0).then(|| tr(lang, Key::OfferSecondsLeft).replace("{n}", &((until - now).max(0) / 1000).to_string()))
+    };
+    view! {
+        <li class="offer">
+            <p>{asks}</p>
+            <blockquote>{o.first_message.clone()}</blockquote>
+            {page.map(|p| view! { <p class="note">{p}</p> })}
+            <p class="note" aria-live="off">{left}</p>
+            <button type="button" aria-label=format!("{} {visitor}", tr(lang, Key::Accept)) on:click=move |_| live.answer_offer(id, true)>
+                {tr(lang, Key::Accept)}
+            </button>
+            <button type="button" aria-label=format!("{} {visitor}", tr(lang, Key::Decline)) on:click=move |_| live.answer_offer(id, false)>
+                {tr(lang, Key::Decline)}
+            </button>
+        </li>
+    }
+}
+
 #[component]
 fn TransferOffer(lang: Lang, t: TransferRequest) -> impl IntoView {
     let live = expect_context::<Live>();

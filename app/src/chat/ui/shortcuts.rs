@@ -66,6 +66,10 @@ pub fn run(live: Live, shortcut: Shortcut, help: RwSignal<bool>) -> bool {
             true
         }
         Shortcut::AcceptOldest => {
+            if let Some(id) = live.offers.with_untracked(|o| o.first().map(|o| o.conversation_id)) {
+                live.answer_offer(id, true);
+                return true;
+            }
             if let Some(offer) = live.transfers.with_untracked(|t| t.first().cloned()) {
                 live.answer_transfer(&offer, true);
                 return true;

@@ -101,6 +101,14 @@ fn RoutingForm(
     let agent_idle = RwSignal::new(settings.agent_idle_minutes.to_string());
     let idle_warning = RwSignal::new(settings.idle_warning_minutes.to_string());
     let rating_enabled = RwSignal::new(settings.rating_enabled);
+    let switchboard = RwSignal::new(settings.switchboard_id.map(|a| a.to_string()).unwrap_or_default());
+    let approval = RwSignal::new(settings.approval);
+    let approval_secs = RwSignal::new(settings.approval_secs.to_string());
+    let agents = Signal::stored(
+        std::iter::once((String::new(), tr(lang, Key::NoneOption).to_owned()))
+            .chain(settings.agents.iter().map(|(id, name)| (id.to_string(), name.clone())))
+            .collect::<Vec<_>>(),
+    );
     let categories: Vec<(CategoryRoute, RwSignal<String>)> = settings
         .categories
         .iter()
@@ -160,6 +168,10 @@ fn RoutingForm(
             visitor_idle_minutes: visitor_idle.get_untracked().trim().parse().unwrap_or(-1),
             agent_idle_minutes: agent_idle.get_untracked().trim().parse().unwrap_or(-1),
             idle_warning_minutes: idle_warning.get_untracked().trim().parse().unwrap_or(-1),
+            switchboard_id: switchboard.get_untracked().parse().ok(),
+            approval: approval.get_untracked(),
+            approval_secs: approval_secs.get_untracked().trim().parse().unwrap_or(-1),
+            agents: Vec::new(),
         };
         save.dispatch(SaveRoutingSettings { settings });
     };
@@ -168,6 +180,9 @@ fn RoutingForm(
             <SelectField label=tr(lang, Key::DistributionMode) name="mode" bind=mode options=modes error/>
             <Field label=tr(lang, Key::QueueLimit) name="queue_limit" kind="number" bind=queue_limit error/>
             <CheckField label=tr(lang, Key::PreferPrevious).to_owned() bind=prefer_previous/>
+            <SelectField label=tr(lang, Key::SiteSwitchboard) name="switchboard_id" bind=switchboard options=agents error/>
+            <CheckField label=tr(lang, Key::Approval).to_owned() bind=approval/>
+            <Field label=tr(lang, Key::ApprovalSecs) name="approval_secs" kind="number" bind=approval_secs error/>
             <fieldset>
                 <legend>{tr(lang, Key::IdleClose)}</legend>
                 <Field label=tr(lang, Key::VisitorIdle) name="visitor_idle_minutes" kind="number" bind=visitor_idle error/>
@@ -247,7 +262,7 @@ fn RoutingForm(
                     </table>
                 </div>
             </fieldset>
-            <p role="alert" class="error">{move || error_outside(lang, error.get(), &["mode", "queue_limit", "visitor_idle_minutes", "idle_warning_minutes", "agent_idle_minutes"])}</p>
+            <p role="alert" class="error">{move || error_outside(lang, error.get(), &["mode", "queue_limit", "switchboard_id", "approval_secs", "visitor_idle_minutes", "idle_warning_minutes", "agent_idle_minutes"])}</p>
             <button type="submit">{tr(lang, Key::Save)}</button>
         </form>
     }
