@@ -196,3 +196,45 @@ test('a chat is transferred to a colleague who accepts, then the visitor ends it
   await adminPage.screenshot({ path: testInfo.outputPath('routing-390.png'), fullPage: true });
   expect(errors).toEqual([]);
 });
+
+test('in approval mode the agent reads the visitor\'s question and page before accepting the chat', async ({ browser, server }, testInfo) => {
+  const errors: string[] = [];
+  const agentPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const visitorPage = await (await browser.newContext()).newPage();
+  for (const p of [visitorPage, agentPage]) {
+    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    p.on('pageerror', (e) => errors.push(e.message));
+  }
+  const workbench = new Workbench(agentPage);
+  await workbench.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
+  const nav = agentPage.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Routing' }).click();
+  const routing = agentPage.getByRole('form', { name: 'Routing' });
+  await routing.getByLabel(/^Approval mode/).check();
+  await routing.getByLabel(/^Seconds to answer/).fill('120');
+  await routing.getByRole('button', { name: 'Save' }).click();
+  await expect(agentPage.getByRole('region', { name: 'Routing' }).getByText('Saved.')).toBeVisible();
+  await nav.getByRole('link', { name: 'Chats' }).click();
+
+  await visitorPage.goto(server.demoUrl);
+  const widget = new Widget(visitorPage);
+  await widget.open();
+  await widget.send('发票怎么开？');
+  await widget.expectDelivered('发票怎么开？');
+  const dialog = visitorPage.getByRole('dialog', { name: 'Chat' });
+  await expect(dialog.getByRole('status').filter({ hasText: 'in the queue' })).toHaveText('You are number 1 in the queue.');
+
+  // The request shows what the visitor asked, where they are, and the time left to answer.
+  const requests = workbench.conversations().getByRole('region', { name: 'New chat requests' });
+  await expect(requests).toContainText('发票怎么开？');
+  await expect(requests).toContainText('On: ');
+  await expect(requests.getByText(/^\d+ s left to answer$/)).toBeVisible();
+  await agentPage.screenshot({ path: testInfo.outputPath('chat-request-1280.png'), fullPage: true });
+  await agentPage.setViewportSize({ width: 390, height: 844 });
+  await agentPage.screenshot({ path: testInfo.outputPath('chat-request-390.png'), fullPage: true });
+  await requests.getByRole('button', { name: /^Accept / }).click();
+  await expect(requests).toHaveCount(0);
+  await expect(dialog.getByRole('status').filter({ hasText: 'talking to' })).toHaveText(/You are now talking to .+\./);
+  await expect(workbench.log()).toContainText('发票怎么开？');
+  expect(errors).toEqual([]);
+});

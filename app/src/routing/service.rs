@@ -231,11 +231,9 @@ async fn pass(db: &Db, realtime: &dyn Realtime, told: &Told, tenant: TenantId) -
                 }
                 // Not answered in time: as if declined.
                 if repo::decline_offer(&mut w, tenant, item.id, agent, true, now).await? {
+                    // (A lapsed offer no longer counts in the agent's `open`.)
                     offers.ended.push((agent, item.id));
                     item.declined.push(agent);
-                    if let Some(a) = agents.iter_mut().find(|a| a.id == agent) {
-                        a.open -= 1;
-                    }
                 }
             }
             let category = item.category.and_then(|c| categories.get(&c).copied());
@@ -309,7 +307,12 @@ async fn pass(db: &Db, realtime: &dyn Realtime, told: &Told, tenant: TenantId) -
     let held_back = tell_places(db, realtime, told, tenant, &agents, &waiting, &given).await?;
     let next_deadline = offers.deadline;
     // Agents who reached their limit now show as busy.
-    let filled: HashSet<AgentId> = given.iter().map(|g| g.agent).collect();
+    let filled: HashSet<AgentId> = given
+        .iter()
+        .map(|g| g.agent)
+        .chain(offers.made.iter().map(|o| o.0))
+        .chain(offers.ended.iter().map(|o| o.0))
+        .collect();
     for agent in agents.iter().filter(|a| filled.contains(&a.id)) {
         let load = Load {
             id: agent.id,
@@ -538,7 +541,12 @@ pub fn taken(state: &AppState, agent: &AgentInfo, id: ConversationId, site: Site
     };
     state.realtime.to_visitor(tenant, visitor, &frame, None);
     kick(state, tenant);
-    let (state, agent) = (state.clone(), agent.id);
+    announce_later(state, tenant, agent.id);
+}
+
+/// Tells the company's consoles an agent's load changed, without waiting for it.
+fn announce_later(state: &AppState, tenant: TenantId, agent: AgentId) {
+    let state = state.clone();
     tokio::spawn(async move {
         if let Err(error) = agent_changed_status_only(&state, tenant, agent).await {
             tracing::warn!(%error, "announcing an agent's load failed");
@@ -722,8 +730,10 @@ pub async fn answer_offer(state: &AppState, ctx: &Ctx, id: ConversationId, accep
         Some((site, visitor)) => taken(state, &ctx.agent, id, site, visitor),
         None if accept => return Err(ApiError::conflict(Some("offer"), ErrorCode::Stale)),
         None => {
-            // The next agent's offer is on its way; not waited for.
+            // The next agent's offer is on its way, and the declining agent shows their load
+            // without it; neither waited for.
             kick(state, tenant);
+            announce_later(state, tenant, ctx.agent.id);
         }
     }
     Ok(())
