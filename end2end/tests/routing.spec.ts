@@ -70,6 +70,8 @@ test('an away agent leaves the visitor waiting in the queue with a place shown, 
   await expect(workbench.log()).toContainText('我想申请退款');
   await workbench.reply('您好，我来帮您处理。');
   await expect(widget.log()).toContainText('您好，我来帮您处理。');
+  // My chats shows each chat's newest message.
+  await expect(mine.getByRole('button')).toContainText('您好，我来帮您处理。');
 
   // Online again: visitors see someone is there.
   await status.selectOption('online');

@@ -180,6 +180,27 @@ pub struct ConversationSummary {
     pub visitor_read_seq: i64,
     pub started_at: i64,
     pub last_message_at: i64,
+    /// The newest message's text, cut to [`PREVIEW_CHARS`] (empty before the first).
+    #[serde(default)]
+    pub last_message: String,
+    /// The visitor's conversation before this one, when a message after its end opened this one.
+    #[serde(default)]
+    pub previous_id: Option<ConversationId>,
+}
+
+/// Characters of a conversation's newest message shown in lists.
+pub const PREVIEW_CHARS: usize = 80;
+
+/// The start of a message for a list: at most [`PREVIEW_CHARS`] characters on one line.
+pub fn preview(body: &str) -> String {
+    let line: String = body.chars().map(|c| if c.is_control() { ' ' } else { c }).take(PREVIEW_CHARS + 1).collect();
+    if line.chars().count() > PREVIEW_CHARS {
+        let mut cut: String = line.chars().take(PREVIEW_CHARS - 1).collect();
+        cut.push('…');
+        cut
+    } else {
+        line
+    }
 }
 
 /// A frame a client sends, as the socket loop needs to know it.
@@ -316,6 +337,16 @@ mod tests {
         assert!(matches!(decode::<FromVisitor>("{not json"), Err(ApiError::BadFrame { .. })));
         let huge = format!(r#"{{"send":{{"client_msg_id":"x","body":"{}"}}}}"#, "a".repeat(MAX_FRAME_BYTES));
         assert!(matches!(decode::<FromVisitor>(&huge), Err(ApiError::BadFrame { .. })));
+    }
+
+    #[test]
+    fn previews_are_one_line_and_cut_with_an_ellipsis() {
+        assert_eq!(preview("您好\n请问"), "您好 请问");
+        let long = "退".repeat(PREVIEW_CHARS + 5);
+        let cut = preview(&long);
+        assert_eq!(cut.chars().count(), PREVIEW_CHARS);
+        assert!(cut.ends_with('…'));
+        assert_eq!(preview(&"a".repeat(PREVIEW_CHARS)), "a".repeat(PREVIEW_CHARS));
     }
 
     #[test]

@@ -16,7 +16,8 @@ use crate::sites::service::Site;
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.site_id, c.visitor_id, v.name AS visitor_name, c.agent_id, \
      (SELECT a.display_name FROM agents a WHERE a.id = c.agent_id) AS agent_name, c.status, \
-     c.last_seq, c.agent_read_seq, c.visitor_read_seq, c.started_at, c.last_message_at";
+     c.last_seq, c.agent_read_seq, c.visitor_read_seq, c.started_at, c.last_message_at, c.previous_id, \
+     (SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.seq = c.last_seq) AS last_body";
 
 fn conversation_from_row(r: &Row) -> Result<ConversationSummary, sqlx::Error> {
     let status: String = r.try_get("status")?;
@@ -33,6 +34,11 @@ fn conversation_from_row(r: &Row) -> Result<ConversationSummary, sqlx::Error> {
         visitor_read_seq: r.try_get("visitor_read_seq")?,
         started_at: r.try_get("started_at")?,
         last_message_at: r.try_get("last_message_at")?,
+        last_message: r
+            .try_get::<Option<String>, _>("last_body")?
+            .map(|b| kefu_protocol::preview(&b))
+            .unwrap_or_default(),
+        previous_id: r.try_get::<Option<i64>, _>("previous_id")?.map(ConversationId),
     })
 }
 
@@ -111,8 +117,10 @@ pub async fn open_conversation_for(
     // end up in the same conversation.
     let mut w = db.write().await?;
     let inserted = sqlx::query(
-        "INSERT INTO conversations (tenant_id, site_id, visitor_id, agent_id, status, last_seq, agent_read_seq, started_at, last_message_at, category_id) \
-         VALUES ($1, $2, $3, NULL, 'open', 0, 0, $4, $4, $5) ON CONFLICT DO NOTHING",
+        "INSERT INTO conversations (tenant_id, site_id, visitor_id, agent_id, status, last_seq, agent_read_seq, started_at, last_message_at, category_id, previous_id) \
+         VALUES ($1, $2, $3, NULL, 'open', 0, 0, $4, $4, $5, \
+         (SELECT p.id FROM conversations p WHERE p.visitor_id = $3 AND p.tenant_id = $1 ORDER BY p.id DESC LIMIT 1)) \
+         ON CONFLICT DO NOTHING",
     )
     .bind(site.tenant_id.0)
     .bind(site.id.0)

@@ -400,12 +400,16 @@ impl Live {
     /// Adds a message; returns the sequence to sync after when it shows that one was missed.
     fn apply(&self, message: ChatMessage) -> Option<i64> {
         let (id, seq, at) = (message.conversation_id, message.seq, message.sent_at);
+        let text = kefu_protocol::preview(&message.body);
         let mut missed = None;
         self.logs.update(|logs| {
             missed = logs.entry(id).or_default().apply_live(message).1;
         });
         self.conversations.update(|list| {
             if let Some(c) = list.iter_mut().find(|c| c.id == id) {
+                if seq >= c.last_seq {
+                    c.last_message = text;
+                }
                 c.last_seq = c.last_seq.max(seq);
                 c.last_message_at = c.last_message_at.max(at);
             }

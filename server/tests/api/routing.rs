@@ -906,3 +906,33 @@ async fn the_site_s_switchboard_gets_its_new_chats_first_and_the_routing_page_ch
     }
     assert_eq!(told_of, [Some(Routed::To("Bob".into())), Some(Routed::To("Ann".into()))]);
 }
+
+/// The first page of open conversations an agent's console lists.
+async fn listed(console: &mut AgentClient) -> Vec<kefu_protocol::ConversationSummary> {
+    console.send(&FromAgent::ListConversations { query: String::new(), offset: 0, site: None }).await;
+    match console.recv_until(|f| matches!(f, ToAgent::ConversationList { .. })).await {
+        ToAgent::ConversationList { conversations, .. } => conversations,
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+async fn a_message_after_the_end_opens_a_conversation_linked_to_the_last_and_lists_show_the_newest_message() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let (_, mut ann) = agent(&app, &shop, "Ann", 2, AgentStatus::Online).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let (first, _) = ask(&mut visitor, "v1", "第一次").await;
+    ann.reply(first, "a1", "您好！").await;
+    let list = listed(&mut ann).await;
+    assert_eq!(list.iter().find(|c| c.id == first).map(|c| c.last_message.as_str()), Some("您好！"));
+
+    visitor.client.send(&FromVisitor::End).await;
+    visitor.client.recv_until(|f| matches!(f, ToVisitor::Ended { .. })).await;
+    let (second, _) = ask(&mut visitor, "v2", "又来了\n第二行").await;
+    assert_ne!(second, first);
+    let list = listed(&mut ann).await;
+    let again = list.iter().find(|c| c.id == second).expect("the new conversation is listed");
+    assert_eq!((again.previous_id, again.last_message.as_str()), (Some(first), "又来了 第二行"));
+    assert!(list.iter().all(|c| c.id != first), "the ended one left the open list");
+}

@@ -151,6 +151,7 @@ fn ChatItems(items: Signal<Vec<ConversationSummary>>, empty: Key) -> impl IntoVi
                     let mine = live.agent.with_untracked(|a| a.as_ref().map(|a| a.id)) == c.agent_id;
                     let served = (!mine).then(|| c.agent_name.clone()).flatten()
                         .map(|name| tr(lang, Key::ServedBy).replace("{name}", &name));
+                    let last = (!c.last_message.is_empty()).then(|| c.last_message.clone());
                     view! {
                         <li>
                             <button
@@ -164,6 +165,7 @@ fn ChatItems(items: Signal<Vec<ConversationSummary>>, empty: Key) -> impl IntoVi
                                 <Show when=move || unread != 0>
                                     <span class="badge" aria-label=format!("{unread} {}", tr(lang, Key::Unread))>{unread}</span>
                                 </Show>
+                                {last.map(|t| view! { <span class="last">{t}</span> })}
                             </button>
                         </li>
                     }
