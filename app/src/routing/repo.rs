@@ -1056,3 +1056,59 @@ pub async fn offer_site(
         .or_internal()?;
     Ok(site.map(SiteId))
 }
+
+/// Invitations standing for an agent: (conversation, visitor, visitor's name, who invites).
+pub async fn invitations_for(
+    db: &Db,
+    tenant: TenantId,
+    agent: AgentId,
+) -> Result<Vec<(ConversationId, VisitorId, Option<String>, String)>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT g.conversation_id, c.visitor_id, v.name, b.display_name AS by_name FROM conversation_guests g \
+         JOIN conversations c ON c.id = g.conversation_id JOIN visitors v ON v.id = c.visitor_id \
+         JOIN agents b ON b.id = g.invited_by \
+         WHERE g.tenant_id = $1 AND g.agent_id = $2 AND g.status = 'invited' AND c.status = 'open' ORDER BY g.at",
+    )
+    .bind(tenant.0)
+    .bind(agent.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                ConversationId(r.try_get("conversation_id")?),
+                VisitorId(r.try_get("visitor_id")?),
+                r.try_get("name")?,
+                r.try_get("by_name")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+/// Who joined the company's open conversations as guests, by conversation (with its site).
+pub async fn open_guests(
+    db: &Db,
+    tenant: TenantId,
+) -> Result<Vec<(ConversationId, SiteId, Vec<(AgentId, String)>)>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT g.conversation_id, c.site_id, g.agent_id, a.display_name FROM conversation_guests g \
+         JOIN conversations c ON c.id = g.conversation_id JOIN agents a ON a.id = g.agent_id \
+         WHERE g.tenant_id = $1 AND g.status = 'joined' AND c.status = 'open' ORDER BY g.conversation_id, g.at",
+    )
+    .bind(tenant.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    let mut out: Vec<(ConversationId, SiteId, Vec<(AgentId, String)>)> = Vec::new();
+    for r in rows {
+        let id = ConversationId(r.try_get("conversation_id").or_internal()?);
+        let guest = (AgentId(r.try_get("agent_id").or_internal()?), r.try_get("display_name").or_internal()?);
+        match out.last_mut() {
+            Some((last, _, guests)) if *last == id => guests.push(guest),
+            _ => out.push((id, SiteId(r.try_get("site_id").or_internal()?), vec![guest])),
+        }
+    }
+    Ok(out)
+}

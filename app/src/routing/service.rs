@@ -682,13 +682,26 @@ pub async fn answer_transfer(state: &AppState, ctx: &Ctx, transfer: i64, accept:
     Ok(())
 }
 
-/// The transfers offered to the agent and not answered yet (sent again after each connect).
+/// What a console that just connected needs besides the lists (sent after each connect): the
+/// transfers, chat offers and invitations the agent has not answered, and who joined the open
+/// conversations of the agent's sites as guests.
 pub async fn pending(state: &AppState, ctx: &Ctx) -> Result<Vec<ToAgent>, ApiError> {
     ctx.check(Perm::ChatServe)?;
     let tenant = ctx.tenant();
     let transfers = repo::pending_for(&state.db, tenant, ctx.agent.id).await?;
     let mut frames: Vec<ToAgent> =
         transfers.into_iter().map(|transfer| ToAgent::TransferRequest { transfer }).collect();
+    for (conversation_id, visitor_id, visitor_name, from_name) in
+        repo::invitations_for(&state.db, tenant, ctx.agent.id).await?
+    {
+        frames.push(ToAgent::Invitation { conversation_id, visitor_id, visitor_name, from_name });
+    }
+    let sites = ctx.sites(Perm::ChatServe);
+    for (conversation_id, site, guests) in repo::open_guests(&state.db, tenant).await? {
+        if sites.allows(site) {
+            frames.push(ToAgent::Guests { conversation_id, guests });
+        }
+    }
     let standing = repo::offers_to(&state.db, tenant, ctx.agent.id).await?;
     if !standing.is_empty() {
         let rules = {

@@ -19,6 +19,18 @@ async fn agent(
     max_chats: i64,
     status: AgentStatus,
 ) -> (AgentId, AgentClient) {
+    let (id, console, _) = agent_signed_in(app, shop, name, max_chats, status).await;
+    (id, console)
+}
+
+/// [`agent`], with the session cookie (to open more consoles).
+async fn agent_signed_in(
+    app: &TestApp,
+    shop: &Tenant,
+    name: &str,
+    max_chats: i64,
+    status: AgentStatus,
+) -> (AgentId, AgentClient, String) {
     let (id, login) = app.add_agent(shop, name).await;
     let mut w = app.db.write().await.unwrap();
     sqlx::query("INSERT INTO agent_sites (agent_id, site_id, tenant_id) SELECT $1, id, tenant_id FROM sites WHERE tenant_id = $2")
@@ -38,7 +50,7 @@ async fn agent(
     let cookie = app.login(&shop.company, &login, AGENT_PASSWORD).await;
     let (mut console, ..) = app.agent(&cookie).await;
     console.recv_until(|f| matches!(f, ToAgent::AgentStatus { agent_id, .. } if *agent_id == id)).await;
-    (id, console)
+    (id, console, cookie)
 }
 
 /// Waits until a console hears that an agent shows `want` with `chats` open.
@@ -781,8 +793,8 @@ async fn a_silent_visitor_is_warned_and_then_the_chat_ends_as_idle() {
 async fn an_invited_colleague_joins_writes_and_leaves_the_same_conversation() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
-    let (ann_id, mut ann) = agent(&app, &shop, "Ann", 2, AgentStatus::Online).await;
-    let (bob, mut bob_console) = agent(&app, &shop, "Bob", 2, AgentStatus::Away).await;
+    let (ann_id, mut ann, ann_cookie) = agent_signed_in(&app, &shop, "Ann", 2, AgentStatus::Online).await;
+    let (bob, mut bob_console, bob_cookie) = agent_signed_in(&app, &shop, "Bob", 2, AgentStatus::Away).await;
     let mut visitor = app.visitor(&shop, None).await;
     let (conversation, first) = ask(&mut visitor, "g1", "这个型号有货吗？").await;
     assert_eq!(first, Some(Routed::To("Ann".into())));
@@ -795,11 +807,17 @@ async fn an_invited_colleague_joins_writes_and_leaves_the_same_conversation() {
     ann.send(&FromAgent::Invite { conversation_id: conversation, agent: bob }).await;
     let invitation = bob_console.recv_until(|f| matches!(f, ToAgent::Invitation { .. })).await;
     assert!(matches!(invitation, ToAgent::Invitation { ref from_name, .. } if from_name == "Ann"));
+    // A console Bob opens now (a reload, a second tab) hears the invitation too.
+    let (mut bob_again, ..) = app.agent(&bob_cookie).await;
+    assert_eq!(bob_again.recv_until(|f| matches!(f, ToAgent::Invitation { .. })).await, invitation);
     bob_console.send(&FromAgent::AnswerInvite { conversation_id: conversation, accept: true }).await;
     let joined = visitor.client.recv_until(|f| matches!(f, ToVisitor::Guest { .. })).await;
     assert_eq!(joined, ToVisitor::Guest { conversation_id: conversation, agent_name: "Bob".into(), joined: true });
     let guests = ann.recv_until(|f| matches!(f, ToAgent::Guests { .. })).await;
     assert_eq!(guests, ToAgent::Guests { conversation_id: conversation, guests: vec![(bob, "Bob".into())] });
+    // So does a console Ann opens now: who is in the conversation.
+    let (mut ann_again, ..) = app.agent(&ann_cookie).await;
+    assert_eq!(ann_again.recv_until(|f| matches!(f, ToAgent::Guests { .. })).await, guests);
 
     // Both write in the one conversation; the visitor sees both names.
     assert_eq!(bob_console.reply(conversation, "b1", "仓库还有 3 台").await.seq, 2);
