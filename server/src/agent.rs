@@ -205,7 +205,13 @@ impl Handler for AgentSession {
         tokio::spawn(async move {
             tokio::time::sleep(state.config.presence_grace).await;
             if state.hub.expire_agent(tenant, agent, ticket) {
-                if let Err(error) = routing::agent_gone(&state.app, tenant, agent).await {
+                // Gone from this node; still online if a console on another node holds them.
+                let result = if state.hub.agent_online_elsewhere(tenant, agent).await {
+                    routing::agent_changed(&state.app, tenant, agent).await
+                } else {
+                    routing::agent_gone(&state.app, tenant, agent).await
+                };
+                if let Err(error) = result {
                     tracing::warn!(%error, "taking an agent offline failed");
                 }
             }

@@ -24,7 +24,9 @@ use std::time::Duration;
 use app::infra::ctx::Scopes;
 use app::infra::now_ms;
 use app::infra::realtime::AgentSockets;
+use app::infra::realtime::Realtime as _;
 use app::infra::state::AppState;
+use app::routing::service as routing;
 use axum::extract::ws::Utf8Bytes;
 use futures_util::StreamExt;
 use kefu_protocol::{AgentId, OnlineVisitor, Perm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId};
@@ -135,6 +137,27 @@ impl ClusterLink {
             tracing::debug!("cluster queue full or closed; a command was dropped");
         }
     }
+
+    /// The tenant's agents with a console on a live node (this one too, or not); `None` while the
+    /// link is down.
+    async fn agents_on_live_nodes(&self, tenant: TenantId, this_node: bool) -> Option<HashSet<AgentId>> {
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
+        let cutoff = now_ms() - self.ttl.as_millis() as i64;
+        let live: Vec<String> = redis::cmd("ZRANGEBYSCORE")
+            .arg(self.keys.nodes())
+            .arg(cutoff)
+            .arg("+inf")
+            .query_async(&mut conn)
+            .await
+            .ok()?;
+        let mut pipe = Pipeline::new();
+        for node in live.iter().filter(|n| this_node || **n != self.node) {
+            pipe.smembers(self.keys.agents_of(node));
+        }
+        let sets: Vec<Vec<String>> = pipe.query_async(&mut conn).await.ok()?;
+        let prefix = format!("{tenant}:");
+        Some(sets.iter().flatten().filter_map(|m| m.strip_prefix(&prefix)?.parse::<i64>().ok()).map(AgentId).collect())
+    }
 }
 
 /// `-` for "every site" in a published frame's header.
@@ -195,30 +218,11 @@ impl Peers for ClusterLink {
     }
 
     fn online_agents(&self, tenant: TenantId) -> BoxFuture<'_, Option<HashSet<AgentId>>> {
-        Box::pin(async move {
-            let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
-            let cutoff = now_ms() - self.ttl.as_millis() as i64;
-            let live: Vec<String> = redis::cmd("ZRANGEBYSCORE")
-                .arg(self.keys.nodes())
-                .arg(cutoff)
-                .arg("+inf")
-                .query_async(&mut conn)
-                .await
-                .ok()?;
-            let mut pipe = Pipeline::new();
-            for node in &live {
-                pipe.smembers(self.keys.agents_of(node));
-            }
-            let sets: Vec<Vec<String>> = pipe.query_async(&mut conn).await.ok()?;
-            let prefix = format!("{tenant}:");
-            Some(
-                sets.iter()
-                    .flatten()
-                    .filter_map(|m| m.strip_prefix(&prefix)?.parse::<i64>().ok())
-                    .map(AgentId)
-                    .collect(),
-            )
-        })
+        Box::pin(self.agents_on_live_nodes(tenant, true))
+    }
+
+    fn online_elsewhere(&self, tenant: TenantId) -> BoxFuture<'_, Option<HashSet<AgentId>>> {
+        Box::pin(self.agents_on_live_nodes(tenant, false))
     }
 
     fn online_visitors(&self, tenant: TenantId) -> BoxFuture<'_, Option<Vec<OnlineVisitor>>> {
@@ -613,6 +617,7 @@ impl Task {
 
     async fn retire_node(&self, conn: &mut MultiplexedConnection, node: &str) -> redis::RedisResult<()> {
         let members: Vec<String> = redis::cmd("SMEMBERS").arg(self.keys.node(node)).query_async(conn).await?;
+        let agents: Vec<String> = redis::cmd("SMEMBERS").arg(self.keys.agents_of(node)).query_async(conn).await?;
         let mut pipe = Pipeline::new();
         let mut then = Vec::new();
         for (tenant, visitor) in members.iter().filter_map(|m| parse_member(m)) {
@@ -626,7 +631,31 @@ impl Task {
         }
         let mut replies: Vec<Value> = pipe.query_async(conn).await?;
         replies.truncate(then.len());
-        self.follow_up(conn, then.into_iter().zip(replies)).await
+        self.follow_up(conn, then.into_iter().zip(replies)).await?;
+        // Its agents: offline unless a console on another node holds them (their chats go back to
+        // the queue, and visitors hear whether anyone is left).
+        if node != self.node {
+            let agents: Vec<(TenantId, AgentId)> =
+                agents.iter().filter_map(|m| parse_member(m).map(|(tenant, id)| (tenant, AgentId(id.0)))).collect();
+            tokio::spawn(agents_gone_with_node(self.hub.clone(), self.state.clone(), agents));
+        }
+        Ok(())
+    }
+}
+
+/// The agents of a node that died: those not online elsewhere are gone (see
+/// `routing::agent_gone`); for the others, colleagues hear their status again.
+async fn agents_gone_with_node(hub: Arc<Hub>, state: AppState, agents: Vec<(TenantId, AgentId)>) {
+    for (tenant, agent) in agents {
+        let online = hub.online_agents(tenant).await.contains(&agent);
+        let result = if online {
+            routing::agent_changed(&state, tenant, agent).await
+        } else {
+            routing::agent_gone(&state, tenant, agent).await
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, "taking a dead node's agent offline failed");
+        }
     }
 }
 

@@ -52,6 +52,8 @@ pub trait Peers: Send + Sync + 'static {
     fn agent_here(&self, tenant: TenantId, agent: AgentId, here: bool);
     /// The tenant's agents with a console on a live node; `None` while the link is down.
     fn online_agents(&self, tenant: TenantId) -> BoxFuture<'_, Option<HashSet<AgentId>>>;
+    /// The same, leaving out this node.
+    fn online_elsewhere(&self, tenant: TenantId) -> BoxFuture<'_, Option<HashSet<AgentId>>>;
     /// The node is stopping: take its visitors offline now.
     fn retire(&self) -> BoxFuture<'_, ()>;
 }
@@ -487,6 +489,15 @@ impl Hub {
             cluster.agent_here(tenant, agent, false);
         }
         true
+    }
+
+    /// Whether the agent has a console on another live node (a second tab there). `false` without
+    /// a cluster, or while its link is down.
+    pub async fn agent_online_elsewhere(&self, tenant: TenantId, agent: AgentId) -> bool {
+        match self.cluster.get() {
+            Some(cluster) => cluster.online_elsewhere(tenant).await.is_some_and(|online| online.contains(&agent)),
+            None => false,
+        }
     }
 
     /// Every (tenant, agent) with a console on this node.

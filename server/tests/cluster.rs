@@ -481,6 +481,55 @@ async fn an_agent_is_online_while_any_live_node_holds_their_console() {
     let _ = desk;
 }
 
+/// An agent's chats follow their consoles across nodes: a tab closed on one node while another node
+/// holds a console leaves their chats with them; their last node dying hands the chats back to the
+/// queue, and visitors hear that nobody is there.
+#[tokio::test]
+async fn an_agent_keeps_their_chats_while_any_node_holds_a_console_and_loses_them_when_it_dies() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (cluster, a, mut b) = Cluster::two_nodes().await;
+    let shop = a.app.create_tenant("Follow").await;
+    let (desk, login) = a.app.add_agent(&shop, "Desk").await;
+    let mut w = cluster.db.write().await.unwrap();
+    sqlx::query("INSERT INTO agent_sites (agent_id, site_id, tenant_id) SELECT $1, id, tenant_id FROM sites WHERE tenant_id = $2")
+        .bind(desk.0)
+        .bind(shop.id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    drop(w);
+    let cookie = a.app.login(&shop.company, &login, AGENT_PASSWORD).await;
+    let (on_a, ..) = a.app.agent(&cookie).await;
+    let (mut on_b, ..) = b.app.agent(&cookie).await;
+    let mut visitor = a.app.visitor(&shop, None).await;
+    let (conversation, routed) = ask(&mut visitor, "f1", "在吗？").await;
+    assert_eq!(routed, Some(Routed::To("Desk".into())));
+
+    // The tab on node A closes; past the grace period node A announces Desk again (still online,
+    // on node B) and the chat stays theirs.
+    on_b.send(&FromAgent::Ping).await;
+    on_b.recv_until(|f| matches!(f, ToAgent::Pong)).await;
+    on_a.close().await;
+    on_b.recv_until(|f| matches!(f, ToAgent::AgentStatus { agent_id, .. } if *agent_id == desk)).await;
+    let owner = "SELECT COALESCE(agent_id, 0) FROM conversations WHERE id = $1";
+    assert_eq!(a.app.scalar(owner, conversation.0).await, desk.0);
+    visitor.client.send(&FromVisitor::Ping).await;
+    let heard = visitor.client.recv_until(|f| matches!(f, ToVisitor::Pong | ToVisitor::Queued { .. })).await;
+    assert_eq!(heard, ToVisitor::Pong, "the visitor was not put back in the queue");
+
+    // Node B dies: Desk is offline, the chat waits again, and the visitor hears nobody is there.
+    b.child.start_kill().expect("SIGKILL node B");
+    let (mut queued, mut nobody) = (false, false);
+    while !(queued && nobody) {
+        match visitor.client.recv().await {
+            ToVisitor::Queued { position, .. } => queued = position == 1,
+            ToVisitor::Availability { online } => nobody = !online,
+            _ => {}
+        }
+    }
+    assert_eq!(a.app.scalar(owner, conversation.0).await, 0);
+}
+
 /// Two hundred visitors start chats at once on two nodes against five agents (three on one node,
 /// two on the other) who take three chats each: fifteen are assigned, one agent each and no agent
 /// over the limit, the other 185 wait in arrival order, and the queue drains in that order as chats
