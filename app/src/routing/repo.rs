@@ -1087,11 +1087,11 @@ pub async fn invitations_for(
         .or_internal()
 }
 
+/// The guests of one conversation: who joined, by name.
+pub type Guests = Vec<(AgentId, String)>;
+
 /// Who joined the company's open conversations as guests, by conversation (with its site).
-pub async fn open_guests(
-    db: &Db,
-    tenant: TenantId,
-) -> Result<Vec<(ConversationId, SiteId, Vec<(AgentId, String)>)>, ApiError> {
+pub async fn open_guests(db: &Db, tenant: TenantId) -> Result<Vec<(ConversationId, SiteId, Guests)>, ApiError> {
     let rows = sqlx::query(
         "SELECT g.conversation_id, c.site_id, g.agent_id, a.display_name FROM conversation_guests g \
          JOIN conversations c ON c.id = g.conversation_id JOIN agents a ON a.id = g.agent_id \
@@ -1101,7 +1101,7 @@ pub async fn open_guests(
     .fetch_all(db.reader())
     .await
     .or_internal()?;
-    let mut out: Vec<(ConversationId, SiteId, Vec<(AgentId, String)>)> = Vec::new();
+    let mut out: Vec<(ConversationId, SiteId, Guests)> = Vec::new();
     for r in rows {
         let id = ConversationId(r.try_get("conversation_id").or_internal()?);
         let guest = (AgentId(r.try_get("agent_id").or_internal()?), r.try_get("display_name").or_internal()?);
