@@ -23,8 +23,8 @@ use std::time::Duration;
 
 use app::infra::ctx::Scopes;
 use app::infra::now_ms;
-use app::infra::realtime::AgentSockets;
 use app::infra::realtime::Realtime as _;
+use app::infra::realtime::{AgentSockets, Audience};
 use app::infra::state::AppState;
 use app::routing::service as routing;
 use axum::extract::ws::Utf8Bytes;
@@ -185,6 +185,10 @@ impl Peers for ClusterLink {
 
     fn publish_to_agent(&self, tenant: TenantId, agent: AgentId, text: &str) {
         self.queue(Cmd::Publish(format!("G {} {tenant} {agent} {text}", self.node)));
+    }
+
+    fn publish_to_audience(&self, tenant: TenantId, audience: &Audience, text: &str) {
+        self.queue(Cmd::Publish(format!("C {} {tenant} {} {text}", self.node, audience.to_words())));
     }
 
     fn publish_availability(&self, tenant: TenantId, site: SiteId, online: bool) {
@@ -510,6 +514,16 @@ impl Task {
                 };
                 let site = if site == "-" { None } else { id(site).map(SiteId) };
                 self.hub.deliver_to_agents(TenantId(tenant), site, needs, Utf8Bytes::from(text));
+            }
+            "C" => {
+                let mut parts = rest.splitn(5, ' ');
+                let (Some(Some(tenant)), Some(site), Some(owner), Some(guests), Some(text)) =
+                    (parts.next().map(id), parts.next(), parts.next(), parts.next(), parts.next())
+                else {
+                    return;
+                };
+                let Some(audience) = Audience::from_words(site, owner, guests) else { return };
+                self.hub.deliver_to_audience(TenantId(tenant), &audience, &Utf8Bytes::from(text), None);
             }
             "K" => {
                 let mut parts = rest.splitn(3, ' ');

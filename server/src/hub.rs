@@ -19,7 +19,7 @@ use std::time::Duration;
 use app::infra::ctx::Scopes;
 use app::infra::limits::Limits;
 pub use app::infra::realtime::ConnId;
-use app::infra::realtime::{AgentSockets, Realtime};
+use app::infra::realtime::{AgentSockets, Audience, Realtime};
 use axum::extract::ws::Utf8Bytes;
 use kefu_protocol::{
     AgentId, ApiError, OnlineVisitor, PageInfo, Perm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId,
@@ -46,6 +46,8 @@ pub trait Peers: Send + Sync + 'static {
     /// Everyone online in the tenant, on any node; `None` while the link is down.
     fn online_visitors(&self, tenant: TenantId) -> BoxFuture<'_, Option<Vec<OnlineVisitor>>>;
     fn publish_to_agent(&self, tenant: TenantId, agent: AgentId, text: &str);
+    /// Publishes a conversation's frame to the consoles of other nodes that hear it.
+    fn publish_to_audience(&self, tenant: TenantId, audience: &Audience, text: &str);
     /// Tells every node whether anyone is there for the site's visitors.
     fn publish_availability(&self, tenant: TenantId, site: SiteId, online: bool);
     /// An agent opened their first console on this node (`true`) or closed their last (`false`).
@@ -680,6 +682,15 @@ impl Hub {
         }
     }
 
+    /// Queues an encoded frame on the consoles of this node that hear a conversation.
+    pub fn deliver_to_audience(&self, tenant: TenantId, audience: &Audience, text: &Utf8Bytes, skip: Option<ConnId>) {
+        for (id, conn) in self.lock().agents.get(&tenant).into_iter().flatten() {
+            if Some(*id) != skip && audience.hears(conn.agent, &conn.perms, &conn.scopes) {
+                conn.outbox.push_text(text.clone());
+            }
+        }
+    }
+
     /// Queues an encoded frame on every console of one agent on this node.
     pub fn deliver_to_one_agent(&self, tenant: TenantId, agent: AgentId, text: &Utf8Bytes) {
         for conn in self.lock().agents.get(&tenant).into_iter().flat_map(|c| c.values()) {
@@ -741,6 +752,14 @@ impl Realtime for Hub {
         self.deliver_to_one_agent(tenant, agent, &text);
         if let Some(cluster) = self.cluster.get() {
             cluster.publish_to_agent(tenant, agent, &text);
+        }
+    }
+
+    fn to_audience(&self, tenant: TenantId, audience: &Audience, frame: &ToAgent, skip: Option<ConnId>) {
+        let text = encode(frame);
+        self.deliver_to_audience(tenant, audience, &text, skip);
+        if let Some(cluster) = self.cluster.get() {
+            cluster.publish_to_audience(tenant, audience, &text);
         }
     }
 

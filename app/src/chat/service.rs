@@ -21,6 +21,7 @@ use crate::infra::batch::{BatchJob, BatchWorker};
 use crate::infra::ctx::{Ctx, SiteScope};
 use crate::infra::db::Db;
 use crate::infra::limits::{Limits, WindowLimiter};
+use crate::infra::realtime::Audience;
 use crate::infra::realtime::ConnId;
 use crate::infra::state::AppState;
 use crate::ratings::service as ratings;
@@ -128,13 +129,8 @@ async fn submit(state: &AppState, message: NewMessage, author: &Author<'_>) -> R
     let message = committed.message.clone();
     state.realtime.to_visitor(tenant, committed.visitor_id, &ToVisitor::Message { message }, skip_visitor);
     let message = committed.message.clone();
-    state.realtime.to_agents(
-        tenant,
-        Some(committed.site_id),
-        Perm::ChatServe,
-        &ToAgent::Message { message },
-        skip_agent,
-    );
+    let audience = Audience { site: committed.site_id, owner: committed.agent_id, guests: committed.guests.clone() };
+    state.realtime.to_audience(tenant, &audience, &ToAgent::Message { message }, skip_agent);
     Ok(committed)
 }
 

@@ -43,6 +43,10 @@ pub struct Committed {
     pub site_id: SiteId,
     /// This message's claim gave the conversation to its sender.
     pub took: bool,
+    /// The conversation's agent after the commit, and the colleagues who joined it: with the site,
+    /// who among the agents hears the message (see [`crate::infra::realtime::Audience`]).
+    pub agent_id: Option<AgentId>,
+    pub guests: Vec<AgentId>,
 }
 
 /// The group commit, run by a [`crate::infra::batch::BatchWorker`].
@@ -100,7 +104,7 @@ async fn write_batch(
     let sql = format!(
         "WITH k(kind, sender, cid) AS (VALUES {}) \
          SELECT m.tenant_id, m.sender_id, m.conversation_id, m.seq, m.sender_kind, m.sender_name, m.client_msg_id, \
-         m.body, m.sent_at, c.visitor_id, c.site_id FROM k \
+         m.body, m.sent_at, c.visitor_id, c.site_id, c.agent_id FROM k \
          JOIN messages m ON m.sender_kind = k.kind AND m.sender_id = k.sender AND m.client_msg_id = k.cid \
          JOIN conversations c ON c.id = m.conversation_id",
         keys.join(", ")
@@ -120,7 +124,9 @@ async fn write_batch(
         );
         let visitor_id = VisitorId(row.try_get("visitor_id").or_internal()?);
         let site_id = SiteId(row.try_get("site_id").or_internal()?);
-        existing.insert(k, Committed { message, visitor_id, site_id, took: false });
+        let agent_id = row.try_get::<Option<i64>, _>("agent_id").or_internal()?.map(AgentId);
+        // Guests heard the original; the resend's fan-out reaches the agent and monitors again.
+        existing.insert(k, Committed { message, visitor_id, site_id, took: false, agent_id, guests: Vec::new() });
     }
     let mut first_of: HashMap<_, usize> = HashMap::new();
     let mut slots: Vec<Slot> = items
@@ -162,7 +168,7 @@ async fn write_batch(
         }
     }
     let now = now_ms();
-    let mut assigned: HashMap<(TenantId, ConversationId), (i64, VisitorId, SiteId)> = HashMap::new();
+    let mut assigned: HashMap<(TenantId, ConversationId), (i64, VisitorId, SiteId, Option<AgentId>)> = HashMap::new();
     if !groups.is_empty() {
         let mut markers = Markers::new(kind);
         let rows: Vec<String> = (0..groups.len())
@@ -184,7 +190,7 @@ async fn write_batch(
              agent_read_seq = CASE WHEN v.upto > 0 THEN last_seq + v.upto ELSE agent_read_seq END \
              FROM v WHERE conversations.id = v.id AND conversations.tenant_id = v.tenant AND conversations.status = 'open' \
              RETURNING conversations.id, conversations.tenant_id, conversations.last_seq, conversations.visitor_id, \
-             conversations.site_id",
+             conversations.site_id, conversations.agent_id",
             rows.join(", ")
         );
         let mut query = sqlx::query(&sql);
@@ -199,10 +205,13 @@ async fn write_batch(
             let n = groups.iter().find(|g| g.0 == tenant && g.1 == id).map_or(0, |g| g.2);
             let visitor = VisitorId(row.try_get("visitor_id").or_internal()?);
             let site = SiteId(row.try_get("site_id").or_internal()?);
+            let agent = row.try_get::<Option<i64>, _>("agent_id").or_internal()?.map(AgentId);
             // The group's messages take the n numbers ending at the new last_seq, in batch order.
-            assigned.insert((tenant, id), (last - n + 1, visitor, site));
+            assigned.insert((tenant, id), (last - n + 1, visitor, site, agent));
         }
     }
+
+    let guests = joined_guests(conn, kind, &assigned).await?;
 
     // 3. Insert the new messages, in batch order.
     let mut results: Vec<Result<Committed, ApiError>> = Vec::with_capacity(items.len());
@@ -214,7 +223,7 @@ async fn write_batch(
             Slot::Refused => Err(ApiError::conflict(Some("agent"), ErrorCode::Taken)),
             Slot::New => match assigned.get_mut(&(m.tenant_id, m.conversation_id)) {
                 None => Err(ApiError::NotFound),
-                Some((next, visitor_id, site_id)) => {
+                Some((next, visitor_id, site_id, agent_id)) => {
                     let message = ChatMessage {
                         conversation_id: m.conversation_id,
                         seq: *next,
@@ -227,7 +236,14 @@ async fn write_batch(
                     *next += 1;
                     rows.push((m.tenant_id, m.sender_id, message.clone()));
                     let took = claimed.get(&(m.tenant_id, m.conversation_id)) == Some(&(m.sender_id, i));
-                    Ok(Committed { message, visitor_id: *visitor_id, site_id: *site_id, took })
+                    Ok(Committed {
+                        message,
+                        visitor_id: *visitor_id,
+                        site_id: *site_id,
+                        took,
+                        agent_id: *agent_id,
+                        guests: guests.get(&m.conversation_id).cloned().unwrap_or_default(),
+                    })
                 }
             },
         };
@@ -281,6 +297,42 @@ async fn write_batch(
         events::record(conn, &event).await?;
     }
     Ok(results)
+}
+
+/// The colleagues who joined the batch's conversations that have an agent (one statement).
+async fn joined_guests(
+    conn: &mut Writer,
+    kind: DbKind,
+    conversations: &HashMap<(TenantId, ConversationId), (i64, VisitorId, SiteId, Option<AgentId>)>,
+) -> Result<HashMap<ConversationId, Vec<AgentId>>, ApiError> {
+    let served: Vec<(TenantId, ConversationId)> =
+        conversations.iter().filter(|(_, v)| v.3.is_some()).map(|(k, _)| *k).collect();
+    let mut guests: HashMap<ConversationId, Vec<AgentId>> = HashMap::new();
+    if served.is_empty() {
+        return Ok(guests);
+    }
+    let mut markers = Markers::new(kind);
+    let pairs: Vec<String> = served
+        .iter()
+        .map(|_| {
+            let [t, c] = std::array::from_fn(|_| markers.one());
+            format!("(CAST({t} AS BIGINT), CAST({c} AS BIGINT))")
+        })
+        .collect();
+    let sql = format!(
+        "WITH k(tenant, id) AS (VALUES {}) SELECT g.conversation_id, g.agent_id FROM k \
+         JOIN conversation_guests g ON g.conversation_id = k.id AND g.tenant_id = k.tenant WHERE g.status = 'joined'",
+        pairs.join(", ")
+    );
+    let mut query = sqlx::query(&sql).persistent(false);
+    for (tenant, id) in &served {
+        query = query.bind(tenant.0).bind(id.0);
+    }
+    for row in query.fetch_all(&mut **conn).await.or_internal()? {
+        let id = ConversationId(row.try_get("conversation_id").or_internal()?);
+        guests.entry(id).or_default().push(AgentId(row.try_get("agent_id").or_internal()?));
+    }
+    Ok(guests)
 }
 
 /// The claims of this batch that take their conversation: by conversation, the agent and the batch

@@ -51,6 +51,51 @@ impl AgentSockets {
     }
 }
 
+/// Who hears a conversation's messages among the agents: while it waits, everyone who may serve
+/// chats on its site (any of them may take it); once it has an agent, that agent, the colleagues
+/// who joined it, and those who may monitor chats on the site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Audience {
+    pub site: SiteId,
+    pub owner: Option<AgentId>,
+    pub guests: Vec<AgentId>,
+}
+
+impl Audience {
+    /// Whether a console of `agent`, whose role grants `perms` with `scopes`, hears it.
+    pub fn hears(&self, agent: AgentId, perms: &[Perm], scopes: &crate::infra::ctx::Scopes) -> bool {
+        let may = |perm: Perm| perms.contains(&perm) && scopes.allows(perm, self.site);
+        match self.owner {
+            None => may(Perm::ChatServe),
+            Some(owner) => {
+                ((agent == owner || self.guests.contains(&agent)) && may(Perm::ChatServe)) || may(Perm::MonitorChats)
+            }
+        }
+    }
+
+    /// The audience as one line for another node: `site owner guests` (`-` for none).
+    pub fn to_words(&self) -> String {
+        let owner = self.owner.map_or_else(|| "-".to_owned(), |a| a.to_string());
+        let guests = if self.guests.is_empty() {
+            "-".to_owned()
+        } else {
+            self.guests.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(",")
+        };
+        format!("{} {owner} {guests}", self.site)
+    }
+
+    /// The audience from [`Audience::to_words`]' three words.
+    pub fn from_words(site: &str, owner: &str, guests: &str) -> Option<Audience> {
+        let owner = if owner == "-" { None } else { Some(AgentId(owner.parse().ok()?)) };
+        let guests = if guests == "-" {
+            Vec::new()
+        } else {
+            guests.split(',').map(|g| g.parse().ok().map(AgentId)).collect::<Option<_>>()?
+        };
+        Some(Audience { site: SiteId(site.parse().ok()?), owner, guests })
+    }
+}
+
 /// Frames to browsers, after whatever they announce is committed. Delivery is best effort: a
 /// client that misses a frame catches up by sequence.
 pub trait Realtime: Send + Sync + 'static {
@@ -60,6 +105,8 @@ pub trait Realtime: Send + Sync + 'static {
     fn to_agents(&self, tenant: TenantId, site: Option<SiteId>, needs: Perm, frame: &ToAgent, skip: Option<ConnId>);
     /// To every console of one agent, on every node.
     fn to_agent(&self, tenant: TenantId, agent: AgentId, frame: &ToAgent);
+    /// To the consoles that hear a conversation (see [`Audience`]), except `skip`.
+    fn to_audience(&self, tenant: TenantId, audience: &Audience, frame: &ToAgent, skip: Option<ConnId>);
     /// To every open tab of the visitor, except `skip`.
     fn to_visitor(&self, tenant: TenantId, visitor: VisitorId, frame: &ToVisitor, skip: Option<ConnId>);
     /// Closes an agent's sockets (with a close frame saying why); their consoles reconnect, and are
@@ -83,6 +130,7 @@ pub struct Nobody;
 impl Realtime for Nobody {
     fn to_agents(&self, _: TenantId, _: Option<SiteId>, _: Perm, _: &ToAgent, _: Option<ConnId>) {}
     fn to_agent(&self, _: TenantId, _: AgentId, _: &ToAgent) {}
+    fn to_audience(&self, _: TenantId, _: &Audience, _: &ToAgent, _: Option<ConnId>) {}
     fn to_visitor(&self, _: TenantId, _: VisitorId, _: &ToVisitor, _: Option<ConnId>) {}
     fn close_agent(&self, _: TenantId, _: AgentId, _: AgentSockets, _: &'static str) {}
     fn online_agents(&self, _: TenantId) -> BoxFuture<'_, HashSet<AgentId>> {
@@ -91,5 +139,33 @@ impl Realtime for Nobody {
     fn site_availability(&self, _: TenantId, _: SiteId, _: bool) {}
     fn known_availability(&self, _: TenantId, _: SiteId) -> Option<bool> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::infra::ctx::Scopes;
+
+    #[test]
+    fn a_waiting_chat_reaches_who_may_take_it_and_an_assigned_one_its_agents_and_monitors() {
+        let all = Scopes::default();
+        let serve = [Perm::ChatServe];
+        let monitor = [Perm::ChatServe, Perm::MonitorChats];
+        let waiting = Audience { site: SiteId(1), owner: None, guests: vec![] };
+        assert!(waiting.hears(AgentId(7), &serve, &all));
+        assert!(!waiting.hears(AgentId(7), &[Perm::VisitorsView], &all));
+        let taken = Audience { site: SiteId(1), owner: Some(AgentId(1)), guests: vec![AgentId(2)] };
+        assert!(taken.hears(AgentId(1), &serve, &all));
+        assert!(taken.hears(AgentId(2), &serve, &all));
+        assert!(!taken.hears(AgentId(3), &serve, &all), "a colleague without monitoring");
+        assert!(taken.hears(AgentId(3), &monitor, &all));
+        let back = Audience::from_words("1", "1", "2").unwrap();
+        assert_eq!(back, taken);
+        let words = taken.to_words();
+        let w: Vec<&str> = words.split(' ').collect();
+        assert_eq!(Audience::from_words(w[0], w[1], w[2]), Some(taken));
+        assert_eq!(Audience::from_words("1", "-", "-"), Some(waiting));
+        assert_eq!(Audience::from_words("x", "-", "-"), None);
     }
 }

@@ -954,3 +954,64 @@ async fn a_message_after_the_end_opens_a_conversation_linked_to_the_last_and_lis
     assert_eq!((again.previous_id, again.last_message.as_str()), (Some(first), "又来了 第二行"));
     assert!(list.iter().all(|c| c.id != first), "the ended one left the open list");
 }
+
+/// Whether a console heard a message with this body before a pong (everything queued for it
+/// before the ping comes first).
+async fn heard_before_pong(console: &mut AgentClient, body: &str) -> bool {
+    console.send(&FromAgent::Ping).await;
+    let mut heard = false;
+    loop {
+        match console.recv().await {
+            ToAgent::Pong => return heard,
+            ToAgent::Message { message } if message.body == body => heard = true,
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_chat_s_messages_reach_its_agent_guests_and_monitors_and_a_waiting_one_everyone_who_may_take_it() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let mut w = app.db.write().await.unwrap();
+    sqlx::query("UPDATE agents SET status = 'away' WHERE tenant_id = $1")
+        .bind(shop.id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    drop(w);
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let (mut monitor, ..) = app.agent(&admin).await;
+    let (_, mut ann) = agent(&app, &shop, "Ann", 1, AgentStatus::Online).await;
+    let (_, mut bob) = agent(&app, &shop, "Bob", 2, AgentStatus::Away).await;
+    let (cleo, mut cleo_console) = agent(&app, &shop, "Cleo", 2, AgentStatus::Away).await;
+
+    let mut first = app.visitor(&shop, None).await;
+    let (conversation, routed) = ask(&mut first, "f1", "第一条").await;
+    assert_eq!(routed, Some(Routed::To("Ann".into())));
+    first.say("f2", "只给 Ann 看").await;
+    assert!(heard_before_pong(&mut ann, "只给 Ann 看").await);
+    assert!(heard_before_pong(&mut monitor, "只给 Ann 看").await, "the admin may monitor chats");
+    assert!(!heard_before_pong(&mut bob, "只给 Ann 看").await, "a colleague without monitoring does not hear it");
+
+    // Ann is full: the next visitor waits, and everyone who may take the chat hears them.
+    let mut second = app.visitor(&shop, None).await;
+    let (_, routed) = ask(&mut second, "s1", "排队中").await;
+    assert_eq!(routed, Some(Routed::Queued(1)));
+    assert!(heard_before_pong(&mut bob, "排队中").await);
+    assert!(heard_before_pong(&mut cleo_console, "排队中").await);
+
+    // A colleague who joins hears the chat from then on.
+    ann.send(&FromAgent::Invite { conversation_id: conversation, agent: cleo }).await;
+    cleo_console.recv_until(|f| matches!(f, ToAgent::Invitation { .. })).await;
+    cleo_console.send(&FromAgent::AnswerInvite { conversation_id: conversation, accept: true }).await;
+    first.client.recv_until(|f| matches!(f, ToVisitor::Guest { joined: true, .. })).await;
+    first.say("f3", "Cleo 也在").await;
+    assert!(heard_before_pong(&mut cleo_console, "Cleo 也在").await);
+    assert!(!heard_before_pong(&mut bob, "Cleo 也在").await);
+    // An agent's reply reaches the same consoles.
+    ann.reply(conversation, "a1", "我们都在").await;
+    assert!(heard_before_pong(&mut cleo_console, "我们都在").await);
+    assert!(heard_before_pong(&mut monitor, "我们都在").await);
+    assert!(!heard_before_pong(&mut bob, "我们都在").await);
+}
