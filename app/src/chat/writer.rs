@@ -69,6 +69,9 @@ impl BatchJob for MessageJob {
     }
 }
 
+/// Per conversation of a batch: the next sequence number to give, its visitor, site and agent.
+type Numbered = HashMap<(TenantId, ConversationId), (i64, VisitorId, SiteId, Option<AgentId>)>;
+
 /// What a batch item turned out to be.
 enum Slot {
     /// Committed before (or earlier in this batch): answer with the original.
@@ -168,7 +171,7 @@ async fn write_batch(
         }
     }
     let now = now_ms();
-    let mut assigned: HashMap<(TenantId, ConversationId), (i64, VisitorId, SiteId, Option<AgentId>)> = HashMap::new();
+    let mut assigned: Numbered = HashMap::new();
     if !groups.is_empty() {
         let mut markers = Markers::new(kind);
         let rows: Vec<String> = (0..groups.len())
@@ -303,7 +306,7 @@ async fn write_batch(
 async fn joined_guests(
     conn: &mut Writer,
     kind: DbKind,
-    conversations: &HashMap<(TenantId, ConversationId), (i64, VisitorId, SiteId, Option<AgentId>)>,
+    conversations: &Numbered,
 ) -> Result<HashMap<ConversationId, Vec<AgentId>>, ApiError> {
     let served: Vec<(TenantId, ConversationId)> =
         conversations.iter().filter(|(_, v)| v.3.is_some()).map(|(k, _)| *k).collect();
