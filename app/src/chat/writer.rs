@@ -341,7 +341,8 @@ async fn joined_guests(
 /// The claims of this batch that take their conversation: by conversation, the agent and the batch
 /// item that claims it. A claim on a conversation another agent has (by routing, or by an earlier
 /// claim in this batch) becomes [`Slot::Refused`]; a claim on one the agent already has is a plain
-/// message. The rows are locked until the commit (PostgreSQL; SQLite's writer is alone anyway).
+/// message. The agents' and then the conversations' rows are locked until the commit (PostgreSQL;
+/// SQLite's writer is alone anyway).
 async fn claim(
     conn: &mut Writer,
     kind: DbKind,
@@ -352,6 +353,20 @@ async fn claim(
     let claims: Vec<usize> = (0..items.len()).filter(|&i| items[i].claim && matches!(slots[i], Slot::New)).collect();
     if claims.is_empty() {
         return Ok(claimed);
+    }
+    if kind == DbKind::Postgres {
+        // The claiming agents' rows first, in id order, as a routing pass and a take lock them
+        // before conversations (taking them after the conversations deadlocks with a pass).
+        let mut agents: Vec<i64> = claims.iter().map(|&i| items[i].sender_id).collect();
+        agents.sort_unstable();
+        agents.dedup();
+        let mut markers = Markers::new(kind);
+        let sql = format!("SELECT id FROM agents WHERE id IN ({}) ORDER BY id FOR UPDATE", markers.list(agents.len()));
+        let mut query = sqlx::query(&sql).persistent(false);
+        for agent in &agents {
+            query = query.bind(*agent);
+        }
+        query.fetch_all(&mut **conn).await.or_internal()?;
     }
     let mut markers = Markers::new(kind);
     let pairs: Vec<String> = claims
