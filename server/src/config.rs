@@ -42,6 +42,9 @@ pub struct Config {
     /// `KEFU_IDLE_SWEEP_MS`: how often conversations are checked for the sites' idle times (default
     /// 30,000).
     pub idle_sweep: Duration,
+    /// `KEFU_GEOIP_DB`: the GeoIP database (default `target/geoip/GeoLite2-City.mmdb`, which `make`
+    /// installs); without it visitors' regions are unknown.
+    pub geoip_db: std::path::PathBuf,
     /// `REDIS_URL`: joins the cluster of nodes sharing this Redis (and the PostgreSQL database).
     pub redis_url: Option<String>,
     /// `KEFU_CLUSTER_NAME`: prefix of the cluster's Redis keys and channel (default `kefu`).
@@ -116,6 +119,7 @@ impl Config {
             session_purge: Duration::from_secs(purge_secs.max(1)),
             oplog_retention: Duration::from_secs(retention_days.max(1) * 24 * 3600),
             idle_sweep: Duration::from_millis(idle_sweep_ms.max(10)),
+            geoip_db: var("KEFU_GEOIP_DB").unwrap_or_else(|| "target/geoip/GeoLite2-City.mmdb".into()).into(),
             redis_url,
             cluster_name: var("KEFU_CLUSTER_NAME").unwrap_or_else(|| "kefu".into()),
             node_ttl: Duration::from_millis(node_ttl_ms.max(200)),

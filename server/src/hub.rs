@@ -756,9 +756,15 @@ impl Realtime for Hub {
     }
 
     fn to_audience(&self, tenant: TenantId, audience: &Audience, frame: &ToAgent, skip: Option<ConnId>) {
+        let cluster = self.cluster.get();
+        // Encoded only when someone may receive it (no console of the company here, no other node:
+        // nobody).
+        if cluster.is_none() && !self.lock().agents.contains_key(&tenant) {
+            return;
+        }
         let text = encode(frame);
         self.deliver_to_audience(tenant, audience, &text, skip);
-        if let Some(cluster) = self.cluster.get() {
+        if let Some(cluster) = cluster {
             cluster.publish_to_audience(tenant, audience, &text);
         }
     }

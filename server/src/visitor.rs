@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::chat::service as chat;
+use app::infra::geo::Geo;
 use app::infra::now_ms;
 use app::ratings::service as ratings;
 use app::routing::service as routing;
@@ -59,7 +60,8 @@ pub async fn upgrade(
         Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later"),
     };
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).unwrap_or_default();
-    if !site.allows_origin(origin) {
+    // The site's own pages, or kefu's direct chat page (served from this very host).
+    if !site.allows_origin(origin) && !same_host(origin, &headers) {
         return refuse(
             StatusCode::FORBIDDEN,
             "origin_not_allowed",
@@ -121,6 +123,7 @@ pub async fn upgrade(
         greetings,
         agent_read_seq: session.visitor.latest.map_or(0, |c| c.agent_read_seq),
     };
+    let region = state.app.part::<Arc<Geo>>().ok().and_then(|geo| geo.region(ip));
     socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
         let (out, queue) = state.hub.outbox(VISITOR_OUTBOX_BYTES);
         out.push(&welcome);
@@ -132,6 +135,7 @@ pub async fn upgrade(
             page: Default::default(),
             online_since: now_ms(),
             visits: session.visitor.visits,
+            region,
         };
         let hub = session.state.hub.clone();
         let settings = LoopSettings {
@@ -281,4 +285,61 @@ impl Handler for VisitorSession {
             }
         });
     }
+}
+
+/// Whether `origin` is the host the request was sent to (a page kefu served itself: the direct
+/// chat page). A browser sets `Origin`; another site's page cannot claim this one.
+fn same_host(origin: &str, headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let authority = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    !host.is_empty() && authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
+}
+
+#[derive(Deserialize)]
+pub struct DirectQuery {
+    #[serde(default)]
+    agent: Option<String>,
+}
+
+/// The direct chat page (`/chat/{site_key}`, seed 004 "直接对话窗口"): the widget full-window on
+/// kefu's own origin, for links in e-mails, QR codes and profiles. `?agent=ACCOUNT` asks for that
+/// agent, as the snippet's `data-agent` does (an agent who is away or full: the site's rules).
+pub async fn direct_chat_page(
+    State(state): State<ServerState>,
+    axum::extract::Path(site_key): axum::extract::Path<String>,
+    query: Result<Query<DirectQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    use axum::response::{Html, IntoResponse};
+    let site = match sites::by_key(&state.app, &site_key).await {
+        Ok(Some(site)) if site_key.len() <= 64 => site,
+        Ok(_) => return (StatusCode::NOT_FOUND, "no site has this key").into_response(),
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "try again later").into_response(),
+    };
+    let agent = query.ok().and_then(|Query(q)| q.agent).and_then(|a| Account::parse(&a, "agent").ok());
+    let agent = agent.map(|a| format!(" data-agent=\"{}\"", html_escape(a.as_str()))).unwrap_or_default();
+    let page = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">\
+         <title>{title}</title></head>\
+         <body><script src=\"/widget/loader.js\" data-site-key=\"{key}\" data-page=\"1\"{agent} async></script></body></html>",
+        title = html_escape(&site.name),
+        key = html_escape(&site_key),
+    );
+    let policy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ws: wss:; \
+                  img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+    ([(header::CONTENT_SECURITY_POLICY, policy), (header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
+}
+
+/// Text for an HTML attribute or element.
+fn html_escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
 }

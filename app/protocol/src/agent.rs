@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AgentId, ApiError, ChatMessage, ConversationId, ConversationSummary, Inbound, OnlineVisitor, Outbound, PageInfo,
-    SenderKind, SiteId, TenantId, VisitorId,
+    Region, SenderKind, SiteId, TenantId, VisitorId,
 };
 
 /// One thing a role may allow. Roles are data (a set of these and a site scope); every server
@@ -353,6 +353,9 @@ pub struct ChatOffer {
     pub first_message: String,
     /// The page the visitor was last seen on (empty if none is known).
     pub page: PageInfo,
+    /// Where the visitor is (`None`: unknown).
+    #[serde(default)]
+    pub region: Option<Region>,
     /// Unix ms when the offer lapses, and how long it stood from the start (seconds).
     pub until: i64,
     pub secs: u32,

@@ -138,6 +138,47 @@ impl PageInfo {
     }
 }
 
+/// A place's name in the languages the GeoIP data has: English always, Simplified Chinese and
+/// Japanese when known (empty otherwise).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Place {
+    pub en: String,
+    #[serde(default)]
+    pub zh: String,
+    #[serde(default)]
+    pub ja: String,
+}
+
+impl Place {
+    /// The name for an interface language tag (`zh-CN`, `zh-TW`, `ja`, …), English when the data
+    /// has none in that language.
+    pub fn name(&self, lang: &str) -> &str {
+        let local = if lang.starts_with("zh") {
+            &self.zh
+        } else if lang == "ja" {
+            &self.ja
+        } else {
+            &self.en
+        };
+        if local.is_empty() {
+            &self.en
+        } else {
+            local
+        }
+    }
+}
+
+/// Where a visitor is, from their IP address: the country (ISO 3166-1 alpha-2, named by the
+/// browser in the agent's language), and the province (or state) and city when the data knows them.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Region {
+    pub country: String,
+    #[serde(default)]
+    pub province: Option<Place>,
+    #[serde(default)]
+    pub city: Option<Place>,
+}
+
 /// A visitor who has the site open right now.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct OnlineVisitor {
@@ -149,6 +190,9 @@ pub struct OnlineVisitor {
     /// Unix ms when this visit's first connection opened.
     pub online_since: i64,
     pub visits: i64,
+    /// Where they are, from their address (`None`: unknown).
+    #[serde(default)]
+    pub region: Option<Region>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -337,6 +381,17 @@ mod tests {
         assert!(matches!(decode::<FromVisitor>("{not json"), Err(ApiError::BadFrame { .. })));
         let huge = format!(r#"{{"send":{{"client_msg_id":"x","body":"{}"}}}}"#, "a".repeat(MAX_FRAME_BYTES));
         assert!(matches!(decode::<FromVisitor>(&huge), Err(ApiError::BadFrame { .. })));
+    }
+
+    #[test]
+    fn places_are_named_in_the_language_the_data_has_else_in_english() {
+        let guangdong = Place { en: "Guangdong".into(), zh: "广东".into(), ja: "広東".into() };
+        assert_eq!(guangdong.name("zh-CN"), "广东");
+        assert_eq!(guangdong.name("zh-TW"), "广东");
+        assert_eq!(guangdong.name("ja"), "広東");
+        assert_eq!(guangdong.name("ko"), "Guangdong");
+        let gunpo = Place { en: "Gunpo".into(), ..Default::default() };
+        assert_eq!(gunpo.name("ja"), "Gunpo");
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod events;
 #[cfg(feature = "ssr")]
+pub mod geo;
+#[cfg(feature = "ssr")]
 pub mod image;
 #[cfg(feature = "ssr")]
 pub mod limits;

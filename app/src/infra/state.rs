@@ -37,6 +37,8 @@ pub struct Settings {
     pub oplog_retention: std::time::Duration,
     /// How often idle conversations are looked for (`KEFU_IDLE_SWEEP_MS`, default 30 s).
     pub idle_sweep: std::time::Duration,
+    /// The GeoIP database (`KEFU_GEOIP_DB`; a missing file leaves regions unknown).
+    pub geoip_db: std::path::PathBuf,
 }
 
 /// Collects the parts while the state is built.

@@ -19,6 +19,37 @@ pub fn visitor_label(lang: Lang, name: Option<&str>, id: VisitorId) -> String {
     }
 }
 
+/// A country's name in the interface language, from its ISO code: the browser names it
+/// (`Intl.DisplayNames`); on the server, and where the browser cannot, the code itself.
+pub fn country_name(lang: Lang, code: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let options = js_sys::Intl::DisplayNamesOptions::new();
+        options.set_type(js_sys::Intl::DisplayNamesType::Region);
+        let locales = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(lang.tag()));
+        let names = js_sys::Intl::DisplayNames::new(&locales, &options);
+        if let Some(name) = names.of(code) {
+            return String::from(name);
+        }
+    }
+    let _ = lang;
+    code.to_owned()
+}
+
+/// Where a visitor is, for lists: "country · province · city" in the interface language (a
+/// province or city the data names only in English is shown in English), or "unknown".
+pub fn region_text(lang: Lang, region: Option<&kefu_protocol::Region>) -> String {
+    let Some(region) = region else { return tr(lang, Key::RegionUnknown).to_owned() };
+    let mut parts = vec![country_name(lang, &region.country)];
+    for place in [&region.province, &region.city].into_iter().flatten() {
+        let name = place.name(lang.tag());
+        if !parts.iter().any(|p| p == name) {
+            parts.push(name.to_owned());
+        }
+    }
+    parts.join(" · ")
+}
+
 /// "m:ss" or "h:mm:ss".
 pub fn duration_text(ms: i64) -> String {
     let secs = (ms / 1000).max(0);

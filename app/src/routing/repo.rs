@@ -978,17 +978,21 @@ pub async fn accept_offer(
     Ok(Some((SiteId(row.try_get("site_id").or_internal()?), VisitorId(row.try_get("visitor_id").or_internal()?))))
 }
 
+/// A chat offer's visitor, their name, first message, latest page and its address.
+pub type OfferDetails = (VisitorId, Option<String>, String, kefu_protocol::PageInfo, Option<String>);
+
 /// What an agent sees of a chat offered to them: the visitor, their first message, their page.
 pub async fn offer_details(
     conn: &mut AnyConnection,
     tenant: TenantId,
     id: ConversationId,
-) -> Result<Option<(VisitorId, Option<String>, String, kefu_protocol::PageInfo)>, ApiError> {
+) -> Result<Option<OfferDetails>, ApiError> {
     let row = sqlx::query(
         "SELECT c.visitor_id, v.name, \
          (SELECT m.body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq LIMIT 1) AS first_message, \
          (SELECT p.url FROM page_views p WHERE p.visitor_id = c.visitor_id ORDER BY p.id DESC LIMIT 1) AS url, \
-         (SELECT p.title FROM page_views p WHERE p.visitor_id = c.visitor_id ORDER BY p.id DESC LIMIT 1) AS title \
+         (SELECT p.title FROM page_views p WHERE p.visitor_id = c.visitor_id ORDER BY p.id DESC LIMIT 1) AS title, \
+         (SELECT p.ip FROM page_views p WHERE p.visitor_id = c.visitor_id ORDER BY p.id DESC LIMIT 1) AS ip \
          FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = $1 AND c.tenant_id = $2",
     )
     .bind(id.0)
@@ -1007,6 +1011,7 @@ pub async fn offer_details(
         r.try_get("name").or_internal()?,
         r.try_get::<Option<String>, _>("first_message").or_internal()?.unwrap_or_default(),
         page,
+        r.try_get("ip").or_internal()?,
     )))
 }
 

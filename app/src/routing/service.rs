@@ -16,6 +16,7 @@ use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::batch::{BatchJob, BatchWorker};
 use crate::infra::ctx::Ctx;
 use crate::infra::db::Db;
+use crate::infra::geo::Geo;
 use crate::infra::realtime::Realtime;
 use crate::infra::state::AppState;
 use crate::infra::{now_ms, OrInternal};
@@ -27,22 +28,32 @@ const PASS_QUEUE: i64 = 2000;
 #[derive(Clone)]
 pub struct Router {
     worker: BatchWorker<RouteJob>,
+    /// Agents whose load is about to be announced (see [`announce_later`]).
+    announcing: Arc<std::sync::Mutex<HashSet<(TenantId, AgentId)>>>,
 }
 
 impl Router {
-    pub fn start(db: &Db, realtime: Arc<dyn Realtime>) -> Router {
+    pub fn start(db: &Db, realtime: Arc<dyn Realtime>, geo: Arc<Geo>) -> Router {
         let me = Arc::new(std::sync::OnceLock::new());
-        let job =
-            RouteJob { db: db.clone(), realtime, told: Default::default(), retell: Default::default(), me: me.clone() };
+        let job = RouteJob {
+            db: db.clone(),
+            realtime,
+            geo,
+            told: Default::default(),
+            retell: Default::default(),
+            me: me.clone(),
+        };
         let worker = BatchWorker::start(job);
         let _ = me.set(worker.clone());
-        Router { worker }
+        Router { worker, announcing: Default::default() }
     }
 }
 
 struct RouteJob {
     db: Db,
     realtime: Arc<dyn Realtime>,
+    /// Where visitors are, for the offers of approval mode.
+    geo: Arc<Geo>,
     /// The place each waiting visitor was last told by this node, and when: a pass tells new
     /// arrivals at once, and others whose place changed at most once a [`RETELL`] (otherwise every
     /// chat taken from a long queue would tell the whole queue again).
@@ -70,7 +81,7 @@ impl BatchJob for RouteJob {
         let mut done: HashMap<TenantId, Result<(), ApiError>> = HashMap::new();
         for tenant in items {
             if !done.contains_key(tenant) {
-                let result = pass(&self.db, self.realtime.as_ref(), &self.told, *tenant).await;
+                let result = pass(&self.db, self.realtime.as_ref(), &self.geo, &self.told, *tenant).await;
                 if let Ok(Pass { held_back: true, .. }) = result {
                     self.retell_later(*tenant);
                 }
@@ -161,20 +172,23 @@ struct Offers {
 /// The offer frame's content for a conversation offered until `until` for `ms`.
 async fn offer_of(
     conn: &mut sqlx::AnyConnection,
+    geo: &Geo,
     tenant: TenantId,
     id: ConversationId,
     until: i64,
     ms: i64,
 ) -> Result<Option<kefu_protocol::ChatOffer>, ApiError> {
-    let Some((visitor_id, visitor_name, first_message, page)) = repo::offer_details(conn, tenant, id).await? else {
+    let Some((visitor_id, visitor_name, first_message, page, ip)) = repo::offer_details(conn, tenant, id).await? else {
         return Ok(None);
     };
+    let region = ip.and_then(|ip| ip.parse().ok()).and_then(|ip| geo.region(ip));
     Ok(Some(kefu_protocol::ChatOffer {
         conversation_id: id,
         visitor_id,
         visitor_name,
         first_message,
         page,
+        region,
         until,
         secs: u32::try_from(ms / 1000).unwrap_or(0),
     }))
@@ -196,7 +210,7 @@ struct Pass {
 /// Gives queued conversations, oldest first, to agents online with room, in one transaction (or,
 /// in approval mode, offers them); then tells agents and visitors, and tells those still waiting
 /// their place.
-async fn pass(db: &Db, realtime: &dyn Realtime, told: &Told, tenant: TenantId) -> Result<Pass, ApiError> {
+async fn pass(db: &Db, realtime: &dyn Realtime, geo: &Geo, told: &Told, tenant: TenantId) -> Result<Pass, ApiError> {
     let online: Vec<AgentId> = realtime.online_agents(tenant).await.into_iter().collect();
     // Nobody who could take a chat: no write transaction (on SQLite it would hold the one writer),
     // only the places to tell.
@@ -299,7 +313,7 @@ async fn pass(db: &Db, realtime: &dyn Realtime, told: &Told, tenant: TenantId) -
     if !offers.made.is_empty() {
         let mut conn = db.reader().acquire().await.or_internal()?;
         for (agent, id, until, ms) in &offers.made {
-            if let Some(offer) = offer_of(&mut conn, tenant, *id, *until, *ms).await? {
+            if let Some(offer) = offer_of(&mut conn, geo, tenant, *id, *until, *ms).await? {
                 realtime.to_agent(tenant, *agent, &ToAgent::ChatOffer { offer });
             }
         }
@@ -545,9 +559,17 @@ pub fn taken(state: &AppState, agent: &AgentInfo, id: ConversationId, site: Site
 }
 
 /// Tells the company's consoles an agent's load changed, without waiting for it.
+/// One announcement per agent at a time: a burst of chats taken (an agent answering a long queue)
+/// is told once, with the load after it, not once per chat.
 fn announce_later(state: &AppState, tenant: TenantId, agent: AgentId) {
-    let state = state.clone();
+    let Ok(router) = state.part::<Router>() else { return };
+    if !router.announcing.lock().unwrap_or_else(|e| e.into_inner()).insert((tenant, agent)) {
+        return;
+    }
+    let (state, announcing) = (state.clone(), router.announcing.clone());
     tokio::spawn(async move {
+        // Taken off first: a change from here on gets an announcement of its own.
+        announcing.lock().unwrap_or_else(|e| e.into_inner()).remove(&(tenant, agent));
         if let Err(error) = agent_changed_status_only(&state, tenant, agent).await {
             tracing::warn!(%error, "announcing an agent's load failed");
         }
@@ -708,11 +730,12 @@ pub async fn pending(state: &AppState, ctx: &Ctx) -> Result<Vec<ToAgent>, ApiErr
             let mut conn = state.db.reader().acquire().await.or_internal()?;
             repo::rules(&mut conn, tenant).await?.0
         };
+        let geo = state.part::<Arc<Geo>>()?.clone();
         let mut conn = state.db.reader().acquire().await.or_internal()?;
         for (id, until) in standing {
             let Some(brief) = repo::offer_site(&mut conn, tenant, id).await? else { continue };
             let ms = rules.get(&brief).and_then(|r| r.approval_ms).unwrap_or(until - now_ms());
-            if let Some(offer) = offer_of(&mut conn, tenant, id, until, ms).await? {
+            if let Some(offer) = offer_of(&mut conn, &geo, tenant, id, until, ms).await? {
                 frames.push(ToAgent::ChatOffer { offer });
             }
         }

@@ -7,6 +7,7 @@ mod chat;
 mod companies;
 mod frames;
 mod gate;
+mod geo;
 mod headers;
 mod helpers;
 mod input;

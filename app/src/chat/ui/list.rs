@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key, Lang};
 use crate::kit::live::Live;
-use crate::kit::{duration_text, visitor_label, EmptyState, MoreButton, SearchField};
+use crate::kit::{duration_text, region_text, visitor_label, EmptyState, MoreButton, SearchField};
 
 /// The open conversations in three lists: the agent's own (with unread counts), the queue (oldest
 /// first, with waiting times and a Take button), and, for those who may monitor, colleagues'.
@@ -212,6 +212,7 @@ fn ChatRequest(lang: Lang, o: ChatOffer) -> impl IntoView {
         let shown = if o.page.title.is_empty() { o.page.url.clone() } else { o.page.title.clone() };
         tr(lang, Key::OfferOnPage).replace("{page}", &shown)
     });
+    let region = format!("{}: {}", tr(lang, Key::Region), region_text(lang, o.region.as_ref()));
     let (id, until) = (o.conversation_id, o.until);
     let left = move || {
         let now = live.now.get();
@@ -222,6 +223,7 @@ fn ChatRequest(lang: Lang, o: ChatOffer) -> impl IntoView {
             <p>{asks}</p>
             <blockquote>{o.first_message.clone()}</blockquote>
             {page.map(|p| view! { <p class="note">{p}</p> })}
+            <p class="note">{region}</p>
             <p class="note" aria-live="off">{left}</p>
             <button type="button" aria-label=format!("{} {visitor}", tr(lang, Key::Accept)) on:click=move |_| live.answer_offer(id, true)>
                 {tr(lang, Key::Accept)}

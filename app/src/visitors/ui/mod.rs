@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key};
 use crate::kit::live::Live;
-use crate::kit::{duration_text, visitor_label, EmptyState, MoreButton, SearchField};
+use crate::kit::{duration_text, region_text, visitor_label, EmptyState, MoreButton, SearchField};
 
 /// Who is on the site right now: page, where they came from, time on site, visits.
 #[component]
@@ -33,6 +33,7 @@ pub fn VisitorList() -> impl IntoView {
                         let title = if v.page.title.is_empty() { v.page.url.clone() } else { v.page.title.clone() };
                         let referrer = if v.page.referrer.is_empty() { tr(lang, Key::Direct).to_owned() } else { v.page.referrer.clone() };
                         let since = v.online_since;
+                        let region = region_text(lang, v.region.as_ref());
                         let on_site = move || {
                             let now = live.now.get();
                             if now == 0 { String::new() } else { duration_text(now - since) }
@@ -43,6 +44,7 @@ pub fn VisitorList() -> impl IntoView {
                                 <span class="page" title=v.page.url.clone()>{title}</span>
                                 <dl>
                                     <dt>{tr(lang, Key::From)}</dt><dd class="referrer">{referrer}</dd>
+                                    <dt>{tr(lang, Key::Region)}</dt><dd class="region">{region}</dd>
                                     <dt>{tr(lang, Key::OnSite)}</dt><dd>{on_site}</dd>
                                     <dt>{tr(lang, Key::Visits)}</dt><dd>{v.visits}</dd>
                                 </dl>
