@@ -12,7 +12,7 @@
     var root = host.attachShadow({ mode: 'open' });
     import(base + '/widget/kefu_widget.js').then(function (m) {
       return m.default({ module_or_path: base + '/widget/kefu_widget_bg.wasm' }).then(function () {
-        m.start(root, key, base, s.getAttribute('data-agent') || undefined);
+        m.start(root, key, base, s.getAttribute('data-agent') || undefined, s.getAttribute('data-page') || undefined);
       });
     }).catch(function (e) { console.warn('kefu chat could not load', e); });
   }

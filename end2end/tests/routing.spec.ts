@@ -240,3 +240,45 @@ test('in approval mode the agent reads the visitor\'s question and page before a
   await expect(workbench.log()).toContainText('发票怎么开？');
   expect(errors).toEqual([]);
 });
+
+test('the direct chat page opens the chat full-window and ?agent= reaches that agent', async ({ browser, server }, testInfo) => {
+  const errors: string[] = [];
+  const adminPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const bobPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const visitorPage = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+  for (const p of [adminPage, bobPage, visitorPage]) {
+    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    p.on('pageerror', (e) => errors.push(e.message));
+  }
+  const admin = new Workbench(adminPage);
+  await admin.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
+  const roles = await (await adminPage.request.post(`${server.url}/api/roles`, { form: {} })).json();
+  const sites = await (await adminPage.request.post(`${server.url}/api/sites`, { form: {} })).json();
+  const agentRole = roles.find((r: { builtin: string | null }) => r.builtin === 'agent');
+  const saved = await adminPage.request.post(`${server.url}/api/agents/save`, {
+    data: { form: {
+      id: null, version: 0, login: 'bob', password: 'bob-pass-1', display_name: 'Bob', nickname: '', job_number: '',
+      email: '', mobile: '', role_id: agentRole.id, department_id: null, site_ids: [sites[0].id], seat_enabled: true,
+      max_chats: 5, sort_order: 0, card: [],
+    } },
+  });
+  expect(saved.ok()).toBeTruthy();
+  const bob = new Workbench(bobPage);
+  await bob.signIn(server.url, server.company, 'bob', 'bob-pass-1');
+
+  // By the site's rules the admin would get the chat (both free, the admin first); the link asks for Bob.
+  await visitorPage.goto(`${server.url}/chat/${sites[0].key}?agent=bob`);
+  const dialog = visitorPage.getByRole('dialog', { name: 'Chat' });
+  await expect(dialog).toBeVisible();
+  await expect(visitorPage.getByRole('button', { name: /Chat with us/ })).toBeHidden();
+  await expect(dialog.getByRole('button', { name: 'Close chat' })).toBeHidden();
+  await dialog.getByRole('textbox', { name: 'Message' }).fill('从邮件里的链接来的');
+  await dialog.getByRole('button', { name: 'Send' }).click();
+  await expect(dialog.getByRole('status').filter({ hasText: 'talking to' })).toHaveText('You are now talking to Bob.');
+  const mine = bob.conversations().getByRole('region', { name: 'My chats' });
+  await expect(mine.getByRole('button')).toContainText('从邮件里的链接来的');
+  await visitorPage.screenshot({ path: testInfo.outputPath('direct-chat-390.png') });
+  await visitorPage.setViewportSize({ width: 1280, height: 800 });
+  await visitorPage.screenshot({ path: testInfo.outputPath('direct-chat-1280.png') });
+  expect(errors).toEqual([]);
+});

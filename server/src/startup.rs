@@ -86,6 +86,7 @@ impl Application {
             session_purge: config.session_purge,
             oplog_retention: config.oplog_retention,
             idle_sweep: config.idle_sweep,
+            geoip_db: config.geoip_db.clone(),
         };
         let leptos = LeptosOptions::builder()
             .output_name("kefu")
@@ -252,6 +253,7 @@ fn router(state: ServerState) -> Router {
         .route("/api/v1/visitor/ws", get(visitor::upgrade))
         .route("/api/v1/agent/ws", get(agent::upgrade))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/chat/{site_key}", get(visitor::direct_chat_page))
         .route("/api/v1/avatars/{key}", get(avatar))
         .nest_service("/widget", widget)
         .leptos_routes_with_context(

@@ -125,9 +125,16 @@ mod gloo_timer {
 
 type Shared = Rc<RefCell<Widget>>;
 
-/// Builds the widget in `root` and connects it. Called by `loader.js`.
+/// Builds the widget in `root` and connects it. Called by `loader.js`; `page` (`data-page`) fills
+/// the window with the open chat (kefu's direct chat page).
 #[wasm_bindgen]
-pub fn start(root: ShadowRoot, site_key: String, base: String, agent: Option<String>) -> Result<(), JsValue> {
+pub fn start(
+    root: ShadowRoot,
+    site_key: String,
+    base: String,
+    agent: Option<String>,
+    page: Option<String>,
+) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let doc = window.document().ok_or("no document")?;
     let lang = doc
@@ -194,6 +201,14 @@ pub fn start(root: ShadowRoot, site_key: String, base: String, agent: Option<Str
             move |event| on_event(&widget, event)
         },
     );
+    if page.is_some() {
+        // The whole window is the chat: no launcher, no way to close it.
+        let w = widget.borrow();
+        w.els.launcher.set_attribute("data-page", "")?;
+        w.els.panel.set_attribute("data-page", "")?;
+        drop(w);
+        set_open(&widget, &socket, true);
+    }
     wire_events(&widget, socket, &window)?;
     Ok(())
 }

@@ -45,3 +45,29 @@ async fn other_responses_let_nothing_run_or_frame_them_and_https_adds_hsts() {
     let health = reqwest::get(app.url("/healthz")).await.unwrap();
     assert!(health.headers().contains_key("content-security-policy"));
 }
+
+#[tokio::test]
+async fn the_direct_chat_page_asks_for_an_agent_as_text_and_its_own_origin_may_chat() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let page = |query: &str| reqwest::get(app.url(&format!("/chat/{}{query}", shop.site_key)));
+    let ok = page("?agent=Bob").await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let csp = ok.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let body = ok.text().await.unwrap();
+    assert!(body.contains(&format!("data-site-key=\"{}\"", shop.site_key)), "{body}");
+    assert!(body.contains("data-page=\"1\"") && body.contains("data-agent=\"bob\""), "{body}");
+    // Markup in the parameter stays text; something that cannot be an account is left out.
+    let odd = page("?agent=%22%3E%3Cscript%3Ealert(1)%3C/script%3E").await.unwrap().text().await.unwrap();
+    assert!(!odd.contains("<script>alert") && odd.contains("&lt;script&gt;"), "{odd}");
+    let spaced = page("?agent=bob%20smith").await.unwrap().text().await.unwrap();
+    assert!(!spaced.contains("data-agent"), "{spaced}");
+    assert_eq!(reqwest::get(app.url("/chat/no-such-key")).await.unwrap().status(), 404);
+
+    // The page's own origin (this host) may open a visitor socket for any site; another may not.
+    let own = format!("http://{}", app.addr);
+    assert!(app.try_visitor(&shop, None, &[("origin", own.as_str())]).await.is_ok());
+    let refused = app.try_visitor(&shop, None, &[("origin", "http://evil.example")]).await.err().expect("refused");
+    assert_eq!(refused.status, 403);
+}
