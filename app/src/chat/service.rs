@@ -116,7 +116,13 @@ async fn submit(state: &AppState, message: NewMessage, author: &Author<'_>) -> R
     let committed = state.part::<Chat>()?.writer.submit(message).await?;
     if let (true, Author::Agent { agent, .. }) = (committed.took, author) {
         // The visitor hears who answers before the answer.
-        routing::taken(state, agent, committed.message.conversation_id, committed.site_id, committed.visitor_id);
+        routing::taken_by_reply(
+            state,
+            agent,
+            committed.message.conversation_id,
+            committed.site_id,
+            committed.visitor_id,
+        );
     }
     let tenant = match author {
         Author::Visitor { site, .. } => site.tenant_id,

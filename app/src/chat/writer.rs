@@ -276,18 +276,14 @@ async fn write_batch(
         query.execute(&mut **conn).await.or_internal()?;
     }
 
-    // 4. What a claim changed besides the conversation row, as a take by routing does.
+    // 4. The event of each claim that took its conversation. (The agent's `last_assigned_at` is
+    //    stamped after the commit, outside this transaction: taking an agent's row here, after the
+    //    conversations', deadlocks with a routing pass, and taking it first made every batch with a
+    //    claim wait for whole passes on PostgreSQL.)
     for (&(tenant, conversation), &(agent, i)) in &claimed {
         if !matches!(results[i], Ok(Committed { took: true, .. })) {
             continue;
         }
-        sqlx::query("UPDATE agents SET last_assigned_at = $1 WHERE id = $2 AND tenant_id = $3")
-            .bind(now)
-            .bind(agent)
-            .bind(tenant.0)
-            .execute(&mut **conn)
-            .await
-            .or_internal()?;
         let event = Event {
             tenant,
             conversation,
@@ -341,8 +337,8 @@ async fn joined_guests(
 /// The claims of this batch that take their conversation: by conversation, the agent and the batch
 /// item that claims it. A claim on a conversation another agent has (by routing, or by an earlier
 /// claim in this batch) becomes [`Slot::Refused`]; a claim on one the agent already has is a plain
-/// message. The agents' and then the conversations' rows are locked until the commit (PostgreSQL;
-/// SQLite's writer is alone anyway).
+/// message. The conversations' rows are locked until the commit (PostgreSQL; SQLite's writer is
+/// alone anyway).
 async fn claim(
     conn: &mut Writer,
     kind: DbKind,
@@ -353,20 +349,6 @@ async fn claim(
     let claims: Vec<usize> = (0..items.len()).filter(|&i| items[i].claim && matches!(slots[i], Slot::New)).collect();
     if claims.is_empty() {
         return Ok(claimed);
-    }
-    if kind == DbKind::Postgres {
-        // The claiming agents' rows first, in id order, as a routing pass and a take lock them
-        // before conversations (taking them after the conversations deadlocks with a pass).
-        let mut agents: Vec<i64> = claims.iter().map(|&i| items[i].sender_id).collect();
-        agents.sort_unstable();
-        agents.dedup();
-        let mut markers = Markers::new(kind);
-        let sql = format!("SELECT id FROM agents WHERE id IN ({}) ORDER BY id FOR UPDATE", markers.list(agents.len()));
-        let mut query = sqlx::query(&sql).persistent(false);
-        for agent in &agents {
-            query = query.bind(*agent);
-        }
-        query.fetch_all(&mut **conn).await.or_internal()?;
     }
     let mut markers = Markers::new(kind);
     let pairs: Vec<String> = claims

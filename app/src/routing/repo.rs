@@ -1117,3 +1117,16 @@ pub async fn open_guests(db: &Db, tenant: TenantId) -> Result<Vec<(ConversationI
     }
     Ok(out)
 }
+
+/// When the agent was last given a chat (round robin and least busy's ties read it).
+pub async fn stamp_assigned(db: &Db, tenant: TenantId, agent: AgentId, at: i64) -> Result<(), ApiError> {
+    let mut w = db.write().await?;
+    sqlx::query("UPDATE agents SET last_assigned_at = $1 WHERE id = $2 AND tenant_id = $3 AND last_assigned_at < $1")
+        .bind(at)
+        .bind(agent.0)
+        .bind(tenant.0)
+        .execute(&mut *w)
+        .await
+        .or_internal()?;
+    Ok(())
+}

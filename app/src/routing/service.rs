@@ -558,6 +558,18 @@ pub fn taken(state: &AppState, agent: &AgentInfo, id: ConversationId, site: Site
     announce_later(state, tenant, agent.id);
 }
 
+/// After an agent's reply took a waiting conversation (in the message's commit): [`taken`], and the
+/// agent's `last_assigned_at` stamped in a transaction of its own (not waited for).
+pub fn taken_by_reply(state: &AppState, agent: &AgentInfo, id: ConversationId, site: SiteId, visitor: VisitorId) {
+    let (db, tenant, agent_id) = (state.db.clone(), agent.tenant_id, agent.id);
+    tokio::spawn(async move {
+        if let Err(error) = repo::stamp_assigned(&db, tenant, agent_id, now_ms()).await {
+            tracing::warn!(%error, "stamping an agent's last chat failed");
+        }
+    });
+    taken(state, agent, id, site, visitor);
+}
+
 /// Tells the company's consoles an agent's load changed, without waiting for it.
 /// One announcement per agent at a time: a burst of chats taken (an agent answering a long queue)
 /// is told once, with the load after it, not once per chat.
