@@ -334,11 +334,12 @@ async fn joined_guests(
     Ok(guests)
 }
 
-/// The claims of this batch that take their conversation: by conversation, the agent and the batch
-/// item that claims it. A claim on a conversation another agent has (by routing, or by an earlier
-/// claim in this batch) becomes [`Slot::Refused`]; a claim on one the agent already has is a plain
-/// message. The conversations' rows are locked until the commit (PostgreSQL; SQLite's writer is
-/// alone anyway).
+/// Locks the batch's conversations (PostgreSQL: all of them, in id order, so two nodes' writers
+/// and a routing pass, which also goes in id order, never wait on each other crosswise), and works
+/// out the claims of this batch that take their conversation: by conversation, the agent and the
+/// batch item that claims it. A claim on a conversation another agent has (by routing, or by an
+/// earlier claim in this batch) becomes [`Slot::Refused`]; a claim on one the agent already has is
+/// a plain message. SQLite's writer is alone: it only reads the claimed conversations' agents.
 async fn claim(
     conn: &mut Writer,
     kind: DbKind,
@@ -347,26 +348,23 @@ async fn claim(
 ) -> Result<HashMap<(TenantId, ConversationId), (i64, usize)>, ApiError> {
     let mut claimed = HashMap::new();
     let claims: Vec<usize> = (0..items.len()).filter(|&i| items[i].claim && matches!(slots[i], Slot::New)).collect();
-    if claims.is_empty() {
+    let postgres = kind == DbKind::Postgres;
+    let mut ids: Vec<i64> = (0..items.len())
+        .filter(|&i| matches!(slots[i], Slot::New) && (postgres || items[i].claim))
+        .map(|i| items[i].conversation_id.0)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() || (claims.is_empty() && !postgres) {
         return Ok(claimed);
     }
     let mut markers = Markers::new(kind);
-    let pairs: Vec<String> = claims
-        .iter()
-        .map(|_| {
-            let [t, c] = std::array::from_fn(|_| markers.one());
-            format!("(CAST({t} AS BIGINT), CAST({c} AS BIGINT))")
-        })
-        .collect();
-    let lock = if kind == DbKind::Postgres { " FOR UPDATE OF c" } else { "" };
-    let sql = format!(
-        "WITH k(tenant, id) AS (VALUES {}) SELECT c.tenant_id, c.id, c.agent_id FROM k \
-         JOIN conversations c ON c.id = k.id AND c.tenant_id = k.tenant{lock}",
-        pairs.join(", ")
-    );
+    let lock = if postgres { " ORDER BY id FOR NO KEY UPDATE" } else { "" };
+    let sql =
+        format!("SELECT tenant_id, id, agent_id FROM conversations WHERE id IN ({}){lock}", markers.list(ids.len()));
     let mut query = sqlx::query(&sql).persistent(false);
-    for &i in &claims {
-        query = query.bind(items[i].tenant_id.0).bind(items[i].conversation_id.0);
+    for id in &ids {
+        query = query.bind(*id);
     }
     let mut owners: HashMap<(TenantId, ConversationId), Option<i64>> = HashMap::new();
     for row in query.fetch_all(&mut **conn).await.or_internal()? {

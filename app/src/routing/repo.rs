@@ -100,8 +100,12 @@ pub async fn candidates(
     let t = markers.one();
     let list = markers.list(ids.len());
     if lock && kind == DbKind::Postgres {
-        // In id order, so two passes never wait on each other crosswise.
-        let lock = format!("SELECT id FROM agents WHERE tenant_id = {t} AND id IN ({list}) ORDER BY id FOR UPDATE");
+        // In id order, so two passes never wait on each other crosswise. NO KEY UPDATE: passes and
+        // takes exclude each other, while a message writer setting `conversations.agent_id` (whose
+        // foreign-key check takes KEY SHARE on the agent's row) is not held up, and cannot deadlock
+        // with a pass that waits for one of its conversations.
+        let lock =
+            format!("SELECT id FROM agents WHERE tenant_id = {t} AND id IN ({list}) ORDER BY id FOR NO KEY UPDATE");
         let mut query = sqlx::query(&lock).persistent(false).bind(tenant.0);
         for id in &ids {
             query = query.bind(*id);
@@ -843,10 +847,11 @@ pub async fn inviter(
     Ok(by.map(AgentId))
 }
 
-/// Locks one agent's row for the transaction (PostgreSQL; SQLite's write gate already serializes).
+/// Locks one agent's row for the transaction against passes and takes (PostgreSQL; SQLite's write
+/// gate already serializes); see [`candidates`] for the lock mode.
 pub async fn lock_agent(w: &mut Writer, kind: DbKind, tenant: TenantId, agent: AgentId) -> Result<(), ApiError> {
     if kind == DbKind::Postgres {
-        sqlx::query("SELECT id FROM agents WHERE id = $1 AND tenant_id = $2 FOR UPDATE")
+        sqlx::query("SELECT id FROM agents WHERE id = $1 AND tenant_id = $2 FOR NO KEY UPDATE")
             .bind(agent.0)
             .bind(tenant.0)
             .fetch_optional(&mut **w)
