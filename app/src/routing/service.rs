@@ -30,6 +30,8 @@ pub struct Router {
     worker: BatchWorker<RouteJob>,
     /// Agents whose load is about to be announced (see [`announce_later`]).
     announcing: Arc<std::sync::Mutex<HashSet<(TenantId, AgentId)>>>,
+    /// Companies with a pass scheduled by [`kick_later`].
+    later: Arc<std::sync::Mutex<HashSet<TenantId>>>,
 }
 
 impl Router {
@@ -45,7 +47,7 @@ impl Router {
         };
         let worker = BatchWorker::start(job);
         let _ = me.set(worker.clone());
-        Router { worker, announcing: Default::default() }
+        Router { worker, announcing: Default::default(), later: Default::default() }
     }
 }
 
@@ -537,10 +539,16 @@ pub async fn take(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<(),
     Ok(())
 }
 
-/// After an agent took a conversation from the queue (with the Take button, or by replying): the
-/// agents and the visitor hear who has it, those behind move up, and the agent may now show busy.
-/// Nothing here is waited for.
+/// After an agent took a conversation from the queue (with the Take button, or by accepting an
+/// offer): the agents and the visitor hear who has it, those behind move up, and the agent may now
+/// show busy. Nothing here is waited for.
 pub fn taken(state: &AppState, agent: &AgentInfo, id: ConversationId, site: SiteId, visitor: VisitorId) {
+    tell_taken(state, agent, id, site, visitor);
+    kick(state, agent.tenant_id);
+}
+
+/// Who has the conversation now, to the agents and the visitor, and the agent's load.
+fn tell_taken(state: &AppState, agent: &AgentInfo, id: ConversationId, site: SiteId, visitor: VisitorId) {
     let tenant = agent.tenant_id;
     let frame = ToAgent::Assigned {
         conversation_id: id,
@@ -554,12 +562,13 @@ pub fn taken(state: &AppState, agent: &AgentInfo, id: ConversationId, site: Site
         welcome: welcome_of(&agent.prefs.welcome),
     };
     state.realtime.to_visitor(tenant, visitor, &frame, None);
-    kick(state, tenant);
     announce_later(state, tenant, agent.id);
 }
 
-/// After an agent's reply took a waiting conversation (in the message's commit): [`taken`], and the
-/// agent's `last_assigned_at` stamped in a transaction of its own (not waited for).
+/// After an agent's reply took a waiting conversation (in the message's commit): who has it is told
+/// at once, the agent's `last_assigned_at` is stamped in a transaction of its own, and those behind
+/// hear their new places from one pass within [`RETELL`] (an agent answering down a long queue
+/// would otherwise run a pass per reply). Nothing here is waited for.
 pub fn taken_by_reply(state: &AppState, agent: &AgentInfo, id: ConversationId, site: SiteId, visitor: VisitorId) {
     let (db, tenant, agent_id) = (state.db.clone(), agent.tenant_id, agent.id);
     tokio::spawn(async move {
@@ -567,7 +576,22 @@ pub fn taken_by_reply(state: &AppState, agent: &AgentInfo, id: ConversationId, s
             tracing::warn!(%error, "stamping an agent's last chat failed");
         }
     });
-    taken(state, agent, id, site, visitor);
+    tell_taken(state, agent, id, site, visitor);
+    kick_later(state, agent.tenant_id);
+}
+
+/// Starts a pass within [`RETELL`], one per company however often it is asked for meanwhile.
+fn kick_later(state: &AppState, tenant: TenantId) {
+    let Ok(router) = state.part::<Router>() else { return };
+    if !router.later.lock().unwrap_or_else(|e| e.into_inner()).insert(tenant) {
+        return;
+    }
+    let (later, worker) = (router.later.clone(), router.worker.clone());
+    tokio::spawn(async move {
+        tokio::time::sleep(RETELL).await;
+        later.lock().unwrap_or_else(|e| e.into_inner()).remove(&tenant);
+        worker.note(tenant);
+    });
 }
 
 /// Tells the company's consoles an agent's load changed, without waiting for it.
