@@ -283,25 +283,31 @@ pub async fn assign(
     .await
     .or_internal()?;
     if done.rows_affected() == 1 {
-        sqlx::query("UPDATE agents SET last_assigned_at = $1 WHERE id = $2 AND tenant_id = $3")
-            .bind(now)
-            .bind(agent.0)
-            .bind(tenant.0)
-            .execute(&mut **w)
-            .await
-            .or_internal()?;
-        let event = Event {
-            tenant,
-            conversation: id,
-            kind: EventKind::Assigned,
-            agent: Some(agent),
-            other: None,
-            detail: "",
-            at: now,
-        };
-        events::record(w, &event).await?;
+        given(w, tenant, id, agent, now).await?;
     }
     Ok(done.rows_affected() == 1)
+}
+
+/// What a conversation given to an agent changes besides its row: the agent's `last_assigned_at`
+/// (round robin reads it) and the conversation's `assigned` event.
+async fn given(w: &mut Writer, tenant: TenantId, id: ConversationId, agent: AgentId, now: i64) -> Result<(), ApiError> {
+    sqlx::query("UPDATE agents SET last_assigned_at = $1 WHERE id = $2 AND tenant_id = $3")
+        .bind(now)
+        .bind(agent.0)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+    let event = Event {
+        tenant,
+        conversation: id,
+        kind: EventKind::Assigned,
+        agent: Some(agent),
+        other: None,
+        detail: "",
+        at: now,
+    };
+    events::record(w, &event).await
 }
 
 /// Puts an agent's open conversations back in the queue (the agent went offline). Returns them.
@@ -963,23 +969,7 @@ pub async fn accept_offer(
     .await
     .or_internal()?;
     let Some(row) = row else { return Ok(None) };
-    sqlx::query("UPDATE agents SET last_assigned_at = $1 WHERE id = $2 AND tenant_id = $3")
-        .bind(now)
-        .bind(agent.0)
-        .bind(tenant.0)
-        .execute(&mut **w)
-        .await
-        .or_internal()?;
-    let event = Event {
-        tenant,
-        conversation: id,
-        kind: EventKind::Assigned,
-        agent: Some(agent),
-        other: None,
-        detail: "",
-        at: now,
-    };
-    events::record(w, &event).await?;
+    given(w, tenant, id, agent, now).await?;
     Ok(Some((SiteId(row.try_get("site_id").or_internal()?), VisitorId(row.try_get("visitor_id").or_internal()?))))
 }
 
