@@ -1,4 +1,4 @@
-import { expect, test as base } from '@playwright/test';
+import { expect, Page, test as base } from '@playwright/test';
 
 import { KefuServer } from '../fixtures/server';
 import { Widget } from '../fixtures/widget';
@@ -13,6 +13,23 @@ const test = base.extend<{ server: KefuServer }>({
     server.cleanup();
   },
 });
+
+/** Adds the colleague Bob (agent role, the demo site) through the agents page's server function;
+ *  returns the company's sites. */
+async function addBob(adminPage: Page, server: KefuServer) {
+  const roles = await (await adminPage.request.post(`${server.url}/api/roles`, { form: {} })).json();
+  const sites = await (await adminPage.request.post(`${server.url}/api/sites`, { form: {} })).json();
+  const agentRole = roles.find((r: { builtin: string | null }) => r.builtin === 'agent');
+  const saved = await adminPage.request.post(`${server.url}/api/agents/save`, {
+    data: { form: {
+      id: null, version: 0, login: 'bob', password: 'bob-pass-1', display_name: 'Bob', nickname: '', job_number: '',
+      email: '', mobile: '', role_id: agentRole.id, department_id: null, site_ids: [sites[0].id], seat_enabled: true,
+      max_chats: 5, sort_order: 0, card: [],
+    } },
+  });
+  expect(saved.ok()).toBeTruthy();
+  return sites;
+}
 
 test('an away agent leaves the visitor waiting in the queue with a place shown, then takes the chat', async ({ browser, server }, testInfo) => {
   const errors: string[] = [];
@@ -96,17 +113,7 @@ test('a chat is transferred to a colleague who accepts, then the visitor ends it
   const admin = new Workbench(adminPage);
   await admin.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
   // A colleague, made the way the agents page makes one.
-  const roles = await (await adminPage.request.post(`${server.url}/api/roles`, { form: {} })).json();
-  const sites = await (await adminPage.request.post(`${server.url}/api/sites`, { form: {} })).json();
-  const agentRole = roles.find((r: { builtin: string | null }) => r.builtin === 'agent');
-  const saved = await adminPage.request.post(`${server.url}/api/agents/save`, {
-    data: { form: {
-      id: null, version: 0, login: 'bob', password: 'bob-pass-1', display_name: 'Bob', nickname: '', job_number: '',
-      email: '', mobile: '', role_id: agentRole.id, department_id: null, site_ids: [sites[0].id], seat_enabled: true,
-      max_chats: 5, sort_order: 0, card: [],
-    } },
-  });
-  expect(saved.ok()).toBeTruthy();
+  await addBob(adminPage, server);
   const bob = new Workbench(bobPage);
   await bob.signIn(server.url, server.company, 'bob', 'bob-pass-1');
 
@@ -252,17 +259,7 @@ test('the direct chat page opens the chat full-window and ?agent= reaches that a
   }
   const admin = new Workbench(adminPage);
   await admin.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
-  const roles = await (await adminPage.request.post(`${server.url}/api/roles`, { form: {} })).json();
-  const sites = await (await adminPage.request.post(`${server.url}/api/sites`, { form: {} })).json();
-  const agentRole = roles.find((r: { builtin: string | null }) => r.builtin === 'agent');
-  const saved = await adminPage.request.post(`${server.url}/api/agents/save`, {
-    data: { form: {
-      id: null, version: 0, login: 'bob', password: 'bob-pass-1', display_name: 'Bob', nickname: '', job_number: '',
-      email: '', mobile: '', role_id: agentRole.id, department_id: null, site_ids: [sites[0].id], seat_enabled: true,
-      max_chats: 5, sort_order: 0, card: [],
-    } },
-  });
-  expect(saved.ok()).toBeTruthy();
+  const sites = await addBob(adminPage, server);
   const bob = new Workbench(bobPage);
   await bob.signIn(server.url, server.company, 'bob', 'bob-pass-1');
 
