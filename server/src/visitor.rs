@@ -310,9 +310,12 @@ pub async fn direct_chat_page(
     query: Result<Query<DirectQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     use axum::response::{Html, IntoResponse};
+    if site_key.is_empty() || site_key.len() > 64 {
+        return (StatusCode::NOT_FOUND, "no site has this key").into_response();
+    }
     let site = match sites::by_key(&state.app, &site_key).await {
-        Ok(Some(site)) if site_key.len() <= 64 => site,
-        Ok(_) => return (StatusCode::NOT_FOUND, "no site has this key").into_response(),
+        Ok(Some(site)) => site,
+        Ok(None) => return (StatusCode::NOT_FOUND, "no site has this key").into_response(),
         Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "try again later").into_response(),
     };
     let agent = query.ok().and_then(|Query(q)| q.agent).and_then(|a| Account::parse(&a, "agent").ok());

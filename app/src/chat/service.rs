@@ -246,24 +246,24 @@ pub async fn agent_send(
     body: &str,
 ) -> Result<ChatMessage, ApiError> {
     ctx.check(Perm::ChatServe)?;
+    let (client_msg_id, body) = (ClientMsgId::parse(client_msg_id)?, MessageBody::parse(body)?);
+    let conversation = conversation_in_scope(state, ctx, conversation_id).await?;
+    let someone_else = conversation.agent_id.is_some_and(|a| a != ctx.agent.id);
+    if someone_else && !routing::is_guest(state, ctx.tenant(), conversation_id, ctx.agent.id).await? {
+        // Only its agent writes in it, and colleagues they invited who joined.
+        return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
+    }
     let message = NewMessage {
         tenant_id: ctx.tenant(),
         conversation_id,
         sender: SenderKind::Agent,
         sender_id: ctx.agent.id.0,
         sender_name: Some(ctx.agent.display_name.clone()),
-        client_msg_id: ClientMsgId::parse(client_msg_id)?,
-        body: MessageBody::parse(body)?,
+        client_msg_id,
+        body,
         // A reply to a waiting visitor takes the conversation from the queue, in its own commit.
-        claim: false,
+        claim: conversation.agent_id.is_none(),
     };
-    let conversation = conversation_in_scope(state, ctx, conversation_id).await?;
-    let someone_else = conversation.agent_id.is_some_and(|a| a != ctx.agent.id);
-    let message = NewMessage { claim: conversation.agent_id.is_none(), ..message };
-    if someone_else && !routing::is_guest(state, ctx.tenant(), conversation_id, ctx.agent.id).await? {
-        // Only its agent writes in it, and colleagues they invited who joined.
-        return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
-    }
     Ok(submit(state, message, &Author::Agent { agent: &ctx.agent, conn }).await?.message)
 }
 

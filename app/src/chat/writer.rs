@@ -355,7 +355,8 @@ async fn claim(
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    if ids.is_empty() || (claims.is_empty() && !postgres) {
+    // Without claims, one conversation needs no order (its update locks it) and SQLite none at all.
+    if ids.is_empty() || (claims.is_empty() && (!postgres || ids.len() == 1)) {
         return Ok(claimed);
     }
     let mut markers = Markers::new(kind);

@@ -24,12 +24,28 @@ pub fn visitor_label(lang: Lang, name: Option<&str>, id: VisitorId) -> String {
 pub fn country_name(lang: Lang, code: &str) -> String {
     #[cfg(feature = "hydrate")]
     {
-        let options = js_sys::Intl::DisplayNamesOptions::new();
-        options.set_type(js_sys::Intl::DisplayNamesType::Region);
-        let locales = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(lang.tag()));
-        let names = js_sys::Intl::DisplayNames::new(&locales, &options);
-        if let Some(name) = names.of(code) {
-            return String::from(name);
+        use wasm_bindgen::JsValue;
+        thread_local! {
+            // One formatter per interface language, made on first use (lists name many countries).
+            static NAMES: std::cell::RefCell<Option<(Lang, js_sys::Intl::DisplayNames)>> = const { std::cell::RefCell::new(None) };
+        }
+        let intl = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Intl")).ok();
+        let supported =
+            intl.is_some_and(|i| js_sys::Reflect::has(&i, &JsValue::from_str("DisplayNames")).unwrap_or(false));
+        let named = supported.then(|| {
+            NAMES.with(|cell| {
+                let mut cell = cell.borrow_mut();
+                if cell.as_ref().is_none_or(|(l, _)| *l != lang) {
+                    let options = js_sys::Intl::DisplayNamesOptions::new();
+                    options.set_type(js_sys::Intl::DisplayNamesType::Region);
+                    let locales = js_sys::Array::of1(&JsValue::from_str(lang.tag()));
+                    *cell = Some((lang, js_sys::Intl::DisplayNames::new(&locales, &options)));
+                }
+                cell.as_ref().and_then(|(_, names)| names.of(code)).map(String::from)
+            })
+        });
+        if let Some(name) = named.flatten() {
+            return name;
         }
     }
     let _ = lang;

@@ -1010,11 +1010,12 @@ pub async fn offer_details(
     )))
 }
 
-/// The offers standing to an agent now: conversation and until when.
-pub async fn offers_to(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Vec<(ConversationId, i64)>, ApiError> {
+/// The offers standing to an agent now: conversation, until when, and how long its site gives (ms).
+pub async fn offers_to(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Vec<(ConversationId, i64, i64)>, ApiError> {
     let rows = sqlx::query(
-        "SELECT id, offered_until FROM conversations WHERE tenant_id = $1 AND offered_to = $2 \
-         AND agent_id IS NULL AND status = 'open' AND offered_until > $3 ORDER BY id",
+        "SELECT c.id, c.offered_until, s.approval_secs FROM conversations c JOIN sites s ON s.id = c.site_id \
+         WHERE c.tenant_id = $1 AND c.offered_to = $2 AND c.agent_id IS NULL AND c.status = 'open' \
+         AND c.offered_until > $3 ORDER BY c.id",
     )
     .bind(tenant.0)
     .bind(agent.0)
@@ -1023,7 +1024,10 @@ pub async fn offers_to(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Vec<
     .await
     .or_internal()?;
     rows.iter()
-        .map(|r| Ok((ConversationId(r.try_get("id")?), r.try_get("offered_until")?)))
+        .map(|r| {
+            let secs: i64 = r.try_get("approval_secs")?;
+            Ok((ConversationId(r.try_get("id")?), r.try_get("offered_until")?, secs * 1000))
+        })
         .collect::<Result<_, sqlx::Error>>()
         .or_internal()
 }
@@ -1040,21 +1044,6 @@ pub async fn lapsed_offers(db: &Db, now: i64) -> Result<Vec<TenantId>, ApiError>
     .await
     .or_internal()?;
     Ok(ids.into_iter().map(TenantId).collect())
-}
-
-/// The site of a conversation of the company.
-pub async fn offer_site(
-    conn: &mut AnyConnection,
-    tenant: TenantId,
-    id: ConversationId,
-) -> Result<Option<SiteId>, ApiError> {
-    let site: Option<i64> = sqlx::query_scalar("SELECT site_id FROM conversations WHERE id = $1 AND tenant_id = $2")
-        .bind(id.0)
-        .bind(tenant.0)
-        .fetch_optional(&mut *conn)
-        .await
-        .or_internal()?;
-    Ok(site.map(SiteId))
 }
 
 /// Invitations standing for an agent: (conversation, visitor, visitor's name, who invites).

@@ -30,24 +30,19 @@ pub struct Router {
     worker: BatchWorker<RouteJob>,
     /// Agents whose load is about to be announced (see [`announce_later`]).
     announcing: Arc<std::sync::Mutex<HashSet<(TenantId, AgentId)>>>,
-    /// Companies with a pass scheduled by [`kick_later`].
-    later: Arc<std::sync::Mutex<HashSet<TenantId>>>,
+    /// Companies with a pass scheduled within [`RETELL`] (shared with the job's retells).
+    later: Pending,
 }
 
 impl Router {
     pub fn start(db: &Db, realtime: Arc<dyn Realtime>, geo: Arc<Geo>) -> Router {
         let me = Arc::new(std::sync::OnceLock::new());
-        let job = RouteJob {
-            db: db.clone(),
-            realtime,
-            geo,
-            told: Default::default(),
-            retell: Default::default(),
-            me: me.clone(),
-        };
+        let later = Pending::default();
+        let job =
+            RouteJob { db: db.clone(), realtime, geo, told: Default::default(), retell: later.clone(), me: me.clone() };
         let worker = BatchWorker::start(job);
         let _ = me.set(worker.clone());
-        Router { worker, announcing: Default::default(), later: Default::default() }
+        Router { worker, announcing: Default::default(), later }
     }
 }
 
@@ -61,7 +56,7 @@ struct RouteJob {
     /// chat taken from a long queue would tell the whole queue again).
     told: Told,
     /// Tenants with a pass scheduled to tell the places held back.
-    retell: Arc<std::sync::Mutex<std::collections::HashSet<TenantId>>>,
+    retell: Pending,
     /// The worker running this job (for the scheduled passes).
     me: Arc<std::sync::OnceLock<BatchWorker<RouteJob>>>,
 }
@@ -114,14 +109,9 @@ impl RouteJob {
 
     /// Schedules a pass in [`RETELL`] to tell the places this one held back (one per tenant).
     fn retell_later(&self, tenant: TenantId) {
-        let fresh = self.retell.lock().unwrap_or_else(|e| e.into_inner()).insert(tenant);
-        let Some(worker) = self.me.get().cloned().filter(|_| fresh) else { return };
-        let retell = self.retell.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(RETELL).await;
-            retell.lock().unwrap_or_else(|e| e.into_inner()).remove(&tenant);
-            worker.note(tenant);
-        });
+        if let Some(worker) = self.me.get() {
+            pass_within_retell(&self.retell, worker, tenant);
+        }
     }
 }
 
@@ -169,6 +159,13 @@ struct Offers {
     ended: Vec<(AgentId, ConversationId)>,
     /// The earliest time a standing offer lapses.
     deadline: Option<i64>,
+}
+
+impl Offers {
+    /// Notes that an offer lapses at `until`.
+    fn lapsing(&mut self, until: i64) {
+        self.deadline = Some(self.deadline.map_or(until, |d| d.min(until)));
+    }
 }
 
 /// The offer frame's content for a conversation offered until `until` for `ms`.
@@ -241,7 +238,7 @@ async fn pass(db: &Db, realtime: &dyn Realtime, geo: &Geo, told: &Told, tenant: 
             if let Some((agent, until)) = item.offered {
                 if until > now {
                     // The offer stands (and counts against the agent's limit): the chat waits.
-                    offers.deadline = Some(offers.deadline.map_or(until, |d: i64| d.min(until)));
+                    offers.lapsing(until);
                     waiting.push(item);
                     continue;
                 }
@@ -278,7 +275,7 @@ async fn pass(db: &Db, realtime: &dyn Realtime, geo: &Geo, told: &Told, tenant: 
                         agents[i].open += 1;
                         agents[i].last_assigned_at = now;
                         offers.made.push((agents[i].id, item.id, until, ms));
-                        offers.deadline = Some(offers.deadline.map_or(until, |d: i64| d.min(until)));
+                        offers.lapsing(until);
                     }
                     waiting.push(item);
                 }
@@ -580,19 +577,28 @@ pub fn taken_by_reply(state: &AppState, agent: &AgentInfo, id: ConversationId, s
     kick_later(state, agent.tenant_id);
 }
 
-/// Starts a pass within [`RETELL`], one per company however often it is asked for meanwhile.
+/// Starts a pass within [`RETELL`] (the one a held-back place schedules, if any).
 fn kick_later(state: &AppState, tenant: TenantId) {
-    let Ok(router) = state.part::<Router>() else { return };
-    if !router.later.lock().unwrap_or_else(|e| e.into_inner()).insert(tenant) {
+    if let Ok(router) = state.part::<Router>() {
+        pass_within_retell(&router.later, &router.worker, tenant);
+    }
+}
+
+/// Schedules a pass in [`RETELL`], one per company however often it is asked for meanwhile.
+fn pass_within_retell(pending: &Pending, worker: &BatchWorker<RouteJob>, tenant: TenantId) {
+    if !pending.lock().unwrap_or_else(|e| e.into_inner()).insert(tenant) {
         return;
     }
-    let (later, worker) = (router.later.clone(), router.worker.clone());
+    let (pending, worker) = (pending.clone(), worker.clone());
     tokio::spawn(async move {
         tokio::time::sleep(RETELL).await;
-        later.lock().unwrap_or_else(|e| e.into_inner()).remove(&tenant);
+        pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&tenant);
         worker.note(tenant);
     });
 }
+
+/// Companies with a pass scheduled in [`RETELL`].
+type Pending = Arc<std::sync::Mutex<HashSet<TenantId>>>;
 
 /// Tells the company's consoles an agent's load changed, without waiting for it.
 /// One announcement per agent at a time: a burst of chats taken (an agent answering a long queue)
@@ -762,15 +768,9 @@ pub async fn pending(state: &AppState, ctx: &Ctx) -> Result<Vec<ToAgent>, ApiErr
     }
     let standing = repo::offers_to(&state.db, tenant, ctx.agent.id).await?;
     if !standing.is_empty() {
-        let rules = {
-            let mut conn = state.db.reader().acquire().await.or_internal()?;
-            repo::rules(&mut conn, tenant).await?.0
-        };
         let geo = state.part::<Arc<Geo>>()?.clone();
         let mut conn = state.db.reader().acquire().await.or_internal()?;
-        for (id, until) in standing {
-            let Some(brief) = repo::offer_site(&mut conn, tenant, id).await? else { continue };
-            let ms = rules.get(&brief).and_then(|r| r.approval_ms).unwrap_or(until - now_ms());
+        for (id, until, ms) in standing {
             if let Some(offer) = offer_of(&mut conn, &geo, tenant, id, until, ms).await? {
                 frames.push(ToAgent::ChatOffer { offer });
             }
