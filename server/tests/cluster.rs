@@ -11,7 +11,9 @@ mod helpers;
 use std::collections::{HashMap, HashSet};
 
 use app::infra::db::Db;
-use helpers::{ask, eventually, fresh_postgres, Client, Routed, TestApp, TestFrames, TestSends, AGENT_PASSWORD, WAIT};
+use helpers::{
+    ask, eventually, fresh_postgres, Client, Routed, TempDatabase, TestApp, TestFrames, TestSends, AGENT_PASSWORD, WAIT,
+};
 use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{ChatMessage, ConversationId, FromAgent, FromVisitor, PageInfo, ToAgent, ToVisitor, VisitorId};
 use tokio::process::{Child, Command};
@@ -36,17 +38,20 @@ struct Cluster {
     database_url: String,
     redis_url: String,
     db: Db,
+    _database: TempDatabase,
 }
 
 impl Cluster {
     /// A fresh database, a cluster name of its own in the shared Redis, and two nodes that joined.
     async fn two_nodes() -> (Cluster, Node, Node) {
-        let database_url = fresh_postgres(&required("KEFU_TEST_DATABASE_URL")).await;
+        let database = fresh_postgres(&required("KEFU_TEST_DATABASE_URL")).await;
+        let database_url = database.url.clone();
         let cluster = Cluster {
             name: format!("kefu-test-{}", &app::infra::random_token()[..12]),
             redis_url: required("KEFU_TEST_REDIS_URL"),
             db: Db::connect(&database_url).await.expect("migrate the test database"),
             database_url,
+            _database: database,
         };
         let (a, b) = (cluster.start_node().await, cluster.start_node().await);
         assert!(eventually(|| async { cluster.nodes_in_redis().await == 2 }).await, "both nodes join the cluster");
@@ -371,13 +376,15 @@ async fn a_node_that_lost_redis_tells_its_clients_to_catch_up() {
 
 #[tokio::test]
 async fn a_node_whose_redis_is_away_still_serves_the_chats_it_holds() {
-    let database_url = fresh_postgres(&required("KEFU_TEST_DATABASE_URL")).await;
+    let database = fresh_postgres(&required("KEFU_TEST_DATABASE_URL")).await;
+    let database_url = database.url.clone();
     let cluster = Cluster {
         name: format!("kefu-test-{}", &app::infra::random_token()[..12]),
         // Nothing listens there: the node keeps trying to reach Redis while it serves.
         redis_url: "redis://127.0.0.1:1".into(),
         db: Db::connect(&database_url).await.expect("migrate the test database"),
         database_url,
+        _database: database,
     };
     let node = cluster.start_node().await;
     let shop = node.app.create_tenant("Shop").await;

@@ -174,16 +174,18 @@ struct Both {
     sqlite_url: String,
     postgres_url: String,
     _dir: tempfile::TempDir,
+    _postgres: helpers::TempDatabase,
 }
 
 async fn migrate_both() -> Both {
     let admin = std::env::var("KEFU_TEST_DATABASE_URL").expect("the schema test needs KEFU_TEST_DATABASE_URL");
     let dir = tempfile::tempdir().unwrap();
     let sqlite_url = kefu_server::config::sqlite_url(dir.path()).unwrap();
-    let postgres_url = helpers::fresh_postgres(&admin).await;
+    let postgres = helpers::fresh_postgres(&admin).await;
+    let postgres_url = postgres.url.clone();
     Db::connect(&sqlite_url).await.expect("SQLite migrations apply");
     Db::connect(&postgres_url).await.expect("PostgreSQL migrations apply");
-    Both { sqlite_url, postgres_url, _dir: dir }
+    Both { sqlite_url, postgres_url, _dir: dir, _postgres: postgres }
 }
 
 #[tokio::test]

@@ -32,6 +32,8 @@ pub struct TestApp {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
+    /// Last, so the database goes after the server that uses it.
+    _database: Option<TempDatabase>,
 }
 
 pub struct Tenant {
@@ -44,25 +46,78 @@ pub struct Tenant {
     pub password: String,
 }
 
-/// A database URL for a fresh, empty database of the backend under test.
-async fn fresh_database(dir: &std::path::Path) -> String {
+/// A database URL for a fresh, empty database of the backend under test (and, on PostgreSQL, the
+/// guard that drops it).
+async fn fresh_database(dir: &std::path::Path) -> (String, Option<TempDatabase>) {
     if std::env::var("KEFU_TEST_BACKEND").as_deref() == Ok("postgres") {
         let admin =
             std::env::var("KEFU_TEST_DATABASE_URL").expect("KEFU_TEST_BACKEND=postgres needs KEFU_TEST_DATABASE_URL");
-        fresh_postgres(&admin).await
+        let database = fresh_postgres(&admin).await;
+        (database.url.clone(), Some(database))
     } else {
-        kefu_server::config::sqlite_url(dir).unwrap()
+        (kefu_server::config::sqlite_url(dir).unwrap(), None)
     }
 }
 
-/// Creates an empty PostgreSQL database next to the one `admin` names; returns its URL.
-pub async fn fresh_postgres(admin: &str) -> String {
+/// A PostgreSQL database made for one test, dropped (its connections closed by force) when the
+/// guard goes: a suite run would otherwise leave hundreds of databases behind, which the server
+/// then fsyncs one by one on every restart after a crash.
+pub struct TempDatabase {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+impl Drop for TempDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        // Its own thread and runtime: the test's runtime may be shutting down around this drop.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(drop_database(&admin, &name))
+        });
+        let _ = dropped.join();
+    }
+}
+
+async fn drop_database(admin: &str, name: &str) {
     use sqlx::Connection;
-    let name = format!("kefu_test_{}", &app::infra::random_token()[..16]);
+    if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+    }
+}
+
+/// Test databases are named `kefu_test_<unix seconds>_<random>`. Those older than this come from a
+/// run that was killed before its guards ran, and the first test of the next run drops them.
+const STALE_TEST_DATABASE: Duration = Duration::from_secs(6 * 3600);
+
+/// Creates an empty PostgreSQL database next to the one `admin` names.
+pub async fn fresh_postgres(admin: &str) -> TempDatabase {
+    use sqlx::Connection;
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT.get_or_init(|| drop_stale_databases(admin)).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let name = format!("kefu_test_{now}_{}", &app::infra::random_token()[..12]);
     let mut conn = sqlx::PgConnection::connect(admin).await.expect("connect to KEFU_TEST_DATABASE_URL");
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
     let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(admin);
-    format!("{base}/{name}")
+    TempDatabase { url: format!("{base}/{name}"), admin: admin.to_owned(), name }
+}
+
+async fn drop_stale_databases(admin: &str) {
+    use sqlx::Connection;
+    let Ok(mut conn) = sqlx::PgConnection::connect(admin).await else { return };
+    let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'kefu\\_test\\_%'")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap_or_default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    for name in names {
+        let made = name.split('_').nth(2).and_then(|secs| secs.parse::<u64>().ok());
+        if made.is_none_or(|made| now.saturating_sub(made) > STALE_TEST_DATABASE.as_secs()) {
+            drop_database(admin, &name).await;
+        }
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -71,7 +126,7 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = fresh_database(dir.path()).await;
+    let (database_url, database) = fresh_database(dir.path()).await;
     let mut config = Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         demo_addr: Some("127.0.0.1:0".parse().unwrap()),
@@ -109,14 +164,23 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         .await
         .unwrap();
     });
-    TestApp { addr, db, hub, database_url, stop: Some(stop), server: Some(server), _dir: dir }
+    TestApp { addr, db, hub, database_url, stop: Some(stop), server: Some(server), _dir: dir, _database: database }
 }
 
 impl TestApp {
     /// A server started elsewhere (another process) on `addr`, with its database.
     #[allow(dead_code)] // used by the cluster test only
     pub fn external(addr: String, db: Db, database_url: String) -> TestApp {
-        TestApp { addr, db, hub: None, database_url, stop: None, server: None, _dir: tempfile::tempdir().unwrap() }
+        TestApp {
+            addr,
+            db,
+            hub: None,
+            database_url,
+            stop: None,
+            server: None,
+            _dir: tempfile::tempdir().unwrap(),
+            _database: None,
+        }
     }
 
     /// Stops the server gracefully (sockets get "server restarting") and waits for it.
