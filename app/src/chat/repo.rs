@@ -51,6 +51,30 @@ pub async fn conversation(db: &Db, tenant: TenantId, id: ConversationId) -> Resu
     row.as_ref().map(conversation_from_row).transpose().or_internal()?.ok_or(ApiError::NotFound)
 }
 
+/// Where a conversation is and who has it: what every agent frame about it checks first (the whole
+/// [`conversation`] per reply cost the database more than the reply's own insert).
+#[derive(Clone, Copy, Debug)]
+pub struct Scope {
+    pub site_id: SiteId,
+    pub visitor_id: VisitorId,
+    pub agent_id: Option<AgentId>,
+}
+
+pub async fn scope(db: &Db, tenant: TenantId, id: ConversationId) -> Result<Scope, ApiError> {
+    let row = sqlx::query("SELECT site_id, visitor_id, agent_id FROM conversations WHERE id = $1 AND tenant_id = $2")
+        .bind(id.0)
+        .bind(tenant.0)
+        .fetch_optional(db.reader())
+        .await
+        .or_internal()?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Scope {
+        site_id: SiteId(row.try_get("site_id").or_internal()?),
+        visitor_id: VisitorId(row.try_get("visitor_id").or_internal()?),
+        agent_id: row.try_get::<Option<i64>, _>("agent_id").or_internal()?.map(AgentId),
+    })
+}
+
 /// Which open conversations a list shows: the tenant's, on `sites` (all when `None`), whose
 /// visitor's name contains `query` (any case) or whose visitor id is `query`.
 pub struct OpenFilter<'a> {

@@ -267,13 +267,10 @@ pub async fn agent_send(
     Ok(submit(state, message, &Author::Agent { agent: &ctx.agent, conn }).await?.message)
 }
 
-/// The conversation, if it is the agent's company's and on one of the agent's sites.
-pub async fn conversation_in_scope(
-    state: &AppState,
-    ctx: &Ctx,
-    id: ConversationId,
-) -> Result<ConversationSummary, ApiError> {
-    let conversation = repo::conversation(&state.db, ctx.tenant(), id).await?;
+/// Where the conversation is and who has it, if it is the agent's company's and on one of the
+/// agent's sites.
+pub async fn conversation_in_scope(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<repo::Scope, ApiError> {
+    let conversation = repo::scope(&state.db, ctx.tenant(), id).await?;
     if !ctx.sites(Perm::ChatServe).allows(conversation.site_id) {
         return Err(ApiError::NotFound);
     }

@@ -276,15 +276,14 @@ async fn write_batch(
         query.execute(&mut **conn).await.or_internal()?;
     }
 
-    // 4. The event of each claim that took its conversation. (The agent's `last_assigned_at` is
+    // 4. The events of the claims that took their conversations, in one statement. (The agent's `last_assigned_at` is
     //    stamped after the commit, outside this transaction: taking an agent's row here, after the
     //    conversations', deadlocks with a routing pass, and taking it first made every batch with a
     //    claim wait for whole passes on PostgreSQL.)
-    for (&(tenant, conversation), &(agent, i)) in &claimed {
-        if !matches!(results[i], Ok(Committed { took: true, .. })) {
-            continue;
-        }
-        let event = Event {
+    let took: Vec<Event> = claimed
+        .iter()
+        .filter(|(_, &(_, i))| matches!(results[i], Ok(Committed { took: true, .. })))
+        .map(|(&(tenant, conversation), &(agent, _))| Event {
             tenant,
             conversation,
             kind: EventKind::Assigned,
@@ -292,9 +291,9 @@ async fn write_batch(
             other: None,
             detail: "",
             at: now,
-        };
-        events::record(conn, &event).await?;
-    }
+        })
+        .collect();
+    events::record_many(conn, kind, &took).await?;
     Ok(results)
 }
 

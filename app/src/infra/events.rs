@@ -4,7 +4,7 @@
 
 use kefu_protocol::{AgentId, ApiError, ConversationId, TenantId};
 
-use super::db::Writer;
+use super::db::{DbKind, Markers, Writer};
 use super::OrInternal;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +45,32 @@ pub struct Event<'a> {
     pub other: Option<AgentId>,
     pub detail: &'a str,
     pub at: i64,
+}
+
+/// Several events in one statement (a batch of the message writer whose replies took chats).
+pub async fn record_many(w: &mut Writer, kind: DbKind, events: &[Event<'_>]) -> Result<(), ApiError> {
+    for chunk in events.chunks(500) {
+        let mut markers = Markers::new(kind);
+        let rows: Vec<String> = chunk.iter().map(|_| format!("({})", markers.list(7))).collect();
+        let sql = format!(
+            "INSERT INTO conversation_events (tenant_id, conversation_id, kind, agent_id, other_agent_id, detail, at) \
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for event in chunk {
+            query = query
+                .bind(event.tenant.0)
+                .bind(event.conversation.0)
+                .bind(event.kind.as_str())
+                .bind(event.agent.map(|a| a.0))
+                .bind(event.other.map(|a| a.0))
+                .bind(event.detail)
+                .bind(event.at);
+        }
+        query.execute(&mut **w).await.or_internal()?;
+    }
+    Ok(())
 }
 
 pub async fn record(w: &mut Writer, event: &Event<'_>) -> Result<(), ApiError> {

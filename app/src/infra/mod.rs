@@ -1,5 +1,6 @@
 //! Shared pieces every area uses. On the server (feature `ssr`): the database handle and its one
-//! write path ([`db`]), the generic batch worker ([`batch`]), the request context and permission
+//! write path ([`db`]), the generic batch worker ([`batch`]), follow-up work
+//! done once per burst ([`coalesce`]), the request context and permission
 //! gate ([`ctx`]), resource limits ([`limits`]), the client's address behind proxies ([`net`]), the handle through which services reach browsers ([`realtime`]) and the
 //! application state ([`state`]). On both sides: the server-function error ([`error`]).
 //!
@@ -10,6 +11,8 @@ pub mod error;
 
 #[cfg(feature = "ssr")]
 pub mod batch;
+#[cfg(feature = "ssr")]
+pub mod coalesce;
 #[cfg(feature = "ssr")]
 pub mod ctx;
 #[cfg(feature = "ssr")]

@@ -14,6 +14,7 @@ use super::repo::{self, Load, Waiting};
 use super::{estimate_wait, pick};
 use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::batch::{BatchJob, BatchWorker};
+use crate::infra::coalesce::Coalesced;
 use crate::infra::ctx::Ctx;
 use crate::infra::db::Db;
 use crate::infra::geo::Geo;
@@ -28,8 +29,10 @@ const PASS_QUEUE: i64 = 2000;
 #[derive(Clone)]
 pub struct Router {
     worker: BatchWorker<RouteJob>,
-    /// Agents whose load is about to be announced (see [`announce_later`]).
-    announcing: Arc<std::sync::Mutex<HashSet<(TenantId, AgentId)>>>,
+    /// Agents whose load is being announced (see [`announce_later`]).
+    announcing: Coalesced<(TenantId, AgentId)>,
+    /// Agents whose last chat is being stamped (see [`taken_by_reply`]).
+    stamping: Coalesced<(TenantId, AgentId)>,
     /// Companies with a pass scheduled within [`RETELL`] (shared with the job's retells).
     later: Pending,
 }
@@ -42,7 +45,7 @@ impl Router {
             RouteJob { db: db.clone(), realtime, geo, told: Default::default(), retell: later.clone(), me: me.clone() };
         let worker = BatchWorker::start(job);
         let _ = me.set(worker.clone());
-        Router { worker, announcing: Default::default(), later }
+        Router { worker, announcing: Default::default(), stamping: Default::default(), later }
     }
 }
 
@@ -563,16 +566,22 @@ fn tell_taken(state: &AppState, agent: &AgentInfo, id: ConversationId, site: Sit
 }
 
 /// After an agent's reply took a waiting conversation (in the message's commit): who has it is told
-/// at once, the agent's `last_assigned_at` is stamped in a transaction of its own, and those behind
-/// hear their new places from one pass within [`RETELL`] (an agent answering down a long queue
-/// would otherwise run a pass per reply). Nothing here is waited for.
+/// at once, the agent's `last_assigned_at` is stamped in a transaction of its own (one at a time
+/// per agent, with the time of the run, so a burst of replies is one or two stamps), and those
+/// behind hear their new places from one pass within [`RETELL`] (an agent answering down a long
+/// queue would otherwise run a pass per reply). Nothing here is waited for.
 pub fn taken_by_reply(state: &AppState, agent: &AgentInfo, id: ConversationId, site: SiteId, visitor: VisitorId) {
-    let (db, tenant, agent_id) = (state.db.clone(), agent.tenant_id, agent.id);
-    tokio::spawn(async move {
-        if let Err(error) = repo::stamp_assigned(&db, tenant, agent_id, now_ms()).await {
-            tracing::warn!(%error, "stamping an agent's last chat failed");
-        }
-    });
+    if let Ok(router) = state.part::<Router>() {
+        let (db, tenant, agent_id) = (state.db.clone(), agent.tenant_id, agent.id);
+        router.stamping.run((tenant, agent_id), move || {
+            let db = db.clone();
+            async move {
+                if let Err(error) = repo::stamp_assigned(&db, tenant, agent_id, now_ms()).await {
+                    tracing::warn!(%error, "stamping an agent's last chat failed");
+                }
+            }
+        });
+    }
     tell_taken(state, agent, id, site, visitor);
     kick_later(state, agent.tenant_id);
 }
@@ -602,18 +611,16 @@ type Pending = Arc<std::sync::Mutex<HashSet<TenantId>>>;
 
 /// Tells the company's consoles an agent's load changed, without waiting for it.
 /// One announcement per agent at a time: a burst of chats taken (an agent answering a long queue)
-/// is told once, with the load after it, not once per chat.
+/// is told once or twice, with the load after it, not once per chat.
 fn announce_later(state: &AppState, tenant: TenantId, agent: AgentId) {
     let Ok(router) = state.part::<Router>() else { return };
-    if !router.announcing.lock().unwrap_or_else(|e| e.into_inner()).insert((tenant, agent)) {
-        return;
-    }
-    let (state, announcing) = (state.clone(), router.announcing.clone());
-    tokio::spawn(async move {
-        // Taken off first: a change from here on gets an announcement of its own.
-        announcing.lock().unwrap_or_else(|e| e.into_inner()).remove(&(tenant, agent));
-        if let Err(error) = agent_changed_status_only(&state, tenant, agent).await {
-            tracing::warn!(%error, "announcing an agent's load failed");
+    let state = state.clone();
+    router.announcing.run((tenant, agent), move || {
+        let state = state.clone();
+        async move {
+            if let Err(error) = agent_changed_status_only(&state, tenant, agent).await {
+                tracing::warn!(%error, "announcing an agent's load failed");
+            }
         }
     });
 }

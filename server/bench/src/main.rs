@@ -55,6 +55,15 @@ async fn main() {
     let ws_url = format!("ws://127.0.0.1:{PORT}/api/v1/visitor/ws?v=1&site_key={site_key}");
     let origin = format!("http://127.0.0.1:{}", PORT + 1);
 
+    if std::env::var("KEFU_BENCH_QUICK").as_deref() == Ok("cluster") {
+        // Only the two-node figures (for profiling delivery between nodes).
+        server.stop().await;
+        let postgres = std::env::var("KEFU_BENCH_DATABASE_URL").expect("KEFU_BENCH_QUICK=cluster needs PostgreSQL");
+        let redis = std::env::var("KEFU_BENCH_REDIS_URL").expect("KEFU_BENCH_QUICK=cluster needs Redis");
+        cluster::run(&root, &postgres, &redis, max_visitors, &mut report, &mut faults).await;
+        report.print_and_save(&root, &faults);
+        return;
+    }
     if std::env::var("KEFU_BENCH_QUICK").as_deref() == Ok("durable") {
         // Only the SQLite throughput figures (for profiling the writer).
         routing::long_queue(PORT).await;
