@@ -69,6 +69,9 @@ impl BatchJob for MessageJob {
     }
 }
 
+/// Batches up to this size have their statements prepared and kept, per connection.
+const PREPARED_UP_TO: usize = 16;
+
 /// Per conversation of a batch: the next sequence number to give, its visitor, site and agent.
 type Numbered = HashMap<(TenantId, ConversationId), (i64, VisitorId, SiteId, Option<AgentId>)>;
 
@@ -84,8 +87,10 @@ enum Slot {
     Refused,
 }
 
-/// Three statements for the whole batch, whatever its size: look up client ids already used, bump
-/// each conversation's sequence once by the number of its new messages, insert the new messages.
+/// A few statements for the whole batch, whatever its size: look up client ids already used, lock
+/// the conversations where order or a claim needs it, bump each conversation's sequence once by the
+/// number of its new messages (returning who joined it), insert the new messages, and record the
+/// claims that took a conversation. On PostgreSQL each is a round trip, which is what a batch costs.
 async fn write_batch(
     conn: &mut Writer,
     kind: DbKind,
@@ -112,7 +117,9 @@ async fn write_batch(
          JOIN conversations c ON c.id = m.conversation_id",
         keys.join(", ")
     );
-    let mut query = sqlx::query(&sql).persistent(false);
+    // Prepared once per connection for the small batches of a quiet or steady server (on PostgreSQL
+    // an unprepared statement costs a round trip more); the rare big ones are not kept.
+    let mut query = sqlx::query(&sql).persistent(items.len() <= PREPARED_UP_TO);
     for m in items {
         query = query.bind(m.sender.as_str()).bind(m.sender_id).bind(m.client_msg_id.as_str());
     }
@@ -172,6 +179,8 @@ async fn write_batch(
     }
     let now = now_ms();
     let mut assigned: Numbered = HashMap::new();
+    // The colleagues who joined each conversation (they hear its messages too).
+    let mut guests: HashMap<ConversationId, Vec<AgentId>> = HashMap::new();
     if !groups.is_empty() {
         let mut markers = Markers::new(kind);
         let rows: Vec<String> = (0..groups.len())
@@ -193,7 +202,10 @@ async fn write_batch(
              agent_read_seq = CASE WHEN v.upto > 0 THEN last_seq + v.upto ELSE agent_read_seq END \
              FROM v WHERE conversations.id = v.id AND conversations.tenant_id = v.tenant AND conversations.status = 'open' \
              RETURNING conversations.id, conversations.tenant_id, conversations.last_seq, conversations.visitor_id, \
-             conversations.site_id, conversations.agent_id",
+             conversations.site_id, conversations.agent_id, \
+             (SELECT string_agg(CAST(g.agent_id AS TEXT), ',') FROM conversation_guests g \
+              WHERE g.conversation_id = conversations.id AND g.tenant_id = conversations.tenant_id \
+              AND g.status = 'joined') AS guests",
             rows.join(", ")
         );
         let mut query = sqlx::query(&sql);
@@ -211,10 +223,11 @@ async fn write_batch(
             let agent = row.try_get::<Option<i64>, _>("agent_id").or_internal()?.map(AgentId);
             // The group's messages take the n numbers ending at the new last_seq, in batch order.
             assigned.insert((tenant, id), (last - n + 1, visitor, site, agent));
+            let joined: Option<String> = row.try_get("guests").or_internal()?;
+            let joined = joined.iter().flat_map(|ids| ids.split(',')).filter_map(|id| id.parse().ok()).map(AgentId);
+            guests.insert(id, joined.collect());
         }
     }
-
-    let guests = joined_guests(conn, kind, &assigned).await?;
 
     // 3. Insert the new messages, in batch order.
     let mut results: Vec<Result<Committed, ApiError>> = Vec::with_capacity(items.len());
@@ -297,42 +310,6 @@ async fn write_batch(
     Ok(results)
 }
 
-/// The colleagues who joined the batch's conversations that have an agent (one statement).
-async fn joined_guests(
-    conn: &mut Writer,
-    kind: DbKind,
-    conversations: &Numbered,
-) -> Result<HashMap<ConversationId, Vec<AgentId>>, ApiError> {
-    let served: Vec<(TenantId, ConversationId)> =
-        conversations.iter().filter(|(_, v)| v.3.is_some()).map(|(k, _)| *k).collect();
-    let mut guests: HashMap<ConversationId, Vec<AgentId>> = HashMap::new();
-    if served.is_empty() {
-        return Ok(guests);
-    }
-    let mut markers = Markers::new(kind);
-    let pairs: Vec<String> = served
-        .iter()
-        .map(|_| {
-            let [t, c] = std::array::from_fn(|_| markers.one());
-            format!("(CAST({t} AS BIGINT), CAST({c} AS BIGINT))")
-        })
-        .collect();
-    let sql = format!(
-        "WITH k(tenant, id) AS (VALUES {}) SELECT g.conversation_id, g.agent_id FROM k \
-         JOIN conversation_guests g ON g.conversation_id = k.id AND g.tenant_id = k.tenant WHERE g.status = 'joined'",
-        pairs.join(", ")
-    );
-    let mut query = sqlx::query(&sql).persistent(false);
-    for (tenant, id) in &served {
-        query = query.bind(tenant.0).bind(id.0);
-    }
-    for row in query.fetch_all(&mut **conn).await.or_internal()? {
-        let id = ConversationId(row.try_get("conversation_id").or_internal()?);
-        guests.entry(id).or_default().push(AgentId(row.try_get("agent_id").or_internal()?));
-    }
-    Ok(guests)
-}
-
 /// Locks the batch's conversations (PostgreSQL: all of them, in id order, so two nodes' writers
 /// and a routing pass, which also goes in id order, never wait on each other crosswise), and works
 /// out the claims of this batch that take their conversation: by conversation, the agent and the
@@ -362,7 +339,7 @@ async fn claim(
     let lock = if postgres { " ORDER BY id FOR NO KEY UPDATE" } else { "" };
     let sql =
         format!("SELECT tenant_id, id, agent_id FROM conversations WHERE id IN ({}){lock}", markers.list(ids.len()));
-    let mut query = sqlx::query(&sql).persistent(false);
+    let mut query = sqlx::query(&sql).persistent(ids.len() <= PREPARED_UP_TO);
     for id in &ids {
         query = query.bind(*id);
     }

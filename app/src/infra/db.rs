@@ -168,6 +168,9 @@ impl Db {
         } else {
             return Err(sqlx::Error::Configuration("DATABASE_URL must start with sqlite: or postgres:".into()));
         };
+        // Pools hand out connections without pinging them first (`test_before_acquire`): the ping
+        // was a round trip before every statement's own, a third of a small message batch on
+        // PostgreSQL. A connection that broke meanwhile fails its statement and is dropped.
         let (write, read) = match kind {
             DbKind::Sqlite => {
                 // Migrations first, through a one-connection pool that also creates the file and
@@ -193,6 +196,7 @@ impl Db {
                 let writer = sqlite_writer(url.to_owned()).await?;
                 let read = AnyPoolOptions::new()
                     .max_connections(8)
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(sqlx::raw_sql("PRAGMA busy_timeout=10000; PRAGMA query_only=ON;")).await?;
@@ -204,10 +208,11 @@ impl Db {
                 (WritePath::Sqlite { gate: Arc::new(Mutex::new(Some(writer))), url: url.into() }, read)
             }
             DbKind::Postgres => {
-                let write = AnyPoolOptions::new().max_connections(8).connect(url).await?;
+                let write = AnyPoolOptions::new().max_connections(8).test_before_acquire(false).connect(url).await?;
                 POSTGRES_MIGRATIONS.run(&write).await?;
                 let read = AnyPoolOptions::new()
                     .max_connections(12)
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY").await?;
