@@ -449,7 +449,17 @@ async fn fresh_postgres(url: &str) -> String {
     let psql = |sql: String| {
         std::process::Command::new("psql").arg(url).arg("-qc").arg(sql).status().map(|s| s.success()).unwrap_or(false)
     };
-    psql(format!("DROP DATABASE IF EXISTS {name}"));
+    // Earlier runs' databases go (each run leaves its last one, for a look after the run).
+    let listed = std::process::Command::new("psql")
+        .arg(url)
+        .arg("-Atc")
+        .arg("SELECT datname FROM pg_database WHERE datname LIKE 'kefu\\_bench\\_%'")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    for old in listed.lines().map(str::trim).filter(|n| !n.is_empty()) {
+        psql(format!("DROP DATABASE IF EXISTS {old} WITH (FORCE)"));
+    }
     assert!(psql(format!("CREATE DATABASE {name}")), "cannot create the benchmark database on {url}");
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
     format!("{base}/{name}")
