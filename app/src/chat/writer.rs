@@ -306,7 +306,7 @@ async fn write_batch(
             at: now,
         })
         .collect();
-    events::record_many(conn, kind, &took).await?;
+    events::record_many(conn, &took).await?;
     Ok(results)
 }
 

@@ -88,6 +88,11 @@ impl DerefMut for Writer {
 }
 
 impl Writer {
+    /// Which database this writes to (for SQL that differs, and for its markers).
+    pub fn kind(&self) -> DbKind {
+        self.kind
+    }
+
     /// Starts a transaction. On SQLite it takes the write lock up front: a deferred transaction that
     /// reads first and then writes fails at once (no busy wait) when another connection wrote in
     /// between.

@@ -4,7 +4,7 @@
 
 use kefu_protocol::{AgentId, ApiError, ConversationId, TenantId};
 
-use super::db::{DbKind, Markers, Writer};
+use super::db::{Markers, Writer};
 use super::OrInternal;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,9 +48,9 @@ pub struct Event<'a> {
 }
 
 /// Several events in one statement (a batch of the message writer whose replies took chats).
-pub async fn record_many(w: &mut Writer, kind: DbKind, events: &[Event<'_>]) -> Result<(), ApiError> {
+pub async fn record_many(w: &mut Writer, events: &[Event<'_>]) -> Result<(), ApiError> {
     for chunk in events.chunks(500) {
-        let mut markers = Markers::new(kind);
+        let mut markers = Markers::new(w.kind());
         let rows: Vec<String> = chunk.iter().map(|_| format!("({})", markers.list(7))).collect();
         let sql = format!(
             "INSERT INTO conversation_events (tenant_id, conversation_id, kind, agent_id, other_agent_id, detail, at) \
@@ -74,19 +74,5 @@ pub async fn record_many(w: &mut Writer, kind: DbKind, events: &[Event<'_>]) -> 
 }
 
 pub async fn record(w: &mut Writer, event: &Event<'_>) -> Result<(), ApiError> {
-    sqlx::query(
-        "INSERT INTO conversation_events (tenant_id, conversation_id, kind, agent_id, other_agent_id, detail, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(event.tenant.0)
-    .bind(event.conversation.0)
-    .bind(event.kind.as_str())
-    .bind(event.agent.map(|a| a.0))
-    .bind(event.other.map(|a| a.0))
-    .bind(event.detail)
-    .bind(event.at)
-    .execute(&mut **w)
-    .await
-    .or_internal()?;
-    Ok(())
+    record_many(w, std::slice::from_ref(event)).await
 }
