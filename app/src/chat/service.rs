@@ -147,15 +147,15 @@ pub struct Choice {
     pub agent: Option<String>,
 }
 
-/// The visitor's open conversation, opened now if there is none (the site's agents are told, and
-/// it is routed: to the chosen agent when they can take it, otherwise by the site's rules). A
-/// visitor who opened their hourly share of conversations gets `TooMany`.
-pub async fn open_for_visitor(
+/// The visitor's open conversation, opened now if there is none (the site's agents are told), and
+/// whether it was opened now. A visitor who opened their hourly share of conversations gets
+/// `TooMany`. The caller routes one opened now ([`route_opened`]) once its first message is written.
+async fn open_for_visitor(
     state: &AppState,
     site: &Site,
     visitor: VisitorId,
     choice: &Choice,
-) -> Result<ConversationId, ApiError> {
+) -> Result<(ConversationId, bool), ApiError> {
     let opens = &state.part::<Chat>()?.opens;
     routing::admit(state, site.tenant_id, site.id).await?;
     opens.take(&visitor).map_err(|retry_after_secs| ApiError::TooMany { retry_after_secs })?;
@@ -167,30 +167,33 @@ pub async fn open_for_visitor(
         }
     };
     let id = conversation.id;
-    if !opened {
-        opens.give_back(&visitor);
-    }
     if opened {
         let frame = ToAgent::Conversation { conversation };
         state.realtime.to_agents(site.tenant_id, Some(site.id), Perm::ChatServe, &frame, None);
-        // Given to the chosen agent if they can take it; otherwise routed by the site's rules (a pass
-        // that fails leaves it queued for the next).
-        if let Some(agent) = &choice.agent {
-            match routing::designated(state, site, id, visitor, agent).await {
-                Ok(true) => return Ok(id),
-                Ok(false) => {
-                    let frame = ToVisitor::Unavailable { agent: agent.clone() };
-                    state.realtime.to_visitor(site.tenant_id, visitor, &frame, None);
-                }
-                Err(error) => tracing::warn!(%error, "routing to a chosen agent failed"),
-            }
-        }
-        // Not waited for: the visitor's message is acknowledged once committed, and hears who took
-        // the chat (or their place in the queue) when the next pass has run. (Waiting made every
-        // first ack of a rush wait for the passes before it.)
-        routing::kick(state, site.tenant_id);
+    } else {
+        opens.give_back(&visitor);
     }
-    Ok(id)
+    Ok((id, opened))
+}
+
+/// Routes a conversation the visitor just opened, after its first message is written (an offer in
+/// approval mode shows that message; routed before it, the offer could show none): to the chosen
+/// agent when they can take it, otherwise by the site's rules (a pass that fails leaves it queued
+/// for the next).
+async fn route_opened(state: &AppState, site: &Site, id: ConversationId, visitor: VisitorId, choice: &Choice) {
+    if let Some(agent) = &choice.agent {
+        match routing::designated(state, site, id, visitor, agent).await {
+            Ok(true) => return,
+            Ok(false) => {
+                let frame = ToVisitor::Unavailable { agent: agent.clone() };
+                state.realtime.to_visitor(site.tenant_id, visitor, &frame, None);
+            }
+            Err(error) => tracing::warn!(%error, "routing to a chosen agent failed"),
+        }
+    }
+    // Not waited for: the visitor hears who took the chat (or their place in the queue) when the
+    // next pass has run. (Waiting made every first ack of a rush wait for the passes before it.)
+    routing::kick(state, site.tenant_id);
 }
 
 /// A visitor's message, in their open conversation (`current`, kept by their socket), which is
@@ -209,8 +212,8 @@ pub async fn visitor_send(
     let author = Author::Visitor { site, conn };
     let client_msg_id = ClientMsgId::parse(client_msg_id)?;
     let body = MessageBody::parse(body)?;
-    let conversation_id = match *current {
-        Some(id) => id,
+    let (conversation_id, mut opened) = match *current {
+        Some(id) => (id, false),
         None => open_for_visitor(state, site, visitor, choice).await?,
     };
     *current = Some(conversation_id);
@@ -227,13 +230,18 @@ pub async fn visitor_send(
     let committed = match submit(state, message.clone(), &author).await {
         // The conversation was closed meanwhile: open a new one and write there.
         Err(ApiError::NotFound) => {
-            message.conversation_id = open_for_visitor(state, site, visitor, choice).await?;
-            *current = Some(message.conversation_id);
-            submit(state, message, &author).await?
+            let (id, new) = open_for_visitor(state, site, visitor, choice).await?;
+            (message.conversation_id, opened) = (id, new);
+            *current = Some(id);
+            submit(state, message.clone(), &author).await
         }
-        other => other?,
+        other => other,
     };
-    Ok(committed.message)
+    // Routed even if the write failed: it is open, and must not wait for a later pass.
+    if opened {
+        route_opened(state, site, message.conversation_id, visitor, choice).await;
+    }
+    Ok(committed?.message)
 }
 
 /// An agent's reply. Needs [`Perm::ChatServe`] and the conversation's site in the agent's scope.
