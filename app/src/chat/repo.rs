@@ -302,9 +302,7 @@ pub async fn close_missed(
     .or_internal()?;
     if let Some(id) = id {
         let conversation = ConversationId(id);
-        let event =
-            Event { tenant, conversation, kind: EventKind::Missed, agent: None, other: None, detail: "", at: now };
-        events::record(w, &event).await?;
+        events::record(w, &Event::new(tenant, conversation, EventKind::Missed, None, now)).await?;
     }
     Ok(id.map(ConversationId))
 }

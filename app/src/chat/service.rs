@@ -217,7 +217,7 @@ pub async fn visitor_send(
         None => open_for_visitor(state, site, visitor, choice).await?,
     };
     *current = Some(conversation_id);
-    let mut message = NewMessage {
+    let message = NewMessage {
         tenant_id: site.tenant_id,
         conversation_id,
         sender: SenderKind::Visitor,
@@ -231,15 +231,15 @@ pub async fn visitor_send(
         // The conversation was closed meanwhile: open a new one and write there.
         Err(ApiError::NotFound) => {
             let (id, new) = open_for_visitor(state, site, visitor, choice).await?;
-            (message.conversation_id, opened) = (id, new);
+            opened = new;
             *current = Some(id);
-            submit(state, message.clone(), &author).await
+            submit(state, NewMessage { conversation_id: id, ..message }, &author).await
         }
         other => other,
     };
     // Routed even if the write failed: it is open, and must not wait for a later pass.
-    if opened {
-        route_opened(state, site, message.conversation_id, visitor, choice).await;
+    if let (true, Some(id)) = (opened, *current) {
+        route_opened(state, site, id, visitor, choice).await;
     }
     Ok(committed?.message)
 }

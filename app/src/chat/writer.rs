@@ -296,14 +296,8 @@ async fn write_batch(
     let took: Vec<Event> = claimed
         .iter()
         .filter(|(_, &(_, i))| matches!(results[i], Ok(Committed { took: true, .. })))
-        .map(|(&(tenant, conversation), &(agent, _))| Event {
-            tenant,
-            conversation,
-            kind: EventKind::Assigned,
-            agent: Some(AgentId(agent)),
-            other: None,
-            detail: "",
-            at: now,
+        .map(|(&(tenant, conversation), &(agent, _))| {
+            Event::new(tenant, conversation, EventKind::Assigned, Some(AgentId(agent)), now)
         })
         .collect();
     events::record_many(conn, &took).await?;

@@ -47,6 +47,19 @@ pub struct Event<'a> {
     pub at: i64,
 }
 
+impl Event<'static> {
+    /// An event with no colleague and no detail (most are); the others set those after.
+    pub fn new(
+        tenant: TenantId,
+        conversation: ConversationId,
+        kind: EventKind,
+        agent: Option<AgentId>,
+        at: i64,
+    ) -> Event<'static> {
+        Event { tenant, conversation, kind, agent, other: None, detail: "", at }
+    }
+}
+
 /// Several events in one statement (a batch of the message writer whose replies took chats).
 pub async fn record_many(w: &mut Writer, events: &[Event<'_>]) -> Result<(), ApiError> {
     for chunk in events.chunks(500) {

@@ -291,23 +291,8 @@ pub async fn assign(
 /// What a conversation given to an agent changes besides its row: the agent's `last_assigned_at`
 /// (round robin reads it) and the conversation's `assigned` event.
 async fn given(w: &mut Writer, tenant: TenantId, id: ConversationId, agent: AgentId, now: i64) -> Result<(), ApiError> {
-    sqlx::query("UPDATE agents SET last_assigned_at = $1 WHERE id = $2 AND tenant_id = $3")
-        .bind(now)
-        .bind(agent.0)
-        .bind(tenant.0)
-        .execute(&mut **w)
-        .await
-        .or_internal()?;
-    let event = Event {
-        tenant,
-        conversation: id,
-        kind: EventKind::Assigned,
-        agent: Some(agent),
-        other: None,
-        detail: "",
-        at: now,
-    };
-    events::record(w, &event).await
+    stamp(w, tenant, agent, now).await?;
+    events::record(w, &Event::new(tenant, id, EventKind::Assigned, Some(agent), now)).await
 }
 
 /// Puts an agent's open conversations back in the queue (the agent went offline). Returns them.
@@ -322,20 +307,11 @@ pub async fn requeue(w: &mut Writer, tenant: TenantId, agent: AgentId) -> Result
     .await
     .or_internal()?;
     let now = crate::infra::now_ms();
-    for id in &ids {
-        let conversation = ConversationId(*id);
-        let event = Event {
-            tenant,
-            conversation,
-            kind: EventKind::Requeued,
-            agent: Some(agent),
-            other: None,
-            detail: "",
-            at: now,
-        };
-        events::record(w, &event).await?;
-    }
-    Ok(ids.into_iter().map(ConversationId).collect())
+    let ids: Vec<ConversationId> = ids.into_iter().map(ConversationId).collect();
+    let requeued: Vec<Event> =
+        ids.iter().map(|&id| Event::new(tenant, id, EventKind::Requeued, Some(agent), now)).collect();
+    events::record_many(w, &requeued).await?;
+    Ok(ids)
 }
 
 pub async fn set_status(db: &Db, tenant: TenantId, agent: AgentId, status: AgentStatus) -> Result<(), ApiError> {
@@ -571,15 +547,8 @@ pub async fn hand_over(
     .await
     .or_internal()?;
     if done.rows_affected() == 1 {
-        let event = Event {
-            tenant,
-            conversation,
-            kind: EventKind::Transferred,
-            agent: Some(from),
-            other: Some(to),
-            detail: "",
-            at: now,
-        };
+        let event =
+            Event { other: Some(to), ..Event::new(tenant, conversation, EventKind::Transferred, Some(from), now) };
         events::record(w, &event).await?;
     }
     Ok(done.rows_affected() == 1)
@@ -923,15 +892,8 @@ pub async fn decline_offer(
     .execute(&mut **w)
     .await
     .or_internal()?;
-    let event = Event {
-        tenant,
-        conversation: id,
-        kind: EventKind::Declined,
-        agent: Some(agent),
-        other: None,
-        detail: if lapsed { "lapsed" } else { "" },
-        at: now,
-    };
+    let detail = if lapsed { "lapsed" } else { "" };
+    let event = Event { detail, ..Event::new(tenant, id, EventKind::Declined, Some(agent), now) };
     events::record(w, &event).await?;
     Ok(true)
 }
@@ -1104,12 +1066,16 @@ pub async fn open_guests(db: &Db, tenant: TenantId) -> Result<Vec<(ConversationI
 
 /// When the agent was last given a chat (round robin and least busy's ties read it).
 pub async fn stamp_assigned(db: &Db, tenant: TenantId, agent: AgentId, at: i64) -> Result<(), ApiError> {
-    let mut w = db.write().await?;
+    stamp(&mut db.write().await?, tenant, agent, at).await
+}
+
+/// Sets the agent's `last_assigned_at` to `at` unless it is later already.
+async fn stamp(w: &mut Writer, tenant: TenantId, agent: AgentId, at: i64) -> Result<(), ApiError> {
     sqlx::query("UPDATE agents SET last_assigned_at = $1 WHERE id = $2 AND tenant_id = $3 AND last_assigned_at < $1")
         .bind(at)
         .bind(agent.0)
         .bind(tenant.0)
-        .execute(&mut *w)
+        .execute(&mut **w)
         .await
         .or_internal()?;
     Ok(())
