@@ -17,6 +17,7 @@ pub mod json;
 pub mod lang;
 pub mod log;
 pub mod text;
+pub mod visit;
 pub mod visitor;
 
 #[cfg(feature = "agent")]
@@ -26,6 +27,7 @@ pub use agent::{
 };
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
+pub use visit::{Campaign, Channel, Device, InApp, Source, SourceKind};
 pub use visitor::{
     is_token, token_from_subprotocols, FromVisitor, RatingForm, RatingLevel, ToVisitor, MAX_RATING_COMMENT,
     TOKEN_SUBPROTOCOL_PREFIX, VISITOR_SUBPROTOCOL,

@@ -3,9 +3,13 @@
 //! (and Redis in a cluster); this area owns the stored side: the `visitors` and `page_views` tables.
 
 #[cfg(feature = "ssr")]
+pub mod channel;
+#[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod source;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
