@@ -15,7 +15,10 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use kefu_protocol::text::Line;
-use kefu_protocol::{ApiError, FromAgent, Perm, SiteId, TenantId, ToAgent, MAX_QUERY_CHARS, PROTOCOL_VERSION};
+use kefu_protocol::{
+    ApiError, ErrorCode, FromAgent, Perm, SiteId, TenantId, ToAgent, VisitorFilter, VisitorSort, MAX_QUERY_CHARS,
+    PROTOCOL_VERSION,
+};
 use serde::Deserialize;
 
 use crate::hub::{AgentConn, ConnId, Hub, Outbox, AGENT_OUTBOX_BYTES};
@@ -110,7 +113,17 @@ pub async fn snapshot(
         false => (Vec::new(), 0),
     };
     let (visitors, visitors_total) = match perms.contains(&Perm::VisitorsView) {
-        true => visitors::visitors_page(hub.online_visitors(tenant).await, &scopes.of(Perm::VisitorsView), "", 0),
+        true => {
+            let online = hub.online_visitors(tenant).await;
+            visitors::visitors_page(
+                online,
+                &scopes.of(Perm::VisitorsView),
+                "",
+                &Default::default(),
+                Default::default(),
+                0,
+            )
+        }
         false => (Vec::new(), 0),
     };
     Ok(ToAgent::Snapshot { visitors, conversations, visitors_total, conversations_total })
@@ -123,13 +136,18 @@ async fn list_visitors(
     query: &str,
     offset: u32,
     site: Option<SiteId>,
+    filter: VisitorFilter,
+    sort: VisitorSort,
 ) -> Result<ToAgent, ApiError> {
     ctx.check(Perm::VisitorsView)?;
     let query = Line::parse(query, "query", MAX_QUERY_CHARS)?.into_string();
+    if filter.country.as_ref().is_some_and(|c| c.len() > 2 || !c.bytes().all(|b| b.is_ascii_uppercase())) {
+        return Err(ApiError::invalid("country", ErrorCode::Format));
+    }
     let online = state.hub.online_visitors(ctx.tenant()).await;
-    let (visitors, total) =
-        visitors::visitors_page(online, &ctx.sites(Perm::VisitorsView).narrow(site), &query, offset);
-    Ok(ToAgent::VisitorList { query, offset, site, total, visitors })
+    let scope = ctx.sites(Perm::VisitorsView).narrow(site);
+    let (visitors, total) = visitors::visitors_page(online, &scope, &query, &filter, sort, offset);
+    Ok(ToAgent::VisitorList { query, offset, site, filter, sort, total, visitors })
 }
 
 struct AgentSession {
@@ -160,11 +178,11 @@ impl Handler for AgentSession {
                 out.answer_resync(chat::agent_sync(app, ctx, conversation_id, after_seq).await)
             }
             // Lists are answers too: one in flight per console, like a resync.
-            FromAgent::ListVisitors { query, offset, site } => {
+            FromAgent::ListVisitors { query, offset, site, filter, sort } => {
                 if !out.claim_resync(socket::RESYNC_WAIT).await {
                     return Ok(());
                 }
-                out.answer_resync(list_visitors(&self.state, ctx, &query, offset, site).await)
+                out.answer_resync(list_visitors(&self.state, ctx, &query, offset, site, filter, sort).await)
             }
             FromAgent::ListConversations { query, offset, site } => {
                 if !out.claim_resync(socket::RESYNC_WAIT).await {

@@ -476,7 +476,7 @@ impl Task {
         for (then, reply) in replies {
             let (tenant, site, frame) = match (then, reply) {
                 (Then::Online(tenant, visitor), Value::Int(1)) => {
-                    (tenant, Some(visitor.site_id), ToAgent::VisitorOnline { visitor: *visitor })
+                    (tenant, Some(visitor.site_id), ToAgent::VisitorOnline { visitor })
                 }
                 (Then::Offline(tenant, visitor_id), Value::Int(1)) => {
                     (tenant, None, ToAgent::VisitorOffline { visitor_id })

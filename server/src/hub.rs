@@ -22,7 +22,8 @@ pub use app::infra::realtime::ConnId;
 use app::infra::realtime::{AgentSockets, Audience, Realtime};
 use axum::extract::ws::Utf8Bytes;
 use kefu_protocol::{
-    AgentId, ApiError, OnlineVisitor, PageInfo, Perm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId,
+    AgentId, ApiError, OnlineVisitor, PageInfo, Perm, SiteId, Source, SourceKind, TenantId, ToAgent, ToVisitor,
+    VisitorId,
 };
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -546,7 +547,7 @@ impl Hub {
                 // Alone, or Redis is away (reconnecting re-registers everyone held here).
                 None => {
                     let site = presence.site_id;
-                    let frame = ToAgent::VisitorOnline { visitor: presence };
+                    let frame = ToAgent::VisitorOnline { visitor: Box::new(presence) };
                     self.to_agents(tenant, Some(site), Perm::VisitorsView, &frame, None)
                 }
             }
@@ -596,18 +597,35 @@ impl Hub {
         true
     }
 
-    /// The visitor moved to another page: remembered for snapshots and, when `announce`, told to the
-    /// agents.
-    pub fn set_page(&self, tenant: TenantId, visitor: VisitorId, page: PageInfo, announce: bool) {
-        let (presence, site) = {
+    /// The visitor moved to another page: remembered for snapshots and, when `counted` (within the
+    /// visitor's share of page views), counted as a page of this visit and told to the agents. The
+    /// visit's first page says how it began (`source`, `None`: from within the site); a later one
+    /// changes that only when it comes from outside or from a campaign.
+    pub fn set_page(
+        &self,
+        tenant: TenantId,
+        visitor: VisitorId,
+        page: PageInfo,
+        source: Option<Source>,
+        at: i64,
+        counted: bool,
+    ) {
+        let (presence, site, pages, source) = {
             let mut inner = self.lock();
             let Some(entry) = inner.visitors.get_mut(&visitor).filter(|e| e.tenant == tenant) else { return };
-            entry.presence.page = page.clone();
-            (self.cluster.get().map(|_| entry.presence.clone()), entry.presence.site_id)
+            let p = &mut entry.presence;
+            p.page = page.clone();
+            if !counted {
+                return;
+            }
+            p.pages += 1;
+            p.last_active = at;
+            let source = source.filter(|s| (p.pages == 1 || s.kind != SourceKind::Direct) && *s != p.source);
+            if let Some(source) = &source {
+                p.source = source.clone();
+            }
+            (self.cluster.get().map(|_| p.clone()), p.site_id, p.pages, source)
         };
-        if !announce {
-            return;
-        }
         if let (Some(cluster), Some(presence)) = (self.cluster.get(), presence) {
             cluster.presence(tenant, presence);
         }
@@ -615,7 +633,7 @@ impl Hub {
             tenant,
             Some(site),
             Perm::VisitorsView,
-            &ToAgent::VisitorPage { visitor_id: visitor, page },
+            &ToAgent::VisitorPage { visitor_id: visitor, page, pages, at, source },
             None,
         );
     }

@@ -13,7 +13,7 @@ use app::ratings::service as ratings;
 use app::routing::service as routing;
 use app::sites::service::{self as sites, Site};
 use app::visitors::service::{self as visitors, Note};
-use app::visitors::Visitor;
+use app::visitors::{channel, source, Visitor};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -136,6 +136,12 @@ pub async fn upgrade(
             online_since: now_ms(),
             visits: session.visitor.visits,
             region,
+            channel: channel::parse(&session.user_agent),
+            source: Default::default(),
+            first_seen: session.visitor.first_seen,
+            pages: 0,
+            last_active: now_ms(),
+            ip: session.ip.clone(),
         };
         let hub = session.state.hub.clone();
         let settings = LoopSettings {
@@ -204,7 +210,9 @@ impl Handler for VisitorSession {
                         },
                     );
                 }
-                self.state.hub.set_page(tenant, self.visitor.id, page, counts);
+                let site = &self.site;
+                let source = source::classify(&page.url, &page.referrer, |host| site.owns_host(host));
+                self.state.hub.set_page(tenant, self.visitor.id, page, source, now_ms(), counts);
             }),
             FromVisitor::Send { client_msg_id, body, .. } => {
                 let (site, visitor, conn) = (&self.site, self.visitor.id, self.conn);

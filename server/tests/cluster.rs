@@ -154,7 +154,7 @@ impl Take for ToAgent {
                 side.online.remove(&visitor_id);
                 side.went_offline.insert(visitor_id);
             }
-            ToAgent::VisitorPage { visitor_id, page } => {
+            ToAgent::VisitorPage { visitor_id, page, .. } => {
                 side.pages.insert(visitor_id, page.url);
             }
             ToAgent::Error { error, .. } => panic!("unexpected error frame: {error:?}"),

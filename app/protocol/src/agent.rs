@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AgentId, ApiError, ChatMessage, ConversationId, ConversationSummary, Inbound, OnlineVisitor, Outbound, PageInfo,
-    Region, SenderKind, SiteId, TenantId, VisitorId,
+    Region, SenderKind, SiteId, Source, TenantId, VisitorFilter, VisitorId, VisitorSort,
 };
 
 /// One thing a role may allow. Roles are data (a set of these and a site scope); every server
@@ -260,14 +260,19 @@ pub enum FromAgent {
         conversation_id: ConversationId,
         seq: i64,
     },
-    /// A page of the visitors online whose name, page or id contains `query` (all when empty),
-    /// newest first, from `offset`; answered by [`ToAgent::VisitorList`].
+    /// A page of the visitors online that match `query` ([`crate::matches_query`]; all when
+    /// empty) and `filter`, in the order of `sort`, from `offset`; answered by
+    /// [`ToAgent::VisitorList`].
     ListVisitors {
         query: String,
         offset: u32,
         /// Only this site's (the site chosen in the workbench's top bar); `None`: every site.
         #[serde(default)]
         site: Option<SiteId>,
+        #[serde(default)]
+        filter: VisitorFilter,
+        #[serde(default)]
+        sort: VisitorSort,
     },
     /// A page of the open conversations whose visitor's name or id contains `query`, latest message
     /// first, from `offset`; answered by [`ToAgent::ConversationList`].
@@ -391,6 +396,10 @@ pub enum ToAgent {
         offset: u32,
         #[serde(default)]
         site: Option<SiteId>,
+        #[serde(default)]
+        filter: VisitorFilter,
+        #[serde(default)]
+        sort: VisitorSort,
         total: u32,
         visitors: Vec<OnlineVisitor>,
     },
@@ -404,14 +413,22 @@ pub enum ToAgent {
         conversations: Vec<ConversationSummary>,
     },
     VisitorOnline {
-        visitor: OnlineVisitor,
+        visitor: Box<OnlineVisitor>,
     },
     VisitorOffline {
         visitor_id: VisitorId,
     },
+    /// The visitor viewed another page (their `pages` this visit, at `at`); `source` when that
+    /// page changed how they came (a new campaign or outside referrer).
     VisitorPage {
         visitor_id: VisitorId,
         page: PageInfo,
+        #[serde(default)]
+        pages: u32,
+        #[serde(default)]
+        at: i64,
+        #[serde(default)]
+        source: Option<Source>,
     },
     /// A conversation was opened or changed (closed, assigned).
     Conversation {

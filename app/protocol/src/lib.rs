@@ -12,6 +12,8 @@
 
 #[cfg(feature = "agent")]
 pub mod agent;
+#[cfg(feature = "agent")]
+pub mod console;
 pub mod error;
 pub mod json;
 pub mod lang;
@@ -25,6 +27,8 @@ pub use agent::{
     AgentInfo, AgentPrefs, AgentStatus, ChatOffer, FromAgent, NotifyPrefs, Perm, SendKey, ToAgent, TransferRequest,
     TransferTo, LIST_PAGE, MAX_QUERY_CHARS, MAX_TRANSFER_NOTE,
 };
+#[cfg(feature = "agent")]
+pub use console::{matches_query, VisitorFilter, VisitorSort, VisitorSortKey};
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
 pub use visit::{Campaign, Channel, Device, InApp, Source, SourceKind};
@@ -195,6 +199,24 @@ pub struct OnlineVisitor {
     /// Where they are, from their address (`None`: unknown).
     #[serde(default)]
     pub region: Option<Region>,
+    /// Their device, browser and system.
+    #[serde(default)]
+    pub channel: Channel,
+    /// How they came to the site on this visit.
+    #[serde(default)]
+    pub source: Source,
+    /// Unix ms of their first visit.
+    #[serde(default)]
+    pub first_seen: i64,
+    /// Pages viewed on this visit.
+    #[serde(default)]
+    pub pages: u32,
+    /// Unix ms of their last page view (or of connecting).
+    #[serde(default)]
+    pub last_active: i64,
+    /// Their IP address.
+    #[serde(default)]
+    pub ip: String,
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]

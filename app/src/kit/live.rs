@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{
-    AgentId, AgentInfo, AgentStatus, ApiError, ChatMessage, ChatOffer, ConversationId, ConversationStatus,
-    ConversationSummary, FromAgent, MessageBody, OnlineVisitor, SenderKind, SiteId, ToAgent, TransferRequest,
-    TransferTo,
+    matches_query, AgentId, AgentInfo, AgentStatus, ApiError, ChatMessage, ChatOffer, ConversationId,
+    ConversationStatus, ConversationSummary, FromAgent, MessageBody, OnlineVisitor, SenderKind, SiteId, ToAgent,
+    TransferRequest, TransferTo, VisitorFilter, VisitorSort, VisitorSortKey,
 };
 use leptos::prelude::*;
 
@@ -60,6 +60,9 @@ pub struct Live {
     /// The current searches (empty: everything).
     pub visitor_query: RwSignal<String>,
     pub conversation_query: RwSignal<String>,
+    /// The visitor console's filter and order.
+    pub visitor_filter: RwSignal<VisitorFilter>,
+    pub visitor_sort: RwSignal<VisitorSort>,
     /// The site chosen in the top bar (`None`: all the agent's sites); both lists show only its.
     pub site: RwSignal<Option<SiteId>>,
     pub logs: RwSignal<HashMap<ConversationId, ConversationLog>>,
@@ -113,6 +116,8 @@ impl Live {
             conversations_total: RwSignal::new(0),
             visitor_query: RwSignal::new(String::new()),
             conversation_query: RwSignal::new(String::new()),
+            visitor_filter: RwSignal::new(VisitorFilter::default()),
+            visitor_sort: RwSignal::new(VisitorSort::default()),
             site: RwSignal::new(None),
             logs: RwSignal::new(HashMap::new()),
             typing: RwSignal::new(HashMap::new()),
@@ -159,8 +164,10 @@ impl Live {
                     self.conversation_query.get_untracked(),
                     self.site.get_untracked(),
                 );
-                if !visitor_query.is_empty() || site.is_some() {
-                    self.send(&FromAgent::ListVisitors { query: visitor_query, offset: 0, site });
+                let default_view = self.visitor_filter.with_untracked(VisitorFilter::is_empty)
+                    && self.visitor_sort.get_untracked() == VisitorSort::default();
+                if !visitor_query.is_empty() || site.is_some() || !default_view {
+                    self.list_visitors(0);
                 }
                 if !conversation_query.is_empty() || site.is_some() {
                     self.send(&FromAgent::ListConversations { query: conversation_query, offset: 0, site });
@@ -199,8 +206,12 @@ impl Live {
                     self.send(&frame);
                 }
             }
-            ToAgent::VisitorList { query, offset, site, total, visitors } => {
-                if query != self.visitor_query.get_untracked() || site != self.site.get_untracked() {
+            ToAgent::VisitorList { query, offset, site, filter, sort, total, visitors } => {
+                if query != self.visitor_query.get_untracked()
+                    || site != self.site.get_untracked()
+                    || filter != self.visitor_filter.get_untracked()
+                    || sort != self.visitor_sort.get_untracked()
+                {
                     return; // an answer to a search since changed
                 }
                 self.visitors_total.set(total);
@@ -225,19 +236,27 @@ impl Live {
                     list.extend(conversations);
                 });
             }
-            // New arrivals go on top of the unfiltered list; a search is asked again to see them.
+            // A new arrival that the console's view lists goes where its order puts it, when that
+            // is within the loaded rows (or everything is loaded).
             ToAgent::VisitorOnline { visitor } => {
-                let elsewhere = self.site.get_untracked().is_some_and(|s| s != visitor.site_id);
-                if self.visitor_query.with_untracked(String::is_empty) && !elsewhere {
-                    let mut added = false;
-                    self.visitors.update(|list| {
-                        added = !list.iter().any(|v| v.visitor_id == visitor.visitor_id);
-                        list.retain(|v| v.visitor_id != visitor.visitor_id);
-                        list.insert(0, visitor);
-                    });
-                    if added {
-                        self.visitors_total.update(|t| *t += 1);
+                let visitor = *visitor;
+                if !self.lists(&visitor) {
+                    return;
+                }
+                let sort = self.visitor_sort.get_untracked();
+                let total = self.visitors_total.get_untracked() as usize;
+                let mut added = false;
+                self.visitors.update(|list| {
+                    let before = list.len();
+                    list.retain(|v| v.visitor_id != visitor.visitor_id);
+                    added = list.len() == before;
+                    let at = list.partition_point(|v| sort.cmp(v, &visitor).is_lt());
+                    if at < list.len() || before >= total {
+                        list.insert(at, visitor);
                     }
+                });
+                if added {
+                    self.visitors_total.update(|t| *t += 1);
                 }
             }
             ToAgent::VisitorOffline { visitor_id } => {
@@ -251,11 +270,21 @@ impl Live {
                     self.visitors_total.update(|t| *t = t.saturating_sub(1));
                 }
             }
-            ToAgent::VisitorPage { visitor_id, page } => self.visitors.update(|list| {
-                if let Some(v) = list.iter_mut().find(|v| v.visitor_id == visitor_id) {
+            ToAgent::VisitorPage { visitor_id, page, pages, at, source } => {
+                let sort = self.visitor_sort.get_untracked();
+                self.visitors.update(|list| {
+                    let Some(v) = list.iter_mut().find(|v| v.visitor_id == visitor_id) else { return };
                     v.page = page;
-                }
-            }),
+                    v.pages = pages;
+                    v.last_active = at;
+                    if let Some(source) = source {
+                        v.source = source;
+                    }
+                    if matches!(sort.key, VisitorSortKey::LastActive | VisitorSortKey::Pages) {
+                        list.sort_by(|a, b| sort.cmp(a, b));
+                    }
+                });
+            }
             // Opened or changed; a closed one leaves the list of open conversations.
             ToAgent::Conversation { conversation } => {
                 if conversation.status == ConversationStatus::Closed
@@ -420,15 +449,37 @@ impl Live {
 
     /// Searches the visitors online (empty: all), from the first page.
     pub fn search_visitors(&self, query: String) {
-        self.visitor_query.set(query.clone());
-        self.send(&FromAgent::ListVisitors { query, offset: 0, site: self.site.get_untracked() });
+        self.visitor_query.set(query);
+        self.list_visitors(0);
+    }
+
+    /// Filters and orders the visitor console, from the first page.
+    pub fn view_visitors(&self, filter: VisitorFilter, sort: VisitorSort) {
+        self.visitor_filter.set(filter);
+        self.visitor_sort.set(sort);
+        self.list_visitors(0);
     }
 
     /// Loads the next page of visitors.
     pub fn more_visitors(&self) {
-        let offset = self.visitors.with_untracked(|v| v.len() as u32);
-        let (query, site) = (self.visitor_query.get_untracked(), self.site.get_untracked());
-        self.send(&FromAgent::ListVisitors { query, offset, site });
+        self.list_visitors(self.visitors.with_untracked(|v| v.len() as u32));
+    }
+
+    fn list_visitors(&self, offset: u32) {
+        self.send(&FromAgent::ListVisitors {
+            query: self.visitor_query.get_untracked(),
+            offset,
+            site: self.site.get_untracked(),
+            filter: self.visitor_filter.get_untracked(),
+            sort: self.visitor_sort.get_untracked(),
+        });
+    }
+
+    /// Whether the console's view (site, search, filter) lists a visitor.
+    fn lists(&self, v: &OnlineVisitor) -> bool {
+        self.site.get_untracked().is_none_or(|s| s == v.site_id)
+            && self.visitor_filter.with_untracked(|f| f.matches(v))
+            && self.visitor_query.with_untracked(|q| matches_query(v, &q.to_lowercase()))
     }
 
     /// Searches the open conversations by visitor name or id (empty: all), from the first page.

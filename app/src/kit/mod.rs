@@ -223,6 +223,28 @@ pub fn MoreButton(lang: Lang, shown: Signal<usize>, total: Signal<u32>, on_more:
     }
 }
 
+/// A value this browser keeps for the workbench (`localStorage`); `None` on the server.
+pub fn remembered(key: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        leptos::prelude::window().local_storage().ok().flatten()?.get_item(key).ok().flatten()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+pub fn remember(key: &str, value: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = leptos::prelude::window().local_storage().ok().flatten() {
+        let _ = storage.set_item(key, value);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (key, value);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

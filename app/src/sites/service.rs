@@ -97,6 +97,13 @@ impl Site {
         let Some((host, port, default_port)) = parse_origin(origin) else { return false };
         self.allowed_domains.iter().any(|entry| domain_allows(entry, &host, port, default_port))
     }
+
+    /// Whether a host (any port) is one of the site's bound domains: a referrer from there is
+    /// navigation within the site, not where a visitor came from.
+    pub fn owns_host(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.allowed_domains.iter().any(|entry| entry_covers(entry, &host).is_some())
+    }
 }
 
 /// `(host, port, the scheme's default port)` of an `Origin` value; `None` for anything else
@@ -137,21 +144,25 @@ fn split_host_port(text: &str) -> Option<(String, Option<u16>)> {
 /// Whether one bound-domain entry (`example.com`, `example.com:8443`, `*.example.com`) allows the
 /// origin's host and port.
 fn domain_allows(entry: &str, host: &str, port: u16, default_port: u16) -> bool {
+    entry_covers(entry, host).is_some_and(|entry_port| entry_port.unwrap_or(default_port) == port)
+}
+
+/// Whether a bound-domain entry covers a (lowercase) host, whatever the port: then the port the
+/// entry names, if any.
+fn entry_covers(entry: &str, host: &str) -> Option<Option<u16>> {
     let entry = entry.trim();
     let entry = entry.split_once("://").map_or(entry, |(_, rest)| rest).trim_end_matches('/');
     let (wildcard, entry) = match entry.strip_prefix("*.") {
         Some(rest) => (true, rest),
         None => (false, entry),
     };
-    let Some((domain, entry_port)) = split_host_port(entry) else { return false };
-    if entry_port.unwrap_or(default_port) != port {
-        return false;
-    }
-    if wildcard {
+    let (domain, entry_port) = split_host_port(entry)?;
+    let covers = if wildcard {
         host.strip_suffix(domain.as_str()).is_some_and(|sub| sub.len() > 1 && sub.ends_with('.'))
     } else {
         host == domain
-    }
+    };
+    covers.then_some(entry_port)
 }
 
 /// Sites by key, kept for a short while: every visitor (re)connect names its site, and a reconnect
@@ -348,6 +359,28 @@ mod tests {
         ];
         for (site, origin, allowed) in table {
             assert_eq!(site.allows_origin(origin), *allowed, "{origin} with {:?}", site.allowed_domains);
+        }
+    }
+
+    #[test]
+    fn a_referrer_host_is_the_site_s_own_on_any_port_and_under_a_wildcard() {
+        let site = Site {
+            id: SiteId(1),
+            tenant_id: TenantId(1),
+            name: "s".into(),
+            key: "k".into(),
+            allowed_domains: vec!["shop.example.com:8443".into(), "*.example.cn".into()],
+            version: 1,
+        };
+        for (host, own) in [
+            ("shop.example.com", true),
+            ("SHOP.example.com", true),
+            ("m.example.cn", true),
+            ("example.cn", false),
+            ("evilexample.cn", false),
+            ("example.com", false),
+        ] {
+            assert_eq!(site.owns_host(host), own, "{host}");
         }
     }
 

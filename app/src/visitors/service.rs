@@ -15,7 +15,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kefu_protocol::{ApiError, OnlineVisitor, PageInfo, SiteId, TenantId, VisitorId, LIST_PAGE};
+use kefu_protocol::{
+    matches_query, ApiError, OnlineVisitor, PageInfo, SiteId, TenantId, VisitorFilter, VisitorId, VisitorSort,
+    LIST_PAGE,
+};
 
 use super::{repo, Known, Visitor};
 use crate::infra::batch::{BatchJob, BatchWorker};
@@ -167,26 +170,19 @@ pub fn page_view_counts(state: &AppState, visitor: VisitorId) -> bool {
     state.part::<Visitors>().is_ok_and(|workers| workers.page_views.take(&visitor).is_ok())
 }
 
-/// A page of the visitors online that a console with `sites` in scope sees, matching `query` (in
-/// the name, the page's address or title, any case; or the visitor id), newest first, and how many
-/// match in all.
+/// A page of the visitors online that a console with `sites` in scope sees, matching `query`
+/// ([`matches_query`]) and `filter`, in the order of `sort`, and how many match in all.
 pub fn visitors_page(
     mut online: Vec<OnlineVisitor>,
     sites: &SiteScope,
     query: &str,
+    filter: &VisitorFilter,
+    sort: VisitorSort,
     offset: u32,
 ) -> (Vec<OnlineVisitor>, u32) {
     let query = query.to_lowercase();
-    let id = query.parse::<i64>().ok();
-    online.retain(|v| {
-        sites.allows(v.site_id)
-            && (query.is_empty()
-                || id == Some(v.visitor_id.0)
-                || [v.name.as_deref().unwrap_or_default(), &v.page.url, &v.page.title]
-                    .iter()
-                    .any(|text| text.to_lowercase().contains(&query)))
-    });
-    online.sort_by(|a, b| b.online_since.cmp(&a.online_since).then(b.visitor_id.0.cmp(&a.visitor_id.0)));
+    online.retain(|v| sites.allows(v.site_id) && filter.matches(v) && matches_query(v, &query));
+    online.sort_by(|a, b| sort.cmp(a, b));
     let total = u32::try_from(online.len()).unwrap_or(u32::MAX);
     let page = online.into_iter().skip(offset as usize).take(LIST_PAGE).collect();
     (page, total)

@@ -41,16 +41,21 @@ fn engine(host: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// The source of a page view. `own` says whether a host is the site's own (its bound domains or
-/// the page's host): a referrer from there is navigation within the site, which says nothing
-/// about how the visitor came, so the answer is `None`.
+/// The source of a page view. `own` says whether a host is one of the site's bound domains: a
+/// referrer from there (or from the page's own host, with or without `www.`) is navigation within
+/// the site, which says nothing about how the visitor came, so the answer is `None`.
 pub fn classify(url: &str, referrer: &str, own: impl Fn(&str) -> bool) -> Option<Source> {
-    let campaign = Url::parse(url).ok().and_then(|u| campaign(&u));
+    let page = Url::parse(url).ok();
+    let campaign = page.as_ref().and_then(campaign);
     let from = Url::parse(referrer).ok().filter(|r| matches!(r.scheme(), "http" | "https"));
-    let host = from.as_ref().and_then(|r| r.host_str()).map(|h| h.trim_start_matches("www.").to_ascii_lowercase());
-    if campaign.is_none() && host.as_deref().is_some_and(&own) {
+    let bare = |h: &str| h.trim_start_matches("www.").to_ascii_lowercase();
+    let raw_host = from.as_ref().and_then(|r| r.host_str());
+    let page_host = page.as_ref().and_then(|p| p.host_str()).map(bare);
+    let internal = raw_host.is_some_and(|h| own(h) || page_host == Some(bare(h)));
+    if campaign.is_none() && internal {
         return None;
     }
+    let host = raw_host.map(bare);
     let searched = from.as_ref().zip(host.as_deref()).and_then(|(r, h)| engine(h).map(|params| keyword(r, params)));
     let kind = match (&campaign, &searched, &host) {
         (Some(_), _, _) => SourceKind::Campaign,
@@ -104,7 +109,7 @@ mod tests {
     use super::*;
 
     fn source(url: &str, referrer: &str) -> Option<Source> {
-        classify(url, referrer, |host| host == "shop.example.cn")
+        classify(url, referrer, |host| host == "shop.example.cn" || host == "m.example.cn")
     }
 
     fn search(referrer: &str) -> (SourceKind, Option<String>, Option<String>) {
@@ -164,6 +169,9 @@ mod tests {
         assert_eq!((direct.kind, direct.domain, direct.keyword), (SourceKind::Direct, None, None));
         assert_eq!(source("https://shop.example.cn/b", "https://shop.example.cn/a"), None);
         assert_eq!(source("https://shop.example.cn/b", "https://www.shop.example.cn/a"), None);
+        // Another of the site's bound domains, and the page's own host when it is not bound.
+        assert_eq!(source("https://shop.example.cn/b", "https://m.example.cn/a"), None);
+        assert_eq!(source("http://127.0.0.1:3000/b", "http://127.0.0.1:3000/a"), None);
         // Not a web page (an app's intent, a file).
         assert_eq!(
             source("https://shop.example.cn/", "android-app://com.tencent.mm/").unwrap().kind,

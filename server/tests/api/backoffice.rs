@@ -563,7 +563,15 @@ async fn the_chosen_site_narrows_both_live_lists_and_never_widens_them() {
 
     let (mut console, visitors, conversations) = app.agent(&admin).await;
     assert_eq!((visitors.len(), conversations.len()), (2, 2), "all sites by default");
-    console.send(&FromAgent::ListVisitors { query: String::new(), offset: 0, site: Some(SiteId(branch)) }).await;
+    console
+        .send(&FromAgent::ListVisitors {
+            query: String::new(),
+            offset: 0,
+            site: Some(SiteId(branch)),
+            filter: Default::default(),
+            sort: Default::default(),
+        })
+        .await;
     let ToAgent::VisitorList { visitors, total, site, .. } =
         console.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
     else {
@@ -595,7 +603,15 @@ async fn the_chosen_site_narrows_both_live_lists_and_never_widens_them() {
     let cookie = app.login("shop", "home", "agent-pw-1").await;
     let (mut limited, visitors, _) = app.agent(&cookie).await;
     assert_eq!(visitors.len(), 1);
-    limited.send(&FromAgent::ListVisitors { query: String::new(), offset: 0, site: Some(SiteId(branch)) }).await;
+    limited
+        .send(&FromAgent::ListVisitors {
+            query: String::new(),
+            offset: 0,
+            site: Some(SiteId(branch)),
+            filter: Default::default(),
+            sort: Default::default(),
+        })
+        .await;
     let ToAgent::VisitorList { total, .. } = limited.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
     else {
         unreachable!()

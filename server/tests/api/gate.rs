@@ -264,7 +264,15 @@ async fn what_a_console_hears_and_may_do_follows_its_role() {
     // Lists pass the same gate.
     watcher.send(&FromAgent::ListConversations { query: String::new(), offset: 0, site: None }).await;
     assert_eq!(watcher.error().await.0, ApiError::Forbidden);
-    chatter.send(&FromAgent::ListVisitors { query: String::new(), offset: 0, site: None }).await;
+    chatter
+        .send(&FromAgent::ListVisitors {
+            query: String::new(),
+            offset: 0,
+            site: None,
+            filter: Default::default(),
+            sort: Default::default(),
+        })
+        .await;
     assert_eq!(chatter.error().await.0, ApiError::Forbidden);
 }
 

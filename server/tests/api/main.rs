@@ -5,6 +5,7 @@ mod auth;
 mod backoffice;
 mod chat;
 mod companies;
+mod console;
 mod frames;
 mod gate;
 mod geo;

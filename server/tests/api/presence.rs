@@ -106,7 +106,7 @@ async fn moving_to_another_page_is_not_leaving_the_site() {
         })
         .await;
     assert!(
-        matches!(&seen, ToAgent::VisitorPage { visitor_id, page } if *visitor_id == id && page.title == "Pricing"),
+        matches!(&seen, ToAgent::VisitorPage { visitor_id, page, .. } if *visitor_id == id && page.title == "Pricing"),
         "{seen:?}"
     );
     let cookie = app.login(&shop.company, &shop.login, &shop.password).await;
@@ -225,7 +225,15 @@ async fn the_lists_agents_receive_are_paged_and_searchable() {
     assert_eq!(first_visitors.len(), LIST_PAGE);
     assert_eq!(first_conversations.len(), LIST_PAGE);
 
-    console.send(&FromAgent::ListVisitors { query: String::new(), offset: LIST_PAGE as u32, site: None }).await;
+    console
+        .send(&FromAgent::ListVisitors {
+            query: String::new(),
+            offset: LIST_PAGE as u32,
+            site: None,
+            filter: Default::default(),
+            sort: Default::default(),
+        })
+        .await;
     let ToAgent::VisitorList { total, visitors: rest, .. } =
         console.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
     else {
@@ -235,7 +243,15 @@ async fn the_lists_agents_receive_are_paged_and_searchable() {
     assert_eq!(rest.len(), 30);
     assert!(rest.iter().all(|v| !first_visitors.iter().any(|f| f.visitor_id == v.visitor_id)), "no overlap");
 
-    console.send(&FromAgent::ListVisitors { query: "退款".into(), offset: 0, site: None }).await;
+    console
+        .send(&FromAgent::ListVisitors {
+            query: "退款".into(),
+            offset: 0,
+            site: None,
+            filter: Default::default(),
+            sort: Default::default(),
+        })
+        .await;
     let ToAgent::VisitorList { total, visitors: found, query, .. } =
         console.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
     else {

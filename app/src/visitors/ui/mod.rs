@@ -1,10 +1,435 @@
+//! Who is on the site right now: the console (a table with a column chooser, filters, sorting and
+//! search, on the Visitors page) and a compact list of cards beside the chats. Both show the
+//! visitors the agent socket loaded ([`Live::visitors`]); the server pages, filters and sorts them.
+
+use kefu_protocol::{Device, InApp, OnlineVisitor, SourceKind, VisitorFilter, VisitorSort, VisitorSortKey};
 use leptos::prelude::*;
 
-use crate::i18n::{tr, use_lang, Key};
+use crate::i18n::{tr, use_lang, Key, Lang};
 use crate::kit::live::Live;
-use crate::kit::{duration_text, region_text, visitor_label, EmptyState, MoreButton, SearchField};
+use crate::kit::{
+    clock_text, country_name, date_time_text, duration_text, region_text, remember, remembered, visitor_label,
+    EmptyState, MoreButton, SearchField,
+};
 
-/// Who is on the site right now: page, where they came from, time on site, visits.
+fn device_text(lang: Lang, device: Device) -> &'static str {
+    tr(
+        lang,
+        match device {
+            Device::Desktop => Key::DeviceDesktop,
+            Device::Phone => Key::DevicePhone,
+            Device::Tablet => Key::DeviceTablet,
+            Device::Other => Key::DeviceOther,
+        },
+    )
+}
+
+fn app_text(lang: Lang, app: InApp) -> &'static str {
+    tr(
+        lang,
+        match app {
+            InApp::WeChat => Key::AppWeChat,
+            InApp::WeCom => Key::AppWeCom,
+            InApp::Qq => Key::AppQq,
+            InApp::Alipay => Key::AppAlipay,
+            InApp::Weibo => Key::AppWeibo,
+            InApp::BaiduApp => Key::AppBaidu,
+            InApp::Douyin => Key::AppDouyin,
+            InApp::DingTalk => Key::AppDingTalk,
+        },
+    )
+}
+
+fn source_kind_text(lang: Lang, kind: SourceKind) -> &'static str {
+    tr(
+        lang,
+        match kind {
+            SourceKind::Direct => Key::SourceDirect,
+            SourceKind::Search => Key::SourceSearch,
+            SourceKind::Referral => Key::SourceReferral,
+            SourceKind::Campaign => Key::SourceCampaign,
+        },
+    )
+}
+
+/// "Phone · WeChat · iOS 16.3", "Computer · Chrome 120 · Windows 10".
+fn channel_text(lang: Lang, v: &OnlineVisitor) -> String {
+    let c = &v.channel;
+    let app = c.app.map(|a| app_text(lang, a).to_owned());
+    [Some(device_text(lang, c.device).to_owned()), app, Some(c.browser.clone()), Some(c.os.clone())]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// "Search engine · baidu.com", "Campaign · weibo / 双十一", "Direct".
+fn source_text(lang: Lang, v: &OnlineVisitor) -> String {
+    let s = &v.source;
+    let detail = match &s.campaign {
+        Some(c) => {
+            [c.source.as_str(), c.name.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" / ")
+        }
+        None => s.domain.clone().unwrap_or_default(),
+    };
+    let kind = source_kind_text(lang, s.kind);
+    if detail.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind} · {detail}")
+    }
+}
+
+/// The page a visitor is on: a link only for web addresses (never `javascript:` or the like).
+fn page_view(v: &OnlineVisitor) -> AnyView {
+    let title = if v.page.title.is_empty() { v.page.url.clone() } else { v.page.title.clone() };
+    let url = v.page.url.clone();
+    if url.starts_with("https://") || url.starts_with("http://") {
+        view! { <a href=url.clone() title=url target="_blank" rel="noopener noreferrer">{title}</a> }.into_any()
+    } else {
+        view! { <span title=url>{title}</span> }.into_any()
+    }
+}
+
+/// Columns of the console the agent can show or hide; the visitor's name is always shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Column {
+    Type,
+    Channel,
+    Region,
+    Source,
+    Keyword,
+    Page,
+    Pages,
+    Visits,
+    FirstVisit,
+    OnSite,
+    LastActive,
+    Ip,
+}
+
+impl Column {
+    const ALL: [Column; 12] = [
+        Column::Type,
+        Column::Channel,
+        Column::Region,
+        Column::Source,
+        Column::Keyword,
+        Column::Page,
+        Column::Pages,
+        Column::Visits,
+        Column::FirstVisit,
+        Column::OnSite,
+        Column::LastActive,
+        Column::Ip,
+    ];
+    const STORAGE: &'static str = "kefu.console.columns";
+
+    fn id(self) -> &'static str {
+        match self {
+            Column::Type => "type",
+            Column::Channel => "channel",
+            Column::Region => "region",
+            Column::Source => "source",
+            Column::Keyword => "keyword",
+            Column::Page => "page",
+            Column::Pages => "pages",
+            Column::Visits => "visits",
+            Column::FirstVisit => "first_visit",
+            Column::OnSite => "on_site",
+            Column::LastActive => "last_active",
+            Column::Ip => "ip",
+        }
+    }
+
+    fn title(self, lang: Lang) -> &'static str {
+        tr(
+            lang,
+            match self {
+                Column::Type => Key::ColType,
+                Column::Channel => Key::ColChannel,
+                Column::Region => Key::Region,
+                Column::Source => Key::ColSource,
+                Column::Keyword => Key::ColKeyword,
+                Column::Page => Key::ColPage,
+                Column::Pages => Key::ColPages,
+                Column::Visits => Key::Visits,
+                Column::FirstVisit => Key::ColFirstVisit,
+                Column::OnSite => Key::OnSite,
+                Column::LastActive => Key::ColLastActive,
+                Column::Ip => Key::ColIp,
+            },
+        )
+    }
+
+    fn sort(self) -> Option<VisitorSortKey> {
+        match self {
+            Column::Region => Some(VisitorSortKey::Region),
+            Column::Pages => Some(VisitorSortKey::Pages),
+            Column::Visits => Some(VisitorSortKey::Visits),
+            Column::FirstVisit => Some(VisitorSortKey::FirstVisit),
+            Column::OnSite => Some(VisitorSortKey::Arrived),
+            Column::LastActive => Some(VisitorSortKey::LastActive),
+            _ => None,
+        }
+    }
+
+    /// Shown until the agent chooses otherwise.
+    fn default_shown(self) -> bool {
+        !matches!(self, Column::FirstVisit | Column::Ip | Column::LastActive)
+    }
+
+    fn cell(self, lang: Lang, live: Live, v: &OnlineVisitor) -> AnyView {
+        match self {
+            Column::Type => {
+                let (class, key) = if v.visits > 1 {
+                    ("vtype returning", Key::VisitorReturning)
+                } else {
+                    ("vtype new", Key::VisitorNew)
+                };
+                view! { <span class=class>{tr(lang, key)}</span> }.into_any()
+            }
+            Column::Channel => channel_text(lang, v).into_any(),
+            Column::Region => region_text(lang, v.region.as_ref()).into_any(),
+            Column::Source => source_text(lang, v).into_any(),
+            Column::Keyword => view! { <mark class="keyword">{v.source.keyword.clone()}</mark> }.into_any(),
+            Column::Page => page_view(v),
+            Column::Pages => v.pages.to_string().into_any(),
+            Column::Visits => v.visits.to_string().into_any(),
+            Column::FirstVisit => date_time_text(v.first_seen).into_any(),
+            Column::OnSite => {
+                let since = v.online_since;
+                (move || {
+                    let now = live.now.get();
+                    if now == 0 {
+                        String::new()
+                    } else {
+                        duration_text(now - since)
+                    }
+                })
+                .into_any()
+            }
+            Column::LastActive => clock_text(v.last_active).into_any(),
+            Column::Ip => v.ip.clone().into_any(),
+        }
+    }
+}
+
+fn remembered_columns() -> Option<Vec<Column>> {
+    let saved = remembered(Column::STORAGE)?;
+    Some(Column::ALL.into_iter().filter(|c| saved.split(',').any(|id| id == c.id())).collect())
+}
+
+/// The Visitors page: every visitor online in a live table.
+#[component]
+pub fn VisitorConsole() -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    let shown = RwSignal::new(Column::ALL.into_iter().filter(|c| c.default_shown()).collect::<Vec<_>>());
+    // This browser's choice, once hydrated (the server renders the defaults).
+    Effect::new(move |_| {
+        if let Some(saved) = remembered_columns() {
+            shown.set(saved);
+        }
+    });
+    let toggle = move |column: Column, on: bool| {
+        shown.update(|list| {
+            list.retain(|c| *c != column);
+            if on {
+                list.push(column);
+                list.sort_by_key(|c| Column::ALL.iter().position(|a| a == c));
+            }
+        });
+        remember(Column::STORAGE, &shown.with_untracked(|l| l.iter().map(|c| c.id()).collect::<Vec<_>>().join(",")));
+    };
+    let heading = move || format!("{} ({})", tr(lang, Key::VisitorsOnline), live.visitors_total.get());
+    let set_filter = move |change: &dyn Fn(&mut VisitorFilter)| {
+        let mut filter = live.visitor_filter.get_untracked();
+        change(&mut filter);
+        live.view_visitors(filter, live.visitor_sort.get_untracked());
+    };
+    let sort_by = move |key: VisitorSortKey| {
+        let current = live.visitor_sort.get_untracked();
+        // The same column again flips the order; a new one starts with the largest first.
+        let ascending = current.key == key && !current.ascending;
+        live.view_visitors(live.visitor_filter.get_untracked(), VisitorSort { key, ascending });
+    };
+    // Countries of the loaded visitors, for the filter (named in the agent's language).
+    let countries = move || {
+        let mut codes: Vec<String> = live
+            .visitors
+            .with(|list| list.iter().filter_map(|v| v.region.as_ref().map(|r| r.country.clone())).collect());
+        if let Some(chosen) = live.visitor_filter.with(|f| f.country.clone()).filter(|c| !c.is_empty()) {
+            codes.push(chosen);
+        }
+        codes.sort();
+        codes.dedup();
+        codes
+    };
+    let header = move |column: Column| {
+        let title = column.title(lang);
+        match column.sort() {
+            Some(key) => {
+                let state = move || {
+                    let sort = live.visitor_sort.get();
+                    match (sort.key == key, sort.ascending) {
+                        (false, _) => "none",
+                        (true, true) => "ascending",
+                        (true, false) => "descending",
+                    }
+                };
+                view! {
+                    <th scope="col" aria-sort=state class=column.id()>
+                        <button type="button" class="sort" on:click=move |_| sort_by(key)>{title}</button>
+                    </th>
+                }
+                .into_any()
+            }
+            None => view! { <th scope="col" class=column.id()>{title}</th> }.into_any(),
+        }
+    };
+    view! {
+        <section class="visitors console" aria-label=tr(lang, Key::VisitorsOnline)>
+            <h2>{heading}</h2>
+            <div class="toolbar">
+                <SearchField
+                    label=tr(lang, Key::SearchVisitors)
+                    query=live.visitor_query
+                    on_search=Callback::new(move |q| live.search_visitors(q))
+                />
+                <label class="filter">
+                    <span>{tr(lang, Key::ColType)}</span>
+                    <select on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        set_filter(&|f| f.returning = match value.as_str() { "new" => Some(false), "returning" => Some(true), _ => None });
+                    }>
+                        <option value="">{tr(lang, Key::AnyValue)}</option>
+                        <option value="new">{tr(lang, Key::VisitorNew)}</option>
+                        <option value="returning">{tr(lang, Key::VisitorReturning)}</option>
+                    </select>
+                </label>
+                <label class="filter">
+                    <span>{tr(lang, Key::ColChannel)}</span>
+                    <select on:change=move |ev| {
+                        let device = match event_target_value(&ev).as_str() {
+                            "desktop" => Some(Device::Desktop),
+                            "phone" => Some(Device::Phone),
+                            "tablet" => Some(Device::Tablet),
+                            "other" => Some(Device::Other),
+                            _ => None,
+                        };
+                        set_filter(&|f| f.device = device);
+                    }>
+                        <option value="">{tr(lang, Key::AnyValue)}</option>
+                        <option value="desktop">{device_text(lang, Device::Desktop)}</option>
+                        <option value="phone">{device_text(lang, Device::Phone)}</option>
+                        <option value="tablet">{device_text(lang, Device::Tablet)}</option>
+                        <option value="other">{device_text(lang, Device::Other)}</option>
+                    </select>
+                </label>
+                <label class="filter">
+                    <span>{tr(lang, Key::ColSource)}</span>
+                    <select on:change=move |ev| {
+                        let source = match event_target_value(&ev).as_str() {
+                            "direct" => Some(SourceKind::Direct),
+                            "search" => Some(SourceKind::Search),
+                            "referral" => Some(SourceKind::Referral),
+                            "campaign" => Some(SourceKind::Campaign),
+                            _ => None,
+                        };
+                        set_filter(&|f| f.source = source);
+                    }>
+                        <option value="">{tr(lang, Key::AnyValue)}</option>
+                        <option value="direct">{source_kind_text(lang, SourceKind::Direct)}</option>
+                        <option value="search">{source_kind_text(lang, SourceKind::Search)}</option>
+                        <option value="referral">{source_kind_text(lang, SourceKind::Referral)}</option>
+                        <option value="campaign">{source_kind_text(lang, SourceKind::Campaign)}</option>
+                    </select>
+                </label>
+                <label class="filter">
+                    <span>{tr(lang, Key::FilterCountry)}</span>
+                    <select on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        let country = match value.as_str() { "*" => None, "?" => Some(String::new()), code => Some(code.to_owned()) };
+                        set_filter(&|f| f.country = country.clone());
+                    }>
+                        <option value="*">{tr(lang, Key::AnyValue)}</option>
+                        {move || countries().into_iter().map(|code| {
+                            let name = country_name(lang, &code);
+                            let selected = live.visitor_filter.with_untracked(|f| f.country.as_deref() == Some(code.as_str()));
+                            view! { <option value=code selected=selected>{name}</option> }
+                        }).collect_view()}
+                        <option value="?">{tr(lang, Key::RegionUnknown)}</option>
+                    </select>
+                </label>
+                <details class="columns-chooser">
+                    <summary>{tr(lang, Key::Columns)}</summary>
+                    <fieldset>
+                        <legend>{tr(lang, Key::Columns)}</legend>
+                        {Column::ALL.into_iter().map(|column| view! {
+                            <label>
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || shown.with(|l| l.contains(&column))
+                                    on:change=move |ev| toggle(column, event_target_checked(&ev))
+                                />
+                                {column.title(lang)}
+                            </label>
+                        }).collect_view()}
+                    </fieldset>
+                </details>
+            </div>
+            <Show when=move || live.visitors.with(|v| v.is_empty())>
+                <Show
+                    when=move || live.visitor_query.with(String::is_empty) && live.visitor_filter.with(VisitorFilter::is_empty)
+                    fallback=move || view! { <EmptyState text=tr(lang, Key::NoMatches)/> }
+                >
+                    <EmptyState text=tr(lang, Key::NoVisitors)/>
+                </Show>
+            </Show>
+            <div class="table-scroll">
+                <table>
+                    <thead>
+                        <tr>
+                            <th scope="col" class="name">{tr(lang, Key::Visitor)}</th>
+                            {move || shown.get().into_iter().map(header).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For
+                            each=move || live.visitors.get()
+                            key=|v| (v.visitor_id, v.pages, v.last_active, v.page.url.clone(), v.source.kind)
+                            let:v
+                        >
+                            {
+                                let label = visitor_label(lang, v.name.as_deref(), v.visitor_id);
+                                let row_label = label.clone();
+                                let cells = move || shown.get().into_iter().map(|column| view! {
+                                    <td class=column.id() data-label=column.title(lang)>{column.cell(lang, live, &v)}</td>
+                                }).collect_view();
+                                view! {
+                                    <tr aria-label=row_label>
+                                        <th scope="row" class="name">{label}</th>
+                                        {cells}
+                                    </tr>
+                                }
+                            }
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+            <MoreButton
+                lang=lang
+                shown=Signal::derive(move || live.visitors.with(Vec::len))
+                total=live.visitors_total.into()
+                on_more=Callback::new(move |_| live.more_visitors())
+            />
+        </section>
+    }
+}
+
+/// Beside the chats: the visitors online as compact cards (page, source, region, time on site).
 #[component]
 pub fn VisitorList() -> impl IntoView {
     let lang = use_lang();
@@ -27,11 +452,12 @@ pub fn VisitorList() -> impl IntoView {
                 </Show>
             </Show>
             <ul>
-                <For each=move || live.visitors.get() key=|v| (v.visitor_id, v.page.url.clone(), v.page.title.clone()) let:v>
+                <For each=move || live.visitors.get() key=|v| (v.visitor_id, v.pages, v.page.url.clone(), v.page.title.clone()) let:v>
                     {
                         let label = visitor_label(lang, v.name.as_deref(), v.visitor_id);
-                        let title = if v.page.title.is_empty() { v.page.url.clone() } else { v.page.title.clone() };
-                        let referrer = if v.page.referrer.is_empty() { tr(lang, Key::Direct).to_owned() } else { v.page.referrer.clone() };
+                        let source = source_text(lang, &v);
+                        let keyword = v.source.keyword.clone();
+                        let channel = channel_text(lang, &v);
                         let since = v.online_since;
                         let region = region_text(lang, v.region.as_ref());
                         let on_site = move || {
@@ -41,9 +467,11 @@ pub fn VisitorList() -> impl IntoView {
                         view! {
                             <li class="visitor" aria-label=label.clone()>
                                 <strong>{label.clone()}</strong>
-                                <span class="page" title=v.page.url.clone()>{title}</span>
+                                <span class="page">{page_view(&v)}</span>
                                 <dl>
-                                    <dt>{tr(lang, Key::From)}</dt><dd class="referrer">{referrer}</dd>
+                                    <dt>{tr(lang, Key::ColSource)}</dt><dd class="referrer">{source}</dd>
+                                    {keyword.map(|k| view! { <dt>{tr(lang, Key::ColKeyword)}</dt><dd class="keyword">{k}</dd> })}
+                                    <dt>{tr(lang, Key::ColChannel)}</dt><dd>{channel}</dd>
                                     <dt>{tr(lang, Key::Region)}</dt><dd class="region">{region}</dd>
                                     <dt>{tr(lang, Key::OnSite)}</dt><dd>{on_site}</dd>
                                     <dt>{tr(lang, Key::Visits)}</dt><dd>{v.visits}</dd>

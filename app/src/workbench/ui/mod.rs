@@ -12,9 +12,10 @@ use crate::auth::api::Logout;
 use crate::chat::ui::{ChatPanel, ConversationList, Shortcuts};
 use crate::i18n::{error_text, tr, use_lang, Key};
 use crate::kit::live::{ConnStatus, Live};
+use crate::kit::{remember, remembered};
 use crate::routing::ui::StatusPicker;
 use crate::sites::ui::SiteList;
-use crate::visitors::ui::VisitorList;
+use crate::visitors::ui::{VisitorConsole, VisitorList};
 
 /// Top bar, navigation and the page of the current route.
 #[component]
@@ -118,28 +119,6 @@ fn SitePicker() -> impl IntoView {
     }
 }
 
-/// A value this browser keeps for the workbench (`localStorage`); `None` on the server.
-fn remembered(key: &str) -> Option<String> {
-    #[cfg(feature = "hydrate")]
-    {
-        window().local_storage().ok().flatten()?.get_item(key).ok().flatten()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = key;
-        None
-    }
-}
-
-fn remember(key: &str, value: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(storage) = window().local_storage().ok().flatten() {
-        let _ = storage.set_item(key, value);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (key, value);
-}
-
 /// Conversations, the open chat, and who is on the site.
 #[component]
 pub fn ChatsPage() -> impl IntoView {
@@ -157,7 +136,7 @@ pub fn ChatsPage() -> impl IntoView {
 
 #[component]
 pub fn VisitorsPage() -> impl IntoView {
-    view! { <div class="page"><VisitorList/></div> }
+    view! { <div class="page wide"><VisitorConsole/></div> }
 }
 
 /// The company's sites. Admin pages are lazy routes: built with `cargo leptos build --split` (as the

@@ -1,0 +1,178 @@
+//! The visitor console's view: which online visitors a console lists ([`VisitorFilter`] and the
+//! search text) and in what order ([`VisitorSort`]). The server pages the list with these; the
+//! workbench applies the same rules to the visitors that arrive and change while it shows a page,
+//! so both always agree on what belongs where.
+
+use std::cmp::Ordering;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Device, OnlineVisitor, SourceKind};
+
+/// Which visitors a console lists (every field `None`: all).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct VisitorFilter {
+    #[serde(default)]
+    pub device: Option<Device>,
+    #[serde(default)]
+    pub source: Option<SourceKind>,
+    /// ISO 3166-1 alpha-2 (`CN`); `""` lists those whose region is unknown.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// `Some(true)`: only returning visitors (more than one visit); `Some(false)`: only new ones.
+    #[serde(default)]
+    pub returning: Option<bool>,
+}
+
+impl VisitorFilter {
+    pub fn matches(&self, v: &OnlineVisitor) -> bool {
+        self.device.is_none_or(|d| v.channel.device == d)
+            && self.source.is_none_or(|s| v.source.kind == s)
+            && self.country.as_deref().is_none_or(|c| v.region.as_ref().map_or("", |r| r.country.as_str()) == c)
+            && self.returning.is_none_or(|r| (v.visits > 1) == r)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == VisitorFilter::default()
+    }
+}
+
+/// What the console sorts by.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitorSortKey {
+    /// When this visit began.
+    #[default]
+    Arrived,
+    LastActive,
+    Visits,
+    Pages,
+    FirstVisit,
+    /// Country code, then province.
+    Region,
+    Name,
+}
+
+/// An order of the console: by `key`, largest (latest, most) first unless `ascending`; ties by
+/// visitor id, newest first.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VisitorSort {
+    #[serde(default)]
+    pub key: VisitorSortKey,
+    #[serde(default)]
+    pub ascending: bool,
+}
+
+impl VisitorSort {
+    pub fn cmp(&self, a: &OnlineVisitor, b: &OnlineVisitor) -> Ordering {
+        let region = |v: &OnlineVisitor| {
+            v.region
+                .as_ref()
+                .map(|r| (r.country.clone(), r.province.as_ref().map(|p| p.en.clone()).unwrap_or_default()))
+        };
+        let by = match self.key {
+            VisitorSortKey::Arrived => a.online_since.cmp(&b.online_since),
+            VisitorSortKey::LastActive => a.last_active.cmp(&b.last_active),
+            VisitorSortKey::Visits => a.visits.cmp(&b.visits),
+            VisitorSortKey::Pages => a.pages.cmp(&b.pages),
+            VisitorSortKey::FirstVisit => a.first_seen.cmp(&b.first_seen),
+            VisitorSortKey::Region => region(a).cmp(&region(b)),
+            VisitorSortKey::Name => a.name.cmp(&b.name),
+        };
+        let by = if self.ascending { by } else { by.reverse() };
+        by.then(b.visitor_id.0.cmp(&a.visitor_id.0))
+    }
+}
+
+/// Whether a visitor matches a console search (already lowercased; empty matches everyone): their
+/// id, or text in their name, page address or title, IP, search keyword, referring domain, or the
+/// names of their province and city.
+pub fn matches_query(v: &OnlineVisitor, query: &str) -> bool {
+    if query.is_empty() || query.parse::<i64>().ok() == Some(v.visitor_id.0) {
+        return true;
+    }
+    let places = v.region.iter().flat_map(|r| r.province.iter().chain(r.city.iter()));
+    [v.name.as_deref(), Some(&v.page.url), Some(&v.page.title), Some(&v.ip), v.source.keyword.as_deref()]
+        .into_iter()
+        .chain([v.source.domain.as_deref()])
+        .flatten()
+        .map(str::to_owned)
+        .chain(places.flat_map(|p| [p.en.clone(), p.zh.clone(), p.ja.clone()]))
+        .any(|text| text.to_lowercase().contains(query))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Channel, PageInfo, Place, Region, SiteId, Source, VisitorId};
+
+    fn visitor(id: i64, visits: i64, arrived: i64) -> OnlineVisitor {
+        OnlineVisitor {
+            visitor_id: VisitorId(id),
+            site_id: SiteId(1),
+            site_name: "Shop".into(),
+            name: None,
+            page: PageInfo { url: "https://shop.example.cn/".into(), title: "首页".into(), referrer: String::new() },
+            online_since: arrived,
+            visits,
+            region: None,
+            channel: Channel::default(),
+            source: Source::default(),
+            first_seen: 0,
+            pages: 1,
+            last_active: arrived,
+            ip: "203.0.113.7".into(),
+        }
+    }
+
+    #[test]
+    fn filters_and_the_search_pick_visitors_by_what_the_console_shows() {
+        let mut phone = visitor(1, 3, 10);
+        phone.channel.device = Device::Phone;
+        phone.source = Source {
+            kind: SourceKind::Search,
+            domain: Some("baidu.com".into()),
+            keyword: Some("退款".into()),
+            campaign: None,
+        };
+        phone.region = Some(Region {
+            country: "CN".into(),
+            province: Some(Place { en: "Guangdong".into(), zh: "广东".into(), ja: String::new() }),
+            city: None,
+        });
+        let desk = visitor(2, 1, 20);
+        let only = |f: VisitorFilter| {
+            [&phone, &desk].iter().filter(|v| f.matches(v)).map(|v| v.visitor_id.0).collect::<Vec<_>>()
+        };
+        assert_eq!(only(VisitorFilter::default()), [1, 2]);
+        assert_eq!(only(VisitorFilter { device: Some(Device::Phone), ..Default::default() }), [1]);
+        assert_eq!(only(VisitorFilter { source: Some(SourceKind::Direct), ..Default::default() }), [2]);
+        assert_eq!(only(VisitorFilter { country: Some("CN".into()), ..Default::default() }), [1]);
+        assert_eq!(only(VisitorFilter { country: Some(String::new()), ..Default::default() }), [2]);
+        assert_eq!(only(VisitorFilter { returning: Some(false), ..Default::default() }), [2]);
+        for (query, hits) in [
+            ("退款", true),
+            ("baidu", true),
+            ("广东", true),
+            ("guangdong", true),
+            ("203.0.113", true),
+            ("1", true),
+            ("深圳", false),
+        ] {
+            assert_eq!(matches_query(&phone, query), hits, "{query}");
+        }
+        assert!(!matches_query(&desk, "退款"));
+    }
+
+    #[test]
+    fn sorting_puts_the_largest_first_unless_ascending_and_breaks_ties_by_newest_id() {
+        let mut list = vec![visitor(1, 5, 30), visitor(2, 1, 10), visitor(3, 5, 20)];
+        let ids = |list: &[OnlineVisitor]| list.iter().map(|v| v.visitor_id.0).collect::<Vec<_>>();
+        list.sort_by(|a, b| VisitorSort::default().cmp(a, b));
+        assert_eq!(ids(&list), [1, 3, 2], "latest arrivals first");
+        list.sort_by(|a, b| VisitorSort { key: VisitorSortKey::Visits, ascending: false }.cmp(a, b));
+        assert_eq!(ids(&list), [3, 1, 2]);
+        list.sort_by(|a, b| VisitorSort { key: VisitorSortKey::Visits, ascending: true }.cmp(a, b));
+        assert_eq!(ids(&list), [2, 3, 1]);
+    }
+}
