@@ -67,9 +67,9 @@ test('the console shows a visitor from a Baidu search with the Chinese keyword, 
   await expect(console_.getByRole('row').nth(2)).toContainText('退款');
 
   // Filters: only search-engine visitors; search by the keyword.
-  await console_.getByLabel('Source').selectOption({ label: 'Search engine' });
+  await console_.getByRole('combobox', { name: 'Source' }).selectOption({ label: 'Search engine' });
   await expect(console_.getByRole('row')).toHaveCount(2);
-  await console_.getByLabel('Source').selectOption({ label: 'All' });
+  await console_.getByRole('combobox', { name: 'Source' }).selectOption({ label: 'All' });
   await expect(console_.getByRole('row')).toHaveCount(3);
   await console_.getByRole('searchbox', { name: 'Search visitors' }).fill('退款');
   await expect(console_.getByRole('row')).toHaveCount(2);

@@ -271,9 +271,11 @@ pub fn VisitorConsole() -> impl IntoView {
         let title = column.title(lang);
         match column.sort() {
             Some(key) => {
+                // Latest arrivals first is the shortest time on site first.
+                let inverted = column == Column::OnSite;
                 let state = move || {
                     let sort = live.visitor_sort.get();
-                    match (sort.key == key, sort.ascending) {
+                    match (sort.key == key, sort.ascending != inverted) {
                         (false, _) => "none",
                         (true, true) => "ascending",
                         (true, false) => "descending",
@@ -300,7 +302,7 @@ pub fn VisitorConsole() -> impl IntoView {
                 />
                 <label class="filter">
                     <span>{tr(lang, Key::ColType)}</span>
-                    <select on:change=move |ev| {
+                    <select aria-label=tr(lang, Key::ColType) on:change=move |ev| {
                         let value = event_target_value(&ev);
                         set_filter(&|f| f.returning = match value.as_str() { "new" => Some(false), "returning" => Some(true), _ => None });
                     }>
@@ -311,7 +313,7 @@ pub fn VisitorConsole() -> impl IntoView {
                 </label>
                 <label class="filter">
                     <span>{tr(lang, Key::ColChannel)}</span>
-                    <select on:change=move |ev| {
+                    <select aria-label=tr(lang, Key::ColChannel) on:change=move |ev| {
                         let device = match event_target_value(&ev).as_str() {
                             "desktop" => Some(Device::Desktop),
                             "phone" => Some(Device::Phone),
@@ -330,7 +332,7 @@ pub fn VisitorConsole() -> impl IntoView {
                 </label>
                 <label class="filter">
                     <span>{tr(lang, Key::ColSource)}</span>
-                    <select on:change=move |ev| {
+                    <select aria-label=tr(lang, Key::ColSource) on:change=move |ev| {
                         let source = match event_target_value(&ev).as_str() {
                             "direct" => Some(SourceKind::Direct),
                             "search" => Some(SourceKind::Search),
@@ -349,7 +351,7 @@ pub fn VisitorConsole() -> impl IntoView {
                 </label>
                 <label class="filter">
                     <span>{tr(lang, Key::FilterCountry)}</span>
-                    <select on:change=move |ev| {
+                    <select aria-label=tr(lang, Key::FilterCountry) on:change=move |ev| {
                         let value = event_target_value(&ev);
                         let country = match value.as_str() { "*" => None, "?" => Some(String::new()), code => Some(code.to_owned()) };
                         set_filter(&|f| f.country = country.clone());
