@@ -1,17 +1,8 @@
-import { expect, test as base } from '@playwright/test';
+import { expect } from '@playwright/test';
 
 import { KefuServer } from '../fixtures/server';
+import { test } from '../fixtures/test';
 import { Workbench } from '../fixtures/workbench';
-
-const test = base.extend<{ server: KefuServer }>({
-  server: async ({}, use) => {
-    const server = new KefuServer();
-    await server.start();
-    await use(server);
-    await server.stop();
-    server.cleanup();
-  },
-});
 
 test('an admin builds the team; the new agent sees only what the role allows and is signed out when disabled', async ({ browser, server }, testInfo) => {
   const errors: string[] = [];

@@ -1,6 +1,6 @@
-import { expect, Page, test as base } from '@playwright/test';
+import { expect, Page } from '@playwright/test';
 
-import { KefuServer } from '../fixtures/server';
+import { test } from '../fixtures/test';
 import { Widget } from '../fixtures/widget';
 import { Workbench } from '../fixtures/workbench';
 
@@ -15,16 +15,6 @@ async function declarePageLanguage(page: Page, lang: string) {
     }).observe(document, { childList: true });
   }, lang);
 }
-
-const test = base.extend<{ server: KefuServer }>({
-  server: async ({}, use) => {
-    const server = new KefuServer();
-    await server.start();
-    await use(server);
-    await server.stop();
-    server.cleanup();
-  },
-});
 
 test('the demo page embeds the widget with one script tag from another origin', async ({ page, server }) => {
   const response = await page.goto(server.demoUrl);

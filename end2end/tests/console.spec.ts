@@ -1,18 +1,8 @@
-import { expect, test as base } from '@playwright/test';
+import { expect } from '@playwright/test';
 
-import { KefuServer } from '../fixtures/server';
+import { test } from '../fixtures/test';
 import { Widget } from '../fixtures/widget';
 import { Workbench } from '../fixtures/workbench';
-
-const test = base.extend<{ server: KefuServer }>({
-  server: async ({}, use) => {
-    const server = new KefuServer();
-    await server.start();
-    await use(server);
-    await server.stop();
-    server.cleanup();
-  },
-});
 
 const CHROME_WINDOWS =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';

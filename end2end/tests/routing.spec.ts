@@ -1,18 +1,9 @@
-import { expect, Page, test as base } from '@playwright/test';
+import { expect, Page } from '@playwright/test';
 
 import { KefuServer } from '../fixtures/server';
+import { test } from '../fixtures/test';
 import { Widget } from '../fixtures/widget';
 import { Workbench } from '../fixtures/workbench';
-
-const test = base.extend<{ server: KefuServer }>({
-  server: async ({}, use) => {
-    const server = new KefuServer();
-    await server.start();
-    await use(server);
-    await server.stop();
-    server.cleanup();
-  },
-});
 
 /** Adds the colleague Bob (agent role, the demo site) through the agents page's server function;
  *  returns the company's sites. */

@@ -216,6 +216,28 @@ impl Column {
     }
 }
 
+/// One of the console's filters: a labelled select of `options`, after "All" (`None`).
+fn filter_select<T: Copy + 'static>(
+    lang: Lang,
+    label: Key,
+    options: Vec<(T, &'static str)>,
+    pick: impl Fn(Option<T>) + 'static,
+) -> impl IntoView {
+    let values: Vec<T> = options.iter().map(|(v, _)| *v).collect();
+    view! {
+        <label class="filter">
+            <span>{tr(lang, label)}</span>
+            <select aria-label=tr(lang, label) on:change=move |ev| {
+                let chosen = event_target_value(&ev).parse::<usize>().ok().and_then(|i| values.get(i).copied());
+                pick(chosen);
+            }>
+                <option value="">{tr(lang, Key::AnyValue)}</option>
+                {options.into_iter().enumerate().map(|(i, (_, text))| view! { <option value=i.to_string()>{text}</option> }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
 fn remembered_columns() -> Option<Vec<Column>> {
     let saved = remembered(Column::STORAGE)?;
     Some(Column::ALL.into_iter().filter(|c| saved.split(',').any(|id| id == c.id())).collect())
@@ -300,55 +322,26 @@ pub fn VisitorConsole() -> impl IntoView {
                     query=live.visitor_query
                     on_search=Callback::new(move |q| live.search_visitors(q))
                 />
-                <label class="filter">
-                    <span>{tr(lang, Key::ColType)}</span>
-                    <select aria-label=tr(lang, Key::ColType) on:change=move |ev| {
-                        let value = event_target_value(&ev);
-                        set_filter(&|f| f.returning = match value.as_str() { "new" => Some(false), "returning" => Some(true), _ => None });
-                    }>
-                        <option value="">{tr(lang, Key::AnyValue)}</option>
-                        <option value="new">{tr(lang, Key::VisitorNew)}</option>
-                        <option value="returning">{tr(lang, Key::VisitorReturning)}</option>
-                    </select>
-                </label>
-                <label class="filter">
-                    <span>{tr(lang, Key::ColChannel)}</span>
-                    <select aria-label=tr(lang, Key::ColChannel) on:change=move |ev| {
-                        let device = match event_target_value(&ev).as_str() {
-                            "desktop" => Some(Device::Desktop),
-                            "phone" => Some(Device::Phone),
-                            "tablet" => Some(Device::Tablet),
-                            "other" => Some(Device::Other),
-                            _ => None,
-                        };
-                        set_filter(&|f| f.device = device);
-                    }>
-                        <option value="">{tr(lang, Key::AnyValue)}</option>
-                        <option value="desktop">{device_text(lang, Device::Desktop)}</option>
-                        <option value="phone">{device_text(lang, Device::Phone)}</option>
-                        <option value="tablet">{device_text(lang, Device::Tablet)}</option>
-                        <option value="other">{device_text(lang, Device::Other)}</option>
-                    </select>
-                </label>
-                <label class="filter">
-                    <span>{tr(lang, Key::ColSource)}</span>
-                    <select aria-label=tr(lang, Key::ColSource) on:change=move |ev| {
-                        let source = match event_target_value(&ev).as_str() {
-                            "direct" => Some(SourceKind::Direct),
-                            "search" => Some(SourceKind::Search),
-                            "referral" => Some(SourceKind::Referral),
-                            "campaign" => Some(SourceKind::Campaign),
-                            _ => None,
-                        };
-                        set_filter(&|f| f.source = source);
-                    }>
-                        <option value="">{tr(lang, Key::AnyValue)}</option>
-                        <option value="direct">{source_kind_text(lang, SourceKind::Direct)}</option>
-                        <option value="search">{source_kind_text(lang, SourceKind::Search)}</option>
-                        <option value="referral">{source_kind_text(lang, SourceKind::Referral)}</option>
-                        <option value="campaign">{source_kind_text(lang, SourceKind::Campaign)}</option>
-                    </select>
-                </label>
+                {filter_select(
+                    lang,
+                    Key::ColType,
+                    vec![(false, tr(lang, Key::VisitorNew)), (true, tr(lang, Key::VisitorReturning))],
+                    move |returning| set_filter(&|f| f.returning = returning),
+                )}
+                {filter_select(
+                    lang,
+                    Key::ColChannel,
+                    [Device::Desktop, Device::Phone, Device::Tablet, Device::Other].map(|d| (d, device_text(lang, d))).to_vec(),
+                    move |device| set_filter(&|f| f.device = device),
+                )}
+                {filter_select(
+                    lang,
+                    Key::ColSource,
+                    [SourceKind::Direct, SourceKind::Search, SourceKind::Referral, SourceKind::Campaign]
+                        .map(|k| (k, source_kind_text(lang, k)))
+                        .to_vec(),
+                    move |source| set_filter(&|f| f.source = source),
+                )}
                 <label class="filter">
                     <span>{tr(lang, Key::FilterCountry)}</span>
                     <select aria-label=tr(lang, Key::FilterCountry) on:change=move |ev| {
