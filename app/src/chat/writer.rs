@@ -15,7 +15,7 @@ use sqlx::Row as _;
 
 use super::repo::message_from_row;
 use crate::infra::batch::BatchJob;
-use crate::infra::db::{Db, DbKind, Markers, Writer};
+use crate::infra::db::{Db, DbKind, Markers, Writer, PREPARED_UP_TO};
 use crate::infra::events::{self, Event, EventKind};
 use crate::infra::{now_ms, OrInternal};
 
@@ -69,9 +69,6 @@ impl BatchJob for MessageJob {
     }
 }
 
-/// Batches up to this size have their statements prepared and kept, per connection.
-const PREPARED_UP_TO: usize = 16;
-
 /// Per conversation of a batch: the next sequence number to give, its visitor, site and agent.
 type Numbered = HashMap<(TenantId, ConversationId), (i64, VisitorId, SiteId, Option<AgentId>)>;
 
@@ -117,8 +114,6 @@ async fn write_batch(
          JOIN conversations c ON c.id = m.conversation_id",
         keys.join(", ")
     );
-    // Prepared once per connection for the small batches of a quiet or steady server (on PostgreSQL
-    // an unprepared statement costs a round trip more); the rare big ones are not kept.
     let mut query = sqlx::query(&sql).persistent(items.len() <= PREPARED_UP_TO);
     for m in items {
         query = query.bind(m.sender.as_str()).bind(m.sender_id).bind(m.client_msg_id.as_str());

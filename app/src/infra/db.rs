@@ -281,6 +281,11 @@ pub async fn stale_or_missing(
     }
 }
 
+/// Statements whose text grows with a batch (one marker list per row) are prepared and kept per
+/// connection up to this many rows: the small batches of a quiet or steady server are prepared once
+/// (on PostgreSQL an unprepared statement costs a round trip more); the rare big ones are not kept.
+pub const PREPARED_UP_TO: usize = 16;
+
 /// Bind parameter markers, handed out in the order of the SQL text (which is the bind order):
 /// `$1, $2, …` on PostgreSQL, plain `?` on SQLite. sqlx looks every numbered SQLite parameter up
 /// by its name, a linear scan per parameter: a batch of 500 messages (4,500 parameters) cost

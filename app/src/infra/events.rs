@@ -4,7 +4,7 @@
 
 use kefu_protocol::{AgentId, ApiError, ConversationId, TenantId};
 
-use super::db::{Markers, Writer};
+use super::db::{Markers, Writer, PREPARED_UP_TO};
 use super::OrInternal;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +70,7 @@ pub async fn record_many(w: &mut Writer, events: &[Event<'_>]) -> Result<(), Api
              VALUES {}",
             rows.join(", ")
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = sqlx::query(&sql).persistent(chunk.len() <= PREPARED_UP_TO);
         for event in chunk {
             query = query
                 .bind(event.tenant.0)
