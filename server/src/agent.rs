@@ -16,8 +16,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use kefu_protocol::text::Line;
 use kefu_protocol::{
-    ApiError, ErrorCode, FromAgent, Perm, SiteId, TenantId, ToAgent, VisitorFilter, VisitorSort, MAX_QUERY_CHARS,
-    PROTOCOL_VERSION,
+    ApiError, FromAgent, Perm, SiteId, TenantId, ToAgent, VisitorFilter, VisitorSort, MAX_QUERY_CHARS, PROTOCOL_VERSION,
 };
 use serde::Deserialize;
 
@@ -141,9 +140,7 @@ async fn list_visitors(
 ) -> Result<ToAgent, ApiError> {
     ctx.check(Perm::VisitorsView)?;
     let query = Line::parse(query, "query", MAX_QUERY_CHARS)?.into_string();
-    if filter.country.as_ref().is_some_and(|c| c.len() > 2 || !c.bytes().all(|b| b.is_ascii_uppercase())) {
-        return Err(ApiError::invalid("country", ErrorCode::Format));
-    }
+    filter.check()?;
     let online = state.hub.online_visitors(ctx.tenant()).await;
     let scope = ctx.sites(Perm::VisitorsView).narrow(site);
     let (visitors, total) = visitors::visitors_page(online, &scope, &query, &filter, sort, offset);

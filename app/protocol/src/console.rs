@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Device, OnlineVisitor, SourceKind};
+use crate::{ApiError, Device, ErrorCode, OnlineVisitor, SourceKind};
 
 /// Which visitors a console lists (every field `None`: all).
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
@@ -34,6 +34,16 @@ impl VisitorFilter {
 
     pub fn is_empty(&self) -> bool {
         *self == VisitorFilter::default()
+    }
+
+    /// Refuses a country that is not two capital letters (or `""`, unknown).
+    pub fn check(&self) -> Result<(), ApiError> {
+        match self.country.as_deref() {
+            Some(c) if !c.is_empty() && (c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase())) => {
+                Err(ApiError::invalid("country", ErrorCode::Format))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -65,23 +75,23 @@ pub struct VisitorSort {
 
 impl VisitorSort {
     pub fn cmp(&self, a: &OnlineVisitor, b: &OnlineVisitor) -> Ordering {
-        let region = |v: &OnlineVisitor| {
-            v.region
-                .as_ref()
-                .map(|r| (r.country.clone(), r.province.as_ref().map(|p| p.en.clone()).unwrap_or_default()))
-        };
         let by = match self.key {
             VisitorSortKey::Arrived => a.online_since.cmp(&b.online_since),
             VisitorSortKey::LastActive => a.last_active.cmp(&b.last_active),
             VisitorSortKey::Visits => a.visits.cmp(&b.visits),
             VisitorSortKey::Pages => a.pages.cmp(&b.pages),
             VisitorSortKey::FirstVisit => a.first_seen.cmp(&b.first_seen),
-            VisitorSortKey::Region => region(a).cmp(&region(b)),
+            VisitorSortKey::Region => region_key(a).cmp(&region_key(b)),
             VisitorSortKey::Name => a.name.cmp(&b.name),
         };
         let by = if self.ascending { by } else { by.reverse() };
         by.then(b.visitor_id.0.cmp(&a.visitor_id.0))
     }
+}
+
+/// Country code, then the province's English name, borrowed (sorting compares often).
+fn region_key(v: &OnlineVisitor) -> Option<(&str, &str)> {
+    v.region.as_ref().map(|r| (r.country.as_str(), r.province.as_ref().map_or("", |p| p.en.as_str())))
 }
 
 /// Whether a visitor matches a console search (already lowercased; empty matches everyone): their
@@ -92,13 +102,16 @@ pub fn matches_query(v: &OnlineVisitor, query: &str) -> bool {
         return true;
     }
     let places = v.region.iter().flat_map(|r| r.province.iter().chain(r.city.iter()));
-    [v.name.as_deref(), Some(&v.page.url), Some(&v.page.title), Some(&v.ip), v.source.keyword.as_deref()]
-        .into_iter()
-        .chain([v.source.domain.as_deref()])
-        .flatten()
-        .map(str::to_owned)
-        .chain(places.flat_map(|p| [p.en.clone(), p.zh.clone(), p.ja.clone()]))
-        .any(|text| text.to_lowercase().contains(query))
+    let places = places.flat_map(|p| [p.en.as_str(), p.zh.as_str(), p.ja.as_str()]);
+    let texts = [
+        v.name.as_deref(),
+        Some(v.page.url.as_str()),
+        Some(v.page.title.as_str()),
+        Some(v.ip.as_str()),
+        v.source.keyword.as_deref(),
+        v.source.domain.as_deref(),
+    ];
+    texts.into_iter().flatten().chain(places).any(|t| t.to_lowercase().contains(query))
 }
 
 #[cfg(test)]
@@ -162,6 +175,11 @@ mod tests {
             assert_eq!(matches_query(&phone, query), hits, "{query}");
         }
         assert!(!matches_query(&desk, "退款"));
+        for (country, ok) in [("CN", true), ("", true), ("cn", false), ("C", false), ("CHN", false), ("中国", false)]
+        {
+            let filter = VisitorFilter { country: Some(country.into()), ..Default::default() };
+            assert_eq!(filter.check().is_ok(), ok, "{country}");
+        }
     }
 
     #[test]
