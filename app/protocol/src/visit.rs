@@ -72,6 +72,11 @@ pub struct Campaign {
     pub term: String,
 }
 
+impl Campaign {
+    /// Longest value kept, in characters.
+    pub const MAX_VALUE: usize = 100;
+}
+
 /// How the visitor came to the site on this visit.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Source {

@@ -31,7 +31,7 @@ fn engine(host: &str) -> Option<&'static [&'static str]> {
     let labels: Vec<&str> = host.split('.').collect();
     ENGINES.iter().find_map(|(name, params)| {
         let hit = if name.contains('.') {
-            host == *name || host.ends_with(&format!(".{name}"))
+            host.strip_suffix(name).is_some_and(|sub| sub.is_empty() || sub.ends_with('.'))
         } else {
             // `google.com`, `www.google.co.jp`, `m.baidu.com`: the engine's name is a label before
             // the public suffix (never the last label).
@@ -71,7 +71,7 @@ pub fn classify(url: &str, referrer: &str, own: impl Fn(&str) -> bool) -> Option
 fn campaign(url: &Url) -> Option<Campaign> {
     let mut c = Campaign::default();
     for (key, value) in url.query_pairs() {
-        let value = Line::cut(&value, 100).into_string();
+        let value = Line::cut(&value, Campaign::MAX_VALUE).into_string();
         match &*key {
             "utm_source" => c.source = value,
             "utm_medium" => c.medium = value,
@@ -84,13 +84,13 @@ fn campaign(url: &Url) -> Option<Campaign> {
 }
 
 /// The keyword in a search engine's referrer, decoded as UTF-8 or, failing that (or when the
-/// engine says so with `ie`/`oe`), GB 18030.
+/// engine says its input was GBK with `ie`), GB 18030. The query is split by hand: `query_pairs`
+/// decodes as UTF-8 and would turn GBK bytes into replacement characters.
 fn keyword(referrer: &Url, params: &[&str]) -> Option<String> {
     let query = referrer.query()?;
     let pairs: Vec<(&str, &str)> = query.split('&').filter_map(|p| p.split_once('=')).collect();
     let gbk = pairs.iter().any(|(k, v)| {
-        matches!(*k, "ie" | "oe" | "inputencoding")
-            && matches!(v.to_ascii_lowercase().as_str(), "gbk" | "gb2312" | "gb18030")
+        matches!(*k, "ie" | "inputencoding") && matches!(v.to_ascii_lowercase().as_str(), "gbk" | "gb2312" | "gb18030")
     });
     let raw = params.iter().find_map(|p| pairs.iter().find(|(k, v)| k == p && !v.is_empty()).map(|(_, v)| *v))?;
     let bytes: Vec<u8> = percent_encoding::percent_decode(raw.replace('+', " ").as_bytes()).collect();
@@ -125,6 +125,9 @@ mod tests {
             ("https://www.sogou.com/web?query=%E5%AE%A2%E6%9C%8D%E7%B3%BB%E7%BB%9F", "sogou.com", "客服系统"),
             ("https://wap.sogou.com/web/searchList.jsp?keyword=%E5%94%AE%E5%90%8E", "wap.sogou.com", "售后"),
             ("https://www.so.com/s?q=%E5%8F%91%E7%A5%A8&src=srp", "so.com", "发票"),
+            ("https://m.so.com/s?q=%E5%8F%91%E7%A5%A8", "m.so.com", "发票"),
+            // Output in GBK says nothing about the keyword's own encoding.
+            ("https://www.baidu.com/s?ie=utf-8&oe=gbk&wd=%E5%94%AE%E5%90%8E", "baidu.com", "售后"),
             ("https://m.sm.cn/s?q=%E5%BF%AB%E9%80%92&from=smor", "m.sm.cn", "快递"),
             ("https://yz.m.sm.cn/s?q=%E9%80%80%E8%B4%A7", "yz.m.sm.cn", "退货"),
             ("https://www.google.com/search?q=live+chat+software", "google.com", "live chat software"),
@@ -161,6 +164,7 @@ mod tests {
         );
         // A site whose name merely contains an engine's is not one.
         assert_eq!(search("https://googleblog.example.com/?q=x").0, SourceKind::Referral);
+        assert_eq!(search("https://notso.com/s?q=x").0, SourceKind::Referral);
     }
 
     #[test]
