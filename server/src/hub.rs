@@ -527,21 +527,32 @@ impl Hub {
     }
 
     /// Registers a visitor connection, announcing the visitor to the agents when they came online (a
-    /// visitor still within the grace period after their last connection closed is not new).
-    pub fn add_visitor(&self, tenant: TenantId, conn: ConnId, outbox: Outbox, presence: OnlineVisitor) {
-        let came_online = {
+    /// visitor still within the grace period after their last connection closed is not new, and
+    /// keeps what their visit has so far). `presence` is called only for a visitor this node does
+    /// not hold (every page change reconnects: its User-Agent and address are looked up once a
+    /// visit), and outside the hub's lock unless the visitor left in between.
+    pub fn add_visitor(
+        &self,
+        tenant: TenantId,
+        conn: ConnId,
+        outbox: Outbox,
+        visitor: VisitorId,
+        presence: impl Fn() -> OnlineVisitor,
+    ) {
+        let mut fresh = (!self.lock().visitors.contains_key(&visitor)).then(&presence);
+        let arrived = {
             let mut inner = self.lock();
-            let id = presence.visitor_id;
-            inner.tenant_visitors.entry(tenant).or_default().insert(id);
-            let mut came_online = false;
-            let entry = inner.visitors.entry(id).or_insert_with(|| {
-                came_online = true;
-                VisitorEntry { tenant, conns: HashMap::new(), presence: presence.clone(), left: 0 }
+            inner.tenant_visitors.entry(tenant).or_default().insert(visitor);
+            let mut arrived = None;
+            let entry = inner.visitors.entry(visitor).or_insert_with(|| {
+                let presence = fresh.take().unwrap_or_else(&presence);
+                arrived = Some(presence.clone());
+                VisitorEntry { tenant, conns: HashMap::new(), presence, left: 0 }
             });
             entry.conns.insert(conn, outbox);
-            came_online
+            arrived
         };
-        if came_online {
+        if let Some(presence) = arrived {
             match self.cluster.get().filter(|c| c.is_connected()) {
                 Some(cluster) => cluster.arrive(tenant, presence),
                 // Alone, or Redis is away (reconnecting re-registers everyone held here).
@@ -618,7 +629,7 @@ impl Hub {
             if !counted {
                 return;
             }
-            p.pages += 1;
+            p.pages = p.pages.saturating_add(1);
             p.last_active = at;
             let source = source.filter(|s| (p.pages == 1 || s.kind != SourceKind::Direct) && *s != p.source);
             if let Some(source) = &source {

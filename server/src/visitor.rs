@@ -123,24 +123,25 @@ pub async fn upgrade(
         greetings,
         agent_read_seq: session.visitor.latest.map_or(0, |c| c.agent_read_seq),
     };
-    let region = state.app.part::<Arc<Geo>>().ok().and_then(|geo| geo.region(ip));
+    let geo = state.app.part::<Arc<Geo>>().ok().cloned();
     socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
         let (out, queue) = state.hub.outbox(VISITOR_OUTBOX_BYTES);
         out.push(&welcome);
-        let presence = OnlineVisitor {
+        let now = now_ms();
+        let presence = || OnlineVisitor {
             visitor_id: session.visitor.id,
             site_id: session.site.id,
             site_name: session.site.name.clone(),
             name: session.visitor.name.clone(),
             page: Default::default(),
-            online_since: now_ms(),
+            online_since: now,
             visits: session.visitor.visits,
-            region,
+            region: geo.as_ref().and_then(|geo| geo.region(ip)),
             channel: channel::parse(&session.user_agent),
             source: Default::default(),
             first_seen: session.visitor.first_seen,
             pages: 0,
-            last_active: now_ms(),
+            last_active: now,
             ip: session.ip.clone(),
         };
         let hub = session.state.hub.clone();
@@ -149,7 +150,7 @@ pub async fn upgrade(
             shutdown: state.shutdown.clone(),
             rate: socket::VISITOR_RATE,
         };
-        hub.add_visitor(session.site.tenant_id, session.conn, out.clone(), presence);
+        hub.add_visitor(session.site.tenant_id, session.conn, out.clone(), session.visitor.id, presence);
         socket::run(socket, session, out, queue, settings).await;
         drop(slot);
     })
@@ -210,9 +211,10 @@ impl Handler for VisitorSession {
                         },
                     );
                 }
+                // Only a counted view may change the visit's source (see `Hub::set_page`).
                 let site = &self.site;
-                let source = source::classify(&page.url, &page.referrer, |host| site.owns_host(host));
-                self.state.hub.set_page(tenant, self.visitor.id, page, source, now_ms(), counts);
+                let source = counts.then(|| source::classify(&page.url, &page.referrer, |h| site.owns_host(h)));
+                self.state.hub.set_page(tenant, self.visitor.id, page, source.flatten(), now_ms(), counts);
             }),
             FromVisitor::Send { client_msg_id, body, .. } => {
                 let (site, visitor, conn) = (&self.site, self.visitor.id, self.conn);
