@@ -563,20 +563,8 @@ async fn the_chosen_site_narrows_both_live_lists_and_never_widens_them() {
 
     let (mut console, visitors, conversations) = app.agent(&admin).await;
     assert_eq!((visitors.len(), conversations.len()), (2, 2), "all sites by default");
-    console
-        .send(&FromAgent::ListVisitors {
-            query: String::new(),
-            offset: 0,
-            site: Some(SiteId(branch)),
-            filter: Default::default(),
-            sort: Default::default(),
-        })
-        .await;
-    let ToAgent::VisitorList { visitors, total, site, .. } =
-        console.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
-    else {
-        unreachable!()
-    };
+    let Listed { visitors, total, site, .. } =
+        console.list_visitors("", 0, Some(SiteId(branch)), Default::default(), Default::default()).await;
     assert_eq!((total, site), (1, Some(SiteId(branch))));
     assert_eq!(visitors[0].visitor_id, branch_visitor.visitor_id);
     console.send(&FromAgent::ListConversations { query: String::new(), offset: 0, site: Some(SiteId(branch)) }).await;
@@ -603,19 +591,8 @@ async fn the_chosen_site_narrows_both_live_lists_and_never_widens_them() {
     let cookie = app.login("shop", "home", "agent-pw-1").await;
     let (mut limited, visitors, _) = app.agent(&cookie).await;
     assert_eq!(visitors.len(), 1);
-    limited
-        .send(&FromAgent::ListVisitors {
-            query: String::new(),
-            offset: 0,
-            site: Some(SiteId(branch)),
-            filter: Default::default(),
-            sort: Default::default(),
-        })
-        .await;
-    let ToAgent::VisitorList { total, .. } = limited.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
-    else {
-        unreachable!()
-    };
+    let Listed { total, .. } =
+        limited.list_visitors("", 0, Some(SiteId(branch)), Default::default(), Default::default()).await;
     assert_eq!(total, 0);
 }
 

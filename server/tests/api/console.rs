@@ -51,15 +51,9 @@ async fn view(
 }
 
 async fn list(console: &mut AgentClient, query: &str, filter: VisitorFilter, sort: VisitorSort) -> Vec<OnlineVisitor> {
-    let frame = FromAgent::ListVisitors { query: query.into(), offset: 0, site: None, filter, sort };
-    console.send(&frame).await;
-    let ToAgent::VisitorList { visitors, total, .. } =
-        console.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
-    else {
-        unreachable!()
-    };
-    assert_eq!(total as usize, visitors.len());
-    visitors
+    let listed = console.list_visitors(query, 0, None, filter, sort).await;
+    assert_eq!(listed.total as usize, listed.visitors.len());
+    listed.visitors
 }
 
 #[tokio::test]

@@ -7,8 +7,8 @@ use app::infra::db::Db;
 use app::infra::limits::Limits;
 use futures_util::{SinkExt, StreamExt};
 use kefu_protocol::{
-    ApiError, ChatMessage, ConversationId, ConversationSummary, FromAgent, FromVisitor, OnlineVisitor, ToAgent,
-    ToVisitor, VisitorId,
+    ApiError, ChatMessage, ConversationId, ConversationSummary, FromAgent, FromVisitor, OnlineVisitor, SiteId, ToAgent,
+    ToVisitor, VisitorFilter, VisitorId, VisitorSort,
 };
 use kefu_server::config::Config;
 use kefu_server::startup::Application;
@@ -416,6 +416,32 @@ pub struct Client<S, R> {
 pub type VisitorClient = Client<FromVisitor, ToVisitor>;
 /// The workbench's end of the agent socket.
 pub type AgentClient = Client<FromAgent, ToAgent>;
+
+/// A page of the visitor console as the server answered it, with the search and site it answers.
+pub struct Listed {
+    pub visitors: Vec<OnlineVisitor>,
+    pub total: u32,
+    pub query: String,
+    pub site: Option<SiteId>,
+}
+
+impl AgentClient {
+    /// Asks for a page of the visitor console and waits for the answer.
+    pub async fn list_visitors(
+        &mut self,
+        query: &str,
+        offset: u32,
+        site: Option<SiteId>,
+        filter: VisitorFilter,
+        sort: VisitorSort,
+    ) -> Listed {
+        self.send(&FromAgent::ListVisitors { query: query.into(), offset, site, filter, sort }).await;
+        match self.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await {
+            ToAgent::VisitorList { visitors, total, query, site, .. } => Listed { visitors, total, query, site },
+            _ => unreachable!(),
+        }
+    }
+}
 
 /// What the helpers below look for in received frames, whichever socket they came from.
 pub trait TestFrames: DeserializeOwned + Debug {

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use kefu_protocol::{FromAgent, FromVisitor, PageInfo, SenderKind, ToAgent, ToVisitor};
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{spawn_app, spawn_app_with, Listed};
 
 fn page(url: &str, title: &str) -> PageInfo {
     PageInfo { url: url.into(), title: title.into(), referrer: "https://www.google.com/search?q=oolong".into() }
@@ -225,38 +225,14 @@ async fn the_lists_agents_receive_are_paged_and_searchable() {
     assert_eq!(first_visitors.len(), LIST_PAGE);
     assert_eq!(first_conversations.len(), LIST_PAGE);
 
-    console
-        .send(&FromAgent::ListVisitors {
-            query: String::new(),
-            offset: LIST_PAGE as u32,
-            site: None,
-            filter: Default::default(),
-            sort: Default::default(),
-        })
-        .await;
-    let ToAgent::VisitorList { total, visitors: rest, .. } =
-        console.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
-    else {
-        unreachable!()
-    };
+    let Listed { total, visitors: rest, .. } =
+        console.list_visitors("", LIST_PAGE as u32, None, Default::default(), Default::default()).await;
     assert_eq!(total as usize, LIST_PAGE + 30);
     assert_eq!(rest.len(), 30);
     assert!(rest.iter().all(|v| !first_visitors.iter().any(|f| f.visitor_id == v.visitor_id)), "no overlap");
 
-    console
-        .send(&FromAgent::ListVisitors {
-            query: "退款".into(),
-            offset: 0,
-            site: None,
-            filter: Default::default(),
-            sort: Default::default(),
-        })
-        .await;
-    let ToAgent::VisitorList { total, visitors: found, query, .. } =
-        console.recv_until(|f| matches!(f, ToAgent::VisitorList { .. })).await
-    else {
-        unreachable!()
-    };
+    let Listed { total, visitors: found, query, .. } =
+        console.list_visitors("退款", 0, None, Default::default(), Default::default()).await;
     assert_eq!((query.as_str(), total, found.len()), ("退款", 1, 1));
     assert_eq!(found[0].visitor_id, refund_id);
 
