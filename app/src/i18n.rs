@@ -31,8 +31,6 @@ pub enum Key {
     Connected,
     Reconnecting,
     Unread,
-    From,
-    Direct,
     OnSite,
     Visits,
     Visitor,
@@ -309,7 +307,6 @@ pub enum Key {
     AppDouyin,
     AppDingTalk,
     FilterCountry,
-    SortedBy,
 }
 
 /// The text for `key` in `lang`.
@@ -944,8 +941,6 @@ fn texts(key: Key) -> [&'static str; 5] {
             "연결이 끊겼습니다. 다시 연결하는 중…",
         ],
         Unread => ["unread", "条未读", "則未讀", "件の未読", "개 읽지 않음"],
-        From => ["From", "来源", "來源", "参照元", "유입 경로"],
-        Direct => ["direct", "直接访问", "直接造訪", "直接アクセス", "직접 방문"],
         OnSite => ["On site", "停留", "停留", "滞在", "체류"],
         Visits => ["Visits", "访问次数", "造訪次數", "訪問回数", "방문 횟수"],
         Visitor => ["Visitor", "访客", "訪客", "訪問者", "방문자"],
@@ -1081,9 +1076,6 @@ fn texts(key: Key) -> [&'static str; 5] {
         AppDouyin => ["Douyin", "抖音", "抖音", "Douyin", "더우인"],
         AppDingTalk => ["DingTalk", "钉钉", "釘釘", "DingTalk", "딩톡"],
         FilterCountry => ["Country or region", "国家或地区", "國家或地區", "国・地域", "국가 또는 지역"],
-        SortedBy => {
-            ["Sort by {column}", "按{column}排序", "依{column}排序", "{column}で並べ替え", "{column}(으)로 정렬"]
-        }
     }
 }
 

@@ -243,6 +243,45 @@ fn remembered_columns() -> Option<Vec<Column>> {
     Some(Column::ALL.into_iter().filter(|c| saved.split(',').any(|id| id == c.id())).collect())
 }
 
+/// "Visitors online (N)", N counting those the search and filters match, loaded or not.
+#[component]
+fn VisitorsHeading() -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    view! { <h2>{move || format!("{} ({})", tr(lang, Key::VisitorsOnline), live.visitors_total.get())}</h2> }
+}
+
+/// What an empty list says: nobody is online, or nobody matches the search and filters.
+#[component]
+fn NoVisitors() -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    let unfiltered =
+        move || live.visitor_query.with(String::is_empty) && live.visitor_filter.with(VisitorFilter::is_empty);
+    view! {
+        <Show when=move || live.visitors.with(Vec::is_empty)>
+            <Show when=unfiltered fallback=move || view! { <EmptyState text=tr(lang, Key::NoMatches)/> }>
+                <EmptyState text=tr(lang, Key::NoVisitors)/>
+            </Show>
+        </Show>
+    }
+}
+
+/// How many of how many are loaded, and the next page.
+#[component]
+fn MoreVisitors() -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    view! {
+        <MoreButton
+            lang=lang
+            shown=Signal::derive(move || live.visitors.with(Vec::len))
+            total=live.visitors_total.into()
+            on_more=Callback::new(move |_| live.more_visitors())
+        />
+    }
+}
+
 /// The Visitors page: every visitor online in a live table.
 #[component]
 pub fn VisitorConsole() -> impl IntoView {
@@ -265,7 +304,6 @@ pub fn VisitorConsole() -> impl IntoView {
         });
         remember(Column::STORAGE, &shown.with_untracked(|l| l.iter().map(|c| c.id()).collect::<Vec<_>>().join(",")));
     };
-    let heading = move || format!("{} ({})", tr(lang, Key::VisitorsOnline), live.visitors_total.get());
     let set_filter = move |change: &dyn Fn(&mut VisitorFilter)| {
         let mut filter = live.visitor_filter.get_untracked();
         change(&mut filter);
@@ -277,8 +315,9 @@ pub fn VisitorConsole() -> impl IntoView {
         let ascending = current.key == key && !current.ascending;
         live.view_visitors(live.visitor_filter.get_untracked(), VisitorSort { key, ascending });
     };
-    // Countries of the loaded visitors, for the filter (named in the agent's language).
-    let countries = move || {
+    // Countries of the loaded visitors, for the filter (named in the agent's language); a memo, so
+    // the options are rebuilt when the set of countries changes, not on every page a visitor opens.
+    let countries = Memo::new(move |_| {
         let mut codes: Vec<String> = live
             .visitors
             .with(|list| list.iter().filter_map(|v| v.region.as_ref().map(|r| r.country.clone())).collect());
@@ -288,7 +327,14 @@ pub fn VisitorConsole() -> impl IntoView {
         codes.sort();
         codes.dedup();
         codes
-    };
+    });
+    // The filters and order are this page's: the list beside the chats shows everyone again.
+    on_cleanup(move || {
+        let filtered = !live.visitor_filter.with_untracked(VisitorFilter::is_empty);
+        if filtered || live.visitor_sort.get_untracked() != VisitorSort::default() {
+            live.view_visitors(VisitorFilter::default(), VisitorSort::default());
+        }
+    });
     let header = move |column: Column| {
         let title = column.title(lang);
         match column.sort() {
@@ -315,7 +361,7 @@ pub fn VisitorConsole() -> impl IntoView {
     };
     view! {
         <section class="visitors console" aria-label=tr(lang, Key::VisitorsOnline)>
-            <h2>{heading}</h2>
+            <VisitorsHeading/>
             <div class="toolbar">
                 <SearchField
                     label=tr(lang, Key::SearchVisitors)
@@ -350,7 +396,7 @@ pub fn VisitorConsole() -> impl IntoView {
                         set_filter(&|f| f.country = country.clone());
                     }>
                         <option value="*">{tr(lang, Key::AnyValue)}</option>
-                        {move || countries().into_iter().map(|code| {
+                        {move || countries.get().into_iter().map(|code| {
                             let name = country_name(lang, &code);
                             let selected = live.visitor_filter.with_untracked(|f| f.country.as_deref() == Some(code.as_str()));
                             view! { <option value=code selected=selected>{name}</option> }
@@ -375,14 +421,7 @@ pub fn VisitorConsole() -> impl IntoView {
                     </fieldset>
                 </details>
             </div>
-            <Show when=move || live.visitors.with(|v| v.is_empty())>
-                <Show
-                    when=move || live.visitor_query.with(String::is_empty) && live.visitor_filter.with(VisitorFilter::is_empty)
-                    fallback=move || view! { <EmptyState text=tr(lang, Key::NoMatches)/> }
-                >
-                    <EmptyState text=tr(lang, Key::NoVisitors)/>
-                </Show>
-            </Show>
+            <NoVisitors/>
             <div class="table-scroll">
                 <table>
                     <thead>
@@ -414,12 +453,7 @@ pub fn VisitorConsole() -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            <MoreButton
-                lang=lang
-                shown=Signal::derive(move || live.visitors.with(Vec::len))
-                total=live.visitors_total.into()
-                on_more=Callback::new(move |_| live.more_visitors())
-            />
+            <MoreVisitors/>
         </section>
     }
 }
@@ -429,23 +463,15 @@ pub fn VisitorConsole() -> impl IntoView {
 pub fn VisitorList() -> impl IntoView {
     let lang = use_lang();
     let live = expect_context::<Live>();
-    let heading = move || format!("{} ({})", tr(lang, Key::VisitorsOnline), live.visitors_total.get());
     view! {
         <section class="visitors" aria-label=tr(lang, Key::VisitorsOnline)>
-            <h2>{heading}</h2>
+            <VisitorsHeading/>
             <SearchField
                 label=tr(lang, Key::SearchVisitors)
                 query=live.visitor_query
                 on_search=Callback::new(move |q| live.search_visitors(q))
             />
-            <Show when=move || live.visitors.with(|v| v.is_empty())>
-                <Show
-                    when=move || live.visitor_query.with(String::is_empty)
-                    fallback=move || view! { <EmptyState text=tr(lang, Key::NoMatches)/> }
-                >
-                    <EmptyState text=tr(lang, Key::NoVisitors)/>
-                </Show>
-            </Show>
+            <NoVisitors/>
             <ul>
                 <For each=move || live.visitors.get() key=|v| (v.visitor_id, v.pages, v.page.url.clone(), v.page.title.clone()) let:v>
                     {
@@ -476,12 +502,7 @@ pub fn VisitorList() -> impl IntoView {
                     }
                 </For>
             </ul>
-            <MoreButton
-                lang=lang
-                shown=Signal::derive(move || live.visitors.with(Vec::len))
-                total=live.visitors_total.into()
-                on_more=Callback::new(move |_| live.more_visitors())
-            />
+            <MoreVisitors/>
         </section>
     }
 }
