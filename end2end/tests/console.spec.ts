@@ -65,6 +65,15 @@ test('the console shows a visitor from a Baidu search with the Chinese keyword, 
   await expect(console_.getByRole('row')).toHaveCount(2);
   await console_.getByRole('searchbox', { name: 'Search visitors' }).fill('');
 
+  // The filters are this page's: beside the chats everyone is listed, and coming back shows All.
+  await console_.getByRole('combobox', { name: 'Source' }).selectOption({ label: 'Search engine' });
+  await expect(console_.getByRole('row')).toHaveCount(2);
+  await agentPage.getByRole('link', { name: 'Chats' }).click();
+  await expect(workbench.visitors().getByRole('listitem')).toHaveCount(2);
+  await agentPage.getByRole('link', { name: 'Visitors' }).click();
+  await expect(console_.getByRole('combobox', { name: 'Source' })).toHaveValue('');
+  await expect(console_.getByRole('row')).toHaveCount(3);
+
   // The IP column is off by default; choosing it is remembered in this browser.
   await expect(console_.getByRole('columnheader', { name: 'IP address' })).toHaveCount(0);
   await console_.getByText('Columns', { exact: true }).first().click();
