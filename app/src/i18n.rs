@@ -80,6 +80,32 @@ pub enum Key {
     NavDepartments,
     NavRoles,
     NavLog,
+    NavBlocks,
+    BlockVisitor,
+    BlockReason,
+    BlockDuration,
+    ForHour,
+    ForDay,
+    ForWeek,
+    ForGood,
+    BanAddress,
+    Address,
+    AddressHint,
+    BlockedWho,
+    BlockedBy,
+    BlockedAt,
+    BlockedUntil,
+    Unblock,
+    NoBlocks,
+    BlockDone,
+    UnblockDone,
+    BlockConfirm,
+    ErrRangeTooWide,
+    ErrUnavailable,
+    VisitorBlocked,
+    PushUrl,
+    PushUrlField,
+    UrlPushed,
     New,
     Edit,
     Delete,
@@ -795,6 +821,72 @@ fn texts(key: Key) -> [&'static str; 5] {
         ],
         Avatar => ["Avatar", "头像", "頭像", "アイコン画像", "프로필 사진"],
         SiteFilter => ["Site", "站点", "網站", "サイト", "사이트"],
+        NavBlocks => ["Blocks", "封锁管理", "封鎖管理", "ブロック管理", "차단 관리"],
+        BlockVisitor => ["Block visitor", "封锁访客", "封鎖訪客", "訪問者をブロック", "방문자 차단"],
+        BlockReason => ["Reason", "封锁理由", "封鎖理由", "理由", "사유"],
+        BlockDuration => ["Block for", "封锁时长", "封鎖時長", "ブロック期間", "차단 기간"],
+        ForHour => ["1 hour", "1 小时", "1 小時", "1 時間", "1시간"],
+        ForDay => ["1 day", "1 天", "1 天", "1 日", "1일"],
+        ForWeek => ["7 days", "7 天", "7 天", "7 日", "7일"],
+        ForGood => ["For good", "永久", "永久", "無期限", "영구"],
+        BanAddress => ["Ban an address", "封锁 IP", "封鎖 IP", "IP アドレスをブロック", "IP 차단"],
+        Address => {
+            ["IP address or range", "IP 地址或网段", "IP 位址或網段", "IP アドレスまたは範囲", "IP 주소 또는 대역"]
+        }
+        AddressHint => [
+            "One address (203.0.113.7) or a range (203.0.113.0/24), at most a /16.",
+            "单个地址（203.0.113.7）或网段（203.0.113.0/24），最大 /16。",
+            "單一位址（203.0.113.7）或網段（203.0.113.0/24），最大 /16。",
+            "単一のアドレス（203.0.113.7）または範囲（203.0.113.0/24）。最大 /16。",
+            "단일 주소(203.0.113.7) 또는 대역(203.0.113.0/24), 최대 /16.",
+        ],
+        BlockedWho => ["Blocked", "封锁对象", "封鎖對象", "対象", "대상"],
+        BlockedBy => ["Blocked by", "操作人", "操作人", "ブロックした人", "차단한 사람"],
+        BlockedAt => ["Since", "封锁时间", "封鎖時間", "開始", "차단 시각"],
+        BlockedUntil => ["Until", "截止时间", "截止時間", "終了", "종료 시각"],
+        Unblock => ["Unblock", "解除封锁", "解除封鎖", "ブロック解除", "차단 해제"],
+        NoBlocks => [
+            "Nobody is blocked.",
+            "没有被封锁的访客。",
+            "沒有被封鎖的訪客。",
+            "ブロック中の訪問者はいません。",
+            "차단된 방문자가 없습니다.",
+        ],
+        BlockDone => ["Blocked.", "已封锁。", "已封鎖。", "ブロックしました。", "차단했습니다."],
+        UnblockDone => {
+            ["Block lifted.", "已解除封锁。", "已解除封鎖。", "ブロックを解除しました。", "차단을 해제했습니다."]
+        }
+        BlockConfirm => ["Block", "确定封锁", "確定封鎖", "ブロックする", "차단"],
+        ErrRangeTooWide => [
+            "The range is too wide: at most a /16 (IPv4) or /32 (IPv6).",
+            "网段过大：IPv4 最大 /16，IPv6 最大 /32。",
+            "網段過大：IPv4 最大 /16，IPv6 最大 /32。",
+            "範囲が広すぎます。IPv4 は /16、IPv6 は /32 まで。",
+            "대역이 너무 넓습니다: IPv4는 /16, IPv6는 /32까지.",
+        ],
+        ErrUnavailable => [
+            "Chat is not available right now.",
+            "暂时无法发起对话。",
+            "暫時無法發起對話。",
+            "現在チャットはご利用いただけません。",
+            "지금은 채팅을 이용할 수 없습니다.",
+        ],
+        VisitorBlocked => ["Blocked", "已封锁", "已封鎖", "ブロック中", "차단됨"],
+        PushUrl => ["Send a link", "推送网址", "推送網址", "リンクを送る", "링크 보내기"],
+        PushUrlField => [
+            "Link (http or https)",
+            "网址（http 或 https）",
+            "網址（http 或 https）",
+            "リンク（http または https）",
+            "링크(http 또는 https)",
+        ],
+        UrlPushed => [
+            "Link sent: {url}",
+            "已推送网址：{url}",
+            "已推送網址：{url}",
+            "リンクを送りました：{url}",
+            "링크를 보냈습니다: {url}",
+        ],
         NavCategories => ["Categories", "分类", "分類", "カテゴリ", "분류"],
         CategoriesHint => [
             "What visitors choose from before they chat (“Sales”, “Support”), in this order.",
@@ -1117,6 +1209,11 @@ fn field_name(lang: Lang, field: &str) -> String {
         "password" => tr(lang, Key::Password).into(),
         "new_password" | "new" => tr(lang, Key::NewPassword).into(),
         "body" => tr(lang, Key::Message).into(),
+        "reason" => tr(lang, Key::BlockReason).into(),
+        "net" => tr(lang, Key::Address).into(),
+        "site_id" => tr(lang, Key::SiteFilter).into(),
+        "visitor_id" => tr(lang, Key::Visitor).into(),
+        "url" => tr(lang, Key::PushUrlField).into(),
         other => format!("{} {other}", tr(lang, Key::ErrValidation)),
     }
 }
@@ -1147,6 +1244,8 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
             (ErrorCode::Taken, Some(f)) if f == "agent" => tr(lang, Key::ErrChatTaken).into(),
             (ErrorCode::LimitReached, Some(f)) if f == "queue" => tr(lang, Key::ErrQueueFull).into(),
             (ErrorCode::LimitReached, Some(f)) if f == "to" => tr(lang, Key::ErrNobodyFree).into(),
+            (ErrorCode::LimitReached, Some(f)) if f == "net" => tr(lang, Key::ErrRangeTooWide).into(),
+            (ErrorCode::Unavailable, _) => tr(lang, Key::ErrUnavailable).into(),
             (ErrorCode::Taken, Some(field)) => {
                 let space = if lang == Lang::En { " " } else { "" };
                 format!("{}{space}{}", field_name(lang, field), tr(lang, Key::ErrTaken))
@@ -1273,6 +1372,8 @@ pub fn op_text(lang: Lang, kind: crate::infra::audit::OpKind) -> &'static str {
         }
         RatingsCleared => ["Ratings cleared", "清除评价", "清除評價", "評価を消去", "평가 삭제"],
         RoutingChanged => ["Routing changed", "修改分配规则", "修改分配規則", "振り分けを変更", "배정 규칙 변경"],
+        VisitorBlocked => ["Visitor blocked", "封锁访客", "封鎖訪客", "訪問者をブロック", "방문자 차단"],
+        VisitorUnblocked => ["Block lifted", "解除封锁", "解除封鎖", "ブロックを解除", "차단 해제"],
     })
 }
 

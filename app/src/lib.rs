@@ -17,6 +17,7 @@
 
 pub mod agents;
 pub mod auth;
+pub mod blocks;
 pub mod categories;
 pub mod chat;
 pub mod departments;
@@ -89,8 +90,8 @@ fn page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     use workbench::ui::{
-        AgentsRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, LogRoute, ProfileRoute, RatingsRoute, RolesRoute,
-        RoutingRoute, Shell, SitesRoute, VisitorsPage,
+        AgentsRoute, BlocksRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, LogRoute, ProfileRoute, RatingsRoute,
+        RolesRoute, RoutingRoute, Shell, SitesRoute, VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();
@@ -111,6 +112,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/categories") view={Lazy::<CategoriesRoute>::new()}/>
                     <Route path=path!("admin/routing") view={Lazy::<RoutingRoute>::new()}/>
                     <Route path=path!("admin/ratings") view={Lazy::<RatingsRoute>::new()}/>
+                    <Route path=path!("admin/blocks") view={Lazy::<BlocksRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>
             </Routes>
@@ -144,6 +146,7 @@ pub fn build_state(
         .with(chat)
         .with(visitors)
         .with(sites::service::SiteCache::default())
+        .with(blocks::service::Blocks::default())
         .with(auth::service::LoginLimiter::new(&limits))
         .build();
     auth::service::start_session_purge(&state, state.settings.session_purge);

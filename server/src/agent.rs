@@ -201,6 +201,7 @@ impl Handler for AgentSession {
                 routing::answer_invite(app, ctx, conversation_id, accept).await
             }
             FromAgent::Leave { conversation_id } => routing::leave(app, ctx, conversation_id).await,
+            FromAgent::PushUrl { conversation_id, url } => chat::push_url(app, ctx, conversation_id, &url).await,
             FromAgent::AnswerTransfer { transfer_id, accept } => {
                 routing::answer_transfer(app, ctx, transfer_id, accept).await
             }

@@ -2,8 +2,9 @@
 //!
 //! What Redis is for:
 //! - fan-out: every frame the hub sends to a tenant's agents or to a visitor is also published on
-//!   one channel (`A node tenant site|- permission frame`, `V node tenant visitor frame`; `K node tenant agent
-//!   session|*` closes an agent's sockets); the other nodes deliver it to the connections they hold. Messages are committed
+//!   one channel (`A node tenant site|- permission frame`, `V node tenant visitor frame`; `K node
+//!   tenant agent session|*` closes an agent's sockets; `B node tenant` says the tenant's blocks
+//!   changed); the other nodes deliver it to the connections they hold. Messages are committed
 //!   before they are published, so a lost publication loses nothing: clients sync on a sequence gap,
 //!   and after a lost Redis link every local client is told to resync (agents get a new snapshot).
 //! - presence: who is online and on which page, in `{cluster}:p:{tenant}` (visitor → JSON). A
@@ -21,6 +22,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use app::blocks::service as blocks;
 use app::infra::ctx::Scopes;
 use app::infra::now_ms;
 use app::infra::realtime::Realtime as _;
@@ -193,6 +195,10 @@ impl Peers for ClusterLink {
 
     fn publish_availability(&self, tenant: TenantId, site: SiteId, online: bool) {
         self.queue(Cmd::Publish(format!("O {} {tenant} {site} {}", self.node, u8::from(online))));
+    }
+
+    fn publish_blocks(&self, tenant: TenantId) {
+        self.queue(Cmd::Publish(format!("B {} {tenant}", self.node)));
     }
 
     fn arrive(&self, tenant: TenantId, presence: OnlineVisitor) {
@@ -555,6 +561,17 @@ impl Task {
             }
             "R" => {
                 tokio::spawn(resync_local_clients(self.hub.clone(), self.state.clone()));
+            }
+            "B" => {
+                let Some(tenant) = id(rest.trim()).map(TenantId) else { return };
+                let (hub, state) = (self.hub.clone(), self.state.clone());
+                tokio::spawn(async move {
+                    blocks::forget(&state, tenant);
+                    match blocks::rules(&state, tenant).await {
+                        Ok(rules) => hub.apply_blocks(tenant, &*rules),
+                        Err(error) => tracing::warn!(%error, "blocks changed on another node but could not be read"),
+                    }
+                });
             }
             "V" => {
                 let mut parts = rest.splitn(3, ' ');

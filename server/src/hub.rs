@@ -19,7 +19,7 @@ use std::time::Duration;
 use app::infra::ctx::Scopes;
 use app::infra::limits::Limits;
 pub use app::infra::realtime::ConnId;
-use app::infra::realtime::{AgentSockets, Audience, Realtime};
+use app::infra::realtime::{AgentSockets, Audience, Gate, Realtime};
 use axum::extract::ws::Utf8Bytes;
 use kefu_protocol::{
     AgentId, ApiError, OnlineVisitor, PageInfo, Perm, SiteId, Source, SourceKind, TenantId, ToAgent, ToVisitor,
@@ -51,6 +51,8 @@ pub trait Peers: Send + Sync + 'static {
     fn publish_to_audience(&self, tenant: TenantId, audience: &Audience, text: &str);
     /// Tells every node whether anyone is there for the site's visitors.
     fn publish_availability(&self, tenant: TenantId, site: SiteId, online: bool);
+    /// Tells every node that the tenant's blocks changed (each reads them again).
+    fn publish_blocks(&self, tenant: TenantId);
     /// An agent opened their first console on this node (`true`) or closed their last (`false`).
     fn agent_here(&self, tenant: TenantId, agent: AgentId, here: bool);
     /// The tenant's agents with a console on a live node; `None` while the link is down.
@@ -517,9 +519,12 @@ impl Hub {
         if inner.availability.insert((tenant, site), online) == Some(online) {
             return false;
         }
-        let text = encode(&ToVisitor::Availability { online });
+        let text = encode(&ToVisitor::Availability { online, closed: false });
         for visitor in inner.tenant_visitors.get(&tenant).into_iter().flatten() {
-            if let Some(entry) = inner.visitors.get(visitor).filter(|e| e.presence.site_id == site) {
+            // A blocked visitor stays shut out whoever comes online.
+            if let Some(entry) =
+                inner.visitors.get(visitor).filter(|e| e.presence.site_id == site && !e.presence.blocked)
+            {
                 push_all(Some(&entry.conns), &text, None);
             }
         }
@@ -530,28 +535,39 @@ impl Hub {
     /// visitor still within the grace period after their last connection closed is not new, and
     /// keeps what their visit has so far). `presence` is called only for a visitor this node does
     /// not hold (every page change reconnects: its User-Agent and address are looked up once a
-    /// visit), and outside the hub's lock unless the visitor left in between.
+    /// visit), and outside the hub's lock unless the visitor left in between. `blocked` is what the
+    /// connection was told (see [`Hub::apply_blocks`]); agents see a change of it.
     pub fn add_visitor(
         &self,
         tenant: TenantId,
         conn: ConnId,
         outbox: Outbox,
         visitor: VisitorId,
+        blocked: bool,
         presence: impl Fn() -> OnlineVisitor,
     ) {
         let mut fresh = (!self.lock().visitors.contains_key(&visitor)).then(&presence);
-        let arrived = {
+        let (arrived, changed) = {
             let mut inner = self.lock();
             inner.tenant_visitors.entry(tenant).or_default().insert(visitor);
             let mut arrived = None;
             let entry = inner.visitors.entry(visitor).or_insert_with(|| {
-                let presence = fresh.take().unwrap_or_else(&presence);
+                let mut presence = fresh.take().unwrap_or_else(&presence);
+                presence.blocked = blocked;
                 arrived = Some(presence.clone());
                 VisitorEntry { tenant, conns: HashMap::new(), presence, left: 0 }
             });
             entry.conns.insert(conn, outbox);
-            arrived
+            // A block that ended (or began) since the visitor's other connection opened.
+            let changed = (entry.presence.blocked != blocked).then(|| {
+                entry.presence.blocked = blocked;
+                entry.presence.clone()
+            });
+            (arrived, changed)
         };
+        if let Some(presence) = changed {
+            self.presence_changed(tenant, presence);
+        }
         if let Some(presence) = arrived {
             match self.cluster.get().filter(|c| c.is_connected()) {
                 Some(cluster) => cluster.arrive(tenant, presence),
@@ -662,6 +678,48 @@ impl Hub {
         });
         list.sort_by_key(|v| v.online_since);
         list
+    }
+
+    /// Applies the tenant's blocks to the visitors this node holds: those now shut out are told chat
+    /// is not available (nothing more), those no longer are told whether anyone is there; agents see
+    /// who is blocked.
+    pub fn apply_blocks(&self, tenant: TenantId, gate: &dyn Gate) {
+        let now = app::infra::now_ms();
+        let changed: Vec<OnlineVisitor> = {
+            let mut inner = self.lock();
+            let inner = &mut *inner;
+            let Some(ids) = inner.tenant_visitors.get(&tenant) else { return };
+            let mut changed = Vec::new();
+            for id in ids {
+                let Some(entry) = inner.visitors.get_mut(id) else { continue };
+                let p = &mut entry.presence;
+                let Ok(ip) = p.ip.parse::<IpAddr>() else { continue };
+                let blocked = gate.shuts(p.site_id, p.visitor_id, ip, now);
+                if blocked == p.blocked {
+                    continue;
+                }
+                p.blocked = blocked;
+                let online = !blocked && inner.availability.get(&(tenant, p.site_id)).copied().unwrap_or(false);
+                let text = encode(&ToVisitor::Availability { online, closed: blocked });
+                push_all(Some(&entry.conns), &text, None);
+                changed.push(p.clone());
+            }
+            changed
+        };
+        for presence in changed {
+            self.presence_changed(tenant, presence);
+        }
+    }
+
+    /// Something agents see of a visitor other than their page changed: shared with the other
+    /// nodes, and the console's row replaced.
+    fn presence_changed(&self, tenant: TenantId, presence: OnlineVisitor) {
+        if let Some(cluster) = self.cluster.get() {
+            cluster.presence(tenant, presence.clone());
+        }
+        let site = presence.site_id;
+        let frame = ToAgent::VisitorOnline { visitor: Box::new(presence) };
+        self.to_agents(tenant, Some(site), Perm::VisitorsView, &frame, None);
     }
 
     pub fn set_cluster(&self, link: Arc<dyn Peers>) {
@@ -832,6 +890,13 @@ impl Realtime for Hub {
 
     fn known_availability(&self, tenant: TenantId, site: SiteId) -> Option<bool> {
         self.lock().availability.get(&(tenant, site)).copied()
+    }
+
+    fn blocks_changed(&self, tenant: TenantId, gate: Arc<dyn Gate>) {
+        self.apply_blocks(tenant, &*gate);
+        if let Some(cluster) = self.cluster.get() {
+            cluster.publish_blocks(tenant);
+        }
     }
 }
 

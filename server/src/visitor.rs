@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use app::blocks::service as blocks;
 use app::chat::service as chat;
 use app::infra::geo::Geo;
 use app::infra::now_ms;
@@ -92,6 +93,7 @@ pub async fn upgrade(
         conn: state.hub.next_conn_id(),
         user_agent: Line::cut(user_agent, 512).into_string(),
         ip: ip.to_string(),
+        ip_addr: ip,
         // Typing before the first send on this page still reaches the agents.
         conversation: visitor.latest.filter(|c| c.open).map(|c| c.id),
         state: state.clone(),
@@ -100,7 +102,9 @@ pub async fn upgrade(
         categories: Vec::new(),
         choice: chat::Choice::default(),
     };
-    let online = site_online(&state, &session.site).await;
+    // A blocked visitor (or address) is told only that chat is not available.
+    let blocked = blocks::shut_out(&state.app, &session.site, session.visitor.id, ip).await;
+    let online = !blocked && site_online(&state, &session.site).await;
     let current = session.visitor.latest.as_ref().map(|c| c.id);
     let (tenant, site_id) = (session.site.tenant_id, session.site.id);
     let setup = routing::widget_setup(&state.app, tenant, site_id).await.unwrap_or_default();
@@ -122,6 +126,7 @@ pub async fn upgrade(
         categories,
         greetings,
         agent_read_seq: session.visitor.latest.map_or(0, |c| c.agent_read_seq),
+        closed: blocked,
     };
     let geo = state.app.part::<Arc<Geo>>().ok().cloned();
     socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
@@ -143,6 +148,7 @@ pub async fn upgrade(
             pages: 0,
             last_active: now,
             ip: session.ip.clone(),
+            blocked,
         };
         let hub = session.state.hub.clone();
         let settings = LoopSettings {
@@ -150,7 +156,7 @@ pub async fn upgrade(
             shutdown: state.shutdown.clone(),
             rate: socket::VISITOR_RATE,
         };
-        hub.add_visitor(session.site.tenant_id, session.conn, out.clone(), session.visitor.id, presence);
+        hub.add_visitor(session.site.tenant_id, session.conn, out.clone(), session.visitor.id, blocked, presence);
         socket::run(socket, session, out, queue, settings).await;
         drop(slot);
     })
@@ -181,6 +187,7 @@ struct VisitorSession {
     conversation: Option<ConversationId>,
     user_agent: String,
     ip: String,
+    ip_addr: std::net::IpAddr,
     /// The categories the site shows, and what the visitor chose for their next conversation.
     categories: Vec<i64>,
     choice: chat::Choice,
@@ -218,6 +225,10 @@ impl Handler for VisitorSession {
             }),
             FromVisitor::Send { client_msg_id, body, .. } => {
                 let (site, visitor, conn) = (&self.site, self.visitor.id, self.conn);
+                if let Err(error) = blocks::admit(app, site, visitor, self.ip_addr).await {
+                    out.push(&ToVisitor::Error { error, client_msg_id: Some(client_msg_id) });
+                    return Ok(());
+                }
                 let choice = &self.choice;
                 match chat::visitor_send(
                     app,

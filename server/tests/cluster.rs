@@ -530,7 +530,7 @@ async fn an_agent_keeps_their_chats_while_any_node_holds_a_console_and_loses_the
     while !(queued && nobody) {
         match visitor.client.recv().await {
             ToVisitor::Queued { position, .. } => queued = position == 1,
-            ToVisitor::Availability { online } => nobody = !online,
+            ToVisitor::Availability { online, .. } => nobody = !online,
             _ => {}
         }
     }
@@ -656,4 +656,31 @@ async fn two_nodes_route_a_rush_without_overfilling_or_losing_a_chat() {
         &queue_before[..5]
     );
     drop(consoles);
+}
+
+/// A block made on one node shuts the visitor out on the other at once, and that node's next
+/// connection of theirs too (it read the company's blocks before, and reads them again); lifting
+/// it works the same way.
+#[tokio::test]
+async fn a_block_made_on_one_node_applies_on_every_node_at_once() {
+    use app::blocks::{BlockFor, BlockForm, BlockTarget};
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_cluster, a, b) = Cluster::two_nodes().await;
+    let shop = a.app.create_tenant("Blocks").await;
+    let admin = a.app.login(&shop.company, &shop.login, &shop.password).await;
+    let (_console, ..) = b.app.agent(&admin).await;
+    let mut visitor = b.app.visitor(&shop, None).await;
+    assert!(!visitor.welcome_closed, "node B has read the company's blocks: none");
+
+    let target = BlockTarget::Visitor { visitor_id: visitor.visitor_id.0 };
+    let form = BlockForm { target, reason: "广告".into(), duration: BlockFor::Day };
+    let id: i64 = helpers::ok(a.app.call_json("/api/blocks/add", "form", &form, &admin).await).await;
+    let shut = visitor.client.recv_until(|f| matches!(f, ToVisitor::Availability { .. })).await;
+    assert_eq!(shut, ToVisitor::Availability { online: false, closed: true });
+    assert!(b.app.visitor(&shop, Some(&visitor.token)).await.welcome_closed);
+
+    helpers::ok::<()>(a.app.call("/api/blocks/lift", &format!("id={id}"), Some(&admin)).await).await;
+    let open = visitor.client.recv_until(|f| matches!(f, ToVisitor::Availability { .. })).await;
+    assert_eq!(open, ToVisitor::Availability { online: true, closed: false });
+    assert!(!b.app.visitor(&shop, Some(&visitor.token)).await.welcome_closed);
 }

@@ -49,6 +49,13 @@ struct Elements {
     error: Element,
 }
 
+struct PushedLink {
+    url: String,
+    host: String,
+    agent: String,
+    at: f64,
+}
+
 struct Widget {
     lang: Lang,
     doc: Document,
@@ -60,6 +67,10 @@ struct Widget {
     connected: bool,
     /// Whether anyone is there to answer (`None` until the server said).
     online: Option<bool>,
+    /// The site takes no chat from this visitor now: no message box.
+    closed: bool,
+    /// Links agents sent: the link, its host, who sent it, and when it came (ms).
+    links: Vec<PushedLink>,
     /// The place in the queue and the estimated wait in seconds, while waiting.
     queued: Option<(u32, Option<u32>)>,
     /// Who took the conversation.
@@ -155,6 +166,8 @@ pub fn start(
         unread: 0,
         connected: false,
         online: None,
+        closed: false,
+        links: Vec::new(),
         queued: None,
         agent_name: None,
         rating: None,
@@ -885,11 +898,13 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             categories,
             greetings,
             agent_read_seq,
+            closed,
             ..
         } => {
             w.connected = true;
             w.greetings = greetings;
             w.online = Some(online);
+            w.closed = closed;
             w.set_rating(rating);
             w.set_categories(categories);
             // The server forgets the choice with the connection: tell it again.
@@ -956,7 +971,23 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
                 w.els.typing.set_text_content(None);
             }
         }
-        ToVisitor::Availability { online } => w.online = Some(online),
+        ToVisitor::Availability { online, closed } => {
+            w.online = Some(online);
+            w.closed = closed;
+        }
+        ToVisitor::PushUrl { url, agent_name } => {
+            // Checked again here: only http and https links are ever offered.
+            if let Ok(link) = kefu_protocol::text::WebUrl::parse(&url, "url") {
+                let host = link.host().to_owned();
+                w.links.push(PushedLink { url: link.into_string(), host, agent: agent_name, at: js_sys::Date::now() });
+                if w.links.len() > 20 {
+                    w.links.remove(0);
+                }
+                if !w.open {
+                    w.unread += 1;
+                }
+            }
+        }
         ToVisitor::Guest { conversation_id, agent_name, joined } if w.conversation == Some(conversation_id) => {
             let key = if joined { Key::GuestJoined } else { Key::GuestLeft };
             w.guest_news = Some(tr(w.lang, key).replace("{name}", &agent_name));
@@ -1028,9 +1059,9 @@ fn render(w: &Widget) {
         let _ = els.launcher.set_attribute("aria-label", tr(w.lang, Key::OpenChat));
     }
     els.status.set_text_content(if w.connected { None } else { Some(tr(w.lang, Key::Connecting)) });
-    let online = w.online.unwrap_or(false);
+    let online = w.online.unwrap_or(false) && !w.closed;
     let _ = els.launcher.set_attribute("data-online", if online { "true" } else { "false" });
-    els.presence.set_text_content(w.online.map(|o| tr(w.lang, if o { Key::Online } else { Key::Offline })));
+    els.presence.set_text_content(w.online.map(|_| tr(w.lang, if online { Key::Online } else { Key::Offline })));
     let notice = match (&w.queued, &w.agent_name) {
         (Some((place, wait)), _) => {
             let mut text = tr(w.lang, Key::QueuePlace).replace("{n}", &place.to_string());
@@ -1053,6 +1084,8 @@ fn render(w: &Widget) {
         (Some(news), Some(n)) => Some(format!("{n} {news}")),
         (news, n) => n.or_else(|| news.clone()),
     };
+    // Shut out: that is all the visitor learns.
+    let notice = if w.closed { Some(tr(w.lang, Key::ChatUnavailable).to_owned()) } else { notice };
     els.notice.set_text_content(notice.as_deref());
     let show = |e: &Element, shown: bool| {
         let _ = if shown { e.remove_attribute("hidden") } else { e.set_attribute("hidden", "") };
@@ -1063,8 +1096,8 @@ fn render(w: &Widget) {
     show(&els.confirm, w.confirming && chatting);
     show(&els.rating, w.rating_shown());
     show(&els.ended, w.ended);
-    show(&els.composer, !w.ended);
-    show(&els.topic, w.needs_topic() && !w.ended);
+    show(&els.composer, !w.ended && !w.closed);
+    show(&els.topic, w.needs_topic() && !w.ended && !w.closed);
     show(&els.typing, !w.ended);
     if let Some(rated) = els.ended.query_selector(".rated").ok().flatten() {
         let score = w.rating.as_ref().and_then(|r| r.rated);
@@ -1101,7 +1134,32 @@ fn render(w: &Widget) {
         w.log.messages().filter(|m| m.sender == SenderKind::Agent).map(|m| m.seq - 1).fold(w.agent_read, i64::max);
     let last_read =
         w.log.messages().filter(|m| m.sender == SenderKind::Visitor && m.seq <= read_upto).map(|m| m.seq).max();
+    // A link an agent sent, as text with its host and an "Open" link (a new tab, without opener).
+    let link_card = |link: &PushedLink| -> Result<(), JsValue> {
+        let li = el(&w.doc, "li", "msg theirs link")?;
+        let who = el(&w.doc, "span", "who")?;
+        who.set_text_content(Some(&tr(w.lang, Key::LinkFrom).replace("{name}", &link.agent)));
+        let host = el(&w.doc, "strong", "host")?;
+        host.set_text_content(Some(&link.host));
+        let url = el(&w.doc, "p", "body url")?;
+        url.set_text_content(Some(&link.url));
+        let open = el(&w.doc, "a", "open-link")?;
+        open.set_attribute("href", &link.url)?;
+        open.set_attribute("target", "_blank")?;
+        open.set_attribute("rel", "noopener noreferrer")?;
+        open.set_attribute("aria-label", &format!("{} {}", tr(w.lang, Key::OpenLink), link.host))?;
+        open.set_text_content(Some(tr(w.lang, Key::OpenLink)));
+        for child in [&who, &host, &url, &open] {
+            li.append_child(child)?;
+        }
+        els.list.append_child(&li)?;
+        Ok(())
+    };
+    let mut links = w.links.iter().peekable();
     for m in w.log.messages() {
+        while let Some(link) = links.next_if(|l| l.at < m.sent_at as f64) {
+            let _ = link_card(link);
+        }
         let read = (Some(m.seq) == last_read).then(|| tr(w.lang, Key::Read));
         let _ = match m.sender {
             SenderKind::Visitor => append("msg mine", tr(w.lang, Key::You), &m.body, read),
@@ -1109,6 +1167,9 @@ fn render(w: &Widget) {
                 append("msg theirs", m.sender_name.as_deref().unwrap_or(tr(w.lang, Key::Agent)), &m.body, None)
             }
         };
+    }
+    for link in links {
+        let _ = link_card(link);
     }
     for p in w.log.pending() {
         let note = match &p.failed {

@@ -321,6 +321,12 @@ pub enum FromAgent {
         conversation_id: ConversationId,
         accept: bool,
     },
+    /// Sends the visitor of a conversation the agent serves a link to open (http or https, at
+    /// most [`crate::text::WebUrl::MAX`] bytes); the agent's consoles hear [`ToAgent::UrlPushed`].
+    PushUrl {
+        conversation_id: ConversationId,
+        url: String,
+    },
     Ping,
 }
 
@@ -518,6 +524,12 @@ pub enum ToAgent {
         conversation_id: ConversationId,
         sender: SenderKind,
         active: bool,
+    },
+    /// A link went to the visitor of a conversation ([`FromAgent::PushUrl`]).
+    UrlPushed {
+        conversation_id: ConversationId,
+        url: String,
+        by: String,
     },
     /// Something the workbench sent was refused; `client_msg_id` names the message when it was a send.
     Error {

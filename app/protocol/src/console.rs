@@ -135,6 +135,7 @@ mod tests {
             pages: 1,
             last_active: arrived,
             ip: "203.0.113.7".into(),
+            blocked: false,
         }
     }
 

@@ -37,6 +37,8 @@ pub enum ErrorCode {
     InUse,
     /// A company limit is reached (enabled seats).
     LimitReached,
+    /// Nobody can take a chat from this visitor now (the visitor does not learn why).
+    Unavailable,
     TooMany,
     BadFrame,
     Network,
@@ -45,7 +47,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::NotFound,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -62,6 +64,7 @@ impl ErrorCode {
         ErrorCode::Protected,
         ErrorCode::InUse,
         ErrorCode::LimitReached,
+        ErrorCode::Unavailable,
         ErrorCode::TooMany,
         ErrorCode::BadFrame,
         ErrorCode::Network,
@@ -87,6 +90,7 @@ impl ErrorCode {
             ErrorCode::Protected => "protected",
             ErrorCode::InUse => "in_use",
             ErrorCode::LimitReached => "limit_reached",
+            ErrorCode::Unavailable => "unavailable",
             ErrorCode::TooMany => "too_many",
             ErrorCode::BadFrame => "bad_frame",
             ErrorCode::Network => "network",
@@ -120,6 +124,7 @@ impl ErrorCode {
             ErrorCode::Protected => "cannot be changed that way",
             ErrorCode::InUse => "still in use",
             ErrorCode::LimitReached => "limit reached",
+            ErrorCode::Unavailable => "not available",
             ErrorCode::TooMany => "too many requests",
             ErrorCode::BadFrame => "bad frame",
             ErrorCode::Network => "network",

@@ -217,6 +217,9 @@ pub struct OnlineVisitor {
     /// Their IP address.
     #[serde(default)]
     pub ip: String,
+    /// Blocked: the site takes no chat from them (an agent blocked them or their address).
+    #[serde(default)]
+    pub blocked: bool,
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]

@@ -68,6 +68,53 @@ impl Name {
     }
 }
 
+/// A web link someone may open: `http://` or `https://`, a host, no spaces or control characters,
+/// at most [`WebUrl::MAX`] bytes. `javascript:`, `data:` and the like are refused (`Format`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebUrl(String);
+
+impl WebUrl {
+    pub const MAX: usize = 2048;
+
+    pub fn parse(raw: &str, field: &str) -> Result<WebUrl, ApiError> {
+        let url = raw.trim();
+        if url.is_empty() {
+            return Err(ApiError::invalid(field, ErrorCode::Required));
+        }
+        if url.len() > Self::MAX {
+            return Err(ApiError::invalid(field, ErrorCode::TooLong));
+        }
+        let scheme_len = ["https://", "http://"]
+            .into_iter()
+            .find(|s| url.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s)))
+            .map(str::len)
+            .ok_or_else(|| ApiError::invalid(field, ErrorCode::Format))?;
+        let host = url[scheme_len..].split(['/', '?', '#']).next().unwrap_or_default();
+        let host = host.rsplit('@').next().unwrap_or_default();
+        let bad =
+            |c: char| c.is_control() || c.is_whitespace() || is_bidi_control(c) || matches!(c, '<' | '>' | '"' | '\\');
+        if host.is_empty() || host.starts_with(':') || url.chars().any(bad) {
+            return Err(ApiError::invalid(field, ErrorCode::Format));
+        }
+        Ok(WebUrl(url.to_owned()))
+    }
+
+    /// The host (and port) the link goes to, for people to see before they open it.
+    pub fn host(&self) -> &str {
+        let rest = self.0.split_once("://").map_or("", |(_, r)| r);
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        authority.rsplit('@').next().unwrap_or_default()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 /// A sign-in account (an agent's account within their company): no spaces or control characters,
 /// at most [`Account::MAX`] characters, ASCII letters lowercased (so `Bob` and `bob` are one
 /// account; other scripts are kept as typed).
@@ -210,6 +257,31 @@ pub fn optional_phone(raw: &str, field: &str) -> Result<String, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_web_links_with_a_host_may_be_pushed() {
+        let ok = WebUrl::parse(" https://shop.example.cn/优惠?券=1#a ", "url").unwrap();
+        assert_eq!(ok.as_str(), "https://shop.example.cn/优惠?券=1#a");
+        assert_eq!(ok.host(), "shop.example.cn");
+        assert_eq!(WebUrl::parse("HTTP://user@例子.cn:8080", "url").unwrap().host(), "例子.cn:8080");
+        let code = |raw: &str| WebUrl::parse(raw, "url").unwrap_err().code();
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,<b>x</b>",
+            "vbscript:x",
+            "//evil.example",
+            "https://",
+            "https:///path",
+            "http://a b.example",
+            "https://a.example/\u{202e}txt",
+            "ftp://files.example",
+        ] {
+            assert_eq!(code(bad), ErrorCode::Format, "{bad}");
+        }
+        assert_eq!(code(""), ErrorCode::Required);
+        assert_eq!(code(&format!("https://a.example/{}", "x".repeat(WebUrl::MAX))), ErrorCode::TooLong);
+    }
 
     #[test]
     fn lines_lose_control_characters() {

@@ -132,6 +132,10 @@ pub enum ToVisitor {
         /// Up to which message agents have read the latest conversation.
         #[serde(default)]
         agent_read_seq: i64,
+        /// The site takes no chat from this visitor now: the widget offers no message box (see
+        /// [`ToVisitor::Availability`]).
+        #[serde(default)]
+        closed: bool,
     },
     /// Agents have read the conversation up to `seq`.
     Read {
@@ -164,9 +168,18 @@ pub enum ToVisitor {
         conversation_id: ConversationId,
         score: u8,
     },
-    /// Whether an agent of the site is there to answer now; sent when that changes.
+    /// Whether an agent of the site is there to answer now; sent when that changes. `closed`: the
+    /// site takes no chat from this visitor now, whoever is online (the widget offers no message
+    /// box and says chat is not available; it is never told why).
     Availability {
         online: bool,
+        #[serde(default)]
+        closed: bool,
+    },
+    /// An agent sent the visitor a link (http or https only) to open.
+    PushUrl {
+        url: String,
+        agent_name: String,
     },
     /// The visitor's conversation waits in the queue: `position` 1 is next; the estimate comes
     /// from recent handling times (`None` without history). Sent again as the queue moves.
@@ -402,6 +415,7 @@ impl FrameText for ToVisitor {
                 })?,
                 greetings: or_default(b, "greetings", |g| list(g, text_pair))?,
                 agent_read_seq: or_default(b, "agent_read_seq", Json::int)?,
+                closed: or_default(b, "closed", Json::bool)?,
             },
             "read" => ToVisitor::Read { conversation_id: conversation(b)?, seq: int(b, "seq")? },
             "unavailable" => ToVisitor::Unavailable { agent: string(b, "agent")? },
@@ -416,7 +430,10 @@ impl FrameText for ToVisitor {
                 joined: flag(b, "joined")?,
             },
             "rated" => ToVisitor::Rated { conversation_id: conversation(b)?, score: small(b, "score")? },
-            "availability" => ToVisitor::Availability { online: flag(b, "online")? },
+            "availability" => {
+                ToVisitor::Availability { online: flag(b, "online")?, closed: or_default(b, "closed", Json::bool)? }
+            }
+            "push_url" => ToVisitor::PushUrl { url: string(b, "url")?, agent_name: string(b, "agent_name")? },
             "queued" => ToVisitor::Queued {
                 conversation_id: conversation(b)?,
                 position: small(b, "position")?,
@@ -588,6 +605,7 @@ mod codec_tests {
                 categories: vec![(1, "售前".into()), (2, "售后".into())],
                 greetings: vec![("en".into(), "Hello".into()), ("ja".into(), "こんにちは".into())],
                 agent_read_seq: 40,
+                closed: false,
             },
             ToVisitor::VisitorWelcome {
                 protocol_version: 1,
@@ -600,6 +618,7 @@ mod codec_tests {
                 categories: vec![],
                 greetings: vec![],
                 agent_read_seq: 0,
+                closed: true,
             },
             ToVisitor::Read { conversation_id: c, seq: 9 },
             ToVisitor::Unavailable { agent: "小王".into() },
@@ -608,7 +627,9 @@ mod codec_tests {
             ToVisitor::IdleWarning { conversation_id: c, closes_in_secs: 120 },
             ToVisitor::Guest { conversation_id: c, agent_name: "Ann".into(), joined: true },
             ToVisitor::Rated { conversation_id: c, score: 2 },
-            ToVisitor::Availability { online: true },
+            ToVisitor::Availability { online: true, closed: false },
+            ToVisitor::Availability { online: false, closed: true },
+            ToVisitor::PushUrl { url: "https://例子.cn/优惠?a=1&b=\"2\"".into(), agent_name: "小王".into() },
             ToVisitor::Queued { conversation_id: c, position: 3, estimate_secs: Some(90) },
             ToVisitor::Queued { conversation_id: c, position: 1, estimate_secs: None },
             ToVisitor::Assigned { conversation_id: c, agent_name: "李雷".into(), welcome: Some("您好".into()) },
@@ -633,6 +654,7 @@ mod codec_tests {
             ApiError::invalid("body", ErrorCode::TooLong),
             ApiError::conflict(Some("queue"), ErrorCode::LimitReached),
             ApiError::conflict(None, ErrorCode::Taken),
+            ApiError::conflict(None, ErrorCode::Unavailable),
             ApiError::TooMany { retry_after_secs: 30 },
             ApiError::BadFrame { message: "bad".into() },
             ApiError::Network { message: "down".into() },
@@ -668,9 +690,10 @@ mod codec_tests {
                 ToVisitor::Error { .. } => 14,
                 ToVisitor::Resync => 15,
                 ToVisitor::Pong => 16,
+                ToVisitor::PushUrl { .. } => 17,
             })
             .collect();
-        assert_eq!(seen.len(), 17);
+        assert_eq!(seen.len(), 18);
         for frame in samples {
             let text = serde_json::to_string(&frame).unwrap();
             assert_eq!(ToVisitor::from_text(&text).as_ref(), Some(&frame), "{text}");

@@ -9,10 +9,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kefu_protocol::text::Line;
+use kefu_protocol::text::{Line, WebUrl};
 use kefu_protocol::{
-    AgentInfo, ApiError, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, ErrorCode, MessageBody, Perm,
-    SenderKind, SiteId, TenantId, ToAgent, ToVisitor, VisitorId, LIST_PAGE, MAX_QUERY_CHARS, SYNC_PAGE,
+    AgentId, AgentInfo, ApiError, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, ErrorCode,
+    MessageBody, Perm, SenderKind, SiteId, TenantId, ToAgent, ToVisitor, VisitorId, LIST_PAGE, MAX_QUERY_CHARS,
+    SYNC_PAGE,
 };
 
 use super::repo::{self, ClosedBy};
@@ -275,6 +276,26 @@ pub async fn agent_send(
     Ok(submit(state, message, &Author::Agent { agent: &ctx.agent, conn }).await?.message)
 }
 
+/// Sends the visitor of a conversation the agent writes in a link to open (seed 000 7.13): http
+/// or https only; the widget shows it as text with its host and an "Open" button. The agent's
+/// consoles hear that it went.
+pub async fn push_url(state: &AppState, ctx: &Ctx, conversation_id: ConversationId, url: &str) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let url = WebUrl::parse(url, "url")?.into_string();
+    let conversation = conversation_in_scope(state, ctx, conversation_id).await?;
+    let writes = conversation.agent_id == Some(ctx.agent.id)
+        || routing::is_guest(state, ctx.tenant(), conversation_id, ctx.agent.id).await?;
+    if !writes {
+        return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
+    }
+    let agent_name = ctx.agent.display_name.clone();
+    let to_visitor = ToVisitor::PushUrl { url: url.clone(), agent_name: agent_name.clone() };
+    state.realtime.to_visitor(ctx.tenant(), conversation.visitor_id, &to_visitor, None);
+    let to_agent = ToAgent::UrlPushed { conversation_id, url, by: agent_name };
+    state.realtime.to_agent(ctx.tenant(), ctx.agent.id, &to_agent);
+    Ok(())
+}
+
 /// Where the conversation is and who has it, if it is the agent's company's and on one of the
 /// agent's sites.
 pub async fn conversation_in_scope(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<repo::Scope, ApiError> {
@@ -375,6 +396,21 @@ pub async fn close(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<Co
         return Err(ApiError::conflict(None, ErrorCode::Conflict));
     }
     ended(state, ctx.tenant(), id).await
+}
+
+/// The visitor was blocked: their open conversation ends, closed by the agent who blocked them
+/// (seed 000 7.6: "此次会话结束").
+pub async fn close_blocked(
+    state: &AppState,
+    tenant: TenantId,
+    visitor: VisitorId,
+    by: AgentId,
+) -> Result<(), ApiError> {
+    let Some(id) = repo::open_of(&state.db, tenant, visitor).await? else { return Ok(()) };
+    if repo::close(&state.db, tenant, id, ClosedBy::Agent(by)).await? {
+        ended(state, tenant, id).await?;
+    }
+    Ok(())
 }
 
 /// A conversation just ended: its agents see it closed, the visitor gets the end screen (with the

@@ -35,10 +35,12 @@ pub enum OpKind {
     RatingInvalidated,
     RatingsCleared,
     RoutingChanged,
+    VisitorBlocked,
+    VisitorUnblocked,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 27] = [
+    pub const ALL: [OpKind; 29] = [
         OpKind::SignIn,
         OpKind::SignInFailed,
         OpKind::SignOut,
@@ -66,6 +68,8 @@ impl OpKind {
         OpKind::RatingInvalidated,
         OpKind::RatingsCleared,
         OpKind::RoutingChanged,
+        OpKind::VisitorBlocked,
+        OpKind::VisitorUnblocked,
     ];
 
     /// The stored name (`sign_in`, `agent_created`, …).
@@ -98,6 +102,8 @@ impl OpKind {
             OpKind::RatingInvalidated => "rating_invalidated",
             OpKind::RatingsCleared => "ratings_cleared",
             OpKind::RoutingChanged => "routing_changed",
+            OpKind::VisitorBlocked => "visitor_blocked",
+            OpKind::VisitorUnblocked => "visitor_unblocked",
         }
     }
 

@@ -7,39 +7,113 @@ use std::net::IpAddr;
 
 use http::HeaderMap;
 
-/// A list of CIDR blocks (`10.0.0.0/8`, `192.168.1.7`, `fd00::/8`).
+/// One address or CIDR block (`10.0.0.0/8`, `192.168.1.7`, `fd00::/8`), kept in its canonical form
+/// (host bits cleared, IPv4-mapped IPv6 as IPv4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Cidr {
+    addr: IpAddr,
+    bits: u8,
+}
+
+impl Cidr {
+    /// Parses `addr` or `addr/bits`; the error names the entry.
+    pub fn parse(entry: &str) -> Result<Cidr, String> {
+        let entry = entry.trim();
+        let (addr, bits) = match entry.split_once('/') {
+            Some((addr, bits)) => (addr, Some(bits)),
+            None => (entry, None),
+        };
+        let addr: IpAddr = addr.parse().map_err(|_| format!("not an IP address or CIDR block: {entry}"))?;
+        let mapped = matches!(addr, IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some());
+        let addr = canonical(addr);
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let bits = match bits {
+            Some(bits) => {
+                let bits = bits.parse::<u8>().ok().filter(|b| *b <= if mapped { 128 } else { max });
+                let bits = bits.ok_or(format!("bad prefix length: {entry}"))?;
+                if mapped {
+                    bits.checked_sub(96).ok_or(format!("bad prefix length: {entry}"))?
+                } else {
+                    bits
+                }
+            }
+            None => max,
+        };
+        Ok(Cidr { addr: masked(addr, bits), bits })
+    }
+
+    /// The block of `bits` leading bits around `ip` (`1.2.3.4`, 24: `1.2.3.0/24`).
+    pub fn around(ip: IpAddr, bits: u8) -> Cidr {
+        let ip = canonical(ip);
+        let bits = bits.min(if ip.is_ipv4() { 32 } else { 128 });
+        Cidr { addr: masked(ip, bits), bits }
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, canonical(ip)) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(&net.octets(), &ip.octets(), self.bits),
+            (IpAddr::V6(net), IpAddr::V6(ip)) => prefix_eq(&net.octets(), &ip.octets(), self.bits),
+            _ => false,
+        }
+    }
+
+    /// The prefix length (32 or 128 for one address).
+    pub fn prefix(&self) -> u8 {
+        self.bits
+    }
+
+    pub fn is_ipv4(&self) -> bool {
+        self.addr.is_ipv4()
+    }
+
+    /// How many addresses the block covers, as a power of two.
+    pub fn host_bits(&self) -> u8 {
+        (if self.addr.is_ipv4() { 32 } else { 128 }) - self.bits
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    /// `1.2.3.4` for one address, `1.2.3.0/24` for a block.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host_bits() == 0 {
+            write!(f, "{}", self.addr)
+        } else {
+            write!(f, "{}/{}", self.addr, self.bits)
+        }
+    }
+}
+
+/// `ip` with all but its leading `bits` cleared.
+fn masked(ip: IpAddr, bits: u8) -> IpAddr {
+    fn clear<const N: usize>(mut octets: [u8; N], bits: u8) -> [u8; N] {
+        for (i, o) in octets.iter_mut().enumerate() {
+            let keep = (usize::from(bits)).saturating_sub(i * 8).min(8);
+            *o &= if keep == 0 { 0 } else { 0xffu8 << (8 - keep) };
+        }
+        octets
+    }
+    match ip {
+        IpAddr::V4(v4) => IpAddr::from(clear(v4.octets(), bits)),
+        IpAddr::V6(v6) => IpAddr::from(clear(v6.octets(), bits)),
+    }
+}
+
+/// A list of CIDR blocks (`10.0.0.0/8, 192.168.1.7 fd00::/8`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+pub struct TrustedProxies(Vec<Cidr>);
 
 impl TrustedProxies {
     /// Parses a comma- or space-separated list; an error names the first bad entry.
     pub fn parse(list: &str) -> Result<TrustedProxies, String> {
-        let mut blocks = Vec::new();
-        for entry in list.split([',', ' ']).map(str::trim).filter(|e| !e.is_empty()) {
-            let (addr, bits) = match entry.split_once('/') {
-                Some((addr, bits)) => (addr, Some(bits)),
-                None => (entry, None),
-            };
-            let addr: IpAddr = addr.parse().map_err(|_| format!("not an IP address or CIDR block: {entry}"))?;
-            let max = if addr.is_ipv4() { 32 } else { 128 };
-            let bits = match bits {
-                Some(bits) => {
-                    bits.parse::<u8>().ok().filter(|b| *b <= max).ok_or(format!("bad prefix length: {entry}"))?
-                }
-                None => max,
-            };
-            blocks.push((addr, bits));
-        }
-        Ok(TrustedProxies(blocks))
+        list.split([',', ' '])
+            .filter(|e| !e.trim().is_empty())
+            .map(Cidr::parse)
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
     }
 
     pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
-        self.0.iter().any(|&(net, bits)| match (canonical(net), ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(&net.octets(), &ip.octets(), bits),
-            (IpAddr::V6(net), IpAddr::V6(ip)) => prefix_eq(&net.octets(), &ip.octets(), bits),
-            _ => false,
-        })
+        self.0.iter().any(|net| net.contains(ip))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -180,6 +254,21 @@ mod tests {
         assert!(!trusted.contains(ip("fe80::1")));
         assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
         assert!(TrustedProxies::parse("example.com").is_err());
+    }
+
+    #[test]
+    fn a_block_is_kept_canonical_and_shown_as_entered() {
+        let net = Cidr::parse("203.0.113.77/24").unwrap();
+        assert_eq!(net.to_string(), "203.0.113.0/24", "host bits cleared");
+        assert!(net.contains(ip("203.0.113.1")) && !net.contains(ip("203.0.114.1")));
+        assert_eq!(Cidr::parse(" 198.51.100.7 ").unwrap().to_string(), "198.51.100.7");
+        assert_eq!(Cidr::parse("::ffff:198.51.100.0/120").unwrap().to_string(), "198.51.100.0/24");
+        assert_eq!(Cidr::parse("2001:db8:1:2::/48").unwrap().to_string(), "2001:db8:1::/48");
+        assert_eq!(Cidr::around(ip("2001:db8:1:2::9"), 48), Cidr::parse("2001:db8:1::/48").unwrap());
+        assert_eq!(Cidr::around(ip("198.51.100.7"), 24).to_string(), "198.51.100.0/24");
+        assert!(Cidr::parse("198.51.100.0/33").is_err() && Cidr::parse("1.2.3").is_err());
+        assert!(Cidr::parse("::ffff:1.2.3.4/64").is_err(), "a mapped block shorter than IPv4");
+        assert_eq!(Cidr::parse("0.0.0.0/0").unwrap().host_bits(), 32);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! and an admin action can close an agent's sockets.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
+use std::sync::Arc;
 
 use kefu_protocol::{AgentId, Perm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId};
 
@@ -96,6 +98,12 @@ impl Audience {
     }
 }
 
+/// Whom a company's sites take no chat from now (its blocks, `crate::blocks`).
+pub trait Gate: Send + Sync {
+    /// Whether the visitor of `site`, connected from `ip`, is shut out at `now` (Unix ms).
+    fn shuts(&self, site: SiteId, visitor: VisitorId, ip: IpAddr, now: i64) -> bool;
+}
+
 /// Frames to browsers, after whatever they announce is committed. Delivery is best effort: a
 /// client that misses a frame catches up by sequence.
 pub trait Realtime: Send + Sync + 'static {
@@ -119,6 +127,10 @@ pub trait Realtime: Send + Sync + 'static {
     fn site_availability(&self, tenant: TenantId, site: SiteId, online: bool);
     /// What the site's visitors were last told (`None`: nothing yet on this node).
     fn known_availability(&self, tenant: TenantId, site: SiteId) -> Option<bool>;
+    /// The company's blocks changed (`gate`: those now in force): each node tells the visitors it
+    /// holds who are now shut out, or no longer, and shows agents which visitors are blocked. Other
+    /// nodes read the blocks themselves.
+    fn blocks_changed(&self, tenant: TenantId, gate: Arc<dyn Gate>);
 }
 
 /// A boxed future that may cross threads.
@@ -140,6 +152,7 @@ impl Realtime for Nobody {
     fn known_availability(&self, _: TenantId, _: SiteId) -> Option<bool> {
         None
     }
+    fn blocks_changed(&self, _: TenantId, _: Arc<dyn Gate>) {}
 }
 
 #[cfg(test)]

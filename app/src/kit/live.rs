@@ -351,6 +351,11 @@ impl Live {
                 list.retain(|t| t.id != transfer.id && t.conversation_id != transfer.conversation_id);
                 list.push(transfer);
             }),
+            ToAgent::UrlPushed { conversation_id, url, by } => {
+                let visitor = self.visitor_of(conversation_id);
+                let _ = by;
+                self.notify(format!("{visitor}: {}", tr(self.lang, Key::UrlPushed).replace("{url}", &url)));
+            }
             ToAgent::TransferAnswered { transfer_id, conversation_id, accepted, by } => {
                 let visitor = self.visitor_of(conversation_id);
                 let key = if accepted { Key::TransferAccepted } else { Key::TransferDeclined };
@@ -575,6 +580,11 @@ impl Live {
     pub fn is_guest(&self, id: ConversationId) -> bool {
         let me = self.agent.with(|a| a.as_ref().map(|a| a.id));
         self.guests.with(|g| g.get(&id).is_some_and(|list| list.iter().any(|(a, _)| Some(*a) == me)))
+    }
+
+    /// Sends the visitor of a conversation a link; [`ToAgent::UrlPushed`] confirms it.
+    pub fn push_url(&self, id: ConversationId, url: String) {
+        self.send(&FromAgent::PushUrl { conversation_id: id, url });
     }
 
     pub fn invite(&self, id: ConversationId, agent: AgentId) {

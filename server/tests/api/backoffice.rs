@@ -9,7 +9,6 @@ use app::profile::{CardLine, PersonalSettings};
 use app::roles::{RoleForm, RoleView};
 use app::sites::{SiteForm, SiteView};
 use kefu_protocol::{AgentInfo, ApiError, ErrorCode, Perm, SendKey};
-use serde::de::DeserializeOwned;
 
 use crate::helpers::*;
 
@@ -18,18 +17,6 @@ async fn admin_of(app: &TestApp, name: &str) -> (Tenant, String) {
     let tenant = app.create_tenant(name).await;
     let cookie = app.login(&tenant.company, &tenant.login, &tenant.password).await;
     (tenant, cookie)
-}
-
-async fn ok<T: DeserializeOwned>(response: reqwest::Response) -> T {
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
-async fn err(response: reqwest::Response) -> ApiError {
-    assert!(!response.status().is_success());
-    response.json().await.unwrap()
 }
 
 async fn roles(app: &TestApp, cookie: &str) -> Vec<RoleView> {

@@ -242,6 +242,19 @@ impl TestApp {
         (id, login)
     }
 
+    /// Makes an agent serve every site of the company.
+    pub async fn serve_every_site(&self, tenant: &Tenant, agent: kefu_protocol::AgentId) {
+        let mut w = self.db.write().await.unwrap();
+        sqlx::query(
+            "INSERT INTO agent_sites (agent_id, site_id, tenant_id) SELECT $1, id, tenant_id FROM sites WHERE tenant_id = $2",
+        )
+        .bind(agent.0)
+        .bind(tenant.id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    }
+
     /// Signs in through the server function and returns the `Cookie` header value.
     pub async fn login(&self, company: &str, login: &str, password: &str) -> String {
         let response = self.post_login(company, login, password).await;
@@ -299,8 +312,17 @@ impl TestApp {
         all.extend_from_slice(headers);
         let mut client = VisitorClient::connect(&url, &all).await?;
         match client.recv().await {
-            ToVisitor::VisitorWelcome { visitor_id, token, conversation, online, categories, .. } => {
-                Ok(Visitor { client, visitor_id, token, conversation, welcome_online: online, categories })
+            ToVisitor::VisitorWelcome { visitor_id, token, conversation, online, categories, closed, .. } => {
+                let welcome_closed = closed;
+                Ok(Visitor {
+                    client,
+                    visitor_id,
+                    token,
+                    conversation,
+                    welcome_online: online,
+                    welcome_closed,
+                    categories,
+                })
             }
             other => panic!("expected a welcome, got {other:?}"),
         }
@@ -376,6 +398,20 @@ impl Drop for TestApp {
     }
 }
 
+/// A server function's answer, which must be a success.
+pub async fn ok<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> T {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// A server function's error, which it must have answered with.
+pub async fn err(response: reqwest::Response) -> ApiError {
+    assert!(!response.status().is_success());
+    response.json().await.unwrap()
+}
+
 pub struct Visitor {
     pub client: VisitorClient,
     pub visitor_id: VisitorId,
@@ -383,6 +419,8 @@ pub struct Visitor {
     pub conversation: Option<(ConversationId, i64)>,
     /// Whether the welcome said an agent is there to answer.
     pub welcome_online: bool,
+    /// Whether the welcome said the site takes no chat from this visitor.
+    pub welcome_closed: bool,
     /// The categories the welcome offered.
     pub categories: Vec<(i64, String)>,
 }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod backoffice;
+mod blocks;
 mod chat;
 mod companies;
 mod console;

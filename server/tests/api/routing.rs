@@ -32,13 +32,8 @@ async fn agent_signed_in(
     status: AgentStatus,
 ) -> (AgentId, AgentClient, String) {
     let (id, login) = app.add_agent(shop, name).await;
+    app.serve_every_site(shop, id).await;
     let mut w = app.db.write().await.unwrap();
-    sqlx::query("INSERT INTO agent_sites (agent_id, site_id, tenant_id) SELECT $1, id, tenant_id FROM sites WHERE tenant_id = $2")
-        .bind(id.0)
-        .bind(shop.id.0)
-        .execute(&mut *w)
-        .await
-        .unwrap();
     sqlx::query("UPDATE agents SET max_chats = $1, status = $2 WHERE id = $3")
         .bind(max_chats)
         .bind(status.as_str())
@@ -120,7 +115,7 @@ async fn an_invisible_agent_gets_chats_while_visitors_see_nobody_and_away_takes_
 
     ann.send(&FromAgent::SetStatus { status: AgentStatus::Invisible }).await;
     let availability = watcher.client.recv_until(|f| matches!(f, ToVisitor::Availability { .. })).await;
-    assert_eq!(availability, ToVisitor::Availability { online: false });
+    assert_eq!(availability, ToVisitor::Availability { online: false, closed: false });
     let mut visitor = app.visitor(&shop, None).await;
     assert!(!visitor.welcome_online);
     assert_eq!(ask(&mut visitor, "m1", "anyone?").await.1, Some(Routed::To("Ann".into())));
@@ -131,7 +126,7 @@ async fn an_invisible_agent_gets_chats_while_visitors_see_nobody_and_away_takes_
 
     ann.send(&FromAgent::SetStatus { status: AgentStatus::Online }).await;
     let availability = watcher.client.recv_until(|f| matches!(f, ToVisitor::Availability { .. })).await;
-    assert_eq!(availability, ToVisitor::Availability { online: true });
+    assert_eq!(availability, ToVisitor::Availability { online: true, closed: false });
     // Back online with room: the waiting visitor is hers.
     told(&mut later, Routed::To("Ann".into())).await;
 }

@@ -1,6 +1,7 @@
-use kefu_protocol::{AgentId, AgentStatus, ConversationId, SenderKind, TransferTo};
+use kefu_protocol::{AgentId, AgentStatus, ConversationId, Perm, SenderKind, TransferTo};
 use leptos::prelude::*;
 
+use crate::blocks::ui::BlockVisitorForm;
 use crate::chat::api::CloseConversation;
 use crate::i18n::{error_text, status_text, tr, use_lang, Key};
 use crate::kit::live::{AgentLoad, Live};
@@ -62,6 +63,10 @@ fn ChatView(id: ConversationId) -> impl IntoView {
     };
     let transferring = RwSignal::new(false);
     let inviting = RwSignal::new(false);
+    let blocking = RwSignal::new(false);
+    let linking = RwSignal::new(false);
+    let may_block = move || live.agent.with(|a| a.as_ref().is_some_and(|a| a.can(Perm::BlockManage)));
+    let visitor = move || live.conversations.with(|l| l.iter().find(|c| c.id == id).map(|c| c.visitor_id));
     let guest = move || live.is_guest(id);
     let guests = move || {
         let names: Vec<String> =
@@ -95,10 +100,43 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                     {tr(lang, Key::Transfer)}
                 </button>
             </Show>
+            <Show when=move || mine() || guest()>
+                <button
+                    type="button"
+                    class="push-url"
+                    aria-expanded=move || linking.get().to_string()
+                    on:click=move |_| linking.update(|t| *t = !*t)
+                >
+                    {tr(lang, Key::PushUrl)}
+                </button>
+            </Show>
+            <Show when=may_block>
+                <button
+                    type="button"
+                    class="block"
+                    aria-expanded=move || blocking.get().to_string()
+                    on:click=move |_| blocking.update(|t| *t = !*t)
+                >
+                    {tr(lang, Key::BlockVisitor)}
+                </button>
+            </Show>
             <button type="button" class="end" on:click=move |_| { end.dispatch(CloseConversation { conversation_id: id.0 }); }>
                 {tr(lang, Key::EndChat)}
             </button>
         </header>
+        <Show when=move || linking.get() && (mine() || guest())>
+            <PushUrlForm id on_sent=Callback::new(move |_| linking.set(false))/>
+        </Show>
+        {move || blocking.get().then(visitor).flatten().map(|visitor_id| view! {
+            <BlockVisitorForm
+                visitor_id
+                on_done=Callback::new(move |_| {
+                    blocking.set(false);
+                    live.notify(tr(lang, Key::BlockDone).to_owned());
+                })
+                on_cancel=Callback::new(move |_| blocking.set(false))
+            />
+        })}
         <Show when=move || transferring.get() && mine()>
             <TransferForm id on_sent=Callback::new(move |_| transferring.set(false))/>
         </Show>
@@ -247,6 +285,41 @@ fn TransferForm(id: ConversationId, on_sent: Callback<()>) -> impl IntoView {
                 <p class="hint">{tr(lang, Key::NoColleagueFree)}</p>
             </Show>
             <button type="submit">{tr(lang, Key::SendTransfer)}</button>
+        </form>
+    }
+}
+
+/// Sends the visitor a link to open (seed 000 7.13); the server accepts http and https only.
+#[component]
+fn PushUrlForm(id: ConversationId, on_sent: Callback<()>) -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    let url = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let submit = move || match kefu_protocol::text::WebUrl::parse(&url.get_untracked(), "url") {
+        Ok(link) => {
+            live.push_url(id, link.into_string());
+            url.set(String::new());
+            error.set(None);
+            on_sent.run(());
+        }
+        Err(e) => error.set(Some(error_text(lang, &e))),
+    };
+    view! {
+        <form class="transfer-form" aria-label=tr(lang, Key::PushUrl) on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <label>
+                <span>{tr(lang, Key::PushUrlField)}</span>
+                <input
+                    type="url"
+                    required
+                    maxlength=kefu_protocol::text::WebUrl::MAX.to_string()
+                    prop:value=move || url.get()
+                    on:input=move |ev| url.set(event_target_value(&ev))
+                    aria-invalid=move || error.get().is_some().then_some("true")
+                />
+            </label>
+            <button type="submit">{tr(lang, Key::Send)}</button>
+            <p role="alert" class="error">{move || error.get()}</p>
         </form>
     }
 }

@@ -183,7 +183,9 @@ impl Column {
     fn cell(self, lang: Lang, live: Live, v: &OnlineVisitor) -> AnyView {
         match self {
             Column::Type => {
-                let (class, key) = if v.visits > 1 {
+                let (class, key) = if v.blocked {
+                    ("vtype blocked", Key::VisitorBlocked)
+                } else if v.visits > 1 {
                     ("vtype returning", Key::VisitorReturning)
                 } else {
                     ("vtype new", Key::VisitorNew)

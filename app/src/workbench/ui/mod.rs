@@ -47,6 +47,7 @@ pub fn Shell() -> impl IntoView {
         (Perm::RolesManage, "/admin/roles", Key::NavRoles),
         (Perm::SitesManage, "/admin/routing", Key::NavRouting),
         (Perm::SettingsManage, "/admin/ratings", Key::NavRatings),
+        (Perm::BlockManage, "/admin/blocks", Key::NavBlocks),
         (Perm::OplogView, "/admin/log", Key::NavLog),
     ];
     let nav = move || {
@@ -181,6 +182,7 @@ admin_route!(CategoriesRoute, crate::categories::ui::CategoriesPage);
 admin_route!(ProfileRoute, crate::profile::ui::ProfilePage);
 admin_route!(RoutingRoute, crate::routing::ui::RoutingPage);
 admin_route!(RatingsRoute, crate::ratings::ui::RatingsPage);
+admin_route!(BlocksRoute, crate::blocks::ui::BlocksPage);
 
 /// Opens the agent socket (browser only) and ticks the clock.
 fn connect(live: Live) {
