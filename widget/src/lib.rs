@@ -1099,6 +1099,10 @@ fn render(w: &Widget) {
     show(&els.composer, !w.ended && !w.closed);
     show(&els.topic, w.needs_topic() && !w.ended && !w.closed);
     show(&els.typing, !w.ended);
+    // No new chat while the site takes none from this visitor.
+    if let Some(restart) = els.ended.query_selector(".restart").ok().flatten() {
+        show(&restart, !w.closed);
+    }
     if let Some(rated) = els.ended.query_selector(".rated").ok().flatten() {
         let score = w.rating.as_ref().and_then(|r| r.rated);
         rated.set_text_content(score.map(|_| tr(w.lang, Key::RatingThanks)));
