@@ -81,6 +81,18 @@ pub enum Key {
     NavRoles,
     NavLog,
     NavBlocks,
+    SiteInvitations,
+    InviteAuto,
+    InviteAfter,
+    InvitePages,
+    InvitePagesHint,
+    InviteText,
+    InviteToChat,
+    InviteSent,
+    InviteAccepted,
+    InviteDeclined,
+    ErrAlreadyChatting,
+    ErrInvitePending,
     BlockVisitor,
     BlockReason,
     BlockDuration,
@@ -821,6 +833,62 @@ fn texts(key: Key) -> [&'static str; 5] {
         ],
         Avatar => ["Avatar", "头像", "頭像", "アイコン画像", "프로필 사진"],
         SiteFilter => ["Site", "站点", "網站", "サイト", "사이트"],
+        SiteInvitations => ["Invitations", "主动邀请", "主動邀請", "チャットへの招待", "채팅 초대"],
+        InviteAuto => {
+            ["Invite visitors automatically", "自动邀请访客", "自動邀請訪客", "訪問者を自動で招待", "방문자 자동 초대"]
+        }
+        InviteAfter => [
+            "After (seconds on the site)",
+            "访客停留多少秒后邀请",
+            "訪客停留多少秒後邀請",
+            "サイト滞在後（秒）",
+            "사이트 체류 후(초)",
+        ],
+        InvitePages => ["Only on these pages", "仅在这些页面", "僅在這些頁面", "対象ページ", "대상 페이지"],
+        InvitePagesHint => [
+            "One address per line; * matches anything (*/pricing*). Empty: every page.",
+            "每行一个网址，* 匹配任意字符（*/pricing*）。留空：所有页面。",
+            "每行一個網址，* 比對任意字元（*/pricing*）。留空：所有頁面。",
+            "1行に1つのアドレス。* は任意の文字列（*/pricing*）。空欄ですべてのページ。",
+            "한 줄에 주소 하나, *는 모든 문자(*/pricing*). 비우면 모든 페이지.",
+        ],
+        InviteText => ["Invitation text", "邀请语", "邀請語", "招待メッセージ", "초대 문구"],
+        InviteToChat => ["Invite", "邀请", "邀請", "招待", "초대"],
+        InviteSent => [
+            "Invitation sent to {visitor}.",
+            "已邀请 {visitor}。",
+            "已邀請 {visitor}。",
+            "{visitor} を招待しました。",
+            "{visitor} 님을 초대했습니다.",
+        ],
+        InviteAccepted => [
+            "{visitor} accepted your invitation.",
+            "{visitor} 接受了邀请。",
+            "{visitor} 接受了邀請。",
+            "{visitor} が招待を受けました。",
+            "{visitor} 님이 초대를 수락했습니다.",
+        ],
+        InviteDeclined => [
+            "{visitor} declined your invitation.",
+            "{visitor} 拒绝了邀请。",
+            "{visitor} 拒絕了邀請。",
+            "{visitor} が招待を断りました。",
+            "{visitor} 님이 초대를 거절했습니다.",
+        ],
+        ErrAlreadyChatting => [
+            "The visitor is already chatting.",
+            "该访客正在对话中。",
+            "該訪客正在對話中。",
+            "この訪問者はすでにチャット中です。",
+            "이 방문자는 이미 채팅 중입니다.",
+        ],
+        ErrInvitePending => [
+            "The visitor has not answered the last invitation yet.",
+            "访客尚未回应上一次邀请。",
+            "訪客尚未回應上一次邀請。",
+            "訪問者は前回の招待にまだ答えていません。",
+            "방문자가 이전 초대에 아직 답하지 않았습니다.",
+        ],
         NavBlocks => ["Blocks", "封锁管理", "封鎖管理", "ブロック管理", "차단 관리"],
         BlockVisitor => ["Block visitor", "封锁访客", "封鎖訪客", "訪問者をブロック", "방문자 차단"],
         BlockReason => ["Reason", "封锁理由", "封鎖理由", "理由", "사유"],
@@ -1214,6 +1282,9 @@ fn field_name(lang: Lang, field: &str) -> String {
         "site_id" => tr(lang, Key::SiteFilter).into(),
         "visitor_id" => tr(lang, Key::Visitor).into(),
         "url" => tr(lang, Key::PushUrlField).into(),
+        "after_secs" => tr(lang, Key::InviteAfter).into(),
+        "pages" => tr(lang, Key::InvitePages).into(),
+        "texts" => tr(lang, Key::InviteText).into(),
         other => format!("{} {other}", tr(lang, Key::ErrValidation)),
     }
 }
@@ -1246,6 +1317,8 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
             (ErrorCode::LimitReached, Some(f)) if f == "to" => tr(lang, Key::ErrNobodyFree).into(),
             (ErrorCode::LimitReached, Some(f)) if f == "net" => tr(lang, Key::ErrRangeTooWide).into(),
             (ErrorCode::Unavailable, _) => tr(lang, Key::ErrUnavailable).into(),
+            (ErrorCode::InUse, Some(f)) if f == "visitor" => tr(lang, Key::ErrAlreadyChatting).into(),
+            (ErrorCode::Taken, Some(f)) if f == "invitation" => tr(lang, Key::ErrInvitePending).into(),
             (ErrorCode::Taken, Some(field)) => {
                 let space = if lang == Lang::En { " " } else { "" };
                 format!("{}{space}{}", field_name(lang, field), tr(lang, Key::ErrTaken))
@@ -1374,6 +1447,9 @@ pub fn op_text(lang: Lang, kind: crate::infra::audit::OpKind) -> &'static str {
         RoutingChanged => ["Routing changed", "修改分配规则", "修改分配規則", "振り分けを変更", "배정 규칙 변경"],
         VisitorBlocked => ["Visitor blocked", "封锁访客", "封鎖訪客", "訪問者をブロック", "방문자 차단"],
         VisitorUnblocked => ["Block lifted", "解除封锁", "解除封鎖", "ブロックを解除", "차단 해제"],
+        InvitationsChanged => {
+            ["Invitations changed", "修改邀请设置", "修改邀請設定", "招待設定を変更", "초대 설정 변경"]
+        }
     })
 }
 

@@ -23,6 +23,7 @@ pub mod chat;
 pub mod departments;
 pub mod i18n;
 pub mod infra;
+pub mod invitations;
 pub mod kit;
 pub mod oplog;
 pub mod profile;

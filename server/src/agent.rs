@@ -8,6 +8,7 @@ use app::chat::service as chat;
 use app::infra::ctx::{Ctx, Scopes};
 use app::infra::net::same_origin;
 use app::infra::state::AppState;
+use app::invitations::service as invitations;
 use app::routing::service as routing;
 use app::visitors::service as visitors;
 use axum::extract::ws::WebSocketUpgrade;
@@ -201,6 +202,7 @@ impl Handler for AgentSession {
                 routing::answer_invite(app, ctx, conversation_id, accept).await
             }
             FromAgent::Leave { conversation_id } => routing::leave(app, ctx, conversation_id).await,
+            FromAgent::InviteVisitor { visitor_id } => invitations::invite(app, ctx, visitor_id).await.map(|_| ()),
             FromAgent::PushUrl { conversation_id, url } => chat::push_url(app, ctx, conversation_id, &url).await,
             FromAgent::AnswerTransfer { transfer_id, accept } => {
                 routing::answer_transfer(app, ctx, transfer_id, accept).await

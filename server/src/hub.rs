@@ -313,6 +313,8 @@ struct VisitorEntry {
     presence: OnlineVisitor,
     /// Counts the times the visitor lost their last connection; an expiry only applies to its own.
     left: u64,
+    /// Whether this visit was looked at for the site's automatic invitation.
+    invite_checked: bool,
 }
 
 /// An agent console on this node.
@@ -555,7 +557,7 @@ impl Hub {
                 let mut presence = fresh.take().unwrap_or_else(&presence);
                 presence.blocked = blocked;
                 arrived = Some(presence.clone());
-                VisitorEntry { tenant, conns: HashMap::new(), presence, left: 0 }
+                VisitorEntry { tenant, conns: HashMap::new(), presence, left: 0, invite_checked: false }
             });
             entry.conns.insert(conn, outbox);
             // A block that ended (or began) since the visitor's other connection opened.
@@ -663,6 +665,28 @@ impl Hub {
             &ToAgent::VisitorPage { visitor_id: visitor, page, pages, at, source },
             None,
         );
+    }
+
+    /// This visit of a visitor held here: their page's address, when the visit began, and whether
+    /// they are blocked.
+    pub fn visit_of(&self, visitor: VisitorId) -> Option<(String, i64, bool)> {
+        let inner = self.lock();
+        let p = &inner.visitors.get(&visitor)?.presence;
+        Some((p.page.url.clone(), p.online_since, p.blocked))
+    }
+
+    /// Claims the one look at this visit for the site's automatic invitation: `true` the first
+    /// time (per node: a visitor on two nodes may be looked at twice; the database has the last
+    /// word).
+    pub fn claim_invite_check(&self, visitor: VisitorId) -> bool {
+        let mut inner = self.lock();
+        let Some(entry) = inner.visitors.get_mut(&visitor) else { return false };
+        !std::mem::replace(&mut entry.invite_checked, true)
+    }
+
+    /// Whether the connection is still one of the visitor's.
+    pub fn holds(&self, visitor: VisitorId, conn: ConnId) -> bool {
+        self.lock().visitors.get(&visitor).is_some_and(|e| e.conns.contains_key(&conn))
     }
 
     /// Everyone online in the tenant (on every node when clustered, this node's while Redis is away).

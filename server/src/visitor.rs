@@ -10,6 +10,8 @@ use app::blocks::service as blocks;
 use app::chat::service as chat;
 use app::infra::geo::Geo;
 use app::infra::now_ms;
+use app::invitations::repo::AutoInvite;
+use app::invitations::service as invitations;
 use app::ratings::service as ratings;
 use app::routing::service as routing;
 use app::sites::service::{self as sites, Site};
@@ -101,6 +103,7 @@ pub async fn upgrade(
         visitor,
         categories: Vec::new(),
         choice: chat::Choice::default(),
+        invite: None,
     };
     // A blocked visitor (or address) is told only that chat is not available.
     let blocked = blocks::shut_out(&state.app, &session.site, session.visitor.id, ip).await;
@@ -114,6 +117,8 @@ pub async fn upgrade(
     let categories = setup.categories.clone();
     let greetings = setup.greetings.clone();
     let mut session = session;
+    // A blocked visitor is never invited.
+    session.invite = setup.invite.clone().filter(|_| !blocked);
     session.categories = categories.iter().map(|(id, _)| *id).collect();
     let welcome = ToVisitor::VisitorWelcome {
         protocol_version: PROTOCOL_VERSION,
@@ -157,6 +162,21 @@ pub async fn upgrade(
             rate: socket::VISITOR_RATE,
         };
         hub.add_visitor(session.site.tenant_id, session.conn, out.clone(), session.visitor.id, blocked, presence);
+        if let Some(rule) = session.invite.clone() {
+            // The visit may have begun pages ago: wait only for what is left of the rule's time.
+            let since = hub.visit_of(session.visitor.id).map_or(now, |(_, since, _)| since);
+            let wait = since + rule.after_ms - now_ms();
+            if wait > 0 {
+                let (state, site, visitor, conn) =
+                    (session.state.clone(), session.site.clone(), session.visitor.id, session.conn);
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(wait.unsigned_abs())).await;
+                    if state.hub.holds(visitor, conn) && auto_invite_due(&state, &site, visitor, &rule) {
+                        auto_invite(&state, &site, visitor, &rule).await;
+                    }
+                });
+            }
+        }
         socket::run(socket, session, out, queue, settings).await;
         drop(slot);
     })
@@ -191,6 +211,23 @@ struct VisitorSession {
     /// The categories the site shows, and what the visitor chose for their next conversation.
     categories: Vec<i64>,
     choice: chat::Choice,
+    /// The site's automatic invitation (`None`: off, or the visitor is blocked).
+    invite: Option<AutoInvite>,
+}
+
+/// Whether the site's automatic invitation is due for the visitor's current page and this visit
+/// had not been looked at yet (it now has: the database checks the rest, once a visit).
+fn auto_invite_due(state: &ServerState, site: &Site, visitor: kefu_protocol::VisitorId, rule: &AutoInvite) -> bool {
+    let Some((page, since, blocked)) = state.hub.visit_of(visitor) else { return false };
+    let online = state.hub.known_availability(site.tenant_id, site.id) == Some(true);
+    !blocked && invitations::due(rule, since, now_ms(), &page, online) && state.hub.claim_invite_check(visitor)
+}
+
+/// Sends the site's automatic invitation if the database agrees (see `invitations::auto_invite`).
+async fn auto_invite(state: &ServerState, site: &Site, visitor: kefu_protocol::VisitorId, rule: &AutoInvite) {
+    if let Err(error) = invitations::auto_invite(&state.app, site, visitor, rule).await {
+        tracing::warn!(%error, "an automatic invitation failed");
+    }
 }
 
 impl Handler for VisitorSession {
@@ -201,7 +238,8 @@ impl Handler for VisitorSession {
         let tenant = self.site.tenant_id;
         let app = &self.state.app;
         match frame {
-            FromVisitor::Page { page } => page.parse().map(|page| {
+            FromVisitor::Page { page } => {
+                let page = page.parse()?;
                 // Over the per-minute share a page view is neither stored nor shown; the visitor
                 // stays online with their latest page.
                 let counts = visitors::page_view_counts(app, self.visitor.id);
@@ -222,7 +260,14 @@ impl Handler for VisitorSession {
                 let site = &self.site;
                 let source = counts.then(|| source::classify(&page.url, &page.referrer, |h| site.owns_host(h)));
                 self.state.hub.set_page(tenant, self.visitor.id, page, source.flatten(), now_ms(), counts);
-            }),
+                // Looked at once a visit, so this waits for the database at most once.
+                if let Some(rule) =
+                    self.invite.as_ref().filter(|r| auto_invite_due(&self.state, site, self.visitor.id, r))
+                {
+                    auto_invite(&self.state, site, self.visitor.id, rule).await;
+                }
+                Ok(())
+            }
             FromVisitor::Send { client_msg_id, body, .. } => {
                 let (site, visitor, conn) = (&self.site, self.visitor.id, self.conn);
                 if let Err(error) = blocks::admit(app, site, visitor, self.ip_addr).await {
@@ -267,6 +312,13 @@ impl Handler for VisitorSession {
             FromVisitor::Read { conversation_id, seq } => {
                 chat::visitor_read(app, &self.site, self.conversation, conversation_id, seq);
                 Ok(())
+            }
+            FromVisitor::AnswerInvitation { invitation_id, accept } => {
+                if accept {
+                    blocks::admit(app, &self.site, self.visitor.id, self.ip_addr).await?;
+                }
+                let (site, visitor) = (&self.site, self.visitor.id);
+                invitations::answer(app, site, visitor, &mut self.conversation, invitation_id, accept).await
             }
             FromVisitor::End => {
                 chat::visitor_end(app, &self.site, self.visitor.id).await?;

@@ -47,6 +47,9 @@ struct Elements {
     typing: Element,
     input: HtmlTextAreaElement,
     error: Element,
+    /// The invitation card, beside the launcher.
+    invite: Element,
+    invite_text: Element,
 }
 
 struct PushedLink {
@@ -71,6 +74,8 @@ struct Widget {
     closed: bool,
     /// Links agents sent: the link, its host, who sent it, and when it came (ms).
     links: Vec<PushedLink>,
+    /// An invitation to chat not answered yet: its id and what it says.
+    invitation: Option<(i64, String)>,
     /// The place in the queue and the estimated wait in seconds, while waiting.
     queued: Option<(u32, Option<u32>)>,
     /// Who took the conversation.
@@ -168,6 +173,7 @@ pub fn start(
         online: None,
         closed: false,
         links: Vec::new(),
+        invitation: None,
         queued: None,
         agent_name: None,
         rating: None,
@@ -359,6 +365,20 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
         panel.append_child(child)?;
     }
     root.append_child(&panel)?;
+    // An invitation to chat: a small dialog beside the launcher with the text and two buttons.
+    let invite = el(doc, "section", "invite")?;
+    invite.set_attribute("role", "dialog")?;
+    invite.set_attribute("aria-label", tr(lang, Key::Invitation))?;
+    invite.set_attribute("hidden", "")?;
+    let invite_text = el(doc, "p", "invite-text")?;
+    let invite_buttons = el(doc, "div", "buttons")?;
+    let (accept, later) =
+        (button(doc, "invite-accept", tr(lang, Key::ChatNow))?, button(doc, "invite-later", tr(lang, Key::Later))?);
+    invite_buttons.append_child(&accept)?;
+    invite_buttons.append_child(&later)?;
+    invite.append_child(&invite_text)?;
+    invite.append_child(&invite_buttons)?;
+    root.append_child(&invite)?;
     Ok(Elements {
         launcher,
         badge,
@@ -379,6 +399,8 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
         typing,
         input,
         error,
+        invite,
+        invite_text,
     })
 }
 
@@ -566,6 +588,7 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
         })?;
     }
     wire_end_of_chat(widget, &panel, &socket)?;
+    wire_invitation(widget, &socket)?;
     {
         let (widget, socket) = (widget.clone(), socket.clone());
         let select = widget.borrow().els.topic_select.clone();
@@ -587,6 +610,33 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
     }
     // The socket's event handler needs to send too (sync, resend): keep one handle in a global slot.
     SOCKET.with(|s| *s.borrow_mut() = Some(socket));
+    Ok(())
+}
+
+/// The invitation card's buttons: accepting opens the chat (the server opens the conversation),
+/// "Later" declines.
+fn wire_invitation(widget: &Shared, socket: &Rc<Socket>) -> Result<(), JsValue> {
+    let card = widget.borrow().els.invite.clone();
+    for (selector, accept) in [("button.invite-accept", true), ("button.invite-later", false)] {
+        let Some(target) = card.query_selector(selector)? else { continue };
+        let (widget, socket) = (widget.clone(), socket.clone());
+        listen(&target, "click", move |_| {
+            let answered = widget.borrow_mut().invitation.take();
+            if let Some((invitation_id, _)) = answered {
+                socket.send(&FromVisitor::AnswerInvitation { invitation_id, accept });
+            }
+            if accept {
+                let mut w = widget.borrow_mut();
+                if w.ended {
+                    w.restart();
+                }
+                drop(w);
+                set_open(&widget, &socket, true);
+            } else {
+                render(&widget.borrow());
+            }
+        })?;
+    }
     Ok(())
 }
 
@@ -975,6 +1025,20 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             w.online = Some(online);
             w.closed = closed;
         }
+        ToVisitor::Invitation { invitation_id, agent_name, texts } => {
+            // The site's text in this language, else ours (naming the agent when one invites).
+            let text = match texts.iter().find(|(l, t)| l == w.lang.tag() && !t.is_empty()) {
+                Some((_, text)) => text.clone(),
+                None => match &agent_name {
+                    Some(name) => tr(w.lang, Key::InvitedBy).replace("{name}", name),
+                    None => tr(w.lang, Key::InviteDefault).to_owned(),
+                },
+            };
+            // Nothing to accept while chatting, or while the site takes no chat.
+            if !w.closed && (w.conversation.is_none() || w.ended) {
+                w.invitation = Some((invitation_id, text));
+            }
+        }
         ToVisitor::PushUrl { url, agent_name } => {
             // Checked again here: only http and https links are ever offered.
             if let Ok(link) = kefu_protocol::text::WebUrl::parse(&url, "url") {
@@ -1059,6 +1123,15 @@ fn render(w: &Widget) {
         let _ = els.launcher.set_attribute("aria-label", tr(w.lang, Key::OpenChat));
     }
     els.status.set_text_content(if w.connected { None } else { Some(tr(w.lang, Key::Connecting)) });
+    match &w.invitation {
+        Some((_, text)) if !w.open && !w.closed => {
+            els.invite_text.set_text_content(Some(text));
+            let _ = els.invite.remove_attribute("hidden");
+        }
+        _ => {
+            let _ = els.invite.set_attribute("hidden", "");
+        }
+    }
     let online = w.online.unwrap_or(false) && !w.closed;
     let _ = els.launcher.set_attribute("data-online", if online { "true" } else { "false" });
     els.presence.set_text_content(w.online.map(|_| tr(w.lang, if online { Key::Online } else { Key::Offline })));

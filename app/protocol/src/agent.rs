@@ -321,6 +321,11 @@ pub enum FromAgent {
         conversation_id: ConversationId,
         accept: bool,
     },
+    /// Invites a visitor online on one of the agent's sites to chat with them (seed 000 "主动邀请");
+    /// the agent's consoles hear [`ToAgent::VisitorInvited`], then [`ToAgent::InvitationAnswered`].
+    InviteVisitor {
+        visitor_id: VisitorId,
+    },
     /// Sends the visitor of a conversation the agent serves a link to open (http or https, at
     /// most [`crate::text::WebUrl::MAX`] bytes); the agent's consoles hear [`ToAgent::UrlPushed`].
     PushUrl {
@@ -524,6 +529,17 @@ pub enum ToAgent {
         conversation_id: ConversationId,
         sender: SenderKind,
         active: bool,
+    },
+    /// The agent's invitation went to the visitor.
+    VisitorInvited {
+        visitor_id: VisitorId,
+        invitation_id: i64,
+    },
+    /// The visitor answered the agent's invitation (accepted: their chat is opening).
+    InvitationAnswered {
+        visitor_id: VisitorId,
+        invitation_id: i64,
+        accepted: bool,
     },
     /// A link went to the visitor of a conversation ([`FromAgent::PushUrl`]).
     UrlPushed {

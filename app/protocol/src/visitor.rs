@@ -65,6 +65,12 @@ pub enum FromVisitor {
     },
     /// The visitor ends their open conversation (after confirming in the widget).
     End,
+    /// The visitor accepts or declines ("Later") an invitation ([`ToVisitor::Invitation`]).
+    /// Accepted, their conversation opens with the inviting agent (or by the site's rules).
+    AnswerInvitation {
+        invitation_id: i64,
+        accept: bool,
+    },
     /// Rates a conversation (one rating each, changeable until a day after it ended).
     Rate {
         conversation_id: ConversationId,
@@ -175,6 +181,15 @@ pub enum ToVisitor {
         online: bool,
         #[serde(default)]
         closed: bool,
+    },
+    /// An invitation to chat: from an agent (`agent_name`), or the site's own (`None`), with the
+    /// site's invitation text by language tag (the widget shows its language's, or its own).
+    Invitation {
+        invitation_id: i64,
+        #[serde(default)]
+        agent_name: Option<String>,
+        #[serde(default)]
+        texts: Vec<(String, String)>,
     },
     /// An agent sent the visitor a link (http or https only) to open.
     PushUrl {
@@ -433,6 +448,11 @@ impl FrameText for ToVisitor {
             "availability" => {
                 ToVisitor::Availability { online: flag(b, "online")?, closed: or_default(b, "closed", Json::bool)? }
             }
+            "invitation" => ToVisitor::Invitation {
+                invitation_id: int(b, "invitation_id")?,
+                agent_name: maybe(b, "agent_name", |n| n.str().map(str::to_owned))?,
+                texts: or_default(b, "texts", |t| list(t, text_pair))?,
+            },
             "push_url" => ToVisitor::PushUrl { url: string(b, "url")?, agent_name: string(b, "agent_name")? },
             "queued" => ToVisitor::Queued {
                 conversation_id: conversation(b)?,
@@ -508,6 +528,7 @@ impl FrameText for FromVisitor {
             FromVisitor::Choose { .. } => "choose",
             FromVisitor::Read { .. } => "read",
             FromVisitor::Rate { .. } => "rate",
+            FromVisitor::AnswerInvitation { .. } => "answer_invitation",
         };
         let mut out = String::from("{");
         write_key(&mut out, tag);
@@ -550,6 +571,11 @@ impl FrameText for FromVisitor {
                 write_number(&mut out, "conversation_id", conversation_id.0);
                 write_number(&mut out, "score", i64::from(*score));
                 write_text(&mut out, "comment", comment);
+            }
+            FromVisitor::AnswerInvitation { invitation_id, accept } => {
+                write_number(&mut out, "invitation_id", *invitation_id);
+                write_key(&mut out, "accept");
+                out.push_str(if *accept { "true" } else { "false" });
             }
             FromVisitor::End | FromVisitor::Ping => {}
         }
@@ -629,6 +655,12 @@ mod codec_tests {
             ToVisitor::Rated { conversation_id: c, score: 2 },
             ToVisitor::Availability { online: true, closed: false },
             ToVisitor::Availability { online: false, closed: true },
+            ToVisitor::Invitation {
+                invitation_id: 4,
+                agent_name: Some("小王".into()),
+                texts: vec![("zh-CN".into(), "您好，需要帮忙吗？".into())],
+            },
+            ToVisitor::Invitation { invitation_id: 5, agent_name: None, texts: vec![] },
             ToVisitor::PushUrl { url: "https://例子.cn/优惠?a=1&b=\"2\"".into(), agent_name: "小王".into() },
             ToVisitor::Queued { conversation_id: c, position: 3, estimate_secs: Some(90) },
             ToVisitor::Queued { conversation_id: c, position: 1, estimate_secs: None },
@@ -691,9 +723,10 @@ mod codec_tests {
                 ToVisitor::Resync => 15,
                 ToVisitor::Pong => 16,
                 ToVisitor::PushUrl { .. } => 17,
+                ToVisitor::Invitation { .. } => 18,
             })
             .collect();
-        assert_eq!(seen.len(), 18);
+        assert_eq!(seen.len(), 19);
         for frame in samples {
             let text = serde_json::to_string(&frame).unwrap();
             assert_eq!(ToVisitor::from_text(&text).as_ref(), Some(&frame), "{text}");
@@ -745,6 +778,8 @@ mod codec_tests {
             FromVisitor::Read { conversation_id: ConversationId(7), seq: 12 },
             FromVisitor::End,
             FromVisitor::Rate { conversation_id: ConversationId(7), score: 5, comment: "很好".into() },
+            FromVisitor::AnswerInvitation { invitation_id: 9, accept: true },
+            FromVisitor::AnswerInvitation { invitation_id: 9, accept: false },
             FromVisitor::Ping,
         ];
         let kinds: std::collections::HashSet<u8> = frames
@@ -759,9 +794,10 @@ mod codec_tests {
                 FromVisitor::End => 6,
                 FromVisitor::Rate { .. } => 7,
                 FromVisitor::Ping => 8,
+                FromVisitor::AnswerInvitation { .. } => 9,
             })
             .collect();
-        assert_eq!(kinds.len(), 9, "a sample of every frame");
+        assert_eq!(kinds.len(), 10, "a sample of every frame");
         for frame in frames {
             let text = frame.to_text();
             assert_eq!(serde_json::from_str::<FromVisitor>(&text).unwrap(), frame, "{text}");

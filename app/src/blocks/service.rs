@@ -58,6 +58,13 @@ impl Rules {
     }
 }
 
+impl Rules {
+    /// Whether the visitor themself is blocked at `now` (their address aside).
+    pub fn blocks_visitor(&self, visitor: VisitorId, now: i64) -> bool {
+        self.visitors.get(&visitor).is_some_and(|until| until.is_none_or(|u| u > now))
+    }
+}
+
 impl Gate for Rules {
     fn shuts(&self, site: SiteId, visitor: VisitorId, ip: IpAddr, now: i64) -> bool {
         let current = |until: Option<i64>| until.is_none_or(|u| u > now);

@@ -177,6 +177,25 @@ async fn open_for_visitor(
     Ok((id, opened))
 }
 
+/// The visitor accepted an invitation: their conversation opens now (or the open one is kept, in
+/// `current`) and goes to the inviting agent (`agent`, an account) when they can take it, else by
+/// the site's rules.
+pub async fn open_invited(
+    state: &AppState,
+    site: &Site,
+    visitor: VisitorId,
+    current: &mut Option<ConversationId>,
+    agent: Option<String>,
+) -> Result<ConversationId, ApiError> {
+    let choice = Choice { category: None, agent };
+    let (id, opened) = open_for_visitor(state, site, visitor, &choice).await?;
+    *current = Some(id);
+    if opened {
+        route_opened(state, site, id, visitor, &choice).await;
+    }
+    Ok(id)
+}
+
 /// Routes a conversation the visitor just opened, after its first message is written (an offer in
 /// approval mode shows that message; routed before it, the offer could show none): to the chosen
 /// agent when they can take it, otherwise by the site's rules (a pass that fails leaves it queued

@@ -37,10 +37,11 @@ pub enum OpKind {
     RoutingChanged,
     VisitorBlocked,
     VisitorUnblocked,
+    InvitationsChanged,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 29] = [
+    pub const ALL: [OpKind; 30] = [
         OpKind::SignIn,
         OpKind::SignInFailed,
         OpKind::SignOut,
@@ -70,6 +71,7 @@ impl OpKind {
         OpKind::RoutingChanged,
         OpKind::VisitorBlocked,
         OpKind::VisitorUnblocked,
+        OpKind::InvitationsChanged,
     ];
 
     /// The stored name (`sign_in`, `agent_created`, …).
@@ -104,6 +106,7 @@ impl OpKind {
             OpKind::RoutingChanged => "routing_changed",
             OpKind::VisitorBlocked => "visitor_blocked",
             OpKind::VisitorUnblocked => "visitor_unblocked",
+            OpKind::InvitationsChanged => "invitations_changed",
         }
     }
 

@@ -8,7 +8,7 @@ use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{
     matches_query, AgentId, AgentInfo, AgentStatus, ApiError, ChatMessage, ChatOffer, ConversationId,
     ConversationStatus, ConversationSummary, FromAgent, MessageBody, OnlineVisitor, SenderKind, SiteId, ToAgent,
-    TransferRequest, TransferTo, VisitorFilter, VisitorSort, VisitorSortKey,
+    TransferRequest, TransferTo, VisitorFilter, VisitorId, VisitorSort, VisitorSortKey,
 };
 use leptos::prelude::*;
 
@@ -351,6 +351,13 @@ impl Live {
                 list.retain(|t| t.id != transfer.id && t.conversation_id != transfer.conversation_id);
                 list.push(transfer);
             }),
+            ToAgent::VisitorInvited { visitor_id, .. } => {
+                self.notify(tr(self.lang, Key::InviteSent).replace("{visitor}", &self.visitor_named(visitor_id)));
+            }
+            ToAgent::InvitationAnswered { visitor_id, accepted, .. } => {
+                let key = if accepted { Key::InviteAccepted } else { Key::InviteDeclined };
+                self.notify(tr(self.lang, key).replace("{visitor}", &self.visitor_named(visitor_id)));
+            }
             ToAgent::UrlPushed { conversation_id, url, by } => {
                 let visitor = self.visitor_of(conversation_id);
                 let _ = by;
@@ -580,6 +587,17 @@ impl Live {
     pub fn is_guest(&self, id: ConversationId) -> bool {
         let me = self.agent.with(|a| a.as_ref().map(|a| a.id));
         self.guests.with(|g| g.get(&id).is_some_and(|list| list.iter().any(|(a, _)| Some(*a) == me)))
+    }
+
+    /// Invites a visitor to chat; [`ToAgent::VisitorInvited`] confirms it.
+    pub fn invite_visitor(&self, visitor: VisitorId) {
+        self.send(&FromAgent::InviteVisitor { visitor_id: visitor });
+    }
+
+    /// A visitor online by id, as the agent sees them named.
+    fn visitor_named(&self, id: VisitorId) -> String {
+        let name = self.visitors.with_untracked(|l| l.iter().find(|v| v.visitor_id == id).and_then(|v| v.name.clone()));
+        visitor_label(self.lang, name.as_deref(), id)
     }
 
     /// Sends the visitor of a conversation a link; [`ToAgent::UrlPushed`] confirms it.

@@ -1036,6 +1036,8 @@ pub struct WidgetSetup {
     pub scale: Option<Vec<kefu_protocol::RatingLevel>>,
     pub categories: Vec<(i64, String)>,
     pub greetings: Vec<(String, String)>,
+    /// The site's automatic invitation (`None`: off).
+    pub invite: Option<crate::invitations::repo::AutoInvite>,
 }
 
 /// How long a site's [`WidgetSetup`] is reused.
@@ -1055,6 +1057,7 @@ pub async fn widget_setup(state: &AppState, tenant: TenantId, site: SiteId) -> R
         scale: crate::ratings::service::scale(state, tenant, site).await?,
         categories: crate::categories::service::for_site(state, tenant, site).await?,
         greetings: repo::greetings(&state.db, tenant, site).await?,
+        invite: crate::invitations::repo::auto(&state.db, tenant, site).await?,
     });
     cache.0.lock().unwrap_or_else(|e| e.into_inner()).insert(site, (std::time::Instant::now(), setup.clone()));
     Ok(setup)

@@ -30,7 +30,7 @@ use crate::infra::{now_ms, random_token, token_hash};
 use crate::sites::service::Site;
 
 /// A new visit starts when a visitor comes back after this long.
-const VISIT_GAP_MS: i64 = 30 * 60 * 1000;
+pub const VISIT_GAP_MS: i64 = 30 * 60 * 1000;
 
 pub struct Lookup {
     pub tenant: TenantId,

@@ -13,6 +13,7 @@ mod geo;
 mod headers;
 mod helpers;
 mod input;
+mod invitations;
 mod limits;
 mod presence;
 mod routing;

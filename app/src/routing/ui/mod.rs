@@ -3,7 +3,7 @@
 
 mod settings;
 
-pub use settings::RoutingPage;
+pub use settings::{lang_name, RoutingPage};
 
 use kefu_protocol::{AgentStatus, Perm};
 use leptos::prelude::*;

@@ -20,7 +20,8 @@ fn mode_text(lang: Lang, mode: RouteMode) -> &'static str {
     )
 }
 
-fn lang_name(tag: &str) -> &'static str {
+/// A language's own name, for inputs given per language.
+pub fn lang_name(tag: &str) -> &'static str {
     match tag {
         "en" => "English",
         "zh-CN" => "简体中文",
@@ -67,6 +68,9 @@ pub fn RoutingPage() -> impl IntoView {
             </label>
             {move || settings.get().flatten().map(|s| view! {
                 <RoutingForm settings=s notice on_saved=Callback::new(move |_| reload.update(|n| *n += 1))/>
+            })}
+            {move || site.get().map(|site_id| view! {
+                <crate::invitations::ui::InviteSettingsSection site_id reload notice/>
             })}
             <p class="notice" aria-live="polite">{move || notice.get()}</p>
         </section>

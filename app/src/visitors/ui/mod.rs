@@ -6,6 +6,7 @@ use kefu_protocol::{Device, InApp, OnlineVisitor, SourceKind, VisitorFilter, Vis
 use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key, Lang};
+use crate::invitations::ui::InviteButton;
 use crate::kit::live::Live;
 use crate::kit::{
     clock_text, country_name, date_time_text, duration_text, region_text, remember, remembered, visitor_label,
@@ -430,17 +431,19 @@ pub fn VisitorConsole() -> impl IntoView {
                         <tr>
                             <th scope="col" class="name">{tr(lang, Key::Visitor)}</th>
                             {move || shown.get().into_iter().map(header).collect_view()}
+                            <th scope="col" class="actions">{tr(lang, Key::Actions)}</th>
                         </tr>
                     </thead>
                     <tbody>
                         <For
                             each=move || live.visitors.get()
-                            key=|v| (v.visitor_id, v.pages, v.last_active, v.page.url.clone(), v.source.kind)
+                            key=|v| (v.visitor_id, v.pages, v.last_active, v.page.url.clone(), v.source.kind, v.blocked)
                             let:v
                         >
                             {
                                 let label = visitor_label(lang, v.name.as_deref(), v.visitor_id);
                                 let row_label = label.clone();
+                                let (id, blocked, invite_label) = (v.visitor_id, v.blocked, label.clone());
                                 let cells = move || shown.get().into_iter().map(|column| view! {
                                     <td class=column.id() data-label=column.title(lang)>{column.cell(lang, live, &v)}</td>
                                 }).collect_view();
@@ -448,6 +451,9 @@ pub fn VisitorConsole() -> impl IntoView {
                                     <tr aria-label=row_label>
                                         <th scope="row" class="name">{label}</th>
                                         {cells}
+                                        <td class="actions" data-label=tr(lang, Key::Actions)>
+                                            <InviteButton visitor=id label=invite_label blocked/>
+                                        </td>
                                     </tr>
                                 }
                             }
@@ -475,7 +481,7 @@ pub fn VisitorList() -> impl IntoView {
             />
             <NoVisitors/>
             <ul>
-                <For each=move || live.visitors.get() key=|v| (v.visitor_id, v.pages, v.page.url.clone(), v.page.title.clone()) let:v>
+                <For each=move || live.visitors.get() key=|v| (v.visitor_id, v.pages, v.page.url.clone(), v.page.title.clone(), v.blocked) let:v>
                     {
                         let label = visitor_label(lang, v.name.as_deref(), v.visitor_id);
                         let source = source_text(lang, &v);
@@ -499,6 +505,7 @@ pub fn VisitorList() -> impl IntoView {
                                     <dt>{tr(lang, Key::OnSite)}</dt><dd>{on_site}</dd>
                                     <dt>{tr(lang, Key::Visits)}</dt><dd>{v.visits}</dd>
                                 </dl>
+                                <InviteButton visitor=v.visitor_id label=label.clone() blocked=v.blocked/>
                             </li>
                         }
                     }

@@ -1,0 +1,150 @@
+//! Invitation rules: an agent invites a visitor of one of their sites who is not chatting and has
+//! no unanswered invitation of the last two minutes; the site invites automatically once a visit
+//! (a visitor away for half an hour starts a new one) when the visitor has been on it long enough,
+//! is on a page it names, is not chatting, has not declined an invitation this visit, and someone
+//! is there to answer. Accepting opens the visitor's conversation with the inviting agent when
+//! they can take it, otherwise by the site's rules.
+
+use kefu_protocol::{ApiError, ConversationId, ErrorCode, Perm, ToAgent, ToVisitor, VisitorId};
+
+use super::repo::{self, AutoInvite};
+use super::{page_matches, InviteSettings};
+use crate::blocks::service as blocks;
+use crate::chat::service as chat;
+use crate::infra::audit::{self, Entry, OpKind};
+use crate::infra::ctx::Ctx;
+use crate::infra::now_ms;
+use crate::infra::state::AppState;
+use crate::sites::service::Site;
+use crate::visitors::service::VISIT_GAP_MS;
+
+/// An agent's invitation stands this long unanswered before they may invite the visitor again.
+pub const PENDING_MS: i64 = 2 * 60 * 1000;
+
+/// An agent invites a visitor; returns the invitation's id.
+pub async fn invite(state: &AppState, ctx: &Ctx, visitor: VisitorId) -> Result<i64, ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let tenant = ctx.tenant();
+    let (site, open) = repo::visitor(&state.db, tenant, visitor)
+        .await?
+        .filter(|(site, _)| ctx.sites(Perm::ChatServe).allows(*site))
+        .ok_or(ApiError::NotFound)?;
+    if open {
+        return Err(ApiError::conflict(Some("visitor"), ErrorCode::InUse));
+    }
+    if blocks::rules(state, tenant).await?.blocks_visitor(visitor, now_ms()) {
+        return Err(ApiError::conflict(None, ErrorCode::Unavailable));
+    }
+    let now = now_ms();
+    if repo::recent(&state.db, tenant, visitor, now - PENDING_MS, false).await? > 0 {
+        return Err(ApiError::conflict(Some("invitation"), ErrorCode::Taken));
+    }
+    let texts = repo::settings(&state.db, tenant, site).await?.map(|s| s.texts).unwrap_or_default();
+    let id = repo::insert(&state.db, tenant, site, visitor, Some(ctx.agent.id), now).await?;
+    let frame = ToVisitor::Invitation { invitation_id: id, agent_name: Some(ctx.agent.display_name.clone()), texts };
+    state.realtime.to_visitor(tenant, visitor, &frame, None);
+    state.realtime.to_agent(tenant, ctx.agent.id, &ToAgent::VisitorInvited { visitor_id: visitor, invitation_id: id });
+    Ok(id)
+}
+
+/// Whether the site's automatic invitation is due for a visitor whose visit began at `since`, on
+/// `page`, at `now`, with someone there to answer (`online`).
+pub fn due(rule: &AutoInvite, since: i64, now: i64, page: &str, online: bool) -> bool {
+    online && now - since >= rule.after_ms && !page.is_empty() && page_matches(&rule.pages, page)
+}
+
+/// Sends the site's automatic invitation unless the visitor is chatting, was invited automatically
+/// or declined an invitation this visit; returns whether it was sent. The caller checks [`due`].
+pub async fn auto_invite(
+    state: &AppState,
+    site: &Site,
+    visitor: VisitorId,
+    rule: &AutoInvite,
+) -> Result<bool, ApiError> {
+    let tenant = site.tenant_id;
+    let open = repo::visitor(&state.db, tenant, visitor).await?.is_none_or(|(_, open)| open);
+    let now = now_ms();
+    if open || repo::recent(&state.db, tenant, visitor, now - VISIT_GAP_MS, true).await? > 0 {
+        return Ok(false);
+    }
+    let id = repo::insert(&state.db, tenant, site.id, visitor, None, now).await?;
+    let frame = ToVisitor::Invitation { invitation_id: id, agent_name: None, texts: rule.texts.clone() };
+    state.realtime.to_visitor(tenant, visitor, &frame, None);
+    Ok(true)
+}
+
+/// The visitor answers an invitation of theirs. Accepted, their conversation opens (kept in
+/// `current`) with the inviting agent when they can take it. An invitation that is not theirs or
+/// was answered already is `NotFound`.
+pub async fn answer(
+    state: &AppState,
+    site: &Site,
+    visitor: VisitorId,
+    current: &mut Option<ConversationId>,
+    id: i64,
+    accept: bool,
+) -> Result<(), ApiError> {
+    let tenant = site.tenant_id;
+    let answered = repo::answer(&state.db, tenant, visitor, id, accept, now_ms()).await?.ok_or(ApiError::NotFound)?;
+    let (agent, login) = answered.agent.unzip();
+    if let Some(agent) = agent {
+        let frame = ToAgent::InvitationAnswered { visitor_id: visitor, invitation_id: id, accepted: accept };
+        state.realtime.to_agent(tenant, agent, &frame);
+    }
+    if accept {
+        let conversation = chat::open_invited(state, site, visitor, current, login).await?;
+        repo::opened(&state.db, tenant, id, conversation).await?;
+    }
+    Ok(())
+}
+
+/// A site's automatic invitation settings (`Perm::SitesManage` on the site).
+pub async fn settings(state: &AppState, ctx: &Ctx, site: kefu_protocol::SiteId) -> Result<InviteSettings, ApiError> {
+    ctx.check(Perm::SitesManage)?;
+    if !ctx.sites(Perm::SitesManage).allows(site) {
+        return Err(ApiError::NotFound);
+    }
+    repo::settings(&state.db, ctx.tenant(), site).await?.ok_or(ApiError::NotFound)
+}
+
+/// Saves them (one transaction with its log entry).
+pub async fn save_settings(state: &AppState, ctx: &Ctx, settings: InviteSettings) -> Result<(), ApiError> {
+    ctx.check(Perm::SitesManage)?;
+    let settings = settings.parse()?;
+    if !ctx.sites(Perm::SitesManage).allows(kefu_protocol::SiteId(settings.site_id)) {
+        return Err(ApiError::NotFound);
+    }
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        repo::save_settings(&mut w, ctx.tenant(), &settings).await?;
+        let object = format!("site #{}", settings.site_id);
+        let summary = format!(
+            "invite automatically {}, after {} s, pages {}",
+            settings.auto,
+            settings.after_secs,
+            if settings.pages.is_empty() { "all".to_owned() } else { settings.pages.join(" ") }
+        );
+        audit::record(&mut w, &Entry::by(ctx, OpKind::InvitationsChanged, &object, &summary)).await
+    }
+    .await;
+    w.end(work).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_automatic_invitation_is_due_after_its_wait_on_its_pages_while_someone_answers() {
+        let rule = AutoInvite { after_ms: 30_000, pages: vec!["*/pricing*".into()], texts: vec![] };
+        let pricing = "https://shop.example/pricing";
+        assert!(due(&rule, 0, 30_000, pricing, true));
+        assert!(!due(&rule, 0, 29_999, pricing, true), "too early");
+        assert!(!due(&rule, 0, 60_000, "https://shop.example/", true), "another page");
+        assert!(!due(&rule, 0, 60_000, pricing, false), "nobody to answer");
+        assert!(!due(&rule, 0, 60_000, "", true), "no page yet");
+        let anywhere = AutoInvite { pages: vec![], ..rule };
+        assert!(due(&anywhere, 10_000, 40_000, "https://shop.example/", true));
+    }
+}

@@ -1,0 +1,103 @@
+//! The site's automatic invitation, on the routing page (per site, beside the routing rules): on
+//! or off, after how long, on which pages, and its text per language. And the console's invite
+//! button.
+
+use kefu_protocol::VisitorId;
+use leptos::prelude::*;
+
+use super::api::{site_invitations, SaveSiteInvitations};
+use super::{InviteSettings, MAX_TEXT};
+use crate::i18n::{tr, use_lang, Key};
+use crate::kit::form::{action_error, error_outside, on_success, AreaField, CheckField, Field};
+use crate::kit::live::Live;
+use crate::routing::ui::lang_name;
+use crate::routing::LABEL_LANGS;
+
+/// The automatic invitation of one site; `reload` is shared with the routing form (both save the
+/// site's row, so a save of either reloads both with the new version).
+#[component]
+pub fn InviteSettingsSection(
+    site_id: i64,
+    reload: RwSignal<u32>,
+    notice: RwSignal<Option<&'static str>>,
+) -> impl IntoView {
+    let settings = LocalResource::new(move || {
+        reload.track();
+        site_invitations(site_id)
+    });
+    move || {
+        settings.get().and_then(|s| s.ok()).map(|s| {
+            view! { <InviteForm settings=s notice on_saved=Callback::new(move |_| reload.update(|n| *n += 1))/> }
+        })
+    }
+}
+
+#[component]
+fn InviteForm(
+    settings: InviteSettings,
+    notice: RwSignal<Option<&'static str>>,
+    on_saved: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let save = ServerAction::<SaveSiteInvitations>::new();
+    let error = action_error(save);
+    on_success(save, move |_| {
+        notice.set(Some(tr(lang, Key::Saved)));
+        on_saved.run(());
+    });
+    let auto = RwSignal::new(settings.auto);
+    let after = RwSignal::new(settings.after_secs.to_string());
+    let pages = RwSignal::new(settings.pages.join("\n"));
+    let texts = LABEL_LANGS.map(|tag| {
+        RwSignal::new(settings.texts.iter().find(|(l, _)| l == tag).map(|(_, t)| t.clone()).unwrap_or_default())
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        notice.set(None);
+        let settings = InviteSettings {
+            auto: auto.get_untracked(),
+            // Not a number: the server says which field is wrong.
+            after_secs: after.get_untracked().trim().parse().unwrap_or(-1),
+            pages: pages.get_untracked().lines().map(str::to_owned).collect(),
+            texts: LABEL_LANGS.iter().zip(texts).map(|(tag, s)| (tag.to_string(), s.get_untracked())).collect(),
+            ..settings.clone()
+        };
+        save.dispatch(SaveSiteInvitations { settings });
+    };
+    view! {
+        <form class="editor invitations" aria-label=tr(lang, Key::SiteInvitations) on:submit=submit>
+            <h3>{tr(lang, Key::SiteInvitations)}</h3>
+            <CheckField label=tr(lang, Key::InviteAuto).to_owned() bind=auto/>
+            <Field label=tr(lang, Key::InviteAfter) name="after_secs" kind="number" bind=after error/>
+            <AreaField label=tr(lang, Key::InvitePages) name="pages" bind=pages hint=tr(lang, Key::InvitePagesHint) rows=3 error/>
+            <fieldset class="welcome">
+                <legend>{tr(lang, Key::InviteText)}</legend>
+                {LABEL_LANGS.iter().zip(texts).map(|(tag, bind)| view! {
+                    <label class="field">
+                        <span>{lang_name(tag)}</span>
+                        <input type="text" lang=*tag maxlength=MAX_TEXT.to_string() placeholder=tr(lang, Key::DefaultLabel)
+                            prop:value=move || bind.get() on:input=move |ev| bind.set(event_target_value(&ev))/>
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <div class="buttons">
+                <button type="submit" disabled=move || save.pending().get()>{tr(lang, Key::Save)}</button>
+            </div>
+            <p role="alert" class="error">{move || error_outside(lang, error.get(), &["after_secs", "pages"])}</p>
+        </form>
+    }
+}
+
+/// Invites a visitor to chat (seed 000 "主动邀请"); not offered for a blocked visitor.
+#[component]
+pub fn InviteButton(visitor: VisitorId, label: String, blocked: bool) -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    view! {
+        <button type="button" class="invite-visitor" disabled=blocked
+            aria-label=format!("{} {label}", tr(lang, Key::InviteToChat))
+            on:click=move |_| live.invite_visitor(visitor)>
+            {tr(lang, Key::InviteToChat)}
+        </button>
+    }
+}
