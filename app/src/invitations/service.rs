@@ -128,7 +128,9 @@ pub async fn save_settings(state: &AppState, ctx: &Ctx, settings: InviteSettings
         audit::record(&mut w, &Entry::by(ctx, OpKind::InvitationsChanged, &object, &summary)).await
     }
     .await;
-    w.end(work).await
+    w.end(work).await?;
+    crate::routing::service::forget_setup(state, kefu_protocol::SiteId(settings.site_id));
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,6 +11,28 @@ use leptos::prelude::*;
 
 use crate::i18n::{tr, Key, Lang};
 
+/// What happened lately that the agent should see (a transfer answered, an invitation sent or
+/// answered, a link sent), newest first, each dismissable; on every page that acts on visitors.
+#[component]
+pub fn Notices() -> impl IntoView {
+    let lang = crate::i18n::use_lang();
+    let live = expect_context::<live::Live>();
+    view! {
+        <section class="notices" aria-label=tr(lang, Key::News)>
+            <ul role="log" aria-label=tr(lang, Key::News) aria-live="polite">
+                <For each=move || live.notices.get() key=|n| n.id let:n>
+                    <li>
+                        <span>{n.text.clone()}</span>
+                        <button type="button" class="dismiss" aria-label=tr(lang, Key::Dismiss) on:click=move |_| live.dismiss(n.id)>
+                            "×"
+                        </button>
+                    </li>
+                </For>
+            </ul>
+        </section>
+    }
+}
+
 /// How a visitor is named in lists: their name, else "Visitor #id".
 pub fn visitor_label(lang: Lang, name: Option<&str>, id: VisitorId) -> String {
     match name {

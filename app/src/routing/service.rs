@@ -864,6 +864,7 @@ pub async fn save_settings(state: &AppState, ctx: &Ctx, settings: super::Routing
     }
     .await;
     w.end(work).await?;
+    forget_setup(state, site);
     route(state, ctx.tenant()).await
 }
 
@@ -1046,6 +1047,14 @@ pub const SETUP_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 /// The per-node cache of [`WidgetSetup`]s (an `AppState` part).
 #[derive(Default)]
 pub struct SetupCache(std::sync::Mutex<HashMap<SiteId, (std::time::Instant, Arc<WidgetSetup>)>>);
+
+/// Drops this node's copy of a site's [`WidgetSetup`] (its settings were just saved here; other
+/// nodes see the change within [`SETUP_TTL`]).
+pub fn forget_setup(state: &AppState, site: SiteId) {
+    if let Ok(cache) = state.part::<SetupCache>() {
+        cache.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&site);
+    }
+}
 
 pub async fn widget_setup(state: &AppState, tenant: TenantId, site: SiteId) -> Result<Arc<WidgetSetup>, ApiError> {
     let cache = state.part::<SetupCache>()?;

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key, Lang};
 use crate::kit::live::Live;
-use crate::kit::{duration_text, region_text, visitor_label, EmptyState, MoreButton, SearchField};
+use crate::kit::{duration_text, region_text, visitor_label, EmptyState, MoreButton, Notices, SearchField};
 
 /// The open conversations in three lists: the agent's own (with unread counts), the queue (oldest
 /// first, with waiting times and a Take button), and, for those who may monitor, colleagues'.
@@ -81,18 +81,7 @@ pub fn ConversationList() -> impl IntoView {
                     </ul>
                 </section>
             </Show>
-            <section class="notices" aria-label=tr(lang, Key::News)>
-                <ul role="log" aria-label=tr(lang, Key::News) aria-live="polite">
-                    <For each=move || live.notices.get() key=|n| n.id let:n>
-                        <li>
-                            <span>{n.text.clone()}</span>
-                            <button type="button" class="dismiss" aria-label=tr(lang, Key::Dismiss) on:click=move |_| live.dismiss(n.id)>
-                                "×"
-                            </button>
-                        </li>
-                    </For>
-                </ul>
-            </section>
+            <Notices/>
             <section aria-labelledby="my-chats">
                 <h2 id="my-chats">{tr(lang, Key::MyChats)}</h2>
                 <ChatItems items=Signal::derive(mine) empty=Key::NoMyChats/>

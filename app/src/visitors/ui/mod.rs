@@ -10,7 +10,7 @@ use crate::invitations::ui::InviteButton;
 use crate::kit::live::Live;
 use crate::kit::{
     clock_text, country_name, date_time_text, duration_text, region_text, remember, remembered, visitor_label,
-    EmptyState, MoreButton, SearchField,
+    EmptyState, MoreButton, Notices, SearchField,
 };
 
 fn device_text(lang: Lang, device: Device) -> &'static str {
@@ -365,6 +365,7 @@ pub fn VisitorConsole() -> impl IntoView {
     view! {
         <section class="visitors console" aria-label=tr(lang, Key::VisitorsOnline)>
             <VisitorsHeading/>
+            <Notices/>
             <div class="toolbar">
                 <SearchField
                     label=tr(lang, Key::SearchVisitors)

@@ -1,0 +1,54 @@
+import { expect } from '@playwright/test';
+
+import { test } from '../fixtures/test';
+import { Widget } from '../fixtures/widget';
+import { Workbench } from '../fixtures/workbench';
+
+test('an agent invites a visitor from the console, who accepts and chats; the site invites on its own once turned on', async ({ browser, server }, testInfo) => {
+  const agentPage = await (await browser.newContext()).newPage();
+  const workbench = new Workbench(agentPage);
+  await workbench.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
+  await agentPage.getByRole('link', { name: 'Visitors' }).click();
+  const console_ = workbench.visitors();
+
+  const visitorPage = await (await browser.newContext()).newPage();
+  await visitorPage.goto(server.demoUrl);
+  const widget = new Widget(visitorPage);
+  await expect(widget.launcher()).toBeVisible();
+  const row = console_.getByRole('row').filter({ hasText: 'Acme Tea — fine loose-leaf tea' });
+  await row.getByRole('button', { name: /^Invite / }).click();
+  await expect(agentPage.getByText(/^Invitation sent to /)).toBeVisible();
+
+  const invitation = visitorPage.getByRole('dialog', { name: 'Invitation to chat' });
+  await expect(invitation).toContainText('Demo Admin would like to chat with you.');
+  await visitorPage.screenshot({ path: testInfo.outputPath('invitation-1280.png') });
+  await visitorPage.setViewportSize({ width: 390, height: 844 });
+  await visitorPage.screenshot({ path: testInfo.outputPath('invitation-390.png') });
+  await invitation.getByRole('button', { name: 'Chat now' }).click();
+  await expect(invitation).toBeHidden();
+  const chat = visitorPage.getByRole('dialog', { name: 'Chat' });
+  await expect(chat.getByRole('status')).toContainText('You are now talking to Demo Admin.');
+  await widget.send('我想看看乌龙茶');
+  await widget.expectDelivered('我想看看乌龙茶');
+  await expect(agentPage.getByText(/accepted your invitation/)).toBeVisible();
+  await agentPage.getByRole('link', { name: 'Chats' }).click();
+  await workbench.openFirstConversation();
+  await expect(workbench.log()).toContainText('我想看看乌龙茶');
+
+  // The site's own invitation: on the routing page, after 0 seconds on any page.
+  await agentPage.getByRole('link', { name: 'Routing' }).click();
+  const form = agentPage.getByRole('form', { name: 'Invitations' });
+  await form.getByRole('checkbox', { name: 'Invite visitors automatically' }).check();
+  await form.getByRole('spinbutton', { name: 'After (seconds on the site)' }).fill('0');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(agentPage.getByText('Saved.')).toBeVisible();
+  const newcomer = await (await browser.newContext()).newPage();
+  await newcomer.goto(server.demoUrl);
+  const offered = newcomer.getByRole('dialog', { name: 'Invitation to chat' });
+  await expect(offered).toContainText('Hello! Can we help you with anything?');
+  await offered.getByRole('button', { name: 'Later' }).click();
+  await expect(offered).toBeHidden();
+  await newcomer.getByRole('link', { name: 'See our prices' }).click();
+  await expect(new Widget(newcomer).launcher()).toBeVisible();
+  await expect(newcomer.getByRole('dialog', { name: 'Invitation to chat' })).toBeHidden();
+});
