@@ -81,6 +81,9 @@ pub enum Key {
     NavRoles,
     NavLog,
     NavBlocks,
+    VisitorDraft,
+    SneakPeek,
+    SneakPeekOn,
     SiteInvitations,
     InviteAuto,
     InviteAfter,
@@ -833,6 +836,15 @@ fn texts(key: Key) -> [&'static str; 5] {
         ],
         Avatar => ["Avatar", "头像", "頭像", "アイコン画像", "프로필 사진"],
         SiteFilter => ["Site", "站点", "網站", "サイト", "사이트"],
+        VisitorDraft => ["Typing now", "访客正在输入", "訪客正在輸入", "入力中の内容", "입력 중인 내용"],
+        SneakPeek => ["Sneak peek", "访客输入预知", "訪客輸入預知", "入力プレビュー", "입력 미리보기"],
+        SneakPeekOn => [
+            "Show agents what visitors type before they send it (visitors are told)",
+            "客服可在访客发送前看到其输入内容（会告知访客）",
+            "客服可在訪客送出前看到其輸入內容（會告知訪客）",
+            "送信前の入力内容を担当者に表示する（訪問者に表示されます）",
+            "보내기 전 입력 내용을 상담원에게 표시(방문자에게 안내됨)",
+        ],
         SiteInvitations => ["Invitations", "主动邀请", "主動邀請", "チャットへの招待", "채팅 초대"],
         InviteAuto => {
             ["Invite visitors automatically", "自动邀请访客", "自動邀請訪客", "訪問者を自動で招待", "방문자 자동 초대"]

@@ -145,6 +145,7 @@ pub fn build_state(
         .with(router)
         .with(routing::service::SetupCache::default())
         .with(chat)
+        .with(chat::service::DraftAudiences::default())
         .with(visitors)
         .with(sites::service::SiteCache::default())
         .with(blocks::service::Blocks::default())

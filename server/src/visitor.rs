@@ -104,6 +104,7 @@ pub async fn upgrade(
         categories: Vec::new(),
         choice: chat::Choice::default(),
         invite: None,
+        sneak_peek: false,
     };
     // A blocked visitor (or address) is told only that chat is not available.
     let blocked = blocks::shut_out(&state.app, &session.site, session.visitor.id, ip).await;
@@ -119,6 +120,7 @@ pub async fn upgrade(
     let mut session = session;
     // A blocked visitor is never invited.
     session.invite = setup.invite.clone().filter(|_| !blocked);
+    session.sneak_peek = setup.sneak_peek;
     session.categories = categories.iter().map(|(id, _)| *id).collect();
     let welcome = ToVisitor::VisitorWelcome {
         protocol_version: PROTOCOL_VERSION,
@@ -132,6 +134,7 @@ pub async fn upgrade(
         greetings,
         agent_read_seq: session.visitor.latest.map_or(0, |c| c.agent_read_seq),
         closed: blocked,
+        sneak_peek: session.sneak_peek,
     };
     let geo = state.app.part::<Arc<Geo>>().ok().cloned();
     socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
@@ -213,6 +216,8 @@ struct VisitorSession {
     choice: chat::Choice,
     /// The site's automatic invitation (`None`: off, or the visitor is blocked).
     invite: Option<AutoInvite>,
+    /// Whether the site's agents see what the visitor types (what the welcome told the widget).
+    sneak_peek: bool,
 }
 
 /// Whether the site's automatic invitation is due for the visitor's current page and this visit
@@ -313,6 +318,11 @@ impl Handler for VisitorSession {
                 chat::visitor_read(app, &self.site, self.conversation, conversation_id, seq);
                 Ok(())
             }
+            // Only where the visitor was told (a widget that sends drafts anyway is not heard).
+            FromVisitor::Draft { text } if self.sneak_peek => {
+                chat::visitor_draft(app, &self.site, self.visitor.id, self.conversation, &text).await
+            }
+            FromVisitor::Draft { .. } => Ok(()),
             FromVisitor::AnswerInvitation { invitation_id, accept } => {
                 if accept {
                     blocks::admit(app, &self.site, self.visitor.id, self.ip_addr).await?;

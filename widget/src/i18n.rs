@@ -41,6 +41,7 @@ pub enum Key {
     PickTopic,
     Unavailable,
     ChatUnavailable,
+    SneakPeekNote,
     Invitation,
     InviteDefault,
     InvitedBy,
@@ -246,6 +247,13 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         ],
         ChatNow => ["Chat now", "立即对话", "立即對話", "今すぐチャット", "지금 채팅"],
         Later => ["Later", "稍后再说", "稍後再說", "あとで", "나중에"],
+        SneakPeekNote => [
+            "The agent can see what you type before you send it.",
+            "客服可以在您发送前看到您正在输入的内容。",
+            "客服可以在您送出前看到您正在輸入的內容。",
+            "送信前でも、入力中の内容は担当者に表示されます。",
+            "보내기 전에도 입력 중인 내용이 상담원에게 보입니다.",
+        ],
         ChatUnavailable => [
             "Chat is not available right now.",
             "暂时无法发起对话。",

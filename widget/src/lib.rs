@@ -47,6 +47,8 @@ struct Elements {
     typing: Element,
     input: HtmlTextAreaElement,
     error: Element,
+    /// "The agent can see what you type", under the box where the site turned sneak peek on.
+    peek_note: Element,
     /// The invitation card, beside the launcher.
     invite: Element,
     invite_text: Element,
@@ -76,6 +78,12 @@ struct Widget {
     links: Vec<PushedLink>,
     /// An invitation to chat not answered yet: its id and what it says.
     invitation: Option<(i64, String)>,
+    /// The site's agents see what the visitor types (the widget says so under the box).
+    sneak_peek: bool,
+    /// When the last draft went (ms), and a later one waiting for its turn.
+    draft_at: f64,
+    draft_armed: bool,
+    draft_timer: Option<gloo_timer::Timeout>,
     /// The place in the queue and the estimated wait in seconds, while waiting.
     queued: Option<(u32, Option<u32>)>,
     /// Who took the conversation.
@@ -174,6 +182,10 @@ pub fn start(
         closed: false,
         links: Vec::new(),
         invitation: None,
+        sneak_peek: false,
+        draft_at: 0.0,
+        draft_armed: false,
+        draft_timer: None,
         queued: None,
         agent_name: None,
         rating: None,
@@ -361,7 +373,12 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     form.append_child(&send)?;
     let error = el(doc, "p", "error")?;
     error.set_attribute("role", "alert")?;
-    for child in [&header, &status, &notice, &confirm, &list, &typing, &rating, &ended, &topic, &form, &error] {
+    let peek_note = el(doc, "p", "peek-note")?;
+    peek_note.set_text_content(Some(tr(lang, Key::SneakPeekNote)));
+    peek_note.set_attribute("hidden", "")?;
+    for child in
+        [&header, &status, &notice, &confirm, &list, &typing, &rating, &ended, &topic, &form, &peek_note, &error]
+    {
         panel.append_child(child)?;
     }
     root.append_child(&panel)?;
@@ -399,6 +416,7 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
         typing,
         input,
         error,
+        peek_note,
         invite,
         invite_text,
     })
@@ -585,6 +603,7 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
                 widget.borrow_mut().last_typing_at = now;
                 socket.send(&FromVisitor::Typing { conversation_id: None, active: true });
             }
+            send_draft(&widget, &socket);
         })?;
     }
     wire_end_of_chat(widget, &panel, &socket)?;
@@ -611,6 +630,30 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
     // The socket's event handler needs to send too (sync, resend): keep one handle in a global slot.
     SOCKET.with(|s| *s.borrow_mut() = Some(socket));
     Ok(())
+}
+
+/// Sneak peek: what is in the box goes to the agents at most every 250 ms, the last text winning
+/// (a change within the wait goes when it ends), card-like digit runs masked.
+fn send_draft(widget: &Shared, socket: &Rc<Socket>) {
+    const GAP: f64 = 250.0;
+    let mut w = widget.borrow_mut();
+    if !w.sneak_peek || w.draft_armed {
+        return;
+    }
+    let wait = GAP - (js_sys::Date::now() - w.draft_at);
+    if wait <= 0.0 {
+        w.draft_at = js_sys::Date::now();
+        socket.send(&FromVisitor::Draft { text: kefu_protocol::text::mask_card_numbers(&w.els.input.value()) });
+        return;
+    }
+    w.draft_armed = true;
+    let (later, socket) = (widget.clone(), socket.clone());
+    w.draft_timer = gloo_timer::Timeout::new(wait.ceil() as i32, move || {
+        let mut w = later.borrow_mut();
+        w.draft_armed = false;
+        w.draft_at = js_sys::Date::now();
+        socket.send(&FromVisitor::Draft { text: kefu_protocol::text::mask_card_numbers(&w.els.input.value()) });
+    });
 }
 
 /// The invitation card's buttons: accepting opens the chat (the server opens the conversation),
@@ -949,9 +992,11 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             greetings,
             agent_read_seq,
             closed,
+            sneak_peek,
             ..
         } => {
             w.connected = true;
+            w.sneak_peek = sneak_peek;
             w.greetings = greetings;
             w.online = Some(online);
             w.closed = closed;
@@ -1170,6 +1215,7 @@ fn render(w: &Widget) {
     show(&els.rating, w.rating_shown());
     show(&els.ended, w.ended);
     show(&els.composer, !w.ended && !w.closed);
+    show(&els.peek_note, w.sneak_peek && !w.ended && !w.closed);
     show(&els.topic, w.needs_topic() && !w.ended && !w.closed);
     show(&els.typing, !w.ended);
     // No new chat while the site takes none from this visitor.

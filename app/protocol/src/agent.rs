@@ -530,6 +530,11 @@ pub enum ToAgent {
         sender: SenderKind,
         active: bool,
     },
+    /// What the visitor of a conversation is typing, not sent yet (sneak peek; empty: nothing).
+    Draft {
+        conversation_id: ConversationId,
+        text: String,
+    },
     /// The agent's invitation went to the visitor.
     VisitorInvited {
         visitor_id: VisitorId,

@@ -115,6 +115,53 @@ impl WebUrl {
     }
 }
 
+/// `text` with every run of 13 or more digits (spaces and dashes between them allowed: how card
+/// numbers are written) masked but its last four digits: `4111 1111 1111 1111` becomes
+/// `•••• •••• •••• 1111`. Shorter numbers (prices, order numbers, phone numbers) stay.
+pub fn mask_card_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run: digits, with single spaces or dashes between them.
+        let mut end = i;
+        let mut digits = 0;
+        let mut j = i;
+        while j < chars.len() {
+            if chars[j].is_ascii_digit() {
+                digits += 1;
+                j += 1;
+                end = j;
+            } else if matches!(chars[j], ' ' | '-') && chars.get(j + 1).is_some_and(char::is_ascii_digit) {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let run = &chars[i..end];
+        if digits >= 13 {
+            let mut seen = 0;
+            for c in run {
+                if c.is_ascii_digit() {
+                    seen += 1;
+                    out.push(if seen > digits - 4 { *c } else { '•' });
+                } else {
+                    out.push(*c);
+                }
+            }
+        } else {
+            out.extend(run);
+        }
+        i = end;
+    }
+    out
+}
+
 /// A sign-in account (an agent's account within their company): no spaces or control characters,
 /// at most [`Account::MAX`] characters, ASCII letters lowercased (so `Bob` and `bob` are one
 /// account; other scripts are kept as typed).
@@ -257,6 +304,19 @@ pub fn optional_phone(raw: &str, field: &str) -> Result<String, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn card_like_digit_runs_are_masked_but_their_last_four() {
+        assert_eq!(mask_card_numbers("卡号 4111 1111 1111 1111 谢谢"), "卡号 •••• •••• •••• 1111 谢谢");
+        assert_eq!(mask_card_numbers("6222021234567890123"), "•••••••••••••••0123");
+        assert_eq!(mask_card_numbers("5500-0000-0000-0004."), "••••-••••-••••-0004.");
+        assert_eq!(
+            mask_card_numbers("订单 2024120712 金额 399.00 电话 138 0013 8000"),
+            "订单 2024120712 金额 399.00 电话 138 0013 8000"
+        );
+        assert_eq!(mask_card_numbers("a 1  2"), "a 1  2");
+        assert_eq!(mask_card_numbers(""), "");
+    }
 
     #[test]
     fn only_web_links_with_a_host_may_be_pushed() {

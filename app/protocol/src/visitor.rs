@@ -65,6 +65,12 @@ pub enum FromVisitor {
     },
     /// The visitor ends their open conversation (after confirming in the widget).
     End,
+    /// What the visitor is typing, not sent yet (only where the site turned sneak peek on; at most
+    /// about four a second, the last one wins). Card-like digit runs are masked, by the widget and
+    /// again by the server; never stored.
+    Draft {
+        text: String,
+    },
     /// The visitor accepts or declines ("Later") an invitation ([`ToVisitor::Invitation`]).
     /// Accepted, their conversation opens with the inviting agent (or by the site's rules).
     AnswerInvitation {
@@ -142,6 +148,10 @@ pub enum ToVisitor {
         /// [`ToVisitor::Availability`]).
         #[serde(default)]
         closed: bool,
+        /// Agents see what the visitor types before they send it ([`FromVisitor::Draft`]); the
+        /// widget says so.
+        #[serde(default)]
+        sneak_peek: bool,
     },
     /// Agents have read the conversation up to `seq`.
     Read {
@@ -431,6 +441,7 @@ impl FrameText for ToVisitor {
                 greetings: or_default(b, "greetings", |g| list(g, text_pair))?,
                 agent_read_seq: or_default(b, "agent_read_seq", Json::int)?,
                 closed: or_default(b, "closed", Json::bool)?,
+                sneak_peek: or_default(b, "sneak_peek", Json::bool)?,
             },
             "read" => ToVisitor::Read { conversation_id: conversation(b)?, seq: int(b, "seq")? },
             "unavailable" => ToVisitor::Unavailable { agent: string(b, "agent")? },
@@ -529,6 +540,7 @@ impl FrameText for FromVisitor {
             FromVisitor::Read { .. } => "read",
             FromVisitor::Rate { .. } => "rate",
             FromVisitor::AnswerInvitation { .. } => "answer_invitation",
+            FromVisitor::Draft { .. } => "draft",
         };
         let mut out = String::from("{");
         write_key(&mut out, tag);
@@ -572,6 +584,7 @@ impl FrameText for FromVisitor {
                 write_number(&mut out, "score", i64::from(*score));
                 write_text(&mut out, "comment", comment);
             }
+            FromVisitor::Draft { text } => write_text(&mut out, "text", text),
             FromVisitor::AnswerInvitation { invitation_id, accept } => {
                 write_number(&mut out, "invitation_id", *invitation_id);
                 write_key(&mut out, "accept");
@@ -632,6 +645,7 @@ mod codec_tests {
                 greetings: vec![("en".into(), "Hello".into()), ("ja".into(), "こんにちは".into())],
                 agent_read_seq: 40,
                 closed: false,
+                sneak_peek: true,
             },
             ToVisitor::VisitorWelcome {
                 protocol_version: 1,
@@ -645,6 +659,7 @@ mod codec_tests {
                 greetings: vec![],
                 agent_read_seq: 0,
                 closed: true,
+                sneak_peek: false,
             },
             ToVisitor::Read { conversation_id: c, seq: 9 },
             ToVisitor::Unavailable { agent: "小王".into() },
@@ -780,6 +795,7 @@ mod codec_tests {
             FromVisitor::Rate { conversation_id: ConversationId(7), score: 5, comment: "很好".into() },
             FromVisitor::AnswerInvitation { invitation_id: 9, accept: true },
             FromVisitor::AnswerInvitation { invitation_id: 9, accept: false },
+            FromVisitor::Draft { text: "我的卡号是 \"•••\"\n".into() },
             FromVisitor::Ping,
         ];
         let kinds: std::collections::HashSet<u8> = frames
@@ -795,9 +811,10 @@ mod codec_tests {
                 FromVisitor::Rate { .. } => 7,
                 FromVisitor::Ping => 8,
                 FromVisitor::AnswerInvitation { .. } => 9,
+                FromVisitor::Draft { .. } => 10,
             })
             .collect();
-        assert_eq!(kinds.len(), 10, "a sample of every frame");
+        assert_eq!(kinds.len(), 11, "a sample of every frame");
         for frame in frames {
             let text = frame.to_text();
             assert_eq!(serde_json::from_str::<FromVisitor>(&text).unwrap(), frame, "{text}");

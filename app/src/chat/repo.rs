@@ -75,6 +75,37 @@ pub async fn scope(db: &Db, tenant: TenantId, id: ConversationId) -> Result<Scop
     })
 }
 
+/// Who hears an open conversation of the visitor (its site, agent and joined guests); `None` when
+/// it is not open (or not theirs).
+pub async fn audience(
+    db: &Db,
+    tenant: TenantId,
+    id: ConversationId,
+    visitor: VisitorId,
+) -> Result<Option<crate::infra::realtime::Audience>, ApiError> {
+    let row = sqlx::query(
+        "SELECT c.site_id, c.agent_id, (SELECT string_agg(CAST(g.agent_id AS TEXT), ',') FROM conversation_guests g \
+         WHERE g.conversation_id = c.id AND g.tenant_id = c.tenant_id AND g.status = 'joined') AS guests \
+         FROM conversations c WHERE c.id = $1 AND c.tenant_id = $2 AND c.visitor_id = $3 AND c.status = 'open'",
+    )
+    .bind(id.0)
+    .bind(tenant.0)
+    .bind(visitor.0)
+    .fetch_optional(db.reader())
+    .await
+    .or_internal()?;
+    row.map(|r| {
+        let guests: Option<String> = r.try_get("guests")?;
+        Ok(crate::infra::realtime::Audience {
+            site: SiteId(r.try_get("site_id")?),
+            owner: r.try_get::<Option<i64>, _>("agent_id")?.map(AgentId),
+            guests: guests.iter().flat_map(|g| g.split(',')).filter_map(|g| g.parse().ok()).map(AgentId).collect(),
+        })
+    })
+    .transpose()
+    .or_internal()
+}
+
 /// Which open conversations a list shows: the tenant's, on `sites` (all when `None`), whose
 /// visitor's name contains `query` (any case) or whose visitor id is `query`.
 pub struct OpenFilter<'a> {

@@ -6,14 +6,15 @@
 //! message and is fanned out again: the sender missed the ack, so the first fan-out may have been
 //! lost with it (a node killed between commit and publish); clients apply by sequence.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kefu_protocol::text::{Line, WebUrl};
+use kefu_protocol::text::{mask_card_numbers, Line, WebUrl};
 use kefu_protocol::{
     AgentId, AgentInfo, ApiError, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, ErrorCode,
-    MessageBody, Perm, SenderKind, SiteId, TenantId, ToAgent, ToVisitor, VisitorId, LIST_PAGE, MAX_QUERY_CHARS,
-    SYNC_PAGE,
+    MessageBody, Perm, SenderKind, SiteId, TenantId, ToAgent, ToVisitor, VisitorId, LIST_PAGE, MAX_BODY_CHARS,
+    MAX_QUERY_CHARS, SYNC_PAGE,
 };
 
 use super::repo::{self, ClosedBy};
@@ -367,6 +368,48 @@ pub fn visitor_typing(state: &AppState, site: &Site, conversation: Option<Conver
         let frame = ToAgent::Typing { conversation_id, sender: SenderKind::Visitor, active };
         state.realtime.to_agents(site.tenant_id, Some(site.id), Perm::ChatServe, &frame, None);
     }
+}
+
+/// Who hears each conversation's drafts, read at most once a second per conversation (a visitor
+/// typing sends up to four drafts a second; a transfer or a guest shows within a second).
+#[derive(Default)]
+pub struct DraftAudiences(std::sync::Mutex<HashMap<ConversationId, (std::time::Instant, Option<Audience>)>>);
+
+/// How long a conversation's draft audience is reused.
+const DRAFT_AUDIENCE_TTL: Duration = Duration::from_secs(1);
+
+/// What the visitor is typing (sneak peek, on where the site turned it on): card-like digit runs
+/// masked, at most a message's length, to those who hear the conversation. Never stored.
+pub async fn visitor_draft(
+    state: &AppState,
+    site: &Site,
+    visitor: VisitorId,
+    conversation: Option<ConversationId>,
+    text: &str,
+) -> Result<(), ApiError> {
+    let Some(id) = conversation else { return Ok(()) };
+    let text: String = mask_card_numbers(text).chars().take(MAX_BODY_CHARS).collect();
+    let cache = state.part::<DraftAudiences>()?;
+    let cached = {
+        let map = cache.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&id).filter(|(at, _)| at.elapsed() < DRAFT_AUDIENCE_TTL).map(|(_, a)| a.clone())
+    };
+    let audience = match cached {
+        Some(audience) => audience,
+        None => {
+            let audience = repo::audience(&state.db, site.tenant_id, id, visitor).await?;
+            let mut map = cache.0.lock().unwrap_or_else(|e| e.into_inner());
+            if map.len() > 10_000 {
+                map.retain(|_, (at, _)| at.elapsed() < DRAFT_AUDIENCE_TTL);
+            }
+            map.insert(id, (std::time::Instant::now(), audience.clone()));
+            audience
+        }
+    };
+    if let Some(audience) = audience {
+        state.realtime.to_audience(site.tenant_id, &audience, &ToAgent::Draft { conversation_id: id, text }, None);
+    }
+    Ok(())
 }
 
 /// The agent is typing (or stopped): told to the visitor.

@@ -5,7 +5,10 @@
 //! site's rules). After a decline the site does not invite the visitor automatically again that
 //! visit. Every invitation and its answer is stored for statistics.
 //!
-//! Owns the `invitations` table and the `invite_*` columns of `sites`.
+//! The same settings page turns on sneak peek (seed 000 7.2), the other way a site engages with
+//! visitors before they write.
+//!
+//! Owns the `invitations` table and the `invite_*` and `sneak_peek` columns of `sites`.
 
 pub mod api;
 #[cfg(feature = "ssr")]
@@ -34,6 +37,10 @@ pub struct InviteSettings {
     pub pages: Vec<String>,
     /// The invitation's text by language tag (a language without one gets the widget's own).
     pub texts: Vec<(String, String)>,
+    /// Sneak peek (seed 000 7.2): agents see what visitors type before they send it; the widget
+    /// tells visitors. Off by default.
+    #[serde(default)]
+    pub sneak_peek: bool,
 }
 
 /// Longest wait before an automatic invitation, in seconds (an hour).

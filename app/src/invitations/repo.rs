@@ -17,7 +17,7 @@ pub struct AutoInvite {
 
 pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<InviteSettings>, ApiError> {
     let row = sqlx::query(
-        "SELECT version, invite_auto, invite_after_secs, invite_pages, invite_texts FROM sites \
+        "SELECT version, invite_auto, invite_after_secs, invite_pages, invite_texts, sneak_peek FROM sites \
          WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
     )
     .bind(site.0)
@@ -35,6 +35,7 @@ pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<
             after_secs: r.try_get("invite_after_secs")?,
             pages: pages.lines().map(str::to_owned).filter(|p| !p.is_empty()).collect(),
             texts: serde_json::from_str(&texts).unwrap_or_default(),
+            sneak_peek: r.try_get::<i64, _>("sneak_peek")? != 0,
         })
     })
     .transpose()
@@ -45,7 +46,7 @@ pub async fn save_settings(w: &mut Writer, tenant: TenantId, settings: &InviteSe
     let texts = serde_json::to_string(&settings.texts).map_err(|_| ApiError::Internal)?;
     let changed = sqlx::query(
         "UPDATE sites SET invite_auto = $1, invite_after_secs = $2, invite_pages = $3, invite_texts = $4, \
-         version = version + 1 WHERE id = $5 AND tenant_id = $6 AND version = $7 AND deleted_at IS NULL",
+         sneak_peek = $8, version = version + 1 WHERE id = $5 AND tenant_id = $6 AND version = $7 AND deleted_at IS NULL",
     )
     .bind(i64::from(settings.auto))
     .bind(settings.after_secs)
@@ -54,6 +55,7 @@ pub async fn save_settings(w: &mut Writer, tenant: TenantId, settings: &InviteSe
     .bind(settings.site_id)
     .bind(tenant.0)
     .bind(settings.version)
+    .bind(i64::from(settings.sneak_peek))
     .execute(&mut **w)
     .await
     .or_internal()?
@@ -177,11 +179,10 @@ pub async fn opened(db: &Db, tenant: TenantId, id: i64, conversation: Conversati
     Ok(())
 }
 
-/// The site's automatic invitation (`None`: off).
-pub async fn auto(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<AutoInvite>, ApiError> {
-    Ok(settings(db, tenant, site).await?.filter(|s| s.auto).map(|s| AutoInvite {
-        after_ms: s.after_secs * 1000,
-        pages: s.pages,
-        texts: s.texts,
-    }))
+/// What visitors' sockets need of the site's engagement settings: its automatic invitation
+/// (`None`: off) and whether sneak peek is on.
+pub async fn widget_rules(db: &Db, tenant: TenantId, site: SiteId) -> Result<(Option<AutoInvite>, bool), ApiError> {
+    let Some(s) = settings(db, tenant, site).await? else { return Ok((None, false)) };
+    let invite = s.auto.then(|| AutoInvite { after_ms: s.after_secs * 1000, pages: s.pages, texts: s.texts });
+    Ok((invite, s.sneak_peek))
 }

@@ -120,10 +120,11 @@ pub async fn save_settings(state: &AppState, ctx: &Ctx, settings: InviteSettings
         repo::save_settings(&mut w, ctx.tenant(), &settings).await?;
         let object = format!("site #{}", settings.site_id);
         let summary = format!(
-            "invite automatically {}, after {} s, pages {}",
+            "invite automatically {}, after {} s, pages {}, sneak peek {}",
             settings.auto,
             settings.after_secs,
-            if settings.pages.is_empty() { "all".to_owned() } else { settings.pages.join(" ") }
+            if settings.pages.is_empty() { "all".to_owned() } else { settings.pages.join(" ") },
+            settings.sneak_peek
         );
         audit::record(&mut w, &Entry::by(ctx, OpKind::InvitationsChanged, &object, &summary)).await
     }

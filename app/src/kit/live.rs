@@ -68,6 +68,8 @@ pub struct Live {
     pub logs: RwSignal<HashMap<ConversationId, ConversationLog>>,
     /// When the visitor of a conversation last said they were typing (unix ms).
     pub typing: RwSignal<HashMap<ConversationId, i64>>,
+    /// What the visitor of a conversation is typing, not sent yet (sites with sneak peek on).
+    pub drafts: RwSignal<HashMap<ConversationId, String>>,
     pub selected: RwSignal<Option<ConversationId>>,
     pub error: RwSignal<Option<ApiError>>,
     /// Unix ms, ticking every second in the browser (0 on the server).
@@ -121,6 +123,7 @@ impl Live {
             site: RwSignal::new(None),
             logs: RwSignal::new(HashMap::new()),
             typing: RwSignal::new(HashMap::new()),
+            drafts: RwSignal::new(HashMap::new()),
             selected: RwSignal::new(None),
             error: RwSignal::new(None),
             now: RwSignal::new(0),
@@ -421,6 +424,13 @@ impl Live {
                     self.mark_read(conversation_id);
                 }
             }
+            ToAgent::Draft { conversation_id, text } => self.drafts.update(|d| {
+                if text.trim().is_empty() {
+                    d.remove(&conversation_id);
+                } else {
+                    d.insert(conversation_id, text);
+                }
+            }),
             ToAgent::Typing { conversation_id, sender: SenderKind::Visitor, active } => self.typing.update(|t| {
                 if active {
                     t.insert(conversation_id, self.now.get_untracked());
@@ -442,6 +452,12 @@ impl Live {
     fn apply(&self, message: ChatMessage) -> Option<i64> {
         let (id, seq, at) = (message.conversation_id, message.seq, message.sent_at);
         let text = kefu_protocol::preview(&message.body);
+        // A message the visitor sent ends what they were typing.
+        if message.sender == SenderKind::Visitor && self.drafts.with_untracked(|d| d.contains_key(&id)) {
+            self.drafts.update(|d| {
+                d.remove(&id);
+            });
+        }
         let mut missed = None;
         self.logs.update(|logs| {
             missed = logs.entry(id).or_default().apply_live(message).1;

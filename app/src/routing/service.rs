@@ -1039,6 +1039,8 @@ pub struct WidgetSetup {
     pub greetings: Vec<(String, String)>,
     /// The site's automatic invitation (`None`: off).
     pub invite: Option<crate::invitations::repo::AutoInvite>,
+    /// Agents see what visitors type before they send it.
+    pub sneak_peek: bool,
 }
 
 /// How long a site's [`WidgetSetup`] is reused.
@@ -1062,11 +1064,13 @@ pub async fn widget_setup(state: &AppState, tenant: TenantId, site: SiteId) -> R
     if let Some((_, setup)) = cache.0.lock().unwrap_or_else(|e| e.into_inner()).get(&site).filter(|e| fresh(e)) {
         return Ok(setup.clone());
     }
+    let (invite, sneak_peek) = crate::invitations::repo::widget_rules(&state.db, tenant, site).await?;
     let setup = Arc::new(WidgetSetup {
         scale: crate::ratings::service::scale(state, tenant, site).await?,
         categories: crate::categories::service::for_site(state, tenant, site).await?,
         greetings: repo::greetings(&state.db, tenant, site).await?,
-        invite: crate::invitations::repo::auto(&state.db, tenant, site).await?,
+        invite,
+        sneak_peek,
     });
     cache.0.lock().unwrap_or_else(|e| e.into_inner()).insert(site, (std::time::Instant::now(), setup.clone()));
     Ok(setup)

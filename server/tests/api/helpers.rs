@@ -312,18 +312,25 @@ impl TestApp {
         all.extend_from_slice(headers);
         let mut client = VisitorClient::connect(&url, &all).await?;
         match client.recv().await {
-            ToVisitor::VisitorWelcome { visitor_id, token, conversation, online, categories, closed, .. } => {
-                let welcome_closed = closed;
-                Ok(Visitor {
-                    client,
-                    visitor_id,
-                    token,
-                    conversation,
-                    welcome_online: online,
-                    welcome_closed,
-                    categories,
-                })
-            }
+            ToVisitor::VisitorWelcome {
+                visitor_id,
+                token,
+                conversation,
+                online,
+                categories,
+                closed,
+                sneak_peek,
+                ..
+            } => Ok(Visitor {
+                client,
+                visitor_id,
+                token,
+                conversation,
+                welcome_online: online,
+                welcome_closed: closed,
+                welcome_sneak_peek: sneak_peek,
+                categories,
+            }),
             other => panic!("expected a welcome, got {other:?}"),
         }
     }
@@ -421,6 +428,8 @@ pub struct Visitor {
     pub welcome_online: bool,
     /// Whether the welcome said the site takes no chat from this visitor.
     pub welcome_closed: bool,
+    /// Whether the welcome said agents see what the visitor types.
+    pub welcome_sneak_peek: bool,
     /// The categories the welcome offered.
     pub categories: Vec<(i64, String)>,
 }

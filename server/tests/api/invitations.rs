@@ -175,3 +175,38 @@ async fn the_automatic_invitation_waits_for_its_time_on_the_site() {
     assert!(from.is_none());
     assert!(started.elapsed() >= std::time::Duration::from_millis(500), "not before its time");
 }
+
+/// Sneak peek (seed 000 7.2): off by default; turned on, the widget is told, and the agent of the
+/// chat sees what the visitor types before they send it, card numbers masked, nothing stored.
+#[tokio::test]
+async fn sneak_peek_is_off_by_default_and_when_on_shows_the_masked_draft_to_the_chats_agent() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let (mut console, ..) = app.agent(&admin).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    assert!(!visitor.welcome_sneak_peek);
+    let (conversation, _) = ask(&mut visitor, "m-1", "在吗").await;
+    console.recv_until(|f| matches!(f, ToAgent::Message { message } if message.client_msg_id == "m-1")).await;
+
+    // Off: a draft goes nowhere (the message after it arrives first).
+    visitor.client.send(&FromVisitor::Draft { text: "我想退".into() }).await;
+    visitor.say("m-2", "我想退款").await;
+    let next = console.recv_until(|f| matches!(f, ToAgent::Draft { .. } | ToAgent::Message { .. })).await;
+    assert!(matches!(next, ToAgent::Message { .. }), "{next:?}");
+
+    let site = site_of(&app, &shop).await;
+    let form = InviteSettings { sneak_peek: true, ..settings(&app, &admin, site).await };
+    ok::<()>(save(&app, &admin, &form).await).await;
+    let mut visitor = app.visitor(&shop, Some(&visitor.token)).await;
+    assert!(visitor.welcome_sneak_peek, "the widget is told");
+    visitor.client.send(&FromVisitor::Draft { text: "卡号 4111 1111 1111 1111 可以退吗".into() }).await;
+    let draft = console.recv_until(|f| matches!(f, ToAgent::Draft { .. })).await;
+    assert_eq!(
+        draft,
+        ToAgent::Draft {
+            conversation_id: conversation, text: "卡号 •••• •••• •••• 1111 可以退吗".into()
+        }
+    );
+    assert_eq!(app.message_count(conversation).await, 2, "drafts are never stored");
+}

@@ -187,6 +187,13 @@ fn ChatView(id: ConversationId) -> impl IntoView {
             </For>
         </ol>
         <p class="typing" aria-live="polite">{move || typing().then(|| tr(lang, Key::VisitorTyping))}</p>
+        // Sneak peek: what the visitor is typing, as text; not announced at every keystroke.
+        {move || live.drafts.with(|d| d.get(&id).cloned()).map(|draft| view! {
+            <p class="draft" aria-label=tr(lang, Key::VisitorDraft)>
+                <span class="label">{tr(lang, Key::VisitorDraft)}</span>
+                <q>{draft}</q>
+            </p>
+        })}
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
             <textarea
                 id="reply"

@@ -1,6 +1,6 @@
 //! The site's automatic invitation, on the routing page (per site, beside the routing rules): on
-//! or off, after how long, on which pages, and its text per language. And the console's invite
-//! button.
+//! or off, after how long, on which pages, and its text per language; and sneak peek. And the
+//! console's invite button.
 
 use kefu_protocol::VisitorId;
 use leptos::prelude::*;
@@ -46,6 +46,7 @@ fn InviteForm(
         on_saved.run(());
     });
     let auto = RwSignal::new(settings.auto);
+    let sneak_peek = RwSignal::new(settings.sneak_peek);
     let after = RwSignal::new(settings.after_secs.to_string());
     let pages = RwSignal::new(settings.pages.join("\n"));
     let texts = LABEL_LANGS.map(|tag| {
@@ -56,6 +57,7 @@ fn InviteForm(
         notice.set(None);
         let settings = InviteSettings {
             auto: auto.get_untracked(),
+            sneak_peek: sneak_peek.get_untracked(),
             // Not a number: the server says which field is wrong.
             after_secs: after.get_untracked().trim().parse().unwrap_or(-1),
             pages: pages.get_untracked().lines().map(str::to_owned).collect(),
@@ -79,6 +81,10 @@ fn InviteForm(
                             prop:value=move || bind.get() on:input=move |ev| bind.set(event_target_value(&ev))/>
                     </label>
                 }).collect_view()}
+            </fieldset>
+            <fieldset>
+                <legend>{tr(lang, Key::SneakPeek)}</legend>
+                <CheckField label=tr(lang, Key::SneakPeekOn).to_owned() bind=sneak_peek/>
             </fieldset>
             <div class="buttons">
                 <button type="submit" disabled=move || save.pending().get()>{tr(lang, Key::Save)}</button>
