@@ -4,7 +4,7 @@ import { test } from '../fixtures/test';
 import { Widget } from '../fixtures/widget';
 import { Workbench } from '../fixtures/workbench';
 
-test('an agent invites a visitor from the console, who accepts and chats; the site invites on its own once turned on', async ({ browser, server }, testInfo) => {
+test('an agent invites a visitor from the console, who accepts and chats; the site invites on its own and shows drafts once turned on', async ({ browser, server }, testInfo) => {
   const agentPage = await (await browser.newContext()).newPage();
   const workbench = new Workbench(agentPage);
   await workbench.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
@@ -40,8 +40,23 @@ test('an agent invites a visitor from the console, who accepts and chats; the si
   const form = agentPage.getByRole('form', { name: 'Invitations' });
   await form.getByRole('checkbox', { name: 'Invite visitors automatically' }).check();
   await form.getByRole('spinbutton', { name: 'After (seconds on the site)' }).fill('0');
+  await form.getByRole('checkbox', { name: /Show agents what visitors type/ }).check();
   await form.getByRole('button', { name: 'Save' }).click();
   await expect(agentPage.getByText('Saved.')).toBeVisible();
+
+  // Sneak peek: the visitor is told, and the agent sees the draft with the card number masked.
+  await visitorPage.reload();
+  await widget.open();
+  await expect(chat.getByText('The agent can see what you type before you send it.')).toBeVisible();
+  await agentPage.getByRole('link', { name: 'Chats' }).click();
+  await workbench.openFirstConversation();
+  await chat.getByRole('textbox', { name: 'Message' }).pressSequentially('卡号 4111 1111 1111 1111 能退吗');
+  const draft = agentPage.getByLabel('Typing now');
+  await expect(draft).toContainText('卡号 •••• •••• •••• 1111 能退吗');
+  await agentPage.screenshot({ path: testInfo.outputPath('sneak-peek-1280.png') });
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(workbench.log()).toContainText('卡号 4111 1111 1111 1111 能退吗');
+  await expect(draft).toBeHidden();
   const newcomer = await (await browser.newContext()).newPage();
   await newcomer.goto(server.demoUrl);
   const offered = newcomer.getByRole('dialog', { name: 'Invitation to chat' });
