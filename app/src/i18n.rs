@@ -81,6 +81,7 @@ pub enum Key {
     NavRoles,
     NavLog,
     NavBlocks,
+    FullIps,
     VisitorDraft,
     SneakPeek,
     SneakPeekOn,
@@ -836,6 +837,13 @@ fn texts(key: Key) -> [&'static str; 5] {
         ],
         Avatar => ["Avatar", "头像", "頭像", "アイコン画像", "프로필 사진"],
         SiteFilter => ["Site", "站点", "網站", "サイト", "사이트"],
+        FullIps => [
+            "Store visitors' full IP addresses (otherwise only their network: IPv4 /24, IPv6 /48)",
+            "保存访客完整 IP 地址（否则只保存网段：IPv4 /24，IPv6 /48）",
+            "保存訪客完整 IP 位址（否則只保存網段：IPv4 /24，IPv6 /48）",
+            "訪問者の IP アドレスを完全に保存する（しない場合はネットワーク部のみ：IPv4 /24、IPv6 /48）",
+            "방문자 IP 주소 전체 저장(아니면 네트워크만: IPv4 /24, IPv6 /48)",
+        ],
         VisitorDraft => ["Typing now", "访客正在输入", "訪客正在輸入", "入力中の内容", "입력 중인 내용"],
         SneakPeek => ["Sneak peek", "访客输入预知", "訪客輸入預知", "入力プレビュー", "입력 미리보기"],
         SneakPeekOn => [

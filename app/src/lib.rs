@@ -155,6 +155,7 @@ pub fn build_state(
     oplog::service::start_purge(&state);
     chat::service::start_idle_sweep(&state);
     routing::service::start_offer_sweep(&state);
+    visitors::service::start_ip_sweep(&state);
     state
 }
 

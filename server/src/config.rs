@@ -42,6 +42,11 @@ pub struct Config {
     /// `KEFU_IDLE_SWEEP_MS`: how often conversations are checked for the sites' idle times (default
     /// 30,000).
     pub idle_sweep: Duration,
+    /// `KEFU_IP_RETENTION_DAYS`: visitors' full IP addresses older than this are cut to their
+    /// network (IPv4 /24, IPv6 /48; default 90).
+    pub ip_retention: Duration,
+    /// How often old addresses are looked for (`KEFU_IP_SWEEP_SECS`, default 3600).
+    pub ip_sweep: Duration,
     /// `KEFU_GEOIP_DB`: the GeoIP database (default `target/geoip/GeoLite2-City.mmdb`, which `make`
     /// installs); without it visitors' regions are unknown.
     pub geoip_db: std::path::PathBuf,
@@ -91,6 +96,14 @@ impl Config {
             .unwrap_or_else(|| "180".into())
             .parse()
             .map_err(|e| format!("KEFU_OPLOG_RETENTION_DAYS: {e}"))?;
+        let ip_retention_days: u64 = var("KEFU_IP_RETENTION_DAYS")
+            .unwrap_or_else(|| "90".into())
+            .parse()
+            .map_err(|e| format!("KEFU_IP_RETENTION_DAYS: {e}"))?;
+        let ip_sweep_secs: u64 = var("KEFU_IP_SWEEP_SECS")
+            .unwrap_or_else(|| "3600".into())
+            .parse()
+            .map_err(|e| format!("KEFU_IP_SWEEP_SECS: {e}"))?;
         let trusted_proxies = TrustedProxies::parse(&var("KEFU_TRUSTED_PROXIES").unwrap_or_default())
             .map_err(|e| format!("KEFU_TRUSTED_PROXIES: {e}"))?;
         let redis_url = var("REDIS_URL");
@@ -119,6 +132,8 @@ impl Config {
             session_purge: Duration::from_secs(purge_secs.max(1)),
             oplog_retention: Duration::from_secs(retention_days.max(1) * 24 * 3600),
             idle_sweep: Duration::from_millis(idle_sweep_ms.max(10)),
+            ip_retention: Duration::from_secs(ip_retention_days.max(1) * 24 * 3600),
+            ip_sweep: Duration::from_secs(ip_sweep_secs.max(1)),
             geoip_db: var("KEFU_GEOIP_DB").unwrap_or_else(|| "target/geoip/GeoLite2-City.mmdb".into()).into(),
             redis_url,
             cluster_name: var("KEFU_CLUSTER_NAME").unwrap_or_else(|| "kefu".into()),

@@ -315,6 +315,8 @@ struct VisitorEntry {
     left: u64,
     /// Whether this visit was looked at for the site's automatic invitation.
     invite_checked: bool,
+    /// The address of the visitor's latest connection (the presence may show only its network).
+    addr: IpAddr,
 }
 
 /// An agent console on this node.
@@ -538,7 +540,9 @@ impl Hub {
     /// keeps what their visit has so far). `presence` is called only for a visitor this node does
     /// not hold (every page change reconnects: its User-Agent and address are looked up once a
     /// visit), and outside the hub's lock unless the visitor left in between. `blocked` is what the
-    /// connection was told (see [`Hub::apply_blocks`]); agents see a change of it.
+    /// connection was told (see [`Hub::apply_blocks`]); agents see a change of it. `addr` is the
+    /// connection's address, which blocks are checked against.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_visitor(
         &self,
         tenant: TenantId,
@@ -546,6 +550,7 @@ impl Hub {
         outbox: Outbox,
         visitor: VisitorId,
         blocked: bool,
+        addr: IpAddr,
         presence: impl Fn() -> OnlineVisitor,
     ) {
         let mut fresh = (!self.lock().visitors.contains_key(&visitor)).then(&presence);
@@ -557,9 +562,10 @@ impl Hub {
                 let mut presence = fresh.take().unwrap_or_else(&presence);
                 presence.blocked = blocked;
                 arrived = Some(presence.clone());
-                VisitorEntry { tenant, conns: HashMap::new(), presence, left: 0, invite_checked: false }
+                VisitorEntry { tenant, conns: HashMap::new(), presence, left: 0, invite_checked: false, addr }
             });
             entry.conns.insert(conn, outbox);
+            entry.addr = addr;
             // A block that ended (or began) since the visitor's other connection opened.
             let changed = (entry.presence.blocked != blocked).then(|| {
                 entry.presence.blocked = blocked;
@@ -717,8 +723,7 @@ impl Hub {
             for id in ids {
                 let Some(entry) = inner.visitors.get_mut(id) else { continue };
                 let p = &mut entry.presence;
-                let Ok(ip) = p.ip.parse::<IpAddr>() else { continue };
-                let blocked = gate.shuts(p.site_id, p.visitor_id, ip, now);
+                let blocked = gate.shuts(p.site_id, p.visitor_id, entry.addr, now);
                 if blocked == p.blocked {
                     continue;
                 }

@@ -86,6 +86,8 @@ impl Application {
             session_purge: config.session_purge,
             oplog_retention: config.oplog_retention,
             idle_sweep: config.idle_sweep,
+            ip_retention: config.ip_retention,
+            ip_sweep: config.ip_sweep,
             geoip_db: config.geoip_db.clone(),
         };
         let leptos = LeptosOptions::builder()

@@ -94,7 +94,8 @@ pub async fn upgrade(
     let session = VisitorSession {
         conn: state.hub.next_conn_id(),
         user_agent: Line::cut(user_agent, 512).into_string(),
-        ip: ip.to_string(),
+        // Only the network where the site keeps no full addresses.
+        ip: visitors::kept_ip(ip, site.full_ips),
         ip_addr: ip,
         // Typing before the first send on this page still reaches the agents.
         conversation: visitor.latest.filter(|c| c.open).map(|c| c.id),
@@ -164,7 +165,8 @@ pub async fn upgrade(
             shutdown: state.shutdown.clone(),
             rate: socket::VISITOR_RATE,
         };
-        hub.add_visitor(session.site.tenant_id, session.conn, out.clone(), session.visitor.id, blocked, presence);
+        let (tenant, conn, visitor) = (session.site.tenant_id, session.conn, session.visitor.id);
+        hub.add_visitor(tenant, conn, out.clone(), visitor, blocked, ip, presence);
         if let Some(rule) = session.invite.clone() {
             // The visit may have begun pages ago: wait only for what is left of the rule's time.
             let since = hub.visit_of(session.visitor.id).map_or(now, |(_, since, _)| since);

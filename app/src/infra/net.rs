@@ -57,6 +57,12 @@ impl Cidr {
         }
     }
 
+    /// The network an address is kept as when its full form may not be (IPv4 /24, IPv6 /48).
+    pub fn network_of(ip: IpAddr) -> Cidr {
+        let ip = canonical(ip);
+        Cidr::around(ip, if ip.is_ipv4() { 24 } else { 48 })
+    }
+
     /// The prefix length (32 or 128 for one address).
     pub fn prefix(&self) -> u8 {
         self.bits

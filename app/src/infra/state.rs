@@ -37,6 +37,10 @@ pub struct Settings {
     pub oplog_retention: std::time::Duration,
     /// How often idle conversations are looked for (`KEFU_IDLE_SWEEP_MS`, default 30 s).
     pub idle_sweep: std::time::Duration,
+    /// Visitors' full IP addresses older than this are cut to their network (`KEFU_IP_RETENTION_DAYS`).
+    pub ip_retention: std::time::Duration,
+    /// How often old addresses are looked for (`KEFU_IP_SWEEP_SECS`).
+    pub ip_sweep: std::time::Duration,
     /// The GeoIP database (`KEFU_GEOIP_DB`; a missing file leaves regions unknown).
     pub geoip_db: std::path::PathBuf,
 }

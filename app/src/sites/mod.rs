@@ -25,16 +25,32 @@ pub struct SiteView {
     pub is_default: bool,
     #[serde(default)]
     pub version: i64,
+    /// Visitors' full IP addresses are stored (otherwise only their network).
+    #[serde(default = "yes")]
+    pub full_ips: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for SiteForm {
+    fn default() -> Self {
+        SiteForm { id: None, version: 0, name: String::new(), domains: String::new(), full_ips: true }
+    }
 }
 
 /// A new site (`id` `None`) or a change to one (with the `version` it was read at). `domains`:
 /// one bound domain per line (or separated by commas or spaces).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteForm {
     pub id: Option<i64>,
     pub version: i64,
     pub name: String,
     pub domains: String,
+    /// Store visitors' full IP addresses (otherwise only their network: IPv4 /24, IPv6 /48).
+    #[serde(default = "yes")]
+    pub full_ips: bool,
 }
 
 /// Most bound domains per site.

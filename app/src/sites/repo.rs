@@ -7,7 +7,7 @@ use super::service::Site;
 use crate::infra::db::{stale_or_missing, Db, Row, Writer};
 use crate::infra::{now_ms, OrInternal};
 
-const COLUMNS: &str = "id, tenant_id, name, site_key, allowed_domains, version";
+const COLUMNS: &str = "id, tenant_id, name, site_key, allowed_domains, version, full_ips";
 
 fn site_from_row(r: &Row) -> Result<Site, sqlx::Error> {
     let domains: String = r.try_get("allowed_domains")?;
@@ -18,6 +18,7 @@ fn site_from_row(r: &Row) -> Result<Site, sqlx::Error> {
         key: r.try_get("site_key")?,
         allowed_domains: domains.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
         version: r.try_get("version")?,
+        full_ips: r.try_get::<i64, _>("full_ips")? != 0,
     })
 }
 
@@ -108,6 +109,18 @@ pub async fn update(
     if changed == 0 {
         return Err(stale_or_missing(w, "sites", id.0, tenant).await);
     }
+    Ok(())
+}
+
+/// Whether the site stores visitors' full IP addresses.
+pub async fn set_full_ips(w: &mut Writer, tenant: TenantId, id: SiteId, full: bool) -> Result<(), ApiError> {
+    sqlx::query("UPDATE sites SET full_ips = $1 WHERE id = $2 AND tenant_id = $3")
+        .bind(i64::from(full))
+        .bind(id.0)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
     Ok(())
 }
 

@@ -24,6 +24,8 @@ pub struct Site {
     /// Hosts (with optional port, `*.` wildcard allowed) whose pages may embed the widget.
     pub allowed_domains: Vec<String>,
     pub version: i64,
+    /// Visitors' full IP addresses are stored (otherwise only their network).
+    pub full_ips: bool,
 }
 
 /// One bound domain as an admin types it, parsed: `example.com`, `shop.example.com:8443`,
@@ -209,7 +211,15 @@ pub async fn by_key(state: &AppState, key: &str) -> Result<Option<Arc<Site>>, Ap
 pub async fn create_site(w: &mut Writer, tenant: TenantId, name: &str, domains: &[String]) -> Result<Site, ApiError> {
     let key = format!("site_{}", &random_token()[..24]);
     let id = repo::insert(w, tenant, name, &key, &domains.join(",")).await?;
-    Ok(Site { id, tenant_id: tenant, name: name.into(), key, allowed_domains: domains.to_vec(), version: 1 })
+    Ok(Site {
+        id,
+        tenant_id: tenant,
+        name: name.into(),
+        key,
+        allowed_domains: domains.to_vec(),
+        version: 1,
+        full_ips: true,
+    })
 }
 
 /// Creates a site (`form.id` `None`) or renames one and replaces its domains. One transaction with
@@ -225,8 +235,11 @@ pub async fn save(state: &AppState, ctx: &Ctx, form: SiteForm) -> Result<i64, Ap
         match form.id {
             None => {
                 let site = create_site(&mut w, tenant, name.as_str(), &domains).await?;
+                if !form.full_ips {
+                    repo::set_full_ips(&mut w, tenant, site.id, false).await?;
+                }
                 let object = format!("site #{}", site.id.0);
-                let summary = format!("{} [{}]", site.name, domains.join(", "));
+                let summary = format!("{} [{}], full IPs {}", site.name, domains.join(", "), form.full_ips);
                 audit::record(&mut w, &Entry::by(ctx, OpKind::SiteCreated, &object, &summary)).await?;
                 Ok((site.id, None))
             }
@@ -237,13 +250,16 @@ pub async fn save(state: &AppState, ctx: &Ctx, form: SiteForm) -> Result<i64, Ap
                     return Err(ApiError::Forbidden);
                 }
                 repo::update(&mut w, tenant, id, form.version, name.as_str(), &domains.join(",")).await?;
+                repo::set_full_ips(&mut w, tenant, id, form.full_ips).await?;
                 let object = format!("site #{}", id.0);
                 let summary = format!(
-                    "{} → {}; [{}] → [{}]",
+                    "{} → {}; [{}] → [{}]; full IPs {} → {}",
                     before.name,
                     name.as_str(),
                     before.allowed_domains.join(", "),
-                    domains.join(", ")
+                    domains.join(", "),
+                    before.full_ips,
+                    form.full_ips
                 );
                 audit::record(&mut w, &Entry::by(ctx, OpKind::SiteChanged, &object, &summary)).await?;
                 Ok((id, Some(before.key)))
@@ -310,6 +326,7 @@ pub async fn site_views(state: &AppState, ctx: &Ctx) -> Result<Vec<SiteView>, Ap
             key: s.key,
             allowed_domains: s.allowed_domains,
             version: s.version,
+            full_ips: s.full_ips,
         })
         .collect())
 }
@@ -327,6 +344,7 @@ mod tests {
             key: "k".into(),
             allowed_domains: domains.iter().map(|d| d.to_string()).collect(),
             version: 1,
+            full_ips: true,
         };
         let plain = site(&["example.com"]);
         let wild = site(&["*.example.com"]);
@@ -371,6 +389,7 @@ mod tests {
             key: "k".into(),
             allowed_domains: vec!["shop.example.com:8443".into(), "*.example.cn".into()],
             version: 1,
+            full_ips: true,
         };
         for (host, own) in [
             ("shop.example.com", true),
@@ -406,6 +425,7 @@ mod tests {
             key: "k".into(),
             allowed_domains: vec![parsed("例子.中国").unwrap()],
             version: 1,
+            full_ips: true,
         };
         assert!(site.allows_origin("https://xn--fsqu00a.xn--fiqs8s"));
     }

@@ -132,3 +132,33 @@ pub async fn write_notes(db: &Db, notes: &[Note]) -> Result<(), ApiError> {
     }
     w.end(result.or_internal()).await
 }
+
+/// Page views older than `before` whose address is still a full one (not yet a `/` network), at
+/// most `limit`.
+pub async fn full_ips_before(db: &Db, before: i64, limit: i64) -> Result<Vec<(i64, String)>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT id, ip FROM page_views WHERE viewed_at < $1 AND ip <> '' AND ip NOT LIKE '%/%' ORDER BY viewed_at LIMIT $2",
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("ip")?))).collect::<Result<_, sqlx::Error>>().or_internal()
+}
+
+/// Replaces page views' addresses, in one transaction.
+pub async fn set_ips(db: &Db, ips: &[(i64, String)]) -> Result<(), ApiError> {
+    let mut w = db.write().await?;
+    w.begin().await?;
+    let mut result = Ok(());
+    for (id, ip) in ips {
+        if let Err(e) =
+            sqlx::query("UPDATE page_views SET ip = $1 WHERE id = $2").bind(ip).bind(id).execute(&mut *w).await
+        {
+            result = Err(e);
+            break;
+        }
+    }
+    w.end(result.or_internal()).await
+}

@@ -188,6 +188,43 @@ pub fn visitors_page(
     (page, total)
 }
 
+/// An address as a site keeps it: whole, or only its network (IPv4 /24, IPv6 /48).
+pub fn kept_ip(ip: IpAddr, full: bool) -> String {
+    if full {
+        ip.to_string()
+    } else {
+        crate::infra::net::Cidr::network_of(ip).to_string()
+    }
+}
+
+/// Cuts visitors' full addresses older than `KEFU_IP_RETENTION_DAYS` to their network, every
+/// `KEFU_IP_SWEEP_SECS` (and once at start), a thousand rows per transaction.
+pub fn start_ip_sweep(state: &AppState) {
+    let (db, retention) = (state.db.clone(), state.settings.ip_retention);
+    crate::infra::every(state.settings.ip_sweep, "visitors' old addresses", move || {
+        let db = db.clone();
+        let before = crate::infra::now_ms() - i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
+        async move {
+            let mut cut = 0u64;
+            loop {
+                let old = repo::full_ips_before(&db, before, 1000).await?;
+                let cut_now: Vec<(i64, String)> = old
+                    .iter()
+                    .map(|(id, ip)| {
+                        // Anything that is not an address is not kept either.
+                        (*id, ip.parse().map_or_else(|_| String::new(), |ip| kept_ip(ip, false)))
+                    })
+                    .collect();
+                repo::set_ips(&db, &cut_now).await?;
+                cut += cut_now.len() as u64;
+                if old.len() < 1000 {
+                    return Ok::<u64, ApiError>(cut);
+                }
+            }
+        }
+    });
+}
+
 /// Records a page view or a last-seen time, in the background.
 pub fn note(state: &AppState, note: Note) {
     if let Ok(workers) = state.part::<Visitors>() {

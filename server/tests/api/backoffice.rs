@@ -285,8 +285,13 @@ async fn sites_are_created_renamed_and_deleted_but_the_default_stays() {
         err(app.call_json("/api/sites/save", "form", &bad, &admin).await).await,
         ApiError::invalid("domains", ErrorCode::Format)
     );
-    let rename =
-        SiteForm { id: Some(id), version: site.version, name: "新官网".into(), domains: "example.cn".into() };
+    let rename = SiteForm {
+        id: Some(id),
+        version: site.version,
+        name: "新官网".into(),
+        domains: "example.cn".into(),
+        full_ips: true,
+    };
     ok::<i64>(app.call_json("/api/sites/save", "form", &rename, &admin).await).await;
     assert_eq!(err(app.call_json("/api/sites/save", "form", &rename, &admin).await).await.code(), ErrorCode::Stale);
 

@@ -145,6 +145,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         session_purge: Duration::from_secs(600),
         oplog_retention: Duration::from_secs(180 * 24 * 3600),
         idle_sweep: Duration::from_millis(100),
+        ip_retention: Duration::from_secs(90 * 24 * 3600),
+        ip_sweep: Duration::from_secs(3600),
         // The database `make test` installs (tests/api/geo.rs needs it).
         geoip_db: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/geoip/GeoLite2-City.mmdb"),
         redis_url: None,

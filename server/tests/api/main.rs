@@ -16,6 +16,7 @@ mod input;
 mod invitations;
 mod limits;
 mod presence;
+mod privacy;
 mod routing;
 mod sessions;
 mod tenancy;

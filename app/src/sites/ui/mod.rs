@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use super::api::{my_sites, DeleteSite, SaveSite};
 use super::{SiteForm, SiteView};
 use crate::i18n::{tr, use_lang, Key};
-use crate::kit::form::{action_error, error_outside, AreaField, ConfirmDelete, Field};
+use crate::kit::form::{action_error, error_outside, AreaField, CheckField, ConfirmDelete, Field};
 use crate::kit::live::Live;
 
 /// The company's sites: the snippet to paste, and (with `SitesManage`) creating, editing and
@@ -72,6 +72,7 @@ pub fn SiteList() -> impl IntoView {
                             version: s.version,
                             name: s.name.clone(),
                             domains: s.allowed_domains.join("\n"),
+                            full_ips: s.full_ips,
                         };
                         let site = s.clone();
                         let edit_label = format!("{} {}", tr(lang, Key::Edit), s.name);
@@ -117,10 +118,16 @@ fn SiteEditor(
     let lang = use_lang();
     let name = RwSignal::new(form.name.clone());
     let domains = RwSignal::new(form.domains.clone());
+    let full_ips = RwSignal::new(form.full_ips);
     let title = if form.id.is_some() { tr(lang, Key::EditSite) } else { tr(lang, Key::NewSite) };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let form = SiteForm { name: name.get_untracked(), domains: domains.get_untracked(), ..form.clone() };
+        let form = SiteForm {
+            name: name.get_untracked(),
+            domains: domains.get_untracked(),
+            full_ips: full_ips.get_untracked(),
+            ..form.clone()
+        };
         save.dispatch(SaveSite { form });
     };
     view! {
@@ -128,6 +135,7 @@ fn SiteEditor(
             <h3>{title}</h3>
             <Field label=tr(lang, Key::Name) name="name" bind=name maxlength=100 required=true error/>
             <AreaField label=tr(lang, Key::Domains) name="domains" bind=domains hint=tr(lang, Key::DomainsHint) error/>
+            <CheckField label=tr(lang, Key::FullIps).to_owned() bind=full_ips/>
             <div class="buttons">
                 <button type="submit" disabled=move || save.pending().get()>{tr(lang, Key::Save)}</button>
                 <button type="button" on:click=move |_| on_cancel.run(())>{tr(lang, Key::Cancel)}</button>
