@@ -829,6 +829,30 @@ impl Hub {
     /// Delivers an encoded frame to the visitor's connections on this node.
     pub fn deliver_to_visitor(&self, tenant: TenantId, visitor: VisitorId, text: Utf8Bytes) {
         push_all(self.lock().visitors.get(&visitor).filter(|e| e.tenant == tenant).map(|e| &e.conns), &text, None);
+        // Only the frames that change where the visitor stands with chat are read again.
+        if ["{\"assigned\"", "{\"queued\"", "{\"ended\""].iter().any(|p| text.as_str().starts_with(p)) {
+            if let Ok(frame) = serde_json::from_str::<ToVisitor>(text.as_str()) {
+                self.note_chat(tenant, visitor, &frame);
+            }
+        }
+    }
+
+    /// A frame to the visitor that changes where they stand with chat (an agent took their
+    /// conversation, it waits, it ended) changes what agents see of them, on the nodes holding them.
+    fn note_chat(&self, tenant: TenantId, visitor: VisitorId, frame: &ToVisitor) {
+        let Some((chat, agent_name)) = OnlineVisitor::chat_after(frame) else { return };
+        let changed = {
+            let mut inner = self.lock();
+            let Some(entry) = inner.visitors.get_mut(&visitor).filter(|e| e.tenant == tenant) else { return };
+            let p = &mut entry.presence;
+            if p.chat == chat && p.agent_name == agent_name {
+                return;
+            }
+            p.chat = chat;
+            p.agent_name = agent_name;
+            p.clone()
+        };
+        self.presence_changed(tenant, changed);
     }
 }
 
@@ -897,6 +921,7 @@ impl Realtime for Hub {
             push_all(conns.map(|e| &e.conns), &text, skip);
             text
         };
+        self.note_chat(tenant, visitor, frame);
         if let Some(cluster) = cluster {
             cluster.publish_to_visitor(tenant, visitor, &text);
         }

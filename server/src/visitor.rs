@@ -98,7 +98,7 @@ pub async fn upgrade(
         ip: visitors::kept_ip(ip, site.full_ips),
         ip_addr: ip,
         // Typing before the first send on this page still reaches the agents.
-        conversation: visitor.latest.filter(|c| c.open).map(|c| c.id),
+        conversation: visitor.latest.as_ref().filter(|c| c.open).map(|c| c.id),
         state: state.clone(),
         site,
         visitor,
@@ -128,12 +128,12 @@ pub async fn upgrade(
         visitor_id: session.visitor.id,
         token,
         site_name: session.site.name.clone(),
-        conversation: session.visitor.latest.map(|c| (c.id, c.last_seq)),
+        conversation: session.visitor.latest.as_ref().map(|c| (c.id, c.last_seq)),
         online,
         rating,
         categories,
         greetings,
-        agent_read_seq: session.visitor.latest.map_or(0, |c| c.agent_read_seq),
+        agent_read_seq: session.visitor.latest.as_ref().map_or(0, |c| c.agent_read_seq),
         closed: blocked,
         sneak_peek: session.sneak_peek,
     };
@@ -142,6 +142,7 @@ pub async fn upgrade(
         let (out, queue) = state.hub.outbox(VISITOR_OUTBOX_BYTES);
         out.push(&welcome);
         let now = now_ms();
+        let chat = app::visitors::Latest::chat(session.visitor.latest.as_ref());
         let presence = || OnlineVisitor {
             visitor_id: session.visitor.id,
             site_id: session.site.id,
@@ -158,6 +159,8 @@ pub async fn upgrade(
             last_active: now,
             ip: session.ip.clone(),
             blocked,
+            chat: chat.0,
+            agent_name: chat.1.clone(),
         };
         let hub = session.state.hub.clone();
         let settings = LoopSettings {

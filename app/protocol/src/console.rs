@@ -136,6 +136,8 @@ mod tests {
             last_active: arrived,
             ip: "203.0.113.7".into(),
             blocked: false,
+            chat: Default::default(),
+            agent_name: None,
         }
     }
 

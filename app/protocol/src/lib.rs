@@ -174,6 +174,21 @@ impl Place {
     }
 }
 
+/// Where a visitor stands with chat, for the console's type column.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitorChat {
+    /// Never chatted (as far as their latest conversation tells).
+    #[default]
+    None,
+    /// Their conversation waits for an agent.
+    Waiting,
+    /// An agent has their conversation.
+    Chatting,
+    /// Their latest conversation ended.
+    Chatted,
+}
+
 /// Where a visitor is, from their IP address: the country (ISO 3166-1 alpha-2, named by the
 /// browser in the agent's language), and the province (or state) and city when the data knows them.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
@@ -220,6 +235,23 @@ pub struct OnlineVisitor {
     /// Blocked: the site takes no chat from them (an agent blocked them or their address).
     #[serde(default)]
     pub blocked: bool,
+    /// Where they stand with chat, and who serves them while chatting.
+    #[serde(default)]
+    pub chat: VisitorChat,
+    #[serde(default)]
+    pub agent_name: Option<String>,
+}
+
+impl OnlineVisitor {
+    /// The visitor's chat state as a frame they are sent changes it (`None`: it does not).
+    pub fn chat_after(frame: &ToVisitor) -> Option<(VisitorChat, Option<String>)> {
+        match frame {
+            ToVisitor::Assigned { agent_name, .. } => Some((VisitorChat::Chatting, Some(agent_name.clone()))),
+            ToVisitor::Queued { .. } => Some((VisitorChat::Waiting, None)),
+            ToVisitor::Ended { .. } => Some((VisitorChat::Chatted, None)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]

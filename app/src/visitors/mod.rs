@@ -30,13 +30,30 @@ mod stored {
     }
 
     /// A visitor's newest conversation, as far as their socket needs it.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Debug, PartialEq, Eq)]
     pub struct Latest {
         pub id: ConversationId,
         pub last_seq: i64,
         /// Up to which message agents have read it.
         pub agent_read_seq: i64,
         pub open: bool,
+        /// Who has it (`None`: nobody, or it is closed).
+        pub agent_name: Option<String>,
+    }
+
+    impl Latest {
+        /// Where a visitor with this latest conversation stands with chat.
+        pub fn chat(latest: Option<&Latest>) -> (kefu_protocol::VisitorChat, Option<String>) {
+            use kefu_protocol::VisitorChat;
+            match latest {
+                None => (VisitorChat::None, None),
+                Some(l) if !l.open => (VisitorChat::Chatted, None),
+                Some(l) => match &l.agent_name {
+                    Some(name) => (VisitorChat::Chatting, Some(name.clone())),
+                    None => (VisitorChat::Waiting, None),
+                },
+            }
+        }
     }
 
     /// A returning visitor as stored, before this visit is counted.

@@ -21,9 +21,10 @@ pub async fn lookup(db: &Db, batch: &[Lookup]) -> Result<HashMap<Key, Known>, Ap
     let markers = Markers::new(db.kind).list(hashes.len());
     let sql = format!(
         "SELECT v.token_hash, v.site_id, v.tenant_id, v.id, v.name, v.first_seen, v.visits, v.last_seen, \
-         c.id AS conversation_id, c.last_seq, c.agent_read_seq, c.status FROM visitors v \
+         c.id AS conversation_id, c.last_seq, c.agent_read_seq, c.status, a.display_name AS agent_name FROM visitors v \
          LEFT JOIN conversations c ON c.id = (SELECT l.id FROM conversations l \
            WHERE l.visitor_id = v.id AND l.tenant_id = v.tenant_id ORDER BY l.started_at DESC, l.id DESC LIMIT 1) \
+         LEFT JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id AND c.status = 'open' \
          WHERE v.token_hash IN ({markers})"
     );
     let mut query = sqlx::query(&sql);
@@ -38,6 +39,7 @@ pub async fn lookup(db: &Db, batch: &[Lookup]) -> Result<HashMap<Key, Known>, Ap
                 last_seq: r.try_get("last_seq").or_internal()?,
                 agent_read_seq: r.try_get("agent_read_seq").or_internal()?,
                 open: r.try_get::<String, _>("status").or_internal()? == "open",
+                agent_name: r.try_get("agent_name").or_internal()?,
             }),
             None => None,
         };

@@ -124,3 +124,41 @@ async fn the_console_shows_channel_source_keyword_and_pages_and_filters_sorts_an
     assert_eq!((error.field(), error.code()), (Some("country"), ErrorCode::Format));
     console.assert_alive().await;
 }
+
+/// The type column follows the visitor's chat: waiting, with an agent (named), chatted before; a
+/// console opened later sees the same.
+#[tokio::test]
+async fn the_console_shows_whether_a_visitor_waits_chats_with_whom_or_chatted_before() {
+    use kefu_protocol::VisitorChat;
+    let app = crate::helpers::spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let (mut console, ..) = app.agent(&admin).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let vid = visitor.visitor_id;
+    let shown = |f: &ToAgent, chat: VisitorChat| matches!(f, ToAgent::VisitorOnline { visitor } if visitor.visitor_id == vid && visitor.chat == chat);
+    let arrived =
+        console.recv_until(|f| matches!(f, ToAgent::VisitorOnline { visitor } if visitor.visitor_id == vid)).await;
+    let ToAgent::VisitorOnline { visitor: arrived } = arrived else { unreachable!() };
+    assert_eq!((arrived.chat, arrived.agent_name), (VisitorChat::None, None));
+
+    let (conversation, _) = crate::helpers::ask(&mut visitor, "m-1", "你好").await;
+    let chatting = console.recv_until(|f| shown(f, VisitorChat::Chatting)).await;
+    let ToAgent::VisitorOnline { visitor: chatting } = chatting else { unreachable!() };
+    assert_eq!(chatting.agent_name.as_deref(), Some("Shop Admin"));
+    let (_late, visitors, _) = app.agent(&admin).await;
+    let late = visitors.iter().find(|v| v.visitor_id == vid).unwrap();
+    assert_eq!((late.chat, late.agent_name.as_deref()), (VisitorChat::Chatting, Some("Shop Admin")));
+
+    let closed = app.call("/api/chat/close", &format!("conversation_id={}", conversation.0), Some(&admin)).await;
+    assert!(closed.status().is_success());
+    let chatted = console.recv_until(|f| shown(f, VisitorChat::Chatted)).await;
+    let ToAgent::VisitorOnline { visitor: chatted } = chatted else { unreachable!() };
+    assert_eq!(chatted.agent_name, None);
+    // Gone and back: their latest conversation says so.
+    let token = visitor.token.clone();
+    drop(visitor);
+    console.recv_until(|f| matches!(f, ToAgent::VisitorOffline { visitor_id } if *visitor_id == vid)).await;
+    let _back = app.visitor(&shop, Some(&token)).await;
+    console.recv_until(|f| shown(f, VisitorChat::Chatted)).await;
+}

@@ -44,8 +44,10 @@ async fn agents_see_where_a_visitor_is_in_the_console_and_in_a_chat_request() {
     assert!(guangzhou(offer.region.as_ref()), "{:?}", offer.region);
 
     // A visitor on this machine (no public address) is somewhere unknown.
-    let _local = app.visitor(&shop, None).await;
-    let online = console.recv_until(|f| matches!(f, ToAgent::VisitorOnline { .. })).await;
+    let local = app.visitor(&shop, None).await;
+    let id = local.visitor_id;
+    let online =
+        console.recv_until(|f| matches!(f, ToAgent::VisitorOnline { visitor } if visitor.visitor_id == id)).await;
     let ToAgent::VisitorOnline { visitor: shown } = online else { unreachable!() };
     assert_eq!(shown.region, None);
 }

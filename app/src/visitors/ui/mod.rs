@@ -2,7 +2,9 @@
 //! search, on the Visitors page) and a compact list of cards beside the chats. Both show the
 //! visitors the agent socket loaded ([`Live::visitors`]); the server pages, filters and sorts them.
 
-use kefu_protocol::{Device, InApp, OnlineVisitor, SourceKind, VisitorFilter, VisitorSort, VisitorSortKey};
+use kefu_protocol::{
+    Device, InApp, OnlineVisitor, SourceKind, VisitorChat, VisitorFilter, VisitorSort, VisitorSortKey,
+};
 use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key, Lang};
@@ -108,10 +110,11 @@ enum Column {
     OnSite,
     LastActive,
     Ip,
+    Agent,
 }
 
 impl Column {
-    const ALL: [Column; 12] = [
+    const ALL: [Column; 13] = [
         Column::Type,
         Column::Channel,
         Column::Region,
@@ -124,6 +127,7 @@ impl Column {
         Column::OnSite,
         Column::LastActive,
         Column::Ip,
+        Column::Agent,
     ];
     const STORAGE: &'static str = "kefu.console.columns";
 
@@ -141,6 +145,7 @@ impl Column {
             Column::OnSite => "on_site",
             Column::LastActive => "last_active",
             Column::Ip => "ip",
+            Column::Agent => "agent",
         }
     }
 
@@ -160,6 +165,7 @@ impl Column {
                 Column::OnSite => Key::OnSite,
                 Column::LastActive => Key::ColLastActive,
                 Column::Ip => Key::ColIp,
+                Column::Agent => Key::ColAgent,
             },
         )
     }
@@ -186,6 +192,12 @@ impl Column {
             Column::Type => {
                 let (class, key) = if v.blocked {
                     ("vtype blocked", Key::VisitorBlocked)
+                } else if v.chat == VisitorChat::Chatting {
+                    ("vtype chatting", Key::VisitorChatting)
+                } else if v.chat == VisitorChat::Waiting {
+                    ("vtype waiting", Key::VisitorWaiting)
+                } else if v.chat == VisitorChat::Chatted {
+                    ("vtype chatted", Key::VisitorChatted)
                 } else if v.visits > 1 {
                     ("vtype returning", Key::VisitorReturning)
                 } else {
@@ -193,6 +205,7 @@ impl Column {
                 };
                 view! { <span class=class>{tr(lang, key)}</span> }.into_any()
             }
+            Column::Agent => v.agent_name.clone().unwrap_or_default().into_any(),
             Column::Channel => channel_text(lang, v).into_any(),
             Column::Region => region_text(lang, v.region.as_ref()).into_any(),
             Column::Source => source_text(lang, v).into_any(),
@@ -438,7 +451,7 @@ pub fn VisitorConsole() -> impl IntoView {
                     <tbody>
                         <For
                             each=move || live.visitors.get()
-                            key=|v| (v.visitor_id, v.pages, v.last_active, v.page.url.clone(), v.source.kind, v.blocked)
+                            key=|v| (v.visitor_id, v.pages, v.last_active, v.page.url.clone(), v.source.kind, v.blocked, v.chat, v.agent_name.clone())
                             let:v
                         >
                             {
