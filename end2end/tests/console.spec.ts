@@ -45,6 +45,22 @@ test('the console shows a visitor from a Baidu search with the Chinese keyword, 
   await expect(moved.locator('td.pages')).toHaveText('2');
   await expect(moved).toContainText('Search engine · baidu.com');
 
+  // The details panel: this visit's two pages (the trajectory), and a card the agent names.
+  await moved.getByRole('button', { name: /^Details / }).click();
+  const panel = agentPage.getByRole('complementary', { name: 'Visitor details' });
+  const visit = panel.getByRole('region', { name: 'This visit' });
+  await expect(visit.getByRole('listitem')).toHaveCount(2);
+  await expect(visit.getByRole('listitem').first()).toContainText('Pricing — Acme Tea');
+  await expect(visit.getByRole('listitem').last()).toContainText('still here');
+  await panel.getByRole('textbox', { name: 'Name' }).fill('王先生');
+  await panel.getByRole('textbox', { name: 'Tags (one per line)' }).fill('VIP\n老客户');
+  await panel.getByRole('button', { name: 'Save' }).click();
+  await expect(panel.getByRole('heading', { name: '王先生' })).toBeVisible();
+  await expect(console_.getByRole('row', { name: '王先生' })).toBeVisible();
+  await agentPage.screenshot({ path: testInfo.outputPath('details-1280.png') });
+  await panel.getByRole('button', { name: 'Close' }).click();
+  await expect(panel).toBeHidden();
+
   // A second visitor typing the address: sorting by pages puts the Baidu visitor first, then last.
   const directPage = await (await browser.newContext({ userAgent: CHROME_WINDOWS })).newPage();
   await directPage.goto(`${server.demoUrl}/pricing`);

@@ -4,8 +4,9 @@
 //! - fan-out: every frame the hub sends to a tenant's agents or to a visitor is also published on
 //!   one channel (`A node tenant site|- permission frame`, `V node tenant visitor frame`; `K node
 //!   tenant agent session|*` closes an agent's sockets; `B node tenant` says the tenant's blocks
-//!   changed); the other nodes deliver it to the connections they hold. Messages are committed
-//!   before they are published, so a lost publication loses nothing: clients sync on a sequence gap,
+//!   changed; `N node tenant visitor name` renames a visitor); the other nodes deliver it to the
+//!   connections they hold. Messages are committed before they are published, so a lost
+//!   publication loses nothing: clients sync on a sequence gap,
 //!   and after a lost Redis link every local client is told to resync (agents get a new snapshot).
 //! - presence: who is online and on which page, in `{cluster}:p:{tenant}` (visitor → JSON). A
 //!   visitor is online while some node holds them (`{cluster}:vn:{tenant}:{visitor}`, the set of
@@ -199,6 +200,12 @@ impl Peers for ClusterLink {
 
     fn publish_blocks(&self, tenant: TenantId) {
         self.queue(Cmd::Publish(format!("B {} {tenant}", self.node)));
+    }
+
+    fn publish_rename(&self, tenant: TenantId, visitor: VisitorId, name: Option<&str>) {
+        // `-` for no name; a name is sent as JSON (it may hold spaces).
+        let name = name.map_or_else(|| "-".to_owned(), |n| serde_json::to_string(n).unwrap_or_default());
+        self.queue(Cmd::Publish(format!("N {} {tenant} {visitor} {name}", self.node)));
     }
 
     fn arrive(&self, tenant: TenantId, presence: OnlineVisitor) {
@@ -561,6 +568,16 @@ impl Task {
             }
             "R" => {
                 tokio::spawn(resync_local_clients(self.hub.clone(), self.state.clone()));
+            }
+            "N" => {
+                let mut parts = rest.splitn(3, ' ');
+                let (Some(Some(tenant)), Some(Some(visitor)), Some(name)) =
+                    (parts.next().map(id), parts.next().map(id), parts.next())
+                else {
+                    return;
+                };
+                let name = if name == "-" { None } else { serde_json::from_str::<String>(name).ok() };
+                self.hub.rename_visitor(TenantId(tenant), VisitorId(visitor), name);
             }
             "B" => {
                 let Some(tenant) = id(rest.trim()).map(TenantId) else { return };

@@ -326,6 +326,14 @@ pub async fn conversation_in_scope(state: &AppState, ctx: &Ctx, id: Conversation
     Ok(conversation)
 }
 
+/// The first [`SYNC_PAGE`] messages of a conversation on the agent's sites, open or closed (a
+/// visitor's past conversations, seed 000 7.7).
+pub async fn past_messages(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<Vec<ChatMessage>, ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    conversation_in_scope(state, ctx, id).await?;
+    Ok(page(state, ctx.tenant(), None, id, 0).await?.0)
+}
+
 /// Up to [`SYNC_PAGE`] messages after `after_seq`, and whether there are more.
 async fn page(
     state: &AppState,

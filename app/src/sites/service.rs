@@ -203,6 +203,11 @@ impl SiteCache {
 }
 
 /// The site a visitor's widget names by key (through the cache).
+/// One of the company's sites by id (`None`: not the company's, or deleted).
+pub async fn site_by_id(state: &AppState, tenant: TenantId, id: SiteId) -> Result<Option<Site>, ApiError> {
+    Ok(repo::of_tenant(&state.db, tenant).await?.into_iter().find(|s| s.id == id))
+}
+
 pub async fn by_key(state: &AppState, key: &str) -> Result<Option<Arc<Site>>, ApiError> {
     state.part::<SiteCache>()?.site(&state.db, key).await
 }

@@ -164,3 +164,148 @@ pub async fn set_ips(db: &Db, ips: &[(i64, String)]) -> Result<(), ApiError> {
     }
     w.end(result.or_internal()).await
 }
+
+/// A visitor of the company with their card, site and visits; `None` when not the company's.
+pub async fn card(
+    db: &Db,
+    tenant: TenantId,
+    visitor: VisitorId,
+) -> Result<Option<(SiteId, String, i64, i64, super::VisitorCard)>, ApiError> {
+    let row = sqlx::query(
+        "SELECT v.site_id, s.name AS site_name, v.first_seen, v.visits, v.card_version, v.name, v.email, v.phone, \
+         v.company, v.tags, v.notes FROM visitors v JOIN sites s ON s.id = v.site_id AND s.tenant_id = v.tenant_id \
+         WHERE v.id = $1 AND v.tenant_id = $2",
+    )
+    .bind(visitor.0)
+    .bind(tenant.0)
+    .fetch_optional(db.reader())
+    .await
+    .or_internal()?;
+    row.map(|r| {
+        let tags: String = r.try_get("tags")?;
+        let card = super::VisitorCard {
+            visitor_id: visitor.0,
+            version: r.try_get("card_version")?,
+            name: r.try_get::<Option<String>, _>("name")?.unwrap_or_default(),
+            email: r.try_get("email")?,
+            phone: r.try_get("phone")?,
+            company: r.try_get("company")?,
+            tags: tags.lines().map(str::to_owned).collect(),
+            notes: r.try_get("notes")?,
+        };
+        Ok((
+            SiteId(r.try_get("site_id")?),
+            r.try_get("site_name")?,
+            r.try_get("first_seen")?,
+            r.try_get("visits")?,
+            card,
+        ))
+    })
+    .transpose()
+    .or_internal()
+}
+
+/// Saves a card read at its version (`Stale` otherwise).
+pub async fn save_card(
+    w: &mut crate::infra::db::Writer,
+    tenant: TenantId,
+    card: &super::VisitorCard,
+) -> Result<(), ApiError> {
+    let name = (!card.name.is_empty()).then_some(card.name.as_str());
+    let changed = sqlx::query(
+        "UPDATE visitors SET name = $1, email = $2, phone = $3, company = $4, tags = $5, notes = $6, \
+         card_version = card_version + 1 WHERE id = $7 AND tenant_id = $8 AND card_version = $9",
+    )
+    .bind(name)
+    .bind(&card.email)
+    .bind(&card.phone)
+    .bind(&card.company)
+    .bind(card.tags.join("\n"))
+    .bind(&card.notes)
+    .bind(card.visitor_id)
+    .bind(tenant.0)
+    .bind(card.version)
+    .execute(&mut **w)
+    .await
+    .or_internal()?
+    .rows_affected();
+    if changed == 0 {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM visitors WHERE id = $1 AND tenant_id = $2")
+            .bind(card.visitor_id)
+            .bind(tenant.0)
+            .fetch_optional(&mut **w)
+            .await
+            .or_internal()?;
+        return Err(match exists {
+            Some(_) => ApiError::conflict(None, kefu_protocol::ErrorCode::Stale),
+            None => ApiError::NotFound,
+        });
+    }
+    Ok(())
+}
+
+/// A page view as the trajectory reads it.
+pub struct View {
+    pub url: String,
+    pub title: String,
+    pub referrer: String,
+    pub at: i64,
+}
+
+/// The visitor's newest page views, oldest first.
+pub async fn views(db: &Db, tenant: TenantId, visitor: VisitorId, limit: i64) -> Result<Vec<View>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT url, title, referrer, viewed_at FROM page_views WHERE visitor_id = $1 AND tenant_id = $2 \
+         ORDER BY viewed_at DESC, id DESC LIMIT $3",
+    )
+    .bind(visitor.0)
+    .bind(tenant.0)
+    .bind(limit)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    let mut views = rows
+        .iter()
+        .map(|r| {
+            Ok(View {
+                url: r.try_get("url")?,
+                title: r.try_get("title")?,
+                referrer: r.try_get("referrer")?,
+                at: r.try_get("viewed_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .or_internal()?;
+    views.reverse();
+    Ok(views)
+}
+
+/// The visitor's conversations, newest first (at most 50).
+pub async fn conversations(
+    db: &Db,
+    tenant: TenantId,
+    visitor: VisitorId,
+) -> Result<Vec<super::PastConversation>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.started_at, c.closed_at, c.last_seq, a.display_name AS agent_name FROM conversations c \
+         LEFT JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id \
+         WHERE c.visitor_id = $1 AND c.tenant_id = $2 ORDER BY c.started_at DESC, c.id DESC LIMIT 50",
+    )
+    .bind(visitor.0)
+    .bind(tenant.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| {
+            Ok(super::PastConversation {
+                id: r.try_get("id")?,
+                started_at: r.try_get("started_at")?,
+                closed_at: r.try_get("closed_at")?,
+                agent_name: r.try_get("agent_name")?,
+                messages: r.try_get("last_seq")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}

@@ -16,12 +16,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kefu_protocol::{
-    matches_query, ApiError, OnlineVisitor, PageInfo, SiteId, TenantId, VisitorFilter, VisitorId, VisitorSort,
+    matches_query, ApiError, OnlineVisitor, PageInfo, Perm, SiteId, TenantId, VisitorFilter, VisitorId, VisitorSort,
     LIST_PAGE,
 };
 
-use super::{repo, Known, Visitor};
+use super::{
+    repo, Known, PageStep, VisitSummary, Visitor, VisitorCard, VisitorDetails, EARLIER_VISITS, TRAJECTORY_VIEWS,
+};
 use crate::infra::batch::{BatchJob, BatchWorker};
+use crate::infra::ctx::Ctx;
 use crate::infra::ctx::SiteScope;
 use crate::infra::db::Db;
 use crate::infra::limits::{Limits, WindowLimiter};
@@ -188,6 +191,80 @@ pub fn visitors_page(
     (page, total)
 }
 
+/// The details panel of a visitor of the agent's sites (`Perm::VisitorsView`).
+pub async fn details(state: &AppState, ctx: &Ctx, visitor: VisitorId) -> Result<VisitorDetails, ApiError> {
+    ctx.check(Perm::VisitorsView)?;
+    let (site, site_name, first_seen, visits, card) = repo::card(&state.db, ctx.tenant(), visitor)
+        .await?
+        .filter(|(site, ..)| ctx.sites(Perm::VisitorsView).allows(*site))
+        .ok_or(ApiError::NotFound)?;
+    let views = repo::views(&state.db, ctx.tenant(), visitor, TRAJECTORY_VIEWS).await?;
+    let own = crate::sites::service::site_by_id(state, ctx.tenant(), site).await?;
+    let (current, earlier) =
+        trajectory(&views, crate::infra::now_ms(), |host| own.as_ref().is_some_and(|s| s.owns_host(host)));
+    let conversations = repo::conversations(&state.db, ctx.tenant(), visitor).await?;
+    Ok(VisitorDetails { card, site_name, first_seen, visits, current, earlier, conversations })
+}
+
+/// Saves a visitor's card (`Perm::VisitorsView` on their site); agents see the new name at once.
+pub async fn save_card(state: &AppState, ctx: &Ctx, card: VisitorCard) -> Result<(), ApiError> {
+    ctx.check(Perm::VisitorsView)?;
+    let card = card.parse()?;
+    let visitor = VisitorId(card.visitor_id);
+    let (site, ..) = repo::card(&state.db, ctx.tenant(), visitor).await?.ok_or(ApiError::NotFound)?;
+    if !ctx.sites(Perm::VisitorsView).allows(site) {
+        return Err(ApiError::NotFound);
+    }
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let result = repo::save_card(&mut w, ctx.tenant(), &card).await;
+    w.end(result).await?;
+    let name = (!card.name.is_empty()).then(|| card.name.clone());
+    state.realtime.visitor_renamed(ctx.tenant(), visitor, name);
+    Ok(())
+}
+
+/// This visit's pages with the time on each (the last: still there, `None`), and the visits before,
+/// newest first, from page views oldest first. A visit ends after half an hour without a page.
+pub fn trajectory(views: &[repo::View], now: i64, own: impl Fn(&str) -> bool) -> (Vec<PageStep>, Vec<VisitSummary>) {
+    let mut visits: Vec<&[repo::View]> = Vec::new();
+    let mut start = 0;
+    for i in 1..=views.len() {
+        if i == views.len() || views[i].at - views[i - 1].at > VISIT_GAP_MS {
+            visits.push(&views[start..i]);
+            start = i;
+        }
+    }
+    let ongoing = visits.last().and_then(|v| v.last()).is_some_and(|last| now - last.at <= VISIT_GAP_MS);
+    let current = if ongoing { visits.pop().unwrap_or_default() } else { &[] };
+    let current = current
+        .iter()
+        .enumerate()
+        .map(|(i, v)| PageStep {
+            url: v.url.clone(),
+            title: v.title.clone(),
+            at: v.at,
+            stay_ms: current.get(i + 1).map(|next| next.at - v.at),
+        })
+        .collect();
+    let earlier = visits
+        .iter()
+        .rev()
+        .take(EARLIER_VISITS)
+        .filter_map(|visit| {
+            let (first, last) = (visit.first()?, visit.last()?);
+            Some(VisitSummary {
+                started: first.at,
+                ended: last.at,
+                pages: u32::try_from(visit.len()).unwrap_or(u32::MAX),
+                entry: first.url.clone(),
+                source: super::source::classify(&first.url, &first.referrer, &own),
+            })
+        })
+        .collect();
+    (current, earlier)
+}
+
 /// An address as a site keeps it: whole, or only its network (IPv4 /24, IPv6 /48).
 pub fn kept_ip(ip: IpAddr, full: bool) -> String {
     if full {
@@ -229,5 +306,45 @@ pub fn start_ip_sweep(state: &AppState) {
 pub fn note(state: &AppState, note: Note) {
     if let Ok(workers) = state.part::<Visitors>() {
         workers.notes.note(note);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(url: &str, referrer: &str, at: i64) -> repo::View {
+        repo::View { url: url.into(), title: String::new(), referrer: referrer.into(), at }
+    }
+
+    #[test]
+    fn the_trajectory_is_this_visits_pages_with_their_stays_and_the_visits_before() {
+        const MIN: i64 = 60_000;
+        let views = [
+            view("https://shop.example/", "https://www.baidu.com/s?wd=%E9%80%80%E6%AC%BE", 0),
+            view("https://shop.example/refund", "https://shop.example/", 2 * MIN),
+            view("https://shop.example/", "", 100 * MIN),
+            view("https://shop.example/pricing", "https://shop.example/", 101 * MIN),
+            view("https://shop.example/buy", "https://shop.example/pricing", 104 * MIN),
+        ];
+        let own = |host: &str| host == "shop.example";
+        let (current, earlier) = trajectory(&views, 110 * MIN, own);
+        let stays: Vec<_> = current.iter().map(|p| (p.url.as_str(), p.stay_ms)).collect();
+        assert_eq!(
+            stays,
+            [
+                ("https://shop.example/", Some(MIN)),
+                ("https://shop.example/pricing", Some(3 * MIN)),
+                ("https://shop.example/buy", None)
+            ]
+        );
+        assert_eq!(earlier.len(), 1);
+        assert_eq!((earlier[0].pages, earlier[0].started, earlier[0].ended), (2, 0, 2 * MIN));
+        assert_eq!(earlier[0].source.as_ref().and_then(|s| s.keyword.as_deref()), Some("退款"));
+        // Long gone: every visit is an earlier one.
+        let (current, earlier) = trajectory(&views, 200 * MIN, own);
+        assert!(current.is_empty());
+        assert_eq!(earlier.iter().map(|v| v.pages).collect::<Vec<_>>(), [3, 2], "newest first");
+        assert_eq!(trajectory(&[], 0, own), (vec![], vec![]));
     }
 }

@@ -86,6 +86,13 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
         r#"{"settings":{"site_id":1,"version":1,"auto":false,"after_secs":30,"pages":[],"texts":[]}}"#,
         Gate::Needs(Perm::SitesManage),
     ),
+    ("/api/visitors/details", "visitor_id=999999", Gate::Needs(Perm::VisitorsView)),
+    (
+        "/api/visitors/card",
+        r#"{"card":{"visitor_id":999999,"version":1,"name":"","email":"","phone":"","company":"","tags":[],"notes":""}}"#,
+        Gate::Needs(Perm::VisitorsView),
+    ),
+    ("/api/visitors/conversation", "conversation_id=999999", Gate::Needs(Perm::ChatServe)),
     ("/api/blocks", "", Gate::Needs(Perm::BlockManage)),
     (
         "/api/blocks/add",

@@ -7,6 +7,7 @@ mod blocks;
 mod chat;
 mod companies;
 mod console;
+mod details;
 mod frames;
 mod gate;
 mod geo;

@@ -3,8 +3,12 @@
 //! visitors the agent socket loaded ([`Live::visitors`]); the server pages, filters and sorts them.
 
 use kefu_protocol::{
-    Device, InApp, OnlineVisitor, SourceKind, VisitorChat, VisitorFilter, VisitorSort, VisitorSortKey,
+    Device, InApp, OnlineVisitor, Source, SourceKind, VisitorChat, VisitorFilter, VisitorId, VisitorSort,
+    VisitorSortKey,
 };
+
+mod details;
+pub use details::VisitorPanel;
 use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key, Lang};
@@ -68,8 +72,7 @@ fn channel_text(lang: Lang, v: &OnlineVisitor) -> String {
 }
 
 /// "Search engine · baidu.com", "Campaign · weibo / 双十一", "Direct".
-fn source_text(lang: Lang, v: &OnlineVisitor) -> String {
-    let s = &v.source;
+fn source_text(lang: Lang, s: &Source) -> String {
     let detail = match &s.campaign {
         Some(c) => {
             [c.source.as_str(), c.name.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" / ")
@@ -84,10 +87,15 @@ fn source_text(lang: Lang, v: &OnlineVisitor) -> String {
     }
 }
 
-/// The page a visitor is on: a link only for web addresses (never `javascript:` or the like).
+/// The page a visitor is on.
 fn page_view(v: &OnlineVisitor) -> AnyView {
-    let title = if v.page.title.is_empty() { v.page.url.clone() } else { v.page.title.clone() };
-    let url = v.page.url.clone();
+    page_link(&v.page.url, &v.page.title)
+}
+
+/// A page by its title: a link only for web addresses (never `javascript:` or the like).
+fn page_link(url: &str, title: &str) -> AnyView {
+    let title = if title.is_empty() { url.to_owned() } else { title.to_owned() };
+    let url = url.to_owned();
     if url.starts_with("https://") || url.starts_with("http://") {
         view! { <a href=url.clone() title=url target="_blank" rel="noopener noreferrer">{title}</a> }.into_any()
     } else {
@@ -208,7 +216,7 @@ impl Column {
             Column::Agent => v.agent_name.clone().unwrap_or_default().into_any(),
             Column::Channel => channel_text(lang, v).into_any(),
             Column::Region => region_text(lang, v.region.as_ref()).into_any(),
-            Column::Source => source_text(lang, v).into_any(),
+            Column::Source => source_text(lang, &v.source).into_any(),
             Column::Keyword => view! { <mark class="keyword">{v.source.keyword.clone()}</mark> }.into_any(),
             Column::Page => page_view(v),
             Column::Pages => v.pages.to_string().into_any(),
@@ -303,6 +311,8 @@ fn MoreVisitors() -> impl IntoView {
 pub fn VisitorConsole() -> impl IntoView {
     let lang = use_lang();
     let live = expect_context::<Live>();
+    // The visitor whose details panel is open.
+    let details = RwSignal::new(None::<VisitorId>);
     let shown = RwSignal::new(Column::ALL.into_iter().filter(|c| c.default_shown()).collect::<Vec<_>>());
     // This browser's choice, once hydrated (the server renders the defaults).
     Effect::new(move |_| {
@@ -451,7 +461,7 @@ pub fn VisitorConsole() -> impl IntoView {
                     <tbody>
                         <For
                             each=move || live.visitors.get()
-                            key=|v| (v.visitor_id, v.pages, v.last_active, v.page.url.clone(), v.source.kind, v.blocked, v.chat, v.agent_name.clone())
+                            key=|v| (v.visitor_id, v.pages, v.last_active, v.page.url.clone(), v.source.kind, v.blocked, v.chat, v.agent_name.clone(), v.name.clone())
                             let:v
                         >
                             {
@@ -463,7 +473,10 @@ pub fn VisitorConsole() -> impl IntoView {
                                 }).collect_view();
                                 view! {
                                     <tr aria-label=row_label>
-                                        <th scope="row" class="name">{label}</th>
+                                        <th scope="row" class="name">
+                                            <button type="button" class="link" aria-label=format!("{} {label}", tr(lang, Key::ShowDetails))
+                                                on:click=move |_| details.set(Some(id))>{label.clone()}</button>
+                                        </th>
                                         {cells}
                                         <td class="actions" data-label=tr(lang, Key::Actions)>
                                             <InviteButton visitor=id label=invite_label blocked/>
@@ -476,6 +489,9 @@ pub fn VisitorConsole() -> impl IntoView {
                 </table>
             </div>
             <MoreVisitors/>
+            {move || details.get().map(|visitor| view! {
+                <VisitorPanel visitor on_close=Callback::new(move |_| details.set(None))/>
+            })}
         </section>
     }
 }
@@ -495,10 +511,10 @@ pub fn VisitorList() -> impl IntoView {
             />
             <NoVisitors/>
             <ul>
-                <For each=move || live.visitors.get() key=|v| (v.visitor_id, v.pages, v.page.url.clone(), v.page.title.clone(), v.blocked) let:v>
+                <For each=move || live.visitors.get() key=|v| (v.visitor_id, v.pages, v.page.url.clone(), v.page.title.clone(), v.blocked, v.name.clone()) let:v>
                     {
                         let label = visitor_label(lang, v.name.as_deref(), v.visitor_id);
-                        let source = source_text(lang, &v);
+                        let source = source_text(lang, &v.source);
                         let keyword = v.source.keyword.clone();
                         let channel = channel_text(lang, &v);
                         let since = v.online_since;
