@@ -373,6 +373,20 @@ pub enum Key {
 }
 
 /// The text for `key` in `lang`.
+/// The interface languages a site may give its own texts in (welcome, invitation, rating labels).
+pub const LANG_TAGS: [&str; 5] = ["en", "zh-CN", "zh-TW", "ja", "ko"];
+
+/// A language's own name, for inputs given per language.
+pub fn lang_name(tag: &str) -> &'static str {
+    match tag {
+        "en" => "English",
+        "zh-CN" => "简体中文",
+        "zh-TW" => "繁體中文",
+        "ja" => "日本語",
+        _ => "한국어",
+    }
+}
+
 pub fn tr(lang: Lang, key: Key) -> &'static str {
     lang.pick(texts(key))
 }

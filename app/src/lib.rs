@@ -91,8 +91,8 @@ fn page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     use workbench::ui::{
-        AgentsRoute, BlocksRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, LogRoute, ProfileRoute, RatingsRoute,
-        RolesRoute, RoutingRoute, Shell, SitesRoute, VisitorsPage,
+        AgentsRoute, BlocksRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, InvitationsRoute, LogRoute,
+        ProfileRoute, RatingsRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();
@@ -114,6 +114,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/routing") view={Lazy::<RoutingRoute>::new()}/>
                     <Route path=path!("admin/ratings") view={Lazy::<RatingsRoute>::new()}/>
                     <Route path=path!("admin/blocks") view={Lazy::<BlocksRoute>::new()}/>
+                    <Route path=path!("admin/invitations") view={Lazy::<InvitationsRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>
             </Routes>
@@ -149,6 +150,7 @@ pub fn build_state(
         .with(visitors)
         .with(sites::service::SiteCache::default())
         .with(blocks::service::Blocks::default())
+        .with(invitations::service::RulesCache::default())
         .with(auth::service::LoginLimiter::new(&limits))
         .build();
     auth::service::start_session_purge(&state, state.settings.session_purge);

@@ -35,8 +35,8 @@ test('an agent invites a visitor from the console, who accepts and chats; the si
   await workbench.openFirstConversation();
   await expect(workbench.log()).toContainText('我想看看乌龙茶');
 
-  // The site's own invitation: on the routing page, after 0 seconds on any page.
-  await agentPage.getByRole('link', { name: 'Routing' }).click();
+  // The site's own invitation: on the invitations page, after 0 seconds on any page.
+  await agentPage.getByRole('link', { name: 'Invitations' }).click();
   const form = agentPage.getByRole('form', { name: 'Invitations' });
   await form.getByRole('checkbox', { name: 'Invite visitors automatically' }).check();
   await form.getByRole('spinbutton', { name: 'After (seconds on the site)' }).fill('0');

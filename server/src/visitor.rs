@@ -119,9 +119,10 @@ pub async fn upgrade(
     let categories = setup.categories.clone();
     let greetings = setup.greetings.clone();
     let mut session = session;
+    let rules = invitations::widget_rules(&state.app, tenant, site_id).await.unwrap_or_default();
     // A blocked visitor is never invited.
-    session.invite = setup.invite.clone().filter(|_| !blocked);
-    session.sneak_peek = setup.sneak_peek;
+    session.invite = rules.invite.filter(|_| !blocked);
+    session.sneak_peek = rules.sneak_peek;
     session.categories = categories.iter().map(|(id, _)| *id).collect();
     let welcome = ToVisitor::VisitorWelcome {
         protocol_version: PROTOCOL_VERSION,

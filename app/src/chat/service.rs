@@ -6,7 +6,6 @@
 //! message and is fanned out again: the sender missed the ack, so the first fan-out may have been
 //! lost with it (a node killed between commit and publish); clients apply by sequence.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -380,11 +379,13 @@ pub fn visitor_typing(state: &AppState, site: &Site, conversation: Option<Conver
 
 /// Who hears each conversation's drafts, read at most once a second per conversation (a visitor
 /// typing sends up to four drafts a second; a transfer or a guest shows within a second).
-#[derive(Default)]
-pub struct DraftAudiences(std::sync::Mutex<HashMap<ConversationId, (std::time::Instant, Option<Audience>)>>);
+pub struct DraftAudiences(crate::infra::cache::TtlCache<ConversationId, Option<Audience>>);
 
-/// How long a conversation's draft audience is reused.
-const DRAFT_AUDIENCE_TTL: Duration = Duration::from_secs(1);
+impl Default for DraftAudiences {
+    fn default() -> Self {
+        DraftAudiences(crate::infra::cache::TtlCache::new(Duration::from_secs(1), 10_000))
+    }
+}
 
 /// What the visitor is typing (sneak peek, on where the site turned it on): card-like digit runs
 /// masked, at most a message's length, to those who hear the conversation. Never stored.
@@ -397,20 +398,12 @@ pub async fn visitor_draft(
 ) -> Result<(), ApiError> {
     let Some(id) = conversation else { return Ok(()) };
     let text: String = mask_card_numbers(text).chars().take(MAX_BODY_CHARS).collect();
-    let cache = state.part::<DraftAudiences>()?;
-    let cached = {
-        let map = cache.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&id).filter(|(at, _)| at.elapsed() < DRAFT_AUDIENCE_TTL).map(|(_, a)| a.clone())
-    };
-    let audience = match cached {
+    let cache = &state.part::<DraftAudiences>()?.0;
+    let audience = match cache.get(&id) {
         Some(audience) => audience,
         None => {
             let audience = repo::audience(&state.db, site.tenant_id, id, visitor).await?;
-            let mut map = cache.0.lock().unwrap_or_else(|e| e.into_inner());
-            if map.len() > 10_000 {
-                map.retain(|_, (at, _)| at.elapsed() < DRAFT_AUDIENCE_TTL);
-            }
-            map.insert(id, (std::time::Instant::now(), audience.clone()));
+            cache.put(id, audience.clone());
             audience
         }
     };

@@ -21,7 +21,7 @@ use kefu_protocol::text::Line;
 use kefu_protocol::{ApiError, ErrorCode};
 use serde::{Deserialize, Serialize};
 
-use crate::routing::LABEL_LANGS;
+use crate::i18n::LANG_TAGS as LABEL_LANGS;
 
 /// A site's automatic invitation, as the invitations page edits it.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]

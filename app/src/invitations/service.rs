@@ -130,8 +130,44 @@ pub async fn save_settings(state: &AppState, ctx: &Ctx, settings: InviteSettings
     }
     .await;
     w.end(work).await?;
-    crate::routing::service::forget_setup(state, kefu_protocol::SiteId(settings.site_id));
+    if let Ok(cache) = state.part::<RulesCache>() {
+        cache.0.forget(&kefu_protocol::SiteId(settings.site_id));
+    }
     Ok(())
+}
+
+/// What visitors' sockets need of a site's engagement settings: its automatic invitation (`None`:
+/// off) and whether sneak peek is on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WidgetRules {
+    pub invite: Option<AutoInvite>,
+    pub sneak_peek: bool,
+}
+
+/// Each node's copy of the sites' [`WidgetRules`], reused for five seconds (an `AppState` part);
+/// a save forgets the site's at once on its node.
+pub struct RulesCache(crate::infra::cache::TtlCache<kefu_protocol::SiteId, WidgetRules>);
+
+impl Default for RulesCache {
+    fn default() -> Self {
+        RulesCache(crate::infra::cache::TtlCache::new(std::time::Duration::from_secs(5), 100_000))
+    }
+}
+
+/// A site's [`WidgetRules`], read once per five seconds per node.
+pub async fn widget_rules(
+    state: &AppState,
+    tenant: kefu_protocol::TenantId,
+    site: kefu_protocol::SiteId,
+) -> Result<WidgetRules, ApiError> {
+    let cache = state.part::<RulesCache>()?;
+    if let Some(rules) = cache.0.get(&site) {
+        return Ok(rules);
+    }
+    let (invite, sneak_peek) = repo::widget_rules(&state.db, tenant, site).await?;
+    let rules = WidgetRules { invite, sneak_peek };
+    cache.0.put(site, rules.clone());
+    Ok(rules)
 }
 
 #[cfg(test)]

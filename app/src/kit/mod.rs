@@ -11,6 +11,12 @@ use leptos::prelude::*;
 
 use crate::i18n::{tr, Key, Lang};
 
+/// What other areas add to the chat panel's header (blocking the visitor, …), provided by the
+/// workbench, so the chat area needs to know none of them: each renders for the open
+/// conversation's visitor.
+#[derive(Clone, Copy)]
+pub struct ChatTools(pub Callback<VisitorId, AnyView>);
+
 /// What happened lately that the agent should see (a transfer answered, an invitation sent or
 /// answered, a link sent), newest first, each dismissable; on every page that acts on visitors.
 #[component]

@@ -19,7 +19,7 @@ use kefu_protocol::{AgentId, AgentStatus, ApiError, ErrorCode, RatingLevel, Site
 use serde::{Deserialize, Serialize};
 
 /// The interface languages a rating label may be given in.
-pub const LABEL_LANGS: [&str; 5] = ["en", "zh-CN", "zh-TW", "ja", "ko"];
+pub use crate::i18n::LANG_TAGS as LABEL_LANGS;
 /// Longest rating level label, in characters.
 pub const MAX_LEVEL_LABEL: usize = 20;
 /// Largest queue a site may have.

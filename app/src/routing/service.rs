@@ -1037,41 +1037,38 @@ pub struct WidgetSetup {
     pub scale: Option<Vec<kefu_protocol::RatingLevel>>,
     pub categories: Vec<(i64, String)>,
     pub greetings: Vec<(String, String)>,
-    /// The site's automatic invitation (`None`: off).
-    pub invite: Option<crate::invitations::repo::AutoInvite>,
-    /// Agents see what visitors type before they send it.
-    pub sneak_peek: bool,
 }
 
 /// How long a site's [`WidgetSetup`] is reused.
 pub const SETUP_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The per-node cache of [`WidgetSetup`]s (an `AppState` part).
-#[derive(Default)]
-pub struct SetupCache(std::sync::Mutex<HashMap<SiteId, (std::time::Instant, Arc<WidgetSetup>)>>);
+pub struct SetupCache(crate::infra::cache::TtlCache<SiteId, Arc<WidgetSetup>>);
+
+impl Default for SetupCache {
+    fn default() -> Self {
+        SetupCache(crate::infra::cache::TtlCache::new(SETUP_TTL, 100_000))
+    }
+}
 
 /// Drops this node's copy of a site's [`WidgetSetup`] (its settings were just saved here; other
 /// nodes see the change within [`SETUP_TTL`]).
 pub fn forget_setup(state: &AppState, site: SiteId) {
     if let Ok(cache) = state.part::<SetupCache>() {
-        cache.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&site);
+        cache.0.forget(&site);
     }
 }
 
 pub async fn widget_setup(state: &AppState, tenant: TenantId, site: SiteId) -> Result<Arc<WidgetSetup>, ApiError> {
     let cache = state.part::<SetupCache>()?;
-    let fresh = |entry: &(std::time::Instant, Arc<WidgetSetup>)| entry.0.elapsed() < SETUP_TTL;
-    if let Some((_, setup)) = cache.0.lock().unwrap_or_else(|e| e.into_inner()).get(&site).filter(|e| fresh(e)) {
-        return Ok(setup.clone());
+    if let Some(setup) = cache.0.get(&site) {
+        return Ok(setup);
     }
-    let (invite, sneak_peek) = crate::invitations::repo::widget_rules(&state.db, tenant, site).await?;
     let setup = Arc::new(WidgetSetup {
         scale: crate::ratings::service::scale(state, tenant, site).await?,
         categories: crate::categories::service::for_site(state, tenant, site).await?,
         greetings: repo::greetings(&state.db, tenant, site).await?,
-        invite,
-        sneak_peek,
     });
-    cache.0.lock().unwrap_or_else(|e| e.into_inner()).insert(site, (std::time::Instant::now(), setup.clone()));
+    cache.0.put(site, setup.clone());
     Ok(setup)
 }

@@ -126,6 +126,7 @@ pub async fn write_notes(db: &Db, notes: &[Note]) -> Result<(), ApiError> {
                     .await
                     .map(|_| ())
             }
+            Note::Flush => Ok(()),
         };
         if let Err(e) = done {
             result = Err(e);

@@ -65,6 +65,9 @@ pub enum Note {
         at: i64,
         new_visit: bool,
     },
+    /// Writes nothing: waited for, it means every note queued before it is written (batches are
+    /// written in the order they were queued).
+    Flush,
 }
 
 pub struct LookupJob(Db);
@@ -198,6 +201,8 @@ pub async fn details(state: &AppState, ctx: &Ctx, visitor: VisitorId) -> Result<
         .await?
         .filter(|(site, ..)| ctx.sites(Perm::VisitorsView).allows(*site))
         .ok_or(ApiError::NotFound)?;
+    // The page the visitor just opened may still be in this node's queue: write it first.
+    state.part::<Visitors>()?.notes.submit(Note::Flush).await?;
     let views = repo::views(&state.db, ctx.tenant(), visitor, TRAJECTORY_VIEWS).await?;
     let own = crate::sites::service::site_by_id(state, ctx.tenant(), site).await?;
     let (current, earlier) =

@@ -160,6 +160,37 @@ fn BanForm(on_added: Callback<()>) -> impl IntoView {
     }
 }
 
+/// The chat panel's "Block visitor" button (for roles that may block) and its form.
+#[component]
+pub fn BlockVisitorTool(visitor_id: VisitorId) -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<crate::kit::live::Live>();
+    let open = RwSignal::new(false);
+    let may = move || live.agent.with(|a| a.as_ref().is_some_and(|a| a.can(kefu_protocol::Perm::BlockManage)));
+    move || {
+        may().then(|| {
+            view! {
+                <div class="chat-tool">
+                    <button type="button" class="block" aria-expanded=move || open.get().to_string()
+                        on:click=move |_| open.update(|o| *o = !*o)>
+                        {tr(lang, Key::BlockVisitor)}
+                    </button>
+                    <Show when=move || open.get()>
+                        <BlockVisitorForm
+                            visitor_id
+                            on_done=Callback::new(move |_| {
+                                open.set(false);
+                                live.notify(tr(lang, Key::BlockDone).to_owned());
+                            })
+                            on_cancel=Callback::new(move |_| open.set(false))
+                        />
+                    </Show>
+                </div>
+            }
+        })
+    }
+}
+
 /// Blocks the visitor of a chat with a reason and a duration; the chat ends (seed 000 7.6).
 #[component]
 pub fn BlockVisitorForm(visitor_id: VisitorId, on_done: Callback<()>, on_cancel: Callback<()>) -> impl IntoView {

@@ -1,7 +1,6 @@
-use kefu_protocol::{AgentId, AgentStatus, ConversationId, Perm, SenderKind, TransferTo};
+use kefu_protocol::{AgentId, AgentStatus, ConversationId, SenderKind, TransferTo};
 use leptos::prelude::*;
 
-use crate::blocks::ui::BlockVisitorForm;
 use crate::chat::api::CloseConversation;
 use crate::i18n::{error_text, status_text, tr, use_lang, Key};
 use crate::kit::live::{AgentLoad, Live};
@@ -63,10 +62,9 @@ fn ChatView(id: ConversationId) -> impl IntoView {
     };
     let transferring = RwSignal::new(false);
     let inviting = RwSignal::new(false);
-    let blocking = RwSignal::new(false);
     let linking = RwSignal::new(false);
-    let may_block = move || live.agent.with(|a| a.as_ref().is_some_and(|a| a.can(Perm::BlockManage)));
     let visitor = move || live.conversations.with(|l| l.iter().find(|c| c.id == id).map(|c| c.visitor_id));
+    let tools = use_context::<crate::kit::ChatTools>();
     let guest = move || live.is_guest(id);
     let guests = move || {
         let names: Vec<String> =
@@ -110,16 +108,7 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                     {tr(lang, Key::PushUrl)}
                 </button>
             </Show>
-            <Show when=may_block>
-                <button
-                    type="button"
-                    class="block"
-                    aria-expanded=move || blocking.get().to_string()
-                    on:click=move |_| blocking.update(|t| *t = !*t)
-                >
-                    {tr(lang, Key::BlockVisitor)}
-                </button>
-            </Show>
+            {move || tools.zip(visitor()).map(|(tools, visitor)| tools.0.run(visitor))}
             <button type="button" class="end" on:click=move |_| { end.dispatch(CloseConversation { conversation_id: id.0 }); }>
                 {tr(lang, Key::EndChat)}
             </button>
@@ -127,16 +116,7 @@ fn ChatView(id: ConversationId) -> impl IntoView {
         <Show when=move || linking.get() && (mine() || guest())>
             <PushUrlForm id on_sent=Callback::new(move |_| linking.set(false))/>
         </Show>
-        {move || blocking.get().then(visitor).flatten().map(|visitor_id| view! {
-            <BlockVisitorForm
-                visitor_id
-                on_done=Callback::new(move |_| {
-                    blocking.set(false);
-                    live.notify(tr(lang, Key::BlockDone).to_owned());
-                })
-                on_cancel=Callback::new(move |_| blocking.set(false))
-            />
-        })}
+
         <Show when=move || transferring.get() && mine()>
             <TransferForm id on_sent=Callback::new(move |_| transferring.set(false))/>
         </Show>

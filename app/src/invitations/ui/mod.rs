@@ -1,34 +1,40 @@
-//! The site's automatic invitation, on the routing page (per site, beside the routing rules): on
-//! or off, after how long, on which pages, and its text per language; and sneak peek. And the
-//! console's invite button.
+//! The invitations page (per site): the automatic invitation (on or off, after how long, on which
+//! pages, its text per language) and sneak peek.
 
-use kefu_protocol::VisitorId;
 use leptos::prelude::*;
 
 use super::api::{site_invitations, SaveSiteInvitations};
 use super::{InviteSettings, MAX_TEXT};
-use crate::i18n::{tr, use_lang, Key};
+use crate::i18n::{lang_name, tr, use_lang, Key, LANG_TAGS as LABEL_LANGS};
 use crate::kit::form::{action_error, error_outside, on_success, AreaField, CheckField, Field};
-use crate::kit::live::Live;
-use crate::routing::ui::lang_name;
-use crate::routing::LABEL_LANGS;
 
-/// The automatic invitation of one site; `reload` is shared with the routing form (both save the
-/// site's row, so a save of either reloads both with the new version).
+/// The invitations page (admins): per site, the automatic invitation and sneak peek.
 #[component]
-pub fn InviteSettingsSection(
-    site_id: i64,
-    reload: RwSignal<u32>,
-    notice: RwSignal<Option<&'static str>>,
-) -> impl IntoView {
+pub fn InvitationsPage() -> impl IntoView {
+    let lang = use_lang();
+    let site = RwSignal::new(None::<i64>);
+    let reload = RwSignal::new(0u32);
+    // On the page, not the form: a save reloads the form (with the site's new version).
+    let notice = RwSignal::new(None::<&'static str>);
     let settings = LocalResource::new(move || {
         reload.track();
-        site_invitations(site_id)
+        let site = site.get();
+        async move {
+            match site {
+                Some(id) => site_invitations(id).await.ok(),
+                None => None,
+            }
+        }
     });
-    move || {
-        settings.get().and_then(|s| s.ok()).map(|s| {
-            view! { <InviteForm settings=s notice on_saved=Callback::new(move |_| reload.update(|n| *n += 1))/> }
-        })
+    view! {
+        <section class="invitations admin" aria-labelledby="invitations-title">
+            <h2 id="invitations-title">{tr(lang, Key::SiteInvitations)}</h2>
+            <crate::sites::ui::SiteChoice site on_change=Callback::new(move |_| notice.set(None))/>
+            {move || settings.get().flatten().map(|s| view! {
+                <InviteForm settings=s notice on_saved=Callback::new(move |_| reload.update(|n| *n += 1))/>
+            })}
+            <p class="notice" aria-live="polite">{move || notice.get()}</p>
+        </section>
     }
 }
 
@@ -91,19 +97,5 @@ fn InviteForm(
             </div>
             <p role="alert" class="error">{move || error_outside(lang, error.get(), &["after_secs", "pages"])}</p>
         </form>
-    }
-}
-
-/// Invites a visitor to chat (seed 000 "主动邀请"); not offered for a blocked visitor.
-#[component]
-pub fn InviteButton(visitor: VisitorId, label: String, blocked: bool) -> impl IntoView {
-    let lang = use_lang();
-    let live = expect_context::<Live>();
-    view! {
-        <button type="button" class="invite-visitor" disabled=blocked
-            aria-label=format!("{} {label}", tr(lang, Key::InviteToChat))
-            on:click=move |_| live.invite_visitor(visitor)>
-            {tr(lang, Key::InviteToChat)}
-        </button>
     }
 }

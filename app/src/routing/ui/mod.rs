@@ -3,7 +3,7 @@
 
 mod settings;
 
-pub use settings::{lang_name, RoutingPage};
+pub use settings::RoutingPage;
 
 use kefu_protocol::{AgentStatus, Perm};
 use leptos::prelude::*;

@@ -4,7 +4,7 @@
 use kefu_protocol::RatingLevel;
 use leptos::prelude::*;
 
-use crate::i18n::{tr, use_lang, Key, Lang};
+use crate::i18n::{lang_name, tr, use_lang, Key, Lang};
 use crate::kit::form::{action_error, error_outside, on_success, CheckField, Field, SelectField};
 use crate::routing::api::{routing_settings, SaveRoutingSettings};
 use crate::routing::{CategoryRoute, RouteMode, RoutingSettings, LABEL_LANGS, MAX_LEVEL_LABEL, MAX_WELCOME};
@@ -20,27 +20,10 @@ fn mode_text(lang: Lang, mode: RouteMode) -> &'static str {
     )
 }
 
-/// A language's own name, for inputs given per language.
-pub fn lang_name(tag: &str) -> &'static str {
-    match tag {
-        "en" => "English",
-        "zh-CN" => "简体中文",
-        "zh-TW" => "繁體中文",
-        "ja" => "日本語",
-        _ => "한국어",
-    }
-}
-
 #[component]
 pub fn RoutingPage() -> impl IntoView {
     let lang = use_lang();
-    let sites = LocalResource::new(crate::sites::api::my_sites);
     let site = RwSignal::new(None::<i64>);
-    Effect::new(move |_| {
-        if let (None, Some(Ok(list))) = (site.get_untracked(), sites.get()) {
-            site.set(list.first().map(|s| s.id));
-        }
-    });
     let reload = RwSignal::new(0u32);
     // On the page, not the form: a save reloads the form (with the new version).
     let notice = RwSignal::new(None::<&'static str>);
@@ -57,20 +40,9 @@ pub fn RoutingPage() -> impl IntoView {
     view! {
         <section class="routing admin" aria-labelledby="routing-title">
             <h2 id="routing-title">{tr(lang, Key::NavRouting)}</h2>
-            <label class="site-picker">
-                <span>{tr(lang, Key::SiteFilter)}</span>
-                <select on:change=move |ev| { notice.set(None); site.set(event_target_value(&ev).parse().ok()); }>
-                    {move || sites.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|s| {
-                        let selected = site.get() == Some(s.id);
-                        view! { <option value=s.id.to_string() selected=selected>{s.name}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
+            <crate::sites::ui::SiteChoice site on_change=Callback::new(move |_| notice.set(None))/>
             {move || settings.get().flatten().map(|s| view! {
                 <RoutingForm settings=s notice on_saved=Callback::new(move |_| reload.update(|n| *n += 1))/>
-            })}
-            {move || site.get().map(|site_id| view! {
-                <crate::invitations::ui::InviteSettingsSection site_id reload notice/>
             })}
             <p class="notice" aria-live="polite">{move || notice.get()}</p>
         </section>

@@ -144,3 +144,32 @@ fn SiteEditor(
         </form>
     }
 }
+
+/// Chooses which of the agent's sites a per-site settings page shows (the first, until changed);
+/// `on_change` runs when the admin picks another.
+#[component]
+pub fn SiteChoice(site: RwSignal<Option<i64>>, #[prop(optional)] on_change: Option<Callback<()>>) -> impl IntoView {
+    let lang = use_lang();
+    let sites = LocalResource::new(super::api::my_sites);
+    Effect::new(move |_| {
+        if let (None, Some(Ok(list))) = (site.get_untracked(), sites.get()) {
+            site.set(list.first().map(|s| s.id));
+        }
+    });
+    view! {
+        <label class="site-picker">
+            <span>{tr(lang, Key::SiteFilter)}</span>
+            <select on:change=move |ev| {
+                if let Some(f) = on_change {
+                    f.run(());
+                }
+                site.set(event_target_value(&ev).parse().ok());
+            }>
+                {move || sites.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|s| {
+                    let selected = site.get() == Some(s.id);
+                    view! { <option value=s.id.to_string() selected=selected>{s.name}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}

@@ -12,7 +12,6 @@ pub use details::VisitorPanel;
 use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key, Lang};
-use crate::invitations::ui::InviteButton;
 use crate::kit::live::Live;
 use crate::kit::{
     clock_text, country_name, date_time_text, duration_text, region_text, remember, remembered, visitor_label,
@@ -543,5 +542,19 @@ pub fn VisitorList() -> impl IntoView {
             </ul>
             <MoreVisitors/>
         </section>
+    }
+}
+
+/// Invites a visitor to chat (seed 000 "主动邀请"); not offered for a blocked visitor.
+#[component]
+fn InviteButton(visitor: VisitorId, label: String, blocked: bool) -> impl IntoView {
+    let lang = use_lang();
+    let live = expect_context::<Live>();
+    view! {
+        <button type="button" class="invite-visitor" disabled=blocked
+            aria-label=format!("{} {label}", tr(lang, Key::InviteToChat))
+            on:click=move |_| live.invite_visitor(visitor)>
+            {tr(lang, Key::InviteToChat)}
+        </button>
     }
 }

@@ -46,6 +46,7 @@ pub fn Shell() -> impl IntoView {
         (Perm::AgentsManage, "/admin/categories", Key::NavCategories),
         (Perm::RolesManage, "/admin/roles", Key::NavRoles),
         (Perm::SitesManage, "/admin/routing", Key::NavRouting),
+        (Perm::SitesManage, "/admin/invitations", Key::SiteInvitations),
         (Perm::SettingsManage, "/admin/ratings", Key::NavRatings),
         (Perm::BlockManage, "/admin/blocks", Key::NavBlocks),
         (Perm::OplogView, "/admin/log", Key::NavLog),
@@ -123,6 +124,10 @@ fn SitePicker() -> impl IntoView {
 /// Conversations, the open chat, and who is on the site.
 #[component]
 pub fn ChatsPage() -> impl IntoView {
+    // What other areas add to the chat panel.
+    provide_context(crate::kit::ChatTools(Callback::new(|visitor_id| {
+        view! { <crate::blocks::ui::BlockVisitorTool visitor_id/> }.into_any()
+    })));
     view! {
         <Shortcuts/>
         <div class="columns">
@@ -183,6 +188,7 @@ admin_route!(ProfileRoute, crate::profile::ui::ProfilePage);
 admin_route!(RoutingRoute, crate::routing::ui::RoutingPage);
 admin_route!(RatingsRoute, crate::ratings::ui::RatingsPage);
 admin_route!(BlocksRoute, crate::blocks::ui::BlocksPage);
+admin_route!(InvitationsRoute, crate::invitations::ui::InvitationsPage);
 
 /// Opens the agent socket (browser only) and ticks the clock.
 fn connect(live: Live) {
