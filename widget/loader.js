@@ -4,6 +4,16 @@
   var s = document.currentScript, key = s && s.getAttribute('data-site-key');
   if (!key || window.__kefu) return;
   window.__kefu = 1;
+  // Who the site says the visitor is: data-user-id/-name/-email/-hash, or kefu('identify', {...})
+  // (called before the widget loads, it waits in kefu.q).
+  var user = null, widget = null, a = function (n) { return s.getAttribute('data-user-' + n) || ''; };
+  if (a('id')) user = { id: a('id'), name: a('name'), email: a('email'), hash: a('hash') };
+  var q = (window.kefu && window.kefu.q) || [];
+  window.kefu = function (cmd, data) {
+    if (cmd !== 'identify' || !data) return;
+    if (widget) widget.identify(JSON.stringify(data)); else user = data;
+  };
+  for (var i = 0; i < q.length; i++) window.kefu.apply(null, q[i]);
   var base = new URL(s.src).origin;
   function go() {
     var host = document.createElement('div');
@@ -12,7 +22,9 @@
     var root = host.attachShadow({ mode: 'open' });
     import(base + '/widget/kefu_widget.js').then(function (m) {
       return m.default({ module_or_path: base + '/widget/kefu_widget_bg.wasm' }).then(function () {
-        m.start(root, key, base, s.getAttribute('data-agent') || undefined, s.getAttribute('data-page') || undefined);
+        m.start(root, key, base, s.getAttribute('data-agent') || undefined, s.getAttribute('data-page') || undefined,
+          user ? JSON.stringify(user) : undefined);
+        widget = m;
       });
     }).catch(function (e) { console.warn('kefu chat could not load', e); });
   }

@@ -4,7 +4,7 @@
 //! - fan-out: every frame the hub sends to a tenant's agents or to a visitor is also published on
 //!   one channel (`A node tenant site|- permission frame`, `V node tenant visitor frame`; `K node
 //!   tenant agent session|*` closes an agent's sockets; `B node tenant` says the tenant's blocks
-//!   changed; `N node tenant visitor name` renames a visitor); the other nodes deliver it to the
+//!   changed; `N node tenant visitor [name, member]` renames a visitor); the other nodes deliver it to the
 //!   connections they hold. Messages are committed before they are published, so a lost
 //!   publication loses nothing: clients sync on a sequence gap,
 //!   and after a lost Redis link every local client is told to resync (agents get a new snapshot).
@@ -202,10 +202,10 @@ impl Peers for ClusterLink {
         self.queue(Cmd::Publish(format!("B {} {tenant}", self.node)));
     }
 
-    fn publish_rename(&self, tenant: TenantId, visitor: VisitorId, name: Option<&str>) {
-        // `-` for no name; a name is sent as JSON (it may hold spaces).
-        let name = name.map_or_else(|| "-".to_owned(), |n| serde_json::to_string(n).unwrap_or_default());
-        self.queue(Cmd::Publish(format!("N {} {tenant} {visitor} {name}", self.node)));
+    fn publish_rename(&self, tenant: TenantId, visitor: VisitorId, name: Option<&str>, member: Option<&str>) {
+        // As JSON: a name may hold spaces.
+        let card = serde_json::to_string(&(name, member)).unwrap_or_default();
+        self.queue(Cmd::Publish(format!("N {} {tenant} {visitor} {card}", self.node)));
     }
 
     fn arrive(&self, tenant: TenantId, presence: OnlineVisitor) {
@@ -576,8 +576,8 @@ impl Task {
                 else {
                     return;
                 };
-                let name = if name == "-" { None } else { serde_json::from_str::<String>(name).ok() };
-                self.hub.rename_visitor(TenantId(tenant), VisitorId(visitor), name);
+                let Ok((name, member)) = serde_json::from_str::<(Option<String>, Option<String>)>(name) else { return };
+                self.hub.rename_visitor(TenantId(tenant), VisitorId(visitor), name, member);
             }
             "B" => {
                 let Some(tenant) = id(rest.trim()).map(TenantId) else { return };

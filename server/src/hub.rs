@@ -53,8 +53,8 @@ pub trait Peers: Send + Sync + 'static {
     fn publish_availability(&self, tenant: TenantId, site: SiteId, online: bool);
     /// Tells every node that the tenant's blocks changed (each reads them again).
     fn publish_blocks(&self, tenant: TenantId);
-    /// Tells every node a visitor's new name (`None`: none).
-    fn publish_rename(&self, tenant: TenantId, visitor: VisitorId, name: Option<&str>);
+    /// Tells every node a visitor's new name and member id (`None`: none).
+    fn publish_rename(&self, tenant: TenantId, visitor: VisitorId, name: Option<&str>, member: Option<&str>);
     /// An agent opened their first console on this node (`true`) or closed their last (`false`).
     fn agent_here(&self, tenant: TenantId, agent: AgentId, here: bool);
     /// The tenant's agents with a console on a live node; `None` while the link is down.
@@ -743,14 +743,15 @@ impl Hub {
     }
 
     /// Renames a visitor held here (an agent edited their card); agents see the new name.
-    pub fn rename_visitor(&self, tenant: TenantId, visitor: VisitorId, name: Option<String>) {
+    pub fn rename_visitor(&self, tenant: TenantId, visitor: VisitorId, name: Option<String>, member: Option<String>) {
         let changed = {
             let mut inner = self.lock();
             let Some(entry) = inner.visitors.get_mut(&visitor).filter(|e| e.tenant == tenant) else { return };
-            if entry.presence.name == name {
+            if entry.presence.name == name && entry.presence.member == member {
                 return;
             }
             entry.presence.name = name;
+            entry.presence.member = member;
             entry.presence.clone()
         };
         self.presence_changed(tenant, changed);
@@ -969,11 +970,11 @@ impl Realtime for Hub {
         }
     }
 
-    fn visitor_renamed(&self, tenant: TenantId, visitor: VisitorId, name: Option<String>) {
+    fn visitor_renamed(&self, tenant: TenantId, visitor: VisitorId, name: Option<String>, member: Option<String>) {
         if let Some(cluster) = self.cluster.get() {
-            cluster.publish_rename(tenant, visitor, name.as_deref());
+            cluster.publish_rename(tenant, visitor, name.as_deref(), member.as_deref());
         }
-        self.rename_visitor(tenant, visitor, name);
+        self.rename_visitor(tenant, visitor, name, member);
     }
 }
 

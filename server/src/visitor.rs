@@ -97,6 +97,7 @@ pub async fn upgrade(
         // Only the network where the site keeps no full addresses.
         ip: visitors::kept_ip(ip, site.full_ips),
         ip_addr: ip,
+        token: token.clone(),
         // Typing before the first send on this page still reaches the agents.
         conversation: visitor.latest.as_ref().filter(|c| c.open).map(|c| c.id),
         state: state.clone(),
@@ -162,6 +163,7 @@ pub async fn upgrade(
             blocked,
             chat: chat.0,
             agent_name: chat.1.clone(),
+            member: session.visitor.member.clone(),
         };
         let hub = session.state.hub.clone();
         let settings = LoopSettings {
@@ -217,6 +219,8 @@ struct VisitorSession {
     user_agent: String,
     ip: String,
     ip_addr: std::net::IpAddr,
+    /// The token the widget holds (an identification may make it another visitor's device).
+    token: String,
     /// The categories the site shows, and what the visitor chose for their next conversation.
     categories: Vec<i64>,
     choice: chat::Choice,
@@ -329,6 +333,19 @@ impl Handler for VisitorSession {
                 chat::visitor_draft(app, &self.site, self.visitor.id, self.conversation, &text).await
             }
             FromVisitor::Draft { .. } => Ok(()),
+            FromVisitor::Identify { user_id, name, email, hash } => {
+                let (site, visitor, token) = (&self.site, self.visitor.id, &self.token);
+                let identity = visitors::Identity { user_id: &user_id, name: &name, email: &email, hash: &hash };
+                match visitors::identify(app, site, visitor, token, identity).await? {
+                    visitors::Identified::Same { verified } => out.push(&ToVisitor::Identified { verified }),
+                    // Another visitor's device now: the widget's reconnect finds them.
+                    visitors::Identified::Moved => {
+                        out.push(&ToVisitor::Identified { verified: true });
+                        out.close(4001, "identified");
+                    }
+                }
+                Ok(())
+            }
             FromVisitor::AnswerInvitation { invitation_id, accept } => {
                 if accept {
                     blocks::admit(app, &self.site, self.visitor.id, self.ip_addr).await?;

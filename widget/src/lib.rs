@@ -158,7 +158,11 @@ pub fn start(
     base: String,
     agent: Option<String>,
     page: Option<String>,
+    user: Option<String>,
 ) -> Result<(), JsValue> {
+    if let Some(frame) = user.as_deref().and_then(identity_frame) {
+        IDENTITY.with(|i| *i.borrow_mut() = Some(frame));
+    }
     let window = web_sys::window().ok_or("no window")?;
     let doc = window.document().ok_or("no document")?;
     let lang = doc
@@ -758,6 +762,34 @@ fn wire_end_of_chat(widget: &Shared, panel: &Element, socket: &Rc<Socket>) -> Re
 
 thread_local! {
     static SOCKET: RefCell<Option<Rc<Socket>>> = const { RefCell::new(None) };
+    /// Who the site says the visitor is, told to the server after every (re)connect.
+    static IDENTITY: RefCell<Option<FromVisitor>> = const { RefCell::new(None) };
+}
+
+/// `{"id": …, "name": …, "email": …, "hash": …}` (the snippet's `data-user-*`, or what the page
+/// passes to `kefu('identify', …)`) as the frame that tells the server; `None` without an id.
+fn identity_frame(json: &str) -> Option<FromVisitor> {
+    let value = kefu_protocol::json::Json::parse(json)?;
+    let field = |key: &str| match value.get(key) {
+        Some(v) => v.str().map(str::to_owned).or_else(|| v.int().map(|n| n.to_string())).unwrap_or_default(),
+        None => String::new(),
+    };
+    let user_id = field("id");
+    (!user_id.trim().is_empty()).then(|| FromVisitor::Identify {
+        user_id,
+        name: field("name"),
+        email: field("email"),
+        hash: field("hash"),
+    })
+}
+
+/// Called by the loader for `kefu('identify', {id, name, email, hash})`: remembered for reconnects
+/// and told to the server now if connected.
+#[wasm_bindgen]
+pub fn identify(json: String) {
+    let Some(frame) = identity_frame(&json) else { return };
+    send_frame(&frame);
+    IDENTITY.with(|i| *i.borrow_mut() = Some(frame));
 }
 
 fn send_frame(frame: &FromVisitor) -> bool {
@@ -1009,6 +1041,9 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             w.store_token(&token);
             w.els.title.set_text_content(Some(&site_name));
             out.push(FromVisitor::Page { page: current_page() });
+            if let Some(identity) = IDENTITY.with(|i| i.borrow().clone()) {
+                out.push(identity);
+            }
             if let Some((id, last_seq)) = conversation {
                 w.switch_to(id);
                 w.agent_read = w.agent_read.max(agent_read_seq);

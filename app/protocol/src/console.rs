@@ -138,6 +138,7 @@ mod tests {
             blocked: false,
             chat: Default::default(),
             agent_name: None,
+            member: None,
         }
     }
 

@@ -240,6 +240,9 @@ pub struct OnlineVisitor {
     pub chat: VisitorChat,
     #[serde(default)]
     pub agent_name: Option<String>,
+    /// The site's own user id for them, when the site signed it (a member).
+    #[serde(default)]
+    pub member: Option<String>,
 }
 
 impl OnlineVisitor {

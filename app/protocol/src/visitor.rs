@@ -65,6 +65,18 @@ pub enum FromVisitor {
     },
     /// The visitor ends their open conversation (after confirming in the widget).
     End,
+    /// Who the visitor is on the site (the snippet's `data-user-*` or `kefu('identify', …)`): its user
+    /// id, name and e-mail, and `hash`, the hex HMAC-SHA256 of the id with the site's identity
+    /// secret (empty: unsigned). Signed, the visitor is that member on every device.
+    Identify {
+        user_id: String,
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        email: String,
+        #[serde(default)]
+        hash: String,
+    },
     /// What the visitor is typing, not sent yet (only where the site turned sneak peek on; at most
     /// about four a second, the last one wins). Card-like digit runs are masked, by the widget and
     /// again by the server; never stored.
@@ -191,6 +203,11 @@ pub enum ToVisitor {
         online: bool,
         #[serde(default)]
         closed: bool,
+    },
+    /// The site's identification was taken: `verified` when signed. When the browser becomes a member
+    /// known from another device, the server closes the socket and the widget's reconnect finds it.
+    Identified {
+        verified: bool,
     },
     /// An invitation to chat: from an agent (`agent_name`), or the site's own (`None`), with the
     /// site's invitation text by language tag (the widget shows its language's, or its own).
@@ -459,6 +476,7 @@ impl FrameText for ToVisitor {
             "availability" => {
                 ToVisitor::Availability { online: flag(b, "online")?, closed: or_default(b, "closed", Json::bool)? }
             }
+            "identified" => ToVisitor::Identified { verified: flag(b, "verified")? },
             "invitation" => ToVisitor::Invitation {
                 invitation_id: int(b, "invitation_id")?,
                 agent_name: maybe(b, "agent_name", |n| n.str().map(str::to_owned))?,
@@ -541,6 +559,7 @@ impl FrameText for FromVisitor {
             FromVisitor::Rate { .. } => "rate",
             FromVisitor::AnswerInvitation { .. } => "answer_invitation",
             FromVisitor::Draft { .. } => "draft",
+            FromVisitor::Identify { .. } => "identify",
         };
         let mut out = String::from("{");
         write_key(&mut out, tag);
@@ -585,6 +604,12 @@ impl FrameText for FromVisitor {
                 write_text(&mut out, "comment", comment);
             }
             FromVisitor::Draft { text } => write_text(&mut out, "text", text),
+            FromVisitor::Identify { user_id, name, email, hash } => {
+                write_text(&mut out, "user_id", user_id);
+                write_text(&mut out, "name", name);
+                write_text(&mut out, "email", email);
+                write_text(&mut out, "hash", hash);
+            }
             FromVisitor::AnswerInvitation { invitation_id, accept } => {
                 write_number(&mut out, "invitation_id", *invitation_id);
                 write_key(&mut out, "accept");
@@ -676,6 +701,7 @@ mod codec_tests {
                 texts: vec![("zh-CN".into(), "您好，需要帮忙吗？".into())],
             },
             ToVisitor::Invitation { invitation_id: 5, agent_name: None, texts: vec![] },
+            ToVisitor::Identified { verified: true },
             ToVisitor::PushUrl { url: "https://例子.cn/优惠?a=1&b=\"2\"".into(), agent_name: "小王".into() },
             ToVisitor::Queued { conversation_id: c, position: 3, estimate_secs: Some(90) },
             ToVisitor::Queued { conversation_id: c, position: 1, estimate_secs: None },
@@ -739,9 +765,10 @@ mod codec_tests {
                 ToVisitor::Pong => 16,
                 ToVisitor::PushUrl { .. } => 17,
                 ToVisitor::Invitation { .. } => 18,
+                ToVisitor::Identified { .. } => 19,
             })
             .collect();
-        assert_eq!(seen.len(), 19);
+        assert_eq!(seen.len(), 20);
         for frame in samples {
             let text = serde_json::to_string(&frame).unwrap();
             assert_eq!(ToVisitor::from_text(&text).as_ref(), Some(&frame), "{text}");
@@ -796,6 +823,12 @@ mod codec_tests {
             FromVisitor::AnswerInvitation { invitation_id: 9, accept: true },
             FromVisitor::AnswerInvitation { invitation_id: 9, accept: false },
             FromVisitor::Draft { text: "我的卡号是 \"•••\"\n".into() },
+            FromVisitor::Identify {
+                user_id: "u-42".into(),
+                name: "王先生".into(),
+                email: "wang@example.cn".into(),
+                hash: "ab12".into(),
+            },
             FromVisitor::Ping,
         ];
         let kinds: std::collections::HashSet<u8> = frames
@@ -812,9 +845,10 @@ mod codec_tests {
                 FromVisitor::Ping => 8,
                 FromVisitor::AnswerInvitation { .. } => 9,
                 FromVisitor::Draft { .. } => 10,
+                FromVisitor::Identify { .. } => 11,
             })
             .collect();
-        assert_eq!(kinds.len(), 11, "a sample of every frame");
+        assert_eq!(kinds.len(), 12, "a sample of every frame");
         for frame in frames {
             let text = frame.to_text();
             assert_eq!(serde_json::from_str::<FromVisitor>(&text).unwrap(), frame, "{text}");

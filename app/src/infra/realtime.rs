@@ -131,8 +131,9 @@ pub trait Realtime: Send + Sync + 'static {
     /// holds who are now shut out, or no longer, and shows agents which visitors are blocked. Other
     /// nodes read the blocks themselves.
     fn blocks_changed(&self, tenant: TenantId, gate: Arc<dyn Gate>);
-    /// An agent renamed a visitor (their card): agents see the new name, on every node.
-    fn visitor_renamed(&self, tenant: TenantId, visitor: VisitorId, name: Option<String>);
+    /// A visitor's card changed (an agent renamed them, the site identified them): agents see the
+    /// name and the member id, on every node.
+    fn visitor_renamed(&self, tenant: TenantId, visitor: VisitorId, name: Option<String>, member: Option<String>);
 }
 
 /// A boxed future that may cross threads.
@@ -155,7 +156,7 @@ impl Realtime for Nobody {
         None
     }
     fn blocks_changed(&self, _: TenantId, _: Arc<dyn Gate>) {}
-    fn visitor_renamed(&self, _: TenantId, _: VisitorId, _: Option<String>) {}
+    fn visitor_renamed(&self, _: TenantId, _: VisitorId, _: Option<String>, _: Option<String>) {}
 }
 
 #[cfg(test)]

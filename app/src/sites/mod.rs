@@ -28,6 +28,9 @@ pub struct SiteView {
     /// Visitors' full IP addresses are stored (otherwise only their network).
     #[serde(default = "yes")]
     pub full_ips: bool,
+    /// What the site signs member ids with (only for those who manage the site).
+    #[serde(default)]
+    pub identity_secret: Option<String>,
 }
 
 fn yes() -> bool {

@@ -7,7 +7,7 @@ use super::service::Site;
 use crate::infra::db::{stale_or_missing, Db, Row, Writer};
 use crate::infra::{now_ms, OrInternal};
 
-const COLUMNS: &str = "id, tenant_id, name, site_key, allowed_domains, version, full_ips";
+const COLUMNS: &str = "id, tenant_id, name, site_key, allowed_domains, version, full_ips, identity_secret";
 
 fn site_from_row(r: &Row) -> Result<Site, sqlx::Error> {
     let domains: String = r.try_get("allowed_domains")?;
@@ -19,7 +19,26 @@ fn site_from_row(r: &Row) -> Result<Site, sqlx::Error> {
         allowed_domains: domains.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
         version: r.try_get("version")?,
         full_ips: r.try_get::<i64, _>("full_ips")? != 0,
+        identity_secret: r.try_get("identity_secret")?,
     })
+}
+
+/// Gives a site its identity secret, unless it has one; returns the one it has.
+pub async fn ensure_identity_secret(db: &Db, tenant: TenantId, id: SiteId, secret: &str) -> Result<String, ApiError> {
+    let mut w = db.write().await?;
+    sqlx::query("UPDATE sites SET identity_secret = $1 WHERE id = $2 AND tenant_id = $3 AND identity_secret = ''")
+        .bind(secret)
+        .bind(id.0)
+        .bind(tenant.0)
+        .execute(&mut *w)
+        .await
+        .or_internal()?;
+    sqlx::query_scalar("SELECT identity_secret FROM sites WHERE id = $1 AND tenant_id = $2")
+        .bind(id.0)
+        .bind(tenant.0)
+        .fetch_one(&mut *w)
+        .await
+        .or_internal()
 }
 
 /// A site by its public key: this is how a visitor's company is found.

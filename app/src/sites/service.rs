@@ -26,6 +26,8 @@ pub struct Site {
     pub version: i64,
     /// Visitors' full IP addresses are stored (otherwise only their network).
     pub full_ips: bool,
+    /// What the site signs its members' ids with (HMAC-SHA256; empty: none yet).
+    pub identity_secret: String,
 }
 
 /// One bound domain as an admin types it, parsed: `example.com`, `shop.example.com:8443`,
@@ -224,6 +226,7 @@ pub async fn create_site(w: &mut Writer, tenant: TenantId, name: &str, domains: 
         allowed_domains: domains.to_vec(),
         version: 1,
         full_ips: true,
+        identity_secret: String::new(),
     })
 }
 
@@ -320,9 +323,22 @@ pub async fn first_site(db: &Db) -> Result<Option<Site>, ApiError> {
 pub async fn site_views(state: &AppState, ctx: &Ctx) -> Result<Vec<SiteView>, ApiError> {
     let sites = repo::of_tenant(&state.db, ctx.tenant()).await?;
     let default = repo::default_site(&state.db, ctx.tenant()).await?;
-    Ok(sites
+    let mut shown = Vec::new();
+    for mut s in sites.into_iter().filter(|s| ctx.sites(Perm::SitesView).allows(s.id)) {
+        // Only those who manage the site see the secret it signs member ids with (made the first
+        // time someone does).
+        let manages = ctx.check(Perm::SitesManage).is_ok() && ctx.sites(Perm::SitesManage).allows(s.id);
+        if manages && s.identity_secret.is_empty() {
+            s.identity_secret = repo::ensure_identity_secret(&state.db, ctx.tenant(), s.id, &random_token()).await?;
+            state.part::<SiteCache>()?.forget(&s.key);
+        }
+        if !manages {
+            s.identity_secret.clear();
+        }
+        shown.push(s);
+    }
+    Ok(shown
         .into_iter()
-        .filter(|s| ctx.sites(Perm::SitesView).allows(s.id))
         .map(|s| SiteView {
             snippet: embed_snippet(&state.settings.public_url, &s.key),
             is_default: Some(s.id) == default,
@@ -332,6 +348,7 @@ pub async fn site_views(state: &AppState, ctx: &Ctx) -> Result<Vec<SiteView>, Ap
             allowed_domains: s.allowed_domains,
             version: s.version,
             full_ips: s.full_ips,
+            identity_secret: (!s.identity_secret.is_empty()).then_some(s.identity_secret),
         })
         .collect())
 }
@@ -350,6 +367,7 @@ mod tests {
             allowed_domains: domains.iter().map(|d| d.to_string()).collect(),
             version: 1,
             full_ips: true,
+            identity_secret: String::new(),
         };
         let plain = site(&["example.com"]);
         let wild = site(&["*.example.com"]);
@@ -395,6 +413,7 @@ mod tests {
             allowed_domains: vec!["shop.example.com:8443".into(), "*.example.cn".into()],
             version: 1,
             full_ips: true,
+            identity_secret: String::new(),
         };
         for (host, own) in [
             ("shop.example.com", true),
@@ -431,6 +450,7 @@ mod tests {
             allowed_domains: vec![parsed("例子.中国").unwrap()],
             version: 1,
             full_ips: true,
+            identity_secret: String::new(),
         };
         assert!(site.allows_origin("https://xn--fsqu00a.xn--fiqs8s"));
     }

@@ -32,7 +32,15 @@ pub struct VisitorCard {
     pub company: String,
     pub tags: Vec<String>,
     pub notes: String,
+    /// The site's user id for them: signed by the site (`member`) or only claimed; read only.
+    #[serde(default)]
+    pub member: Option<String>,
+    #[serde(default)]
+    pub claimed: Option<String>,
 }
+
+/// Longest user id a site may identify a visitor with.
+pub const MEMBER_ID: usize = 128;
 
 pub const CARD_NAME: usize = 50;
 pub const CARD_EMAIL: usize = 100;
@@ -150,6 +158,8 @@ mod stored {
         pub name: Option<String>,
         pub first_seen: i64,
         pub visits: i64,
+        /// The site's user id for them, when the site signed it.
+        pub member: Option<String>,
         /// Their newest conversation, read with them (a reconnect costs one query).
         pub latest: Option<Latest>,
     }

@@ -9,7 +9,7 @@ use sqlx::Row as _;
 use super::service::{Lookup, Note, Registration};
 use super::{Known, Latest, Visitor};
 use crate::infra::db::{Db, Markers};
-use crate::infra::OrInternal;
+use crate::infra::{OrInternal, OrTaken};
 
 /// A returning visitor is found by token hash, site and company together.
 pub type Key = (String, SiteId, TenantId);
@@ -18,17 +18,21 @@ pub async fn lookup(db: &Db, batch: &[Lookup]) -> Result<HashMap<Key, Known>, Ap
     let mut hashes: Vec<&str> = batch.iter().map(|l| l.token_hash.as_str()).collect();
     hashes.sort_unstable();
     hashes.dedup();
-    let markers = Markers::new(db.kind).list(hashes.len());
+    // A browser's token names its visitor, or one of a member's further devices.
+    let mut markers = Markers::new(db.kind);
+    let (own, devices) = (markers.list(hashes.len()), markers.list(hashes.len()));
     let sql = format!(
-        "SELECT v.token_hash, v.site_id, v.tenant_id, v.id, v.name, v.first_seen, v.visits, v.last_seen, \
-         c.id AS conversation_id, c.last_seq, c.agent_read_seq, c.status, a.display_name AS agent_name FROM visitors v \
+        "SELECT d.token_hash, v.site_id, v.tenant_id, v.id, v.name, v.first_seen, v.visits, v.last_seen, v.member_id, \
+         c.id AS conversation_id, c.last_seq, c.agent_read_seq, c.status, a.display_name AS agent_name \
+         FROM (SELECT token_hash, id AS visitor_id FROM visitors WHERE token_hash IN ({own}) \
+           UNION ALL SELECT token_hash, visitor_id FROM visitor_devices WHERE token_hash IN ({devices})) d \
+         JOIN visitors v ON v.id = d.visitor_id \
          LEFT JOIN conversations c ON c.id = (SELECT l.id FROM conversations l \
            WHERE l.visitor_id = v.id AND l.tenant_id = v.tenant_id ORDER BY l.started_at DESC, l.id DESC LIMIT 1) \
-         LEFT JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id AND c.status = 'open' \
-         WHERE v.token_hash IN ({markers})"
+         LEFT JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id AND c.status = 'open'"
     );
     let mut query = sqlx::query(&sql);
-    for hash in &hashes {
+    for hash in hashes.iter().chain(hashes.iter()) {
         query = query.bind(*hash);
     }
     let mut found = HashMap::new();
@@ -48,6 +52,7 @@ pub async fn lookup(db: &Db, batch: &[Lookup]) -> Result<HashMap<Key, Known>, Ap
             name: r.try_get("name").or_internal()?,
             first_seen: r.try_get("first_seen").or_internal()?,
             visits: r.try_get("visits").or_internal()?,
+            member: r.try_get("member_id").or_internal()?,
             latest,
         };
         let key = (
@@ -174,7 +179,7 @@ pub async fn card(
 ) -> Result<Option<(SiteId, String, i64, i64, super::VisitorCard)>, ApiError> {
     let row = sqlx::query(
         "SELECT v.site_id, s.name AS site_name, v.first_seen, v.visits, v.card_version, v.name, v.email, v.phone, \
-         v.company, v.tags, v.notes FROM visitors v JOIN sites s ON s.id = v.site_id AND s.tenant_id = v.tenant_id \
+         v.company, v.tags, v.notes, v.member_id, v.claimed_id FROM visitors v JOIN sites s ON s.id = v.site_id AND s.tenant_id = v.tenant_id \
          WHERE v.id = $1 AND v.tenant_id = $2",
     )
     .bind(visitor.0)
@@ -193,6 +198,8 @@ pub async fn card(
             company: r.try_get("company")?,
             tags: tags.lines().map(str::to_owned).collect(),
             notes: r.try_get("notes")?,
+            member: r.try_get("member_id")?,
+            claimed: r.try_get("claimed_id")?,
         };
         Ok((
             SiteId(r.try_get("site_id")?),
@@ -309,4 +316,94 @@ pub async fn conversations(
         })
         .collect::<Result<_, sqlx::Error>>()
         .or_internal()
+}
+
+/// The visitor of `site` the site signed in as `member`, if any.
+pub async fn member(db: &Db, tenant: TenantId, site: SiteId, member: &str) -> Result<Option<VisitorId>, ApiError> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM visitors WHERE site_id = $1 AND tenant_id = $2 AND member_id = $3")
+            .bind(site.0)
+            .bind(tenant.0)
+            .bind(member)
+            .fetch_optional(db.reader())
+            .await
+            .or_internal()?;
+    Ok(id.map(VisitorId))
+}
+
+/// What an identification sets on the visitor: the member id (signed) or the claimed id, and the
+/// name and e-mail where the card has none. Returns the card's name afterwards.
+pub async fn identify(
+    db: &Db,
+    tenant: TenantId,
+    visitor: VisitorId,
+    member: Option<&str>,
+    claimed: Option<&str>,
+    name: &str,
+    email: &str,
+) -> Result<Option<String>, ApiError> {
+    let mut w = db.write().await?;
+    sqlx::query(
+        "UPDATE visitors SET member_id = COALESCE($1, member_id), claimed_id = COALESCE($2, claimed_id), \
+         name = CASE WHEN name IS NULL OR name = '' THEN NULLIF($3, '') ELSE name END, \
+         email = CASE WHEN email = '' THEN $4 ELSE email END, card_version = card_version + 1 \
+         WHERE id = $5 AND tenant_id = $6",
+    )
+    .bind(member)
+    .bind(claimed)
+    .bind(name)
+    .bind(email)
+    .bind(visitor.0)
+    .bind(tenant.0)
+    .execute(&mut *w)
+    .await
+    .or_taken("user_id")?;
+    sqlx::query_scalar("SELECT name FROM visitors WHERE id = $1 AND tenant_id = $2")
+        .bind(visitor.0)
+        .bind(tenant.0)
+        .fetch_one(&mut *w)
+        .await
+        .or_internal()
+}
+
+/// This browser (`token_hash`, so far the token of `from`) becomes a further device of `member`:
+/// `from` keeps its history but is no longer found by the token.
+pub async fn move_device(
+    db: &Db,
+    tenant: TenantId,
+    token_hash: &str,
+    from: VisitorId,
+    member: VisitorId,
+    at: i64,
+) -> Result<(), ApiError> {
+    let mut w = db.write().await?;
+    w.begin().await?;
+    let work = async {
+        sqlx::query("UPDATE visitors SET token_hash = $1 WHERE id = $2 AND tenant_id = $3 AND token_hash = $4")
+            .bind(format!("moved:{}:{token_hash}", from.0))
+            .bind(from.0)
+            .bind(tenant.0)
+            .bind(token_hash)
+            .execute(&mut *w)
+            .await
+            .or_internal()?;
+        sqlx::query("DELETE FROM visitor_devices WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *w)
+            .await
+            .or_internal()?;
+        sqlx::query(
+            "INSERT INTO visitor_devices (token_hash, visitor_id, tenant_id, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(member.0)
+        .bind(tenant.0)
+        .bind(at)
+        .execute(&mut *w)
+        .await
+        .or_internal()?;
+        Ok(())
+    };
+    let work = work.await;
+    w.end(work).await
 }

@@ -167,7 +167,7 @@ pub async fn arrive(
     let token = random_token();
     let registration = Registration { tenant: site.tenant_id, site: site.id, token_hash: token_hash(&token), at: now };
     let id = workers.registrations.submit(registration).await?;
-    Ok((Visitor { id, name: None, first_seen: now, visits: 1, latest: None }, token))
+    Ok((Visitor { id, name: None, first_seen: now, visits: 1, member: None, latest: None }, token))
 }
 
 /// Whether this page view of `visitor` is within the per-minute limit; views over it are neither
@@ -225,8 +225,99 @@ pub async fn save_card(state: &AppState, ctx: &Ctx, card: VisitorCard) -> Result
     let result = repo::save_card(&mut w, ctx.tenant(), &card).await;
     w.end(result).await?;
     let name = (!card.name.is_empty()).then(|| card.name.clone());
-    state.realtime.visitor_renamed(ctx.tenant(), visitor, name);
+    let member = repo::card(&state.db, ctx.tenant(), visitor).await?.and_then(|(.., c)| c.member);
+    state.realtime.visitor_renamed(ctx.tenant(), visitor, name, member);
     Ok(())
+}
+
+/// What an identification did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Identified {
+    /// The visitor is now (or was already) this user: `verified` when the site signed it.
+    Same { verified: bool },
+    /// The browser is now a further device of the member, another visitor: it must reconnect.
+    Moved,
+}
+
+/// The site tells who the visitor is (snippet `data-user-*`, `kefu('identify', …)`). Signed with
+/// the site's identity secret (hex HMAC-SHA256 of the user id), the visitor is that member: their
+/// card gets the id, and a member already known from another browser becomes this browser's visitor
+/// (`Moved`). A wrong signature is refused (`Incorrect`) and changes nothing; an unsigned id is kept
+/// as claimed only. The name and e-mail fill an empty card.
+/// Who the site says a visitor is, as the widget sent it.
+pub struct Identity<'a> {
+    pub user_id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    /// Hex HMAC-SHA256 of the user id with the site's identity secret (empty: unsigned).
+    pub hash: &'a str,
+}
+
+pub async fn identify(
+    state: &AppState,
+    site: &Site,
+    visitor: VisitorId,
+    token: &str,
+    identity: Identity<'_>,
+) -> Result<Identified, ApiError> {
+    use kefu_protocol::text::{Line, Name};
+    use kefu_protocol::ErrorCode;
+    let Identity { user_id, name, email, hash } = identity;
+    let user_id = Line::parse(user_id, "user_id", super::MEMBER_ID)?.into_string();
+    if user_id.is_empty() {
+        return Err(ApiError::invalid("user_id", ErrorCode::Required));
+    }
+    let name =
+        if name.trim().is_empty() { String::new() } else { Name::parse(name, "name", super::CARD_NAME)?.into_string() };
+    let email = Line::parse(email, "email", super::CARD_EMAIL)?.into_string();
+    if !email.is_empty() && !email.contains('@') {
+        return Err(ApiError::invalid("email", ErrorCode::Format));
+    }
+    let verified = !hash.trim().is_empty();
+    if verified && !signed(&site.identity_secret, &user_id, hash.trim()) {
+        return Err(ApiError::invalid("hash", ErrorCode::Incorrect));
+    }
+    let tenant = site.tenant_id;
+    if verified {
+        if let Some(member) = repo::member(&state.db, tenant, site.id, &user_id).await?.filter(|m| *m != visitor) {
+            repo::move_device(&state.db, tenant, &token_hash(token), visitor, member, now_ms()).await?;
+            return Ok(Identified::Moved);
+        }
+    }
+    let (member, claimed) = if verified { (Some(user_id.as_str()), None) } else { (None, Some(user_id.as_str())) };
+    let shown = repo::identify(&state.db, tenant, visitor, member, claimed, &name, &email).await?;
+    let member = repo::card(&state.db, tenant, visitor).await?.and_then(|(.., c)| c.member);
+    state.realtime.visitor_renamed(tenant, visitor, shown.filter(|n| !n.is_empty()), member);
+    Ok(Identified::Same { verified })
+}
+
+/// The signature a site puts in `data-user-hash`: the hex HMAC-SHA256 of the user id with the
+/// site's identity secret (what the site's own server computes).
+pub fn member_hash(secret: &str, user_id: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else { return String::new() };
+    mac.update(user_id.as_bytes());
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `hash` (hex) is the HMAC-SHA256 of `user_id` with the site's `secret` (none: never).
+fn signed(secret: &str, user_id: &str, hash: &str) -> bool {
+    use hmac::{Hmac, Mac};
+    let Some(bytes) = hex(hash) else { return false };
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else { return false };
+    if secret.is_empty() {
+        return false;
+    }
+    mac.update(user_id.as_bytes());
+    // Compared in constant time.
+    mac.verify_slice(&bytes).is_ok()
+}
+
+fn hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() != 64 {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// This visit's pages with the time on each (the last: still there, `None`), and the visits before,
@@ -317,6 +408,20 @@ pub fn note(state: &AppState, note: Note) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_member_id_is_signed_with_hmac_sha256_of_the_site_secret() {
+        // RFC 4231, test case 2.
+        let rfc = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+        assert!(signed("Jefe", "what do ya want for nothing?", rfc));
+        assert!(signed("Jefe", "what do ya want for nothing?", &rfc.to_uppercase()), "hex in any case");
+        assert!(!signed("Jefe", "what do ya want for nothing!", rfc));
+        assert!(!signed("jefe", "what do ya want for nothing?", rfc));
+        assert!(!signed("", "what do ya want for nothing?", rfc), "a site without a secret signs nothing");
+        assert!(!signed("Jefe", "what do ya want for nothing?", &rfc[..62]));
+        assert!(!signed("Jefe", "what do ya want for nothing?", &format!("{}zz", &rfc[..62])));
+        assert_eq!(member_hash("Jefe", "what do ya want for nothing?"), rfc);
+    }
 
     fn view(url: &str, referrer: &str, at: i64) -> repo::View {
         repo::View { url: url.into(), title: String::new(), referrer: referrer.into(), at }

@@ -16,6 +16,7 @@ mod helpers;
 mod input;
 mod invitations;
 mod limits;
+mod members;
 mod presence;
 mod privacy;
 mod routing;

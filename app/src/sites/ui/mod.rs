@@ -81,6 +81,13 @@ pub fn SiteList() -> impl IntoView {
                                 <h3>{s.name.clone()} {s.is_default.then(|| view! { <span class="tag">{tr(lang, Key::DefaultSite)}</span> })}</h3>
                                 <p class="domains">{s.allowed_domains.join(", ")}</p>
                                 <code class="snippet">{s.snippet.clone()}</code>
+                                {s.identity_secret.clone().map(|secret| view! {
+                                    <details class="identity">
+                                        <summary>{tr(lang, Key::IdentitySecret)}</summary>
+                                        <samp class="secret">{secret}</samp>
+                                        <p class="hint">{tr(lang, Key::IdentitySecretHint)}</p>
+                                    </details>
+                                })}
                                 <Show when=can_manage>
                                     <div class="buttons">
                                         <button type="button" aria-label=edit_label.clone()

@@ -117,6 +117,7 @@ fn CardForm(card: VisitorCard, reload: RwSignal<u32>) -> impl IntoView {
     let company = RwSignal::new(card.company.clone());
     let tags = RwSignal::new(card.tags.join("\n"));
     let notes = RwSignal::new(card.notes.clone());
+    let (member, claimed) = (card.member.clone(), card.claimed.clone().filter(|_| card.member.is_none()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         notice.set(None);
@@ -134,6 +135,10 @@ fn CardForm(card: VisitorCard, reload: RwSignal<u32>) -> impl IntoView {
     view! {
         <form class="card-form" aria-label=tr(lang, Key::VisitorCardTitle) on:submit=submit>
             <h3>{tr(lang, Key::VisitorCardTitle)}</h3>
+            {member.map(|id| view! { <p class="member">{tr(lang, Key::MemberId)} ": " <strong>{id}</strong></p> })}
+            {claimed.map(|id| view! {
+                <p class="member">{tr(lang, Key::ClaimedId)} ": " {id}</p>
+            })}
             <Field label=tr(lang, Key::CardName) name="card_name" bind=name maxlength=CARD_NAME error/>
             <Field label=tr(lang, Key::Email) name="email" kind="email" bind=email maxlength=CARD_EMAIL error/>
             <Field label=tr(lang, Key::CardPhone) name="phone" kind="tel" bind=phone maxlength=CARD_PHONE error/>

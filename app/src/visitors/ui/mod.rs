@@ -205,6 +205,8 @@ impl Column {
                     ("vtype waiting", Key::VisitorWaiting)
                 } else if v.chat == VisitorChat::Chatted {
                     ("vtype chatted", Key::VisitorChatted)
+                } else if v.member.is_some() {
+                    ("vtype member", Key::VisitorMember)
                 } else if v.visits > 1 {
                     ("vtype returning", Key::VisitorReturning)
                 } else {
@@ -460,7 +462,7 @@ pub fn VisitorConsole() -> impl IntoView {
                     <tbody>
                         <For
                             each=move || live.visitors.get()
-                            key=|v| (v.visitor_id, v.pages, v.last_active, v.page.url.clone(), v.source.kind, v.blocked, v.chat, v.agent_name.clone(), v.name.clone())
+                            key=|v| (v.visitor_id, v.pages, v.last_active, v.page.url.clone(), v.source.kind, v.blocked, v.chat, v.agent_name.clone(), v.name.clone(), v.member.clone())
                             let:v
                         >
                             {
