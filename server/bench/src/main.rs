@@ -25,6 +25,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 mod cluster;
+mod console;
 mod faults;
 mod routing;
 
@@ -61,6 +62,12 @@ async fn main() {
         let postgres = std::env::var("KEFU_BENCH_DATABASE_URL").expect("KEFU_BENCH_QUICK=cluster needs PostgreSQL");
         let redis = std::env::var("KEFU_BENCH_REDIS_URL").expect("KEFU_BENCH_QUICK=cluster needs Redis");
         cluster::run(&root, &postgres, &redis, max_visitors, &mut report, &mut faults).await;
+        report.print_and_save(&root, &faults);
+        return;
+    }
+    if std::env::var("KEFU_BENCH_QUICK").as_deref() == Ok("console") {
+        // Only the visitor console's figures.
+        console::run(PORT, &ws_url, &origin, 5000, &mut report, &mut faults).await;
         report.print_and_save(&root, &faults);
         return;
     }
@@ -290,6 +297,13 @@ async fn main() {
         a.other_connect_ms,
     );
     server.stop().await;
+
+    // The visitor console on a fresh server: 5,000 visitors moving pages, one console watching.
+    let fresh = Server::start(&root, PORT, None).await;
+    let key = fresh.site_key().await;
+    let url = format!("ws://127.0.0.1:{PORT}/api/v1/visitor/ws?v=1&site_key={key}");
+    console::run(PORT, &url, &origin, 5000, &mut report, &mut faults).await;
+    fresh.stop().await;
 
     if let Ok(url) = std::env::var("KEFU_BENCH_DATABASE_URL") {
         let pg = Server::start(&root, PORT, Some(url)).await;
@@ -533,9 +547,45 @@ async fn open_visitor(url: &str, origin: &str, token: &str) -> Result<(Ws, Strin
     Ok((ws, token))
 }
 
-/// Keeps a socket alive (answers pings) until it closes or the task is aborted.
+/// Once set (the worker's `pages` command), every socket the worker holds moves to another page
+/// once a minute, the sockets spread over the minute.
+static PAGES: std::sync::LazyLock<tokio::sync::watch::Sender<bool>> =
+    std::sync::LazyLock::new(|| tokio::sync::watch::channel(false).0);
+static HELD: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Keeps a socket alive (answers pings) until it closes or the task is aborted; once [`PAGES`] is
+/// set, sends a page view once a minute.
 fn hold(mut ws: Ws) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move { while let Some(Ok(_)) = ws.next().await {} })
+    let mut pages = PAGES.subscribe();
+    // Spread over the minute by a stride through it.
+    let offset = Duration::from_millis(HELD.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * 7_919 % 60_000);
+    tokio::spawn(async move {
+        let mut tick: Option<tokio::time::Interval> = None;
+        let mut n = 0u64;
+        loop {
+            tokio::select! {
+                frame = ws.next() => if !matches!(frame, Some(Ok(_))) { break },
+                changed = pages.changed(), if tick.is_none() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    let start = tokio::time::Instant::now() + offset;
+                    tick = Some(tokio::time::interval_at(start, Duration::from_secs(60)));
+                }
+                _ = async { tick.as_mut().expect("armed").tick().await }, if tick.is_some() => {
+                    n += 1;
+                    let page = PageInfo {
+                        url: format!("http://127.0.0.1/bench/{n}"),
+                        title: format!("Bench page {n}"),
+                        referrer: "http://127.0.0.1/bench".into(),
+                    };
+                    if ws.send(text(&FromVisitor::Page { page })).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    })
 }
 
 async fn connect_many(
@@ -585,6 +635,9 @@ async fn worker(url: String, origin: String, count: usize) {
                 println!("back {} {failed} {}", kept.len(), started.elapsed().as_millis());
                 tokens = kept;
                 holders = again;
+            }
+            "pages" => {
+                PAGES.send_replace(true);
             }
             _ => break,
         }
