@@ -7,7 +7,45 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ApiError, Device, ErrorCode, OnlineVisitor, SourceKind};
+use crate::{ApiError, Device, ErrorCode, OnlineVisitor, SourceKind, VisitorChat};
+
+/// A visitor's type as the console shows it (seed 004 section 2 "访客类型"): the first that holds,
+/// in this order: blocked, in chat, waiting, chatted before, member, returning, new.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitorType {
+    Blocked,
+    Chatting,
+    Waiting,
+    Chatted,
+    Member,
+    Returning,
+    New,
+}
+
+impl VisitorType {
+    pub const ALL: [VisitorType; 7] = [
+        VisitorType::New,
+        VisitorType::Returning,
+        VisitorType::Member,
+        VisitorType::Waiting,
+        VisitorType::Chatting,
+        VisitorType::Chatted,
+        VisitorType::Blocked,
+    ];
+
+    pub fn of(v: &OnlineVisitor) -> VisitorType {
+        match v.chat {
+            _ if v.blocked => VisitorType::Blocked,
+            VisitorChat::Chatting => VisitorType::Chatting,
+            VisitorChat::Waiting => VisitorType::Waiting,
+            VisitorChat::Chatted => VisitorType::Chatted,
+            VisitorChat::None if v.member.is_some() => VisitorType::Member,
+            VisitorChat::None if v.visits > 1 => VisitorType::Returning,
+            VisitorChat::None => VisitorType::New,
+        }
+    }
+}
 
 /// Which visitors a console lists (every field `None`: all).
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
@@ -19,9 +57,9 @@ pub struct VisitorFilter {
     /// ISO 3166-1 alpha-2 (`CN`); `""` lists those whose region is unknown.
     #[serde(default)]
     pub country: Option<String>,
-    /// `Some(true)`: only returning visitors (more than one visit); `Some(false)`: only new ones.
+    /// Only visitors of this type ([`VisitorType::of`]).
     #[serde(default)]
-    pub returning: Option<bool>,
+    pub kind: Option<VisitorType>,
 }
 
 impl VisitorFilter {
@@ -29,7 +67,7 @@ impl VisitorFilter {
         self.device.is_none_or(|d| v.channel.device == d)
             && self.source.is_none_or(|s| v.source.kind == s)
             && self.country.as_deref().is_none_or(|c| v.region.as_ref().map_or("", |r| r.country.as_str()) == c)
-            && self.returning.is_none_or(|r| (v.visits > 1) == r)
+            && self.kind.is_none_or(|k| VisitorType::of(v) == k)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -166,7 +204,20 @@ mod tests {
         assert_eq!(only(VisitorFilter { source: Some(SourceKind::Direct), ..Default::default() }), [2]);
         assert_eq!(only(VisitorFilter { country: Some("CN".into()), ..Default::default() }), [1]);
         assert_eq!(only(VisitorFilter { country: Some(String::new()), ..Default::default() }), [2]);
-        assert_eq!(only(VisitorFilter { returning: Some(false), ..Default::default() }), [2]);
+        let kind = |k| VisitorFilter { kind: Some(k), ..Default::default() };
+        assert_eq!(only(kind(VisitorType::New)), [2]);
+        assert_eq!(only(kind(VisitorType::Returning)), [1]);
+        // The type is the first that holds: blocked before chatting before returning.
+        let mut chatting = phone.clone();
+        chatting.chat = VisitorChat::Chatting;
+        assert_eq!(VisitorType::of(&chatting), VisitorType::Chatting);
+        chatting.blocked = true;
+        assert_eq!(VisitorType::of(&chatting), VisitorType::Blocked);
+        let mut member = desk.clone();
+        member.member = Some("u-1".into());
+        assert_eq!(VisitorType::of(&member), VisitorType::Member);
+        member.chat = VisitorChat::Chatted;
+        assert_eq!(VisitorType::of(&member), VisitorType::Chatted);
         for (query, hits) in [
             ("退款", true),
             ("baidu", true),

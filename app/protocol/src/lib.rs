@@ -28,7 +28,7 @@ pub use agent::{
     TransferTo, LIST_PAGE, MAX_QUERY_CHARS, MAX_TRANSFER_NOTE,
 };
 #[cfg(feature = "agent")]
-pub use console::{matches_query, VisitorFilter, VisitorSort, VisitorSortKey};
+pub use console::{matches_query, VisitorFilter, VisitorSort, VisitorSortKey, VisitorType};
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
 pub use visit::{Campaign, Channel, Device, InApp, Source, SourceKind};

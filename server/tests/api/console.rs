@@ -5,7 +5,7 @@
 use app::infra::net::TrustedProxies;
 use kefu_protocol::{
     Device, ErrorCode, FromAgent, FromVisitor, InApp, OnlineVisitor, PageInfo, SourceKind, ToAgent, VisitorFilter,
-    VisitorSort, VisitorSortKey,
+    VisitorSort, VisitorSortKey, VisitorType,
 };
 
 use crate::helpers::{spawn_app_with, AgentClient, Tenant, TestApp, Visitor};
@@ -149,6 +149,11 @@ async fn the_console_shows_whether_a_visitor_waits_chats_with_whom_or_chatted_be
     let (_late, visitors, _) = app.agent(&admin).await;
     let late = visitors.iter().find(|v| v.visitor_id == vid).unwrap();
     assert_eq!((late.chat, late.agent_name.as_deref()), (VisitorChat::Chatting, Some("Shop Admin")));
+    // The type filter picks them by it.
+    let kind = |k| VisitorFilter { kind: Some(k), ..Default::default() };
+    let ids = |list: Vec<OnlineVisitor>| list.iter().map(|v| v.visitor_id).collect::<Vec<_>>();
+    assert_eq!(ids(list(&mut console, "", kind(VisitorType::Chatting), Default::default()).await), [vid]);
+    assert!(list(&mut console, "", kind(VisitorType::New), Default::default()).await.is_empty());
 
     let closed = app.call("/api/chat/close", &format!("conversation_id={}", conversation.0), Some(&admin)).await;
     assert!(closed.status().is_success());

@@ -3,8 +3,8 @@
 //! visitors the agent socket loaded ([`Live::visitors`]); the server pages, filters and sorts them.
 
 use kefu_protocol::{
-    Device, InApp, OnlineVisitor, Source, SourceKind, VisitorChat, VisitorFilter, VisitorId, VisitorSort,
-    VisitorSortKey,
+    Device, InApp, OnlineVisitor, Source, SourceKind, VisitorFilter, VisitorId, VisitorSort, VisitorSortKey,
+    VisitorType,
 };
 
 mod details;
@@ -197,21 +197,9 @@ impl Column {
     fn cell(self, lang: Lang, live: Live, v: &OnlineVisitor) -> AnyView {
         match self {
             Column::Type => {
-                let (class, key) = if v.blocked {
-                    ("vtype blocked", Key::VisitorBlocked)
-                } else if v.chat == VisitorChat::Chatting {
-                    ("vtype chatting", Key::VisitorChatting)
-                } else if v.chat == VisitorChat::Waiting {
-                    ("vtype waiting", Key::VisitorWaiting)
-                } else if v.chat == VisitorChat::Chatted {
-                    ("vtype chatted", Key::VisitorChatted)
-                } else if v.member.is_some() {
-                    ("vtype member", Key::VisitorMember)
-                } else if v.visits > 1 {
-                    ("vtype returning", Key::VisitorReturning)
-                } else {
-                    ("vtype new", Key::VisitorNew)
-                };
+                let kind = VisitorType::of(v);
+                let class = format!("vtype {}", type_class(kind));
+                let key = type_key(kind);
                 view! { <span class=class>{tr(lang, key)}</span> }.into_any()
             }
             Column::Agent => v.agent_name.clone().unwrap_or_default().into_any(),
@@ -242,6 +230,32 @@ impl Column {
 }
 
 /// One of the console's filters: a labelled select of `options`, after "All" (`None`).
+/// A visitor type's label.
+fn type_key(kind: VisitorType) -> Key {
+    match kind {
+        VisitorType::Blocked => Key::VisitorBlocked,
+        VisitorType::Chatting => Key::VisitorChatting,
+        VisitorType::Waiting => Key::VisitorWaiting,
+        VisitorType::Chatted => Key::VisitorChatted,
+        VisitorType::Member => Key::VisitorMember,
+        VisitorType::Returning => Key::VisitorReturning,
+        VisitorType::New => Key::VisitorNew,
+    }
+}
+
+/// A visitor type's style (its icon and colour).
+fn type_class(kind: VisitorType) -> &'static str {
+    match kind {
+        VisitorType::Blocked => "blocked",
+        VisitorType::Chatting => "chatting",
+        VisitorType::Waiting => "waiting",
+        VisitorType::Chatted => "chatted",
+        VisitorType::Member => "member",
+        VisitorType::Returning => "returning",
+        VisitorType::New => "new",
+    }
+}
+
 fn filter_select<T: Copy + 'static>(
     lang: Lang,
     label: Key,
@@ -399,8 +413,8 @@ pub fn VisitorConsole() -> impl IntoView {
                 {filter_select(
                     lang,
                     Key::ColType,
-                    vec![(false, tr(lang, Key::VisitorNew)), (true, tr(lang, Key::VisitorReturning))],
-                    move |returning| set_filter(&|f| f.returning = returning),
+                    VisitorType::ALL.map(|k| (k, tr(lang, type_key(k)))).to_vec(),
+                    move |kind| set_filter(&|f| f.kind = kind),
                 )}
                 {filter_select(
                     lang,
