@@ -34,6 +34,12 @@ test('an agent invites a visitor from the console, who accepts and chats; the si
   await agentPage.getByRole('link', { name: 'Chats' }).click();
   await workbench.openFirstConversation();
   await expect(workbench.log()).toContainText('我想看看乌龙茶');
+  // The visitor's details from the chat: this conversation among their conversations.
+  await agentPage.getByRole('button', { name: 'Visitor details' }).click();
+  const details = agentPage.getByRole('complementary', { name: 'Visitor details' });
+  await expect(details.getByRole('region', { name: 'Past conversations' }).getByRole('listitem')).toHaveCount(1);
+  await details.getByRole('button', { name: 'Close' }).click();
+  await expect(details).toBeHidden();
 
   // The site's own invitation: on the invitations page, after 0 seconds on any page.
   await agentPage.getByRole('link', { name: 'Invitations' }).click();

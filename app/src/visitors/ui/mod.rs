@@ -574,3 +574,20 @@ fn InviteButton(visitor: VisitorId, label: String, blocked: bool) -> impl IntoVi
         </button>
     }
 }
+
+/// The chat panel's "Visitor details" button: the same panel as in the console, for the chat's
+/// visitor.
+#[component]
+pub fn DetailsTool(visitor_id: VisitorId) -> impl IntoView {
+    let lang = use_lang();
+    let open = RwSignal::new(false);
+    view! {
+        <button type="button" class="details" aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)>
+            {tr(lang, Key::VisitorDetails)}
+        </button>
+        <Show when=move || open.get()>
+            <VisitorPanel visitor=visitor_id on_close=Callback::new(move |_| open.set(false))/>
+        </Show>
+    }
+}

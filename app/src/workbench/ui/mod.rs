@@ -126,7 +126,11 @@ fn SitePicker() -> impl IntoView {
 pub fn ChatsPage() -> impl IntoView {
     // What other areas add to the chat panel.
     provide_context(crate::kit::ChatTools(Callback::new(|visitor_id| {
-        view! { <crate::blocks::ui::BlockVisitorTool visitor_id/> }.into_any()
+        view! {
+            <crate::visitors::ui::DetailsTool visitor_id/>
+            <crate::blocks::ui::BlockVisitorTool visitor_id/>
+        }
+        .into_any()
     })));
     view! {
         <Shortcuts/>
