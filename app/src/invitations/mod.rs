@@ -58,6 +58,10 @@ impl InviteSettings {
         if !(0..=MAX_AFTER_SECS).contains(&self.after_secs) {
             return Err(ApiError::invalid("after_secs", ErrorCode::Format));
         }
+        // A flood of lines is refused before any is read (blank ones are dropped below).
+        if self.pages.len() > MAX_PAGES * 10 {
+            return Err(ApiError::invalid("pages", ErrorCode::TooLong));
+        }
         let mut pages = Vec::new();
         for pattern in &self.pages {
             let pattern = Line::parse(pattern, "pages", MAX_PATTERN)?.into_string();
@@ -144,6 +148,7 @@ mod tests {
         assert_eq!(code(InviteSettings { after_secs: -1, ..form.clone() }), ErrorCode::Format);
         assert_eq!(code(InviteSettings { after_secs: 3601, ..form.clone() }), ErrorCode::Format);
         assert_eq!(code(InviteSettings { pages: vec!["x".into(); 21], ..form.clone() }), ErrorCode::TooLong);
+        assert_eq!(code(InviteSettings { pages: vec![String::new(); 100_000], ..form.clone() }), ErrorCode::TooLong);
         assert_eq!(code(InviteSettings { texts: vec![("fr".into(), "x".into())], ..form.clone() }), ErrorCode::Format);
         assert_eq!(code(InviteSettings { texts: vec![("en".into(), "x".repeat(201))], ..form }), ErrorCode::TooLong);
     }

@@ -238,16 +238,7 @@ pub async fn save_card(
     .or_internal()?
     .rows_affected();
     if changed == 0 {
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM visitors WHERE id = $1 AND tenant_id = $2")
-            .bind(card.visitor_id)
-            .bind(tenant.0)
-            .fetch_optional(&mut **w)
-            .await
-            .or_internal()?;
-        return Err(match exists {
-            Some(_) => ApiError::conflict(None, kefu_protocol::ErrorCode::Stale),
-            None => ApiError::NotFound,
-        });
+        return Err(crate::infra::db::stale_or_missing(w, "visitors", card.visitor_id, tenant).await);
     }
     Ok(())
 }
@@ -332,7 +323,7 @@ pub async fn member(db: &Db, tenant: TenantId, site: SiteId, member: &str) -> Re
 }
 
 /// What an identification sets on the visitor: the member id (signed) or the claimed id, and the
-/// name and e-mail where the card has none. Returns the card's name afterwards.
+/// name and e-mail where the card has none. Returns the card's name and member id afterwards.
 pub async fn identify(
     db: &Db,
     tenant: TenantId,
@@ -341,7 +332,7 @@ pub async fn identify(
     claimed: Option<&str>,
     name: &str,
     email: &str,
-) -> Result<Option<String>, ApiError> {
+) -> Result<(Option<String>, Option<String>), ApiError> {
     let mut w = db.write().await?;
     sqlx::query(
         "UPDATE visitors SET member_id = COALESCE($1, member_id), claimed_id = COALESCE($2, claimed_id), \
@@ -358,12 +349,13 @@ pub async fn identify(
     .execute(&mut *w)
     .await
     .or_taken("user_id")?;
-    sqlx::query_scalar("SELECT name FROM visitors WHERE id = $1 AND tenant_id = $2")
+    let row = sqlx::query("SELECT name, member_id FROM visitors WHERE id = $1 AND tenant_id = $2")
         .bind(visitor.0)
         .bind(tenant.0)
         .fetch_one(&mut *w)
         .await
-        .or_internal()
+        .or_internal()?;
+    Ok((row.try_get("name").or_internal()?, row.try_get("member_id").or_internal()?))
 }
 
 /// This browser (`token_hash`, so far the token of `from`) becomes a further device of `member`:

@@ -216,7 +216,8 @@ pub async fn save_card(state: &AppState, ctx: &Ctx, card: VisitorCard) -> Result
     ctx.check(Perm::VisitorsView)?;
     let card = card.parse()?;
     let visitor = VisitorId(card.visitor_id);
-    let (site, ..) = repo::card(&state.db, ctx.tenant(), visitor).await?.ok_or(ApiError::NotFound)?;
+    // Read for the scope check; its member id is not the agent's to change.
+    let (site, .., stored) = repo::card(&state.db, ctx.tenant(), visitor).await?.ok_or(ApiError::NotFound)?;
     if !ctx.sites(Perm::VisitorsView).allows(site) {
         return Err(ApiError::NotFound);
     }
@@ -225,8 +226,7 @@ pub async fn save_card(state: &AppState, ctx: &Ctx, card: VisitorCard) -> Result
     let result = repo::save_card(&mut w, ctx.tenant(), &card).await;
     w.end(result).await?;
     let name = (!card.name.is_empty()).then(|| card.name.clone());
-    let member = repo::card(&state.db, ctx.tenant(), visitor).await?.and_then(|(.., c)| c.member);
-    state.realtime.visitor_renamed(ctx.tenant(), visitor, name, member);
+    state.realtime.visitor_renamed(ctx.tenant(), visitor, name, stored.member);
     Ok(())
 }
 
@@ -285,8 +285,7 @@ pub async fn identify(
         }
     }
     let (member, claimed) = if verified { (Some(user_id.as_str()), None) } else { (None, Some(user_id.as_str())) };
-    let shown = repo::identify(&state.db, tenant, visitor, member, claimed, &name, &email).await?;
-    let member = repo::card(&state.db, tenant, visitor).await?.and_then(|(.., c)| c.member);
+    let (shown, member) = repo::identify(&state.db, tenant, visitor, member, claimed, &name, &email).await?;
     state.realtime.visitor_renamed(tenant, visitor, shown.filter(|n| !n.is_empty()), member);
     Ok(Identified::Same { verified })
 }
