@@ -62,6 +62,10 @@ test('an admin builds the team; the new agent sees only what the role allows and
   await agentForm.getByLabel('Role').selectOption({ label: '值班客服' });
   await agentForm.getByLabel('Department').selectOption({ label: '售后部' });
   await agentForm.getByRole('checkbox', { name: '分店' }).check();
+  // Region routing: the agent serves Guangdong first, and France.
+  await agentForm.getByText('South China').click();
+  await agentForm.getByRole('group', { name: 'South China' }).getByRole('checkbox', { name: 'Guangdong' }).check();
+  await agentForm.getByLabel('Other countries').fill('fr');
   await agentForm.getByRole('button', { name: 'Save' }).click();
   // The rule shown under the field is what refused it, next to the field.
   await expect(agentForm.getByRole('textbox', { name: 'Password' })).toHaveAttribute('aria-invalid', 'true');
@@ -72,6 +76,23 @@ test('an admin builds the team; the new agent sees only what the role allows and
   await expect(row).toContainText('值班客服');
   await expect(row).toContainText('售后部');
   await expect(row).toContainText('分店');
+  await row.getByRole('button', { name: 'Edit 值班小李' }).click();
+  const editForm = adminPage.getByRole('form', { name: 'Edit agent' });
+  await editForm.getByText('South China (1)').click();
+  await expect(editForm.getByRole('checkbox', { name: 'Guangdong' })).toBeChecked();
+  await expect(editForm.getByLabel('Other countries')).toHaveValue('FR');
+  await adminPage.screenshot({ path: testInfo.outputPath('agent-regions-1280.png'), fullPage: true });
+  await editForm.getByRole('button', { name: 'Cancel' }).click();
+  // The site turns region routing on; the choice stays.
+  await nav.getByRole('link', { name: 'Routing' }).click();
+  const routing = adminPage.getByRole('form', { name: 'Routing' });
+  await routing.getByRole('checkbox', { name: 'Route by region' }).check();
+  await routing.getByRole('button', { name: 'Save' }).click();
+  await expect(adminPage.getByRole('region', { name: 'Routing' }).getByText('Saved.')).toBeVisible();
+  await adminPage.reload();
+  await expect(adminPage.getByRole('form', { name: 'Routing' }).getByRole('checkbox', { name: 'Route by region' })).toBeChecked();
+  await adminPage.screenshot({ path: testInfo.outputPath('routing-regions-1280.png') });
+  await nav.getByRole('link', { name: 'Agents' }).click();
   await adminPage.screenshot({ path: testInfo.outputPath('agents-1280.png'), fullPage: true });
   await adminPage.setViewportSize({ width: 390, height: 844 });
   await adminPage.screenshot({ path: testInfo.outputPath('agents-390.png'), fullPage: true });

@@ -90,6 +90,8 @@ pub async fn upgrade(
         }
         Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later"),
     };
+    let geo = state.app.part::<Arc<Geo>>().ok().cloned();
+    let region = geo.as_ref().and_then(|geo| geo.region(ip));
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let session = VisitorSession {
         conn: state.hub.next_conn_id(),
@@ -104,7 +106,7 @@ pub async fn upgrade(
         site,
         visitor,
         categories: Vec::new(),
-        choice: chat::Choice::default(),
+        choice: chat::Choice { region: region.as_ref().map(|r| r.code().to_owned()), ..Default::default() },
         invite: None,
         sneak_peek: false,
     };
@@ -139,7 +141,6 @@ pub async fn upgrade(
         closed: blocked,
         sneak_peek: session.sneak_peek,
     };
-    let geo = state.app.part::<Arc<Geo>>().ok().cloned();
     socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
         let (out, queue) = state.hub.outbox(VISITOR_OUTBOX_BYTES);
         out.push(&welcome);
@@ -153,7 +154,7 @@ pub async fn upgrade(
             page: Default::default(),
             online_since: now,
             visits: session.visitor.visits,
-            region: geo.as_ref().and_then(|geo| geo.region(ip)),
+            region: region.clone(),
             channel: channel::parse(&session.user_agent),
             source: Default::default(),
             first_seen: session.visitor.first_seen,
@@ -321,7 +322,8 @@ impl Handler for VisitorSession {
                     return Err(ApiError::invalid("category", ErrorCode::NotFound));
                 }
                 let agent = agent.map(|a| Account::parse(&a, "agent")).transpose()?;
-                self.choice = chat::Choice { category, agent: agent.map(|a| a.as_str().to_owned()) };
+                let region = self.choice.region.take();
+                self.choice = chat::Choice { category, agent: agent.map(|a| a.as_str().to_owned()), region };
                 Ok(())
             }
             FromVisitor::Read { conversation_id, seq } => {
@@ -351,7 +353,16 @@ impl Handler for VisitorSession {
                     blocks::admit(app, &self.site, self.visitor.id, self.ip_addr).await?;
                 }
                 let (site, visitor) = (&self.site, self.visitor.id);
-                invitations::answer(app, site, visitor, &mut self.conversation, invitation_id, accept).await
+                invitations::answer(
+                    app,
+                    site,
+                    visitor,
+                    &mut self.conversation,
+                    self.choice.region.as_deref(),
+                    invitation_id,
+                    accept,
+                )
+                .await
             }
             FromVisitor::End => {
                 chat::visitor_end(app, &self.site, self.visitor.id).await?;

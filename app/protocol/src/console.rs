@@ -194,6 +194,7 @@ mod tests {
             country: "CN".into(),
             province: Some(Place { en: "Guangdong".into(), zh: "广东".into(), ja: String::new() }),
             city: None,
+            province_code: Some("CN-GD".into()),
         });
         let desk = visitor(2, 1, 20);
         let only = |f: VisitorFilter| {

@@ -198,6 +198,16 @@ pub struct Region {
     pub province: Option<Place>,
     #[serde(default)]
     pub city: Option<Place>,
+    /// The province's ISO 3166-2 code (`CN-GD`), when the data has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province_code: Option<String>,
+}
+
+impl Region {
+    /// The most precise code of the region: the province's (`CN-GD`), else the country's (`CN`).
+    pub fn code(&self) -> &str {
+        self.province_code.as_deref().unwrap_or(&self.country)
+    }
 }
 
 /// A visitor who has the site open right now.

@@ -43,6 +43,10 @@ pub struct AgentRow {
     pub card: Vec<CardLine>,
     /// Whether the agent has a workbench open now (on any node).
     pub online: bool,
+    /// The regions they serve first when a site routes by region: countries (`CN`) and provinces
+    /// (`CN-GD`).
+    #[serde(default)]
+    pub regions: Vec<String>,
 }
 
 /// One line of the card visitors may see about an agent (phone, e-mail, QQ, WeChat, Skype, or any
@@ -96,12 +100,28 @@ pub struct AgentForm {
     pub sort_order: i64,
     #[serde(default)]
     pub card: Vec<CardLine>,
+    #[serde(default)]
+    pub regions: Vec<String>,
 }
 
 /// An uploaded image, base64-encoded (the file's bytes as the browser read them).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Upload {
     pub base64: String,
+}
+
+/// Most regions an agent may serve first.
+pub const MAX_REGIONS: usize = 100;
+
+/// Whether `code` reads as a region: an ISO 3166-1 country (`CN`) or an ISO 3166-2 subdivision
+/// (`CN-GD`, `JP-13`, `TW-TPE`).
+pub fn is_region_code(code: &str) -> bool {
+    let (country, sub) = code.split_once('-').map_or((code, None), |(c, s)| (c, Some(s)));
+    country.len() == 2
+        && country.bytes().all(|b| b.is_ascii_uppercase())
+        && sub.is_none_or(|s| {
+            (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
 }
 
 /// Agents per page of the list.

@@ -40,6 +40,7 @@ fn agent_from_row(r: &Row) -> Result<AgentRow, sqlx::Error> {
         avatar: r.try_get::<Option<String>, _>("avatar_key")?.map(|k| super::avatar_url(&k)),
         card: serde_json::from_str(&r.try_get::<String, _>("card")?).unwrap_or_default(),
         online: false,
+        regions: Vec::new(),
     })
 }
 
@@ -82,8 +83,23 @@ pub async fn page(db: &Db, tenant: TenantId, query: &str, offset: i64) -> Result
         for r in q.fetch_all(db.reader()).await.or_internal()? {
             sites.entry(r.try_get("agent_id").or_internal()?).or_default().push(r.try_get("site_id").or_internal()?);
         }
+        let mut markers = Markers::new(db.kind);
+        let sql = format!(
+            "SELECT agent_id, region FROM agent_regions WHERE tenant_id = {} AND agent_id IN ({}) ORDER BY region",
+            markers.one(),
+            markers.list(agents.len())
+        );
+        let mut q = sqlx::query(&sql).bind(tenant.0);
+        for agent in &agents {
+            q = q.bind(agent.id);
+        }
+        let mut regions: HashMap<i64, Vec<String>> = HashMap::new();
+        for r in q.fetch_all(db.reader()).await.or_internal()? {
+            regions.entry(r.try_get("agent_id").or_internal()?).or_default().push(r.try_get("region").or_internal()?);
+        }
         for agent in &mut agents {
             agent.site_ids = sites.remove(&agent.id).unwrap_or_default();
+            agent.regions = regions.remove(&agent.id).unwrap_or_default();
         }
     }
     Ok((agents, total))
@@ -105,6 +121,13 @@ pub async fn get(w: &mut Writer, tenant: TenantId, id: AgentId) -> Result<Option
         .await
         .or_internal()?;
     agent.site_ids.sort_unstable();
+    agent.regions =
+        sqlx::query_scalar("SELECT region FROM agent_regions WHERE agent_id = $1 AND tenant_id = $2 ORDER BY region")
+            .bind(id.0)
+            .bind(tenant.0)
+            .fetch_all(&mut **w)
+            .await
+            .or_internal()?;
     Ok(Some(agent))
 }
 
@@ -198,6 +221,26 @@ pub async fn set_sites(w: &mut Writer, tenant: TenantId, id: AgentId, sites: &[i
         sqlx::query("INSERT INTO agent_sites (agent_id, site_id, tenant_id) VALUES ($1, $2, $3)")
             .bind(id.0)
             .bind(site)
+            .bind(tenant.0)
+            .execute(&mut **w)
+            .await
+            .or_internal()?;
+    }
+    Ok(())
+}
+
+/// Replaces the regions the agent serves first.
+pub async fn set_regions(w: &mut Writer, tenant: TenantId, id: AgentId, regions: &[String]) -> Result<(), ApiError> {
+    sqlx::query("DELETE FROM agent_regions WHERE agent_id = $1 AND tenant_id = $2")
+        .bind(id.0)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+    for region in regions {
+        sqlx::query("INSERT INTO agent_regions (agent_id, region, tenant_id) VALUES ($1, $2, $3)")
+            .bind(id.0)
+            .bind(region)
             .bind(tenant.0)
             .execute(&mut **w)
             .await

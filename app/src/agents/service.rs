@@ -98,6 +98,25 @@ pub fn parse_card(lines: Vec<CardLine>) -> Result<Vec<CardLine>, ApiError> {
     Ok(card)
 }
 
+/// Regions as stored: trimmed, upper case, each a country or province code, sorted, at most
+/// [`super::MAX_REGIONS`].
+fn parse_regions(regions: Vec<String>) -> Result<Vec<String>, ApiError> {
+    let mut parsed = Vec::with_capacity(regions.len());
+    for region in regions {
+        let region = region.trim().to_ascii_uppercase();
+        if !super::is_region_code(&region) {
+            return Err(ApiError::invalid("regions", ErrorCode::Format));
+        }
+        parsed.push(region);
+    }
+    parsed.sort_unstable();
+    parsed.dedup();
+    if parsed.len() > super::MAX_REGIONS {
+        return Err(ApiError::invalid("regions", ErrorCode::TooLong));
+    }
+    Ok(parsed)
+}
+
 /// The form's fields as stored: parsed, trimmed, checked.
 fn parse(mut form: AgentForm) -> Result<AgentForm, ApiError> {
     form.display_name = Name::parse(&form.display_name, "display_name", 50)?.into_string();
@@ -115,6 +134,7 @@ fn parse(mut form: AgentForm) -> Result<AgentForm, ApiError> {
     form.site_ids.sort_unstable();
     form.site_ids.dedup();
     form.card = parse_card(form.card)?;
+    form.regions = parse_regions(form.regions)?;
     Ok(form)
 }
 
@@ -160,6 +180,7 @@ fn summary(before: &AgentRow, after: &AgentForm) -> String {
     diff("order", before.sort_order.to_string(), after.sort_order.to_string());
     let card = |c: &[CardLine]| c.iter().map(|l| format!("{}={}", l.label, l.value)).collect::<Vec<_>>().join(", ");
     diff("card", card(&before.card), card(&after.card));
+    diff("regions", before.regions.join(","), after.regions.join(","));
     parts.join("; ")
 }
 
@@ -193,6 +214,7 @@ pub async fn save(state: &AppState, ctx: &Ctx, form: AgentForm) -> Result<i64, A
                 let form = AgentForm { version: 1, ..form.clone() };
                 repo::update_profile(&mut w, tenant, id, &form).await?;
                 repo::set_sites(&mut w, tenant, id, &form.site_ids).await?;
+                repo::set_regions(&mut w, tenant, id, &form.regions).await?;
                 let object = format!("agent #{} {}", id.0, login.as_str());
                 audit::record(&mut w, &Entry::by(ctx, OpKind::AgentCreated, &object, &form.display_name)).await?;
                 Ok((id, false))
@@ -206,6 +228,7 @@ pub async fn save(state: &AppState, ctx: &Ctx, form: AgentForm) -> Result<i64, A
                 }
                 repo::update_profile(&mut w, tenant, id, &form).await?;
                 repo::set_sites(&mut w, tenant, id, &form.site_ids).await?;
+                repo::set_regions(&mut w, tenant, id, &form.regions).await?;
                 let object = format!("agent #{} {}", id.0, before.login);
                 let summary = summary(&before, &form);
                 audit::record(&mut w, &Entry::by(ctx, OpKind::AgentChanged, &object, &summary)).await?;

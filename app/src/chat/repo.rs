@@ -165,23 +165,24 @@ pub async fn open_conversation_for(
     db: &Db,
     site: &Site,
     visitor: VisitorId,
-    category: Option<i64>,
+    choice: &super::service::Choice,
 ) -> Result<(ConversationSummary, bool), ApiError> {
     let now = now_ms();
     // The partial unique index allows one open conversation per visitor, so two tabs racing here
     // end up in the same conversation.
     let mut w = db.write().await?;
     let inserted = sqlx::query(
-        "INSERT INTO conversations (tenant_id, site_id, visitor_id, agent_id, status, last_seq, agent_read_seq, started_at, last_message_at, category_id, previous_id) \
+        "INSERT INTO conversations (tenant_id, site_id, visitor_id, agent_id, status, last_seq, agent_read_seq, started_at, last_message_at, category_id, previous_id, region) \
          VALUES ($1, $2, $3, NULL, 'open', 0, 0, $4, $4, $5, \
-         (SELECT p.id FROM conversations p WHERE p.visitor_id = $3 AND p.tenant_id = $1 ORDER BY p.id DESC LIMIT 1)) \
+         (SELECT p.id FROM conversations p WHERE p.visitor_id = $3 AND p.tenant_id = $1 ORDER BY p.id DESC LIMIT 1), $6) \
          ON CONFLICT DO NOTHING",
     )
     .bind(site.tenant_id.0)
     .bind(site.id.0)
     .bind(visitor.0)
     .bind(now)
-    .bind(category)
+    .bind(choice.category)
+    .bind(choice.region.as_deref())
     .execute(&mut *w)
     .await
     .or_internal()?

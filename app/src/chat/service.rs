@@ -141,11 +141,13 @@ async fn submit(state: &AppState, message: NewMessage, author: &Author<'_>) -> R
     Ok(committed)
 }
 
-/// What a visitor chose for their next conversation: a category of the site, an agent by account.
+/// What a visitor chose for their next conversation: a category of the site, an agent by account;
+/// and where they are (a country or province code, for region routing).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Choice {
     pub category: Option<i64>,
     pub agent: Option<String>,
+    pub region: Option<String>,
 }
 
 /// The visitor's open conversation, opened now if there is none (the site's agents are told), and
@@ -160,7 +162,7 @@ async fn open_for_visitor(
     let opens = &state.part::<Chat>()?.opens;
     routing::admit(state, site.tenant_id, site.id).await?;
     opens.take(&visitor).map_err(|retry_after_secs| ApiError::TooMany { retry_after_secs })?;
-    let (conversation, opened) = match repo::open_conversation_for(&state.db, site, visitor, choice.category).await {
+    let (conversation, opened) = match repo::open_conversation_for(&state.db, site, visitor, choice).await {
         Ok(found) => found,
         Err(error) => {
             opens.give_back(&visitor);
@@ -186,8 +188,9 @@ pub async fn open_invited(
     visitor: VisitorId,
     current: &mut Option<ConversationId>,
     agent: Option<String>,
+    region: Option<&str>,
 ) -> Result<ConversationId, ApiError> {
-    let choice = Choice { category: None, agent };
+    let choice = Choice { category: None, agent, region: region.map(str::to_owned) };
     let (id, opened) = open_for_visitor(state, site, visitor, &choice).await?;
     *current = Some(id);
     if opened {

@@ -54,9 +54,11 @@ impl Geo {
                 en,
             })
         };
-        let province = city.subdivisions.first().and_then(|s| place(&s.names));
+        let first = city.subdivisions.first();
+        let province = first.and_then(|s| place(&s.names));
+        let province_code = first.and_then(|s| s.iso_code).map(|code| format!("{country}-{code}"));
         let town = place(&city.city.names);
-        Some(Region { country, province, city: town })
+        Some(Region { country, province, city: town, province_code })
     }
 }
 
@@ -89,8 +91,10 @@ mod tests {
             assert_eq!(at(&geo, ip).map(|r| r.country), Some(country.to_owned()), "{ip}");
         }
         let guangzhou = at(&geo, "1.12.0.1").unwrap();
+        assert_eq!(guangzhou.code(), "CN-GD");
         let province = guangzhou.province.unwrap();
         assert_eq!((province.en.as_str(), province.zh.as_str(), province.ja.as_str()), ("Guangdong", "广东", "広東"));
+        assert_eq!(guangzhou.province_code.as_deref(), Some("CN-GD"));
         assert_eq!(guangzhou.city.unwrap().name("zh-CN"), "广州市");
         let shenzhen = at(&geo, "240e::1").unwrap();
         assert_eq!((shenzhen.country.as_str(), shenzhen.city.unwrap().name("ja")), ("CN", "深セン市"));

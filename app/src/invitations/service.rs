@@ -75,12 +75,13 @@ pub async fn auto_invite(
 
 /// The visitor answers an invitation of theirs. Accepted, their conversation opens (kept in
 /// `current`) with the inviting agent when they can take it. An invitation that is not theirs or
-/// was answered already is `NotFound`.
+/// was answered already is `NotFound`. `region` is where the visitor is (for region routing).
 pub async fn answer(
     state: &AppState,
     site: &Site,
     visitor: VisitorId,
     current: &mut Option<ConversationId>,
+    region: Option<&str>,
     id: i64,
     accept: bool,
 ) -> Result<(), ApiError> {
@@ -92,7 +93,7 @@ pub async fn answer(
         state.realtime.to_agent(tenant, agent, &frame);
     }
     if accept {
-        let conversation = chat::open_invited(state, site, visitor, current, login).await?;
+        let conversation = chat::open_invited(state, site, visitor, current, login, region).await?;
         repo::opened(&state.db, tenant, id, conversation).await?;
     }
     Ok(())

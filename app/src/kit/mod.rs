@@ -5,6 +5,7 @@
 
 pub mod form;
 pub mod live;
+pub mod regions;
 
 use kefu_protocol::VisitorId;
 use leptos::prelude::*;
@@ -85,10 +86,13 @@ pub fn country_name(lang: Lang, code: &str) -> String {
 pub fn region_text(lang: Lang, region: Option<&kefu_protocol::Region>) -> String {
     let Some(region) = region else { return tr(lang, Key::RegionUnknown).to_owned() };
     let mut parts = vec![country_name(lang, &region.country)];
-    for place in [&region.province, &region.city].into_iter().flatten() {
-        let name = place.name(lang.tag());
-        if !parts.iter().any(|p| p == name) {
-            parts.push(name.to_owned());
+    // A province the table knows is named from it (the data lacks zh-TW and Korean names).
+    let province = region.province_code.as_deref().and_then(regions::area).map(|a| a.name(lang).to_owned());
+    let province = province.or_else(|| region.province.as_ref().map(|p| p.name(lang.tag()).to_owned()));
+    let city = region.city.as_ref().map(|c| c.name(lang.tag()).to_owned());
+    for name in [province, city].into_iter().flatten() {
+        if !parts.contains(&name) {
+            parts.push(name);
         }
     }
     parts.join(" · ")

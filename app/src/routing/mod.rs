@@ -62,6 +62,10 @@ pub struct RoutingSettings {
     /// The company's agents (id, name) the switchboard may be chosen from; read only.
     #[serde(default)]
     pub agents: Vec<(i64, String)>,
+    /// Region routing (seed 004 section 13): a visitor goes first to the agents who serve their
+    /// region (set per agent on the agents page), when one has room.
+    #[serde(default)]
+    pub region_routing: bool,
 }
 
 /// Shortest and longest time an agent has to answer an offer, in seconds.
@@ -184,6 +188,8 @@ pub struct Candidate {
     pub categories: Vec<i64>,
     /// Said to a visitor when this agent takes their chat (empty: the site's welcome).
     pub welcome: String,
+    /// The regions they serve first (countries and provinces), for region routing.
+    pub regions: Vec<String>,
 }
 
 impl Candidate {
@@ -194,26 +200,51 @@ impl Candidate {
     pub fn has_room(&self) -> bool {
         self.chosen.takes_chats() && self.open < self.max_chats
     }
+
+    /// Whether they serve visitors from `region` (a country, `CN`, or a province, `CN-GD`) first:
+    /// they serve it, or the country it is in.
+    pub fn serves_region(&self, region: &str) -> bool {
+        self.regions
+            .iter()
+            .any(|code| region.strip_prefix(code.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('-')))
+    }
 }
 
-/// Picks who gets a chat of `site` (and `category`) among `agents`, leaving out `skip` (those who
-/// declined it): the preferred agent (a switchboard, or the visitor's previous agent) when
-/// `previous` names one with room, otherwise by `mode`. `roll` is a random number for
-/// [`RouteMode::Random`]. Returns an index into `agents`.
+/// What a chat asks of the agent who gets it.
+#[derive(Clone, Copy, Debug)]
+pub struct Need<'a> {
+    pub site: SiteId,
+    pub category: Option<i64>,
+    /// The visitor's region code when the site routes by region (`None`: off, or unknown).
+    pub region: Option<&'a str>,
+}
+
+/// Picks who gets a chat among `agents`, leaving out `skip` (those who declined it): the
+/// preferred agent (a switchboard, or the visitor's previous agent) when `previous` names one with
+/// room; otherwise, when the chat has a region, the agents who serve that region if one has room;
+/// then by `mode`. `roll` is a random number for [`RouteMode::Random`]. Returns an index into
+/// `agents`.
 pub fn pick(
     agents: &[Candidate],
-    site: SiteId,
-    category: Option<i64>,
+    need: Need,
     mode: RouteMode,
     previous: Option<AgentId>,
     skip: &[AgentId],
     roll: u64,
 ) -> Option<usize> {
-    let able: Vec<usize> = (0..agents.len())
-        .filter(|&i| agents[i].has_room() && agents[i].serves(site, category) && !skip.contains(&agents[i].id))
+    let mut able: Vec<usize> = (0..agents.len())
+        .filter(|&i| {
+            agents[i].has_room() && agents[i].serves(need.site, need.category) && !skip.contains(&agents[i].id)
+        })
         .collect();
     if let Some(i) = previous.and_then(|p| able.iter().copied().find(|&i| agents[i].id == p)) {
         return Some(i);
+    }
+    if let Some(region) = need.region {
+        let local: Vec<usize> = able.iter().copied().filter(|&i| agents[i].serves_region(region)).collect();
+        if !local.is_empty() {
+            able = local;
+        }
     }
     match mode {
         RouteMode::LeastBusy => {
@@ -279,15 +310,20 @@ mod tests {
             sites: None,
             categories: vec![],
             welcome: String::new(),
+            regions: vec![],
         }
     }
 
     const SITE: SiteId = SiteId(1);
 
+    fn need(category: Option<i64>) -> Need<'static> {
+        Need { site: SITE, category, region: None }
+    }
+
     #[test]
     fn least_busy_takes_fewest_open_chats_then_longest_idle() {
         let agents = vec![agent(1, 2, 10), agent(2, 1, 50), agent(3, 1, 20)];
-        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, None, &[], 0), Some(2));
+        assert_eq!(pick(&agents, need(None), RouteMode::LeastBusy, None, &[], 0), Some(2));
     }
 
     #[test]
@@ -295,7 +331,7 @@ mod tests {
         let mut agents = vec![agent(1, 0, 30), agent(2, 2, 10), agent(3, 0, 20)];
         let mut order = Vec::new();
         for now in 100..106 {
-            let i = pick(&agents, SITE, None, RouteMode::RoundRobin, None, &[], 0).unwrap();
+            let i = pick(&agents, need(None), RouteMode::RoundRobin, None, &[], 0).unwrap();
             order.push(agents[i].id.0);
             agents[i].last_assigned_at = now;
             agents[i].open += 1;
@@ -308,7 +344,7 @@ mod tests {
     fn random_spreads_over_everyone_able() {
         let agents = vec![agent(1, 0, 0), agent(2, 3, 0), agent(3, 0, 0)];
         let picked: std::collections::HashSet<i64> = (0..10)
-            .map(|roll| agents[pick(&agents, SITE, None, RouteMode::Random, None, &[], roll).unwrap()].id.0)
+            .map(|roll| agents[pick(&agents, need(None), RouteMode::Random, None, &[], roll).unwrap()].id.0)
             .collect();
         assert_eq!(picked, [1, 3].into_iter().collect());
     }
@@ -321,27 +357,55 @@ mod tests {
         agents[3].categories = vec![7];
         agents[4].chosen = AgentStatus::Invisible;
         agents[4].categories = vec![7];
-        assert_eq!(pick(&agents, SITE, Some(7), RouteMode::LeastBusy, None, &[], 0).map(|i| agents[i].id.0), Some(4));
+        assert_eq!(pick(&agents, need(Some(7)), RouteMode::LeastBusy, None, &[], 0).map(|i| agents[i].id.0), Some(4));
         agents[3].chosen = AgentStatus::Busy;
-        assert_eq!(pick(&agents, SITE, Some(7), RouteMode::LeastBusy, None, &[], 0).map(|i| agents[i].id.0), Some(5));
+        assert_eq!(pick(&agents, need(Some(7)), RouteMode::LeastBusy, None, &[], 0).map(|i| agents[i].id.0), Some(5));
         agents[4].open = 3;
-        assert_eq!(pick(&agents, SITE, Some(7), RouteMode::LeastBusy, None, &[], 0), None);
+        assert_eq!(pick(&agents, need(Some(7)), RouteMode::LeastBusy, None, &[], 0), None);
     }
 
     #[test]
     fn the_previous_agent_comes_first_when_they_have_room() {
         let mut agents = vec![agent(1, 0, 0), agent(2, 2, 0)];
-        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, Some(AgentId(2)), &[], 0), Some(1));
+        assert_eq!(pick(&agents, need(None), RouteMode::LeastBusy, Some(AgentId(2)), &[], 0), Some(1));
         agents[1].open = 3;
-        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, Some(AgentId(2)), &[], 0), Some(0));
+        assert_eq!(pick(&agents, need(None), RouteMode::LeastBusy, Some(AgentId(2)), &[], 0), Some(0));
     }
 
     #[test]
     fn agents_who_declined_are_left_out() {
         let agents = vec![agent(1, 0, 0), agent(2, 1, 0)];
-        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, None, &[AgentId(1)], 0), Some(1));
-        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, Some(AgentId(1)), &[AgentId(1)], 0), Some(1));
-        assert_eq!(pick(&agents, SITE, None, RouteMode::LeastBusy, None, &[AgentId(1), AgentId(2)], 0), None);
+        assert_eq!(pick(&agents, need(None), RouteMode::LeastBusy, None, &[AgentId(1)], 0), Some(1));
+        assert_eq!(pick(&agents, need(None), RouteMode::LeastBusy, Some(AgentId(1)), &[AgentId(1)], 0), Some(1));
+        assert_eq!(pick(&agents, need(None), RouteMode::LeastBusy, None, &[AgentId(1), AgentId(2)], 0), None);
+    }
+
+    #[test]
+    fn agents_of_the_visitors_region_come_first_while_one_has_room() {
+        let mut agents = vec![agent(1, 0, 0), agent(2, 2, 0), agent(3, 1, 0)];
+        agents[1].regions = vec!["CN-GD".into()];
+        agents[2].regions = vec!["CN".into()];
+        let in_gd = Need { region: Some("CN-GD"), ..need(None) };
+        // Agents 2 (Guangdong) and 3 (all of China) serve Guangdong; 3 is less busy.
+        assert_eq!(pick(&agents, in_gd, RouteMode::LeastBusy, None, &[], 0).map(|i| agents[i].id.0), Some(3));
+        agents[2].open = 3;
+        assert_eq!(pick(&agents, in_gd, RouteMode::LeastBusy, None, &[], 0).map(|i| agents[i].id.0), Some(2));
+        // Nobody of the region has room: the normal rules.
+        agents[1].open = 3;
+        assert_eq!(pick(&agents, in_gd, RouteMode::LeastBusy, None, &[], 0).map(|i| agents[i].id.0), Some(1));
+        // A region nobody serves, or region routing off: the normal rules.
+        agents[1].open = 0;
+        let in_tokyo = Need { region: Some("JP-13"), ..need(None) };
+        // "CN" covers its provinces, not countries whose code starts alike.
+        agents[2].regions = vec!["C".into()];
+        assert!(!agents[2].serves_region("CN-GD"));
+        assert_eq!(pick(&agents, in_tokyo, RouteMode::LeastBusy, None, &[], 0).map(|i| agents[i].id.0), Some(1));
+        assert_eq!(pick(&agents, need(None), RouteMode::LeastBusy, None, &[], 0).map(|i| agents[i].id.0), Some(1));
+        // The visitor's previous agent still comes first.
+        assert_eq!(
+            pick(&agents, in_gd, RouteMode::LeastBusy, Some(AgentId(1)), &[], 0).map(|i| agents[i].id.0),
+            Some(1)
+        );
     }
 
     #[test]

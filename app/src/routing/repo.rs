@@ -23,6 +23,8 @@ pub struct SiteRules {
     pub switchboard: Option<AgentId>,
     /// Approval mode: how long an agent has to answer an offer (ms); `None`: chats are given.
     pub approval_ms: Option<i64>,
+    /// A visitor goes first to the agents who serve their region.
+    pub region_routing: bool,
 }
 
 /// The rules of the company's sites, and each category's own mode (if it has one).
@@ -31,8 +33,8 @@ pub async fn rules(
     tenant: TenantId,
 ) -> Result<(HashMap<SiteId, SiteRules>, HashMap<i64, CategoryRules>), ApiError> {
     let rows = sqlx::query(
-        "SELECT id, route_mode, queue_limit, prefer_previous, switchboard_id, approval, approval_secs FROM sites \
-         WHERE tenant_id = $1",
+        "SELECT id, route_mode, queue_limit, prefer_previous, switchboard_id, approval, approval_secs, region_routing \
+         FROM sites WHERE tenant_id = $1",
     )
     .bind(tenant.0)
     .fetch_all(&mut *w)
@@ -52,6 +54,7 @@ pub async fn rules(
                     .then(|| r.try_get::<i64, _>("approval_secs").map(|s| s * 1000))
                     .transpose()
                     .or_internal()?,
+                region_routing: r.try_get::<i64, _>("region_routing").or_internal()? != 0,
             },
         );
     }
@@ -155,6 +158,7 @@ pub async fn candidates(
             sites: own_only.then(Vec::new),
             categories: Vec::new(),
             welcome: prefs.welcome.clone(),
+            regions: Vec::new(),
         });
     }
     let mut markers = Markers::new(kind);
@@ -170,6 +174,20 @@ pub async fn candidates(
         let agent: i64 = r.try_get("agent_id").or_internal()?;
         if let Some(a) = agents.iter_mut().find(|a| a.id.0 == agent) {
             a.categories.push(r.try_get("category_id").or_internal()?);
+        }
+    }
+    let mut markers = Markers::new(kind);
+    let t = markers.one();
+    let list = markers.list(ids.len());
+    let sql = format!("SELECT agent_id, region FROM agent_regions WHERE tenant_id = {t} AND agent_id IN ({list})");
+    let mut query = sqlx::query(&sql).persistent(false).bind(tenant.0);
+    for id in &ids {
+        query = query.bind(*id);
+    }
+    for r in query.fetch_all(&mut *conn).await.or_internal()? {
+        let agent: i64 = r.try_get("agent_id").or_internal()?;
+        if let Some(a) = agents.iter_mut().find(|a| a.id.0 == agent) {
+            a.regions.push(r.try_get("region").or_internal()?);
         }
     }
     if !own_sites.is_empty() {
@@ -205,6 +223,8 @@ pub struct Waiting {
     pub offered: Option<(AgentId, i64)>,
     /// Agents who declined it (or let the offer lapse).
     pub declined: Vec<AgentId>,
+    /// Where the visitor asked from (a country or province code), when known.
+    pub region: Option<String>,
 }
 
 /// The queue, oldest first, at most `limit`.
@@ -213,7 +233,7 @@ pub async fn queue(w: &mut AnyConnection, tenant: TenantId, limit: i64) -> Resul
     let rows = sqlx::query(
         "SELECT c.id, c.site_id, c.category_id, c.visitor_id, c.started_at, c.offered_to, c.offered_until, \
          CASE WHEN s.prefer_previous = 1 THEN (SELECT p.agent_id FROM conversations p WHERE p.visitor_id = c.visitor_id \
-          AND p.id < c.id AND p.agent_id IS NOT NULL ORDER BY p.id DESC LIMIT 1) END AS previous \
+          AND p.id < c.id AND p.agent_id IS NOT NULL ORDER BY p.id DESC LIMIT 1) END AS previous, c.region \
          FROM conversations c JOIN sites s ON s.id = c.site_id \
          WHERE c.tenant_id = $1 AND c.status = 'open' AND c.agent_id IS NULL \
          ORDER BY c.id LIMIT $2",
@@ -253,6 +273,7 @@ pub async fn queue(w: &mut AnyConnection, tenant: TenantId, limit: i64) -> Resul
                     _ => None,
                 },
                 declined: Vec::new(),
+                region: r.try_get("region")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
@@ -589,8 +610,8 @@ pub async fn pending_for(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Ve
 pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<RoutingSettings>, ApiError> {
     let row = sqlx::query(
         "SELECT version, route_mode, queue_limit, prefer_previous, rating_enabled, rating_levels, welcome, \
-         visitor_idle_minutes, agent_idle_minutes, idle_warning_minutes, switchboard_id, approval, approval_secs FROM sites \
-         WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
+         visitor_idle_minutes, agent_idle_minutes, idle_warning_minutes, switchboard_id, approval, approval_secs, \
+         region_routing FROM sites WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL",
     )
     .bind(site.0)
     .bind(tenant.0)
@@ -644,6 +665,7 @@ pub async fn settings(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<
         approval: r.try_get::<i64, _>("approval").or_internal()? != 0,
         approval_secs: r.try_get("approval_secs").or_internal()?,
         agents,
+        region_routing: r.try_get::<i64, _>("region_routing").or_internal()? != 0,
     }))
 }
 
@@ -667,7 +689,8 @@ pub async fn save_settings(w: &mut Writer, tenant: TenantId, settings: &RoutingS
     let changed = sqlx::query(
         "UPDATE sites SET route_mode = $1, queue_limit = $2, prefer_previous = $3, rating_enabled = $4, \
          rating_levels = $5, welcome = $9, visitor_idle_minutes = $10, agent_idle_minutes = $11, \
-         idle_warning_minutes = $12, switchboard_id = $13, approval = $14, approval_secs = $15, version = version + 1 \
+         idle_warning_minutes = $12, switchboard_id = $13, approval = $14, approval_secs = $15, region_routing = $16, \
+         version = version + 1 \
          WHERE id = $6 AND tenant_id = $7 AND version = $8 AND deleted_at IS NULL",
     )
     .bind(settings.mode.as_str())
@@ -685,6 +708,7 @@ pub async fn save_settings(w: &mut Writer, tenant: TenantId, settings: &RoutingS
     .bind(settings.switchboard_id)
     .bind(i64::from(settings.approval))
     .bind(settings.approval_secs)
+    .bind(i64::from(settings.region_routing))
     .execute(&mut **w)
     .await
     .or_internal()?

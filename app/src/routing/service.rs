@@ -11,7 +11,7 @@ use kefu_protocol::{
 };
 
 use super::repo::{self, Load, Waiting};
-use super::{estimate_wait, pick};
+use super::{estimate_wait, pick, Need};
 use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::batch::{BatchJob, BatchWorker};
 use crate::infra::coalesce::Coalesced;
@@ -259,10 +259,12 @@ async fn pass(db: &Db, realtime: &dyn Realtime, geo: &Geo, told: &Told, tenant: 
             // agent, then the mode.
             let preferred = category.and_then(|c| c.switchboard).or(rules.and_then(|r| r.switchboard)).or(previous);
             let roll = rand::random::<u64>();
-            let mut chosen = pick(&agents, item.site, item.category, mode, preferred, &item.declined, roll);
+            let region = item.region.as_deref().filter(|_| rules.is_some_and(|r| r.region_routing));
+            let need = Need { site: item.site, category: item.category, region };
+            let mut chosen = pick(&agents, need, mode, preferred, &item.declined, roll);
             if chosen.is_none() && !item.declined.is_empty() {
                 // Everyone able declined: offered round again rather than left waiting for nobody.
-                chosen = pick(&agents, item.site, item.category, mode, preferred, &[], roll);
+                chosen = pick(&agents, need, mode, preferred, &[], roll);
                 if chosen.is_some() {
                     repo::clear_declines(&mut w, tenant, item.id).await?;
                 }
@@ -672,7 +674,8 @@ pub async fn transfer(
                 .find(|a| a.id == id && a.serves(brief.site, None))
                 .ok_or_else(|| ApiError::invalid("to", ErrorCode::Format))?,
             TransferTo::Category(category) => {
-                let picked = pick(&agents, brief.site, Some(category), super::RouteMode::LeastBusy, None, &[], 0);
+                let need = Need { site: brief.site, category: Some(category), region: None };
+                let picked = pick(&agents, need, super::RouteMode::LeastBusy, None, &[], 0);
                 &agents[picked.ok_or_else(|| ApiError::conflict(Some("to"), ErrorCode::LimitReached))?]
             }
         };

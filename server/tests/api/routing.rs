@@ -1011,3 +1011,61 @@ async fn a_chat_s_messages_reach_its_agent_guests_and_monitors_and_a_waiting_one
     assert!(heard_before_pong(&mut monitor, "我们都在").await);
     assert!(!heard_before_pong(&mut bob, "我们都在").await);
 }
+
+#[tokio::test]
+async fn with_region_routing_a_visitor_goes_first_to_an_agent_of_their_region_while_they_have_room() {
+    use app::agents::{AgentForm, AgentPage};
+    use app::infra::net::TrustedProxies;
+    use app::routing::RoutingSettings;
+
+    // Visitors' addresses come through a proxy on loopback.
+    let app =
+        crate::helpers::spawn_app_with(|c| c.trusted_proxies = TrustedProxies::parse("127.0.0.0/8").unwrap()).await;
+    let shop = app.create_tenant("Shop").await;
+    let (_, _ann) = agent(&app, &shop, "Ann", 2, AgentStatus::Online).await;
+    let (bob, _bob) = agent(&app, &shop, "Bob", 1, AgentStatus::Online).await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+
+    // Bob serves Guangdong first (set on the agents page; codes are stored upper case).
+    let page: AgentPage = crate::helpers::ok(app.call("/api/agents", "query=Bob&offset=0", Some(&admin)).await).await;
+    let row = page.rows.into_iter().find(|r| r.id == bob.0).expect("Bob is listed");
+    let form = AgentForm {
+        id: Some(row.id),
+        version: row.version,
+        display_name: row.display_name.clone(),
+        role_id: row.role_id,
+        site_ids: row.site_ids.clone(),
+        seat_enabled: row.seat_enabled,
+        max_chats: row.max_chats,
+        regions: vec!["cn-gd".into(), "Guangdong".into()],
+        ..AgentForm::default()
+    };
+    let refused = app.call_json("/api/agents/save", "form", &form, &admin).await;
+    assert_eq!(crate::helpers::err(refused).await, ApiError::invalid("regions", ErrorCode::Format));
+    let form = AgentForm { regions: vec!["cn-gd".into(), " JP ".into()], ..form };
+    let _: i64 = crate::helpers::ok(app.call_json("/api/agents/save", "form", &form, &admin).await).await;
+    let page: AgentPage = crate::helpers::ok(app.call("/api/agents", "query=Bob&offset=0", Some(&admin)).await).await;
+    assert_eq!(page.rows[0].regions, ["CN-GD", "JP"]);
+
+    let site: i64 = sqlx::query_scalar("SELECT id FROM sites WHERE tenant_id = $1")
+        .bind(shop.id.0)
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    let response = app.call("/api/routing/settings", &format!("site_id={site}"), Some(&admin)).await;
+    let settings = response.json::<RoutingSettings>().await.unwrap();
+    assert!(!settings.region_routing, "off by default");
+    let settings = RoutingSettings { region_routing: true, ..settings };
+    let saved = app.call_json("/api/routing/settings/save", "settings", &settings, &admin).await;
+    assert!(saved.status().is_success(), "{}", saved.status());
+
+    // Both are free and least busy would pick Ann (tied, then by id): a visitor from Guangzhou
+    // goes to Bob; the next finds Bob full and goes to Ann by the normal rules.
+    let mut told_of = Vec::new();
+    for (i, ip) in ["1.12.0.1", "1.12.0.2", "8.8.8.8"].into_iter().enumerate() {
+        let mut visitor = app.try_visitor(&shop, None, &[("x-forwarded-for", ip)]).await.expect("connects");
+        told_of.push(ask(&mut visitor, &format!("r{i}"), "你好，我在广州").await.1);
+    }
+    let to = |n: &str| Some(Routed::To(n.into()));
+    assert_eq!(told_of, [to("Bob"), to("Ann"), to("Ann")]);
+}

@@ -8,9 +8,11 @@ use super::{AgentForm, AgentRow, CardLine, Upload, CARD_LINES, PAGE};
 use crate::auth::api::{DeleteAgent, SetAgentEnabled, SetAgentPassword};
 use crate::departments::api::list_departments;
 use crate::i18n::{error_text, role_text, tr, use_lang, Key};
+use crate::kit::country_name;
 use crate::kit::form::{
     action_error, error_for, error_outside, CheckField, ConfirmDelete, Field, ImagePicker, Pager, SelectField,
 };
+use crate::kit::regions::{self, COUNTRIES, GROUPS};
 use crate::roles::api::list_roles;
 use crate::sites::api::my_sites;
 
@@ -162,7 +164,7 @@ pub fn AgentsPage() -> impl IntoView {
                                         display_name: a.display_name.clone(), nickname: a.nickname.clone(), job_number: a.job_number.clone(),
                                         email: a.email.clone(), mobile: a.mobile.clone(), role_id: a.role_id, department_id: a.department_id,
                                         site_ids: a.site_ids.clone(), seat_enabled: a.seat_enabled, max_chats: a.max_chats, sort_order: a.sort_order,
-                                        card: a.card.clone(),
+                                        card: a.card.clone(), regions: a.regions.clone(),
                                     };
                                     let (row, row2, row3) = (a.clone(), a.clone(), a.clone());
                                     let who = a.display_name.clone();
@@ -245,6 +247,9 @@ fn AgentEditor(
     let card = card_lines(&form.card);
     let max_chats = RwSignal::new(form.max_chats.to_string());
     let order = RwSignal::new(form.sort_order.to_string());
+    let (listed, other): (Vec<String>, Vec<String>) = form.regions.iter().cloned().partition(|c| listed_region(c));
+    let regions = RwSignal::new(listed);
+    let other_regions = RwSignal::new(other.join(", "));
     let department_options = Signal::derive(move || {
         let mut options = vec![(String::new(), tr(lang, Key::NoneOption).to_owned())];
         options.extend(departments.get());
@@ -276,6 +281,7 @@ fn AgentEditor(
         "seat_enabled",
         "max_chats",
         "sort_order",
+        "regions",
     ];
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -295,6 +301,17 @@ fn AgentEditor(
             max_chats: max_chats.get_untracked().trim().parse().unwrap_or(0),
             sort_order: order.get_untracked().trim().parse().unwrap_or(-1),
             card: card_values(card),
+            regions: regions
+                .get_untracked()
+                .into_iter()
+                .chain(
+                    other_regions
+                        .get_untracked()
+                        .split([',', '，', ' ', '、'])
+                        .filter(|c| !c.is_empty())
+                        .map(String::from),
+                )
+                .collect(),
             ..form.clone()
         };
         save.dispatch(SaveAgent { form });
@@ -341,6 +358,7 @@ fn AgentEditor(
                 }).collect_view()}
             </fieldset>
             <CardEditor card error/>
+            <RegionPicker chosen=regions other=other_regions error/>
             <CheckField label=tr(lang, Key::SeatEnabled).to_owned() bind=seat/>
             <div class="buttons">
                 <button type="submit" disabled=move || save.pending().get()>{tr(lang, Key::Save)}</button>
@@ -348,6 +366,62 @@ fn AgentEditor(
             </div>
             <p role="alert" class="error">{move || error_outside(lang, error.get(), &fields)}</p>
         </form>
+    }
+}
+
+/// Whether the picker lists `code` (a country it offers whole, or a province of the table).
+fn listed_region(code: &str) -> bool {
+    COUNTRIES.contains(&code) || regions::area(code).is_some()
+}
+
+/// The regions an agent serves first (region routing, seed 004 section 13): whole countries,
+/// provinces by area or country, and any other country by its ISO code.
+#[component]
+fn RegionPicker(
+    chosen: RwSignal<Vec<String>>,
+    other: RwSignal<String>,
+    error: Signal<Option<kefu_protocol::ApiError>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let check = move |code: &'static str, label: String| {
+        view! {
+            <label class="check">
+                <input type="checkbox" prop:checked=move || chosen.with(|c| c.iter().any(|x| x == code))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        chosen.update(|c| {
+                            c.retain(|x| x != code);
+                            if on { c.push(code.to_owned()); }
+                        });
+                    }/>
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <fieldset class="regions">
+            <legend>{tr(lang, Key::RegionsServed)}</legend>
+            <p class="hint">{tr(lang, Key::RegionsServedHint)}</p>
+            <div class="countries" role="group" aria-label=tr(lang, Key::WholeCountries)>
+                {COUNTRIES.iter().map(|code| check(code, country_name(lang, code))).collect_view()}
+            </div>
+            {GROUPS.iter().map(|group| {
+                let heading = group.names.map_or_else(|| country_name(lang, group.country), |n| lang.pick(n).to_owned());
+                let count = move || {
+                    let n = chosen.with(|c| group.areas.iter().filter(|a| c.iter().any(|x| x == a.code)).count());
+                    (n > 0).then(|| format!(" ({n})"))
+                };
+                view! {
+                    <details>
+                        <summary>{heading.clone()}{count}</summary>
+                        <div role="group" aria-label=heading>
+                            {group.areas.iter().map(|area| check(area.code, area.name(lang).to_owned())).collect_view()}
+                        </div>
+                    </details>
+                }
+            }).collect_view()}
+            <Field label=tr(lang, Key::OtherCountries) name="regions" bind=other maxlength=300 hint=tr(lang, Key::OtherCountriesHint) error/>
+        </fieldset>
     }
 }
 

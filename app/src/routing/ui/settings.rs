@@ -73,6 +73,7 @@ fn RoutingForm(
     let mode = RwSignal::new(settings.mode.as_str().to_owned());
     let queue_limit = RwSignal::new(settings.queue_limit.to_string());
     let prefer_previous = RwSignal::new(settings.prefer_previous);
+    let region_routing = RwSignal::new(settings.region_routing);
     let visitor_idle = RwSignal::new(settings.visitor_idle_minutes.to_string());
     let agent_idle = RwSignal::new(settings.agent_idle_minutes.to_string());
     let idle_warning = RwSignal::new(settings.idle_warning_minutes.to_string());
@@ -148,6 +149,7 @@ fn RoutingForm(
             approval: approval.get_untracked(),
             approval_secs: approval_secs.get_untracked().trim().parse().unwrap_or(-1),
             agents: Vec::new(),
+            region_routing: region_routing.get_untracked(),
         };
         save.dispatch(SaveRoutingSettings { settings });
     };
@@ -156,6 +158,8 @@ fn RoutingForm(
             <SelectField label=tr(lang, Key::DistributionMode) name="mode" bind=mode options=modes error/>
             <Field label=tr(lang, Key::QueueLimit) name="queue_limit" kind="number" bind=queue_limit error/>
             <CheckField label=tr(lang, Key::PreferPrevious).to_owned() bind=prefer_previous/>
+            <CheckField label=tr(lang, Key::RegionRouting).to_owned() bind=region_routing/>
+            <p class="hint">{tr(lang, Key::RegionRoutingHint)}</p>
             <SelectField label=tr(lang, Key::SiteSwitchboard) name="switchboard_id" bind=switchboard options=agents error/>
             <CheckField label=tr(lang, Key::Approval).to_owned() bind=approval/>
             <Field label=tr(lang, Key::ApprovalSecs) name="approval_secs" kind="number" bind=approval_secs error/>
