@@ -272,6 +272,20 @@ pub enum Key {
     ModeRandom,
     QueueLimit,
     PreferPrevious,
+    NavRegistration,
+    AskDetails,
+    AskWhen,
+    AskBefore,
+    AskAnyTime,
+    DetailFields,
+    DetailField,
+    Asked,
+    RequiredField,
+    OwnFieldLabel,
+    RemoveField,
+    AddOwnField,
+    RegisteredAt,
+    VisitorGave,
     RegionRouting,
     RegionRoutingHint,
     RegionsServed,
@@ -749,6 +763,20 @@ fn texts(key: Key) -> [&'static str; 5] {
         ModeRoundRobin => ["Round robin", "轮流分配", "輪流分配", "順番に", "순서대로"],
         ModeRandom => ["Random", "随机", "隨機", "ランダム", "무작위"],
         QueueLimit => ["Queue limit", "排队上限", "排隊上限", "待ち行列の上限", "대기열 한도"],
+        NavRegistration => ["Visitor registration", "访客注册设置", "訪客註冊設定", "訪問者登録", "방문자 등록"],
+        AskDetails => ["Ask visitors for their details", "请访客填写资料", "請訪客填寫資料", "訪問者に情報の入力を求める", "방문자에게 정보 입력 요청"],
+        AskWhen => ["When", "填写时机", "填寫時機", "タイミング", "시점"],
+        AskBefore => ["Before their first message", "发送第一条消息前", "傳送第一則訊息前", "最初のメッセージの前", "첫 메시지 전"],
+        AskAnyTime => ["Any time, from the chat window", "对话中随时（对话窗口内）", "對話中隨時（對話視窗內）", "いつでも（チャット画面から）", "언제든지 (채팅 창에서)"],
+        DetailFields => ["Fields", "字段", "欄位", "項目", "항목"],
+        DetailField => ["Field", "字段", "欄位", "項目", "항목"],
+        Asked => ["Ask", "询问", "詢問", "尋ねる", "요청"],
+        RequiredField => ["Required", "必填", "必填", "必須", "필수"],
+        OwnFieldLabel => ["Own field", "自定义字段", "自訂欄位", "独自項目", "사용자 항목"],
+        RemoveField => ["Remove field", "删除字段", "刪除欄位", "項目を削除", "항목 삭제"],
+        AddOwnField => ["Add a field", "添加字段", "新增欄位", "項目を追加", "항목 추가"],
+        RegisteredAt => ["Registered", "注册时间", "註冊時間", "登録日時", "등록 시각"],
+        VisitorGave => ["Details the visitor gave", "访客填写的资料", "訪客填寫的資料", "訪問者が入力した情報", "방문자가 입력한 정보"],
         RegionRouting => ["Route by region", "区域分流", "區域分流", "地域別に振り分け", "지역별 배정"],
         RegionRoutingHint => [
             "A visitor goes first to the agents who serve their region (set on each agent), when one has room.",
@@ -1597,6 +1625,13 @@ pub fn op_text(lang: Lang, kind: crate::infra::audit::OpKind) -> &'static str {
         InvitationsChanged => {
             ["Invitations changed", "修改邀请设置", "修改邀請設定", "招待設定を変更", "초대 설정 변경"]
         }
+        RegistrationChanged => [
+            "Registration form changed",
+            "修改访客注册设置",
+            "修改訪客註冊設定",
+            "訪問者登録フォームを変更",
+            "방문자 등록 양식 변경",
+        ],
     })
 }
 

@@ -92,7 +92,7 @@ fn page_security_policy() {
 pub fn App() -> impl IntoView {
     use workbench::ui::{
         AgentsRoute, BlocksRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, InvitationsRoute, LogRoute,
-        ProfileRoute, RatingsRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, VisitorsPage,
+        ProfileRoute, RatingsRoute, RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();
@@ -115,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/ratings") view={Lazy::<RatingsRoute>::new()}/>
                     <Route path=path!("admin/blocks") view={Lazy::<BlocksRoute>::new()}/>
                     <Route path=path!("admin/invitations") view={Lazy::<InvitationsRoute>::new()}/>
+                    <Route path=path!("admin/registration") view={Lazy::<RegistrationRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>
             </Routes>
@@ -151,6 +152,7 @@ pub fn build_state(
         .with(sites::service::SiteCache::default())
         .with(blocks::service::Blocks::default())
         .with(invitations::service::RulesCache::default())
+        .with(visitors::service::FormCache::default())
         .with(auth::service::LoginLimiter::new(&limits))
         .build();
     auth::service::start_session_purge(&state, state.settings.session_purge);

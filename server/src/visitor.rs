@@ -109,6 +109,7 @@ pub async fn upgrade(
         choice: chat::Choice { region: region.as_ref().map(|r| r.code().to_owned()), ..Default::default() },
         invite: None,
         sneak_peek: false,
+        details: None,
     };
     // A blocked visitor (or address) is told only that chat is not available.
     let blocked = blocks::shut_out(&state.app, &session.site, session.visitor.id, ip).await;
@@ -126,6 +127,7 @@ pub async fn upgrade(
     // A blocked visitor is never invited.
     session.invite = rules.invite.filter(|_| !blocked);
     session.sneak_peek = rules.sneak_peek;
+    session.details = visitors::details_form(&state.app, tenant, site_id).await.unwrap_or_default();
     session.categories = categories.iter().map(|(id, _)| *id).collect();
     let welcome = ToVisitor::VisitorWelcome {
         protocol_version: PROTOCOL_VERSION,
@@ -140,6 +142,8 @@ pub async fn upgrade(
         agent_read_seq: session.visitor.latest.as_ref().map_or(0, |c| c.agent_read_seq),
         closed: blocked,
         sneak_peek: session.sneak_peek,
+        details: session.details.as_deref().cloned(),
+        registered: session.visitor.registered,
     };
     socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
         let (out, queue) = state.hub.outbox(VISITOR_OUTBOX_BYTES);
@@ -229,6 +233,8 @@ struct VisitorSession {
     invite: Option<AutoInvite>,
     /// Whether the site's agents see what the visitor types (what the welcome told the widget).
     sneak_peek: bool,
+    /// The site's registration form (what the welcome told the widget).
+    details: Option<Arc<kefu_protocol::DetailsForm>>,
 }
 
 /// Whether the site's automatic invitation is due for the visitor's current page and this visit
@@ -290,6 +296,13 @@ impl Handler for VisitorSession {
                     out.push(&ToVisitor::Error { error, client_msg_id: Some(client_msg_id) });
                     return Ok(());
                 }
+                // A new conversation waits for the registration form where the site asks first.
+                if self.conversation.is_none() {
+                    if let Err(error) = visitors::check_registered(self.details.as_deref(), self.visitor.registered) {
+                        out.push(&ToVisitor::Error { error, client_msg_id: Some(client_msg_id) });
+                        return Ok(());
+                    }
+                }
                 let choice = &self.choice;
                 match chat::visitor_send(
                     app,
@@ -346,6 +359,12 @@ impl Handler for VisitorSession {
                         out.close(4001, "identified");
                     }
                 }
+                Ok(())
+            }
+            FromVisitor::Register { values } => {
+                visitors::register(app, &self.site, self.visitor.id, self.details.as_deref(), &values).await?;
+                self.visitor.registered = true;
+                out.push(&ToVisitor::Registered);
                 Ok(())
             }
             FromVisitor::AnswerInvitation { invitation_id, accept } => {

@@ -14,8 +14,8 @@ use std::rc::Rc;
 use i18n::{tr, Key, Lang};
 use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{
-    is_token, ApiError, ConversationId, ErrorCode, FromVisitor, MessageBody, PageInfo, RatingForm, SenderKind,
-    ToVisitor, PROTOCOL_VERSION, TOKEN_SUBPROTOCOL_PREFIX, VISITOR_SUBPROTOCOL,
+    is_token, ApiError, ConversationId, DetailsForm, ErrorCode, FromVisitor, MessageBody, PageInfo, RatingForm,
+    SenderKind, ToVisitor, PROTOCOL_VERSION, TOKEN_SUBPROTOCOL_PREFIX, VISITOR_SUBPROTOCOL,
 };
 use kefu_webclient::{Endpoint, SocketEvent};
 
@@ -52,6 +52,9 @@ struct Elements {
     /// The invitation card, beside the launcher.
     invite: Element,
     invite_text: Element,
+    /// The site's registration form, and the header button that opens it.
+    details: Element,
+    details_button: Element,
 }
 
 struct PushedLink {
@@ -80,6 +83,13 @@ struct Widget {
     invitation: Option<(i64, String)>,
     /// The site's agents see what the visitor types (the widget says so under the box).
     sneak_peek: bool,
+    /// The site's registration form, whether the visitor sent it, and whether it is open (from the
+    /// header; a `before` form opens by itself until sent).
+    details: Option<DetailsForm>,
+    registered: bool,
+    details_open: bool,
+    /// The form was just sent (said in the notice line until the next message).
+    details_sent: bool,
     /// When the last draft went (ms), and a later one waiting for its turn.
     draft_at: f64,
     draft_armed: bool,
@@ -187,6 +197,10 @@ pub fn start(
         links: Vec::new(),
         invitation: None,
         sneak_peek: false,
+        details: None,
+        registered: false,
+        details_open: false,
+        details_sent: false,
         draft_at: 0.0,
         draft_armed: false,
         draft_timer: None,
@@ -307,6 +321,9 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     let title = el(doc, "h2", "")?;
     title.set_text_content(Some(tr(lang, Key::Chat)));
     let rate_button = button(doc, "rate", tr(lang, Key::RateChat))?;
+    let details_button = button(doc, "details-button", tr(lang, Key::YourDetails))?;
+    details_button.set_attribute("aria-expanded", "false")?;
+    details_button.set_attribute("hidden", "")?;
     let end_button = button(doc, "end", tr(lang, Key::EndChat))?;
     let close = el(doc, "button", "close")?;
     close.set_attribute("type", "button")?;
@@ -318,6 +335,7 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     heading.append_child(&presence)?;
     header.append_child(&heading)?;
     let actions = el(doc, "div", "actions")?;
+    actions.append_child(&details_button)?;
     actions.append_child(&rate_button)?;
     actions.append_child(&end_button)?;
     actions.append_child(&close)?;
@@ -335,6 +353,10 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     confirm.append_child(&confirm_cancel)?;
     let rating = el(doc, "form", "rating")?;
     rating.set_attribute("aria-label", tr(lang, Key::RateChat))?;
+    let details = el(doc, "form", "details")?;
+    details.set_attribute("aria-label", tr(lang, Key::YourDetails))?;
+    details.set_attribute("novalidate", "")?;
+    details.set_attribute("hidden", "")?;
     let ended = el(doc, "div", "ended")?;
     let thanks = el(doc, "p", "thanks")?;
     thanks.set_text_content(Some(tr(lang, Key::Thanks)));
@@ -380,9 +402,10 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     let peek_note = el(doc, "p", "peek-note")?;
     peek_note.set_text_content(Some(tr(lang, Key::SneakPeekNote)));
     peek_note.set_attribute("hidden", "")?;
-    for child in
-        [&header, &status, &notice, &confirm, &list, &typing, &rating, &ended, &topic, &form, &peek_note, &error]
-    {
+    for child in [
+        &header, &status, &notice, &confirm, &list, &typing, &rating, &ended, &details, &topic, &form, &peek_note,
+        &error,
+    ] {
         panel.append_child(child)?;
     }
     root.append_child(&panel)?;
@@ -423,7 +446,61 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
         peek_note,
         invite,
         invite_text,
+        details,
+        details_button,
     })
+}
+
+/// A registration field's label: the site's for its own fields, ours for the card's.
+fn detail_label(lang: Lang, field: &kefu_protocol::DetailField) -> String {
+    match field.id.as_str() {
+        "name" => tr(lang, Key::FieldName).to_owned(),
+        "email" => tr(lang, Key::FieldEmail).to_owned(),
+        "phone" => tr(lang, Key::FieldPhone).to_owned(),
+        "company" => tr(lang, Key::FieldCompany).to_owned(),
+        _ => field.label.clone(),
+    }
+}
+
+/// Fills the registration form with the site's fields (labelled inputs, required ones marked),
+/// a send button and an error line.
+fn build_details(doc: &Document, form: &Element, lang: Lang, details: &DetailsForm) -> Result<(), JsValue> {
+    form.set_text_content(None);
+    let intro = el(doc, "p", "intro")?;
+    intro.set_text_content(Some(tr(lang, Key::DetailsIntro)));
+    form.append_child(&intro)?;
+    for field in &details.fields {
+        let label = el(doc, "label", "detail")?;
+        let caption = el(doc, "span", "")?;
+        let text = detail_label(lang, field);
+        caption.set_text_content(Some(&if field.required { format!("{text} *") } else { text }));
+        let input = el(doc, "input", "")?;
+        let (kind, autocomplete, max) = match field.id.as_str() {
+            "name" => ("text", "name", 50),
+            "email" => ("email", "email", 100),
+            "phone" => ("tel", "tel", 30),
+            "company" => ("text", "organization", 100),
+            _ => ("text", "off", kefu_protocol::MAX_DETAIL_VALUE),
+        };
+        input.set_attribute("type", kind)?;
+        input.set_attribute("autocomplete", autocomplete)?;
+        input.set_attribute("maxlength", &max.to_string())?;
+        input.set_attribute("data-id", &field.id)?;
+        if field.required {
+            input.set_attribute("aria-required", "true")?;
+        }
+        label.append_child(&caption)?;
+        label.append_child(&input)?;
+        form.append_child(&label)?;
+    }
+    let submit = el(doc, "button", "send-details")?;
+    submit.set_attribute("type", "submit")?;
+    submit.set_text_content(Some(tr(lang, Key::SendDetails)));
+    form.append_child(&submit)?;
+    let error = el(doc, "p", "details-error")?;
+    error.set_attribute("role", "alert")?;
+    form.append_child(&error)?;
+    Ok(())
 }
 
 fn button(doc: &Document, class: &str, text: &str) -> Result<Element, JsValue> {
@@ -611,6 +688,7 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
         })?;
     }
     wire_end_of_chat(widget, &panel, &socket)?;
+    wire_details(widget, &socket)?;
     wire_invitation(widget, &socket)?;
     {
         let (widget, socket) = (widget.clone(), socket.clone());
@@ -685,6 +763,65 @@ fn wire_invitation(widget: &Shared, socket: &Rc<Socket>) -> Result<(), JsValue> 
         })?;
     }
     Ok(())
+}
+
+/// The registration form: sent as one frame (the server checks it and says which field is wrong);
+/// the header button opens and closes it.
+fn wire_details(widget: &Shared, socket: &Rc<Socket>) -> Result<(), JsValue> {
+    let (form, toggle) = {
+        let w = widget.borrow();
+        (w.els.details.clone(), w.els.details_button.clone())
+    };
+    {
+        let widget = widget.clone();
+        listen(&toggle, "click", move |_| {
+            let mut w = widget.borrow_mut();
+            w.details_open = !w.details_open;
+            render(&w);
+        })?;
+    }
+    let (socket, target) = (socket.clone(), form.clone());
+    listen(&form, "submit", move |ev| {
+        ev.prevent_default();
+        let mut values = Vec::new();
+        if let Ok(inputs) = target.query_selector_all("input[data-id]") {
+            for i in 0..inputs.length() {
+                let Some(input) = inputs.get(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+                let _ = input.remove_attribute("aria-invalid");
+                // (`value` read through JS: the widget does without `HtmlInputElement`'s bindings.)
+                let value = js_sys::Reflect::get(&input, &"value".into()).ok().and_then(|v| v.as_string());
+                values.push((input.get_attribute("data-id").unwrap_or_default(), value.unwrap_or_default()));
+            }
+        }
+        if let Ok(Some(error)) = target.query_selector(".details-error") {
+            error.set_text_content(None);
+        }
+        socket.send(&FromVisitor::Register { values });
+    })?;
+    Ok(())
+}
+
+/// Shows why the registration form was refused, next to the field it names.
+fn details_error(w: &Widget, error: &ApiError) {
+    let form = &w.els.details;
+    let field = match error {
+        ApiError::Validation { field, .. } => Some(field.as_str()),
+        _ => None,
+    };
+    let named = field.and_then(|id| w.details.as_ref()?.fields.iter().find(|f| f.id == id));
+    let text = match named {
+        Some(f) => {
+            if let Ok(Some(input)) = form.query_selector(&format!("input[data-id=\"{}\"]", f.id)) {
+                let _ = input.set_attribute("aria-invalid", "true");
+            }
+            let key = if error.code() == ErrorCode::Required { Key::DetailRequired } else { Key::DetailCheck };
+            tr(w.lang, key).replace("{field}", &detail_label(w.lang, f))
+        }
+        None => i18n::error_text(w.lang, error),
+    };
+    if let Ok(Some(line)) = form.query_selector(".details-error") {
+        line.set_text_content(Some(&text));
+    }
 }
 
 /// What a button of the end of a chat does.
@@ -845,6 +982,7 @@ fn send(widget: &Shared, socket: &Socket) {
                 w.log.queue(id.clone(), body.as_str().to_owned());
                 w.els.input.set_value("");
                 w.els.error.set_text_content(None);
+                w.details_sent = false;
                 w.last_typing_at = 0.0;
                 render(&w);
                 Some(FromVisitor::Send { conversation_id: None, client_msg_id: id, body: body.as_str().to_owned() })
@@ -920,6 +1058,29 @@ impl Widget {
     /// Whether the visitor must pick a topic before their first message.
     fn needs_topic(&self) -> bool {
         !self.categories.is_empty() && (self.conversation.is_none() || self.ended)
+    }
+
+    /// Keeps the site's registration form, rebuilding it when it changed.
+    fn set_details(&mut self, details: Option<DetailsForm>) {
+        if details != self.details {
+            if let Some(form) = &details {
+                let _ = build_details(&self.doc, &self.els.details, self.lang, form);
+            }
+            self.details = details;
+        }
+    }
+
+    /// Whether the registration form shows: required first, or opened from the header.
+    fn details_shown(&self) -> bool {
+        self.details.is_some() && !self.closed && (self.must_register() || self.details_open)
+    }
+
+    /// Whether the registration form must be sent before the visitor's first message.
+    fn must_register(&self) -> bool {
+        self.details.as_ref().is_some_and(|d| d.before)
+            && !self.registered
+            && (self.conversation.is_none() || self.ended)
+            && !self.closed
     }
 
     /// Whether the rating form shows: asked for at the end, or opened during the chat.
@@ -1025,10 +1186,14 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             agent_read_seq,
             closed,
             sneak_peek,
+            details,
+            registered,
             ..
         } => {
             w.connected = true;
             w.sneak_peek = sneak_peek;
+            w.set_details(details);
+            w.registered = registered;
             w.greetings = greetings;
             w.online = Some(online);
             w.closed = closed;
@@ -1101,6 +1266,12 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
                 w.els.typing.set_text_content(None);
             }
         }
+        ToVisitor::Registered => {
+            w.registered = true;
+            w.details_open = false;
+            w.details_sent = true;
+            w.els.error.set_text_content(None);
+        }
         ToVisitor::Availability { online, closed } => {
             w.online = Some(online);
             w.closed = closed;
@@ -1170,13 +1341,19 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             // Stays in the outbox; resent after the next (re)connect.
         }
         ToVisitor::Error { error, client_msg_id: Some(id) } => {
-            let reason = i18n::error_text(w.lang, &error);
+            let reason = match &error {
+                ApiError::Validation { field, .. } if field == "registration" => {
+                    tr(w.lang, Key::RegisterFirst).to_owned()
+                }
+                _ => i18n::error_text(w.lang, &error),
+            };
             w.log.fail(&id, reason);
         }
         ToVisitor::Error { error, client_msg_id: None } => {
             let text = i18n::error_text(w.lang, &error);
             match w.els.rating.query_selector(".rating-error").ok().flatten() {
                 Some(target) if w.rating_shown() => target.set_text_content(Some(&text)),
+                _ if w.details_shown() => details_error(w, &error),
                 _ => w.els.error.set_text_content(Some(&text)),
             }
         }
@@ -1237,6 +1414,7 @@ fn render(w: &Widget) {
         (Some(news), Some(n)) => Some(format!("{n} {news}")),
         (news, n) => n.or_else(|| news.clone()),
     };
+    let notice = notice.or_else(|| w.details_sent.then(|| tr(w.lang, Key::DetailsSent).to_owned()));
     // Shut out: that is all the visitor learns.
     let notice = if w.closed { Some(tr(w.lang, Key::ChatUnavailable).to_owned()) } else { notice };
     els.notice.set_text_content(notice.as_deref());
@@ -1249,7 +1427,11 @@ fn render(w: &Widget) {
     show(&els.confirm, w.confirming && chatting);
     show(&els.rating, w.rating_shown());
     show(&els.ended, w.ended);
-    show(&els.composer, !w.ended && !w.closed);
+    let forced = w.must_register();
+    show(&els.composer, !w.ended && !w.closed && !forced);
+    show(&els.details, w.details_shown());
+    show(&els.details_button, w.details.is_some() && !forced && !w.closed);
+    let _ = els.details_button.set_attribute("aria-expanded", if w.details_shown() { "true" } else { "false" });
     show(&els.peek_note, w.sneak_peek && !w.ended && !w.closed);
     show(&els.topic, w.needs_topic() && !w.ended && !w.closed);
     show(&els.typing, !w.ended);

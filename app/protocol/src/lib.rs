@@ -33,8 +33,9 @@ pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
 pub use visit::{Campaign, Channel, Device, InApp, Source, SourceKind};
 pub use visitor::{
-    is_token, token_from_subprotocols, FromVisitor, RatingForm, RatingLevel, ToVisitor, MAX_RATING_COMMENT,
-    TOKEN_SUBPROTOCOL_PREFIX, VISITOR_SUBPROTOCOL,
+    is_token, token_from_subprotocols, DetailField, DetailsForm, FromVisitor, RatingForm, RatingLevel, ToVisitor,
+    CARD_DETAILS, CUSTOM_DETAILS, MAX_DETAIL_LABEL, MAX_DETAIL_VALUE, MAX_RATING_COMMENT, TOKEN_SUBPROTOCOL_PREFIX,
+    VISITOR_SUBPROTOCOL,
 };
 
 use serde::de::DeserializeOwned;

@@ -89,6 +89,11 @@ pub enum FromVisitor {
         invitation_id: i64,
         accept: bool,
     },
+    /// The visitor's answers to the site's registration form ([`DetailsForm`]), by field id.
+    /// An empty value leaves what the card holds.
+    Register {
+        values: Vec<(String, String)>,
+    },
     /// Rates a conversation (one rating each, changeable until a day after it ended).
     Rate {
         conversation_id: ConversationId,
@@ -128,6 +133,31 @@ pub struct RatingForm {
 /// Longest rating comment, in characters.
 pub const MAX_RATING_COMMENT: usize = 500;
 
+/// One detail a site asks visitors for: a card field (`name`, `email`, `phone`, `company`) or one
+/// of its own (`c1`…`c5`, with the site's `label`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct DetailField {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    pub required: bool,
+}
+
+/// A site's registration form (seed 004 "访客注册设置"): the details it asks for, and whether the
+/// visitor fills it in before their first message (`before`) or whenever they like.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct DetailsForm {
+    pub before: bool,
+    pub fields: Vec<DetailField>,
+}
+
+/// The card fields a registration form may ask for, and the ids of a site's own fields.
+pub const CARD_DETAILS: [&str; 4] = ["name", "email", "phone", "company"];
+pub const CUSTOM_DETAILS: [&str; 5] = ["c1", "c2", "c3", "c4", "c5"];
+/// Longest answer to a site's own field, and longest label of one, in characters.
+pub const MAX_DETAIL_VALUE: usize = 200;
+pub const MAX_DETAIL_LABEL: usize = 30;
+
 /// Frames the widget receives. Externally tagged (`{"ack":{…}}`, `"pong"`): serde reads that
 /// without buffering the frame first, which keeps the widget's WASM small.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -164,7 +194,15 @@ pub enum ToVisitor {
         /// widget says so.
         #[serde(default)]
         sneak_peek: bool,
+        /// The site's registration form (`None`: it asks for nothing).
+        #[serde(default)]
+        details: Option<DetailsForm>,
+        /// The visitor has sent it (a `before` form is then not asked again).
+        #[serde(default)]
+        registered: bool,
     },
+    /// The visitor's details were stored.
+    Registered,
     /// Agents have read the conversation up to `seq`.
     Read {
         conversation_id: ConversationId,
@@ -385,6 +423,17 @@ fn rating_form(v: &Json) -> Option<RatingForm> {
     })
 }
 
+fn details_form(v: &Json) -> Option<DetailsForm> {
+    let field = |f: &Json| {
+        Some(DetailField {
+            id: string(f, "id")?,
+            label: or_default(f, "label", |l| l.str().map(str::to_owned))?,
+            required: flag(f, "required")?,
+        })
+    };
+    Some(DetailsForm { before: flag(v, "before")?, fields: list(need(v, "fields")?, field)? })
+}
+
 fn api_error(v: &Json) -> Option<ApiError> {
     let code = |o: &Json| ErrorCode::parse(need(o, "code")?.str()?);
     Some(match v {
@@ -432,6 +481,7 @@ impl FrameText for ToVisitor {
             Json::Str(unit) => {
                 return match unit.as_str() {
                     "resync" => Some(ToVisitor::Resync),
+                    "registered" => Some(ToVisitor::Registered),
                     "pong" => Some(ToVisitor::Pong),
                     _ => None,
                 }
@@ -459,6 +509,8 @@ impl FrameText for ToVisitor {
                 agent_read_seq: or_default(b, "agent_read_seq", Json::int)?,
                 closed: or_default(b, "closed", Json::bool)?,
                 sneak_peek: or_default(b, "sneak_peek", Json::bool)?,
+                details: maybe(b, "details", details_form)?,
+                registered: or_default(b, "registered", Json::bool)?,
             },
             "read" => ToVisitor::Read { conversation_id: conversation(b)?, seq: int(b, "seq")? },
             "unavailable" => ToVisitor::Unavailable { agent: string(b, "agent")? },
@@ -560,6 +612,7 @@ impl FrameText for FromVisitor {
             FromVisitor::AnswerInvitation { .. } => "answer_invitation",
             FromVisitor::Draft { .. } => "draft",
             FromVisitor::Identify { .. } => "identify",
+            FromVisitor::Register { .. } => "register",
         };
         let mut out = String::from("{");
         write_key(&mut out, tag);
@@ -609,6 +662,21 @@ impl FrameText for FromVisitor {
                 write_text(&mut out, "name", name);
                 write_text(&mut out, "email", email);
                 write_text(&mut out, "hash", hash);
+            }
+            FromVisitor::Register { values } => {
+                write_key(&mut out, "values");
+                out.push('[');
+                for (i, (id, value)) in values.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push('[');
+                    write_str(&mut out, id);
+                    out.push(',');
+                    write_str(&mut out, value);
+                    out.push(']');
+                }
+                out.push(']');
             }
             FromVisitor::AnswerInvitation { invitation_id, accept } => {
                 write_number(&mut out, "invitation_id", *invitation_id);
@@ -671,6 +739,14 @@ mod codec_tests {
                 agent_read_seq: 40,
                 closed: false,
                 sneak_peek: true,
+                details: Some(DetailsForm {
+                    before: true,
+                    fields: vec![
+                        DetailField { id: "name".into(), label: String::new(), required: true },
+                        DetailField { id: "c1".into(), label: "微信号 \"WeChat\"".into(), required: false },
+                    ],
+                }),
+                registered: true,
             },
             ToVisitor::VisitorWelcome {
                 protocol_version: 1,
@@ -685,6 +761,8 @@ mod codec_tests {
                 agent_read_seq: 0,
                 closed: true,
                 sneak_peek: false,
+                details: None,
+                registered: false,
             },
             ToVisitor::Read { conversation_id: c, seq: 9 },
             ToVisitor::Unavailable { agent: "小王".into() },
@@ -717,6 +795,7 @@ mod codec_tests {
             ToVisitor::Messages { conversation_id: c, messages: vec![], more: false },
             ToVisitor::Typing { conversation_id: c, sender: SenderKind::Agent, active: true },
             ToVisitor::Resync,
+            ToVisitor::Registered,
             ToVisitor::Pong,
         ];
         let errors = [
@@ -766,9 +845,10 @@ mod codec_tests {
                 ToVisitor::PushUrl { .. } => 17,
                 ToVisitor::Invitation { .. } => 18,
                 ToVisitor::Identified { .. } => 19,
+                ToVisitor::Registered => 20,
             })
             .collect();
-        assert_eq!(seen.len(), 20);
+        assert_eq!(seen.len(), 21);
         for frame in samples {
             let text = serde_json::to_string(&frame).unwrap();
             assert_eq!(ToVisitor::from_text(&text).as_ref(), Some(&frame), "{text}");
@@ -829,6 +909,10 @@ mod codec_tests {
                 email: "wang@example.cn".into(),
                 hash: "ab12".into(),
             },
+            FromVisitor::Register {
+                values: vec![("name".into(), "王 \"先生\"".into()), ("c1".into(), String::new())]
+            },
+            FromVisitor::Register { values: vec![] },
             FromVisitor::Ping,
         ];
         let kinds: std::collections::HashSet<u8> = frames
@@ -846,9 +930,10 @@ mod codec_tests {
                 FromVisitor::AnswerInvitation { .. } => 9,
                 FromVisitor::Draft { .. } => 10,
                 FromVisitor::Identify { .. } => 11,
+                FromVisitor::Register { .. } => 12,
             })
             .collect();
-        assert_eq!(kinds.len(), 12, "a sample of every frame");
+        assert_eq!(kinds.len(), 13, "a sample of every frame");
         for frame in frames {
             let text = frame.to_text();
             assert_eq!(serde_json::from_str::<FromVisitor>(&text).unwrap(), frame, "{text}");

@@ -38,10 +38,11 @@ pub enum OpKind {
     VisitorBlocked,
     VisitorUnblocked,
     InvitationsChanged,
+    RegistrationChanged,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 30] = [
+    pub const ALL: [OpKind; 31] = [
         OpKind::SignIn,
         OpKind::SignInFailed,
         OpKind::SignOut,
@@ -72,6 +73,7 @@ impl OpKind {
         OpKind::VisitorBlocked,
         OpKind::VisitorUnblocked,
         OpKind::InvitationsChanged,
+        OpKind::RegistrationChanged,
     ];
 
     /// The stored name (`sign_in`, `agent_created`, …).
@@ -107,6 +109,7 @@ impl OpKind {
             OpKind::VisitorBlocked => "visitor_blocked",
             OpKind::VisitorUnblocked => "visitor_unblocked",
             OpKind::InvitationsChanged => "invitations_changed",
+            OpKind::RegistrationChanged => "registration_changed",
         }
     }
 

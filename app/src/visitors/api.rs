@@ -1,11 +1,12 @@
-//! Visitor server functions: the details panel (`Perm::VisitorsView`) and a past conversation's
-//! messages (`Perm::ChatServe`, seed 000 7.7 "查看以往的交谈记录").
+//! Visitor server functions: the details panel (`Perm::VisitorsView`), a past conversation's
+//! messages (`Perm::ChatServe`, seed 000 7.7 "查看以往的交谈记录"), and a site's registration form
+//! (`Perm::SitesManage`, seed 004 "访客注册设置").
 
 use kefu_protocol::ChatMessage;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use super::{VisitorCard, VisitorDetails};
+use super::{RegistrationSettings, VisitorCard, VisitorDetails};
 use crate::infra::error::AppError;
 
 #[server(endpoint = "visitors/details")]
@@ -26,6 +27,27 @@ pub async fn save_visitor_card(card: VisitorCard) -> Result<(), AppError> {
     let ctx = Ctx::require(Perm::VisitorsView).await?;
     let state = AppState::from_context()?;
     Ok(super::service::save_card(&state, &ctx, card).await?)
+}
+
+/// A site's registration form (`Perm::SitesManage`).
+#[server(endpoint = "visitors/registration")]
+pub async fn site_registration(site_id: i64) -> Result<RegistrationSettings, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::{Perm, SiteId};
+
+    let ctx = Ctx::require(Perm::SitesManage).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::registration(&state, &ctx, SiteId(site_id)).await?)
+}
+
+#[server(endpoint = "visitors/registration/save", input = Json)]
+pub async fn save_site_registration(settings: RegistrationSettings) -> Result<(), AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require(Perm::SitesManage).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::save_registration(&state, &ctx, settings).await?)
 }
 
 #[server(endpoint = "visitors/conversation")]

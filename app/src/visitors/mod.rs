@@ -17,7 +17,7 @@ pub mod ui;
 pub use stored::*;
 
 use kefu_protocol::text::{Line, Name};
-use kefu_protocol::{ApiError, ErrorCode, Source};
+use kefu_protocol::{ApiError, DetailField, DetailsForm, ErrorCode, Source, CARD_DETAILS, CUSTOM_DETAILS};
 use serde::{Deserialize, Serialize};
 
 /// What agents know of a visitor (seed 004 section 4 "访客名片"), editable by them.
@@ -37,6 +37,123 @@ pub struct VisitorCard {
     pub member: Option<String>,
     #[serde(default)]
     pub claimed: Option<String>,
+    /// What the visitor answered to the site's own registration fields (label, value); read only.
+    #[serde(default)]
+    pub details: Vec<(String, String)>,
+    /// When the visitor first sent the site's registration form (Unix ms); read only.
+    #[serde(default)]
+    pub registered_at: Option<i64>,
+}
+
+/// A site's registration form as its page edits it (seed 004 "访客注册设置").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationSettings {
+    pub site_id: i64,
+    /// The site's version when read (a save of an older one is `Stale`).
+    pub version: i64,
+    /// Visitors are asked at all.
+    pub on: bool,
+    /// Before their first message (otherwise whenever they like, from the widget's header).
+    pub before: bool,
+    pub fields: Vec<DetailField>,
+}
+
+impl RegistrationSettings {
+    /// Checks what an admin sent: known field ids, each once; a label (one line, at most
+    /// [`kefu_protocol::MAX_DETAIL_LABEL`]) on each of the site's own fields and none on card
+    /// fields; at least one field when on.
+    pub fn parse(mut self) -> Result<RegistrationSettings, ApiError> {
+        let mut seen = Vec::new();
+        for field in &mut self.fields {
+            let custom = CUSTOM_DETAILS.contains(&field.id.as_str());
+            if !(custom || CARD_DETAILS.contains(&field.id.as_str())) || seen.contains(&field.id) {
+                return Err(ApiError::invalid("fields", ErrorCode::Format));
+            }
+            seen.push(field.id.clone());
+            field.label = if custom {
+                let label = Line::parse(&field.label, "fields", kefu_protocol::MAX_DETAIL_LABEL)?.into_string();
+                if label.is_empty() {
+                    return Err(ApiError::invalid("fields", ErrorCode::Required));
+                }
+                label
+            } else {
+                String::new()
+            };
+        }
+        if self.on && self.fields.is_empty() {
+            return Err(ApiError::invalid("fields", ErrorCode::Required));
+        }
+        Ok(self)
+    }
+
+    /// The form the widget shows (`None`: off).
+    pub fn form(&self) -> Option<DetailsForm> {
+        self.on.then(|| DetailsForm { before: self.before, fields: self.fields.clone() })
+    }
+}
+
+/// A visitor's answers to a registration form, checked: the card fields (empty: not given, the card
+/// keeps what it has) and the site's own fields by label.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Answers {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub company: String,
+    pub custom: Vec<(String, String)>,
+}
+
+impl Answers {
+    /// Reads `values` (field id, text) against `form`: every id must be the form's, a required field
+    /// must be answered (refused with its id and `Required`), e-mail and phone must look like one.
+    pub fn parse(form: &DetailsForm, values: &[(String, String)]) -> Result<Answers, ApiError> {
+        if values.len() > form.fields.len() || values.iter().any(|(id, _)| !form.fields.iter().any(|f| f.id == *id)) {
+            return Err(ApiError::invalid("values", ErrorCode::Format));
+        }
+        let card = VisitorCard {
+            name: value_of(values, "name"),
+            email: value_of(values, "email"),
+            phone: value_of(values, "phone"),
+            company: value_of(values, "company"),
+            ..VisitorCard::default()
+        }
+        .parse()
+        .map_err(|e| match e {
+            ApiError::Validation { field, code, .. } if field == "card_name" => ApiError::invalid("name", code),
+            ApiError::Validation { field, code, .. } if field == "card_company" => ApiError::invalid("company", code),
+            other => other,
+        })?;
+        let mut answers = Answers {
+            name: card.name,
+            email: card.email,
+            phone: card.phone,
+            company: card.company,
+            custom: Vec::new(),
+        };
+        for field in &form.fields {
+            let text = match field.id.as_str() {
+                "name" => answers.name.clone(),
+                "email" => answers.email.clone(),
+                "phone" => answers.phone.clone(),
+                "company" => answers.company.clone(),
+                id => {
+                    let text = Line::parse(&value_of(values, id), id, kefu_protocol::MAX_DETAIL_VALUE)?.into_string();
+                    if !text.is_empty() {
+                        answers.custom.push((field.label.clone(), text.clone()));
+                    }
+                    text
+                }
+            };
+            if field.required && text.is_empty() {
+                return Err(ApiError::invalid(&field.id, ErrorCode::Required));
+            }
+        }
+        Ok(answers)
+    }
+}
+
+fn value_of(values: &[(String, String)], id: &str) -> String {
+    values.iter().find(|(i, _)| i == id).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
 /// Longest user id a site may identify a visitor with.
@@ -160,6 +277,8 @@ mod stored {
         pub visits: i64,
         /// The site's user id for them, when the site signed it.
         pub member: Option<String>,
+        /// They sent the site's registration form.
+        pub registered: bool,
         /// Their newest conversation, read with them (a reconnect costs one query).
         pub latest: Option<Latest>,
     }

@@ -23,7 +23,7 @@ pub async fn lookup(db: &Db, batch: &[Lookup]) -> Result<HashMap<Key, Known>, Ap
     let (own, devices) = (markers.list(hashes.len()), markers.list(hashes.len()));
     let sql = format!(
         "SELECT d.token_hash, v.site_id, v.tenant_id, v.id, v.name, v.first_seen, v.visits, v.last_seen, v.member_id, \
-         c.id AS conversation_id, c.last_seq, c.agent_read_seq, c.status, a.display_name AS agent_name \
+         v.registered_at, c.id AS conversation_id, c.last_seq, c.agent_read_seq, c.status, a.display_name AS agent_name \
          FROM (SELECT token_hash, id AS visitor_id FROM visitors WHERE token_hash IN ({own}) \
            UNION ALL SELECT token_hash, visitor_id FROM visitor_devices WHERE token_hash IN ({devices})) d \
          JOIN visitors v ON v.id = d.visitor_id \
@@ -53,6 +53,7 @@ pub async fn lookup(db: &Db, batch: &[Lookup]) -> Result<HashMap<Key, Known>, Ap
             first_seen: r.try_get("first_seen").or_internal()?,
             visits: r.try_get("visits").or_internal()?,
             member: r.try_get("member_id").or_internal()?,
+            registered: r.try_get::<Option<i64>, _>("registered_at").or_internal()?.is_some(),
             latest,
         };
         let key = (
@@ -179,7 +180,7 @@ pub async fn card(
 ) -> Result<Option<(SiteId, String, i64, i64, super::VisitorCard)>, ApiError> {
     let row = sqlx::query(
         "SELECT v.site_id, s.name AS site_name, v.first_seen, v.visits, v.card_version, v.name, v.email, v.phone, \
-         v.company, v.tags, v.notes, v.member_id, v.claimed_id FROM visitors v JOIN sites s ON s.id = v.site_id AND s.tenant_id = v.tenant_id \
+         v.company, v.tags, v.notes, v.member_id, v.claimed_id, v.details, v.registered_at FROM visitors v JOIN sites s ON s.id = v.site_id AND s.tenant_id = v.tenant_id \
          WHERE v.id = $1 AND v.tenant_id = $2",
     )
     .bind(visitor.0)
@@ -200,6 +201,8 @@ pub async fn card(
             notes: r.try_get("notes")?,
             member: r.try_get("member_id")?,
             claimed: r.try_get("claimed_id")?,
+            details: serde_json::from_str(&r.try_get::<String, _>("details")?).unwrap_or_default(),
+            registered_at: r.try_get("registered_at")?,
         };
         Ok((
             SiteId(r.try_get("site_id")?),
@@ -307,6 +310,145 @@ pub async fn conversations(
         })
         .collect::<Result<_, sqlx::Error>>()
         .or_internal()
+}
+
+/// A site's registration settings (`None`: not the company's site).
+pub async fn registration(
+    db: &Db,
+    tenant: TenantId,
+    site: SiteId,
+) -> Result<Option<super::RegistrationSettings>, ApiError> {
+    let row =
+        sqlx::query("SELECT version, registration FROM sites WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL")
+            .bind(site.0)
+            .bind(tenant.0)
+            .fetch_optional(db.reader())
+            .await
+            .or_internal()?;
+    let Some(r) = row else { return Ok(None) };
+    let stored: String = r.try_get("registration").or_internal()?;
+    let form: Option<kefu_protocol::DetailsForm> = serde_json::from_str(&stored).ok();
+    Ok(Some(super::RegistrationSettings {
+        site_id: site.0,
+        version: r.try_get("version").or_internal()?,
+        on: form.is_some(),
+        before: form.as_ref().is_some_and(|f| f.before),
+        fields: form.map(|f| f.fields).unwrap_or_default(),
+    }))
+}
+
+/// Stores a site's registration form if read at `settings.version` (`Stale` otherwise).
+pub async fn save_registration(
+    w: &mut crate::infra::db::Writer,
+    tenant: TenantId,
+    settings: &super::RegistrationSettings,
+) -> Result<(), ApiError> {
+    // Off keeps the fields, so turning it on again finds them.
+    let stored = match settings.form() {
+        Some(form) => serde_json::to_string(&form).map_err(|_| ApiError::Internal)?,
+        None => String::new(),
+    };
+    let changed = sqlx::query(
+        "UPDATE sites SET registration = $1, version = version + 1 \
+         WHERE id = $2 AND tenant_id = $3 AND version = $4 AND deleted_at IS NULL",
+    )
+    .bind(stored)
+    .bind(settings.site_id)
+    .bind(tenant.0)
+    .bind(settings.version)
+    .execute(&mut **w)
+    .await
+    .or_internal()?
+    .rows_affected();
+    if changed == 0 {
+        return Err(crate::infra::db::stale_or_missing(w, "sites", settings.site_id, tenant).await);
+    }
+    Ok(())
+}
+
+/// The form visitors of a site are asked to fill in (`None`: none).
+pub async fn details_form(
+    db: &Db,
+    tenant: TenantId,
+    site: SiteId,
+) -> Result<Option<kefu_protocol::DetailsForm>, ApiError> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT registration FROM sites WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL")
+            .bind(site.0)
+            .bind(tenant.0)
+            .fetch_optional(db.reader())
+            .await
+            .or_internal()?;
+    Ok(stored.and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+/// Stores a visitor's answers in one transaction: given card fields replace the card's, the site's
+/// own fields are merged by label with earlier answers, and the first time is kept. Returns the
+/// card's name afterwards.
+pub async fn register(
+    db: &Db,
+    tenant: TenantId,
+    visitor: VisitorId,
+    answers: &super::Answers,
+    at: i64,
+) -> Result<Option<String>, ApiError> {
+    let mut w = db.write().await?;
+    w.begin().await?;
+    let work = async {
+        let stored: String = sqlx::query_scalar("SELECT details FROM visitors WHERE id = $1 AND tenant_id = $2")
+            .bind(visitor.0)
+            .bind(tenant.0)
+            .fetch_optional(&mut *w)
+            .await
+            .or_internal()?
+            .ok_or(ApiError::NotFound)?;
+        let mut details: Vec<(String, String)> = serde_json::from_str(&stored).unwrap_or_default();
+        for (label, value) in &answers.custom {
+            match details.iter_mut().find(|(l, _)| l == label) {
+                Some(kept) => kept.1 = value.clone(),
+                None => details.push((label.clone(), value.clone())),
+            }
+        }
+        let details = serde_json::to_string(&details).map_err(|_| ApiError::Internal)?;
+        sqlx::query(
+            "UPDATE visitors SET name = COALESCE(NULLIF($1, ''), name), \
+             email = CASE WHEN $2 = '' THEN email ELSE $2 END, phone = CASE WHEN $3 = '' THEN phone ELSE $3 END, \
+             company = CASE WHEN $4 = '' THEN company ELSE $4 END, details = $5, \
+             registered_at = COALESCE(registered_at, $6), card_version = card_version + 1 \
+             WHERE id = $7 AND tenant_id = $8",
+        )
+        .bind(&answers.name)
+        .bind(&answers.email)
+        .bind(&answers.phone)
+        .bind(&answers.company)
+        .bind(details)
+        .bind(at)
+        .bind(visitor.0)
+        .bind(tenant.0)
+        .execute(&mut *w)
+        .await
+        .or_internal()?;
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM visitors WHERE id = $1 AND tenant_id = $2")
+            .bind(visitor.0)
+            .bind(tenant.0)
+            .fetch_one(&mut *w)
+            .await
+            .or_internal()?;
+        Ok(name)
+    }
+    .await;
+    w.end(work).await
+}
+
+/// The member id the site signed a visitor in as, if any.
+pub async fn member_of(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<Option<String>, ApiError> {
+    sqlx::query_scalar("SELECT member_id FROM visitors WHERE id = $1 AND tenant_id = $2")
+        .bind(visitor.0)
+        .bind(tenant.0)
+        .fetch_optional(db.reader())
+        .await
+        .or_internal()
+        .map(Option::flatten)
 }
 
 /// The visitor of `site` the site signed in as `member`, if any.

@@ -167,7 +167,8 @@ pub async fn arrive(
     let token = random_token();
     let registration = Registration { tenant: site.tenant_id, site: site.id, token_hash: token_hash(&token), at: now };
     let id = workers.registrations.submit(registration).await?;
-    Ok((Visitor { id, name: None, first_seen: now, visits: 1, member: None, latest: None }, token))
+    let visitor = Visitor { id, name: None, first_seen: now, visits: 1, member: None, registered: false, latest: None };
+    Ok((visitor, token))
 }
 
 /// Whether this page view of `visitor` is within the per-minute limit; views over it are neither
@@ -288,6 +289,115 @@ pub async fn identify(
     let (shown, member) = repo::identify(&state.db, tenant, visitor, member, claimed, &name, &email).await?;
     state.realtime.visitor_renamed(tenant, visitor, shown.filter(|n| !n.is_empty()), member);
     Ok(Identified::Same { verified })
+}
+
+/// A site's registration form (`Perm::SitesManage` on the site).
+pub async fn registration(state: &AppState, ctx: &Ctx, site: SiteId) -> Result<super::RegistrationSettings, ApiError> {
+    ctx.check(Perm::SitesManage)?;
+    if !ctx.sites(Perm::SitesManage).allows(site) {
+        return Err(ApiError::NotFound);
+    }
+    repo::registration(&state.db, ctx.tenant(), site).await?.ok_or(ApiError::NotFound)
+}
+
+/// Saves it (one transaction with its log entry); sockets that connect from now on get the new form.
+pub async fn save_registration(
+    state: &AppState,
+    ctx: &Ctx,
+    settings: super::RegistrationSettings,
+) -> Result<(), ApiError> {
+    use crate::infra::audit::{self, Entry, OpKind};
+    ctx.check(Perm::SitesManage)?;
+    let settings = settings.parse()?;
+    let site = SiteId(settings.site_id);
+    if !ctx.sites(Perm::SitesManage).allows(site) {
+        return Err(ApiError::NotFound);
+    }
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        repo::save_registration(&mut w, ctx.tenant(), &settings).await?;
+        let fields: Vec<String> = settings
+            .fields
+            .iter()
+            .map(|f| {
+                let name = if f.label.is_empty() { f.id.clone() } else { f.label.clone() };
+                if f.required {
+                    format!("{name}*")
+                } else {
+                    name
+                }
+            })
+            .collect();
+        let when = match (settings.on, settings.before) {
+            (false, _) => "off",
+            (true, true) => "before the first message",
+            (true, false) => "any time",
+        };
+        let summary = format!("registration {when}: {}", fields.join(", "));
+        let object = format!("site #{}", site.0);
+        audit::record(&mut w, &Entry::by(ctx, OpKind::RegistrationChanged, &object, &summary)).await
+    }
+    .await;
+    w.end(work).await?;
+    if let Ok(cache) = state.part::<FormCache>() {
+        cache.0.forget(&site);
+    }
+    Ok(())
+}
+
+/// Each node's copy of the sites' registration forms, reused for five seconds (an `AppState`
+/// part); a save forgets the site's at once on its node.
+pub struct FormCache(crate::infra::cache::TtlCache<SiteId, Option<Arc<kefu_protocol::DetailsForm>>>);
+
+impl Default for FormCache {
+    fn default() -> Self {
+        FormCache(crate::infra::cache::TtlCache::new(Duration::from_secs(5), 100_000))
+    }
+}
+
+/// The form a site's visitors are asked to fill in (`None`: none), read once per five seconds per node.
+pub async fn details_form(
+    state: &AppState,
+    tenant: TenantId,
+    site: SiteId,
+) -> Result<Option<Arc<kefu_protocol::DetailsForm>>, ApiError> {
+    let cache = state.part::<FormCache>()?;
+    if let Some(form) = cache.0.get(&site) {
+        return Ok(form);
+    }
+    let form = repo::details_form(&state.db, tenant, site).await?.map(Arc::new);
+    cache.0.put(site, form.clone());
+    Ok(form)
+}
+
+/// Refuses a visitor's first message while the site asks for the form before it and they have not
+/// sent it (`registration`, `Required`).
+pub fn check_registered(form: Option<&kefu_protocol::DetailsForm>, registered: bool) -> Result<(), ApiError> {
+    if form.is_some_and(|f| f.before) && !registered {
+        return Err(ApiError::invalid("registration", kefu_protocol::ErrorCode::Required));
+    }
+    Ok(())
+}
+
+/// Stores a visitor's answers to their site's form ([`super::Answers::parse`]); agents' lists show
+/// a name they gave.
+pub async fn register(
+    state: &AppState,
+    site: &Site,
+    visitor: VisitorId,
+    form: Option<&kefu_protocol::DetailsForm>,
+    values: &[(String, String)],
+) -> Result<(), ApiError> {
+    let form = form.ok_or_else(|| ApiError::invalid("registration", kefu_protocol::ErrorCode::NotFound))?;
+    let answers = super::Answers::parse(form, values)?;
+    let tenant = site.tenant_id;
+    let name = repo::register(&state.db, tenant, visitor, &answers, now_ms()).await?;
+    if !answers.name.is_empty() {
+        let member = repo::member_of(&state.db, tenant, visitor).await?;
+        state.realtime.visitor_renamed(tenant, visitor, name.filter(|n| !n.is_empty()), member);
+    }
+    Ok(())
 }
 
 /// The signature a site puts in `data-user-hash`: the hex HMAC-SHA256 of the user id with the

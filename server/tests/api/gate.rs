@@ -93,6 +93,12 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
         Gate::Needs(Perm::VisitorsView),
     ),
     ("/api/visitors/conversation", "conversation_id=999999", Gate::Needs(Perm::ChatServe)),
+    ("/api/visitors/registration", "site_id=1", Gate::Needs(Perm::SitesManage)),
+    (
+        "/api/visitors/registration/save",
+        r#"{"settings":{"site_id":1,"version":1,"on":false,"before":false,"fields":[]}}"#,
+        Gate::Needs(Perm::SitesManage),
+    ),
     ("/api/blocks", "", Gate::Needs(Perm::BlockManage)),
     (
         "/api/blocks/add",
@@ -223,7 +229,7 @@ async fn every_server_function_refuses_strangers_and_agents_without_its_permissi
     for (path, _, _) in SERVER_FUNCTIONS {
         assert!(registered.iter().any(|(p, _)| p == path), "{path} is listed here but not registered");
     }
-    for (path, method) in &registered {
+    for (n, (path, method)) in registered.iter().enumerate() {
         let Some(&(_, body, gate)) = SERVER_FUNCTIONS.iter().find(|(p, ..)| p == path) else {
             panic!("{path} is a server function this test does not know: add it to SERVER_FUNCTIONS with its gate");
         };
@@ -236,7 +242,7 @@ async fn every_server_function_refuses_strangers_and_agents_without_its_permissi
         assert_eq!(stranger.json::<ApiError>().await.unwrap(), ApiError::Unauthorized, "{path}");
 
         // A fresh agent per call: calling `logout` ends the session it is called with.
-        let (_, cookie) = agent_with_role(&app, &format!("Nobody{}", path.replace('/', "")), &[], true, false).await;
+        let (_, cookie) = agent_with_role(&app, &format!("Nobody{n}"), &[], true, false).await;
         let powerless = call(&app, path, body, Some(&cookie)).await;
         match gate {
             Gate::SignedIn => assert!(powerless.status().is_success(), "{path}: {}", powerless.status()),

@@ -322,6 +322,8 @@ impl TestApp {
                 categories,
                 closed,
                 sneak_peek,
+                details,
+                registered,
                 ..
             } => Ok(Visitor {
                 client,
@@ -332,6 +334,8 @@ impl TestApp {
                 welcome_closed: closed,
                 welcome_sneak_peek: sneak_peek,
                 categories,
+                welcome_details: details,
+                welcome_registered: registered,
             }),
             other => panic!("expected a welcome, got {other:?}"),
         }
@@ -434,6 +438,9 @@ pub struct Visitor {
     pub welcome_sneak_peek: bool,
     /// The categories the welcome offered.
     pub categories: Vec<(i64, String)>,
+    /// The site's registration form, and whether the visitor sent it.
+    pub welcome_details: Option<kefu_protocol::DetailsForm>,
+    pub welcome_registered: bool,
 }
 
 impl Visitor {

@@ -19,6 +19,7 @@ mod limits;
 mod members;
 mod presence;
 mod privacy;
+mod registration;
 mod routing;
 mod sessions;
 mod tenancy;

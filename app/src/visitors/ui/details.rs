@@ -118,6 +118,7 @@ fn CardForm(card: VisitorCard, reload: RwSignal<u32>) -> impl IntoView {
     let tags = RwSignal::new(card.tags.join("\n"));
     let notes = RwSignal::new(card.notes.clone());
     let (member, claimed) = (card.member.clone(), card.claimed.clone().filter(|_| card.member.is_none()));
+    let (details, registered_at) = (card.details.clone(), card.registered_at);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         notice.set(None);
@@ -138,6 +139,14 @@ fn CardForm(card: VisitorCard, reload: RwSignal<u32>) -> impl IntoView {
             {member.map(|id| view! { <p class="member">{tr(lang, Key::MemberId)} ": " <strong>{id}</strong></p> })}
             {claimed.map(|id| view! {
                 <p class="member">{tr(lang, Key::ClaimedId)} ": " {id}</p>
+            })}
+            {registered_at.map(|at| view! {
+                <p class="member">{tr(lang, Key::RegisteredAt)} ": " {date_time_text(at)}</p>
+            })}
+            {(!details.is_empty()).then(|| view! {
+                <dl class="visitor-details" aria-label=tr(lang, Key::VisitorGave)>
+                    {details.into_iter().map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> }).collect_view()}
+                </dl>
             })}
             <Field label=tr(lang, Key::CardName) name="card_name" bind=name maxlength=CARD_NAME error/>
             <Field label=tr(lang, Key::Email) name="email" kind="email" bind=email maxlength=CARD_EMAIL error/>

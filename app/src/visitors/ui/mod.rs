@@ -8,8 +8,10 @@ use kefu_protocol::{
 };
 
 mod details;
+mod registration;
 pub use details::VisitorPanel;
 use leptos::prelude::*;
+pub use registration::RegistrationPage;
 
 use crate::i18n::{tr, use_lang, Key, Lang};
 use crate::kit::live::Live;

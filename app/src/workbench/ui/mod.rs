@@ -47,6 +47,7 @@ pub fn Shell() -> impl IntoView {
         (Perm::RolesManage, "/admin/roles", Key::NavRoles),
         (Perm::SitesManage, "/admin/routing", Key::NavRouting),
         (Perm::SitesManage, "/admin/invitations", Key::SiteInvitations),
+        (Perm::SitesManage, "/admin/registration", Key::NavRegistration),
         (Perm::SettingsManage, "/admin/ratings", Key::NavRatings),
         (Perm::BlockManage, "/admin/blocks", Key::NavBlocks),
         (Perm::OplogView, "/admin/log", Key::NavLog),
@@ -193,6 +194,7 @@ admin_route!(RoutingRoute, crate::routing::ui::RoutingPage);
 admin_route!(RatingsRoute, crate::ratings::ui::RatingsPage);
 admin_route!(BlocksRoute, crate::blocks::ui::BlocksPage);
 admin_route!(InvitationsRoute, crate::invitations::ui::InvitationsPage);
+admin_route!(RegistrationRoute, crate::visitors::ui::RegistrationPage);
 
 /// Opens the agent socket (browser only) and ticks the clock.
 fn connect(live: Live) {
