@@ -272,6 +272,7 @@ pub enum Key {
     ModeRandom,
     QueueLimit,
     PreferPrevious,
+    PushSameTab,
     NavRegistration,
     AskDetails,
     AskWhen,
@@ -777,6 +778,13 @@ fn texts(key: Key) -> [&'static str; 5] {
         AddOwnField => ["Add a field", "添加字段", "新增欄位", "項目を追加", "항목 추가"],
         RegisteredAt => ["Registered", "注册时间", "註冊時間", "登録日時", "등록 시각"],
         VisitorGave => ["Details the visitor gave", "访客填写的资料", "訪客填寫的資料", "訪問者が入力した情報", "방문자가 입력한 정보"],
+        PushSameTab => [
+            "Links agents send to this site's own pages open in the visitor's tab",
+            "客服推送本站网页链接时在访客当前窗口打开",
+            "客服推送本站網頁連結時在訪客目前視窗開啟",
+            "オペレーターが送った自サイトのリンクは訪問者の同じタブで開く",
+            "상담원이 보낸 이 사이트의 링크는 방문자의 현재 탭에서 열기",
+        ],
         RegionRouting => ["Route by region", "区域分流", "區域分流", "地域別に振り分け", "지역별 배정"],
         RegionRoutingHint => [
             "A visitor goes first to the agents who serve their region (set on each agent), when one has room.",

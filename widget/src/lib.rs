@@ -62,6 +62,8 @@ struct PushedLink {
     host: String,
     agent: String,
     at: f64,
+    /// A page of the site's own: opened in this tab (the site allows it).
+    same_tab: bool,
 }
 
 struct Widget {
@@ -1290,11 +1292,12 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
                 w.invitation = Some((invitation_id, text));
             }
         }
-        ToVisitor::PushUrl { url, agent_name } => {
+        ToVisitor::PushUrl { url, agent_name, same_tab } => {
             // Checked again here: only http and https links are ever offered.
             if let Ok(link) = kefu_protocol::text::WebUrl::parse(&url, "url") {
                 let host = link.host().to_owned();
-                w.links.push(PushedLink { url: link.into_string(), host, agent: agent_name, at: js_sys::Date::now() });
+                let at = js_sys::Date::now();
+                w.links.push(PushedLink { url: link.into_string(), host, agent: agent_name, at, same_tab });
                 if w.links.len() > 20 {
                     w.links.remove(0);
                 }
@@ -1485,7 +1488,9 @@ fn render(w: &Widget) {
         url.set_text_content(Some(&link.url));
         let open = el(&w.doc, "a", "open-link")?;
         open.set_attribute("href", &link.url)?;
-        open.set_attribute("target", "_blank")?;
+        if !link.same_tab {
+            open.set_attribute("target", "_blank")?;
+        }
         open.set_attribute("rel", "noopener noreferrer")?;
         open.set_attribute("aria-label", &format!("{} {}", tr(w.lang, Key::OpenLink), link.host))?;
         open.set_text_content(Some(tr(w.lang, Key::OpenLink)));

@@ -256,10 +256,13 @@ pub enum ToVisitor {
         #[serde(default)]
         texts: Vec<(String, String)>,
     },
-    /// An agent sent the visitor a link (http or https only) to open.
+    /// An agent sent the visitor a link (http or https only) to open; `same_tab` for a page of the
+    /// site's own domains where the site opens those in the visitor's tab (otherwise a new tab).
     PushUrl {
         url: String,
         agent_name: String,
+        #[serde(default)]
+        same_tab: bool,
     },
     /// The visitor's conversation waits in the queue: `position` 1 is next; the estimate comes
     /// from recent handling times (`None` without history). Sent again as the queue moves.
@@ -534,7 +537,11 @@ impl FrameText for ToVisitor {
                 agent_name: maybe(b, "agent_name", |n| n.str().map(str::to_owned))?,
                 texts: or_default(b, "texts", |t| list(t, text_pair))?,
             },
-            "push_url" => ToVisitor::PushUrl { url: string(b, "url")?, agent_name: string(b, "agent_name")? },
+            "push_url" => ToVisitor::PushUrl {
+                url: string(b, "url")?,
+                agent_name: string(b, "agent_name")?,
+                same_tab: or_default(b, "same_tab", Json::bool)?,
+            },
             "queued" => ToVisitor::Queued {
                 conversation_id: conversation(b)?,
                 position: small(b, "position")?,
@@ -780,7 +787,12 @@ mod codec_tests {
             },
             ToVisitor::Invitation { invitation_id: 5, agent_name: None, texts: vec![] },
             ToVisitor::Identified { verified: true },
-            ToVisitor::PushUrl { url: "https://例子.cn/优惠?a=1&b=\"2\"".into(), agent_name: "小王".into() },
+            ToVisitor::PushUrl {
+                url: "https://例子.cn/优惠?a=1&b=\"2\"".into(),
+                agent_name: "小王".into(),
+                same_tab: false,
+            },
+            ToVisitor::PushUrl { url: "https://shop.example/cart".into(), agent_name: "Ann".into(), same_tab: true },
             ToVisitor::Queued { conversation_id: c, position: 3, estimate_secs: Some(90) },
             ToVisitor::Queued { conversation_id: c, position: 1, estimate_secs: None },
             ToVisitor::Assigned { conversation_id: c, agent_name: "李雷".into(), welcome: Some("您好".into()) },

@@ -21,6 +21,7 @@ use super::writer::{Committed, MessageJob, NewMessage};
 use crate::infra::batch::{BatchJob, BatchWorker};
 use crate::infra::ctx::{Ctx, SiteScope};
 use crate::infra::db::Db;
+use crate::infra::events::{self, Event, EventKind};
 use crate::infra::limits::{Limits, WindowLimiter};
 use crate::infra::realtime::Audience;
 use crate::infra::realtime::ConnId;
@@ -303,15 +304,38 @@ pub async fn agent_send(
 /// consoles hear that it went.
 pub async fn push_url(state: &AppState, ctx: &Ctx, conversation_id: ConversationId, url: &str) -> Result<(), ApiError> {
     ctx.check(Perm::ChatServe)?;
-    let url = WebUrl::parse(url, "url")?.into_string();
+    let link = WebUrl::parse(url, "url")?;
+    // The host without its port (bound domains cover every port here).
+    let host = match link.host().rsplit_once(':') {
+        Some((name, port))
+            if !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && (name.ends_with(']') || !name.contains(':')) =>
+        {
+            name.to_owned()
+        }
+        _ => link.host().to_owned(),
+    };
+    let url = link.into_string();
     let conversation = conversation_in_scope(state, ctx, conversation_id).await?;
     let writes = conversation.agent_id == Some(ctx.agent.id)
         || routing::is_guest(state, ctx.tenant(), conversation_id, ctx.agent.id).await?;
     if !writes {
         return Err(ApiError::conflict(Some("agent"), ErrorCode::Taken));
     }
+    // Kept with the conversation's events (records show it); one transaction.
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let mut event =
+        Event::new(ctx.tenant(), conversation_id, EventKind::LinkSent, Some(ctx.agent.id), crate::infra::now_ms());
+    event.detail = &url;
+    let recorded = events::record(&mut w, &event).await;
+    w.end(recorded).await?;
+    let site = crate::sites::service::site_by_id(state, ctx.tenant(), conversation.site_id).await?;
+    // The site's own pages open in the visitor's tab where the site says so.
+    let same_tab = site.is_some_and(|s| s.push_same_tab && s.owns_host(&host));
     let agent_name = ctx.agent.display_name.clone();
-    let to_visitor = ToVisitor::PushUrl { url: url.clone(), agent_name: agent_name.clone() };
+    let to_visitor = ToVisitor::PushUrl { url: url.clone(), agent_name: agent_name.clone(), same_tab };
     state.realtime.to_visitor(ctx.tenant(), conversation.visitor_id, &to_visitor, None);
     let to_agent = ToAgent::UrlPushed { conversation_id, url, by: agent_name };
     state.realtime.to_agent(ctx.tenant(), ctx.agent.id, &to_agent);

@@ -21,6 +21,8 @@ pub enum EventKind {
     /// The visitor left while waiting.
     Missed,
     Rated,
+    /// `agent` sent the visitor a link (detail: the URL).
+    LinkSent,
 }
 
 impl EventKind {
@@ -33,6 +35,7 @@ impl EventKind {
             EventKind::Closed => "closed",
             EventKind::Missed => "missed",
             EventKind::Rated => "rated",
+            EventKind::LinkSent => "link_sent",
         }
     }
 }

@@ -28,6 +28,9 @@ pub struct SiteView {
     /// Visitors' full IP addresses are stored (otherwise only their network).
     #[serde(default = "yes")]
     pub full_ips: bool,
+    /// Links agents push to the site's own pages open in the visitor's tab.
+    #[serde(default)]
+    pub push_same_tab: bool,
     /// What the site signs member ids with (only for those who manage the site).
     #[serde(default)]
     pub identity_secret: Option<String>,
@@ -39,7 +42,14 @@ fn yes() -> bool {
 
 impl Default for SiteForm {
     fn default() -> Self {
-        SiteForm { id: None, version: 0, name: String::new(), domains: String::new(), full_ips: true }
+        SiteForm {
+            id: None,
+            version: 0,
+            name: String::new(),
+            domains: String::new(),
+            full_ips: true,
+            push_same_tab: false,
+        }
     }
 }
 
@@ -54,6 +64,9 @@ pub struct SiteForm {
     /// Store visitors' full IP addresses (otherwise only their network: IPv4 /24, IPv6 /48).
     #[serde(default = "yes")]
     pub full_ips: bool,
+    /// Links agents push to pages of the bound domains open in the visitor's tab (others: a new tab).
+    #[serde(default)]
+    pub push_same_tab: bool,
 }
 
 /// Most bound domains per site.

@@ -7,7 +7,8 @@ use super::service::Site;
 use crate::infra::db::{stale_or_missing, Db, Row, Writer};
 use crate::infra::{now_ms, OrInternal};
 
-const COLUMNS: &str = "id, tenant_id, name, site_key, allowed_domains, version, full_ips, identity_secret";
+const COLUMNS: &str =
+    "id, tenant_id, name, site_key, allowed_domains, version, full_ips, identity_secret, push_same_tab";
 
 fn site_from_row(r: &Row) -> Result<Site, sqlx::Error> {
     let domains: String = r.try_get("allowed_domains")?;
@@ -20,6 +21,7 @@ fn site_from_row(r: &Row) -> Result<Site, sqlx::Error> {
         version: r.try_get("version")?,
         full_ips: r.try_get::<i64, _>("full_ips")? != 0,
         identity_secret: r.try_get("identity_secret")?,
+        push_same_tab: r.try_get::<i64, _>("push_same_tab")? != 0,
     })
 }
 
@@ -131,12 +133,20 @@ pub async fn update(
     Ok(())
 }
 
-/// Whether the site stores visitors' full IP addresses.
-pub async fn set_full_ips(w: &mut Writer, tenant: TenantId, id: SiteId, full: bool) -> Result<(), ApiError> {
-    sqlx::query("UPDATE sites SET full_ips = $1 WHERE id = $2 AND tenant_id = $3")
-        .bind(i64::from(full))
+/// The site's options: whether it stores visitors' full IP addresses, and whether links pushed to
+/// its own pages open in the visitor's tab.
+pub async fn set_options(
+    w: &mut Writer,
+    tenant: TenantId,
+    id: SiteId,
+    full_ips: bool,
+    push_same_tab: bool,
+) -> Result<(), ApiError> {
+    sqlx::query("UPDATE sites SET full_ips = $1, push_same_tab = $4 WHERE id = $2 AND tenant_id = $3")
+        .bind(i64::from(full_ips))
         .bind(id.0)
         .bind(tenant.0)
+        .bind(i64::from(push_same_tab))
         .execute(&mut **w)
         .await
         .or_internal()?;

@@ -28,6 +28,8 @@ pub struct Site {
     pub full_ips: bool,
     /// What the site signs its members' ids with (HMAC-SHA256; empty: none yet).
     pub identity_secret: String,
+    /// Links agents push to pages of its bound domains open in the visitor's tab.
+    pub push_same_tab: bool,
 }
 
 /// One bound domain as an admin types it, parsed: `example.com`, `shop.example.com:8443`,
@@ -227,6 +229,7 @@ pub async fn create_site(w: &mut Writer, tenant: TenantId, name: &str, domains: 
         version: 1,
         full_ips: true,
         identity_secret: String::new(),
+        push_same_tab: false,
     })
 }
 
@@ -243,11 +246,17 @@ pub async fn save(state: &AppState, ctx: &Ctx, form: SiteForm) -> Result<i64, Ap
         match form.id {
             None => {
                 let site = create_site(&mut w, tenant, name.as_str(), &domains).await?;
-                if !form.full_ips {
-                    repo::set_full_ips(&mut w, tenant, site.id, false).await?;
+                if !form.full_ips || form.push_same_tab {
+                    repo::set_options(&mut w, tenant, site.id, form.full_ips, form.push_same_tab).await?;
                 }
                 let object = format!("site #{}", site.id.0);
-                let summary = format!("{} [{}], full IPs {}", site.name, domains.join(", "), form.full_ips);
+                let summary = format!(
+                    "{} [{}], full IPs {}, pushed links in the same tab {}",
+                    site.name,
+                    domains.join(", "),
+                    form.full_ips,
+                    form.push_same_tab
+                );
                 audit::record(&mut w, &Entry::by(ctx, OpKind::SiteCreated, &object, &summary)).await?;
                 Ok((site.id, None))
             }
@@ -258,16 +267,18 @@ pub async fn save(state: &AppState, ctx: &Ctx, form: SiteForm) -> Result<i64, Ap
                     return Err(ApiError::Forbidden);
                 }
                 repo::update(&mut w, tenant, id, form.version, name.as_str(), &domains.join(",")).await?;
-                repo::set_full_ips(&mut w, tenant, id, form.full_ips).await?;
+                repo::set_options(&mut w, tenant, id, form.full_ips, form.push_same_tab).await?;
                 let object = format!("site #{}", id.0);
                 let summary = format!(
-                    "{} → {}; [{}] → [{}]; full IPs {} → {}",
+                    "{} → {}; [{}] → [{}]; full IPs {} → {}; pushed links in the same tab {} → {}",
                     before.name,
                     name.as_str(),
                     before.allowed_domains.join(", "),
                     domains.join(", "),
                     before.full_ips,
-                    form.full_ips
+                    form.full_ips,
+                    before.push_same_tab,
+                    form.push_same_tab
                 );
                 audit::record(&mut w, &Entry::by(ctx, OpKind::SiteChanged, &object, &summary)).await?;
                 Ok((id, Some(before.key)))
@@ -348,6 +359,7 @@ pub async fn site_views(state: &AppState, ctx: &Ctx) -> Result<Vec<SiteView>, Ap
             allowed_domains: s.allowed_domains,
             version: s.version,
             full_ips: s.full_ips,
+            push_same_tab: s.push_same_tab,
             identity_secret: (!s.identity_secret.is_empty()).then_some(s.identity_secret),
         })
         .collect())

@@ -184,9 +184,35 @@ async fn an_agent_pushes_web_links_only_to_the_visitor_of_their_chat() {
     let link = "https://shop.example/优惠券?from=客服";
     console.send(&FromAgent::PushUrl { conversation_id: conversation, url: format!("  {link} ") }).await;
     let pushed = visitor.client.recv_until(|f| matches!(f, ToVisitor::PushUrl { .. })).await;
-    assert_eq!(pushed, ToVisitor::PushUrl { url: link.into(), agent_name: "Shop Admin".into() });
+    assert_eq!(pushed, ToVisitor::PushUrl { url: link.into(), agent_name: "Shop Admin".into(), same_tab: false });
     let told = console.recv_until(|f| matches!(f, ToAgent::UrlPushed { .. })).await;
     assert_eq!(told, ToAgent::UrlPushed { conversation_id: conversation, url: link.into(), by: "Shop Admin".into() });
+
+    // The site opens links to its own pages in the visitor's tab; other sites' still in a new one.
+    let sites: Vec<app::sites::SiteView> = ok(app.call("/api/sites", "", Some(&admin)).await).await;
+    let site = &sites[0];
+    let form = app::sites::SiteForm {
+        id: Some(site.id),
+        version: site.version,
+        name: site.name.clone(),
+        domains: site.allowed_domains.join("\n"),
+        full_ips: site.full_ips,
+        push_same_tab: true,
+    };
+    let _: i64 = ok(app.call_json("/api/sites/save", "form", &form, &admin).await).await;
+    for (url, same_tab) in [("https://shop.example:8443/cart", true), ("https://other.example/cart", false)] {
+        console.send(&FromAgent::PushUrl { conversation_id: conversation, url: url.into() }).await;
+        let pushed = visitor.client.recv_until(|f| matches!(f, ToVisitor::PushUrl { .. })).await;
+        assert_eq!(pushed, ToVisitor::PushUrl { url: url.into(), agent_name: "Shop Admin".into(), same_tab }, "{url}");
+    }
+    // Each link is kept with the conversation's events.
+    let sent = app
+        .scalar(
+            "SELECT COUNT(*) FROM conversation_events WHERE conversation_id = $1 AND kind = 'link_sent'",
+            conversation.0,
+        )
+        .await;
+    assert_eq!(sent, 3);
 
     // A colleague of the site who is not in the chat may not.
     let (ann_id, login) = app.add_agent(&shop, "Ann").await;

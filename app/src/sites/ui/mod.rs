@@ -73,6 +73,7 @@ pub fn SiteList() -> impl IntoView {
                             name: s.name.clone(),
                             domains: s.allowed_domains.join("\n"),
                             full_ips: s.full_ips,
+                            push_same_tab: s.push_same_tab,
                         };
                         let site = s.clone();
                         let edit_label = format!("{} {}", tr(lang, Key::Edit), s.name);
@@ -126,6 +127,7 @@ fn SiteEditor(
     let name = RwSignal::new(form.name.clone());
     let domains = RwSignal::new(form.domains.clone());
     let full_ips = RwSignal::new(form.full_ips);
+    let push_same_tab = RwSignal::new(form.push_same_tab);
     let title = if form.id.is_some() { tr(lang, Key::EditSite) } else { tr(lang, Key::NewSite) };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -133,6 +135,7 @@ fn SiteEditor(
             name: name.get_untracked(),
             domains: domains.get_untracked(),
             full_ips: full_ips.get_untracked(),
+            push_same_tab: push_same_tab.get_untracked(),
             ..form.clone()
         };
         save.dispatch(SaveSite { form });
@@ -143,6 +146,7 @@ fn SiteEditor(
             <Field label=tr(lang, Key::Name) name="name" bind=name maxlength=100 required=true error/>
             <AreaField label=tr(lang, Key::Domains) name="domains" bind=domains hint=tr(lang, Key::DomainsHint) error/>
             <CheckField label=tr(lang, Key::FullIps).to_owned() bind=full_ips/>
+            <CheckField label=tr(lang, Key::PushSameTab).to_owned() bind=push_same_tab/>
             <div class="buttons">
                 <button type="submit" disabled=move || save.pending().get()>{tr(lang, Key::Save)}</button>
                 <button type="button" on:click=move |_| on_cancel.run(())>{tr(lang, Key::Cancel)}</button>
