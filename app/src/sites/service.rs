@@ -380,6 +380,7 @@ mod tests {
             version: 1,
             full_ips: true,
             identity_secret: String::new(),
+            push_same_tab: false,
         };
         let plain = site(&["example.com"]);
         let wild = site(&["*.example.com"]);
@@ -426,6 +427,7 @@ mod tests {
             version: 1,
             full_ips: true,
             identity_secret: String::new(),
+            push_same_tab: false,
         };
         for (host, own) in [
             ("shop.example.com", true),
@@ -463,6 +465,7 @@ mod tests {
             version: 1,
             full_ips: true,
             identity_secret: String::new(),
+            push_same_tab: false,
         };
         assert!(site.allows_origin("https://xn--fsqu00a.xn--fiqs8s"));
     }
