@@ -81,8 +81,11 @@ struct Widget {
     closed: bool,
     /// Links agents sent: the link, its host, who sent it, and when it came (ms).
     links: Vec<PushedLink>,
-    /// An invitation to chat not answered yet: its id and what it says.
-    invitation: Option<(i64, String)>,
+    /// An invitation to chat not answered yet: its id, what it says, and the inviting agent's
+    /// picture (a URL on the kefu server).
+    invitation: Option<(i64, String, Option<String>)>,
+    /// The kefu server's address (`https://kefu.example`), for pictures it serves.
+    base: String,
     /// The site's agents see what the visitor types (the widget says so under the box).
     sneak_peek: bool,
     /// The site's registration form, whether the visitor sent it, and whether it is open (from the
@@ -198,6 +201,7 @@ pub fn start(
         closed: false,
         links: Vec::new(),
         invitation: None,
+        base: base.trim_end_matches('/').to_owned(),
         sneak_peek: false,
         details: None,
         registered: false,
@@ -416,6 +420,12 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     invite.set_attribute("role", "dialog")?;
     invite.set_attribute("aria-label", tr(lang, Key::Invitation))?;
     invite.set_attribute("hidden", "")?;
+    let invite_avatar = el(doc, "img", "invite-avatar")?;
+    invite_avatar.set_attribute("alt", "")?;
+    invite_avatar.set_attribute("width", "40")?;
+    invite_avatar.set_attribute("height", "40")?;
+    invite_avatar.set_attribute("hidden", "")?;
+    invite.append_child(&invite_avatar)?;
     let invite_text = el(doc, "p", "invite-text")?;
     let invite_buttons = el(doc, "div", "buttons")?;
     let (accept, later) =
@@ -749,7 +759,7 @@ fn wire_invitation(widget: &Shared, socket: &Rc<Socket>) -> Result<(), JsValue> 
         let (widget, socket) = (widget.clone(), socket.clone());
         listen(&target, "click", move |_| {
             let answered = widget.borrow_mut().invitation.take();
-            if let Some((invitation_id, _)) = answered {
+            if let Some((invitation_id, ..)) = answered {
                 socket.send(&FromVisitor::AnswerInvitation { invitation_id, accept });
             }
             if accept {
@@ -1278,7 +1288,7 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             w.online = Some(online);
             w.closed = closed;
         }
-        ToVisitor::Invitation { invitation_id, agent_name, texts } => {
+        ToVisitor::Invitation { invitation_id, agent_name, texts, agent_avatar } => {
             // The site's text in this language, else ours (naming the agent when one invites).
             let text = match texts.iter().find(|(l, t)| l == w.lang.tag() && !t.is_empty()) {
                 Some((_, text)) => text.clone(),
@@ -1289,7 +1299,10 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
             };
             // Nothing to accept while chatting, or while the site takes no chat.
             if !w.closed && (w.conversation.is_none() || w.ended) {
-                w.invitation = Some((invitation_id, text));
+                // Only a picture the kefu server serves (a path of its own).
+                let avatar =
+                    agent_avatar.filter(|a| a.starts_with("/api/v1/avatars/")).map(|a| format!("{}{a}", w.base));
+                w.invitation = Some((invitation_id, text, avatar));
             }
         }
         ToVisitor::PushUrl { url, agent_name, same_tab } => {
@@ -1384,8 +1397,19 @@ fn render(w: &Widget) {
     }
     els.status.set_text_content(if w.connected { None } else { Some(tr(w.lang, Key::Connecting)) });
     match &w.invitation {
-        Some((_, text)) if !w.open && !w.closed => {
+        Some((_, text, avatar)) if !w.open && !w.closed => {
             els.invite_text.set_text_content(Some(text));
+            if let Ok(Some(img)) = els.invite.query_selector("img.invite-avatar") {
+                match avatar {
+                    Some(src) => {
+                        let _ = img.set_attribute("src", src);
+                        let _ = img.remove_attribute("hidden");
+                    }
+                    None => {
+                        let _ = img.set_attribute("hidden", "");
+                    }
+                }
+            }
             let _ = els.invite.remove_attribute("hidden");
         }
         _ => {

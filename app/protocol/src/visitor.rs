@@ -255,6 +255,9 @@ pub enum ToVisitor {
         agent_name: Option<String>,
         #[serde(default)]
         texts: Vec<(String, String)>,
+        /// The inviting agent's avatar, a path on the kefu server (`None`: no picture).
+        #[serde(default)]
+        agent_avatar: Option<String>,
     },
     /// An agent sent the visitor a link (http or https only) to open; `same_tab` for a page of the
     /// site's own domains where the site opens those in the visitor's tab (otherwise a new tab).
@@ -536,6 +539,7 @@ impl FrameText for ToVisitor {
                 invitation_id: int(b, "invitation_id")?,
                 agent_name: maybe(b, "agent_name", |n| n.str().map(str::to_owned))?,
                 texts: or_default(b, "texts", |t| list(t, text_pair))?,
+                agent_avatar: maybe(b, "agent_avatar", |a| a.str().map(str::to_owned))?,
             },
             "push_url" => ToVisitor::PushUrl {
                 url: string(b, "url")?,
@@ -784,8 +788,9 @@ mod codec_tests {
                 invitation_id: 4,
                 agent_name: Some("小王".into()),
                 texts: vec![("zh-CN".into(), "您好，需要帮忙吗？".into())],
+                agent_avatar: Some("/api/v1/avatars/0123abcd".into()),
             },
-            ToVisitor::Invitation { invitation_id: 5, agent_name: None, texts: vec![] },
+            ToVisitor::Invitation { invitation_id: 5, agent_name: None, texts: vec![], agent_avatar: None },
             ToVisitor::Identified { verified: true },
             ToVisitor::PushUrl {
                 url: "https://例子.cn/优惠?a=1&b=\"2\"".into(),

@@ -275,6 +275,16 @@ pub async fn set_avatar(
     Ok(())
 }
 
+/// The key of an agent's avatar, if they have one.
+pub async fn avatar_key(db: &Db, tenant: TenantId, agent: AgentId) -> Result<Option<String>, ApiError> {
+    sqlx::query_scalar("SELECT avatar_key FROM avatars WHERE agent_id = $1 AND tenant_id = $2")
+        .bind(agent.0)
+        .bind(tenant.0)
+        .fetch_optional(db.reader())
+        .await
+        .or_internal()
+}
+
 /// An avatar's PNG by its key.
 pub async fn avatar_png(db: &Db, key: &str) -> Result<Option<Vec<u8>>, ApiError> {
     sqlx::query_scalar("SELECT png FROM avatars WHERE avatar_key = $1")

@@ -76,6 +76,11 @@ pub async fn avatar_png(state: &AppState, key: &str) -> Result<Option<Vec<u8>>, 
     repo::avatar_png(&state.db, key).await
 }
 
+/// Where an agent's avatar is served (`None`: they have none), for what visitors see of them.
+pub async fn avatar_url_of(state: &AppState, tenant: TenantId, agent: AgentId) -> Result<Option<String>, ApiError> {
+    Ok(repo::avatar_key(&state.db, tenant, agent).await?.map(|key| super::avatar_url(&key)))
+}
+
 /// Whether `agent` is an undeleted agent of the tenant (for other areas' pickers).
 pub async fn is_agent(w: &mut Writer, tenant: TenantId, agent: AgentId) -> Result<bool, ApiError> {
     repo::exists(w, tenant, agent).await

@@ -41,7 +41,13 @@ pub async fn invite(state: &AppState, ctx: &Ctx, visitor: VisitorId) -> Result<i
     }
     let texts = repo::settings(&state.db, tenant, site).await?.map(|s| s.texts).unwrap_or_default();
     let id = repo::insert(&state.db, tenant, site, visitor, Some(ctx.agent.id), now).await?;
-    let frame = ToVisitor::Invitation { invitation_id: id, agent_name: Some(ctx.agent.display_name.clone()), texts };
+    let agent_avatar = crate::agents::service::avatar_url_of(state, tenant, ctx.agent.id).await?;
+    let frame = ToVisitor::Invitation {
+        invitation_id: id,
+        agent_name: Some(ctx.agent.display_name.clone()),
+        texts,
+        agent_avatar,
+    };
     state.realtime.to_visitor(tenant, visitor, &frame, None);
     state.realtime.to_agent(tenant, ctx.agent.id, &ToAgent::VisitorInvited { visitor_id: visitor, invitation_id: id });
     Ok(id)
@@ -68,7 +74,8 @@ pub async fn auto_invite(
         return Ok(false);
     }
     let id = repo::insert(&state.db, tenant, site.id, visitor, None, now).await?;
-    let frame = ToVisitor::Invitation { invitation_id: id, agent_name: None, texts: rule.texts.clone() };
+    let frame =
+        ToVisitor::Invitation { invitation_id: id, agent_name: None, texts: rule.texts.clone(), agent_avatar: None };
     state.realtime.to_visitor(tenant, visitor, &frame, None);
     Ok(true)
 }

@@ -589,9 +589,7 @@ async fn the_chosen_site_narrows_both_live_lists_and_never_widens_them() {
     assert_eq!(total, 0);
 }
 
-/// A 1×1 PNG.
-const TINY_PNG: &str =
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+use crate::helpers::TINY_PNG;
 
 #[tokio::test]
 async fn avatars_are_reencoded_served_as_png_and_replaced_under_a_new_url() {

@@ -823,3 +823,7 @@ fn routed_of(frame: &ToVisitor) -> Option<Routed> {
 pub async fn told(visitor: &mut Visitor, want: Routed) {
     visitor.client.recv_until(|f| routed_of(f).as_ref() == Some(&want)).await;
 }
+
+/// A 1×1 PNG, base64-encoded (an avatar upload).
+pub const TINY_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";

@@ -40,7 +40,7 @@ async fn invitations_before_pong(visitor: &mut Visitor) -> Vec<ToVisitor> {
 
 async fn invited(visitor: &mut Visitor) -> (i64, Option<String>, Vec<(String, String)>) {
     match visitor.client.recv_until(|f| matches!(f, ToVisitor::Invitation { .. })).await {
-        ToVisitor::Invitation { invitation_id, agent_name, texts } => (invitation_id, agent_name, texts),
+        ToVisitor::Invitation { invitation_id, agent_name, texts, .. } => (invitation_id, agent_name, texts),
         _ => unreachable!(),
     }
 }
@@ -58,9 +58,15 @@ async fn an_invited_visitor_who_accepts_chats_with_the_inviting_agent() {
     let mut visitor = app.visitor(&shop, None).await;
     let vid = visitor.visitor_id;
 
+    // Ann has a picture: the invitation shows it.
+    let body = serde_json::json!({ "agent_id": ann_id.0, "upload": { "base64": TINY_PNG } }).to_string();
+    let avatar: String = ok(app.call("/api/agents/avatar", &body, Some(&admin)).await).await;
     console.send(&FromAgent::InviteVisitor { visitor_id: vid }).await;
-    let (id, from, texts) = invited(&mut visitor).await;
-    assert_eq!((from.as_deref(), texts.len()), (Some("Ann"), 0));
+    let frame = visitor.client.recv_until(|f| matches!(f, ToVisitor::Invitation { .. })).await;
+    let ToVisitor::Invitation { invitation_id: id, agent_name: from, texts, agent_avatar } = frame else {
+        unreachable!()
+    };
+    assert_eq!((from.as_deref(), texts.len(), agent_avatar), (Some("Ann"), 0, Some(avatar)));
     let sent = console.recv_until(|f| matches!(f, ToAgent::VisitorInvited { .. })).await;
     assert_eq!(sent, ToAgent::VisitorInvited { visitor_id: vid, invitation_id: id });
     // Unanswered, it stands: no second invitation.
@@ -120,7 +126,9 @@ async fn the_site_invites_automatically_on_its_pages_once_a_visit_and_never_afte
     assert!(invitations_before_pong(&mut visitor).await.is_empty());
     visit(&mut visitor, "https://shop.example/pricing").await;
     let got = invitations_before_pong(&mut visitor).await;
-    let [ToVisitor::Invitation { invitation_id, agent_name: None, texts }] = got.as_slice() else { panic!("{got:?}") };
+    let [ToVisitor::Invitation { invitation_id, agent_name: None, texts, agent_avatar: None }] = got.as_slice() else {
+        panic!("{got:?}")
+    };
     assert_eq!(texts, &form.texts);
     // Declined ("Later"): no more this visit, on any page or tab.
     visitor.client.send(&FromVisitor::AnswerInvitation { invitation_id: *invitation_id, accept: false }).await;
