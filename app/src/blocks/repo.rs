@@ -88,6 +88,28 @@ pub async fn visitor_site(
 }
 
 /// Whether the company has this (undeleted) site.
+/// Visitors with an open conversation (on `site`, or any site), with the address of their latest
+/// page view.
+pub async fn chatting(db: &Db, tenant: TenantId, site: Option<SiteId>) -> Result<Vec<(VisitorId, String)>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT c.visitor_id, (SELECT p.ip FROM page_views p WHERE p.visitor_id = c.visitor_id \
+         ORDER BY p.id DESC LIMIT 1) AS ip FROM conversations c \
+         WHERE c.tenant_id = $1 AND c.status = 'open' AND ($2 = 0 OR c.site_id = $2)",
+    )
+    .bind(tenant.0)
+    .bind(site.map_or(0, |s| s.0))
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| {
+            let ip: Option<String> = r.try_get("ip")?;
+            Ok((VisitorId(r.try_get("visitor_id")?), ip.unwrap_or_default()))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
 pub async fn has_site(w: &mut Writer, tenant: TenantId, site: SiteId) -> Result<bool, ApiError> {
     let found: Option<i64> =
         sqlx::query_scalar("SELECT id FROM sites WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL")

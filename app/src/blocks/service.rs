@@ -59,6 +59,13 @@ impl Rules {
 }
 
 impl Rules {
+    /// When the next of these blocks runs out after `now` (`None`: none does).
+    fn next_end(&self, now: i64) -> Option<i64> {
+        let visitors = self.visitors.values().flatten();
+        let nets = self.nets.iter().filter_map(|(_, _, until)| until.as_ref());
+        visitors.chain(nets).copied().filter(|&until| until > now).min()
+    }
+
     /// Whether the visitor themself is blocked at `now` (their address aside).
     pub fn blocks_visitor(&self, visitor: VisitorId, now: i64) -> bool {
         self.visitors.get(&visitor).is_some_and(|until| until.is_none_or(|u| u > now))
@@ -82,6 +89,8 @@ pub struct Blocks {
     cache: Mutex<HashMap<TenantId, Arc<Rules>>>,
     /// Raised by every [`forget`]: a read that began before is not kept.
     generation: AtomicU64,
+    /// When this node next looks again at a company's blocks because one runs out.
+    expiries: Mutex<HashMap<TenantId, i64>>,
 }
 
 /// The company's blocks in force, from this node's copy or the database.
@@ -91,12 +100,43 @@ pub async fn rules(state: &AppState, tenant: TenantId) -> Result<Arc<Rules>, Api
         return Ok(rules.clone());
     }
     let generation = blocks.generation.load(Ordering::Acquire);
-    let rules = Arc::new(Rules::from_rows(repo::active(&state.db, tenant, now_ms()).await?));
+    let now = now_ms();
+    let rules = Arc::new(Rules::from_rows(repo::active(&state.db, tenant, now).await?));
+    if let Some(end) = rules.next_end(now) {
+        expire_at(state, blocks, tenant, end);
+    }
     let mut cache = blocks.cache.lock().unwrap_or_else(|e| e.into_inner());
     if blocks.generation.load(Ordering::Acquire) == generation {
         cache.insert(tenant, rules.clone());
     }
     Ok(rules)
+}
+
+/// When a block runs out, the visitors it shut out are let back in at once, without reconnecting:
+/// this node reads the company's blocks again at `end` and applies them (every node that read the
+/// blocks does the same; applying them twice changes nothing).
+fn expire_at(state: &AppState, blocks: &Blocks, tenant: TenantId, end: i64) {
+    {
+        let mut expiries = blocks.expiries.lock().unwrap_or_else(|e| e.into_inner());
+        if expiries.get(&tenant).is_some_and(|&at| at <= end) {
+            return;
+        }
+        expiries.insert(tenant, end);
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let wait = u64::try_from(end - now_ms()).unwrap_or(0) + 20;
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        if let Ok(blocks) = state.part::<Blocks>() {
+            let mut expiries = blocks.expiries.lock().unwrap_or_else(|e| e.into_inner());
+            if expiries.get(&tenant) == Some(&end) {
+                expiries.remove(&tenant);
+            }
+        }
+        if let Err(error) = changed(&state, tenant).await {
+            tracing::warn!(%error, "blocks that ran out could not be applied");
+        }
+    });
 }
 
 /// Drops this node's copy of the company's blocks (they changed).
@@ -203,6 +243,15 @@ pub async fn block(state: &AppState, ctx: &Ctx, form: BlockForm) -> Result<i64, 
     let (id, visitor) = w.end(result).await?;
     if let Some(visitor) = visitor {
         chat::close_blocked(state, ctx.tenant(), visitor, ctx.agent.id).await?;
+    }
+    // A ban ends the chats of visitors inside it too (their latest address says where they are).
+    if let BlockTarget::Address { site_id, .. } = &form.target {
+        let net = net.as_deref().and_then(|n| Cidr::parse(n).ok());
+        for (visitor, ip) in repo::chatting(&state.db, ctx.tenant(), site_id.map(SiteId)).await? {
+            if ip.parse().is_ok_and(|ip| net.as_ref().is_some_and(|n| n.contains(ip))) {
+                chat::close_blocked(state, ctx.tenant(), visitor, ctx.agent.id).await?;
+            }
+        }
     }
     changed(state, ctx.tenant()).await?;
     Ok(id)

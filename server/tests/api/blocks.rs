@@ -5,7 +5,7 @@
 use app::blocks::{BlockFor, BlockForm, BlockTarget, BlockView};
 use app::infra::net::TrustedProxies;
 use app::oplog::{OpKind, OplogPage, OplogQuery};
-use kefu_protocol::{ApiError, ErrorCode, FromAgent, FromVisitor, ToAgent, ToVisitor, VisitorId};
+use kefu_protocol::{ApiError, ErrorCode, FromAgent, FromVisitor, PageInfo, ToAgent, ToVisitor, VisitorId};
 
 use crate::helpers::*;
 
@@ -119,6 +119,28 @@ async fn a_blocked_visitor_is_told_only_that_chat_is_unavailable_until_the_block
 }
 
 #[tokio::test]
+async fn a_block_that_runs_out_lets_the_visitor_back_in_without_reconnecting() {
+    let app = behind_proxy().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let (_console, ..) = app.agent(&admin).await;
+    let mut visitor = from(&app, &shop, "198.51.100.30", None).await;
+    let id: i64 = ok(add(&app, &admin, &visitor_block(visitor.visitor_id, "刷屏", BlockFor::Hour)).await).await;
+    assert_eq!(availability(&mut visitor).await, (false, true));
+    // The hour is nearly over; the next change of the company's blocks (another block) reads it.
+    let soon = app::infra::now_ms() + 1_500;
+    let mut w = app.db.write().await.unwrap();
+    sqlx::query("UPDATE blocks SET until = $1 WHERE id = $2").bind(soon).bind(id).execute(&mut *w).await.unwrap();
+    drop(w);
+    let other = from(&app, &shop, "198.51.100.31", None).await;
+    let _: i64 = ok(add(&app, &admin, &visitor_block(other.visitor_id, "刷屏", BlockFor::Hour)).await).await;
+    // When it runs out the widget is told at once, and the visitor may chat.
+    assert_eq!(availability(&mut visitor).await, (true, false));
+    assert!(app::infra::now_ms() >= soon);
+    visitor.say("m-1", "可以了吗").await;
+}
+
+#[tokio::test]
 async fn an_address_ban_covers_its_range_and_bad_or_foreign_blocks_are_refused() {
     let app = behind_proxy().await;
     let shop = app.create_tenant("Shop").await;
@@ -126,15 +148,31 @@ async fn an_address_ban_covers_its_range_and_bad_or_foreign_blocks_are_refused()
     let (_console, ..) = app.agent(&admin).await;
     let mut inside = from(&app, &shop, "203.0.113.5", None).await;
     let mut outside = from(&app, &shop, "203.0.114.5", None).await;
+    // Both chatting, on a page of the site (where their address is kept).
+    let mut chats = Vec::new();
+    for (visitor, id) in [(&mut inside, "in-0"), (&mut outside, "out-0")] {
+        let page = PageInfo { url: "https://shop.example/".into(), title: "Shop".into(), referrer: String::new() };
+        visitor.client.send(&FromVisitor::Page { page }).await;
+        let seen = "SELECT COUNT(*) FROM page_views WHERE visitor_id = $1";
+        assert!(app.eventually_equals(seen, visitor.visitor_id.0, 1).await);
+        chats.push(ask(visitor, id, "你好").await.0);
+    }
 
     // Given as any address of the range: stored as the range.
     let id: i64 = ok(add(&app, &admin, &ban("203.0.113.77/24", "刷单")).await).await;
+    // The chat inside the range ends; the one outside goes on.
+    inside
+        .client
+        .recv_until(|f| matches!(f, ToVisitor::Ended { conversation_id, .. } if *conversation_id == chats[0]))
+        .await;
     assert_eq!(availability(&mut inside).await, (false, true), "already connected: told at once");
+    let open = "SELECT COUNT(*) FROM conversations WHERE id = $1 AND status = 'open'";
+    assert_eq!(app.scalar(open, chats[1].0).await, 1);
     assert_eq!(refused(&mut inside, "i-1", "hi").await, ErrorCode::Unavailable);
     let newcomer = from(&app, &shop, "203.0.113.200", None).await;
     assert!(newcomer.welcome_closed);
     assert!(!from(&app, &shop, "203.0.114.9", None).await.welcome_closed);
-    outside.say("o-1", "在吗").await;
+    assert_eq!(outside.say("o-1", "在吗").await.conversation_id, chats[1]);
     assert_eq!(blocks(&app, &admin).await[0].net.as_deref(), Some("203.0.113.0/24"));
 
     // Refused, with the field to blame: wider than a /16, not an address, no reason, a long one.
