@@ -18,6 +18,7 @@
 pub mod agents;
 pub mod auth;
 pub mod blocks;
+pub mod canned;
 pub mod categories;
 pub mod chat;
 pub mod departments;
@@ -91,8 +92,9 @@ fn page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     use workbench::ui::{
-        AgentsRoute, BlocksRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, InvitationsRoute, LogRoute,
-        ProfileRoute, RatingsRoute, RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, VisitorsPage,
+        AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, InvitationsRoute,
+        LogRoute, ProfileRoute, RatingsRoute, RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute,
+        VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();
@@ -116,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/blocks") view={Lazy::<BlocksRoute>::new()}/>
                     <Route path=path!("admin/invitations") view={Lazy::<InvitationsRoute>::new()}/>
                     <Route path=path!("admin/registration") view={Lazy::<RegistrationRoute>::new()}/>
+                    <Route path=path!("canned") view={Lazy::<CannedRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>
             </Routes>

@@ -39,10 +39,11 @@ pub enum OpKind {
     VisitorUnblocked,
     InvitationsChanged,
     RegistrationChanged,
+    CannedChanged,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 31] = [
+    pub const ALL: [OpKind; 32] = [
         OpKind::SignIn,
         OpKind::SignInFailed,
         OpKind::SignOut,
@@ -74,6 +75,7 @@ impl OpKind {
         OpKind::VisitorUnblocked,
         OpKind::InvitationsChanged,
         OpKind::RegistrationChanged,
+        OpKind::CannedChanged,
     ];
 
     /// The stored name (`sign_in`, `agent_created`, …).
@@ -110,6 +112,7 @@ impl OpKind {
             OpKind::VisitorUnblocked => "visitor_unblocked",
             OpKind::InvitationsChanged => "invitations_changed",
             OpKind::RegistrationChanged => "registration_changed",
+            OpKind::CannedChanged => "canned_changed",
         }
     }
 

@@ -16,6 +16,8 @@ pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod coalesce;
 #[cfg(feature = "ssr")]
+pub mod csv;
+#[cfg(feature = "ssr")]
 pub mod ctx;
 #[cfg(feature = "ssr")]
 pub mod db;

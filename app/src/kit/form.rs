@@ -275,6 +275,55 @@ pub fn ConfirmDelete(
 /// The largest image the browser sends (the server's limit too).
 pub const MAX_IMAGE_BYTES: f64 = 2.0 * 1024.0 * 1024.0;
 
+/// Reads the file chosen in a file input (at most `max` bytes, else `TooLong` for `name`) and gives
+/// it to `on_pick` as base64.
+fn read_picked(ev: leptos::ev::Event, name: &'static str, max: usize, on_pick: Callback<Result<String, ApiError>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        if file.size() > max as f64 {
+            on_pick.run(Err(ApiError::invalid(name, kefu_protocol::ErrorCode::TooLong)));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await else { return };
+            let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+            use base64::Engine as _;
+            on_pick.run(Ok(base64::engine::general_purpose::STANDARD.encode(bytes)));
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, name, max, on_pick);
+}
+
+/// A file input (of the types `accept` names) whose file, read in the browser, goes to `on_pick` as
+/// base64; a file over `max_bytes` is refused there with `TooLong`.
+#[component]
+pub fn FilePicker(
+    label: &'static str,
+    name: &'static str,
+    accept: &'static str,
+    max_bytes: usize,
+    on_pick: Callback<Result<String, ApiError>>,
+    error: Signal<Option<ApiError>>,
+) -> impl IntoView {
+    let lang = crate::i18n::use_lang();
+    let text = move || error_for(lang, error.get(), name);
+    let input_id = format!("field-{name}");
+    view! {
+        <div class="field">
+            <label for=input_id.clone()>{label}</label>
+            <input id=input_id type="file" accept=accept
+                on:change=move |ev| read_picked(ev, name, max_bytes, on_pick)
+                aria-invalid=move || text().is_some().then_some("true")
+                aria-describedby=move || described_by(name, false, text().is_some())/>
+            <span class="field-error" id=format!("{name}-error") role="alert">{text}</span>
+        </div>
+    }
+}
+
 /// An image chooser: the current image (if any), and a file input whose chosen file is read and
 /// handed to `on_pick` base64-encoded, or refused here when it is too large to send.
 #[component]
@@ -288,26 +337,7 @@ pub fn ImagePicker(
     let lang = crate::i18n::use_lang();
     let text = move || error_for(lang, error.get(), name);
     let input_id = format!("field-{name}");
-    let picked = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-            if file.size() > MAX_IMAGE_BYTES {
-                on_pick.run(Err(ApiError::invalid(name, kefu_protocol::ErrorCode::TooLong)));
-                return;
-            }
-            leptos::task::spawn_local(async move {
-                let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await else { return };
-                let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                use base64::Engine as _;
-                on_pick.run(Ok(base64::engine::general_purpose::STANDARD.encode(bytes)));
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, on_pick);
-    };
+    let picked = move |ev: leptos::ev::Event| read_picked(ev, name, MAX_IMAGE_BYTES as usize, on_pick);
     view! {
         <div class="field image-picker">
             <label for=input_id.clone()>{label}</label>

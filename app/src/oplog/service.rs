@@ -36,25 +36,9 @@ pub fn csv(entries: &[OplogEntry]) -> String {
             e.ip.clone(),
             e.user_agent.clone(),
         ];
-        let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&row.join(","));
-        out.push_str("\r\n");
+        out.push_str(&crate::infra::csv::row(&fields.iter().map(String::as_str).collect::<Vec<_>>()));
     }
     out
-}
-
-/// One CSV field: quoted when it holds a separator, quote or line break; a field that a spreadsheet
-/// would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading `'`.
-fn csv_field(text: &str) -> String {
-    let text = match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of a unix-ms time.

@@ -212,6 +212,11 @@ pub async fn site_by_id(state: &AppState, tenant: TenantId, id: SiteId) -> Resul
     Ok(repo::of_tenant(&state.db, tenant).await?.into_iter().find(|s| s.id == id))
 }
 
+/// The company's sites (id, name), for other areas' texts.
+pub async fn names(state: &AppState, tenant: TenantId) -> Result<Vec<(i64, String)>, ApiError> {
+    Ok(repo::of_tenant(&state.db, tenant).await?.into_iter().map(|s| (s.id.0, s.name)).collect())
+}
+
 pub async fn by_key(state: &AppState, key: &str) -> Result<Option<Arc<Site>>, ApiError> {
     state.part::<SiteCache>()?.site(&state.db, key).await
 }

@@ -4,6 +4,7 @@
 mod auth;
 mod backoffice;
 mod blocks;
+mod canned;
 mod chat;
 mod companies;
 mod console;

@@ -1,6 +1,7 @@
 use kefu_protocol::{AgentId, AgentStatus, ConversationId, SenderKind, TransferTo};
 use leptos::prelude::*;
 
+use crate::canned::ui::{CannedList, CannedPicker};
 use crate::chat::api::CloseConversation;
 use crate::i18n::{error_text, status_text, tr, use_lang, Key};
 use crate::kit::live::{AgentLoad, Live};
@@ -36,6 +37,16 @@ fn ChatView(id: ConversationId) -> impl IntoView {
     let typing = move || live.typing.with(|t| t.get(&id).is_some_and(|since| live.now.get() - since < 6000));
     let draft = RwSignal::new(String::new());
     let form_error = RwSignal::new(None::<String>);
+    // `/` in the reply box: canned replies for this conversation's site, names filled in.
+    let site = Signal::derive(move || live.conversations.with(|l| l.iter().find(|c| c.id == id).map(|c| c.site_id)));
+    let names = Signal::derive(move || {
+        let visitor = live.conversations.with(|list| {
+            list.iter().find(|c| c.id == id).map(|c| visitor_label(lang, c.visitor_name.as_deref(), c.visitor_id))
+        });
+        let agent = live.agent.with(|a| a.as_ref().map(|a| a.display_name.clone()));
+        (visitor.unwrap_or_default(), agent.unwrap_or_default())
+    });
+    let picker = CannedPicker::new(draft, site, names);
     let last_typing = StoredValue::new(0i64);
 
     let send = move || {
@@ -175,9 +186,14 @@ fn ChatView(id: ConversationId) -> impl IntoView {
             </p>
         })}
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
+            <CannedList picker/>
             <textarea
                 id="reply"
                 aria-label=tr(lang, Key::Message)
+                aria-autocomplete="list"
+                aria-controls="canned-list"
+                aria-expanded=move || picker.open().to_string()
+                aria-activedescendant=move || picker.active_id()
                 rows="3"
                 prop:value=move || draft.get()
                 on:input=move |ev| {
@@ -189,6 +205,9 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                     }
                 }
                 on:keydown=move |ev| {
+                    if picker.key(&ev) {
+                        return;
+                    }
                     // The agent's send key sends; Shift+Enter, or the other key, breaks the line.
                     let ctrl = ev.ctrl_key() || ev.meta_key();
                     let send_key = live.agent.with_untracked(|a| a.as_ref().map(|a| a.prefs.send_key)).unwrap_or_default();

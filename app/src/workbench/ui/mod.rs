@@ -40,6 +40,7 @@ pub fn Shell() -> impl IntoView {
     let areas = [
         (Perm::ChatServe, "/chats", Key::NavChats),
         (Perm::VisitorsView, "/visitors", Key::NavVisitors),
+        (Perm::ChatServe, "/canned", Key::NavCanned),
         (Perm::SitesView, "/admin/sites", Key::NavSites),
         (Perm::AgentsManage, "/admin/agents", Key::NavAgents),
         (Perm::AgentsManage, "/admin/departments", Key::NavDepartments),
@@ -195,6 +196,7 @@ admin_route!(RatingsRoute, crate::ratings::ui::RatingsPage);
 admin_route!(BlocksRoute, crate::blocks::ui::BlocksPage);
 admin_route!(InvitationsRoute, crate::invitations::ui::InvitationsPage);
 admin_route!(RegistrationRoute, crate::visitors::ui::RegistrationPage);
+admin_route!(CannedRoute, crate::canned::ui::CannedPage);
 
 /// Opens the agent socket (browser only) and ticks the clock.
 fn connect(live: Live) {
