@@ -1526,6 +1526,11 @@ fn field_name(lang: Lang, field: &str) -> String {
         "after_secs" => tr(lang, Key::InviteAfter).into(),
         "pages" => tr(lang, Key::InvitePages).into(),
         "texts" => tr(lang, Key::InviteText).into(),
+        "title" => tr(lang, Key::CannedTitle).into(),
+        "folder" | "folder_id" => tr(lang, Key::CannedFolder).into(),
+        "file" => tr(lang, Key::CsvFile).into(),
+        "regions" => tr(lang, Key::RegionsServed).into(),
+        "fields" | "values" => tr(lang, Key::DetailFields).into(),
         other => format!("{} {other}", tr(lang, Key::ErrValidation)),
     }
 }
