@@ -65,6 +65,15 @@ test('a visitor and an agent chat live, and text is shown as text', async ({ bro
   await expect(workbench.log().getByText(hostile, { exact: true })).toBeVisible();
   await expect(widget.log().getByText(hostile, { exact: true })).toBeVisible();
   expect(await workbench.log().locator('img').count()).toBe(0);
+  // Web links become links on both sides (a new tab, no opener); anything else, javascript: too, stays text.
+  await workbench.reply('运费见 https://shop.example/运费?from=客服。或 javascript:alert(1)');
+  for (const log of [widget.log(), workbench.log()]) {
+    const link = log.getByRole('link', { name: 'https://shop.example/运费?from=客服' });
+    await expect(link).toHaveAttribute('target', '_blank');
+    await expect(link).toHaveAttribute('rel', 'noopener noreferrer');
+    await expect(log.getByRole('link')).toHaveCount(1);
+    await expect(log).toContainText('。或 javascript:alert(1)');
+  }
   expect(dialogs).toEqual([]);
   expect(errors).toEqual([]);
 

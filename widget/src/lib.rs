@@ -515,6 +515,29 @@ fn build_details(doc: &Document, form: &Element, lang: Lang, details: &DetailsFo
     Ok(())
 }
 
+/// A message's text into `target`: text nodes, and its web links as links that open a new tab
+/// without opener or referrer (nothing else ever becomes markup).
+fn append_text(doc: &Document, target: &Element, body: &str) -> Result<(), JsValue> {
+    use kefu_protocol::text::Piece;
+    for piece in kefu_protocol::text::pieces(body) {
+        match piece {
+            Piece::Text(text) => {
+                // A string appended is a text node: never parsed as markup.
+                target.append_with_str_1(text)?;
+            }
+            Piece::Link(url) => {
+                let link = el(doc, "a", "")?;
+                link.set_attribute("href", url)?;
+                link.set_attribute("target", "_blank")?;
+                link.set_attribute("rel", "noopener noreferrer")?;
+                link.set_text_content(Some(url));
+                target.append_child(&link)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn button(doc: &Document, class: &str, text: &str) -> Result<Element, JsValue> {
     let b = el(doc, "button", class)?;
     b.set_attribute("type", "button")?;
@@ -1477,7 +1500,7 @@ fn render(w: &Widget) {
         let who_el = el(&w.doc, "span", "who")?;
         who_el.set_text_content(Some(who));
         let body_el = el(&w.doc, "p", "body")?;
-        body_el.set_text_content(Some(body));
+        append_text(&w.doc, &body_el, body)?;
         li.append_child(&who_el)?;
         li.append_child(&body_el)?;
         if let Some(note) = note {

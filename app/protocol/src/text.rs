@@ -301,6 +301,74 @@ pub fn optional_phone(raw: &str, field: &str) -> Result<String, ApiError> {
     }
 }
 
+/// A piece of a message as people see it: text, or a web link to show as one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    Link(&'a str),
+}
+
+/// Splits a message into text and the `http(s)://` links in it, for showing links as links (and
+/// only those: everything else stays text). A link ends at whitespace, at `<>"` or a CJK
+/// punctuation mark, and does not keep a trailing `.,;:!?` or an unbalanced closing bracket.
+pub fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = find_scheme(rest) {
+        let candidate = &rest[at..];
+        let end = candidate
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'') || is_cjk_punctuation(*c))
+            .map_or(candidate.len(), |(i, _)| i);
+        let mut link = &candidate[..end];
+        loop {
+            let trimmed = link.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'']);
+            let unbalanced = trimmed.ends_with(')') && trimmed.matches('(').count() < trimmed.matches(')').count();
+            let trimmed = if unbalanced { &trimmed[..trimmed.len() - 1] } else { trimmed };
+            if trimmed.len() == link.len() {
+                break;
+            }
+            link = trimmed;
+        }
+        if WebUrl::parse(link, "url").is_ok() {
+            if at > 0 {
+                out.push(Piece::Text(&rest[..at]));
+            }
+            out.push(Piece::Link(link));
+            rest = &rest[at + link.len()..];
+        } else {
+            let skip = at + candidate.chars().next().map_or(1, char::len_utf8);
+            out.push(Piece::Text(&rest[..skip]));
+            rest = &rest[skip..];
+        }
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest));
+    }
+    // Neighbouring texts (a refused candidate) read as one.
+    let mut merged: Vec<Piece<'_>> = Vec::with_capacity(out.len());
+    for piece in out {
+        match (merged.last_mut(), piece) {
+            (Some(Piece::Text(last)), Piece::Text(next)) => {
+                let start = last.as_ptr() as usize - text.as_ptr() as usize;
+                *last = &text[start..start + last.len() + next.len()];
+            }
+            (_, piece) => merged.push(piece),
+        }
+    }
+    merged
+}
+
+/// Where the next `http://` or `https://` (any case) starts.
+fn find_scheme(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    [lower.find("https://"), lower.find("http://")].into_iter().flatten().min()
+}
+
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF01}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{FF3B}'..='\u{FF40}' | '\u{FF5B}'..='\u{FF65}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,5 +455,28 @@ mod tests {
         assert!(optional_email("li example.cn", "email").is_err());
         assert_eq!(optional_phone("+86 138-0013-8000", "mobile").unwrap(), "+8613800138000");
         assert!(optional_phone("12ab5", "mobile").is_err());
+    }
+
+    #[test]
+    fn links_in_messages_are_found_and_everything_else_stays_text() {
+        use Piece::{Link, Text};
+        assert_eq!(
+            pieces("看这里：https://shop.example/优惠?a=1。谢谢"),
+            [Text("看这里："), Link("https://shop.example/优惠?a=1"), Text("。谢谢")]
+        );
+        assert_eq!(
+            pieces("see (https://a.example/x_(y)), ok."),
+            [Text("see ("), Link("https://a.example/x_(y)"), Text("), ok.")]
+        );
+        assert_eq!(
+            pieces("HTTP://A.example/ and http://b.example."),
+            [Link("HTTP://A.example/"), Text(" and "), Link("http://b.example"), Text(".")]
+        );
+        assert_eq!(pieces("javascript:alert(1) http:// nothing"), [Text("javascript:alert(1) http:// nothing")]);
+        assert_eq!(
+            pieces("<a href=\"https://x.example\">"),
+            [Text("<a href=\""), Link("https://x.example"), Text("\">")]
+        );
+        assert_eq!(pieces(""), []);
     }
 }

@@ -18,6 +18,24 @@ use crate::i18n::{tr, Key, Lang};
 #[derive(Clone, Copy)]
 pub struct ChatTools(pub Callback<VisitorId, AnyView>);
 
+/// A message's text with its web links as links (a new tab, without opener or referrer), found by
+/// [`kefu_protocol::text::pieces`]; everything else stays text.
+#[component]
+pub fn MessageText(body: String) -> impl IntoView {
+    use kefu_protocol::text::Piece;
+    let parts = kefu_protocol::text::pieces(&body)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => text.to_owned().into_any(),
+            Piece::Link(url) => view! {
+                <a href=url.to_owned() target="_blank" rel="noopener noreferrer">{url.to_owned()}</a>
+            }
+            .into_any(),
+        })
+        .collect_view();
+    view! { <p class="body">{parts}</p> }
+}
+
 /// What happened lately that the agent should see (a transfer answered, an invitation sent or
 /// answered, a link sent), newest first, each dismissable; on every page that acts on visitors.
 #[component]

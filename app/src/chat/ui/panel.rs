@@ -5,7 +5,7 @@ use crate::canned::ui::{CannedList, CannedPicker};
 use crate::chat::api::CloseConversation;
 use crate::i18n::{error_text, status_text, tr, use_lang, Key};
 use crate::kit::live::{AgentLoad, Live};
-use crate::kit::{clock_text, visitor_label, EmptyState};
+use crate::kit::{clock_text, visitor_label, EmptyState, MessageText};
 
 /// Shows the selected conversation, or a hint to pick one.
 #[component]
@@ -157,7 +157,7 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                             SenderKind::Visitor => tr(lang, Key::Visitor).to_owned(),
                         }}
                     </span>
-                    <p class="body">{m.body.clone()}</p>
+                    <MessageText body=m.body.clone()/>
                     <time>{clock_text(m.sent_at)}</time>
                     {read}
                 </li>
