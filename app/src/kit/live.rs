@@ -408,7 +408,9 @@ impl Live {
                 if let Some(after) = self.apply(message) {
                     self.sync(id, after);
                 }
-                if self.selected.get_untracked() == Some(id) {
+                // Read only when the agent can see it: not while the tab is in the background
+                // (it is marked read when the tab comes back, see `kit::alerts`).
+                if self.selected.get_untracked() == Some(id) && super::alerts::page_visible() {
                     self.mark_read(id);
                 }
             }

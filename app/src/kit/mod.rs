@@ -3,6 +3,7 @@
 //! tables, fields, dialogs and toasts join here as the back office lands, so every page looks and
 //! behaves the same.
 
+pub mod alerts;
 pub mod form;
 pub mod live;
 pub mod regions;

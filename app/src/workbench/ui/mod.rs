@@ -24,6 +24,7 @@ pub fn Shell() -> impl IntoView {
     let live = Live::new(lang);
     provide_context(live);
     connect(live);
+    crate::kit::alerts::watch(live);
 
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
@@ -69,6 +70,7 @@ pub fn Shell() -> impl IntoView {
                 <nav class="areas" aria-label=tr(lang, Key::MainNav)>{nav}</nav>
                 <SitePicker/>
                 <StatusPicker/>
+                <crate::kit::alerts::NotifyPermission/>
                 <span role="status" class="conn" data-status=move || format!("{:?}", live.status.get())>{status}</span>
                 <A href="/me" attr:class="me" attr:title=tr(lang, Key::MySettings)>
                     {move || live.agent.get().map(|a| a.display_name)}
