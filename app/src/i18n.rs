@@ -272,6 +272,7 @@ pub enum Key {
     ModeRandom,
     QueueLimit,
     PreferPrevious,
+    BackToChats,
     NotifyTurnOn,
     NotifyWhy,
     AlertNewChat,
@@ -853,6 +854,7 @@ fn texts(key: Key) -> [&'static str; 5] {
         AlertNewChat => ["A visitor is waiting", "有访客在等待", "有訪客在等待", "訪問者が待っています", "방문자가 기다리고 있습니다"],
         AlertNewChatBody => ["A new chat needs an agent.", "有新对话需要客服接待。", "有新對話需要客服接待。", "新しいチャットに対応が必要です。", "새 채팅에 상담원이 필요합니다."],
         AlertNewMessage => ["New message", "新消息", "新訊息", "新しいメッセージ", "새 메시지"],
+        BackToChats => ["Back to the chat list", "返回对话列表", "返回對話列表", "チャット一覧に戻る", "채팅 목록으로 돌아가기"],
         RegionRouting => ["Route by region", "区域分流", "區域分流", "地域別に振り分け", "지역별 배정"],
         RegionRoutingHint => [
             "A visitor goes first to the agents who serve their region (set on each agent), when one has room.",

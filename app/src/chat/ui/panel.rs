@@ -84,6 +84,9 @@ fn ChatView(id: ConversationId) -> impl IntoView {
     };
     view! {
         <header class="chat-head">
+            <button type="button" class="back" aria-label=tr(lang, Key::BackToChats) on:click=move |_| live.selected.set(None)>
+                "←"
+            </button>
             <h2>{title}</h2>
             <span class="guests">{guests}</span>
             <Show when=mine>

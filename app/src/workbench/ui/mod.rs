@@ -136,9 +136,11 @@ pub fn ChatsPage() -> impl IntoView {
         }
         .into_any()
     })));
+    // On a phone the three columns are stacked views: the lists, or the open chat (with a way back).
+    let live = expect_context::<Live>();
     view! {
         <Shortcuts/>
-        <div class="columns">
+        <div class="columns" class:has-chat=move || live.selected.get().is_some()>
             <ConversationList/>
             <ChatPanel/>
             <aside class="side">
