@@ -379,10 +379,13 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     // The queue and who took the chat.
     let notice = el(doc, "p", "notice")?;
     notice.set_attribute("role", "status")?;
-    let list = el(doc, "ol", "messages")?;
-    list.set_attribute("role", "log")?;
-    list.set_attribute("aria-label", tr(lang, Key::Messages))?;
-    list.set_attribute("aria-live", "polite")?;
+    // The log (what scrolls) holds the list of messages.
+    let log = el(doc, "div", "messages")?;
+    log.set_attribute("role", "log")?;
+    log.set_attribute("aria-label", tr(lang, Key::Messages))?;
+    log.set_attribute("aria-live", "polite")?;
+    let list = el(doc, "ol", "message-list")?;
+    log.append_child(&list)?;
     let typing = el(doc, "p", "typing")?;
     typing.set_attribute("aria-live", "polite")?;
     let topic = el(doc, "label", "topic")?;
@@ -409,7 +412,7 @@ fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsVa
     peek_note.set_text_content(Some(tr(lang, Key::SneakPeekNote)));
     peek_note.set_attribute("hidden", "")?;
     for child in [
-        &header, &status, &notice, &confirm, &list, &typing, &rating, &ended, &details, &topic, &form, &peek_note,
+        &header, &status, &notice, &confirm, &log, &typing, &rating, &ended, &details, &topic, &form, &peek_note,
         &error,
     ] {
         panel.append_child(child)?;
@@ -1570,5 +1573,7 @@ fn render(w: &Widget) {
         };
         let _ = append("msg mine pending", tr(w.lang, Key::You), &p.body, Some(&note));
     }
-    els.list.set_scroll_top(els.list.scroll_height());
+    if let Some(log) = els.list.parent_element() {
+        log.set_scroll_top(log.scroll_height());
+    }
 }

@@ -137,7 +137,9 @@ fn ChatView(id: ConversationId) -> impl IntoView {
         <Show when=move || inviting.get() && mine()>
             <InviteForm id on_sent=Callback::new(move |_| inviting.set(false))/>
         </Show>
-        <ol class="messages" role="log" aria-label=tr(lang, Key::Messages) aria-live="polite">
+        // The log holds a list (a list item needs a list around it, which a `role="log"` list is not).
+        <div class="messages" role="log" aria-label=tr(lang, Key::Messages) aria-live="polite">
+        <ol class="message-list">
             <For each=messages key=|m| m.seq let:m>
                 {
                     let seq = m.seq;
@@ -180,6 +182,7 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                 </li>
             </For>
         </ol>
+        </div>
         <p class="typing" aria-live="polite">{move || typing().then(|| tr(lang, Key::VisitorTyping))}</p>
         // Sneak peek: what the visitor is typing, as text; not announced at every keystroke.
         {move || live.drafts.with(|d| d.get(&id).cloned()).map(|draft| view! {
@@ -194,8 +197,7 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                 id="reply"
                 aria-label=tr(lang, Key::Message)
                 aria-autocomplete="list"
-                aria-controls="canned-list"
-                aria-expanded=move || picker.open().to_string()
+                aria-controls=move || picker.open().then_some("canned-list")
                 aria-activedescendant=move || picker.active_id()
                 rows="3"
                 prop:value=move || draft.get()
