@@ -272,6 +272,8 @@ pub enum Key {
     ModeRandom,
     QueueLimit,
     PreferPrevious,
+    ShortcutEnd,
+    ShortcutCanned,
     BackToChats,
     NotifyTurnOn,
     NotifyWhy,
@@ -855,6 +857,8 @@ fn texts(key: Key) -> [&'static str; 5] {
         AlertNewChatBody => ["A new chat needs an agent.", "有新对话需要客服接待。", "有新對話需要客服接待。", "新しいチャットに対応が必要です。", "새 채팅에 상담원이 필요합니다."],
         AlertNewMessage => ["New message", "新消息", "新訊息", "新しいメッセージ", "새 메시지"],
         BackToChats => ["Back to the chat list", "返回对话列表", "返回對話列表", "チャット一覧に戻る", "채팅 목록으로 돌아가기"],
+        ShortcutEnd => ["End the open chat", "结束当前对话", "結束目前對話", "開いているチャットを終了", "열린 채팅 종료"],
+        ShortcutCanned => ["In the reply box: canned replies", "在回复框中：常用语", "在回覆框中：常用語", "返信欄で：定型文", "답장 입력란에서: 상용구"],
         RegionRouting => ["Route by region", "区域分流", "區域分流", "地域別に振り分け", "지역별 배정"],
         RegionRoutingHint => [
             "A visitor goes first to the agents who serve their region (set on each agent), when one has room.",

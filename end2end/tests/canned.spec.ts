@@ -69,5 +69,13 @@ test('an agent keeps canned replies, imports a CSV with a bad row, and inserts o
   await reply.press('Escape');
   await expect(list).toBeHidden();
   await expect(reply).toHaveValue('/退');
+  // The shortcuts list names the picker; Alt+W ends the open chat.
+  await reply.fill('');
+  await agentPage.getByRole('button', { name: 'Keyboard shortcuts' }).click();
+  const help = agentPage.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help).toContainText('In the reply box: canned replies');
+  await help.getByRole('button', { name: 'Close' }).click();
+  await agentPage.keyboard.press('Alt+w');
+  await expect(visitorPage.getByRole('button', { name: 'Start a new chat' })).toBeVisible();
   expect(errors).toEqual([]);
 });

@@ -3,6 +3,8 @@
 //! - Alt+↓ / Alt+↑: the next / previous of the agent's chats.
 //! - Alt+R: the reply box.
 //! - Alt+A: accept the oldest transfer offered, else take the longest-waiting visitor.
+//! - Alt+W: end the open chat (the agent's own).
+//! - `/` in the reply box: canned replies (`canned::ui::CannedPicker`).
 //! - ?: this list (outside text fields); Esc closes it.
 // The key handling runs in the browser only.
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -27,6 +29,7 @@ pub enum Shortcut {
     Previous,
     Reply,
     AcceptOldest,
+    EndChat,
     Help,
     Close,
 }
@@ -38,6 +41,7 @@ pub fn shortcut(key: &str, alt: bool, ctrl: bool, typing: bool) -> Option<Shortc
         ("ArrowUp", true, false) => Some(Shortcut::Previous),
         ("r" | "R" | "®", true, false) => Some(Shortcut::Reply),
         ("a" | "A" | "å", true, false) => Some(Shortcut::AcceptOldest),
+        ("w" | "W" | "∑", true, false) => Some(Shortcut::EndChat),
         ("?", false, false) if !typing => Some(Shortcut::Help),
         ("Escape", false, false) => Some(Shortcut::Close),
         _ => None,
@@ -78,6 +82,18 @@ pub fn run(live: Live, shortcut: Shortcut, help: RwSignal<bool>) -> bool {
                 l.iter().filter(|c| c.agent_id.is_none()).min_by_key(|c| (c.started_at, c.id)).map(|c| c.id)
             });
             oldest.map(|id| live.take(id)).is_some()
+        }
+        Shortcut::EndChat => {
+            let Some(id) = live.selected.get_untracked() else { return false };
+            if !my_chats(&live).iter().any(|c| c.id == id) {
+                return false;
+            }
+            leptos::task::spawn_local(async move {
+                if let Err(e) = crate::chat::api::close_conversation(id.0).await {
+                    live.error.set(Some(e.0));
+                }
+            });
+            true
         }
         Shortcut::Help => {
             help.set(true);
@@ -130,6 +146,8 @@ pub fn Shortcuts() -> impl IntoView {
         ("Alt + ↑", Key::ShortcutPrevious),
         ("Alt + R", Key::ShortcutReply),
         ("Alt + A", Key::ShortcutAccept),
+        ("Alt + W", Key::ShortcutEnd),
+        ("/", Key::ShortcutCanned),
         ("?", Key::ShortcutHelp),
     ];
     view! {
@@ -165,5 +183,7 @@ mod tests {
         assert_eq!(shortcut("?", false, false, false), Some(Shortcut::Help));
         assert_eq!(shortcut("?", false, false, true), None);
         assert_eq!(shortcut("r", true, true, false), None);
+        assert_eq!(shortcut("w", true, false, true), Some(Shortcut::EndChat));
+        assert_eq!(shortcut("w", false, false, false), None);
     }
 }
