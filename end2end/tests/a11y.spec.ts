@@ -3,25 +3,7 @@ import { expect } from '@playwright/test';
 
 import { test } from '../fixtures/test';
 import { Widget } from '../fixtures/widget';
-import { Workbench } from '../fixtures/workbench';
-
-const VIEWS = [
-  '/chats',
-  '/visitors',
-  '/canned',
-  '/me',
-  '/admin/sites',
-  '/admin/agents',
-  '/admin/departments',
-  '/admin/categories',
-  '/admin/roles',
-  '/admin/routing',
-  '/admin/invitations',
-  '/admin/registration',
-  '/admin/ratings',
-  '/admin/blocks',
-  '/admin/log',
-];
+import { Workbench, WORKBENCH_VIEWS as VIEWS } from '../fixtures/workbench';
 
 test('axe finds no serious or critical accessibility problem on any workbench view or in the widget', async ({ browser, server }) => {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();

@@ -2,25 +2,7 @@ import { expect } from '@playwright/test';
 
 import { test } from '../fixtures/test';
 import { Widget } from '../fixtures/widget';
-import { Workbench } from '../fixtures/workbench';
-
-const VIEWS = [
-  '/chats',
-  '/visitors',
-  '/canned',
-  '/me',
-  '/admin/sites',
-  '/admin/agents',
-  '/admin/departments',
-  '/admin/categories',
-  '/admin/roles',
-  '/admin/routing',
-  '/admin/invitations',
-  '/admin/registration',
-  '/admin/ratings',
-  '/admin/blocks',
-  '/admin/log',
-];
+import { Workbench, WORKBENCH_VIEWS as VIEWS } from '../fixtures/workbench';
 
 test('at 390 × 844 no workbench view scrolls sideways, and a chat can be answered', async ({ browser, server }, testInfo) => {
   const agentPage = await (await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true })).newPage();

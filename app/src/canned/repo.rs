@@ -248,19 +248,6 @@ pub async fn order(w: &mut Writer, tenant: TenantId, owner: Owner, table: &str) 
     .or_internal()
 }
 
-pub async fn set_order(w: &mut Writer, tenant: TenantId, table: &str, ids: &[i64]) -> Result<(), ApiError> {
-    for (position, id) in ids.iter().enumerate() {
-        sqlx::query(&format!("UPDATE {table} SET sort_order = $1 WHERE id = $2 AND tenant_id = $3"))
-            .bind(position as i64)
-            .bind(id)
-            .bind(tenant.0)
-            .execute(&mut **w)
-            .await
-            .or_internal()?;
-    }
-    Ok(())
-}
-
 /// Every reply of `owners` (the libraries an agent sees), most used first.
 pub async fn visible(db: &Db, tenant: TenantId, owners: &[Owner]) -> Result<Vec<PickerReply>, ApiError> {
     let mut all = Vec::new();

@@ -221,11 +221,10 @@ pub async fn move_one(state: &AppState, ctx: &Ctx, folder: bool, id: i64, up: bo
     let work = async {
         let owner = owned(state, ctx, &mut w, table(folder), id).await?;
         let mut order = repo::order(&mut w, ctx.tenant(), owner, table(folder)).await?;
-        let at = order.iter().position(|r| *r == id).ok_or(ApiError::NotFound)?;
-        let to = if up { at.checked_sub(1) } else { Some(at + 1).filter(|t| *t < order.len()) };
-        let Some(to) = to else { return Ok(()) };
-        order.swap(at, to);
-        repo::set_order(&mut w, ctx.tenant(), table(folder), &order).await
+        if crate::infra::db::move_one(&mut order, id, up)?.is_none() {
+            return Ok(());
+        }
+        crate::infra::db::set_order(&mut w, table(folder), ctx.tenant(), &order).await
     }
     .await;
     w.end(work).await

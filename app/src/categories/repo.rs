@@ -174,17 +174,3 @@ pub async fn order(w: &mut Writer, tenant: TenantId) -> Result<Vec<i64>, ApiErro
         .await
         .or_internal()
 }
-
-/// Stores `ids` as the order (0, 1, 2, …).
-pub async fn set_order(w: &mut Writer, tenant: TenantId, ids: &[i64]) -> Result<(), ApiError> {
-    for (position, id) in ids.iter().enumerate() {
-        sqlx::query("UPDATE categories SET sort_order = $1 WHERE id = $2 AND tenant_id = $3")
-            .bind(position as i64)
-            .bind(id)
-            .bind(tenant.0)
-            .execute(&mut **w)
-            .await
-            .or_internal()?;
-    }
-    Ok(())
-}

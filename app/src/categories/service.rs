@@ -87,11 +87,8 @@ pub async fn move_category(state: &AppState, ctx: &Ctx, id: i64, up: bool) -> Re
     w.begin().await?;
     let result = async {
         let mut order = repo::order(&mut w, ctx.tenant()).await?;
-        let at = order.iter().position(|c| *c == id).ok_or(ApiError::NotFound)?;
-        let to = if up { at.checked_sub(1) } else { Some(at + 1).filter(|t| *t < order.len()) };
-        let Some(to) = to else { return Ok(()) };
-        order.swap(at, to);
-        repo::set_order(&mut w, ctx.tenant(), &order).await?;
+        let Some((at, to)) = crate::infra::db::move_one(&mut order, id, up)? else { return Ok(()) };
+        crate::infra::db::set_order(&mut w, "categories", ctx.tenant(), &order).await?;
         let object = format!("category #{id}");
         let summary = format!("position {} → {}", at + 1, to + 1);
         audit::record(&mut w, &Entry::by(ctx, OpKind::CategoryChanged, &object, &summary)).await

@@ -259,6 +259,32 @@ pub fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
+/// Moves `id` one place up (`up`) or down in `order`; `false` at either end (nothing moves),
+/// `NotFound` when it is not there. For lists people order with ↑/↓.
+pub fn move_one(order: &mut [i64], id: i64, up: bool) -> Result<Option<(usize, usize)>, ApiError> {
+    let at = order.iter().position(|r| *r == id).ok_or(ApiError::NotFound)?;
+    let to = if up { at.checked_sub(1) } else { Some(at + 1).filter(|t| *t < order.len()) };
+    Ok(to.map(|to| {
+        order.swap(at, to);
+        (at, to)
+    }))
+}
+
+/// Stores `ids` as the `sort_order` (0, 1, 2, …) of their rows in `table` (a name from the code,
+/// never from a request).
+pub async fn set_order(
+    w: &mut Writer,
+    table: &'static str,
+    tenant: kefu_protocol::TenantId,
+    ids: &[i64],
+) -> Result<(), ApiError> {
+    let sql = format!("UPDATE {table} SET sort_order = $1 WHERE id = $2 AND tenant_id = $3");
+    for (position, id) in ids.iter().enumerate() {
+        sqlx::query(&sql).bind(position as i64).bind(id).bind(tenant.0).execute(&mut **w).await.or_internal()?;
+    }
+    Ok(())
+}
+
 /// Why an update guarded by `version = $v` changed nothing: `Stale` when the row is still there
 /// (someone saved it meanwhile), `NotFound` when the tenant has no such row. `table` is a name from
 /// the code, never from a request.

@@ -160,9 +160,11 @@ mod browser {
     pub fn watch(live: Live) {
         let lang = live.lang;
         let base = tr(lang, Key::AppTitle);
+        // Counted once per change, for the title, the alerts and the ring.
+        let counts = Memo::new(move |_| waiting(&live));
         // The title: what waits, counted.
         Effect::new(move |_| {
-            let (unread, requests) = waiting(&live);
+            let (unread, requests) = counts.get();
             let n = unread + requests;
             document().set_title(&if n > 0 { format!("({n}) {base}") } else { base.to_owned() });
         });
@@ -171,7 +173,7 @@ mod browser {
         // desktop notification.
         let last = StoredValue::new((0u32, 0u32, 0u32));
         Effect::new(move |_| {
-            let (unread, requests) = waiting(&live);
+            let (unread, requests) = counts.get();
             let visitors = live.visitors_total.get();
             let (was_unread, was_requests, was_visitors) = last.get_value();
             last.set_value((unread, requests, visitors));
@@ -211,7 +213,7 @@ mod browser {
         back.forget();
         // A chat nobody took keeps ringing (the queue, an offer to this agent, a transfer).
         gloo_timers::callback::Interval::new(RING_SECS * 1000, move || {
-            let (_, requests) = waiting(&live);
+            let (_, requests) = counts.get_untracked();
             let p = prefs();
             if requests > 0 && (p.new_chat || p.transfer) {
                 tone(Alert::Chat);

@@ -221,16 +221,6 @@ pub fn area(code: &str) -> Option<&'static Area> {
     GROUPS.iter().flat_map(|g| g.areas).find(|a| a.code == code)
 }
 
-/// A region code's name: the table's for a province, the browser's for a country, the code
-/// itself otherwise.
-pub fn code_name(lang: Lang, code: &str) -> String {
-    match area(code) {
-        Some(area) => area.name(lang).to_owned(),
-        None if code.len() == 2 => super::country_name(lang, code),
-        None => code.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,8 +240,8 @@ mod tests {
         for (country, count) in [("CN", 31), ("TW", 22), ("JP", 47), ("KR", 17)] {
             assert_eq!(seen.iter().filter(|c| c.starts_with(country)).count(), count, "{country}");
         }
-        assert_eq!(code_name(Lang::ZhTw, "CN-GD"), "廣東");
-        assert_eq!(code_name(Lang::Ko, "JP-13"), "도쿄도");
-        assert_eq!(code_name(Lang::Ja, "KR-11"), "ソウル");
+        assert_eq!(area("CN-GD").map(|a| a.name(Lang::ZhTw)), Some("廣東"));
+        assert_eq!(area("JP-13").map(|a| a.name(Lang::Ko)), Some("도쿄도"));
+        assert_eq!(area("KR-11").map(|a| a.name(Lang::Ja)), Some("ソウル"));
     }
 }
