@@ -1713,6 +1713,9 @@ pub fn op_text(lang: Lang, kind: crate::infra::audit::OpKind) -> &'static str {
             ["Invitations changed", "修改邀请设置", "修改邀請設定", "招待設定を変更", "초대 설정 변경"]
         }
         CannedChanged => ["Canned replies changed", "修改常用语", "修改常用語", "定型文を変更", "상용구 변경"],
+        FileSettingsChanged => {
+            ["File rules changed", "修改文件设置", "修改檔案設定", "ファイル設定を変更", "파일 설정 변경"]
+        }
         RegistrationChanged => [
             "Registration form changed",
             "修改访客注册设置",

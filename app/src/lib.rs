@@ -22,6 +22,7 @@ pub mod canned;
 pub mod categories;
 pub mod chat;
 pub mod departments;
+pub mod files;
 pub mod i18n;
 pub mod infra;
 pub mod invitations;
@@ -141,6 +142,7 @@ pub fn build_state(
 ) -> infra::state::AppState {
     let builder = infra::state::AppState::builder(db, settings, realtime.clone());
     let limits = builder.settings().limits.clone();
+    let files_dir = builder.settings().files_dir.clone();
     let chat = chat::service::Chat::start(builder.db(), &limits);
     let visitors = visitors::service::Visitors::start(builder.db(), &limits);
     let geo = std::sync::Arc::new(infra::geo::Geo::open(&builder.settings().geoip_db));
@@ -157,12 +159,14 @@ pub fn build_state(
         .with(invitations::service::RulesCache::default())
         .with(visitors::service::FormCache::default())
         .with(auth::service::LoginLimiter::new(&limits))
+        .with(files::service::Files::new(&files_dir, &limits))
         .build();
     auth::service::start_session_purge(&state, state.settings.session_purge);
     oplog::service::start_purge(&state);
     chat::service::start_idle_sweep(&state);
     routing::service::start_offer_sweep(&state);
     visitors::service::start_ip_sweep(&state);
+    files::service::start_unsent_sweep(&state);
     state
 }
 

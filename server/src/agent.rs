@@ -161,8 +161,17 @@ impl Handler for AgentSession {
     async fn on_frame(&mut self, frame: FromAgent, out: &Outbox) -> Result<(), ApiError> {
         let (app, ctx) = (&self.state.app, &self.ctx);
         match frame {
-            FromAgent::Send { conversation_id, client_msg_id, body } => {
-                match chat::agent_send(app, ctx, Some(self.conn), conversation_id, &client_msg_id, &body).await {
+            FromAgent::Send { conversation_id, client_msg_id, body, file } => {
+                let sent = chat::agent_send(
+                    app,
+                    ctx,
+                    Some(self.conn),
+                    conversation_id,
+                    &client_msg_id,
+                    &body,
+                    file.as_deref(),
+                );
+                match sent.await {
                     Ok(message) => out.push(&ToAgent::Ack { client_msg_id: message.client_msg_id.clone(), message }),
                     Err(error) => out.push(&ToAgent::Error { error, client_msg_id: Some(client_msg_id) }),
                 }
@@ -190,6 +199,9 @@ impl Handler for AgentSession {
             }
             FromAgent::Typing { conversation_id, active } => {
                 chat::agent_typing(app, ctx, conversation_id, active).await
+            }
+            FromAgent::DecideFile { conversation_id, file, accept } => {
+                chat::decide_file(app, ctx, conversation_id, &file, accept).await
             }
             FromAgent::MarkRead { conversation_id, seq } => chat::mark_read(app, ctx, conversation_id, seq).await,
             FromAgent::SetStatus { status } => routing::set_status(app, ctx, status).await,

@@ -50,6 +50,9 @@ pub struct Config {
     /// `KEFU_GEOIP_DB`: the GeoIP database (default `target/geoip/GeoLite2-City.mmdb`, which `make`
     /// installs); without it visitors' regions are unknown.
     pub geoip_db: std::path::PathBuf,
+    /// `KEFU_FILES_DIR`: where files sent in chats are kept (default `KEFU_DATA_DIR/files`; several
+    /// nodes need it on a shared filesystem).
+    pub files_dir: PathBuf,
     /// `REDIS_URL`: joins the cluster of nodes sharing this Redis (and the PostgreSQL database).
     pub redis_url: Option<String>,
     /// `KEFU_CLUSTER_NAME`: prefix of the cluster's Redis keys and channel (default `kefu`).
@@ -71,9 +74,11 @@ impl Config {
             None => Some(SocketAddr::new(addr.ip(), addr.port().wrapping_add(1))),
         };
         let public_url = var("KEFU_PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}"));
+        let data_dir = PathBuf::from(var("KEFU_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let files_dir = var("KEFU_FILES_DIR").map_or_else(|| data_dir.join("files"), PathBuf::from);
         let database_url = match var("DATABASE_URL") {
             Some(url) => url,
-            None => sqlite_url(&PathBuf::from(var("KEFU_DATA_DIR").unwrap_or_else(|| "data".into())))?,
+            None => sqlite_url(&data_dir)?,
         };
         let heartbeat_ms: u64 = var("KEFU_HEARTBEAT_MS")
             .unwrap_or_else(|| "20000".into())
@@ -135,6 +140,7 @@ impl Config {
             ip_retention: Duration::from_secs(ip_retention_days.max(1) * 24 * 3600),
             ip_sweep: Duration::from_secs(ip_sweep_secs.max(1)),
             geoip_db: var("KEFU_GEOIP_DB").unwrap_or_else(|| "target/geoip/GeoLite2-City.mmdb".into()).into(),
+            files_dir,
             redis_url,
             cluster_name: var("KEFU_CLUSTER_NAME").unwrap_or_else(|| "kefu".into()),
             node_ttl: Duration::from_millis(node_ttl_ms.max(200)),
@@ -171,6 +177,10 @@ fn limits_from(var: &dyn Fn(&str) -> Option<String>) -> Result<Limits, String> {
         login_failures: read(var, "KEFU_LOGIN_FAILURES", d.login_failures)?.max(1),
         login_backoff: Duration::from_secs(read(var, "KEFU_LOGIN_BACKOFF_SECS", d.login_backoff.as_secs())?.max(1)),
         password_checks: read(var, "KEFU_MAX_PASSWORD_CHECKS", d.password_checks)?.max(1),
+        files_per_visitor_per_hour: read(var, "KEFU_FILES_PER_VISITOR_PER_HOUR", d.files_per_visitor_per_hour)?,
+        files_per_ip_per_hour: read(var, "KEFU_FILES_PER_IP_PER_HOUR", d.files_per_ip_per_hour)?,
+        file_bytes_per_site_per_day: read(var, "KEFU_FILE_MB_PER_SITE_PER_DAY", d.file_bytes_per_site_per_day >> 20)?
+            << 20,
     })
 }
 

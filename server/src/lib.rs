@@ -10,6 +10,7 @@
 //!   shared presence).
 //! - `socket`: the per-connection loop (read, bounded write queue, heartbeat), generic over the socket.
 //! - `visitor` / `agent`: the two WebSocket endpoints and what each frame does.
+//! - `files`: uploads and downloads of files sent in chats.
 //! - `demo`: the demo customer site served on a second origin.
 
 // The workbench's views are deeply nested types, and this crate lays out their futures.
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod demo;
+pub mod files;
 pub mod hub;
 pub mod socket;
 pub mod startup;

@@ -16,7 +16,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use kefu_protocol::ApiError;
 use leptos::config::LeptosOptions;
@@ -31,7 +31,7 @@ use crate::cluster::{self, ClusterSettings};
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::state::{ServerState, Shared};
-use crate::{agent, demo, visitor};
+use crate::{agent, demo, files, visitor};
 
 /// Pending connections the kernel queues per listener: a reconnect storm of thousands of clients
 /// overflows the default of 128.
@@ -89,6 +89,7 @@ impl Application {
             ip_retention: config.ip_retention,
             ip_sweep: config.ip_sweep,
             geoip_db: config.geoip_db.clone(),
+            files_dir: config.files_dir.clone(),
         };
         let leptos = LeptosOptions::builder()
             .output_name("kefu")
@@ -178,8 +179,10 @@ async fn session_redirects(State(state): State<ServerState>, request: Request, n
 /// session cookie would ride along with them (cross-site request forgery).
 async fn same_origin_only(State(state): State<ServerState>, request: Request, next: Next) -> Response {
     let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if writes && request.uri().path().starts_with("/api/") && !same_origin(request.headers(), &state.config.public_url)
-    {
+    // The widget's own routes check the page's origin against the site's domains themselves.
+    let path = request.uri().path();
+    let guarded = path.starts_with("/api/") && !path.starts_with("/api/v1/visitor/");
+    if writes && guarded && !same_origin(request.headers(), &state.config.public_url) {
         let body = serde_json::to_string(&ApiError::Forbidden).unwrap_or_default();
         return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response();
     }
@@ -257,6 +260,9 @@ fn router(state: ServerState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/chat/{site_key}", get(visitor::direct_chat_page))
         .route("/api/v1/avatars/{key}", get(avatar))
+        .route("/api/v1/visitor/files", post(files::visitor_upload).options(files::preflight))
+        .route("/api/v1/agent/files", post(files::agent_upload))
+        .route("/api/v1/files/{id}", get(files::download).options(files::preflight))
         .nest_service("/widget", widget)
         .leptos_routes_with_context(
             &state,

@@ -117,6 +117,7 @@ pub async fn upgrade(
     let current = session.visitor.latest.as_ref().map(|c| c.id);
     let (tenant, site_id) = (session.site.tenant_id, session.site.id);
     let setup = routing::widget_setup(&state.app, tenant, site_id).await.unwrap_or_default();
+    let uploads = if blocked { None } else { app::files::service::visitor_limit(&state.app, tenant, site_id).await };
     // A visitor with no conversation yet has given no rating: no need to look.
     let rated_in = current.filter(|_| setup.scale.is_some());
     let rating = ratings::form_with(&state.app, tenant, setup.scale.clone(), rated_in).await.unwrap_or(None);
@@ -144,6 +145,7 @@ pub async fn upgrade(
         sneak_peek: session.sneak_peek,
         details: session.details.as_deref().cloned(),
         registered: session.visitor.registered,
+        uploads,
     };
     socket::configure(ws).protocols([VISITOR_SUBPROTOCOL]).on_upgrade(move |socket| async move {
         let (out, queue) = state.hub.outbox(VISITOR_OUTBOX_BYTES);
@@ -290,7 +292,7 @@ impl Handler for VisitorSession {
                 }
                 Ok(())
             }
-            FromVisitor::Send { client_msg_id, body, .. } => {
+            FromVisitor::Send { client_msg_id, body, file, .. } => {
                 let (site, visitor, conn) = (&self.site, self.visitor.id, self.conn);
                 if let Err(error) = blocks::admit(app, site, visitor, self.ip_addr).await {
                     out.push(&ToVisitor::Error { error, client_msg_id: Some(client_msg_id) });
@@ -313,6 +315,7 @@ impl Handler for VisitorSession {
                     choice,
                     &client_msg_id,
                     &body,
+                    file.as_deref(),
                 )
                 .await
                 {

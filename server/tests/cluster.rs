@@ -228,7 +228,7 @@ impl Side<FromVisitor, ToVisitor> {
     /// Sends a message (a visitor's always goes to their own conversation; `conversation_id` is ignored).
     async fn send(&mut self, conversation_id: Option<ConversationId>, id: &str) {
         let body = format!("body of {id}");
-        self.client.send(&FromVisitor::Send { conversation_id, client_msg_id: id.into(), body }).await;
+        self.client.send(&FromVisitor::Send { conversation_id, client_msg_id: id.into(), body, file: None }).await;
     }
 }
 
@@ -237,7 +237,7 @@ impl Side<FromAgent, ToAgent> {
     async fn send(&mut self, conversation_id: Option<ConversationId>, id: &str) {
         let conversation_id = conversation_id.expect("the agent has seen the conversation");
         let body = format!("body of {id}");
-        self.client.send(&FromAgent::Send { conversation_id, client_msg_id: id.into(), body }).await;
+        self.client.send(&FromAgent::Send { conversation_id, client_msg_id: id.into(), body, file: None }).await;
     }
 }
 

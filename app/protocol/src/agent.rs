@@ -245,6 +245,16 @@ pub enum FromAgent {
         conversation_id: ConversationId,
         client_msg_id: String,
         body: String,
+        /// A file the agent uploaded for this conversation (its id): the message sends it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+    },
+    /// Accepts a visitor's file (it becomes downloadable) or refuses it (its bytes are deleted);
+    /// everyone in the conversation hears [`ToAgent::FileState`] / `ToVisitor::FileState`.
+    DecideFile {
+        conversation_id: ConversationId,
+        file: String,
+        accept: bool,
     },
     /// Asks for every message after `after_seq`, answered by [`ToAgent::Messages`].
     Sync {
@@ -558,6 +568,12 @@ pub enum ToAgent {
         client_msg_id: Option<String>,
     },
     /// Frames may have been missed: a fresh snapshot follows.
+    /// A file in a conversation changed state (accepted or refused).
+    FileState {
+        conversation_id: ConversationId,
+        file: String,
+        state: crate::FileState,
+    },
     Resync,
     Pong,
 }

@@ -37,6 +37,10 @@ pub enum ErrorCode {
     InUse,
     /// A company limit is reached (enabled seats).
     LimitReached,
+    /// A file larger than the site allows.
+    TooLarge,
+    /// A file of a type the site does not take (decided from its content, not its name).
+    FileType,
     /// Nobody can take a chat from this visitor now (the visitor does not learn why).
     Unavailable,
     TooMany,
@@ -47,7 +51,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::NotFound,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -64,6 +68,8 @@ impl ErrorCode {
         ErrorCode::Protected,
         ErrorCode::InUse,
         ErrorCode::LimitReached,
+        ErrorCode::TooLarge,
+        ErrorCode::FileType,
         ErrorCode::Unavailable,
         ErrorCode::TooMany,
         ErrorCode::BadFrame,
@@ -90,6 +96,8 @@ impl ErrorCode {
             ErrorCode::Protected => "protected",
             ErrorCode::InUse => "in_use",
             ErrorCode::LimitReached => "limit_reached",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::FileType => "file_type",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::TooMany => "too_many",
             ErrorCode::BadFrame => "bad_frame",
@@ -124,6 +132,8 @@ impl ErrorCode {
             ErrorCode::Protected => "cannot be changed that way",
             ErrorCode::InUse => "still in use",
             ErrorCode::LimitReached => "limit reached",
+            ErrorCode::TooLarge => "file too large",
+            ErrorCode::FileType => "file type not allowed",
             ErrorCode::Unavailable => "not available",
             ErrorCode::TooMany => "too many requests",
             ErrorCode::BadFrame => "bad frame",

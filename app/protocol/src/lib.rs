@@ -15,6 +15,7 @@ pub mod agent;
 #[cfg(feature = "agent")]
 pub mod console;
 pub mod error;
+pub mod file;
 pub mod json;
 pub mod lang;
 pub mod log;
@@ -30,6 +31,7 @@ pub use agent::{
 #[cfg(feature = "agent")]
 pub use console::{matches_query, VisitorFilter, VisitorSort, VisitorSortKey, VisitorType};
 pub use error::{ApiError, ErrorCode};
+pub use file::{Attachment, FileClass, FileState};
 pub use lang::Lang;
 pub use visit::{Campaign, Channel, Device, InApp, Source, SourceKind};
 pub use visitor::{
@@ -115,6 +117,9 @@ pub struct ChatMessage {
     pub body: String,
     /// Unix milliseconds of the commit.
     pub sent_at: i64,
+    /// The file this message sends (its body is then the file's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<Attachment>,
 }
 
 /// Where a visitor is: sent by the widget on connect and on every page change.

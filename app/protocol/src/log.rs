@@ -6,13 +6,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::ChatMessage;
+use crate::{Attachment, ChatMessage, FileState};
 
 /// A message the server has not acknowledged yet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingMessage {
     pub client_msg_id: String,
     pub body: String,
+    /// The uploaded file it sends.
+    pub file: Option<Attachment>,
     /// Set when the server refused it for good (for example too long); it is not resent.
     pub failed: Option<String>,
 }
@@ -69,7 +71,25 @@ impl ConversationLog {
     }
 
     pub fn queue(&mut self, client_msg_id: String, body: String) {
-        self.pending.push(PendingMessage { client_msg_id, body, failed: None });
+        self.pending.push(PendingMessage { client_msg_id, body, file: None, failed: None });
+    }
+
+    /// Queues a message sending an uploaded file (its body is the file's name).
+    pub fn queue_file(&mut self, client_msg_id: String, file: Attachment) {
+        self.pending.push(PendingMessage { client_msg_id, body: file.name.clone(), file: Some(file), failed: None });
+    }
+
+    /// A file of this conversation changed state (accepted or refused). Returns whether a message
+    /// held here carries it.
+    pub fn set_file_state(&mut self, file: &str, state: FileState) -> bool {
+        let mut found = false;
+        for m in self.messages.values_mut() {
+            if let Some(f) = m.file.as_mut().filter(|f| f.id == file) {
+                f.state = state;
+                found = true;
+            }
+        }
+        found
     }
 
     /// Messages to (re)send: queued and not refused.
@@ -108,6 +128,7 @@ mod tests {
             client_msg_id: id.into(),
             body: format!("m{seq}"),
             sent_at: 0,
+            file: None,
         }
     }
 
@@ -151,5 +172,25 @@ mod tests {
         log.fail("y", "too long".into());
         assert_eq!(log.unsent().count(), 0, "a refused message is not resent");
         assert_eq!(log.pending().len(), 1, "but it stays visible");
+    }
+
+    #[test]
+    fn an_accepted_file_changes_state_in_the_messages_that_carry_it() {
+        let mut log = ConversationLog::new();
+        let file = Attachment {
+            id: "f1".into(),
+            name: "截图.png".into(),
+            size: 10,
+            mime: "image/png".into(),
+            state: FileState::Pending,
+        };
+        log.queue_file("x".into(), file.clone());
+        assert_eq!(log.unsent().next().and_then(|p| p.file.as_ref()), Some(&file));
+        log.apply(ChatMessage { file: Some(file), body: "截图.png".into(), ..msg(1, "x") });
+        log.apply(msg(2, "y"));
+        assert!(log.set_file_state("f1", FileState::Ready));
+        assert!(!log.set_file_state("f2", FileState::Ready), "no message carries f2");
+        let states: Vec<_> = log.messages().map(|m| m.file.as_ref().map(|f| f.state)).collect();
+        assert_eq!(states, [Some(FileState::Ready), None]);
     }
 }

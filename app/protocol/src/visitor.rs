@@ -38,6 +38,10 @@ pub enum FromVisitor {
         conversation_id: Option<ConversationId>,
         client_msg_id: String,
         body: String,
+        /// A file the visitor uploaded (its id): the message sends it, and its body becomes the
+        /// file's name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
     },
     /// Asks for every message after `after_seq`, answered by [`ToVisitor::Messages`].
     Sync {
@@ -200,6 +204,10 @@ pub enum ToVisitor {
         /// The visitor has sent it (a `before` form is then not asked again).
         #[serde(default)]
         registered: bool,
+        /// The largest file the visitor may send, in bytes (`None`: the site takes no files from
+        /// visitors). Uploads go to `/api/v1/visitor/files`.
+        #[serde(default)]
+        uploads: Option<u64>,
     },
     /// The visitor's details were stored.
     Registered,
@@ -306,6 +314,12 @@ pub enum ToVisitor {
         error: ApiError,
         client_msg_id: Option<String>,
     },
+    /// A file in the conversation changed state (an agent accepted or refused the visitor's file).
+    FileState {
+        conversation_id: ConversationId,
+        file: String,
+        state: FileState,
+    },
     /// Frames may have been missed (a node lost its link to the others): sync after the last
     /// contiguous sequence.
     Resync,
@@ -342,7 +356,7 @@ impl Outbound for ToVisitor {
 // refuses the frame (which the widget then ignores, as it ignores frames it does not know).
 
 use crate::json::{write_int, write_str, Json};
-use crate::{ErrorCode, FrameText};
+use crate::{Attachment, ErrorCode, FileState, FrameText};
 
 fn need<'a>(o: &'a Json, key: &str) -> Option<&'a Json> {
     o.get(key)
@@ -412,6 +426,21 @@ fn chat_message(v: &Json) -> Option<ChatMessage> {
         client_msg_id: string(v, "client_msg_id")?,
         body: string(v, "body")?,
         sent_at: int(v, "sent_at")?,
+        file: maybe(v, "file", attachment)?,
+    })
+}
+
+fn file_state(v: &Json) -> Option<FileState> {
+    FileState::parse(v.str()?)
+}
+
+fn attachment(v: &Json) -> Option<Attachment> {
+    Some(Attachment {
+        id: string(v, "id")?,
+        name: string(v, "name")?,
+        size: u64::try_from(int(v, "size")?).ok()?,
+        mime: string(v, "mime")?,
+        state: or_default(v, "state", file_state)?,
     })
 }
 
@@ -517,6 +546,7 @@ impl FrameText for ToVisitor {
                 sneak_peek: or_default(b, "sneak_peek", Json::bool)?,
                 details: maybe(b, "details", details_form)?,
                 registered: or_default(b, "registered", Json::bool)?,
+                uploads: maybe(b, "uploads", |u| u64::try_from(u.int()?).ok())?,
             },
             "read" => ToVisitor::Read { conversation_id: conversation(b)?, seq: int(b, "seq")? },
             "unavailable" => ToVisitor::Unavailable { agent: string(b, "agent")? },
@@ -570,6 +600,11 @@ impl FrameText for ToVisitor {
                 conversation_id: conversation(b)?,
                 sender: sender(need(b, "sender")?)?,
                 active: flag(b, "active")?,
+            },
+            "file_state" => ToVisitor::FileState {
+                conversation_id: conversation(b)?,
+                file: string(b, "file")?,
+                state: file_state(need(b, "state")?)?,
             },
             "error" => ToVisitor::Error {
                 error: api_error(need(b, "error")?)?,
@@ -637,10 +672,13 @@ impl FrameText for FromVisitor {
                 write_text(&mut out, "referrer", &page.referrer);
                 out.push('}');
             }
-            FromVisitor::Send { conversation_id, client_msg_id, body } => {
+            FromVisitor::Send { conversation_id, client_msg_id, body, file } => {
                 write_optional(&mut out, "conversation_id", conversation_id.map(|c| c.0));
                 write_text(&mut out, "client_msg_id", client_msg_id);
                 write_text(&mut out, "body", body);
+                if let Some(file) = file {
+                    write_text(&mut out, "file", file);
+                }
             }
             FromVisitor::Sync { conversation_id, after_seq } => {
                 write_number(&mut out, "conversation_id", conversation_id.0);
@@ -718,7 +756,19 @@ mod codec_tests {
             client_msg_id: format!("c-{seq}"),
             body: "我想申请退款 \"quoted\"\n😀".into(),
             sent_at: 1_764_000_000_123,
+            file: None,
         }
+    }
+
+    fn with_file(seq: i64, state: FileState) -> ChatMessage {
+        let file = Attachment {
+            id: "0123456789abcdef0123456789abcdef".into(),
+            name: "报价单 \"2026\".pdf".into(),
+            size: 123_456,
+            mime: "application/pdf".into(),
+            state,
+        };
+        ChatMessage { body: file.name.clone(), file: Some(file), ..message(seq, None) }
     }
 
     fn form(rated: Option<u8>) -> RatingForm {
@@ -758,6 +808,7 @@ mod codec_tests {
                     ],
                 }),
                 registered: true,
+                uploads: Some(10 << 20),
             },
             ToVisitor::VisitorWelcome {
                 protocol_version: 1,
@@ -774,6 +825,7 @@ mod codec_tests {
                 sneak_peek: false,
                 details: None,
                 registered: false,
+                uploads: None,
             },
             ToVisitor::Read { conversation_id: c, seq: 9 },
             ToVisitor::Unavailable { agent: "小王".into() },
@@ -810,6 +862,13 @@ mod codec_tests {
                 more: true,
             },
             ToVisitor::Messages { conversation_id: c, messages: vec![], more: false },
+            ToVisitor::Message { message: with_file(3, FileState::Pending) },
+            ToVisitor::Ack { client_msg_id: "c-4".into(), message: with_file(4, FileState::Ready) },
+            ToVisitor::FileState {
+                conversation_id: c,
+                file: "0123456789abcdef0123456789abcdef".into(),
+                state: FileState::Refused,
+            },
             ToVisitor::Typing { conversation_id: c, sender: SenderKind::Agent, active: true },
             ToVisitor::Resync,
             ToVisitor::Registered,
@@ -863,9 +922,10 @@ mod codec_tests {
                 ToVisitor::Invitation { .. } => 18,
                 ToVisitor::Identified { .. } => 19,
                 ToVisitor::Registered => 20,
+                ToVisitor::FileState { .. } => 21,
             })
             .collect();
-        assert_eq!(seen.len(), 21);
+        assert_eq!(seen.len(), 22);
         for frame in samples {
             let text = serde_json::to_string(&frame).unwrap();
             assert_eq!(ToVisitor::from_text(&text).as_ref(), Some(&frame), "{text}");
@@ -907,8 +967,19 @@ mod codec_tests {
                     referrer: String::new(),
                 },
             },
-            FromVisitor::Send { conversation_id: None, client_msg_id: "c-1".into(), body: "退款\n😀\\".into() },
-            FromVisitor::Send { conversation_id: c, client_msg_id: "c-2".into(), body: "x".into() },
+            FromVisitor::Send {
+                conversation_id: None,
+                client_msg_id: "c-1".into(),
+                body: "退款\n😀\\".into(),
+                file: None,
+            },
+            FromVisitor::Send { conversation_id: c, client_msg_id: "c-2".into(), body: "x".into(), file: None },
+            FromVisitor::Send {
+                conversation_id: None,
+                client_msg_id: "c-3".into(),
+                body: "截图.png".into(),
+                file: Some("0123456789abcdef0123456789abcdef".into()),
+            },
             FromVisitor::Sync { conversation_id: ConversationId(7), after_seq: 0 },
             FromVisitor::Typing { conversation_id: None, active: true },
             FromVisitor::Typing { conversation_id: c, active: false },

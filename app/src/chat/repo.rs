@@ -226,7 +226,24 @@ pub fn message_from_row(r: &Row) -> Result<ChatMessage, sqlx::Error> {
         client_msg_id: r.try_get("client_msg_id")?,
         body: r.try_get("body")?,
         sent_at: r.try_get("sent_at")?,
+        file: file_from_row(r)?,
     })
+}
+
+/// The columns of a message's file, as [`message_from_row`] reads them (with `files f` left-joined).
+pub const FILE_COLUMNS: &str =
+    "f.public_id AS file_public_id, f.name AS file_name, f.mime AS file_mime, f.size AS file_size, f.state AS file_state";
+
+fn file_from_row(r: &Row) -> Result<Option<kefu_protocol::Attachment>, sqlx::Error> {
+    let Some(id) = r.try_get::<Option<String>, _>("file_public_id")? else { return Ok(None) };
+    let state: String = r.try_get("file_state")?;
+    Ok(Some(kefu_protocol::Attachment {
+        id,
+        name: r.try_get("file_name")?,
+        mime: r.try_get("file_mime")?,
+        size: u64::try_from(r.try_get::<i64, _>("file_size")?).unwrap_or(0),
+        state: kefu_protocol::FileState::parse(&state).unwrap_or(kefu_protocol::FileState::Refused),
+    }))
 }
 
 /// Messages after `after_seq`, in order, at most `limit`. With `visitor`, only that visitor's conversation.
@@ -249,17 +266,19 @@ pub async fn messages_after(
         (Some(owner), Some(v)) if owner != v.0 => return Err(ApiError::NotFound),
         _ => {}
     }
-    let rows = sqlx::query(
-        "SELECT conversation_id, seq, sender_kind, sender_name, client_msg_id, body, sent_at FROM messages \
-         WHERE conversation_id = $1 AND tenant_id = $2 AND seq > $3 ORDER BY seq LIMIT $4",
-    )
-    .bind(id.0)
-    .bind(tenant.0)
-    .bind(after_seq)
-    .bind(limit as i64)
-    .fetch_all(db.reader())
-    .await
-    .or_internal()?;
+    let sql = format!(
+        "SELECT m.conversation_id, m.seq, m.sender_kind, m.sender_name, m.client_msg_id, m.body, m.sent_at, {FILE_COLUMNS} \
+         FROM messages m LEFT JOIN files f ON f.id = m.file_id \
+         WHERE m.conversation_id = $1 AND m.tenant_id = $2 AND m.seq > $3 ORDER BY m.seq LIMIT $4"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(id.0)
+        .bind(tenant.0)
+        .bind(after_seq)
+        .bind(limit as i64)
+        .fetch_all(db.reader())
+        .await
+        .or_internal()?;
     rows.iter().map(message_from_row).collect::<Result<_, _>>().or_internal()
 }
 

@@ -18,6 +18,7 @@ use kefu_protocol::{
 
 use super::repo::{self, ClosedBy};
 use super::writer::{Committed, MessageJob, NewMessage};
+use crate::files::service as files;
 use crate::infra::batch::{BatchJob, BatchWorker};
 use crate::infra::ctx::{Ctx, SiteScope};
 use crate::infra::db::Db;
@@ -232,10 +233,16 @@ pub async fn visitor_send(
     choice: &Choice,
     client_msg_id: &str,
     body: &str,
+    file: Option<&str>,
 ) -> Result<ChatMessage, ApiError> {
     let author = Author::Visitor { site, conn };
     let client_msg_id = ClientMsgId::parse(client_msg_id)?;
-    let body = MessageBody::parse(body)?;
+    // A file's message says the file's name, whatever the client put in the body.
+    let file = match file {
+        Some(id) => Some(files::attach(state, files::Sender::Visitor { site, visitor }, id).await?),
+        None => None,
+    };
+    let body = MessageBody::parse(file.as_ref().map_or(body, |(_, f)| f.name.as_str()))?;
     let (conversation_id, mut opened) = match *current {
         Some(id) => (id, false),
         None => open_for_visitor(state, site, visitor, choice).await?,
@@ -249,6 +256,7 @@ pub async fn visitor_send(
         sender_name: None,
         client_msg_id,
         body,
+        file,
         claim: false,
     };
     let committed = match submit(state, message.clone(), &author).await {
@@ -276,10 +284,16 @@ pub async fn agent_send(
     conversation_id: ConversationId,
     client_msg_id: &str,
     body: &str,
+    file: Option<&str>,
 ) -> Result<ChatMessage, ApiError> {
     ctx.check(Perm::ChatServe)?;
-    let (client_msg_id, body) = (ClientMsgId::parse(client_msg_id)?, MessageBody::parse(body)?);
+    let client_msg_id = ClientMsgId::parse(client_msg_id)?;
     let conversation = conversation_in_scope(state, ctx, conversation_id).await?;
+    let file = match file {
+        Some(id) => Some(files::attach(state, files::Sender::Agent { ctx, site: conversation.site_id }, id).await?),
+        None => None,
+    };
+    let body = MessageBody::parse(file.as_ref().map_or(body, |(_, f)| f.name.as_str()))?;
     let someone_else = conversation.agent_id.is_some_and(|a| a != ctx.agent.id);
     if someone_else && !routing::is_guest(state, ctx.tenant(), conversation_id, ctx.agent.id).await? {
         // Only its agent writes in it, and colleagues they invited who joined.
@@ -293,6 +307,7 @@ pub async fn agent_send(
         sender_name: Some(ctx.agent.display_name.clone()),
         client_msg_id,
         body,
+        file,
         // A reply to a waiting visitor takes the conversation from the queue, in its own commit.
         claim: conversation.agent_id.is_none(),
     };
@@ -339,6 +354,30 @@ pub async fn push_url(state: &AppState, ctx: &Ctx, conversation_id: Conversation
     state.realtime.to_visitor(ctx.tenant(), conversation.visitor_id, &to_visitor, None);
     let to_agent = ToAgent::UrlPushed { conversation_id, url, by: agent_name };
     state.realtime.to_agent(ctx.tenant(), ctx.agent.id, &to_agent);
+    Ok(())
+}
+
+/// An agent accepts (or refuses) a visitor's file sent in a conversation on their sites; the
+/// visitor's tabs and the agents who hear the conversation's messages are told (after it closed,
+/// only the agent who decided, who needs the answer).
+pub async fn decide_file(
+    state: &AppState,
+    ctx: &Ctx,
+    id: ConversationId,
+    file: &str,
+    accept: bool,
+) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let conversation = conversation_in_scope(state, ctx, id).await?;
+    let decided = files::decide(state, ctx, id, file, accept).await?;
+    let visitor = conversation.visitor_id;
+    let to_visitor = ToVisitor::FileState { conversation_id: id, file: file.to_owned(), state: decided };
+    state.realtime.to_visitor(ctx.tenant(), visitor, &to_visitor, None);
+    let to_agent = ToAgent::FileState { conversation_id: id, file: file.to_owned(), state: decided };
+    match repo::audience(&state.db, ctx.tenant(), id, visitor).await? {
+        Some(audience) => state.realtime.to_audience(ctx.tenant(), &audience, &to_agent, None),
+        None => state.realtime.to_agent(ctx.tenant(), ctx.agent.id, &to_agent),
+    }
     Ok(())
 }
 

@@ -8,12 +8,12 @@
 use std::collections::HashMap;
 
 use kefu_protocol::{
-    AgentId, ApiError, ChatMessage, ClientMsgId, ConversationId, ErrorCode, MessageBody, SenderKind, SiteId, TenantId,
-    VisitorId,
+    AgentId, ApiError, Attachment, ChatMessage, ClientMsgId, ConversationId, ErrorCode, MessageBody, SenderKind,
+    SiteId, TenantId, VisitorId,
 };
 use sqlx::Row as _;
 
-use super::repo::message_from_row;
+use super::repo::{message_from_row, FILE_COLUMNS};
 use crate::infra::batch::BatchJob;
 use crate::infra::db::{Db, DbKind, Markers, Writer, PREPARED_UP_TO};
 use crate::infra::events::{self, Event, EventKind};
@@ -29,6 +29,8 @@ pub struct NewMessage {
     pub sender_name: Option<String>,
     pub client_msg_id: ClientMsgId,
     pub body: MessageBody,
+    /// The file it sends: its row id and what clients see of it.
+    pub file: Option<(i64, Attachment)>,
     /// An agent's reply to a conversation they saw waiting in the queue: it takes the conversation
     /// in the message's own commit, unless another agent has it by then (the message is refused
     /// with `Taken`). One commit instead of a take and then a message.
@@ -75,7 +77,7 @@ type Numbered = HashMap<(TenantId, ConversationId), (i64, VisitorId, SiteId, Opt
 /// What a batch item turned out to be.
 enum Slot {
     /// Committed before (or earlier in this batch): answer with the original.
-    Existing(Committed),
+    Existing(Box<Committed>),
     /// Same client id as batch item `n`, which is new.
     SameAs(usize),
     /// New: gets a sequence number in its conversation.
@@ -109,9 +111,9 @@ async fn write_batch(
     let sql = format!(
         "WITH k(kind, sender, cid) AS (VALUES {}) \
          SELECT m.tenant_id, m.sender_id, m.conversation_id, m.seq, m.sender_kind, m.sender_name, m.client_msg_id, \
-         m.body, m.sent_at, c.visitor_id, c.site_id, c.agent_id FROM k \
+         m.body, m.sent_at, c.visitor_id, c.site_id, c.agent_id, {FILE_COLUMNS} FROM k \
          JOIN messages m ON m.sender_kind = k.kind AND m.sender_id = k.sender AND m.client_msg_id = k.cid \
-         JOIN conversations c ON c.id = m.conversation_id",
+         JOIN conversations c ON c.id = m.conversation_id LEFT JOIN files f ON f.id = m.file_id",
         keys.join(", ")
     );
     let mut query = sqlx::query(&sql).persistent(items.len() <= PREPARED_UP_TO);
@@ -140,7 +142,7 @@ async fn write_batch(
         .map(|(i, m)| {
             let k = key(m);
             if let Some(c) = existing.get(&k) {
-                Slot::Existing(c.clone())
+                Slot::Existing(Box::new(c.clone()))
             } else if let Some(&first) = first_of.get(&k) {
                 Slot::SameAs(first)
             } else {
@@ -229,7 +231,7 @@ async fn write_batch(
     let mut rows = Vec::new();
     for (i, (m, slot)) in items.iter().zip(&slots).enumerate() {
         let result = match slot {
-            Slot::Existing(c) => Ok(c.clone()),
+            Slot::Existing(c) => Ok((**c).clone()),
             Slot::SameAs(first) => results[*first].clone().map(|c| Committed { took: false, ..c }),
             Slot::Refused => Err(ApiError::conflict(Some("agent"), ErrorCode::Taken)),
             Slot::New => match assigned.get_mut(&(m.tenant_id, m.conversation_id)) {
@@ -243,9 +245,10 @@ async fn write_batch(
                         client_msg_id: m.client_msg_id.as_str().to_owned(),
                         body: m.body.as_str().to_owned(),
                         sent_at: now,
+                        file: m.file.as_ref().map(|(_, f)| f.clone()),
                     };
                     *next += 1;
-                    rows.push((m.tenant_id, m.sender_id, message.clone()));
+                    rows.push((m.tenant_id, m.sender_id, m.file.as_ref().map(|(id, _)| *id), message.clone()));
                     let took = claimed.get(&(m.tenant_id, m.conversation_id)) == Some(&(m.sender_id, i));
                     Ok(Committed {
                         message,
@@ -262,14 +265,14 @@ async fn write_batch(
     }
     for chunk in rows.chunks(500) {
         let mut markers = Markers::new(kind);
-        let values: Vec<String> = (0..chunk.len()).map(|_| format!("({})", markers.list(9))).collect();
+        let values: Vec<String> = (0..chunk.len()).map(|_| format!("({})", markers.list(10))).collect();
         let sql = format!(
-            "INSERT INTO messages (tenant_id, conversation_id, seq, sender_kind, sender_id, sender_name, client_msg_id, body, sent_at) \
+            "INSERT INTO messages (tenant_id, conversation_id, seq, sender_kind, sender_id, sender_name, client_msg_id, body, sent_at, file_id) \
              VALUES {}",
             values.join(", ")
         );
         let mut query = sqlx::query(&sql);
-        for (tenant, sender_id, m) in chunk {
+        for (tenant, sender_id, file_id, m) in chunk {
             query = query
                 .bind(tenant.0)
                 .bind(m.conversation_id.0)
@@ -279,7 +282,8 @@ async fn write_batch(
                 .bind(m.sender_name.as_deref())
                 .bind(m.client_msg_id.as_str())
                 .bind(m.body.as_str())
-                .bind(m.sent_at);
+                .bind(m.sent_at)
+                .bind(*file_id);
         }
         query.execute(&mut **conn).await.or_internal()?;
     }

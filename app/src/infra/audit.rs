@@ -40,10 +40,11 @@ pub enum OpKind {
     InvitationsChanged,
     RegistrationChanged,
     CannedChanged,
+    FileSettingsChanged,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 32] = [
+    pub const ALL: [OpKind; 33] = [
         OpKind::SignIn,
         OpKind::SignInFailed,
         OpKind::SignOut,
@@ -76,6 +77,7 @@ impl OpKind {
         OpKind::InvitationsChanged,
         OpKind::RegistrationChanged,
         OpKind::CannedChanged,
+        OpKind::FileSettingsChanged,
     ];
 
     /// The stored name (`sign_in`, `agent_created`, …).
@@ -113,6 +115,7 @@ impl OpKind {
             OpKind::InvitationsChanged => "invitations_changed",
             OpKind::RegistrationChanged => "registration_changed",
             OpKind::CannedChanged => "canned_changed",
+            OpKind::FileSettingsChanged => "file_settings_changed",
         }
     }
 

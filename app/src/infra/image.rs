@@ -38,6 +38,16 @@ pub fn avatar_png(upload: &[u8], field: &str) -> Result<Vec<u8>, ApiError> {
     Ok(png)
 }
 
+/// Whether `bytes` are a PNG, JPEG, GIF or WebP image whose header reads (its size known, at most
+/// 20,000 pixels a side): what a chat file must be to be shown inline. Only the header is read.
+pub fn is_image(bytes: &[u8]) -> bool {
+    let Ok(reader) = ImageReader::new(Cursor::new(bytes)).with_guessed_format() else { return false };
+    if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP)) {
+        return false;
+    }
+    reader.into_dimensions().is_ok_and(|(w, h)| w > 0 && h > 0 && w <= 20_000 && h <= 20_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,13 @@ pub struct Limits {
     pub login_backoff: Duration,
     /// `KEFU_MAX_PASSWORD_CHECKS`: password hashes computed at once; sign-ins over it get 429.
     pub password_checks: usize,
+    /// `KEFU_FILES_PER_VISITOR_PER_HOUR`: files one visitor may upload per hour.
+    pub files_per_visitor_per_hour: u32,
+    /// `KEFU_FILES_PER_IP_PER_HOUR`: files one client address may upload per hour (visitors and
+    /// agents alike).
+    pub files_per_ip_per_hour: u32,
+    /// `KEFU_FILE_MB_PER_SITE_PER_DAY` (in MB): bytes the files of one site may add up to in 24 hours.
+    pub file_bytes_per_site_per_day: u64,
 }
 
 impl Default for Limits {
@@ -41,6 +48,9 @@ impl Default for Limits {
             login_failures: 5,
             login_backoff: Duration::from_secs(300),
             password_checks: 4,
+            files_per_visitor_per_hour: 30,
+            files_per_ip_per_hour: 120,
+            file_bytes_per_site_per_day: 2048 << 20,
         }
     }
 }

@@ -35,6 +35,8 @@ pub mod net;
 pub mod realtime;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod storage;
 
 #[cfg(feature = "ssr")]
 pub use ssr_helpers::*;

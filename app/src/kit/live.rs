@@ -192,6 +192,7 @@ impl Live {
                                 conversation_id: *id,
                                 client_msg_id: p.client_msg_id.clone(),
                                 body: p.body.clone(),
+                                file: p.file.as_ref().map(|f| f.id.clone()),
                             });
                         }
                     }
@@ -385,6 +386,11 @@ impl Live {
                 self.notify(text);
                 let _ = conversation_id;
             }
+            ToAgent::FileState { conversation_id, file, state } => self.logs.update(|logs| {
+                if let Some(log) = logs.get_mut(&conversation_id) {
+                    log.set_file_state(&file, state);
+                }
+            }),
             ToAgent::Ack { message, .. } => {
                 let seq = message.seq;
                 let id = message.conversation_id;
@@ -564,8 +570,26 @@ impl Live {
         let body = MessageBody::parse(text)?;
         let client_msg_id = new_client_msg_id();
         self.logs.update(|logs| logs.entry(id).or_default().queue(client_msg_id.clone(), body.as_str().to_owned()));
-        self.send(&FromAgent::Send { conversation_id: id, client_msg_id, body: body.as_str().to_owned() });
+        self.send(&FromAgent::Send { conversation_id: id, client_msg_id, body: body.as_str().to_owned(), file: None });
         Ok(())
+    }
+
+    /// Queues a message sending a file the agent uploaded, and sends it.
+    pub fn send_file(&self, id: ConversationId, file: kefu_protocol::Attachment) {
+        let client_msg_id = new_client_msg_id();
+        let frame = FromAgent::Send {
+            conversation_id: id,
+            client_msg_id: client_msg_id.clone(),
+            body: file.name.clone(),
+            file: Some(file.id.clone()),
+        };
+        self.logs.update(|logs| logs.entry(id).or_default().queue_file(client_msg_id, file));
+        self.send(&frame);
+    }
+
+    /// Accepts or refuses a visitor's file; [`ToAgent::FileState`] tells everyone.
+    pub fn decide_file(&self, id: ConversationId, file: String, accept: bool) {
+        self.send(&FromAgent::DecideFile { conversation_id: id, file, accept });
     }
 
     /// The signed-in agent's status as others see it, and the one they chose.

@@ -171,6 +171,16 @@ pub async fn arrive(
     Ok((visitor, token))
 }
 
+/// The visitor of `site` holding `token`, if any (an HTTP request of the widget, which creates no
+/// visitor and counts no visit).
+pub async fn known(state: &AppState, site: &Site, token: &str) -> Result<Option<VisitorId>, ApiError> {
+    if !kefu_protocol::is_token(token) {
+        return Ok(None);
+    }
+    let lookup = Lookup { tenant: site.tenant_id, site: site.id, token_hash: token_hash(token) };
+    Ok(state.part::<Visitors>()?.lookups.submit(lookup).await?.map(|known| known.visitor.id))
+}
+
 /// Whether this page view of `visitor` is within the per-minute limit; views over it are neither
 /// stored nor shown to agents (the visitor stays online).
 pub fn page_view_counts(state: &AppState, visitor: VisitorId) -> bool {

@@ -742,6 +742,7 @@ async fn throughput(url: &str, origin: &str, senders: usize, rate: f64, duration
                     conversation_id: None,
                     client_msg_id: id.clone(),
                     body: format!("load message {seq}"),
+                    file: None,
                 };
                 let sent = Instant::now();
                 ws.send(Message::Text(serde_json::to_string(&frame).unwrap().into()))
@@ -1033,8 +1034,12 @@ async fn delivery(url: &str, origin: &str, agent_port: u16) -> Delivery {
                     let at = start + Duration::from_millis(i as u64 * 500 + v as u64);
                     tokio::time::sleep_until(at.into()).await;
                     let id = format!("la{v}-{i}");
-                    let frame =
-                        FromVisitor::Send { conversation_id: None, client_msg_id: id.clone(), body: "latency".into() };
+                    let frame = FromVisitor::Send {
+                        conversation_id: None,
+                        client_msg_id: id.clone(),
+                        body: "latency".into(),
+                        file: None,
+                    };
                     // The first message also opens the conversation: counted, not timed.
                     if i > 0 {
                         clock.lock().unwrap().sent.insert(id, Instant::now());
@@ -1072,6 +1077,7 @@ async fn delivery(url: &str, origin: &str, agent_port: u16) -> Delivery {
                         conversation_id: conversation,
                         client_msg_id: id.clone(),
                         body: "reply".into(),
+                        file: None,
                     };
                     clock.lock().unwrap().sent.insert(id, Instant::now());
                     if sink.send(text(&frame)).await.is_err() {
@@ -1147,8 +1153,12 @@ async fn reliable_visitor(
         // Under the 20 frames/s a visitor may send.
         tokio::time::sleep(Duration::from_millis(60)).await;
         let id = format!("r{v}-{i}");
-        let frame =
-            FromVisitor::Send { conversation_id: None, client_msg_id: id.clone(), body: format!("reliable {i}") };
+        let frame = FromVisitor::Send {
+            conversation_id: None,
+            client_msg_id: id.clone(),
+            body: format!("reliable {i}"),
+            file: None,
+        };
         if coin() {
             ws = reconnect(&url, &origin, &token).await?;
             disconnects += 1;

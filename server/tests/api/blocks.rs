@@ -51,7 +51,7 @@ async fn availability(visitor: &mut Visitor) -> (bool, bool) {
 
 /// Sends a message the server must refuse; returns the error's code.
 async fn refused(visitor: &mut Visitor, id: &str, body: &str) -> ErrorCode {
-    let frame = FromVisitor::Send { conversation_id: None, client_msg_id: id.into(), body: body.into() };
+    let frame = FromVisitor::Send { conversation_id: None, client_msg_id: id.into(), body: body.into(), file: None };
     visitor.client.send(&frame).await;
     let (error, client_msg_id) = visitor.client.error().await;
     assert_eq!(client_msg_id.as_deref(), Some(id));

@@ -25,6 +25,7 @@ async fn a_visitor_message_reaches_the_agent_and_the_reply_reaches_the_visitor()
             conversation_id: conversation.id,
             client_msg_id: "a-1".into(),
             body: "Yes, 40 bags left.".into(),
+            file: None,
         })
         .await;
     let acked = agent.ack("a-1").await;
@@ -85,8 +86,12 @@ async fn two_visitors_using_the_same_client_id_both_get_their_message() {
     let mut first = app.visitor(&shop, None).await;
     let mut second = app.visitor(&shop, None).await;
     // Sent together, so both land in one write batch.
-    let send =
-        |body: &str| FromVisitor::Send { conversation_id: None, client_msg_id: "shared-id".into(), body: body.into() };
+    let send = |body: &str| FromVisitor::Send {
+        conversation_id: None,
+        client_msg_id: "shared-id".into(),
+        body: body.into(),
+        file: None,
+    };
     first.client.send(&send("我是第一位")).await;
     second.client.send(&send("我是第二位")).await;
     let (a, b) = (first.client.ack("shared-id").await, second.client.ack("shared-id").await);
@@ -122,6 +127,7 @@ async fn after_a_reconnect_a_client_receives_exactly_what_it_missed_in_order() {
                 conversation_id: conversation,
                 client_msg_id: id.clone(),
                 body: format!("agent {i}"),
+                file: None,
             })
             .await;
         agent.ack(&id).await;
@@ -243,7 +249,12 @@ async fn unread_counts_survive_reconnects_and_replies_count_as_read() {
     assert_eq!(unread(&app.agent(&cookie).await.2), 1, "reading past the last message is ignored");
 
     agent
-        .send(&FromAgent::Send { conversation_id: conversation, client_msg_id: "r1".into(), body: "answer".into() })
+        .send(&FromAgent::Send {
+            conversation_id: conversation,
+            client_msg_id: "r1".into(),
+            body: "answer".into(),
+            file: None,
+        })
         .await;
     agent.ack("r1").await;
     let list = app.agent(&cookie).await.2;
@@ -266,11 +277,13 @@ async fn concurrent_senders_in_one_conversation_get_distinct_gapless_sequences()
                 conversation_id: None,
                 client_msg_id: format!("{tab}{i}"),
                 body: format!("{tab} {i}"),
+                file: None,
             })
             .chain(std::iter::once(FromVisitor::Send {
                 conversation_id: None,
                 client_msg_id: "both-tabs".into(),
                 body: "same".into(),
+                file: None,
             }))
             .collect::<Vec<_>>()
     };

@@ -21,15 +21,30 @@ async fn bad_frames_get_an_error_frame_and_the_connection_survives() {
         conversation_id: None,
         client_msg_id: "big".into(),
         body: "x".repeat(MAX_FRAME_BYTES + 1),
+        file: None,
     })
     .unwrap();
     client.send_raw(huge).await;
     assert!(matches!(client.error().await.0, ApiError::BadFrame { .. }));
     client.assert_alive().await;
 
-    client.send(&FromVisitor::Send { conversation_id: None, client_msg_id: "empty".into(), body: "   ".into() }).await;
+    client
+        .send(&FromVisitor::Send {
+            conversation_id: None,
+            client_msg_id: "empty".into(),
+            body: "   ".into(),
+            file: None,
+        })
+        .await;
     assert_eq!(client.error().await, (ApiError::invalid("body", ErrorCode::Empty), Some("empty".into())));
-    client.send(&FromVisitor::Send { conversation_id: None, client_msg_id: "bad id!".into(), body: "hi".into() }).await;
+    client
+        .send(&FromVisitor::Send {
+            conversation_id: None,
+            client_msg_id: "bad id!".into(),
+            body: "hi".into(),
+            file: None,
+        })
+        .await;
     let (error, _) = client.error().await;
     assert_eq!((error.field(), error.code()), (Some("client_msg_id"), ErrorCode::Format));
     // Agent frames are not part of the visitor protocol any more: an unknown frame, not a refusal.

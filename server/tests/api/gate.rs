@@ -108,6 +108,12 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/canned/import", r#"{"scope":"personal","base64":""}"#, Gate::Needs(Perm::ChatServe)),
     ("/api/canned/export", r#"{"scope":"personal"}"#, Gate::Needs(Perm::ChatServe)),
     ("/api/visitors/registration", "site_id=1", Gate::Needs(Perm::SitesManage)),
+    ("/api/files/settings", "site_id=1", Gate::Needs(Perm::SitesManage)),
+    (
+        "/api/files/settings/save",
+        r#"{"settings":{"site_id":1,"version":0,"max_bytes":10485760,"classes":["image"],"visitor_uploads":true,"trust_visitors":false}}"#,
+        Gate::Needs(Perm::SitesManage),
+    ),
     (
         "/api/visitors/registration/save",
         r#"{"settings":{"site_id":1,"version":1,"on":false,"before":false,"fields":[]}}"#,
@@ -298,7 +304,9 @@ async fn what_a_console_hears_and_may_do_follows_its_role() {
     let id = said.conversation_id;
     watcher.send(&FromAgent::Sync { conversation_id: id, after_seq: 0 }).await;
     assert_eq!(watcher.error().await.0, ApiError::Forbidden);
-    watcher.send(&FromAgent::Send { conversation_id: id, client_msg_id: "v1".into(), body: "hi".into() }).await;
+    watcher
+        .send(&FromAgent::Send { conversation_id: id, client_msg_id: "v1".into(), body: "hi".into(), file: None })
+        .await;
     assert_eq!(watcher.error().await, (ApiError::Forbidden, Some("v1".into())));
     assert_eq!(app.message_count(id).await, 1, "nothing was written");
     // Lists pass the same gate.

@@ -149,6 +149,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         ip_sweep: Duration::from_secs(3600),
         // The database `make test` installs (tests/api/geo.rs needs it).
         geoip_db: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/geoip/GeoLite2-City.mmdb"),
+        files_dir: dir.path().join("files"),
         redis_url: None,
         cluster_name: "kefu".into(),
         node_ttl: Duration::from_secs(10),
@@ -324,6 +325,7 @@ impl TestApp {
                 sneak_peek,
                 details,
                 registered,
+                uploads,
                 ..
             } => Ok(Visitor {
                 client,
@@ -336,6 +338,7 @@ impl TestApp {
                 categories,
                 welcome_details: details,
                 welcome_registered: registered,
+                welcome_uploads: uploads,
             }),
             other => panic!("expected a welcome, got {other:?}"),
         }
@@ -441,13 +444,20 @@ pub struct Visitor {
     /// The site's registration form, and whether the visitor sent it.
     pub welcome_details: Option<kefu_protocol::DetailsForm>,
     pub welcome_registered: bool,
+    /// The largest file the welcome said the visitor may send (`None`: none).
+    pub welcome_uploads: Option<u64>,
 }
 
 impl Visitor {
     /// Sends a message and waits for its ack.
     pub async fn say(&mut self, client_msg_id: &str, body: &str) -> ChatMessage {
         self.client
-            .send(&FromVisitor::Send { conversation_id: None, client_msg_id: client_msg_id.into(), body: body.into() })
+            .send(&FromVisitor::Send {
+                conversation_id: None,
+                client_msg_id: client_msg_id.into(),
+                body: body.into(),
+                file: None,
+            })
             .await;
         self.client.ack(client_msg_id).await
     }
@@ -456,7 +466,8 @@ impl Visitor {
 impl AgentClient {
     /// Sends a reply and waits for its ack.
     pub async fn reply(&mut self, conversation_id: ConversationId, client_msg_id: &str, body: &str) -> ChatMessage {
-        let frame = FromAgent::Send { conversation_id, client_msg_id: client_msg_id.into(), body: body.into() };
+        let frame =
+            FromAgent::Send { conversation_id, client_msg_id: client_msg_id.into(), body: body.into(), file: None };
         self.send(&frame).await;
         self.ack(client_msg_id).await
     }
@@ -788,7 +799,7 @@ pub enum Routed {
 
 /// Sends a visitor's message; returns the conversation and what routing said before the ack.
 pub async fn ask(visitor: &mut Visitor, id: &str, body: &str) -> (ConversationId, Option<Routed>) {
-    let frame = FromVisitor::Send { conversation_id: None, client_msg_id: id.into(), body: body.into() };
+    let frame = FromVisitor::Send { conversation_id: None, client_msg_id: id.into(), body: body.into(), file: None };
     visitor.client.send(&frame).await;
     // The ack comes once the message is committed; who took the chat (or the place in the queue)
     // once the routing pass has run: in either order.

@@ -36,7 +36,12 @@ async fn a_nul_anywhere_is_stripped_or_refused_and_the_rest_is_stored() {
 
     // A message with a NUL is refused with its code; the next one goes through.
     bad.client
-        .send(&FromVisitor::Send { conversation_id: None, client_msg_id: "nul".into(), body: "a\0b".into() })
+        .send(&FromVisitor::Send {
+            conversation_id: None,
+            client_msg_id: "nul".into(),
+            body: "a\0b".into(),
+            file: None,
+        })
         .await;
     assert_eq!(bad.client.error().await, (ApiError::invalid("body", ErrorCode::ControlChars), Some("nul".into())));
     assert_eq!(bad.say("fine", "没问题").await.seq, 1);

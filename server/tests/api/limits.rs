@@ -152,7 +152,12 @@ async fn a_visitor_opens_a_limited_number_of_conversations() {
     assert!(closed.status().is_success());
     visitor
         .client
-        .send(&FromVisitor::Send { conversation_id: None, client_msg_id: "m-3".into(), body: "再问".into() })
+        .send(&FromVisitor::Send {
+            conversation_id: None,
+            client_msg_id: "m-3".into(),
+            body: "再问".into(),
+            file: None,
+        })
         .await;
     let (error, id) = visitor.client.error().await;
     assert!(matches!(error, ApiError::TooMany { .. }), "{error:?}");

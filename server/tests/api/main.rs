@@ -9,6 +9,7 @@ mod chat;
 mod companies;
 mod console;
 mod details;
+mod files;
 mod frames;
 mod gate;
 mod geo;

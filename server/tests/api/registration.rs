@@ -78,7 +78,12 @@ async fn a_site_asks_first_and_the_visitor_chats_only_after_sending_the_required
     // A message before the form: refused, nothing written.
     visitor
         .client
-        .send(&FromVisitor::Send { conversation_id: None, client_msg_id: "m-1".into(), body: "你好".into() })
+        .send(&FromVisitor::Send {
+            conversation_id: None,
+            client_msg_id: "m-1".into(),
+            body: "你好".into(),
+            file: None,
+        })
         .await;
     let (error, id) = visitor.client.error().await;
     assert_eq!((error, id.as_deref()), (ApiError::invalid("registration", ErrorCode::Required), Some("m-1")));

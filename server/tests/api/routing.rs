@@ -170,7 +170,12 @@ async fn a_full_queue_refuses_new_chats_with_a_code() {
     let mut second = app.visitor(&shop, None).await;
     second
         .client
-        .send(&FromVisitor::Send { conversation_id: None, client_msg_id: "q2".into(), body: "second".into() })
+        .send(&FromVisitor::Send {
+            conversation_id: None,
+            client_msg_id: "q2".into(),
+            body: "second".into(),
+            file: None,
+        })
         .await;
     let (error, id) = second.client.error().await;
     assert_eq!(id.as_deref(), Some("q2"));
@@ -192,8 +197,13 @@ async fn an_agent_takes_from_the_queue_and_a_colleague_cannot_take_or_answer_it(
     told(&mut visitor, Routed::To("Ann".into())).await;
     bob.send(&FromAgent::Take { conversation_id: conversation }).await;
     assert_eq!(bob.error().await.0, ApiError::conflict(Some("agent"), ErrorCode::Taken));
-    bob.send(&FromAgent::Send { conversation_id: conversation, client_msg_id: "b1".into(), body: "me too".into() })
-        .await;
+    bob.send(&FromAgent::Send {
+        conversation_id: conversation,
+        client_msg_id: "b1".into(),
+        body: "me too".into(),
+        file: None,
+    })
+    .await;
     assert_eq!(bob.error().await, (ApiError::conflict(Some("agent"), ErrorCode::Taken), Some("b1".into())));
     assert_eq!(ann.reply(conversation, "a1", "我来帮您").await.seq, 2);
 }
@@ -226,6 +236,7 @@ async fn two_agents_answering_one_waiting_visitor_at_once_leave_one_agent_and_on
             conversation_id: conversation,
             client_msg_id: id.into(),
             body: body.into(),
+            file: None,
         };
         // Both at once (the order alternates), then each reads its outcome.
         if round % 2 == 0 {
@@ -284,6 +295,7 @@ async fn claims_in_one_commit_give_the_conversation_to_the_first_and_refuse_the_
         sender_name: None,
         client_msg_id: ClientMsgId::parse(id).unwrap(),
         body: MessageBody::parse("在").unwrap(),
+        file: None,
         claim: true,
     };
     let job = MessageJob(app.db.clone());
@@ -436,7 +448,12 @@ async fn a_transfer_waits_for_the_colleague_and_only_then_the_visitor_hears_the_
     // One conversation all along: Bob answers in it, after the visitor's message.
     assert_eq!(bob_console.reply(conversation, "b1", "您好，我是 Bob").await.seq, 2);
     ann_console
-        .send(&FromAgent::Send { conversation_id: conversation, client_msg_id: "a9".into(), body: "还在吗".into() })
+        .send(&FromAgent::Send {
+            conversation_id: conversation,
+            client_msg_id: "a9".into(),
+            body: "还在吗".into(),
+            file: None,
+        })
         .await;
     assert_eq!(ann_console.error().await.0, ApiError::conflict(Some("agent"), ErrorCode::Taken));
     let transferred = app
@@ -668,7 +685,12 @@ async fn a_visitor_picks_a_category_or_asks_for_an_agent_who_gets_the_chat_when_
     let mut late = app.visitor(&shop, None).await;
     late.client.send(&FromVisitor::Choose { category: None, agent: Some("ann@shop.example".into()) }).await;
     late.client
-        .send(&FromVisitor::Send { conversation_id: None, client_msg_id: "d2".into(), body: "找 Ann".into() })
+        .send(&FromVisitor::Send {
+            conversation_id: None,
+            client_msg_id: "d2".into(),
+            body: "找 Ann".into(),
+            file: None,
+        })
         .await;
     let unavailable = late.client.recv_until(|f| matches!(f, ToVisitor::Unavailable { .. })).await;
     assert_eq!(unavailable, ToVisitor::Unavailable { agent: "ann@shop.example".into() });
@@ -711,7 +733,9 @@ async fn read_receipts_go_both_ways_and_the_agent_s_own_welcome_greets_the_visit
     let mut visitor = app.visitor(&shop, None).await;
     visitor
         .client
-        .send(&FromVisitor::Send { conversation_id: None, client_msg_id: "m1".into(), body: "在吗".into() })
+        .send(&FromVisitor::Send {
+            conversation_id: None, client_msg_id: "m1".into(), body: "在吗".into(), file: None
+        })
         .await;
     // The ack and the news of who took the chat come in either order.
     let (mut acked, mut welcome) = (false, None);
@@ -830,7 +854,12 @@ async fn an_invited_colleague_joins_writes_and_leaves_the_same_conversation() {
     let left = visitor.client.recv_until(|f| matches!(f, ToVisitor::Guest { joined: false, .. })).await;
     assert_eq!(left, ToVisitor::Guest { conversation_id: conversation, agent_name: "Bob".into(), joined: false });
     bob_console
-        .send(&FromAgent::Send { conversation_id: conversation, client_msg_id: "b2".into(), body: "再见".into() })
+        .send(&FromAgent::Send {
+            conversation_id: conversation,
+            client_msg_id: "b2".into(),
+            body: "再见".into(),
+            file: None,
+        })
         .await;
     assert_eq!(bob_console.error().await.0, ApiError::conflict(Some("agent"), ErrorCode::Taken));
 }

@@ -21,7 +21,12 @@ async fn one_tenant_can_neither_read_nor_change_anything_of_another() {
     assert_eq!(agent_a.error().await.0, ApiError::NotFound);
     // Writing into it.
     agent_a
-        .send(&FromAgent::Send { conversation_id: b_conversation, client_msg_id: "x1".into(), body: "injected".into() })
+        .send(&FromAgent::Send {
+            conversation_id: b_conversation,
+            client_msg_id: "x1".into(),
+            body: "injected".into(),
+            file: None,
+        })
         .await;
     assert_eq!(agent_a.error().await, (ApiError::NotFound, Some("x1".into())));
     // Typing into it and marking it read.
