@@ -93,7 +93,7 @@ fn page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     use workbench::ui::{
-        AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, InvitationsRoute,
+        AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, FilesRoute, InvitationsRoute,
         LogRoute, ProfileRoute, RatingsRoute, RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute,
         VisitorsPage,
     };
@@ -119,6 +119,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/blocks") view={Lazy::<BlocksRoute>::new()}/>
                     <Route path=path!("admin/invitations") view={Lazy::<InvitationsRoute>::new()}/>
                     <Route path=path!("admin/registration") view={Lazy::<RegistrationRoute>::new()}/>
+                    <Route path=path!("admin/files") view={Lazy::<FilesRoute>::new()}/>
                     <Route path=path!("canned") view={Lazy::<CannedRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>

@@ -111,7 +111,7 @@ fn with_cors(mut response: Response, origin: Option<HeaderValue>) -> Response {
 /// Reads the body up to `max` bytes: `TooLarge` past it (the rest is not read).
 async fn body_bytes(body: Body, max: u64) -> Result<axum::body::Bytes, ApiError> {
     let limit = usize::try_from(max.min(MAX_FILE_BYTES)).unwrap_or(usize::MAX);
-    axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::invalid("file", ErrorCode::TooLarge))
+    axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::invalid("attachment", ErrorCode::TooLarge))
 }
 
 fn raw_name(name: &str) -> Result<&str, ApiError> {

@@ -185,22 +185,22 @@ pub async fn upload(
     };
     let settings = site_settings(state, tenant, site).await?;
     if visitor.is_some() && !settings.visitor_uploads {
-        return Err(ApiError::conflict(Some("file"), ErrorCode::Unavailable));
+        return Err(ApiError::conflict(Some("attachment"), ErrorCode::Unavailable));
     }
     if bytes.is_empty() {
-        return Err(ApiError::invalid("file", ErrorCode::Empty));
+        return Err(ApiError::invalid("attachment", ErrorCode::Empty));
     }
     if bytes.len() as u64 > settings.max_bytes {
-        return Err(ApiError::invalid("file", ErrorCode::TooLarge));
+        return Err(ApiError::invalid("attachment", ErrorCode::TooLarge));
     }
-    let sniffed = sniff(bytes).ok_or_else(|| ApiError::invalid("file", ErrorCode::FileType))?;
-    let class = FileClass::of_mime(sniffed.mime).ok_or_else(|| ApiError::invalid("file", ErrorCode::FileType))?;
+    let sniffed = sniff(bytes).ok_or_else(|| ApiError::invalid("attachment", ErrorCode::FileType))?;
+    let class = FileClass::of_mime(sniffed.mime).ok_or_else(|| ApiError::invalid("attachment", ErrorCode::FileType))?;
     if !settings.classes.contains(&class) {
-        return Err(ApiError::invalid("file", ErrorCode::FileType));
+        return Err(ApiError::invalid("attachment", ErrorCode::FileType));
     }
     if class == FileClass::Image && !crate::infra::image::is_image(bytes) {
         // Image magic bytes in front of something else.
-        return Err(ApiError::invalid("file", ErrorCode::FileType));
+        return Err(ApiError::invalid("attachment", ErrorCode::FileType));
     }
     let too_many = |retry_after_secs| ApiError::TooMany { retry_after_secs };
     files.per_ip.take(&ip).map_err(too_many)?;
@@ -243,7 +243,7 @@ pub async fn upload(
 /// The file a message is about to send: the sender's own upload, on the conversation's site, not
 /// refused. Returns its row id (the message stores it) and what the message shows.
 pub async fn attach(state: &AppState, sender: Sender<'_>, public_id: &str) -> Result<(i64, Attachment), ApiError> {
-    let missing = || ApiError::invalid("file", ErrorCode::NotFound);
+    let missing = || ApiError::invalid("attachment", ErrorCode::NotFound);
     if !is_file_id(public_id) {
         return Err(missing());
     }
@@ -338,7 +338,7 @@ pub async fn decide(
     let changed = repo::set_state(&mut w, ctx.tenant(), row.id, FileState::Pending, to).await;
     let changed = w.end(changed).await?;
     if !changed {
-        return Err(ApiError::conflict(Some("file"), ErrorCode::Conflict));
+        return Err(ApiError::conflict(Some("attachment"), ErrorCode::Conflict));
     }
     if !accept {
         state.part::<Files>()?.store.remove(&store_key(ctx.tenant(), public_id)).await?;

@@ -174,7 +174,7 @@ async fn a_refused_file_is_gone_and_cannot_be_sent_again() {
     assert_eq!(agent_download(&app, &cookie, &file.id).await.status(), 404);
     assert_eq!(
         send_file(&mut visitor, "m3", &file.id).await.unwrap_err(),
-        ApiError::invalid("file", ErrorCode::NotFound)
+        ApiError::invalid("attachment", ErrorCode::NotFound)
     );
 }
 
@@ -226,7 +226,7 @@ async fn types_come_from_the_content_and_names_from_nowhere_else() {
         ("half.png", b"\x89PNG\r\n\x1a\n<html>"),
     ] {
         let (status, error) = refused(visitor_upload(&app, &shop, &token, name, body.to_vec()).await).await;
-        assert_eq!((status, error), (422, ApiError::invalid("file", ErrorCode::FileType)), "{name}");
+        assert_eq!((status, error), (422, ApiError::invalid("attachment", ErrorCode::FileType)), "{name}");
     }
     // A path in the name is dropped; a text file keeps a text extension.
     let text = created(visitor_upload(&app, &shop, &token, "../../etc/passwd", b"root:x:0:0".to_vec()).await).await;
@@ -235,7 +235,7 @@ async fn types_come_from_the_content_and_names_from_nowhere_else() {
     let csv = created(visitor_upload(&app, &shop, &token, "客户名单.csv", gbk.into_owned()).await).await;
     assert_eq!(csv.name, "客户名单.csv", "a GBK CSV from Excel is a document");
     let (_, empty) = refused(visitor_upload(&app, &shop, &token, "a.txt", Vec::new()).await).await;
-    assert_eq!(empty, ApiError::invalid("file", ErrorCode::Empty));
+    assert_eq!(empty, ApiError::invalid("attachment", ErrorCode::Empty));
     let (_, long) = refused(visitor_upload(&app, &shop, &token, &"x".repeat(2000), b"hi".to_vec()).await).await;
     assert_eq!(long, ApiError::invalid("name", ErrorCode::TooLong));
 }
@@ -288,7 +288,7 @@ async fn downloads_need_the_conversations_visitor_or_an_agent_of_its_sites() {
     assert_eq!(foreign.status(), 403);
     // Nor may anyone send a file that is not their own upload.
     let error = send_file(&mut other, "o1", &file.id).await.unwrap_err();
-    assert_eq!(error, ApiError::invalid("file", ErrorCode::NotFound));
+    assert_eq!(error, ApiError::invalid("attachment", ErrorCode::NotFound));
     // Ids that are not ids are not looked up.
     assert_eq!(agent_download(&app, &cookie, "..%2F..%2Fkefu.db").await.status(), 404);
     // The rival's agent cannot upload into the shop's conversation.
@@ -315,10 +315,10 @@ async fn the_sites_rules_decide_size_types_and_whether_visitors_send_files() {
     let visitor = app.visitor(&shop, None).await;
     assert_eq!(visitor.welcome_uploads, Some(2048));
     let (status, error) = refused(visitor_upload(&app, &shop, &visitor.token, "a.pdf", PDF.to_vec()).await).await;
-    assert_eq!((status, error), (422, ApiError::invalid("file", ErrorCode::FileType)));
+    assert_eq!((status, error), (422, ApiError::invalid("attachment", ErrorCode::FileType)));
     let big = [png(), vec![0u8; 4096]].concat();
     let (_, error) = refused(visitor_upload(&app, &shop, &visitor.token, "big.png", big).await).await;
-    assert_eq!(error, ApiError::invalid("file", ErrorCode::TooLarge));
+    assert_eq!(error, ApiError::invalid("attachment", ErrorCode::TooLarge));
     let trusted = FileSettings { trust_visitors: true, ..settings(&app, &cookie, site).await };
     ok::<()>(save_settings(&app, &cookie, &trusted).await).await;
     let file = created(visitor_upload(&app, &shop, &visitor.token, "ok.png", png()).await).await;
@@ -329,7 +329,7 @@ async fn the_sites_rules_decide_size_types_and_whether_visitors_send_files() {
     let visitor = app.visitor(&shop, None).await;
     assert_eq!(visitor.welcome_uploads, None, "the widget offers no attach button");
     let (status, error) = refused(visitor_upload(&app, &shop, &visitor.token, "ok.png", png()).await).await;
-    assert_eq!((status, error), (409, ApiError::conflict(Some("file"), ErrorCode::Unavailable)));
+    assert_eq!((status, error), (409, ApiError::conflict(Some("attachment"), ErrorCode::Unavailable)));
 
     // Another company's admin cannot read or change the shop's rules.
     let rival = app.create_tenant("Rival").await;

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 
 use crate::canned::ui::{CannedList, CannedPicker};
 use crate::chat::api::CloseConversation;
+use crate::files::ui::{encode_component, AttachButton, FileCard, UploadList, Uploads};
 use crate::i18n::{error_text, status_text, tr, use_lang, Key};
 use crate::kit::live::{AgentLoad, Live};
 use crate::kit::{clock_text, visitor_label, EmptyState, MessageText};
@@ -48,6 +49,31 @@ fn ChatView(id: ConversationId) -> impl IntoView {
     });
     let picker = CannedPicker::new(draft, site, names);
     let last_typing = StoredValue::new(0i64);
+    // Files: picked, dropped on the chat or pasted into the reply box; sent once uploaded.
+    let uploads = Uploads::new(
+        lang,
+        Callback::new(move |name: String| {
+            format!("/api/v1/agent/files?conversation={}&name={}", id.0, encode_component(&name))
+        }),
+        Callback::new(move |file| live.send_file(id, file)),
+    );
+    let dragging = RwSignal::new(false);
+    let dropped = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        #[cfg(feature = "hydrate")]
+        uploads.add_all(ev.data_transfer().and_then(|d| d.files()));
+    };
+    let pasted = move |ev: leptos::ev::ClipboardEvent| {
+        #[cfg(feature = "hydrate")]
+        if let Some(files) = ev.clipboard_data().and_then(|d| d.files()).filter(|f| f.length() > 0) {
+            // A screenshot: sent as a file, not pasted as text.
+            ev.prevent_default();
+            uploads.add_all(Some(files));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
 
     let send = move || {
         let text = draft.get_untracked();
@@ -71,6 +97,8 @@ fn ChatView(id: ConversationId) -> impl IntoView {
         let me = live.agent.with(|a| a.as_ref().map(|a| a.id));
         live.conversations.with(|l| l.iter().any(|c| c.id == id && c.agent_id.is_some() && c.agent_id == me))
     };
+    // Where the agent may accept or refuse a visitor's file.
+    let decides = move || mine() || live.is_guest(id);
     let transferring = RwSignal::new(false);
     let inviting = RwSignal::new(false);
     let linking = RwSignal::new(false);
@@ -138,9 +166,19 @@ fn ChatView(id: ConversationId) -> impl IntoView {
             <InviteForm id on_sent=Callback::new(move |_| inviting.set(false))/>
         </Show>
         // The log holds a list (a list item needs a list around it, which a `role="log"` list is not).
-        <div class="messages" role="log" aria-label=tr(lang, Key::Messages) aria-live="polite">
+        <div
+            class="messages"
+            class:dragging=move || dragging.get()
+            role="log"
+            aria-label=tr(lang, Key::Messages)
+            aria-live="polite"
+            on:dragover=move |ev| { ev.prevent_default(); dragging.set(true); }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=dropped
+        >
+        <p class="drop-hint" aria-hidden="true">{tr(lang, Key::DropToSend)}</p>
         <ol class="message-list">
-            <For each=messages key=|m| m.seq let:m>
+            <For each=messages key=|m| (m.seq, m.file.as_ref().map(|f| f.state)) let:m>
                 {
                     let seq = m.seq;
                     let is_agent = m.sender == SenderKind::Agent;
@@ -162,7 +200,17 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                             SenderKind::Visitor => tr(lang, Key::Visitor).to_owned(),
                         }}
                     </span>
-                    <MessageText body=m.body.clone()/>
+                    {match m.file.clone() {
+                        Some(file) => {
+                            let from_visitor = m.sender == SenderKind::Visitor;
+                            let file_id = file.id.clone();
+                            let on_decide = (from_visitor && decides()).then(|| {
+                                Callback::new(move |accept| live.decide_file(id, file_id.clone(), accept))
+                            });
+                            view! { <FileCard file on_decide/> }.into_any()
+                        }
+                        None => view! { <MessageText body=m.body.clone()/> }.into_any(),
+                    }}
                     <time>{clock_text(m.sent_at)}</time>
                     {read}
                 </li>
@@ -191,7 +239,8 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                 <q>{draft}</q>
             </p>
         })}
-        <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
+        <UploadList uploads/>
+        <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); } on:dragover=move |ev| ev.prevent_default() on:drop=dropped>
             <CannedList picker/>
             <textarea
                 id="reply"
@@ -201,6 +250,7 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                 aria-activedescendant=move || picker.active_id()
                 rows="3"
                 prop:value=move || draft.get()
+                on:paste=pasted
                 on:input=move |ev| {
                     draft.set(event_target_value(&ev));
                     let now = live.now.get_untracked();
@@ -230,6 +280,7 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                     }
                 }
             ></textarea>
+            <AttachButton uploads/>
             <button type="submit">{tr(lang, Key::Send)}</button>
             <p role="alert" class="error">{move || form_error.get()}</p>
         </form>
