@@ -93,9 +93,9 @@ fn page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     use workbench::ui::{
-        AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, FilesRoute, InvitationsRoute,
-        LogRoute, ProfileRoute, RatingsRoute, RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute,
-        VisitorsPage,
+        AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, FilesRoute,
+        InvitationsRoute, LogRoute, ProfileRoute, RatingsRoute, RegistrationRoute, RolesRoute, RoutingRoute, Shell,
+        SitesRoute, VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();

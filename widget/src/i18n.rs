@@ -80,6 +80,13 @@ pub enum Key {
     DetailRequired,
     DetailCheck,
     RegisterFirst,
+    AttachFile,
+    Retry,
+    Uploading,
+    FileAwaiting,
+    FileRefused,
+    ErrTooLarge,
+    ErrFileType,
 }
 
 /// The text for `key` in `lang`.
@@ -357,6 +364,31 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
             "エラーが発生しました。もう一度お試しください。",
             "오류가 발생했습니다. 다시 시도하세요.",
         ],
+        AttachFile => ["Send a file", "发送文件", "傳送檔案", "ファイルを送る", "파일 보내기"],
+        Retry => ["Retry", "重试", "重試", "再試行", "다시 시도"],
+        Uploading => ["Uploading", "上传中", "上傳中", "アップロード中", "업로드 중"],
+        FileAwaiting => [
+            "Waiting for the agent to accept",
+            "等待客服接收",
+            "等待客服接收",
+            "担当者の受け取り待ち",
+            "상담원 수락 대기 중",
+        ],
+        FileRefused => ["Not accepted", "客服未接收", "客服未接收", "受け取られませんでした", "수락되지 않음"],
+        ErrTooLarge => [
+            "That file is larger than this site allows.",
+            "文件超过了允许的大小。",
+            "檔案超過了允許的大小。",
+            "ファイルが大きすぎます。",
+            "파일이 허용 크기를 넘습니다.",
+        ],
+        ErrFileType => [
+            "This site does not take that type of file.",
+            "不支持发送此类型的文件。",
+            "不支援傳送此類型的檔案。",
+            "この種類のファイルは送れません。",
+            "이 형식의 파일은 보낼 수 없습니다.",
+        ],
     })
 }
 
@@ -370,6 +402,8 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
         ErrorCode::LimitReached => Key::ErrQueueFull,
         ErrorCode::Unavailable => Key::ChatUnavailable,
         ErrorCode::Required => Key::CommentRequired,
+        ErrorCode::TooLarge => Key::ErrTooLarge,
+        ErrorCode::FileType => Key::ErrFileType,
         _ => Key::ErrGeneric,
     };
     tr(lang, key).into()

@@ -505,6 +505,22 @@ fn api_error(v: &Json) -> Option<ApiError> {
     })
 }
 
+/// An upload's answer as the widget reads it (HTTP `status` and body): the stored file (201), or
+/// the error the server gave (a network failure, status 0, is `Network`).
+pub fn upload_answer(status: u16, text: &str) -> Result<Attachment, ApiError> {
+    let json = Json::parse(text);
+    if status == 201 {
+        if let Some(file) = json.as_ref().and_then(attachment) {
+            return Ok(file);
+        }
+    }
+    Err(match (status, json.as_ref().and_then(api_error)) {
+        (0, _) => ApiError::Network { message: "upload".into() },
+        (_, Some(error)) => error,
+        _ => ApiError::Internal,
+    })
+}
+
 impl FrameText for ToVisitor {
     fn to_text(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
@@ -954,6 +970,16 @@ mod codec_tests {
             assert_eq!(ToVisitor::from_text(bad), None, "{bad}");
             assert!(serde_json::from_str::<ToVisitor>(bad).is_err(), "serde reads {bad}");
         }
+    }
+
+    #[test]
+    fn the_widget_reads_upload_answers() {
+        let file = with_file(1, FileState::Pending).file.unwrap();
+        assert_eq!(upload_answer(201, &serde_json::to_string(&file).unwrap()), Ok(file));
+        let refused = ApiError::invalid("attachment", ErrorCode::TooLarge);
+        assert_eq!(upload_answer(422, &serde_json::to_string(&refused).unwrap()), Err(refused));
+        assert!(matches!(upload_answer(0, ""), Err(ApiError::Network { .. })));
+        assert_eq!(upload_answer(502, "<html>bad gateway</html>"), Err(ApiError::Internal));
     }
 
     #[test]

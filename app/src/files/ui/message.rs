@@ -37,7 +37,10 @@ pub fn FileCard(
         FileState::Ready => view! {
             <div class="file">
                 <a class="download" href=url download=name.clone() aria-label=named(Key::DownloadNamed)>
-                    <span aria-hidden="true">"📄 "</span>{name.clone()}
+                    <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                        <path d="M6 2h8l5 5v15H6zM14 2v5h5"/>
+                    </svg>
+                    {name.clone()}
                 </a>
                 <span class="meta">{size}</span>
             </div>

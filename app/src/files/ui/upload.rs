@@ -230,7 +230,10 @@ pub fn AttachButton(uploads: Uploads) -> impl IntoView {
                     let _ = (ev, uploads);
                 }
             />
-            <span aria-hidden="true">"📎"</span>
+            // A paper clip, drawn: emoji fonts are not everywhere.
+            <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                <path d="M16 6v10a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10a1 1 0 0 1-2 0V6"/>
+            </svg>
         </label>
     }
 }
