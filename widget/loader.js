@@ -20,10 +20,14 @@
     host.id = 'kefu-chat';
     document.body.appendChild(host);
     var root = host.attachShadow({ mode: 'open' });
+    // The widget carries English; a Chinese, Japanese or Korean page's texts come beside it.
+    var lang = document.documentElement.lang || navigator.language || '';
+    var texts = /^(zh|ja|ko)/i.test(lang) ? fetch(base + '/api/v1/visitor/texts?lang=' + encodeURIComponent(lang))
+      .then(function (r) { return r.ok ? r.text() : ''; }, function () { return ''; }) : '';
     import(base + '/widget/kefu_widget.js').then(function (m) {
-      return m.default({ module_or_path: base + '/widget/kefu_widget_bg.wasm' }).then(function () {
+      return Promise.all([m.default({ module_or_path: base + '/widget/kefu_widget_bg.wasm' }), texts]).then(function (r) {
         m.start(root, key, base, s.getAttribute('data-agent') || undefined, s.getAttribute('data-page') || undefined,
-          user ? JSON.stringify(user) : undefined);
+          user ? JSON.stringify(user) : undefined, r[1] || undefined);
         widget = m;
       });
     }).catch(function (e) { console.warn('kefu chat could not load', e); });

@@ -1515,7 +1515,7 @@ fn texts(key: Key) -> [&'static str; 5] {
         AppDouyin => ["Douyin", "抖音", "抖音", "Douyin", "더우인"],
         AppDingTalk => ["DingTalk", "钉钉", "釘釘", "DingTalk", "딩톡"],
         FilterCountry => ["Country or region", "国家或地区", "國家或地區", "国・地域", "국가 또는 지역"],
-        AttachFile => ["Attach a file", "发送文件", "傳送檔案", "ファイルを送る", "파일 보내기"],
+        AttachFile => ["Attach a file", "上传文件", "上傳檔案", "ファイルを添付", "파일 첨부"],
         UploadProgress => ["Uploading {name}", "正在上传 {name}", "正在上傳 {name}", "{name} をアップロード中", "{name} 업로드 중"],
         CancelUpload => ["Cancel upload of {name}", "取消上传 {name}", "取消上傳 {name}", "{name} のアップロードを中止", "{name} 업로드 취소"],
         RetryUpload => ["Retry {name}", "重试 {name}", "重試 {name}", "{name} を再試行", "{name} 다시 시도"],

@@ -45,7 +45,7 @@ test('a visitor sends an image with progress, the agent accepts it and both see 
   const cdp = await visitorContext.newCDPSession(visitorPage);
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 200 * 1024 });
   const picture = await drawnPng(visitorPage, '订单截图', 1200 * 1024);
-  await dialog.getByLabel('Send a file').setInputFiles({ name: '订单截图.png', mimeType: 'image/png', buffer: picture });
+  await dialog.getByLabel('Attach a file').setInputFiles({ name: '订单截图.png', mimeType: 'image/png', buffer: picture });
   const bar = dialog.getByRole('progressbar', { name: 'Uploading 订单截图.png' });
   await expect(bar).toBeVisible();
   await expect(dialog.getByText(/^\d+%$/)).toBeVisible();
@@ -117,7 +117,7 @@ test("a site's file rules: a file over the limit fails at once in the widget and
   await widget.open();
   const dialog = visitorPage.getByRole('dialog', { name: 'Chat' });
   const big = await drawnPng(visitorPage, '太大了', 1100 * 1024);
-  await dialog.getByLabel('Send a file').setInputFiles({ name: '大图.png', mimeType: 'image/png', buffer: big });
+  await dialog.getByLabel('Attach a file').setInputFiles({ name: '大图.png', mimeType: 'image/png', buffer: big });
   const failed = widget.log().getByRole('listitem').filter({ hasText: '大图.png' });
   await expect(failed).toContainText('That file is larger than this site allows.');
   await expect(failed.getByRole('button', { name: 'Retry' })).toBeVisible();

@@ -234,6 +234,27 @@ async fn avatar(
     }
 }
 
+#[derive(serde::Deserialize)]
+struct TextsQuery {
+    #[serde(default)]
+    lang: String,
+}
+
+/// The widget's texts in the language a page's tag picks (the widget carries only English; the
+/// loader fetches these beside it). Public, the same for everybody: cached like the widget's files.
+async fn widget_texts(axum::extract::Query(query): axum::extract::Query<TextsQuery>) -> Response {
+    let lang = kefu_protocol::Lang::from_tag(&query.lang);
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+        ],
+        kefu_protocol::widget_text::json(lang),
+    )
+        .into_response()
+}
+
 fn router(state: ServerState) -> Router {
     let routes = generate_route_list(App);
     let widget = Router::new().fallback_service(ServeDir::new(&state.config.widget_dir)).layer(
@@ -260,6 +281,7 @@ fn router(state: ServerState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/chat/{site_key}", get(visitor::direct_chat_page))
         .route("/api/v1/avatars/{key}", get(avatar))
+        .route("/api/v1/visitor/texts", get(widget_texts))
         .route("/api/v1/visitor/files", post(files::visitor_upload).options(files::preflight))
         .route("/api/v1/agent/files", post(files::agent_upload))
         .route("/api/v1/files/{id}", get(files::download).options(files::preflight))

@@ -15,23 +15,13 @@ use web_sys::Element;
 use super::i18n::{tr, Key};
 use super::{el, new_client_msg_id, render, send_frame, Shared, Widget};
 
-#[wasm_bindgen(inline_js = "
-export function put(u, t, f, p, d) {
-  const x = new XMLHttpRequest();
-  x.open('POST', u);
-  x.setRequestHeader('Authorization', 'Bearer ' + t);
-  x.upload.onprogress = e => e.lengthComputable && p(Math.floor(e.loaded * 100 / e.total));
-  x.onloadend = () => d(x.status, x.responseText);
-  x.send(f);
-  return x;
-}
-export function stop(x) { x.abort(); }
-export function get(u, t, d) {
-  fetch(u, { headers: { Authorization: 'Bearer ' + t } })
-    .then(r => r.ok ? r.blob() : Promise.reject())
-    .then(b => d(URL.createObjectURL(b)), () => d(''));
-}
-")]
+// Written compact: it ships as is. `put` uploads (progress in percent, then status and body),
+// `stop` aborts an upload, `get` fetches with the token and answers a blob URL ('' on failure).
+#[wasm_bindgen(
+    inline_js = "export function put(u,t,f,p,d){const x=new XMLHttpRequest();x.open('POST',u);x.setRequestHeader('Authorization','Bearer '+t);x.upload.onprogress=e=>e.lengthComputable&&p(Math.floor(e.loaded*100/e.total));x.onloadend=()=>d(x.status,x.responseText);x.send(f);return x}
+export function stop(x){x.abort()}
+export function get(u,t,d){fetch(u,{headers:{Authorization:'Bearer '+t}}).then(r=>r.ok?r.blob():Promise.reject()).then(b=>d(URL.createObjectURL(b)),()=>d(''))}"
+)]
 extern "C" {
     fn put(url: &str, token: &str, file: &web_sys::File, progress: &JsValue, done: &JsValue) -> JsValue;
     fn stop(xhr: &JsValue);

@@ -176,7 +176,8 @@ mod gloo_timer {
 type Shared = Rc<RefCell<Widget>>;
 
 /// Builds the widget in `root` and connects it. Called by `loader.js`; `page` (`data-page`) fills
-/// the window with the open chat (kefu's direct chat page).
+/// the window with the open chat (kefu's direct chat page); `texts` are the page language's texts
+/// when it is not English (`/api/v1/visitor/texts`).
 #[wasm_bindgen]
 pub fn start(
     root: ShadowRoot,
@@ -185,7 +186,11 @@ pub fn start(
     agent: Option<String>,
     page: Option<String>,
     user: Option<String>,
+    texts: Option<String>,
 ) -> Result<(), JsValue> {
+    if let Some(texts) = texts {
+        i18n::load(&texts);
+    }
     if let Some(frame) = user.as_deref().and_then(identity_frame) {
         IDENTITY.with(|i| *i.borrow_mut() = Some(frame));
     }
@@ -313,191 +318,185 @@ fn attach_style(doc: &Document, root: &ShadowRoot) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// The widget's elements, written as markup and built by [`build`] (far fewer bytes than a call
+/// per element from WASM, and no `innerHTML`, which pages enforcing Trusted Types refuse). `{n}`
+/// is the n-th of [`TEMPLATE_KEYS`] in the page's language, `{M}` the longest message. Every text
+/// of a visitor or agent is set later, as text.
+const TEMPLATE: &str = concat!(
+    r#"<button type="button" class="launcher" aria-label="{0}" aria-expanded="false" aria-controls="kefu-panel">"#,
+    r#"<svg viewBox="0 0 24 24" aria-hidden="true" class="icon"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>"#,
+    r#"<span class="badge"></span></button>"#,
+    r#"<section class="panel" id="kefu-panel" role="dialog" aria-label="{1}" hidden>"#,
+    r#"<header><div class="heading"><h2>{1}</h2><p class="presence"></p></div><div class="actions">"#,
+    r#"<button type="button" class="details-button" aria-expanded="false" hidden>{2}</button>"#,
+    r#"<button type="button" class="rate">{3}</button><button type="button" class="end">{4}</button>"#,
+    r#"<button type="button" class="close" aria-label="{5}">×</button></div></header>"#,
+    r#"<p class="status" role="status"></p><p class="notice" role="status"></p>"#,
+    r#"<div class="confirm" role="group" aria-label="{4}"><p>{6}</p>"#,
+    r#"<button type="button" class="confirm-end">{4}</button><button type="button" class="confirm-cancel">{7}</button></div>"#,
+    r#"<div class="messages" role="log" aria-label="{8}" aria-live="polite"><ol class="message-list"></ol></div>"#,
+    r#"<p class="typing" aria-live="polite"></p><form class="rating" aria-label="{3}"></form>"#,
+    r#"<div class="ended"><p class="thanks">{9}</p><p class="rated" role="status"></p>"#,
+    r#"<button type="button" class="download">{10}</button><button type="button" class="print">{11}</button>"#,
+    r#"<button type="button" class="restart">{12}</button></div>"#,
+    r#"<form class="details" aria-label="{2}" novalidate hidden></form>"#,
+    r#"<label class="topic"><span>{13}</span><select></select></label>"#,
+    r#"<form class="composer"><textarea aria-label="{14}" rows="2" maxlength="{M}" placeholder="{15}"></textarea>"#,
+    r#"<label class="attach" title="{16}" hidden><input type="file" multiple aria-label="{16}">"#,
+    r#"<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16 6v10a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10a1 1 0 0 1-2 0V6"/></svg></label>"#,
+    r#"<button class="send" type="submit">{17}</button></form>"#,
+    r#"<p class="peek-note" hidden>{18}</p><p class="error" role="alert"></p></section>"#,
+    r#"<section class="invite" role="dialog" aria-label="{19}" hidden>"#,
+    r#"<img class="invite-avatar" alt="" width="40" height="40" hidden><p class="invite-text"></p>"#,
+    r#"<div class="buttons"><button type="button" class="invite-accept">{20}</button>"#,
+    r#"<button type="button" class="invite-later">{21}</button></div></section>"#,
+);
+
+/// The rating form around its levels (which [`build_rating`] puts into the fieldset).
+const RATING_TEMPLATE: &str = concat!(
+    r#"<fieldset><legend>{22}</legend></fieldset><label class="comment"><span>{23}</span>"#,
+    r#"<textarea rows="2" maxlength="{R}"></textarea></label><button class="send-rating" type="submit">{24}</button>"#,
+    r#"<p class="rating-error" role="alert"></p>"#,
+);
+
+/// The texts of the templates, by number.
+const TEMPLATE_KEYS: [Key; 25] = [
+    Key::OpenChat,
+    Key::Chat,
+    Key::YourDetails,
+    Key::RateChat,
+    Key::EndChat,
+    Key::CloseChat,
+    Key::EndConfirm,
+    Key::Cancel,
+    Key::Messages,
+    Key::Thanks,
+    Key::Download,
+    Key::Print,
+    Key::NewChat,
+    Key::Topic,
+    Key::Message,
+    Key::Placeholder,
+    Key::AttachFile,
+    Key::Send,
+    Key::SneakPeekNote,
+    Key::Invitation,
+    Key::ChatNow,
+    Key::Later,
+    Key::HowWasIt,
+    Key::Comment,
+    Key::SendRating,
+];
+
+/// A text of [`TEMPLATE`] with its `{n}` and `{M}` filled in.
+fn fill(text: &str, lang: Lang) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        let (name, after) = after.split_once('}').unwrap_or((after, ""));
+        if name == "M" {
+            out.push_str(&kefu_protocol::MAX_BODY_CHARS.to_string());
+        } else if name == "R" {
+            out.push_str(&kefu_protocol::MAX_RATING_COMMENT.to_string());
+        } else if let Some(key) = name.parse::<usize>().ok().and_then(|n| TEMPLATE_KEYS.get(n)) {
+            out.push_str(tr(lang, *key));
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Builds a template ([`TEMPLATE`], [`RATING_TEMPLATE`]; never anything a visitor, agent or site
+/// wrote) into `root`: tags with double-quoted (or bare) attributes, `/>` or a void tag
+/// for elements without children, text between tags. SVG elements get the SVG namespace.
+fn build_markup(doc: &Document, root: &web_sys::Node, template: &str, lang: Lang) -> Result<(), JsValue> {
+    let mut open: Vec<Element> = Vec::new();
+    let mut rest = template;
+    while !rest.is_empty() {
+        let parent: &web_sys::Node = open.last().map_or(root, |e| e.as_ref());
+        let Some(tag) = rest.strip_prefix('<') else {
+            // Text is always inside an element here.
+            let end = rest.find('<').unwrap_or(rest.len());
+            if let Some(element) = open.last() {
+                element.append_with_str_1(&fill(&rest[..end], lang))?;
+            }
+            rest = &rest[end..];
+            continue;
+        };
+        let (tag, after) = tag.split_once('>').unwrap_or((tag, ""));
+        rest = after;
+        if tag.starts_with('/') {
+            open.pop();
+            continue;
+        }
+        let (tag, leaf) = match tag.strip_suffix('/') {
+            Some(tag) => (tag, true),
+            None => (tag, false),
+        };
+        let (name, mut attrs) = tag.split_once(' ').unwrap_or((tag, ""));
+        let element = if matches!(name, "svg" | "path") {
+            doc.create_element_ns(Some(SVG_NS), name)?
+        } else {
+            doc.create_element(name)?
+        };
+        loop {
+            attrs = attrs.trim_start();
+            if attrs.is_empty() {
+                break;
+            }
+            let end = attrs.find([' ', '=']).unwrap_or(attrs.len());
+            let key = &attrs[..end];
+            attrs = &attrs[end..];
+            let value = match attrs.strip_prefix("=\"").and_then(|v| v.split_once('"')) {
+                Some((value, after)) => {
+                    attrs = after;
+                    fill(value, lang)
+                }
+                None => String::new(),
+            };
+            element.set_attribute(key, &value)?;
+        }
+        parent.append_child(&element)?;
+        if !leaf && !matches!(name, "input" | "img") {
+            open.push(element);
+        }
+    }
+    Ok(())
+}
+
 fn build(doc: &Document, root: &ShadowRoot, lang: Lang) -> Result<Elements, JsValue> {
     attach_style(doc, root)?;
-
-    let launcher = el(doc, "button", "launcher")?;
-    launcher.set_attribute("type", "button")?;
-    launcher.set_attribute("aria-label", tr(lang, Key::OpenChat))?;
-    launcher.set_attribute("aria-expanded", "false")?;
-    launcher.set_attribute("aria-controls", "kefu-panel")?;
-    // A drawn icon, not an emoji: it looks the same on every system, with or without emoji fonts.
-    let icon = doc.create_element_ns(Some(SVG_NS), "svg")?;
-    icon.set_attribute("viewBox", "0 0 24 24")?;
-    icon.set_attribute("aria-hidden", "true")?;
-    icon.set_attribute("class", "icon")?;
-    let bubble = doc.create_element_ns(Some(SVG_NS), "path")?;
-    bubble.set_attribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z")?;
-    icon.append_child(&bubble)?;
-    let badge = el(doc, "span", "badge")?;
-    launcher.append_child(&icon)?;
-    launcher.append_child(&badge)?;
-    root.append_child(&launcher)?;
-
-    let panel = el(doc, "section", "panel")?;
-    panel.set_id("kefu-panel");
-    panel.set_attribute("role", "dialog")?;
-    panel.set_attribute("aria-label", tr(lang, Key::Chat))?;
-    panel.set_attribute("hidden", "")?;
-    let header = el(doc, "header", "")?;
-    let title = el(doc, "h2", "")?;
-    title.set_text_content(Some(tr(lang, Key::Chat)));
-    let rate_button = button(doc, "rate", tr(lang, Key::RateChat))?;
-    let details_button = button(doc, "details-button", tr(lang, Key::YourDetails))?;
-    details_button.set_attribute("aria-expanded", "false")?;
-    details_button.set_attribute("hidden", "")?;
-    let end_button = button(doc, "end", tr(lang, Key::EndChat))?;
-    let close = el(doc, "button", "close")?;
-    close.set_attribute("type", "button")?;
-    close.set_attribute("aria-label", tr(lang, Key::CloseChat))?;
-    close.set_text_content(Some("×"));
-    let presence = el(doc, "p", "presence")?;
-    let heading = el(doc, "div", "heading")?;
-    heading.append_child(&title)?;
-    heading.append_child(&presence)?;
-    header.append_child(&heading)?;
-    let actions = el(doc, "div", "actions")?;
-    actions.append_child(&details_button)?;
-    actions.append_child(&rate_button)?;
-    actions.append_child(&end_button)?;
-    actions.append_child(&close)?;
-    header.append_child(&actions)?;
-    // Ending asks first.
-    let confirm = el(doc, "div", "confirm")?;
-    confirm.set_attribute("role", "group")?;
-    confirm.set_attribute("aria-label", tr(lang, Key::EndChat))?;
-    let question = el(doc, "p", "")?;
-    question.set_text_content(Some(tr(lang, Key::EndConfirm)));
-    confirm.append_child(&question)?;
-    let confirm_end = button(doc, "confirm-end", tr(lang, Key::EndChat))?;
-    let confirm_cancel = button(doc, "confirm-cancel", tr(lang, Key::Cancel))?;
-    confirm.append_child(&confirm_end)?;
-    confirm.append_child(&confirm_cancel)?;
-    let rating = el(doc, "form", "rating")?;
-    rating.set_attribute("aria-label", tr(lang, Key::RateChat))?;
-    let details = el(doc, "form", "details")?;
-    details.set_attribute("aria-label", tr(lang, Key::YourDetails))?;
-    details.set_attribute("novalidate", "")?;
-    details.set_attribute("hidden", "")?;
-    let ended = el(doc, "div", "ended")?;
-    let thanks = el(doc, "p", "thanks")?;
-    thanks.set_text_content(Some(tr(lang, Key::Thanks)));
-    ended.append_child(&thanks)?;
-    let rated = el(doc, "p", "rated")?;
-    rated.set_attribute("role", "status")?;
-    ended.append_child(&rated)?;
-    for (class, key) in [("download", Key::Download), ("print", Key::Print), ("restart", Key::NewChat)] {
-        let action = button(doc, class, tr(lang, key))?;
-        ended.append_child(&action)?;
-    }
-    let status = el(doc, "p", "status")?;
-    status.set_attribute("role", "status")?;
-    // The queue and who took the chat.
-    let notice = el(doc, "p", "notice")?;
-    notice.set_attribute("role", "status")?;
-    // The log (what scrolls) holds the list of messages.
-    let log = el(doc, "div", "messages")?;
-    log.set_attribute("role", "log")?;
-    log.set_attribute("aria-label", tr(lang, Key::Messages))?;
-    log.set_attribute("aria-live", "polite")?;
-    let list = el(doc, "ol", "message-list")?;
-    log.append_child(&list)?;
-    let typing = el(doc, "p", "typing")?;
-    typing.set_attribute("aria-live", "polite")?;
-    let topic = el(doc, "label", "topic")?;
-    let topic_caption = el(doc, "span", "")?;
-    topic_caption.set_text_content(Some(tr(lang, Key::Topic)));
-    let topic_select: web_sys::HtmlSelectElement = el(doc, "select", "")?.dyn_into()?;
-    topic.append_child(&topic_caption)?;
-    topic.append_child(&topic_select)?;
-    let composer = el(doc, "form", "composer")?;
-    let form = composer.clone();
-    let input: HtmlTextAreaElement = el(doc, "textarea", "")?.dyn_into()?;
-    input.set_attribute("aria-label", tr(lang, Key::Message))?;
-    input.set_attribute("rows", "2")?;
-    input.set_attribute("maxlength", &kefu_protocol::MAX_BODY_CHARS.to_string())?;
-    input.set_attribute("placeholder", tr(lang, Key::Placeholder))?;
-    let send = el(doc, "button", "send")?;
-    send.set_attribute("type", "submit")?;
-    send.set_text_content(Some(tr(lang, Key::Send)));
-    let attach = el(doc, "label", "attach")?;
-    attach.set_attribute("title", tr(lang, Key::AttachFile))?;
-    attach.set_attribute("hidden", "")?;
-    let attach_input: web_sys::HtmlInputElement = el(doc, "input", "")?.dyn_into()?;
-    attach_input.set_type("file");
-    attach_input.set_multiple(true);
-    attach_input.set_attribute("aria-label", tr(lang, Key::AttachFile))?;
-    // A paper clip, drawn.
-    let clip = doc.create_element_ns(Some(SVG_NS), "svg")?;
-    clip.set_attribute("viewBox", "0 0 24 24")?;
-    clip.set_attribute("aria-hidden", "true")?;
-    let path = doc.create_element_ns(Some(SVG_NS), "path")?;
-    path.set_attribute("d", "M16 6v10a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10a1 1 0 0 1-2 0V6")?;
-    clip.append_child(&path)?;
-    attach.append_child(&attach_input)?;
-    attach.append_child(&clip)?;
-    form.append_child(&input)?;
-    form.append_child(&attach)?;
-    form.append_child(&send)?;
-    let error = el(doc, "p", "error")?;
-    error.set_attribute("role", "alert")?;
-    let peek_note = el(doc, "p", "peek-note")?;
-    peek_note.set_text_content(Some(tr(lang, Key::SneakPeekNote)));
-    peek_note.set_attribute("hidden", "")?;
-    for child in [
-        &header, &status, &notice, &confirm, &log, &typing, &rating, &ended, &details, &topic, &form, &peek_note,
-        &error,
-    ] {
-        panel.append_child(child)?;
-    }
-    root.append_child(&panel)?;
-    // An invitation to chat: a small dialog beside the launcher with the text and two buttons.
-    let invite = el(doc, "section", "invite")?;
-    invite.set_attribute("role", "dialog")?;
-    invite.set_attribute("aria-label", tr(lang, Key::Invitation))?;
-    invite.set_attribute("hidden", "")?;
-    let invite_avatar = el(doc, "img", "invite-avatar")?;
-    invite_avatar.set_attribute("alt", "")?;
-    invite_avatar.set_attribute("width", "40")?;
-    invite_avatar.set_attribute("height", "40")?;
-    invite_avatar.set_attribute("hidden", "")?;
-    invite.append_child(&invite_avatar)?;
-    let invite_text = el(doc, "p", "invite-text")?;
-    let invite_buttons = el(doc, "div", "buttons")?;
-    let (accept, later) =
-        (button(doc, "invite-accept", tr(lang, Key::ChatNow))?, button(doc, "invite-later", tr(lang, Key::Later))?);
-    invite_buttons.append_child(&accept)?;
-    invite_buttons.append_child(&later)?;
-    invite.append_child(&invite_text)?;
-    invite.append_child(&invite_buttons)?;
-    root.append_child(&invite)?;
+    build_markup(doc, root, TEMPLATE, lang)?;
+    let q = |selector: &str| root.query_selector(selector)?.ok_or_else(|| JsValue::from_str(selector));
     Ok(Elements {
-        launcher,
-        badge,
-        panel,
-        title,
-        presence,
-        status,
-        notice,
-        rate_button,
-        end_button,
-        confirm,
-        rating,
-        ended,
-        composer,
-        topic,
-        topic_select,
-        list,
-        typing,
-        input,
-        error,
-        peek_note,
-        invite,
-        invite_text,
-        details,
-        details_button,
-        attach,
-        attach_input,
+        launcher: q(".launcher")?,
+        badge: q(".badge")?,
+        panel: q(".panel")?,
+        title: q("header h2")?,
+        presence: q(".presence")?,
+        status: q(".status")?,
+        notice: q(".notice")?,
+        rate_button: q(".rate")?,
+        end_button: q(".end")?,
+        confirm: q(".confirm")?,
+        rating: q(".rating")?,
+        ended: q(".ended")?,
+        composer: q(".composer")?,
+        topic: q(".topic")?,
+        topic_select: q(".topic select")?.dyn_into()?,
+        list: q(".message-list")?,
+        typing: q(".typing")?,
+        input: q(".composer textarea")?.dyn_into()?,
+        error: q(".error")?,
+        peek_note: q(".peek-note")?,
+        invite: q(".invite")?,
+        invite_text: q(".invite-text")?,
+        details: q(".details")?,
+        details_button: q(".details-button")?,
+        attach: q(".attach")?,
+        attach_input: q(".attach input")?.dyn_into()?,
     })
 }
 
@@ -587,10 +586,8 @@ fn button(doc: &Document, class: &str, text: &str) -> Result<Element, JsValue> {
 /// send button.
 fn build_rating(doc: &Document, form: &Element, lang: Lang, rating: &RatingForm) -> Result<(), JsValue> {
     form.set_text_content(None);
-    let fieldset = el(doc, "fieldset", "")?;
-    let legend = el(doc, "legend", "")?;
-    legend.set_text_content(Some(tr(lang, Key::HowWasIt)));
-    fieldset.append_child(&legend)?;
+    build_markup(doc, form, RATING_TEMPLATE, lang)?;
+    let fieldset = form.query_selector("fieldset")?.ok_or("fieldset")?;
     for level in &rating.levels {
         let label = el(doc, "label", "level")?;
         let radio = el(doc, "input", "")?;
@@ -610,23 +607,6 @@ fn build_rating(doc: &Document, form: &Element, lang: Lang, rating: &RatingForm)
         label.append_child(&text)?;
         fieldset.append_child(&label)?;
     }
-    form.append_child(&fieldset)?;
-    let comment_label = el(doc, "label", "comment")?;
-    let caption = el(doc, "span", "")?;
-    caption.set_text_content(Some(tr(lang, Key::Comment)));
-    let comment = el(doc, "textarea", "")?;
-    comment.set_attribute("rows", "2")?;
-    comment.set_attribute("maxlength", &kefu_protocol::MAX_RATING_COMMENT.to_string())?;
-    comment_label.append_child(&caption)?;
-    comment_label.append_child(&comment)?;
-    form.append_child(&comment_label)?;
-    let submit = el(doc, "button", "send-rating")?;
-    submit.set_attribute("type", "submit")?;
-    submit.set_text_content(Some(tr(lang, Key::SendRating)));
-    form.append_child(&submit)?;
-    let error = el(doc, "p", "rating-error")?;
-    error.set_attribute("role", "alert")?;
-    form.append_child(&error)?;
     Ok(())
 }
 

@@ -22,6 +22,7 @@ pub mod log;
 pub mod text;
 pub mod visit;
 pub mod visitor;
+pub mod widget_text;
 
 #[cfg(feature = "agent")]
 pub use agent::{
@@ -442,7 +443,10 @@ mod tests {
     fn visitor_frames_keep_the_v1_json() {
         let send: FromVisitor =
             serde_json::from_str(r#"{"send":{"conversation_id":null,"client_msg_id":"m1","body":"hi"}}"#).unwrap();
-        assert_eq!(send, FromVisitor::Send { conversation_id: None, client_msg_id: "m1".into(), body: "hi".into() });
+        assert_eq!(
+            send,
+            FromVisitor::Send { conversation_id: None, client_msg_id: "m1".into(), body: "hi".into(), file: None }
+        );
         let typing: FromVisitor = serde_json::from_str(r#"{"typing":{"conversation_id":null,"active":true}}"#).unwrap();
         assert_eq!(typing, FromVisitor::Typing { conversation_id: None, active: true });
         let error = ToVisitor::Error { error: ApiError::invalid("body", ErrorCode::TooLong), client_msg_id: None };

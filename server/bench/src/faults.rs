@@ -72,8 +72,12 @@ pub async fn flood(port: u16, url: &str, origin: &str) -> Flood {
                         let at = start + Duration::from_millis(i as u64 * 200 + v as u64 * 2);
                         tokio::time::sleep_until(at.into()).await;
                         let id = format!("{tag}{v}-{i}");
-                        let frame =
-                            FromVisitor::Send { conversation_id: None, client_msg_id: id.clone(), body: "hi".into() };
+                        let frame = FromVisitor::Send {
+                            conversation_id: None,
+                            client_msg_id: id.clone(),
+                            body: "hi".into(),
+                            file: None,
+                        };
                         // The first message of the quiet round opens the conversation: not timed.
                         if tag != "q" || i > 0 {
                             clock.lock().unwrap().sent.insert(id, Instant::now());
@@ -143,7 +147,12 @@ async fn flooder(url: String, origin: String, stop: Arc<AtomicBool>) -> Result<(
     let mut sent = 0;
     while !stop.load(Ordering::Relaxed) {
         let frame = if sent % 2 == 0 {
-            FromVisitor::Send { conversation_id: None, client_msg_id: format!("fl-{sent}"), body: "spam".into() }
+            FromVisitor::Send {
+                conversation_id: None,
+                client_msg_id: format!("fl-{sent}"),
+                body: "spam".into(),
+                file: None,
+            }
         } else {
             FromVisitor::Typing { conversation_id: None, active: true }
         };
@@ -241,7 +250,8 @@ async fn visitor_load(
             while Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 let id = format!("{tag}{v}-{i}");
-                let frame = FromVisitor::Send { conversation_id: None, client_msg_id: id, body: body.clone() };
+                let frame =
+                    FromVisitor::Send { conversation_id: None, client_msg_id: id, body: body.clone(), file: None };
                 sink.send(text(&frame)).await.map_err(|e| e.to_string())?;
                 i += 1;
             }

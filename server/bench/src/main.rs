@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use kefu_protocol::{FromAgent, FromVisitor, PageInfo, ToAgent, ToVisitor};
+use kefu_protocol::{FromAgent, FromVisitor, Lang, PageInfo, ToAgent, ToVisitor};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -809,10 +809,35 @@ fn weights(root: &Path, report: &mut Report) {
     let kb = |n: usize| n as f64 / 1024.0;
     let (raw, gz, br) = sizes(&["target/widget/loader.js"]);
     report.add("widget loader", format!("{raw} B raw / {gz} B gzip / {br} B brotli"), "≤ 3 KB gzip", gz as f64);
-    let (raw, gz, br) =
-        sizes(&["target/widget/loader.js", "target/widget/kefu_widget.js", "target/widget/kefu_widget_bg.wasm"]);
+    // The widget's own JS snippets (wasm-bindgen writes them beside the module), and the texts of
+    // the heaviest language a page may fetch beside it (English is built in).
+    let mut files: Vec<String> =
+        ["target/widget/loader.js", "target/widget/kefu_widget.js", "target/widget/kefu_widget_bg.wasm"]
+            .map(String::from)
+            .to_vec();
+    let snippets = root.join("target/widget/snippets");
+    for dir in std::fs::read_dir(&snippets).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+            files.push(file.path().strip_prefix(root).unwrap_or(&file.path()).to_string_lossy().into_owned());
+        }
+    }
+    let texts_dir = std::env::temp_dir().join(format!("kefu-bench-texts-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&texts_dir);
+    let mut heaviest = (0, String::new());
+    for lang in [Lang::ZhCn, Lang::ZhTw, Lang::Ja, Lang::Ko] {
+        let path = texts_dir.join(format!("{}.json", lang.tag()));
+        let _ = std::fs::write(&path, kefu_protocol::widget_text::json(lang));
+        let (_, gz, _) = sizes(&[path.to_string_lossy().as_ref()]);
+        if gz > heaviest.0 {
+            heaviest = (gz, path.to_string_lossy().into_owned());
+        }
+    }
+    files.push(heaviest.1);
+    let names: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (raw, gz, br) = sizes(&names);
+    let _ = std::fs::remove_dir_all(&texts_dir);
     report.add(
-        "widget on open (loader + JS + WASM; CSS is inside)",
+        "widget on open (loader + JS + WASM + the heaviest language's texts; CSS is inside)",
         format!("{:.1} KB raw / {:.1} KB gzip / {:.1} KB brotli", kb(raw), kb(gz), kb(br)),
         "≤ 80 KB gzip",
         gz as f64,

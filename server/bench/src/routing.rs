@@ -119,8 +119,12 @@ pub async fn rush(port: u16, url: &str, origin: &str, site: i64, visitors: usize
             tokio::spawn(async move {
                 let (mut sink, mut stream) = ws.split();
                 tokio::time::sleep_until((start + Duration::from_micros(i as u64 * spread)).into()).await;
-                let frame =
-                    FromVisitor::Send { conversation_id: None, client_msg_id: format!("r{i}"), body: "hi".into() };
+                let frame = FromVisitor::Send {
+                    conversation_id: None,
+                    client_msg_id: format!("r{i}"),
+                    body: "hi".into(),
+                    file: None,
+                };
                 let sent = Instant::now();
                 if sink.send(text(&frame)).await.is_err() {
                     return None;

@@ -71,3 +71,30 @@ async fn the_direct_chat_page_asks_for_an_agent_as_text_and_its_own_origin_may_c
     let refused = app.try_visitor(&shop, None, &[("origin", "http://evil.example")]).await.err().expect("refused");
     assert_eq!(refused.status, 403);
 }
+
+/// The widget carries English only; a page in another language fetches its texts, from any site.
+#[tokio::test]
+async fn the_widget_texts_of_a_pages_language_come_from_any_origin() {
+    let app = spawn_app().await;
+    let texts = |lang: &'static str| {
+        let url = app.url("/api/v1/visitor/texts");
+        async move {
+            let answer = reqwest::Client::new()
+                .get(url)
+                .query(&[("lang", lang)])
+                .header("origin", "https://shop.example")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 200);
+            assert_eq!(answer.headers()["access-control-allow-origin"], "*");
+            let texts = kefu_protocol::widget_text::parse(&answer.text().await.unwrap()).expect("one text per key");
+            let key = kefu_protocol::widget_text::Key::OpenChat;
+            texts[key as usize].clone()
+        }
+    };
+    assert_eq!(texts("zh-TW").await, "線上諮詢");
+    assert_eq!(texts("zh-Hans-CN").await, "在线咨询");
+    assert_eq!(texts("ko-KR").await, "채팅 상담");
+    assert_eq!(texts("xx").await, "Chat with us", "an unknown language gets English");
+}
