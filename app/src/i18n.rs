@@ -463,6 +463,9 @@ pub enum Key {
     ClassMedia,
     VisitorUploads,
     TrustVisitorFiles,
+    Withdraw,
+    Withdrawn,
+    ErrRetractLate,
 }
 
 /// The text for `key` in `lang`.
@@ -1544,6 +1547,9 @@ fn texts(key: Key) -> [&'static str; 5] {
         ClassMedia => ["Audio and video", "音频和视频", "音訊和視訊", "音声と動画", "오디오와 동영상"],
         VisitorUploads => ["Visitors may send files", "允许访客发送文件", "允許訪客傳送檔案", "訪問者のファイル送信を許可", "방문자의 파일 전송 허용"],
         TrustVisitorFiles => ["Open visitors' files without an agent accepting them first", "访客文件无需客服确认即可打开", "訪客檔案無需客服確認即可開啟", "オペレーターの受け取りなしで訪問者のファイルを開く", "상담원 수락 없이 방문자 파일 열기"],
+        Withdraw => ["Withdraw", "撤回", "收回", "取り消す", "회수"],
+        Withdrawn => ["Withdrawn", "已撤回", "已收回", "取り消し済み", "회수됨"],
+        ErrRetractLate => ["Messages can only be withdrawn within two minutes of sending.", "消息发出两分钟内才能撤回。", "訊息送出兩分鐘內才能收回。", "メッセージは送信から2分以内のみ取り消せます。", "메시지는 보낸 후 2분 안에만 회수할 수 있습니다."],
     }
 }
 
@@ -1648,6 +1654,7 @@ pub fn error_text(lang: Lang, error: &ApiError) -> String {
                 format!("{}{space}{}", field_name(lang, field), tr(lang, Key::ErrTaken))
             }
             (ErrorCode::Stale, Some(f)) if f == "offer" => tr(lang, Key::ErrOfferEnded).into(),
+            (ErrorCode::Stale, Some(f)) if f == "retract" => tr(lang, Key::ErrRetractLate).into(),
             (ErrorCode::Stale, _) => tr(lang, Key::ErrStale).into(),
             (ErrorCode::Protected, _) => tr(lang, Key::ErrProtected).into(),
             (ErrorCode::InUse, _) => tr(lang, Key::ErrInUse).into(),

@@ -1,20 +1,8 @@
 import { expect, Page } from '@playwright/test';
 
 import { test } from '../fixtures/test';
-import { Widget } from '../fixtures/widget';
+import { declarePageLanguage, Widget } from '../fixtures/widget';
 import { Workbench } from '../fixtures/workbench';
-
-/** Makes the demo page declare `lang` (as `<html lang>` would), before the page's own scripts run. */
-async function declarePageLanguage(page: Page, lang: string) {
-  await page.addInitScript((lang) => {
-    new MutationObserver((_, observer) => {
-      if (document.documentElement) {
-        document.documentElement.lang = lang;
-        observer.disconnect();
-      }
-    }).observe(document, { childList: true });
-  }, lang);
-}
 
 test('the demo page embeds the widget with one script tag from another origin', async ({ page, server }) => {
   const response = await page.goto(server.demoUrl);

@@ -200,6 +200,7 @@ impl Handler for AgentSession {
             FromAgent::Typing { conversation_id, active } => {
                 chat::agent_typing(app, ctx, conversation_id, active).await
             }
+            FromAgent::Retract { conversation_id, seq } => chat::retract(app, ctx, conversation_id, seq).await,
             FromAgent::DecideFile { conversation_id, file, accept } => {
                 chat::decide_file(app, ctx, conversation_id, &file, accept).await
             }

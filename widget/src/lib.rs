@@ -1338,6 +1338,9 @@ fn apply(w: &mut Widget, frame: ToVisitor, out: &mut Vec<FromVisitor>) {
         ToVisitor::FileState { file, state, .. } => {
             w.log.set_file_state(&file, state);
         }
+        ToVisitor::Retracted { seq, .. } => {
+            w.log.retract(seq, true);
+        }
         ToVisitor::Ack { message, .. } => {
             w.idle_warning = None;
             let id = message.conversation_id;
@@ -1648,11 +1651,14 @@ fn render(w: &Widget) {
         }
         let read = (Some(m.seq) == last_read).then(|| tr(w.lang, Key::Read));
         let file = m.file.as_ref();
+        let withdrawn = tr(w.lang, Key::MessageWithdrawn);
+        let body = if m.retracted { withdrawn } else { m.body.as_str() };
         let _ = match m.sender {
-            SenderKind::Visitor => append_file("msg mine", tr(w.lang, Key::You), &m.body, file, read),
+            SenderKind::Visitor => append_file("msg mine", tr(w.lang, Key::You), body, file, read),
             SenderKind::Agent => {
                 let who = m.sender_name.as_deref().unwrap_or(tr(w.lang, Key::Agent));
-                append_file("msg theirs", who, &m.body, file, None)
+                let class = if m.retracted { "msg theirs withdrawn" } else { "msg theirs" };
+                append_file(class, who, body, file, None)
             }
         };
     }

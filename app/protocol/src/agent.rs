@@ -249,6 +249,12 @@ pub enum FromAgent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         file: Option<String>,
     },
+    /// Withdraws the agent's own message `seq`, within [`crate::RETRACT_WINDOW_MS`] of sending it;
+    /// everyone in the conversation hears [`ToAgent::Retracted`] / `ToVisitor::Retracted`.
+    Retract {
+        conversation_id: ConversationId,
+        seq: i64,
+    },
     /// Accepts a visitor's file (it becomes downloadable) or refuses it (its bytes are deleted);
     /// everyone in the conversation hears [`ToAgent::FileState`] / `ToVisitor::FileState`.
     DecideFile {
@@ -568,6 +574,11 @@ pub enum ToAgent {
         client_msg_id: Option<String>,
     },
     /// Frames may have been missed: a fresh snapshot follows.
+    /// Message `seq` was withdrawn by its agent.
+    Retracted {
+        conversation_id: ConversationId,
+        seq: i64,
+    },
     /// A file in a conversation changed state (accepted or refused).
     FileState {
         conversation_id: ConversationId,

@@ -121,7 +121,13 @@ pub struct ChatMessage {
     /// The file this message sends (its body is then the file's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<Attachment>,
+    /// Its agent withdrew it ([`RETRACT_WINDOW_MS`]): visitors get it without body or file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retracted: bool,
 }
+
+/// How long after sending an agent may withdraw a message.
+pub const RETRACT_WINDOW_MS: i64 = 2 * 60 * 1000;
 
 /// Where a visitor is: sent by the widget on connect and on every page change.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]

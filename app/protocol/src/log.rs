@@ -79,6 +79,18 @@ impl ConversationLog {
         self.pending.push(PendingMessage { client_msg_id, body: file.name.clone(), file: Some(file), failed: None });
     }
 
+    /// Its agent withdrew message `seq`; `blank`: drop what it said (the visitor's side). Returns
+    /// whether the message is held here.
+    pub fn retract(&mut self, seq: i64, blank: bool) -> bool {
+        let Some(m) = self.messages.get_mut(&seq) else { return false };
+        m.retracted = true;
+        if blank {
+            m.body.clear();
+            m.file = None;
+        }
+        true
+    }
+
     /// A file of this conversation changed state (accepted or refused). Returns whether a message
     /// held here carries it.
     pub fn set_file_state(&mut self, file: &str, state: FileState) -> bool {
@@ -129,6 +141,7 @@ mod tests {
             body: format!("m{seq}"),
             sent_at: 0,
             file: None,
+            retracted: false,
         }
     }
 

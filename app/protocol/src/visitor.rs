@@ -314,6 +314,11 @@ pub enum ToVisitor {
         error: ApiError,
         client_msg_id: Option<String>,
     },
+    /// The agent withdrew message `seq`: the widget shows that it was withdrawn, not what it said.
+    Retracted {
+        conversation_id: ConversationId,
+        seq: i64,
+    },
     /// A file in the conversation changed state (an agent accepted or refused the visitor's file).
     FileState {
         conversation_id: ConversationId,
@@ -427,6 +432,7 @@ fn chat_message(v: &Json) -> Option<ChatMessage> {
         body: string(v, "body")?,
         sent_at: int(v, "sent_at")?,
         file: maybe(v, "file", attachment)?,
+        retracted: or_default(v, "retracted", Json::bool)?,
     })
 }
 
@@ -617,6 +623,7 @@ impl FrameText for ToVisitor {
                 sender: sender(need(b, "sender")?)?,
                 active: flag(b, "active")?,
             },
+            "retracted" => ToVisitor::Retracted { conversation_id: conversation(b)?, seq: int(b, "seq")? },
             "file_state" => ToVisitor::FileState {
                 conversation_id: conversation(b)?,
                 file: string(b, "file")?,
@@ -773,6 +780,7 @@ mod codec_tests {
             body: "我想申请退款 \"quoted\"\n😀".into(),
             sent_at: 1_764_000_000_123,
             file: None,
+            retracted: false,
         }
     }
 
@@ -885,6 +893,10 @@ mod codec_tests {
                 file: "0123456789abcdef0123456789abcdef".into(),
                 state: FileState::Refused,
             },
+            ToVisitor::Retracted { conversation_id: c, seq: 3 },
+            ToVisitor::Message {
+                message: ChatMessage { body: String::new(), retracted: true, ..message(5, Some("小王")) },
+            },
             ToVisitor::Typing { conversation_id: c, sender: SenderKind::Agent, active: true },
             ToVisitor::Resync,
             ToVisitor::Registered,
@@ -939,9 +951,10 @@ mod codec_tests {
                 ToVisitor::Identified { .. } => 19,
                 ToVisitor::Registered => 20,
                 ToVisitor::FileState { .. } => 21,
+                ToVisitor::Retracted { .. } => 22,
             })
             .collect();
-        assert_eq!(seen.len(), 22);
+        assert_eq!(seen.len(), 23);
         for frame in samples {
             let text = serde_json::to_string(&frame).unwrap();
             assert_eq!(ToVisitor::from_text(&text).as_ref(), Some(&frame), "{text}");

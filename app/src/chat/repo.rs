@@ -227,6 +227,7 @@ pub fn message_from_row(r: &Row) -> Result<ChatMessage, sqlx::Error> {
         body: r.try_get("body")?,
         sent_at: r.try_get("sent_at")?,
         file: file_from_row(r)?,
+        retracted: r.try_get::<Option<i64>, _>("retracted_at")?.is_some(),
     })
 }
 
@@ -267,7 +268,8 @@ pub async fn messages_after(
         _ => {}
     }
     let sql = format!(
-        "SELECT m.conversation_id, m.seq, m.sender_kind, m.sender_name, m.client_msg_id, m.body, m.sent_at, {FILE_COLUMNS} \
+        "SELECT m.conversation_id, m.seq, m.sender_kind, m.sender_name, m.client_msg_id, m.body, m.sent_at, m.retracted_at, \
+         {FILE_COLUMNS} \
          FROM messages m LEFT JOIN files f ON f.id = m.file_id \
          WHERE m.conversation_id = $1 AND m.tenant_id = $2 AND m.seq > $3 ORDER BY m.seq LIMIT $4"
     );
@@ -279,7 +281,43 @@ pub async fn messages_after(
         .fetch_all(db.reader())
         .await
         .or_internal()?;
-    rows.iter().map(message_from_row).collect::<Result<_, _>>().or_internal()
+    let mut messages: Vec<ChatMessage> = rows.iter().map(message_from_row).collect::<Result<_, _>>().or_internal()?;
+    if visitor.is_some() {
+        // A visitor never gets back what an agent withdrew.
+        for m in messages.iter_mut().filter(|m| m.retracted) {
+            m.body.clear();
+            m.file = None;
+        }
+    }
+    Ok(messages)
+}
+
+/// Marks the agent's own message `seq` withdrawn if it was sent within `window` ms of `now` and
+/// is not withdrawn yet; false otherwise.
+pub async fn retract(
+    w: &mut crate::infra::db::Writer,
+    tenant: TenantId,
+    id: ConversationId,
+    seq: i64,
+    agent: AgentId,
+    now: i64,
+    window: i64,
+) -> Result<bool, ApiError> {
+    let changed = sqlx::query(
+        "UPDATE messages SET retracted_at = $1 WHERE conversation_id = $2 AND tenant_id = $3 AND seq = $4 \
+         AND sender_kind = 'agent' AND sender_id = $5 AND retracted_at IS NULL AND sent_at >= $6",
+    )
+    .bind(now)
+    .bind(id.0)
+    .bind(tenant.0)
+    .bind(seq)
+    .bind(agent.0)
+    .bind(now - window)
+    .execute(&mut **w)
+    .await
+    .or_internal()?
+    .rows_affected();
+    Ok(changed == 1)
 }
 
 /// Who ended a conversation.

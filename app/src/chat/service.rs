@@ -357,6 +357,33 @@ pub async fn push_url(state: &AppState, ctx: &Ctx, conversation_id: Conversation
     Ok(())
 }
 
+/// An agent withdraws their own message within [`kefu_protocol::RETRACT_WINDOW_MS`] of sending it
+/// (one transaction with its event); the visitor's tabs and the agents of the conversation are
+/// told. Later, another's, already withdrawn or unknown: `Conflict` on `retract`.
+pub async fn retract(state: &AppState, ctx: &Ctx, id: ConversationId, seq: i64) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let conversation = conversation_in_scope(state, ctx, id).await?;
+    let now = crate::infra::now_ms();
+    let detail = seq.to_string();
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        if !repo::retract(&mut w, ctx.tenant(), id, seq, ctx.agent.id, now, kefu_protocol::RETRACT_WINDOW_MS).await? {
+            return Ok(false);
+        }
+        let mut event = Event::new(ctx.tenant(), id, EventKind::Retracted, Some(ctx.agent.id), now);
+        event.detail = &detail;
+        events::record(&mut w, &event).await?;
+        Ok(true)
+    }
+    .await;
+    if !w.end(work).await? {
+        return Err(ApiError::conflict(Some("retract"), ErrorCode::Stale));
+    }
+    let to_visitor = ToVisitor::Retracted { conversation_id: id, seq };
+    tell(state, ctx, id, conversation.visitor_id, &to_visitor, &ToAgent::Retracted { conversation_id: id, seq }).await
+}
+
 /// An agent accepts (or refuses) a visitor's file sent in a conversation on their sites; the
 /// visitor's tabs and the agents who hear the conversation's messages are told (after it closed,
 /// only the agent who decided, who needs the answer).
@@ -370,13 +397,25 @@ pub async fn decide_file(
     ctx.check(Perm::ChatServe)?;
     let conversation = conversation_in_scope(state, ctx, id).await?;
     let decided = files::decide(state, ctx, id, file, accept).await?;
-    let visitor = conversation.visitor_id;
     let to_visitor = ToVisitor::FileState { conversation_id: id, file: file.to_owned(), state: decided };
-    state.realtime.to_visitor(ctx.tenant(), visitor, &to_visitor, None);
     let to_agent = ToAgent::FileState { conversation_id: id, file: file.to_owned(), state: decided };
+    tell(state, ctx, id, conversation.visitor_id, &to_visitor, &to_agent).await
+}
+
+/// Tells the visitor's tabs and the agents who hear a conversation's messages about a change to
+/// one of them (after it closed, only the agent who acted, who needs the answer).
+async fn tell(
+    state: &AppState,
+    ctx: &Ctx,
+    id: ConversationId,
+    visitor: VisitorId,
+    to_visitor: &ToVisitor,
+    to_agent: &ToAgent,
+) -> Result<(), ApiError> {
+    state.realtime.to_visitor(ctx.tenant(), visitor, to_visitor, None);
     match repo::audience(&state.db, ctx.tenant(), id, visitor).await? {
-        Some(audience) => state.realtime.to_audience(ctx.tenant(), &audience, &to_agent, None),
-        None => state.realtime.to_agent(ctx.tenant(), ctx.agent.id, &to_agent),
+        Some(audience) => state.realtime.to_audience(ctx.tenant(), &audience, to_agent, None),
+        None => state.realtime.to_agent(ctx.tenant(), ctx.agent.id, to_agent),
     }
     Ok(())
 }

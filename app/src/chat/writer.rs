@@ -111,7 +111,7 @@ async fn write_batch(
     let sql = format!(
         "WITH k(kind, sender, cid) AS (VALUES {}) \
          SELECT m.tenant_id, m.sender_id, m.conversation_id, m.seq, m.sender_kind, m.sender_name, m.client_msg_id, \
-         m.body, m.sent_at, c.visitor_id, c.site_id, c.agent_id, {FILE_COLUMNS} FROM k \
+         m.body, m.sent_at, m.retracted_at, c.visitor_id, c.site_id, c.agent_id, {FILE_COLUMNS} FROM k \
          JOIN messages m ON m.sender_kind = k.kind AND m.sender_id = k.sender AND m.client_msg_id = k.cid \
          JOIN conversations c ON c.id = m.conversation_id LEFT JOIN files f ON f.id = m.file_id",
         keys.join(", ")
@@ -246,6 +246,7 @@ async fn write_batch(
                         body: m.body.as_str().to_owned(),
                         sent_at: now,
                         file: m.file.as_ref().map(|(_, f)| f.clone()),
+                        retracted: false,
                     };
                     *next += 1;
                     rows.push((m.tenant_id, m.sender_id, m.file.as_ref().map(|(id, _)| *id), message.clone()));

@@ -15,6 +15,7 @@ use kefu_protocol::{
 use super::repo::{self, FileRow, NewFile};
 use super::FileSettings;
 use crate::infra::ctx::Ctx;
+use crate::infra::events::{self, Event, EventKind};
 use crate::infra::limits::{Limits, WindowLimiter};
 use crate::infra::state::AppState;
 use crate::infra::storage::FileStore;
@@ -335,8 +336,19 @@ pub async fn decide(
     let to = if accept { FileState::Ready } else { FileState::Refused };
     let mut w = state.db.write().await?;
     w.begin().await?;
-    let changed = repo::set_state(&mut w, ctx.tenant(), row.id, FileState::Pending, to).await;
-    let changed = w.end(changed).await?;
+    let work = async {
+        if !repo::set_state(&mut w, ctx.tenant(), row.id, FileState::Pending, to).await? {
+            return Ok(false);
+        }
+        // Kept with the conversation's events (records show who accepted what).
+        let kind = if accept { EventKind::FileAccepted } else { EventKind::FileRefused };
+        let mut event = Event::new(ctx.tenant(), conversation, kind, Some(ctx.agent.id), now_ms());
+        event.detail = &row.attachment.name;
+        events::record(&mut w, &event).await?;
+        Ok(true)
+    }
+    .await;
+    let changed = w.end(work).await?;
     if !changed {
         return Err(ApiError::conflict(Some("attachment"), ErrorCode::Conflict));
     }

@@ -23,6 +23,12 @@ pub enum EventKind {
     Rated,
     /// `agent` sent the visitor a link (detail: the URL).
     LinkSent,
+    /// `agent` withdrew their message (detail: its sequence number).
+    Retracted,
+    /// `agent` accepted the visitor's file (detail: its name).
+    FileAccepted,
+    /// `agent` refused the visitor's file (detail: its name).
+    FileRefused,
 }
 
 impl EventKind {
@@ -36,6 +42,9 @@ impl EventKind {
             EventKind::Missed => "missed",
             EventKind::Rated => "rated",
             EventKind::LinkSent => "link_sent",
+            EventKind::Retracted => "retracted",
+            EventKind::FileAccepted => "file_accepted",
+            EventKind::FileRefused => "file_refused",
         }
     }
 }

@@ -386,6 +386,11 @@ impl Live {
                 self.notify(text);
                 let _ = conversation_id;
             }
+            ToAgent::Retracted { conversation_id, seq } => self.logs.update(|logs| {
+                if let Some(log) = logs.get_mut(&conversation_id) {
+                    log.retract(seq, false);
+                }
+            }),
             ToAgent::FileState { conversation_id, file, state } => self.logs.update(|logs| {
                 if let Some(log) = logs.get_mut(&conversation_id) {
                     log.set_file_state(&file, state);
@@ -585,6 +590,11 @@ impl Live {
         };
         self.logs.update(|logs| logs.entry(id).or_default().queue_file(client_msg_id, file));
         self.send(&frame);
+    }
+
+    /// Withdraws the agent's own message; [`ToAgent::Retracted`] tells everyone.
+    pub fn retract(&self, id: ConversationId, seq: i64) {
+        self.send(&FromAgent::Retract { conversation_id: id, seq });
     }
 
     /// Accepts or refuses a visitor's file; [`ToAgent::FileState`] tells everyone.

@@ -307,3 +307,63 @@ async fn concurrent_senders_in_one_conversation_get_distinct_gapless_sequences()
     assert_eq!(seqs, (1..=42).collect::<Vec<i64>>(), "every message has its own number, without gaps");
     assert_eq!(app.message_count(opened.conversation_id).await, 42);
 }
+
+/// An agent withdraws a message within two minutes: the visitor is told and never gets the text
+/// back (not on a reload either); other agents and later attempts are refused.
+#[tokio::test]
+async fn an_agent_withdraws_a_message_within_two_minutes_and_the_visitor_never_sees_it_again() {
+    use kefu_protocol::{ApiError, ErrorCode, ToVisitor};
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let cookie = app.login(&shop.company, &shop.login, &shop.password).await;
+    let (mut agent, _, _) = app.agent(&cookie).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let (conversation, _) = crate::helpers::ask(&mut visitor, "v1", "订单号是多少？").await;
+    let wrong = agent.reply(conversation, "a1", "订单号 123-错").await;
+    let later = agent.reply(conversation, "a2", "请稍等").await;
+    visitor.client.recv_until(|f| matches!(f, ToVisitor::Message { message } if message.seq == later.seq)).await;
+
+    agent.send(&FromAgent::Retract { conversation_id: conversation, seq: wrong.seq }).await;
+    let told = visitor.client.recv_until(|f| matches!(f, ToVisitor::Retracted { .. })).await;
+    assert_eq!(told, ToVisitor::Retracted { conversation_id: conversation, seq: wrong.seq });
+    agent.recv_until(|f| matches!(f, ToAgent::Retracted { seq, .. } if *seq == wrong.seq)).await;
+    // A reload: the visitor's history has the message, withdrawn and empty; the agent's keeps the text.
+    let seen = visitor.client.sync(conversation, 0).await;
+    let gone = seen.iter().find(|m| m.seq == wrong.seq).unwrap();
+    assert!(gone.retracted && gone.body.is_empty(), "{gone:?}");
+    let kept = agent.sync(conversation, 0).await;
+    let kept = kept.iter().find(|m| m.seq == wrong.seq).unwrap();
+    assert!(kept.retracted && kept.body == "订单号 123-错");
+
+    // Twice, the visitor's message, and a colleague's attempt are refused alike.
+    let refused = ApiError::conflict(Some("retract"), ErrorCode::Stale);
+    for seq in [wrong.seq, 1] {
+        agent.send(&FromAgent::Retract { conversation_id: conversation, seq }).await;
+        assert_eq!(agent.error().await.0, refused, "seq {seq}");
+    }
+    let (bob, login) = app.add_agent(&shop, "Bob").await;
+    app.serve_every_site(&shop, bob).await;
+    let bob_cookie = app.login(&shop.company, &login, crate::helpers::AGENT_PASSWORD).await;
+    let (mut colleague, _, _) = app.agent(&bob_cookie).await;
+    colleague.send(&FromAgent::Retract { conversation_id: conversation, seq: later.seq }).await;
+    assert_eq!(colleague.error().await.0, refused);
+
+    // Past two minutes (the message's time moved back), it stays.
+    let mut w = app.db.write().await.unwrap();
+    sqlx::query("UPDATE messages SET sent_at = sent_at - 121000 WHERE conversation_id = $1 AND seq = $2")
+        .bind(conversation.0)
+        .bind(later.seq)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    drop(w);
+    agent.send(&FromAgent::Retract { conversation_id: conversation, seq: later.seq }).await;
+    assert_eq!(agent.error().await.0, refused);
+    let events = app
+        .scalar(
+            "SELECT COUNT(*) FROM conversation_events WHERE conversation_id = $1 AND kind = 'retracted'",
+            conversation.0,
+        )
+        .await;
+    assert_eq!(events, 1, "the withdrawal is kept with the conversation's events");
+}

@@ -138,6 +138,8 @@ async fn a_visitors_image_is_downloadable_only_after_an_agent_accepts_it() {
         ToVisitor::FileState { conversation_id: conversation, file: file.id.clone(), state: FileState::Ready }
     );
     agent.recv_until(|f| matches!(f, ToAgent::FileState { state: FileState::Ready, .. })).await;
+    let sql = "SELECT COUNT(*) FROM conversation_events WHERE conversation_id = $1 AND kind = 'file_accepted'";
+    assert_eq!(app.scalar(sql, conversation.0).await, 1, "the records show who accepted it");
     // Deciding twice: a colleague was first.
     agent.send(&FromAgent::DecideFile { conversation_id: conversation, file: file.id.clone(), accept: false }).await;
     let (error, _) = agent.error().await;

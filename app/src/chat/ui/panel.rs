@@ -178,7 +178,7 @@ fn ChatView(id: ConversationId) -> impl IntoView {
         >
         <p class="drop-hint" aria-hidden="true">{tr(lang, Key::DropToSend)}</p>
         <ol class="message-list">
-            <For each=messages key=|m| (m.seq, m.file.as_ref().map(|f| f.state)) let:m>
+            <For each=messages key=|m| (m.seq, m.file.as_ref().map(|f| f.state), m.retracted) let:m>
                 {
                     let seq = m.seq;
                     let is_agent = m.sender == SenderKind::Agent;
@@ -201,6 +201,9 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                         }}
                     </span>
                     {match m.file.clone() {
+                        _ if m.retracted => view! {
+                            <p class="body withdrawn"><s>{m.body.clone()}</s> " " <span class="state">{tr(lang, Key::Withdrawn)}</span></p>
+                        }.into_any(),
                         Some(file) => {
                             let from_visitor = m.sender == SenderKind::Visitor;
                             let file_id = file.id.clone();
@@ -213,6 +216,17 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                     }}
                     <time>{clock_text(m.sent_at)}</time>
                     {read}
+                    {
+                        // The agent's own message, for two minutes: it can be withdrawn.
+                        let own = is_agent && !m.retracted
+                            && live.agent.with_untracked(|a| a.as_ref().map(|a| a.display_name.clone())) == m.sender_name;
+                        let sent_at = m.sent_at;
+                        move || (own && live.now.get() - sent_at < kefu_protocol::RETRACT_WINDOW_MS).then(|| view! {
+                            <button type="button" class="withdraw" on:click=move |_| live.retract(id, seq)>
+                                {tr(lang, Key::Withdraw)}
+                            </button>
+                        })
+                    }
                 </li>
                 }
                 }
