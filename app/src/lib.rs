@@ -57,6 +57,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // Static, so in the server-only shell rather than in the hydrated tree.
                 <link rel="stylesheet" id="kefu" href="/pkg/kefu.css"/>
                 <link rel="icon" href="data:,"/>
+                // Installable (issue 13): the manifest, and the icon phones use.
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="apple-touch-icon" href="/icons/192.png"/>
+                <meta name="theme-color" content="#0969da"/>
                 <title>{tr(lang, Key::AppTitle)}</title>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>

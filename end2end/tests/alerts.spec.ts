@@ -69,6 +69,10 @@ test('a chat request rings until it is accepted, counts in the tab title and sho
     body: 'A new chat needs an agent.',
   });
   await expect(agentPage).toHaveTitle('(1) kefu workbench');
+  // The tab's icon carries the count too (a pinned tab shows no title).
+  const icon = () => agentPage.locator('link[rel=icon]').getAttribute('href');
+  await expect.poll(icon).toMatch(/^data:image\/png/);
+  const badged = await icon();
   // It keeps ringing (two tones a ring, a ring every 4 s) while nobody answers.
   await expect.poll(() => agentPage.evaluate(() => (window as any).__tones), { timeout: 20_000 }).toBeGreaterThanOrEqual(6);
   await agentPage.screenshot({ path: testInfo.outputPath('alerts-request-1280.png') });
@@ -80,6 +84,7 @@ test('a chat request rings until it is accepted, counts in the tab title and sho
   await expect(requests).toHaveCount(0);
   await expect(workbench.log()).toContainText('发票怎么开？');
   await expect(agentPage).toHaveTitle('kefu workbench');
+  await expect.poll(icon).not.toBe(badged);
 
   // In the background again (the chat still open), a new message stays unread, counts and
   // notifies with its text.

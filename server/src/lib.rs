@@ -11,6 +11,7 @@
 //! - `socket`: the per-connection loop (read, bounded write queue, heartbeat), generic over the socket.
 //! - `visitor` / `agent`: the two WebSocket endpoints and what each frame does.
 //! - `files`: uploads and downloads of files sent in chats.
+//! - `pwa`: the workbench as an installable app (manifest, icons, service worker).
 //! - `demo`: the demo customer site served on a second origin.
 
 // The workbench's views are deeply nested types, and this crate lays out their futures.
@@ -23,6 +24,7 @@ pub mod config;
 pub mod demo;
 pub mod files;
 pub mod hub;
+pub mod pwa;
 pub mod socket;
 pub mod startup;
 pub mod state;

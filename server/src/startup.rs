@@ -31,7 +31,7 @@ use crate::cluster::{self, ClusterSettings};
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::state::{ServerState, Shared};
-use crate::{agent, demo, files, visitor};
+use crate::{agent, demo, files, pwa, visitor};
 
 /// Pending connections the kernel queues per listener: a reconnect storm of thousands of clients
 /// overflows the default of 128.
@@ -282,6 +282,9 @@ fn router(state: ServerState) -> Router {
         .route("/chat/{site_key}", get(visitor::direct_chat_page))
         .route("/api/v1/avatars/{key}", get(avatar))
         .route("/api/v1/visitor/texts", get(widget_texts))
+        .route("/manifest.webmanifest", get(pwa::manifest))
+        .route("/icons/{name}", get(pwa::icon))
+        .route("/sw.js", get(pwa::service_worker))
         .route("/api/v1/visitor/files", post(files::visitor_upload).options(files::preflight))
         .route("/api/v1/agent/files", post(files::agent_upload))
         .route("/api/v1/files/{id}", get(files::download).options(files::preflight))

@@ -48,6 +48,34 @@ pub fn is_image(bytes: &[u8]) -> bool {
     reader.into_dimensions().is_ok_and(|(w, h)| w > 0 && h > 0 && w <= 20_000 && h <= 20_000)
 }
 
+/// The workbench's app icon, `side` pixels square, as a PNG: a blue rounded square with a white
+/// speech bubble (drawn here, so no binary file ships). For the install manifest.
+pub fn app_icon(side: u32) -> Vec<u8> {
+    let s = side as f32;
+    let inside_rounded = |x: f32, y: f32, (x0, y0, x1, y1): (f32, f32, f32, f32), r: f32| {
+        let cx = x.clamp(x0 + r, x1 - r);
+        let cy = y.clamp(y0 + r, y1 - r);
+        x >= x0 && x <= x1 && y >= y0 && y <= y1 && (x - cx).powi(2) + (y - cy).powi(2) <= r * r
+    };
+    let icon = image::RgbaImage::from_fn(side, side, |px, py| {
+        let (x, y) = (px as f32 + 0.5, py as f32 + 0.5);
+        let bubble = inside_rounded(x, y, (0.2 * s, 0.24 * s, 0.8 * s, 0.66 * s), 0.1 * s);
+        // The bubble's tail, down and to the left.
+        let (tx, ty) = ((x - 0.3 * s) / s, (y - 0.64 * s) / s);
+        let tail = (0.0..0.14).contains(&ty) && tx >= 0.0 && tx <= 0.16 - ty * 1.1;
+        if bubble || tail {
+            image::Rgba([255, 255, 255, 255])
+        } else if inside_rounded(x, y, (0.0, 0.0, s, s), 0.2 * s) {
+            image::Rgba([9, 105, 218, 255])
+        } else {
+            image::Rgba([0, 0, 0, 0])
+        }
+    });
+    let mut png = Vec::new();
+    let _ = icon.write_to(&mut Cursor::new(&mut png), ImageFormat::Png);
+    png
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -153,6 +153,45 @@ mod browser {
         click.forget();
     }
 
+    /// The tab's icon: kefu's blue square, with the count in a red badge while something waits
+    /// (seen on a pinned tab, where the title is not).
+    fn favicon(n: u32) {
+        use wasm_bindgen::JsCast;
+        let doc = document();
+        let (Some(link), Ok(canvas)) =
+            (doc.query_selector("link[rel=icon]").ok().flatten(), doc.create_element("canvas"))
+        else {
+            return;
+        };
+        let Ok(canvas) = canvas.dyn_into::<web_sys::HtmlCanvasElement>() else { return };
+        canvas.set_width(32);
+        canvas.set_height(32);
+        let Some(g) = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+        else {
+            return;
+        };
+        g.set_fill_style_str("#0969da");
+        g.fill_rect(2.0, 4.0, 24.0, 20.0);
+        if n > 0 {
+            g.set_fill_style_str("#cf222e");
+            g.begin_path();
+            let _ = g.arc(21.0, 11.0, 11.0, 0.0, std::f64::consts::TAU);
+            g.fill();
+            g.set_fill_style_str("#fff");
+            g.set_font("bold 15px sans-serif");
+            g.set_text_align("center");
+            g.set_text_baseline("middle");
+            let _ = g.fill_text(&if n > 99 { "99+".to_owned() } else { n.to_string() }, 21.0, 12.0);
+        }
+        if let Ok(url) = canvas.to_data_url() {
+            let _ = link.set_attribute("href", &url);
+        }
+    }
+
     fn vibrate() {
         let _ = window().navigator().vibrate_with_duration(200);
     }
@@ -167,6 +206,7 @@ mod browser {
             let (unread, requests) = counts.get();
             let n = unread + requests;
             document().set_title(&if n > 0 { format!("({n}) {base}") } else { base.to_owned() });
+            favicon(n);
         });
         let prefs = move || live.agent.with_untracked(|a| a.as_ref().map(|a| a.prefs.notify)).unwrap_or_default();
         // A rise in unread messages or requests, a new visitor: a tone, and in the background a

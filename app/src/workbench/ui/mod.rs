@@ -209,6 +209,11 @@ fn connect(live: Live) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use kefu_webclient::SocketEvent;
+        // Installable: the service worker keeps the app shell (never pages or API answers). A
+        // browser without service workers (or one that refuses) just has no install.
+        if window().is_secure_context() {
+            let _ = window().navigator().service_worker().register("/sw.js");
+        }
         let socket = crate::kit::live::AgentSocket::connect(
             || {
                 let location = window().location();
