@@ -117,8 +117,10 @@ test('a chat is transferred to a colleague who accepts, then the visitor ends it
 
   // The admin hands the chat to Bob with a note.
   await admin.conversations().getByRole('region', { name: 'My chats' }).getByRole('button').first().click();
-  await adminPage.getByRole('button', { name: 'Transfer' }).click();
+  // Alt+T opens the transfer form with its list focused.
+  await adminPage.keyboard.press('Alt+t');
   const form = adminPage.getByRole('form', { name: 'Transfer' });
+  await expect(form.getByLabel('Transfer to')).toBeFocused();
   await form.getByLabel('Transfer to').selectOption({ label: 'Bob (Online · 0 of 5 chats)' });
   await form.getByLabel('Note for your colleague').fill('老客户，请优先处理');
   await form.getByRole('button', { name: 'Send transfer' }).click();

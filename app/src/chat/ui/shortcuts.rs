@@ -4,6 +4,7 @@
 //! - Alt+R: the reply box.
 //! - Alt+A: accept the oldest transfer offered, else take the longest-waiting visitor.
 //! - Alt+W: end the open chat (the agent's own).
+//! - Alt+T: transfer the open chat (the transfer form opens with its list focused).
 //! - `/` in the reply box: canned replies (`canned::ui::CannedPicker`).
 //! - ?: this list (outside text fields); Esc closes it.
 // The key handling runs in the browser only.
@@ -30,6 +31,7 @@ pub enum Shortcut {
     Reply,
     AcceptOldest,
     EndChat,
+    Transfer,
     Help,
     Close,
 }
@@ -42,6 +44,7 @@ pub fn shortcut(key: &str, alt: bool, ctrl: bool, typing: bool) -> Option<Shortc
         ("r" | "R" | "®", true, false) => Some(Shortcut::Reply),
         ("a" | "A" | "å", true, false) => Some(Shortcut::AcceptOldest),
         ("w" | "W" | "∑", true, false) => Some(Shortcut::EndChat),
+        ("t" | "T" | "†", true, false) => Some(Shortcut::Transfer),
         ("?", false, false) if !typing => Some(Shortcut::Help),
         ("Escape", false, false) => Some(Shortcut::Close),
         _ => None,
@@ -95,6 +98,7 @@ pub fn run(live: Live, shortcut: Shortcut, help: RwSignal<bool>) -> bool {
             });
             true
         }
+        Shortcut::Transfer => transfer_form(),
         Shortcut::Help => {
             help.set(true);
             true
@@ -105,6 +109,32 @@ pub fn run(live: Live, shortcut: Shortcut, help: RwSignal<bool>) -> bool {
             open
         }
     }
+}
+
+/// Opens the open chat's transfer form (its header button shows only where the agent may
+/// transfer) and focuses its list; false where there is none.
+fn transfer_form() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let find = |selector: &str| {
+            document().query_selector(selector).ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        };
+        let Some(button) = find(".chat-head button.transfer") else { return false };
+        if button.get_attribute("aria-expanded").as_deref() != Some("true") {
+            button.click();
+        }
+        // The form is there once the click's update has rendered.
+        gloo_timers::callback::Timeout::new(0, move || {
+            if let Some(list) = find(".transfer-form select") {
+                let _ = list.focus();
+            }
+        })
+        .forget();
+        true
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
 }
 
 fn focus_reply() {
@@ -147,6 +177,7 @@ pub fn Shortcuts() -> impl IntoView {
         ("Alt + R", Key::ShortcutReply),
         ("Alt + A", Key::ShortcutAccept),
         ("Alt + W", Key::ShortcutEnd),
+        ("Alt + T", Key::ShortcutTransfer),
         ("/", Key::ShortcutCanned),
         ("?", Key::ShortcutHelp),
     ];
@@ -185,5 +216,7 @@ mod tests {
         assert_eq!(shortcut("r", true, true, false), None);
         assert_eq!(shortcut("w", true, false, true), Some(Shortcut::EndChat));
         assert_eq!(shortcut("w", false, false, false), None);
+        assert_eq!(shortcut("T", true, false, true), Some(Shortcut::Transfer), "Alt+Shift+T too, from the reply box");
+        assert_eq!(shortcut("t", false, false, true), None);
     }
 }
