@@ -64,8 +64,12 @@ $(GEOIP_DB):
 	mv $(GEOIP_DB).part $(GEOIP_DB)
 	rm -rf target/geoip/pack
 
+# Chromium for the browser tests, and fonts so their screenshots show Chinese, Japanese and Korean
+# text and emoji rather than boxes.
 tools-browser:
 	@[ -x /usr/bin/chromium ] || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@dpkg -s fonts-noto-cjk fonts-noto-color-emoji >/dev/null 2>&1 || { apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-noto-cjk fonts-noto-color-emoji; }
 
 build-release: widget-release
 	cargo leptos build --release --split --project kefu
@@ -82,6 +86,7 @@ widget-release: tools-node
 	wasm-bindgen --target web --no-typescript --out-dir $(WIDGET_OUT) target/wasm32-unknown-unknown/wasm-release/kefu_widget.wasm
 	wasm-opt -Oz $(WASM_FEATURES) -o $(WIDGET_OUT)/kefu_widget_bg.wasm $(WIDGET_OUT)/kefu_widget_bg.wasm
 	terser $(WIDGET_OUT)/kefu_widget.js --module --compress --mangle --output $(WIDGET_OUT)/kefu_widget.js
+	for js in $(WIDGET_OUT)/snippets/*/*.js; do terser "$$js" --module --compress --mangle --output "$$js"; done
 	terser widget/loader.js --compress --mangle --output $(WIDGET_OUT)/loader.js
 
 # One package set and feature set for every `cargo test` below, so the PostgreSQL and two-node runs

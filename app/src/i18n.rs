@@ -274,6 +274,8 @@ pub enum Key {
     PreferPrevious,
     ShortcutEnd,
     ShortcutTransfer,
+    Emoji,
+    SearchEmoji,
     ShortcutCanned,
     BackToChats,
     NotifyTurnOn,
@@ -892,6 +894,8 @@ fn texts(key: Key) -> [&'static str; 5] {
         BackToChats => ["Back to the chat list", "返回对话列表", "返回對話列表", "チャット一覧に戻る", "채팅 목록으로 돌아가기"],
         ShortcutEnd => ["End the open chat", "结束当前对话", "結束目前對話", "開いているチャットを終了", "열린 채팅 종료"],
         ShortcutTransfer => ["Transfer the open chat", "转接当前对话", "轉接目前對話", "開いているチャットを転送", "열린 채팅 전달"],
+        Emoji => ["Emoji", "表情", "表情", "絵文字", "이모지"],
+        SearchEmoji => ["Search emoji", "搜索表情", "搜尋表情", "絵文字を検索", "이모지 검색"],
         ShortcutCanned => ["In the reply box: canned replies", "在回复框中：常用语", "在回覆框中：常用語", "返信欄で：定型文", "답장 입력란에서: 상용구"],
         RegionRouting => ["Route by region", "区域分流", "區域分流", "地域別に振り分け", "지역별 배정"],
         RegionRoutingHint => [

@@ -255,6 +255,20 @@ async fn widget_texts(axum::extract::Query(query): axum::extract::Query<TextsQue
         .into_response()
 }
 
+/// The emoji picker's list with names in a page's language (fetched when a visitor first opens it).
+async fn widget_emoji(axum::extract::Query(query): axum::extract::Query<TextsQuery>) -> Response {
+    let lang = kefu_protocol::Lang::from_tag(&query.lang);
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+        ],
+        kefu_protocol::emoji::json(lang),
+    )
+        .into_response()
+}
+
 fn router(state: ServerState) -> Router {
     let routes = generate_route_list(App);
     let widget = Router::new().fallback_service(ServeDir::new(&state.config.widget_dir)).layer(
@@ -282,6 +296,7 @@ fn router(state: ServerState) -> Router {
         .route("/chat/{site_key}", get(visitor::direct_chat_page))
         .route("/api/v1/avatars/{key}", get(avatar))
         .route("/api/v1/visitor/texts", get(widget_texts))
+        .route("/api/v1/visitor/emoji", get(widget_emoji))
         .route("/manifest.webmanifest", get(pwa::manifest))
         .route("/icons/{name}", get(pwa::icon))
         .route("/sw.js", get(pwa::service_worker))

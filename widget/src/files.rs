@@ -3,8 +3,7 @@
 //! naming the file. Files in messages show as images (fetched with the visitor's token, shown from
 //! a blob URL) or as a download button; the visitor's own file says when it waits for an agent.
 //!
-//! The two requests are a few lines of JavaScript (an `XMLHttpRequest` reports upload progress,
-//! `fetch` does not), bound with `wasm_bindgen`: smaller than the same calls through `web-sys`.
+//! The two requests are in [`super::js`].
 
 use kefu_protocol::file::human_size;
 use kefu_protocol::visitor::upload_answer;
@@ -13,20 +12,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use super::i18n::{tr, Key};
+use super::js::{get, put, stop};
 use super::{el, new_client_msg_id, render, send_frame, Shared, Widget};
-
-// Written compact: it ships as is. `put` uploads (progress in percent, then status and body),
-// `stop` aborts an upload, `get` fetches with the token and answers a blob URL ('' on failure).
-#[wasm_bindgen(
-    inline_js = "export function put(u,t,f,p,d){const x=new XMLHttpRequest();x.open('POST',u);x.setRequestHeader('Authorization','Bearer '+t);x.upload.onprogress=e=>e.lengthComputable&&p(Math.floor(e.loaded*100/e.total));x.onloadend=()=>d(x.status,x.responseText);x.send(f);return x}
-export function stop(x){x.abort()}
-export function get(u,t,d){fetch(u,{headers:{Authorization:'Bearer '+t}}).then(r=>r.ok?r.blob():Promise.reject()).then(b=>d(URL.createObjectURL(b)),()=>d(''))}"
-)]
-extern "C" {
-    fn put(url: &str, token: &str, file: &web_sys::File, progress: &JsValue, done: &JsValue) -> JsValue;
-    fn stop(xhr: &JsValue);
-    fn get(url: &str, token: &str, done: &JsValue);
-}
 
 /// A file being uploaded (or that failed: it can be retried).
 pub struct Upload {

@@ -6,8 +6,10 @@
 //! Delivery: messages stay in the [`ConversationLog`] outbox until acknowledged and are resent after
 //! every reconnect; after a reconnect the widget syncs everything after its last sequence.
 
+mod emoji;
 mod files;
 mod i18n;
+mod js;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -344,7 +346,10 @@ const TEMPLATE: &str = concat!(
     r#"<form class="composer"><textarea aria-label="{14}" rows="2" maxlength="{M}" placeholder="{15}"></textarea>"#,
     r#"<label class="attach" title="{16}" hidden><input type="file" multiple aria-label="{16}">"#,
     r#"<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16 6v10a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10a1 1 0 0 1-2 0V6"/></svg></label>"#,
+    r#"<button type="button" class="emoji-button" aria-label="{25}" aria-expanded="false">☺</button>"#,
     r#"<button class="send" type="submit">{17}</button></form>"#,
+    r#"<div class="emoji-panel" role="dialog" aria-label="{25}" hidden><input type="search" aria-label="{26}">"#,
+    r#"<div class="emoji-grid" role="group" aria-label="{25}"></div></div>"#,
     r#"<p class="peek-note" hidden>{18}</p><p class="error" role="alert"></p></section>"#,
     r#"<section class="invite" role="dialog" aria-label="{19}" hidden>"#,
     r#"<img class="invite-avatar" alt="" width="40" height="40" hidden><p class="invite-text"></p>"#,
@@ -360,7 +365,7 @@ const RATING_TEMPLATE: &str = concat!(
 );
 
 /// The texts of the templates, by number.
-const TEMPLATE_KEYS: [Key; 25] = [
+const TEMPLATE_KEYS: [Key; 27] = [
     Key::OpenChat,
     Key::Chat,
     Key::YourDetails,
@@ -386,6 +391,8 @@ const TEMPLATE_KEYS: [Key; 25] = [
     Key::HowWasIt,
     Key::Comment,
     Key::SendRating,
+    Key::Emoji,
+    Key::SearchEmoji,
 ];
 
 /// A text of [`TEMPLATE`] with its `{n}` and `{M}` filled in.
@@ -746,6 +753,10 @@ fn wire_events(widget: &Shared, socket: Socket, window: &web_sys::Window) -> Res
         })?;
     }
     wire_files(widget, &panel, &input)?;
+    {
+        let w = widget.borrow();
+        emoji::wire(&panel, &input, &format!("{}/api/v1/visitor/emoji?lang={}", w.base, w.lang.tag()))?;
+    }
     wire_end_of_chat(widget, &panel, &socket)?;
     wire_details(widget, &socket)?;
     wire_invitation(widget, &socket)?;

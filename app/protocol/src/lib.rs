@@ -14,6 +14,7 @@
 pub mod agent;
 #[cfg(feature = "agent")]
 pub mod console;
+pub mod emoji;
 pub mod error;
 pub mod file;
 pub mod json;

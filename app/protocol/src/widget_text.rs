@@ -129,6 +129,8 @@ texts! {
     FileAwaiting => ["Waiting for the agent to accept", "等待客服接收", "等待客服接收", "担当者の受け取り待ち", "상담원 수락 대기 중"],
     FileRefused => ["Not accepted", "客服未接收", "客服未接收", "受け取られませんでした", "수락되지 않음"],
     ErrTooLarge => ["That file is larger than this site allows.", "文件超过了允许的大小。", "檔案超過了允許的大小。", "ファイルが大きすぎます。", "파일이 허용 크기를 넘습니다."],
+    Emoji => ["Emoji", "表情", "表情", "絵文字", "이모지"],
+    SearchEmoji => ["Search emoji", "搜索表情", "搜尋表情", "絵文字を検索", "이모지 검색"],
     MessageWithdrawn => ["Message withdrawn", "消息已撤回", "訊息已收回", "メッセージは取り消されました", "메시지가 회수되었습니다"],
     ErrFileType => ["This site does not take that type of file.", "不支持发送此类型的文件。", "不支援傳送此類型的檔案。", "この種類のファイルは送れません。", "이 형식의 파일은 보낼 수 없습니다."],
 }

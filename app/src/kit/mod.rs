@@ -4,6 +4,7 @@
 //! behaves the same.
 
 pub mod alerts;
+pub mod emoji;
 pub mod form;
 pub mod live;
 pub mod regions;

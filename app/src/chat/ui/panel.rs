@@ -5,6 +5,7 @@ use crate::canned::ui::{CannedList, CannedPicker};
 use crate::chat::api::CloseConversation;
 use crate::files::ui::{encode_component, AttachButton, FileCard, UploadList, Uploads};
 use crate::i18n::{error_text, status_text, tr, use_lang, Key};
+use crate::kit::emoji::{insert_at_cursor, EmojiPicker};
 use crate::kit::live::{AgentLoad, Live};
 use crate::kit::{clock_text, visitor_label, EmptyState, MessageText};
 
@@ -294,6 +295,10 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                     }
                 }
             ></textarea>
+            <EmojiPicker on_pick=Callback::new(move |emoji: String| {
+                draft.update(|d| *d = insert_at_cursor(d, &emoji));
+                focus_reply();
+            })/>
             <AttachButton uploads/>
             <button type="submit">{tr(lang, Key::Send)}</button>
             <p role="alert" class="error">{move || form_error.get()}</p>
@@ -441,4 +446,17 @@ fn colleagues_online(live: Live) -> Vec<(AgentId, AgentLoad)> {
     });
     list.sort_by(|a, b| a.1.name.cmp(&b.1.name));
     list
+}
+
+/// Puts the focus back in the reply box (after the emoji picker closed).
+fn focus_reply() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(reply) =
+            document().get_element_by_id("reply").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = reply.focus();
+        }
+    }
 }
