@@ -94,9 +94,7 @@ async fn visitor_of(
 /// A page served by this very host (the direct chat page), or no `Origin` at all (not a browser's
 /// cross-origin request: a same-origin GET, or a tool).
 fn same_origin_page(origin: &str, headers: &HeaderMap) -> bool {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let authority = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
-    origin.is_empty() || (!host.is_empty() && authority.is_some_and(|a| a.eq_ignore_ascii_case(host)))
+    origin.is_empty() || crate::visitor::same_host(origin, headers)
 }
 
 fn with_cors(mut response: Response, origin: Option<HeaderValue>) -> Response {

@@ -241,30 +241,26 @@ struct TextsQuery {
 }
 
 /// The widget's texts in the language a page's tag picks (the widget carries only English; the
-/// loader fetches these beside it). Public, the same for everybody: cached like the widget's files.
+/// loader fetches these beside it).
 async fn widget_texts(axum::extract::Query(query): axum::extract::Query<TextsQuery>) -> Response {
-    let lang = kefu_protocol::Lang::from_tag(&query.lang);
+    public_json(kefu_protocol::widget_text::json(kefu_protocol::Lang::from_tag(&query.lang)))
+}
+
+/// The emoji picker's list with names in a page's language (fetched when a visitor first opens it).
+async fn widget_emoji(axum::extract::Query(query): axum::extract::Query<TextsQuery>) -> Response {
+    public_json(kefu_protocol::emoji::json(kefu_protocol::Lang::from_tag(&query.lang)))
+}
+
+/// JSON that is the same for everybody, read by the widget from any site: cached like the
+/// widget's files.
+fn public_json(body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
             (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
         ],
-        kefu_protocol::widget_text::json(lang),
-    )
-        .into_response()
-}
-
-/// The emoji picker's list with names in a page's language (fetched when a visitor first opens it).
-async fn widget_emoji(axum::extract::Query(query): axum::extract::Query<TextsQuery>) -> Response {
-    let lang = kefu_protocol::Lang::from_tag(&query.lang);
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
-        ],
-        kefu_protocol::emoji::json(lang),
+        body,
     )
         .into_response()
 }

@@ -428,7 +428,7 @@ impl Handler for VisitorSession {
 
 /// Whether `origin` is the host the request was sent to (a page kefu served itself: the direct
 /// chat page). A browser sets `Origin`; another site's page cannot claim this one.
-fn same_host(origin: &str, headers: &HeaderMap) -> bool {
+pub(crate) fn same_host(origin: &str, headers: &HeaderMap) -> bool {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
     let authority = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
     !host.is_empty() && authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
