@@ -276,6 +276,13 @@ pub enum Key {
     ShortcutTransfer,
     Emoji,
     SearchEmoji,
+    NavLibrary,
+    LibraryHelp,
+    Folder,
+    AddToLibrary,
+    NoCommonFiles,
+    SendNamed,
+    DeleteNamed,
     ShortcutCanned,
     BackToChats,
     NotifyTurnOn,
@@ -896,6 +903,13 @@ fn texts(key: Key) -> [&'static str; 5] {
         ShortcutTransfer => ["Transfer the open chat", "转接当前对话", "轉接目前對話", "開いているチャットを転送", "열린 채팅 전달"],
         Emoji => ["Emoji", "表情", "表情", "絵文字", "이모지"],
         SearchEmoji => ["Search emoji", "搜索表情", "搜尋表情", "絵文字を検索", "이모지 검색"],
+        NavLibrary => ["Common files", "常用文件", "常用檔案", "共有ファイル", "공용 파일"],
+        LibraryHelp => ["Files agents send often (price lists, manuals), in folders. An agent sends one into a chat from its Common files list.", "客服常发的文件（价目表、说明书等），可分文件夹。客服在对话中从“常用文件”列表发送。", "客服常傳的檔案（價目表、說明書等），可分資料夾。客服在對話中從「常用檔案」清單傳送。", "オペレーターがよく送るファイル（価格表、説明書など）をフォルダーに。チャットの「共有ファイル」から送れます。", "상담원이 자주 보내는 파일(가격표, 설명서 등)을 폴더별로. 채팅의 '공용 파일' 목록에서 보냅니다."],
+        Folder => ["Folder", "文件夹", "資料夾", "フォルダー", "폴더"],
+        AddToLibrary => ["Add files", "添加文件", "新增檔案", "ファイルを追加", "파일 추가"],
+        NoCommonFiles => ["No common files yet.", "还没有常用文件。", "還沒有常用檔案。", "共有ファイルはまだありません。", "공용 파일이 아직 없습니다."],
+        SendNamed => ["Send {name}", "发送 {name}", "傳送 {name}", "{name} を送る", "{name} 보내기"],
+        DeleteNamed => ["Delete {name}", "删除 {name}", "刪除 {name}", "{name} を削除", "{name} 삭제"],
         ShortcutCanned => ["In the reply box: canned replies", "在回复框中：常用语", "在回覆框中：常用語", "返信欄で：定型文", "답장 입력란에서: 상용구"],
         RegionRouting => ["Route by region", "区域分流", "區域分流", "地域別に振り分け", "지역별 배정"],
         RegionRoutingHint => [
@@ -1790,6 +1804,9 @@ pub fn op_text(lang: Lang, kind: crate::infra::audit::OpKind) -> &'static str {
         CannedChanged => ["Canned replies changed", "修改常用语", "修改常用語", "定型文を変更", "상용구 변경"],
         FileSettingsChanged => {
             ["File rules changed", "修改文件设置", "修改檔案設定", "ファイル設定を変更", "파일 설정 변경"]
+        }
+        LibraryChanged => {
+            ["Common files changed", "修改常用文件", "修改常用檔案", "共有ファイルを変更", "공용 파일 변경"]
         }
         RegistrationChanged => [
             "Registration form changed",

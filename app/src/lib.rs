@@ -98,8 +98,8 @@ fn page_security_policy() {
 pub fn App() -> impl IntoView {
     use workbench::ui::{
         AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, FilesRoute,
-        InvitationsRoute, LogRoute, ProfileRoute, RatingsRoute, RegistrationRoute, RolesRoute, RoutingRoute, Shell,
-        SitesRoute, VisitorsPage,
+        InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute, RegistrationRoute, RolesRoute,
+        RoutingRoute, Shell, SitesRoute, VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();
@@ -124,6 +124,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/invitations") view={Lazy::<InvitationsRoute>::new()}/>
                     <Route path=path!("admin/registration") view={Lazy::<RegistrationRoute>::new()}/>
                     <Route path=path!("admin/files") view={Lazy::<FilesRoute>::new()}/>
+                    <Route path=path!("admin/library") view={Lazy::<LibraryRoute>::new()}/>
                     <Route path=path!("canned") view={Lazy::<CannedRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>

@@ -100,7 +100,7 @@ test("a site's file rules: a file over the limit fails at once in the widget and
   const agentPage = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   const workbench = new Workbench(agentPage);
   await workbench.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
-  await agentPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Files' }).click();
+  await agentPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Files', exact: true }).click();
   const form = agentPage.getByRole('form', { name: 'Files in chats' });
   await expect(form.getByLabel('Largest file (MB)')).toHaveValue('10');
   await form.getByLabel('Largest file (MB)').fill('1');
@@ -123,4 +123,35 @@ test("a site's file rules: a file over the limit fails at once in the widget and
   await expect(failed.getByRole('button', { name: 'Retry' })).toBeVisible();
   await failed.getByRole('button', { name: 'Cancel' }).click();
   await expect(failed).toHaveCount(0);
+});
+
+test('an admin keeps common files in folders; an agent sends one into a chat in two clicks', async ({ browser, server }, testInfo) => {
+  const agentPage = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  const workbench = new Workbench(agentPage);
+  await workbench.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
+  const nav = agentPage.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Common files' }).click();
+  const page = agentPage.getByRole('region', { name: 'Common files' });
+  await expect(page.getByText('No common files yet.')).toBeVisible();
+  await page.getByLabel('Folder').fill('价目表');
+  await page.getByLabel('Add files').setInputFiles({ name: '2026 价目表.pdf', mimeType: 'application/pdf', buffer: PDF });
+  await expect(page.getByRole('table', { name: '价目表' }).getByRole('rowheader', { name: '2026 价目表.pdf' })).toBeVisible();
+  await agentPage.screenshot({ path: testInfo.outputPath('library-1280.png'), fullPage: true });
+  await agentPage.setViewportSize({ width: 390, height: 844 });
+  await agentPage.screenshot({ path: testInfo.outputPath('library-390.png'), fullPage: true });
+  await agentPage.setViewportSize({ width: 1280, height: 900 });
+
+  const visitorPage = await (await browser.newContext()).newPage();
+  await visitorPage.goto(server.demoUrl);
+  const widget = new Widget(visitorPage);
+  await widget.open();
+  await widget.send('有价目表吗？');
+  await widget.expectDelivered('有价目表吗？');
+  await nav.getByRole('link', { name: 'Chats' }).click();
+  await workbench.openFirstConversation();
+  await agentPage.getByRole('button', { name: 'Common files' }).click();
+  await agentPage.getByRole('button', { name: 'Send 2026 价目表.pdf' }).click();
+  await expect(workbench.log().getByRole('link', { name: 'Download 2026 价目表.pdf' })).toBeVisible();
+  const dialog = visitorPage.getByRole('dialog', { name: 'Chat' });
+  await expect(dialog.getByRole('button', { name: /2026 价目表\.pdf/ })).toBeVisible();
 });

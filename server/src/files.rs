@@ -4,6 +4,7 @@
 //!   the visitor's token as `Authorization: Bearer …`, from a page of the site's own domains (CORS).
 //! - `POST /api/v1/agent/files?conversation=ID&name=N`: an agent's upload into a conversation, with
 //!   the session cookie, from the workbench's origin.
+//! - `POST /api/v1/library?folder=F&name=N`: a file into the company's library (admins).
 //! - `GET /api/v1/files/{id}`: a download, by an agent (session cookie) or a visitor
 //!   (`?site_key=K` and the token as above).
 //!
@@ -198,6 +199,11 @@ pub async fn download(
         Ok(file) => file,
         Err(e) => return with_cors(error(e), cors),
     };
+    with_cors(served(file), cors)
+}
+
+/// A download as it is served: its type, attachment unless a checked image, nothing may run in it.
+fn served(file: files::Download) -> Response {
     let mime = if file.attachment.mime == "text/plain" { "text/plain; charset=utf-8" } else { &file.attachment.mime };
     let disposition = files::content_disposition(file.inline, &file.attachment.name);
     let mut response = (StatusCode::OK, file.bytes).into_response();
@@ -212,7 +218,18 @@ pub async fn download(
     // Nothing in it may run, even opened on its own.
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
-    with_cors(response, cors)
+    response
+}
+
+/// `GET /api/v1/library/{id}`: a library file, for the company's agents.
+pub async fn library_download(State(state): State<ServerState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    match Ctx::from_headers(&state.app.db, &headers).await {
+        Ok(ctx) => match files::library_download(&state.app, &ctx, id).await {
+            Ok(file) => served(file),
+            Err(e) => error(e),
+        },
+        Err(e) => error(e),
+    }
 }
 
 /// Answers the CORS preflight of the widget's requests (`Authorization` makes them non-simple):
@@ -241,4 +258,37 @@ pub async fn preflight(
     h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     h.insert(header::VARY, HeaderValue::from_static("Origin"));
     response
+}
+
+#[derive(Deserialize)]
+pub struct LibraryUpload {
+    #[serde(default)]
+    folder: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /api/v1/library?folder=F&name=N`: a file into the company's library (session cookie,
+/// `Perm::SettingsManage`, the workbench's origin).
+pub async fn library_upload(
+    State(state): State<ServerState>,
+    query: Result<Query<LibraryUpload>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Ok(Query(query)) = query else { return error(ApiError::invalid("name", ErrorCode::Format)) };
+    let ctx = match Ctx::from_headers(&state.app.db, &headers).await {
+        Ok(ctx) => ctx,
+        Err(e) => return error(e),
+    };
+    let stored = async {
+        let name = raw_name(&query.name)?;
+        let bytes = body_bytes(body, MAX_FILE_BYTES).await?;
+        files::add_to_library(&state.app, &ctx, &query.folder, name, &bytes).await
+    }
+    .await;
+    match stored {
+        Ok(file) => (StatusCode::CREATED, axum::Json(file)).into_response(),
+        Err(e) => error(e),
+    }
 }

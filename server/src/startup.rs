@@ -298,6 +298,8 @@ fn router(state: ServerState) -> Router {
         .route("/sw.js", get(pwa::service_worker))
         .route("/api/v1/visitor/files", post(files::visitor_upload).options(files::preflight))
         .route("/api/v1/agent/files", post(files::agent_upload))
+        .route("/api/v1/library", post(files::library_upload))
+        .route("/api/v1/library/{id}", get(files::library_download))
         .route("/api/v1/files/{id}", get(files::download).options(files::preflight))
         .nest_service("/widget", widget)
         .leptos_routes_with_context(

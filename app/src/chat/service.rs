@@ -384,6 +384,19 @@ pub async fn retract(state: &AppState, ctx: &Ctx, id: ConversationId, seq: i64) 
     tell(state, ctx, id, conversation.visitor_id, &to_visitor, &ToAgent::Retracted { conversation_id: id, seq }).await
 }
 
+/// A library file made ready to send in a conversation on the agent's sites (see
+/// [`files::from_library`]).
+pub async fn common_file(
+    state: &AppState,
+    ctx: &Ctx,
+    id: ConversationId,
+    file: i64,
+) -> Result<kefu_protocol::Attachment, ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let conversation = conversation_in_scope(state, ctx, id).await?;
+    files::from_library(state, ctx, conversation.site_id, file).await
+}
+
 /// An agent accepts (or refuses) a visitor's file sent in a conversation on their sites; the
 /// visitor's tabs and the agents who hear the conversation's messages are told (after it closed,
 /// only the agent who decided, who needs the answer).

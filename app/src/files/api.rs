@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use super::FileSettings;
+use super::{FileSettings, LibraryFile};
 use crate::infra::error::AppError;
 
 /// A site's rules for files (the defaults until saved).
@@ -27,4 +27,26 @@ pub async fn save_site_file_settings(settings: FileSettings) -> Result<(), AppEr
     let ctx = Ctx::require(Perm::SitesManage).await?;
     let state = AppState::from_context()?;
     Ok(super::service::save_settings(&state, &ctx, settings).await?)
+}
+
+/// The company's library of common files (`Perm::ChatServe`: agents send them).
+#[server(endpoint = "files/library")]
+pub async fn common_files() -> Result<Vec<LibraryFile>, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require(Perm::ChatServe).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::library(&state, &ctx).await?)
+}
+
+/// Removes a file from the library (`Perm::SettingsManage`); chats keep their copies.
+#[server(endpoint = "files/library/delete")]
+pub async fn delete_common_file(id: i64) -> Result<(), AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require(Perm::SettingsManage).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::remove_from_library(&state, &ctx, id).await?)
 }

@@ -3,7 +3,10 @@
 //! an agent to accept it unless the site trusts visitors' files; downloads need the conversation's
 //! visitor token or an agent session that may see the conversation.
 //!
-//! The area owns the `files` and `file_settings` tables and the bytes in the file store
+//! The company's library of common files (seed 004 section 9) lives here too: admins upload into
+//! folders; an agent sends one into a chat in two clicks, which copies it into the chat's files.
+//!
+//! The area owns the `files`, `file_settings` and `library_files` tables and the bytes in the file store
 //! ([`crate::infra::storage`]). It decides a file's type from its content, never from its name, and
 //! it never serves anything inline but the raster images it checked. It must not write messages:
 //! sending goes through the chat area's one send path, which asks [`service::attach`] first.
@@ -71,6 +74,19 @@ impl FileSettings {
         text.split(',').filter_map(FileClass::parse).collect()
     }
 }
+
+/// A file of the company's library (seed 004 section 9 "常用文件").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryFile {
+    pub id: i64,
+    pub folder: String,
+    pub name: String,
+    pub size: u64,
+    pub mime: String,
+}
+
+/// Longest folder name of the library, in characters.
+pub const MAX_FOLDER: usize = 40;
 
 #[cfg(test)]
 mod tests {

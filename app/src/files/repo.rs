@@ -219,3 +219,68 @@ pub async fn save_settings(w: &mut Writer, tenant: TenantId, s: &FileSettings) -
     }
     Ok(())
 }
+
+/// The company's library, by folder and name.
+pub async fn library(db: &Db, tenant: TenantId) -> Result<Vec<(super::LibraryFile, String)>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT id, public_id, folder, name, mime, size FROM library_files WHERE tenant_id = $1 ORDER BY folder, name, id",
+    )
+    .bind(tenant.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                super::LibraryFile {
+                    id: r.try_get("id")?,
+                    folder: r.try_get("folder")?,
+                    name: r.try_get("name")?,
+                    mime: r.try_get("mime")?,
+                    size: u64::try_from(r.try_get::<i64, _>("size")?).unwrap_or(0),
+                },
+                r.try_get("public_id")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+pub struct NewLibraryFile<'a> {
+    pub tenant: TenantId,
+    pub public_id: &'a str,
+    pub folder: &'a str,
+    pub name: &'a str,
+    pub mime: &'a str,
+    pub size: u64,
+    pub by: i64,
+    pub at: i64,
+}
+
+pub async fn insert_library(w: &mut Writer, f: &NewLibraryFile<'_>) -> Result<i64, ApiError> {
+    sqlx::query_scalar(
+        "INSERT INTO library_files (tenant_id, public_id, folder, name, mime, size, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(f.tenant.0)
+    .bind(f.public_id)
+    .bind(f.folder)
+    .bind(f.name)
+    .bind(f.mime)
+    .bind(f.size as i64)
+    .bind(f.by)
+    .bind(f.at)
+    .fetch_one(&mut **w)
+    .await
+    .or_internal()
+}
+
+/// Deletes a library file; its public id (for the bytes) when there was one.
+pub async fn delete_library(w: &mut Writer, tenant: TenantId, id: i64) -> Result<Option<String>, ApiError> {
+    sqlx::query_scalar("DELETE FROM library_files WHERE id = $1 AND tenant_id = $2 RETURNING public_id")
+        .bind(id)
+        .bind(tenant.0)
+        .fetch_optional(&mut **w)
+        .await
+        .or_internal()
+}

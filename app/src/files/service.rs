@@ -423,6 +423,150 @@ pub async fn save_settings(state: &AppState, ctx: &Ctx, settings: FileSettings) 
     Ok(())
 }
 
+/// The company's library of common files (agents, to send them; its page, to keep it).
+pub async fn library(state: &AppState, ctx: &Ctx) -> Result<Vec<super::LibraryFile>, ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    Ok(repo::library(&state.db, ctx.tenant()).await?.into_iter().map(|(file, _)| file).collect())
+}
+
+/// Adds a file to the library (`Perm::SettingsManage`): the type from the content as for chat
+/// files (any of the four classes), the name cleaned, at most [`kefu_protocol::file::MAX_FILE_BYTES`],
+/// in `folder` (one line, at most [`super::MAX_FOLDER`] characters; empty: none). One transaction
+/// with its operation-log entry.
+pub async fn add_to_library(
+    state: &AppState,
+    ctx: &Ctx,
+    folder: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<super::LibraryFile, ApiError> {
+    use crate::infra::audit::{self, Entry, OpKind};
+    ctx.check(Perm::SettingsManage)?;
+    let folder = kefu_protocol::text::Line::parse(folder, "folder", super::MAX_FOLDER)?.into_string();
+    if bytes.is_empty() {
+        return Err(ApiError::invalid("attachment", ErrorCode::Empty));
+    }
+    if bytes.len() as u64 > kefu_protocol::file::MAX_FILE_BYTES {
+        return Err(ApiError::invalid("attachment", ErrorCode::TooLarge));
+    }
+    let sniffed = sniff(bytes).ok_or_else(|| ApiError::invalid("attachment", ErrorCode::FileType))?;
+    let class = FileClass::of_mime(sniffed.mime);
+    if class.is_none() || (class == Some(FileClass::Image) && !crate::infra::image::is_image(bytes)) {
+        return Err(ApiError::invalid("attachment", ErrorCode::FileType));
+    }
+    let files = state.part::<Files>()?;
+    let public_id = new_file_id();
+    let name = clean_name(name, &sniffed);
+    let key = store_key(ctx.tenant(), &public_id);
+    files.store.put(&key, bytes).await?;
+    let row = repo::NewLibraryFile {
+        tenant: ctx.tenant(),
+        public_id: &public_id,
+        folder: &folder,
+        name: &name,
+        mime: sniffed.mime,
+        size: bytes.len() as u64,
+        by: ctx.agent.id.0,
+        at: now_ms(),
+    };
+    let summary = if folder.is_empty() { name.clone() } else { format!("{folder}/{name}") };
+    let stored = async {
+        let mut w = state.db.write().await?;
+        w.begin().await?;
+        let work = async {
+            let id = repo::insert_library(&mut w, &row).await?;
+            audit::record(&mut w, &Entry::by(ctx, OpKind::LibraryChanged, "library", &format!("+ {summary}"))).await?;
+            Ok(id)
+        }
+        .await;
+        w.end(work).await
+    }
+    .await;
+    match stored {
+        Ok(id) => Ok(super::LibraryFile {
+            id,
+            folder: folder.clone(),
+            name: name.clone(),
+            size: row.size,
+            mime: sniffed.mime.to_owned(),
+        }),
+        Err(error) => {
+            let _ = files.store.remove(&key).await;
+            Err(error)
+        }
+    }
+}
+
+/// Removes a file from the library (chats it was sent in keep their copies).
+pub async fn remove_from_library(state: &AppState, ctx: &Ctx, id: i64) -> Result<(), ApiError> {
+    use crate::infra::audit::{self, Entry, OpKind};
+    ctx.check(Perm::SettingsManage)?;
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        let gone = repo::delete_library(&mut w, ctx.tenant(), id).await?.ok_or(ApiError::NotFound)?;
+        audit::record(&mut w, &Entry::by(ctx, OpKind::LibraryChanged, "library", &format!("- #{id}"))).await?;
+        Ok(gone)
+    }
+    .await;
+    let public_id = w.end(work).await?;
+    state.part::<Files>()?.store.remove(&store_key(ctx.tenant(), &public_id)).await
+}
+
+/// A library file's bytes, for the agents of the company (always as an attachment).
+pub async fn library_download(state: &AppState, ctx: &Ctx, id: i64) -> Result<Download, ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let (file, public_id) = repo::library(&state.db, ctx.tenant())
+        .await?
+        .into_iter()
+        .find(|(f, _)| f.id == id)
+        .ok_or(ApiError::NotFound)?;
+    let bytes = state.part::<Files>()?.store.get(&store_key(ctx.tenant(), &public_id)).await?;
+    let attachment =
+        Attachment { id: public_id, name: file.name, size: file.size, mime: file.mime, state: FileState::Ready };
+    Ok(Download { attachment, bytes, inline: false })
+}
+
+/// A library file made the agent's own upload for a site they serve (a copy: the library may
+/// change later), ready to be sent by a message in a conversation of that site.
+pub async fn from_library(state: &AppState, ctx: &Ctx, site: SiteId, id: i64) -> Result<Attachment, ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    if !ctx.sites(Perm::ChatServe).allows(site) {
+        return Err(ApiError::NotFound);
+    }
+    let (file, public_id) = repo::library(&state.db, ctx.tenant())
+        .await?
+        .into_iter()
+        .find(|(f, _)| f.id == id)
+        .ok_or(ApiError::NotFound)?;
+    let files = state.part::<Files>()?;
+    let bytes = files.store.get(&store_key(ctx.tenant(), &public_id)).await?;
+    let attachment =
+        Attachment { id: new_file_id(), name: file.name, size: file.size, mime: file.mime, state: FileState::Ready };
+    let key = store_key(ctx.tenant(), &attachment.id);
+    files.store.put(&key, &bytes).await?;
+    let row = NewFile {
+        tenant: ctx.tenant(),
+        site,
+        uploader_kind: "agent",
+        uploader_id: ctx.agent.id.0,
+        attachment: &attachment,
+        at: now_ms(),
+    };
+    let stored = async {
+        let mut w = state.db.write().await?;
+        w.begin().await?;
+        let inserted = repo::insert(&mut w, &row).await;
+        w.end(inserted).await
+    }
+    .await;
+    if let Err(error) = stored {
+        let _ = files.store.remove(&key).await;
+        return Err(error);
+    }
+    Ok(attachment)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

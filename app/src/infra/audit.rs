@@ -41,10 +41,11 @@ pub enum OpKind {
     RegistrationChanged,
     CannedChanged,
     FileSettingsChanged,
+    LibraryChanged,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 33] = [
+    pub const ALL: [OpKind; 34] = [
         OpKind::SignIn,
         OpKind::SignInFailed,
         OpKind::SignOut,
@@ -78,6 +79,7 @@ impl OpKind {
         OpKind::RegistrationChanged,
         OpKind::CannedChanged,
         OpKind::FileSettingsChanged,
+        OpKind::LibraryChanged,
     ];
 
     /// The stored name (`sign_in`, `agent_created`, …).
@@ -116,6 +118,7 @@ impl OpKind {
             OpKind::RegistrationChanged => "registration_changed",
             OpKind::CannedChanged => "canned_changed",
             OpKind::FileSettingsChanged => "file_settings_changed",
+            OpKind::LibraryChanged => "library_changed",
         }
     }
 

@@ -358,3 +358,66 @@ async fn a_visitor_uploading_past_the_hours_budget_is_told_when_to_retry() {
     let other = app.visitor(&shop, None).await;
     created(visitor_upload(&app, &shop, &other.token, "a.png", png()).await).await;
 }
+
+async fn library_upload(app: &TestApp, cookie: &str, folder: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/api/v1/library"))
+        .query(&[("folder", folder), ("name", name)])
+        .header("origin", format!("http://{}", app.addr))
+        .header("cookie", cookie)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_companys_common_files_go_into_a_chat_in_two_clicks_and_stay_there_when_removed() {
+    use app::files::LibraryFile;
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let (ann, login) = app.add_agent(&shop, "Ann").await;
+    app.serve_every_site(&shop, ann).await;
+    let agent = app.login(&shop.company, &login, AGENT_PASSWORD).await;
+
+    // Only an admin adds files; the type is checked as for chat files.
+    let (status, _) = refused(library_upload(&app, &agent, "价目表", "a.pdf", PDF.to_vec()).await).await;
+    assert_eq!(status, 403);
+    let (_, error) =
+        refused(library_upload(&app, &admin, "价目表", "x.pdf", b"<html><script>1</script>".to_vec()).await).await;
+    assert_eq!(error, ApiError::invalid("attachment", ErrorCode::FileType));
+    let (_, error) = refused(library_upload(&app, &admin, &"长".repeat(41), "a.pdf", PDF.to_vec()).await).await;
+    assert_eq!(error, ApiError::invalid("folder", ErrorCode::TooLong));
+    let added: LibraryFile = ok(library_upload(&app, &admin, "价目表", "2026 价目表.pdf", PDF.to_vec()).await).await;
+    assert_eq!((added.folder.as_str(), added.name.as_str()), ("价目表", "2026 价目表.pdf"));
+
+    // Agents see the library and send from it.
+    let listed: Vec<LibraryFile> = ok(app.call("/api/files/library", "", Some(&agent)).await).await;
+    assert_eq!(listed, vec![added.clone()]);
+    let (mut console, _, _) = app.agent(&agent).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let (conversation, _) = ask(&mut visitor, "m1", "有价目表吗").await;
+    let body = format!("conversation_id={}&id={}", conversation.0, added.id);
+    let ready: Attachment = ok(app.call("/api/chat/library", &body, Some(&agent)).await).await;
+    assert_eq!((ready.name.as_str(), ready.state), ("2026 价目表.pdf", FileState::Ready));
+    let frame = FromAgent::Send {
+        conversation_id: conversation,
+        client_msg_id: "a1".into(),
+        body: String::new(),
+        file: Some(ready.id.clone()),
+    };
+    console.send(&frame).await;
+    console.ack("a1").await;
+    // Removed from the library, the chat keeps its copy.
+    ok::<()>(app.call("/api/files/library/delete", &format!("id={}", added.id), Some(&admin)).await).await;
+    assert_eq!(visitor_download(&app, &shop, &visitor.token, &ready.id).await.status(), 200);
+    let listed: Vec<LibraryFile> = ok(app.call("/api/files/library", "", Some(&agent)).await).await;
+    assert!(listed.is_empty());
+    // Another company sees none of it and cannot send it.
+    let rival = app.create_tenant("Rival").await;
+    let rival_admin = app.login(&rival.company, &rival.login, &rival.password).await;
+    let theirs: Vec<LibraryFile> = ok(app.call("/api/files/library", "", Some(&rival_admin)).await).await;
+    assert!(theirs.is_empty());
+    assert_eq!(err(app.call("/api/chat/library", &body, Some(&rival_admin)).await).await, ApiError::NotFound);
+}

@@ -109,6 +109,9 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/canned/export", r#"{"scope":"personal"}"#, Gate::Needs(Perm::ChatServe)),
     ("/api/visitors/registration", "site_id=1", Gate::Needs(Perm::SitesManage)),
     ("/api/files/settings", "site_id=1", Gate::Needs(Perm::SitesManage)),
+    ("/api/files/library", "", Gate::Needs(Perm::ChatServe)),
+    ("/api/files/library/delete", "id=999999", Gate::Needs(Perm::SettingsManage)),
+    ("/api/chat/library", "conversation_id=999999&id=999999", Gate::Needs(Perm::ChatServe)),
     (
         "/api/files/settings/save",
         r#"{"settings":{"site_id":1,"version":0,"max_bytes":10485760,"classes":["image"],"visitor_uploads":true,"trust_visitors":false}}"#,

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::canned::ui::{CannedList, CannedPicker};
 use crate::chat::api::CloseConversation;
-use crate::files::ui::{encode_component, AttachButton, FileCard, UploadList, Uploads};
+use crate::files::ui::{encode_component, AttachButton, CommonFiles, FileCard, UploadList, Uploads};
 use crate::i18n::{error_text, status_text, tr, use_lang, Key};
 use crate::kit::emoji::{insert_at_cursor, EmojiPicker};
 use crate::kit::live::{AgentLoad, Live};
@@ -56,7 +56,10 @@ fn ChatView(id: ConversationId) -> impl IntoView {
         Callback::new(move |name: String| {
             format!("/api/v1/agent/files?conversation={}&name={}", id.0, encode_component(&name))
         }),
-        Callback::new(move |file| live.send_file(id, file)),
+        Callback::new(move |answer: String| match serde_json::from_str(&answer) {
+            Ok(file) => live.send_file(id, file),
+            Err(_) => form_error.set(Some(error_text(lang, &kefu_protocol::ApiError::Internal))),
+        }),
     );
     let dragging = RwSignal::new(false);
     let dropped = move |ev: leptos::ev::DragEvent| {
@@ -300,6 +303,14 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                 focus_reply();
             })/>
             <AttachButton uploads/>
+            <CommonFiles on_send=Callback::new(move |file: i64| {
+                leptos::task::spawn_local(async move {
+                    match crate::chat::api::prepare_common_file(id.0, file).await {
+                        Ok(attachment) => live.send_file(id, attachment),
+                        Err(e) => form_error.set(Some(error_text(lang, &e.0))),
+                    }
+                });
+            })/>
             <button type="submit">{tr(lang, Key::Send)}</button>
             <p role="alert" class="error">{move || form_error.get()}</p>
         </form>

@@ -3,7 +3,6 @@
 //! progress) and shows its progress with a cancel button; a failed one says why and can be retried;
 //! an uploaded one is sent as a message ([`crate::kit::live::Live::send_file`]).
 
-use kefu_protocol::Attachment;
 use leptos::prelude::*;
 
 use crate::i18n::{tr, use_lang, Key};
@@ -52,13 +51,14 @@ pub struct Uploads {
     next: StoredValue<u64>,
     /// The upload URL for a file name.
     target: Callback<String, String>,
-    on_done: Callback<Attachment>,
+    /// Gets the server's answer to a stored upload (its JSON).
+    on_done: Callback<String>,
     /// Errors are told in it.
     lang: crate::i18n::Lang,
 }
 
 impl Uploads {
-    pub fn new(lang: crate::i18n::Lang, target: Callback<String, String>, on_done: Callback<Attachment>) -> Uploads {
+    pub fn new(lang: crate::i18n::Lang, target: Callback<String, String>, on_done: Callback<String>) -> Uploads {
         Uploads {
             lang,
             items: RwSignal::new(Vec::new()),
@@ -182,14 +182,12 @@ impl Uploads {
         let status = xhr.status().unwrap_or(0);
         let text = xhr.response_text().ok().flatten().unwrap_or_default();
         if status == 201 {
-            if let Ok(file) = serde_json::from_str::<Attachment>(&text) {
-                self.items.update(|l| l.retain(|i| i.key != key));
-                self.held.update_value(|h| {
-                    h.remove(&key);
-                });
-                self.on_done.run(file);
-                return;
-            }
+            self.items.update(|l| l.retain(|i| i.key != key));
+            self.held.update_value(|h| {
+                h.remove(&key);
+            });
+            self.on_done.run(text);
+            return;
         }
         let error = match (status, serde_json::from_str::<ApiError>(&text)) {
             (0, _) => ApiError::Network { message: "upload".into() },
@@ -207,15 +205,23 @@ impl Uploads {
 
 /// The attach button (a file input whose label is the button).
 #[component]
-pub fn AttachButton(uploads: Uploads) -> impl IntoView {
+pub fn AttachButton(
+    uploads: Uploads,
+    /// What it is called (default: "Attach a file").
+    #[prop(optional)]
+    label: Option<&'static str>,
+) -> impl IntoView {
     let lang = use_lang();
+    // A named button shows its name; the reply box's is its icon alone (named for screen readers).
+    let shown = label;
+    let label = label.unwrap_or(tr(lang, Key::AttachFile));
     view! {
-        <label class="attach" title=tr(lang, Key::AttachFile)>
+        <label class="attach" title=label>
             <input
                 type="file"
                 multiple
                 class="visually-hidden"
-                aria-label=tr(lang, Key::AttachFile)
+                aria-label=label
                 on:change=move |ev| {
                     #[cfg(feature = "hydrate")]
                     {
@@ -234,6 +240,7 @@ pub fn AttachButton(uploads: Uploads) -> impl IntoView {
             <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
                 <path d="M16 6v10a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10a1 1 0 0 1-2 0V6"/>
             </svg>
+            {shown.map(|text| view! { <span class="attach-label" aria-hidden="true">{text}</span> })}
         </label>
     }
 }

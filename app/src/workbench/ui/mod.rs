@@ -51,6 +51,7 @@ pub fn Shell() -> impl IntoView {
         (Perm::SitesManage, "/admin/invitations", Key::SiteInvitations),
         (Perm::SitesManage, "/admin/registration", Key::NavRegistration),
         (Perm::SitesManage, "/admin/files", Key::NavFiles),
+        (Perm::SettingsManage, "/admin/library", Key::NavLibrary),
         (Perm::SettingsManage, "/admin/ratings", Key::NavRatings),
         (Perm::BlockManage, "/admin/blocks", Key::NavBlocks),
         (Perm::OplogView, "/admin/log", Key::NavLog),
@@ -202,6 +203,7 @@ admin_route!(BlocksRoute, crate::blocks::ui::BlocksPage);
 admin_route!(InvitationsRoute, crate::invitations::ui::InvitationsPage);
 admin_route!(RegistrationRoute, crate::visitors::ui::RegistrationPage);
 admin_route!(FilesRoute, crate::files::ui::FilesPage);
+admin_route!(LibraryRoute, crate::files::ui::LibraryPage);
 admin_route!(CannedRoute, crate::canned::ui::CannedPage);
 
 /// Opens the agent socket (browser only) and ticks the clock.
