@@ -133,9 +133,14 @@ pub async fn visitor_upload(
         Err(response) => return response,
     };
     let ip = client_ip(&state, peer, &headers);
+    // A blocked visitor learns only that it is not available, as on the socket.
+    if app::blocks::service::shut_out(&state.app, &site, visitor, ip).await {
+        return with_cors(error(ApiError::conflict(Some("attachment"), ErrorCode::Unavailable)), cors);
+    }
     let stored = async {
         let name = raw_name(&query.name)?;
         let max = files::site_settings(&state.app, site.tenant_id, site.id).await?.max_bytes;
+        let _reading = files::upload_slot(&state.app)?;
         let bytes = body_bytes(body, max).await?;
         files::upload(&state.app, Uploader::Visitor { site: &site, visitor }, ip, name, &bytes).await
     }
@@ -166,6 +171,7 @@ pub async fn agent_upload(
         // The site's limit needs the conversation's site; the service checks the scope again.
         let scope = app::chat::service::conversation_in_scope(&state.app, &ctx, conversation).await?;
         let max = files::site_settings(&state.app, ctx.tenant(), scope.site_id).await?.max_bytes;
+        let _reading = files::upload_slot(&state.app)?;
         let bytes = body_bytes(body, max).await?;
         files::upload(&state.app, Uploader::Agent { ctx: &ctx, site: scope.site_id }, ip, name, &bytes).await
     }
@@ -283,6 +289,7 @@ pub async fn library_upload(
     };
     let stored = async {
         let name = raw_name(&query.name)?;
+        let _reading = files::upload_slot(&state.app)?;
         let bytes = body_bytes(body, MAX_FILE_BYTES).await?;
         files::add_to_library(&state.app, &ctx, &query.folder, name, &bytes).await
     }

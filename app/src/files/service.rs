@@ -31,7 +31,12 @@ pub struct Files {
     site_bytes_per_day: u64,
     /// Each site's rules, reused for five seconds on this node (every visitor socket asks).
     rules: Arc<crate::infra::cache::TtlCache<SiteId, FileSettings>>,
+    /// Uploads being read at once on this node (each holds its bytes in memory).
+    reading: Arc<tokio::sync::Semaphore>,
 }
+
+/// Uploads one node reads at once; more wait a moment (`TooMany`, retry in 2 s).
+pub const UPLOADS_AT_ONCE: usize = 16;
 
 impl Files {
     pub fn new(root: &std::path::Path, limits: &Limits) -> Files {
@@ -42,6 +47,7 @@ impl Files {
             per_ip: Arc::new(WindowLimiter::new(limits.files_per_ip_per_hour, hour)),
             site_bytes_per_day: limits.file_bytes_per_site_per_day,
             rules: Arc::new(crate::infra::cache::TtlCache::new(Duration::from_secs(5), 100_000)),
+            reading: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
         }
     }
 }
@@ -139,6 +145,12 @@ fn new_file_id() -> String {
 
 fn store_key(tenant: TenantId, public_id: &str) -> String {
     format!("{}/{public_id}", tenant.0)
+}
+
+/// A place among the uploads this node reads at once (held until the upload is stored): a flood
+/// of large uploads cannot hold more than [`UPLOADS_AT_ONCE`] bodies in memory.
+pub fn upload_slot(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    state.part::<Files>()?.reading.clone().try_acquire_owned().map_err(|_| ApiError::TooMany { retry_after_secs: 2 })
 }
 
 /// A site's rules, or the defaults (read at most every five seconds per node; a save forgets

@@ -421,3 +421,21 @@ async fn the_companys_common_files_go_into_a_chat_in_two_clicks_and_stay_there_w
     assert!(theirs.is_empty());
     assert_eq!(err(app.call("/api/chat/library", &body, Some(&rival_admin)).await).await, ApiError::NotFound);
 }
+
+#[tokio::test]
+async fn a_blocked_visitor_uploads_nothing_and_learns_only_that_it_is_not_available() {
+    use app::blocks::{BlockFor, BlockForm, BlockTarget};
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let visitor = app.visitor(&shop, None).await;
+    let form = BlockForm {
+        target: BlockTarget::Visitor { visitor_id: visitor.visitor_id.0 },
+        reason: "spam".into(),
+        duration: BlockFor::Day,
+    };
+    ok::<serde_json::Value>(app.call_json("/api/blocks/add", "form", &form, &admin).await).await;
+    let (status, error) = refused(visitor_upload(&app, &shop, &visitor.token, "a.png", png()).await).await;
+    assert_eq!((status, error), (409, ApiError::conflict(Some("attachment"), ErrorCode::Unavailable)));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM files WHERE uploader_id = $1", visitor.visitor_id.0).await, 0);
+}
