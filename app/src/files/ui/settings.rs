@@ -25,30 +25,15 @@ pub fn class_name(lang: Lang, class: FileClass) -> &'static str {
 #[component]
 pub fn FilesPage() -> impl IntoView {
     let lang = use_lang();
-    let site = RwSignal::new(None::<i64>);
-    let reload = RwSignal::new(0u32);
-    let notice = RwSignal::new(None::<&'static str>);
-    let settings = LocalResource::new(move || {
-        reload.track();
-        let site = site.get();
-        async move {
-            match site {
-                Some(id) => site_file_settings(id).await.ok(),
-                None => None,
-            }
-        }
-    });
-    view! {
-        <section class="files admin" aria-labelledby="files-title">
-            <h2 id="files-title">{tr(lang, Key::FilesTitle)}</h2>
-            <p class="hint">{tr(lang, Key::FilesHelp)}</p>
-            <crate::sites::ui::SiteChoice site on_change=Callback::new(move |_| notice.set(None))/>
-            {move || settings.get().flatten().map(|s| view! {
-                <FilesForm settings=s notice on_saved=Callback::new(move |_| reload.update(|n| *n += 1))/>
-            })}
-            <p class="notice" aria-live="polite">{move || notice.get()}</p>
-        </section>
-    }
+    crate::sites::ui::site_settings_page(
+        "files",
+        tr(lang, Key::FilesTitle),
+        Some(tr(lang, Key::FilesHelp)),
+        site_file_settings,
+        |settings, notice, on_saved| {
+            view! { <FilesForm settings notice on_saved/> }
+        },
+    )
 }
 
 #[component]

@@ -12,30 +12,15 @@ use crate::kit::form::{action_error, error_outside, on_success, AreaField, Check
 #[component]
 pub fn InvitationsPage() -> impl IntoView {
     let lang = use_lang();
-    let site = RwSignal::new(None::<i64>);
-    let reload = RwSignal::new(0u32);
-    // On the page, not the form: a save reloads the form (with the site's new version).
-    let notice = RwSignal::new(None::<&'static str>);
-    let settings = LocalResource::new(move || {
-        reload.track();
-        let site = site.get();
-        async move {
-            match site {
-                Some(id) => site_invitations(id).await.ok(),
-                None => None,
-            }
-        }
-    });
-    view! {
-        <section class="invitations admin" aria-labelledby="invitations-title">
-            <h2 id="invitations-title">{tr(lang, Key::SiteInvitations)}</h2>
-            <crate::sites::ui::SiteChoice site on_change=Callback::new(move |_| notice.set(None))/>
-            {move || settings.get().flatten().map(|s| view! {
-                <InviteForm settings=s notice on_saved=Callback::new(move |_| reload.update(|n| *n += 1))/>
-            })}
-            <p class="notice" aria-live="polite">{move || notice.get()}</p>
-        </section>
-    }
+    crate::sites::ui::site_settings_page(
+        "invitations",
+        tr(lang, Key::SiteInvitations),
+        None,
+        site_invitations,
+        |settings, notice, on_saved| {
+            view! { <InviteForm settings notice on_saved/> }
+        },
+    )
 }
 
 #[component]

@@ -23,30 +23,15 @@ fn mode_text(lang: Lang, mode: RouteMode) -> &'static str {
 #[component]
 pub fn RoutingPage() -> impl IntoView {
     let lang = use_lang();
-    let site = RwSignal::new(None::<i64>);
-    let reload = RwSignal::new(0u32);
-    // On the page, not the form: a save reloads the form (with the new version).
-    let notice = RwSignal::new(None::<&'static str>);
-    let settings = LocalResource::new(move || {
-        reload.track();
-        let site = site.get();
-        async move {
-            match site {
-                Some(id) => routing_settings(id).await.ok(),
-                None => None,
-            }
-        }
-    });
-    view! {
-        <section class="routing admin" aria-labelledby="routing-title">
-            <h2 id="routing-title">{tr(lang, Key::NavRouting)}</h2>
-            <crate::sites::ui::SiteChoice site on_change=Callback::new(move |_| notice.set(None))/>
-            {move || settings.get().flatten().map(|s| view! {
-                <RoutingForm settings=s notice on_saved=Callback::new(move |_| reload.update(|n| *n += 1))/>
-            })}
-            <p class="notice" aria-live="polite">{move || notice.get()}</p>
-        </section>
-    }
+    crate::sites::ui::site_settings_page(
+        "routing",
+        tr(lang, Key::NavRouting),
+        None,
+        routing_settings,
+        |settings, notice, on_saved| {
+            view! { <RoutingForm settings notice on_saved/> }
+        },
+    )
 }
 
 /// One rating level's inputs.

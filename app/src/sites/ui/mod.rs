@@ -184,3 +184,44 @@ pub fn SiteChoice(site: RwSignal<Option<i64>>, #[prop(optional)] on_change: Opti
         </label>
     }
 }
+
+/// What a per-site settings page shows: the site choice, the form of the chosen site's settings,
+/// and the notice a save leaves (kept on the page: a save reloads the form with the new version).
+/// `load` reads a site's settings; `form` draws them with the notice and a callback to run after a
+/// save. Routing, invitations, registration and files pages are this shell around their form.
+pub fn site_settings_page<T, E, Fut, V>(
+    class: &'static str,
+    title: &'static str,
+    hint: Option<&'static str>,
+    load: impl Fn(i64) -> Fut + Copy + Send + Sync + 'static,
+    form: impl Fn(T, RwSignal<Option<&'static str>>, Callback<()>) -> V + Copy + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + 'static,
+    E: 'static,
+    Fut: std::future::Future<Output = Result<T, E>> + 'static,
+    V: IntoView + 'static,
+{
+    let site = RwSignal::new(None::<i64>);
+    let reload = RwSignal::new(0u32);
+    let notice = RwSignal::new(None::<&'static str>);
+    let settings = LocalResource::new(move || {
+        reload.track();
+        let site = site.get();
+        async move {
+            match site {
+                Some(id) => load(id).await.ok(),
+                None => None,
+            }
+        }
+    });
+    view! {
+        <section class=format!("{class} admin") aria-labelledby=format!("{class}-title")>
+            <h2 id=format!("{class}-title")>{title}</h2>
+            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+            <SiteChoice site on_change=Callback::new(move |_| notice.set(None))/>
+            {move || settings.get().flatten().map(|s| form(s, notice, Callback::new(move |_| reload.update(|n| *n += 1))))}
+            <p class="notice" aria-live="polite">{move || notice.get()}</p>
+        </section>
+    }
+}

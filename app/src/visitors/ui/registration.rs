@@ -23,29 +23,15 @@ pub fn card_field_name(lang: Lang, id: &str) -> &'static str {
 #[component]
 pub fn RegistrationPage() -> impl IntoView {
     let lang = use_lang();
-    let site = RwSignal::new(None::<i64>);
-    let reload = RwSignal::new(0u32);
-    let notice = RwSignal::new(None::<&'static str>);
-    let settings = LocalResource::new(move || {
-        reload.track();
-        let site = site.get();
-        async move {
-            match site {
-                Some(id) => site_registration(id).await.ok(),
-                None => None,
-            }
-        }
-    });
-    view! {
-        <section class="registration admin" aria-labelledby="registration-title">
-            <h2 id="registration-title">{tr(lang, Key::NavRegistration)}</h2>
-            <crate::sites::ui::SiteChoice site on_change=Callback::new(move |_| notice.set(None))/>
-            {move || settings.get().flatten().map(|s| view! {
-                <RegistrationForm settings=s notice on_saved=Callback::new(move |_| reload.update(|n| *n += 1))/>
-            })}
-            <p class="notice" aria-live="polite">{move || notice.get()}</p>
-        </section>
-    }
+    crate::sites::ui::site_settings_page(
+        "registration",
+        tr(lang, Key::NavRegistration),
+        None,
+        site_registration,
+        |settings, notice, on_saved| {
+            view! { <RegistrationForm settings notice on_saved/> }
+        },
+    )
 }
 
 /// One of the site's own fields being edited.
