@@ -220,30 +220,38 @@ pub async fn save_settings(w: &mut Writer, tenant: TenantId, s: &FileSettings) -
     Ok(())
 }
 
+const LIBRARY_COLUMNS: &str = "id, public_id, folder, name, mime, size";
+
+/// A library file and its public id (where its bytes are).
+fn library_from_row(r: &sqlx::any::AnyRow) -> Result<(super::LibraryFile, String), sqlx::Error> {
+    Ok((
+        super::LibraryFile {
+            id: r.try_get("id")?,
+            folder: r.try_get("folder")?,
+            name: r.try_get("name")?,
+            mime: r.try_get("mime")?,
+            size: u64::try_from(r.try_get::<i64, _>("size")?).unwrap_or(0),
+        },
+        r.try_get("public_id")?,
+    ))
+}
+
 /// The company's library, by folder and name.
 pub async fn library(db: &Db, tenant: TenantId) -> Result<Vec<(super::LibraryFile, String)>, ApiError> {
-    let rows = sqlx::query(
-        "SELECT id, public_id, folder, name, mime, size FROM library_files WHERE tenant_id = $1 ORDER BY folder, name, id",
-    )
-    .bind(tenant.0)
-    .fetch_all(db.reader())
-    .await
-    .or_internal()?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                super::LibraryFile {
-                    id: r.try_get("id")?,
-                    folder: r.try_get("folder")?,
-                    name: r.try_get("name")?,
-                    mime: r.try_get("mime")?,
-                    size: u64::try_from(r.try_get::<i64, _>("size")?).unwrap_or(0),
-                },
-                r.try_get("public_id")?,
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .or_internal()
+    let sql = format!("SELECT {LIBRARY_COLUMNS} FROM library_files WHERE tenant_id = $1 ORDER BY folder, name, id");
+    let rows = sqlx::query(&sql).bind(tenant.0).fetch_all(db.reader()).await.or_internal()?;
+    rows.iter().map(library_from_row).collect::<Result<_, _>>().or_internal()
+}
+
+/// One library file of the company, and its public id.
+pub async fn library_file(
+    db: &Db,
+    tenant: TenantId,
+    id: i64,
+) -> Result<Option<(super::LibraryFile, String)>, ApiError> {
+    let sql = format!("SELECT {LIBRARY_COLUMNS} FROM library_files WHERE id = $1 AND tenant_id = $2");
+    let row = sqlx::query(&sql).bind(id).bind(tenant.0).fetch_optional(db.reader()).await.or_internal()?;
+    row.as_ref().map(library_from_row).transpose().or_internal()
 }
 
 pub struct NewLibraryFile<'a> {

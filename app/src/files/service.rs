@@ -528,11 +528,7 @@ pub async fn remove_from_library(state: &AppState, ctx: &Ctx, id: i64) -> Result
 /// A library file's bytes, for the agents of the company (always as an attachment).
 pub async fn library_download(state: &AppState, ctx: &Ctx, id: i64) -> Result<Download, ApiError> {
     ctx.check(Perm::ChatServe)?;
-    let (file, public_id) = repo::library(&state.db, ctx.tenant())
-        .await?
-        .into_iter()
-        .find(|(f, _)| f.id == id)
-        .ok_or(ApiError::NotFound)?;
+    let (file, public_id) = repo::library_file(&state.db, ctx.tenant(), id).await?.ok_or(ApiError::NotFound)?;
     let bytes = state.part::<Files>()?.store.get(&store_key(ctx.tenant(), &public_id)).await?;
     let attachment =
         Attachment { id: public_id, name: file.name, size: file.size, mime: file.mime, state: FileState::Ready };
@@ -546,11 +542,7 @@ pub async fn from_library(state: &AppState, ctx: &Ctx, site: SiteId, id: i64) ->
     if !ctx.sites(Perm::ChatServe).allows(site) {
         return Err(ApiError::NotFound);
     }
-    let (file, public_id) = repo::library(&state.db, ctx.tenant())
-        .await?
-        .into_iter()
-        .find(|(f, _)| f.id == id)
-        .ok_or(ApiError::NotFound)?;
+    let (file, public_id) = repo::library_file(&state.db, ctx.tenant(), id).await?.ok_or(ApiError::NotFound)?;
     let files = state.part::<Files>()?;
     let bytes = files.store.get(&store_key(ctx.tenant(), &public_id)).await?;
     let attachment =

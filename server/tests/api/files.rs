@@ -43,6 +43,25 @@ async fn agent_download(app: &TestApp, cookie: &str, id: &str) -> reqwest::Respo
     reqwest::Client::new().get(app.url(&format!("/api/v1/files/{id}"))).header("cookie", cookie).send().await.unwrap()
 }
 
+/// A POST of raw bytes from the workbench (its origin, the session cookie).
+async fn workbench_post(
+    app: &TestApp,
+    path: &str,
+    query: &[(&str, &str)],
+    cookie: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url(path))
+        .query(query)
+        .header("origin", format!("http://{}", app.addr))
+        .header("cookie", cookie)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn agent_upload(
     app: &TestApp,
     cookie: &str,
@@ -50,15 +69,15 @@ async fn agent_upload(
     name: &str,
     bytes: Vec<u8>,
 ) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(app.url("/api/v1/agent/files"))
-        .query(&[("conversation", conversation.0.to_string().as_str()), ("name", name)])
-        .header("origin", format!("http://{}", app.addr))
-        .header("cookie", cookie)
-        .body(bytes)
-        .send()
-        .await
-        .unwrap()
+    let conversation = conversation.0.to_string();
+    workbench_post(
+        app,
+        "/api/v1/agent/files",
+        &[("conversation", conversation.as_str()), ("name", name)],
+        cookie,
+        bytes,
+    )
+    .await
 }
 
 async fn created(response: reqwest::Response) -> Attachment {
@@ -360,15 +379,7 @@ async fn a_visitor_uploading_past_the_hours_budget_is_told_when_to_retry() {
 }
 
 async fn library_upload(app: &TestApp, cookie: &str, folder: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(app.url("/api/v1/library"))
-        .query(&[("folder", folder), ("name", name)])
-        .header("origin", format!("http://{}", app.addr))
-        .header("cookie", cookie)
-        .body(bytes)
-        .send()
-        .await
-        .unwrap()
+    workbench_post(app, "/api/v1/library", &[("folder", folder), ("name", name)], cookie, bytes).await
 }
 
 #[tokio::test]
