@@ -151,6 +151,8 @@ test('first run without the demo shows the setup page, which creates the company
     await expect(page.getByRole('status')).toHaveText('Connected');
     await page.screenshot({ path: test.info().outputPath('after-setup-1280.png') });
     await page.goto(`${server.url}/setup`);
+    // Filled before the page is hydrated, the form would post natively and its error not show.
+    await page.waitForLoadState('networkidle');
     await page.getByLabel('Company name').fill('Another');
     await page.getByLabel('Company account', { exact: true }).fill('other');
     await page.getByLabel('Account', { exact: true }).fill('boss');
