@@ -1808,6 +1808,7 @@ pub fn op_text(lang: Lang, kind: crate::infra::audit::OpKind) -> &'static str {
         LibraryChanged => {
             ["Common files changed", "修改常用文件", "修改常用檔案", "共有ファイルを変更", "공용 파일 변경"]
         }
+        BroadcastSent => ["Broadcast sent", "发送广播", "發送廣播", "一斉通知を送信", "전체 공지 발송"],
         RegistrationChanged => [
             "Registration form changed",
             "修改访客注册设置",

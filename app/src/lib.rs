@@ -21,6 +21,7 @@ pub mod blocks;
 pub mod canned;
 pub mod categories;
 pub mod chat;
+pub mod colleagues;
 pub mod departments;
 pub mod files;
 pub mod i18n;

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use app::chat::service as chat;
+use app::colleagues::service as colleagues;
 use app::infra::ctx::{Ctx, Scopes};
 use app::infra::net::same_origin;
 use app::infra::state::AppState;
@@ -88,6 +89,11 @@ pub async fn upgrade(
             if let Err(error) = routing::agent_changed(&state.app, ctx.tenant(), ctx.agent.id).await {
                 tracing::warn!(%error, "announcing an agent's console failed");
             }
+        }
+        // Colleague threads (unread counts) and broadcasts still standing.
+        match colleagues::on_connect(&state.app, ctx).await {
+            Ok(frames) => frames.iter().for_each(|f| out.push(f)),
+            Err(error) => out.push(&ToAgent::Error { error, client_msg_id: None }),
         }
         let settings = LoopSettings {
             heartbeat: state.config.heartbeat,
@@ -223,6 +229,21 @@ impl Handler for AgentSession {
             FromAgent::AnswerOffer { conversation_id, accept } => {
                 routing::answer_offer(app, ctx, conversation_id, accept).await
             }
+            FromAgent::ColleagueSend { to, client_msg_id, body } => {
+                match colleagues::send(app, ctx, to, &client_msg_id, &body).await {
+                    Ok(message) => out.push(&ToAgent::ColleagueAck { client_msg_id, message }),
+                    Err(error) => out.push(&ToAgent::Error { error, client_msg_id: Some(client_msg_id) }),
+                }
+                Ok(())
+            }
+            FromAgent::ColleagueSync { peer, after_seq } => {
+                if !out.claim_resync(socket::RESYNC_WAIT).await {
+                    return Ok(());
+                }
+                out.answer_resync(colleagues::sync(app, ctx, peer, after_seq).await)
+            }
+            FromAgent::ColleagueRead { peer, seq } => colleagues::mark_read(app, ctx, peer, seq).await,
+            FromAgent::DismissBroadcast { id } => colleagues::dismiss(app, ctx, id).await,
             // Answered by the socket loop.
             FromAgent::Ping => Ok(()),
         }

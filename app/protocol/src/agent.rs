@@ -348,8 +348,91 @@ pub enum FromAgent {
         conversation_id: ConversationId,
         url: String,
     },
+    /// A message to a colleague (internal chat). Sending the same `client_msg_id` again returns the
+    /// original [`ToAgent::ColleagueAck`].
+    ColleagueSend {
+        to: AgentId,
+        client_msg_id: String,
+        body: String,
+    },
+    /// Asks for the messages with `peer` after `after_seq`, answered by [`ToAgent::ColleagueMessages`].
+    ColleagueSync {
+        peer: AgentId,
+        after_seq: i64,
+    },
+    /// Everything with `peer` up to `seq` has been read.
+    ColleagueRead {
+        peer: AgentId,
+        seq: i64,
+    },
+    /// Hides a broadcast's banner for good (on every console of the agent).
+    DismissBroadcast {
+        id: i64,
+    },
     Ping,
 }
+
+/// A message between two colleagues. `seq` numbers the messages of the pair (their thread), as
+/// a conversation's messages are numbered, so a console catches up after `seq` the same way.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ColleagueMessage {
+    pub from: AgentId,
+    pub to: AgentId,
+    pub seq: i64,
+    pub client_msg_id: String,
+    pub body: String,
+    pub sent_at: i64,
+}
+
+impl ColleagueMessage {
+    /// The other agent of the thread, seen from `me`.
+    pub fn peer_of(&self, me: AgentId) -> AgentId {
+        if self.from == me {
+            self.to
+        } else {
+            self.from
+        }
+    }
+}
+
+impl crate::log::Logged for ColleagueMessage {
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    fn client_msg_id(&self) -> &str {
+        &self.client_msg_id
+    }
+}
+
+/// The agent's thread with one colleague: its newest message and how far the agent has read
+/// (`last_seq - read_seq` are unread; sending a message reads everything before it).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ColleagueThread {
+    pub peer: AgentId,
+    pub last_seq: i64,
+    pub read_seq: i64,
+    pub last_at: i64,
+}
+
+impl ColleagueThread {
+    pub fn unread(&self) -> u32 {
+        u32::try_from((self.last_seq - self.read_seq).max(0)).unwrap_or(u32::MAX)
+    }
+}
+
+/// A message from an admin to every agent online when it was sent, shown as a banner until each
+/// dismisses it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Broadcast {
+    pub id: i64,
+    pub from_name: String,
+    pub body: String,
+    pub sent_at: i64,
+}
+
+/// Messages of a thread one [`FromAgent::ColleagueSync`] answers with at most.
+pub const COLLEAGUE_PAGE: usize = 200;
 
 /// Where a transfer goes.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -573,7 +656,6 @@ pub enum ToAgent {
         error: ApiError,
         client_msg_id: Option<String>,
     },
-    /// Frames may have been missed: a fresh snapshot follows.
     /// Message `seq` was withdrawn by its agent.
     Retracted {
         conversation_id: ConversationId,
@@ -585,6 +667,39 @@ pub enum ToAgent {
         file: String,
         state: crate::FileState,
     },
+    /// The agent's threads with colleagues (after each connect).
+    ColleagueThreads {
+        threads: Vec<ColleagueThread>,
+    },
+    /// The colleague message with this client id is durably committed.
+    ColleagueAck {
+        client_msg_id: String,
+        message: ColleagueMessage,
+    },
+    /// A colleague message to or from this agent (on every console of both).
+    ColleagueMessage {
+        message: ColleagueMessage,
+    },
+    /// Answer to [`FromAgent::ColleagueSync`], in sequence order; `more` asks the client to sync again.
+    ColleagueMessages {
+        peer: AgentId,
+        messages: Vec<ColleagueMessage>,
+        more: bool,
+    },
+    /// The agent read their thread with `peer` up to `seq` (on another of their consoles).
+    ColleagueRead {
+        peer: AgentId,
+        seq: i64,
+    },
+    /// A broadcast to show until dismissed (live, and again after each connect while it stands).
+    Broadcast {
+        broadcast: Broadcast,
+    },
+    /// The agent dismissed a broadcast (on one of their consoles).
+    BroadcastDismissed {
+        id: i64,
+    },
+    /// Frames may have been missed: a fresh snapshot follows.
     Resync,
     Pong,
 }
@@ -592,7 +707,9 @@ pub enum ToAgent {
 impl Inbound for FromAgent {
     fn sent_message_id(&self) -> Option<&str> {
         match self {
-            FromAgent::Send { client_msg_id, .. } => Some(client_msg_id),
+            FromAgent::Send { client_msg_id, .. } | FromAgent::ColleagueSend { client_msg_id, .. } => {
+                Some(client_msg_id)
+            }
             _ => None,
         }
     }

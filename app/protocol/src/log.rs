@@ -19,64 +19,41 @@ pub struct PendingMessage {
     pub failed: Option<String>,
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct ConversationLog {
-    messages: BTreeMap<i64, ChatMessage>,
+/// A committed message as a log holds it: numbered in its conversation, and named by the id its
+/// sender's client gave it. Visitor chats log [`ChatMessage`]s; the workbench's internal chat logs
+/// its colleague messages the same way (same ordering, gaps and outbox).
+pub trait Logged {
+    fn seq(&self) -> i64;
+    fn client_msg_id(&self) -> &str;
+}
+
+impl Logged for ChatMessage {
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    fn client_msg_id(&self) -> &str {
+        &self.client_msg_id
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ConversationLog<M = ChatMessage> {
+    messages: BTreeMap<i64, M>,
     /// Highest `n` such that every sequence 1..=n is held.
     contiguous: i64,
     pending: Vec<PendingMessage>,
 }
 
+impl<M> Default for ConversationLog<M> {
+    fn default() -> Self {
+        ConversationLog { messages: BTreeMap::new(), contiguous: 0, pending: Vec::new() }
+    }
+}
+
 impl ConversationLog {
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Adds a committed message. Returns false when it was already held.
-    pub fn apply(&mut self, message: ChatMessage) -> bool {
-        self.pending.retain(|p| p.client_msg_id != message.client_msg_id);
-        if self.messages.contains_key(&message.seq) {
-            return false;
-        }
-        self.messages.insert(message.seq, message);
-        while self.messages.contains_key(&(self.contiguous + 1)) {
-            self.contiguous += 1;
-        }
-        true
-    }
-
-    /// Adds a message that arrived live. Returns whether it was new, and the sequence to sync after
-    /// when this message shows that an earlier one was missed (a fan-out lost between nodes): asked
-    /// once when the gap opens, not again for every later message. A log holding nothing yet has
-    /// not missed anything, it has just not loaded the history.
-    pub fn apply_live(&mut self, message: ChatMessage) -> (bool, Option<i64>) {
-        let (held_any, had_gap) = (!self.messages.is_empty(), self.newest_seq() > self.contiguous);
-        let new = self.apply(message);
-        let missed = held_any && !had_gap && self.newest_seq() > self.contiguous;
-        (new, missed.then_some(self.contiguous))
-    }
-
-    /// The sequence to sync after: everything up to it is held, in order, without gaps.
-    pub fn last_seq(&self) -> i64 {
-        self.contiguous
-    }
-
-    /// Newest sequence held (may be past a gap).
-    pub fn newest_seq(&self) -> i64 {
-        self.messages.keys().next_back().copied().unwrap_or(0)
-    }
-
-    pub fn messages(&self) -> impl DoubleEndedIterator<Item = &ChatMessage> {
-        self.messages.values()
-    }
-
-    pub fn queue(&mut self, client_msg_id: String, body: String) {
-        self.pending.push(PendingMessage { client_msg_id, body, file: None, failed: None });
-    }
-
-    /// Queues a message sending an uploaded file (its body is the file's name).
-    pub fn queue_file(&mut self, client_msg_id: String, file: Attachment) {
-        self.pending.push(PendingMessage { client_msg_id, body: file.name.clone(), file: Some(file), failed: None });
     }
 
     /// Its agent withdrew message `seq`; `blank`: drop what it said (the visitor's side). Returns
@@ -102,6 +79,55 @@ impl ConversationLog {
             }
         }
         found
+    }
+}
+
+impl<M: Logged> ConversationLog<M> {
+    /// Adds a committed message. Returns false when it was already held.
+    pub fn apply(&mut self, message: M) -> bool {
+        self.pending.retain(|p| p.client_msg_id != message.client_msg_id());
+        if self.messages.contains_key(&message.seq()) {
+            return false;
+        }
+        self.messages.insert(message.seq(), message);
+        while self.messages.contains_key(&(self.contiguous + 1)) {
+            self.contiguous += 1;
+        }
+        true
+    }
+
+    /// Adds a message that arrived live. Returns whether it was new, and the sequence to sync after
+    /// when this message shows that an earlier one was missed (a fan-out lost between nodes): asked
+    /// once when the gap opens, not again for every later message. A log holding nothing yet has
+    /// not missed anything, it has just not loaded the history.
+    pub fn apply_live(&mut self, message: M) -> (bool, Option<i64>) {
+        let (held_any, had_gap) = (!self.messages.is_empty(), self.newest_seq() > self.contiguous);
+        let new = self.apply(message);
+        let missed = held_any && !had_gap && self.newest_seq() > self.contiguous;
+        (new, missed.then_some(self.contiguous))
+    }
+
+    /// The sequence to sync after: everything up to it is held, in order, without gaps.
+    pub fn last_seq(&self) -> i64 {
+        self.contiguous
+    }
+
+    /// Newest sequence held (may be past a gap).
+    pub fn newest_seq(&self) -> i64 {
+        self.messages.keys().next_back().copied().unwrap_or(0)
+    }
+
+    pub fn messages(&self) -> impl DoubleEndedIterator<Item = &M> {
+        self.messages.values()
+    }
+
+    pub fn queue(&mut self, client_msg_id: String, body: String) {
+        self.pending.push(PendingMessage { client_msg_id, body, file: None, failed: None });
+    }
+
+    /// Queues a message sending an uploaded file (its body is the file's name).
+    pub fn queue_file(&mut self, client_msg_id: String, file: Attachment) {
+        self.pending.push(PendingMessage { client_msg_id, body: file.name.clone(), file: Some(file), failed: None });
     }
 
     /// Messages to (re)send: queued and not refused.

@@ -42,10 +42,11 @@ pub enum OpKind {
     CannedChanged,
     FileSettingsChanged,
     LibraryChanged,
+    BroadcastSent,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 34] = [
+    pub const ALL: [OpKind; 35] = [
         OpKind::SignIn,
         OpKind::SignInFailed,
         OpKind::SignOut,
@@ -80,6 +81,7 @@ impl OpKind {
         OpKind::CannedChanged,
         OpKind::FileSettingsChanged,
         OpKind::LibraryChanged,
+        OpKind::BroadcastSent,
     ];
 
     /// The stored name (`sign_in`, `agent_created`, …).
@@ -119,6 +121,7 @@ impl OpKind {
             OpKind::CannedChanged => "canned_changed",
             OpKind::FileSettingsChanged => "file_settings_changed",
             OpKind::LibraryChanged => "library_changed",
+            OpKind::BroadcastSent => "broadcast_sent",
         }
     }
 

@@ -87,6 +87,8 @@ pub struct Live {
     pub invitations: RwSignal<Vec<(ConversationId, String, String)>>,
     /// Colleagues who joined conversations besides their agent.
     pub guests: RwSignal<HashMap<ConversationId, Vec<(AgentId, String)>>>,
+    /// Internal chat and broadcasts ([`super::internal`]).
+    pub internal: super::internal::Internal,
 }
 
 /// One piece of news in the workbench.
@@ -134,11 +136,16 @@ impl Live {
             notices: RwSignal::new(Vec::new()),
             invitations: RwSignal::new(Vec::new()),
             guests: RwSignal::new(HashMap::new()),
+            internal: super::internal::Internal::new(),
         }
     }
 
     fn send(&self, frame: &FromAgent) -> bool {
         self.conn.with_value(|c| c.send(frame))
+    }
+
+    pub(super) fn send_frame(&self, frame: &FromAgent) -> bool {
+        self.send(frame)
     }
 
     fn sync(&self, conversation_id: ConversationId, after_seq: i64) {
@@ -454,8 +461,16 @@ impl Live {
             ToAgent::Error { error, client_msg_id: Some(id) } => {
                 let reason = crate::i18n::error_text(self.lang, &error);
                 self.logs.update(|logs| logs.values_mut().for_each(|l| l.fail(&id, reason.clone())));
+                self.fail_colleague(&id, &reason);
             }
             ToAgent::Error { error, client_msg_id: None } => self.error.set(Some(error)),
+            frame @ (ToAgent::ColleagueThreads { .. }
+            | ToAgent::ColleagueAck { .. }
+            | ToAgent::ColleagueMessage { .. }
+            | ToAgent::ColleagueMessages { .. }
+            | ToAgent::ColleagueRead { .. }
+            | ToAgent::Broadcast { .. }
+            | ToAgent::BroadcastDismissed { .. }) => self.on_internal_frame(frame),
             // A resync comes with a fresh snapshot, which catches up every conversation.
             ToAgent::Typing { .. } | ToAgent::Resync | ToAgent::Pong => {}
         }
@@ -709,7 +724,7 @@ impl Live {
 }
 
 /// A unique id for a message the agent is sending.
-fn new_client_msg_id() -> String {
+pub(super) fn new_client_msg_id() -> String {
     #[cfg(feature = "hydrate")]
     {
         let a = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;

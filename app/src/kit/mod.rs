@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod emoji;
 pub mod form;
+pub mod internal;
 pub mod live;
 pub mod regions;
 

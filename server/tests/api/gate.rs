@@ -6,7 +6,7 @@
 use app::auth::repo;
 use app::auth::service::hash_password;
 use app::auth::setup::{self, NewTenant};
-use kefu_protocol::{ApiError, ConversationStatus, FromAgent, Perm, SiteId, TenantId, ToAgent};
+use kefu_protocol::{AgentId, ApiError, ConversationStatus, FromAgent, Perm, SiteId, TenantId, ToAgent};
 
 use crate::helpers::{spawn_app, AgentClient, Tenant, TestApp};
 
@@ -123,6 +123,7 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
         Gate::Needs(Perm::SitesManage),
     ),
     ("/api/blocks", "", Gate::Needs(Perm::BlockManage)),
+    ("/api/colleagues/broadcast", "client_msg_id=g1&body=hi", Gate::Needs(Perm::AgentsManage)),
     (
         "/api/blocks/add",
         r#"{"form":{"target":{"address":{"net":"198.51.100.7","site_id":null}},"reason":"x","duration":"hour"}}"#,
@@ -312,6 +313,9 @@ async fn what_a_console_hears_and_may_do_follows_its_role() {
         .await;
     assert_eq!(watcher.error().await, (ApiError::Forbidden, Some("v1".into())));
     assert_eq!(app.message_count(id).await, 1, "nothing was written");
+    // Internal chat is for those who answer chats.
+    watcher.send(&FromAgent::ColleagueSend { to: AgentId(1), client_msg_id: "c1".into(), body: "hi".into() }).await;
+    assert_eq!(watcher.error().await, (ApiError::Forbidden, Some("c1".into())));
     // Lists pass the same gate.
     watcher.send(&FromAgent::ListConversations { query: String::new(), offset: 0, site: None }).await;
     assert_eq!(watcher.error().await.0, ApiError::Forbidden);

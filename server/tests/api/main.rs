@@ -6,6 +6,7 @@ mod backoffice;
 mod blocks;
 mod canned;
 mod chat;
+mod colleagues;
 mod companies;
 mod console;
 mod details;

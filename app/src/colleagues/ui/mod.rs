@@ -1,0 +1,1 @@
+//! The colleagues page and the broadcast banners.
