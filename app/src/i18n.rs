@@ -476,6 +476,20 @@ pub enum Key {
     Withdraw,
     Withdrawn,
     ErrRetractLate,
+    NavColleagues,
+    ColleaguesTitle,
+    NoColleagues,
+    PickColleague,
+    MessageTo,
+    ColleagueLoad,
+    BackToColleagues,
+    BroadcastLabel,
+    BroadcastSend,
+    BroadcastDone,
+    Broadcasts,
+    BroadcastFrom,
+    DismissBroadcast,
+    AlertColleague,
 }
 
 /// The text for `key` in `lang`.
@@ -1570,6 +1584,20 @@ fn texts(key: Key) -> [&'static str; 5] {
         Withdraw => ["Withdraw", "撤回", "收回", "取り消す", "회수"],
         Withdrawn => ["Withdrawn", "已撤回", "已收回", "取り消し済み", "회수됨"],
         ErrRetractLate => ["Messages can only be withdrawn within two minutes of sending.", "消息发出两分钟内才能撤回。", "訊息送出兩分鐘內才能收回。", "メッセージは送信から2分以内のみ取り消せます。", "메시지는 보낸 후 2분 안에만 회수할 수 있습니다."],
+        NavColleagues => ["Colleagues", "同事", "同事", "同僚", "동료"],
+        ColleaguesTitle => ["Colleagues", "同事", "同事", "同僚", "동료"],
+        NoColleagues => ["No colleagues yet: agents added in the back office appear here.", "还没有同事：在后台添加的客服会显示在这里。", "還沒有同事：在後台新增的客服會顯示在這裡。", "同僚はまだいません。管理画面で追加したオペレーターがここに表示されます。", "아직 동료가 없습니다. 관리 화면에서 추가한 상담원이 여기에 표시됩니다."],
+        PickColleague => ["Choose a colleague to chat with.", "选择一位同事开始交谈。", "選擇一位同事開始交談。", "話す同僚を選んでください。", "대화할 동료를 선택하세요."],
+        MessageTo => ["Message to {name}", "发给 {name} 的消息", "給 {name} 的訊息", "{name} さんへのメッセージ", "{name} 님에게 보낼 메시지"],
+        ColleagueLoad => ["{chats} of {max} chats", "{chats}/{max} 个对话", "{chats}/{max} 個對話", "チャット {chats}/{max}", "채팅 {chats}/{max}"],
+        BackToColleagues => ["Back to colleagues", "返回同事列表", "返回同事列表", "同僚一覧に戻る", "동료 목록으로 돌아가기"],
+        BroadcastLabel => ["Broadcast to everyone online", "向所有在线同事广播", "向所有線上同事廣播", "オンラインの全員に一斉通知", "접속 중인 모두에게 전체 공지"],
+        BroadcastSend => ["Broadcast", "发送广播", "發送廣播", "一斉通知を送る", "공지 보내기"],
+        BroadcastDone => ["Sent to colleagues online: {n}.", "已发送给 {n} 位在线同事。", "已傳送給 {n} 位線上同事。", "オンラインの同僚 {n} 人に送りました。", "접속 중인 동료 {n}명에게 보냈습니다."],
+        Broadcasts => ["Broadcasts", "广播", "廣播", "一斉通知", "전체 공지"],
+        BroadcastFrom => ["Broadcast from {name}", "{name} 的广播", "{name} 的廣播", "{name} さんからの一斉通知", "{name} 님의 전체 공지"],
+        DismissBroadcast => ["Dismiss the broadcast from {name}", "关闭 {name} 的广播", "關閉 {name} 的廣播", "{name} さんの一斉通知を閉じる", "{name} 님의 공지 닫기"],
+        AlertColleague => ["Message from a colleague", "同事发来消息", "同事傳來訊息", "同僚からのメッセージ", "동료의 메시지"],
     }
 }
 

@@ -98,9 +98,9 @@ fn page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     use workbench::ui::{
-        AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, DepartmentsRoute, FilesRoute,
-        InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute, RegistrationRoute, RolesRoute,
-        RoutingRoute, Shell, SitesRoute, VisitorsPage,
+        AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, ColleaguesRoute, DepartmentsRoute,
+        FilesRoute, InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute, RegistrationRoute,
+        RolesRoute, RoutingRoute, Shell, SitesRoute, VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();
@@ -127,6 +127,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/files") view={Lazy::<FilesRoute>::new()}/>
                     <Route path=path!("admin/library") view={Lazy::<LibraryRoute>::new()}/>
                     <Route path=path!("canned") view={Lazy::<CannedRoute>::new()}/>
+                    <Route path=path!("colleagues") view={Lazy::<ColleaguesRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>
             </Routes>
@@ -137,7 +138,9 @@ pub fn App() -> impl IntoView {
 /// Whether a path is a signed-in workbench page (strangers are sent to /login).
 pub fn is_workbench_page(path: &str) -> bool {
     path == "/"
-        || ["/chats", "/visitors", "/admin", "/me"].iter().any(|p| path == *p || path.starts_with(&format!("{p}/")))
+        || ["/chats", "/visitors", "/canned", "/colleagues", "/admin", "/me"]
+            .iter()
+            .any(|p| path == *p || path.starts_with(&format!("{p}/")))
 }
 
 /// Builds the application state: the database, the realtime handle, and each area's parts.

@@ -1,26 +1,9 @@
-import { expect, Page } from '@playwright/test';
+import { expect } from '@playwright/test';
 
 import { KefuServer } from '../fixtures/server';
 import { test } from '../fixtures/test';
 import { Widget } from '../fixtures/widget';
-import { Workbench } from '../fixtures/workbench';
-
-/** Adds the colleague Bob (agent role, the demo site) through the agents page's server function;
- *  returns the company's sites. */
-async function addBob(adminPage: Page, server: KefuServer) {
-  const roles = await (await adminPage.request.post(`${server.url}/api/roles`, { form: {} })).json();
-  const sites = await (await adminPage.request.post(`${server.url}/api/sites`, { form: {} })).json();
-  const agentRole = roles.find((r: { builtin: string | null }) => r.builtin === 'agent');
-  const saved = await adminPage.request.post(`${server.url}/api/agents/save`, {
-    data: { form: {
-      id: null, version: 0, login: 'bob', password: 'bob-pass-1', display_name: 'Bob', nickname: '', job_number: '',
-      email: '', mobile: '', role_id: agentRole.id, department_id: null, site_ids: [sites[0].id], seat_enabled: true,
-      max_chats: 5, sort_order: 0, card: [],
-    } },
-  });
-  expect(saved.ok()).toBeTruthy();
-  return sites;
-}
+import { addBob, Workbench } from '../fixtures/workbench';
 
 test('an away agent leaves the visitor waiting in the queue with a place shown, then takes the chat', async ({ browser, server }, testInfo) => {
   const errors: string[] = [];

@@ -743,4 +743,28 @@ mod tests {
         );
         assert_eq!(serde_json::to_string(&Perm::RecordsViewOwn).unwrap(), r#""records_view_own""#);
     }
+
+    #[test]
+    fn a_colleague_thread_logs_like_a_conversation_and_counts_unread_from_the_read_mark() {
+        let (ann, bob) = (AgentId(1), AgentId(2));
+        let m = |seq: i64, from: AgentId, id: &str| ColleagueMessage {
+            from,
+            to: if from == ann { bob } else { ann },
+            seq,
+            client_msg_id: id.into(),
+            body: format!("m{seq}"),
+            sent_at: seq,
+        };
+        let mut log = crate::log::ConversationLog::<ColleagueMessage>::default();
+        log.queue("b1".into(), "好的".into());
+        assert_eq!(log.apply_live(m(1, ann, "a1")), (true, None));
+        assert_eq!(log.apply_live(m(3, ann, "a3")), (true, Some(1)), "2 was missed: sync after 1");
+        assert!(log.apply(m(2, bob, "b1")));
+        assert_eq!(log.unsent().count(), 0, "Bob's message was acknowledged");
+        assert_eq!(log.last_seq(), 3);
+        assert_eq!(m(2, bob, "b1").peer_of(bob), ann);
+        assert_eq!(m(2, bob, "b1").peer_of(ann), bob);
+        let thread = ColleagueThread { peer: ann, last_seq: 3, read_seq: 2, last_at: 3 };
+        assert_eq!(thread.unread(), 1, "Bob's reply read everything before it");
+    }
 }

@@ -17,6 +17,7 @@ pub enum Alert {
     Chat,
     Message,
     Transfer,
+    Colleague,
 }
 
 /// Seconds between two rings of a chat nobody has taken.
@@ -114,6 +115,7 @@ mod browser {
             Alert::Transfer => (660.0, 2),
             Alert::Message => (740.0, 1),
             Alert::Visitor => (520.0, 1),
+            Alert::Colleague => (600.0, 1),
         };
         let Ok(ctx) = web_sys::AudioContext::new() else { return };
         for n in 0..count {
@@ -201,13 +203,6 @@ mod browser {
         let base = tr(lang, Key::AppTitle);
         // Counted once per change, for the title, the alerts and the ring.
         let counts = Memo::new(move |_| waiting(&live));
-        // The title: what waits, counted.
-        Effect::new(move |_| {
-            let (unread, requests) = counts.get();
-            let n = unread + requests;
-            document().set_title(&if n > 0 { format!("({n}) {base}") } else { base.to_owned() });
-            favicon(n);
-        });
         let prefs = move || live.agent.with_untracked(|a| a.as_ref().map(|a| a.prefs.notify)).unwrap_or_default();
         // A rise in unread messages or requests, a new visitor: a tone, and in the background a
         // desktop notification.
@@ -241,11 +236,35 @@ mod browser {
                 tone(Alert::Visitor);
             }
         });
-        // Back in front: the open chat's messages are read now.
+        // Colleagues' messages and broadcasts: counted in the title, a tone (and in the
+        // background a desktop notification) when one more arrives.
+        let internal = Memo::new(move |_| (live.colleague_unread(), live.internal.broadcasts.with(Vec::len)));
+        Effect::new(move |_| {
+            let (unread, broadcasts) = internal.get();
+            let (waiting, requests) = counts.get();
+            let n = unread + u32::try_from(broadcasts).unwrap_or(0) + waiting + requests;
+            document().set_title(&if n > 0 { format!("({n}) {base}") } else { base.to_owned() });
+            favicon(n);
+        });
+        let was = StoredValue::new((0u32, 0usize));
+        Effect::new(move |_| {
+            let (unread, broadcasts) = internal.get();
+            let (was_unread, was_broadcasts) = was.get_value();
+            was.set_value((unread, broadcasts));
+            if (unread > was_unread || broadcasts > was_broadcasts) && prefs().colleague {
+                tone(Alert::Colleague);
+                vibrate();
+                desktop(live, tr(lang, Key::AlertColleague), "", None);
+            }
+        });
+        // Back in front: the open chat's (or colleague thread's) messages are read now.
         let back = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
             if !hidden() {
                 if let Some(id) = live.selected.get_untracked() {
                     live.mark_read(id);
+                }
+                if let Some(peer) = live.internal.open.get_untracked() {
+                    live.read_colleague(peer);
                 }
             }
         });

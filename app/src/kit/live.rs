@@ -724,7 +724,7 @@ impl Live {
 }
 
 /// A unique id for a message the agent is sending.
-pub(super) fn new_client_msg_id() -> String {
+pub fn new_client_msg_id() -> String {
     #[cfg(feature = "hydrate")]
     {
         let a = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;

@@ -42,6 +42,7 @@ pub fn Shell() -> impl IntoView {
         (Perm::ChatServe, "/chats", Key::NavChats),
         (Perm::VisitorsView, "/visitors", Key::NavVisitors),
         (Perm::ChatServe, "/canned", Key::NavCanned),
+        (Perm::ChatServe, "/colleagues", Key::NavColleagues),
         (Perm::SitesView, "/admin/sites", Key::NavSites),
         (Perm::AgentsManage, "/admin/agents", Key::NavAgents),
         (Perm::AgentsManage, "/admin/departments", Key::NavDepartments),
@@ -61,7 +62,20 @@ pub fn Shell() -> impl IntoView {
         let links = areas
             .into_iter()
             .filter(|(perm, ..)| agent.can(*perm))
-            .map(|(_, href, key)| view! { <li><A href=href>{tr(lang, key)}</A></li> })
+            .map(|(_, href, key)| {
+                // Colleagues: with the count of their unread messages.
+                let unread = move || (key == Key::NavColleagues).then(|| live.colleague_unread()).filter(|n| *n > 0);
+                view! {
+                    <li>
+                        <A href=href>
+                            {tr(lang, key)}
+                            {move || unread().map(|n| view! {
+                                " " <span class="badge">{n} <span class="visually-hidden">" " {tr(lang, Key::Unread)}</span></span>
+                            })}
+                        </A>
+                    </li>
+                }
+            })
             .collect_view();
         Some(view! { <ul>{links}</ul> })
     };
@@ -80,6 +94,7 @@ pub fn Shell() -> impl IntoView {
                 <button type="button" on:click=move |_| { logout.dispatch(Logout {}); }>{tr(lang, Key::SignOut)}</button>
             </header>
             <p role="alert" class="error">{move || live.error.get().map(|e| error_text(lang, &e))}</p>
+            <crate::colleagues::ui::BroadcastBanners/>
             <Outlet/>
         </div>
     }
@@ -205,6 +220,20 @@ admin_route!(RegistrationRoute, crate::visitors::ui::RegistrationPage);
 admin_route!(FilesRoute, crate::files::ui::FilesPage);
 admin_route!(LibraryRoute, crate::files::ui::LibraryPage);
 admin_route!(CannedRoute, crate::canned::ui::CannedPage);
+
+/// Internal chat: a separate chunk too, laid out in columns like the chats page.
+pub struct ColleaguesRoute;
+
+#[lazy_route]
+impl LazyRoute for ColleaguesRoute {
+    fn data() -> Self {
+        ColleaguesRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::colleagues::ui::ColleaguesPage/> }.into_any()
+    }
+}
 
 /// Opens the agent socket (browser only) and ticks the clock.
 fn connect(live: Live) {
