@@ -30,13 +30,18 @@ test('an agent keeps canned replies, imports a CSV with a bad row, and inserts o
 
   // A CSV from another tool: the preview names the bad row; the good one goes in, with its folder.
   const csv = '标题,内容,分组\n退款,请提供订单号,售后\n,没有标题,售后\n';
-  await page.getByLabel('CSV file').setInputFiles({ name: '常用语.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+  await page.getByLabel('CSV or Excel file').setInputFiles({ name: '常用语.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
   const preview = page.getByRole('table', { name: 'Rows in the file' });
   await expect(preview.getByRole('row').filter({ hasText: '售后' }).nth(1)).toContainText('3售后Title is required.');
   await agentPage.screenshot({ path: testInfo.outputPath('canned-import-1280.png'), fullPage: true });
   await page.getByRole('button', { name: 'Import 1 replies' }).click();
   await expect(page.getByText('1 replies imported.')).toBeVisible();
   await expect(page.getByRole('rowheader', { name: '退款' })).toBeVisible();
+  // Dragged onto the first row, the imported reply comes first.
+  const titles = page.getByRole('table').first().getByRole('rowheader');
+  await expect(titles).toHaveText(['问候', '退款']);
+  await page.getByRole('row', { name: /^退款/ }).dragTo(page.getByRole('row', { name: /^问候/ }));
+  await expect(titles).toHaveText(['退款', '问候']);
   await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: '售后', exact: true }).click();
   await expect(page.getByRole('rowheader', { name: '问候' })).toBeHidden();
   await agentPage.screenshot({ path: testInfo.outputPath('canned-1280.png'), fullPage: true });

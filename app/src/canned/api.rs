@@ -83,6 +83,17 @@ pub async fn move_canned(folder: bool, id: i64, up: bool) -> Result<(), AppError
     Ok(super::service::move_one(&state, &ctx, folder, id, up).await?)
 }
 
+/// Puts a reply, or a folder (`folder`), where `at` is (dragged onto it); `at` moves along.
+#[server(endpoint = "canned/place")]
+pub async fn place_canned(folder: bool, id: i64, at: i64) -> Result<(), AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require(Perm::ChatServe).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::place(&state, &ctx, folder, id, at).await?)
+}
+
 /// What a CSV file (base64 of its bytes) would import, row by row with their errors.
 #[server(endpoint = "canned/import/preview", input = Json)]
 pub async fn preview_canned_import(base64: String) -> Result<Vec<ImportRow>, AppError> {

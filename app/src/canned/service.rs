@@ -230,6 +230,23 @@ pub async fn move_one(state: &AppState, ctx: &Ctx, folder: bool, id: i64, up: bo
     w.end(work).await
 }
 
+/// Puts a reply or a folder where another of the same library is (dragged onto it).
+pub async fn place(state: &AppState, ctx: &Ctx, folder: bool, id: i64, at: i64) -> Result<(), ApiError> {
+    ctx.check(Perm::ChatServe)?;
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        let owner = owned(state, ctx, &mut w, table(folder), id).await?;
+        let mut order = repo::order(&mut w, ctx.tenant(), owner, table(folder)).await?;
+        if !crate::infra::db::move_to(&mut order, id, at)? {
+            return Ok(());
+        }
+        crate::infra::db::set_order(&mut w, table(folder), ctx.tenant(), &order).await
+    }
+    .await;
+    w.end(work).await
+}
+
 /// The bytes of an uploaded file (base64), at most [`IMPORT_BYTES`].
 pub fn decode_upload(base64: &str) -> Result<Vec<u8>, ApiError> {
     use base64::Engine as _;
@@ -241,13 +258,46 @@ pub fn decode_upload(base64: &str) -> Result<Vec<u8>, ApiError> {
         .map_err(|_| ApiError::invalid("file", ErrorCode::Format))
 }
 
-/// Reads a CSV file (UTF-8 or GBK) of `title, text, folder` rows; a first row naming the columns
-/// (in English or Chinese) sets their order. Each row is checked on its own.
+/// Most bytes the sheets of an imported workbook may unpack to (a small file could otherwise
+/// unpack to gigabytes).
+const XLSX_UNPACKED: u64 = 16 << 20;
+
+/// The rows of an import file, numbered as the user sees them: the first sheet of an Excel
+/// workbook (XLSX, a ZIP archive), or else CSV text (UTF-8 or GBK).
+fn import_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ApiError> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Ok(csv::parse(&csv::decode(bytes)));
+    }
+    let format = || ApiError::invalid("file", ErrorCode::Format);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| format())?;
+    let mut unpacked = 0u64;
+    for i in 0..archive.len() {
+        unpacked += archive.by_index_raw(i).map_err(|_| format())?.size();
+    }
+    if unpacked > XLSX_UNPACKED {
+        return Err(ApiError::invalid("file", ErrorCode::TooLong));
+    }
+    use calamine::{DataType as _, Reader as _};
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|_| format())?;
+    let sheet = book.worksheet_range_at(0).ok_or_else(|| ApiError::invalid("file", ErrorCode::Empty))?;
+    let sheet = sheet.map_err(|_| format())?;
+    let first = sheet.start().map_or(0, |(row, _)| row);
+    Ok(sheet
+        .rows()
+        .enumerate()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()))
+        .map(|(i, cells)| (first + i as u32 + 1, cells.iter().map(|c| c.to_string()).collect()))
+        .collect())
+}
+
+/// Reads a CSV file (UTF-8 or GBK) or an Excel workbook of `title, text, folder` rows; a first
+/// row naming the columns (in English or Chinese) sets their order. Each row is checked on its own.
 pub fn read_import(bytes: &[u8]) -> Result<Vec<ImportRow>, ApiError> {
     if bytes.len() > IMPORT_BYTES {
         return Err(ApiError::invalid("file", ErrorCode::TooLong));
     }
-    let mut rows = csv::parse(&csv::decode(bytes));
+    let mut rows = import_rows(bytes)?;
     let mut columns = [0usize, 1, 2];
     if let Some((_, header)) = rows.first() {
         let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim().to_lowercase().as_str()));
@@ -350,5 +400,107 @@ mod tests {
         let rows = read_import("退款,请提供订单号\n".as_bytes()).unwrap();
         assert_eq!((rows[0].title.as_str(), rows[0].line), ("退款", 1));
         assert_eq!(read_import(b"").unwrap_err(), ApiError::invalid("file", ErrorCode::Empty));
+    }
+
+    /// An Excel workbook as Excel writes one: shared strings, cell references, a sheet named in
+    /// Chinese; `rows` go to the first sheet, a number where a cell parses as one.
+    fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut strings: Vec<&str> = Vec::new();
+        let mut sheet = String::new();
+        for (r, row) in rows.iter().enumerate() {
+            sheet.push_str(&format!("<row r=\"{}\">", r + 1));
+            for (c, cell) in row.iter().enumerate() {
+                let at = format!("{}{}", char::from(b'A' + c as u8), r + 1);
+                if cell.parse::<f64>().is_ok() {
+                    sheet.push_str(&format!("<c r=\"{at}\"><v>{cell}</v></c>"));
+                } else if !cell.is_empty() {
+                    strings.push(cell);
+                    sheet.push_str(&format!("<c r=\"{at}\" t=\"s\"><v>{}</v></c>", strings.len() - 1));
+                }
+            }
+            sheet.push_str("</row>");
+        }
+        let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+        let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+        let shared: String = strings.iter().map(|s| format!("<si><t xml:space=\"preserve\">{s}</t></si>")).collect();
+        let files = [
+            (
+                "[Content_Types].xml",
+                "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
+                 <Default Extension=\"xml\" ContentType=\"application/xml\"/></Types>"
+                    .to_owned(),
+            ),
+            (
+                "xl/workbook.xml",
+                format!(
+                    "<workbook xmlns=\"{main}\" xmlns:r=\"{rel}\"><sheets>\
+                     <sheet name=\"常用语\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+                ),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                format!(
+                    "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
+                     <Relationship Id=\"rId1\" Type=\"{rel}/worksheet\" Target=\"worksheets/sheet1.xml\"/>\
+                     <Relationship Id=\"rId2\" Type=\"{rel}/sharedStrings\" Target=\"sharedStrings.xml\"/>\
+                     </Relationships>"
+                ),
+            ),
+            ("xl/sharedStrings.xml", format!("<sst xmlns=\"{main}\">{shared}</sst>")),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!("<worksheet xmlns=\"{main}\"><sheetData>{sheet}</sheetData></worksheet>"),
+            ),
+        ];
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, text) in files {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn an_excel_workbook_imports_like_csv_with_its_row_numbers() {
+        let book = xlsx(&[
+            &["分组", "标题", "内容"],
+            &["售后", "退款", "请提供订单号，我们马上为您处理"],
+            &[],
+            &["售前", "运费", ""],
+            &["", "数字", "400"],
+        ]);
+        let rows = read_import(&book).unwrap();
+        let got: Vec<(u32, &str, &str, &str, bool)> = rows
+            .iter()
+            .map(|r| (r.line, r.title.as_str(), r.body.as_str(), r.folder.as_str(), r.error.is_some()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, "退款", "请提供订单号，我们马上为您处理", "售后", false),
+                (4, "运费", "", "售前", true),
+                (5, "数字", "400", "", false),
+            ],
+            "the empty row 3 is skipped; row 4 has no text"
+        );
+        // A ZIP that is not a workbook is refused as such, not read as text.
+        let mut not_a_book = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        not_a_book.start_file("a.txt", zip::write::SimpleFileOptions::default()).unwrap();
+        let not_a_book = not_a_book.finish().unwrap().into_inner();
+        assert_eq!(read_import(&not_a_book).unwrap_err(), ApiError::invalid("file", ErrorCode::Format));
+        // A small file that would unpack to more than a workbook of replies needs is refused.
+        use std::io::Write as _;
+        let mut bomb = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        bomb.start_file("xl/worksheets/sheet1.xml", deflated).unwrap();
+        let spaces = vec![b' '; 1 << 20];
+        for _ in 0..17 {
+            bomb.write_all(&spaces).unwrap();
+        }
+        let bomb = bomb.finish().unwrap().into_inner();
+        assert!(bomb.len() < IMPORT_BYTES);
+        assert_eq!(read_import(&bomb).unwrap_err(), ApiError::invalid("file", ErrorCode::TooLong));
     }
 }

@@ -270,6 +270,20 @@ pub fn move_one(order: &mut [i64], id: i64, up: bool) -> Result<Option<(usize, u
     }))
 }
 
+/// Moves `id` to where `at` is in `order` (`at` and the rows between shift by one): a row dragged
+/// onto another. `false` when it is already there; `NotFound` when either is not in `order` (not
+/// the same list).
+pub fn move_to(order: &mut Vec<i64>, id: i64, at: i64) -> Result<bool, ApiError> {
+    let from = order.iter().position(|r| *r == id).ok_or(ApiError::NotFound)?;
+    let to = order.iter().position(|r| *r == at).ok_or(ApiError::NotFound)?;
+    if from == to {
+        return Ok(false);
+    }
+    let row = order.remove(from);
+    order.insert(to, row);
+    Ok(true)
+}
+
 /// Stores `ids` as the `sort_order` (0, 1, 2, …) of their rows in `table` (a name from the code,
 /// never from a request).
 pub async fn set_order(

@@ -124,6 +124,20 @@ async fn use_counts_order_the_reply_box_and_folders_keep_their_order() {
     ok::<()>(app.call("/api/canned/move", &format!("folder=false&id={first}&up=false"), Some(&bob)).await).await;
     let lib = library(&app, &bob, Scope::Personal).await;
     assert_eq!(lib.replies.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["B", "A"]);
+    // Dragged: the third reply onto the first takes its place, the others move along.
+    let third: i64 = ok(save(&app, &bob, Scope::Personal, "C", "c").await).await;
+    ok::<()>(app.call("/api/canned/place", &format!("folder=false&id={third}&at={second}"), Some(&bob)).await).await;
+    let lib = library(&app, &bob, Scope::Personal).await;
+    assert_eq!(lib.replies.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["C", "B", "A"]);
+    ok::<()>(app.call("/api/canned/place", &format!("folder=false&id={third}&at={first}"), Some(&bob)).await).await;
+    let lib = library(&app, &bob, Scope::Personal).await;
+    assert_eq!(lib.replies.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["B", "A", "C"]);
+    // Only within one library: onto a colleague's reply, nothing moves.
+    let (_, carol) = agent(&app, &shop, "Carol").await;
+    let carols: i64 = ok(save(&app, &carol, Scope::Personal, "X", "x").await).await;
+    let refused = err(app.call("/api/canned/place", &format!("folder=false&id={third}&at={carols}"), Some(&bob)).await);
+    assert_eq!(refused.await, ApiError::NotFound);
+    ok::<()>(app.call("/api/canned/delete", &format!("folder=false&id={third}"), Some(&bob)).await).await;
     // A folder and a reply in it; deleting the folder deletes the reply (seed 000 17.3).
     let body = json!({ "scope": "personal", "id": null, "name": "售后" }).to_string();
     let folder: i64 = ok(app.call("/api/canned/folders/save", &body, Some(&bob)).await).await;

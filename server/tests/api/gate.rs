@@ -104,6 +104,7 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/canned/folders/save", r#"{"scope":"personal","id":null,"name":"f"}"#, Gate::Needs(Perm::ChatServe)),
     ("/api/canned/delete", "folder=false&id=999999", Gate::Needs(Perm::ChatServe)),
     ("/api/canned/move", "folder=false&id=999999&up=true", Gate::Needs(Perm::ChatServe)),
+    ("/api/canned/place", "folder=false&id=999999&at=999998", Gate::Needs(Perm::ChatServe)),
     ("/api/canned/import/preview", r#"{"base64":""}"#, Gate::Needs(Perm::ChatServe)),
     ("/api/canned/import", r#"{"scope":"personal","base64":""}"#, Gate::Needs(Perm::ChatServe)),
     ("/api/canned/export", r#"{"scope":"personal"}"#, Gate::Needs(Perm::ChatServe)),

@@ -9,8 +9,8 @@ pub use picker::{CannedList, CannedPicker};
 use leptos::prelude::*;
 
 use super::api::{
-    canned_library, export_canned, import_canned, preview_canned_import, DeleteCanned, MoveCanned, SaveCannedFolder,
-    SaveCannedReply,
+    canned_library, export_canned, import_canned, preview_canned_import, DeleteCanned, MoveCanned, PlaceCanned,
+    SaveCannedFolder, SaveCannedReply,
 };
 use super::{
     matches, ImportRow, Library, Reply, ReplyForm, Scope, BODY_CHARS, FOLDER_CHARS, IMPORT_BYTES, TITLE_CHARS,
@@ -81,16 +81,31 @@ fn LibraryView(library: Library, refresh: Callback<Option<String>>) -> impl Into
     let editing = RwSignal::new(None::<ReplyForm>);
     let delete = ServerAction::<DeleteCanned>::new();
     let moved = ServerAction::<MoveCanned>::new();
+    let placed = ServerAction::<PlaceCanned>::new();
+    // Drag and drop: the row being dragged (folder?, id); dropped on another, it takes its place.
+    let dragged = RwSignal::new(None::<(bool, i64)>);
+    let drop_on = move |folder: bool, at: i64| {
+        if let Some((f, id)) = dragged.get_untracked().filter(|(f, id)| *f == folder && *id != at) {
+            placed.dispatch(PlaceCanned { folder: f, id, at });
+        }
+        dragged.set(None);
+    };
     let save_folder = ServerAction::<SaveCannedFolder>::new();
     let row_error = Signal::derive(move || {
-        [delete.value().get(), moved.value().get(), save_folder.value().get().map(|r| r.map(|_| ()))]
-            .into_iter()
-            .flatten()
-            .find_map(|r| r.err())
-            .map(|e| error_text(lang, &e.0))
+        [
+            delete.value().get(),
+            moved.value().get(),
+            placed.value().get(),
+            save_folder.value().get().map(|r| r.map(|_| ())),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|r| r.err())
+        .map(|e| error_text(lang, &e.0))
     });
     on_success(delete, move |_| refresh.run(Some(tr(lang, Key::Deleted).to_owned())));
     on_success(moved, move |_| refresh.run(None));
+    on_success(placed, move |_| refresh.run(None));
     on_success(save_folder, move |_| refresh.run(Some(tr(lang, Key::Saved).to_owned())));
     let new_folder = RwSignal::new(String::new());
     let folder_names = folders.clone();
@@ -158,7 +173,12 @@ fn LibraryView(library: Library, refresh: Callback<Option<String>>) -> impl Into
                         let (id, name) = (f.id, f.name.clone());
                         let renamed = RwSignal::new(None::<String>);
                         view! {
-                            <li>
+                            <li
+                                draggable=can_edit.then_some("true")
+                                on:dragstart=move |_| if can_edit { dragged.set(Some((true, id))) }
+                                on:dragover=move |ev| if dragged.with(|d| d.is_some_and(|(f, _)| f)) { ev.prevent_default() }
+                                on:drop=move |ev| { ev.prevent_default(); drop_on(true, id); }
+                            >
                                 <button type="button" aria-pressed=move || (folder.get() == Some(id)).to_string()
                                     on:click=move |_| folder.set(Some(id))>{name.clone()}</button>
                                 {can_edit.then(|| {
@@ -224,7 +244,13 @@ fn LibraryView(library: Library, refresh: Callback<Option<String>>) -> impl Into
                                 title: r.title.clone(), body: r.body.clone(),
                             };
                             view! {
-                                <tr>
+                                <tr
+                                    draggable=can_edit.then_some("true")
+                                    class:draggable=can_edit
+                                    on:dragstart=move |_| if can_edit { dragged.set(Some((false, id))) }
+                                    on:dragover=move |ev| if dragged.with(|d| d.is_some_and(|(f, _)| !f)) { ev.prevent_default() }
+                                    on:drop=move |ev| { ev.prevent_default(); drop_on(false, id); }
+                                >
                                     <th scope="row">{r.title.clone()}</th>
                                     <td class="canned-text">{r.body.clone()}</td>
                                     <td>{folder_name(r.folder_id)}</td>
@@ -343,7 +369,7 @@ fn Importer(scope: Scope, refresh: Callback<Option<String>>) -> impl IntoView {
         <section class="import" aria-labelledby="canned-import">
             <h3 id="canned-import">{tr(lang, Key::ImportCsv)}</h3>
             <p class="hint">{tr(lang, Key::ImportCsvHint)}</p>
-            <FilePicker label=tr(lang, Key::CsvFile) name="file" accept=".csv,text/csv" max_bytes=IMPORT_BYTES on_pick=picked error=error.into()/>
+            <FilePicker label=tr(lang, Key::CsvFile) name="file" accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" max_bytes=IMPORT_BYTES on_pick=picked error=error.into()/>
             <Show when=move || rows.with(|r| !r.is_empty())>
                 <table aria-label=tr(lang, Key::ImportPreview)>
                     <thead>
