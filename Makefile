@@ -108,10 +108,16 @@ test-postgres:
 	  echo "schema parity: NOT RUN (needs KEFU_TEST_DATABASE_URL)" >> target/suites.txt; \
 	fi
 
-test-cluster:
+# The two nodes keep files in a bucket of s3rver (an S3-compatible server from npm, which checks
+# request signatures), started here on a free port and stopped after.
+test-cluster: tools-node
 	@if [ -n "$${KEFU_TEST_DATABASE_URL:-}" ] && [ -n "$${KEFU_TEST_REDIS_URL:-}" ]; then \
-	  cargo test $(RUST_TESTS) --test cluster; \
-	  echo "two nodes on PostgreSQL + Redis (live chat across nodes, SIGKILL of one, Redis link cut, sign-out and account changes across nodes): ran" >> target/suites.txt; \
+	  s3dir=$$(mktemp -d); port=$$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'); \
+	  end2end/node_modules/.bin/s3rver -d "$$s3dir" -a 127.0.0.1 -p "$$port" --configure-bucket kefu-test --silent & s3pid=$$!; \
+	  for _ in $$(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$$port") 2>/dev/null && break; sleep 0.1; done; \
+	  KEFU_TEST_S3_ENDPOINT="http://127.0.0.1:$$port" cargo test $(RUST_TESTS) --test cluster; status=$$?; \
+	  kill $$s3pid; rm -rf "$$s3dir"; [ $$status -eq 0 ] || exit $$status; \
+	  echo "two nodes on PostgreSQL + Redis + an S3 bucket (live chat across nodes, SIGKILL of one, Redis link cut, sign-out and account changes across nodes, a file sent through one node and downloaded through the other): ran" >> target/suites.txt; \
 	else \
 	  echo "two nodes on PostgreSQL + Redis: NOT RUN (set KEFU_TEST_DATABASE_URL and KEFU_TEST_REDIS_URL; .ci/run does)" >> target/suites.txt; \
 	fi

@@ -152,7 +152,7 @@ pub fn build_state(
 ) -> infra::state::AppState {
     let builder = infra::state::AppState::builder(db, settings, realtime.clone());
     let limits = builder.settings().limits.clone();
-    let files_dir = builder.settings().files_dir.clone();
+    let files = builder.settings().files.clone();
     let chat = chat::service::Chat::start(builder.db(), &limits);
     let visitors = visitors::service::Visitors::start(builder.db(), &limits);
     let geo = std::sync::Arc::new(infra::geo::Geo::open(&builder.settings().geoip_db));
@@ -169,7 +169,7 @@ pub fn build_state(
         .with(invitations::service::RulesCache::default())
         .with(visitors::service::FormCache::default())
         .with(auth::service::LoginLimiter::new(&limits))
-        .with(files::service::Files::new(&files_dir, &limits))
+        .with(files::service::Files::new(files, &limits))
         .build();
     auth::service::start_session_purge(&state, state.settings.session_purge);
     oplog::service::start_purge(&state);

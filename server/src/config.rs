@@ -51,8 +51,11 @@ pub struct Config {
     /// installs); without it visitors' regions are unknown.
     pub geoip_db: std::path::PathBuf,
     /// `KEFU_FILES_DIR`: where files sent in chats are kept (default `KEFU_DATA_DIR/files`; several
-    /// nodes need it on a shared filesystem).
+    /// nodes need it on a shared filesystem, or a bucket instead).
     pub files_dir: PathBuf,
+    /// `KEFU_S3_BUCKET` (with `KEFU_S3_ENDPOINT`, `KEFU_S3_REGION`, `KEFU_S3_ACCESS_KEY_ID`,
+    /// `KEFU_S3_SECRET_ACCESS_KEY`, `KEFU_S3_PREFIX`): keep files in an S3-compatible bucket instead.
+    pub files_s3: Option<app::infra::storage::S3Config>,
     /// `REDIS_URL`: joins the cluster of nodes sharing this Redis (and the PostgreSQL database).
     pub redis_url: Option<String>,
     /// `KEFU_CLUSTER_NAME`: prefix of the cluster's Redis keys and channel (default `kefu`).
@@ -117,6 +120,20 @@ impl Config {
                 "REDIS_URL runs several nodes, which share a PostgreSQL database: set DATABASE_URL=postgres://…".into(),
             );
         }
+        let files_s3 = match var("KEFU_S3_BUCKET") {
+            None => None,
+            Some(bucket) => {
+                let required = |name: &str| var(name).ok_or_else(|| format!("KEFU_S3_BUCKET needs {name}"));
+                Some(app::infra::storage::S3Config {
+                    bucket,
+                    endpoint: var("KEFU_S3_ENDPOINT"),
+                    region: var("KEFU_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                    access_key_id: required("KEFU_S3_ACCESS_KEY_ID")?,
+                    secret_access_key: required("KEFU_S3_SECRET_ACCESS_KEY")?,
+                    prefix: var("KEFU_S3_PREFIX").unwrap_or_default(),
+                })
+            }
+        };
         let node_ttl_ms: u64 = var("KEFU_NODE_TTL_MS")
             .unwrap_or_else(|| "10000".into())
             .parse()
@@ -141,6 +158,7 @@ impl Config {
             ip_sweep: Duration::from_secs(ip_sweep_secs.max(1)),
             geoip_db: var("KEFU_GEOIP_DB").unwrap_or_else(|| "target/geoip/GeoLite2-City.mmdb".into()).into(),
             files_dir,
+            files_s3,
             redis_url,
             cluster_name: var("KEFU_CLUSTER_NAME").unwrap_or_else(|| "kefu".into()),
             node_ttl: Duration::from_millis(node_ttl_ms.max(200)),

@@ -89,7 +89,10 @@ impl Application {
             ip_retention: config.ip_retention,
             ip_sweep: config.ip_sweep,
             geoip_db: config.geoip_db.clone(),
-            files_dir: config.files_dir.clone(),
+            files: match &config.files_s3 {
+                Some(s3) => app::infra::storage::FileStore::s3(s3)?,
+                None => app::infra::storage::FileStore::new(&config.files_dir),
+            },
         };
         let leptos = LeptosOptions::builder()
             .output_name("kefu")

@@ -1,8 +1,11 @@
 //! Two nodes as separate processes on one PostgreSQL and one Redis; one of them is killed with
 //! SIGKILL in the middle of a conversation.
 //!
-//! Needs `KEFU_TEST_DATABASE_URL` and `KEFU_TEST_REDIS_URL`: `make test` runs it when both are set
-//! (`.ci/run` sets them). Plain `cargo test` leaves it out (`test = false` in Cargo.toml).
+//! Needs `KEFU_TEST_DATABASE_URL`, `KEFU_TEST_REDIS_URL` and `KEFU_TEST_S3_ENDPOINT` (an
+//! S3-compatible server with the bucket `kefu-test`, credentials `S3RVER`): `make test` runs it
+//! when the first two are set (`.ci/run` sets them), starting s3rver (from npm) for the third. The
+//! nodes keep files in that bucket, as a cluster without a shared filesystem would. Plain
+//! `cargo test` leaves it out (`test = false` in Cargo.toml).
 
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
@@ -30,7 +33,7 @@ fn required(name: &str) -> String {
 struct Node {
     child: Child,
     app: TestApp,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 struct Cluster {
@@ -72,6 +75,13 @@ impl Cluster {
             // Every test client comes from 127.0.0.1.
             .env("KEFU_NEW_VISITORS_PER_IP_PER_MIN", "10000")
             .env("KEFU_SITE_ROOT", dir.path())
+            // Files: in the shared bucket (each node's own directory stays empty).
+            .env("KEFU_FILES_DIR", dir.path().join("files"))
+            .env("KEFU_S3_ENDPOINT", required("KEFU_TEST_S3_ENDPOINT"))
+            .env("KEFU_S3_BUCKET", "kefu-test")
+            .env("KEFU_S3_ACCESS_KEY_ID", "S3RVER")
+            .env("KEFU_S3_SECRET_ACCESS_KEY", "S3RVER")
+            .env("KEFU_S3_PREFIX", format!("{}/", self.name))
             .env("KEFU_WIDGET_DIR", dir.path())
             .env("RUST_LOG", "warn")
             .kill_on_drop(true)
@@ -81,7 +91,7 @@ impl Cluster {
         let health = format!("http://{addr}/healthz");
         let up = eventually(|| async { reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) }).await;
         assert!(up, "node on {addr} did not become ready");
-        Node { child, app: TestApp::external(addr, self.db.clone(), self.database_url.clone()), _dir: dir }
+        Node { child, app: TestApp::external(addr, self.db.clone(), self.database_url.clone()), dir }
     }
 
     /// Nodes that have joined (connected, subscribed and heartbeating).
@@ -417,6 +427,56 @@ async fn signing_out_on_one_node_closes_that_sessions_consoles_on_every_node() {
     assert!(response.status().is_success(), "{}", response.status());
     assert!(laptop_on_b.closed_within(WAIT).await, "the signed-out console on the other node is closed");
     phone_on_b.assert_alive().await;
+}
+
+/// A file an agent sends through one node is downloaded by the visitor through the other: both
+/// read the same bucket, and neither node's directory holds it.
+#[tokio::test]
+async fn a_file_sent_through_one_node_downloads_from_the_other_out_of_the_shared_bucket() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_cluster, a, b) = Cluster::two_nodes().await;
+    let shop = a.app.create_tenant("Files").await;
+    let cookie = a.app.login(&shop.company, &shop.login, &shop.password).await;
+    let (mut agent, ..) = a.app.agent(&cookie).await;
+    let mut visitor = b.app.visitor(&shop, None).await;
+    let (conversation, _) = ask(&mut visitor, "m1", "请发一下报价单").await;
+
+    let pdf = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let uploaded = reqwest::Client::new()
+        .post(a.app.url("/api/v1/agent/files"))
+        .query(&[("conversation", conversation.0.to_string().as_str()), ("name", "报价单.pdf")])
+        .header("origin", format!("http://{}", a.app.addr))
+        .header("cookie", &cookie)
+        .body(pdf.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 201);
+    let file: kefu_protocol::Attachment = uploaded.json().await.unwrap();
+    let send = FromAgent::Send {
+        conversation_id: conversation,
+        client_msg_id: "f1".into(),
+        body: String::new(),
+        file: Some(file.id.clone()),
+    };
+    agent.send(&send).await;
+    agent.ack("f1").await;
+
+    let download = reqwest::Client::new()
+        .get(b.app.url(&format!("/api/v1/files/{}", file.id)))
+        .query(&[("site_key", shop.site_key.as_str())])
+        .header("origin", &shop.origin)
+        .header("authorization", format!("Bearer {}", visitor.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.unwrap().as_ref(), pdf.as_slice());
+    for node in [&a, &b] {
+        let local = node.dir.path().join("files");
+        let held = std::fs::read_dir(&local).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(held, 0, "nothing in {}", local.display());
+    }
 }
 
 /// Account changes made on one node end the agent's consoles on every node: disabling ends all of

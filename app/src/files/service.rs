@@ -39,10 +39,10 @@ pub struct Files {
 pub const UPLOADS_AT_ONCE: usize = 16;
 
 impl Files {
-    pub fn new(root: &std::path::Path, limits: &Limits) -> Files {
+    pub fn new(store: FileStore, limits: &Limits) -> Files {
         let hour = Duration::from_secs(3600);
         Files {
-            store: FileStore::new(root),
+            store,
             per_visitor: Arc::new(WindowLimiter::new(limits.files_per_visitor_per_hour, hour)),
             per_ip: Arc::new(WindowLimiter::new(limits.files_per_ip_per_hour, hour)),
             site_bytes_per_day: limits.file_bytes_per_site_per_day,

@@ -43,8 +43,8 @@ pub struct Settings {
     pub ip_sweep: std::time::Duration,
     /// The GeoIP database (`KEFU_GEOIP_DB`; a missing file leaves regions unknown).
     pub geoip_db: std::path::PathBuf,
-    /// Where files sent in chats are kept (`KEFU_FILES_DIR`).
-    pub files_dir: std::path::PathBuf,
+    /// Where files sent in chats are kept (`KEFU_FILES_DIR`, or a bucket: `KEFU_S3_BUCKET`).
+    pub files: crate::infra::storage::FileStore,
 }
 
 /// Collects the parts while the state is built.

@@ -150,6 +150,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         // The database `make test` installs (tests/api/geo.rs needs it).
         geoip_db: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/geoip/GeoLite2-City.mmdb"),
         files_dir: dir.path().join("files"),
+        files_s3: None,
         redis_url: None,
         cluster_name: "kefu".into(),
         node_ttl: Duration::from_secs(10),
