@@ -91,7 +91,7 @@ pub struct ReplyForm {
 }
 
 /// A reply as the reply box's picker lists it (every library the agent sees, most used first).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct PickerReply {
     pub id: i64,
     pub scope: Scope,
@@ -99,6 +99,24 @@ pub struct PickerReply {
     pub site_id: Option<i64>,
     pub title: String,
     pub body: String,
+    /// The title's pinyin initials (`退款说明` → `tksm`; Latin letters as they are, lower case), so
+    /// `/tk` finds it.
+    #[serde(default)]
+    pub initials: String,
+}
+
+/// A title's pinyin initials: each Chinese character's first letter, Latin letters and digits
+/// kept (lower case), everything else dropped.
+#[cfg(feature = "ssr")]
+pub fn initials(title: &str) -> String {
+    use pinyin::ToPinyin as _;
+    title
+        .chars()
+        .filter_map(|c| match c.to_pinyin() {
+            Some(p) => p.first_letter().chars().next(),
+            None => c.is_ascii_alphanumeric().then(|| c.to_ascii_lowercase()),
+        })
+        .collect()
 }
 
 /// What the reply box's picker needs: the replies, and the company's site names (for
@@ -172,9 +190,31 @@ pub fn matches(title: &str, body: &str, query: &str) -> bool {
     query.to_lowercase().split_whitespace().all(|word| title.contains(word) || body.contains(word))
 }
 
+/// The reply box's picker: [`matches`], or the query (Latin letters) begins the title's pinyin
+/// initials.
+pub fn picker_matches(reply: &PickerReply, query: &str) -> bool {
+    let query = query.trim().to_lowercase();
+    matches(&reply.title, &reply.body, &query)
+        || (!query.is_empty() && query.bytes().all(|b| b.is_ascii_alphanumeric()) && reply.initials.starts_with(&query))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn pinyin_initials_find_chinese_titles_in_either_script() {
+        assert_eq!(initials("退款说明"), "tksm");
+        assert_eq!(initials("問候 VIP 2"), "whvip2", "traditional characters, Latin and digits");
+        let reply =
+            |title: &str| PickerReply { title: title.into(), initials: initials(title), ..PickerReply::default() };
+        assert!(picker_matches(&reply("退款说明"), "tk"));
+        assert!(picker_matches(&reply("退款说明"), "TKS"), "any case");
+        assert!(!picker_matches(&reply("退款说明"), "sm"), "initials match from the start");
+        assert!(picker_matches(&reply("退款说明"), "说明"), "the text itself still matches");
+        assert!(!picker_matches(&reply("问候"), "tk"));
+    }
 
     #[test]
     fn variables_are_filled_and_the_picker_matches_titles_and_texts_in_any_case() {

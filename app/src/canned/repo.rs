@@ -271,6 +271,7 @@ pub async fn visible(db: &Db, tenant: TenantId, owners: &[Owner]) -> Result<Vec<
                 site_id: r.try_get("site_id").or_internal()?,
                 title: r.try_get("title").or_internal()?,
                 body: r.try_get("body").or_internal()?,
+                initials: String::new(),
             };
             let uses: i64 = r.try_get("uses").or_internal()?;
             let order: i64 = r.try_get("sort_order").or_internal()?;

@@ -62,7 +62,10 @@ pub async fn library(state: &AppState, ctx: &Ctx, scope: Scope) -> Result<Librar
 pub async fn for_chat(state: &AppState, ctx: &Ctx) -> Result<ChatCanned, ApiError> {
     ctx.check(Perm::ChatServe)?;
     let owners = seen(state, ctx).await?;
-    let replies = repo::visible(&state.db, ctx.tenant(), &owners).await?;
+    let mut replies = repo::visible(&state.db, ctx.tenant(), &owners).await?;
+    for reply in &mut replies {
+        reply.initials = super::initials(&reply.title);
+    }
     let sites = crate::sites::service::names(state, ctx.tenant()).await?;
     Ok(ChatCanned { replies, sites })
 }

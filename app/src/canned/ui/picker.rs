@@ -7,7 +7,7 @@ use kefu_protocol::SiteId;
 use leptos::prelude::*;
 
 use crate::canned::api::{canned_for_chat, canned_used};
-use crate::canned::{fill, matches, ChatCanned, PickerReply};
+use crate::canned::{fill, picker_matches, ChatCanned, PickerReply};
 use crate::i18n::{tr, use_lang, Key};
 
 /// Most replies listed at once.
@@ -71,7 +71,7 @@ impl CannedPicker {
             .unwrap_or_default()
             .into_iter()
             .filter(|r| r.site_id.is_none() || r.site_id == site)
-            .filter(|r| matches(&r.title, &r.body, &query))
+            .filter(|r| picker_matches(r, &query))
             .take(SHOWN)
             .collect()
     }
