@@ -490,6 +490,8 @@ pub enum Key {
     BroadcastFrom,
     DismissBroadcast,
     AlertColleague,
+    SoundVolume,
+    PlaySample,
 }
 
 /// The text for `key` in `lang`.
@@ -1598,6 +1600,8 @@ fn texts(key: Key) -> [&'static str; 5] {
         BroadcastFrom => ["Broadcast from {name}", "{name} 的广播", "{name} 的廣播", "{name} さんからの一斉通知", "{name} 님의 전체 공지"],
         DismissBroadcast => ["Dismiss the broadcast from {name}", "关闭 {name} 的广播", "關閉 {name} 的廣播", "{name} さんの一斉通知を閉じる", "{name} 님의 공지 닫기"],
         AlertColleague => ["Message from a colleague", "同事发来消息", "同事傳來訊息", "同僚からのメッセージ", "동료의 메시지"],
+        SoundVolume => ["Sound volume", "提示音音量", "提示音音量", "通知音の音量", "알림음 음량"],
+        PlaySample => ["Play a sample", "试听", "試聽", "試しに鳴らす", "미리 듣기"],
     }
 }
 
@@ -1637,6 +1641,7 @@ fn field_name(lang: Lang, field: &str) -> String {
         "lang" => tr(lang, Key::Language).into(),
         "welcome" => tr(lang, Key::Welcome).into(),
         "my_max_chats" => tr(lang, Key::MaxChats).into(),
+        "volume" => tr(lang, Key::SoundVolume).into(),
         "current" => tr(lang, Key::CurrentPassword).into(),
         "password" => tr(lang, Key::Password).into(),
         "new_password" | "new" => tr(lang, Key::NewPassword).into(),

@@ -96,3 +96,26 @@ test('a chat request rings until it is accepted, counts in the tab title and sho
     body: '还在吗？',
   });
 });
+
+test('the tones follow the volume chosen in my settings: silent at 0, a sample at the level set', async ({ browser, server }) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(observeAlerts);
+  const page = await context.newPage();
+  const workbench = new Workbench(page);
+  await workbench.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
+  await page.getByRole('link', { name: 'Demo Admin' }).click();
+  const volume = page.getByRole('slider', { name: 'Sound volume' });
+  await expect(volume).toHaveValue('60');
+  const tones = () => page.evaluate(() => (window as any).__tones);
+  await volume.fill('0');
+  await page.getByRole('button', { name: 'Play a sample' }).click();
+  await volume.fill('100');
+  await page.getByRole('button', { name: 'Play a sample' }).click();
+  // Only the second sample sounded (the new-chat tone is two beeps).
+  await expect.poll(tones).toBe(2);
+  await volume.fill('30');
+  await page.getByRole('form', { name: 'My settings' }).getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('slider', { name: 'Sound volume' })).toHaveValue('30');
+});

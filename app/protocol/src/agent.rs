@@ -213,7 +213,7 @@ impl Default for AgentPrefs {
     }
 }
 
-/// Which events notify the agent (sound, title flash, desktop notification).
+/// Which events notify the agent (sound, title flash, desktop notification), and how loud.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(default)]
 pub struct NotifyPrefs {
@@ -222,11 +222,24 @@ pub struct NotifyPrefs {
     pub new_message: bool,
     pub transfer: bool,
     pub colleague: bool,
+    /// The tones' volume, 0 (silent) to [`NotifyPrefs::MAX_VOLUME`].
+    pub volume: u8,
+}
+
+impl NotifyPrefs {
+    pub const MAX_VOLUME: u8 = 100;
 }
 
 impl Default for NotifyPrefs {
     fn default() -> Self {
-        NotifyPrefs { new_visitor: false, new_chat: true, new_message: true, transfer: true, colleague: true }
+        NotifyPrefs {
+            new_visitor: false,
+            new_chat: true,
+            new_message: true,
+            transfer: true,
+            colleague: true,
+            volume: 60,
+        }
     }
 }
 

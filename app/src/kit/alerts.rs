@@ -54,6 +54,14 @@ pub fn page_visible() -> bool {
     true
 }
 
+/// Plays the new-chat tone at `volume` (the settings page's sample).
+pub fn sample(volume: u8) {
+    #[cfg(feature = "hydrate")]
+    browser::tone(Alert::Chat, volume);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = volume;
+}
+
 /// Starts watching (once, from the workbench shell).
 pub fn watch(live: Live) {
     #[cfg(feature = "hydrate")]
@@ -108,8 +116,13 @@ mod browser {
         }
     }
 
-    /// A short tone: higher and doubled for what needs an answer.
-    fn tone(kind: Alert) {
+    /// A short tone at `volume` (0–100; 0 plays nothing): higher and doubled for what needs an
+    /// answer.
+    pub fn tone(kind: Alert, volume: u8) {
+        if volume == 0 {
+            return;
+        }
+        let peak = 0.3 * f32::from(volume.min(100)) / 100.0;
         let (hz, count) = match kind {
             Alert::Chat => (880.0, 2),
             Alert::Transfer => (660.0, 2),
@@ -122,7 +135,7 @@ mod browser {
             let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else { return };
             osc.frequency().set_value(hz);
             let start = ctx.current_time() + f64::from(n) * 0.22;
-            let _ = gain.gain().set_value_at_time(0.15, start);
+            let _ = gain.gain().set_value_at_time(peak, start);
             let _ = gain.gain().exponential_ramp_to_value_at_time(0.001, start + 0.18);
             let _ = osc.connect_with_audio_node(&gain);
             let _ = gain.connect_with_audio_node(&ctx.destination());
@@ -220,12 +233,12 @@ mod browser {
                 let transfer = live.transfers.with_untracked(|t| !t.is_empty());
                 if (transfer && p.transfer) || (!transfer && p.new_chat) {
                     let kind = if transfer { Alert::Transfer } else { Alert::Chat };
-                    tone(kind);
+                    tone(kind, p.volume);
                     vibrate();
                     desktop(live, tr(lang, Key::AlertNewChat), tr(lang, Key::AlertNewChatBody), None);
                 }
             } else if unread > was_unread && p.new_message {
-                tone(Alert::Message);
+                tone(Alert::Message, p.volume);
                 let newest = live.conversations.with_untracked(|l| {
                     l.iter().max_by_key(|c| c.last_message_at).map(|c| (c.id, c.last_message.clone()))
                 });
@@ -233,7 +246,7 @@ mod browser {
                     desktop(live, tr(lang, Key::AlertNewMessage), &text, Some(id));
                 }
             } else if visitors > was_visitors && was_visitors > 0 && p.new_visitor {
-                tone(Alert::Visitor);
+                tone(Alert::Visitor, p.volume);
             }
         });
         // Colleagues' messages and broadcasts: counted in the title, a tone (and in the
@@ -251,8 +264,9 @@ mod browser {
             let (unread, broadcasts) = internal.get();
             let (was_unread, was_broadcasts) = was.get_value();
             was.set_value((unread, broadcasts));
-            if (unread > was_unread || broadcasts > was_broadcasts) && prefs().colleague {
-                tone(Alert::Colleague);
+            let p = prefs();
+            if (unread > was_unread || broadcasts > was_broadcasts) && p.colleague {
+                tone(Alert::Colleague, p.volume);
                 vibrate();
                 desktop(live, tr(lang, Key::AlertColleague), "", None);
             }
@@ -275,7 +289,7 @@ mod browser {
             let (_, requests) = counts.get_untracked();
             let p = prefs();
             if requests > 0 && (p.new_chat || p.transfer) {
-                tone(Alert::Chat);
+                tone(Alert::Chat, p.volume);
                 vibrate();
             }
         })

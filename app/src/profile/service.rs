@@ -57,6 +57,9 @@ fn parse(mut form: PersonalSettings, admin_max_chats: i64) -> Result<PersonalSet
             return Err(ApiError::invalid("my_max_chats", ErrorCode::Format));
         }
     }
+    if form.prefs.notify.volume > kefu_protocol::NotifyPrefs::MAX_VOLUME {
+        return Err(ApiError::invalid("volume", ErrorCode::Format));
+    }
     Ok(form)
 }
 

@@ -420,6 +420,14 @@ async fn agents_keep_their_own_settings_within_what_the_admin_allows() {
         err(app.call_json("/api/me/settings/save", "settings", &bad_lang, &li).await).await,
         ApiError::invalid("lang", ErrorCode::Format)
     );
+    assert_eq!(mine.prefs.notify.volume, 60, "the tones' volume starts at 60");
+    let mut too_loud = form.clone();
+    too_loud.prefs.notify.volume = 101;
+    assert_eq!(
+        err(app.call_json("/api/me/settings/save", "settings", &too_loud, &li).await).await,
+        ApiError::invalid("volume", ErrorCode::Format)
+    );
+    form.prefs.notify.volume = 30;
     let saved = app.call_json("/api/me/settings/save", "settings", &form, &li).await;
     let cookie = saved.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(cookie.starts_with("kefu_lang=zh-CN;"), "{cookie}");
@@ -436,6 +444,7 @@ async fn agents_keep_their_own_settings_within_what_the_admin_allows() {
         "the empty line is dropped"
     );
     assert_eq!((again.display_name.as_str(), again.prefs.max_chats), ("李雷", Some(3)));
+    assert_eq!(again.prefs.notify.volume, 30);
     let me: AgentInfo = ok(app.call("/api/me", "", Some(&li)).await).await;
     assert_eq!(
         (me.prefs.send_key, me.prefs.welcome.as_str()),

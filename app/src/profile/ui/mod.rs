@@ -52,6 +52,7 @@ fn SettingsForm(settings: PersonalSettings) -> impl IntoView {
         RwSignal::new(notify.transfer),
         RwSignal::new(notify.colleague),
     );
+    let volume = RwSignal::new(notify.volume);
     let notice = RwSignal::new(None::<&'static str>);
     let avatar = ServerAction::<SetMyAvatar>::new();
     let avatar_error = RwSignal::new(None::<kefu_protocol::ApiError>);
@@ -117,6 +118,7 @@ fn SettingsForm(settings: PersonalSettings) -> impl IntoView {
             new_message: new_message.get_untracked(),
             transfer: transfer.get_untracked(),
             colleague: colleague.get_untracked(),
+            volume: volume.get_untracked(),
         };
         let card = card_values(card);
         let settings = PersonalSettings {
@@ -130,7 +132,7 @@ fn SettingsForm(settings: PersonalSettings) -> impl IntoView {
         };
         save.dispatch(SaveMySettings { settings });
     };
-    let fields = ["display_name", "nickname", "card", "lang", "welcome", "my_max_chats"];
+    let fields = ["display_name", "nickname", "card", "lang", "welcome", "my_max_chats", "volume"];
     view! {
         <form class="editor" aria-label=tr(lang, Key::MySettings) on:submit=submit>
             <div class="grid">
@@ -155,6 +157,17 @@ fn SettingsForm(settings: PersonalSettings) -> impl IntoView {
                 <CheckField label=tr(lang, Key::NotifyNewMessage).to_owned() bind=new_message/>
                 <CheckField label=tr(lang, Key::NotifyTransfer).to_owned() bind=transfer/>
                 <CheckField label=tr(lang, Key::NotifyColleague).to_owned() bind=colleague/>
+                <div class="volume">
+                    <label for="volume">{tr(lang, Key::SoundVolume)}</label>
+                    <input id="volume" type="range" min="0" max=NotifyPrefs::MAX_VOLUME.to_string() step="10"
+                        aria-valuetext=move || format!("{}%", volume.get())
+                        prop:value=move || volume.get().to_string()
+                        on:input=move |ev| volume.set(event_target_value(&ev).parse().unwrap_or(0))/>
+                    <output for="volume">{move || format!("{}%", volume.get())}</output>
+                    <button type="button" on:click=move |_| crate::kit::alerts::sample(volume.get_untracked())>
+                        {tr(lang, Key::PlaySample)}
+                    </button>
+                </div>
             </fieldset>
             <div class="buttons">
                 <button type="submit" disabled=move || save.pending().get()>{tr(lang, Key::Save)}</button>
