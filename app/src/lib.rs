@@ -31,6 +31,7 @@ pub mod kit;
 pub mod oplog;
 pub mod profile;
 pub mod ratings;
+pub mod records;
 pub mod roles;
 pub mod routing;
 pub mod sites;
@@ -99,8 +100,8 @@ fn page_security_policy() {
 pub fn App() -> impl IntoView {
     use workbench::ui::{
         AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, ColleaguesRoute, DepartmentsRoute,
-        FilesRoute, InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute, RegistrationRoute,
-        RolesRoute, RoutingRoute, Shell, SitesRoute, VisitorsPage,
+        FilesRoute, InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute, RecordsRoute,
+        RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();
@@ -128,6 +129,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/library") view={Lazy::<LibraryRoute>::new()}/>
                     <Route path=path!("canned") view={Lazy::<CannedRoute>::new()}/>
                     <Route path=path!("colleagues") view={Lazy::<ColleaguesRoute>::new()}/>
+                    <Route path=path!("records") view={Lazy::<RecordsRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>
             </Routes>
@@ -138,7 +140,7 @@ pub fn App() -> impl IntoView {
 /// Whether a path is a signed-in workbench page (strangers are sent to /login).
 pub fn is_workbench_page(path: &str) -> bool {
     path == "/"
-        || ["/chats", "/visitors", "/canned", "/colleagues", "/admin", "/me"]
+        || ["/chats", "/visitors", "/canned", "/colleagues", "/records", "/admin", "/me"]
             .iter()
             .any(|p| path == *p || path.starts_with(&format!("{p}/")))
 }
@@ -177,6 +179,7 @@ pub fn build_state(
     routing::service::start_offer_sweep(&state);
     visitors::service::start_ip_sweep(&state);
     files::service::start_unsent_sweep(&state);
+    infra::search::start_backfill(state.db.clone());
     state
 }
 

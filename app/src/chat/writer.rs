@@ -288,6 +288,10 @@ async fn write_batch(
         }
         query.execute(&mut **conn).await.or_internal()?;
     }
+    // Searchable from this commit on (records, issue 16).
+    let searchable: Vec<(ConversationId, i64, &str)> =
+        rows.iter().map(|(.., m)| (m.conversation_id, m.seq, m.body.as_str())).collect();
+    crate::infra::search::index(conn, kind, &searchable).await?;
 
     // 4. The events of the claims that took their conversations, in one statement. (The agent's `last_assigned_at` is
     //    stamped after the commit, outside this transaction: taking an agent's row here, after the

@@ -33,6 +33,7 @@ pub mod limits;
 pub mod net;
 #[cfg(feature = "ssr")]
 pub mod realtime;
+pub mod search;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]

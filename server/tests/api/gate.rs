@@ -126,6 +126,17 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/blocks", "", Gate::Needs(Perm::BlockManage)),
     ("/api/colleagues/broadcast", "client_msg_id=g1&body=hi", Gate::Needs(Perm::AgentsManage)),
     (
+        "/api/records",
+        r#"{"filter":{"from":0,"to":0,"site_id":null,"agent_id":null,"query":"","offset":0}}"#,
+        Gate::Needs(Perm::RecordsViewOwn),
+    ),
+    ("/api/records/transcript", "id=999999", Gate::Needs(Perm::RecordsViewOwn)),
+    (
+        "/api/records/export",
+        r#"{"filter":{"from":0,"to":0,"site_id":null,"agent_id":null,"query":"","offset":0}}"#,
+        Gate::Needs(Perm::RecordsViewOwn),
+    ),
+    (
         "/api/blocks/add",
         r#"{"form":{"target":{"address":{"net":"198.51.100.7","site_id":null}},"reason":"x","duration":"hour"}}"#,
         Gate::Needs(Perm::BlockManage),

@@ -22,6 +22,7 @@ mod limits;
 mod members;
 mod presence;
 mod privacy;
+mod records;
 mod registration;
 mod routing;
 mod sessions;

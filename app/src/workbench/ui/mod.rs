@@ -53,6 +53,7 @@ pub fn Shell() -> impl IntoView {
         (Perm::SitesManage, "/admin/registration", Key::NavRegistration),
         (Perm::SitesManage, "/admin/files", Key::NavFiles),
         (Perm::SettingsManage, "/admin/library", Key::NavLibrary),
+        (Perm::RecordsViewOwn, "/records", Key::NavRecords),
         (Perm::SettingsManage, "/admin/ratings", Key::NavRatings),
         (Perm::BlockManage, "/admin/blocks", Key::NavBlocks),
         (Perm::OplogView, "/admin/log", Key::NavLog),
@@ -61,7 +62,8 @@ pub fn Shell() -> impl IntoView {
         let agent = live.agent.get()?;
         let links = areas
             .into_iter()
-            .filter(|(perm, ..)| agent.can(*perm))
+            // Records: either records permission shows them (all, or one's own).
+            .filter(|(perm, ..)| agent.can(*perm) || (*perm == Perm::RecordsViewOwn && agent.can(Perm::RecordsViewAll)))
             .map(|(_, href, key)| {
                 // Colleagues: with the count of their unread messages.
                 let unread = move || (key == Key::NavColleagues).then(|| live.colleague_unread()).filter(|n| *n > 0);
@@ -220,6 +222,7 @@ admin_route!(RegistrationRoute, crate::visitors::ui::RegistrationPage);
 admin_route!(FilesRoute, crate::files::ui::FilesPage);
 admin_route!(LibraryRoute, crate::files::ui::LibraryPage);
 admin_route!(CannedRoute, crate::canned::ui::CannedPage);
+admin_route!(RecordsRoute, crate::records::ui::RecordsPage);
 
 /// Internal chat: a separate chunk too, laid out in columns like the chats page.
 pub struct ColleaguesRoute;

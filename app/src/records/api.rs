@@ -1,0 +1,40 @@
+//! Records server functions: each needs `RecordsViewAll` or `RecordsViewOwn`; the service narrows
+//! what the session's agent sees.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::{RecordFilter, RecordPage, Transcript};
+use crate::infra::error::AppError;
+
+#[server(endpoint = "records", input = Json)]
+pub async fn list_records(filter: RecordFilter) -> Result<RecordPage, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require_any(&[Perm::RecordsViewAll, Perm::RecordsViewOwn]).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::list(&state, &ctx, filter).await?)
+}
+
+#[server(endpoint = "records/transcript")]
+pub async fn record_transcript(id: i64) -> Result<Transcript, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require_any(&[Perm::RecordsViewAll, Perm::RecordsViewOwn]).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::transcript(&state, &ctx, id).await?)
+}
+
+/// The messages of the conversations that match (every page, up to
+/// [`super::service::EXPORT_CONVERSATIONS`] conversations) as CSV with a BOM.
+#[server(endpoint = "records/export", input = Json)]
+pub async fn export_records(filter: RecordFilter) -> Result<String, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require_any(&[Perm::RecordsViewAll, Perm::RecordsViewOwn]).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::export_csv(&state, &ctx, filter).await?)
+}

@@ -1,0 +1,88 @@
+//! Conversation records (issue 16; seed 000 chapter 13 "会话记录", seed 004 section 15 "记录中心"):
+//! every conversation of the agent's scope, filtered by date, site and agent and searched by
+//! message text in any script ([`crate::infra::search`]), 25 to a page; one conversation's whole
+//! transcript with its events; CSV export (UTF-8 with a BOM) of a search result.
+//!
+//! Scope: `RecordsViewAll` sees the conversations of the sites that permission covers; otherwise
+//! `RecordsViewOwn` sees the agent's own conversations and, for a department's admin, those of the
+//! department's agents. The scope comes from the session; no filter widens it.
+//!
+//! Owns no table: it reads `conversations`, `messages`, `conversation_events` and the search index.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod ui;
+
+use kefu_protocol::ChatMessage;
+use serde::{Deserialize, Serialize};
+
+/// Conversations per page (seed 000 13.4).
+pub const PAGE: i64 = 25;
+/// Conversations a search lists at most (the newest that hold the text).
+pub const SEARCH_CAP: usize = 1000;
+/// Longest search text, in characters.
+pub const QUERY_CHARS: usize = 100;
+
+/// What the records page asks for. Times are unix ms (`to` exclusive).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordFilter {
+    pub from: i64,
+    pub to: i64,
+    pub site_id: Option<i64>,
+    pub agent_id: Option<i64>,
+    /// Text the conversation's messages hold (empty: any).
+    pub query: String,
+    pub offset: i64,
+}
+
+/// One conversation in the list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordRow {
+    pub id: i64,
+    pub site_name: String,
+    pub visitor_id: i64,
+    pub visitor_name: Option<String>,
+    pub agent_name: Option<String>,
+    /// `open` or `closed`.
+    pub status: String,
+    pub started_at: i64,
+    pub closed_at: Option<i64>,
+    pub messages: i64,
+    /// The visitor's score (and whether it was marked invalid).
+    pub rating: Option<(u8, bool)>,
+    /// The newest message that holds the search text.
+    pub hit: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordPage {
+    pub rows: Vec<RecordRow>,
+    pub total: i64,
+    /// The search found more conversations than it lists ([`SEARCH_CAP`]).
+    pub capped: bool,
+}
+
+/// Something that happened in a conversation besides its messages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventLine {
+    pub at: i64,
+    /// The stored kind (`assigned`, `transferred`, `closed`, …).
+    pub kind: String,
+    pub agent_name: Option<String>,
+    pub other_name: Option<String>,
+    pub detail: String,
+}
+
+/// One conversation, whole.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transcript {
+    pub record: RecordRow,
+    pub messages: Vec<ChatMessage>,
+    pub events: Vec<EventLine>,
+}
+
+/// Most messages a transcript shows.
+pub const TRANSCRIPT_MESSAGES: i64 = 5000;

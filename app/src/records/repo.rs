@@ -1,0 +1,194 @@
+//! The SQL of conversation records. Every statement names the tenant and the scope the service
+//! worked out from the session.
+
+use kefu_protocol::{AgentId, ApiError, ChatMessage, ConversationId, SiteId, TenantId};
+use sqlx::any::AnyRow;
+use sqlx::Row as _;
+
+use super::{EventLine, RecordRow};
+use crate::infra::db::{Db, Markers};
+use crate::infra::OrInternal;
+
+/// Whose conversations a reader sees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Every conversation of these sites (`None`: every site).
+    Sites(Option<Vec<SiteId>>),
+    /// The agent's own, and those of the agents of the departments they administer.
+    Own(AgentId),
+}
+
+/// The list's conditions.
+pub struct Where<'a> {
+    pub tenant: TenantId,
+    pub reach: &'a Reach,
+    pub from: i64,
+    pub to: i64,
+    pub site: Option<SiteId>,
+    pub agent: Option<AgentId>,
+    /// Only these conversations (a search's hits).
+    pub ids: Option<&'a [i64]>,
+}
+
+enum Bind {
+    Int(i64),
+}
+
+/// The `WHERE` clause and its binds (markers in text order).
+fn clause(w: &Where<'_>, markers: &mut Markers) -> (String, Vec<Bind>) {
+    let mut sql = String::new();
+    let mut binds = Vec::new();
+    let mut int = |sql: &mut String, text: &str, value: i64, markers: &mut Markers| {
+        sql.push_str(&text.replace('?', &markers.one()));
+        binds.push(Bind::Int(value));
+    };
+    int(&mut sql, "c.tenant_id = ?", w.tenant.0, markers);
+    int(&mut sql, " AND c.started_at >= ?", w.from, markers);
+    int(&mut sql, " AND c.started_at < ?", w.to, markers);
+    if let Some(site) = w.site {
+        int(&mut sql, " AND c.site_id = ?", site.0, markers);
+    }
+    if let Some(agent) = w.agent {
+        int(&mut sql, " AND c.agent_id = ?", agent.0, markers);
+    }
+    match w.reach {
+        Reach::Sites(None) => {}
+        Reach::Sites(Some(sites)) if sites.is_empty() => sql.push_str(" AND 1 = 0"),
+        Reach::Sites(Some(sites)) => {
+            sql.push_str(" AND c.site_id IN (");
+            for (i, s) in sites.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                int(&mut sql, "?", s.0, markers);
+            }
+            sql.push(')');
+        }
+        Reach::Own(me) => {
+            int(&mut sql, " AND (c.agent_id = ?", me.0, markers);
+            int(
+                &mut sql,
+                " OR c.agent_id IN (SELECT a2.id FROM agents a2 JOIN departments d ON d.id = a2.department_id \
+                 WHERE d.admin_id = ?",
+                me.0,
+                markers,
+            );
+            int(&mut sql, " AND d.tenant_id = ?))", w.tenant.0, markers);
+        }
+    }
+    if let Some(ids) = w.ids {
+        if ids.is_empty() {
+            sql.push_str(" AND 1 = 0");
+        } else {
+            sql.push_str(" AND c.id IN (");
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                int(&mut sql, "?", *id, markers);
+            }
+            sql.push(')');
+        }
+    }
+    (sql, binds)
+}
+
+const COLUMNS: &str = "c.id, s.name AS site_name, c.visitor_id, v.name AS visitor_name, a.display_name AS agent_name, \
+     c.status, c.started_at, c.closed_at, c.last_seq, r.score, r.invalid";
+const TABLES: &str = "conversations c JOIN sites s ON s.id = c.site_id JOIN visitors v ON v.id = c.visitor_id \
+     LEFT JOIN agents a ON a.id = c.agent_id LEFT JOIN ratings r ON r.conversation_id = c.id";
+
+fn row(r: &AnyRow) -> Result<RecordRow, sqlx::Error> {
+    let score: Option<i64> = r.try_get("score")?;
+    let invalid: Option<i64> = r.try_get("invalid")?;
+    Ok(RecordRow {
+        id: r.try_get("id")?,
+        site_name: r.try_get("site_name")?,
+        visitor_id: r.try_get("visitor_id")?,
+        visitor_name: r.try_get("visitor_name")?,
+        agent_name: r.try_get("agent_name")?,
+        status: r.try_get("status")?,
+        started_at: r.try_get("started_at")?,
+        closed_at: r.try_get("closed_at")?,
+        messages: r.try_get("last_seq")?,
+        rating: score.map(|s| (u8::try_from(s).unwrap_or(0), invalid.unwrap_or(0) != 0)),
+        hit: None,
+    })
+}
+
+/// A page of the conversations that match, newest first, and how many match in all.
+pub async fn page(db: &Db, w: &Where<'_>, offset: i64, limit: i64) -> Result<(Vec<RecordRow>, i64), ApiError> {
+    let mut markers = Markers::new(db.kind);
+    let (clause_sql, binds) = clause(w, &mut markers);
+    let (limit_marker, offset_marker) = (markers.one(), markers.one());
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {TABLES} WHERE {clause_sql} ORDER BY c.started_at DESC, c.id DESC \
+         LIMIT {limit_marker} OFFSET {offset_marker}"
+    );
+    let mut query = sqlx::query(&sql);
+    for Bind::Int(v) in &binds {
+        query = query.bind(*v);
+    }
+    let rows = query.bind(limit).bind(offset).fetch_all(db.reader()).await.or_internal()?;
+    let rows = rows.iter().map(row).collect::<Result<Vec<_>, _>>().or_internal()?;
+
+    let mut markers = Markers::new(db.kind);
+    let (clause_sql, binds) = clause(w, &mut markers);
+    let sql = format!("SELECT COUNT(*) FROM conversations c WHERE {clause_sql}");
+    let mut count = sqlx::query_scalar::<_, i64>(&sql);
+    for Bind::Int(v) in &binds {
+        count = count.bind(*v);
+    }
+    let total = count.fetch_one(db.reader()).await.or_internal()?;
+    Ok((rows, total))
+}
+
+/// One conversation of the tenant within the reach (`None`: not there, or not the reader's).
+pub async fn record(
+    db: &Db,
+    tenant: TenantId,
+    reach: &Reach,
+    id: ConversationId,
+) -> Result<Option<RecordRow>, ApiError> {
+    let ids = [id.0];
+    let w = Where { tenant, reach, from: i64::MIN, to: i64::MAX, site: None, agent: None, ids: Some(&ids) };
+    Ok(page(db, &w, 0, 1).await?.0.into_iter().next())
+}
+
+/// A conversation's messages in order (at most `limit`).
+pub async fn messages(db: &Db, tenant: TenantId, id: ConversationId, limit: i64) -> Result<Vec<ChatMessage>, ApiError> {
+    let sql = format!(
+        "SELECT m.conversation_id, m.seq, m.sender_kind, m.sender_name, m.client_msg_id, m.body, m.sent_at, \
+         m.retracted_at, {} FROM messages m LEFT JOIN files f ON f.id = m.file_id \
+         WHERE m.conversation_id = $1 AND m.tenant_id = $2 ORDER BY m.seq LIMIT $3",
+        crate::chat::repo::FILE_COLUMNS
+    );
+    let rows = sqlx::query(&sql).bind(id.0).bind(tenant.0).bind(limit).fetch_all(db.reader()).await.or_internal()?;
+    rows.iter().map(crate::chat::repo::message_from_row).collect::<Result<_, _>>().or_internal()
+}
+
+/// A conversation's events in order.
+pub async fn events(db: &Db, tenant: TenantId, id: ConversationId) -> Result<Vec<EventLine>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT e.at, e.kind, e.detail, a.display_name AS agent_name, o.display_name AS other_name \
+         FROM conversation_events e LEFT JOIN agents a ON a.id = e.agent_id LEFT JOIN agents o ON o.id = e.other_agent_id \
+         WHERE e.conversation_id = $1 AND e.tenant_id = $2 ORDER BY e.id",
+    )
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| {
+            Ok(EventLine {
+                at: r.try_get("at")?,
+                kind: r.try_get("kind")?,
+                agent_name: r.try_get("agent_name")?,
+                other_name: r.try_get("other_name")?,
+                detail: r.try_get("detail")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}

@@ -1,0 +1,128 @@
+//! The rules of conversation records: whose conversations a reader sees, search, the transcript,
+//! and the CSV export.
+
+use kefu_protocol::text::Line;
+use kefu_protocol::{ApiError, ConversationId, ErrorCode, Perm, SenderKind, SiteId};
+
+use super::repo::{self, Reach, Where};
+use super::{RecordFilter, RecordPage, Transcript, PAGE, QUERY_CHARS, SEARCH_CAP, TRANSCRIPT_MESSAGES};
+use crate::infra::ctx::{Ctx, SiteScope};
+use crate::infra::search::{self, Query};
+use crate::infra::state::AppState;
+
+/// Whose conversations the session's agent reads (`Forbidden` without either records permission).
+fn reach(ctx: &Ctx) -> Result<Reach, ApiError> {
+    if ctx.agent.can(Perm::RecordsViewAll) {
+        return Ok(match ctx.sites(Perm::RecordsViewAll) {
+            SiteScope::All => Reach::Sites(None),
+            SiteScope::Only(sites) => Reach::Sites(Some(sites)),
+        });
+    }
+    ctx.check(Perm::RecordsViewOwn)?;
+    Ok(Reach::Own(ctx.agent.id))
+}
+
+/// Candidate conversations for a search, newest hit first, with the newest hit's text; whether
+/// there were more than [`SEARCH_CAP`].
+async fn searched(state: &AppState, ctx: &Ctx, query: &Query) -> Result<(Vec<(i64, String)>, bool), ApiError> {
+    // Candidates are read newest first; enough of them to fill the cap in conversations.
+    let hits = search::search(&state.db, ctx.tenant(), query, (SEARCH_CAP * 10) as i64).await?;
+    let mut found: Vec<(i64, String)> = Vec::new();
+    for hit in hits {
+        if !found.iter().any(|(id, _)| *id == hit.conversation_id.0) {
+            found.push((hit.conversation_id.0, hit.body));
+        }
+    }
+    let capped = found.len() > SEARCH_CAP;
+    found.truncate(SEARCH_CAP);
+    Ok((found, capped))
+}
+
+/// A page of the conversations the reader sees that match the filter.
+pub async fn list(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> Result<RecordPage, ApiError> {
+    let reach = reach(ctx)?;
+    let text = Line::parse(&filter.query, "query", QUERY_CHARS)?.into_string();
+    let query = if text.trim().is_empty() {
+        None
+    } else {
+        Some(Query::parse(&text).ok_or_else(|| ApiError::invalid("query", ErrorCode::Format))?)
+    };
+    let (hits, capped) = match &query {
+        Some(q) => {
+            let (hits, capped) = searched(state, ctx, q).await?;
+            (Some(hits), capped)
+        }
+        None => (None, false),
+    };
+    let ids: Option<Vec<i64>> = hits.as_ref().map(|h| h.iter().map(|(id, _)| *id).collect());
+    let to = if filter.to <= filter.from { i64::MAX } else { filter.to };
+    let w = Where {
+        tenant: ctx.tenant(),
+        reach: &reach,
+        from: filter.from,
+        to,
+        site: filter.site_id.map(SiteId),
+        agent: filter.agent_id.map(kefu_protocol::AgentId),
+        ids: ids.as_deref(),
+    };
+    let (mut rows, total) = repo::page(&state.db, &w, filter.offset.max(0), PAGE).await?;
+    if let Some(hits) = &hits {
+        for row in &mut rows {
+            row.hit = hits.iter().find(|(id, _)| *id == row.id).map(|(_, text)| text.clone());
+        }
+    }
+    Ok(RecordPage { rows, total, capped })
+}
+
+/// One conversation the reader sees, whole (`NotFound` for any other).
+pub async fn transcript(state: &AppState, ctx: &Ctx, id: i64) -> Result<Transcript, ApiError> {
+    let reach = reach(ctx)?;
+    let id = ConversationId(id);
+    let record = repo::record(&state.db, ctx.tenant(), &reach, id).await?.ok_or(ApiError::NotFound)?;
+    let messages = repo::messages(&state.db, ctx.tenant(), id, TRANSCRIPT_MESSAGES).await?;
+    let events = repo::events(&state.db, ctx.tenant(), id).await?;
+    Ok(Transcript { record, messages, events })
+}
+
+/// Conversations one export holds at most (all pages of a filter up to this).
+pub const EXPORT_CONVERSATIONS: i64 = 500;
+
+/// The messages of the conversations that match the filter, one row per message, as CSV (UTF-8
+/// with a byte order mark, which spreadsheet programs need to read Chinese): conversation, time,
+/// site, visitor, agent, sender, text.
+pub async fn export_csv(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> Result<String, ApiError> {
+    use crate::infra::csv;
+    let mut out = String::from("\u{FEFF}");
+    out.push_str(&csv::row(&["conversation", "time", "site", "visitor", "agent", "sender", "text"]));
+    let mut offset = 0;
+    loop {
+        let page = list(state, ctx, RecordFilter { offset, ..filter.clone() }).await?;
+        for row in &page.rows {
+            let visitor = row.visitor_name.clone().unwrap_or_else(|| format!("#{}", row.visitor_id));
+            let agent = row.agent_name.clone().unwrap_or_default();
+            let id = ConversationId(row.id);
+            for m in repo::messages(&state.db, ctx.tenant(), id, TRANSCRIPT_MESSAGES).await? {
+                let sender = match m.sender {
+                    SenderKind::Visitor => visitor.clone(),
+                    SenderKind::Agent => m.sender_name.clone().unwrap_or_default(),
+                };
+                let text = if m.retracted { String::new() } else { m.body.clone() };
+                let time = crate::oplog::service::utc_text(m.sent_at);
+                out.push_str(&csv::row(&[
+                    &row.id.to_string(),
+                    &time,
+                    &row.site_name,
+                    &visitor,
+                    &agent,
+                    &sender,
+                    &text,
+                ]));
+            }
+        }
+        offset += PAGE;
+        if page.rows.is_empty() || offset >= page.total.min(EXPORT_CONVERSATIONS) {
+            break;
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,232 @@
+//! The records page: a search over message text with date and site filters, 25 conversations to a
+//! page, a conversation opened whole (messages and events), and CSV export of what matches.
+
+use leptos::prelude::*;
+
+use super::api::{export_records, list_records, record_transcript};
+use super::{EventLine, RecordFilter, RecordRow, Transcript};
+use crate::i18n::{error_text, tr, use_lang, Key, Lang};
+use crate::kit::form::Pager;
+use crate::kit::{
+    clock_text, date_time_text, day_start_ms, download, duration_text, visitor_label, EmptyState, MessageText,
+};
+
+/// An event in the agent's words.
+fn event_text(lang: Lang, e: &EventLine) -> String {
+    let key = match e.kind.as_str() {
+        "assigned" => Key::EventAssigned,
+        "requeued" => Key::EventRequeued,
+        "declined" => Key::EventDeclined,
+        "transferred" => Key::EventTransferred,
+        "closed" => Key::EventClosed,
+        "missed" => Key::EventMissed,
+        "rated" => Key::EventRated,
+        "link_sent" => Key::EventLinkSent,
+        "retracted" => Key::EventRetracted,
+        "file_accepted" => Key::EventFileAccepted,
+        "file_refused" => Key::EventFileRefused,
+        _ => Key::EventOther,
+    };
+    let mut text = tr(lang, key)
+        .replace("{agent}", e.agent_name.as_deref().unwrap_or(""))
+        .replace("{other}", e.other_name.as_deref().unwrap_or(""));
+    if !e.detail.is_empty() && matches!(e.kind.as_str(), "link_sent" | "closed" | "rated") {
+        text.push_str(": ");
+        text.push_str(&e.detail);
+    }
+    text
+}
+
+#[component]
+pub fn RecordsPage() -> impl IntoView {
+    let lang = use_lang();
+    let query = RwSignal::new(String::new());
+    let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let site = RwSignal::new(String::new());
+    let offset = RwSignal::new(0i64);
+    // What was last searched (the form's fields apply on submit).
+    let applied = RwSignal::new(RecordFilter::default());
+    let sites = LocalResource::new(crate::sites::api::my_sites);
+    let page = LocalResource::new(move || {
+        let filter = RecordFilter { offset: offset.get(), ..applied.get() };
+        async move { list_records(filter).await }
+    });
+    let open = RwSignal::new(None::<i64>);
+    let error = RwSignal::new(None::<String>);
+    let filter_now = move || RecordFilter {
+        from: day_start_ms(&from.get_untracked(), false).unwrap_or(0),
+        to: day_start_ms(&to.get_untracked(), true).unwrap_or(0),
+        site_id: site.get_untracked().parse().ok(),
+        agent_id: None,
+        query: query.get_untracked(),
+        offset: 0,
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        offset.set(0);
+        open.set(None);
+        applied.set(filter_now());
+    };
+    let export = move |_| {
+        let filter = applied.get_untracked();
+        leptos::task::spawn_local(async move {
+            match export_records(filter).await {
+                Ok(csv) => download("records.csv", "text/csv;charset=utf-8", &csv),
+                Err(e) => error.set(Some(error_text(lang, &e.0))),
+            }
+        });
+    };
+    let total = Signal::derive(move || page.get().and_then(|p| p.ok()).map_or(0, |p| p.total));
+    view! {
+        <section class="records admin" aria-labelledby="records-title">
+            <h2 id="records-title">{tr(lang, Key::NavRecords)}</h2>
+            <form class="filters" role="search" aria-label=tr(lang, Key::RecordsFilters) on:submit=submit>
+                <label>
+                    <span>{tr(lang, Key::SearchMessages)}</span>
+                    <input type="search" maxlength=super::QUERY_CHARS.to_string() prop:value=move || query.get()
+                        on:input=move |ev| query.set(event_target_value(&ev))/>
+                </label>
+                <label>
+                    <span>{tr(lang, Key::FromDay)}</span>
+                    <input type="date" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))/>
+                </label>
+                <label>
+                    <span>{tr(lang, Key::ToDay)}</span>
+                    <input type="date" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))/>
+                </label>
+                <label>
+                    <span>{tr(lang, Key::SiteFilter)}</span>
+                    <select on:change=move |ev| site.set(event_target_value(&ev))>
+                        <option value="">{tr(lang, Key::ScopeAll)}</option>
+                        {move || sites.get().and_then(|s| s.ok()).unwrap_or_default().into_iter().map(|s| {
+                            view! { <option value=s.id.to_string()>{s.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit">{tr(lang, Key::Search)}</button>
+                <button type="button" on:click=export>{tr(lang, Key::ExportCsv)}</button>
+            </form>
+            <p role="alert" class="error">{move || error.get()}</p>
+            {move || page.get().map(|p| match p {
+                Err(e) => view! { <p role="alert" class="error">{error_text(lang, &e.0)}</p> }.into_any(),
+                Ok(p) if p.rows.is_empty() => view! { <EmptyState text=tr(lang, Key::NoRecords)/> }.into_any(),
+                Ok(p) => view! {
+                    {p.capped.then(|| view! { <p class="notice">{tr(lang, Key::RecordsCapped)}</p> })}
+                    <div class="table-wrap">
+                        <table aria-label=tr(lang, Key::NavRecords)>
+                            <thead>
+                                <tr>
+                                    <th scope="col">{tr(lang, Key::Time)}</th>
+                                    <th scope="col">{tr(lang, Key::Visitor)}</th>
+                                    <th scope="col">{tr(lang, Key::SiteFilter)}</th>
+                                    <th scope="col">{tr(lang, Key::Agent)}</th>
+                                    <th scope="col">{tr(lang, Key::Duration)}</th>
+                                    <th scope="col">{tr(lang, Key::Messages)}</th>
+                                    <th scope="col">{tr(lang, Key::Score)}</th>
+                                    <th scope="col">{tr(lang, Key::Status)}</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {p.rows.into_iter().map(|r| view! { <RecordLine r open/> }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any(),
+            })}
+            <Pager offset page=super::PAGE total/>
+            {move || open.get().map(|id| view! { <TranscriptView id on_close=Callback::new(move |_| open.set(None))/> })}
+        </section>
+    }
+}
+
+#[component]
+fn RecordLine(r: RecordRow, open: RwSignal<Option<i64>>) -> impl IntoView {
+    let lang = use_lang();
+    let id = r.id;
+    let visitor = visitor_label(lang, r.visitor_name.as_deref(), kefu_protocol::VisitorId(r.visitor_id));
+    let duration = r.closed_at.map(|c| duration_text(c - r.started_at)).unwrap_or_default();
+    let status = if r.status == "open" { tr(lang, Key::RecordOpen) } else { tr(lang, Key::RecordClosed) };
+    let rating =
+        r.rating.map(
+            |(score, invalid)| {
+                if invalid {
+                    format!("{score} ({})", tr(lang, Key::Invalid))
+                } else {
+                    score.to_string()
+                }
+            },
+        );
+    let label = tr(lang, Key::OpenRecord).replace("{visitor}", &visitor);
+    view! {
+        <tr>
+            <td>{date_time_text(r.started_at)}</td>
+            <td>
+                <button type="button" class="link" aria-label=label on:click=move |_| open.set(Some(id))>{visitor.clone()}</button>
+                {r.hit.map(|hit| view! { <p class="hit">{hit}</p> })}
+            </td>
+            <td>{r.site_name}</td>
+            <td>{r.agent_name.unwrap_or_default()}</td>
+            <td>{duration}</td>
+            <td>{r.messages}</td>
+            <td>{rating}</td>
+            <td>{status}</td>
+        </tr>
+    }
+}
+
+/// One conversation, whole: its messages and, between them, what happened.
+#[component]
+fn TranscriptView(id: i64, on_close: Callback<()>) -> impl IntoView {
+    let lang = use_lang();
+    let transcript = LocalResource::new(move || record_transcript(id));
+    view! {
+        <section class="transcript" aria-labelledby="transcript-title">
+            <header class="chat-head">
+                <h3 id="transcript-title">{tr(lang, Key::RecordTitle).replace("{id}", &id.to_string())}</h3>
+                <button type="button" on:click=move |_| on_close.run(())>{tr(lang, Key::Close)}</button>
+            </header>
+            {move || transcript.get().map(|t| match t {
+                Err(e) => view! { <p role="alert" class="error">{error_text(lang, &e.0)}</p> }.into_any(),
+                Ok(t) => view! { <TranscriptLines t/> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn TranscriptLines(t: Transcript) -> impl IntoView {
+    let lang = use_lang();
+    let visitor = visitor_label(lang, t.record.visitor_name.as_deref(), kefu_protocol::VisitorId(t.record.visitor_id));
+    // Messages and events in time order.
+    let mut lines: Vec<(i64, AnyView)> = Vec::new();
+    for m in t.messages {
+        let mine = m.sender == kefu_protocol::SenderKind::Agent;
+        let who = if mine { m.sender_name.clone().unwrap_or_default() } else { visitor.clone() };
+        let body = match (&m.file, m.retracted) {
+            (_, true) => view! { <p class="body withdrawn">{tr(lang, Key::Withdrawn)}</p> }.into_any(),
+            (Some(file), _) => view! { <p class="body">"📎 " {file.name.clone()}</p> }.into_any(),
+            (None, _) => view! { <MessageText body=m.body.clone()/> }.into_any(),
+        };
+        let line = view! {
+            <li class=if mine { "msg mine" } else { "msg theirs" }>
+                <span class="who">{who}</span>
+                {body}
+                <time>{clock_text(m.sent_at)}</time>
+            </li>
+        };
+        lines.push((m.sent_at, line.into_any()));
+    }
+    for e in t.events {
+        let text = event_text(lang, &e);
+        lines.push((
+            e.at,
+            view! { <li class="event"><span>{text}</span> " " <time>{date_time_text(e.at)}</time></li> }.into_any(),
+        ));
+    }
+    lines.sort_by_key(|(at, _)| *at);
+    view! {
+        <ol class="message-list transcript-lines" aria-label=tr(lang, Key::Messages)>
+            {lines.into_iter().map(|(_, v)| v).collect_view()}
+        </ol>
+    }
+}

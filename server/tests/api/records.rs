@@ -1,0 +1,155 @@
+//! Conversation records (issue 16): one table of searches in Chinese, Japanese, Korean, Latin
+//! and mixed text, run on whichever database the suite runs on (both in `make test`), so both
+//! give the same hits; no hit across message boundaries or companies; whose records an agent
+//! reads; the transcript; the CSV export; messages written before the index found after backfill.
+
+use app::records::{RecordFilter, RecordPage, Transcript};
+use kefu_protocol::{AgentId, ApiError, ConversationId, ErrorCode};
+
+use crate::helpers::*;
+
+async fn search(app: &TestApp, cookie: &str, query: &str) -> Result<RecordPage, ApiError> {
+    let filter = RecordFilter { query: query.into(), ..RecordFilter::default() };
+    let response = app.call_json("/api/records", "filter", &filter, cookie).await;
+    if response.status().is_success() {
+        Ok(response.json().await.unwrap())
+    } else {
+        Err(err(response).await)
+    }
+}
+
+/// The conversations a search lists, by the first message each visitor said.
+async fn found(app: &TestApp, cookie: &str, query: &str, said: &[(ConversationId, &str)]) -> Vec<String> {
+    let page = search(app, cookie, query).await.unwrap_or_else(|e| panic!("{query}: {e:?}"));
+    let mut texts: Vec<String> = page
+        .rows
+        .iter()
+        .map(|r| said.iter().find(|(c, _)| c.0 == r.id).map_or(format!("#{}", r.id), |(_, t)| t.to_string()))
+        .collect();
+    texts.sort();
+    texts
+}
+
+const SAID: [&str; 7] = [
+    "我想申请退款，可以吗？",
+    "退货，款已付",
+    "注文をキャンセルしたいです",
+    "환불 요청합니다",
+    "Where is my ORDER #123?",
+    "我的 iPhone 退款 problem",
+    "謝謝，請問營業時間？",
+];
+
+#[tokio::test]
+async fn searches_find_words_inside_sentences_in_every_script_and_nothing_across_messages_or_companies() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let mut said = Vec::new();
+    for (i, text) in SAID.iter().enumerate() {
+        let mut visitor = app.visitor(&shop, None).await;
+        let message = visitor.say(&format!("m{i}"), text).await;
+        said.push((message.conversation_id, *text));
+    }
+    // Two messages that only together hold 退款: not a hit.
+    let mut split = app.visitor(&shop, None).await;
+    let first = split.say("s1", "我想退").await;
+    split.say("s2", "款").await;
+    said.push((first.conversation_id, "我想退 | 款"));
+    // Another company's 退款 is never listed.
+    let other = app.create_tenant("Other").await;
+    app.visitor(&other, None).await.say("o1", "退款退款").await;
+
+    let table: [(&str, &[&str]); 12] = [
+        ("退款", &["我想申请退款，可以吗？", "我的 iPhone 退款 problem"]),
+        ("申请退款", &["我想申请退款，可以吗？"]),
+        ("退", &["我想申请退款，可以吗？", "我想退 | 款", "我的 iPhone 退款 problem", "退货，款已付"]),
+        ("款已付", &["退货，款已付"]),
+        ("キャンセル", &["注文をキャンセルしたいです"]),
+        ("환불", &["환불 요청합니다"]),
+        ("order", &["Where is my ORDER #123?"]),
+        ("Ｏｒｄｅｒ", &["Where is my ORDER #123?"]),
+        ("123", &["Where is my ORDER #123?"]),
+        ("iphone 退款", &["我的 iPhone 退款 problem"]),
+        ("營業時間", &["謝謝，請問營業時間？"]),
+        ("prob", &["我的 iPhone 退款 problem"]),
+    ];
+    for (query, want) in table {
+        let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(found(&app, &admin, query, &said).await, want, "search for {query:?}");
+    }
+    // The hit is shown, and a search of nothing searchable is refused by field.
+    let page = search(&app, &admin, "申请退款").await.unwrap();
+    assert_eq!(page.rows[0].hit.as_deref(), Some("我想申请退款，可以吗？"));
+    assert_eq!(search(&app, &admin, "，。！").await.unwrap_err(), ApiError::invalid("query", ErrorCode::Format));
+    // No search: every conversation of the company.
+    assert_eq!(search(&app, &admin, "").await.unwrap().total, 8);
+}
+
+#[tokio::test]
+async fn an_agent_reads_their_own_records_and_an_admin_all_with_the_transcript_and_a_csv() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let (bob, bob_login) = app.add_agent(&shop, "Bob").await;
+    let bob_cookie = app.login(&shop.company, &bob_login, AGENT_PASSWORD).await;
+    let mut hers = app.visitor(&shop, None).await;
+    let hers_id = hers.say("h1", "我想申请退款").await.conversation_id;
+    let mut his = app.visitor(&shop, None).await;
+    let his_id = his.say("b1", "退款什么时候到账？").await.conversation_id;
+    let mut w = app.db.write().await.unwrap();
+    sqlx::query("UPDATE conversations SET agent_id = $1 WHERE id = $2")
+        .bind(bob.0)
+        .bind(his_id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    drop(w);
+
+    let ids = |page: RecordPage| page.rows.iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(search(&app, &bob_cookie, "退款").await.unwrap()), [his_id.0], "Bob reads his own only");
+    let mut all = ids(search(&app, &admin, "退款").await.unwrap());
+    all.sort();
+    assert_eq!(all, [hers_id.0, his_id.0]);
+    // A filter naming someone else's agent does not widen Bob's view.
+    let filter = RecordFilter { agent_id: Some(AgentId(1).0), ..RecordFilter::default() };
+    let page: RecordPage = ok(app.call_json("/api/records", "filter", &filter, &bob_cookie).await).await;
+    assert!(page.rows.iter().all(|r| r.id == his_id.0), "{page:?}");
+
+    // The transcript: the whole conversation; not one outside the reader's records.
+    let t: Transcript =
+        ok(app.call("/api/records/transcript", &format!("id={}", his_id.0), Some(&bob_cookie)).await).await;
+    assert_eq!(t.messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["退款什么时候到账？"]);
+    let refused = app.call("/api/records/transcript", &format!("id={}", hers_id.0), Some(&bob_cookie)).await;
+    assert_eq!(err(refused).await, ApiError::NotFound);
+
+    // CSV: a byte order mark, one row per message, the Chinese intact.
+    let filter = RecordFilter { query: "退款".into(), ..RecordFilter::default() };
+    let csv: String = ok(app.call_json("/api/records/export", "filter", &filter, &admin).await).await;
+    assert!(csv.starts_with("\u{FEFF}conversation,time,site,visitor,agent,sender,text\r\n"), "{csv}");
+    assert!(csv.contains("我想申请退款") && csv.contains("退款什么时候到账？"), "{csv}");
+    assert_eq!(csv.lines().count(), 3);
+}
+
+#[tokio::test]
+async fn messages_written_before_the_index_existed_are_found_after_the_backfill() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    visitor.say("v1", "发票抬头写错了").await;
+    // As if written by a version before the index: out of it, and below the backfill's mark.
+    let mut w = app.db.write().await.unwrap();
+    sqlx::query("DELETE FROM message_search").execute(&mut *w).await.unwrap();
+    sqlx::query("UPDATE search_backfill SET next_id = 0, below = (SELECT MAX(id) + 1 FROM messages)")
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    drop(w);
+    assert!(search(&app, &admin, "发票").await.unwrap().rows.is_empty());
+    while app::infra::search::backfill(&app.db, 1).await.unwrap() > 0 {}
+    assert_eq!(search(&app, &admin, "发票").await.unwrap().rows.len(), 1);
+    // Done: nothing more, and the mark stays at the end.
+    assert_eq!(app::infra::search::backfill(&app.db, 100).await.unwrap(), 0);
+}
