@@ -1,0 +1,57 @@
+import { expect } from '@playwright/test';
+
+import { test } from '../fixtures/test';
+import { Widget } from '../fixtures/widget';
+import { Workbench } from '../fixtures/workbench';
+
+test('the admin finds a Chinese conversation by 退款 in the records, opens it and exports it as CSV', async ({ browser, server }, testInfo) => {
+  const errors: string[] = [];
+  const adminPage = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  adminPage.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  adminPage.on('pageerror', (e) => errors.push(e.message));
+  const admin = new Workbench(adminPage);
+  await admin.signIn(server.url, server.company, server.adminLogin, server.adminPassword);
+
+  // Two chats, one in Chinese, answered by the admin.
+  for (const [i, text] of ['Hello, where is my parcel?', '我想申请退款，订单号 2026'].entries()) {
+    const visitorPage = await (await browser.newContext()).newPage();
+    await visitorPage.goto(server.demoUrl);
+    const widget = new Widget(visitorPage);
+    await widget.open();
+    await widget.send(text);
+    await widget.expectDelivered(text);
+    await admin.conversations().getByRole('listitem').filter({ hasText: text }).getByRole('button').first().click();
+    await admin.reply(i === 0 ? 'Tomorrow.' : '好的，已为您提交退款申请');
+  }
+
+  await adminPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Records' }).click();
+  const records = adminPage.getByRole('region', { name: 'Records' });
+  await expect(records.getByRole('table', { name: 'Records' }).getByRole('row')).toHaveCount(3);
+  const find = records.getByRole('search', { name: 'Find conversations' });
+  await find.getByLabel('Text in the messages').fill('退款');
+  await find.getByRole('button', { name: 'Search' }).click();
+  const rows = records.getByRole('table', { name: 'Records' }).getByRole('row');
+  await expect(rows).toHaveCount(2);
+  // The newest message that holds the text is shown under the visitor.
+  await expect(rows.nth(1)).toContainText('好的，已为您提交退款申请');
+  await records.getByRole('button', { name: /^Open the conversation with/ }).click();
+  const transcript = records.getByRole('region', { name: /^Conversation #/ });
+  const lines = transcript.getByRole('list', { name: 'Messages' });
+  await expect(lines).toContainText('我想申请退款，订单号 2026');
+  await expect(lines).toContainText('Assigned to Demo Admin');
+  await adminPage.screenshot({ path: testInfo.outputPath('records-1280.png'), fullPage: true });
+
+  const download = adminPage.waitForEvent('download');
+  await find.getByRole('button', { name: 'Export CSV' }).click();
+  const csv = (await import('node:fs')).readFileSync(await (await download).path(), 'utf8');
+  expect(csv.charCodeAt(0)).toBe(0xfeff);
+  expect(csv).toContain('我想申请退款，订单号 2026');
+  expect(csv).toContain('好的，已为您提交退款申请');
+  expect(csv).not.toContain('parcel');
+
+  await adminPage.setViewportSize({ width: 390, height: 844 });
+  await adminPage.screenshot({ path: testInfo.outputPath('records-390.png'), fullPage: true });
+  const overflow = await adminPage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  expect(errors).toEqual([]);
+});
