@@ -515,6 +515,7 @@ pub enum Key {
     EventFileAccepted,
     EventFileRefused,
     EventOther,
+    ExportHtml,
 }
 
 /// The text for `key` in `lang`.
@@ -1648,6 +1649,7 @@ fn texts(key: Key) -> [&'static str; 5] {
         EventFileAccepted => ["{agent} accepted a file", "{agent} 接收了文件", "{agent} 接收了檔案", "{agent} がファイルを受け取り", "{agent} 파일 수락"],
         EventFileRefused => ["{agent} refused a file", "{agent} 拒收了文件", "{agent} 拒收了檔案", "{agent} がファイルを拒否", "{agent} 파일 거절"],
         EventOther => ["Changed", "有变更", "有變更", "変更", "변경"],
+        ExportHtml => ["Export HTML", "导出 HTML", "匯出 HTML", "HTML を書き出す", "HTML 내보내기"],
     }
 }
 

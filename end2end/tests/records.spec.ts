@@ -48,6 +48,11 @@ test('the admin finds a Chinese conversation by 退款 in the records, opens it 
   expect(csv).toContain('我想申请退款，订单号 2026');
   expect(csv).toContain('好的，已为您提交退款申请');
   expect(csv).not.toContain('parcel');
+  const htmlDownload = adminPage.waitForEvent('download');
+  await find.getByRole('button', { name: 'Export HTML' }).click();
+  const html = (await import('node:fs')).readFileSync(await (await htmlDownload).path(), 'utf8');
+  expect(html).toContain('我想申请退款，订单号 2026');
+  expect(html.toLowerCase()).not.toContain('<script');
 
   await adminPage.setViewportSize({ width: 390, height: 844 });
   await adminPage.screenshot({ path: testInfo.outputPath('records-390.png'), fullPage: true });

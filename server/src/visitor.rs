@@ -458,30 +458,16 @@ pub async fn direct_chat_page(
         Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "try again later").into_response(),
     };
     let agent = query.ok().and_then(|Query(q)| q.agent).and_then(|a| Account::parse(&a, "agent").ok());
-    let agent = agent.map(|a| format!(" data-agent=\"{}\"", html_escape(a.as_str()))).unwrap_or_default();
+    let agent = agent.map(|a| format!(" data-agent=\"{}\"", app::infra::html_escape(a.as_str()))).unwrap_or_default();
     let page = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">\
          <title>{title}</title></head>\
          <body><script src=\"/widget/loader.js\" data-site-key=\"{key}\" data-page=\"1\"{agent} async></script></body></html>",
-        title = html_escape(&site.name),
-        key = html_escape(&site_key),
+        title = app::infra::html_escape(&site.name),
+        key = app::infra::html_escape(&site_key),
     );
     let policy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ws: wss:; \
                   img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
     ([(header::CONTENT_SECURITY_POLICY, policy), (header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
-}
-
-/// Text for an HTML attribute or element.
-fn html_escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
 }

@@ -46,6 +46,22 @@ pub use ssr_helpers::*;
 mod ssr_helpers {
     use kefu_protocol::ApiError;
 
+    /// Text for an HTML element or attribute (pages and files the server writes).
+    pub fn html_escape(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
     /// Unix time in milliseconds.
     pub fn now_ms() -> i64 {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)

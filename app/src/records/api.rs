@@ -27,6 +27,17 @@ pub async fn record_transcript(id: i64) -> Result<Transcript, AppError> {
     Ok(super::service::transcript(&state, &ctx, id).await?)
 }
 
+/// The conversations that match as one self-contained HTML file (escaped, no script).
+#[server(endpoint = "records/export/html", input = Json)]
+pub async fn export_records_html(filter: RecordFilter) -> Result<String, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require_any(&[Perm::RecordsViewAll, Perm::RecordsViewOwn]).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::export_html(&state, &ctx, filter).await?)
+}
+
 /// The messages of the conversations that match (every page, up to
 /// [`super::service::EXPORT_CONVERSATIONS`] conversations) as CSV with a BOM.
 #[server(endpoint = "records/export", input = Json)]

@@ -84,6 +84,62 @@ pub async fn transcript(state: &AppState, ctx: &Ctx, id: i64) -> Result<Transcri
     Ok(Transcript { record, messages, events })
 }
 
+/// The conversations that match the filter (up to [`EXPORT_CONVERSATIONS`]) as one self-contained
+/// HTML file: every field escaped, no script (its own policy forbids any), names of visitors in the
+/// reader's language, times in UTC.
+pub async fn export_html(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> Result<String, ApiError> {
+    use crate::infra::html_escape as e;
+    use crate::oplog::service::utc_text;
+    let lang = crate::i18n::Lang::from_tag(ctx.agent.prefs.lang.as_deref().unwrap_or("en"));
+    let title = crate::i18n::tr(lang, crate::i18n::Key::NavRecords);
+    let mut out = format!(
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+         <title>{}</title><style>body{{font-family:system-ui,sans-serif;max-width:48em;margin:2em auto;padding:0 1em}}\
+         section{{border-top:1px solid #d8dee4;margin-top:1.5em}}li{{margin:.5em 0;list-style:none}}\
+         .who{{font-weight:600}}time{{color:#57606a;font-size:.85em;margin-left:.5em}}\
+         p{{margin:.2em 0;white-space:pre-wrap}}</style></head><body><h1>{}</h1>",
+        lang.tag(),
+        e(title),
+        e(title)
+    );
+    let mut offset = 0;
+    loop {
+        let page = list(state, ctx, RecordFilter { offset, ..filter.clone() }).await?;
+        for row in &page.rows {
+            let visitor =
+                crate::kit::visitor_label(lang, row.visitor_name.as_deref(), kefu_protocol::VisitorId(row.visitor_id));
+            out.push_str(&format!(
+                "<section><h2>#{} · {} · {} · {}</h2><ol>",
+                row.id,
+                e(&row.site_name),
+                e(&visitor),
+                e(&utc_text(row.started_at))
+            ));
+            for m in repo::messages(&state.db, ctx.tenant(), ConversationId(row.id), TRANSCRIPT_MESSAGES).await? {
+                let who = match m.sender {
+                    SenderKind::Visitor => visitor.clone(),
+                    SenderKind::Agent => m.sender_name.clone().unwrap_or_default(),
+                };
+                let text = if m.retracted { String::new() } else { m.body.clone() };
+                out.push_str(&format!(
+                    "<li><span class=\"who\">{}</span><time>{}</time><p>{}</p></li>",
+                    e(&who),
+                    e(&utc_text(m.sent_at)),
+                    e(&text)
+                ));
+            }
+            out.push_str("</ol></section>");
+        }
+        offset += PAGE;
+        if page.rows.is_empty() || offset >= page.total.min(EXPORT_CONVERSATIONS) {
+            break;
+        }
+    }
+    out.push_str("</body></html>");
+    Ok(out)
+}
+
 /// Conversations one export holds at most (all pages of a filter up to this).
 pub const EXPORT_CONVERSATIONS: i64 = 500;
 

@@ -132,6 +132,11 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ),
     ("/api/records/transcript", "id=999999", Gate::Needs(Perm::RecordsViewOwn)),
     (
+        "/api/records/export/html",
+        r#"{"filter":{"from":0,"to":0,"site_id":null,"agent_id":null,"query":"","offset":0}}"#,
+        Gate::Needs(Perm::RecordsViewOwn),
+    ),
+    (
         "/api/records/export",
         r#"{"filter":{"from":0,"to":0,"site_id":null,"agent_id":null,"query":"","offset":0}}"#,
         Gate::Needs(Perm::RecordsViewOwn),

@@ -130,6 +130,18 @@ async fn an_agent_reads_their_own_records_and_an_admin_all_with_the_transcript_a
     assert!(csv.starts_with("\u{FEFF}conversation,time,site,visitor,agent,sender,text\r\n"), "{csv}");
     assert!(csv.contains("我想申请退款") && csv.contains("退款什么时候到账？"), "{csv}");
     assert_eq!(csv.lines().count(), 3);
+
+    // HTML: one self-contained file, every field escaped, no script.
+    let mut sly = app.visitor(&shop, None).await;
+    sly.say("x1", "<script>alert('退款')</script> & <b>\"bold\"</b>").await;
+    let html: String = ok(app.call_json("/api/records/export/html", "filter", &filter, &admin).await).await;
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("default-src 'none'"), "{html}");
+    assert!(!html.to_lowercase().contains("<script") && !html.contains("<b>"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(&#39;退款&#39;)&lt;/script&gt; &amp; &lt;b&gt;&quot;bold&quot;&lt;/b&gt;"),
+        "{html}"
+    );
+    assert!(html.contains("我想申请退款") && html.contains("退款什么时候到账？"), "{html}");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::api::{export_records, list_records, record_transcript};
+use super::api::{export_records, export_records_html, list_records, record_transcript};
 use super::{EventLine, RecordFilter, RecordRow, Transcript};
 use crate::i18n::{error_text, tr, use_lang, Key, Lang};
 use crate::kit::form::Pager;
@@ -76,6 +76,15 @@ pub fn RecordsPage() -> impl IntoView {
             }
         });
     };
+    let export_html = move |_| {
+        let filter = applied.get_untracked();
+        leptos::task::spawn_local(async move {
+            match export_records_html(filter).await {
+                Ok(html) => download("records.html", "text/html;charset=utf-8", &html),
+                Err(e) => error.set(Some(error_text(lang, &e.0))),
+            }
+        });
+    };
     let total = Signal::derive(move || page.get().and_then(|p| p.ok()).map_or(0, |p| p.total));
     view! {
         <section class="records admin" aria-labelledby="records-title">
@@ -105,6 +114,7 @@ pub fn RecordsPage() -> impl IntoView {
                 </label>
                 <button type="submit">{tr(lang, Key::Search)}</button>
                 <button type="button" on:click=export>{tr(lang, Key::ExportCsv)}</button>
+                <button type="button" on:click=export_html>{tr(lang, Key::ExportHtml)}</button>
             </form>
             <p role="alert" class="error">{move || error.get()}</p>
             {move || page.get().map(|p| match p {
