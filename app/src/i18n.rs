@@ -516,6 +516,12 @@ pub enum Key {
     EventFileRefused,
     EventOther,
     ExportHtml,
+    Tag,
+    Tags,
+    SaveTags,
+    InternalNotes,
+    NewNote,
+    AddNote,
 }
 
 /// The text for `key` in `lang`.
@@ -1650,6 +1656,12 @@ fn texts(key: Key) -> [&'static str; 5] {
         EventFileRefused => ["{agent} refused a file", "{agent} 拒收了文件", "{agent} 拒收了檔案", "{agent} がファイルを拒否", "{agent} 파일 거절"],
         EventOther => ["Changed", "有变更", "有變更", "変更", "변경"],
         ExportHtml => ["Export HTML", "导出 HTML", "匯出 HTML", "HTML を書き出す", "HTML 내보내기"],
+        Tag => ["Tag", "标签", "標籤", "タグ", "태그"],
+        Tags => ["Tags (separated by commas)", "标签（用逗号分隔）", "標籤（用逗號分隔）", "タグ（カンマ区切り）", "태그 (쉼표로 구분)"],
+        SaveTags => ["Save tags", "保存标签", "儲存標籤", "タグを保存", "태그 저장"],
+        InternalNotes => ["Internal notes", "内部备注", "內部備註", "社内メモ", "내부 메모"],
+        NewNote => ["New note (not shown to the visitor)", "新备注（访客看不到）", "新備註（訪客看不到）", "新しいメモ（訪問者には見えません）", "새 메모 (방문자에게 보이지 않음)"],
+        AddNote => ["Add note", "添加备注", "新增備註", "メモを追加", "메모 추가"],
     }
 }
 
@@ -1690,6 +1702,8 @@ fn field_name(lang: Lang, field: &str) -> String {
         "welcome" => tr(lang, Key::Welcome).into(),
         "my_max_chats" => tr(lang, Key::MaxChats).into(),
         "volume" => tr(lang, Key::SoundVolume).into(),
+        "tag" => tr(lang, Key::Tag).into(),
+        "note" => tr(lang, Key::InternalNotes).into(),
         "current" => tr(lang, Key::CurrentPassword).into(),
         "password" => tr(lang, Key::Password).into(),
         "new_password" | "new" => tr(lang, Key::NewPassword).into(),

@@ -54,6 +54,20 @@ test('the admin finds a Chinese conversation by 退款 in the records, opens it 
   expect(html).toContain('我想申请退款，订单号 2026');
   expect(html.toLowerCase()).not.toContain('<script');
 
+  // Tags and an internal note on the conversation; the tag then finds it.
+  await transcript.getByLabel('Tags (separated by commas)').fill('退款，VIP');
+  await transcript.getByRole('button', { name: 'Save tags' }).click();
+  await expect(transcript.getByText('Saved.')).toBeVisible();
+  await transcript.getByLabel('New note (not shown to the visitor)').fill('客户要求三天内退款');
+  await transcript.getByRole('button', { name: 'Add note' }).click();
+  await expect(transcript.getByRole('region', { name: 'Internal notes' })).toContainText('客户要求三天内退款');
+  await find.getByLabel('Text in the messages').fill('');
+  await find.getByLabel('Tag', { exact: true }).fill('VIP');
+  await find.getByRole('button', { name: 'Search' }).click();
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(1)).toContainText('VIP');
+  await adminPage.screenshot({ path: testInfo.outputPath('records-notes-1280.png'), fullPage: true });
+
   await adminPage.setViewportSize({ width: 390, height: 844 });
   await adminPage.screenshot({ path: testInfo.outputPath('records-390.png'), fullPage: true });
   const overflow = await adminPage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use super::{RecordFilter, RecordPage, Transcript};
+use super::{NoteLine, RecordFilter, RecordPage, Transcript};
 use crate::infra::error::AppError;
 
 #[server(endpoint = "records", input = Json)]
@@ -25,6 +25,28 @@ pub async fn record_transcript(id: i64) -> Result<Transcript, AppError> {
     let ctx = Ctx::require_any(&[Perm::RecordsViewAll, Perm::RecordsViewOwn]).await?;
     let state = AppState::from_context()?;
     Ok(super::service::transcript(&state, &ctx, id).await?)
+}
+
+/// Adds an internal note to a conversation of the reader's records.
+#[server(endpoint = "records/note")]
+pub async fn add_record_note(id: i64, body: String) -> Result<NoteLine, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require_any(&[Perm::RecordsViewAll, Perm::RecordsViewOwn]).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::add_note(&state, &ctx, id, &body).await?)
+}
+
+/// Replaces the tags of a conversation of the reader's records; answers them as stored.
+#[server(endpoint = "records/tags", input = Json)]
+pub async fn set_record_tags(id: i64, tags: Vec<String>) -> Result<Vec<String>, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require_any(&[Perm::RecordsViewAll, Perm::RecordsViewOwn]).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::set_tags(&state, &ctx, id, tags).await?)
 }
 
 /// The conversations that match as one self-contained HTML file (escaped, no script).

@@ -36,6 +36,9 @@ pub struct RecordFilter {
     /// Text the conversation's messages hold (empty: any).
     pub query: String,
     pub offset: i64,
+    /// Only conversations with this tag (empty: any).
+    #[serde(default)]
+    pub tag: String,
 }
 
 /// One conversation in the list.
@@ -55,6 +58,8 @@ pub struct RecordRow {
     pub rating: Option<(u8, bool)>,
     /// The newest message that holds the search text.
     pub hit: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,13 +81,30 @@ pub struct EventLine {
     pub detail: String,
 }
 
+/// An internal note on a conversation (agents only; never shown to the visitor).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteLine {
+    pub id: i64,
+    pub agent_name: String,
+    pub body: String,
+    pub at: i64,
+}
+
 /// One conversation, whole.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transcript {
     pub record: RecordRow,
     pub messages: Vec<ChatMessage>,
     pub events: Vec<EventLine>,
+    pub notes: Vec<NoteLine>,
 }
+
+/// Longest note, in characters; most tags on a conversation, and the longest tag.
+pub const NOTE_CHARS: usize = 1000;
+pub const MAX_TAGS: usize = 10;
+pub const TAG_CHARS: usize = 20;
+/// Most notes on one conversation.
+pub const MAX_NOTES: i64 = 100;
 
 /// Most messages a transcript shows.
 pub const TRANSCRIPT_MESSAGES: i64 = 5000;

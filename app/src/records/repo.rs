@@ -5,7 +5,7 @@ use kefu_protocol::{AgentId, ApiError, ChatMessage, ConversationId, SiteId, Tena
 use sqlx::any::AnyRow;
 use sqlx::Row as _;
 
-use super::{EventLine, RecordRow};
+use super::{EventLine, NoteLine, RecordRow};
 use crate::infra::db::{Db, Markers};
 use crate::infra::OrInternal;
 
@@ -28,10 +28,13 @@ pub struct Where<'a> {
     pub agent: Option<AgentId>,
     /// Only these conversations (a search's hits).
     pub ids: Option<&'a [i64]>,
+    /// Only conversations with this tag.
+    pub tag: Option<&'a str>,
 }
 
 enum Bind {
     Int(i64),
+    Text(String),
 }
 
 /// The `WHERE` clause and its binds (markers in text order).
@@ -90,6 +93,14 @@ fn clause(w: &Where<'_>, markers: &mut Markers) -> (String, Vec<Bind>) {
             sql.push(')');
         }
     }
+    if let Some(tag) = w.tag {
+        let (t, g) = (markers.one(), markers.one());
+        sql.push_str(&format!(
+            " AND c.id IN (SELECT conversation_id FROM conversation_tags WHERE tenant_id = {t} AND tag = {g})"
+        ));
+        binds.push(Bind::Int(w.tenant.0));
+        binds.push(Bind::Text(tag.to_owned()));
+    }
     (sql, binds)
 }
 
@@ -113,6 +124,7 @@ fn row(r: &AnyRow) -> Result<RecordRow, sqlx::Error> {
         messages: r.try_get("last_seq")?,
         rating: score.map(|s| (u8::try_from(s).unwrap_or(0), invalid.unwrap_or(0) != 0)),
         hit: None,
+        tags: Vec::new(),
     })
 }
 
@@ -126,18 +138,29 @@ pub async fn page(db: &Db, w: &Where<'_>, offset: i64, limit: i64) -> Result<(Ve
          LIMIT {limit_marker} OFFSET {offset_marker}"
     );
     let mut query = sqlx::query(&sql);
-    for Bind::Int(v) in &binds {
-        query = query.bind(*v);
+    for bind in &binds {
+        query = match bind {
+            Bind::Int(v) => query.bind(*v),
+            Bind::Text(t) => query.bind(t.clone()),
+        };
     }
     let rows = query.bind(limit).bind(offset).fetch_all(db.reader()).await.or_internal()?;
-    let rows = rows.iter().map(row).collect::<Result<Vec<_>, _>>().or_internal()?;
+    let mut rows = rows.iter().map(row).collect::<Result<Vec<_>, _>>().or_internal()?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let tags = tags_of(db, w.tenant, &ids).await?;
+    for r in &mut rows {
+        r.tags = tags.iter().filter(|(id, _)| *id == r.id).map(|(_, t)| t.clone()).collect();
+    }
 
     let mut markers = Markers::new(db.kind);
     let (clause_sql, binds) = clause(w, &mut markers);
     let sql = format!("SELECT COUNT(*) FROM conversations c WHERE {clause_sql}");
     let mut count = sqlx::query_scalar::<_, i64>(&sql);
-    for Bind::Int(v) in &binds {
-        count = count.bind(*v);
+    for bind in &binds {
+        count = match bind {
+            Bind::Int(v) => count.bind(*v),
+            Bind::Text(t) => count.bind(t.clone()),
+        };
     }
     let total = count.fetch_one(db.reader()).await.or_internal()?;
     Ok((rows, total))
@@ -151,7 +174,7 @@ pub async fn record(
     id: ConversationId,
 ) -> Result<Option<RecordRow>, ApiError> {
     let ids = [id.0];
-    let w = Where { tenant, reach, from: i64::MIN, to: i64::MAX, site: None, agent: None, ids: Some(&ids) };
+    let w = Where { tenant, reach, from: i64::MIN, to: i64::MAX, site: None, agent: None, ids: Some(&ids), tag: None };
     Ok(page(db, &w, 0, 1).await?.0.into_iter().next())
 }
 
@@ -191,4 +214,109 @@ pub async fn events(db: &Db, tenant: TenantId, id: ConversationId) -> Result<Vec
         })
         .collect::<Result<_, sqlx::Error>>()
         .or_internal()
+}
+
+/// The tags of these conversations, in order: `(conversation, tag)`.
+async fn tags_of(db: &Db, tenant: TenantId, ids: &[i64]) -> Result<Vec<(i64, String)>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut markers = Markers::new(db.kind);
+    let t = markers.one();
+    let list = markers.list(ids.len());
+    let sql = format!(
+        "SELECT conversation_id, tag FROM conversation_tags WHERE tenant_id = {t} AND conversation_id IN ({list}) \
+         ORDER BY conversation_id, tag"
+    );
+    let mut query = sqlx::query(&sql).bind(tenant.0);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(db.reader()).await.or_internal()?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("conversation_id")?, r.try_get("tag")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+/// A conversation's notes, oldest first.
+pub async fn notes(db: &Db, tenant: TenantId, id: ConversationId) -> Result<Vec<NoteLine>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT n.id, a.display_name, n.body, n.created_at FROM conversation_notes n JOIN agents a ON a.id = n.agent_id \
+         WHERE n.conversation_id = $1 AND n.tenant_id = $2 ORDER BY n.id",
+    )
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| {
+            Ok(NoteLine {
+                id: r.try_get("id")?,
+                agent_name: r.try_get("display_name")?,
+                body: r.try_get("body")?,
+                at: r.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+/// Adds a note, unless the conversation has [`super::MAX_NOTES`] already (`false`).
+pub async fn add_note(
+    w: &mut crate::infra::db::Writer,
+    tenant: TenantId,
+    id: ConversationId,
+    agent: AgentId,
+    body: &str,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let held: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM conversation_notes WHERE conversation_id = $1 AND tenant_id = $2")
+            .bind(id.0)
+            .bind(tenant.0)
+            .fetch_one(&mut **w)
+            .await
+            .or_internal()?;
+    if held >= super::MAX_NOTES {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO conversation_notes (tenant_id, conversation_id, agent_id, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(tenant.0)
+    .bind(id.0)
+    .bind(agent.0)
+    .bind(body)
+    .bind(now)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    Ok(true)
+}
+
+/// Replaces a conversation's tags.
+pub async fn set_tags(
+    w: &mut crate::infra::db::Writer,
+    tenant: TenantId,
+    id: ConversationId,
+    tags: &[String],
+) -> Result<(), ApiError> {
+    sqlx::query("DELETE FROM conversation_tags WHERE conversation_id = $1 AND tenant_id = $2")
+        .bind(id.0)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+    for tag in tags {
+        sqlx::query("INSERT INTO conversation_tags (tenant_id, conversation_id, tag) VALUES ($1, $2, $3)")
+            .bind(tenant.0)
+            .bind(id.0)
+            .bind(tag)
+            .execute(&mut **w)
+            .await
+            .or_internal()?;
+    }
+    Ok(())
 }

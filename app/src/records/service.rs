@@ -5,7 +5,10 @@ use kefu_protocol::text::Line;
 use kefu_protocol::{ApiError, ConversationId, ErrorCode, Perm, SenderKind, SiteId};
 
 use super::repo::{self, Reach, Where};
-use super::{RecordFilter, RecordPage, Transcript, PAGE, QUERY_CHARS, SEARCH_CAP, TRANSCRIPT_MESSAGES};
+use super::{
+    NoteLine, RecordFilter, RecordPage, Transcript, MAX_TAGS, NOTE_CHARS, PAGE, QUERY_CHARS, SEARCH_CAP, TAG_CHARS,
+    TRANSCRIPT_MESSAGES,
+};
 use crate::infra::ctx::{Ctx, SiteScope};
 use crate::infra::search::{self, Query};
 use crate::infra::state::AppState;
@@ -56,6 +59,7 @@ pub async fn list(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> Result<R
     };
     let ids: Option<Vec<i64>> = hits.as_ref().map(|h| h.iter().map(|(id, _)| *id).collect());
     let to = if filter.to <= filter.from { i64::MAX } else { filter.to };
+    let tag = Line::parse(&filter.tag, "tag", TAG_CHARS)?.into_string();
     let w = Where {
         tenant: ctx.tenant(),
         reach: &reach,
@@ -64,6 +68,7 @@ pub async fn list(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> Result<R
         site: filter.site_id.map(SiteId),
         agent: filter.agent_id.map(kefu_protocol::AgentId),
         ids: ids.as_deref(),
+        tag: Some(tag.as_str()).filter(|t| !t.is_empty()),
     };
     let (mut rows, total) = repo::page(&state.db, &w, filter.offset.max(0), PAGE).await?;
     if let Some(hits) = &hits {
@@ -81,7 +86,58 @@ pub async fn transcript(state: &AppState, ctx: &Ctx, id: i64) -> Result<Transcri
     let record = repo::record(&state.db, ctx.tenant(), &reach, id).await?.ok_or(ApiError::NotFound)?;
     let messages = repo::messages(&state.db, ctx.tenant(), id, TRANSCRIPT_MESSAGES).await?;
     let events = repo::events(&state.db, ctx.tenant(), id).await?;
-    Ok(Transcript { record, messages, events })
+    let notes = repo::notes(&state.db, ctx.tenant(), id).await?;
+    Ok(Transcript { record, messages, events, notes })
+}
+
+/// A conversation the reader sees (`NotFound` for any other).
+async fn in_reach(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<(), ApiError> {
+    let reach = reach(ctx)?;
+    repo::record(&state.db, ctx.tenant(), &reach, id).await?.map(|_| ()).ok_or(ApiError::NotFound)
+}
+
+/// An internal note on a conversation the reader sees (seed 000 12.4, for conversations too).
+pub async fn add_note(state: &AppState, ctx: &Ctx, id: i64, body: &str) -> Result<NoteLine, ApiError> {
+    let id = ConversationId(id);
+    in_reach(state, ctx, id).await?;
+    let body = body.replace("\r\n", "\n");
+    if body.trim().is_empty() {
+        return Err(ApiError::invalid("note", ErrorCode::Empty));
+    }
+    if body.chars().count() > NOTE_CHARS {
+        return Err(ApiError::invalid("note", ErrorCode::TooLong));
+    }
+    let body: String = body.chars().filter(|c| *c == '\n' || !c.is_control()).collect::<String>().trim().to_owned();
+    let now = crate::infra::now_ms();
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let added = repo::add_note(&mut w, ctx.tenant(), id, ctx.agent.id, &body, now).await;
+    if !w.end(added).await? {
+        return Err(ApiError::conflict(Some("note"), ErrorCode::LimitReached));
+    }
+    Ok(NoteLine { id: 0, agent_name: ctx.agent.display_name.clone(), body, at: now })
+}
+
+/// Replaces the tags of a conversation the reader sees: each trimmed, empty ones and repeats
+/// dropped, at most [`MAX_TAGS`] of [`TAG_CHARS`]. Returns them as stored.
+pub async fn set_tags(state: &AppState, ctx: &Ctx, id: i64, tags: Vec<String>) -> Result<Vec<String>, ApiError> {
+    let id = ConversationId(id);
+    in_reach(state, ctx, id).await?;
+    let mut clean: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = Line::parse(&tag, "tags", TAG_CHARS)?.into_string();
+        if !tag.is_empty() && !clean.contains(&tag) {
+            clean.push(tag);
+        }
+    }
+    if clean.len() > MAX_TAGS {
+        return Err(ApiError::invalid("tags", ErrorCode::TooLong));
+    }
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let done = repo::set_tags(&mut w, ctx.tenant(), id, &clean).await;
+    w.end(done).await?;
+    Ok(clean)
 }
 
 /// The conversations that match the filter (up to [`EXPORT_CONVERSATIONS`]) as one self-contained

@@ -124,6 +124,35 @@ async fn an_agent_reads_their_own_records_and_an_admin_all_with_the_transcript_a
     let refused = app.call("/api/records/transcript", &format!("id={}", hers_id.0), Some(&bob_cookie)).await;
     assert_eq!(err(refused).await, ApiError::NotFound);
 
+    // Notes and tags: on a conversation of one's own records only; tags filter the list.
+    let note: app::records::NoteLine = ok(app
+        .call(
+            "/api/records/note",
+            &format!("id={}&body=%E5%AE%A2%E6%88%B7%E5%BE%88%E6%80%A5", his_id.0),
+            Some(&bob_cookie),
+        )
+        .await)
+    .await;
+    assert_eq!((note.agent_name.as_str(), note.body.as_str()), ("Bob", "客户很急"));
+    let refused = app.call("/api/records/note", &format!("id={}&body=x", hers_id.0), Some(&bob_cookie)).await;
+    assert_eq!(err(refused).await, ApiError::NotFound);
+    let empty = app.call("/api/records/note", &format!("id={}&body=%20%20", his_id.0), Some(&bob_cookie)).await;
+    assert_eq!(err(empty).await, ApiError::invalid("note", ErrorCode::Empty));
+    let tags = serde_json::json!({ "id": his_id.0, "tags": [" 退款 ", "VIP", "VIP", ""] }).to_string();
+    let saved: Vec<String> = ok(app.call("/api/records/tags", &tags, Some(&bob_cookie)).await).await;
+    assert_eq!(saved, ["退款", "VIP"], "trimmed, repeats and empties dropped");
+    let many = serde_json::json!({ "id": his_id.0, "tags": (0..11).map(|i| format!("t{i}")).collect::<Vec<_>>() });
+    assert_eq!(
+        err(app.call("/api/records/tags", &many.to_string(), Some(&bob_cookie)).await).await.field(),
+        Some("tags")
+    );
+    let t: Transcript = ok(app.call("/api/records/transcript", &format!("id={}", his_id.0), Some(&admin)).await).await;
+    assert_eq!(t.notes.iter().map(|n| n.body.as_str()).collect::<Vec<_>>(), ["客户很急"], "the admin reads Bob's note");
+    assert_eq!(t.record.tags, ["VIP", "退款"]);
+    let by_tag = RecordFilter { tag: "VIP".into(), ..RecordFilter::default() };
+    let page: RecordPage = ok(app.call_json("/api/records", "filter", &by_tag, &admin).await).await;
+    assert_eq!(ids(page), [his_id.0]);
+
     // CSV: a byte order mark, one row per message, the Chinese intact.
     let filter = RecordFilter { query: "退款".into(), ..RecordFilter::default() };
     let csv: String = ok(app.call_json("/api/records/export", "filter", &filter, &admin).await).await;

@@ -3,8 +3,10 @@
 
 use leptos::prelude::*;
 
-use super::api::{export_records, export_records_html, list_records, record_transcript};
-use super::{EventLine, RecordFilter, RecordRow, Transcript};
+use super::api::{
+    add_record_note, export_records, export_records_html, list_records, record_transcript, set_record_tags,
+};
+use super::{EventLine, NoteLine, RecordFilter, RecordRow, Transcript, NOTE_CHARS};
 use crate::i18n::{error_text, tr, use_lang, Key, Lang};
 use crate::kit::form::Pager;
 use crate::kit::{
@@ -43,6 +45,7 @@ pub fn RecordsPage() -> impl IntoView {
     let query = RwSignal::new(String::new());
     let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let site = RwSignal::new(String::new());
+    let tag = RwSignal::new(String::new());
     let offset = RwSignal::new(0i64);
     // What was last searched (the form's fields apply on submit).
     let applied = RwSignal::new(RecordFilter::default());
@@ -60,6 +63,7 @@ pub fn RecordsPage() -> impl IntoView {
         agent_id: None,
         query: query.get_untracked(),
         offset: 0,
+        tag: tag.get_untracked(),
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -111,6 +115,11 @@ pub fn RecordsPage() -> impl IntoView {
                             view! { <option value=s.id.to_string()>{s.name}</option> }
                         }).collect_view()}
                     </select>
+                </label>
+                <label>
+                    <span>{tr(lang, Key::Tag)}</span>
+                    <input type="text" maxlength=super::TAG_CHARS.to_string() prop:value=move || tag.get()
+                        on:input=move |ev| tag.set(event_target_value(&ev))/>
                 </label>
                 <button type="submit">{tr(lang, Key::Search)}</button>
                 <button type="button" on:click=export>{tr(lang, Key::ExportCsv)}</button>
@@ -167,6 +176,7 @@ fn RecordLine(r: RecordRow, open: RwSignal<Option<i64>>) -> impl IntoView {
             },
         );
     let label = tr(lang, Key::OpenRecord).replace("{visitor}", &visitor);
+    let tags = r.tags.clone();
     view! {
         <tr>
             <td>{date_time_text(r.started_at)}</td>
@@ -179,7 +189,10 @@ fn RecordLine(r: RecordRow, open: RwSignal<Option<i64>>) -> impl IntoView {
             <td>{duration}</td>
             <td>{r.messages}</td>
             <td>{rating}</td>
-            <td>{status}</td>
+            <td>
+                {status}
+                {tags.into_iter().map(|t| view! { " " <span class="tag">{t}</span> }).collect_view()}
+            </td>
         </tr>
     }
 }
@@ -234,9 +247,75 @@ fn TranscriptLines(t: Transcript) -> impl IntoView {
         ));
     }
     lines.sort_by_key(|(at, _)| *at);
+    let id = t.record.id;
     view! {
         <ol class="message-list transcript-lines" aria-label=tr(lang, Key::Messages)>
             {lines.into_iter().map(|(_, v)| v).collect_view()}
         </ol>
+        <RecordNotes id tags=t.record.tags notes=t.notes/>
+    }
+}
+
+/// A conversation's tags (edited as one comma-separated line) and internal notes.
+#[component]
+fn RecordNotes(id: i64, tags: Vec<String>, notes: Vec<NoteLine>) -> impl IntoView {
+    let lang = use_lang();
+    let tags_text = RwSignal::new(tags.join(", "));
+    let notes = RwSignal::new(notes);
+    let draft = RwSignal::new(String::new());
+    let (notice, error) = (RwSignal::new(None::<&'static str>), RwSignal::new(None::<String>));
+    let save_tags = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let tags: Vec<String> =
+            tags_text.get_untracked().split([',', '，', '、']).map(|t| t.trim().to_owned()).collect();
+        leptos::task::spawn_local(async move {
+            match set_record_tags(id, tags).await {
+                Ok(saved) => {
+                    tags_text.set(saved.join(", "));
+                    error.set(None);
+                    notice.set(Some(tr(lang, Key::Saved)));
+                }
+                Err(e) => error.set(Some(error_text(lang, &e.0))),
+            }
+        });
+    };
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = draft.get_untracked();
+        leptos::task::spawn_local(async move {
+            match add_record_note(id, body).await {
+                Ok(note) => {
+                    notes.update(|n| n.push(note));
+                    draft.set(String::new());
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(error_text(lang, &e.0))),
+            }
+        });
+    };
+    view! {
+        <form class="record-tags" on:submit=save_tags>
+            <label>
+                <span>{tr(lang, Key::Tags)}</span>
+                <input type="text" prop:value=move || tags_text.get() on:input=move |ev| tags_text.set(event_target_value(&ev))/>
+            </label>
+            <button type="submit">{tr(lang, Key::SaveTags)}</button>
+            <span class="notice" aria-live="polite">{move || notice.get()}</span>
+        </form>
+        <section class="record-notes" aria-labelledby="notes-title">
+            <h4 id="notes-title">{tr(lang, Key::InternalNotes)}</h4>
+            <ul>
+                {move || notes.get().into_iter().map(|n| view! {
+                    <li><span class="who">{n.agent_name}</span> " " <time>{date_time_text(n.at)}</time><p class="body">{n.body}</p></li>
+                }).collect_view()}
+            </ul>
+            <form on:submit=add>
+                <label for="new-note">{tr(lang, Key::NewNote)}</label>
+                <textarea id="new-note" rows="2" maxlength=NOTE_CHARS.to_string() prop:value=move || draft.get()
+                    on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
+                <button type="submit">{tr(lang, Key::AddNote)}</button>
+            </form>
+            <p role="alert" class="error">{move || error.get()}</p>
+        </section>
     }
 }
