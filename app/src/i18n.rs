@@ -522,6 +522,15 @@ pub enum Key {
     InternalNotes,
     NewNote,
     AddNote,
+    AllAgents,
+    MinScore,
+    AnyScore,
+    SortBy,
+    SortNewest,
+    SortOldest,
+    SortMostMessages,
+    SortLongest,
+    WithFiles,
 }
 
 /// The text for `key` in `lang`.
@@ -1662,6 +1671,15 @@ fn texts(key: Key) -> [&'static str; 5] {
         InternalNotes => ["Internal notes", "内部备注", "內部備註", "社内メモ", "내부 메모"],
         NewNote => ["New note (not shown to the visitor)", "新备注（访客看不到）", "新備註（訪客看不到）", "新しいメモ（訪問者には見えません）", "새 메모 (방문자에게 보이지 않음)"],
         AddNote => ["Add note", "添加备注", "新增備註", "メモを追加", "메모 추가"],
+        AllAgents => ["All agents", "所有客服", "所有客服", "すべてのオペレーター", "모든 상담원"],
+        MinScore => ["Rated at least", "评分不低于", "評分不低於", "評価がこれ以上", "최소 평점"],
+        AnyScore => ["Any", "不限", "不限", "指定なし", "전체"],
+        SortBy => ["Order", "排序", "排序", "並び順", "정렬"],
+        SortNewest => ["Newest first", "最新在前", "最新在前", "新しい順", "최신순"],
+        SortOldest => ["Oldest first", "最早在前", "最早在前", "古い順", "오래된순"],
+        SortMostMessages => ["Most messages", "消息最多", "訊息最多", "メッセージが多い順", "메시지 많은순"],
+        SortLongest => ["Longest", "时长最长", "時長最長", "長い順", "긴 대화순"],
+        WithFiles => ["With files", "含文件", "含檔案", "ファイルあり", "파일 포함"],
     }
 }
 

@@ -67,6 +67,13 @@ test('the admin finds a Chinese conversation by 退款 in the records, opens it 
   await expect(rows).toHaveCount(2);
   await expect(rows.nth(1)).toContainText('VIP');
   await adminPage.screenshot({ path: testInfo.outputPath('records-notes-1280.png'), fullPage: true });
+  // Both chats are the admin's; the oldest first.
+  await find.getByLabel('Tag', { exact: true }).fill('');
+  await find.getByLabel('Agent').selectOption({ label: 'Demo Admin' });
+  await find.getByRole('button', { name: 'Search' }).click();
+  await find.getByLabel('Order').selectOption({ label: 'Oldest first' });
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(1).getByRole('button')).toHaveAccessibleName('Open the conversation with Visitor #1');
 
   await adminPage.setViewportSize({ width: 390, height: 844 });
   await adminPage.screenshot({ path: testInfo.outputPath('records-390.png'), fullPage: true });

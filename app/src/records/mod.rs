@@ -39,6 +39,39 @@ pub struct RecordFilter {
     /// Only conversations with this tag (empty: any).
     #[serde(default)]
     pub tag: String,
+    /// Only conversations in which a file was sent.
+    #[serde(default)]
+    pub with_files: bool,
+    /// Only conversations the visitor rated at least this (valid ratings).
+    #[serde(default)]
+    pub min_score: Option<u8>,
+    #[serde(default)]
+    pub sort: RecordSort,
+}
+
+/// The list's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordSort {
+    #[default]
+    Newest,
+    Oldest,
+    MostMessages,
+    Longest,
+}
+
+impl RecordSort {
+    pub const ALL: [RecordSort; 4] =
+        [RecordSort::Newest, RecordSort::Oldest, RecordSort::MostMessages, RecordSort::Longest];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordSort::Newest => "newest",
+            RecordSort::Oldest => "oldest",
+            RecordSort::MostMessages => "most_messages",
+            RecordSort::Longest => "longest",
+        }
+    }
 }
 
 /// One conversation in the list.

@@ -5,7 +5,7 @@ use kefu_protocol::{AgentId, ApiError, ChatMessage, ConversationId, SiteId, Tena
 use sqlx::any::AnyRow;
 use sqlx::Row as _;
 
-use super::{EventLine, NoteLine, RecordRow};
+use super::{EventLine, NoteLine, RecordRow, RecordSort};
 use crate::infra::db::{Db, Markers};
 use crate::infra::OrInternal;
 
@@ -30,6 +30,18 @@ pub struct Where<'a> {
     pub ids: Option<&'a [i64]>,
     /// Only conversations with this tag.
     pub tag: Option<&'a str>,
+    pub with_files: bool,
+    pub min_score: Option<u8>,
+}
+
+/// The `ORDER BY` of a sort (text from the code, never from a request).
+fn order(sort: RecordSort) -> &'static str {
+    match sort {
+        RecordSort::Newest => "c.started_at DESC, c.id DESC",
+        RecordSort::Oldest => "c.started_at ASC, c.id ASC",
+        RecordSort::MostMessages => "c.last_seq DESC, c.id DESC",
+        RecordSort::Longest => "COALESCE(c.closed_at, c.last_message_at) - c.started_at DESC, c.id DESC",
+    }
 }
 
 enum Bind {
@@ -93,6 +105,19 @@ fn clause(w: &Where<'_>, markers: &mut Markers) -> (String, Vec<Bind>) {
             sql.push(')');
         }
     }
+    if w.with_files {
+        sql.push_str(
+            " AND EXISTS (SELECT 1 FROM messages mf WHERE mf.conversation_id = c.id AND mf.file_id IS NOT NULL)",
+        );
+    }
+    if let Some(score) = w.min_score {
+        let (t, s) = (markers.one(), markers.one());
+        sql.push_str(&format!(
+            " AND c.id IN (SELECT conversation_id FROM ratings WHERE tenant_id = {t} AND score >= {s} AND invalid = 0)"
+        ));
+        binds.push(Bind::Int(w.tenant.0));
+        binds.push(Bind::Int(i64::from(score)));
+    }
     if let Some(tag) = w.tag {
         let (t, g) = (markers.one(), markers.one());
         sql.push_str(&format!(
@@ -129,13 +154,19 @@ fn row(r: &AnyRow) -> Result<RecordRow, sqlx::Error> {
 }
 
 /// A page of the conversations that match, newest first, and how many match in all.
-pub async fn page(db: &Db, w: &Where<'_>, offset: i64, limit: i64) -> Result<(Vec<RecordRow>, i64), ApiError> {
+pub async fn page(
+    db: &Db,
+    w: &Where<'_>,
+    sort: RecordSort,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<RecordRow>, i64), ApiError> {
     let mut markers = Markers::new(db.kind);
     let (clause_sql, binds) = clause(w, &mut markers);
     let (limit_marker, offset_marker) = (markers.one(), markers.one());
     let sql = format!(
-        "SELECT {COLUMNS} FROM {TABLES} WHERE {clause_sql} ORDER BY c.started_at DESC, c.id DESC \
-         LIMIT {limit_marker} OFFSET {offset_marker}"
+        "SELECT {COLUMNS} FROM {TABLES} WHERE {clause_sql} ORDER BY {} LIMIT {limit_marker} OFFSET {offset_marker}",
+        order(sort)
     );
     let mut query = sqlx::query(&sql);
     for bind in &binds {
@@ -174,8 +205,19 @@ pub async fn record(
     id: ConversationId,
 ) -> Result<Option<RecordRow>, ApiError> {
     let ids = [id.0];
-    let w = Where { tenant, reach, from: i64::MIN, to: i64::MAX, site: None, agent: None, ids: Some(&ids), tag: None };
-    Ok(page(db, &w, 0, 1).await?.0.into_iter().next())
+    let w = Where {
+        tenant,
+        reach,
+        from: i64::MIN,
+        to: i64::MAX,
+        site: None,
+        agent: None,
+        ids: Some(&ids),
+        tag: None,
+        with_files: false,
+        min_score: None,
+    };
+    Ok(page(db, &w, RecordSort::Newest, 0, 1).await?.0.into_iter().next())
 }
 
 /// A conversation's messages in order (at most `limit`).

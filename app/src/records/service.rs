@@ -69,8 +69,10 @@ pub async fn list(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> Result<R
         agent: filter.agent_id.map(kefu_protocol::AgentId),
         ids: ids.as_deref(),
         tag: Some(tag.as_str()).filter(|t| !t.is_empty()),
+        with_files: filter.with_files,
+        min_score: filter.min_score,
     };
-    let (mut rows, total) = repo::page(&state.db, &w, filter.offset.max(0), PAGE).await?;
+    let (mut rows, total) = repo::page(&state.db, &w, filter.sort, filter.offset.max(0), PAGE).await?;
     if let Some(hits) = &hits {
         for row in &mut rows {
             row.hit = hits.iter().find(|(id, _)| *id == row.id).map(|(_, text)| text.clone());

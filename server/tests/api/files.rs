@@ -10,13 +10,19 @@ use kefu_protocol::{ToAgent, ToVisitor};
 
 use crate::helpers::*;
 
-fn png() -> Vec<u8> {
+pub(crate) fn png() -> Vec<u8> {
     base64::engine::general_purpose::STANDARD.decode(TINY_PNG).unwrap()
 }
 
 const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 
-async fn visitor_upload(app: &TestApp, shop: &Tenant, token: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn visitor_upload(
+    app: &TestApp,
+    shop: &Tenant,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
     reqwest::Client::new()
         .post(app.url("/api/v1/visitor/files"))
         .query(&[("site_key", shop.site_key.as_str()), ("name", name)])
@@ -80,7 +86,7 @@ async fn agent_upload(
     .await
 }
 
-async fn created(response: reqwest::Response) -> Attachment {
+pub(crate) async fn created(response: reqwest::Response) -> Attachment {
     assert_eq!(response.status(), 201, "{:?}", response.text().await);
     response.json().await.unwrap()
 }
@@ -92,7 +98,11 @@ async fn refused(response: reqwest::Response) -> (u16, ApiError) {
 }
 
 /// The visitor sends an uploaded file in their conversation; returns the acknowledged message.
-async fn send_file(visitor: &mut Visitor, id: &str, file: &str) -> Result<kefu_protocol::ChatMessage, ApiError> {
+pub(crate) async fn send_file(
+    visitor: &mut Visitor,
+    id: &str,
+    file: &str,
+) -> Result<kefu_protocol::ChatMessage, ApiError> {
     let frame = FromVisitor::Send {
         conversation_id: None,
         client_msg_id: id.into(),
@@ -119,7 +129,7 @@ async fn settings(app: &TestApp, cookie: &str, site: i64) -> FileSettings {
     ok(app.call("/api/files/settings", &format!("site_id={site}"), Some(cookie)).await).await
 }
 
-async fn site_id(app: &TestApp, shop: &Tenant) -> i64 {
+pub(crate) async fn site_id(app: &TestApp, shop: &Tenant) -> i64 {
     sqlx::query_scalar("SELECT id FROM sites WHERE site_key = $1")
         .bind(&shop.site_key)
         .fetch_one(app.db.reader())

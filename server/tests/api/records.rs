@@ -3,7 +3,7 @@
 //! give the same hits; no hit across message boundaries or companies; whose records an agent
 //! reads; the transcript; the CSV export; messages written before the index found after backfill.
 
-use app::records::{RecordFilter, RecordPage, Transcript};
+use app::records::{RecordFilter, RecordPage, RecordSort, Transcript};
 use kefu_protocol::{AgentId, ApiError, ConversationId, ErrorCode};
 
 use crate::helpers::*;
@@ -193,4 +193,63 @@ async fn messages_written_before_the_index_existed_are_found_after_the_backfill(
     assert_eq!(search(&app, &admin, "发票").await.unwrap().rows.len(), 1);
     // Done: nothing more, and the mark stays at the end.
     assert_eq!(app::infra::search::backfill(&app.db, 100).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn records_filter_by_agent_files_and_rating_and_sort_by_time_messages_and_length() {
+    use crate::files::{created, png, send_file, site_id, visitor_upload};
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let (bob, _) = app.add_agent(&shop, "Bob").await;
+    let mut one = app.visitor(&shop, None).await;
+    let short = one.say("a1", "在吗").await.conversation_id;
+    let mut three = app.visitor(&shop, None).await;
+    let long = three.say("b1", "第一").await.conversation_id;
+    three.say("b2", "第二").await;
+    three.say("b3", "第三").await;
+    let mut pic = app.visitor(&shop, None).await;
+    let file = created(visitor_upload(&app, &shop, &pic.token, "截图.png", png()).await).await;
+    let with_file = send_file(&mut pic, "c1", &file.id).await.unwrap().conversation_id;
+    let site = site_id(&app, &shop).await;
+    let mut w = app.db.write().await.unwrap();
+    sqlx::query("UPDATE conversations SET agent_id = $1 WHERE id = $2")
+        .bind(bob.0)
+        .bind(long.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    for (conversation, score, invalid) in [(short, 5, 0), (long, 5, 1), (with_file, 2, 0)] {
+        sqlx::query(
+            "INSERT INTO ratings (conversation_id, tenant_id, site_id, score, rated_at, invalid) VALUES ($1, $2, $3, $4, 0, $5)",
+        )
+        .bind(conversation.0)
+        .bind(shop.id.0)
+        .bind(site)
+        .bind(score)
+        .bind(invalid)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    }
+    drop(w);
+
+    let listed = |filter: RecordFilter| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let page: RecordPage = ok(app.call_json("/api/records", "filter", &filter, admin).await).await;
+            page.rows.iter().map(|r| ConversationId(r.id)).collect::<Vec<_>>()
+        }
+    };
+    let all = RecordFilter::default();
+    assert_eq!(listed(RecordFilter { sort: RecordSort::Newest, ..all.clone() }).await, [with_file, long, short]);
+    assert_eq!(listed(RecordFilter { sort: RecordSort::Oldest, ..all.clone() }).await, [short, long, with_file]);
+    assert_eq!(listed(RecordFilter { sort: RecordSort::MostMessages, ..all.clone() }).await[0], long);
+    assert_eq!(listed(RecordFilter { agent_id: Some(bob.0), ..all.clone() }).await, [long]);
+    assert_eq!(listed(RecordFilter { with_files: true, ..all.clone() }).await, [with_file]);
+    assert_eq!(
+        listed(RecordFilter { min_score: Some(4), ..all.clone() }).await,
+        [short],
+        "the other 5 was marked invalid, the file's chat got 2"
+    );
 }

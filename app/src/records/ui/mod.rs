@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::api::{
     add_record_note, export_records, export_records_html, list_records, record_transcript, set_record_tags,
 };
-use super::{EventLine, NoteLine, RecordFilter, RecordRow, Transcript, NOTE_CHARS};
+use super::{EventLine, NoteLine, RecordFilter, RecordRow, RecordSort, Transcript, NOTE_CHARS};
 use crate::i18n::{error_text, tr, use_lang, Key, Lang};
 use crate::kit::form::Pager;
 use crate::kit::{
@@ -46,6 +46,19 @@ pub fn RecordsPage() -> impl IntoView {
     let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let site = RwSignal::new(String::new());
     let tag = RwSignal::new(String::new());
+    let agent = RwSignal::new(String::new());
+    let with_files = RwSignal::new(false);
+    let min_score = RwSignal::new(String::new());
+    let sort = RwSignal::new(RecordSort::Newest);
+    let live = use_context::<crate::kit::live::Live>();
+    // Every agent of the company, by name (the statuses the workbench already holds).
+    let agents = move || {
+        let mut list: Vec<(i64, String)> = live
+            .map(|l| l.statuses.with(|s| s.iter().map(|(id, load)| (id.0, load.name.clone())).collect()))
+            .unwrap_or_default();
+        list.sort_by(|a, b| a.1.cmp(&b.1));
+        list
+    };
     let offset = RwSignal::new(0i64);
     // What was last searched (the form's fields apply on submit).
     let applied = RwSignal::new(RecordFilter::default());
@@ -60,10 +73,13 @@ pub fn RecordsPage() -> impl IntoView {
         from: day_start_ms(&from.get_untracked(), false).unwrap_or(0),
         to: day_start_ms(&to.get_untracked(), true).unwrap_or(0),
         site_id: site.get_untracked().parse().ok(),
-        agent_id: None,
+        agent_id: agent.get_untracked().parse().ok(),
         query: query.get_untracked(),
         offset: 0,
         tag: tag.get_untracked(),
+        with_files: with_files.get_untracked(),
+        min_score: min_score.get_untracked().parse().ok(),
+        sort: sort.get_untracked(),
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -120,6 +136,43 @@ pub fn RecordsPage() -> impl IntoView {
                     <span>{tr(lang, Key::Tag)}</span>
                     <input type="text" maxlength=super::TAG_CHARS.to_string() prop:value=move || tag.get()
                         on:input=move |ev| tag.set(event_target_value(&ev))/>
+                </label>
+                <label>
+                    <span>{tr(lang, Key::Agent)}</span>
+                    <select on:change=move |ev| agent.set(event_target_value(&ev))>
+                        <option value="">{tr(lang, Key::AllAgents)}</option>
+                        {move || agents().into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    <span>{tr(lang, Key::MinScore)}</span>
+                    <select on:change=move |ev| min_score.set(event_target_value(&ev))>
+                        <option value="">{tr(lang, Key::AnyScore)}</option>
+                        {(1..=5).map(|n| view! { <option value=n.to_string()>{"★".repeat(n)}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    <span>{tr(lang, Key::SortBy)}</span>
+                    <select on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        sort.set(RecordSort::ALL.into_iter().find(|s| s.as_str() == value).unwrap_or_default());
+                        offset.set(0);
+                        applied.update(|f| f.sort = sort.get_untracked());
+                    }>
+                        {RecordSort::ALL.into_iter().map(|s| {
+                            let key = match s {
+                                RecordSort::Newest => Key::SortNewest,
+                                RecordSort::Oldest => Key::SortOldest,
+                                RecordSort::MostMessages => Key::SortMostMessages,
+                                RecordSort::Longest => Key::SortLongest,
+                            };
+                            view! { <option value=s.as_str()>{tr(lang, key)}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || with_files.get() on:change=move |ev| with_files.set(event_target_checked(&ev))/>
+                    <span>{tr(lang, Key::WithFiles)}</span>
                 </label>
                 <button type="submit">{tr(lang, Key::Search)}</button>
                 <button type="button" on:click=export>{tr(lang, Key::ExportCsv)}</button>
