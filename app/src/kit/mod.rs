@@ -39,6 +39,27 @@ pub fn MessageText(body: String) -> impl IntoView {
     view! { <p class="body">{parts}</p> }
 }
 
+/// The agent's messages typed but not acknowledged yet ("Sending…"), or refused for good with the
+/// reason; items of a message list (chats and colleague threads alike).
+#[component]
+pub fn PendingMessages(pending: Signal<Vec<kefu_protocol::log::PendingMessage>>) -> impl IntoView {
+    let lang = crate::i18n::use_lang();
+    view! {
+        <For each=move || pending.get() key=|p| (p.client_msg_id.clone(), p.failed.clone()) let:p>
+            <li class="msg mine pending">
+                <span class="who">{tr(lang, Key::You)}</span>
+                <p class="body">{p.body.clone()}</p>
+                <span class="state">
+                    {match p.failed.clone() {
+                        Some(reason) => format!("{}: {reason}", tr(lang, Key::NotSent)),
+                        None => tr(lang, Key::Sending).to_owned(),
+                    }}
+                </span>
+            </li>
+        </For>
+    }
+}
+
 /// What happened lately that the agent should see (a transfer answered, an invitation sent or
 /// answered, a link sent), newest first, each dismissable; on every page that acts on visitors.
 #[component]

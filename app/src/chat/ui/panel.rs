@@ -235,18 +235,7 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                 }
                 }
             </For>
-            <For each=pending key=|p| (p.client_msg_id.clone(), p.failed.clone()) let:p>
-                <li class="msg mine pending">
-                    <span class="who">{tr(lang, Key::You)}</span>
-                    <p class="body">{p.body.clone()}</p>
-                    <span class="state">
-                        {match p.failed.clone() {
-                            Some(reason) => format!("{}: {reason}", tr(lang, Key::NotSent)),
-                            None => tr(lang, Key::Sending).to_owned(),
-                        }}
-                    </span>
-                </li>
-            </For>
+            <crate::kit::PendingMessages pending=Signal::derive(pending)/>
         </ol>
         </div>
         <p class="typing" aria-live="polite">{move || typing().then(|| tr(lang, Key::VisitorTyping))}</p>
