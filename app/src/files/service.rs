@@ -143,6 +143,23 @@ fn new_file_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Records a file whose bytes were just stored under `key`; if the row cannot be written, the
+/// bytes go again (no file in the store without its row).
+async fn insert_or_unstore(state: &AppState, files: &Files, key: &str, row: &NewFile<'_>) -> Result<(), ApiError> {
+    let stored = async {
+        let mut w = state.db.write().await?;
+        w.begin().await?;
+        let inserted = repo::insert(&mut w, row).await;
+        w.end(inserted).await
+    }
+    .await;
+    if let Err(error) = stored {
+        let _ = files.store.remove(key).await;
+        return Err(error);
+    }
+    Ok(())
+}
+
 fn store_key(tenant: TenantId, public_id: &str) -> String {
     format!("{}/{public_id}", tenant.0)
 }
@@ -239,17 +256,7 @@ pub async fn upload(
     let key = store_key(tenant, &attachment.id);
     files.store.put(&key, bytes).await?;
     let row = NewFile { tenant, site, uploader_kind: kind, uploader_id: who, attachment: &attachment, at: now };
-    let stored = async {
-        let mut w = state.db.write().await?;
-        w.begin().await?;
-        let inserted = repo::insert(&mut w, &row).await;
-        w.end(inserted).await
-    }
-    .await;
-    if let Err(error) = stored {
-        let _ = files.store.remove(&key).await;
-        return Err(error);
-    }
+    insert_or_unstore(state, files, &key, &row).await?;
     Ok(attachment)
 }
 
@@ -557,17 +564,7 @@ pub async fn from_library(state: &AppState, ctx: &Ctx, site: SiteId, id: i64) ->
         attachment: &attachment,
         at: now_ms(),
     };
-    let stored = async {
-        let mut w = state.db.write().await?;
-        w.begin().await?;
-        let inserted = repo::insert(&mut w, &row).await;
-        w.end(inserted).await
-    }
-    .await;
-    if let Err(error) = stored {
-        let _ = files.store.remove(&key).await;
-        return Err(error);
-    }
+    insert_or_unstore(state, files, &key, &row).await?;
     Ok(attachment)
 }
 

@@ -124,6 +124,10 @@ pub async fn add_note(state: &AppState, ctx: &Ctx, id: i64, body: &str) -> Resul
 /// dropped, at most [`MAX_TAGS`] of [`TAG_CHARS`]. Returns them as stored.
 pub async fn set_tags(state: &AppState, ctx: &Ctx, id: i64, tags: Vec<String>) -> Result<Vec<String>, ApiError> {
     let id = ConversationId(id);
+    // A list far past the limit is refused before any of it is read.
+    if tags.len() > MAX_TAGS * 4 {
+        return Err(ApiError::invalid("tags", ErrorCode::TooLong));
+    }
     in_reach(state, ctx, id).await?;
     let mut clean: Vec<String> = Vec::new();
     for tag in tags {
@@ -140,6 +144,28 @@ pub async fn set_tags(state: &AppState, ctx: &Ctx, id: i64, tags: Vec<String>) -
     let done = repo::set_tags(&mut w, ctx.tenant(), id, &clean).await;
     w.end(done).await?;
     Ok(clean)
+}
+
+/// The conversations that match the filter (every page, up to [`EXPORT_CONVERSATIONS`]), each
+/// with its messages: what both exports write.
+async fn exported(
+    state: &AppState,
+    ctx: &Ctx,
+    filter: &RecordFilter,
+) -> Result<Vec<(super::RecordRow, Vec<kefu_protocol::ChatMessage>)>, ApiError> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = list(state, ctx, RecordFilter { offset, ..filter.clone() }).await?;
+        for row in page.rows.iter().cloned() {
+            let messages = repo::messages(&state.db, ctx.tenant(), ConversationId(row.id), TRANSCRIPT_MESSAGES).await?;
+            out.push((row, messages));
+        }
+        offset += PAGE;
+        if page.rows.is_empty() || offset >= page.total.min(EXPORT_CONVERSATIONS) {
+            return Ok(out);
+        }
+    }
 }
 
 /// The conversations that match the filter (up to [`EXPORT_CONVERSATIONS`]) as one self-contained
@@ -161,38 +187,30 @@ pub async fn export_html(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> R
         e(title),
         e(title)
     );
-    let mut offset = 0;
-    loop {
-        let page = list(state, ctx, RecordFilter { offset, ..filter.clone() }).await?;
-        for row in &page.rows {
-            let visitor =
-                crate::kit::visitor_label(lang, row.visitor_name.as_deref(), kefu_protocol::VisitorId(row.visitor_id));
+    for (row, messages) in exported(state, ctx, &filter).await? {
+        let visitor =
+            crate::kit::visitor_label(lang, row.visitor_name.as_deref(), kefu_protocol::VisitorId(row.visitor_id));
+        out.push_str(&format!(
+            "<section><h2>#{} · {} · {} · {}</h2><ol>",
+            row.id,
+            e(&row.site_name),
+            e(&visitor),
+            e(&utc_text(row.started_at))
+        ));
+        for m in messages {
+            let who = match m.sender {
+                SenderKind::Visitor => visitor.clone(),
+                SenderKind::Agent => m.sender_name.clone().unwrap_or_default(),
+            };
+            let text = if m.retracted { String::new() } else { m.body.clone() };
             out.push_str(&format!(
-                "<section><h2>#{} · {} · {} · {}</h2><ol>",
-                row.id,
-                e(&row.site_name),
-                e(&visitor),
-                e(&utc_text(row.started_at))
+                "<li><span class=\"who\">{}</span><time>{}</time><p>{}</p></li>",
+                e(&who),
+                e(&utc_text(m.sent_at)),
+                e(&text)
             ));
-            for m in repo::messages(&state.db, ctx.tenant(), ConversationId(row.id), TRANSCRIPT_MESSAGES).await? {
-                let who = match m.sender {
-                    SenderKind::Visitor => visitor.clone(),
-                    SenderKind::Agent => m.sender_name.clone().unwrap_or_default(),
-                };
-                let text = if m.retracted { String::new() } else { m.body.clone() };
-                out.push_str(&format!(
-                    "<li><span class=\"who\">{}</span><time>{}</time><p>{}</p></li>",
-                    e(&who),
-                    e(&utc_text(m.sent_at)),
-                    e(&text)
-                ));
-            }
-            out.push_str("</ol></section>");
         }
-        offset += PAGE;
-        if page.rows.is_empty() || offset >= page.total.min(EXPORT_CONVERSATIONS) {
-            break;
-        }
+        out.push_str("</ol></section>");
     }
     out.push_str("</body></html>");
     Ok(out)
@@ -208,34 +226,17 @@ pub async fn export_csv(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> Re
     use crate::infra::csv;
     let mut out = String::from("\u{FEFF}");
     out.push_str(&csv::row(&["conversation", "time", "site", "visitor", "agent", "sender", "text"]));
-    let mut offset = 0;
-    loop {
-        let page = list(state, ctx, RecordFilter { offset, ..filter.clone() }).await?;
-        for row in &page.rows {
-            let visitor = row.visitor_name.clone().unwrap_or_else(|| format!("#{}", row.visitor_id));
-            let agent = row.agent_name.clone().unwrap_or_default();
-            let id = ConversationId(row.id);
-            for m in repo::messages(&state.db, ctx.tenant(), id, TRANSCRIPT_MESSAGES).await? {
-                let sender = match m.sender {
-                    SenderKind::Visitor => visitor.clone(),
-                    SenderKind::Agent => m.sender_name.clone().unwrap_or_default(),
-                };
-                let text = if m.retracted { String::new() } else { m.body.clone() };
-                let time = crate::oplog::service::utc_text(m.sent_at);
-                out.push_str(&csv::row(&[
-                    &row.id.to_string(),
-                    &time,
-                    &row.site_name,
-                    &visitor,
-                    &agent,
-                    &sender,
-                    &text,
-                ]));
-            }
-        }
-        offset += PAGE;
-        if page.rows.is_empty() || offset >= page.total.min(EXPORT_CONVERSATIONS) {
-            break;
+    for (row, messages) in exported(state, ctx, &filter).await? {
+        let visitor = row.visitor_name.clone().unwrap_or_else(|| format!("#{}", row.visitor_id));
+        let agent = row.agent_name.clone().unwrap_or_default();
+        for m in messages {
+            let sender = match m.sender {
+                SenderKind::Visitor => visitor.clone(),
+                SenderKind::Agent => m.sender_name.clone().unwrap_or_default(),
+            };
+            let text = if m.retracted { String::new() } else { m.body.clone() };
+            let time = crate::oplog::service::utc_text(m.sent_at);
+            out.push_str(&csv::row(&[&row.id.to_string(), &time, &row.site_name, &visitor, &agent, &sender, &text]));
         }
     }
     Ok(out)

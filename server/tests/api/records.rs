@@ -146,6 +146,11 @@ async fn an_agent_reads_their_own_records_and_an_admin_all_with_the_transcript_a
         err(app.call("/api/records/tags", &many.to_string(), Some(&bob_cookie)).await).await.field(),
         Some("tags")
     );
+    let flood = serde_json::json!({ "id": his_id.0, "tags": vec!["x"; 10_000] });
+    assert_eq!(
+        err(app.call("/api/records/tags", &flood.to_string(), Some(&bob_cookie)).await).await,
+        ApiError::invalid("tags", ErrorCode::TooLong)
+    );
     let t: Transcript = ok(app.call("/api/records/transcript", &format!("id={}", his_id.0), Some(&admin)).await).await;
     assert_eq!(t.notes.iter().map(|n| n.body.as_str()).collect::<Vec<_>>(), ["客户很急"], "the admin reads Bob's note");
     assert_eq!(t.record.tags, ["VIP", "退款"]);

@@ -37,33 +37,32 @@ pub fn Shell() -> impl IntoView {
         ConnStatus::Connected => tr(lang, Key::Connected),
         ConnStatus::Reconnecting => tr(lang, Key::Reconnecting),
     };
-    // The areas in the navigation, each shown when the role grants its permission.
+    // The areas in the navigation, each shown when the role grants one of its permissions.
     let areas = [
-        (Perm::ChatServe, "/chats", Key::NavChats),
-        (Perm::VisitorsView, "/visitors", Key::NavVisitors),
-        (Perm::ChatServe, "/canned", Key::NavCanned),
-        (Perm::ChatServe, "/colleagues", Key::NavColleagues),
-        (Perm::SitesView, "/admin/sites", Key::NavSites),
-        (Perm::AgentsManage, "/admin/agents", Key::NavAgents),
-        (Perm::AgentsManage, "/admin/departments", Key::NavDepartments),
-        (Perm::AgentsManage, "/admin/categories", Key::NavCategories),
-        (Perm::RolesManage, "/admin/roles", Key::NavRoles),
-        (Perm::SitesManage, "/admin/routing", Key::NavRouting),
-        (Perm::SitesManage, "/admin/invitations", Key::SiteInvitations),
-        (Perm::SitesManage, "/admin/registration", Key::NavRegistration),
-        (Perm::SitesManage, "/admin/files", Key::NavFiles),
-        (Perm::SettingsManage, "/admin/library", Key::NavLibrary),
-        (Perm::RecordsViewOwn, "/records", Key::NavRecords),
-        (Perm::SettingsManage, "/admin/ratings", Key::NavRatings),
-        (Perm::BlockManage, "/admin/blocks", Key::NavBlocks),
-        (Perm::OplogView, "/admin/log", Key::NavLog),
+        (&[Perm::ChatServe][..], "/chats", Key::NavChats),
+        (&[Perm::VisitorsView][..], "/visitors", Key::NavVisitors),
+        (&[Perm::ChatServe][..], "/canned", Key::NavCanned),
+        (&[Perm::ChatServe][..], "/colleagues", Key::NavColleagues),
+        (&[Perm::SitesView][..], "/admin/sites", Key::NavSites),
+        (&[Perm::AgentsManage][..], "/admin/agents", Key::NavAgents),
+        (&[Perm::AgentsManage][..], "/admin/departments", Key::NavDepartments),
+        (&[Perm::AgentsManage][..], "/admin/categories", Key::NavCategories),
+        (&[Perm::RolesManage][..], "/admin/roles", Key::NavRoles),
+        (&[Perm::SitesManage][..], "/admin/routing", Key::NavRouting),
+        (&[Perm::SitesManage][..], "/admin/invitations", Key::SiteInvitations),
+        (&[Perm::SitesManage][..], "/admin/registration", Key::NavRegistration),
+        (&[Perm::SitesManage][..], "/admin/files", Key::NavFiles),
+        (&[Perm::SettingsManage][..], "/admin/library", Key::NavLibrary),
+        (&[Perm::RecordsViewAll, Perm::RecordsViewOwn][..], "/records", Key::NavRecords),
+        (&[Perm::SettingsManage][..], "/admin/ratings", Key::NavRatings),
+        (&[Perm::BlockManage][..], "/admin/blocks", Key::NavBlocks),
+        (&[Perm::OplogView][..], "/admin/log", Key::NavLog),
     ];
     let nav = move || {
         let agent = live.agent.get()?;
         let links = areas
             .into_iter()
-            // Records: either records permission shows them (all, or one's own).
-            .filter(|(perm, ..)| agent.can(*perm) || (*perm == Perm::RecordsViewOwn && agent.can(Perm::RecordsViewAll)))
+            .filter(|(perms, ..)| perms.iter().any(|p| agent.can(*p)))
             .map(|(_, href, key)| {
                 // Colleagues: with the count of their unread messages.
                 let unread = move || (key == Key::NavColleagues).then(|| live.colleague_unread()).filter(|n| *n > 0);
