@@ -35,6 +35,7 @@ pub mod records;
 pub mod roles;
 pub mod routing;
 pub mod sites;
+pub mod supervision;
 pub mod visitors;
 pub mod workbench;
 
@@ -100,7 +101,7 @@ fn page_security_policy() {
 pub fn App() -> impl IntoView {
     use workbench::ui::{
         AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, ColleaguesRoute, DepartmentsRoute,
-        FilesRoute, InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute, RecordsRoute,
+        FilesRoute, InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute, RecordsRoute, TeamRoute,
         RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, VisitorsPage,
     };
     provide_meta_context();
@@ -130,6 +131,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("canned") view={Lazy::<CannedRoute>::new()}/>
                     <Route path=path!("colleagues") view={Lazy::<ColleaguesRoute>::new()}/>
                     <Route path=path!("records") view={Lazy::<RecordsRoute>::new()}/>
+                    <Route path=path!("team") view={Lazy::<TeamRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>
             </Routes>
@@ -140,7 +142,7 @@ pub fn App() -> impl IntoView {
 /// Whether a path is a signed-in workbench page (strangers are sent to /login).
 pub fn is_workbench_page(path: &str) -> bool {
     path == "/"
-        || ["/chats", "/visitors", "/canned", "/colleagues", "/records", "/admin", "/me"]
+        || ["/chats", "/visitors", "/canned", "/colleagues", "/records", "/team", "/admin", "/me"]
             .iter()
             .any(|p| path == *p || path.starts_with(&format!("{p}/")))
 }

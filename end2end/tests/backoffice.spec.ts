@@ -218,3 +218,23 @@ test('categories keep the order the admin gives them, and personal settings chan
   await page.screenshot({ path: testInfo.outputPath('settings-zh-390.png'), fullPage: true });
   expect(errors).toEqual([]);
 });
+
+test('signing in works before the page script runs, or without it: the form posts and its error shows', async ({ browser, server }) => {
+  // A click before hydration (a slow phone, a busy machine) posts the form natively: the same as
+  // no script at all.
+  const page = await (await browser.newContext({ locale: 'ja-JP', javaScriptEnabled: false })).newPage();
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('企業ID').fill(server.company);
+  await page.getByLabel('ログインID').fill(server.adminLogin);
+  await page.getByLabel('パスワード').fill('not the password');
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await expect(page.getByRole('alert')).toHaveText('企業ID、ログインIDまたはパスワードが違います。');
+  await expect(page).toHaveURL(/\/login\?/);
+  await page.getByLabel('企業ID').fill(server.company);
+  await page.getByLabel('ログインID').fill(server.adminLogin);
+  await page.getByLabel('パスワード').fill(server.adminPassword);
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await expect(page).not.toHaveURL(/\/login/);
+  // Signed in: the server sends the browser on to the workbench.
+  await expect(page.getByRole('heading', { name: 'kefu にログイン' })).toHaveCount(0);
+});

@@ -397,6 +397,20 @@ pub struct ColleagueMessage {
     pub sent_at: i64,
 }
 
+/// A message in a live conversation that only its agents see: a supervisor's whisper (seed 004
+/// section 14 "客服监控"), or an agent's answer to one. Not one of the conversation's numbered
+/// messages: the visitor's log never holds it, nor a gap where it was.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Whisper {
+    pub id: i64,
+    pub conversation_id: ConversationId,
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    pub client_msg_id: String,
+    pub body: String,
+    pub sent_at: i64,
+}
+
 impl ColleagueMessage {
     /// The other agent of the thread, seen from `me`.
     pub fn peer_of(&self, me: AgentId) -> AgentId {
@@ -711,6 +725,21 @@ pub enum ToAgent {
     /// The agent dismissed a broadcast (on one of their consoles).
     BroadcastDismissed {
         id: i64,
+    },
+    /// A whisper in a conversation this console hears (its agent, joined colleagues, monitors).
+    Whisper {
+        whisper: Whisper,
+    },
+    /// A supervisor took over a chat this agent had (`by`: their name); it is theirs now.
+    TakenOver {
+        conversation_id: ConversationId,
+        by: String,
+    },
+    /// A supervisor ended a chat this agent had, saying why.
+    ForceClosed {
+        conversation_id: ConversationId,
+        by: String,
+        reason: String,
     },
     /// Frames may have been missed: a fresh snapshot follows.
     Resync,

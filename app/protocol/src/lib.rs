@@ -29,7 +29,7 @@ pub mod widget_text;
 pub use agent::{
     AgentInfo, AgentPrefs, AgentStatus, Broadcast, ChatOffer, ColleagueMessage, ColleagueThread, FromAgent,
     NotifyPrefs, Perm, SendKey, ToAgent, TransferRequest, TransferTo, COLLEAGUE_PAGE, LIST_PAGE, MAX_QUERY_CHARS,
-    MAX_TRANSFER_NOTE,
+    MAX_TRANSFER_NOTE, Whisper,
 };
 #[cfg(feature = "agent")]
 pub use console::{matches_query, VisitorFilter, VisitorSort, VisitorSortKey, VisitorType};

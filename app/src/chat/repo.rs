@@ -327,49 +327,64 @@ pub enum ClosedBy {
     Visitor,
     /// Nobody wrote for the site's idle time.
     Idle,
+    /// A supervisor ended it (`crate::supervision`), with a reason.
+    Forced(AgentId),
 }
 
 /// Closes an open conversation (with its event, voiding a transfer still pending); `false` when
 /// it was not open (or not the tenant's).
 pub async fn close(db: &Db, tenant: TenantId, id: ConversationId, by: ClosedBy) -> Result<bool, ApiError> {
+    let mut w = db.write().await?;
+    w.begin().await?;
+    let closed = close_in(&mut w, tenant, id, by, "").await;
+    w.end(closed).await
+}
+
+/// [`close`] inside the caller's transaction; `reason` is the closing event's detail when a
+/// supervisor ends it (otherwise who ended it is).
+pub async fn close_in(
+    w: &mut Writer,
+    tenant: TenantId,
+    id: ConversationId,
+    by: ClosedBy,
+    reason: &str,
+) -> Result<bool, ApiError> {
     let now = now_ms();
     let (who, agent) = match by {
         ClosedBy::Agent(agent) => ("agent", Some(agent)),
         ClosedBy::Visitor => ("visitor", None),
         ClosedBy::Idle => ("idle", None),
+        ClosedBy::Forced(agent) => ("forced", Some(agent)),
     };
-    let mut w = db.write().await?;
-    w.begin().await?;
-    let work = async {
-        let done = sqlx::query(
-            "UPDATE conversations SET status = 'closed', closed_at = $1, closed_by = $2 \
-             WHERE id = $3 AND tenant_id = $4 AND status = 'open'",
-        )
-        .bind(now)
-        .bind(who)
-        .bind(id.0)
-        .bind(tenant.0)
-        .execute(&mut *w)
-        .await
-        .or_internal()?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        sqlx::query(
-            "UPDATE transfers SET status = 'void', decided_at = $1 WHERE conversation_id = $2 AND tenant_id = $3 AND status = 'pending'",
-        )
-        .bind(now)
-        .bind(id.0)
-        .bind(tenant.0)
-        .execute(&mut *w)
-        .await
-        .or_internal()?;
-        let event = Event { tenant, conversation: id, kind: EventKind::Closed, agent, other: None, detail: who, at: now };
-        events::record(&mut w, &event).await?;
-        Ok(true)
+    let done = sqlx::query(
+        "UPDATE conversations SET status = 'closed', closed_at = $1, closed_by = $2 \
+         WHERE id = $3 AND tenant_id = $4 AND status = 'open'",
+    )
+    .bind(now)
+    .bind(who)
+    .bind(id.0)
+    .bind(tenant.0)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
     }
-    .await;
-    w.end(work).await
+    sqlx::query(
+        "UPDATE transfers SET status = 'void', decided_at = $1 WHERE conversation_id = $2 AND tenant_id = $3 AND status = 'pending'",
+    )
+    .bind(now)
+    .bind(id.0)
+    .bind(tenant.0)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    let (kind, detail) = match by {
+        ClosedBy::Forced(_) => (EventKind::ForceClosed, reason),
+        _ => (EventKind::Closed, who),
+    };
+    events::record(w, &Event { tenant, conversation: id, kind, agent, other: None, detail, at: now }).await?;
+    Ok(true)
 }
 
 /// Closes the visitor's conversation as missed if it is still waiting in the queue; returns it.

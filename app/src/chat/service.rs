@@ -535,6 +535,13 @@ pub async fn visitor_draft(
 pub async fn agent_typing(state: &AppState, ctx: &Ctx, id: ConversationId, active: bool) -> Result<(), ApiError> {
     ctx.check(Perm::ChatServe)?;
     let conversation = conversation_in_scope(state, ctx, id).await?;
+    // Only those who may write in it (a waiting one: anyone, whose reply takes it): a colleague
+    // watching or whispering is not typing to the visitor.
+    let writes = conversation.agent_id.is_none_or(|a| a == ctx.agent.id)
+        || routing::is_guest(state, ctx.tenant(), id, ctx.agent.id).await?;
+    if !writes {
+        return Ok(());
+    }
     let frame = ToVisitor::Typing { conversation_id: id, sender: SenderKind::Agent, active };
     state.realtime.to_visitor(ctx.tenant(), conversation.visitor_id, &frame, None);
     Ok(())
@@ -596,7 +603,7 @@ pub async fn close_blocked(
 
 /// A conversation just ended: its agents see it closed, the visitor gets the end screen (with the
 /// rating form when the site asks), and the agent who had it may take another.
-async fn ended(state: &AppState, tenant: TenantId, id: ConversationId) -> Result<ConversationSummary, ApiError> {
+pub async fn ended(state: &AppState, tenant: TenantId, id: ConversationId) -> Result<ConversationSummary, ApiError> {
     let conversation = repo::conversation(&state.db, tenant, id).await?;
     let frame = ToAgent::Conversation { conversation: conversation.clone() };
     state.realtime.to_agents(tenant, Some(conversation.site_id), Perm::ChatServe, &frame, None);

@@ -43,10 +43,12 @@ pub enum OpKind {
     FileSettingsChanged,
     LibraryChanged,
     BroadcastSent,
+    ChatTakenOver,
+    ChatForceClosed,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 35] = [
+    pub const ALL: [OpKind; 37] = [
         OpKind::SignIn,
         OpKind::SignInFailed,
         OpKind::SignOut,
@@ -82,6 +84,8 @@ impl OpKind {
         OpKind::FileSettingsChanged,
         OpKind::LibraryChanged,
         OpKind::BroadcastSent,
+        OpKind::ChatTakenOver,
+        OpKind::ChatForceClosed,
     ];
 
     /// The stored name (`sign_in`, `agent_created`, …).
@@ -122,6 +126,8 @@ impl OpKind {
             OpKind::FileSettingsChanged => "file_settings_changed",
             OpKind::LibraryChanged => "library_changed",
             OpKind::BroadcastSent => "broadcast_sent",
+            OpKind::ChatTakenOver => "chat_taken_over",
+            OpKind::ChatForceClosed => "chat_force_closed",
         }
     }
 

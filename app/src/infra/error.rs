@@ -12,9 +12,14 @@ pub struct AppError(pub ApiError);
 impl From<ApiError> for AppError {
     /// Inside a server function on the server, this also gives the HTTP response the error's status
     /// (401 for a wrong password, 429 with `Retry-After` when rate-limited) instead of leptos' 500.
+    /// Not for a form the browser posted itself (before the page's script ran, or without it):
+    /// that answer is a redirect back to the form with the error in its address, which the form
+    /// then shows, and a status of ours would turn it into a bare JSON page.
     fn from(e: ApiError) -> Self {
         #[cfg(feature = "ssr")]
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        if let Some(response) =
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>().filter(|_| !posted_by_browser())
+        {
             if let Ok(status) = http::StatusCode::from_u16(e.http_status()) {
                 response.set_status(status);
             }
@@ -24,6 +29,14 @@ impl From<ApiError> for AppError {
         }
         AppError(e)
     }
+}
+
+/// Whether the request being answered is a form the browser posted (it asks for a page, not data).
+#[cfg(feature = "ssr")]
+fn posted_by_browser() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+    })
 }
 
 impl std::fmt::Display for AppError {

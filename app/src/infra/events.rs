@@ -29,6 +29,10 @@ pub enum EventKind {
     FileAccepted,
     /// `agent` refused the visitor's file (detail: its name).
     FileRefused,
+    /// `agent`, a supervisor, took the chat over from `other`.
+    TakenOver,
+    /// `agent`, a supervisor, ended the chat (detail: the reason).
+    ForceClosed,
 }
 
 impl EventKind {
@@ -45,6 +49,8 @@ impl EventKind {
             EventKind::Retracted => "retracted",
             EventKind::FileAccepted => "file_accepted",
             EventKind::FileRefused => "file_refused",
+            EventKind::TakenOver => "taken_over",
+            EventKind::ForceClosed => "force_closed",
         }
     }
 }

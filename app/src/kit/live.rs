@@ -8,7 +8,7 @@ use kefu_protocol::log::ConversationLog;
 use kefu_protocol::{
     matches_query, AgentId, AgentInfo, AgentStatus, ApiError, ChatMessage, ChatOffer, ConversationId,
     ConversationStatus, ConversationSummary, FromAgent, MessageBody, OnlineVisitor, SenderKind, SiteId, ToAgent,
-    TransferRequest, TransferTo, VisitorFilter, VisitorId, VisitorSort, VisitorSortKey,
+    TransferRequest, TransferTo, VisitorFilter, VisitorId, VisitorSort, VisitorSortKey, Whisper,
 };
 use leptos::prelude::*;
 
@@ -89,6 +89,8 @@ pub struct Live {
     pub guests: RwSignal<HashMap<ConversationId, Vec<(AgentId, String)>>>,
     /// Internal chat and broadcasts ([`super::internal`]).
     pub internal: super::internal::Internal,
+    /// Whispers in the conversations opened here (agents only), oldest first.
+    pub whispers: RwSignal<HashMap<ConversationId, Vec<Whisper>>>,
 }
 
 /// One piece of news in the workbench.
@@ -137,6 +139,7 @@ impl Live {
             invitations: RwSignal::new(Vec::new()),
             guests: RwSignal::new(HashMap::new()),
             internal: super::internal::Internal::new(),
+            whispers: RwSignal::new(HashMap::new()),
         }
     }
 
@@ -471,6 +474,20 @@ impl Live {
             | ToAgent::ColleagueRead { .. }
             | ToAgent::Broadcast { .. }
             | ToAgent::BroadcastDismissed { .. }) => self.on_internal_frame(frame),
+            ToAgent::Whisper { whisper } => self.add_whispers(vec![whisper]),
+            ToAgent::TakenOver { conversation_id, by } => {
+                let visitor = self.visitor_of(conversation_id);
+                // No longer this agent's to answer: back to the list, where the news shows.
+                if self.selected.get_untracked() == Some(conversation_id) {
+                    self.selected.set(None);
+                }
+                self.notify(tr(self.lang, Key::TakenOverNotice).replace("{name}", &by).replace("{visitor}", &visitor));
+            }
+            ToAgent::ForceClosed { conversation_id, by, reason } => {
+                let visitor = self.visitor_of(conversation_id);
+                let text = tr(self.lang, Key::ForceClosedNotice).replace("{name}", &by).replace("{visitor}", &visitor);
+                self.notify(format!("{text}: {reason}"));
+            }
             // A resync comes with a fresh snapshot, which catches up every conversation.
             ToAgent::Typing { .. } | ToAgent::Resync | ToAgent::Pong => {}
         }
@@ -633,6 +650,19 @@ impl Live {
     }
 
     /// Adds a piece of news (the ten newest are kept).
+    /// Adds whispers (live, sent, or loaded with the conversation), each once, in the order sent.
+    pub fn add_whispers(&self, whispers: Vec<Whisper>) {
+        self.whispers.update(|all| {
+            for w in whispers {
+                let list = all.entry(w.conversation_id).or_default();
+                if !list.iter().any(|x| x.id == w.id) {
+                    list.push(w);
+                }
+                list.sort_by_key(|x| x.id);
+            }
+        });
+    }
+
     pub fn notify(&self, text: String) {
         self.notices.update(|n| {
             let id = n.first().map_or(1, |last| last.id + 1);

@@ -130,6 +130,9 @@ pub struct Transcript {
     pub messages: Vec<ChatMessage>,
     pub events: Vec<EventLine>,
     pub notes: Vec<NoteLine>,
+    /// What agents whispered in it while it was live (never part of an export for the visitor).
+    #[serde(default)]
+    pub whispers: Vec<kefu_protocol::Whisper>,
 }
 
 /// Longest note, in characters; most tags on a conversation, and the longest tag.

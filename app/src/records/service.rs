@@ -89,7 +89,8 @@ pub async fn transcript(state: &AppState, ctx: &Ctx, id: i64) -> Result<Transcri
     let messages = repo::messages(&state.db, ctx.tenant(), id, TRANSCRIPT_MESSAGES).await?;
     let events = repo::events(&state.db, ctx.tenant(), id).await?;
     let notes = repo::notes(&state.db, ctx.tenant(), id).await?;
-    Ok(Transcript { record, messages, events, notes })
+    let whispers = crate::supervision::repo::list(&state.db, ctx.tenant(), id).await?;
+    Ok(Transcript { record, messages, events, notes, whispers })
 }
 
 /// A conversation the reader sees (`NotFound` for any other).

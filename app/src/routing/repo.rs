@@ -556,6 +556,7 @@ pub async fn hand_over(
     from: AgentId,
     to: AgentId,
     now: i64,
+    how: Handover,
 ) -> Result<bool, ApiError> {
     let done = sqlx::query(
         "UPDATE conversations SET agent_id = $1 WHERE id = $2 AND tenant_id = $3 AND agent_id = $4 AND status = 'open'",
@@ -568,11 +569,24 @@ pub async fn hand_over(
     .await
     .or_internal()?;
     if done.rows_affected() == 1 {
-        let event =
-            Event { other: Some(to), ..Event::new(tenant, conversation, EventKind::Transferred, Some(from), now) };
+        let event = match how {
+            Handover::Transfer => {
+                Event { other: Some(to), ..Event::new(tenant, conversation, EventKind::Transferred, Some(from), now) }
+            }
+            Handover::TakeOver => {
+                Event { other: Some(from), ..Event::new(tenant, conversation, EventKind::TakenOver, Some(to), now) }
+            }
+        };
         events::record(w, &event).await?;
     }
     Ok(done.rows_affected() == 1)
+}
+
+/// How a conversation changes hands: `from` transferred it, or `to` (a supervisor) took it over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handover {
+    Transfer,
+    TakeOver,
 }
 
 /// The transfers offered to an agent and not answered yet, oldest first.

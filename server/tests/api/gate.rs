@@ -158,6 +158,11 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
         Gate::SignedIn,
     ),
     ("/api/oplog/export", r#"{"query":{"offset":0}}"#, Gate::Needs(Perm::OplogView)),
+    ("/api/supervision/whisper", "conversation_id=999999&client_msg_id=w1&body=hi", Gate::Needs(Perm::ChatServe)),
+    ("/api/supervision/whispers", "conversation_id=999999", Gate::Needs(Perm::ChatServe)),
+    ("/api/supervision/take-over", "conversation_id=999999", Gate::Needs(Perm::MonitorChats)),
+    ("/api/supervision/end", "conversation_id=999999&reason=x", Gate::Needs(Perm::MonitorChats)),
+    ("/api/supervision/team", "since=0", Gate::Needs(Perm::MonitorChats)),
 ];
 
 /// A company of its own with one site (its visitors come from `https://{slug}.example`).

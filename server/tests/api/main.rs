@@ -26,4 +26,5 @@ mod records;
 mod registration;
 mod routing;
 mod sessions;
+mod supervision;
 mod tenancy;

@@ -1,4 +1,4 @@
-use kefu_protocol::{AgentId, AgentStatus, ConversationId, SenderKind, TransferTo};
+use kefu_protocol::{AgentId, AgentStatus, ChatMessage, ConversationId, Perm, SenderKind, TransferTo, Whisper};
 use leptos::prelude::*;
 
 use crate::canned::ui::{CannedList, CannedPicker};
@@ -8,6 +8,7 @@ use crate::i18n::{error_text, status_text, tr, use_lang, Key};
 use crate::kit::emoji::{insert_at_cursor, EmojiPicker};
 use crate::kit::live::{AgentLoad, Live};
 use crate::kit::{clock_text, visitor_label, EmptyState, MessageText};
+use crate::supervision::ui::{load_whispers, send_whisper, SupervisorTools, WhisperItem};
 
 /// Shows the selected conversation, or a hint to pick one.
 #[component]
@@ -33,8 +34,16 @@ fn ChatView(id: ConversationId) -> impl IntoView {
             list.iter().find(|c| c.id == id).map(|c| visitor_label(lang, c.visitor_name.as_deref(), c.visitor_id))
         })
     };
-    let messages =
-        move || live.logs.with(|l| l.get(&id).map(|l| l.messages().cloned().collect::<Vec<_>>()).unwrap_or_default());
+    // The chat's messages and its whispers (agents only), in the order they were sent.
+    let lines = move || {
+        let mut lines: Vec<Line> = live
+            .logs
+            .with(|l| l.get(&id).map(|l| l.messages().cloned().map(Line::Message).collect()).unwrap_or_default());
+        live.whispers.with(|w| lines.extend(w.get(&id).into_iter().flatten().cloned().map(Line::Whisper)));
+        lines.sort_by_key(Line::at);
+        lines
+    };
+    load_whispers(id);
     let pending = move || live.logs.with(|l| l.get(&id).map(|l| l.pending().to_vec()).unwrap_or_default());
     let typing = move || live.typing.with(|t| t.get(&id).is_some_and(|since| live.now.get() - since < 6000));
     let draft = RwSignal::new(String::new());
@@ -79,8 +88,35 @@ fn ChatView(id: ConversationId) -> impl IntoView {
         let _ = ev;
     };
 
+    let mine = move || {
+        let me = live.agent.with(|a| a.as_ref().map(|a| a.id));
+        live.conversations.with(|l| l.iter().any(|c| c.id == id && c.agent_id.is_some() && c.agent_id == me))
+    };
+    let guest = move || live.is_guest(id);
+    // A supervisor watching a colleague's chat: what they send is a whisper.
+    let monitoring = move || {
+        !mine()
+            && !guest()
+            && live.agent.with(|a| a.as_ref().is_some_and(|a| a.can(Perm::MonitorChats)))
+            && live.conversations.with(|l| l.iter().any(|c| c.id == id && c.agent_id.is_some()))
+    };
+    let whispering = RwSignal::new(false);
     let send = move || {
         let text = draft.get_untracked();
+        if whispering.get_untracked() || monitoring() {
+            send_whisper(
+                id,
+                text,
+                Callback::new(move |done: Result<(), String>| match done {
+                    Ok(()) => {
+                        draft.set(String::new());
+                        form_error.set(None);
+                    }
+                    Err(e) => form_error.set(Some(e)),
+                }),
+            );
+            return;
+        }
         match live.send_message(id, &text) {
             Ok(()) => {
                 draft.set(String::new());
@@ -97,10 +133,6 @@ fn ChatView(id: ConversationId) -> impl IntoView {
             form_error.set(Some(error_text(lang, &e.0)));
         }
     });
-    let mine = move || {
-        let me = live.agent.with(|a| a.as_ref().map(|a| a.id));
-        live.conversations.with(|l| l.iter().any(|c| c.id == id && c.agent_id.is_some() && c.agent_id == me))
-    };
     // Where the agent may accept or refuse a visitor's file.
     let decides = move || mine() || live.is_guest(id);
     let transferring = RwSignal::new(false);
@@ -108,7 +140,6 @@ fn ChatView(id: ConversationId) -> impl IntoView {
     let linking = RwSignal::new(false);
     let visitor = move || live.conversations.with(|l| l.iter().find(|c| c.id == id).map(|c| c.visitor_id));
     let tools = use_context::<crate::kit::ChatTools>();
-    let guest = move || live.is_guest(id);
     let guests = move || {
         let names: Vec<String> =
             live.guests.with(|g| g.get(&id).map(|l| l.iter().map(|(_, n)| n.clone()).collect()).unwrap_or_default());
@@ -155,9 +186,16 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                 </button>
             </Show>
             {move || tools.zip(visitor()).map(|(tools, visitor)| tools.0.run(visitor))}
-            <button type="button" class="end" on:click=move |_| { end.dispatch(CloseConversation { conversation_id: id.0 }); }>
-                {tr(lang, Key::EndChat)}
-            </button>
+            <Show
+                when=monitoring
+                fallback=move || view! {
+                    <button type="button" class="end" on:click=move |_| { end.dispatch(CloseConversation { conversation_id: id.0 }); }>
+                        {tr(lang, Key::EndChat)}
+                    </button>
+                }
+            >
+                <SupervisorTools id error=form_error/>
+            </Show>
         </header>
         <Show when=move || linking.get() && (mine() || guest())>
             <PushUrlForm id on_sent=Callback::new(move |_| linking.set(false))/>
@@ -182,8 +220,10 @@ fn ChatView(id: ConversationId) -> impl IntoView {
         >
         <p class="drop-hint" aria-hidden="true">{tr(lang, Key::DropToSend)}</p>
         <ol class="message-list">
-            <For each=messages key=|m| (m.seq, m.file.as_ref().map(|f| f.state), m.retracted) let:m>
-                {
+            <For each=lines key=Line::key let:line>
+                {match line {
+                Line::Whisper(whisper) => view! { <WhisperItem whisper/> }.into_any(),
+                Line::Message(m) => {
                     let seq = m.seq;
                     let is_agent = m.sender == SenderKind::Agent;
                     // "Read" under the last agent message the visitor has seen.
@@ -232,8 +272,9 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                         })
                     }
                 </li>
+                }.into_any()
                 }
-                }
+                }}
             </For>
             <crate::kit::PendingMessages pending=Signal::derive(pending)/>
         </ol>
@@ -261,7 +302,9 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                 on:input=move |ev| {
                     draft.set(event_target_value(&ev));
                     let now = live.now.get_untracked();
-                    if now - last_typing.get_value() > 2000 {
+                    // A whisper being written is nothing the visitor hears about.
+                    let whisper = whispering.get_untracked() || monitoring();
+                    if !whisper && now - last_typing.get_value() > 2000 {
                         last_typing.set_value(now);
                         live.send_typing(id, true);
                     }
@@ -300,6 +343,18 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                     }
                 });
             })/>
+            <Show
+                when=monitoring
+                fallback=move || view! {
+                    <label class="check whisper-mode">
+                        <input type="checkbox" prop:checked=move || whispering.get()
+                            on:change=move |ev| whispering.set(event_target_checked(&ev))/>
+                        {tr(lang, Key::WhisperMode)}
+                    </label>
+                }
+            >
+                <p class="monitoring">{tr(lang, Key::Monitoring)}</p>
+            </Show>
             <button type="submit">{tr(lang, Key::Send)}</button>
             <p role="alert" class="error">{move || form_error.get()}</p>
         </form>
@@ -457,6 +512,30 @@ fn focus_reply() {
             document().get_element_by_id("reply").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
         {
             let _ = reply.focus();
+        }
+    }
+}
+
+/// A line of the chat: a message of the conversation, or a whisper among its agents.
+#[derive(Clone)]
+enum Line {
+    Message(ChatMessage),
+    Whisper(Whisper),
+}
+
+impl Line {
+    fn at(&self) -> (i64, i64) {
+        match self {
+            Line::Message(m) => (m.sent_at, m.seq),
+            Line::Whisper(w) => (w.sent_at, i64::MAX),
+        }
+    }
+
+    /// What the list redraws a line on: a message's state (its file's, withdrawn) changes it.
+    fn key(&self) -> (bool, i64, Option<kefu_protocol::FileState>, bool) {
+        match self {
+            Line::Message(m) => (false, m.seq, m.file.as_ref().map(|f| f.state), m.retracted),
+            Line::Whisper(w) => (true, w.id, None, false),
         }
     }
 }

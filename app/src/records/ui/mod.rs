@@ -27,12 +27,14 @@ fn event_text(lang: Lang, e: &EventLine) -> String {
         "retracted" => Key::EventRetracted,
         "file_accepted" => Key::EventFileAccepted,
         "file_refused" => Key::EventFileRefused,
+        "taken_over" => Key::EventTakenOver,
+        "force_closed" => Key::EventForceClosed,
         _ => Key::EventOther,
     };
     let mut text = tr(lang, key)
         .replace("{agent}", e.agent_name.as_deref().unwrap_or(""))
         .replace("{other}", e.other_name.as_deref().unwrap_or(""));
-    if !e.detail.is_empty() && matches!(e.kind.as_str(), "link_sent" | "closed" | "rated") {
+    if !e.detail.is_empty() && matches!(e.kind.as_str(), "link_sent" | "closed" | "rated" | "force_closed") {
         text.push_str(": ");
         text.push_str(&e.detail);
     }
@@ -291,6 +293,10 @@ fn TranscriptLines(t: Transcript) -> impl IntoView {
             </li>
         };
         lines.push((m.sent_at, line.into_any()));
+    }
+    for w in t.whispers {
+        let at = w.sent_at;
+        lines.push((at, view! { <crate::supervision::ui::WhisperItem whisper=w/> }.into_any()));
     }
     for e in t.events {
         let text = event_text(lang, &e);

@@ -54,6 +54,7 @@ pub fn Shell() -> impl IntoView {
         (&[Perm::SitesManage][..], "/admin/files", Key::NavFiles),
         (&[Perm::SettingsManage][..], "/admin/library", Key::NavLibrary),
         (&[Perm::RecordsViewAll, Perm::RecordsViewOwn][..], "/records", Key::NavRecords),
+        (&[Perm::MonitorChats][..], "/team", Key::NavTeam),
         (&[Perm::SettingsManage][..], "/admin/ratings", Key::NavRatings),
         (&[Perm::BlockManage][..], "/admin/blocks", Key::NavBlocks),
         (&[Perm::OplogView][..], "/admin/log", Key::NavLog),
@@ -222,6 +223,7 @@ admin_route!(FilesRoute, crate::files::ui::FilesPage);
 admin_route!(LibraryRoute, crate::files::ui::LibraryPage);
 admin_route!(CannedRoute, crate::canned::ui::CannedPage);
 admin_route!(RecordsRoute, crate::records::ui::RecordsPage);
+admin_route!(TeamRoute, crate::supervision::ui::TeamPage);
 
 /// Internal chat: a separate chunk too, laid out in columns like the chats page.
 pub struct ColleaguesRoute;
