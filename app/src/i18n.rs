@@ -1964,7 +1964,13 @@ pub fn op_text(lang: Lang, kind: crate::infra::audit::OpKind) -> &'static str {
         }
         BroadcastSent => ["Broadcast sent", "发送广播", "發送廣播", "一斉通知を送信", "전체 공지 발송"],
         ChatTakenOver => ["Chat taken over", "接管对话", "接管對話", "チャットを引き継ぎ", "채팅 인계"],
-        ChatForceClosed => ["Chat ended by a supervisor", "强制结束对话", "強制結束對話", "監督者がチャットを終了", "관리자가 채팅 종료"],
+        ChatForceClosed => [
+            "Chat ended by a supervisor",
+            "强制结束对话",
+            "強制結束對話",
+            "監督者がチャットを終了",
+            "관리자가 채팅 종료",
+        ],
         RegistrationChanged => [
             "Registration form changed",
             "修改访客注册设置",

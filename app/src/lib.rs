@@ -101,8 +101,8 @@ fn page_security_policy() {
 pub fn App() -> impl IntoView {
     use workbench::ui::{
         AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, ColleaguesRoute, DepartmentsRoute,
-        FilesRoute, InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute, RecordsRoute, TeamRoute,
-        RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, VisitorsPage,
+        FilesRoute, InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute, RecordsRoute,
+        RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, TeamRoute, VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();

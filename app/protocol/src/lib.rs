@@ -28,8 +28,8 @@ pub mod widget_text;
 #[cfg(feature = "agent")]
 pub use agent::{
     AgentInfo, AgentPrefs, AgentStatus, Broadcast, ChatOffer, ColleagueMessage, ColleagueThread, FromAgent,
-    NotifyPrefs, Perm, SendKey, ToAgent, TransferRequest, TransferTo, COLLEAGUE_PAGE, LIST_PAGE, MAX_QUERY_CHARS,
-    MAX_TRANSFER_NOTE, Whisper,
+    NotifyPrefs, Perm, SendKey, ToAgent, TransferRequest, TransferTo, Whisper, COLLEAGUE_PAGE, LIST_PAGE,
+    MAX_QUERY_CHARS, MAX_TRANSFER_NOTE,
 };
 #[cfg(feature = "agent")]
 pub use console::{matches_query, VisitorFilter, VisitorSort, VisitorSortKey, VisitorType};

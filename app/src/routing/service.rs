@@ -710,7 +710,8 @@ pub async fn answer_transfer(state: &AppState, ctx: &Ctx, transfer: i64, accept:
         let (conversation, from) =
             repo::pending(&mut w, tenant, transfer, ctx.agent.id).await?.ok_or(ApiError::NotFound)?;
         let brief = repo::brief(&mut w, tenant, conversation).await?.ok_or(ApiError::NotFound)?;
-        let accepted = accept && repo::hand_over(&mut w, tenant, conversation, from, ctx.agent.id, now, repo::Handover::Transfer).await?;
+        let accepted = accept
+            && repo::hand_over(&mut w, tenant, conversation, from, ctx.agent.id, now, repo::Handover::Transfer).await?;
         let status = match (accept, accepted) {
             (true, true) => "accepted",
             (true, false) => "void",

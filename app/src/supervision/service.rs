@@ -16,10 +16,11 @@ use crate::routing;
 /// company's.
 async fn heard(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<chat_repo::Scope, ApiError> {
     let conversation = chat_repo::scope(&state.db, ctx.tenant(), id).await?;
-    if ctx.sites(Perm::MonitorChats).allows(conversation.site_id) {
+    let may = |perm: Perm| ctx.agent.can(perm) && ctx.sites(perm).allows(conversation.site_id);
+    if may(Perm::MonitorChats) {
         return Ok(conversation);
     }
-    let serves = ctx.sites(Perm::ChatServe).allows(conversation.site_id)
+    let serves = may(Perm::ChatServe)
         && (conversation.agent_id == Some(ctx.agent.id)
             || routing::service::is_guest(state, ctx.tenant(), id, ctx.agent.id).await?);
     if serves {

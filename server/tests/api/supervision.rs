@@ -22,7 +22,11 @@ struct Team {
 
 async fn team(app: &TestApp, shop: &Tenant) -> Team {
     let mut w = app.db.write().await.unwrap();
-    sqlx::query("UPDATE agents SET status = 'away' WHERE tenant_id = $1").bind(shop.id.0).execute(&mut *w).await.unwrap();
+    sqlx::query("UPDATE agents SET status = 'away' WHERE tenant_id = $1")
+        .bind(shop.id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
     drop(w);
     let admin = app.login(&shop.company, &shop.login, &shop.password).await;
     let admin_id = AgentId(app.scalar("SELECT id FROM agents WHERE tenant_id = $1", shop.id.0).await);
@@ -57,7 +61,13 @@ async fn team(app: &TestApp, shop: &Tenant) -> Team {
     }
 }
 
-async fn whisper(app: &TestApp, cookie: &str, id: ConversationId, client_msg_id: &str, body: &str) -> reqwest::Response {
+async fn whisper(
+    app: &TestApp,
+    cookie: &str,
+    id: ConversationId,
+    client_msg_id: &str,
+    body: &str,
+) -> reqwest::Response {
     let form = format!("conversation_id={id}&client_msg_id={client_msg_id}&body={}", urlencoding(body));
     app.call("/api/supervision/whisper", &form, Some(cookie)).await
 }
@@ -122,9 +132,10 @@ async fn a_supervisor_whispers_to_the_agent_and_the_visitor_never_hears_it() {
     assert_eq!(empty.field(), Some("body"));
     let long = err(whisper(&app, &t.admin, conversation, "w3", &"长".repeat(4001)).await).await;
     assert_eq!(long.field(), Some("body"));
-    let whispers: Vec<Whisper> =
-        ok(app.call("/api/supervision/whispers", &format!("conversation_id={conversation}"), Some(&t.ann_cookie)).await)
-            .await;
+    let whispers: Vec<Whisper> = ok(app
+        .call("/api/supervision/whispers", &format!("conversation_id={conversation}"), Some(&t.ann_cookie))
+        .await)
+    .await;
     let bodies: Vec<&str> = whispers.iter().map(|w| w.body.as_str()).collect();
     assert_eq!(bodies, ["先核实订单号再退款", "好的，正在查"]);
 
@@ -156,7 +167,10 @@ async fn a_supervisor_takes_a_chat_over_and_the_visitor_and_the_previous_agent_a
     let form = format!("conversation_id={conversation}");
 
     // Bob may not monitor: refused at the gate, nothing changes.
-    assert_eq!(err(app.call("/api/supervision/take-over", &form, Some(&t.bob_cookie)).await).await, ApiError::Forbidden);
+    assert_eq!(
+        err(app.call("/api/supervision/take-over", &form, Some(&t.bob_cookie)).await).await,
+        ApiError::Forbidden
+    );
     ok::<()>(app.call("/api/supervision/take-over", &form, Some(&t.admin)).await).await;
     told(&mut visitor, Routed::To("Shop Admin".into())).await;
     let notice = t.ann_console.recv_until(|f| matches!(f, ToAgent::TakenOver { .. })).await;
@@ -165,7 +179,12 @@ async fn a_supervisor_takes_a_chat_over_and_the_visitor_and_the_previous_agent_a
     // The chat is the admin's: they answer in it, Ann no longer can.
     assert_eq!(t.admin_console.reply(conversation, "s1", "您好，我是主管").await.seq, 2);
     t.ann_console
-        .send(&FromAgent::Send { conversation_id: conversation, client_msg_id: "a1".into(), body: "我还在".into(), file: None })
+        .send(&FromAgent::Send {
+            conversation_id: conversation,
+            client_msg_id: "a1".into(),
+            body: "我还在".into(),
+            file: None,
+        })
         .await;
     assert_eq!(t.ann_console.error().await.0, ApiError::conflict(Some("agent"), ErrorCode::Taken));
     // Taking it again is nothing to do; the record and the operation log say it happened once.
@@ -174,7 +193,10 @@ async fn a_supervisor_takes_a_chat_over_and_the_visitor_and_the_previous_agent_a
     assert_eq!(app.scalar(events, conversation.0).await, 1);
     let logged = "SELECT COUNT(*) FROM oplog WHERE tenant_id = $1 AND kind = 'chat_taken_over'";
     assert_eq!(app.scalar(logged, shop.id.0).await, 1);
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM conversations WHERE agent_id = $1 AND status = 'open'", t.ann.0).await, 0);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM conversations WHERE agent_id = $1 AND status = 'open'", t.ann.0).await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -190,11 +212,20 @@ async fn a_supervisor_ends_a_chat_with_a_reason_the_visitor_s_window_ends_and_th
     assert_eq!(missing, ApiError::invalid("end_reason", ErrorCode::Required));
     let long = err(app.call("/api/supervision/end", &end(&"长".repeat(201)), Some(&t.admin)).await).await;
     assert_eq!(long, ApiError::invalid("end_reason", ErrorCode::TooLong));
-    assert_eq!(err(app.call("/api/supervision/end", &end("垃圾信息"), Some(&t.bob_cookie)).await).await, ApiError::Forbidden);
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM conversations WHERE id = $1 AND status = 'open'", conversation.0).await, 1);
+    assert_eq!(
+        err(app.call("/api/supervision/end", &end("垃圾信息"), Some(&t.bob_cookie)).await).await,
+        ApiError::Forbidden
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM conversations WHERE id = $1 AND status = 'open'", conversation.0).await,
+        1
+    );
 
     ok::<()>(app.call("/api/supervision/end", &end("垃圾信息"), Some(&t.admin)).await).await;
-    visitor.client.recv_until(|f| matches!(f, ToVisitor::Ended { conversation_id, .. } if *conversation_id == conversation)).await;
+    visitor
+        .client
+        .recv_until(|f| matches!(f, ToVisitor::Ended { conversation_id, .. } if *conversation_id == conversation))
+        .await;
     let notice = t.ann_console.recv_until(|f| matches!(f, ToAgent::ForceClosed { .. })).await;
     assert_eq!(
         notice,
@@ -238,7 +269,10 @@ async fn the_team_dashboard_counts_each_agent_s_chats_first_replies_and_ratings_
     assert_eq!((ann.chats, ann.ratings, ann.rating_total), (1, 1, 4));
     let started = app.scalar("SELECT started_at FROM conversations WHERE id = $1", conversation.0).await;
     let replied = app
-        .scalar("SELECT MIN(sent_at) FROM messages WHERE conversation_id = $1 AND sender_kind = 'agent'", conversation.0)
+        .scalar(
+            "SELECT MIN(sent_at) FROM messages WHERE conversation_id = $1 AND sender_kind = 'agent'",
+            conversation.0,
+        )
         .await;
     assert_eq!(ann.first_response_ms, Some(replied - started));
     let closed = app.scalar("SELECT closed_at FROM conversations WHERE id = $1", conversation.0).await;
