@@ -83,5 +83,30 @@ test('a supervisor watches a chat, whispers to its agent without the visitor see
   await adminPage.screenshot({ path: testInfo.outputPath('team-1280.png'), fullPage: true });
   await adminPage.setViewportSize({ width: 390, height: 844 });
   await adminPage.screenshot({ path: testInfo.outputPath('team-390.png'), fullPage: true });
+  await adminPage.setViewportSize({ width: 1280, height: 800 });
+
+  // The visitor ends and rates the chat: the rating is the admin's, who has it now. The rating
+  // review lists it under the admin, and the conversation is one click away, whispers included.
+  await dialog.getByRole('button', { name: 'End chat' }).click();
+  await dialog.getByRole('group', { name: 'End chat' }).getByRole('button', { name: 'End chat' }).click();
+  const rating = dialog.getByRole('form', { name: 'Rate this chat' });
+  await rating.getByRole('radio', { name: /Very satisfied/ }).check();
+  await rating.getByLabel('Comment').fill('处理得很快');
+  await rating.getByRole('button', { name: 'Send rating' }).click();
+  await expect(dialog.getByText('Thank you for your rating.')).toBeVisible();
+  await adminPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Ratings' }).click();
+  const perAgent = adminPage.getByRole('table', { name: 'Ratings per agent' });
+  const adminRatings = perAgent.getByRole('row', { name: /^Demo Admin/ });
+  await expect(adminRatings).toContainText('5.00');
+  await expect(perAgent.getByRole('row', { name: /^Bob/ })).toHaveCount(0);
+  await adminRatings.getByRole('button', { name: 'Show the ratings of Demo Admin' }).click();
+  const list = adminPage.getByRole('region', { name: 'Ratings' }).getByRole('table', { name: 'Ratings listed' });
+  await expect(list.getByRole('row')).toHaveCount(2);
+  await list.getByRole('row').filter({ hasText: '处理得很快' }).getByRole('button', { name: /^Open the conversation/ }).click();
+  const transcript = adminPage.getByRole('list', { name: 'Messages' });
+  await expect(transcript).toContainText('我想申请退款，订单 123');
+  await expect(transcript.getByRole('listitem').filter({ hasText: '先核实订单号' })).toContainText('Whisper');
+  await expect(transcript).toContainText('Demo Admin took over from Bob');
+  await adminPage.screenshot({ path: testInfo.outputPath('rating-review-1280.png'), fullPage: true });
   expect(errors).toEqual([]);
 });

@@ -21,6 +21,31 @@ use crate::i18n::{tr, Key, Lang};
 #[derive(Clone, Copy)]
 pub struct ChatTools(pub Callback<VisitorId, AnyView>);
 
+/// What supervision adds to the chat panel (`crate::supervision`), given by the workbench so the
+/// chat area needs to know nothing of it.
+#[derive(Clone, Copy)]
+pub struct Whispers {
+    /// A supervisor's tools on a colleague's chat; errors go to the panel's alert.
+    pub tools: Callback<(kefu_protocol::ConversationId, RwSignal<Option<String>>), AnyView>,
+    /// Loads the conversation's whispers into the workbench (when opened and on every reconnect).
+    pub load: Callback<kefu_protocol::ConversationId>,
+    /// Sends a whisper; `Ok` once it is stored, else the error's text.
+    pub send: Callback<(kefu_protocol::ConversationId, String, Callback<Result<(), String>>)>,
+}
+
+/// A whisper among a chat's lines (live or in a record), marked as one: agents only.
+#[component]
+pub fn WhisperItem(whisper: kefu_protocol::Whisper) -> impl IntoView {
+    let lang = crate::i18n::use_lang();
+    view! {
+        <li class="msg whisper">
+            <span class="who">{whisper.agent_name.clone()} " · " <em>{tr(lang, Key::WhisperTag)}</em></span>
+            <MessageText body=whisper.body.clone()/>
+            <time>{clock_text(whisper.sent_at)}</time>
+        </li>
+    }
+}
+
 /// A message's text with its web links as links (a new tab, without opener or referrer), found by
 /// [`kefu_protocol::text::pieces`]; everything else stays text.
 #[component]

@@ -7,8 +7,7 @@ use crate::files::ui::{encode_component, AttachButton, CommonFiles, FileCard, Up
 use crate::i18n::{error_text, status_text, tr, use_lang, Key};
 use crate::kit::emoji::{insert_at_cursor, EmojiPicker};
 use crate::kit::live::{AgentLoad, Live};
-use crate::kit::{clock_text, visitor_label, EmptyState, MessageText};
-use crate::supervision::ui::{load_whispers, send_whisper, SupervisorTools, WhisperItem};
+use crate::kit::{clock_text, visitor_label, EmptyState, MessageText, WhisperItem};
 
 /// Shows the selected conversation, or a hint to pick one.
 #[component]
@@ -43,7 +42,11 @@ fn ChatView(id: ConversationId) -> impl IntoView {
         lines.sort_by_key(Line::at);
         lines
     };
-    load_whispers(id);
+    // Whispers and the supervisor's tools, as the workbench gives them (`kit::Whispers`).
+    let whispers = use_context::<crate::kit::Whispers>();
+    if let Some(w) = whispers {
+        w.load.run(id);
+    }
     let pending = move || live.logs.with(|l| l.get(&id).map(|l| l.pending().to_vec()).unwrap_or_default());
     let typing = move || live.typing.with(|t| t.get(&id).is_some_and(|since| live.now.get() - since < 6000));
     let draft = RwSignal::new(String::new());
@@ -104,17 +107,16 @@ fn ChatView(id: ConversationId) -> impl IntoView {
     let send = move || {
         let text = draft.get_untracked();
         if whispering.get_untracked() || monitoring() {
-            send_whisper(
-                id,
-                text,
-                Callback::new(move |done: Result<(), String>| match done {
-                    Ok(()) => {
-                        draft.set(String::new());
-                        form_error.set(None);
-                    }
-                    Err(e) => form_error.set(Some(e)),
-                }),
-            );
+            let done = Callback::new(move |done: Result<(), String>| match done {
+                Ok(()) => {
+                    draft.set(String::new());
+                    form_error.set(None);
+                }
+                Err(e) => form_error.set(Some(e)),
+            });
+            if let Some(w) = whispers {
+                w.send.run((id, text, done));
+            }
             return;
         }
         match live.send_message(id, &text) {
@@ -194,7 +196,7 @@ fn ChatView(id: ConversationId) -> impl IntoView {
                     </button>
                 }
             >
-                <SupervisorTools id error=form_error/>
+                {whispers.map(|w| w.tools.run((id, form_error)))}
             </Show>
         </header>
         <Show when=move || linking.get() && (mine() || guest())>

@@ -296,7 +296,7 @@ fn TranscriptLines(t: Transcript) -> impl IntoView {
     }
     for w in t.whispers {
         let at = w.sent_at;
-        lines.push((at, view! { <crate::supervision::ui::WhisperItem whisper=w/> }.into_any()));
+        lines.push((at, view! { <crate::kit::WhisperItem whisper=w/> }.into_any()));
     }
     for e in t.events {
         let text = event_text(lang, &e);

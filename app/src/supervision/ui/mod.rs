@@ -1,14 +1,14 @@
-//! Supervision in the workbench's chat panel: the supervisor's tools on a colleague's chat (take
-//! over, end with a reason), whispers among the chat's lines, and sending one.
+//! Supervision in the workbench: the supervisor's tools on a colleague's chat (take over, end with
+//! a reason) and loading and sending whispers, which the chat panel gets through
+//! [`crate::kit::Whispers`]; the team dashboard.
 
-use kefu_protocol::{ConversationId, Whisper};
+use kefu_protocol::ConversationId;
 use leptos::prelude::*;
 
 use super::api::{ForceClose, TakeOver};
 use crate::i18n::{error_text, tr, use_lang, Key};
 use crate::kit::form::action_error;
 use crate::kit::live::Live;
-use crate::kit::{clock_text, MessageText};
 
 /// Take over and end-with-a-reason, for a supervisor watching a colleague's chat. Errors show in
 /// the panel's alert (`error`).
@@ -48,19 +48,6 @@ pub fn SupervisorTools(id: ConversationId, error: RwSignal<Option<String>>) -> i
                 <button type="submit" disabled=move || end.pending().get()>{tr(lang, Key::EndNow)}</button>
             </form>
         </Show>
-    }
-}
-
-/// A whisper among the chat's lines, marked as one (agents only).
-#[component]
-pub fn WhisperItem(whisper: Whisper) -> impl IntoView {
-    let lang = use_lang();
-    view! {
-        <li class="msg whisper">
-            <span class="who">{whisper.agent_name.clone()} " · " <em>{tr(lang, Key::WhisperTag)}</em></span>
-            <MessageText body=whisper.body.clone()/>
-            <time>{clock_text(whisper.sent_at)}</time>
-        </li>
     }
 }
 

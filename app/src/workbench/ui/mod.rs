@@ -148,6 +148,11 @@ fn SitePicker() -> impl IntoView {
 #[component]
 pub fn ChatsPage() -> impl IntoView {
     // What other areas add to the chat panel.
+    provide_context(crate::kit::Whispers {
+        tools: Callback::new(|(id, error)| view! { <crate::supervision::ui::SupervisorTools id error/> }.into_any()),
+        load: Callback::new(crate::supervision::ui::load_whispers),
+        send: Callback::new(|(id, text, done)| crate::supervision::ui::send_whisper(id, text, done)),
+    });
     provide_context(crate::kit::ChatTools(Callback::new(|visitor_id| {
         view! {
             <crate::visitors::ui::DetailsTool visitor_id/>
