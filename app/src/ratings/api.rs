@@ -5,15 +5,16 @@ use leptos::prelude::*;
 use super::RatingPage;
 use crate::infra::error::AppError;
 
-/// The company's ratings given between two instants (unix ms), newest first.
+/// The company's ratings given between two instants (unix ms), newest first (one agent's, when
+/// `agent_id` is given), with every agent's figures for the period.
 #[server(endpoint = "ratings/list")]
-pub async fn list_ratings(from: i64, to: i64, offset: i64) -> Result<RatingPage, AppError> {
+pub async fn list_ratings(from: i64, to: i64, offset: i64, agent_id: Option<i64>) -> Result<RatingPage, AppError> {
     use crate::infra::{ctx::Ctx, state::AppState};
-    use kefu_protocol::Perm;
+    use kefu_protocol::{AgentId, Perm};
 
     let ctx = Ctx::require(Perm::SettingsManage).await?;
     let state = AppState::from_context()?;
-    Ok(super::service::page(&state, &ctx, from, to, offset).await?)
+    Ok(super::service::page(&state, &ctx, from, to, agent_id.map(AgentId), offset).await?)
 }
 
 /// Marks a rating invalid with a reason (left out of reports), or valid again.

@@ -61,6 +61,58 @@ pub struct RatingPage {
     pub total: i64,
     /// The average score of the valid ratings listed by the filter (`None`: none).
     pub average: Option<f64>,
+    /// Every agent rated in the period (whatever the agent filter), by name.
+    #[serde(default)]
+    pub per_agent: Vec<AgentRatings>,
+}
+
+/// One agent's ratings in a period (seed 000 16.6 "客服评分", seed 004 section 14 "客服评价").
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct AgentRatings {
+    /// `None`: chats that ended with no agent.
+    pub agent_id: Option<i64>,
+    pub agent_name: Option<String>,
+    /// Valid ratings per score, highest score first.
+    pub by_score: Vec<(u8, i64)>,
+    pub invalid: i64,
+    /// Of the valid ones.
+    pub average: Option<f64>,
+}
+
+impl AgentRatings {
+    pub fn valid(&self) -> i64 {
+        self.by_score.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Gathers `(agent, name, score, invalid, count)` rows into one [`AgentRatings`] per agent, by name.
+pub fn per_agent(rows: Vec<(Option<i64>, Option<String>, u8, bool, i64)>) -> Vec<AgentRatings> {
+    let mut agents: Vec<AgentRatings> = Vec::new();
+    for (agent_id, agent_name, score, invalid, n) in rows {
+        let i = match agents.iter().position(|a| a.agent_id == agent_id) {
+            Some(i) => i,
+            None => {
+                agents.push(AgentRatings { agent_id, agent_name, ..AgentRatings::default() });
+                agents.len() - 1
+            }
+        };
+        let a = &mut agents[i];
+        if invalid {
+            a.invalid += n;
+        } else {
+            match a.by_score.iter_mut().find(|(s, _)| *s == score) {
+                Some((_, count)) => *count += n,
+                None => a.by_score.push((score, n)),
+            }
+        }
+    }
+    for a in &mut agents {
+        a.by_score.sort_by(|x, y| y.0.cmp(&x.0));
+        let (valid, sum) = a.by_score.iter().fold((0, 0), |(v, s), (score, n)| (v + n, s + i64::from(*score) * n));
+        a.average = (valid > 0).then(|| sum as f64 / valid as f64);
+    }
+    agents.sort_by(|x, y| (x.agent_name.is_none(), &x.agent_name).cmp(&(y.agent_name.is_none(), &y.agent_name)));
+    agents
 }
 
 /// Ratings per page of the ratings list.
@@ -72,6 +124,25 @@ pub const MAX_INVALID_REASON: usize = 200;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ratings_gather_per_agent_with_the_valid_ones_by_score_and_their_average() {
+        let rows = vec![
+            (Some(2), Some("Bob".to_owned()), 5, false, 2),
+            (Some(1), Some("Ann".to_owned()), 2, false, 1),
+            (Some(2), Some("Bob".to_owned()), 1, true, 3),
+            (Some(2), Some("Bob".to_owned()), 3, false, 1),
+            (None, None, 4, false, 1),
+        ];
+        let agents = per_agent(rows);
+        let names: Vec<Option<&str>> = agents.iter().map(|a| a.agent_name.as_deref()).collect();
+        assert_eq!(names, [Some("Ann"), Some("Bob"), None]);
+        let bob = &agents[1];
+        assert_eq!(bob.by_score, [(5, 2), (3, 1)]);
+        assert_eq!((bob.valid(), bob.invalid), (3, 3));
+        assert_eq!(bob.average, Some(13.0 / 3.0));
+        assert_eq!(agents[0].average, Some(2.0));
+    }
 
     #[test]
     fn low_scores_need_a_comment_and_unknown_scores_are_refused() {

@@ -114,25 +114,26 @@ pub async fn page(
     tenant: TenantId,
     from: i64,
     to: i64,
+    agent: Option<AgentId>,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<RatingRow>, i64, Option<f64>), ApiError> {
-    let rows = sqlx::query(
+    // One agent's only (`$4`), when asked.
+    let of_agent = if agent.is_some() { " AND r.agent_id = $4" } else { "" };
+    let (limit_at, offset_at) = if agent.is_some() { ("$5", "$6") } else { ("$4", "$5") };
+    let sql = format!(
         "SELECT r.conversation_id, s.name AS site_name, a.display_name AS agent_name, v.name AS visitor_name, \
          c.visitor_id, r.score, r.comment, r.rated_at, r.invalid, r.invalid_reason FROM ratings r \
          JOIN conversations c ON c.id = r.conversation_id JOIN visitors v ON v.id = c.visitor_id \
          JOIN sites s ON s.id = r.site_id LEFT JOIN agents a ON a.id = r.agent_id \
-         WHERE r.tenant_id = $1 AND r.rated_at >= $2 AND r.rated_at < $3 \
-         ORDER BY r.rated_at DESC, r.conversation_id DESC LIMIT $4 OFFSET $5",
-    )
-    .bind(tenant.0)
-    .bind(from)
-    .bind(to)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db.reader())
-    .await
-    .or_internal()?;
+         WHERE r.tenant_id = $1 AND r.rated_at >= $2 AND r.rated_at < $3{of_agent} \
+         ORDER BY r.rated_at DESC, r.conversation_id DESC LIMIT {limit_at} OFFSET {offset_at}"
+    );
+    let mut query = sqlx::query(&sql).bind(tenant.0).bind(from).bind(to);
+    if let Some(agent) = agent {
+        query = query.bind(agent.0);
+    }
+    let rows = query.bind(limit).bind(offset).fetch_all(db.reader()).await.or_internal()?;
     let list = rows
         .iter()
         .map(|r| {
@@ -151,17 +152,49 @@ pub async fn page(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .or_internal()?;
-    let totals = sqlx::query(
+    let of_agent = if agent.is_some() { " AND agent_id = $4" } else { "" };
+    let sql = format!(
         "SELECT COUNT(*) AS n, AVG(CASE WHEN invalid = 0 THEN CAST(score AS DOUBLE PRECISION) END) AS average \
-         FROM ratings WHERE tenant_id = $1 AND rated_at >= $2 AND rated_at < $3",
+         FROM ratings WHERE tenant_id = $1 AND rated_at >= $2 AND rated_at < $3{of_agent}"
+    );
+    let mut query = sqlx::query(&sql).bind(tenant.0).bind(from).bind(to);
+    if let Some(agent) = agent {
+        query = query.bind(agent.0);
+    }
+    let totals = query.fetch_one(db.reader()).await.or_internal()?;
+    Ok((list, totals.try_get("n").or_internal()?, totals.try_get("average").or_internal()?))
+}
+
+/// The period's ratings counted per agent, score and validity (for [`super::per_agent`]).
+pub async fn per_agent(
+    db: &Db,
+    tenant: TenantId,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(Option<i64>, Option<String>, u8, bool, i64)>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT r.agent_id, a.display_name, r.score, r.invalid, COUNT(*) AS n FROM ratings r \
+         LEFT JOIN agents a ON a.id = r.agent_id WHERE r.tenant_id = $1 AND r.rated_at >= $2 AND r.rated_at < $3 \
+         GROUP BY r.agent_id, a.display_name, r.score, r.invalid",
     )
     .bind(tenant.0)
     .bind(from)
     .bind(to)
-    .fetch_one(db.reader())
+    .fetch_all(db.reader())
     .await
     .or_internal()?;
-    Ok((list, totals.try_get("n").or_internal()?, totals.try_get("average").or_internal()?))
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("agent_id")?,
+                r.try_get("display_name")?,
+                r.try_get::<i64, _>("score")? as u8,
+                r.try_get::<i64, _>("invalid")? != 0,
+                r.try_get("n")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
 }
 
 /// Marks a rating invalid (with the reason) or valid again; `false` when there is none.

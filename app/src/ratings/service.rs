@@ -2,7 +2,7 @@
 
 use kefu_protocol::text::Line;
 use kefu_protocol::{
-    ApiError, ConversationId, ErrorCode, Perm, RatingForm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId,
+    AgentId, ApiError, ConversationId, ErrorCode, Perm, RatingForm, SiteId, TenantId, ToAgent, ToVisitor, VisitorId,
 };
 
 use super::{check_rating, may_rate, repo, RatingPage, MAX_INVALID_REASON};
@@ -91,11 +91,22 @@ pub async fn rate(
     Ok(ToVisitor::Rated { conversation_id: conversation, score })
 }
 
-/// A page of the company's ratings given in `[from, to)` (unix ms).
-pub async fn page(state: &AppState, ctx: &Ctx, from: i64, to: i64, offset: i64) -> Result<RatingPage, ApiError> {
+/// A page of the company's ratings given in `[from, to)` (unix ms), of one agent if asked, and
+/// every agent's figures for the period.
+pub async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    from: i64,
+    to: i64,
+    agent: Option<AgentId>,
+    offset: i64,
+) -> Result<RatingPage, ApiError> {
     ctx.check(Perm::SettingsManage)?;
-    let (rows, total, average) = repo::page(&state.db, ctx.tenant(), from, to, offset.max(0), super::PAGE_SIZE).await?;
-    Ok(RatingPage { rows, total, average })
+    let tenant = ctx.tenant();
+    let (rows, total, average) =
+        repo::page(&state.db, tenant, from, to, agent, offset.max(0), super::PAGE_SIZE).await?;
+    let per_agent = super::per_agent(repo::per_agent(&state.db, tenant, from, to).await?);
+    Ok(RatingPage { rows, total, average, per_agent })
 }
 
 /// Marks a rating invalid (with a reason) or valid again; recorded in the operation log.

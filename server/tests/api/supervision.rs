@@ -287,3 +287,57 @@ async fn the_team_dashboard_counts_each_agent_s_chats_first_replies_and_ratings_
     // Whoever may not monitor sees none of it.
     assert_eq!(err(app.call("/api/supervision/team", "since=0", Some(&t.bob_cookie)).await).await, ApiError::Forbidden);
 }
+
+#[tokio::test]
+async fn the_rating_review_counts_each_agent_s_ratings_by_score_and_lists_one_agent_s() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let t = team(&app, &shop).await;
+    let mut rated = Vec::new();
+    for (i, (score, comment, take_over)) in
+        [(5u8, "", false), (2, "太慢", true), (1, "差", false)].into_iter().enumerate()
+    {
+        let mut visitor = app.visitor(&shop, None).await;
+        let (conversation, routed) = ask(&mut visitor, &format!("v{i}"), "你好").await;
+        assert_eq!(routed, Some(Routed::To("Ann".into())));
+        if take_over {
+            ok::<()>(
+                app.call("/api/supervision/take-over", &format!("conversation_id={conversation}"), Some(&t.admin))
+                    .await,
+            )
+            .await;
+            told(&mut visitor, Routed::To("Shop Admin".into())).await;
+        }
+        visitor.client.send(&FromVisitor::Rate { conversation_id: conversation, score, comment: comment.into() }).await;
+        visitor.client.recv_until(|f| matches!(f, ToVisitor::Rated { .. })).await;
+        rated.push(conversation);
+    }
+    let body = format!("conversation_id={}&invalid=true&reason={}", rated[2], urlencoding("测试"));
+    ok::<()>(app.call("/api/ratings/invalid", &body, Some(&t.admin)).await).await;
+
+    let list = |agent: Option<AgentId>| {
+        let mut form = format!("from=0&to={}&offset=0", i64::MAX);
+        if let Some(agent) = agent {
+            form.push_str(&format!("&agent_id={agent}"));
+        }
+        let admin = t.admin.clone();
+        let app = &app;
+        async move { ok::<app::ratings::RatingPage>(app.call("/api/ratings/list", &form, Some(&admin)).await).await }
+    };
+    let everyone = list(None).await;
+    assert_eq!(everyone.total, 3);
+    let summary: Vec<(Option<&str>, Vec<(u8, i64)>, i64, Option<f64>)> = everyone
+        .per_agent
+        .iter()
+        .map(|a| (a.agent_name.as_deref(), a.by_score.clone(), a.invalid, a.average))
+        .collect();
+    // By name; the chat taken over is rated for whoever had it then.
+    assert_eq!(summary, [(Some("Ann"), vec![(5, 1)], 1, Some(5.0)), (Some("Shop Admin"), vec![(2, 1)], 0, Some(2.0))]);
+    let ann = list(Some(t.ann)).await;
+    assert_eq!((ann.total, ann.average), (2, Some(5.0)));
+    assert!(ann.rows.iter().all(|r| r.agent_name.as_deref() == Some("Ann")));
+    let admins = list(Some(t.admin_id)).await;
+    assert_eq!(admins.rows.iter().map(|r| r.comment.as_str()).collect::<Vec<_>>(), ["太慢"]);
+    // The figures per agent stay whole whichever agent is listed.
+    assert_eq!(admins.per_agent, everyone.per_agent);
+}

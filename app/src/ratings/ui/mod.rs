@@ -1,10 +1,12 @@
-//! The ratings page (admins): the ratings of a period with their average, marking one invalid
-//! with a reason (or valid again), and clearing the period's ratings.
+//! The ratings page (admins; the rating review of seed 000 16.6 and seed 004 section 14): each
+//! agent's ratings of a period by score, the ratings themselves (all, or one agent's) with their
+//! average and comments, each conversation one click away, marking one invalid with a reason (or
+//! valid again), and clearing the period's ratings.
 
 use leptos::prelude::*;
 
 use super::api::{list_ratings, ClearRatings, SetRatingInvalid};
-use super::RatingRow;
+use super::{AgentRatings, RatingRow};
 use crate::i18n::{tr, use_lang, Key};
 use crate::kit::form::{action_error, error_outside, on_success, Pager};
 use crate::kit::{date_time_text, day_start_ms, visitor_label, EmptyState};
@@ -15,12 +17,15 @@ pub fn RatingsPage() -> impl IntoView {
     let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let offset = RwSignal::new(0i64);
     let reload = RwSignal::new(0u32);
+    // The agent whose ratings are listed (`None`: everyone's), and the conversation opened.
+    let agent = RwSignal::new(None::<i64>);
+    let open = RwSignal::new(None::<i64>);
     let range =
         move || (day_start_ms(&from.get(), false).unwrap_or(0), day_start_ms(&to.get(), true).unwrap_or(i64::MAX));
     let page = LocalResource::new(move || {
         reload.track();
-        let ((from, to), offset) = (range(), offset.get());
-        async move { list_ratings(from, to, offset).await.unwrap_or_default() }
+        let ((from, to), offset, agent) = (range(), offset.get(), agent.get());
+        async move { list_ratings(from, to, offset, agent).await.unwrap_or_default() }
     });
     let mark = ServerAction::<SetRatingInvalid>::new();
     let clear = ServerAction::<ClearRatings>::new();
@@ -70,12 +75,36 @@ pub fn RatingsPage() -> impl IntoView {
                 </div>
             </Show>
             <p class="notice" aria-live="polite">{move || notice.get()}</p>
+            <Show when=move || page.get().is_some_and(|p| !p.per_agent.is_empty())>
+                <div class="table-wrap">
+                    <table class="per-agent">
+                        <caption>{tr(lang, Key::RatingsPerAgent)}</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">{tr(lang, Key::Agent)}</th>
+                                <th scope="col">{tr(lang, Key::ValidRatings)}</th>
+                                <th scope="col">{tr(lang, Key::AverageShort)}</th>
+                                <th scope="col">{tr(lang, Key::ByScore)}</th>
+                                <th scope="col">{tr(lang, Key::Invalid)}</th>
+                                <th scope="col">{tr(lang, Key::Actions)}</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {move || page.get().map(|p| p.per_agent).unwrap_or_default().into_iter()
+                                .map(|a| view! { <AgentLine a agent offset/> }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </Show>
+            <Show when=move || agent.get().is_some()>
+                <button type="button" on:click=move |_| { offset.set(0); agent.set(None); }>{tr(lang, Key::ShowAllRatings)}</button>
+            </Show>
             <p class="average">{average}</p>
             <Show when=move || page.get().is_some_and(|p| p.rows.is_empty())>
                 <EmptyState text=tr(lang, Key::NoRatings)/>
             </Show>
             <div class="table-wrap">
-                <table>
+                <table aria-label=tr(lang, Key::RatingsListed)>
                     <thead>
                         <tr>
                             <th scope="col">{tr(lang, Key::Time)}</th>
@@ -89,11 +118,14 @@ pub fn RatingsPage() -> impl IntoView {
                     </thead>
                     <tbody>
                         <For each=move || page.get().map(|p| p.rows).unwrap_or_default() key=|r| (r.conversation_id, r.invalid, r.score) let:r>
-                            <RatingLine r marking reason mark/>
+                            <RatingLine r marking reason mark open/>
                         </For>
                     </tbody>
                 </table>
             </div>
+            {move || open.get().map(|id| view! {
+                <crate::records::ui::TranscriptView id on_close=Callback::new(move |_| open.set(None))/>
+            })}
             <p role="alert" class="error">{move || error_outside(lang, mark_error.get(), &[])}</p>
             <Pager offset page=super::PAGE_SIZE total/>
         </section>
@@ -106,6 +138,7 @@ fn RatingLine(
     marking: RwSignal<Option<i64>>,
     reason: RwSignal<String>,
     mark: ServerAction<SetRatingInvalid>,
+    open: RwSignal<Option<i64>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let id = r.conversation_id.0;
@@ -121,6 +154,10 @@ fn RatingLine(
             <td>{format!("{} {}", "★".repeat(r.score as usize), r.score)}</td>
             <td>{r.comment.clone()}{status.map(|s| view! { <p class="invalid-reason">{s}</p> })}</td>
             <td class="buttons">
+                <button type="button" aria-label=format!("{} {visitor}", tr(lang, Key::OpenConversation))
+                    aria-pressed=move || (open.get() == Some(id)).to_string() on:click=move |_| open.set(Some(id))>
+                    {tr(lang, Key::OpenConversation)}
+                </button>
                 {if invalid {
                     view! {
                         <button type="button" on:click=move |_| { mark.dispatch(SetRatingInvalid { conversation_id: id, invalid: false, reason: String::new() }); }>
@@ -150,6 +187,34 @@ fn RatingLine(
                         </Show>
                     }.into_any()
                 }}
+            </td>
+        </tr>
+    }
+}
+
+/// One agent's line of the per-agent table: valid ratings, average, how many of each score, how
+/// many were marked invalid, and a button that lists only theirs.
+#[component]
+fn AgentLine(a: AgentRatings, agent: RwSignal<Option<i64>>, offset: RwSignal<i64>) -> impl IntoView {
+    let lang = use_lang();
+    let name = a.agent_name.clone().unwrap_or_else(|| tr(lang, Key::NoAgent).to_owned());
+    let average = a.average.map_or_else(|| "–".to_owned(), |x| format!("{x:.2}"));
+    let scores = a.by_score.iter().map(|(s, n)| format!("{s}★ {n}")).collect::<Vec<_>>().join(" · ");
+    let id = a.agent_id;
+    view! {
+        <tr>
+            <th scope="row">{name.clone()}</th>
+            <td>{a.valid()}</td>
+            <td>{average}</td>
+            <td>{scores}</td>
+            <td>{a.invalid}</td>
+            <td class="buttons">
+                {id.map(|id| view! {
+                    <button type="button" aria-pressed=move || (agent.get() == Some(id)).to_string()
+                        on:click=move |_| { offset.set(0); agent.set(Some(id)); }>
+                        {tr(lang, Key::ShowAgentRatings).replace("{name}", &name)}
+                    </button>
+                })}
             </td>
         </tr>
     }

@@ -254,7 +254,7 @@ fn RecordLine(r: RecordRow, open: RwSignal<Option<i64>>) -> impl IntoView {
 
 /// One conversation, whole: its messages and, between them, what happened.
 #[component]
-fn TranscriptView(id: i64, on_close: Callback<()>) -> impl IntoView {
+pub fn TranscriptView(id: i64, on_close: Callback<()>) -> impl IntoView {
     let lang = use_lang();
     let transcript = LocalResource::new(move || record_transcript(id));
     view! {
