@@ -30,8 +30,11 @@ pub struct Whispers {
     /// Loads the conversation's whispers into the workbench (when opened and on every reconnect).
     pub load: Callback<kefu_protocol::ConversationId>,
     /// Sends a whisper; `Ok` once it is stored, else the error's text.
-    pub send: Callback<(kefu_protocol::ConversationId, String, Callback<Result<(), String>>)>,
+    pub send: Callback<(kefu_protocol::ConversationId, String, WhisperSent)>,
 }
+
+/// Told whether a whisper was stored (else the error's text).
+pub type WhisperSent = Callback<Result<(), String>>;
 
 /// A whisper among a chat's lines (live or in a record), marked as one: agents only.
 #[component]

@@ -85,8 +85,11 @@ impl AgentRatings {
     }
 }
 
-/// Gathers `(agent, name, score, invalid, count)` rows into one [`AgentRatings`] per agent, by name.
-pub fn per_agent(rows: Vec<(Option<i64>, Option<String>, u8, bool, i64)>) -> Vec<AgentRatings> {
+/// How many ratings an agent got with one score, valid or not: `(agent, name, score, invalid, count)`.
+pub type RatingCount = (Option<i64>, Option<String>, u8, bool, i64);
+
+/// Gathers [`RatingCount`]s into one [`AgentRatings`] per agent, by name (no agent last).
+pub fn per_agent(rows: Vec<RatingCount>) -> Vec<AgentRatings> {
     let mut agents: Vec<AgentRatings> = Vec::new();
     for (agent_id, agent_name, score, invalid, n) in rows {
         let i = match agents.iter().position(|a| a.agent_id == agent_id) {
@@ -107,11 +110,11 @@ pub fn per_agent(rows: Vec<(Option<i64>, Option<String>, u8, bool, i64)>) -> Vec
         }
     }
     for a in &mut agents {
-        a.by_score.sort_by(|x, y| y.0.cmp(&x.0));
+        a.by_score.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
         let (valid, sum) = a.by_score.iter().fold((0, 0), |(v, s), (score, n)| (v + n, s + i64::from(*score) * n));
         a.average = (valid > 0).then(|| sum as f64 / valid as f64);
     }
-    agents.sort_by(|x, y| (x.agent_name.is_none(), &x.agent_name).cmp(&(y.agent_name.is_none(), &y.agent_name)));
+    agents.sort_by_key(|a| (a.agent_name.is_none(), a.agent_name.clone()));
     agents
 }
 

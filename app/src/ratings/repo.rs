@@ -166,12 +166,7 @@ pub async fn page(
 }
 
 /// The period's ratings counted per agent, score and validity (for [`super::per_agent`]).
-pub async fn per_agent(
-    db: &Db,
-    tenant: TenantId,
-    from: i64,
-    to: i64,
-) -> Result<Vec<(Option<i64>, Option<String>, u8, bool, i64)>, ApiError> {
+pub async fn per_agent(db: &Db, tenant: TenantId, from: i64, to: i64) -> Result<Vec<super::RatingCount>, ApiError> {
     let rows = sqlx::query(
         "SELECT r.agent_id, a.display_name, r.score, r.invalid, COUNT(*) AS n FROM ratings r \
          LEFT JOIN agents a ON a.id = r.agent_id WHERE r.tenant_id = $1 AND r.rated_at >= $2 AND r.rated_at < $3 \
