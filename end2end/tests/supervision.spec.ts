@@ -102,7 +102,8 @@ test('a supervisor watches a chat, whispers to its agent without the visitor see
   await adminRatings.getByRole('button', { name: 'Show the ratings of Demo Admin' }).click();
   const list = adminPage.getByRole('region', { name: 'Ratings' }).getByRole('table', { name: 'Ratings listed' });
   await expect(list.getByRole('row')).toHaveCount(2);
-  await list.getByRole('row').filter({ hasText: '处理得很快' }).getByRole('button', { name: /^Open the conversation/ }).click();
+  await list.getByRole('row').filter({ hasText: '处理得很快' }).getByRole('link', { name: /^Open the conversation/ }).click();
+  await expect(adminPage).toHaveURL(/\/records\?open=\d+$/);
   const transcript = adminPage.getByRole('list', { name: 'Messages' });
   await expect(transcript).toContainText('我想申请退款，订单 123');
   await expect(transcript.getByRole('listitem').filter({ hasText: '先核实订单号' })).toContainText('Whisper');

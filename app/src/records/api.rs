@@ -71,3 +71,14 @@ pub async fn export_records(filter: RecordFilter) -> Result<String, AppError> {
     let state = AppState::from_context()?;
     Ok(super::service::export_csv(&state, &ctx, filter).await?)
 }
+
+/// The departments and categories to filter records by.
+#[server(endpoint = "records/choices")]
+pub async fn record_choices() -> Result<super::RecordChoices, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require_any(&[Perm::RecordsViewAll, Perm::RecordsViewOwn]).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::choices(&state, &ctx).await?)
+}

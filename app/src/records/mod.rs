@@ -47,6 +47,19 @@ pub struct RecordFilter {
     pub min_score: Option<u8>,
     #[serde(default)]
     pub sort: RecordSort,
+    /// Only conversations of the agents of this department.
+    #[serde(default)]
+    pub department_id: Option<i64>,
+    /// Only conversations the visitor started in this category.
+    #[serde(default)]
+    pub category_id: Option<i64>,
+}
+
+/// What the records page's department and category filters offer: the company's, by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordChoices {
+    pub departments: Vec<(i64, String)>,
+    pub categories: Vec<(i64, String)>,
 }
 
 /// The list's order.

@@ -32,6 +32,9 @@ pub struct Where<'a> {
     pub tag: Option<&'a str>,
     pub with_files: bool,
     pub min_score: Option<u8>,
+    /// Only conversations of the agents of this department.
+    pub department: Option<i64>,
+    pub category: Option<i64>,
 }
 
 /// The `ORDER BY` of a sort (text from the code, never from a request).
@@ -65,6 +68,18 @@ fn clause(w: &Where<'_>, markers: &mut Markers) -> (String, Vec<Bind>) {
     }
     if let Some(agent) = w.agent {
         int(&mut sql, " AND c.agent_id = ?", agent.0, markers);
+    }
+    if let Some(department) = w.department {
+        int(
+            &mut sql,
+            " AND c.agent_id IN (SELECT ad.id FROM agents ad WHERE ad.department_id = ?",
+            department,
+            markers,
+        );
+        int(&mut sql, " AND ad.tenant_id = ?)", w.tenant.0, markers);
+    }
+    if let Some(category) = w.category {
+        int(&mut sql, " AND c.category_id = ?", category, markers);
     }
     match w.reach {
         Reach::Sites(None) => {}
@@ -216,6 +231,8 @@ pub async fn record(
         tag: None,
         with_files: false,
         min_score: None,
+        department: None,
+        category: None,
     };
     Ok(page(db, &w, RecordSort::Newest, 0, 1).await?.0.into_iter().next())
 }
@@ -361,4 +378,23 @@ pub async fn set_tags(
             .or_internal()?;
     }
     Ok(())
+}
+
+/// The company's departments and categories, by name (the records page's filters).
+pub async fn choices(db: &Db, tenant: TenantId) -> Result<super::RecordChoices, ApiError> {
+    let mut lists = Vec::new();
+    for table in ["departments", "categories"] {
+        // The table's name comes from the line above, never from a request.
+        let sql = format!("SELECT id, name FROM {table} WHERE tenant_id = $1 ORDER BY name, id");
+        let rows = sqlx::query(&sql).bind(tenant.0).fetch_all(db.reader()).await.or_internal()?;
+        let list = rows
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+            .collect::<Result<Vec<(i64, String)>, sqlx::Error>>()
+            .or_internal()?;
+        lists.push(list);
+    }
+    let categories = lists.pop().unwrap_or_default();
+    let departments = lists.pop().unwrap_or_default();
+    Ok(super::RecordChoices { departments, categories })
 }

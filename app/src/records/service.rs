@@ -71,6 +71,8 @@ pub async fn list(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> Result<R
         tag: Some(tag.as_str()).filter(|t| !t.is_empty()),
         with_files: filter.with_files,
         min_score: filter.min_score,
+        department: filter.department_id,
+        category: filter.category_id,
     };
     let (mut rows, total) = repo::page(&state.db, &w, filter.sort, filter.offset.max(0), PAGE).await?;
     if let Some(hits) = &hits {
@@ -241,4 +243,10 @@ pub async fn export_csv(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> Re
         }
     }
     Ok(out)
+}
+
+/// The departments and categories the records page filters by (the company's; whoever reads records).
+pub async fn choices(state: &AppState, ctx: &Ctx) -> Result<super::RecordChoices, ApiError> {
+    reach(ctx)?;
+    repo::choices(&state.db, ctx.tenant()).await
 }

@@ -131,6 +131,7 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
         Gate::Needs(Perm::RecordsViewOwn),
     ),
     ("/api/records/transcript", "id=999999", Gate::Needs(Perm::RecordsViewOwn)),
+    ("/api/records/choices", "", Gate::Needs(Perm::RecordsViewOwn)),
     ("/api/records/note", "id=999999&body=x", Gate::Needs(Perm::RecordsViewOwn)),
     ("/api/records/tags", r#"{"id":999999,"tags":[]}"#, Gate::Needs(Perm::RecordsViewOwn)),
     (

@@ -3,7 +3,7 @@
 //! give the same hits; no hit across message boundaries or companies; whose records an agent
 //! reads; the transcript; the CSV export; messages written before the index found after backfill.
 
-use app::records::{RecordFilter, RecordPage, RecordSort, Transcript};
+use app::records::{RecordChoices, RecordFilter, RecordPage, RecordSort, Transcript};
 use kefu_protocol::{AgentId, ApiError, ConversationId, ErrorCode};
 
 use crate::helpers::*;
@@ -257,4 +257,72 @@ async fn records_filter_by_agent_files_and_rating_and_sort_by_time_messages_and_
         [short],
         "the other 5 was marked invalid, the file's chat got 2"
     );
+}
+
+#[tokio::test]
+async fn records_filter_by_the_agent_s_department_and_the_chat_s_category() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let (ann, _) = app.add_agent(&shop, "Ann").await;
+    let (bob, _) = app.add_agent(&shop, "Bob").await;
+    let mut first = app.visitor(&shop, None).await;
+    let anns = first.say("a1", "我要退款").await.conversation_id;
+    let mut second = app.visitor(&shop, None).await;
+    let bobs = second.say("b1", "什么时候发货").await.conversation_id;
+    let mut w = app.db.write().await.unwrap();
+    let department: i64 = sqlx::query_scalar(
+        "INSERT INTO departments (tenant_id, name, created_at) VALUES ($1, '售后部', 0) RETURNING id",
+    )
+    .bind(shop.id.0)
+    .fetch_one(&mut *w)
+    .await
+    .unwrap();
+    let category: i64 = sqlx::query_scalar(
+        "INSERT INTO categories (tenant_id, name, sort_order, created_at) VALUES ($1, '物流', 0, 0) RETURNING id",
+    )
+    .bind(shop.id.0)
+    .fetch_one(&mut *w)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE agents SET department_id = $1 WHERE id = $2")
+        .bind(department)
+        .bind(ann.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    for (conversation, agent, category) in [(anns, ann, None), (bobs, bob, Some(category))] {
+        sqlx::query("UPDATE conversations SET agent_id = $1, category_id = $2 WHERE id = $3")
+            .bind(agent.0)
+            .bind(category)
+            .bind(conversation.0)
+            .execute(&mut *w)
+            .await
+            .unwrap();
+    }
+    drop(w);
+
+    let choices: RecordChoices = ok(app.call("/api/records/choices", "", Some(&admin)).await).await;
+    assert_eq!(choices.departments, [(department, "售后部".to_owned())]);
+    assert_eq!(choices.categories, [(category, "物流".to_owned())]);
+    let listed = |filter: RecordFilter| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let page: RecordPage = ok(app.call_json("/api/records", "filter", &filter, admin).await).await;
+            page.rows.iter().map(|r| ConversationId(r.id)).collect::<Vec<_>>()
+        }
+    };
+    let all = RecordFilter::default();
+    assert_eq!(listed(RecordFilter { department_id: Some(department), ..all.clone() }).await, [anns]);
+    assert_eq!(listed(RecordFilter { category_id: Some(category), ..all.clone() }).await, [bobs]);
+    let both = RecordFilter { department_id: Some(department), category_id: Some(category), ..all.clone() };
+    assert!(listed(both).await.is_empty());
+    // Another company's department is nobody here.
+    let other = app.create_tenant("Other").await;
+    let rival = app.login(&other.company, &other.login, &other.password).await;
+    let theirs: RecordChoices = ok(app.call("/api/records/choices", "", Some(&rival)).await).await;
+    assert!(theirs.departments.is_empty() && theirs.categories.is_empty());
+    let filter = RecordFilter { department_id: Some(department), ..all.clone() };
+    let page: RecordPage = ok(app.call_json("/api/records", "filter", &filter, &rival).await).await;
+    assert!(page.rows.is_empty());
 }

@@ -1,7 +1,7 @@
 //! The ratings page (admins; the rating review of seed 000 16.6 and seed 004 section 14): each
 //! agent's ratings of a period by score, the ratings themselves (all, or one agent's) with their
-//! average and comments, each conversation one click away, marking one invalid with a reason (or
-//! valid again), and clearing the period's ratings.
+//! average and comments, each conversation's record one click away (`/records?open=ID`), marking
+//! one invalid with a reason (or valid again), and clearing the period's ratings.
 
 use leptos::prelude::*;
 
@@ -17,9 +17,8 @@ pub fn RatingsPage() -> impl IntoView {
     let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let offset = RwSignal::new(0i64);
     let reload = RwSignal::new(0u32);
-    // The agent whose ratings are listed (`None`: everyone's), and the conversation opened.
+    // The agent whose ratings are listed (`None`: everyone's).
     let agent = RwSignal::new(None::<i64>);
-    let open = RwSignal::new(None::<i64>);
     let range =
         move || (day_start_ms(&from.get(), false).unwrap_or(0), day_start_ms(&to.get(), true).unwrap_or(i64::MAX));
     let page = LocalResource::new(move || {
@@ -118,14 +117,12 @@ pub fn RatingsPage() -> impl IntoView {
                     </thead>
                     <tbody>
                         <For each=move || page.get().map(|p| p.rows).unwrap_or_default() key=|r| (r.conversation_id, r.invalid, r.score) let:r>
-                            <RatingLine r marking reason mark open/>
+                            <RatingLine r marking reason mark/>
                         </For>
                     </tbody>
                 </table>
             </div>
-            {move || open.get().map(|id| view! {
-                <crate::records::ui::TranscriptView id on_close=Callback::new(move |_| open.set(None))/>
-            })}
+
             <p role="alert" class="error">{move || error_outside(lang, mark_error.get(), &[])}</p>
             <Pager offset page=super::PAGE_SIZE total/>
         </section>
@@ -138,7 +135,6 @@ fn RatingLine(
     marking: RwSignal<Option<i64>>,
     reason: RwSignal<String>,
     mark: ServerAction<SetRatingInvalid>,
-    open: RwSignal<Option<i64>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let id = r.conversation_id.0;
@@ -154,10 +150,10 @@ fn RatingLine(
             <td>{format!("{} {}", "★".repeat(r.score as usize), r.score)}</td>
             <td>{r.comment.clone()}{status.map(|s| view! { <p class="invalid-reason">{s}</p> })}</td>
             <td class="buttons">
-                <button type="button" aria-label=format!("{} {visitor}", tr(lang, Key::OpenConversation))
-                    aria-pressed=move || (open.get() == Some(id)).to_string() on:click=move |_| open.set(Some(id))>
+                // Its record, whole (whispers and events included).
+                <a class="button" href=format!("/records?open={id}") aria-label=format!("{} {visitor}", tr(lang, Key::OpenConversation))>
                     {tr(lang, Key::OpenConversation)}
-                </button>
+                </a>
                 {if invalid {
                     view! {
                         <button type="button" on:click=move |_| { mark.dispatch(SetRatingInvalid { conversation_id: id, invalid: false, reason: String::new() }); }>

@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 
 use super::api::{
-    add_record_note, export_records, export_records_html, list_records, record_transcript, set_record_tags,
+    add_record_note, export_records, export_records_html, list_records, record_choices, record_transcript,
+    set_record_tags,
 };
 use super::{EventLine, NoteLine, RecordFilter, RecordRow, RecordSort, Transcript, NOTE_CHARS};
 use crate::i18n::{error_text, tr, use_lang, Key, Lang};
@@ -65,11 +66,28 @@ pub fn RecordsPage() -> impl IntoView {
     // What was last searched (the form's fields apply on submit).
     let applied = RwSignal::new(RecordFilter::default());
     let sites = LocalResource::new(crate::sites::api::my_sites);
+    let choices = LocalResource::new(record_choices);
+    let department = RwSignal::new(String::new());
+    let category = RwSignal::new(String::new());
+    let listed = move |pick: fn(super::RecordChoices) -> Vec<(i64, String)>| {
+        choices
+            .get()
+            .and_then(|c| c.ok())
+            .map(pick)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, name)| {
+                view! { <option value=id.to_string()>{name}</option> }
+            })
+            .collect_view()
+    };
     let page = LocalResource::new(move || {
         let filter = RecordFilter { offset: offset.get(), ..applied.get() };
         async move { list_records(filter).await }
     });
-    let open = RwSignal::new(None::<i64>);
+    // A conversation opened from elsewhere (`/records?open=ID`, the ratings page's link).
+    let asked = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("open").and_then(|id| id.parse().ok()));
+    let open = RwSignal::new(asked);
     let error = RwSignal::new(None::<String>);
     let filter_now = move || RecordFilter {
         from: day_start_ms(&from.get_untracked(), false).unwrap_or(0),
@@ -82,6 +100,8 @@ pub fn RecordsPage() -> impl IntoView {
         with_files: with_files.get_untracked(),
         min_score: min_score.get_untracked().parse().ok(),
         sort: sort.get_untracked(),
+        department_id: department.get_untracked().parse().ok(),
+        category_id: category.get_untracked().parse().ok(),
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -144,6 +164,20 @@ pub fn RecordsPage() -> impl IntoView {
                     <select on:change=move |ev| agent.set(event_target_value(&ev))>
                         <option value="">{tr(lang, Key::AllAgents)}</option>
                         {move || agents().into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    <span>{tr(lang, Key::Department)}</span>
+                    <select on:change=move |ev| department.set(event_target_value(&ev))>
+                        <option value="">{tr(lang, Key::AllDepartments)}</option>
+                        {move || listed(|c| c.departments)}
+                    </select>
+                </label>
+                <label>
+                    <span>{tr(lang, Key::CategoryFilter)}</span>
+                    <select on:change=move |ev| category.set(event_target_value(&ev))>
+                        <option value="">{tr(lang, Key::AllCategories)}</option>
+                        {move || listed(|c| c.categories)}
                     </select>
                 </label>
                 <label>
@@ -254,7 +288,7 @@ fn RecordLine(r: RecordRow, open: RwSignal<Option<i64>>) -> impl IntoView {
 
 /// One conversation, whole: its messages and, between them, what happened.
 #[component]
-pub fn TranscriptView(id: i64, on_close: Callback<()>) -> impl IntoView {
+fn TranscriptView(id: i64, on_close: Callback<()>) -> impl IntoView {
     let lang = use_lang();
     let transcript = LocalResource::new(move || record_transcript(id));
     view! {
