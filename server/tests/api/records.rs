@@ -18,6 +18,12 @@ async fn search(app: &TestApp, cookie: &str, query: &str) -> Result<RecordPage, 
     }
 }
 
+/// The conversations the records list shows `cookie` for `filter`, in its order.
+async fn listed(app: &TestApp, cookie: &str, filter: RecordFilter) -> Vec<ConversationId> {
+    let page: RecordPage = ok(app.call_json("/api/records", "filter", &filter, cookie).await).await;
+    page.rows.iter().map(|r| ConversationId(r.id)).collect()
+}
+
 /// The conversations a search lists, by the first message each visitor said.
 async fn found(app: &TestApp, cookie: &str, query: &str, said: &[(ConversationId, &str)]) -> Vec<String> {
     let page = search(app, cookie, query).await.unwrap_or_else(|e| panic!("{query}: {e:?}"));
@@ -239,21 +245,20 @@ async fn records_filter_by_agent_files_and_rating_and_sort_by_time_messages_and_
     }
     drop(w);
 
-    let listed = |filter: RecordFilter| {
-        let (app, admin) = (&app, &admin);
-        async move {
-            let page: RecordPage = ok(app.call_json("/api/records", "filter", &filter, admin).await).await;
-            page.rows.iter().map(|r| ConversationId(r.id)).collect::<Vec<_>>()
-        }
-    };
     let all = RecordFilter::default();
-    assert_eq!(listed(RecordFilter { sort: RecordSort::Newest, ..all.clone() }).await, [with_file, long, short]);
-    assert_eq!(listed(RecordFilter { sort: RecordSort::Oldest, ..all.clone() }).await, [short, long, with_file]);
-    assert_eq!(listed(RecordFilter { sort: RecordSort::MostMessages, ..all.clone() }).await[0], long);
-    assert_eq!(listed(RecordFilter { agent_id: Some(bob.0), ..all.clone() }).await, [long]);
-    assert_eq!(listed(RecordFilter { with_files: true, ..all.clone() }).await, [with_file]);
     assert_eq!(
-        listed(RecordFilter { min_score: Some(4), ..all.clone() }).await,
+        listed(&app, &admin, RecordFilter { sort: RecordSort::Newest, ..all.clone() }).await,
+        [with_file, long, short]
+    );
+    assert_eq!(
+        listed(&app, &admin, RecordFilter { sort: RecordSort::Oldest, ..all.clone() }).await,
+        [short, long, with_file]
+    );
+    assert_eq!(listed(&app, &admin, RecordFilter { sort: RecordSort::MostMessages, ..all.clone() }).await[0], long);
+    assert_eq!(listed(&app, &admin, RecordFilter { agent_id: Some(bob.0), ..all.clone() }).await, [long]);
+    assert_eq!(listed(&app, &admin, RecordFilter { with_files: true, ..all.clone() }).await, [with_file]);
+    assert_eq!(
+        listed(&app, &admin, RecordFilter { min_score: Some(4), ..all.clone() }).await,
         [short],
         "the other 5 was marked invalid, the file's chat got 2"
     );
@@ -305,18 +310,11 @@ async fn records_filter_by_the_agent_s_department_and_the_chat_s_category() {
     let choices: RecordChoices = ok(app.call("/api/records/choices", "", Some(&admin)).await).await;
     assert_eq!(choices.departments, [(department, "售后部".to_owned())]);
     assert_eq!(choices.categories, [(category, "物流".to_owned())]);
-    let listed = |filter: RecordFilter| {
-        let (app, admin) = (&app, &admin);
-        async move {
-            let page: RecordPage = ok(app.call_json("/api/records", "filter", &filter, admin).await).await;
-            page.rows.iter().map(|r| ConversationId(r.id)).collect::<Vec<_>>()
-        }
-    };
     let all = RecordFilter::default();
-    assert_eq!(listed(RecordFilter { department_id: Some(department), ..all.clone() }).await, [anns]);
-    assert_eq!(listed(RecordFilter { category_id: Some(category), ..all.clone() }).await, [bobs]);
+    assert_eq!(listed(&app, &admin, RecordFilter { department_id: Some(department), ..all.clone() }).await, [anns]);
+    assert_eq!(listed(&app, &admin, RecordFilter { category_id: Some(category), ..all.clone() }).await, [bobs]);
     let both = RecordFilter { department_id: Some(department), category_id: Some(category), ..all.clone() };
-    assert!(listed(both).await.is_empty());
+    assert!(listed(&app, &admin, both).await.is_empty());
     // Another company's department is nobody here.
     let other = app.create_tenant("Other").await;
     let rival = app.login(&other.company, &other.login, &other.password).await;

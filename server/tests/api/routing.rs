@@ -24,7 +24,7 @@ async fn agent(
 }
 
 /// [`agent`], with the session cookie (to open more consoles).
-async fn agent_signed_in(
+pub(crate) async fn agent_signed_in(
     app: &TestApp,
     shop: &Tenant,
     name: &str,

@@ -5,7 +5,8 @@ use kefu_protocol::{
     AgentId, AgentStatus, ApiError, ConversationId, ErrorCode, FromAgent, FromVisitor, ToAgent, ToVisitor, Whisper,
 };
 
-use crate::helpers::{ask, err, ok, spawn_app, told, AgentClient, Routed, Tenant, TestApp, Visitor, AGENT_PASSWORD};
+use crate::helpers::{ask, err, ok, spawn_app, told, AgentClient, Routed, Tenant, TestApp, Visitor};
+use crate::routing::agent_signed_in;
 
 /// The company's admin (who may monitor chats) away, so that routing gives chats to Ann; Ann
 /// online; Bob, who serves the site but may not monitor, away. Their cookies and consoles.
@@ -31,34 +32,9 @@ async fn team(app: &TestApp, shop: &Tenant) -> Team {
     let admin = app.login(&shop.company, &shop.login, &shop.password).await;
     let admin_id = AgentId(app.scalar("SELECT id FROM agents WHERE tenant_id = $1", shop.id.0).await);
     let (admin_console, ..) = app.agent(&admin).await;
-    let mut signed_in = Vec::new();
-    for (name, status) in [("Ann", AgentStatus::Online), ("Bob", AgentStatus::Away)] {
-        let (id, login) = app.add_agent(shop, name).await;
-        app.serve_every_site(shop, id).await;
-        let mut w = app.db.write().await.unwrap();
-        sqlx::query("UPDATE agents SET status = $1 WHERE id = $2")
-            .bind(status.as_str())
-            .bind(id.0)
-            .execute(&mut *w)
-            .await
-            .unwrap();
-        drop(w);
-        let cookie = app.login(&shop.company, &login, AGENT_PASSWORD).await;
-        let (mut console, ..) = app.agent(&cookie).await;
-        console.recv_until(|f| matches!(f, ToAgent::AgentStatus { agent_id, .. } if *agent_id == id)).await;
-        signed_in.push((id, cookie, console));
-    }
-    let (bob, ann) = (signed_in.pop().unwrap(), signed_in.pop().unwrap());
-    Team {
-        admin,
-        admin_id,
-        admin_console,
-        ann: ann.0,
-        ann_cookie: ann.1,
-        ann_console: ann.2,
-        bob_cookie: bob.1,
-        bob_console: bob.2,
-    }
+    let (ann, ann_console, ann_cookie) = agent_signed_in(app, shop, "Ann", 5, AgentStatus::Online).await;
+    let (_, bob_console, bob_cookie) = agent_signed_in(app, shop, "Bob", 5, AgentStatus::Away).await;
+    Team { admin, admin_id, admin_console, ann, ann_cookie, ann_console, bob_cookie, bob_console }
 }
 
 async fn whisper(
