@@ -196,6 +196,12 @@ impl Ctx {
         Ok(Ctx { agent, scopes: Scopes { own, own_only }, session, client: Client::default() })
     }
 
+    /// Whether the role grants `perm` and it applies on `site` ([`Ctx::sites`] alone says where a
+    /// permission would apply, not whether the role has it).
+    pub fn may(&self, perm: Perm, site: SiteId) -> bool {
+        self.agent.can(perm) && self.scopes.allows(perm, site)
+    }
+
     /// The sites `perm` applies on for this agent.
     pub fn sites(&self, perm: Perm) -> SiteScope {
         self.scopes.of(perm)

@@ -16,11 +16,10 @@ use crate::routing;
 /// company's.
 async fn heard(state: &AppState, ctx: &Ctx, id: ConversationId) -> Result<chat_repo::Scope, ApiError> {
     let conversation = chat_repo::scope(&state.db, ctx.tenant(), id).await?;
-    let may = |perm: Perm| ctx.agent.can(perm) && ctx.sites(perm).allows(conversation.site_id);
-    if may(Perm::MonitorChats) {
+    if ctx.may(Perm::MonitorChats, conversation.site_id) {
         return Ok(conversation);
     }
-    let serves = may(Perm::ChatServe)
+    let serves = ctx.may(Perm::ChatServe, conversation.site_id)
         && (conversation.agent_id == Some(ctx.agent.id)
             || routing::service::is_guest(state, ctx.tenant(), id, ctx.agent.id).await?);
     if serves {
@@ -93,10 +92,10 @@ pub async fn take_over(state: &AppState, ctx: &Ctx, id: ConversationId) -> Resul
         // The agent's row first, as a routing pass locks it (the other order deadlocks on PostgreSQL).
         routing::repo::lock_agent(&mut w, state.db.kind, tenant, me).await?;
         let brief = routing::repo::brief(&mut w, tenant, id).await?.ok_or(ApiError::NotFound)?;
-        if !ctx.sites(Perm::MonitorChats).allows(brief.site) {
+        if !ctx.may(Perm::MonitorChats, brief.site) {
             return Err(ApiError::NotFound);
         }
-        if !ctx.sites(Perm::ChatServe).allows(brief.site) {
+        if !ctx.may(Perm::ChatServe, brief.site) {
             return Err(ApiError::Forbidden);
         }
         let previous = match (brief.open, brief.agent) {
@@ -126,7 +125,7 @@ pub async fn force_close(state: &AppState, ctx: &Ctx, id: ConversationId, reason
     ctx.check(Perm::MonitorChats)?;
     let reason = Name::parse(reason, "end_reason", REASON_CHARS)?;
     let conversation = chat_repo::scope(&state.db, ctx.tenant(), id).await?;
-    if !ctx.sites(Perm::MonitorChats).allows(conversation.site_id) {
+    if !ctx.may(Perm::MonitorChats, conversation.site_id) {
         return Err(ApiError::NotFound);
     }
     let tenant = ctx.tenant();

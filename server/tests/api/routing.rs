@@ -48,6 +48,16 @@ pub(crate) async fn agent_signed_in(
     (id, console, cookie)
 }
 
+/// Every agent of the company (its admin, so far) Away, so that routing passes them by.
+pub(crate) async fn everyone_away(app: &TestApp, shop: &Tenant) {
+    let mut w = app.db.write().await.unwrap();
+    sqlx::query("UPDATE agents SET status = 'away' WHERE tenant_id = $1")
+        .bind(shop.id.0)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+}
+
 /// Waits until a console hears that an agent shows `want` with `chats` open.
 async fn hears_status(console: &mut AgentClient, agent: AgentId, want: AgentStatus, open: u32) {
     console
@@ -998,13 +1008,7 @@ async fn heard_before_pong(console: &mut AgentClient, body: &str) -> bool {
 async fn a_chat_s_messages_reach_its_agent_guests_and_monitors_and_a_waiting_one_everyone_who_may_take_it() {
     let app = spawn_app().await;
     let shop = app.create_tenant("Shop").await;
-    let mut w = app.db.write().await.unwrap();
-    sqlx::query("UPDATE agents SET status = 'away' WHERE tenant_id = $1")
-        .bind(shop.id.0)
-        .execute(&mut *w)
-        .await
-        .unwrap();
-    drop(w);
+    everyone_away(&app, &shop).await;
     let admin = app.login(&shop.company, &shop.login, &shop.password).await;
     let (mut monitor, ..) = app.agent(&admin).await;
     let (_, mut ann) = agent(&app, &shop, "Ann", 1, AgentStatus::Online).await;

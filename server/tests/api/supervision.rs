@@ -6,7 +6,7 @@ use kefu_protocol::{
 };
 
 use crate::helpers::{ask, err, ok, spawn_app, told, AgentClient, Routed, Tenant, TestApp, Visitor};
-use crate::routing::agent_signed_in;
+use crate::routing::{agent_signed_in, everyone_away};
 
 /// The company's admin (who may monitor chats) away, so that routing gives chats to Ann; Ann
 /// online; Bob, who serves the site but may not monitor, away. Their cookies and consoles.
@@ -22,13 +22,7 @@ struct Team {
 }
 
 async fn team(app: &TestApp, shop: &Tenant) -> Team {
-    let mut w = app.db.write().await.unwrap();
-    sqlx::query("UPDATE agents SET status = 'away' WHERE tenant_id = $1")
-        .bind(shop.id.0)
-        .execute(&mut *w)
-        .await
-        .unwrap();
-    drop(w);
+    everyone_away(app, shop).await;
     let admin = app.login(&shop.company, &shop.login, &shop.password).await;
     let admin_id = AgentId(app.scalar("SELECT id FROM agents WHERE tenant_id = $1", shop.id.0).await);
     let (admin_console, ..) = app.agent(&admin).await;
