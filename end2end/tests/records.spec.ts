@@ -22,6 +22,8 @@ test('the admin finds a Chinese conversation by 退款 in the records, opens it 
     await widget.expectDelivered(text);
     await admin.conversations().getByRole('listitem').filter({ hasText: text }).getByRole('button').first().click();
     await admin.reply(i === 0 ? 'Tomorrow.' : '好的，已为您提交退款申请');
+    // The English chat ends at once (a live chat cannot be deleted; this one is, below).
+    if (i === 0) await adminPage.getByRole('button', { name: 'End chat' }).click();
   }
 
   await adminPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Records' }).click();
@@ -42,17 +44,24 @@ test('the admin finds a Chinese conversation by 退款 in the records, opens it 
   await adminPage.screenshot({ path: testInfo.outputPath('records-1280.png'), fullPage: true });
 
   const download = adminPage.waitForEvent('download');
-  await find.getByRole('button', { name: 'Export CSV' }).click();
+  await records.getByRole('link', { name: 'Export CSV' }).click();
   const csv = (await import('node:fs')).readFileSync(await (await download).path(), 'utf8');
   expect(csv.charCodeAt(0)).toBe(0xfeff);
   expect(csv).toContain('我想申请退款，订单号 2026');
   expect(csv).toContain('好的，已为您提交退款申请');
   expect(csv).not.toContain('parcel');
   const htmlDownload = adminPage.waitForEvent('download');
-  await find.getByRole('button', { name: 'Export HTML' }).click();
+  await records.getByRole('link', { name: 'Export HTML', exact: true }).click();
   const html = (await import('node:fs')).readFileSync(await (await htmlDownload).path(), 'utf8');
   expect(html).toContain('我想申请退款，订单号 2026');
   expect(html.toLowerCase()).not.toContain('<script');
+  // The open conversation alone, as one file named after it.
+  const oneDownload = adminPage.waitForEvent('download');
+  await transcript.getByRole('link', { name: 'Download (HTML)' }).click();
+  expect((await oneDownload).suggestedFilename()).toMatch(/^conversation-\d+\.html$/);
+  const one = (await import('node:fs')).readFileSync(await (await oneDownload).path(), 'utf8');
+  expect(one).toContain('我想申请退款，订单号 2026');
+  expect(one).not.toContain('parcel');
 
   // Tags and an internal note on the conversation; the tag then finds it.
   await transcript.getByLabel('Tags (separated by commas)').fill('退款，VIP');
@@ -74,6 +83,18 @@ test('the admin finds a Chinese conversation by 退款 in the records, opens it 
   await find.getByLabel('Order').selectOption({ label: 'Oldest first' });
   await expect(rows).toHaveCount(3);
   await expect(rows.nth(1).getByRole('button')).toHaveAccessibleName('Open the conversation with Visitor #1');
+
+  // The ended English chat is deleted for good, after a confirmation; the live one cannot be ticked.
+  await expect(records.getByRole('checkbox', { name: 'Select the conversation with Visitor #2' })).toBeDisabled();
+  await records.getByRole('checkbox', { name: 'Select the conversation with Visitor #1' }).check();
+  await records.getByRole('button', { name: 'Delete selected (1)' }).click();
+  const confirm = records.getByRole('dialog');
+  await expect(confirm).toContainText(/Delete “Conversation #\d+”\?/);
+  await adminPage.screenshot({ path: testInfo.outputPath('records-delete-1280.png'), fullPage: true });
+  await confirm.getByRole('button', { name: 'Delete' }).click();
+  await expect(records.getByRole('status')).toHaveText('Conversations deleted: 1.');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(1).getByRole('button')).toHaveAccessibleName('Open the conversation with Visitor #2');
 
   await adminPage.setViewportSize({ width: 390, height: 844 });
   await adminPage.screenshot({ path: testInfo.outputPath('records-390.png'), fullPage: true });

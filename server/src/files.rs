@@ -51,7 +51,8 @@ pub struct DownloadQuery {
     site_key: Option<String>,
 }
 
-fn error(error: ApiError) -> Response {
+/// A refusal as the usual JSON with its status (and `Retry-After` when it is a rate limit).
+pub(crate) fn error(error: ApiError) -> Response {
     let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, axum::Json(&error)).into_response();
     if let ApiError::TooMany { retry_after_secs } = error {

@@ -11,6 +11,7 @@
 //! - `socket`: the per-connection loop (read, bounded write queue, heartbeat), generic over the socket.
 //! - `visitor` / `agent`: the two WebSocket endpoints and what each frame does.
 //! - `files`: uploads and downloads of files sent in chats.
+//! - `exports`: downloads written while they are sent (records exports).
 //! - `pwa`: the workbench as an installable app (manifest, icons, service worker).
 //! - `demo`: the demo customer site served on a second origin.
 
@@ -22,6 +23,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod demo;
+pub mod exports;
 pub mod files;
 pub mod hub;
 pub mod pwa;

@@ -31,7 +31,7 @@ use crate::cluster::{self, ClusterSettings};
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::state::{ServerState, Shared};
-use crate::{agent, demo, files, pwa, visitor};
+use crate::{agent, demo, exports, files, pwa, visitor};
 
 /// Pending connections the kernel queues per listener: a reconnect storm of thousands of clients
 /// overflows the default of 128.
@@ -304,6 +304,7 @@ fn router(state: ServerState) -> Router {
         .route("/api/v1/library", post(files::library_upload))
         .route("/api/v1/library/{id}", get(files::library_download))
         .route("/api/v1/files/{id}", get(files::download).options(files::preflight))
+        .route("/api/v1/records/export", get(exports::records))
         .nest_service("/widget", widget)
         .leptos_routes_with_context(
             &state,

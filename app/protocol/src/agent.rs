@@ -31,6 +31,8 @@ pub enum Perm {
     RecordsViewAll,
     /// The records of the agent's own conversations.
     RecordsViewOwn,
+    /// Delete conversation records and answer visitors' data requests (export, erase).
+    RecordsDelete,
     StatsView,
     /// Watch and step into other agents' live chats.
     MonitorChats,
@@ -45,7 +47,7 @@ pub enum Perm {
 }
 
 impl Perm {
-    pub const ALL: [Perm; 15] = [
+    pub const ALL: [Perm; 16] = [
         Perm::ChatServe,
         Perm::VisitorsView,
         Perm::SitesView,
@@ -55,6 +57,7 @@ impl Perm {
         Perm::RolesManage,
         Perm::RecordsViewAll,
         Perm::RecordsViewOwn,
+        Perm::RecordsDelete,
         Perm::StatsView,
         Perm::MonitorChats,
         Perm::CannedManageShared,
@@ -74,6 +77,7 @@ impl Perm {
             Perm::RolesManage => "roles_manage",
             Perm::RecordsViewAll => "records_view_all",
             Perm::RecordsViewOwn => "records_view_own",
+            Perm::RecordsDelete => "records_delete",
             Perm::StatsView => "stats_view",
             Perm::MonitorChats => "monitor_chats",
             Perm::CannedManageShared => "canned_manage_shared",

@@ -164,6 +164,17 @@ fn store_key(tenant: TenantId, public_id: &str) -> String {
     format!("{}/{public_id}", tenant.0)
 }
 
+/// Removes the bytes of files whose rows a transaction deleted (records deleted, a visitor erased).
+/// A file that cannot be removed now is logged; its row is gone, so nobody can download it.
+pub async fn forget(state: &AppState, tenant: TenantId, public_ids: &[String]) {
+    let Ok(files) = state.part::<Files>() else { return };
+    for public_id in public_ids {
+        if let Err(e) = files.store.remove(&store_key(tenant, public_id)).await {
+            tracing::warn!(error = ?e, public_id, "removing a deleted file's bytes");
+        }
+    }
+}
+
 /// A place among the uploads this node reads at once (held until the upload is stored): a flood
 /// of large uploads cannot hold more than [`UPLOADS_AT_ONCE`] bodies in memory.
 pub fn upload_slot(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {

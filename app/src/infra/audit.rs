@@ -45,10 +45,14 @@ pub enum OpKind {
     BroadcastSent,
     ChatTakenOver,
     ChatForceClosed,
+    RecordsDeleted,
+    VisitorExported,
+    VisitorErased,
+    RetentionChanged,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 37] = [
+    pub const ALL: [OpKind; 41] = [
         OpKind::SignIn,
         OpKind::SignInFailed,
         OpKind::SignOut,
@@ -86,6 +90,10 @@ impl OpKind {
         OpKind::BroadcastSent,
         OpKind::ChatTakenOver,
         OpKind::ChatForceClosed,
+        OpKind::RecordsDeleted,
+        OpKind::VisitorExported,
+        OpKind::VisitorErased,
+        OpKind::RetentionChanged,
     ];
 
     /// The stored name (`sign_in`, `agent_created`, …).
@@ -128,6 +136,10 @@ impl OpKind {
             OpKind::BroadcastSent => "broadcast_sent",
             OpKind::ChatTakenOver => "chat_taken_over",
             OpKind::ChatForceClosed => "chat_force_closed",
+            OpKind::RecordsDeleted => "records_deleted",
+            OpKind::VisitorExported => "visitor_exported",
+            OpKind::VisitorErased => "visitor_erased",
+            OpKind::RetentionChanged => "retention_changed",
         }
     }
 

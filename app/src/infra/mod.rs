@@ -38,6 +38,8 @@ pub mod search;
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod storage;
+#[cfg(feature = "ssr")]
+pub mod stream;
 
 #[cfg(feature = "ssr")]
 pub use ssr_helpers::*;

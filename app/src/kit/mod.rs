@@ -261,6 +261,19 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Text for a URL's query value: everything but letters, digits and `-_.~` percent-encoded (UTF-8).
+pub fn query_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Offers `text` as a file download named `name` (browser only).
 pub fn download(name: &str, mime: &str, text: &str) {
     #[cfg(feature = "hydrate")]
@@ -349,6 +362,15 @@ pub fn remember(key: &str, value: &str) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn query_escape_keeps_a_json_filter_with_chinese_and_ampersands_whole() {
+        let json = r#"{"query":"退款 & a=b?"}"#;
+        let escaped = super::query_escape(json);
+        assert!(escaped.chars().all(|c| c.is_ascii_alphanumeric() || "-_.~%".contains(c)), "{escaped}");
+        let back = url::form_urlencoded::parse(format!("f={escaped}").as_bytes()).next().unwrap().1.into_owned();
+        assert_eq!(back, json);
+    }
+
     use super::*;
 
     #[test]

@@ -49,27 +49,15 @@ pub async fn set_record_tags(id: i64, tags: Vec<String>) -> Result<Vec<String>, 
     Ok(super::service::set_tags(&state, &ctx, id, tags).await?)
 }
 
-/// The conversations that match as one self-contained HTML file (escaped, no script).
-#[server(endpoint = "records/export/html", input = Json)]
-pub async fn export_records_html(filter: RecordFilter) -> Result<String, AppError> {
+/// Deletes conversations of the reader's records for good; how many.
+#[server(endpoint = "records/delete", input = Json)]
+pub async fn delete_records(ids: Vec<i64>) -> Result<usize, AppError> {
     use crate::infra::{ctx::Ctx, state::AppState};
     use kefu_protocol::Perm;
 
-    let ctx = Ctx::require_any(&[Perm::RecordsViewAll, Perm::RecordsViewOwn]).await?;
+    let ctx = Ctx::require(Perm::RecordsDelete).await?;
     let state = AppState::from_context()?;
-    Ok(super::service::export_html(&state, &ctx, filter).await?)
-}
-
-/// The messages of the conversations that match (every page, up to
-/// [`super::service::EXPORT_CONVERSATIONS`] conversations) as CSV with a BOM.
-#[server(endpoint = "records/export", input = Json)]
-pub async fn export_records(filter: RecordFilter) -> Result<String, AppError> {
-    use crate::infra::{ctx::Ctx, state::AppState};
-    use kefu_protocol::Perm;
-
-    let ctx = Ctx::require_any(&[Perm::RecordsViewAll, Perm::RecordsViewOwn]).await?;
-    let state = AppState::from_context()?;
-    Ok(super::service::export_csv(&state, &ctx, filter).await?)
+    Ok(super::service::delete(&state, &ctx, ids).await?)
 }
 
 /// The departments and categories to filter records by.

@@ -53,6 +53,45 @@ pub struct RecordFilter {
     /// Only conversations the visitor started in this category.
     #[serde(default)]
     pub category_id: Option<i64>,
+    /// Only this conversation (a transcript's own download).
+    #[serde(default)]
+    pub conversation_id: Option<i64>,
+}
+
+/// How an export is written (`GET /api/v1/records/export?format=…&filter=…`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// One row per message, UTF-8 with a byte order mark.
+    Csv,
+    /// One self-contained HTML file holding every conversation.
+    Html,
+    /// A zip archive of one self-contained HTML file per conversation.
+    Zip,
+}
+
+impl ExportFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Html => "html",
+            ExportFormat::Zip => "zip",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Html => "text/html; charset=utf-8",
+            ExportFormat::Zip => "application/zip",
+        }
+    }
+}
+
+/// Where the browser downloads an export of what `filter` matches (the filter as JSON in the query).
+pub fn export_url(filter: &RecordFilter, format: ExportFormat) -> String {
+    let json = serde_json::to_string(filter).unwrap_or_default();
+    format!("/api/v1/records/export?format={}&filter={}", format.as_str(), crate::kit::query_escape(&json))
 }
 
 /// What the records page's department and category filters offer: the company's, by name.
@@ -91,6 +130,8 @@ impl RecordSort {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordRow {
     pub id: i64,
+    #[serde(default)]
+    pub site_id: i64,
     pub site_name: String,
     pub visitor_id: i64,
     pub visitor_name: Option<String>,
@@ -154,6 +195,9 @@ pub const MAX_TAGS: usize = 10;
 pub const TAG_CHARS: usize = 20;
 /// Most notes on one conversation.
 pub const MAX_NOTES: i64 = 100;
+
+/// Most conversations one deletion takes.
+pub const DELETE_AT_ONCE: usize = 100;
 
 /// Most messages a transcript shows.
 pub const TRANSCRIPT_MESSAGES: i64 = 5000;

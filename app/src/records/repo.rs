@@ -144,7 +144,8 @@ fn clause(w: &Where<'_>, markers: &mut Markers) -> (String, Vec<Bind>) {
     (sql, binds)
 }
 
-const COLUMNS: &str = "c.id, s.name AS site_name, c.visitor_id, v.name AS visitor_name, a.display_name AS agent_name, \
+const COLUMNS: &str =
+    "c.id, c.site_id, s.name AS site_name, c.visitor_id, v.name AS visitor_name, a.display_name AS agent_name, \
      c.status, c.started_at, c.closed_at, c.last_seq, r.score, r.invalid";
 const TABLES: &str = "conversations c JOIN sites s ON s.id = c.site_id JOIN visitors v ON v.id = c.visitor_id \
      LEFT JOIN agents a ON a.id = c.agent_id LEFT JOIN ratings r ON r.conversation_id = c.id";
@@ -154,6 +155,7 @@ fn row(r: &AnyRow) -> Result<RecordRow, sqlx::Error> {
     let invalid: Option<i64> = r.try_get("invalid")?;
     Ok(RecordRow {
         id: r.try_get("id")?,
+        site_id: r.try_get("site_id")?,
         site_name: r.try_get("site_name")?,
         visitor_id: r.try_get("visitor_id")?,
         visitor_name: r.try_get("visitor_name")?,
@@ -219,7 +221,17 @@ pub async fn record(
     reach: &Reach,
     id: ConversationId,
 ) -> Result<Option<RecordRow>, ApiError> {
-    let ids = [id.0];
+    Ok(listed(db, tenant, reach, &[id.0], RecordSort::Newest).await?.into_iter().next())
+}
+
+/// These conversations of the tenant within the reach, in the sort's order.
+pub async fn listed(
+    db: &Db,
+    tenant: TenantId,
+    reach: &Reach,
+    ids: &[i64],
+    sort: RecordSort,
+) -> Result<Vec<RecordRow>, ApiError> {
     let w = Where {
         tenant,
         reach,
@@ -227,14 +239,37 @@ pub async fn record(
         to: i64::MAX,
         site: None,
         agent: None,
-        ids: Some(&ids),
+        ids: Some(ids),
         tag: None,
         with_files: false,
         min_score: None,
         department: None,
         category: None,
     };
-    Ok(page(db, &w, RecordSort::Newest, 0, 1).await?.0.into_iter().next())
+    Ok(page(db, &w, sort, 0, ids.len() as i64).await?.0)
+}
+
+/// These conversations of the tenant (ids an export already checked against the reader's scope),
+/// in the sort's order; those deleted since are left out.
+pub async fn records(db: &Db, tenant: TenantId, ids: &[i64], sort: RecordSort) -> Result<Vec<RecordRow>, ApiError> {
+    listed(db, tenant, &Reach::Sites(None), ids, sort).await
+}
+
+/// The ids of the conversations that match, in the sort's order (at most `limit`).
+pub async fn ids(db: &Db, w: &Where<'_>, sort: RecordSort, limit: i64) -> Result<Vec<i64>, ApiError> {
+    let mut markers = Markers::new(db.kind);
+    let (clause_sql, binds) = clause(w, &mut markers);
+    let limit_marker = markers.one();
+    let sql =
+        format!("SELECT c.id FROM conversations c WHERE {clause_sql} ORDER BY {} LIMIT {limit_marker}", order(sort));
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    for bind in &binds {
+        query = match bind {
+            Bind::Int(v) => query.bind(*v),
+            Bind::Text(t) => query.bind(t.clone()),
+        };
+    }
+    query.bind(limit).fetch_all(db.reader()).await.or_internal()
 }
 
 /// A conversation's messages in order (at most `limit`).
@@ -397,4 +432,117 @@ pub async fn choices(db: &Db, tenant: TenantId) -> Result<super::RecordChoices, 
     let categories = lists.pop().unwrap_or_default();
     let departments = lists.pop().unwrap_or_default();
     Ok(super::RecordChoices { departments, categories })
+}
+
+/// What [`purge`] removes of a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purge {
+    /// Everything: the conversation is gone from records and figures (a deletion, the retention).
+    Whole,
+    /// What a person said or is named by (messages, files, notes, tags, whispers, rating comments,
+    /// event details); the conversation's row, times, agent and score stay for the figures (an
+    /// erasure of its visitor).
+    Content,
+}
+
+/// Removes these conversations of the tenant (as far as `how` says), in the caller's transaction;
+/// the public ids of the files that went with them, whose bytes the caller removes after commit.
+pub async fn purge(
+    w: &mut crate::infra::db::Writer,
+    tenant: TenantId,
+    ids: &[i64],
+    how: Purge,
+) -> Result<Vec<String>, ApiError> {
+    let mut files = Vec::new();
+    for ids in ids.chunks(500) {
+        files.extend(purge_some(w, tenant, ids, how).await?);
+    }
+    Ok(files)
+}
+
+async fn purge_some(
+    w: &mut crate::infra::db::Writer,
+    tenant: TenantId,
+    ids: &[i64],
+    how: Purge,
+) -> Result<Vec<String>, ApiError> {
+    use crate::infra::db::DbKind;
+    let kind = w.kind();
+    // Every statement: `… conversation_id IN (ids) AND tenant_id = t`, with its own markers.
+    let run = |sql: &str| {
+        let mut markers = Markers::new(kind);
+        let list = markers.list(ids.len());
+        let t = markers.one();
+        sql.replace("{ids}", &list).replace("{t}", &t)
+    };
+    let files_sql = run("SELECT DISTINCT f.public_id FROM files f JOIN messages m ON m.file_id = f.id \
+         WHERE m.conversation_id IN ({ids}) AND m.tenant_id = {t}");
+    let mut query = sqlx::query_scalar::<_, String>(&files_sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let files: Vec<String> = query.bind(tenant.0).fetch_all(&mut **w).await.or_internal()?;
+
+    let search = match kind {
+        DbKind::Sqlite => {
+            "DELETE FROM message_search WHERE rowid IN \
+             (SELECT id FROM messages WHERE conversation_id IN ({ids}) AND tenant_id = {t})"
+        }
+        DbKind::Postgres => {
+            "DELETE FROM message_search WHERE message_id IN \
+             (SELECT id FROM messages WHERE conversation_id IN ({ids}) AND tenant_id = {t})"
+        }
+    };
+    let mut statements = vec![
+        search,
+        "DELETE FROM messages WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+        "DELETE FROM conversation_notes WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+        "DELETE FROM conversation_tags WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+        "DELETE FROM conversation_whispers WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+    ];
+    statements.extend(match how {
+        Purge::Content => [
+            "UPDATE conversation_events SET detail = '' WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+            "UPDATE ratings SET comment = '' WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+            "UPDATE transfers SET note = '' WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+        ]
+        .as_slice(),
+        Purge::Whole => [
+            "DELETE FROM conversation_events WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+            "DELETE FROM ratings WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+            "DELETE FROM transfers WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+            "DELETE FROM conversation_guests WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+            "DELETE FROM route_declines WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+            // An invitation that led to the chat still counts as accepted.
+            "UPDATE invitations SET conversation_id = NULL WHERE conversation_id IN ({ids}) AND tenant_id = {t}",
+            "UPDATE conversations SET previous_id = NULL WHERE previous_id IN ({ids}) AND tenant_id = {t}",
+            "DELETE FROM conversations WHERE id IN ({ids}) AND tenant_id = {t}",
+        ]
+        .as_slice(),
+    });
+    for sql in statements {
+        let sql = run(sql);
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.bind(tenant.0).execute(&mut **w).await.or_internal()?;
+    }
+    // The files no message sends any more (a file forwarded into another chat stays).
+    let mut gone = Vec::new();
+    for public_id in files {
+        let deleted = sqlx::query(
+            "DELETE FROM files WHERE public_id = $1 AND tenant_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.file_id = files.id)",
+        )
+        .bind(&public_id)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+        if deleted.rows_affected() > 0 {
+            gone.push(public_id);
+        }
+    }
+    Ok(gone)
 }

@@ -9,9 +9,11 @@ use super::{
     NoteLine, RecordFilter, RecordPage, Transcript, MAX_TAGS, NOTE_CHARS, PAGE, QUERY_CHARS, SEARCH_CAP, TAG_CHARS,
     TRANSCRIPT_MESSAGES,
 };
+use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::ctx::{Ctx, SiteScope};
 use crate::infra::search::{self, Query};
 use crate::infra::state::AppState;
+use crate::infra::stream::Gone;
 
 /// Whose conversations the session's agent reads (`Forbidden` without either records permission).
 fn reach(ctx: &Ctx) -> Result<Reach, ApiError> {
@@ -41,46 +43,74 @@ async fn searched(state: &AppState, ctx: &Ctx, query: &Query) -> Result<(Vec<(i6
     Ok((found, capped))
 }
 
+/// A filter checked and resolved against the session: the scope, the search's hits, the bounds.
+struct Resolved {
+    reach: Reach,
+    /// The search's candidates with the newest hit's text (`None`: no search text).
+    hits: Option<Vec<(i64, String)>>,
+    capped: bool,
+    ids: Option<Vec<i64>>,
+    tag: String,
+    to: i64,
+}
+
+impl Resolved {
+    async fn new(state: &AppState, ctx: &Ctx, filter: &RecordFilter) -> Result<Resolved, ApiError> {
+        let reach = reach(ctx)?;
+        let text = Line::parse(&filter.query, "query", QUERY_CHARS)?.into_string();
+        let query = if text.trim().is_empty() {
+            None
+        } else {
+            Some(Query::parse(&text).ok_or_else(|| ApiError::invalid("query", ErrorCode::Format))?)
+        };
+        let (hits, capped) = match &query {
+            Some(q) => {
+                let (hits, capped) = searched(state, ctx, q).await?;
+                (Some(hits), capped)
+            }
+            None => (None, false),
+        };
+        let mut ids: Option<Vec<i64>> = hits.as_ref().map(|h| h.iter().map(|(id, _)| *id).collect());
+        if let Some(only) = filter.conversation_id {
+            ids = Some(match ids {
+                Some(found) => found.into_iter().filter(|id| *id == only).collect(),
+                None => vec![only],
+            });
+        }
+        let to = if filter.to <= filter.from { i64::MAX } else { filter.to };
+        let tag = Line::parse(&filter.tag, "tag", TAG_CHARS)?.into_string();
+        Ok(Resolved { reach, hits, capped, ids, tag, to })
+    }
+
+    fn conditions<'a>(&'a self, ctx: &Ctx, filter: &RecordFilter) -> Where<'a> {
+        Where {
+            tenant: ctx.tenant(),
+            reach: &self.reach,
+            from: filter.from,
+            to: self.to,
+            site: filter.site_id.map(SiteId),
+            agent: filter.agent_id.map(kefu_protocol::AgentId),
+            ids: self.ids.as_deref(),
+            tag: Some(self.tag.as_str()).filter(|t| !t.is_empty()),
+            with_files: filter.with_files,
+            min_score: filter.min_score,
+            department: filter.department_id,
+            category: filter.category_id,
+        }
+    }
+}
+
 /// A page of the conversations the reader sees that match the filter.
 pub async fn list(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> Result<RecordPage, ApiError> {
-    let reach = reach(ctx)?;
-    let text = Line::parse(&filter.query, "query", QUERY_CHARS)?.into_string();
-    let query = if text.trim().is_empty() {
-        None
-    } else {
-        Some(Query::parse(&text).ok_or_else(|| ApiError::invalid("query", ErrorCode::Format))?)
-    };
-    let (hits, capped) = match &query {
-        Some(q) => {
-            let (hits, capped) = searched(state, ctx, q).await?;
-            (Some(hits), capped)
-        }
-        None => (None, false),
-    };
-    let ids: Option<Vec<i64>> = hits.as_ref().map(|h| h.iter().map(|(id, _)| *id).collect());
-    let to = if filter.to <= filter.from { i64::MAX } else { filter.to };
-    let tag = Line::parse(&filter.tag, "tag", TAG_CHARS)?.into_string();
-    let w = Where {
-        tenant: ctx.tenant(),
-        reach: &reach,
-        from: filter.from,
-        to,
-        site: filter.site_id.map(SiteId),
-        agent: filter.agent_id.map(kefu_protocol::AgentId),
-        ids: ids.as_deref(),
-        tag: Some(tag.as_str()).filter(|t| !t.is_empty()),
-        with_files: filter.with_files,
-        min_score: filter.min_score,
-        department: filter.department_id,
-        category: filter.category_id,
-    };
+    let resolved = Resolved::new(state, ctx, &filter).await?;
+    let w = resolved.conditions(ctx, &filter);
     let (mut rows, total) = repo::page(&state.db, &w, filter.sort, filter.offset.max(0), PAGE).await?;
-    if let Some(hits) = &hits {
+    if let Some(hits) = &resolved.hits {
         for row in &mut rows {
             row.hit = hits.iter().find(|(id, _)| *id == row.id).map(|(_, text)| text.clone());
         }
     }
-    Ok(RecordPage { rows, total, capped })
+    Ok(RecordPage { rows, total, capped: resolved.capped })
 }
 
 /// One conversation the reader sees, whole (`NotFound` for any other).
@@ -149,37 +179,106 @@ pub async fn set_tags(state: &AppState, ctx: &Ctx, id: i64, tags: Vec<String>) -
     Ok(clean)
 }
 
-/// The conversations that match the filter (every page, up to [`EXPORT_CONVERSATIONS`]), each
-/// with its messages: what both exports write.
-async fn exported(
+/// Conversations one export holds at most (the newest that match, in the list's order).
+pub const EXPORT_CONVERSATIONS: i64 = 100_000;
+/// Conversations read from the database at a time while an export is written.
+const EXPORT_BATCH: usize = 100;
+
+/// An export checked before its first byte: the conversations it holds, in order, and how.
+pub struct Export {
+    tenant: kefu_protocol::TenantId,
+    lang: crate::i18n::Lang,
+    ids: Vec<i64>,
+    sort: super::RecordSort,
+    format: super::ExportFormat,
+}
+
+impl Export {
+    /// The name the browser saves it under.
+    pub fn file_name(&self) -> String {
+        match (self.format, self.ids.as_slice()) {
+            (super::ExportFormat::Html, [one]) => format!("conversation-{one}.html"),
+            (format, _) => format!("records.{}", format.as_str()),
+        }
+    }
+
+    pub fn format(&self) -> super::ExportFormat {
+        self.format
+    }
+}
+
+/// Checks an export of what the filter matches in the reader's records (the same conditions as
+/// the list, every page, up to [`EXPORT_CONVERSATIONS`]); [`write_export`] then writes it.
+pub async fn start_export(
     state: &AppState,
     ctx: &Ctx,
-    filter: &RecordFilter,
-) -> Result<Vec<(super::RecordRow, Vec<kefu_protocol::ChatMessage>)>, ApiError> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = list(state, ctx, RecordFilter { offset, ..filter.clone() }).await?;
-        for row in page.rows.iter().cloned() {
-            let messages = repo::messages(&state.db, ctx.tenant(), ConversationId(row.id), TRANSCRIPT_MESSAGES).await?;
-            out.push((row, messages));
+    filter: RecordFilter,
+    format: super::ExportFormat,
+) -> Result<Export, ApiError> {
+    let resolved = Resolved::new(state, ctx, &filter).await?;
+    let ids = repo::ids(&state.db, &resolved.conditions(ctx, &filter), filter.sort, EXPORT_CONVERSATIONS).await?;
+    let lang = crate::i18n::Lang::from_tag(ctx.agent.prefs.lang.as_deref().unwrap_or("en"));
+    Ok(Export { tenant: ctx.tenant(), lang, ids, sort: filter.sort, format })
+}
+
+/// Writes an export into `out`, a hundred conversations read at a time, so its size does not
+/// change what the server holds. A database error midway ends the download as failed.
+pub async fn write_export(state: &AppState, export: Export, mut out: crate::infra::stream::Chunks) {
+    let written = match export.format {
+        super::ExportFormat::Csv => write_csv(state, &export, &mut out).await,
+        super::ExportFormat::Html => write_html(state, &export, &mut out).await,
+        super::ExportFormat::Zip => write_zip(state, &export, &mut out).await,
+    };
+    match written {
+        Ok(Ok(())) => {
+            let _ = out.finish().await;
         }
-        offset += PAGE;
-        if page.rows.is_empty() || offset >= page.total.min(EXPORT_CONVERSATIONS) {
-            return Ok(out);
+        // The reader left: nothing to tell.
+        Ok(Err(Gone)) => {}
+        Err(e) => {
+            tracing::warn!(error = ?e, "records export failed midway");
+            out.fail("the export failed").await;
         }
     }
 }
 
-/// The conversations that match the filter (up to [`EXPORT_CONVERSATIONS`]) as one self-contained
-/// HTML file: every field escaped, no script (its own policy forbids any), names of visitors in the
-/// reader's language, times in UTC.
-pub async fn export_html(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> Result<String, ApiError> {
+type Written = Result<Result<(), Gone>, ApiError>;
+
+/// The export's conversations in order, each with its messages, read a batch at a time.
+struct Conversations<'a> {
+    state: &'a AppState,
+    export: &'a Export,
+    /// How many ids were read so far.
+    read: usize,
+    batch: std::collections::VecDeque<super::RecordRow>,
+}
+
+impl<'a> Conversations<'a> {
+    fn new(state: &'a AppState, export: &'a Export) -> Conversations<'a> {
+        Conversations { state, export, read: 0, batch: Default::default() }
+    }
+
+    async fn next(&mut self) -> Result<Option<(super::RecordRow, Vec<kefu_protocol::ChatMessage>)>, ApiError> {
+        while self.batch.is_empty() {
+            let Some(ids) = self.export.ids.get(self.read..).filter(|rest| !rest.is_empty()) else {
+                return Ok(None);
+            };
+            let ids = &ids[..ids.len().min(EXPORT_BATCH)];
+            self.read += ids.len();
+            // A conversation deleted since the export started is left out.
+            self.batch = repo::records(&self.state.db, self.export.tenant, ids, self.export.sort).await?.into();
+        }
+        let Some(row) = self.batch.pop_front() else { return Ok(None) };
+        let messages =
+            repo::messages(&self.state.db, self.export.tenant, ConversationId(row.id), TRANSCRIPT_MESSAGES).await?;
+        Ok(Some((row, messages)))
+    }
+}
+
+/// The start of an export's HTML file: its own policy forbids any script; times are UTC.
+fn html_open(lang: crate::i18n::Lang, title: &str) -> String {
     use crate::infra::html_escape as e;
-    use crate::oplog::service::utc_text;
-    let lang = crate::i18n::Lang::from_tag(ctx.agent.prefs.lang.as_deref().unwrap_or("en"));
-    let title = crate::i18n::tr(lang, crate::i18n::Key::NavRecords);
-    let mut out = format!(
+    format!(
         "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
          <title>{}</title><style>body{{font-family:system-ui,sans-serif;max-width:48em;margin:2em auto;padding:0 1em}}\
@@ -189,60 +288,148 @@ pub async fn export_html(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> R
         lang.tag(),
         e(title),
         e(title)
-    );
-    for (row, messages) in exported(state, ctx, &filter).await? {
-        let visitor =
-            crate::kit::visitor_label(lang, row.visitor_name.as_deref(), kefu_protocol::VisitorId(row.visitor_id));
-        out.push_str(&format!(
-            "<section><h2>#{} · {} · {} · {}</h2><ol>",
-            row.id,
-            e(&row.site_name),
-            e(&visitor),
-            e(&utc_text(row.started_at))
-        ));
-        for m in messages {
-            let who = match m.sender {
-                SenderKind::Visitor => visitor.clone(),
-                SenderKind::Agent => m.sender_name.clone().unwrap_or_default(),
-            };
-            let text = if m.retracted { String::new() } else { m.body.clone() };
-            out.push_str(&format!(
-                "<li><span class=\"who\">{}</span><time>{}</time><p>{}</p></li>",
-                e(&who),
-                e(&utc_text(m.sent_at)),
-                e(&text)
-            ));
-        }
-        out.push_str("</ol></section>");
-    }
-    out.push_str("</body></html>");
-    Ok(out)
+    )
 }
 
-/// Conversations one export holds at most (all pages of a filter up to this).
-pub const EXPORT_CONVERSATIONS: i64 = 500;
+const HTML_CLOSE: &str = "</body></html>";
 
-/// The messages of the conversations that match the filter, one row per message, as CSV (UTF-8
-/// with a byte order mark, which spreadsheet programs need to read Chinese): conversation, time,
-/// site, visitor, agent, sender, text.
-pub async fn export_csv(state: &AppState, ctx: &Ctx, filter: RecordFilter) -> Result<String, ApiError> {
-    use crate::infra::csv;
-    let mut out = String::from("\u{FEFF}");
-    out.push_str(&csv::row(&["conversation", "time", "site", "visitor", "agent", "sender", "text"]));
-    for (row, messages) in exported(state, ctx, &filter).await? {
-        let visitor = row.visitor_name.clone().unwrap_or_else(|| format!("#{}", row.visitor_id));
-        let agent = row.agent_name.clone().unwrap_or_default();
-        for m in messages {
-            let sender = match m.sender {
-                SenderKind::Visitor => visitor.clone(),
-                SenderKind::Agent => m.sender_name.clone().unwrap_or_default(),
-            };
-            let text = if m.retracted { String::new() } else { m.body.clone() };
-            let time = crate::oplog::service::utc_text(m.sent_at);
-            out.push_str(&csv::row(&[&row.id.to_string(), &time, &row.site_name, &visitor, &agent, &sender, &text]));
+/// One conversation as an HTML section, every field escaped.
+fn html_section(lang: crate::i18n::Lang, row: &super::RecordRow, messages: &[kefu_protocol::ChatMessage]) -> String {
+    use crate::infra::html_escape as e;
+    use crate::oplog::service::utc_text;
+    let visitor =
+        crate::kit::visitor_label(lang, row.visitor_name.as_deref(), kefu_protocol::VisitorId(row.visitor_id));
+    let mut out = format!(
+        "<section><h2>#{} · {} · {} · {}</h2><ol>",
+        row.id,
+        e(&row.site_name),
+        e(&visitor),
+        e(&utc_text(row.started_at))
+    );
+    for m in messages {
+        let who = match m.sender {
+            SenderKind::Visitor => visitor.as_str(),
+            SenderKind::Agent => m.sender_name.as_deref().unwrap_or_default(),
+        };
+        let text = if m.retracted { "" } else { m.body.as_str() };
+        out.push_str(&format!(
+            "<li><span class=\"who\">{}</span><time>{}</time><p>{}</p></li>",
+            e(who),
+            e(&utc_text(m.sent_at)),
+            e(text)
+        ));
+    }
+    out.push_str("</ol></section>");
+    out
+}
+
+/// Every conversation in one self-contained HTML file.
+async fn write_html(state: &AppState, export: &Export, out: &mut crate::infra::stream::Chunks) -> Written {
+    let lang = export.lang;
+    if out.write(html_open(lang, crate::i18n::tr(lang, crate::i18n::Key::NavRecords)).as_bytes()).await.is_err() {
+        return Ok(Err(Gone));
+    }
+    let mut all = Conversations::new(state, export);
+    while let Some((row, messages)) = all.next().await? {
+        if out.write(html_section(lang, &row, &messages).as_bytes()).await.is_err() {
+            return Ok(Err(Gone));
         }
     }
-    Ok(out)
+    Ok(out.write(HTML_CLOSE.as_bytes()).await)
+}
+
+/// A zip archive (written as a stream) of one self-contained HTML file per conversation.
+async fn write_zip(state: &AppState, export: &Export, out: &mut crate::infra::stream::Chunks) -> Written {
+    use std::io::Write as _;
+    let lang = export.lang;
+    let shared = crate::infra::stream::Shared::default();
+    let mut zip = zip::ZipWriter::new_stream(shared.clone());
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut all = Conversations::new(state, export);
+    while let Some((row, messages)) = all.next().await? {
+        let title = format!("#{} · {}", row.id, row.site_name);
+        let file = format!("{}{}{}", html_open(lang, &title), html_section(lang, &row, &messages), HTML_CLOSE);
+        zip.start_file(format!("conversation-{}.html", row.id), options).map_err(zip_failed)?;
+        zip.write_all(file.as_bytes()).map_err(zip_failed)?;
+        if out.write(&shared.take()).await.is_err() {
+            return Ok(Err(Gone));
+        }
+    }
+    zip.finish().map_err(zip_failed)?;
+    Ok(out.write(&shared.take()).await)
+}
+
+fn zip_failed(e: impl std::fmt::Debug) -> ApiError {
+    tracing::warn!(error = ?e, "writing an export archive");
+    ApiError::Internal
+}
+
+/// One row per message, as CSV (UTF-8 with a byte order mark, which spreadsheet programs need to
+/// read Chinese): conversation, time, site, visitor, agent, sender, text.
+async fn write_csv(state: &AppState, export: &Export, out: &mut crate::infra::stream::Chunks) -> Written {
+    use crate::infra::csv;
+    let mut head = String::from("\u{FEFF}");
+    head.push_str(&csv::row(&["conversation", "time", "site", "visitor", "agent", "sender", "text"]));
+    if out.write(head.as_bytes()).await.is_err() {
+        return Ok(Err(Gone));
+    }
+    let mut all = Conversations::new(state, export);
+    while let Some((row, messages)) = all.next().await? {
+        let visitor = row.visitor_name.clone().unwrap_or_else(|| format!("#{}", row.visitor_id));
+        let agent = row.agent_name.clone().unwrap_or_default();
+        let mut lines = String::new();
+        for m in messages {
+            let sender = match m.sender {
+                SenderKind::Visitor => visitor.as_str(),
+                SenderKind::Agent => m.sender_name.as_deref().unwrap_or_default(),
+            };
+            let text = if m.retracted { "" } else { m.body.as_str() };
+            let time = crate::oplog::service::utc_text(m.sent_at);
+            lines.push_str(&csv::row(&[&row.id.to_string(), &time, &row.site_name, &visitor, &agent, sender, text]));
+        }
+        if out.write(lines.as_bytes()).await.is_err() {
+            return Ok(Err(Gone));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Deletes conversations of the reader's records for good (messages, files, notes, events,
+/// rating), in one transaction with its operation-log entry. Needs `RecordsDelete` on each one's
+/// site; a live conversation must end first (`Conflict`, `InUse`). Any refusal deletes nothing.
+pub async fn delete(state: &AppState, ctx: &Ctx, ids: Vec<i64>) -> Result<usize, ApiError> {
+    ctx.check(Perm::RecordsDelete)?;
+    if ids.len() > super::DELETE_AT_ONCE {
+        return Err(ApiError::invalid("conversations", ErrorCode::TooLong));
+    }
+    let mut ids = ids;
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(ApiError::invalid("conversations", ErrorCode::Required));
+    }
+    let reach = reach(ctx)?;
+    let rows = repo::listed(&state.db, ctx.tenant(), &reach, &ids, super::RecordSort::Oldest).await?;
+    if rows.len() != ids.len() || rows.iter().any(|r| !ctx.may(Perm::RecordsDelete, SiteId(r.site_id))) {
+        return Err(ApiError::NotFound);
+    }
+    if rows.iter().any(|r| r.status == "open") {
+        return Err(ApiError::conflict(Some("conversations"), ErrorCode::InUse));
+    }
+    let listed: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
+    let summary = format!("{} · {}", ids.len(), listed.join(" "));
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let work = async {
+        let files = repo::purge(&mut w, ctx.tenant(), &ids, repo::Purge::Whole).await?;
+        let entry = Entry::by(ctx, OpKind::RecordsDeleted, "conversations", &summary);
+        audit::record(&mut w, &entry).await?;
+        Ok(files)
+    };
+    let done = work.await;
+    let files = w.end(done).await?;
+    crate::files::service::forget(state, ctx.tenant(), &files).await;
+    Ok(ids.len())
 }
 
 /// The departments and categories the records page filters by (the company's; whoever reads records).

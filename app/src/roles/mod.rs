@@ -79,7 +79,7 @@ impl Module {
             Module::Visitors => &[Perm::VisitorsView, Perm::BlockManage],
             Module::Sites => &[Perm::SitesView, Perm::SitesManage, Perm::SettingsManage],
             Module::Team => &[Perm::AgentsManage, Perm::RolesManage],
-            Module::Records => &[Perm::RecordsViewAll, Perm::RecordsViewOwn, Perm::MonitorChats],
+            Module::Records => &[Perm::RecordsViewAll, Perm::RecordsViewOwn, Perm::RecordsDelete, Perm::MonitorChats],
             Module::Stats => &[Perm::StatsView],
             Module::Messages => &[Perm::MessagesManage],
             Module::Log => &[Perm::OplogView],

@@ -14,7 +14,7 @@ pub(crate) fn png() -> Vec<u8> {
     base64::engine::general_purpose::STANDARD.decode(TINY_PNG).unwrap()
 }
 
-const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+pub(crate) const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 
 pub(crate) async fn visitor_upload(
     app: &TestApp,

@@ -132,18 +132,9 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ),
     ("/api/records/transcript", "id=999999", Gate::Needs(Perm::RecordsViewOwn)),
     ("/api/records/choices", "", Gate::Needs(Perm::RecordsViewOwn)),
+    ("/api/records/delete", r#"{"ids":[999999]}"#, Gate::Needs(Perm::RecordsDelete)),
     ("/api/records/note", "id=999999&body=x", Gate::Needs(Perm::RecordsViewOwn)),
     ("/api/records/tags", r#"{"id":999999,"tags":[]}"#, Gate::Needs(Perm::RecordsViewOwn)),
-    (
-        "/api/records/export/html",
-        r#"{"filter":{"from":0,"to":0,"site_id":null,"agent_id":null,"query":"","offset":0}}"#,
-        Gate::Needs(Perm::RecordsViewOwn),
-    ),
-    (
-        "/api/records/export",
-        r#"{"filter":{"from":0,"to":0,"site_id":null,"agent_id":null,"query":"","offset":0}}"#,
-        Gate::Needs(Perm::RecordsViewOwn),
-    ),
     (
         "/api/blocks/add",
         r#"{"form":{"target":{"address":{"net":"198.51.100.7","site_id":null}},"reason":"x","duration":"hour"}}"#,
@@ -300,6 +291,32 @@ async fn every_server_function_refuses_strangers_and_agents_without_its_permissi
                 assert_eq!(powerless.json::<ApiError>().await.unwrap(), ApiError::Forbidden, "{path}");
             }
         }
+    }
+}
+
+/// The downloads written while they are sent (plain routes, not server functions) pass the same gate.
+const DOWNLOADS: &[(&str, Perm)] = &[("/api/v1/records/export?format=csv", Perm::RecordsViewOwn)];
+
+#[tokio::test]
+async fn every_download_refuses_strangers_and_agents_without_its_permission() {
+    let app = spawn_app().await;
+    let (_, cookie) = agent_with_role(&app, "Nobody", &[], true, false).await;
+    for (path, perm) in DOWNLOADS {
+        let get = |cookie: Option<&str>| {
+            let request = reqwest::Client::new().get(app.url(path));
+            match cookie {
+                Some(c) => request.header("cookie", c.to_owned()),
+                None => request,
+            }
+            .send()
+        };
+        let stranger = get(None).await.unwrap();
+        assert_eq!(stranger.status(), 401, "{path} without a session");
+        let powerless = get(Some(&cookie)).await.unwrap();
+        assert_eq!(powerless.json::<ApiError>().await.unwrap(), ApiError::Forbidden, "{path}");
+        let (_, allowed) =
+            agent_with_role(&app, &format!("Allowed{}", perm.as_str().replace('_', "")), &[*perm], true, false).await;
+        assert_eq!(get(Some(&allowed)).await.unwrap().status(), 200, "{path} with {perm:?}");
     }
 }
 

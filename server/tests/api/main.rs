@@ -9,6 +9,7 @@ mod chat;
 mod colleagues;
 mod companies;
 mod console;
+mod data;
 mod details;
 mod files;
 mod frames;

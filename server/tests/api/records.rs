@@ -1,9 +1,9 @@
 //! Conversation records (issue 16): one table of searches in Chinese, Japanese, Korean, Latin
 //! and mixed text, run on whichever database the suite runs on (both in `make test`), so both
 //! give the same hits; no hit across message boundaries or companies; whose records an agent
-//! reads; the transcript; the CSV export; messages written before the index found after backfill.
+//! reads; the transcript; the exports (CSV, HTML, a zip of one file per conversation, streamed); messages written before the index found after backfill.
 
-use app::records::{RecordChoices, RecordFilter, RecordPage, RecordSort, Transcript};
+use app::records::{ExportFormat, RecordChoices, RecordFilter, RecordPage, RecordSort, Transcript};
 use kefu_protocol::{AgentId, ApiError, ConversationId, ErrorCode};
 
 use crate::helpers::*;
@@ -166,15 +166,17 @@ async fn an_agent_reads_their_own_records_and_an_admin_all_with_the_transcript_a
 
     // CSV: a byte order mark, one row per message, the Chinese intact.
     let filter = RecordFilter { query: "退款".into(), ..RecordFilter::default() };
-    let csv: String = ok(app.call_json("/api/records/export", "filter", &filter, &admin).await).await;
+    let csv = exported(&app, &admin, &filter, ExportFormat::Csv).await;
     assert!(csv.starts_with("\u{FEFF}conversation,time,site,visitor,agent,sender,text\r\n"), "{csv}");
     assert!(csv.contains("我想申请退款") && csv.contains("退款什么时候到账？"), "{csv}");
     assert_eq!(csv.lines().count(), 3);
+    let bobs = exported(&app, &bob_cookie, &RecordFilter::default(), ExportFormat::Csv).await;
+    assert!(bobs.contains("退款什么时候到账？") && !bobs.contains("我想申请退款"), "Bob exports his own only: {bobs}");
 
     // HTML: one self-contained file, every field escaped, no script.
     let mut sly = app.visitor(&shop, None).await;
     sly.say("x1", "<script>alert('退款')</script> & <b>\"bold\"</b>").await;
-    let html: String = ok(app.call_json("/api/records/export/html", "filter", &filter, &admin).await).await;
+    let html = exported(&app, &admin, &filter, ExportFormat::Html).await;
     assert!(html.starts_with("<!DOCTYPE html>") && html.contains("default-src 'none'"), "{html}");
     assert!(!html.to_lowercase().contains("<script") && !html.contains("<b>"), "{html}");
     assert!(
@@ -182,6 +184,99 @@ async fn an_agent_reads_their_own_records_and_an_admin_all_with_the_transcript_a
         "{html}"
     );
     assert!(html.contains("我想申请退款") && html.contains("退款什么时候到账？"), "{html}");
+}
+
+/// An export's text, checked to be a download that never runs in the app's origin.
+async fn exported(app: &TestApp, cookie: &str, filter: &RecordFilter, format: ExportFormat) -> String {
+    let bytes = export_bytes(app, cookie, filter, format, "attachment").await;
+    String::from_utf8(bytes).expect("UTF-8")
+}
+
+async fn export_bytes(
+    app: &TestApp,
+    cookie: &str,
+    filter: &RecordFilter,
+    format: ExportFormat,
+    disposition: &str,
+) -> Vec<u8> {
+    let response = reqwest::Client::new()
+        .get(app.url(&app::records::export_url(filter, format)))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    assert_eq!(header("content-type"), format.content_type());
+    assert!(header("content-disposition").starts_with(disposition), "{}", header("content-disposition"));
+    assert!(header("content-security-policy").contains("sandbox"));
+    response.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test]
+async fn exports_stream_every_page_as_csv_one_html_file_or_a_zip_of_one_file_per_conversation() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    // More conversations than a page, and more text than one chunk of the stream.
+    let long = "售后问题".repeat(500);
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        let mut visitor = app.visitor(&shop, None).await;
+        ids.push(visitor.say(&format!("m{i}"), &format!("第{i}个问题 {long}")).await.conversation_id);
+    }
+
+    let csv = exported(&app, &admin, &RecordFilter::default(), ExportFormat::Csv).await;
+    assert_eq!(csv.lines().count(), 31, "a header and every conversation of every page");
+    assert!(csv.len() > 30 * long.len(), "the long texts whole");
+    for i in 0..30 {
+        assert!(csv.contains(&format!("第{i}个问题")), "conversation {i}");
+    }
+
+    // A zip of one self-contained HTML file per conversation.
+    let bytes = export_bytes(&app, &admin, &RecordFilter::default(), ExportFormat::Zip, "attachment").await;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip archive");
+    let mut names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+    names.sort();
+    let mut want: Vec<String> = ids.iter().map(|id| format!("conversation-{}.html", id.0)).collect();
+    want.sort();
+    assert_eq!(names, want);
+    let mut file = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name(&format!("conversation-{}.html", ids[7].0)).unwrap(), &mut file)
+        .unwrap();
+    assert!(file.starts_with("<!DOCTYPE html>") && file.contains("第7个问题") && !file.contains("第8个问题"), "{file}");
+
+    // One conversation, from its transcript.
+    let only = RecordFilter { conversation_id: Some(ids[3].0), ..RecordFilter::default() };
+    let response = reqwest::Client::new()
+        .get(app.url(&app::records::export_url(&only, ExportFormat::Html)))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.contains(&format!("conversation-{}.html", ids[3].0)), "{disposition}");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("第3个问题") && !html.contains("第4个问题"));
+
+    // Refused before the first byte: no session, a filter that is not one.
+    let anonymous = reqwest::get(app.url(&app::records::export_url(&only, ExportFormat::Csv))).await.unwrap();
+    assert_eq!(err(anonymous).await, ApiError::Unauthorized);
+    let bad = reqwest::Client::new()
+        .get(app.url("/api/v1/records/export?format=csv&filter=%7Bnope"))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(err(bad).await, ApiError::invalid("filter", ErrorCode::Format));
+    let long_query = RecordFilter { query: "退".repeat(101), ..RecordFilter::default() };
+    let refused = reqwest::Client::new()
+        .get(app.url(&app::records::export_url(&long_query, ExportFormat::Csv)))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(err(refused).await, ApiError::invalid("query", ErrorCode::TooLong));
 }
 
 #[tokio::test]

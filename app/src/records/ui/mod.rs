@@ -1,18 +1,16 @@
 //! The records page: a search over message text with date and site filters, 25 conversations to a
-//! page, a conversation opened whole (messages and events), and CSV export of what matches.
+//! page, a conversation opened whole (messages and events), and exports of what matches (CSV, one HTML
+//! file, or a zip of one HTML file per conversation), streamed by the server.
 
 use leptos::prelude::*;
 
-use super::api::{
-    add_record_note, export_records, export_records_html, list_records, record_choices, record_transcript,
-    set_record_tags,
+use super::api::{add_record_note, delete_records, list_records, record_choices, record_transcript, set_record_tags};
+use super::{
+    export_url, EventLine, ExportFormat, NoteLine, RecordFilter, RecordRow, RecordSort, Transcript, NOTE_CHARS,
 };
-use super::{EventLine, NoteLine, RecordFilter, RecordRow, RecordSort, Transcript, NOTE_CHARS};
 use crate::i18n::{error_text, tr, use_lang, Key, Lang};
-use crate::kit::form::Pager;
-use crate::kit::{
-    clock_text, date_time_text, day_start_ms, download, duration_text, visitor_label, EmptyState, MessageText,
-};
+use crate::kit::form::{ConfirmDelete, Pager};
+use crate::kit::{clock_text, date_time_text, day_start_ms, duration_text, visitor_label, EmptyState, MessageText};
 
 /// An event in the agent's words.
 fn event_text(lang: Lang, e: &EventLine) -> String {
@@ -102,6 +100,7 @@ pub fn RecordsPage() -> impl IntoView {
         sort: sort.get_untracked(),
         department_id: department.get_untracked().parse().ok(),
         category_id: category.get_untracked().parse().ok(),
+        conversation_id: None,
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -109,25 +108,40 @@ pub fn RecordsPage() -> impl IntoView {
         open.set(None);
         applied.set(filter_now());
     };
-    let export = move |_| {
-        let filter = applied.get_untracked();
-        leptos::task::spawn_local(async move {
-            match export_records(filter).await {
-                Ok(csv) => download("records.csv", "text/csv;charset=utf-8", &csv),
-                Err(e) => error.set(Some(error_text(lang, &e.0))),
-            }
-        });
-    };
-    let export_html = move |_| {
-        let filter = applied.get_untracked();
-        leptos::task::spawn_local(async move {
-            match export_records_html(filter).await {
-                Ok(html) => download("records.html", "text/html;charset=utf-8", &html),
-                Err(e) => error.set(Some(error_text(lang, &e.0))),
-            }
-        });
-    };
     let total = Signal::derive(move || page.get().and_then(|p| p.ok()).map_or(0, |p| p.total));
+    // Deleting: who may, what is ticked, what the dialog asks about.
+    let may_delete = move || {
+        live.is_some_and(|l| l.agent.with(|a| a.as_ref().is_some_and(|a| a.can(kefu_protocol::Perm::RecordsDelete))))
+    };
+    let selected = RwSignal::new(Vec::<i64>::new());
+    let asking = RwSignal::new(None::<Vec<i64>>);
+    let notice = RwSignal::new(None::<String>);
+    let confirm = Callback::new(move |()| {
+        let Some(ids) = asking.get_untracked() else { return };
+        leptos::task::spawn_local(async move {
+            match delete_records(ids.clone()).await {
+                Ok(n) => {
+                    asking.set(None);
+                    selected.update(|s| s.retain(|id| !ids.contains(id)));
+                    if open.get_untracked().is_some_and(|o| ids.contains(&o)) {
+                        open.set(None);
+                    }
+                    error.set(None);
+                    notice.set(Some(tr(lang, Key::RecordsDeleted).replace("{n}", &n.to_string())));
+                    page.refetch();
+                }
+                Err(e) => {
+                    asking.set(None);
+                    error.set(Some(error_text(lang, &e.0)));
+                }
+            }
+        });
+    });
+    let ask_delete = Callback::new(move |ids: Vec<i64>| {
+        notice.set(None);
+        asking.set(Some(ids));
+    });
+    provide_context(DeleteRecords(ask_delete));
     view! {
         <section class="records admin" aria-labelledby="records-title">
             <h2 id="records-title">{tr(lang, Key::NavRecords)}</h2>
@@ -211,9 +225,26 @@ pub fn RecordsPage() -> impl IntoView {
                     <span>{tr(lang, Key::WithFiles)}</span>
                 </label>
                 <button type="submit">{tr(lang, Key::Search)}</button>
-                <button type="button" on:click=export>{tr(lang, Key::ExportCsv)}</button>
-                <button type="button" on:click=export_html>{tr(lang, Key::ExportHtml)}</button>
             </form>
+            <p class="buttons">
+                <a class="button" download href=move || export_url(&applied.get(), ExportFormat::Csv)>{tr(lang, Key::ExportCsv)}</a>
+                <a class="button" download href=move || export_url(&applied.get(), ExportFormat::Html)>{tr(lang, Key::ExportHtml)}</a>
+                <a class="button" download href=move || export_url(&applied.get(), ExportFormat::Zip)>{tr(lang, Key::ExportZip)}</a>
+                {move || may_delete().then(|| view! {
+                    <button type="button" class="danger" disabled=move || selected.with(|s| s.is_empty())
+                        on:click=move |_| ask_delete.run(selected.get_untracked())>
+                        {move || tr(lang, Key::DeleteSelected).replace("{n}", &selected.with(|s| s.len()).to_string())}
+                    </button>
+                })}
+            </p>
+            {move || asking.get().map(|ids| view! {
+                <ConfirmDelete name=match ids.as_slice() {
+                        [one] => tr(lang, Key::RecordTitle).replace("{id}", &one.to_string()),
+                        _ => tr(lang, Key::RecordsCount).replace("{n}", &ids.len().to_string()),
+                    }
+                    on_confirm=confirm on_cancel=Callback::new(move |()| asking.set(None))/>
+            })}
+            <p role="status" class="notice">{move || notice.get()}</p>
             <p role="alert" class="error">{move || error.get()}</p>
             {move || page.get().map(|p| match p {
                 Err(e) => view! { <p role="alert" class="error">{error_text(lang, &e.0)}</p> }.into_any(),
@@ -224,6 +255,7 @@ pub fn RecordsPage() -> impl IntoView {
                         <table aria-label=tr(lang, Key::NavRecords)>
                             <thead>
                                 <tr>
+                                    {may_delete().then(|| view! { <th scope="col"><span class="visually-hidden">{tr(lang, Key::Select)}</span></th> })}
                                     <th scope="col">{tr(lang, Key::Time)}</th>
                                     <th scope="col">{tr(lang, Key::Visitor)}</th>
                                     <th scope="col">{tr(lang, Key::SiteFilter)}</th>
@@ -235,7 +267,7 @@ pub fn RecordsPage() -> impl IntoView {
                                 </tr>
                             </thead>
                             <tbody>
-                                {p.rows.into_iter().map(|r| view! { <RecordLine r open/> }).collect_view()}
+                                {p.rows.into_iter().map(|r| view! { <RecordLine r open selected=may_delete().then_some(selected)/> }).collect_view()}
                             </tbody>
                         </table>
                     </div>
@@ -247,8 +279,12 @@ pub fn RecordsPage() -> impl IntoView {
     }
 }
 
+/// Asks to delete conversations (the records page's dialog), from a transcript.
+#[derive(Clone, Copy)]
+struct DeleteRecords(Callback<Vec<i64>>);
+
 #[component]
-fn RecordLine(r: RecordRow, open: RwSignal<Option<i64>>) -> impl IntoView {
+fn RecordLine(r: RecordRow, open: RwSignal<Option<i64>>, selected: Option<RwSignal<Vec<i64>>>) -> impl IntoView {
     let lang = use_lang();
     let id = r.id;
     let visitor = visitor_label(lang, r.visitor_name.as_deref(), kefu_protocol::VisitorId(r.visitor_id));
@@ -266,8 +302,26 @@ fn RecordLine(r: RecordRow, open: RwSignal<Option<i64>>) -> impl IntoView {
         );
     let label = tr(lang, Key::OpenRecord).replace("{visitor}", &visitor);
     let tags = r.tags.clone();
+    let select_label = tr(lang, Key::SelectRecord).replace("{visitor}", &visitor);
+    // A live chat cannot be deleted, so it cannot be ticked.
+    let live_chat = r.status == "open";
     view! {
         <tr>
+            {selected.map(|selected| view! {
+                <td>
+                    <input type="checkbox" aria-label=select_label disabled=live_chat
+                        prop:checked=move || selected.with(|s| s.contains(&id))
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            selected.update(|s| {
+                                s.retain(|x| *x != id);
+                                if on {
+                                    s.push(id);
+                                }
+                            });
+                        }/>
+                </td>
+            })}
             <td>{date_time_text(r.started_at)}</td>
             <td>
                 <button type="button" class="link" aria-label=label on:click=move |_| open.set(Some(id))>{visitor.clone()}</button>
@@ -291,10 +345,19 @@ fn RecordLine(r: RecordRow, open: RwSignal<Option<i64>>) -> impl IntoView {
 fn TranscriptView(id: i64, on_close: Callback<()>) -> impl IntoView {
     let lang = use_lang();
     let transcript = LocalResource::new(move || record_transcript(id));
+    let only = RecordFilter { conversation_id: Some(id), ..RecordFilter::default() };
+    let live = use_context::<crate::kit::live::Live>();
+    let deletable = live.is_some_and(|l| {
+        l.agent.with_untracked(|a| a.as_ref().is_some_and(|a| a.can(kefu_protocol::Perm::RecordsDelete)))
+    });
     view! {
         <section class="transcript" aria-labelledby="transcript-title">
             <header class="chat-head">
                 <h3 id="transcript-title">{tr(lang, Key::RecordTitle).replace("{id}", &id.to_string())}</h3>
+                <a class="button" download href=export_url(&only, ExportFormat::Html)>{tr(lang, Key::DownloadRecord)}</a>
+                {use_context::<DeleteRecords>().filter(|_| deletable).map(|DeleteRecords(ask)| view! {
+                    <button type="button" class="danger" on:click=move |_| ask.run(vec![id])>{tr(lang, Key::Delete)}</button>
+                })}
                 <button type="button" on:click=move |_| on_close.run(())>{tr(lang, Key::Close)}</button>
             </header>
             {move || transcript.get().map(|t| match t {

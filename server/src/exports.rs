@@ -1,0 +1,76 @@
+//! Downloads written while they are sent (the rules are in the `app` areas):
+//!
+//! - `GET /api/v1/records/export?format=csv|html|zip&filter=JSON`: the conversations of the
+//!   reader's records that match a [`RecordFilter`], with the session cookie.
+//!
+//! The request is checked before the first byte (a refusal is the usual [`ApiError`] JSON with
+//! its status); the file then streams from a task through a bounded channel
+//! ([`app::infra::stream`]), so its size does not change the server's memory.
+
+use app::infra::ctx::Ctx;
+use app::infra::stream::{Chunks, Receiver};
+use app::records::{ExportFormat, RecordFilter};
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kefu_protocol::{ApiError, ErrorCode};
+use serde::Deserialize;
+
+use crate::files::error;
+use crate::state::ServerState;
+
+/// The longest filter a client may send, in bytes of JSON.
+const MAX_FILTER: usize = 4096;
+
+#[derive(Deserialize)]
+pub struct RecordsExport {
+    format: ExportFormat,
+    #[serde(default)]
+    filter: String,
+}
+
+pub async fn records(
+    State(state): State<ServerState>,
+    query: Result<Query<RecordsExport>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match Ctx::from_headers(&state.app.db, &headers).await {
+        Ok(ctx) => ctx,
+        Err(e) => return error(e),
+    };
+    let Ok(Query(query)) = query else { return error(ApiError::invalid("format", ErrorCode::Format)) };
+    let filter: RecordFilter = if query.filter.is_empty() {
+        RecordFilter::default()
+    } else if query.filter.len() > MAX_FILTER {
+        return error(ApiError::invalid("filter", ErrorCode::TooLong));
+    } else {
+        match serde_json::from_str(&query.filter) {
+            Ok(filter) => filter,
+            Err(_) => return error(ApiError::invalid("filter", ErrorCode::Format)),
+        }
+    };
+    let export = match app::records::service::start_export(&state.app, &ctx, filter, query.format).await {
+        Ok(export) => export,
+        Err(e) => return error(e),
+    };
+    let (format, name) = (export.format(), export.file_name());
+    let (out, rx) = Chunks::channel();
+    let app_state = state.app.clone();
+    tokio::spawn(async move { app::records::service::write_export(&app_state, export, out).await });
+    streamed(rx, format.content_type(), &name)
+}
+
+/// A download's response: its body read from the channel, saved under `name`, never run.
+fn streamed(rx: Receiver, content_type: &'static str, name: &str) -> Response {
+    let body = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
+    let mut response = (StatusCode::OK, Body::from_stream(body)).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&app::files::service::content_disposition(false, name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
