@@ -29,6 +29,7 @@ pub mod infra;
 pub mod invitations;
 pub mod kit;
 pub mod oplog;
+pub mod privacy;
 pub mod profile;
 pub mod ratings;
 pub mod records;
@@ -100,9 +101,9 @@ fn page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     use workbench::ui::{
-        AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, ColleaguesRoute, DepartmentsRoute,
-        FilesRoute, InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute, RecordsRoute,
-        RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, TeamRoute, VisitorsPage,
+        AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, ColleaguesRoute, DataRoute,
+        DepartmentsRoute, FilesRoute, InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute,
+        RecordsRoute, RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, TeamRoute, VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();
@@ -120,6 +121,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/departments") view={Lazy::<DepartmentsRoute>::new()}/>
                     <Route path=path!("admin/roles") view={Lazy::<RolesRoute>::new()}/>
                     <Route path=path!("admin/log") view={Lazy::<LogRoute>::new()}/>
+                    <Route path=path!("admin/data") view={Lazy::<DataRoute>::new()}/>
                     <Route path=path!("admin/categories") view={Lazy::<CategoriesRoute>::new()}/>
                     <Route path=path!("admin/routing") view={Lazy::<RoutingRoute>::new()}/>
                     <Route path=path!("admin/ratings") view={Lazy::<RatingsRoute>::new()}/>
@@ -180,6 +182,7 @@ pub fn build_state(
     chat::service::start_idle_sweep(&state);
     routing::service::start_offer_sweep(&state);
     visitors::service::start_ip_sweep(&state);
+    privacy::service::start_retention_sweep(&state);
     files::service::start_unsent_sweep(&state);
     infra::search::start_backfill(state.db.clone());
     state

@@ -2,6 +2,8 @@
 //!
 //! - `GET /api/v1/records/export?format=csv|html|zip&filter=JSON`: the conversations of the
 //!   reader's records that match a [`RecordFilter`], with the session cookie.
+//! - `GET /api/v1/visitors/{id}/export?format=json|html`: everything kefu holds about one visitor
+//!   (a data request), with the session cookie.
 //!
 //! The request is checked before the first byte (a refusal is the usual [`ApiError`] JSON with
 //! its status); the file then streams from a task through a bounded channel
@@ -11,7 +13,7 @@ use app::infra::ctx::Ctx;
 use app::infra::stream::{Chunks, Receiver};
 use app::records::{ExportFormat, RecordFilter};
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kefu_protocol::{ApiError, ErrorCode};
@@ -58,6 +60,33 @@ pub async fn records(
     let (out, rx) = Chunks::channel();
     let app_state = state.app.clone();
     tokio::spawn(async move { app::records::service::write_export(&app_state, export, out).await });
+    streamed(rx, format.content_type(), &name)
+}
+
+#[derive(Deserialize)]
+pub struct VisitorExportQuery {
+    format: app::privacy::VisitorExport,
+}
+
+pub async fn visitor(
+    State(state): State<ServerState>,
+    Path(id): Path<i64>,
+    query: Result<Query<VisitorExportQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match Ctx::from_headers(&state.app.db, &headers).await {
+        Ok(ctx) => ctx,
+        Err(e) => return error(e),
+    };
+    let Ok(Query(query)) = query else { return error(ApiError::invalid("format", ErrorCode::Format)) };
+    let export = match app::privacy::service::start_export(&state.app, &ctx, id, query.format).await {
+        Ok(export) => export,
+        Err(e) => return error(e),
+    };
+    let (format, name) = (export.format(), export.file_name());
+    let (out, rx) = Chunks::channel();
+    let app_state = state.app.clone();
+    tokio::spawn(async move { app::privacy::service::write_export(&app_state, export, out).await });
     streamed(rx, format.content_type(), &name)
 }
 

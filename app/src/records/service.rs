@@ -276,7 +276,7 @@ impl<'a> Conversations<'a> {
 }
 
 /// The start of an export's HTML file: its own policy forbids any script; times are UTC.
-fn html_open(lang: crate::i18n::Lang, title: &str) -> String {
+pub(crate) fn html_open(lang: crate::i18n::Lang, title: &str) -> String {
     use crate::infra::html_escape as e;
     format!(
         "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
@@ -291,10 +291,14 @@ fn html_open(lang: crate::i18n::Lang, title: &str) -> String {
     )
 }
 
-const HTML_CLOSE: &str = "</body></html>";
+pub(crate) const HTML_CLOSE: &str = "</body></html>";
 
 /// One conversation as an HTML section, every field escaped.
-fn html_section(lang: crate::i18n::Lang, row: &super::RecordRow, messages: &[kefu_protocol::ChatMessage]) -> String {
+pub(crate) fn html_section(
+    lang: crate::i18n::Lang,
+    row: &super::RecordRow,
+    messages: &[kefu_protocol::ChatMessage],
+) -> String {
     use crate::infra::html_escape as e;
     use crate::oplog::service::utc_text;
     let visitor =

@@ -57,6 +57,7 @@ pub fn Shell() -> impl IntoView {
         (&[Perm::MonitorChats][..], "/team", Key::NavTeam),
         (&[Perm::SettingsManage][..], "/admin/ratings", Key::NavRatings),
         (&[Perm::BlockManage][..], "/admin/blocks", Key::NavBlocks),
+        (&[Perm::RecordsDelete][..], "/admin/data", Key::NavData),
         (&[Perm::OplogView][..], "/admin/log", Key::NavLog),
     ];
     let nav = move || {
@@ -217,6 +218,7 @@ admin_route!(AgentsRoute, crate::agents::ui::AgentsPage);
 admin_route!(DepartmentsRoute, crate::departments::ui::DepartmentsPage);
 admin_route!(RolesRoute, crate::roles::ui::RolesPage);
 admin_route!(LogRoute, crate::oplog::ui::LogPage);
+admin_route!(DataRoute, crate::privacy::ui::DataPage);
 admin_route!(CategoriesRoute, crate::categories::ui::CategoriesPage);
 admin_route!(ProfileRoute, crate::profile::ui::ProfilePage);
 admin_route!(RoutingRoute, crate::routing::ui::RoutingPage);

@@ -1,0 +1,306 @@
+//! The SQL of data requests and retention. Every statement names its tenant.
+
+use kefu_protocol::{AgentId, ApiError, SiteId, TenantId, VisitorId};
+use sqlx::Row as _;
+
+use super::{ErasureRow, RetentionRow, VisitorHit};
+use crate::infra::db::{like_escape, Db, Markers, Writer};
+use crate::infra::OrInternal;
+
+/// ` AND {column} IN (…)` for a site list (`None`: every site), with its binds.
+fn sites_clause(column: &str, sites: Option<&[SiteId]>, markers: &mut Markers) -> (String, Vec<i64>) {
+    match sites {
+        None => (String::new(), Vec::new()),
+        Some([]) => (" AND 1 = 0".to_owned(), Vec::new()),
+        Some(sites) => {
+            (format!(" AND {column} IN ({})", markers.list(sites.len())), sites.iter().map(|s| s.0).collect())
+        }
+    }
+}
+
+/// Visitors of the tenant (on these sites) whose number is `query`, or whose name, e-mail, phone
+/// or member id holds it; the most recently seen first.
+pub async fn find(
+    db: &Db,
+    tenant: TenantId,
+    sites: Option<&[SiteId]>,
+    query: &str,
+) -> Result<Vec<VisitorHit>, ApiError> {
+    let mut markers = Markers::new(db.kind);
+    let (t, number, like) = (markers.one(), markers.one(), markers.one());
+    let (in_sites, site_binds) = sites_clause("v.site_id", sites, &mut markers);
+    let limit = markers.one();
+    let sql = format!(
+        "SELECT v.id, s.name AS site_name, v.name, v.email, v.phone, v.member_id, v.last_seen, \
+         (SELECT COUNT(*) FROM conversations c WHERE c.visitor_id = v.id AND c.tenant_id = v.tenant_id) AS chats \
+         FROM visitors v JOIN sites s ON s.id = v.site_id AND s.tenant_id = v.tenant_id \
+         WHERE v.tenant_id = {t} AND v.token_hash NOT LIKE 'erased:%' \
+         AND (v.id = {number} OR LOWER(v.name) LIKE {like} ESCAPE '\\' OR LOWER(v.email) LIKE {like} ESCAPE '\\' \
+         OR v.phone LIKE {like} ESCAPE '\\' OR v.member_id LIKE {like} ESCAPE '\\'){in_sites} \
+         ORDER BY v.last_seen DESC, v.id DESC LIMIT {limit}"
+    );
+    // PostgreSQL numbers each marker, SQLite binds in order: the pattern goes in twice there.
+    let pattern = format!("%{}%", like_escape(&query.to_lowercase()));
+    let mut q = sqlx::query(&sql).bind(tenant.0).bind(query.trim().parse::<i64>().unwrap_or(-1));
+    match db.kind {
+        crate::infra::db::DbKind::Postgres => q = q.bind(pattern),
+        crate::infra::db::DbKind::Sqlite => {
+            for _ in 0..4 {
+                q = q.bind(pattern.clone());
+            }
+        }
+    }
+    for site in site_binds {
+        q = q.bind(site);
+    }
+    let rows = q.bind(super::FOUND_AT_MOST).fetch_all(db.reader()).await.or_internal()?;
+    rows.iter()
+        .map(|r| {
+            Ok(VisitorHit {
+                id: r.try_get("id")?,
+                site_name: r.try_get("site_name")?,
+                name: r.try_get("name")?,
+                email: r.try_get("email")?,
+                phone: r.try_get("phone")?,
+                member: r.try_get("member_id")?,
+                last_seen: r.try_get("last_seen")?,
+                conversations: r.try_get("chats")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+/// A visitor of the tenant: their site and whether they are in a live chat (`None`: not the
+/// tenant's, or erased already).
+pub async fn visitor(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<Option<(SiteId, bool)>, ApiError> {
+    let row = sqlx::query(
+        "SELECT v.site_id, CASE WHEN EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = v.id AND c.status = 'open') \
+         THEN 1 ELSE 0 END AS live \
+         FROM visitors v WHERE v.id = $1 AND v.tenant_id = $2 AND v.token_hash NOT LIKE 'erased:%'",
+    )
+    .bind(visitor.0)
+    .bind(tenant.0)
+    .fetch_optional(db.reader())
+    .await
+    .or_internal()?;
+    row.map(|r| Ok((SiteId(r.try_get("site_id")?), r.try_get::<i64, _>("live")? != 0))).transpose().or_internal()
+}
+
+/// The visitor's conversations, oldest first.
+pub async fn conversation_ids(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<Vec<i64>, ApiError> {
+    sqlx::query_scalar("SELECT id FROM conversations WHERE visitor_id = $1 AND tenant_id = $2 ORDER BY started_at, id")
+        .bind(visitor.0)
+        .bind(tenant.0)
+        .fetch_all(db.reader())
+        .await
+        .or_internal()
+}
+
+/// What an erasure took.
+pub struct Erased {
+    pub conversations: i64,
+    pub messages: i64,
+    pub page_views: i64,
+    /// Files whose bytes went (set once the conversations are purged).
+    pub files: i64,
+}
+
+/// Empties the visitor's card and removes their page views, devices and blocks (their
+/// conversations' contents go through `records::repo::purge`), in the caller's transaction.
+pub async fn erase(w: &mut Writer, tenant: TenantId, visitor: VisitorId) -> Result<Erased, ApiError> {
+    let mut counts = Vec::new();
+    for sql in [
+        "SELECT COUNT(*) FROM conversations WHERE visitor_id = $1 AND tenant_id = $2",
+        "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE c.visitor_id = $1 AND c.tenant_id = $2",
+        "SELECT COUNT(*) FROM page_views WHERE visitor_id = $1 AND tenant_id = $2",
+    ] {
+        let n: i64 = sqlx::query_scalar(sql).bind(visitor.0).bind(tenant.0).fetch_one(&mut **w).await.or_internal()?;
+        counts.push(n);
+    }
+    for sql in [
+        "DELETE FROM page_views WHERE visitor_id = $1 AND tenant_id = $2",
+        "DELETE FROM visitor_devices WHERE visitor_id = $1 AND tenant_id = $2",
+        "DELETE FROM blocks WHERE visitor_id = $1 AND tenant_id = $2",
+        // The token no browser holds any more: the visitor's next visit is a stranger's.
+        "UPDATE visitors SET name = NULL, email = '', phone = '', company = '', tags = '', notes = '', \
+         member_id = NULL, claimed_id = NULL, details = '', registered_at = NULL, \
+         token_hash = 'erased:' || CAST(id AS TEXT), card_version = card_version + 1 \
+         WHERE id = $1 AND tenant_id = $2",
+    ] {
+        sqlx::query(sql).bind(visitor.0).bind(tenant.0).execute(&mut **w).await.or_internal()?;
+    }
+    Ok(Erased { conversations: counts[0], messages: counts[1], page_views: counts[2], files: 0 })
+}
+
+/// Records an erasure.
+pub async fn insert_erasure(
+    w: &mut Writer,
+    tenant: TenantId,
+    site: SiteId,
+    visitor: VisitorId,
+    agent: AgentId,
+    erased: &Erased,
+    at: i64,
+) -> Result<(), ApiError> {
+    sqlx::query(
+        "INSERT INTO erasures (tenant_id, site_id, visitor_id, agent_id, conversations, messages, page_views, files, erased_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(tenant.0)
+    .bind(site.0)
+    .bind(visitor.0)
+    .bind(agent.0)
+    .bind(erased.conversations)
+    .bind(erased.messages)
+    .bind(erased.page_views)
+    .bind(erased.files)
+    .bind(at)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    Ok(())
+}
+
+/// The tenant's erasures (on these sites), newest first (at most 200).
+pub async fn erasures(db: &Db, tenant: TenantId, sites: Option<&[SiteId]>) -> Result<Vec<ErasureRow>, ApiError> {
+    let mut markers = Markers::new(db.kind);
+    let t = markers.one();
+    let (in_sites, site_binds) = sites_clause("e.site_id", sites, &mut markers);
+    let sql = format!(
+        "SELECT e.visitor_id, s.name AS site_name, a.display_name AS agent_name, e.conversations, e.messages, \
+         e.page_views, e.files, e.erased_at FROM erasures e JOIN sites s ON s.id = e.site_id \
+         LEFT JOIN agents a ON a.id = e.agent_id WHERE e.tenant_id = {t}{in_sites} \
+         ORDER BY e.erased_at DESC, e.id DESC LIMIT 200"
+    );
+    let mut q = sqlx::query(&sql).bind(tenant.0);
+    for site in site_binds {
+        q = q.bind(site);
+    }
+    let rows = q.fetch_all(db.reader()).await.or_internal()?;
+    rows.iter()
+        .map(|r| {
+            Ok(ErasureRow {
+                visitor_id: r.try_get("visitor_id")?,
+                site_name: r.try_get("site_name")?,
+                agent_name: r.try_get("agent_name")?,
+                conversations: r.try_get("conversations")?,
+                messages: r.try_get("messages")?,
+                page_views: r.try_get("page_views")?,
+                files: r.try_get("files")?,
+                erased_at: r.try_get("erased_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+/// The tenant's sites (these, when given) with their retention, by name.
+pub async fn retention(db: &Db, tenant: TenantId, sites: Option<&[SiteId]>) -> Result<Vec<RetentionRow>, ApiError> {
+    let mut markers = Markers::new(db.kind);
+    let t = markers.one();
+    let (in_sites, site_binds) = sites_clause("id", sites, &mut markers);
+    let sql = format!(
+        "SELECT id, name, record_retention_days FROM sites WHERE tenant_id = {t} AND deleted_at IS NULL{in_sites} ORDER BY name, id"
+    );
+    let mut q = sqlx::query(&sql).bind(tenant.0);
+    for site in site_binds {
+        q = q.bind(site);
+    }
+    let rows = q.fetch_all(db.reader()).await.or_internal()?;
+    rows.iter()
+        .map(|r| {
+            Ok(RetentionRow {
+                site_id: r.try_get("id")?,
+                site_name: r.try_get("name")?,
+                days: r.try_get("record_retention_days")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+/// Sets a site's retention; `false` when the site is not the tenant's.
+pub async fn set_retention(w: &mut Writer, tenant: TenantId, site: SiteId, days: i64) -> Result<bool, ApiError> {
+    let done = sqlx::query("UPDATE sites SET record_retention_days = $1 WHERE id = $2 AND tenant_id = $3")
+        .bind(days)
+        .bind(site.0)
+        .bind(tenant.0)
+        .execute(&mut **w)
+        .await
+        .or_internal()?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Ended conversations older than their site's retention (at most `limit`), by tenant.
+pub async fn expired(db: &Db, now: i64, limit: i64) -> Result<Vec<(TenantId, i64)>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT c.tenant_id, c.id FROM conversations c JOIN sites s ON s.id = c.site_id \
+         WHERE s.record_retention_days > 0 AND c.status = 'closed' \
+         AND c.closed_at < $1 - s.record_retention_days * 86400000 ORDER BY c.tenant_id, c.id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| Ok((TenantId(r.try_get("tenant_id")?), r.try_get("id")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+/// One page of the visitor's page views after `after` (an id), oldest first.
+pub async fn page_views(
+    db: &Db,
+    tenant: TenantId,
+    visitor: VisitorId,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, serde_json::Value)>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT id, url, title, referrer, user_agent, ip, viewed_at FROM page_views \
+         WHERE visitor_id = $1 AND tenant_id = $2 AND id > $3 ORDER BY id LIMIT $4",
+    )
+    .bind(visitor.0)
+    .bind(tenant.0)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                serde_json::json!({
+                    "url": r.try_get::<String, _>("url")?,
+                    "title": r.try_get::<String, _>("title")?,
+                    "referrer": r.try_get::<String, _>("referrer")?,
+                    "user_agent": r.try_get::<String, _>("user_agent")?,
+                    "ip": r.try_get::<String, _>("ip")?,
+                    "viewed_at": r.try_get::<i64, _>("viewed_at")?,
+                }),
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
+
+/// The comments the visitor left with their ratings: `(conversation, comment)`.
+pub async fn rating_comments(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<Vec<(i64, String)>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT r.conversation_id, r.comment FROM ratings r JOIN conversations c ON c.id = r.conversation_id \
+         WHERE c.visitor_id = $1 AND r.tenant_id = $2 AND r.comment <> ''",
+    )
+    .bind(visitor.0)
+    .bind(tenant.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("conversation_id")?, r.try_get("comment")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .or_internal()
+}
