@@ -282,8 +282,17 @@ impl Handler for VisitorSession {
                 }
                 // Only a counted view may change the visit's source (see `Hub::set_page`).
                 let site = &self.site;
-                let source = counts.then(|| source::classify(&page.url, &page.referrer, |h| site.owns_host(h)));
-                self.state.hub.set_page(tenant, self.visitor.id, page, source.flatten(), now_ms(), counts);
+                let source =
+                    counts.then(|| source::classify(&page.url, &page.referrer, |h| site.owns_host(h))).flatten();
+                // The visit's source as the console shows it (a later direct view keeps the first
+                // one), for the conversation it may open.
+                if let Some(source) = source
+                    .as_ref()
+                    .filter(|s| self.choice.source.is_none() || s.kind != kefu_protocol::SourceKind::Direct)
+                {
+                    self.choice.source = Some(source.clone());
+                }
+                self.state.hub.set_page(tenant, self.visitor.id, page, source, now_ms(), counts);
                 // Looked at once a visit, so this waits for the database at most once.
                 if let Some(rule) =
                     self.invite.as_ref().filter(|r| auto_invite_due(&self.state, site, self.visitor.id, r))
@@ -338,8 +347,8 @@ impl Handler for VisitorSession {
                     return Err(ApiError::invalid("category", ErrorCode::NotFound));
                 }
                 let agent = agent.map(|a| Account::parse(&a, "agent")).transpose()?;
-                let region = self.choice.region.take();
-                self.choice = chat::Choice { category, agent: agent.map(|a| a.as_str().to_owned()), region };
+                let (region, source) = (self.choice.region.take(), self.choice.source.take());
+                self.choice = chat::Choice { category, agent: agent.map(|a| a.as_str().to_owned()), region, source };
                 Ok(())
             }
             FromVisitor::Read { conversation_id, seq } => {
@@ -375,16 +384,8 @@ impl Handler for VisitorSession {
                     blocks::admit(app, &self.site, self.visitor.id, self.ip_addr).await?;
                 }
                 let (site, visitor) = (&self.site, self.visitor.id);
-                invitations::answer(
-                    app,
-                    site,
-                    visitor,
-                    &mut self.conversation,
-                    self.choice.region.as_deref(),
-                    invitation_id,
-                    accept,
-                )
-                .await
+                invitations::answer(app, site, visitor, &mut self.conversation, &self.choice, invitation_id, accept)
+                    .await
             }
             FromVisitor::End => {
                 chat::visitor_end(app, &self.site, self.visitor.id).await?;

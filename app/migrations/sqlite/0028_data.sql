@@ -18,3 +18,7 @@ CREATE TABLE erasures (
 );
 CREATE INDEX erasures_tenant ON erasures(tenant_id, erased_at);
 ALTER TABLE sites ADD COLUMN record_retention_days INTEGER NOT NULL DEFAULT 0;
+-- How the visit that opened a conversation came to the site (the referring host and the search
+-- keyword, as the console showed them), for the records' source filter.
+ALTER TABLE conversations ADD COLUMN source_domain TEXT;
+ALTER TABLE conversations ADD COLUMN source_keyword TEXT;

@@ -172,9 +172,9 @@ pub async fn open_conversation_for(
     // end up in the same conversation.
     let mut w = db.write().await?;
     let inserted = sqlx::query(
-        "INSERT INTO conversations (tenant_id, site_id, visitor_id, agent_id, status, last_seq, agent_read_seq, started_at, last_message_at, category_id, previous_id, region) \
+        "INSERT INTO conversations (tenant_id, site_id, visitor_id, agent_id, status, last_seq, agent_read_seq, started_at, last_message_at, category_id, previous_id, region, source_domain, source_keyword) \
          VALUES ($1, $2, $3, NULL, 'open', 0, 0, $4, $4, $5, \
-         (SELECT p.id FROM conversations p WHERE p.visitor_id = $3 AND p.tenant_id = $1 ORDER BY p.id DESC LIMIT 1), $6) \
+         (SELECT p.id FROM conversations p WHERE p.visitor_id = $3 AND p.tenant_id = $1 ORDER BY p.id DESC LIMIT 1), $6, $7, $8) \
          ON CONFLICT DO NOTHING",
     )
     .bind(site.tenant_id.0)
@@ -183,6 +183,8 @@ pub async fn open_conversation_for(
     .bind(now)
     .bind(choice.category)
     .bind(choice.region.as_deref())
+    .bind(choice.source.as_ref().and_then(|s| s.domain.as_deref()))
+    .bind(choice.source.as_ref().and_then(|s| s.keyword.as_deref()))
     .execute(&mut *w)
     .await
     .or_internal()?

@@ -144,12 +144,14 @@ async fn submit(state: &AppState, message: NewMessage, author: &Author<'_>) -> R
 }
 
 /// What a visitor chose for their next conversation: a category of the site, an agent by account;
-/// and where they are (a country or province code, for region routing).
+/// where they are (a country or province code, for region routing); and how this visit came to
+/// the site (the referring host and search keyword, kept on the conversation for its record).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Choice {
     pub category: Option<i64>,
     pub agent: Option<String>,
     pub region: Option<String>,
+    pub source: Option<kefu_protocol::Source>,
 }
 
 /// The visitor's open conversation, opened now if there is none (the site's agents are told), and
@@ -190,9 +192,9 @@ pub async fn open_invited(
     visitor: VisitorId,
     current: &mut Option<ConversationId>,
     agent: Option<String>,
-    region: Option<&str>,
+    visit: &Choice,
 ) -> Result<ConversationId, ApiError> {
-    let choice = Choice { category: None, agent, region: region.map(str::to_owned) };
+    let choice = Choice { category: None, agent, region: visit.region.clone(), source: visit.source.clone() };
     let (id, opened) = open_for_visitor(state, site, visitor, &choice).await?;
     *current = Some(id);
     if opened {

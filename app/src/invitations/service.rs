@@ -82,13 +82,14 @@ pub async fn auto_invite(
 
 /// The visitor answers an invitation of theirs. Accepted, their conversation opens (kept in
 /// `current`) with the inviting agent when they can take it. An invitation that is not theirs or
-/// was answered already is `NotFound`. `region` is where the visitor is (for region routing).
+/// was answered already is `NotFound`. `visit` is the visitor's choice so far (where they are, for
+/// region routing; how they came, for the record).
 pub async fn answer(
     state: &AppState,
     site: &Site,
     visitor: VisitorId,
     current: &mut Option<ConversationId>,
-    region: Option<&str>,
+    visit: &chat::Choice,
     id: i64,
     accept: bool,
 ) -> Result<(), ApiError> {
@@ -100,7 +101,7 @@ pub async fn answer(
         state.realtime.to_agent(tenant, agent, &frame);
     }
     if accept {
-        let conversation = chat::open_invited(state, site, visitor, current, login, region).await?;
+        let conversation = chat::open_invited(state, site, visitor, current, login, visit).await?;
         repo::opened(&state.db, tenant, id, conversation).await?;
     }
     Ok(())

@@ -53,6 +53,9 @@ pub struct RecordFilter {
     /// Only conversations the visitor started in this category.
     #[serde(default)]
     pub category_id: Option<i64>,
+    /// Only conversations whose visit came from a host or with a search keyword holding this.
+    #[serde(default)]
+    pub source: String,
     /// Only this conversation (a transcript's own download).
     #[serde(default)]
     pub conversation_id: Option<i64>,
@@ -147,6 +150,11 @@ pub struct RecordRow {
     pub hit: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The referring host and search keyword of the visit that opened it.
+    #[serde(default)]
+    pub source_domain: Option<String>,
+    #[serde(default)]
+    pub source_keyword: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -35,6 +35,8 @@ pub struct Where<'a> {
     /// Only conversations of the agents of this department.
     pub department: Option<i64>,
     pub category: Option<i64>,
+    /// Only conversations whose source host or keyword holds this (lowercase, escaped for LIKE).
+    pub source: Option<&'a str>,
 }
 
 /// The `ORDER BY` of a sort (text from the code, never from a request).
@@ -133,6 +135,15 @@ fn clause(w: &Where<'_>, markers: &mut Markers) -> (String, Vec<Bind>) {
         binds.push(Bind::Int(w.tenant.0));
         binds.push(Bind::Int(i64::from(score)));
     }
+    if let Some(source) = w.source {
+        let (d, k) = (markers.one(), markers.one());
+        sql.push_str(&format!(
+            " AND (LOWER(c.source_domain) LIKE {d} ESCAPE '\\' OR LOWER(c.source_keyword) LIKE {k} ESCAPE '\\')"
+        ));
+        let pattern = format!("%{}%", crate::infra::db::like_escape(source));
+        binds.push(Bind::Text(pattern.clone()));
+        binds.push(Bind::Text(pattern));
+    }
     if let Some(tag) = w.tag {
         let (t, g) = (markers.one(), markers.one());
         sql.push_str(&format!(
@@ -146,7 +157,7 @@ fn clause(w: &Where<'_>, markers: &mut Markers) -> (String, Vec<Bind>) {
 
 const COLUMNS: &str =
     "c.id, c.site_id, s.name AS site_name, c.visitor_id, v.name AS visitor_name, a.display_name AS agent_name, \
-     c.status, c.started_at, c.closed_at, c.last_seq, r.score, r.invalid";
+     c.status, c.started_at, c.closed_at, c.last_seq, r.score, r.invalid, c.source_domain, c.source_keyword";
 const TABLES: &str = "conversations c JOIN sites s ON s.id = c.site_id JOIN visitors v ON v.id = c.visitor_id \
      LEFT JOIN agents a ON a.id = c.agent_id LEFT JOIN ratings r ON r.conversation_id = c.id";
 
@@ -167,6 +178,8 @@ fn row(r: &AnyRow) -> Result<RecordRow, sqlx::Error> {
         rating: score.map(|s| (u8::try_from(s).unwrap_or(0), invalid.unwrap_or(0) != 0)),
         hit: None,
         tags: Vec::new(),
+        source_domain: r.try_get("source_domain")?,
+        source_keyword: r.try_get("source_keyword")?,
     })
 }
 
@@ -245,6 +258,7 @@ pub async fn listed(
         min_score: None,
         department: None,
         category: None,
+        source: None,
     };
     Ok(page(db, &w, sort, 0, ids.len() as i64).await?.0)
 }

@@ -51,6 +51,8 @@ struct Resolved {
     capped: bool,
     ids: Option<Vec<i64>>,
     tag: String,
+    /// The source filter, lowercase.
+    source: String,
     to: i64,
 }
 
@@ -79,7 +81,8 @@ impl Resolved {
         }
         let to = if filter.to <= filter.from { i64::MAX } else { filter.to };
         let tag = Line::parse(&filter.tag, "tag", TAG_CHARS)?.into_string();
-        Ok(Resolved { reach, hits, capped, ids, tag, to })
+        let source = Line::parse(&filter.source, "source", QUERY_CHARS)?.into_string().trim().to_lowercase();
+        Ok(Resolved { reach, hits, capped, ids, tag, source, to })
     }
 
     fn conditions<'a>(&'a self, ctx: &Ctx, filter: &RecordFilter) -> Where<'a> {
@@ -96,6 +99,7 @@ impl Resolved {
             min_score: filter.min_score,
             department: filter.department_id,
             category: filter.category_id,
+            source: Some(self.source.as_str()).filter(|s| !s.is_empty()),
         }
     }
 }

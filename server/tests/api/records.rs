@@ -419,3 +419,44 @@ async fn records_filter_by_the_agent_s_department_and_the_chat_s_category() {
     let page: RecordPage = ok(app.call_json("/api/records", "filter", &filter, &rival).await).await;
     assert!(page.rows.is_empty());
 }
+
+#[tokio::test]
+async fn records_filter_by_where_the_visit_came_from_a_host_or_a_search_keyword() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let mut searched = app.visitor(&shop, None).await;
+    for (url, referrer) in [
+        ("https://shop.example/tea", "https://www.baidu.com/s?wd=%E4%B9%8C%E9%BE%99%E8%8C%B6"),
+        // Moving on inside the site keeps where the visit came from.
+        ("https://shop.example/cart", "https://shop.example/tea"),
+    ] {
+        let page = kefu_protocol::PageInfo { url: url.into(), title: "茶".into(), referrer: referrer.into() };
+        searched.client.send(&kefu_protocol::FromVisitor::Page { page }).await;
+    }
+    let from_search = searched.say("s1", "有货吗").await.conversation_id;
+    let mut linked = app.visitor(&shop, None).await;
+    let page = kefu_protocol::PageInfo {
+        url: "https://shop.example/".into(),
+        title: "首页".into(),
+        referrer: "https://news.example.org/review".into(),
+    };
+    linked.client.send(&kefu_protocol::FromVisitor::Page { page }).await;
+    let from_link = linked.say("l1", "你好").await.conversation_id;
+    let mut direct = app.visitor(&shop, None).await;
+    direct.say("d1", "在吗").await;
+
+    let by = |source: &str| RecordFilter { source: source.into(), ..RecordFilter::default() };
+    assert_eq!(listed(&app, &admin, by("乌龙")).await, [from_search]);
+    assert_eq!(listed(&app, &admin, by("BAIDU")).await, [from_search]);
+    assert_eq!(listed(&app, &admin, by("news.example")).await, [from_link]);
+    assert_eq!(listed(&app, &admin, by("100%")).await, [], "LIKE wildcards are text");
+    assert_eq!(listed(&app, &admin, by("")).await.len(), 3);
+    let page: RecordPage = ok(app.call_json("/api/records", "filter", &by("乌龙"), &admin).await).await;
+    assert_eq!(
+        (page.rows[0].source_domain.as_deref(), page.rows[0].source_keyword.as_deref()),
+        (Some("baidu.com"), Some("乌龙茶"))
+    );
+    let long = err(app.call_json("/api/records", "filter", &by(&"x".repeat(101)), &admin).await).await;
+    assert_eq!(long, ApiError::invalid("source", ErrorCode::TooLong));
+}

@@ -47,6 +47,7 @@ pub fn RecordsPage() -> impl IntoView {
     let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let site = RwSignal::new(String::new());
     let tag = RwSignal::new(String::new());
+    let source = RwSignal::new(String::new());
     let agent = RwSignal::new(String::new());
     let with_files = RwSignal::new(false);
     let min_score = RwSignal::new(String::new());
@@ -101,6 +102,7 @@ pub fn RecordsPage() -> impl IntoView {
         department_id: department.get_untracked().parse().ok(),
         category_id: category.get_untracked().parse().ok(),
         conversation_id: None,
+        source: source.get_untracked(),
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -172,6 +174,11 @@ pub fn RecordsPage() -> impl IntoView {
                     <span>{tr(lang, Key::Tag)}</span>
                     <input type="text" maxlength=super::TAG_CHARS.to_string() prop:value=move || tag.get()
                         on:input=move |ev| tag.set(event_target_value(&ev))/>
+                </label>
+                <label>
+                    <span>{tr(lang, Key::SourceOrKeyword)}</span>
+                    <input type="text" maxlength=super::QUERY_CHARS.to_string() prop:value=move || source.get()
+                        on:input=move |ev| source.set(event_target_value(&ev))/>
                 </label>
                 <label>
                     <span>{tr(lang, Key::Agent)}</span>
@@ -302,6 +309,11 @@ fn RecordLine(r: RecordRow, open: RwSignal<Option<i64>>, selected: Option<RwSign
         );
     let label = tr(lang, Key::OpenRecord).replace("{visitor}", &visitor);
     let tags = r.tags.clone();
+    // Where the visit came from: the host, and what was searched.
+    let source = match (r.source_domain.clone(), r.source_keyword.clone()) {
+        (Some(d), Some(k)) => Some(format!("{d} · {k}")),
+        (d, k) => d.or(k),
+    };
     let select_label = tr(lang, Key::SelectRecord).replace("{visitor}", &visitor);
     // A live chat cannot be deleted, so it cannot be ticked.
     let live_chat = r.status == "open";
@@ -327,7 +339,10 @@ fn RecordLine(r: RecordRow, open: RwSignal<Option<i64>>, selected: Option<RwSign
                 <button type="button" class="link" aria-label=label on:click=move |_| open.set(Some(id))>{visitor.clone()}</button>
                 {r.hit.map(|hit| view! { <p class="hit">{hit}</p> })}
             </td>
-            <td>{r.site_name}</td>
+            <td>
+                {r.site_name}
+                {source.map(|s| view! { <p class="hit">{s}</p> })}
+            </td>
             <td>{r.agent_name.unwrap_or_default()}</td>
             <td>{duration}</td>
             <td>{r.messages}</td>
