@@ -47,6 +47,12 @@ test('the admin sets how long records are kept, exports a visitor\'s data and er
   expect(json.conversations[0].messages.map((m: { body: string }) => m.body)).toEqual(['请删除我的个人信息，手机 13800138000', '好的，马上处理']);
   await adminPage.screenshot({ path: testInfo.outputPath('data-1280.png'), fullPage: true });
 
+  // All of the company's data, as one archive.
+  const archive = adminPage.waitForEvent('download');
+  await data.getByRole('region', { name: 'Company export' }).getByRole('link', { name: "Download all of the company's data (zip)" }).click();
+  expect((await archive).suggestedFilename()).toMatch(/^kefu-.+\.zip$/);
+  expect(readFileSync(await (await archive).path()).subarray(0, 2).toString()).toBe('PK');
+
   // Erasing asks for the visitor's name to be typed first.
   await found.getByRole('button', { name: 'Erase Visitor #1' }).click();
   const confirm = requests.getByRole('dialog');

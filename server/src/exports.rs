@@ -4,6 +4,7 @@
 //!   reader's records that match a [`RecordFilter`], with the session cookie.
 //! - `GET /api/v1/visitors/{id}/export?format=json|html`: everything kefu holds about one visitor
 //!   (a data request), with the session cookie.
+//! - `GET /api/v1/company/export`: all of the company's data as a zip archive (super admins).
 //!
 //! The request is checked before the first byte (a refusal is the usual [`ApiError`] JSON with
 //! its status); the file then streams from a task through a bounded channel
@@ -88,6 +89,22 @@ pub async fn visitor(
     let app_state = state.app.clone();
     tokio::spawn(async move { app::privacy::service::write_export(&app_state, export, out).await });
     streamed(rx, format.content_type(), &name)
+}
+
+pub async fn company(State(state): State<ServerState>, headers: HeaderMap) -> Response {
+    let ctx = match Ctx::from_headers(&state.app.db, &headers).await {
+        Ok(ctx) => ctx,
+        Err(e) => return error(e),
+    };
+    let export = match app::privacy::service::start_company_export(&state.app, &ctx).await {
+        Ok(export) => export,
+        Err(e) => return error(e),
+    };
+    let name = export.file_name();
+    let (out, rx) = Chunks::channel();
+    let app_state = state.app.clone();
+    tokio::spawn(async move { app::privacy::service::write_company_export(&app_state, export, out).await });
+    streamed(rx, "application/zip", &name)
 }
 
 /// A download's response: its body read from the channel, saved under `name`, never run.

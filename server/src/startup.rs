@@ -306,6 +306,7 @@ fn router(state: ServerState) -> Router {
         .route("/api/v1/files/{id}", get(files::download).options(files::preflight))
         .route("/api/v1/records/export", get(exports::records))
         .route("/api/v1/visitors/{id}/export", get(exports::visitor))
+        .route("/api/v1/company/export", get(exports::company))
         .nest_service("/widget", widget)
         .leptos_routes_with_context(
             &state,

@@ -49,10 +49,11 @@ pub enum OpKind {
     VisitorExported,
     VisitorErased,
     RetentionChanged,
+    CompanyExported,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 41] = [
+    pub const ALL: [OpKind; 42] = [
         OpKind::SignIn,
         OpKind::SignInFailed,
         OpKind::SignOut,
@@ -94,6 +95,7 @@ impl OpKind {
         OpKind::VisitorExported,
         OpKind::VisitorErased,
         OpKind::RetentionChanged,
+        OpKind::CompanyExported,
     ];
 
     /// The stored name (`sign_in`, `agent_created`, …).
@@ -140,6 +142,7 @@ impl OpKind {
             OpKind::VisitorExported => "visitor_exported",
             OpKind::VisitorErased => "visitor_erased",
             OpKind::RetentionChanged => "retention_changed",
+            OpKind::CompanyExported => "company_exported",
         }
     }
 

@@ -304,3 +304,106 @@ pub async fn rating_comments(db: &Db, tenant: TenantId, visitor: VisitorId) -> R
         .collect::<Result<_, sqlx::Error>>()
         .or_internal()
 }
+
+/// A table of the company export: its name, the column its rows are paged by (unique, numeric;
+/// `None`: paged by offset in `order` order), its order, and the columns left out (secrets).
+pub struct Dumped {
+    pub table: &'static str,
+    pub key: Option<&'static str>,
+    pub order: &'static str,
+    pub secret: &'static [&'static str],
+}
+
+/// Every table the company export writes, in order. Names come from here, never from a request.
+pub const DUMPED: &[Dumped] = &[
+    Dumped { table: "sites", key: Some("id"), order: "id", secret: &["identity_secret"] },
+    Dumped { table: "roles", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "departments", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "agents", key: Some("id"), order: "id", secret: &["password_hash"] },
+    Dumped { table: "agent_sites", key: None, order: "agent_id, site_id", secret: &[] },
+    Dumped { table: "agent_regions", key: None, order: "agent_id, region", secret: &[] },
+    Dumped { table: "categories", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "category_agents", key: None, order: "category_id, agent_id", secret: &[] },
+    Dumped { table: "category_sites", key: None, order: "category_id, site_id", secret: &[] },
+    Dumped { table: "file_settings", key: Some("site_id"), order: "site_id", secret: &[] },
+    Dumped { table: "canned_folders", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "canned_replies", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "library_files", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "visitors", key: Some("id"), order: "id", secret: &["token_hash"] },
+    Dumped { table: "page_views", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "blocks", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "invitations", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "conversations", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "messages", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "files", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "conversation_events", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "transfers", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "ratings", key: Some("conversation_id"), order: "conversation_id", secret: &[] },
+    Dumped { table: "conversation_notes", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "conversation_tags", key: None, order: "conversation_id, tag", secret: &[] },
+    Dumped { table: "conversation_whispers", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "erasures", key: Some("id"), order: "id", secret: &[] },
+    Dumped { table: "oplog", key: Some("id"), order: "id", secret: &[] },
+];
+
+/// A page of a dumped table's rows of the tenant, each as a JSON object (secrets left out), after
+/// the key `after` (keyed tables) or from row `after` (the others); and where the next page starts
+/// (`None`: this was the last).
+pub async fn dump_page(
+    db: &Db,
+    tenant: TenantId,
+    dumped: &Dumped,
+    after: i64,
+    limit: i64,
+) -> Result<(Vec<serde_json::Value>, Option<i64>), ApiError> {
+    let (table, order) = (dumped.table, dumped.order);
+    let sql = match dumped.key {
+        Some(key) => format!("SELECT * FROM {table} WHERE tenant_id = $1 AND {key} > $2 ORDER BY {order} LIMIT $3"),
+        None => format!("SELECT * FROM {table} WHERE tenant_id = $1 ORDER BY {order} LIMIT $3 OFFSET $2"),
+    };
+    let rows = sqlx::query(&sql).bind(tenant.0).bind(after).bind(limit).fetch_all(db.reader()).await.or_internal()?;
+    let mut next = None;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut object = serde_json::Map::new();
+        for (i, column) in row.columns().iter().enumerate() {
+            let name = sqlx::Column::name(column);
+            if dumped.secret.contains(&name) {
+                continue;
+            }
+            let value = if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+                serde_json::json!(v)
+            } else if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+                serde_json::json!(v)
+            } else if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+                serde_json::json!(v)
+            } else {
+                serde_json::Value::Null
+            };
+            if Some(name) == dumped.key {
+                next = value.as_i64();
+            }
+            object.insert(name.to_owned(), value);
+        }
+        out.push(serde_json::Value::Object(object));
+    }
+    if (rows.len() as i64) < limit {
+        return Ok((out, None));
+    }
+    Ok((out, if dumped.key.is_some() { next } else { Some(after + limit) }))
+}
+
+/// The company's own row: its name, account and when it was made.
+pub async fn company(db: &Db, tenant: TenantId) -> Result<serde_json::Value, ApiError> {
+    let row = sqlx::query("SELECT id, name, account, created_at FROM tenants WHERE id = $1")
+        .bind(tenant.0)
+        .fetch_one(db.reader())
+        .await
+        .or_internal()?;
+    Ok(serde_json::json!({
+        "id": row.try_get::<i64, _>("id").or_internal()?,
+        "name": row.try_get::<String, _>("name").or_internal()?,
+        "account": row.try_get::<String, _>("account").or_internal()?,
+        "created_at": row.try_get::<i64, _>("created_at").or_internal()?,
+    }))
+}

@@ -343,3 +343,81 @@ async fn write_html(state: &AppState, export: &Export, out: &mut Chunks) -> Writ
     send!(out, HTML_CLOSE);
     Ok(Ok(()))
 }
+
+/// A company export checked before its first byte.
+pub struct CompanyExport {
+    tenant: TenantId,
+    account: String,
+}
+
+impl CompanyExport {
+    pub fn file_name(&self) -> String {
+        format!("kefu-{}.zip", self.account)
+    }
+}
+
+/// Checks an export of all the company's data (`SettingsManage` on every site); its operation-log
+/// entry is written here. [`write_company_export`] then writes it.
+pub async fn start_company_export(state: &AppState, ctx: &Ctx) -> Result<CompanyExport, ApiError> {
+    ctx.check(Perm::SettingsManage)?;
+    if ctx.sites(Perm::SettingsManage) != SiteScope::All {
+        return Err(ApiError::Forbidden);
+    }
+    let mut w = state.db.write().await?;
+    w.begin().await?;
+    let logged = audit::record(&mut w, &Entry::by(ctx, OpKind::CompanyExported, "company", "")).await;
+    w.end(logged).await?;
+    Ok(CompanyExport { tenant: ctx.tenant(), account: ctx.agent.company.clone() })
+}
+
+/// Rows read at a time while the company export is written.
+const DUMP_PAGE: i64 = 1000;
+
+/// Writes the company export: a zip archive (written as a stream) of `company.json` and one
+/// JSON-lines file per table ([`repo::DUMPED`]; no password hashes, tokens or secrets), a thousand
+/// rows read at a time.
+pub async fn write_company_export(state: &AppState, export: CompanyExport, mut out: Chunks) {
+    match write_company(state, &export, &mut out).await {
+        Ok(Ok(())) => {
+            let _ = out.finish().await;
+        }
+        Ok(Err(Gone)) => {}
+        Err(e) => {
+            tracing::warn!(error = ?e, "company export failed midway");
+            out.fail("the export failed").await;
+        }
+    }
+}
+
+async fn write_company(state: &AppState, export: &CompanyExport, out: &mut Chunks) -> Written {
+    use std::io::Write as _;
+    let failed = |e: &dyn std::fmt::Debug| {
+        tracing::warn!(error = ?e, "writing the company archive");
+        ApiError::Internal
+    };
+    let shared = crate::infra::stream::Shared::default();
+    let mut zip = zip::ZipWriter::new_stream(shared.clone());
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let company = repo::company(&state.db, export.tenant).await?;
+    zip.start_file("company.json", options).map_err(|e| failed(&e))?;
+    zip.write_all(company.to_string().as_bytes()).map_err(|e| failed(&e))?;
+    for dumped in repo::DUMPED {
+        zip.start_file(format!("{}.jsonl", dumped.table), options).map_err(|e| failed(&e))?;
+        let mut after = Some(0);
+        while let Some(from) = after {
+            let (rows, next) = repo::dump_page(&state.db, export.tenant, dumped, from, DUMP_PAGE).await?;
+            let mut lines = String::new();
+            for row in rows {
+                lines.push_str(&row.to_string());
+                lines.push('\n');
+            }
+            zip.write_all(lines.as_bytes()).map_err(|e| failed(&e))?;
+            if out.write(&shared.take()).await.is_err() {
+                return Ok(Err(Gone));
+            }
+            after = next;
+        }
+    }
+    zip.finish().map_err(|e| failed(&e))?;
+    Ok(out.write(&shared.take()).await)
+}

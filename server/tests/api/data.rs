@@ -306,3 +306,55 @@ async fn records_past_their_sites_retention_are_deleted_by_the_sweep_and_others_
     let logged = "SELECT COUNT(*) FROM oplog WHERE kind = 'retention_changed' AND tenant_id = $1";
     assert_eq!(app.scalar(logged, shop.id.0).await, 1);
 }
+
+#[tokio::test]
+async fn the_company_export_holds_every_table_of_the_company_and_no_secret_or_other_company() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let other = app.create_tenant("Other").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let (_, bob_login) = app.add_agent(&shop, "Bob").await;
+    let bob = app.login(&shop.company, &bob_login, AGENT_PASSWORD).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    visitor.say("m1", "发票怎么开？").await;
+    let mut stranger = app.visitor(&other, None).await;
+    stranger.say("s1", "别家的秘密").await;
+
+    let get = |cookie: &str| {
+        reqwest::Client::new().get(app.url("/api/v1/company/export")).header("cookie", cookie.to_owned()).send()
+    };
+    assert_eq!(get(&bob).await.unwrap().status(), 403, "only a super admin");
+    let response = get(&admin).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("kefu-shop.zip"));
+    let bytes = response.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip archive");
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name(name).unwrap_or_else(|_| panic!("{name}")), &mut text)
+            .unwrap();
+        text
+    };
+    let company: serde_json::Value = serde_json::from_str(&read("company.json")).unwrap();
+    assert_eq!(company["account"], "shop");
+    let lines =
+        |text: String| text.lines().map(|l| serde_json::from_str(l).unwrap()).collect::<Vec<serde_json::Value>>();
+    let agents = lines(read("agents.jsonl"));
+    assert_eq!(agents.len(), 2);
+    assert!(agents.iter().all(|a| a.get("password_hash").is_none() && a["login"].is_string()), "{agents:?}");
+    let messages = lines(read("messages.jsonl"));
+    assert_eq!(messages.iter().map(|m| m["body"].as_str().unwrap()).collect::<Vec<_>>(), ["发票怎么开？"]);
+    let visitors = lines(read("visitors.jsonl"));
+    assert!(visitors.len() == 1 && visitors[0].get("token_hash").is_none());
+    assert!(lines(read("sites.jsonl")).iter().all(|s| s.get("identity_secret").is_none()));
+    assert_eq!(lines(read("conversations.jsonl")).len(), 1);
+    let everything: String = (0..archive.len())
+        .map(|i| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut archive.by_index(i).unwrap(), &mut text).unwrap();
+            text
+        })
+        .collect();
+    assert!(!everything.contains("别家的秘密"), "nothing of the other company");
+    assert!(!everything.contains("$argon2"), "no password hash anywhere");
+}

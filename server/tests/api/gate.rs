@@ -303,6 +303,7 @@ async fn every_server_function_refuses_strangers_and_agents_without_its_permissi
 const DOWNLOADS: &[(&str, Perm)] = &[
     ("/api/v1/records/export?format=csv", Perm::RecordsViewOwn),
     ("/api/v1/visitors/999999/export?format=json", Perm::RecordsDelete),
+    ("/api/v1/company/export", Perm::SettingsManage),
 ];
 
 #[tokio::test]

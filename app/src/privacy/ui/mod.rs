@@ -1,5 +1,6 @@
 //! The data and privacy page: each site's retention of records, data requests about one visitor
-//! (find, export as JSON or HTML, erase after typing their name), and the erasures done.
+//! (find, export as JSON or HTML, erase after typing their name), the erasures done, and (super
+//! admins) all of the company's data as one archive.
 
 use leptos::prelude::*;
 
@@ -13,6 +14,10 @@ use crate::kit::{date_time_text, visitor_label, EmptyState};
 pub fn DataPage() -> impl IntoView {
     let lang = use_lang();
     let done = RwSignal::new(0u32);
+    let live = use_context::<crate::kit::live::Live>();
+    let super_admin = move || {
+        live.is_some_and(|l| l.agent.with(|a| a.as_ref().is_some_and(|a| a.can(kefu_protocol::Perm::SettingsManage))))
+    };
     let erased = LocalResource::new(move || {
         done.track();
         erasures()
@@ -22,6 +27,13 @@ pub fn DataPage() -> impl IntoView {
             <h2 id="data-title">{tr(lang, Key::NavData)}</h2>
             <Retention/>
             <Requests done/>
+            {move || super_admin().then(|| view! {
+                <section aria-labelledby="company-export-title">
+                    <h3 id="company-export-title">{tr(lang, Key::CompanyExport)}</h3>
+                    <p class="hint">{tr(lang, Key::CompanyExportHint)}</p>
+                    <a class="button" download href="/api/v1/company/export">{tr(lang, Key::DownloadCompany)}</a>
+                </section>
+            })}
             <section aria-labelledby="erasures-title">
                 <h3 id="erasures-title">{tr(lang, Key::Erasures)}</h3>
                 {move || erased.get().map(|list| match list {
