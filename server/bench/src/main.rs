@@ -27,6 +27,7 @@ use tokio_tungstenite::tungstenite::Message;
 mod cluster;
 mod console;
 mod faults;
+mod records;
 mod routing;
 
 pub(crate) type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -68,6 +69,16 @@ async fn main() {
     if std::env::var("KEFU_BENCH_QUICK").as_deref() == Ok("console") {
         // Only the visitor console's figures.
         console::run(PORT, &ws_url, &origin, 5000, &mut report, &mut faults).await;
+        report.print_and_save(&root, &faults);
+        return;
+    }
+    if std::env::var("KEFU_BENCH_QUICK").as_deref() == Ok("records") {
+        // Only the records figures at 1,000,000 messages (SQLite, and PostgreSQL when set).
+        server.stop().await;
+        records::run(&root, PORT, None, &mut report, &mut faults).await;
+        if let Ok(postgres) = std::env::var("KEFU_BENCH_DATABASE_URL") {
+            records::run(&root, PORT, Some(postgres), &mut report, &mut faults).await;
+        }
         report.print_and_save(&root, &faults);
         return;
     }
