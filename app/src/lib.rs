@@ -22,6 +22,7 @@ pub mod canned;
 pub mod categories;
 pub mod chat;
 pub mod colleagues;
+pub mod customers;
 pub mod departments;
 pub mod files;
 pub mod i18n;
@@ -101,7 +102,7 @@ fn page_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     use workbench::ui::{
-        AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, ColleaguesRoute, DataRoute,
+        AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, ColleaguesRoute, CustomersRoute, DataRoute,
         DepartmentsRoute, FilesRoute, InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute,
         RecordsRoute, RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, TeamRoute, VisitorsPage,
     };
@@ -133,6 +134,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("canned") view={Lazy::<CannedRoute>::new()}/>
                     <Route path=path!("colleagues") view={Lazy::<ColleaguesRoute>::new()}/>
                     <Route path=path!("records") view={Lazy::<RecordsRoute>::new()}/>
+                    <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()}/>
                     <Route path=path!("team") view={Lazy::<TeamRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>
@@ -144,7 +146,7 @@ pub fn App() -> impl IntoView {
 /// Whether a path is a signed-in workbench page (strangers are sent to /login).
 pub fn is_workbench_page(path: &str) -> bool {
     path == "/"
-        || ["/chats", "/visitors", "/canned", "/colleagues", "/records", "/team", "/admin", "/me"]
+        || ["/chats", "/visitors", "/canned", "/colleagues", "/records", "/customers", "/team", "/admin", "/me"]
             .iter()
             .any(|p| path == *p || path.starts_with(&format!("{p}/")))
 }

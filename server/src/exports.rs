@@ -5,6 +5,7 @@
 //! - `GET /api/v1/visitors/{id}/export?format=json|html`: everything kefu holds about one visitor
 //!   (a data request), with the session cookie.
 //! - `GET /api/v1/company/export`: all of the company's data as a zip archive (super admins).
+//! - `GET /api/v1/customers/export?filter=JSON`: the customers that match, as CSV.
 //!
 //! The request is checked before the first byte (a refusal is the usual [`ApiError`] JSON with
 //! its status); the file then streams from a task through a bounded channel
@@ -43,15 +44,9 @@ pub async fn records(
         Err(e) => return error(e),
     };
     let Ok(Query(query)) = query else { return error(ApiError::invalid("format", ErrorCode::Format)) };
-    let filter: RecordFilter = if query.filter.is_empty() {
-        RecordFilter::default()
-    } else if query.filter.len() > MAX_FILTER {
-        return error(ApiError::invalid("filter", ErrorCode::TooLong));
-    } else {
-        match serde_json::from_str(&query.filter) {
-            Ok(filter) => filter,
-            Err(_) => return error(ApiError::invalid("filter", ErrorCode::Format)),
-        }
+    let filter: RecordFilter = match parsed_filter(&query.filter) {
+        Ok(filter) => filter,
+        Err(e) => return error(e),
     };
     let export = match app::records::service::start_export(&state.app, &ctx, filter, query.format).await {
         Ok(export) => export,
@@ -105,6 +100,47 @@ pub async fn company(State(state): State<ServerState>, headers: HeaderMap) -> Re
     let app_state = state.app.clone();
     tokio::spawn(async move { app::privacy::service::write_company_export(&app_state, export, out).await });
     streamed(rx, "application/zip", &name)
+}
+
+#[derive(Deserialize)]
+pub struct CustomersExport {
+    #[serde(default)]
+    filter: String,
+}
+
+pub async fn customers(
+    State(state): State<ServerState>,
+    query: Result<Query<CustomersExport>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match Ctx::from_headers(&state.app.db, &headers).await {
+        Ok(ctx) => ctx,
+        Err(e) => return error(e),
+    };
+    let Ok(Query(query)) = query else { return error(ApiError::invalid("filter", ErrorCode::Format)) };
+    let filter = match parsed_filter(&query.filter) {
+        Ok(filter) => filter,
+        Err(e) => return error(e),
+    };
+    let export = match app::customers::service::start_export(&ctx, filter).await {
+        Ok(export) => export,
+        Err(e) => return error(e),
+    };
+    let (out, rx) = Chunks::channel();
+    let app_state = state.app.clone();
+    tokio::spawn(async move { app::customers::service::write_export(&app_state, export, out).await });
+    streamed(rx, "text/csv; charset=utf-8", "customers.csv")
+}
+
+/// A filter sent as JSON in the query (empty: the default one).
+fn parsed_filter<T: serde::de::DeserializeOwned + Default>(json: &str) -> Result<T, ApiError> {
+    if json.is_empty() {
+        return Ok(T::default());
+    }
+    if json.len() > MAX_FILTER {
+        return Err(ApiError::invalid("filter", ErrorCode::TooLong));
+    }
+    serde_json::from_str(json).map_err(|_| ApiError::invalid("filter", ErrorCode::Format))
 }
 
 /// A download's response: its body read from the channel, saved under `name`, never run.

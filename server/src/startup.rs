@@ -307,6 +307,7 @@ fn router(state: ServerState) -> Router {
         .route("/api/v1/records/export", get(exports::records))
         .route("/api/v1/visitors/{id}/export", get(exports::visitor))
         .route("/api/v1/company/export", get(exports::company))
+        .route("/api/v1/customers/export", get(exports::customers))
         .nest_service("/widget", widget)
         .leptos_routes_with_context(
             &state,

@@ -50,10 +50,11 @@ pub enum OpKind {
     VisitorErased,
     RetentionChanged,
     CompanyExported,
+    CustomersMerged,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 42] = [
+    pub const ALL: [OpKind; 43] = [
         OpKind::SignIn,
         OpKind::SignInFailed,
         OpKind::SignOut,
@@ -96,6 +97,7 @@ impl OpKind {
         OpKind::VisitorErased,
         OpKind::RetentionChanged,
         OpKind::CompanyExported,
+        OpKind::CustomersMerged,
     ];
 
     /// The stored name (`sign_in`, `agent_created`, …).
@@ -143,6 +145,7 @@ impl OpKind {
             OpKind::VisitorErased => "visitor_erased",
             OpKind::RetentionChanged => "retention_changed",
             OpKind::CompanyExported => "company_exported",
+            OpKind::CustomersMerged => "customers_merged",
         }
     }
 

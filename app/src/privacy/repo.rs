@@ -34,7 +34,7 @@ pub async fn find(
         "SELECT v.id, s.name AS site_name, v.name, v.email, v.phone, v.member_id, v.last_seen, \
          (SELECT COUNT(*) FROM conversations c WHERE c.visitor_id = v.id AND c.tenant_id = v.tenant_id) AS chats \
          FROM visitors v JOIN sites s ON s.id = v.site_id AND s.tenant_id = v.tenant_id \
-         WHERE v.tenant_id = {t} AND v.token_hash NOT LIKE 'erased:%' \
+         WHERE v.tenant_id = {t} AND v.token_hash NOT LIKE 'erased:%' AND v.token_hash NOT LIKE 'merged:%' \
          AND (v.id = {number} OR LOWER(v.name) LIKE {like} ESCAPE '\\' OR LOWER(v.email) LIKE {like} ESCAPE '\\' \
          OR v.phone LIKE {like} ESCAPE '\\' OR v.member_id LIKE {like} ESCAPE '\\'){in_sites} \
          ORDER BY v.last_seen DESC, v.id DESC LIMIT {limit}"

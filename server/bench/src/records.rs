@@ -128,10 +128,8 @@ pub async fn run(root: &Path, port: u16, postgres: Option<String>, report: &mut 
     let mut filter = blank.clone();
     filter["from"] = json!(base);
     filter["to"] = json!(base + 10_000 * STEP_MS);
-    let url = format!(
-        "http://127.0.0.1:{port}/api/v1/records/export?format=csv&filter={}",
-        encode(&filter.to_string())
-    );
+    let url =
+        format!("http://127.0.0.1:{port}/api/v1/records/export?format=csv&filter={}", encode(&filter.to_string()));
     let before = server.rss_kb();
     let pid = server.child.id().unwrap_or(0);
     let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(before));
@@ -205,7 +203,10 @@ async fn generate(url: &str) {
         if postgres {
             format!("(SELECT i FROM generate_series(0, {}) AS g(i))", n - 1)
         } else {
-            format!("(WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < {}) SELECT i FROM g)", n - 1)
+            format!(
+                "(WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < {}) SELECT i FROM g)",
+                n - 1
+            )
         }
     };
     let base: i64 = 1_700_000_000_000;
@@ -224,7 +225,8 @@ async fn generate(url: &str) {
             .unwrap();
     }
     let count = phrases.len() as i64;
-    let visitor0: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM visitors").fetch_one(&mut *tx).await.unwrap();
+    let visitor0: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM visitors").fetch_one(&mut *tx).await.unwrap();
     let conversation0: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM conversations").fetch_one(&mut *tx).await.unwrap();
     let statements = [

@@ -134,6 +134,8 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/records/choices", "", Gate::Needs(Perm::RecordsViewOwn)),
     ("/api/records/delete", r#"{"ids":[999999]}"#, Gate::Needs(Perm::RecordsDelete)),
     ("/api/privacy/visitors", "query=x", Gate::Needs(Perm::RecordsDelete)),
+    ("/api/customers", r#"{"filter":{}}"#, Gate::Needs(Perm::VisitorsView)),
+    ("/api/customers/merge", "kept=999998&merged=999999", Gate::Needs(Perm::RecordsDelete)),
     ("/api/privacy/erase", "visitor_id=999999", Gate::Needs(Perm::RecordsDelete)),
     ("/api/privacy/erasures", "", Gate::Needs(Perm::RecordsDelete)),
     ("/api/privacy/retention", "", Gate::Needs(Perm::RecordsDelete)),
@@ -304,6 +306,7 @@ const DOWNLOADS: &[(&str, Perm)] = &[
     ("/api/v1/records/export?format=csv", Perm::RecordsViewOwn),
     ("/api/v1/visitors/999999/export?format=json", Perm::RecordsDelete),
     ("/api/v1/company/export", Perm::SettingsManage),
+    ("/api/v1/customers/export", Perm::VisitorsView),
 ];
 
 #[tokio::test]

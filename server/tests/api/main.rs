@@ -9,6 +9,7 @@ mod chat;
 mod colleagues;
 mod companies;
 mod console;
+mod customers;
 mod data;
 mod details;
 mod files;

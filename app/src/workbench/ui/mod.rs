@@ -54,6 +54,7 @@ pub fn Shell() -> impl IntoView {
         (&[Perm::SitesManage][..], "/admin/files", Key::NavFiles),
         (&[Perm::SettingsManage][..], "/admin/library", Key::NavLibrary),
         (&[Perm::RecordsViewAll, Perm::RecordsViewOwn][..], "/records", Key::NavRecords),
+        (&[Perm::VisitorsView][..], "/customers", Key::NavCustomers),
         (&[Perm::MonitorChats][..], "/team", Key::NavTeam),
         (&[Perm::SettingsManage][..], "/admin/ratings", Key::NavRatings),
         (&[Perm::BlockManage][..], "/admin/blocks", Key::NavBlocks),
@@ -230,6 +231,7 @@ admin_route!(FilesRoute, crate::files::ui::FilesPage);
 admin_route!(LibraryRoute, crate::files::ui::LibraryPage);
 admin_route!(CannedRoute, crate::canned::ui::CannedPage);
 admin_route!(RecordsRoute, crate::records::ui::RecordsPage);
+admin_route!(CustomersRoute, crate::customers::ui::CustomersPage);
 admin_route!(TeamRoute, crate::supervision::ui::TeamPage);
 
 /// Internal chat: a separate chunk too, laid out in columns like the chats page.
