@@ -201,7 +201,7 @@ async fn generate(url: &str) {
         .unwrap();
     let series = |n: i64| {
         if postgres {
-            format!("(SELECT i FROM generate_series(0, {}) AS g(i))", n - 1)
+            format!("(SELECT i FROM generate_series(0, {}) AS g(i)) AS s", n - 1)
         } else {
             format!(
                 "(WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < {}) SELECT i FROM g)",
@@ -249,7 +249,7 @@ async fn generate(url: &str) {
              CASE WHEN i % 2 = 0 THEN {visitor0} + (i / {PER_CONVERSATION}) % {VISITORS} ELSE {agent} END, \
              CASE WHEN i % 2 = 0 THEN NULL ELSE 'Admin' END, 'bench' || CAST(i AS TEXT), p.body, \
              {base} + (i / {PER_CONVERSATION}) * {STEP_MS} + (i % {PER_CONVERSATION}) * 1000 \
-             FROM {} s JOIN bench_phrases p ON p.k = (s.i * 7919) % {count}",
+             FROM {} JOIN bench_phrases p ON p.k = (s.i * 7919) % {count}",
             series(CONVERSATIONS * PER_CONVERSATION)
         ),
         // Everything so far is below the mark: the server's backfill indexes it.
