@@ -12,7 +12,7 @@
 //! ([`app::infra::stream`]), so its size does not change the server's memory.
 
 use app::infra::ctx::Ctx;
-use app::infra::stream::{Chunks, Receiver};
+use app::infra::stream::Chunks;
 use app::records::{ExportFormat, RecordFilter};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -53,10 +53,10 @@ pub async fn records(
         Err(e) => return error(e),
     };
     let (format, name) = (export.format(), export.file_name());
-    let (out, rx) = Chunks::channel();
-    let app_state = state.app.clone();
-    tokio::spawn(async move { app::records::service::write_export(&app_state, export, out).await });
-    streamed(rx, format.content_type(), &name)
+    let app = state.app.clone();
+    streamed(format.content_type(), &name, move |out| async move {
+        app::records::service::write_export(&app, export, out).await
+    })
 }
 
 #[derive(Deserialize)]
@@ -80,10 +80,10 @@ pub async fn visitor(
         Err(e) => return error(e),
     };
     let (format, name) = (export.format(), export.file_name());
-    let (out, rx) = Chunks::channel();
-    let app_state = state.app.clone();
-    tokio::spawn(async move { app::privacy::service::write_export(&app_state, export, out).await });
-    streamed(rx, format.content_type(), &name)
+    let app = state.app.clone();
+    streamed(format.content_type(), &name, move |out| async move {
+        app::privacy::service::write_export(&app, export, out).await
+    })
 }
 
 pub async fn company(State(state): State<ServerState>, headers: HeaderMap) -> Response {
@@ -96,10 +96,10 @@ pub async fn company(State(state): State<ServerState>, headers: HeaderMap) -> Re
         Err(e) => return error(e),
     };
     let name = export.file_name();
-    let (out, rx) = Chunks::channel();
-    let app_state = state.app.clone();
-    tokio::spawn(async move { app::privacy::service::write_company_export(&app_state, export, out).await });
-    streamed(rx, "application/zip", &name)
+    let app = state.app.clone();
+    streamed("application/zip", &name, move |out| async move {
+        app::privacy::service::write_company_export(&app, export, out).await
+    })
 }
 
 #[derive(Deserialize)]
@@ -126,10 +126,10 @@ pub async fn customers(
         Ok(export) => export,
         Err(e) => return error(e),
     };
-    let (out, rx) = Chunks::channel();
-    let app_state = state.app.clone();
-    tokio::spawn(async move { app::customers::service::write_export(&app_state, export, out).await });
-    streamed(rx, "text/csv; charset=utf-8", "customers.csv")
+    let app = state.app.clone();
+    streamed("text/csv; charset=utf-8", "customers.csv", move |out| async move {
+        app::customers::service::write_export(&app, export, out).await
+    })
 }
 
 /// A filter sent as JSON in the query (empty: the default one).
@@ -143,8 +143,15 @@ fn parsed_filter<T: serde::de::DeserializeOwned + Default>(json: &str) -> Result
     serde_json::from_str(json).map_err(|_| ApiError::invalid("filter", ErrorCode::Format))
 }
 
-/// A download's response: its body read from the channel, saved under `name`, never run.
-fn streamed(rx: Receiver, content_type: &'static str, name: &str) -> Response {
+/// A download written by `write` on a task while it is sent: its body read from the channel,
+/// saved under `name`, never run.
+fn streamed<F, Fut>(content_type: &'static str, name: &str, write: F) -> Response
+where
+    F: FnOnce(Chunks) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (out, rx) = Chunks::channel();
+    tokio::spawn(write(out));
     let body = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
     let mut response = (StatusCode::OK, Body::from_stream(body)).into_response();
     let h = response.headers_mut();

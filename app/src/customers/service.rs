@@ -188,14 +188,5 @@ pub async fn write_export(state: &AppState, export: Export, mut out: Chunks) {
         }
     }
     .await;
-    match written {
-        Ok(Ok(())) => {
-            let _ = out.finish().await;
-        }
-        Ok(Err(Gone)) => {}
-        Err(e) => {
-            tracing::warn!(error = ?e, "customers export failed midway");
-            out.fail("the export failed").await;
-        }
-    }
+    out.end(written, "customers export").await
 }

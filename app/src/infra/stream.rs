@@ -60,6 +60,26 @@ impl Chunks {
     }
 }
 
+/// What a download's writer ends with: written whole, the reader gone, or an error midway.
+pub type Written = Result<Result<(), Gone>, kefu_protocol::ApiError>;
+
+impl Chunks {
+    /// Ends the body as `written` says: whole; quietly when the reader left; broken (and logged as
+    /// `what`) after an error midway.
+    pub async fn end(self, written: Written, what: &'static str) {
+        match written {
+            Ok(Ok(())) => {
+                let _ = self.finish().await;
+            }
+            Ok(Err(Gone)) => {}
+            Err(error) => {
+                tracing::warn!(?error, what, "a download failed midway");
+                self.fail("the download failed").await;
+            }
+        }
+    }
+}
+
 /// A `std::io::Write` whose bytes are taken out between writes: what a synchronous encoder (a zip
 /// archive) writes into while its owner moves the bytes on to [`Chunks`].
 #[derive(Clone, Default)]

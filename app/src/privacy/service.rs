@@ -8,7 +8,7 @@ use super::{ErasureRow, RetentionRow, VisitorExport, VisitorHit, MAX_RETENTION_D
 use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::ctx::{Ctx, SiteScope};
 use crate::infra::state::AppState;
-use crate::infra::stream::{Chunks, Gone};
+use crate::infra::stream::{Chunks, Gone, Written};
 use crate::infra::{html_escape as e, now_ms};
 use crate::records::repo::{self as records, Purge};
 
@@ -181,8 +181,6 @@ pub async fn start_export(
     Ok(Export { tenant: ctx.tenant(), visitor, lang, format })
 }
 
-type Written = Result<Result<(), Gone>, ApiError>;
-
 /// Writes a visitor's export: the card, every page view and every conversation with its messages,
 /// read a page at a time.
 pub async fn write_export(state: &AppState, export: Export, mut out: Chunks) {
@@ -190,16 +188,7 @@ pub async fn write_export(state: &AppState, export: Export, mut out: Chunks) {
         VisitorExport::Json => write_json(state, &export, &mut out).await,
         VisitorExport::Html => write_html(state, &export, &mut out).await,
     };
-    match written {
-        Ok(Ok(())) => {
-            let _ = out.finish().await;
-        }
-        Ok(Err(Gone)) => {}
-        Err(e) => {
-            tracing::warn!(error = ?e, "visitor export failed midway");
-            out.fail("the export failed").await;
-        }
-    }
+    out.end(written, "visitor export").await
 }
 
 /// Page views read at a time.
@@ -377,16 +366,8 @@ const DUMP_PAGE: i64 = 1000;
 /// JSON-lines file per table ([`repo::DUMPED`]; no password hashes, tokens or secrets), a thousand
 /// rows read at a time.
 pub async fn write_company_export(state: &AppState, export: CompanyExport, mut out: Chunks) {
-    match write_company(state, &export, &mut out).await {
-        Ok(Ok(())) => {
-            let _ = out.finish().await;
-        }
-        Ok(Err(Gone)) => {}
-        Err(e) => {
-            tracing::warn!(error = ?e, "company export failed midway");
-            out.fail("the export failed").await;
-        }
-    }
+    let written = write_company(state, &export, &mut out).await;
+    out.end(written, "company export").await
 }
 
 async fn write_company(state: &AppState, export: &CompanyExport, out: &mut Chunks) -> Written {

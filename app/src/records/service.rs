@@ -13,7 +13,7 @@ use crate::infra::audit::{self, Entry, OpKind};
 use crate::infra::ctx::{Ctx, SiteScope};
 use crate::infra::search::{self, Query};
 use crate::infra::state::AppState;
-use crate::infra::stream::Gone;
+use crate::infra::stream::{Gone, Written};
 
 /// Whose conversations the session's agent reads (`Forbidden` without either records permission).
 fn reach(ctx: &Ctx) -> Result<Reach, ApiError> {
@@ -233,20 +233,8 @@ pub async fn write_export(state: &AppState, export: Export, mut out: crate::infr
         super::ExportFormat::Html => write_html(state, &export, &mut out).await,
         super::ExportFormat::Zip => write_zip(state, &export, &mut out).await,
     };
-    match written {
-        Ok(Ok(())) => {
-            let _ = out.finish().await;
-        }
-        // The reader left: nothing to tell.
-        Ok(Err(Gone)) => {}
-        Err(e) => {
-            tracing::warn!(error = ?e, "records export failed midway");
-            out.fail("the export failed").await;
-        }
-    }
+    out.end(written, "records export").await
 }
-
-type Written = Result<Result<(), Gone>, ApiError>;
 
 /// The export's conversations in order, each with its messages, read a batch at a time.
 struct Conversations<'a> {
