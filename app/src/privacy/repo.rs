@@ -39,7 +39,7 @@ pub async fn find(
          OR v.phone LIKE {like} ESCAPE '\\' OR v.member_id LIKE {like} ESCAPE '\\'){in_sites} \
          ORDER BY v.last_seen DESC, v.id DESC LIMIT {limit}"
     );
-    // PostgreSQL numbers each marker, SQLite binds in order: the pattern goes in twice there.
+    // PostgreSQL numbers each marker, SQLite binds in order: the pattern goes in four times there.
     let pattern = format!("%{}%", like_escape(&query.to_lowercase()));
     let mut q = sqlx::query(&sql).bind(tenant.0).bind(query.trim().parse::<i64>().unwrap_or(-1));
     match db.kind {
@@ -71,20 +71,40 @@ pub async fn find(
         .or_internal()
 }
 
-/// A visitor of the tenant: their site and whether they are in a live chat (`None`: not the
-/// tenant's, or erased already).
-pub async fn visitor(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<Option<(SiteId, bool)>, ApiError> {
-    let row = sqlx::query(
-        "SELECT v.site_id, CASE WHEN EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = v.id AND c.status = 'open') \
-         THEN 1 ELSE 0 END AS live \
-         FROM visitors v WHERE v.id = $1 AND v.tenant_id = $2 AND v.token_hash NOT LIKE 'erased:%'",
+/// A visitor's site (`None`: not the tenant's, or erased already).
+pub async fn visitor_site(db: &Db, tenant: TenantId, visitor: VisitorId) -> Result<Option<SiteId>, ApiError> {
+    sqlx::query_scalar(
+        "SELECT site_id FROM visitors WHERE id = $1 AND tenant_id = $2 AND token_hash NOT LIKE 'erased:%'",
     )
     .bind(visitor.0)
     .bind(tenant.0)
     .fetch_optional(db.reader())
     .await
-    .or_internal()?;
-    row.map(|r| Ok((SiteId(r.try_get("site_id")?), r.try_get::<i64, _>("live")? != 0))).transpose().or_internal()
+    .map(|site| site.map(SiteId))
+    .or_internal()
+}
+
+/// The visitor's conversations read in the caller's transaction, so none opens between this and
+/// the erasure (`None`: one of them is live).
+pub async fn ended_conversations(
+    w: &mut Writer,
+    tenant: TenantId,
+    visitor: VisitorId,
+) -> Result<Option<Vec<i64>>, ApiError> {
+    let rows = sqlx::query("SELECT id, status FROM conversations WHERE visitor_id = $1 AND tenant_id = $2")
+        .bind(visitor.0)
+        .bind(tenant.0)
+        .fetch_all(&mut **w)
+        .await
+        .or_internal()?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if r.try_get::<String, _>("status").or_internal()? == "open" {
+            return Ok(None);
+        }
+        ids.push(r.try_get("id").or_internal()?);
+    }
+    Ok(Some(ids))
 }
 
 /// The visitor's conversations, oldest first.

@@ -21,15 +21,15 @@ fn sites(ctx: &Ctx) -> Result<Option<Vec<SiteId>>, ApiError> {
     })
 }
 
-/// A visitor this session may answer a data request about: their site and whether a chat of
-/// theirs is live (`NotFound` for anyone else).
-async fn visitor_in_reach(state: &AppState, ctx: &Ctx, visitor: VisitorId) -> Result<(SiteId, bool), ApiError> {
+/// A visitor this session may answer a data request about, and their site (`NotFound` for anyone
+/// else).
+async fn visitor_in_reach(state: &AppState, ctx: &Ctx, visitor: VisitorId) -> Result<SiteId, ApiError> {
     ctx.check(Perm::RecordsDelete)?;
-    let (site, live) = repo::visitor(&state.db, ctx.tenant(), visitor).await?.ok_or(ApiError::NotFound)?;
+    let site = repo::visitor_site(&state.db, ctx.tenant(), visitor).await?.ok_or(ApiError::NotFound)?;
     if !ctx.may(Perm::RecordsDelete, site) {
         return Err(ApiError::NotFound);
     }
-    Ok((site, live))
+    Ok(site)
 }
 
 pub async fn find(state: &AppState, ctx: &Ctx, query: &str) -> Result<Vec<VisitorHit>, ApiError> {
@@ -46,16 +46,15 @@ pub async fn find(state: &AppState, ctx: &Ctx, query: &str) -> Result<Vec<Visito
 /// (`Conflict`, `InUse`).
 pub async fn erase(state: &AppState, ctx: &Ctx, visitor: i64) -> Result<ErasureRow, ApiError> {
     let visitor = VisitorId(visitor);
-    let (site, live) = visitor_in_reach(state, ctx, visitor).await?;
-    if live {
-        return Err(ApiError::conflict(Some("visitor"), ErrorCode::InUse));
-    }
+    let site = visitor_in_reach(state, ctx, visitor).await?;
     let tenant = ctx.tenant();
-    let conversations = repo::conversation_ids(&state.db, tenant, visitor).await?;
     let now = now_ms();
     let mut w = state.db.write().await?;
     w.begin().await?;
     let work = async {
+        let conversations = repo::ended_conversations(&mut w, tenant, visitor)
+            .await?
+            .ok_or_else(|| ApiError::conflict(Some("visitor"), ErrorCode::InUse))?;
         let mut erased = repo::erase(&mut w, tenant, visitor).await?;
         let files = records::purge(&mut w, tenant, &conversations, Purge::Content).await?;
         erased.files = files.len() as i64;
