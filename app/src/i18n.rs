@@ -95,6 +95,7 @@ pub enum Key {
     CardTags,
     CardNotes,
     ThisVisit,
+    PagesAtTheTime,
     EarlierVisits,
     NoEarlierVisits,
     StillHere,
@@ -1232,6 +1233,7 @@ fn texts(key: Key) -> [&'static str; 5] {
         }
         CardNotes => ["Notes", "备注", "備註", "メモ", "메모"],
         ThisVisit => ["This visit", "本次访问", "本次造訪", "今回の訪問", "이번 방문"],
+        PagesAtTheTime => ["Pages of that visit", "当时的访问轨迹", "當時的造訪軌跡", "その訪問で見たページ", "당시 방문 경로"],
         EarlierVisits => ["Earlier visits", "以往访问", "以往造訪", "過去の訪問", "이전 방문"],
         NoEarlierVisits => [
             "No earlier visits.",

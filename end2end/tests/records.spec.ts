@@ -41,7 +41,11 @@ test('the admin finds a Chinese conversation by 退款 in the records, opens it 
   const lines = transcript.getByRole('list', { name: 'Messages' });
   await expect(lines).toContainText('我想申请退款，订单号 2026');
   await expect(lines).toContainText('Assigned to Demo Admin');
+  // Who the visitor was, and the pages of the visit the chat happened in.
+  const who = transcript.getByRole('region', { name: 'Visitor details' });
+  await expect(who.getByRole('list', { name: 'Pages of that visit' }).getByRole('link', { name: 'Acme Tea — fine loose-leaf tea' })).toBeVisible();
   await adminPage.screenshot({ path: testInfo.outputPath('records-1280.png'), fullPage: true });
+  await who.screenshot({ path: testInfo.outputPath('records-visitor-1280.png') });
 
   const download = adminPage.waitForEvent('download');
   await records.getByRole('link', { name: 'Export CSV' }).click();

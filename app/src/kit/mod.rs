@@ -151,6 +151,16 @@ pub fn country_name(lang: Lang, code: &str) -> String {
     code.to_owned()
 }
 
+/// A stored region code in the interface language: a province the table knows (`CN-GD` →
+/// "中国 · 广东"), else the country.
+pub fn region_code_text(lang: Lang, code: &str) -> String {
+    let country = country_name(lang, code.split('-').next().unwrap_or(code));
+    match regions::area(code) {
+        Some(area) => format!("{country} · {}", area.name(lang)),
+        None => country,
+    }
+}
+
 /// Where a visitor is, for lists: "country · province · city" in the interface language (a
 /// province or city the data names only in English is shown in English), or "unknown".
 pub fn region_text(lang: Lang, region: Option<&kefu_protocol::Region>) -> String {

@@ -155,6 +155,9 @@ pub struct RecordRow {
     pub source_domain: Option<String>,
     #[serde(default)]
     pub source_keyword: Option<String>,
+    /// Where the visitor was when it began: a province code (`CN-GD`) or a country (`FR`).
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,6 +198,12 @@ pub struct Transcript {
     /// What agents whispered in it while it was live (never part of an export for the visitor).
     #[serde(default)]
     pub whispers: Vec<kefu_protocol::Whisper>,
+    /// The visitor's card as it is now (`None`: erased or merged away).
+    #[serde(default)]
+    pub card: Option<crate::visitors::VisitorCard>,
+    /// The pages of the visit the conversation happened in, up to its end (trajectory at the time).
+    #[serde(default)]
+    pub pages: Vec<crate::visitors::PageStep>,
 }
 
 /// Longest note, in characters; most tags on a conversation, and the longest tag.

@@ -157,7 +157,7 @@ fn clause(w: &Where<'_>, markers: &mut Markers) -> (String, Vec<Bind>) {
 
 const COLUMNS: &str =
     "c.id, c.site_id, s.name AS site_name, c.visitor_id, v.name AS visitor_name, a.display_name AS agent_name, \
-     c.status, c.started_at, c.closed_at, c.last_seq, r.score, r.invalid, c.source_domain, c.source_keyword";
+     c.status, c.started_at, c.closed_at, c.last_seq, r.score, r.invalid, c.source_domain, c.source_keyword, c.region";
 const TABLES: &str = "conversations c JOIN sites s ON s.id = c.site_id JOIN visitors v ON v.id = c.visitor_id \
      LEFT JOIN agents a ON a.id = c.agent_id LEFT JOIN ratings r ON r.conversation_id = c.id";
 
@@ -180,6 +180,7 @@ fn row(r: &AnyRow) -> Result<RecordRow, sqlx::Error> {
         tags: Vec::new(),
         source_domain: r.try_get("source_domain")?,
         source_keyword: r.try_get("source_keyword")?,
+        region: r.try_get("region")?,
     })
 }
 

@@ -126,7 +126,11 @@ pub async fn transcript(state: &AppState, ctx: &Ctx, id: i64) -> Result<Transcri
     let events = repo::events(&state.db, ctx.tenant(), id).await?;
     let notes = repo::notes(&state.db, ctx.tenant(), id).await?;
     let whispers = crate::supervision::repo::list(&state.db, ctx.tenant(), id).await?;
-    Ok(Transcript { record, messages, events, notes, whispers })
+    let visitor = kefu_protocol::VisitorId(record.visitor_id);
+    let end = record.closed_at.unwrap_or_else(crate::infra::now_ms);
+    let (card, pages) =
+        crate::visitors::service::at_the_time(state, ctx.tenant(), visitor, record.started_at, end).await?;
+    Ok(Transcript { record, messages, events, notes, whispers, card, pages })
 }
 
 /// A conversation the reader sees (`NotFound` for any other).

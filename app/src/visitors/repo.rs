@@ -254,14 +254,21 @@ pub struct View {
     pub at: i64,
 }
 
-/// The visitor's newest page views, oldest first.
-pub async fn views(db: &Db, tenant: TenantId, visitor: VisitorId, limit: i64) -> Result<Vec<View>, ApiError> {
+/// The visitor's newest page views up to `until`, oldest first.
+pub async fn views(
+    db: &Db,
+    tenant: TenantId,
+    visitor: VisitorId,
+    until: i64,
+    limit: i64,
+) -> Result<Vec<View>, ApiError> {
     let rows = sqlx::query(
         "SELECT url, title, referrer, viewed_at FROM page_views WHERE visitor_id = $1 AND tenant_id = $2 \
-         ORDER BY viewed_at DESC, id DESC LIMIT $3",
+         AND viewed_at <= $3 ORDER BY viewed_at DESC, id DESC LIMIT $4",
     )
     .bind(visitor.0)
     .bind(tenant.0)
+    .bind(until)
     .bind(limit)
     .fetch_all(db.reader())
     .await

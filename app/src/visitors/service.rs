@@ -214,12 +214,54 @@ pub async fn details(state: &AppState, ctx: &Ctx, visitor: VisitorId) -> Result<
         .ok_or(ApiError::NotFound)?;
     // The page the visitor just opened may still be in this node's queue: write it first.
     state.part::<Visitors>()?.notes.submit(Note::Flush).await?;
-    let views = repo::views(&state.db, ctx.tenant(), visitor, TRAJECTORY_VIEWS).await?;
+    let views = repo::views(&state.db, ctx.tenant(), visitor, i64::MAX, TRAJECTORY_VIEWS).await?;
     let own = crate::sites::service::site_by_id(state, ctx.tenant(), site).await?;
     let (current, earlier) =
         trajectory(&views, crate::infra::now_ms(), |host| own.as_ref().is_some_and(|s| s.owns_host(host)));
     let conversations = repo::conversations(&state.db, ctx.tenant(), visitor).await?;
     Ok(VisitorDetails { card, site_name, first_seen, visits, current, earlier, conversations })
+}
+
+/// A conversation's visitor as its record shows them: the card (`None`: no such visitor) and the
+/// pages of the visit it happened in, from `start` to `end`. The caller has checked that the reader
+/// sees the conversation.
+pub async fn at_the_time(
+    state: &AppState,
+    tenant: TenantId,
+    visitor: VisitorId,
+    start: i64,
+    end: i64,
+) -> Result<(Option<VisitorCard>, Vec<PageStep>), ApiError> {
+    let card = repo::card(&state.db, tenant, visitor).await?.map(|(.., card)| card);
+    let views = repo::views(&state.db, tenant, visitor, end, TRAJECTORY_VIEWS).await?;
+    Ok((card, visit_at(&views, start)))
+}
+
+/// The pages (oldest first) of the visit going on at `start`: back from the last page opened by
+/// then to the first after which no half hour passed without a page, and on to the last page given.
+/// A visit whose pages were not tracked before `start` (a direct chat link) begins after it.
+pub fn visit_at(views: &[repo::View], start: i64) -> Vec<PageStep> {
+    let first = match views.iter().rposition(|v| v.at <= start) {
+        Some(mut i) => {
+            while i > 0 && views[i].at - views[i - 1].at <= VISIT_GAP_MS {
+                i -= 1;
+            }
+            i
+        }
+        // Nothing before it: every page given came after.
+        None => 0,
+    };
+    let visit = &views[first..];
+    visit
+        .iter()
+        .enumerate()
+        .map(|(i, v)| PageStep {
+            url: v.url.clone(),
+            title: v.title.clone(),
+            at: v.at,
+            stay_ms: visit.get(i + 1).map(|next| next.at - v.at),
+        })
+        .collect()
 }
 
 /// Saves a visitor's card (`Perm::VisitorsView` on their site); agents see the new name at once.
@@ -544,6 +586,35 @@ mod tests {
 
     fn view(url: &str, referrer: &str, at: i64) -> repo::View {
         repo::View { url: url.into(), title: String::new(), referrer: referrer.into(), at }
+    }
+
+    #[test]
+    fn a_record_shows_the_pages_of_the_visit_its_conversation_happened_in() {
+        const MIN: i64 = 60_000;
+        let views = [
+            view("https://shop.example/old", "", 0),
+            view("https://shop.example/", "https://www.baidu.com/s?wd=%E9%80%80%E6%AC%BE", 100 * MIN),
+            view("https://shop.example/refund", "", 110 * MIN),
+            view("https://shop.example/thanks", "", 130 * MIN),
+        ];
+        let urls = |steps: Vec<PageStep>| steps.into_iter().map(|s| (s.url, s.stay_ms)).collect::<Vec<_>>();
+        // Chat begun on the refund page (after an hour and a half away): the visit began on the home
+        // page, the page opened during the chat belongs to it, the visit before does not.
+        assert_eq!(
+            urls(visit_at(&views, 115 * MIN)),
+            [
+                ("https://shop.example/".to_owned(), Some(10 * MIN)),
+                ("https://shop.example/refund".to_owned(), Some(20 * MIN)),
+                ("https://shop.example/thanks".to_owned(), None),
+            ]
+        );
+        // A chat during a long stay on one page, ended before the next visit (the query reads pages
+        // up to the end): that page alone; had it lasted into the next visit, those pages too.
+        assert_eq!(urls(visit_at(&views[..1], 50 * MIN)), [("https://shop.example/old".to_owned(), None)]);
+        assert_eq!(urls(visit_at(&views[..2], 50 * MIN)).len(), 2);
+        // From a direct chat link, no page before it: the pages after it.
+        assert_eq!(urls(visit_at(&views[1..], 90 * MIN)).len(), 3);
+        assert!(visit_at(&[], 90 * MIN).is_empty());
     }
 
     #[test]

@@ -460,3 +460,59 @@ async fn records_filter_by_where_the_visit_came_from_a_host_or_a_search_keyword(
     let long = err(app.call_json("/api/records", "filter", &by(&"x".repeat(101)), &admin).await).await;
     assert_eq!(long, ApiError::invalid("source", ErrorCode::TooLong));
 }
+
+#[tokio::test]
+async fn a_record_shows_the_visitors_card_where_they_were_and_the_pages_of_that_visit() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let vid = visitor.visitor_id;
+    let pages = [
+        ("https://shop.example/last-week", "上周", ""),
+        ("https://shop.example/tea", "乌龙茶", "https://www.baidu.com/s?wd=%E4%B9%8C%E9%BE%99%E8%8C%B6"),
+        ("https://shop.example/refund", "退款", "https://shop.example/tea"),
+    ];
+    for (url, title, referrer) in pages {
+        let page = kefu_protocol::PageInfo { url: url.into(), title: title.into(), referrer: referrer.into() };
+        visitor.client.send(&kefu_protocol::FromVisitor::Page { page }).await;
+    }
+    assert!(app.eventually_equals("SELECT COUNT(*) FROM page_views WHERE visitor_id = $1", vid.0, 3).await);
+    // The first page was another visit, a week ago.
+    let mut w = app.db.write().await.unwrap();
+    sqlx::query(
+        "UPDATE page_views SET viewed_at = viewed_at - 604800000 WHERE visitor_id = $1 AND url LIKE '%last-week'",
+    )
+    .bind(vid.0)
+    .execute(&mut *w)
+    .await
+    .unwrap();
+    drop(w);
+    let conversation = visitor.say("v1", "怎么退款？").await.conversation_id;
+    let shown: app::visitors::VisitorDetails =
+        ok(app.call("/api/visitors/details", &format!("visitor_id={}", vid.0), Some(&admin)).await).await;
+    let card = app::visitors::VisitorCard { name: "李雷".into(), phone: "13900000000".into(), ..shown.card };
+    ok::<()>(app.call_json("/api/visitors/card", "card", &card, &admin).await).await;
+    visitor.client.send(&kefu_protocol::FromVisitor::End).await;
+    visitor.client.recv_until(|f| matches!(f, kefu_protocol::ToVisitor::Ended { .. })).await;
+    // A page after the chat ended is not part of it.
+    let page = kefu_protocol::PageInfo {
+        url: "https://shop.example/after".into(),
+        title: String::new(),
+        referrer: String::new(),
+    };
+    visitor.client.send(&kefu_protocol::FromVisitor::Page { page }).await;
+    assert!(app.eventually_equals("SELECT COUNT(*) FROM page_views WHERE visitor_id = $1", vid.0, 4).await);
+
+    let t: Transcript =
+        ok(app.call("/api/records/transcript", &format!("id={}", conversation.0), Some(&admin)).await).await;
+    let card = t.card.expect("the visitor's card");
+    assert_eq!((card.name.as_str(), card.phone.as_str()), ("李雷", "13900000000"));
+    let urls: Vec<&str> = t.pages.iter().map(|p| p.url.as_str()).collect();
+    assert_eq!(urls, ["https://shop.example/tea", "https://shop.example/refund"]);
+    assert!(t.pages[0].stay_ms.is_some() && t.pages[1].stay_ms.is_none(), "the time on each page but the last");
+    assert_eq!(
+        (t.record.source_domain.as_deref(), t.record.source_keyword.as_deref()),
+        (Some("baidu.com"), Some("乌龙茶"))
+    );
+}

@@ -10,7 +10,11 @@ use super::{
 };
 use crate::i18n::{error_text, tr, use_lang, Key, Lang};
 use crate::kit::form::{ConfirmDelete, Pager};
-use crate::kit::{clock_text, date_time_text, day_start_ms, duration_text, visitor_label, EmptyState, MessageText};
+use crate::kit::{
+    clock_text, date_time_text, day_start_ms, duration_text, region_code_text, visitor_label, EmptyState, MessageText,
+};
+use crate::visitors::ui::page_link;
+use crate::visitors::{PageStep, VisitorCard};
 
 /// An event in the agent's words.
 fn event_text(lang: Lang, e: &EventLine) -> String {
@@ -423,7 +427,54 @@ fn TranscriptLines(t: Transcript) -> impl IntoView {
         <ol class="message-list transcript-lines" aria-label=tr(lang, Key::Messages)>
             {lines.into_iter().map(|(_, v)| v).collect_view()}
         </ol>
+        <RecordVisitor record=t.record.clone() card=t.card pages=t.pages/>
         <RecordNotes id tags=t.record.tags notes=t.notes/>
+    }
+}
+
+/// Who the visitor was: their card, where they were and came from, and the pages of the visit the
+/// conversation happened in (seed 000 chapter 13: the record with the visitor's details).
+#[component]
+fn RecordVisitor(record: RecordRow, card: Option<VisitorCard>, pages: Vec<PageStep>) -> impl IntoView {
+    let lang = use_lang();
+    let mut facts: Vec<(String, String)> = Vec::new();
+    if let Some(card) = card {
+        let named = [
+            (Key::CardName, card.name),
+            (Key::Email, card.email),
+            (Key::CardPhone, card.phone),
+            (Key::CardCompany, card.company),
+            (Key::MemberId, card.member.unwrap_or_default()),
+            (Key::CardTags, card.tags.join(", ")),
+            (Key::CardNotes, card.notes),
+        ];
+        facts.extend(named.into_iter().map(|(key, value)| (tr(lang, key).to_owned(), value)));
+        facts.extend(card.details);
+    }
+    facts.push((
+        tr(lang, Key::Region).to_owned(),
+        record.region.as_deref().map(|c| region_code_text(lang, c)).unwrap_or_default(),
+    ));
+    let source = [record.source_domain, record.source_keyword].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    facts.push((tr(lang, Key::ColSource).to_owned(), source));
+    facts.retain(|(_, value)| !value.is_empty());
+    view! {
+        <section class="record-visitor" aria-labelledby="record-visitor-title">
+            <h4 id="record-visitor-title">{tr(lang, Key::VisitorDetails)}</h4>
+            <dl class="visitor-details">
+                {facts.into_iter().map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> }).collect_view()}
+            </dl>
+            <h4 id="record-pages-title">{tr(lang, Key::PagesAtTheTime)}</h4>
+            <ol class="trajectory" aria-labelledby="record-pages-title">
+                {pages.into_iter().map(|p| view! {
+                    <li>
+                        {page_link(&p.url, &p.title)}
+                        <span class="when">{date_time_text(p.at)}</span>
+                        {p.stay_ms.map(|ms| view! { <span class="stay">{duration_text(ms)}</span> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
     }
 }
 

@@ -94,7 +94,7 @@ fn page_view(v: &OnlineVisitor) -> AnyView {
 }
 
 /// A page by its title: a link only for web addresses (never `javascript:` or the like).
-fn page_link(url: &str, title: &str) -> AnyView {
+pub(crate) fn page_link(url: &str, title: &str) -> AnyView {
     let title = if title.is_empty() { url.to_owned() } else { title.to_owned() };
     let url = url.to_owned();
     if url.starts_with("https://") || url.starts_with("http://") {
