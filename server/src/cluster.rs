@@ -208,6 +208,10 @@ impl Peers for ClusterLink {
         self.queue(Cmd::Publish(format!("N {} {tenant} {visitor} {card}", self.node)));
     }
 
+    fn publish_close_visitor(&self, tenant: TenantId, visitor: VisitorId) {
+        self.queue(Cmd::Publish(format!("X {} {tenant} {visitor}", self.node)));
+    }
+
     fn arrive(&self, tenant: TenantId, presence: OnlineVisitor) {
         self.queue(Cmd::Arrive { tenant, presence });
     }
@@ -578,6 +582,13 @@ impl Task {
                 };
                 let Ok((name, member)) = serde_json::from_str::<(Option<String>, Option<String>)>(name) else { return };
                 self.hub.rename_visitor(TenantId(tenant), VisitorId(visitor), name, member);
+            }
+            "X" => {
+                let mut parts = rest.splitn(2, ' ');
+                let (Some(Some(tenant)), Some(Some(visitor))) = (parts.next().map(id), parts.next().map(id)) else {
+                    return;
+                };
+                self.hub.close_local_visitor(TenantId(tenant), VisitorId(visitor));
             }
             "B" => {
                 let Some(tenant) = id(rest.trim()).map(TenantId) else { return };

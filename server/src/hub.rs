@@ -55,6 +55,8 @@ pub trait Peers: Send + Sync + 'static {
     fn publish_blocks(&self, tenant: TenantId);
     /// Tells every node a visitor's new name and member id (`None`: none).
     fn publish_rename(&self, tenant: TenantId, visitor: VisitorId, name: Option<&str>, member: Option<&str>);
+    /// Tells every node to close a visitor's sockets (erased, or merged into another record).
+    fn publish_close_visitor(&self, tenant: TenantId, visitor: VisitorId);
     /// An agent opened their first console on this node (`true`) or closed their last (`false`).
     fn agent_here(&self, tenant: TenantId, agent: AgentId, here: bool);
     /// The tenant's agents with a console on a live node; `None` while the link is down.
@@ -843,6 +845,16 @@ impl Hub {
         }
     }
 
+    /// Closes a visitor's sockets on this node.
+    pub fn close_local_visitor(&self, tenant: TenantId, visitor: VisitorId) {
+        let inner = self.lock();
+        for outbox in
+            inner.visitors.get(&visitor).filter(|e| e.tenant == tenant).into_iter().flat_map(|e| e.conns.values())
+        {
+            outbox.close(4001, "record changed");
+        }
+    }
+
     /// Delivers an encoded frame to the visitor's connections on this node.
     pub fn deliver_to_visitor(&self, tenant: TenantId, visitor: VisitorId, text: Utf8Bytes) {
         push_all(self.lock().visitors.get(&visitor).filter(|e| e.tenant == tenant).map(|e| &e.conns), &text, None);
@@ -975,6 +987,13 @@ impl Realtime for Hub {
             cluster.publish_rename(tenant, visitor, name.as_deref(), member.as_deref());
         }
         self.rename_visitor(tenant, visitor, name, member);
+    }
+
+    fn close_visitor(&self, tenant: TenantId, visitor: VisitorId) {
+        self.close_local_visitor(tenant, visitor);
+        if let Some(cluster) = self.cluster.get() {
+            cluster.publish_close_visitor(tenant, visitor);
+        }
     }
 }
 

@@ -108,6 +108,8 @@ pub async fn merge(state: &AppState, ctx: &Ctx, kept: i64, merged: i64) -> Resul
     };
     let done = work.await;
     w.end(done).await?;
+    // The merged record's open tabs reconnect with their token, which now names the kept one.
+    state.realtime.close_visitor(tenant, merged);
     let name = card.name.map(str::to_owned);
     state.realtime.visitor_renamed(tenant, kept, name, card.member.map(str::to_owned));
     Ok(())

@@ -134,6 +134,10 @@ pub trait Realtime: Send + Sync + 'static {
     /// A visitor's card changed (an agent renamed them, the site identified them): agents see the
     /// name and the member id, on every node.
     fn visitor_renamed(&self, tenant: TenantId, visitor: VisitorId, name: Option<String>, member: Option<String>);
+    /// Closes a visitor's sockets on every node (close reason "record changed"): their record was
+    /// erased or merged into another, so the widget reconnects and is whoever its token now names
+    /// (a new visitor, or the record it was merged into).
+    fn close_visitor(&self, tenant: TenantId, visitor: VisitorId);
 }
 
 /// A boxed future that may cross threads.
@@ -157,6 +161,7 @@ impl Realtime for Nobody {
     }
     fn blocks_changed(&self, _: TenantId, _: Arc<dyn Gate>) {}
     fn visitor_renamed(&self, _: TenantId, _: VisitorId, _: Option<String>, _: Option<String>) {}
+    fn close_visitor(&self, _: TenantId, _: VisitorId) {}
 }
 
 #[cfg(test)]

@@ -67,6 +67,8 @@ pub async fn erase(state: &AppState, ctx: &Ctx, visitor: i64) -> Result<ErasureR
     };
     let done = work.await;
     let (erased, files) = w.end(done).await?;
+    // A tab still open would go on writing under the shell: it reconnects as someone new.
+    state.realtime.close_visitor(tenant, visitor);
     crate::files::service::forget(state, tenant, &files).await;
     let site_name = repo::retention(&state.db, tenant, Some(&[site])).await?.pop().map(|r| r.site_name);
     Ok(ErasureRow {

@@ -159,7 +159,10 @@ async fn two_records_of_one_person_merge_into_the_one_kept_with_everything_of_bo
     assert_eq!(app.scalar("SELECT COUNT(*) FROM conversations WHERE visitor_id = $1", merged.0).await, 0);
     let logged = "SELECT COUNT(*) FROM oplog WHERE kind = 'customers_merged' AND tenant_id = $1";
     assert_eq!(app.scalar(logged, shop.id.0).await, 1);
-    // The phone's browser now opens the kept record.
+    // The phone's open tab is closed (it would go on writing to the record merged away); its
+    // browser now opens the kept record; the laptop's tab stays.
+    assert!(phone.client.closes_within(WAIT).await, "the merged record's tab is closed");
+    laptop.client.assert_alive().await;
     let back = app.visitor(&shop, Some(&phone.token)).await;
     assert_eq!(back.visitor_id, kept);
     // A record merged away is gone: merging it again is not found.

@@ -226,6 +226,9 @@ async fn a_visitors_data_exports_whole_and_an_erasure_leaves_nothing_of_them_but
         "{before:?}"
     );
     let row: ErasureRow = ok(erase(admin).await).await;
+    // The tab still open is closed, so nothing more is written under the erased record.
+    assert!(visitor.client.closes_within(WAIT).await, "the erased visitor's tab is closed");
+    other.client.assert_alive().await;
     assert_eq!((row.conversations, row.messages, row.page_views, row.files), (1, 2, 1, 1));
     let after = personal_rows(&app, vid).await;
     assert!(after.iter().all(|(_, n)| *n == 0), "nothing personal is left: {after:?}");
