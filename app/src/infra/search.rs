@@ -215,25 +215,45 @@ mod db {
         pub body: String,
     }
 
-    /// Messages of the tenant that hold the query, newest first: at most `limit` candidates are
-    /// read from the index (newest first), then each is checked against its text.
-    pub async fn search(db: &Db, tenant: TenantId, query: &Query, limit: i64) -> Result<Vec<Hit>, ApiError> {
-        let (from, matches, expression) = match db.kind {
-            DbKind::Sqlite => {
-                ("message_search s JOIN messages m ON m.id = s.rowid", "message_search MATCH $1", query.fts5())
-            }
+    /// One batch of a search: the candidates that hold the query, newest first, and where the next
+    /// batch starts.
+    #[derive(Clone, Debug, Default, PartialEq, Eq)]
+    pub struct Batch {
+        pub hits: Vec<Hit>,
+        /// The oldest candidate read (`None`: the index holds no more).
+        pub next: Option<i64>,
+    }
+
+    /// Messages of the tenant that hold the query, newest first, older than `before` (a message
+    /// id): at most `limit` candidates are read from the index in its own order (newest first, no
+    /// sort), then each is checked against its text.
+    pub async fn search(db: &Db, tenant: TenantId, query: &Query, before: i64, limit: i64) -> Result<Batch, ApiError> {
+        let (from, matches, expression, order) = match db.kind {
+            DbKind::Sqlite => (
+                "message_search s JOIN messages m ON m.id = s.rowid",
+                "message_search MATCH $1 AND s.rowid < $4",
+                query.fts5(),
+                "s.rowid",
+            ),
             DbKind::Postgres => (
                 "message_search s JOIN messages m ON m.id = s.message_id",
-                "s.terms @@ CAST($1 AS tsquery)",
+                "s.terms @@ CAST($1 AS tsquery) AND s.message_id < $4",
                 query.tsquery(),
+                "s.message_id",
             ),
         };
         let sql = format!(
             "SELECT m.id, m.conversation_id, m.seq, m.body FROM {from} \
-             WHERE {matches} AND m.tenant_id = $2 AND m.retracted_at IS NULL ORDER BY m.id DESC LIMIT $3"
+             WHERE {matches} AND m.tenant_id = $2 AND m.retracted_at IS NULL ORDER BY {order} DESC LIMIT $3"
         );
-        let rows =
-            sqlx::query(&sql).bind(expression).bind(tenant.0).bind(limit).fetch_all(db.reader()).await.or_internal()?;
+        let rows = sqlx::query(&sql)
+            .bind(expression)
+            .bind(tenant.0)
+            .bind(limit)
+            .bind(before)
+            .fetch_all(db.reader())
+            .await
+            .or_internal()?;
         let hits = rows
             .iter()
             .map(|r| {
@@ -246,7 +266,8 @@ mod db {
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .or_internal()?;
-        Ok(hits.into_iter().filter(|h| query.hits(&h.body)).collect())
+        let next = (hits.len() as i64 == limit).then(|| hits.last().map(|h| h.message_id)).flatten();
+        Ok(Batch { hits: hits.into_iter().filter(|h| query.hits(&h.body)).collect(), next })
     }
 
     /// Indexes the messages written before the search index existed, a batch at a time, in the

@@ -63,8 +63,11 @@ fn clause(w: &Where<'_>, markers: &mut Markers) -> (String, Vec<Bind>) {
         binds.push(Bind::Int(value));
     };
     int(&mut sql, "c.tenant_id = ?", w.tenant.0, markers);
-    int(&mut sql, " AND c.started_at >= ?", w.from, markers);
-    int(&mut sql, " AND c.started_at < ?", w.to, markers);
+    // With ids (a search's, an export's) the primary key finds the rows: `+` keeps the planner from
+    // walking the start-time index over every conversation of the tenant instead.
+    let started = if w.ids.is_some() { "+c.started_at" } else { "c.started_at" };
+    int(&mut sql, &format!(" AND {started} >= ?"), w.from, markers);
+    int(&mut sql, &format!(" AND {started} < ?"), w.to, markers);
     if let Some(site) = w.site {
         int(&mut sql, " AND c.site_id = ?", site.0, markers);
     }

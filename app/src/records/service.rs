@@ -30,18 +30,31 @@ fn reach(ctx: &Ctx) -> Result<Reach, ApiError> {
 /// Candidate conversations for a search, newest hit first, with the newest hit's text; whether
 /// there were more than [`SEARCH_CAP`].
 async fn searched(state: &AppState, ctx: &Ctx, query: &Query) -> Result<(Vec<(i64, String)>, bool), ApiError> {
-    // Candidates are read newest first; enough of them to fill the cap in conversations.
-    let hits = search::search(&state.db, ctx.tenant(), query, (SEARCH_CAP * 10) as i64).await?;
+    // Candidates are read newest first, a batch at a time, until one more conversation than the
+    // cap holds the text (or ten candidates per listed conversation were read).
     let mut found: Vec<(i64, String)> = Vec::new();
-    for hit in hits {
-        if !found.iter().any(|(id, _)| *id == hit.conversation_id.0) {
-            found.push((hit.conversation_id.0, hit.body));
+    let mut seen = std::collections::HashSet::new();
+    let (mut before, mut read) = (i64::MAX, 0);
+    while found.len() <= SEARCH_CAP && read < SEARCH_CAP * 10 {
+        let batch = search::search(&state.db, ctx.tenant(), query, before, SEARCH_BATCH).await?;
+        read += SEARCH_BATCH as usize;
+        for hit in batch.hits {
+            if seen.insert(hit.conversation_id.0) {
+                found.push((hit.conversation_id.0, hit.body));
+            }
+        }
+        match batch.next {
+            Some(next) => before = next,
+            None => break,
         }
     }
     let capped = found.len() > SEARCH_CAP;
     found.truncate(SEARCH_CAP);
     Ok((found, capped))
 }
+
+/// Candidate messages a search reads at once.
+const SEARCH_BATCH: i64 = 2000;
 
 /// A filter checked and resolved against the session: the scope, the search's hits, the bounds.
 struct Resolved {

@@ -516,3 +516,64 @@ async fn a_record_shows_the_visitors_card_where_they_were_and_the_pages_of_that_
         (Some("baidu.com"), Some("乌龙茶"))
     );
 }
+
+#[tokio::test]
+async fn a_search_reads_candidates_in_batches_until_more_conversations_than_it_lists_hold_the_text() {
+    let app = spawn_app().await;
+    let shop = app.create_tenant("Shop").await;
+    let admin = app.login(&shop.company, &shop.login, &shop.password).await;
+    let mut visitor = app.visitor(&shop, None).await;
+    let first = visitor.say("v1", "你好").await.conversation_id;
+    let site = app.scalar("SELECT site_id FROM conversations WHERE id = $1", first.0).await;
+    // 1,200 older conversations, each saying 退款 twice: 2,400 candidates, more than one batch
+    // reads, and the first batch holds only 1,000 conversations.
+    let written = app.scalar("SELECT MAX(id) + $1 FROM messages", 1).await;
+    let mut w = app.db.write().await.unwrap();
+    let base: i64 = 1_700_000_000_000;
+    for i in 0..1200i64 {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO conversations (tenant_id, site_id, visitor_id, status, last_seq, agent_read_seq, started_at, \
+             last_message_at, closed_at) VALUES ($1, $2, $3, 'closed', 2, 2, $4, $4, $4) RETURNING id",
+        )
+        .bind(shop.id.0)
+        .bind(site)
+        .bind(visitor.visitor_id.0)
+        .bind(base + i * 60_000)
+        .fetch_one(&mut *w)
+        .await
+        .unwrap();
+        for seq in 1..=2i64 {
+            sqlx::query(
+                "INSERT INTO messages (tenant_id, conversation_id, seq, sender_kind, sender_id, client_msg_id, body, sent_at) \
+                 VALUES ($1, $2, $3, 'visitor', $4, $5, $6, $7)",
+            )
+            .bind(shop.id.0)
+            .bind(id)
+            .bind(seq)
+            .bind(visitor.visitor_id.0)
+            .bind(format!("m{i}-{seq}"))
+            .bind(format!("第{seq}次问退款，会话 {i}"))
+            .bind(base + i * 60_000 + seq)
+            .execute(&mut *w)
+            .await
+            .unwrap();
+        }
+    }
+    // Indexed by the backfill, as rows written before the index.
+    sqlx::query("UPDATE search_backfill SET next_id = $1, below = (SELECT MAX(id) + 1 FROM messages)")
+        .bind(written)
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    drop(w);
+    while app::infra::search::backfill(&app.db, 5000).await.unwrap() > 0 {}
+
+    let page = search(&app, &admin, "退款").await.unwrap();
+    assert_eq!((page.total, page.capped), (app::records::SEARCH_CAP as i64, true), "more than it lists");
+    assert_eq!(page.rows.len(), 25);
+    // The newest conversations first, each shown with its newest hit.
+    assert_eq!(page.rows[0].hit.as_deref(), Some("第2次问退款，会话 1199"));
+    let oldest = RecordFilter { query: "退款".into(), sort: RecordSort::Oldest, ..RecordFilter::default() };
+    let oldest: RecordPage = ok(app.call_json("/api/records", "filter", &oldest, &admin).await).await;
+    assert_eq!(oldest.rows[0].hit.as_deref(), Some("第2次问退款，会话 200"), "the 1,000 newest are listed");
+}
