@@ -4,18 +4,13 @@ use kefu_protocol::{ApiError, SiteId, TenantId, VisitorId};
 use sqlx::Row as _;
 
 use super::{CustomerFilter, CustomerRow};
-use crate::infra::db::{like_escape, Db, Markers, Writer};
+use crate::infra::db::{bound, bound_scalar, like_escape, Bind, Db, Markers, Writer};
 use crate::infra::OrInternal;
 
 /// A visitor the team knows: named, reachable, tagged or a member; not erased nor merged away.
 const KNOWN: &str = "v.token_hash NOT LIKE 'erased:%' AND v.token_hash NOT LIKE 'merged:%' \
      AND (v.name IS NOT NULL OR v.email <> '' OR v.phone <> '' OR v.company <> '' OR v.tags <> '' \
      OR v.member_id IS NOT NULL OR v.claimed_id IS NOT NULL)";
-
-enum Bind {
-    Int(i64),
-    Text(String),
-}
 
 /// What a list asks for: the tenant, the sites in scope (`None`: all), the filter, and its search
 /// text and tag checked and lower-cased.
@@ -70,19 +65,6 @@ fn clause(search: &Search<'_>, markers: &mut Markers) -> (String, Vec<Bind>) {
     (sql, binds)
 }
 
-fn bound<'q>(
-    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    binds: &'q [Bind],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for bind in binds {
-        query = match bind {
-            Bind::Int(v) => query.bind(*v),
-            Bind::Text(t) => query.bind(t.as_str()),
-        };
-    }
-    query
-}
-
 /// A page of the customers that match, the most recently seen first, and how many match in all.
 pub async fn page(db: &Db, search: &Search<'_>, offset: i64, limit: i64) -> Result<(Vec<CustomerRow>, i64), ApiError> {
     let mut markers = Markers::new(db.kind);
@@ -122,14 +104,7 @@ pub async fn page(db: &Db, search: &Search<'_>, offset: i64, limit: i64) -> Resu
     let mut markers = Markers::new(db.kind);
     let (where_sql, binds) = clause(search, &mut markers);
     let sql = format!("SELECT COUNT(*) FROM visitors v WHERE {where_sql}");
-    let mut count = sqlx::query_scalar::<_, i64>(&sql);
-    for bind in &binds {
-        count = match bind {
-            Bind::Int(v) => count.bind(*v),
-            Bind::Text(t) => count.bind(t.as_str()),
-        };
-    }
-    let total = count.fetch_one(db.reader()).await.or_internal()?;
+    let total = bound_scalar(sqlx::query_scalar::<_, i64>(&sql), &binds).fetch_one(db.reader()).await.or_internal()?;
     Ok((rows, total))
 }
 

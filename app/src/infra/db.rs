@@ -326,6 +326,37 @@ pub async fn stale_or_missing(
 /// (on PostgreSQL an unprepared statement costs a round trip more); the rare big ones are not kept.
 pub const PREPARED_UP_TO: usize = 16;
 
+/// A value for a marker of a statement whose parts depend on a filter, kept in marker order.
+pub enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+type AnyScalar<'q, O> = sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
+
+/// A statement with its run-time binds applied, in order.
+pub fn bound<'q>(mut query: AnyQuery<'q>, binds: &'q [Bind]) -> AnyQuery<'q> {
+    for bind in binds {
+        query = match bind {
+            Bind::Int(v) => query.bind(*v),
+            Bind::Text(t) => query.bind(t.as_str()),
+        };
+    }
+    query
+}
+
+/// A one-column statement with its run-time binds applied, in order.
+pub fn bound_scalar<'q, O>(mut query: AnyScalar<'q, O>, binds: &'q [Bind]) -> AnyScalar<'q, O> {
+    for bind in binds {
+        query = match bind {
+            Bind::Int(v) => query.bind(*v),
+            Bind::Text(t) => query.bind(t.as_str()),
+        };
+    }
+    query
+}
+
 /// Bind parameter markers, handed out in the order of the SQL text (which is the bind order):
 /// `$1, $2, …` on PostgreSQL, plain `?` on SQLite. sqlx looks every numbered SQLite parameter up
 /// by its name, a linear scan per parameter: a batch of 500 messages (4,500 parameters) cost

@@ -4,7 +4,7 @@ use kefu_protocol::{AgentId, ApiError, SiteId, TenantId, VisitorId};
 use sqlx::Row as _;
 
 use super::{ErasureRow, RetentionRow, VisitorHit};
-use crate::infra::db::{like_escape, Db, Markers, Writer};
+use crate::infra::db::{bound, like_escape, Bind, Db, Markers, Writer};
 use crate::infra::OrInternal;
 
 /// ` AND {column} IN (…)` for a site list (`None`: every site), with its binds.
@@ -27,7 +27,10 @@ pub async fn find(
     query: &str,
 ) -> Result<Vec<VisitorHit>, ApiError> {
     let mut markers = Markers::new(db.kind);
-    let (t, number, like) = (markers.one(), markers.one(), markers.one());
+    let (t, number) = (markers.one(), markers.one());
+    let pattern = format!("%{}%", like_escape(&query.to_lowercase()));
+    let columns = ["LOWER(v.name)", "LOWER(v.email)", "v.phone", "v.member_id"];
+    let tests: Vec<String> = columns.iter().map(|c| format!(" OR {c} LIKE {} ESCAPE '\\'", markers.one())).collect();
     let (in_sites, site_binds) = sites_clause("v.site_id", sites, &mut markers);
     let limit = markers.one();
     let sql = format!(
@@ -35,24 +38,13 @@ pub async fn find(
          (SELECT COUNT(*) FROM conversations c WHERE c.visitor_id = v.id AND c.tenant_id = v.tenant_id) AS chats \
          FROM visitors v JOIN sites s ON s.id = v.site_id AND s.tenant_id = v.tenant_id \
          WHERE v.tenant_id = {t} AND v.token_hash NOT LIKE 'erased:%' AND v.token_hash NOT LIKE 'merged:%' \
-         AND (v.id = {number} OR LOWER(v.name) LIKE {like} ESCAPE '\\' OR LOWER(v.email) LIKE {like} ESCAPE '\\' \
-         OR v.phone LIKE {like} ESCAPE '\\' OR v.member_id LIKE {like} ESCAPE '\\'){in_sites} \
-         ORDER BY v.last_seen DESC, v.id DESC LIMIT {limit}"
+         AND (v.id = {number}{}){in_sites} ORDER BY v.last_seen DESC, v.id DESC LIMIT {limit}",
+        tests.concat()
     );
-    // PostgreSQL numbers each marker, SQLite binds in order: the pattern goes in four times there.
-    let pattern = format!("%{}%", like_escape(&query.to_lowercase()));
-    let mut q = sqlx::query(&sql).bind(tenant.0).bind(query.trim().parse::<i64>().unwrap_or(-1));
-    match db.kind {
-        crate::infra::db::DbKind::Postgres => q = q.bind(pattern),
-        crate::infra::db::DbKind::Sqlite => {
-            for _ in 0..4 {
-                q = q.bind(pattern.clone());
-            }
-        }
-    }
-    for site in site_binds {
-        q = q.bind(site);
-    }
+    let mut binds = vec![Bind::Int(tenant.0), Bind::Int(query.trim().parse::<i64>().unwrap_or(-1))];
+    binds.extend(columns.iter().map(|_| Bind::Text(pattern.clone())));
+    binds.extend(site_binds.into_iter().map(Bind::Int));
+    let q = bound(sqlx::query(&sql), &binds);
     let rows = q.bind(super::FOUND_AT_MOST).fetch_all(db.reader()).await.or_internal()?;
     rows.iter()
         .map(|r| {

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row as _;
 
 use super::{EventLine, NoteLine, RecordRow, RecordSort};
-use crate::infra::db::{Db, Markers};
+use crate::infra::db::{bound, bound_scalar, Bind, Db, Markers};
 use crate::infra::OrInternal;
 
 /// Whose conversations a reader sees.
@@ -47,11 +47,6 @@ fn order(sort: RecordSort) -> &'static str {
         RecordSort::MostMessages => "c.last_seq DESC, c.id DESC",
         RecordSort::Longest => "COALESCE(c.closed_at, c.last_message_at) - c.started_at DESC, c.id DESC",
     }
-}
-
-enum Bind {
-    Int(i64),
-    Text(String),
 }
 
 /// The `WHERE` clause and its binds (markers in text order).
@@ -202,14 +197,7 @@ pub async fn page(
         "SELECT {COLUMNS} FROM {TABLES} WHERE {clause_sql} ORDER BY {} LIMIT {limit_marker} OFFSET {offset_marker}",
         order(sort)
     );
-    let mut query = sqlx::query(&sql);
-    for bind in &binds {
-        query = match bind {
-            Bind::Int(v) => query.bind(*v),
-            Bind::Text(t) => query.bind(t.clone()),
-        };
-    }
-    let rows = query.bind(limit).bind(offset).fetch_all(db.reader()).await.or_internal()?;
+    let rows = bound(sqlx::query(&sql), &binds).bind(limit).bind(offset).fetch_all(db.reader()).await.or_internal()?;
     let mut rows = rows.iter().map(row).collect::<Result<Vec<_>, _>>().or_internal()?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let tags = tags_of(db, w.tenant, &ids).await?;
@@ -220,14 +208,7 @@ pub async fn page(
     let mut markers = Markers::new(db.kind);
     let (clause_sql, binds) = clause(w, &mut markers);
     let sql = format!("SELECT COUNT(*) FROM conversations c WHERE {clause_sql}");
-    let mut count = sqlx::query_scalar::<_, i64>(&sql);
-    for bind in &binds {
-        count = match bind {
-            Bind::Int(v) => count.bind(*v),
-            Bind::Text(t) => count.bind(t.clone()),
-        };
-    }
-    let total = count.fetch_one(db.reader()).await.or_internal()?;
+    let total = bound_scalar(sqlx::query_scalar::<_, i64>(&sql), &binds).fetch_one(db.reader()).await.or_internal()?;
     Ok((rows, total))
 }
 
@@ -280,14 +261,7 @@ pub async fn ids(db: &Db, w: &Where<'_>, sort: RecordSort, limit: i64) -> Result
     let limit_marker = markers.one();
     let sql =
         format!("SELECT c.id FROM conversations c WHERE {clause_sql} ORDER BY {} LIMIT {limit_marker}", order(sort));
-    let mut query = sqlx::query_scalar::<_, i64>(&sql);
-    for bind in &binds {
-        query = match bind {
-            Bind::Int(v) => query.bind(*v),
-            Bind::Text(t) => query.bind(t.clone()),
-        };
-    }
-    query.bind(limit).fetch_all(db.reader()).await.or_internal()
+    bound_scalar(sqlx::query_scalar::<_, i64>(&sql), &binds).bind(limit).fetch_all(db.reader()).await.or_internal()
 }
 
 /// A conversation's messages in order (at most `limit`).
