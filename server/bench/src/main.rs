@@ -320,6 +320,12 @@ async fn main() {
     console::run(PORT, &url, &origin, 5000, &mut report, &mut faults).await;
     fresh.stop().await;
 
+    // Records at 1,000,000 messages, each database on its own fresh server.
+    records::run(&root, PORT, None, &mut report, &mut faults).await;
+    if let Ok(postgres) = std::env::var("KEFU_BENCH_DATABASE_URL") {
+        records::run(&root, PORT, Some(postgres), &mut report, &mut faults).await;
+    }
+
     if let Ok(url) = std::env::var("KEFU_BENCH_DATABASE_URL") {
         let pg = Server::start(&root, PORT, Some(url)).await;
         routing::long_queue(PORT).await;
