@@ -8,7 +8,7 @@ use kefu_protocol::{AgentId, ApiError, ColleagueMessage, ErrorCode, FromAgent, T
 use crate::helpers::{err, ok, spawn_app, AgentClient, Tenant, TestApp, AGENT_PASSWORD};
 
 /// The company's first agent (its admin, the tenant's own login).
-async fn admin_id(app: &TestApp, shop: &Tenant) -> AgentId {
+pub(crate) async fn admin_id(app: &TestApp, shop: &Tenant) -> AgentId {
     AgentId(app.scalar("SELECT MIN(id) FROM agents WHERE tenant_id = $1", shop.id.0).await)
 }
 
@@ -18,7 +18,7 @@ async fn colleague(app: &TestApp, shop: &Tenant, name: &str) -> (AgentId, String
     (id, app.login(&shop.company, &login, AGENT_PASSWORD).await)
 }
 
-async fn say(console: &mut AgentClient, to: AgentId, id: &str, body: &str) -> ColleagueMessage {
+pub(crate) async fn say(console: &mut AgentClient, to: AgentId, id: &str, body: &str) -> ColleagueMessage {
     console.send(&FromAgent::ColleagueSend { to, client_msg_id: id.into(), body: body.into() }).await;
     match console.recv_until(|f| matches!(f, ToAgent::ColleagueAck { .. } | ToAgent::Error { .. })).await {
         ToAgent::ColleagueAck { client_msg_id, message } if client_msg_id == id => message,

@@ -322,6 +322,13 @@ async fn the_company_export_holds_every_table_of_the_company_and_no_secret_or_ot
     visitor.say("m1", "发票怎么开？").await;
     let mut stranger = app.visitor(&other, None).await;
     stranger.say("s1", "别家的秘密").await;
+    // Internal chat is company data too (its messages reach their company through the thread).
+    let (_, eve_login) = app.add_agent(&other, "Eve").await;
+    let eve = app.login(&other.company, &eve_login, AGENT_PASSWORD).await;
+    for (tenant, cookie, body) in [(&shop, &bob, "内部：这单要退款"), (&other, &eve, "别家的内部消息")] {
+        let (mut console, ..) = app.agent(cookie).await;
+        crate::colleagues::say(&mut console, crate::colleagues::admin_id(&app, tenant).await, "c1", body).await;
+    }
 
     let get = |cookie: &str| {
         reqwest::Client::new().get(app.url("/api/v1/company/export")).header("cookie", cookie.to_owned()).send()
@@ -351,6 +358,9 @@ async fn the_company_export_holds_every_table_of_the_company_and_no_secret_or_ot
     assert!(visitors.len() == 1 && visitors[0].get("token_hash").is_none());
     assert!(lines(read("sites.jsonl")).iter().all(|s| s.get("identity_secret").is_none()));
     assert_eq!(lines(read("conversations.jsonl")).len(), 1);
+    let internal = lines(read("colleague_messages.jsonl"));
+    assert_eq!(internal.iter().map(|m| m["body"].as_str().unwrap()).collect::<Vec<_>>(), ["内部：这单要退款"]);
+    assert_eq!(lines(read("colleague_threads.jsonl")).len(), 1);
     let everything: String = (0..archive.len())
         .map(|i| {
             let mut text = String::new();
@@ -359,5 +369,30 @@ async fn the_company_export_holds_every_table_of_the_company_and_no_secret_or_ot
         })
         .collect();
     assert!(!everything.contains("别家的秘密"), "nothing of the other company");
+    assert!(!everything.contains("别家的内部消息"), "nor of its internal chat");
     assert!(!everything.contains("$argon2"), "no password hash anywhere");
+}
+
+#[tokio::test]
+async fn every_table_is_in_the_company_export_or_named_as_left_out_with_a_reason() {
+    let app = spawn_app().await;
+    app.create_tenant("Shop").await;
+    let sql = match app.db.kind {
+        app::infra::db::DbKind::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name NOT LIKE 'message_search_%'"
+        }
+        app::infra::db::DbKind::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE table_schema = current_schema()"
+        }
+    };
+    let mut tables: Vec<String> = sqlx::query_scalar(sql).fetch_all(app.db.reader()).await.unwrap();
+    tables.retain(|t| t != "_sqlx_migrations");
+    let dumped: Vec<&str> = app::privacy::repo::DUMPED.iter().map(|d| d.table).collect();
+    let left_out: Vec<&str> = app::privacy::repo::LEFT_OUT.iter().map(|(t, _)| *t).collect();
+    let unaccounted: Vec<&String> =
+        tables.iter().filter(|t| !dumped.contains(&t.as_str()) && !left_out.contains(&t.as_str())).collect();
+    assert!(unaccounted.is_empty(), "export these or say why not: {unaccounted:?}");
+    let stale: Vec<&&str> = dumped.iter().chain(&left_out).filter(|t| !tables.iter().any(|n| n == **t)).collect();
+    assert!(stale.is_empty(), "no such tables: {stale:?}");
 }
