@@ -96,6 +96,8 @@ pub enum Key {
     CardNotes,
     ThisVisit,
     PagesAtTheTime,
+    TimeZone,
+    TimeZoneHint,
     EarlierVisits,
     NoEarlierVisits,
     StillHere,
@@ -1233,6 +1235,14 @@ fn texts(key: Key) -> [&'static str; 5] {
         }
         CardNotes => ["Notes", "备注", "備註", "メモ", "메모"],
         ThisVisit => ["This visit", "本次访问", "本次造訪", "今回の訪問", "이번 방문"],
+        TimeZone => ["Time zone", "时区", "時區", "タイムゾーン", "시간대"],
+        TimeZoneHint => [
+            "Where the site's days begin and end in its statistics: a name such as Asia/Shanghai or UTC.",
+            "统计报表按此时区划分每一天，例如 Asia/Shanghai 或 UTC。",
+            "統計報表按此時區劃分每一天，例如 Asia/Taipei 或 UTC。",
+            "統計で 1 日を区切るタイムゾーンです（例: Asia/Tokyo、UTC）。",
+            "통계에서 하루를 나누는 시간대입니다(예: Asia/Seoul, UTC).",
+        ],
         PagesAtTheTime => ["Pages of that visit", "当时的访问轨迹", "當時的造訪軌跡", "その訪問で見たページ", "당시 방문 경로"],
         EarlierVisits => ["Earlier visits", "以往访问", "以往造訪", "過去の訪問", "이전 방문"],
         NoEarlierVisits => [
@@ -2118,6 +2128,7 @@ fn field_name(lang: Lang, field: &str) -> String {
         "max_chats" => tr(lang, Key::MaxChats).into(),
         "sort_order" => tr(lang, Key::SortOrder).into(),
         "domains" => tr(lang, Key::Domains).into(),
+        "time_zone" => tr(lang, Key::TimeZone).into(),
         "confirm" => tr(lang, Key::TypeName).into(),
         "admin_id" => tr(lang, Key::DepartmentAdmin).into(),
         "agent_id" => tr(lang, Key::Agent).into(),

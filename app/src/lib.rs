@@ -37,6 +37,7 @@ pub mod records;
 pub mod roles;
 pub mod routing;
 pub mod sites;
+pub mod stats;
 pub mod supervision;
 pub mod visitors;
 pub mod workbench;
@@ -185,6 +186,7 @@ pub fn build_state(
     routing::service::start_offer_sweep(&state);
     visitors::service::start_ip_sweep(&state);
     privacy::service::start_retention_sweep(&state);
+    stats::service::start_rollups(&state);
     files::service::start_unsent_sweep(&state);
     infra::search::start_backfill(state.db.clone());
     state

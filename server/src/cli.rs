@@ -4,6 +4,7 @@
 //! kefu-server company create --name NAME --account ACCOUNT [--admin LOGIN] [--admin-name NAME]
 //!                            [--site NAME] [--domain HOST]...
 //! kefu-server company seats ACCOUNT LIMIT|unlimited
+//! kefu-server stats rebuild SITE_ID FROM TO        (days as YYYY-MM-DD, in the site's time zone)
 //! ```
 //!
 //! The admin's password comes from `KEFU_COMPANY_PASSWORD` (never an argument: other users of the
@@ -16,7 +17,8 @@ use app::infra::db::Db;
 
 pub const USAGE: &str = "usage: kefu-server company create --name NAME --account ACCOUNT [--admin LOGIN] \
                          [--admin-name NAME] [--site NAME] [--domain HOST]...\n       \
-                         kefu-server company seats ACCOUNT LIMIT|unlimited";
+                         kefu-server company seats ACCOUNT LIMIT|unlimited\n       \
+                         kefu-server stats rebuild SITE_ID FROM TO";
 
 /// The arguments of `company create`.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -68,6 +70,9 @@ pub async fn run(args: &[String], database_url: &str, password: Option<String>) 
         [area, verb, account, limit] if area == "company" && verb == "seats" => {
             Some(seats(account, limit, database_url).await)
         }
+        [area, verb, site, from, to] if area == "stats" && verb == "rebuild" => {
+            Some(rebuild_stats(site, from, to, database_url).await)
+        }
         _ => Some(Err(USAGE.into())),
     }
 }
@@ -81,6 +86,16 @@ async fn seats(account: &str, limit: &str, database_url: &str) -> Result<String,
     let db = Db::connect(database_url).await.map_err(|e| format!("database: {e}"))?;
     setup::set_seat_limit(&db, account, parsed).await.map_err(|e| format!("cannot set the seats: {e}"))?;
     Ok(format!("company {account}: seats {limit}"))
+}
+
+/// Rolls a site's daily statistics again from the raw rows.
+async fn rebuild_stats(site: &str, from: &str, to: &str, database_url: &str) -> Result<String, String> {
+    let id = site.parse::<i64>().map_err(|_| format!("SITE_ID must be a number\n{USAGE}"))?;
+    let db = Db::connect(database_url).await.map_err(|e| format!("database: {e}"))?;
+    let days = app::stats::service::rebuild(&db, kefu_protocol::SiteId(id), from, to)
+        .await
+        .map_err(|e| format!("cannot rebuild site {id}'s statistics: {e}"))?;
+    Ok(format!("site {id}: {days} days rolled up again"))
 }
 
 async fn create_company(args: &[String], database_url: &str, password: Option<String>) -> Result<String, String> {

@@ -371,6 +371,7 @@ pub const DUMPED: &[Dumped] = &[
         through: Some(("JOIN broadcasts b ON b.id = broadcast_recipients.broadcast_id", "b.tenant_id")),
         ..d("broadcast_recipients", None, "broadcast_recipients.broadcast_id, broadcast_recipients.agent_id")
     },
+    d("stats_daily", None, "site_id, day"),
     d("erasures", Some("id"), "id"),
     d("oplog", Some("id"), "id"),
 ];

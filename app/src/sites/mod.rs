@@ -34,10 +34,17 @@ pub struct SiteView {
     /// What the site signs member ids with (only for those who manage the site).
     #[serde(default)]
     pub identity_secret: Option<String>,
+    /// The IANA time zone its days are cut in (statistics).
+    #[serde(default = "utc")]
+    pub time_zone: String,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn utc() -> String {
+    "UTC".into()
 }
 
 impl Default for SiteForm {
@@ -49,6 +56,7 @@ impl Default for SiteForm {
             domains: String::new(),
             full_ips: true,
             push_same_tab: false,
+            time_zone: utc(),
         }
     }
 }
@@ -67,6 +75,9 @@ pub struct SiteForm {
     /// Links agents push to pages of the bound domains open in the visitor's tab (others: a new tab).
     #[serde(default)]
     pub push_same_tab: bool,
+    /// The IANA time zone its days are cut in (`Asia/Shanghai`).
+    #[serde(default = "utc")]
+    pub time_zone: String,
 }
 
 /// Most bound domains per site.

@@ -8,7 +8,7 @@ use crate::infra::db::{stale_or_missing, Db, Row, Writer};
 use crate::infra::{now_ms, OrInternal};
 
 const COLUMNS: &str =
-    "id, tenant_id, name, site_key, allowed_domains, version, full_ips, identity_secret, push_same_tab";
+    "id, tenant_id, name, site_key, allowed_domains, version, full_ips, identity_secret, push_same_tab, time_zone";
 
 fn site_from_row(r: &Row) -> Result<Site, sqlx::Error> {
     let domains: String = r.try_get("allowed_domains")?;
@@ -22,6 +22,7 @@ fn site_from_row(r: &Row) -> Result<Site, sqlx::Error> {
         full_ips: r.try_get::<i64, _>("full_ips")? != 0,
         identity_secret: r.try_get("identity_secret")?,
         push_same_tab: r.try_get::<i64, _>("push_same_tab")? != 0,
+        time_zone: r.try_get("time_zone")?,
     })
 }
 
@@ -133,20 +134,22 @@ pub async fn update(
     Ok(())
 }
 
-/// The site's options: whether it stores visitors' full IP addresses, and whether links pushed to
-/// its own pages open in the visitor's tab.
+/// The site's options: whether it stores visitors' full IP addresses, whether links pushed to its
+/// own pages open in the visitor's tab, and the time zone its days are cut in.
 pub async fn set_options(
     w: &mut Writer,
     tenant: TenantId,
     id: SiteId,
     full_ips: bool,
     push_same_tab: bool,
+    time_zone: &str,
 ) -> Result<(), ApiError> {
-    sqlx::query("UPDATE sites SET full_ips = $1, push_same_tab = $4 WHERE id = $2 AND tenant_id = $3")
+    sqlx::query("UPDATE sites SET full_ips = $1, push_same_tab = $4, time_zone = $5 WHERE id = $2 AND tenant_id = $3")
         .bind(i64::from(full_ips))
         .bind(id.0)
         .bind(tenant.0)
         .bind(i64::from(push_same_tab))
+        .bind(time_zone)
         .execute(&mut **w)
         .await
         .or_internal()?;

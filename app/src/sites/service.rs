@@ -30,6 +30,8 @@ pub struct Site {
     pub identity_secret: String,
     /// Links agents push to pages of its bound domains open in the visitor's tab.
     pub push_same_tab: bool,
+    /// The IANA time zone its days are cut in.
+    pub time_zone: String,
 }
 
 /// One bound domain as an admin types it, parsed: `example.com`, `shop.example.com:8443`,
@@ -235,6 +237,7 @@ pub async fn create_site(w: &mut Writer, tenant: TenantId, name: &str, domains: 
         full_ips: true,
         identity_secret: String::new(),
         push_same_tab: false,
+        time_zone: "UTC".into(),
     })
 }
 
@@ -244,6 +247,7 @@ pub async fn create_site(w: &mut Writer, tenant: TenantId, name: &str, domains: 
 pub async fn save(state: &AppState, ctx: &Ctx, form: SiteForm) -> Result<i64, ApiError> {
     let name = Name::parse(&form.name, "name", 100)?;
     let domains = BoundDomain::parse_list(&form.domains)?;
+    let zone = crate::stats::service::parse_zone(&form.time_zone)?.name();
     let mut w = state.db.write().await?;
     w.begin().await?;
     let result = async {
@@ -251,12 +255,12 @@ pub async fn save(state: &AppState, ctx: &Ctx, form: SiteForm) -> Result<i64, Ap
         match form.id {
             None => {
                 let site = create_site(&mut w, tenant, name.as_str(), &domains).await?;
-                if !form.full_ips || form.push_same_tab {
-                    repo::set_options(&mut w, tenant, site.id, form.full_ips, form.push_same_tab).await?;
+                if !form.full_ips || form.push_same_tab || zone != "UTC" {
+                    repo::set_options(&mut w, tenant, site.id, form.full_ips, form.push_same_tab, zone).await?;
                 }
                 let object = format!("site #{}", site.id.0);
                 let summary = format!(
-                    "{} [{}], full IPs {}, pushed links in the same tab {}",
+                    "{} [{}], full IPs {}, pushed links in the same tab {}, time zone {zone}",
                     site.name,
                     domains.join(", "),
                     form.full_ips,
@@ -272,10 +276,10 @@ pub async fn save(state: &AppState, ctx: &Ctx, form: SiteForm) -> Result<i64, Ap
                     return Err(ApiError::Forbidden);
                 }
                 repo::update(&mut w, tenant, id, form.version, name.as_str(), &domains.join(",")).await?;
-                repo::set_options(&mut w, tenant, id, form.full_ips, form.push_same_tab).await?;
+                repo::set_options(&mut w, tenant, id, form.full_ips, form.push_same_tab, zone).await?;
                 let object = format!("site #{}", id.0);
                 let summary = format!(
-                    "{} → {}; [{}] → [{}]; full IPs {} → {}; pushed links in the same tab {} → {}",
+                    "{} → {}; [{}] → [{}]; full IPs {} → {}; pushed links in the same tab {} → {}; time zone {} → {zone}",
                     before.name,
                     name.as_str(),
                     before.allowed_domains.join(", "),
@@ -283,7 +287,8 @@ pub async fn save(state: &AppState, ctx: &Ctx, form: SiteForm) -> Result<i64, Ap
                     before.full_ips,
                     form.full_ips,
                     before.push_same_tab,
-                    form.push_same_tab
+                    form.push_same_tab,
+                    before.time_zone
                 );
                 audit::record(&mut w, &Entry::by(ctx, OpKind::SiteChanged, &object, &summary)).await?;
                 Ok((id, Some(before.key)))
@@ -365,6 +370,7 @@ pub async fn site_views(state: &AppState, ctx: &Ctx) -> Result<Vec<SiteView>, Ap
             version: s.version,
             full_ips: s.full_ips,
             push_same_tab: s.push_same_tab,
+            time_zone: s.time_zone,
             identity_secret: (!s.identity_secret.is_empty()).then_some(s.identity_secret),
         })
         .collect())
@@ -386,6 +392,7 @@ mod tests {
             full_ips: true,
             identity_secret: String::new(),
             push_same_tab: false,
+            time_zone: "UTC".into(),
         };
         let plain = site(&["example.com"]);
         let wild = site(&["*.example.com"]);
@@ -433,6 +440,7 @@ mod tests {
             full_ips: true,
             identity_secret: String::new(),
             push_same_tab: false,
+            time_zone: "UTC".into(),
         };
         for (host, own) in [
             ("shop.example.com", true),
@@ -471,6 +479,7 @@ mod tests {
             full_ips: true,
             identity_secret: String::new(),
             push_same_tab: false,
+            time_zone: "UTC".into(),
         };
         assert!(site.allows_origin("https://xn--fsqu00a.xn--fiqs8s"));
     }

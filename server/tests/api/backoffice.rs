@@ -292,6 +292,7 @@ async fn sites_are_created_renamed_and_deleted_but_the_default_stays() {
         domains: "example.cn".into(),
         full_ips: true,
         push_same_tab: false,
+        time_zone: "UTC".into(),
     };
     ok::<i64>(app.call_json("/api/sites/save", "form", &rename, &admin).await).await;
     assert_eq!(err(app.call_json("/api/sites/save", "form", &rename, &admin).await).await.code(), ErrorCode::Stale);

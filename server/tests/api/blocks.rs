@@ -236,6 +236,7 @@ async fn an_agent_pushes_web_links_only_to_the_visitor_of_their_chat() {
         domains: site.allowed_domains.join("\n"),
         full_ips: site.full_ips,
         push_same_tab: true,
+        time_zone: "UTC".into(),
     };
     let _: i64 = ok(app.call_json("/api/sites/save", "form", &form, &admin).await).await;
     for (url, same_tab) in [("https://shop.example:8443/cart", true), ("https://other.example/cart", false)] {

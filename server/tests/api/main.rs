@@ -28,5 +28,6 @@ mod records;
 mod registration;
 mod routing;
 mod sessions;
+mod stats;
 mod supervision;
 mod tenancy;

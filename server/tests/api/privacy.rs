@@ -78,6 +78,7 @@ async fn full_addresses_are_cut_to_their_network_after_the_retention_and_a_site_
         domains: site.allowed_domains.join("\n"),
         full_ips: false,
         push_same_tab: false,
+        time_zone: "UTC".into(),
     };
     ok::<i64>(app.call_json("/api/sites/save", "form", &form, &admin).await).await;
     let (private, shown) = view(&app, &shop, &mut console, "198.51.100.200", "https://shop.example/").await;

@@ -74,6 +74,7 @@ pub fn SiteList() -> impl IntoView {
                             domains: s.allowed_domains.join("\n"),
                             full_ips: s.full_ips,
                             push_same_tab: s.push_same_tab,
+                            time_zone: s.time_zone.clone(),
                         };
                         let site = s.clone();
                         let edit_label = format!("{} {}", tr(lang, Key::Edit), s.name);
@@ -128,6 +129,7 @@ fn SiteEditor(
     let domains = RwSignal::new(form.domains.clone());
     let full_ips = RwSignal::new(form.full_ips);
     let push_same_tab = RwSignal::new(form.push_same_tab);
+    let time_zone = RwSignal::new(form.time_zone.clone());
     let title = if form.id.is_some() { tr(lang, Key::EditSite) } else { tr(lang, Key::NewSite) };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -136,6 +138,7 @@ fn SiteEditor(
             domains: domains.get_untracked(),
             full_ips: full_ips.get_untracked(),
             push_same_tab: push_same_tab.get_untracked(),
+            time_zone: time_zone.get_untracked(),
             ..form.clone()
         };
         save.dispatch(SaveSite { form });
@@ -147,11 +150,13 @@ fn SiteEditor(
             <AreaField label=tr(lang, Key::Domains) name="domains" bind=domains hint=tr(lang, Key::DomainsHint) error/>
             <CheckField label=tr(lang, Key::FullIps).to_owned() bind=full_ips/>
             <CheckField label=tr(lang, Key::PushSameTab).to_owned() bind=push_same_tab/>
+            <Field label=tr(lang, Key::TimeZone) name="time_zone" bind=time_zone maxlength=crate::stats::ZONE_CHARS
+                hint=tr(lang, Key::TimeZoneHint) error/>
             <div class="buttons">
                 <button type="submit" disabled=move || save.pending().get()>{tr(lang, Key::Save)}</button>
                 <button type="button" on:click=move |_| on_cancel.run(())>{tr(lang, Key::Cancel)}</button>
             </div>
-            <p role="alert" class="error">{move || error_outside(lang, error.get(), &["name", "domains"])}</p>
+            <p role="alert" class="error">{move || error_outside(lang, error.get(), &["name", "domains", "time_zone"])}</p>
         </form>
     }
 }
