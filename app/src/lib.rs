@@ -105,7 +105,8 @@ pub fn App() -> impl IntoView {
     use workbench::ui::{
         AgentsRoute, BlocksRoute, CannedRoute, CategoriesRoute, ChatsPage, ColleaguesRoute, CustomersRoute, DataRoute,
         DepartmentsRoute, FilesRoute, InvitationsRoute, LibraryRoute, LogRoute, ProfileRoute, RatingsRoute,
-        RecordsRoute, RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, TeamRoute, VisitorsPage,
+        RecordsRoute, RegistrationRoute, RolesRoute, RoutingRoute, Shell, SitesRoute, StatsRoute, TeamRoute,
+        VisitorsPage,
     };
     provide_meta_context();
     i18n::provide_lang();
@@ -136,6 +137,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("colleagues") view={Lazy::<ColleaguesRoute>::new()}/>
                     <Route path=path!("records") view={Lazy::<RecordsRoute>::new()}/>
                     <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()}/>
+                    <Route path=path!("stats") view={Lazy::<StatsRoute>::new()}/>
                     <Route path=path!("team") view={Lazy::<TeamRoute>::new()}/>
                     <Route path=path!("me") view={Lazy::<ProfileRoute>::new()}/>
                 </ParentRoute>
@@ -147,9 +149,20 @@ pub fn App() -> impl IntoView {
 /// Whether a path is a signed-in workbench page (strangers are sent to /login).
 pub fn is_workbench_page(path: &str) -> bool {
     path == "/"
-        || ["/chats", "/visitors", "/canned", "/colleagues", "/records", "/customers", "/team", "/admin", "/me"]
-            .iter()
-            .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+        || [
+            "/chats",
+            "/visitors",
+            "/canned",
+            "/colleagues",
+            "/records",
+            "/customers",
+            "/stats",
+            "/team",
+            "/admin",
+            "/me",
+        ]
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
 }
 
 /// Builds the application state: the database, the realtime handle, and each area's parts.

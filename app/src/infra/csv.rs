@@ -24,6 +24,7 @@ pub fn row(fields: &[&str]) -> String {
 }
 
 /// A file's text: UTF-8 (a leading byte order mark dropped), else GBK.
+#[cfg(feature = "ssr")]
 pub fn decode(bytes: &[u8]) -> String {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {

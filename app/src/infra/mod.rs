@@ -15,7 +15,6 @@ pub mod batch;
 pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod coalesce;
-#[cfg(feature = "ssr")]
 pub mod csv;
 #[cfg(feature = "ssr")]
 pub mod ctx;

@@ -13,6 +13,7 @@ pub mod api;
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod ui;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,3 +34,58 @@ pub struct TrafficDay {
 pub const MAX_DAYS: i64 = 400;
 /// Longest time zone name.
 pub const ZONE_CHARS: usize = 64;
+
+/// A traffic table as CSV: UTF-8 with a byte order mark (spreadsheets then read Chinese), a header
+/// row in the reader's language, a row a day.
+pub fn traffic_csv(lang: crate::i18n::Lang, days: &[TrafficDay]) -> String {
+    use crate::i18n::{tr, Key};
+    use crate::infra::csv::row;
+    let mut out = String::from("\u{FEFF}");
+    out.push_str(&row(&[
+        tr(lang, Key::StatDay),
+        tr(lang, Key::StatPageViews),
+        tr(lang, Key::StatVisitors),
+        tr(lang, Key::StatNewVisitors),
+        tr(lang, Key::StatChats),
+    ]));
+    for d in days {
+        let numbers = [d.page_views, d.visitors, d.new_visitors, d.chats].map(|n| n.to_string());
+        out.push_str(&row(&[&d.day, &numbers[0], &numbers[1], &numbers[2], &numbers[3]]));
+    }
+    out
+}
+
+/// The days of a month (`YYYY-MM`): its first and last, as `YYYY-MM-DD`.
+pub fn month_days(month: &str) -> Option<(String, String)> {
+    let (y, m) = month.trim().split_once('-')?;
+    let (y, m) = (y.parse::<i64>().ok()?, m.parse::<u32>().ok()?);
+    let last = match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    Some((format!("{y:04}-{m:02}-01"), format!("{y:04}-{m:02}-{last:02}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_runs_from_its_first_to_its_last_day() {
+        assert_eq!(month_days("2026-02"), Some(("2026-02-01".into(), "2026-02-28".into())));
+        assert_eq!(month_days("2028-02").unwrap().1, "2028-02-29");
+        assert_eq!(month_days("2026-12").unwrap().1, "2026-12-31");
+        assert_eq!(month_days("2026-13"), None);
+        assert_eq!(month_days("soon"), None);
+    }
+
+    #[test]
+    fn the_csv_has_a_bom_a_translated_header_and_a_row_a_day() {
+        let days = [TrafficDay { day: "2026-01-10".into(), page_views: 3, visitors: 2, new_visitors: 1, chats: 1 }];
+        let text = traffic_csv(crate::i18n::Lang::ZhCn, &days);
+        assert_eq!(text, "\u{FEFF}日期,浏览量,访客,新访客,对话\r\n2026-01-10,3,2,1,1\r\n");
+    }
+}

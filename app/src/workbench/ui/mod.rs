@@ -55,6 +55,7 @@ pub fn Shell() -> impl IntoView {
         (&[Perm::SettingsManage][..], "/admin/library", Key::NavLibrary),
         (&[Perm::RecordsViewAll, Perm::RecordsViewOwn][..], "/records", Key::NavRecords),
         (&[Perm::VisitorsView][..], "/customers", Key::NavCustomers),
+        (&[Perm::StatsView][..], "/stats", Key::NavStats),
         (&[Perm::MonitorChats][..], "/team", Key::NavTeam),
         (&[Perm::SettingsManage][..], "/admin/ratings", Key::NavRatings),
         (&[Perm::BlockManage][..], "/admin/blocks", Key::NavBlocks),
@@ -232,6 +233,7 @@ admin_route!(LibraryRoute, crate::files::ui::LibraryPage);
 admin_route!(CannedRoute, crate::canned::ui::CannedPage);
 admin_route!(RecordsRoute, crate::records::ui::RecordsPage);
 admin_route!(CustomersRoute, crate::customers::ui::CustomersPage);
+admin_route!(StatsRoute, crate::stats::ui::StatsPage);
 admin_route!(TeamRoute, crate::supervision::ui::TeamPage);
 
 /// Internal chat: a separate chunk too, laid out in columns like the chats page.
