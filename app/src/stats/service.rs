@@ -97,17 +97,12 @@ pub async fn traffic(
     let key = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     let mut stored = repo::stored(&state.db, tenant, site, &key(from), &key(last)).await?.into_iter().peekable();
     let mut days = Vec::new();
-    let mut day = from;
-    while day <= last {
+    for day in from.iter_days().take_while(|d| *d <= last) {
         let rolled = match stored.next_if(|s| s.day == key(day)) {
             Some(s) if day < today => s,
             _ => roll_day(&state.db, tenant, site, tz, day).await?,
         };
         days.push(rolled);
-        day = match day.succ_opt() {
-            Some(next) => next,
-            None => break,
-        };
     }
     Ok(days)
 }
@@ -119,15 +114,10 @@ pub async fn rebuild(db: &Db, site: SiteId, from: &str, to: &str) -> Result<usiz
     let tz = zone(&zone_name);
     let (from, to) = (parse_day(from, "from")?, parse_day(to, "to")?);
     let to = to.min(day_of(tz, now_ms()));
-    let mut day = from;
     let mut rolled = 0;
-    while day <= to {
+    for day in from.iter_days().take_while(|d| *d <= to) {
         roll_day(db, tenant, site, tz, day).await?;
         rolled += 1;
-        day = match day.succ_opt() {
-            Some(next) => next,
-            None => break,
-        };
     }
     Ok(rolled)
 }
