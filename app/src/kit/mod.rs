@@ -178,6 +178,21 @@ pub fn region_text(lang: Lang, region: Option<&kefu_protocol::Region>) -> String
     parts.join(" · ")
 }
 
+/// A count in the interface language's way (`12,345`; the browser's `toLocaleString`), plain on
+/// the server.
+pub fn number_text(lang: Lang, n: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let number = js_sys::Number::from(n as f64);
+        String::from(number.to_locale_string(lang.tag()))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = lang;
+        n.to_string()
+    }
+}
+
 /// "m:ss" or "h:mm:ss".
 pub fn duration_text(ms: i64) -> String {
     let secs = (ms / 1000).max(0);

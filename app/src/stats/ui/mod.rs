@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::api::traffic;
 use super::{month_days, traffic_csv, TrafficDay};
 use crate::i18n::{error_text, tr, use_lang, Key, Lang};
+use crate::kit::number_text;
 use crate::sites::ui::SiteChoice;
 
 /// This month (`YYYY-MM`, UTC) for a unix-ms time.
@@ -58,9 +59,9 @@ fn Traffic(lang: Lang, days: Vec<TrafficDay>, slots: usize) -> impl IntoView {
         tr(lang, Key::StatNoTraffic).to_owned()
     } else {
         tr(lang, Key::StatChartSummary)
-            .replace("{total}", &views.to_string())
+            .replace("{total}", &number_text(lang, views))
             .replace("{day}", &most.day)
-            .replace("{most}", &most.page_views.to_string())
+            .replace("{most}", &number_text(lang, most.page_views))
     };
     let csv = traffic_csv(lang, &days);
     let name = format!("traffic-{}-{}.csv", days.first().map(|d| d.day.as_str()).unwrap_or(""), days.len());
@@ -98,20 +99,20 @@ fn Traffic(lang: Lang, days: Vec<TrafficDay>, slots: usize) -> impl IntoView {
                     {days.iter().map(|d| view! {
                         <tr>
                             <th scope="row">{d.day.clone()}</th>
-                            <td>{d.page_views}</td>
-                            <td>{d.visitors}</td>
-                            <td>{d.new_visitors}</td>
-                            <td>{d.chats}</td>
+                            <td>{number_text(lang, d.page_views)}</td>
+                            <td>{number_text(lang, d.visitors)}</td>
+                            <td>{number_text(lang, d.new_visitors)}</td>
+                            <td>{number_text(lang, d.chats)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
                 <tfoot>
                     <tr>
                         <th scope="row">{tr(lang, Key::StatTotal)}</th>
-                        <td>{views}</td>
+                        <td>{number_text(lang, views)}</td>
                         <td>"—"</td>
-                        <td>{new_visitors}</td>
-                        <td>{chats}</td>
+                        <td>{number_text(lang, new_visitors)}</td>
+                        <td>{number_text(lang, chats)}</td>
                     </tr>
                 </tfoot>
             </table>
