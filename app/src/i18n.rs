@@ -106,6 +106,7 @@ pub enum Key {
     StatNewVisitors,
     StatChats,
     StatTotal,
+    StatPreviousMonth,
     StatTrafficTable,
     StatChartSummary,
     StatNoTraffic,
@@ -1257,6 +1258,7 @@ fn texts(key: Key) -> [&'static str; 5] {
         StatNewVisitors => ["New visitors", "新访客", "新訪客", "新規訪問者", "신규 방문자"],
         StatChats => ["Chats", "对话", "對話", "チャット", "채팅"],
         StatTotal => ["Total", "合计", "合計", "合計", "합계"],
+        StatPreviousMonth => ["Month before", "上月", "上月", "前月", "전월"],
         StatTrafficTable => ["Traffic by day", "每日访问量", "每日造訪量", "日別アクセス", "일별 방문"],
         StatChartSummary => [
             "Page views per day: {total} in all; the busiest day was {day} with {most}.",

@@ -51,6 +51,9 @@ test('the admin cuts the site’s days in Shanghai time and reads today’s page
     await expect(row.getByRole('cell')).toHaveText(['2', '1', '1', '1'], { timeout: 1000 });
   }).toPass();
   await expect(stats.getByRole('img')).toHaveAccessibleName(/Page views per day: 2 in all/);
+  // The totals, and the month before's beside them for comparison (nothing then).
+  await expect(table.getByRole('row', { name: /^Total/ }).getByRole('cell')).toHaveText(['2', '—', '1', '1']);
+  await expect(table.getByRole('row', { name: /^Month before/ }).getByRole('cell')).toHaveText(['0', '—', '0', '0']);
   await adminPage.screenshot({ path: testInfo.outputPath('stats-1280.png'), fullPage: true });
 
   const download = adminPage.waitForEvent('download');

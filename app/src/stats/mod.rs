@@ -69,9 +69,27 @@ pub fn month_days(month: &str) -> Option<(String, String)> {
     Some((format!("{y:04}-{m:02}-01"), format!("{y:04}-{m:02}-{last:02}")))
 }
 
+/// The month before a month (`YYYY-MM`).
+pub fn previous_month(month: &str) -> Option<String> {
+    let (y, m) = month.trim().split_once('-')?;
+    let (y, m) = (y.parse::<i64>().ok()?, m.parse::<u32>().ok()?);
+    match m {
+        1 => Some(format!("{:04}-12", y - 1)),
+        2..=12 => Some(format!("{y:04}-{:02}", m - 1)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_month_before() {
+        assert_eq!(previous_month("2026-01").as_deref(), Some("2025-12"));
+        assert_eq!(previous_month("2026-12").as_deref(), Some("2026-11"));
+        assert_eq!(previous_month("2026-00"), None);
+    }
 
     #[test]
     fn a_month_runs_from_its_first_to_its_last_day() {

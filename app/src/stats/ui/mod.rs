@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::api::traffic;
-use super::{month_days, traffic_csv, TrafficDay};
+use super::{month_days, previous_month, traffic_csv, TrafficDay};
 use crate::i18n::{error_text, tr, use_lang, Key, Lang};
 use crate::kit::number_text;
 use crate::sites::ui::SiteChoice;
@@ -28,7 +28,16 @@ pub fn StatsPage() -> impl IntoView {
             let (Some(site), Some((from, to))) = (site, month_days(&month)) else { return None };
             // A bar's place is its day of the month, whether or not the month is over.
             let slots = to.get(8..).and_then(|d| d.parse::<usize>().ok()).unwrap_or(31);
-            Some(traffic(site, from, to).await.map(|days| (days, slots)))
+            let days = match traffic(site, from, to).await {
+                Ok(days) => days,
+                Err(e) => return Some(Err(e)),
+            };
+            // The month before, for comparison (none when it cannot be read).
+            let before = match previous_month(&month).as_deref().and_then(month_days) {
+                Some((from, to)) => traffic(site, from, to).await.ok(),
+                None => None,
+            };
+            Some(Ok((days, slots, before)))
         }
     });
     view! {
@@ -44,16 +53,20 @@ pub fn StatsPage() -> impl IntoView {
             </div>
             {move || report.get().flatten().map(|r| match r {
                 Err(e) => view! { <p role="alert" class="error">{error_text(lang, &e.0)}</p> }.into_any(),
-                Ok((days, slots)) => view! { <Traffic lang days slots/> }.into_any(),
+                Ok((days, slots, before)) => view! { <Traffic lang days slots before/> }.into_any(),
             })}
         </section>
     }
 }
 
 #[component]
-fn Traffic(lang: Lang, days: Vec<TrafficDay>, slots: usize) -> impl IntoView {
-    let total = |f: fn(&TrafficDay) -> i64| days.iter().map(f).sum::<i64>();
-    let (views, new_visitors, chats) = (total(|d| d.page_views), total(|d| d.new_visitors), total(|d| d.chats));
+fn Traffic(lang: Lang, days: Vec<TrafficDay>, slots: usize, before: Option<Vec<TrafficDay>>) -> impl IntoView {
+    let totals = |days: &[TrafficDay]| {
+        let total = |f: fn(&TrafficDay) -> i64| days.iter().map(f).sum::<i64>();
+        (total(|d| d.page_views), total(|d| d.new_visitors), total(|d| d.chats))
+    };
+    let (views, new_visitors, chats) = totals(&days);
+    let before = before.map(|b| totals(&b));
     let most = days.iter().max_by_key(|d| d.page_views).cloned().unwrap_or_default();
     let summary = if views == 0 {
         tr(lang, Key::StatNoTraffic).to_owned()
@@ -114,6 +127,15 @@ fn Traffic(lang: Lang, days: Vec<TrafficDay>, slots: usize) -> impl IntoView {
                         <td>{number_text(lang, new_visitors)}</td>
                         <td>{number_text(lang, chats)}</td>
                     </tr>
+                    {before.map(|(views, new_visitors, chats)| view! {
+                        <tr>
+                            <th scope="row">{tr(lang, Key::StatPreviousMonth)}</th>
+                            <td>{number_text(lang, views)}</td>
+                            <td>"—"</td>
+                            <td>{number_text(lang, new_visitors)}</td>
+                            <td>{number_text(lang, chats)}</td>
+                        </tr>
+                    })}
                 </tfoot>
             </table>
         </div>
