@@ -80,6 +80,9 @@ pub struct SiteForm {
     pub time_zone: String,
 }
 
+/// Longest time zone name.
+pub const ZONE_CHARS: usize = 64;
+
 /// Most bound domains per site.
 pub const MAX_DOMAINS: usize = 50;
 

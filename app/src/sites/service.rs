@@ -241,13 +241,22 @@ pub async fn create_site(w: &mut Writer, tenant: TenantId, name: &str, domains: 
     })
 }
 
+/// An IANA time zone name (`Asia/Shanghai`, `UTC`), or `time_zone`/`format`.
+pub fn parse_zone(name: &str) -> Result<chrono_tz::Tz, ApiError> {
+    let bad = || ApiError::invalid("time_zone", ErrorCode::Format);
+    if name.chars().count() > super::ZONE_CHARS {
+        return Err(bad());
+    }
+    name.trim().parse::<chrono_tz::Tz>().map_err(|_| bad())
+}
+
 /// Creates a site (`form.id` `None`) or renames one and replaces its domains. One transaction with
 /// its log entry; the site cache forgets the site at once on this node (other nodes within
 /// [`SiteCache::TTL`]).
 pub async fn save(state: &AppState, ctx: &Ctx, form: SiteForm) -> Result<i64, ApiError> {
     let name = Name::parse(&form.name, "name", 100)?;
     let domains = BoundDomain::parse_list(&form.domains)?;
-    let zone = crate::stats::service::parse_zone(&form.time_zone)?.name();
+    let zone = parse_zone(&form.time_zone)?.name();
     let mut w = state.db.write().await?;
     w.begin().await?;
     let result = async {

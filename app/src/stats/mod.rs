@@ -32,8 +32,6 @@ pub struct TrafficDay {
 
 /// Most days one report covers.
 pub const MAX_DAYS: i64 = 400;
-/// Longest time zone name.
-pub const ZONE_CHARS: usize = 64;
 
 /// A traffic table as CSV: UTF-8 with a byte order mark (spreadsheets then read Chinese), a header
 /// row in the reader's language, a row a day.

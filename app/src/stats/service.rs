@@ -4,20 +4,12 @@ use chrono::{LocalResult, NaiveDate, TimeZone as _};
 use chrono_tz::Tz;
 use kefu_protocol::{ApiError, ErrorCode, Perm, SiteId, TenantId};
 
-use super::{repo, TrafficDay, MAX_DAYS, ZONE_CHARS};
+use super::{repo, TrafficDay, MAX_DAYS};
 use crate::infra::ctx::Ctx;
 use crate::infra::db::Db;
 use crate::infra::now_ms;
 use crate::infra::state::AppState;
-
-/// An IANA time zone name (`Asia/Shanghai`, `UTC`), or `time_zone`/`format`.
-pub fn parse_zone(name: &str) -> Result<Tz, ApiError> {
-    let bad = || ApiError::invalid("time_zone", ErrorCode::Format);
-    if name.chars().count() > ZONE_CHARS {
-        return Err(bad());
-    }
-    name.trim().parse::<Tz>().map_err(|_| bad())
-}
+use crate::sites::service::parse_zone;
 
 /// A stored zone name as a zone (UTC for one this build no longer knows).
 fn zone(name: &str) -> Tz {

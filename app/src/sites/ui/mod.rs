@@ -150,7 +150,7 @@ fn SiteEditor(
             <AreaField label=tr(lang, Key::Domains) name="domains" bind=domains hint=tr(lang, Key::DomainsHint) error/>
             <CheckField label=tr(lang, Key::FullIps).to_owned() bind=full_ips/>
             <CheckField label=tr(lang, Key::PushSameTab).to_owned() bind=push_same_tab/>
-            <Field label=tr(lang, Key::TimeZone) name="time_zone" bind=time_zone maxlength=crate::stats::ZONE_CHARS
+            <Field label=tr(lang, Key::TimeZone) name="time_zone" bind=time_zone maxlength=super::ZONE_CHARS
                 hint=tr(lang, Key::TimeZoneHint) error/>
             <div class="buttons">
                 <button type="submit" disabled=move || save.pending().get()>{tr(lang, Key::Save)}</button>
