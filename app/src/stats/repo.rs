@@ -96,12 +96,22 @@ pub async fn sites(db: &Db) -> Result<Vec<(TenantId, SiteId, String)>, ApiError>
         .or_internal()
 }
 
-/// One site's company and time zone (`None`: no such site, or deleted).
-pub async fn site(db: &Db, site: SiteId) -> Result<Option<(TenantId, String)>, ApiError> {
-    let row = sqlx::query("SELECT tenant_id, time_zone FROM sites WHERE id = $1 AND deleted_at IS NULL")
+/// A site's time zone (`None`: not the company's, or deleted).
+pub async fn zone(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<String>, ApiError> {
+    sqlx::query_scalar("SELECT time_zone FROM sites WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL")
+        .bind(site.0)
+        .bind(tenant.0)
+        .fetch_optional(db.reader())
+        .await
+        .or_internal()
+}
+
+/// The company a site belongs to, for the operator's rebuild (which has no session).
+pub async fn owner(db: &Db, site: SiteId) -> Result<Option<TenantId>, ApiError> {
+    sqlx::query_scalar("SELECT tenant_id FROM sites WHERE id = $1 AND deleted_at IS NULL")
         .bind(site.0)
         .fetch_optional(db.reader())
         .await
-        .or_internal()?;
-    row.map(|r| Ok((TenantId(r.try_get("tenant_id")?), r.try_get("time_zone")?))).transpose().or_internal()
+        .map(|t| t.map(TenantId))
+        .or_internal()
 }

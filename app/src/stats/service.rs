@@ -46,16 +46,52 @@ fn parse_day(text: &str, field: &'static str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| ApiError::invalid(field, ErrorCode::Format))
 }
 
-/// Rolls one day of a site from the raw rows; a day that has ended is stored.
-pub async fn roll_day(db: &Db, tenant: TenantId, site: SiteId, tz: Tz, day: NaiveDate) -> Result<TrafficDay, ApiError> {
-    let (from, to) = day_bounds(tz, day);
-    let mut rolled = repo::raw(db, tenant, site, from, to).await?;
-    rolled.day = day.format("%Y-%m-%d").to_string();
+fn key(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// What [`roll`] keeps of the days it counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Ended days that hold anything (a report or the background task: an empty day costs no row,
+    /// so no range anyone asks for fills the table).
+    Traffic,
+    /// Every ended day, empty ones too (the operator's rebuild: a day emptied since is rolled again).
+    Every,
+}
+
+/// Counts days of a site from the raw rows; the ended ones are stored as `keep` says, in one
+/// transaction.
+async fn roll(
+    db: &Db,
+    tenant: TenantId,
+    site: SiteId,
+    tz: Tz,
+    days: &[NaiveDate],
+    keep: Keep,
+) -> Result<Vec<TrafficDay>, ApiError> {
     let now = now_ms();
-    if to <= now {
+    let mut rolled = Vec::with_capacity(days.len());
+    let mut ended = Vec::new();
+    for &day in days {
+        let (from, to) = day_bounds(tz, day);
+        let counted = TrafficDay { day: key(day), ..repo::raw(db, tenant, site, from, to).await? };
+        let empty = counted == TrafficDay { day: counted.day.clone(), ..TrafficDay::default() };
+        if to <= now && (keep == Keep::Every || !empty) {
+            ended.push(counted.clone());
+        }
+        rolled.push(counted);
+    }
+    if !ended.is_empty() {
         let mut w = db.write().await?;
         w.begin().await?;
-        let stored = repo::store(&mut w, tenant, site, &rolled, now).await;
+        let work = async {
+            for day in &ended {
+                repo::store(&mut w, tenant, site, day, now).await?;
+            }
+            Ok(())
+        };
+        let stored = work.await;
         w.end(stored).await?;
     }
     Ok(rolled)
@@ -72,8 +108,9 @@ pub async fn traffic(
 ) -> Result<Vec<TrafficDay>, ApiError> {
     ctx.check(Perm::StatsView)?;
     let site = SiteId(site);
-    let (tenant, zone_name) = repo::site(&state.db, site).await?.ok_or(ApiError::NotFound)?;
-    if tenant != ctx.tenant() || !ctx.may(Perm::StatsView, site) {
+    let tenant = ctx.tenant();
+    let zone_name = repo::zone(&state.db, tenant, site).await?.ok_or(ApiError::NotFound)?;
+    if !ctx.may(Perm::StatsView, site) {
         return Err(ApiError::NotFound);
     }
     let (from, to) = (parse_day(from, "from")?, parse_day(to, "to")?);
@@ -86,32 +123,33 @@ pub async fn traffic(
     let tz = zone(&zone_name);
     let today = day_of(tz, now_ms());
     let last = to.min(today);
-    let key = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    let mut stored = repo::stored(&state.db, tenant, site, &key(from), &key(last)).await?.into_iter().peekable();
-    let mut days = Vec::new();
-    for day in from.iter_days().take_while(|d| *d <= last) {
-        let rolled = match stored.next_if(|s| s.day == key(day)) {
-            Some(s) if day < today => s,
-            _ => roll_day(&state.db, tenant, site, tz, day).await?,
-        };
-        days.push(rolled);
-    }
-    Ok(days)
+    let stored = repo::stored(&state.db, tenant, site, &key(from), &key(last)).await?;
+    let all: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= last).collect();
+    // Today, and days not rolled yet, from the raw rows.
+    let missing: Vec<NaiveDate> =
+        all.iter().copied().filter(|d| *d >= today || !stored.iter().any(|s| s.day == key(*d))).collect();
+    let counted = roll(&state.db, tenant, site, tz, &missing, Keep::Traffic).await?;
+    Ok(all
+        .iter()
+        .map(|d| {
+            let day = key(*d);
+            counted.iter().chain(&stored).find(|t| t.day == day).cloned().unwrap_or_default()
+        })
+        .collect())
 }
 
-/// Rolls a site's days from `from` to `to` again from the raw rows (`kefu-server stats rebuild`);
-/// how many days.
+/// Rolls a site's days from `from` to `to` again from the raw rows (`kefu-server stats rebuild`),
+/// a hundred days to a transaction; how many days.
 pub async fn rebuild(db: &Db, site: SiteId, from: &str, to: &str) -> Result<usize, ApiError> {
-    let (tenant, zone_name) = repo::site(db, site).await?.ok_or(ApiError::NotFound)?;
-    let tz = zone(&zone_name);
+    let tenant = repo::owner(db, site).await?.ok_or(ApiError::NotFound)?;
+    let tz = zone(&repo::zone(db, tenant, site).await?.ok_or(ApiError::NotFound)?);
     let (from, to) = (parse_day(from, "from")?, parse_day(to, "to")?);
     let to = to.min(day_of(tz, now_ms()));
-    let mut rolled = 0;
-    for day in from.iter_days().take_while(|d| *d <= to) {
-        roll_day(db, tenant, site, tz, day).await?;
-        rolled += 1;
+    let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
+    for chunk in days.chunks(100) {
+        roll(db, tenant, site, tz, chunk, Keep::Every).await?;
     }
-    Ok(rolled)
+    Ok(days.len())
 }
 
 /// Rolls the last two complete days of every site, every `KEFU_IP_SWEEP_SECS` (and at start): a
@@ -125,12 +163,10 @@ pub fn start_rollups(state: &AppState) {
             for (tenant, site, zone_name) in repo::sites(&db).await? {
                 let tz = zone(&zone_name);
                 let today = day_of(tz, now_ms());
-                for back in 1..=2 {
-                    if let Some(day) = today.checked_sub_days(chrono::Days::new(back)) {
-                        roll_day(&db, tenant, site, tz, day).await?;
-                        rolled += 1;
-                    }
-                }
+                let days: Vec<NaiveDate> =
+                    (1..=2).filter_map(|back| today.checked_sub_days(chrono::Days::new(back))).collect();
+                roll(&db, tenant, site, tz, &days, Keep::Traffic).await?;
+                rolled += days.len() as u64;
             }
             Ok(rolled)
         }

@@ -107,6 +107,12 @@ async fn traffic_is_counted_per_day_of_the_sites_time_zone_from_a_rollup_equal_t
     assert_eq!(days[1..3], shanghai, "rolled again, the rollup equals the raw rows");
     assert_eq!((days[0].page_views, days[3].page_views), (0, 0));
 
+    // Asking for a year nobody visited stores nothing: an empty day costs no row.
+    let rows = app.scalar(stored, site).await;
+    let empty: Vec<TrafficDay> = ok(traffic(&app, &admin, site, "2020-01-01", "2020-12-31").await).await;
+    assert!(empty.len() == 366 && empty.iter().all(|d| d.page_views == 0 && d.chats == 0));
+    assert_eq!(app.scalar(stored, site).await, rows);
+
     // Today is counted live; days after it are left out.
     let today = app::stats::service::day_of("Asia/Shanghai".parse().unwrap(), app::infra::now_ms());
     let (today, later) = (today.to_string(), today.succ_opt().unwrap().to_string());
