@@ -180,7 +180,7 @@ pub fn build_state(
     let geo = std::sync::Arc::new(infra::geo::Geo::open(&builder.settings().geoip_db));
     let router = routing::service::Router::start(builder.db(), realtime.clone(), geo.clone());
     let state = builder
-        .with(geo)
+        .with(geo.clone())
         .with(router)
         .with(routing::service::SetupCache::default())
         .with(chat)
@@ -199,7 +199,7 @@ pub fn build_state(
     routing::service::start_offer_sweep(&state);
     visitors::service::start_ip_sweep(&state);
     privacy::service::start_retention_sweep(&state);
-    stats::service::start_rollups(&state);
+    stats::service::start_rollups(&state, geo);
     files::service::start_unsent_sweep(&state);
     infra::search::start_backfill(state.db.clone());
     state

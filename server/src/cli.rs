@@ -15,6 +15,8 @@ use app::auth::setup::{self, NewTenant, When};
 use app::infra::ctx::Client;
 use app::infra::db::Db;
 
+use crate::config::Config;
+
 pub const USAGE: &str = "usage: kefu-server company create --name NAME --account ACCOUNT [--admin LOGIN] \
                          [--admin-name NAME] [--site NAME] [--domain HOST]...\n       \
                          kefu-server company seats ACCOUNT LIMIT|unlimited\n       \
@@ -61,7 +63,8 @@ pub fn parse_create(args: &[String]) -> Result<CreateCompany, String> {
 
 /// Runs a command line (`args` without the program name); `None` when it is not a command (start
 /// the server). The result is what to print, or the error.
-pub async fn run(args: &[String], database_url: &str, password: Option<String>) -> Option<Result<String, String>> {
+pub async fn run(args: &[String], config: &Config, password: Option<String>) -> Option<Result<String, String>> {
+    let database_url = config.database_url.as_str();
     match args {
         [] => None,
         [area, verb, rest @ ..] if area == "company" && verb == "create" => {
@@ -71,7 +74,7 @@ pub async fn run(args: &[String], database_url: &str, password: Option<String>) 
             Some(seats(account, limit, database_url).await)
         }
         [area, verb, site, from, to] if area == "stats" && verb == "rebuild" => {
-            Some(rebuild_stats(site, from, to, database_url).await)
+            Some(rebuild_stats(site, from, to, config).await)
         }
         _ => Some(Err(USAGE.into())),
     }
@@ -89,10 +92,12 @@ async fn seats(account: &str, limit: &str, database_url: &str) -> Result<String,
 }
 
 /// Rolls a site's daily statistics again from the raw rows.
-async fn rebuild_stats(site: &str, from: &str, to: &str, database_url: &str) -> Result<String, String> {
+/// Regions come from the GeoIP database the server reads.
+async fn rebuild_stats(site: &str, from: &str, to: &str, config: &Config) -> Result<String, String> {
     let id = site.parse::<i64>().map_err(|_| format!("SITE_ID must be a number\n{USAGE}"))?;
-    let db = Db::connect(database_url).await.map_err(|e| format!("database: {e}"))?;
-    let days = app::stats::service::rebuild(&db, kefu_protocol::SiteId(id), from, to)
+    let db = Db::connect(&config.database_url).await.map_err(|e| format!("database: {e}"))?;
+    let geo = app::infra::geo::Geo::open(&config.geoip_db);
+    let days = app::stats::service::rebuild(&db, &geo, kefu_protocol::SiteId(id), from, to)
         .await
         .map_err(|e| format!("cannot rebuild site {id}'s statistics: {e}"))?;
     Ok(format!("site {id}: {days} days rolled up again"))

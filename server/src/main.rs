@@ -16,7 +16,7 @@ async fn main() {
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let password = std::env::var("KEFU_COMPANY_PASSWORD").ok().filter(|p| !p.is_empty());
-    match kefu_server::cli::run(&args, &config.database_url, password).await {
+    match kefu_server::cli::run(&args, &config, password).await {
         None => {}
         Some(Ok(done)) => {
             println!("{done}");

@@ -372,6 +372,7 @@ pub const DUMPED: &[Dumped] = &[
         ..d("broadcast_recipients", None, "broadcast_recipients.broadcast_id, broadcast_recipients.agent_id")
     },
     d("stats_daily", None, "site_id, day"),
+    d("stats_ranked", None, "site_id, dim, day, key"),
     d("erasures", Some("id"), "id"),
     d("oplog", Some("id"), "id"),
 ];

@@ -211,7 +211,13 @@ impl SiteCache {
 /// The site a visitor's widget names by key (through the cache).
 /// One of the company's sites by id (`None`: not the company's, or deleted).
 pub async fn site_by_id(state: &AppState, tenant: TenantId, id: SiteId) -> Result<Option<Site>, ApiError> {
-    Ok(repo::of_tenant(&state.db, tenant).await?.into_iter().find(|s| s.id == id))
+    site_of(&state.db, tenant, id).await
+}
+
+/// A site of the company (`None`: not its, or deleted), for work that has a database but no
+/// server (the operator's tools).
+pub async fn site_of(db: &Db, tenant: TenantId, id: SiteId) -> Result<Option<Site>, ApiError> {
+    Ok(repo::of_tenant(db, tenant).await?.into_iter().find(|s| s.id == id))
 }
 
 /// The company's sites (id, name), for other areas' texts.

@@ -2,17 +2,40 @@
 
 use leptos::prelude::*;
 
-use super::TrafficDay;
+use super::{Day, Dim, Heatmap, Ranking};
 use crate::infra::error::AppError;
 
-/// A site's traffic per day from `from` to `to` (`YYYY-MM-DD`, both included, in the site's time
+/// A site's figures per day from `from` to `to` (`YYYY-MM-DD`, both included, in the site's time
 /// zone); days after today are left out.
 #[server(endpoint = "stats/traffic")]
-pub async fn traffic(site_id: i64, from: String, to: String) -> Result<Vec<TrafficDay>, AppError> {
+pub async fn traffic(site_id: i64, from: String, to: String) -> Result<Vec<Day>, AppError> {
     use crate::infra::{ctx::Ctx, state::AppState};
     use kefu_protocol::Perm;
 
     let ctx = Ctx::require(Perm::StatsView).await?;
     let state = AppState::from_context()?;
     Ok(super::service::traffic(&state, &ctx, site_id, &from, &to).await?)
+}
+
+/// A site's visits and the chats they led to, ranked by a dimension, from `from` to `to`, with
+/// the period before for comparison.
+#[server(endpoint = "stats/ranking")]
+pub async fn ranked(site_id: i64, dim: Dim, from: String, to: String) -> Result<Ranking, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require(Perm::StatsView).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::ranking(&state, &ctx, site_id, dim, &from, &to).await?)
+}
+
+/// Chats begun per weekday and hour of the day from `from` to `to`.
+#[server(endpoint = "stats/heatmap")]
+pub async fn chat_hours(site_id: i64, from: String, to: String) -> Result<Heatmap, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require(Perm::StatsView).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::heatmap(&state, &ctx, site_id, &from, &to).await?)
 }

@@ -3,43 +3,59 @@
 use kefu_protocol::{ApiError, SiteId, TenantId};
 use sqlx::Row as _;
 
-use super::TrafficDay;
-use crate::infra::db::{Db, Writer};
+use super::rank::{Chat, View};
+use super::{Day, Dim, Ranked};
+use crate::infra::db::{Db, Markers, Writer};
 use crate::infra::OrInternal;
 
-/// A site's traffic between two instants (unix ms, `to` exclusive), counted from the raw rows.
-pub async fn raw(db: &Db, tenant: TenantId, site: SiteId, from: i64, to: i64) -> Result<TrafficDay, ApiError> {
+/// A site's day between two instants (unix ms, `to` exclusive), counted from the raw rows (all
+/// but its visits, which [`super::rank`] counts from [`views`]).
+pub async fn raw(db: &Db, tenant: TenantId, site: SiteId, from: i64, to: i64) -> Result<Day, ApiError> {
     let views = "FROM page_views p JOIN visitors v ON v.id = p.visitor_id \
                  WHERE p.tenant_id = $1 AND v.site_id = $2 AND p.viewed_at >= $3 AND p.viewed_at < $4";
+    let chats = "FROM conversations c WHERE c.tenant_id = $1 AND c.site_id = $2 AND c.started_at >= $3 \
+                 AND c.started_at < $4";
+    let invited = "FROM invitations i WHERE i.tenant_id = $1 AND i.site_id = $2 AND i.sent_at >= $3 AND i.sent_at < $4";
     let sql = format!(
         "SELECT (SELECT COUNT(*) {views}) AS page_views, (SELECT COUNT(DISTINCT p.visitor_id) {views}) AS visitors, \
          (SELECT COUNT(*) FROM visitors n WHERE n.tenant_id = $1 AND n.site_id = $2 AND n.first_seen >= $3 \
           AND n.first_seen < $4 AND n.token_hash NOT LIKE 'merged:%') AS new_visitors, \
-         (SELECT COUNT(*) FROM conversations c WHERE c.tenant_id = $1 AND c.site_id = $2 AND c.started_at >= $3 \
-          AND c.started_at < $4) AS chats"
+         (SELECT COUNT(*) {chats}) AS chats, \
+         (SELECT COUNT(*) {chats} AND c.assigned_at IS NOT NULL) AS accepted, \
+         (SELECT COUNT(*) {chats} AND c.status = 'closed' AND c.assigned_at IS NULL) AS missed, \
+         (SELECT COUNT(*) {chats} AND c.missed = 1) AS abandoned, \
+         (SELECT COUNT(*) {invited}) AS invitations, \
+         (SELECT COUNT(*) {invited} AND i.answer = 'accepted') AS invitations_accepted, \
+         (SELECT COUNT(*) {invited} AND i.conversation_id IS NOT NULL) AS invited_chats"
     );
     let r =
         sqlx::query(&sql).bind(tenant.0).bind(site.0).bind(from).bind(to).fetch_one(db.reader()).await.or_internal()?;
-    Ok(TrafficDay {
-        day: String::new(),
-        page_views: r.try_get("page_views").or_internal()?,
-        visitors: r.try_get("visitors").or_internal()?,
-        new_visitors: r.try_get("new_visitors").or_internal()?,
-        chats: r.try_get("chats").or_internal()?,
-    })
+    let day = || -> Result<Day, sqlx::Error> {
+        Ok(Day {
+            day: String::new(),
+            page_views: r.try_get("page_views")?,
+            visitors: r.try_get("visitors")?,
+            new_visitors: r.try_get("new_visitors")?,
+            visits: 0,
+            chats: r.try_get("chats")?,
+            accepted: r.try_get("accepted")?,
+            missed: r.try_get("missed")?,
+            abandoned: r.try_get("abandoned")?,
+            invitations: r.try_get("invitations")?,
+            invitations_accepted: r.try_get("invitations_accepted")?,
+            invited_chats: r.try_get("invited_chats")?,
+        })
+    };
+    day().or_internal()
 }
 
-/// The rolled-up days of a site from `from` to `to` (`YYYY-MM-DD`, both included), oldest first.
-pub async fn stored(
-    db: &Db,
-    tenant: TenantId,
-    site: SiteId,
-    from: &str,
-    to: &str,
-) -> Result<Vec<TrafficDay>, ApiError> {
+/// A site's page views between two instants (`to` exclusive), by visitor and time.
+pub async fn views(db: &Db, tenant: TenantId, site: SiteId, from: i64, to: i64) -> Result<Vec<View>, ApiError> {
     let rows = sqlx::query(
-        "SELECT day, page_views, visitors, new_visitors, chats FROM stats_daily \
-         WHERE tenant_id = $1 AND site_id = $2 AND day >= $3 AND day <= $4 ORDER BY day",
+        "SELECT p.visitor_id, p.viewed_at, p.url, p.referrer, p.user_agent, p.ip FROM page_views p \
+         JOIN visitors v ON v.id = p.visitor_id \
+         WHERE p.tenant_id = $1 AND v.site_id = $2 AND p.viewed_at >= $3 AND p.viewed_at < $4 \
+         ORDER BY p.visitor_id, p.viewed_at",
     )
     .bind(tenant.0)
     .bind(site.0)
@@ -50,60 +66,199 @@ pub async fn stored(
     .or_internal()?;
     rows.iter()
         .map(|r| {
-            Ok(TrafficDay {
-                day: r.try_get("day")?,
-                page_views: r.try_get("page_views")?,
-                visitors: r.try_get("visitors")?,
-                new_visitors: r.try_get("new_visitors")?,
-                chats: r.try_get("chats")?,
+            Ok(View {
+                visitor: r.try_get("visitor_id")?,
+                at: r.try_get("viewed_at")?,
+                url: r.try_get("url")?,
+                referrer: r.try_get("referrer")?,
+                user_agent: r.try_get("user_agent")?,
+                ip: r.try_get("ip")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
         .or_internal()
 }
 
-/// Stores a rolled-up day (replacing an earlier roll of it).
-pub async fn store(w: &mut Writer, tenant: TenantId, site: SiteId, day: &TrafficDay, now: i64) -> Result<(), ApiError> {
-    sqlx::query(
-        "INSERT INTO stats_daily (tenant_id, site_id, day, page_views, visitors, new_visitors, chats, rolled_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (site_id, day) DO UPDATE SET \
-         page_views = excluded.page_views, visitors = excluded.visitors, new_visitors = excluded.new_visitors, \
-         chats = excluded.chats, rolled_at = excluded.rolled_at",
+/// The conversations a site's visitors began between two instants (`to` exclusive).
+pub async fn chats(db: &Db, tenant: TenantId, site: SiteId, from: i64, to: i64) -> Result<Vec<Chat>, ApiError> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT visitor_id, started_at FROM conversations \
+         WHERE tenant_id = $1 AND site_id = $2 AND started_at >= $3 AND started_at < $4",
     )
     .bind(tenant.0)
     .bind(site.0)
-    .bind(&day.day)
-    .bind(day.page_views)
-    .bind(day.visitors)
-    .bind(day.new_visitors)
-    .bind(day.chats)
-    .bind(now)
-    .execute(&mut **w)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.reader())
     .await
     .or_internal()?;
-    Ok(())
+    Ok(rows.into_iter().map(|(visitor, at)| Chat { visitor, at }).collect())
 }
 
-/// Every site that is not deleted, with its company and time zone.
-pub async fn sites(db: &Db) -> Result<Vec<(TenantId, SiteId, String)>, ApiError> {
-    let rows = sqlx::query("SELECT tenant_id, id, time_zone FROM sites WHERE deleted_at IS NULL ORDER BY id")
-        .fetch_all(db.reader())
-        .await
-        .or_internal()?;
+const DAY_COLUMNS: &str = "day, page_views, visitors, new_visitors, visits, chats, accepted, missed, abandoned, \
+                           invitations, invitations_accepted, invited_chats";
+
+/// The rolled-up days of a site from `from` to `to` (`YYYY-MM-DD`, both included), oldest first.
+pub async fn stored(db: &Db, tenant: TenantId, site: SiteId, from: &str, to: &str) -> Result<Vec<Day>, ApiError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {DAY_COLUMNS} FROM stats_daily \
+         WHERE tenant_id = $1 AND site_id = $2 AND day >= $3 AND day <= $4 ORDER BY day"
+    ))
+    .bind(tenant.0)
+    .bind(site.0)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
     rows.iter()
-        .map(|r| Ok((TenantId(r.try_get("tenant_id")?), SiteId(r.try_get("id")?), r.try_get("time_zone")?)))
+        .map(|r| {
+            Ok(Day {
+                day: r.try_get("day")?,
+                page_views: r.try_get("page_views")?,
+                visitors: r.try_get("visitors")?,
+                new_visitors: r.try_get("new_visitors")?,
+                visits: r.try_get("visits")?,
+                chats: r.try_get("chats")?,
+                accepted: r.try_get("accepted")?,
+                missed: r.try_get("missed")?,
+                abandoned: r.try_get("abandoned")?,
+                invitations: r.try_get("invitations")?,
+                invitations_accepted: r.try_get("invitations_accepted")?,
+                invited_chats: r.try_get("invited_chats")?,
+            })
+        })
         .collect::<Result<_, sqlx::Error>>()
         .or_internal()
 }
 
-/// A site's time zone (`None`: not the company's, or deleted).
-pub async fn zone(db: &Db, tenant: TenantId, site: SiteId) -> Result<Option<String>, ApiError> {
-    sqlx::query_scalar("SELECT time_zone FROM sites WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL")
-        .bind(site.0)
-        .bind(tenant.0)
-        .fetch_optional(db.reader())
+/// A dimension's rolled-up keys from `from` to `to` (both included), summed over the days.
+pub async fn ranked(
+    db: &Db,
+    tenant: TenantId,
+    site: SiteId,
+    dim: Dim,
+    from: &str,
+    to: &str,
+) -> Result<Vec<Ranked>, ApiError> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT key, CAST(SUM(visits) AS BIGINT), CAST(SUM(chats) AS BIGINT) FROM stats_ranked \
+         WHERE site_id = $1 AND dim = $2 AND day >= $3 AND day <= $4 AND tenant_id = $5 GROUP BY key",
+    )
+    .bind(site.0)
+    .bind(dim.as_str())
+    .bind(from)
+    .bind(to)
+    .bind(tenant.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    Ok(rows.into_iter().map(|(key, visits, chats)| Ranked { key, visits, chats }).collect())
+}
+
+/// A dimension's rolled-up keys per day from `from` to `to` (both included): `(day, row)`.
+pub async fn ranked_days(
+    db: &Db,
+    tenant: TenantId,
+    site: SiteId,
+    dim: Dim,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, Ranked)>, ApiError> {
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT day, key, visits, chats FROM stats_ranked \
+         WHERE site_id = $1 AND dim = $2 AND day >= $3 AND day <= $4 AND tenant_id = $5",
+    )
+    .bind(site.0)
+    .bind(dim.as_str())
+    .bind(from)
+    .bind(to)
+    .bind(tenant.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    Ok(rows.into_iter().map(|(day, key, visits, chats)| (day, Ranked { key, visits, chats })).collect())
+}
+
+/// Stores a rolled-up day and its rankings (replacing an earlier roll of it).
+pub async fn store(
+    w: &mut Writer,
+    tenant: TenantId,
+    site: SiteId,
+    day: &Day,
+    ranks: &[(Dim, Ranked)],
+    now: i64,
+) -> Result<(), ApiError> {
+    sqlx::query(&format!(
+        "INSERT INTO stats_daily (tenant_id, site_id, rolled_at, {DAY_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (site_id, day) DO UPDATE SET \
+         page_views = excluded.page_views, visitors = excluded.visitors, new_visitors = excluded.new_visitors, \
+         visits = excluded.visits, chats = excluded.chats, accepted = excluded.accepted, missed = excluded.missed, \
+         abandoned = excluded.abandoned, invitations = excluded.invitations, \
+         invitations_accepted = excluded.invitations_accepted, invited_chats = excluded.invited_chats, \
+         rolled_at = excluded.rolled_at"
+    ))
+    .bind(tenant.0)
+    .bind(site.0)
+    .bind(now)
+    .bind(&day.day)
+    .bind(day.page_views)
+    .bind(day.visitors)
+    .bind(day.new_visitors)
+    .bind(day.visits)
+    .bind(day.chats)
+    .bind(day.accepted)
+    .bind(day.missed)
+    .bind(day.abandoned)
+    .bind(day.invitations)
+    .bind(day.invitations_accepted)
+    .bind(day.invited_chats)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    // Every dimension named, so the primary key (site, dimension, day) finds the rows.
+    let dims: Vec<String> = Dim::ALL.iter().map(|d| format!("'{}'", d.as_str())).collect();
+    sqlx::query(&format!(
+        "DELETE FROM stats_ranked WHERE site_id = $1 AND dim IN ({}) AND day = $2 AND tenant_id = $3",
+        dims.join(", ")
+    ))
+    .bind(site.0)
+    .bind(&day.day)
+    .bind(tenant.0)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    // Seven values a row; a hundred rows a statement.
+    for chunk in ranks.chunks(100) {
+        let mut markers = Markers::new(w.kind());
+        let values: Vec<String> = chunk.iter().map(|_| format!("({})", markers.list(7))).collect();
+        let sql = format!(
+            "INSERT INTO stats_ranked (tenant_id, site_id, dim, day, key, visits, chats) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (dim, row) in chunk {
+            query = query
+                .bind(tenant.0)
+                .bind(site.0)
+                .bind(dim.as_str())
+                .bind(&day.day)
+                .bind(&row.key)
+                .bind(row.visits)
+                .bind(row.chats);
+        }
+        query.execute(&mut **w).await.or_internal()?;
+    }
+    Ok(())
+}
+
+/// Every site that is not deleted, with its company.
+pub async fn sites(db: &Db) -> Result<Vec<(TenantId, SiteId)>, ApiError> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT tenant_id, id FROM sites WHERE deleted_at IS NULL ORDER BY id")
+        .fetch_all(db.reader())
         .await
-        .or_internal()
+        .or_internal()?;
+    Ok(rows.into_iter().map(|(tenant, site)| (TenantId(tenant), SiteId(site))).collect())
 }
 
 /// The company a site belongs to, for the operator's rebuild (which has no session).

@@ -1,15 +1,19 @@
 //! Statistics rules: days cut in the site's time zone, rolled up from the raw rows, read by reports.
 
-use chrono::{LocalResult, NaiveDate, TimeZone as _};
-use chrono_tz::Tz;
-use kefu_protocol::{ApiError, ErrorCode, Perm, SiteId, TenantId};
+use std::sync::Arc;
 
-use super::{repo, TrafficDay, MAX_DAYS};
+use chrono::{Datelike as _, LocalResult, NaiveDate, TimeZone as _};
+use chrono_tz::Tz;
+use kefu_protocol::{ApiError, ErrorCode, Perm, SiteId};
+
+use super::{rank, repo, Day, Dim, Heatmap, Ranked, Ranking, MAX_DAYS};
 use crate::infra::ctx::Ctx;
 use crate::infra::db::Db;
+use crate::infra::geo::Geo;
 use crate::infra::now_ms;
 use crate::infra::state::AppState;
-use crate::sites::service::parse_zone;
+use crate::sites::service::{parse_zone, site_of, Site};
+use crate::visitors::service::VISIT_GAP_MS;
 
 /// A stored zone name as a zone (UTC for one this build no longer knows).
 fn zone(name: &str) -> Tz {
@@ -60,34 +64,69 @@ enum Keep {
     Every,
 }
 
+/// What a roll reads besides the raw rows: the site (its bound domains and time zone) and where
+/// addresses are.
+struct Scope<'a> {
+    db: &'a Db,
+    geo: &'a Geo,
+    site: &'a Site,
+    tz: Tz,
+}
+
+impl<'a> Scope<'a> {
+    fn new(db: &'a Db, geo: &'a Geo, site: &'a Site) -> Scope<'a> {
+        Scope { db, geo, site, tz: zone(&site.time_zone) }
+    }
+}
+
+/// A counted day: its totals, its rankings, and whether they were stored.
+struct Rolled {
+    day: Day,
+    ranks: Vec<(Dim, Ranked)>,
+    stored: bool,
+}
+
+/// The country and province of an address as a page view keeps it (whole, or its network).
+fn locate(geo: &Geo, ip: &str) -> (String, String) {
+    let ip = ip.split('/').next().unwrap_or_default();
+    match ip.parse().ok().and_then(|ip| geo.region(ip)) {
+        Some(r) => (r.country, r.province_code.unwrap_or_default()),
+        None => Default::default(),
+    }
+}
+
+/// Counts a day of a site from the raw rows.
+async fn count(scope: &Scope<'_>, day: NaiveDate) -> Result<Rolled, ApiError> {
+    let (tenant, site) = (scope.site.tenant_id, scope.site.id);
+    let (from, to) = day_bounds(scope.tz, day);
+    let mut counted = repo::raw(scope.db, tenant, site, from, to).await?;
+    let views = repo::views(scope.db, tenant, site, from - VISIT_GAP_MS, to).await?;
+    let chats = repo::chats(scope.db, tenant, site, from, to).await?;
+    let own = |host: &str| scope.site.owns_host(host);
+    let ranks = rank::rank(&views, &chats, (from, to), scope.tz, &own, &|ip| locate(scope.geo, ip));
+    counted.day = key(day);
+    counted.visits = ranks.visits;
+    Ok(Rolled { day: counted, ranks: ranks.rows, stored: false })
+}
+
 /// Counts days of a site from the raw rows; the ended ones are stored as `keep` says, in one
 /// transaction.
-async fn roll(
-    db: &Db,
-    tenant: TenantId,
-    site: SiteId,
-    tz: Tz,
-    days: &[NaiveDate],
-    keep: Keep,
-) -> Result<Vec<TrafficDay>, ApiError> {
+async fn roll(scope: &Scope<'_>, days: &[NaiveDate], keep: Keep) -> Result<Vec<Rolled>, ApiError> {
     let now = now_ms();
     let mut rolled = Vec::with_capacity(days.len());
-    let mut ended = Vec::new();
     for &day in days {
-        let (from, to) = day_bounds(tz, day);
-        let counted = TrafficDay { day: key(day), ..repo::raw(db, tenant, site, from, to).await? };
-        let empty = counted == TrafficDay { day: counted.day.clone(), ..TrafficDay::default() };
-        if to <= now && (keep == Keep::Every || !empty) {
-            ended.push(counted.clone());
-        }
+        let mut counted = count(scope, day).await?;
+        let ended = day_bounds(scope.tz, day).1 <= now;
+        counted.stored = ended && (keep == Keep::Every || !counted.day.is_empty());
         rolled.push(counted);
     }
-    if !ended.is_empty() {
-        let mut w = db.write().await?;
+    if rolled.iter().any(|r| r.stored) {
+        let (tenant, site) = (scope.site.tenant_id, scope.site.id);
+        let mut w = scope.db.write().await?;
         w.begin().await?;
         let work = async {
-            for day in &ended {
-                repo::store(&mut w, tenant, site, day, now).await?;
+            for r in rolled.iter().filter(|r| r.stored) {
+                repo::store(&mut w, tenant, site, &r.day, &r.ranks, now).await?;
             }
             Ok(())
         };
@@ -97,22 +136,44 @@ async fn roll(
     Ok(rolled)
 }
 
-/// A site's traffic per day, `from` to `to` (both included; days after the site's today left
-/// out): rolled-up days as stored, today and days not rolled yet from the raw rows.
-pub async fn traffic(
-    state: &AppState,
-    ctx: &Ctx,
-    site: i64,
-    from: &str,
-    to: &str,
-) -> Result<Vec<TrafficDay>, ApiError> {
-    ctx.check(Perm::StatsView)?;
-    let site = SiteId(site);
-    let tenant = ctx.tenant();
-    let zone_name = repo::zone(&state.db, tenant, site).await?.ok_or(ApiError::NotFound)?;
-    if !ctx.may(Perm::StatsView, site) {
-        return Err(ApiError::NotFound);
+/// A range of a site's days as a report reads it: the stored days, and the days counted now
+/// (today, and days not rolled yet, which are stored as they are counted when they have ended).
+struct Range {
+    site: Site,
+    /// Every day of the range up to the site's today.
+    days: Vec<NaiveDate>,
+    stored: Vec<Day>,
+    counted: Vec<Rolled>,
+}
+
+impl Range {
+    /// Each day's totals, oldest first.
+    fn totals(&self) -> Vec<Day> {
+        self.days
+            .iter()
+            .map(|d| {
+                let day = key(*d);
+                let counted = self.counted.iter().map(|r| &r.day);
+                counted.chain(&self.stored).find(|t| t.day == day).cloned().unwrap_or(Day { day, ..Day::default() })
+            })
+            .collect()
     }
+
+    /// The rankings of the days counted now and not stored (they are not in `stats_ranked`).
+    fn unstored(&self, dim: Dim) -> impl Iterator<Item = (&str, &Ranked)> {
+        self.counted
+            .iter()
+            .filter(|r| !r.stored)
+            .flat_map(move |r| r.ranks.iter().filter(move |(d, _)| *d == dim).map(|(_, row)| (r.day.day.as_str(), row)))
+    }
+
+    fn first_and_last(&self) -> (String, String) {
+        let first = self.days.first().map(|d| key(*d)).unwrap_or_default();
+        (first, self.days.last().map(|d| key(*d)).unwrap_or_default())
+    }
+}
+
+fn parse_range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let (from, to) = (parse_day(from, "from")?, parse_day(to, "to")?);
     if to < from {
         return Err(ApiError::invalid("to", ErrorCode::Format));
@@ -120,52 +181,122 @@ pub async fn traffic(
     if (to - from).num_days() >= MAX_DAYS {
         return Err(ApiError::invalid("to", ErrorCode::TooLong));
     }
-    let tz = zone(&zone_name);
-    let today = day_of(tz, now_ms());
+    Ok((from, to))
+}
+
+/// The site a report asks for, when the session may read its statistics.
+async fn report_site(state: &AppState, ctx: &Ctx, site: i64) -> Result<Site, ApiError> {
+    ctx.check(Perm::StatsView)?;
+    let site = site_of(&state.db, ctx.tenant(), SiteId(site)).await?.ok_or(ApiError::NotFound)?;
+    if !ctx.may(Perm::StatsView, site.id) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(site)
+}
+
+/// The days from `from` to `to` (both included; days after the site's today left out).
+async fn range(state: &AppState, site: Site, from: NaiveDate, to: NaiveDate) -> Result<Range, ApiError> {
+    let geo = state.part::<Arc<Geo>>()?.clone();
+    let scope = Scope::new(&state.db, &geo, &site);
+    let today = day_of(scope.tz, now_ms());
     let last = to.min(today);
-    let stored = repo::stored(&state.db, tenant, site, &key(from), &key(last)).await?;
-    let all: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= last).collect();
-    // Today, and days not rolled yet, from the raw rows.
+    let stored = repo::stored(&state.db, site.tenant_id, site.id, &key(from), &key(last)).await?;
+    let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= last).collect();
     let missing: Vec<NaiveDate> =
-        all.iter().copied().filter(|d| *d >= today || !stored.iter().any(|s| s.day == key(*d))).collect();
-    let counted = roll(&state.db, tenant, site, tz, &missing, Keep::Traffic).await?;
-    Ok(all
-        .iter()
-        .map(|d| {
-            let day = key(*d);
-            counted.iter().chain(&stored).find(|t| t.day == day).cloned().unwrap_or_default()
+        days.iter().copied().filter(|d| *d >= today || !stored.iter().any(|s| s.day == key(*d))).collect();
+    let counted = roll(&scope, &missing, Keep::Traffic).await?;
+    drop(scope);
+    Ok(Range { site, days, stored, counted })
+}
+
+/// A site's figures per day, `from` to `to` (both included; days after the site's today left
+/// out): rolled-up days as stored, today and days not rolled yet from the raw rows.
+pub async fn traffic(state: &AppState, ctx: &Ctx, site: i64, from: &str, to: &str) -> Result<Vec<Day>, ApiError> {
+    let site = report_site(state, ctx, site).await?;
+    let (from, to) = parse_range(from, to)?;
+    Ok(range(state, site, from, to).await?.totals())
+}
+
+/// A dimension's keys over a range, biggest first, with the range's and the period before's
+/// visits and chats.
+pub async fn ranking(
+    state: &AppState,
+    ctx: &Ctx,
+    site: i64,
+    dim: Dim,
+    from: &str,
+    to: &str,
+) -> Result<Ranking, ApiError> {
+    let site = report_site(state, ctx, site).await?;
+    let (from, to) = parse_range(from, to)?;
+    let span = chrono::Days::new(u64::try_from((to - from).num_days() + 1).unwrap_or(1));
+    let before_from = from.checked_sub_days(span).ok_or(ApiError::invalid("from", ErrorCode::Format))?;
+    let before = range(state, site.clone(), before_from, from.pred_opt().unwrap_or(from)).await?;
+    let now = range(state, site, from, to).await?;
+    let (first, last) = now.first_and_last();
+    let mut rows = repo::ranked(&state.db, now.site.tenant_id, now.site.id, dim, &first, &last).await?;
+    rows.extend(now.unstored(dim).map(|(_, r)| r.clone()));
+    let sum = |days: Vec<Day>| {
+        let key = String::new();
+        days.iter().fold(Ranked { key, ..Ranked::default() }, |t, d| Ranked {
+            visits: t.visits + d.visits,
+            chats: t.chats + d.chats,
+            ..t
         })
-        .collect())
+    };
+    // Keys a day kept and the rest it summed: the range's own hundred biggest are listed.
+    let rows = rank::top(rows.into_iter().map(|r| (dim, r))).into_iter().map(|(_, r)| r).collect();
+    Ok(Ranking { rows, total: sum(now.totals()), before: sum(before.totals()) })
+}
+
+/// Chats begun per weekday and hour over a range, in the site's time zone.
+pub async fn heatmap(state: &AppState, ctx: &Ctx, site: i64, from: &str, to: &str) -> Result<Heatmap, ApiError> {
+    let site = report_site(state, ctx, site).await?;
+    let (from, to) = parse_range(from, to)?;
+    let now = range(state, site, from, to).await?;
+    let (first, last) = now.first_and_last();
+    let stored = repo::ranked_days(&state.db, now.site.tenant_id, now.site.id, Dim::Hour, &first, &last).await?;
+    let mut grid = vec![[0_i64; 24]; 7];
+    let unstored = now.unstored(Dim::Hour).map(|(day, r)| (day, r));
+    for (day, row) in stored.iter().map(|(d, r)| (d.as_str(), r)).chain(unstored) {
+        let (Ok(day), Ok(hour)) = (parse_day(day, "day"), row.key.parse::<usize>()) else { continue };
+        if let Some(cell) = grid[day.weekday().num_days_from_monday() as usize].get_mut(hour) {
+            *cell += row.chats;
+        }
+    }
+    Ok(grid)
 }
 
 /// Rolls a site's days from `from` to `to` again from the raw rows (`kefu-server stats rebuild`),
 /// a hundred days to a transaction; how many days.
-pub async fn rebuild(db: &Db, site: SiteId, from: &str, to: &str) -> Result<usize, ApiError> {
+pub async fn rebuild(db: &Db, geo: &Geo, site: SiteId, from: &str, to: &str) -> Result<usize, ApiError> {
     let tenant = repo::owner(db, site).await?.ok_or(ApiError::NotFound)?;
-    let tz = zone(&repo::zone(db, tenant, site).await?.ok_or(ApiError::NotFound)?);
+    let site = site_of(db, tenant, site).await?.ok_or(ApiError::NotFound)?;
+    let scope = Scope::new(db, geo, &site);
     let (from, to) = (parse_day(from, "from")?, parse_day(to, "to")?);
-    let to = to.min(day_of(tz, now_ms()));
+    let to = to.min(day_of(scope.tz, now_ms()));
     let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
     for chunk in days.chunks(100) {
-        roll(db, tenant, site, tz, chunk, Keep::Every).await?;
+        roll(&scope, chunk, Keep::Every).await?;
     }
     Ok(days.len())
 }
 
 /// Rolls the last two complete days of every site, every `KEFU_IP_SWEEP_SECS` (and at start): a
 /// page view written late (they are batched) still lands in its day.
-pub fn start_rollups(state: &AppState) {
+pub fn start_rollups(state: &AppState, geo: Arc<Geo>) {
     let db = state.db.clone();
     crate::infra::every(state.settings.ip_sweep, "daily statistics", move || {
-        let db = db.clone();
+        let (db, geo) = (db.clone(), geo.clone());
         async move {
             let mut rolled = 0;
-            for (tenant, site, zone_name) in repo::sites(&db).await? {
-                let tz = zone(&zone_name);
-                let today = day_of(tz, now_ms());
+            for (tenant, site) in repo::sites(&db).await? {
+                let Some(site) = site_of(&db, tenant, site).await? else { continue };
+                let scope = Scope::new(&db, &geo, &site);
+                let today = day_of(scope.tz, now_ms());
                 let days: Vec<NaiveDate> =
                     (1..=2).filter_map(|back| today.checked_sub_days(chrono::Days::new(back))).collect();
-                roll(&db, tenant, site, tz, &days, Keep::Traffic).await?;
+                roll(&scope, &days, Keep::Traffic).await?;
                 rolled += days.len() as u64;
             }
             Ok(rolled)

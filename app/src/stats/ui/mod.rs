@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::api::traffic;
-use super::{month_days, previous_month, traffic_csv, TrafficDay};
+use super::{month_days, previous_month, traffic_csv, Day};
 use crate::i18n::{error_text, tr, use_lang, Key, Lang};
 use crate::kit::number_text;
 use crate::sites::ui::SiteChoice;
@@ -60,9 +60,9 @@ pub fn StatsPage() -> impl IntoView {
 }
 
 #[component]
-fn Traffic(lang: Lang, days: Vec<TrafficDay>, slots: usize, before: Option<Vec<TrafficDay>>) -> impl IntoView {
-    let totals = |days: &[TrafficDay]| {
-        let total = |f: fn(&TrafficDay) -> i64| days.iter().map(f).sum::<i64>();
+fn Traffic(lang: Lang, days: Vec<Day>, slots: usize, before: Option<Vec<Day>>) -> impl IntoView {
+    let totals = |days: &[Day]| {
+        let total = |f: fn(&Day) -> i64| days.iter().map(f).sum::<i64>();
         (total(|d| d.page_views), total(|d| d.new_visitors), total(|d| d.chats))
     };
     let (views, new_visitors, chats) = totals(&days);
