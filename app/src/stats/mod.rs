@@ -27,6 +27,9 @@ pub mod ui;
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{tr, Key, Lang};
+use crate::infra::csv::row;
+
 /// One day of a site (`day`: `YYYY-MM-DD` in the site's time zone).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Day {
@@ -134,22 +137,156 @@ pub type Heatmap = Vec<[i64; 24]>;
 /// Most days one report covers.
 pub const MAX_DAYS: i64 = 400;
 
-/// A traffic table as CSV: UTF-8 with a byte order mark (spreadsheets then read Chinese), a header
-/// row in the reader's language, a row a day.
-pub fn traffic_csv(lang: crate::i18n::Lang, days: &[Day]) -> String {
-    use crate::i18n::{tr, Key};
-    use crate::infra::csv::row;
+/// A column of a table of days: its header, its figure, and whether the figures of several days
+/// add up to theirs (visitors of several days do not: one visitor may come on each).
+pub struct Column {
+    pub key: Key,
+    pub value: fn(&Day) -> i64,
+    pub adds_up: bool,
+}
+
+const fn column(key: Key, value: fn(&Day) -> i64) -> Column {
+    Column { key, value, adds_up: true }
+}
+
+/// The traffic report's columns (seed 000 15.1).
+pub const TRAFFIC_COLUMNS: &[Column] = &[
+    column(Key::StatPageViews, |d| d.page_views),
+    column(Key::StatVisits, |d| d.visits),
+    Column { key: Key::StatVisitors, value: |d| d.visitors, adds_up: false },
+    column(Key::StatNewVisitors, |d| d.new_visitors),
+    Column { key: Key::StatReturning, value: |d| (d.visitors - d.new_visitors).max(0), adds_up: false },
+    column(Key::StatChats, |d| d.chats),
+];
+
+/// The chats report's columns.
+pub const CHAT_COLUMNS: &[Column] = &[
+    column(Key::StatChats, |d| d.chats),
+    column(Key::StatAccepted, |d| d.accepted),
+    column(Key::StatMissed, |d| d.missed),
+    column(Key::StatAbandoned, |d| d.abandoned),
+    column(Key::StatInvitations, |d| d.invitations),
+    column(Key::StatInvitationsAccepted, |d| d.invitations_accepted),
+    column(Key::StatInvitedChats, |d| d.invited_chats),
+];
+
+/// Days summed per month (`day`: `YYYY-MM`), oldest first.
+pub fn by_month(days: &[Day]) -> Vec<Day> {
+    let mut months: Vec<Day> = Vec::new();
+    for d in days {
+        let month = d.day.get(..7).unwrap_or_default();
+        if months.last().is_none_or(|m| m.day != month) {
+            months.push(Day { day: month.to_owned(), ..Day::default() });
+        }
+        if let Some(m) = months.last_mut() {
+            *m = Day {
+                day: std::mem::take(&mut m.day),
+                page_views: m.page_views + d.page_views,
+                visitors: m.visitors + d.visitors,
+                new_visitors: m.new_visitors + d.new_visitors,
+                visits: m.visits + d.visits,
+                chats: m.chats + d.chats,
+                accepted: m.accepted + d.accepted,
+                missed: m.missed + d.missed,
+                abandoned: m.abandoned + d.abandoned,
+                invitations: m.invitations + d.invitations,
+                invitations_accepted: m.invitations_accepted + d.invitations_accepted,
+                invited_chats: m.invited_chats + d.invited_chats,
+            };
+        }
+    }
+    months
+}
+
+/// A table of days (or months, `summed`: a figure that does not add up is left empty) as CSV:
+/// UTF-8 with a byte order mark (spreadsheets then read Chinese), a header row in the reader's
+/// language, a row a day.
+pub fn days_csv(lang: Lang, columns: &[Column], days: &[Day], summed: bool) -> String {
+    let mut out = String::from("\u{FEFF}");
+    let mut header = vec![tr(lang, if summed { Key::StatMonth } else { Key::StatDay })];
+    header.extend(columns.iter().map(|c| tr(lang, c.key)));
+    out.push_str(&row(&header));
+    for d in days {
+        let figures: Vec<String> = columns
+            .iter()
+            .map(|c| if summed && !c.adds_up { String::new() } else { (c.value)(d).to_string() })
+            .collect();
+        let mut cells = vec![d.day.as_str()];
+        cells.extend(figures.iter().map(String::as_str));
+        out.push_str(&row(&cells));
+    }
+    out
+}
+
+/// A dimension's name (a ranking's title and first column).
+pub fn dim_name(dim: Dim) -> Key {
+    match dim {
+        Dim::Country => Key::StatCountries,
+        Dim::Province => Key::StatProvinces,
+        Dim::Keyword => Key::StatKeywords,
+        Dim::Referrer => Key::StatReferrers,
+        Dim::Campaign => Key::StatCampaigns,
+        Dim::Kind => Key::StatKinds,
+        Dim::Device => Key::StatDevices,
+        Dim::Hour => Key::StatHour,
+    }
+}
+
+/// A ranking's key in the reader's language.
+pub fn key_text(lang: Lang, dim: Dim, key: &str) -> String {
+    let named = |k: Key| tr(lang, k).to_owned();
+    match (dim, key) {
+        (_, OTHER) => named(Key::StatOther),
+        (Dim::Country | Dim::Province | Dim::Device, UNKNOWN) => named(Key::RegionUnknown),
+        (_, UNKNOWN) => named(Key::StatNone),
+        (Dim::Country, code) => crate::kit::region_code_text(lang, code),
+        (Dim::Province, code) => {
+            let text = crate::kit::region_code_text(lang, code);
+            // A province the names table lacks keeps its code beside the country.
+            match code.split_once('-') {
+                Some((_, sub)) if !text.contains(" · ") => format!("{text} · {sub}"),
+                _ => text,
+            }
+        }
+        (Dim::Kind, "direct") => named(Key::SourceDirect),
+        (Dim::Kind, "search") => named(Key::SourceSearch),
+        (Dim::Kind, "referral") => named(Key::SourceReferral),
+        (Dim::Kind, "campaign") => named(Key::SourceCampaign),
+        (Dim::Device, "desktop") => named(Key::DeviceDesktop),
+        (Dim::Device, "phone") => named(Key::DevicePhone),
+        (Dim::Device, "tablet") => named(Key::DeviceTablet),
+        (Dim::Device, "other") => named(Key::DeviceOther),
+        (_, key) => key.to_owned(),
+    }
+}
+
+/// `part` of `whole` as a percentage with one decimal (`—` when there is no whole).
+pub fn percent(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        return "—".to_owned();
+    }
+    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+}
+
+/// A ranking as CSV (UTF-8 with a byte order mark): key, visits, share, chats, chat rate.
+pub fn ranking_csv(lang: Lang, dim: Dim, ranking: &Ranking) -> String {
     let mut out = String::from("\u{FEFF}");
     out.push_str(&row(&[
-        tr(lang, Key::StatDay),
-        tr(lang, Key::StatPageViews),
-        tr(lang, Key::StatVisitors),
-        tr(lang, Key::StatNewVisitors),
+        tr(lang, dim_name(dim)),
+        tr(lang, Key::StatVisits),
+        tr(lang, Key::StatShare),
         tr(lang, Key::StatChats),
+        tr(lang, Key::StatConversion),
     ]));
-    for d in days {
-        let numbers = [d.page_views, d.visitors, d.new_visitors, d.chats].map(|n| n.to_string());
-        out.push_str(&row(&[&d.day, &numbers[0], &numbers[1], &numbers[2], &numbers[3]]));
+    for r in &ranking.rows {
+        let cells = [
+            key_text(lang, dim, &r.key),
+            r.visits.to_string(),
+            percent(r.visits, ranking.total.visits),
+            r.chats.to_string(),
+            percent(r.chats, r.visits),
+        ];
+        out.push_str(&row(&cells.each_ref().map(String::as_str)));
     }
     out
 }
@@ -200,10 +337,48 @@ mod tests {
     }
 
     #[test]
-    fn the_csv_has_a_bom_a_translated_header_and_a_row_a_day() {
-        let days =
-            [Day { day: "2026-01-10".into(), page_views: 3, visitors: 2, new_visitors: 1, chats: 1, ..Day::default() }];
-        let text = traffic_csv(crate::i18n::Lang::ZhCn, &days);
-        assert_eq!(text, "\u{FEFF}日期,浏览量,访客,新访客,对话\r\n2026-01-10,3,2,1,1\r\n");
+    fn the_csv_has_a_bom_a_translated_header_and_a_row_a_day_or_month() {
+        let day = |day: &str| Day {
+            day: day.into(),
+            page_views: 3,
+            visits: 2,
+            visitors: 2,
+            new_visitors: 1,
+            chats: 1,
+            ..Day::default()
+        };
+        let days = [day("2026-01-10"), day("2026-01-11"), day("2026-02-01")];
+        let text = days_csv(Lang::ZhCn, TRAFFIC_COLUMNS, &days[..1], false);
+        assert_eq!(text, "\u{FEFF}日期,浏览量,访问次数,访客,新访客,回头访客,对话\r\n2026-01-10,3,2,2,1,1,1\r\n");
+        // Visitors of several days do not add up: a month leaves them out.
+        let text = days_csv(Lang::En, TRAFFIC_COLUMNS, &by_month(&days), true);
+        assert_eq!(
+            text,
+            "\u{FEFF}Month,Page views,Visits,Visitors,New visitors,Returning visitors,Chats\r\n\
+             2026-01,6,4,,2,,2\r\n2026-02,3,2,,1,,1\r\n"
+        );
+    }
+
+    #[test]
+    fn a_ranking_as_csv_names_its_keys_and_gives_shares_and_chat_rates() {
+        let ranking = Ranking {
+            rows: vec![
+                Ranked { key: "退款".into(), visits: 3, chats: 1 },
+                Ranked { key: UNKNOWN.into(), visits: 1, chats: 0 },
+                Ranked { key: OTHER.into(), visits: 4, chats: 0 },
+            ],
+            total: Ranked { key: String::new(), visits: 8, chats: 1 },
+            before: Ranked::default(),
+        };
+        assert_eq!(
+            ranking_csv(Lang::ZhCn, Dim::Keyword, &ranking),
+            "\u{FEFF}搜索关键词,访问次数,占比,对话,对话转化率\r\n退款,3,37.5%,1,33.3%\r\n（无）,1,12.5%,0,0.0%\r\n\
+             其他,4,50.0%,0,0.0%\r\n"
+        );
+        // Countries are named by the browser (here, on the server, by their code).
+        assert_eq!(key_text(Lang::ZhCn, Dim::Province, "CN-GD"), "CN · 广东");
+        assert_eq!(key_text(Lang::En, Dim::Province, "US-CA"), "US · CA");
+        assert_eq!(key_text(Lang::En, Dim::Kind, "search"), "Search engine");
+        assert_eq!(percent(1, 0), "—");
     }
 }
