@@ -23,3 +23,5 @@ CREATE TABLE stats_ranked (
     chats BIGINT NOT NULL,
     PRIMARY KEY (site_id, dim, day, key)
 );
+-- A day's new visitors are found by when they were first seen.
+CREATE INDEX visitors_site_first_seen ON visitors(site_id, first_seen);

@@ -49,6 +49,27 @@ pub async fn raw(db: &Db, tenant: TenantId, site: SiteId, from: i64, to: i64) ->
     day().or_internal()
 }
 
+/// Whether a site has any page view, conversation or invitation between two instants (`to`
+/// exclusive).
+pub async fn any_in(db: &Db, tenant: TenantId, site: SiteId, from: i64, to: i64) -> Result<bool, ApiError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 WHERE EXISTS (SELECT 1 FROM page_views p JOIN visitors v ON v.id = p.visitor_id \
+         WHERE p.tenant_id = $1 AND v.site_id = $2 AND p.viewed_at >= $3 AND p.viewed_at < $4) \
+         OR EXISTS (SELECT 1 FROM conversations c WHERE c.tenant_id = $1 AND c.site_id = $2 \
+         AND c.started_at >= $3 AND c.started_at < $4) \
+         OR EXISTS (SELECT 1 FROM invitations i WHERE i.tenant_id = $1 AND i.site_id = $2 \
+         AND i.sent_at >= $3 AND i.sent_at < $4)",
+    )
+    .bind(tenant.0)
+    .bind(site.0)
+    .bind(from)
+    .bind(to)
+    .fetch_optional(db.reader())
+    .await
+    .or_internal()?;
+    Ok(found.is_some())
+}
+
 /// A site's page views between two instants (`to` exclusive), by visitor and time.
 pub async fn views(db: &Db, tenant: TenantId, site: SiteId, from: i64, to: i64) -> Result<Vec<View>, ApiError> {
     let rows = sqlx::query(

@@ -1,5 +1,6 @@
 //! Statistics rules: days cut in the site's time zone, rolled up from the raw rows, read by reports.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{Datelike as _, LocalResult, NaiveDate, TimeZone as _};
@@ -149,12 +150,13 @@ struct Range {
 impl Range {
     /// Each day's totals, oldest first.
     fn totals(&self) -> Vec<Day> {
+        let known: HashMap<&str, &Day> =
+            self.stored.iter().chain(self.counted.iter().map(|r| &r.day)).map(|d| (d.day.as_str(), d)).collect();
         self.days
             .iter()
             .map(|d| {
                 let day = key(*d);
-                let counted = self.counted.iter().map(|r| &r.day);
-                counted.chain(&self.stored).find(|t| t.day == day).cloned().unwrap_or(Day { day, ..Day::default() })
+                known.get(day.as_str()).map(|d| (*d).clone()).unwrap_or(Day { day, ..Day::default() })
             })
             .collect()
     }
@@ -202,9 +204,21 @@ async fn range(state: &AppState, site: Site, from: NaiveDate, to: NaiveDate) -> 
     let last = to.min(today);
     let stored = repo::stored(&state.db, site.tenant_id, site.id, &key(from), &key(last)).await?;
     let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= last).collect();
+    let rolled: HashSet<&str> = stored.iter().map(|d| d.day.as_str()).collect();
     let missing: Vec<NaiveDate> =
-        days.iter().copied().filter(|d| *d >= today || !stored.iter().any(|s| s.day == key(*d))).collect();
-    let counted = roll(&scope, &missing, Keep::Traffic).await?;
+        days.iter().copied().filter(|d| *d >= today || !rolled.contains(key(*d).as_str())).collect();
+    // Runs of missing days with no raw row at all (before the site had traffic, or a quiet
+    // stretch) are known empty from one look each: empty days are not stored, and a report over a
+    // year compares with the year before.
+    let mut busy = Vec::with_capacity(missing.len());
+    for run in missing.chunk_by(|a, b| a.succ_opt() == Some(*b)) {
+        let (Some(first), Some(last)) = (run.first(), run.last()) else { continue };
+        let (from, to) = (day_bounds(scope.tz, *first).0, day_bounds(scope.tz, *last).1);
+        if run.len() == 1 || repo::any_in(&state.db, site.tenant_id, site.id, from - VISIT_GAP_MS, to).await? {
+            busy.extend_from_slice(run);
+        }
+    }
+    let counted = roll(&scope, &busy, Keep::Traffic).await?;
     drop(scope);
     Ok(Range { site, days, stored, counted })
 }

@@ -29,6 +29,7 @@ mod console;
 mod faults;
 mod records;
 mod routing;
+mod stats;
 
 pub(crate) type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -82,6 +83,18 @@ async fn main() {
         }
         if let Ok(postgres) = std::env::var("KEFU_BENCH_DATABASE_URL") {
             records::run(&root, PORT, Some(postgres), &mut report, &mut faults).await;
+        }
+        report.print_and_save(&root, &faults);
+        return;
+    }
+    if quick == "stats" || quick == "stats-postgres" {
+        // Only the statistics figures over a year of traffic (as the records figures).
+        server.stop().await;
+        if quick == "stats" {
+            stats::run(&root, PORT, None, &mut report, &mut faults).await;
+        }
+        if let Ok(postgres) = std::env::var("KEFU_BENCH_DATABASE_URL") {
+            stats::run(&root, PORT, Some(postgres), &mut report, &mut faults).await;
         }
         report.print_and_save(&root, &faults);
         return;
@@ -324,6 +337,12 @@ async fn main() {
     records::run(&root, PORT, None, &mut report, &mut faults).await;
     if let Ok(postgres) = std::env::var("KEFU_BENCH_DATABASE_URL") {
         records::run(&root, PORT, Some(postgres), &mut report, &mut faults).await;
+    }
+
+    // Statistics over a year of traffic, each database on its own fresh server.
+    stats::run(&root, PORT, None, &mut report, &mut faults).await;
+    if let Ok(postgres) = std::env::var("KEFU_BENCH_DATABASE_URL") {
+        stats::run(&root, PORT, Some(postgres), &mut report, &mut faults).await;
     }
 
     if let Ok(url) = std::env::var("KEFU_BENCH_DATABASE_URL") {
