@@ -151,6 +151,17 @@ test('three visitors from a Baidu search for 退款, a partner site and a bookma
   await expect(regions.getByRole('table', { name: 'Provinces and states' }).getByRole('row', { name: /Guangdong/ })).toHaveCount(1);
   await adminPage.screenshot({ path: testInfo.outputPath('stats-regions-1280.png'), fullPage: true });
 
+  // Response and handling: the admin was given two of the three chats (nobody answered yet); the
+  // visitor who left the queue ended theirs, the others are still open.
+  const handling = await choose('Response and handling');
+  const byAgent = handling.getByRole('table', { name: 'Response and handling by agent' });
+  await expect(byAgent.getByRole('row', { name: /^The whole site/ }).getByRole('cell').first()).toHaveText('3');
+  await expect(byAgent.getByRole('row', { name: /^Demo Admin/ }).getByRole('cell').first()).toHaveText('2');
+  const ended = handling.getByRole('table', { name: 'Ended by' });
+  await expect(ended.getByRole('row', { name: /^Left the queue/ }).getByRole('cell').first()).toHaveText('1');
+  await expect(ended.getByRole('row', { name: /^Still open/ }).getByRole('cell').first()).toHaveText('2');
+  await adminPage.screenshot({ path: testInfo.outputPath('stats-handling-1280.png'), fullPage: true });
+
   // A year, by month.
   await page.getByLabel('Period', { exact: true }).selectOption({ label: 'Year' });
   await page.getByLabel('Year', { exact: true }).fill(today.slice(0, 4));

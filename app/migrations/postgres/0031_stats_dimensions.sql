@@ -25,3 +25,17 @@ CREATE TABLE stats_ranked (
 );
 -- A day's new visitors are found by when they were first seen.
 CREATE INDEX visitors_site_first_seen ON visitors(site_id, first_seen);
+-- How a day's chats were handled, for the site (scope 'site'), each agent ('agent:ID') and each
+-- category ('category:ID'): counts, and durations as histograms (buckets: 'seconds:count;…'), so
+-- days add up and percentiles come out of the sum.
+CREATE TABLE stats_timing (
+    tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+    site_id BIGINT NOT NULL REFERENCES sites(id),
+    metric TEXT NOT NULL,
+    day TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    sum_ms BIGINT NOT NULL,
+    buckets TEXT NOT NULL,
+    PRIMARY KEY (site_id, metric, day, scope)
+);

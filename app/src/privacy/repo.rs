@@ -373,6 +373,7 @@ pub const DUMPED: &[Dumped] = &[
     },
     d("stats_daily", None, "site_id, day"),
     d("stats_ranked", None, "site_id, dim, day, key"),
+    d("stats_timing", None, "site_id, metric, day, scope"),
     d("erasures", Some("id"), "id"),
     d("oplog", Some("id"), "id"),
 ];

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{Day, Dim, Heatmap, Ranking};
+use super::{Day, Dim, HandlingReport, Heatmap, Ranking};
 use crate::infra::error::AppError;
 
 /// A site's figures per day from `from` to `to` (`YYYY-MM-DD`, both included, in the site's time
@@ -38,4 +38,16 @@ pub async fn chat_hours(site_id: i64, from: String, to: String) -> Result<Heatma
     let ctx = Ctx::require(Perm::StatsView).await?;
     let state = AppState::from_context()?;
     Ok(super::service::heatmap(&state, &ctx, site_id, &from, &to).await?)
+}
+
+/// How chats begun from `from` to `to` were handled: response times, lengths, queue waits, per
+/// agent and category, and how they ended.
+#[server(endpoint = "stats/handling")]
+pub async fn handled(site_id: i64, from: String, to: String) -> Result<HandlingReport, AppError> {
+    use crate::infra::{ctx::Ctx, state::AppState};
+    use kefu_protocol::Perm;
+
+    let ctx = Ctx::require(Perm::StatsView).await?;
+    let state = AppState::from_context()?;
+    Ok(super::service::handling(&state, &ctx, site_id, &from, &to).await?)
 }

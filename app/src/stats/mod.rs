@@ -23,6 +23,8 @@ pub mod rank;
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod timing;
 pub mod ui;
 
 use serde::{Deserialize, Serialize};
@@ -81,13 +83,24 @@ pub enum Dim {
     Kind,
     /// desktop, phone, tablet, other.
     Device,
-    /// The hour of the day (`00`..`23`) a visit, or a chat, began.
+    /// The weekday (`0`: Monday) and hour a visit, or a chat, began: `w-HH`.
     Hour,
+    /// How a chat begun that day ended (who closed it: agent, visitor, idle, missed, forced).
+    Closed,
 }
 
 impl Dim {
-    pub const ALL: [Dim; 8] =
-        [Dim::Country, Dim::Province, Dim::Keyword, Dim::Referrer, Dim::Campaign, Dim::Kind, Dim::Device, Dim::Hour];
+    pub const ALL: [Dim; 9] = [
+        Dim::Country,
+        Dim::Province,
+        Dim::Keyword,
+        Dim::Referrer,
+        Dim::Campaign,
+        Dim::Kind,
+        Dim::Device,
+        Dim::Hour,
+        Dim::Closed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -99,6 +112,7 @@ impl Dim {
             Dim::Kind => "kind",
             Dim::Device => "device",
             Dim::Hour => "hour",
+            Dim::Closed => "closed",
         }
     }
 }
@@ -129,6 +143,84 @@ pub struct Ranking {
     pub total: Ranked,
     /// All visits and chats of the period before it, as long.
     pub before: Ranked,
+}
+
+/// What a timing counts or measures (per day, and per site, agent and category).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TimingMetric {
+    /// Chats begun (a count).
+    Chats,
+    /// Messages agents sent in them (a count, for the sender).
+    Messages,
+    /// From the chat's start to the first agent message.
+    FirstResponse,
+    /// From a visitor's first unanswered message to the agent message after it.
+    Response,
+    /// From start to close.
+    Duration,
+    /// From start to an agent being given the chat (the queue).
+    Wait,
+}
+
+impl TimingMetric {
+    pub const ALL: [TimingMetric; 6] = [
+        TimingMetric::Chats,
+        TimingMetric::Messages,
+        TimingMetric::FirstResponse,
+        TimingMetric::Response,
+        TimingMetric::Duration,
+        TimingMetric::Wait,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimingMetric::Chats => "chats",
+            TimingMetric::Messages => "messages",
+            TimingMetric::FirstResponse => "first_response",
+            TimingMetric::Response => "response",
+            TimingMetric::Duration => "duration",
+            TimingMetric::Wait => "wait",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TimingMetric> {
+        TimingMetric::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+}
+
+/// Durations summed over a range: how many, their average and percentiles (ms; a percentile is
+/// its histogram bucket's lower bound: to the second under a minute).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spread {
+    pub count: i64,
+    pub avg_ms: i64,
+    pub p50_ms: i64,
+    pub p90_ms: i64,
+}
+
+/// How chats were handled over a range, for the site, an agent or a category.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handling {
+    /// The agent's or category's id (0: the site).
+    pub id: i64,
+    /// The agent's or category's name (empty: the site).
+    pub name: String,
+    pub chats: i64,
+    pub messages: i64,
+    pub first_response: Spread,
+    pub response: Spread,
+    pub duration: Spread,
+    pub wait: Spread,
+}
+
+/// The response and handling report: the site, each agent and category, and how chats ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandlingReport {
+    pub site: Handling,
+    pub agents: Vec<Handling>,
+    pub categories: Vec<Handling>,
+    /// Chats by who ended them (`agent`, `visitor`, `idle`, `missed`, `forced`; [`UNKNOWN`]: open).
+    pub closed: Vec<Ranked>,
 }
 
 /// Chats begun per weekday (Monday first) and hour of the day, in the site's time zone.
@@ -229,6 +321,7 @@ pub fn dim_name(dim: Dim) -> Key {
         Dim::Kind => Key::StatKinds,
         Dim::Device => Key::StatDevices,
         Dim::Hour => Key::StatHour,
+        Dim::Closed => Key::StatClosedBy,
     }
 }
 
@@ -238,6 +331,7 @@ pub fn key_text(lang: Lang, dim: Dim, key: &str) -> String {
     match (dim, key) {
         (_, OTHER) => named(Key::StatOther),
         (Dim::Country | Dim::Province | Dim::Device, UNKNOWN) => named(Key::RegionUnknown),
+        (Dim::Closed, UNKNOWN) => named(Key::StatStillOpen),
         (_, UNKNOWN) => named(Key::StatNone),
         (Dim::Country, code) => crate::kit::region_code_text(lang, code),
         (Dim::Province, code) => {
@@ -256,6 +350,11 @@ pub fn key_text(lang: Lang, dim: Dim, key: &str) -> String {
         (Dim::Device, "phone") => named(Key::DevicePhone),
         (Dim::Device, "tablet") => named(Key::DeviceTablet),
         (Dim::Device, "other") => named(Key::DeviceOther),
+        (Dim::Closed, "agent") => named(Key::StatClosedAgent),
+        (Dim::Closed, "visitor") => named(Key::StatClosedVisitor),
+        (Dim::Closed, "idle") => named(Key::StatClosedIdle),
+        (Dim::Closed, "missed") => named(Key::StatAbandoned),
+        (Dim::Closed, "forced") => named(Key::StatClosedForced),
         (_, key) => key.to_owned(),
     }
 }
@@ -287,6 +386,47 @@ pub fn ranking_csv(lang: Lang, dim: Dim, ranking: &Ranking) -> String {
             percent(r.chats, r.visits),
         ];
         out.push_str(&row(&cells.each_ref().map(String::as_str)));
+    }
+    out
+}
+
+/// The handling table's columns after its first (who): a figure of a [`Handling`] as text.
+pub const HANDLING_COLUMNS: &[(Key, fn(&Handling) -> Option<i64>, bool)] = &[
+    (Key::StatChats, |h| Some(h.chats), false),
+    (Key::StatMessagesSent, |h| Some(h.messages), false),
+    (Key::StatFirstResponseP50, |h| (h.first_response.count > 0).then_some(h.first_response.p50_ms), true),
+    (Key::StatFirstResponseP90, |h| (h.first_response.count > 0).then_some(h.first_response.p90_ms), true),
+    (Key::StatResponseAvg, |h| (h.response.count > 0).then_some(h.response.avg_ms), true),
+    (Key::StatDurationAvg, |h| (h.duration.count > 0).then_some(h.duration.avg_ms), true),
+    (Key::StatWaitP50, |h| (h.wait.count > 0).then_some(h.wait.p50_ms), true),
+    (Key::StatWaitP90, |h| (h.wait.count > 0).then_some(h.wait.p90_ms), true),
+];
+
+/// A handling figure as text: a count, or a duration as `m:ss` (`—` when nothing was measured).
+pub fn handling_cell(lang: Lang, h: &Handling, column: &(Key, fn(&Handling) -> Option<i64>, bool)) -> String {
+    match ((column.1)(h), column.2) {
+        (None, _) => "—".to_owned(),
+        (Some(ms), true) => crate::kit::duration_text(ms),
+        (Some(n), false) => crate::kit::number_text(lang, n),
+    }
+}
+
+/// Handling rows (the site's first, named [`Key::StatWholeSite`]) as CSV with a byte order mark.
+pub fn handling_csv(lang: Lang, rows: &[Handling]) -> String {
+    let mut out = String::from("\u{FEFF}");
+    let mut header = vec![tr(lang, Key::StatWho)];
+    header.extend(HANDLING_COLUMNS.iter().map(|c| tr(lang, c.0)));
+    out.push_str(&row(&header));
+    for h in rows {
+        let name = if h.id == 0 { tr(lang, Key::StatWholeSite).to_owned() } else { h.name.clone() };
+        let mut cells = vec![name];
+        // Plain numbers in the file: spreadsheets read them without the reader's separators.
+        cells.extend(HANDLING_COLUMNS.iter().map(|c| match ((c.1)(h), c.2) {
+            (None, _) => String::new(),
+            (Some(ms), true) => crate::kit::duration_text(ms),
+            (Some(n), false) => n.to_string(),
+        }));
+        out.push_str(&row(&cells.iter().map(String::as_str).collect::<Vec<_>>()));
     }
     out
 }

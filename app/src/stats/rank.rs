@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Timelike as _;
+use chrono::{Datelike as _, Timelike as _};
 use chrono_tz::Tz;
 use kefu_protocol::{Device, SourceKind};
 
@@ -55,9 +55,11 @@ fn device_key(device: Device) -> &'static str {
     }
 }
 
+/// The weekday (0: Monday) and hour of an instant in the site's zone, as `w-HH`: summed over a
+/// year, the keys are the weekday × hour heatmap's 168 cells.
 fn hour_key(tz: Tz, at: i64) -> String {
-    let hour = chrono::DateTime::from_timestamp_millis(at).unwrap_or_default().with_timezone(&tz).hour();
-    format!("{hour:02}")
+    let local = chrono::DateTime::from_timestamp_millis(at).unwrap_or_default().with_timezone(&tz);
+    format!("{}-{:02}", local.weekday().num_days_from_monday(), local.hour())
 }
 
 /// Counts the visits begun in `[from, to)` and the chats begun in it. `views`: the site's page
@@ -83,6 +85,9 @@ pub fn rank(
         chats_by_visitor.entry(c.visitor).or_default().push(c.at);
         add(Dim::Hour, &hour_key(tz, c.at), 0, 1);
     }
+    // A day's visits share a few browsers and addresses: each is read once.
+    let mut devices: HashMap<&str, Device> = HashMap::new();
+    let mut places: HashMap<&str, (String, String)> = HashMap::new();
     let mut visits = 0;
     let mut i = 0;
     while i < views.len() {
@@ -110,8 +115,10 @@ pub fn rank(
             let visit = i64::from(begun_today);
             visits += visit;
             let source = crate::visitors::source::classify(&first.url, &first.referrer, own).unwrap_or_default();
-            let (country, province) = locate(&first.ip);
-            let device = crate::visitors::channel::parse(&first.user_agent).device;
+            let (country, province) = places.entry(first.ip.as_str()).or_insert_with(|| locate(&first.ip)).clone();
+            let device = *devices
+                .entry(first.user_agent.as_str())
+                .or_insert_with(|| crate::visitors::channel::parse(&first.user_agent).device);
             let campaign = source
                 .campaign
                 .as_ref()
@@ -236,7 +243,8 @@ mod tests {
             let total: i64 = ranks.rows.iter().filter(|(d, _)| *d == dim).map(|(_, r)| r.chats).sum();
             assert_eq!(total, 2, "{dim:?}");
         }
-        assert_eq!((get(&ranks, Dim::Hour, "17"), get(&ranks, Dim::Hour, "18")), ((1, 2), (0, 0)));
+        // 1 January 1970 was a Thursday.
+        assert_eq!((get(&ranks, Dim::Hour, "3-17"), get(&ranks, Dim::Hour, "3-18")), ((1, 2), (0, 0)));
     }
 
     #[test]

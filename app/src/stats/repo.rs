@@ -4,7 +4,8 @@ use kefu_protocol::{ApiError, SiteId, TenantId};
 use sqlx::Row as _;
 
 use super::rank::{Chat, View};
-use super::{Day, Dim, Ranked};
+use super::timing::{Handled, Timing};
+use super::{Day, Dim, Ranked, TimingMetric};
 use crate::infra::db::{Db, Markers, Writer};
 use crate::infra::OrInternal;
 
@@ -116,6 +117,106 @@ pub async fn chats(db: &Db, tenant: TenantId, site: SiteId, from: i64, to: i64) 
     Ok(rows.into_iter().map(|(visitor, at)| Chat { visitor, at }).collect())
 }
 
+/// The conversations a site's visitors began between two instants, with their messages in order
+/// (withdrawn ones left out), and how many ended which way (`closed_by`; [`super::UNKNOWN`]: open).
+pub async fn handled(
+    db: &Db,
+    tenant: TenantId,
+    site: SiteId,
+    from: i64,
+    to: i64,
+) -> Result<(Vec<Handled>, Vec<(String, i64)>), ApiError> {
+    type Row = (i64, Option<i64>, Option<i64>, i64, Option<i64>, Option<i64>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, agent_id, category_id, started_at, assigned_at, closed_at, closed_by FROM conversations \
+         WHERE tenant_id = $1 AND site_id = $2 AND started_at >= $3 AND started_at < $4 ORDER BY id",
+    )
+    .bind(tenant.0)
+    .bind(site.0)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    let messages: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT m.conversation_id, m.sender_kind, m.sender_id, m.sent_at FROM messages m \
+         JOIN conversations c ON c.id = m.conversation_id \
+         WHERE c.tenant_id = $1 AND c.site_id = $2 AND c.started_at >= $3 AND c.started_at < $4 \
+         AND m.retracted_at IS NULL ORDER BY m.conversation_id, m.seq",
+    )
+    .bind(tenant.0)
+    .bind(site.0)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    let mut by_conversation: std::collections::HashMap<i64, Vec<(bool, i64, i64)>> = Default::default();
+    for (conversation, kind, sender, at) in messages {
+        by_conversation.entry(conversation).or_default().push((kind == "agent", sender, at));
+    }
+    let mut closed: std::collections::BTreeMap<String, i64> = Default::default();
+    let handled = rows
+        .into_iter()
+        .map(|(id, agent, category, started_at, assigned_at, closed_at, closed_by)| {
+            *closed.entry(closed_by.unwrap_or_default()).or_default() += 1;
+            Handled {
+                agent,
+                category,
+                started_at,
+                assigned_at,
+                closed_at,
+                messages: by_conversation.remove(&id).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok((handled, closed.into_iter().collect()))
+}
+
+/// A site's rolled-up timings from `from` to `to` (both included), a row per day, scope and metric.
+pub async fn timings(
+    db: &Db,
+    tenant: TenantId,
+    site: SiteId,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, TimingMetric, Timing)>, ApiError> {
+    let metrics: Vec<String> = TimingMetric::ALL.iter().map(|m| format!("'{}'", m.as_str())).collect();
+    let rows: Vec<(String, String, i64, i64, String)> = sqlx::query_as(&format!(
+        "SELECT metric, scope, count, sum_ms, buckets FROM stats_timing \
+         WHERE site_id = $1 AND metric IN ({}) AND day >= $2 AND day <= $3 AND tenant_id = $4",
+        metrics.join(", ")
+    ))
+    .bind(site.0)
+    .bind(from)
+    .bind(to)
+    .bind(tenant.0)
+    .fetch_all(db.reader())
+    .await
+    .or_internal()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(metric, scope, count, sum, buckets)| {
+            Some((scope, TimingMetric::parse(&metric)?, Timing::decode(count, sum, &buckets)))
+        })
+        .collect())
+}
+
+/// The company's agents' and categories' names by id.
+pub async fn names(db: &Db, tenant: TenantId) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), ApiError> {
+    let agents = sqlx::query_as("SELECT id, display_name FROM agents WHERE tenant_id = $1")
+        .bind(tenant.0)
+        .fetch_all(db.reader())
+        .await
+        .or_internal()?;
+    let categories = sqlx::query_as("SELECT id, name FROM categories WHERE tenant_id = $1")
+        .bind(tenant.0)
+        .fetch_all(db.reader())
+        .await
+        .or_internal()?;
+    Ok((agents, categories))
+}
+
 const DAY_COLUMNS: &str = "day, page_views, visitors, new_visitors, visits, chats, accepted, missed, abandoned, \
                            invitations, invitations_accepted, invited_chats";
 
@@ -177,30 +278,6 @@ pub async fn ranked(
     Ok(rows.into_iter().map(|(key, visits, chats)| Ranked { key, visits, chats }).collect())
 }
 
-/// A dimension's rolled-up keys per day from `from` to `to` (both included): `(day, row)`.
-pub async fn ranked_days(
-    db: &Db,
-    tenant: TenantId,
-    site: SiteId,
-    dim: Dim,
-    from: &str,
-    to: &str,
-) -> Result<Vec<(String, Ranked)>, ApiError> {
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT day, key, visits, chats FROM stats_ranked \
-         WHERE site_id = $1 AND dim = $2 AND day >= $3 AND day <= $4 AND tenant_id = $5",
-    )
-    .bind(site.0)
-    .bind(dim.as_str())
-    .bind(from)
-    .bind(to)
-    .bind(tenant.0)
-    .fetch_all(db.reader())
-    .await
-    .or_internal()?;
-    Ok(rows.into_iter().map(|(day, key, visits, chats)| (day, Ranked { key, visits, chats })).collect())
-}
-
 /// Stores a rolled-up day and its rankings (replacing an earlier roll of it).
 pub async fn store(
     w: &mut Writer,
@@ -208,6 +285,7 @@ pub async fn store(
     site: SiteId,
     day: &Day,
     ranks: &[(Dim, Ranked)],
+    timings: &[(String, TimingMetric, Timing)],
     now: i64,
 ) -> Result<(), ApiError> {
     sqlx::query(&format!(
@@ -267,6 +345,39 @@ pub async fn store(
                 .bind(&row.key)
                 .bind(row.visits)
                 .bind(row.chats);
+        }
+        query.execute(&mut **w).await.or_internal()?;
+    }
+    let metrics: Vec<String> = TimingMetric::ALL.iter().map(|m| format!("'{}'", m.as_str())).collect();
+    sqlx::query(&format!(
+        "DELETE FROM stats_timing WHERE site_id = $1 AND metric IN ({}) AND day = $2 AND tenant_id = $3",
+        metrics.join(", ")
+    ))
+    .bind(site.0)
+    .bind(&day.day)
+    .bind(tenant.0)
+    .execute(&mut **w)
+    .await
+    .or_internal()?;
+    // Eight values a row; a hundred rows a statement.
+    for chunk in timings.chunks(100) {
+        let mut markers = Markers::new(w.kind());
+        let values: Vec<String> = chunk.iter().map(|_| format!("({})", markers.list(8))).collect();
+        let sql = format!(
+            "INSERT INTO stats_timing (tenant_id, site_id, metric, day, scope, count, sum_ms, buckets) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (scope, metric, timing) in chunk {
+            query = query
+                .bind(tenant.0)
+                .bind(site.0)
+                .bind(metric.as_str())
+                .bind(&day.day)
+                .bind(scope)
+                .bind(timing.count)
+                .bind(timing.sum_ms)
+                .bind(timing.encode());
         }
         query.execute(&mut **w).await.or_internal()?;
     }

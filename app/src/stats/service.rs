@@ -3,11 +3,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::{Datelike as _, LocalResult, NaiveDate, TimeZone as _};
+use chrono::{LocalResult, NaiveDate, TimeZone as _};
 use chrono_tz::Tz;
 use kefu_protocol::{ApiError, ErrorCode, Perm, SiteId};
 
-use super::{rank, repo, Day, Dim, Heatmap, Ranked, Ranking, MAX_DAYS};
+use super::timing::{self, Timing};
+use super::{rank, repo, Day, Dim, Handling, HandlingReport, Heatmap, Ranked, Ranking, TimingMetric, MAX_DAYS};
 use crate::infra::ctx::Ctx;
 use crate::infra::db::Db;
 use crate::infra::geo::Geo;
@@ -84,6 +85,7 @@ impl<'a> Scope<'a> {
 struct Rolled {
     day: Day,
     ranks: Vec<(Dim, Ranked)>,
+    timings: Vec<(String, TimingMetric, Timing)>,
     stored: bool,
 }
 
@@ -105,9 +107,13 @@ async fn count(scope: &Scope<'_>, day: NaiveDate) -> Result<Rolled, ApiError> {
     let chats = repo::chats(scope.db, tenant, site, from, to).await?;
     let own = |host: &str| scope.site.owns_host(host);
     let ranks = rank::rank(&views, &chats, (from, to), scope.tz, &own, &|ip| locate(scope.geo, ip));
+    let (handled, closed) = repo::handled(scope.db, tenant, site, from, to).await?;
+    let mut rows = ranks.rows;
+    rows.extend(closed.into_iter().map(|(key, chats)| (Dim::Closed, Ranked { key, visits: 0, chats })));
+    let timings = timing::measure(&handled).into_iter().map(|((scope, metric), t)| (scope, metric, t)).collect();
     counted.day = key(day);
     counted.visits = ranks.visits;
-    Ok(Rolled { day: counted, ranks: ranks.rows, stored: false })
+    Ok(Rolled { day: counted, ranks: rows, timings, stored: false })
 }
 
 /// Counts days of a site from the raw rows; the ended ones are stored as `keep` says, in one
@@ -127,7 +133,7 @@ async fn roll(scope: &Scope<'_>, days: &[NaiveDate], keep: Keep) -> Result<Vec<R
         w.begin().await?;
         let work = async {
             for r in rolled.iter().filter(|r| r.stored) {
-                repo::store(&mut w, tenant, site, &r.day, &r.ranks, now).await?;
+                repo::store(&mut w, tenant, site, &r.day, &r.ranks, &r.timings, now).await?;
             }
             Ok(())
         };
@@ -269,16 +275,68 @@ pub async fn heatmap(state: &AppState, ctx: &Ctx, site: i64, from: &str, to: &st
     let (from, to) = parse_range(from, to)?;
     let now = range(state, site, from, to).await?;
     let (first, last) = now.first_and_last();
-    let stored = repo::ranked_days(&state.db, now.site.tenant_id, now.site.id, Dim::Hour, &first, &last).await?;
+    let mut cells = repo::ranked(&state.db, now.site.tenant_id, now.site.id, Dim::Hour, &first, &last).await?;
+    cells.extend(now.unstored(Dim::Hour).map(|(_, r)| r.clone()));
     let mut grid = vec![[0_i64; 24]; 7];
-    let unstored = now.unstored(Dim::Hour).map(|(day, r)| (day, r));
-    for (day, row) in stored.iter().map(|(d, r)| (d.as_str(), r)).chain(unstored) {
-        let (Ok(day), Ok(hour)) = (parse_day(day, "day"), row.key.parse::<usize>()) else { continue };
-        if let Some(cell) = grid[day.weekday().num_days_from_monday() as usize].get_mut(hour) {
-            *cell += row.chats;
+    for cell in cells {
+        let Some((day, hour)) = cell.key.split_once('-') else { continue };
+        let (Ok(day), Ok(hour)) = (day.parse::<usize>(), hour.parse::<usize>()) else { continue };
+        if let Some(n) = grid.get_mut(day).and_then(|row| row.get_mut(hour)) {
+            *n += cell.chats;
         }
     }
     Ok(grid)
+}
+
+/// How chats begun over a range were handled: first response, responses, length and queue wait,
+/// for the site, each agent and each category (by name, busiest first), and how they ended.
+pub async fn handling(
+    state: &AppState,
+    ctx: &Ctx,
+    site: i64,
+    from: &str,
+    to: &str,
+) -> Result<HandlingReport, ApiError> {
+    let site = report_site(state, ctx, site).await?;
+    let (from, to) = parse_range(from, to)?;
+    let now = range(state, site, from, to).await?;
+    let (first, last) = now.first_and_last();
+    let (tenant, site) = (now.site.tenant_id, now.site.id);
+    let mut sums: HashMap<(String, TimingMetric), Timing> = HashMap::new();
+    let stored = repo::timings(&state.db, tenant, site, &first, &last).await?;
+    let unstored = now.counted.iter().filter(|r| !r.stored).flat_map(|r| r.timings.iter().cloned());
+    for (scope, metric, t) in stored.into_iter().chain(unstored) {
+        sums.entry((scope, metric)).or_default().merge(&t);
+    }
+    let of = |scope: &str, id: i64, name: String| {
+        let get = |metric| sums.get(&(scope.to_owned(), metric)).cloned().unwrap_or_default();
+        Handling {
+            id,
+            name,
+            chats: get(TimingMetric::Chats).count,
+            messages: get(TimingMetric::Messages).count,
+            first_response: get(TimingMetric::FirstResponse).spread(),
+            response: get(TimingMetric::Response).spread(),
+            duration: get(TimingMetric::Duration).spread(),
+            wait: get(TimingMetric::Wait).spread(),
+        }
+    };
+    let (agent_names, category_names) = repo::names(&state.db, tenant).await?;
+    let listed = |names: Vec<(i64, String)>, scope: fn(i64) -> String| {
+        let mut rows: Vec<Handling> = names
+            .into_iter()
+            .filter(|(id, _)| sums.keys().any(|(s, _)| *s == scope(*id)))
+            .map(|(id, name)| of(&scope(id), id, name))
+            .collect();
+        rows.sort_by(|a, b| b.chats.cmp(&a.chats).then(b.messages.cmp(&a.messages)).then(a.name.cmp(&b.name)));
+        rows
+    };
+    let agents = listed(agent_names, timing::scope_of_agent);
+    let categories = listed(category_names, timing::scope_of_category);
+    let mut closed = repo::ranked(&state.db, tenant, site, Dim::Closed, &first, &last).await?;
+    closed.extend(now.unstored(Dim::Closed).map(|(_, r)| r.clone()));
+    let closed = rank::top(closed.into_iter().map(|r| (Dim::Closed, r))).into_iter().map(|(_, r)| r).collect();
+    Ok(HandlingReport { site: of(timing::SITE_SCOPE, 0, String::new()), agents, categories, closed })
 }
 
 /// Rolls a site's days from `from` to `to` again from the raw rows (`kefu-server stats rebuild`),

@@ -269,6 +269,7 @@ pub async fn run(root: &Path, port: u16, postgres: Option<String>, report: &mut 
         ("provinces", "ranking", format!("site_id={site}&dim=Province&from={from}&to={to}")),
         ("devices", "ranking", format!("site_id={site}&dim=Device&from={from}&to={to}")),
         ("chats by weekday and hour", "heatmap", format!("site_id={site}&from={from}&to={to}")),
+        ("response and handling", "handling", format!("site_id={site}&from={from}&to={to}")),
     ];
     let mut worst = 0.0_f64;
     let mut line = Vec::new();

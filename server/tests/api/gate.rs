@@ -136,6 +136,7 @@ const SERVER_FUNCTIONS: &[(&str, &str, Gate)] = &[
     ("/api/stats/traffic", "site_id=999999&from=2026-01-01&to=2026-01-02", Gate::Needs(Perm::StatsView)),
     ("/api/stats/ranking", "site_id=999999&dim=Keyword&from=2026-01-01&to=2026-01-02", Gate::Needs(Perm::StatsView)),
     ("/api/stats/heatmap", "site_id=999999&from=2026-01-01&to=2026-01-02", Gate::Needs(Perm::StatsView)),
+    ("/api/stats/handling", "site_id=999999&from=2026-01-01&to=2026-01-02", Gate::Needs(Perm::StatsView)),
     ("/api/privacy/visitors", "query=x", Gate::Needs(Perm::RecordsDelete)),
     ("/api/customers", r#"{"filter":{}}"#, Gate::Needs(Perm::VisitorsView)),
     ("/api/customers/merge", "kept=999998&merged=999999", Gate::Needs(Perm::RecordsDelete)),

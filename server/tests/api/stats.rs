@@ -3,7 +3,7 @@
 //! may read it.
 
 use app::sites::SiteForm;
-use app::stats::{Day, Dim, Heatmap, Ranked, Ranking, UNKNOWN};
+use app::stats::{Day, Dim, HandlingReport, Heatmap, Ranked, Ranking, UNKNOWN};
 use kefu_protocol::{ApiError, ErrorCode};
 
 use crate::helpers::*;
@@ -232,7 +232,7 @@ async fn a_days_visits_are_ranked_by_source_region_and_hour_with_the_chats_they_
         .await
         .unwrap()
     };
-    chat(a, "2026-02-10T01:02:00Z", true, 0).await;
+    let answered = chat(a, "2026-02-10T01:02:00Z", true, 0).await;
     chat(b, "2026-02-10T02:01:00Z", false, 1).await;
     let invited = chat(c, "2026-02-10T03:02:00Z", true, 0).await;
     chat(d, "2026-02-10T04:10:00Z", false, 0).await;
@@ -249,6 +249,47 @@ async fn a_days_visits_are_ranked_by_source_region_and_hour_with_the_chats_they_
     .execute(&mut *w)
     .await
     .unwrap();
+    // A's chat: the admin was given it after 5 s, answered 20 s after the start, and answered the
+    // visitor's next message 8 s after it; the admin closed it after 5 minutes.
+    let admin_id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM agents WHERE tenant_id = $1")
+        .bind(shop.id.0)
+        .fetch_one(&mut *w)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE conversations SET agent_id = $1, assigned_at = $2, closed_at = $3, closed_by = 'agent' WHERE id = $4",
+    )
+    .bind(admin_id)
+    .bind(utc("2026-02-10T01:02:05Z"))
+    .bind(utc("2026-02-10T01:07:00Z"))
+    .bind(answered)
+    .execute(&mut *w)
+    .await
+    .unwrap();
+    for (seq, (kind, sender, at)) in [
+        ("visitor", a, "2026-02-10T01:02:00Z"),
+        ("agent", admin_id, "2026-02-10T01:02:20Z"),
+        ("visitor", a, "2026-02-10T01:03:00Z"),
+        ("agent", admin_id, "2026-02-10T01:03:08Z"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sqlx::query(
+            "INSERT INTO messages (tenant_id, conversation_id, seq, sender_kind, sender_id, client_msg_id, body, sent_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, '你好', $7)",
+        )
+        .bind(shop.id.0)
+        .bind(answered)
+        .bind(seq as i64 + 1)
+        .bind(kind)
+        .bind(sender)
+        .bind(format!("stats-{seq}"))
+        .bind(utc(at))
+        .execute(&mut *w)
+        .await
+        .unwrap();
+    }
     drop(w);
 
     let days: Vec<Day> = ok(traffic(&app, &admin, site, "2026-02-10", "2026-02-10").await).await;
@@ -277,6 +318,22 @@ async fn a_days_visits_are_ranked_by_source_region_and_hour_with_the_chats_they_
     // Regions from the first page's address (a network as kept without full addresses, too).
     assert_eq!(keys(&one(Dim::Country).await), [(UNKNOWN, 2, 2), ("CN", 1, 1), ("US", 1, 1)]);
     assert_eq!(keys(&one(Dim::Province).await)[1], ("CN-GD", 1, 1));
+
+    // How they were handled: the site's and the admin's figures, and how the four ended.
+    let body = format!("site_id={site}&from=2026-02-10&to=2026-02-10");
+    let handling: HandlingReport = ok(app.call("/api/stats/handling", &body, Some(&admin)).await).await;
+    let s = &handling.site;
+    assert_eq!((s.chats, s.messages), (4, 2));
+    assert_eq!((s.first_response.count, s.first_response.p50_ms), (1, 20_000));
+    assert_eq!((s.response.count, s.response.avg_ms), (2, 14_000), "20 s and 8 s");
+    assert_eq!((s.wait.count, s.wait.p50_ms, s.wait.p90_ms), (2, 0, 5_000), "C was given at once, A after 5 s");
+    assert_eq!(handling.agents.len(), 1);
+    assert_eq!(
+        (handling.agents[0].id, handling.agents[0].chats, handling.agents[0].duration.avg_ms),
+        (admin_id, 1, 300_000)
+    );
+    let closed: Vec<(&str, i64)> = handling.closed.iter().map(|r| (r.key.as_str(), r.chats)).collect();
+    assert_eq!(closed, [(UNKNOWN, 3), ("agent", 1)], "the inserted chats say nobody ended them");
 
     // Chats per weekday and hour, in Shanghai: a Tuesday, 09:00 to 12:00.
     let hours = "site_id={site}&from=2026-02-09&to=2026-02-15".replace("{site}", &site.to_string());

@@ -6,10 +6,10 @@
 
 use leptos::prelude::*;
 
-use super::api::{chat_hours, ranked, traffic};
+use super::api::{chat_hours, handled, ranked, traffic};
 use super::{
-    by_month, days_csv, dim_name, key_text, month_days, percent, previous_month, ranking_csv, Column, Day, Dim,
-    Heatmap, Ranking, CHAT_COLUMNS, TRAFFIC_COLUMNS,
+    by_month, days_csv, dim_name, handling_cell, handling_csv, key_text, month_days, percent, previous_month,
+    ranking_csv, Column, Day, Dim, Handling, Heatmap, Ranking, CHAT_COLUMNS, HANDLING_COLUMNS, TRAFFIC_COLUMNS,
 };
 use crate::i18n::{error_text, tr, use_lang, Key, Lang};
 use crate::kit::number_text;
@@ -27,10 +27,11 @@ enum Report {
     Sources,
     Regions,
     Chats,
+    Handling,
 }
 
 impl Report {
-    const ALL: [Report; 4] = [Report::Traffic, Report::Sources, Report::Regions, Report::Chats];
+    const ALL: [Report; 5] = [Report::Traffic, Report::Sources, Report::Regions, Report::Chats, Report::Handling];
 
     fn key(self) -> Key {
         match self {
@@ -38,6 +39,7 @@ impl Report {
             Report::Sources => Key::StatSources,
             Report::Regions => Key::StatRegions,
             Report::Chats => Key::StatChatsReport,
+            Report::Handling => Key::StatHandling,
         }
     }
 
@@ -47,6 +49,7 @@ impl Report {
             Report::Sources => "sources",
             Report::Regions => "regions",
             Report::Chats => "chats",
+            Report::Handling => "handling",
         }
     }
 }
@@ -149,6 +152,7 @@ pub fn StatsPage() -> impl IntoView {
                         .collect_view()
                         .into_any(),
                     Report::Chats => view! { <ChatsReport lang site period=period.clone()/> }.into_any(),
+                    Report::Handling => view! { <HandlingView lang site period=period.clone()/> }.into_any(),
                 };
                 view! {
                     <section class="report" aria-labelledby="report-title">
@@ -462,6 +466,97 @@ fn HeatmapView(lang: Lang, hours: Heatmap) -> impl IntoView {
                                 <th scope="row">{format!("{h:02}:00")}</th>
                                 {hours.iter().map(|row| view! { <td>{number_text(lang, row[h])}</td> }).collect_view()}
                             </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+/// Response and handling: the site and each agent, each category, and how chats ended.
+#[component]
+fn HandlingView(lang: Lang, site: i64, period: Period) -> impl IntoView {
+    let p = period.clone();
+    let loaded = LocalResource::new(move || {
+        let p = p.clone();
+        async move { handled(site, p.from.clone(), p.to.clone()).await }
+    });
+    let file = format!("handling-{}-{}.csv", period.from, period.to);
+    view! {
+        {move || loaded.get().map(|r| match r {
+            Err(e) => view! { <p role="alert" class="error">{error_text(lang, &e.0)}</p> }.into_any(),
+            Ok(report) => {
+                let mut rows = vec![report.site.clone()];
+                rows.extend(report.agents.iter().cloned());
+                let csv = handling_csv(lang, &rows);
+                let file = file.clone();
+                let total = report.site.chats;
+                let closed = Ranking {
+                    rows: report.closed.clone(),
+                    total: super::Ranked { chats: total, ..Default::default() },
+                    before: Default::default(),
+                };
+                view! {
+                    <button type="button" on:click=move |_| crate::kit::download(&file, "text/csv;charset=utf-8", &csv)>
+                        {tr(lang, Key::ExportCsv)}
+                    </button>
+                    <HandlingTable lang label=Key::StatHandlingTable rows/>
+                    {(!report.categories.is_empty()).then(|| view! {
+                        <HandlingTable lang label=Key::StatHandlingCategories rows=report.categories.clone()/>
+                    })}
+                    <section class="ranking" aria-label=tr(lang, Key::StatClosedBy)>
+                        <h4>{tr(lang, Key::StatClosedBy)}</h4>
+                        <div class="table-wrap">
+                            <table class="data" aria-label=tr(lang, Key::StatClosedBy)>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">{tr(lang, Key::StatClosedBy)}</th>
+                                        <th scope="col">{tr(lang, Key::StatChats)}</th>
+                                        <th scope="col">{tr(lang, Key::StatShare)}</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {closed.rows.iter().map(|r| view! {
+                                        <tr>
+                                            <th scope="row">{key_text(lang, Dim::Closed, &r.key)}</th>
+                                            <td>{number_text(lang, r.chats)}</td>
+                                            <td>{percent(r.chats, closed.total.chats)}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    </section>
+                }
+                .into_any()
+            }
+        })}
+    }
+}
+
+#[component]
+fn HandlingTable(lang: Lang, label: Key, rows: Vec<Handling>) -> impl IntoView {
+    view! {
+        <section class="ranking" aria-label=tr(lang, label)>
+            <h4>{tr(lang, label)}</h4>
+            <div class="table-wrap">
+                <table class="data" aria-label=tr(lang, label)>
+                    <thead>
+                        <tr>
+                            <th scope="col">{tr(lang, Key::StatWho)}</th>
+                            {HANDLING_COLUMNS.iter().map(|c| view! { <th scope="col">{tr(lang, c.0)}</th> }).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows.iter().map(|h| {
+                            let name = if h.id == 0 { tr(lang, Key::StatWholeSite).to_owned() } else { h.name.clone() };
+                            view! {
+                                <tr>
+                                    <th scope="row">{name}</th>
+                                    {HANDLING_COLUMNS.iter().map(|c| view! { <td>{handling_cell(lang, h, c)}</td> }).collect_view()}
+                                </tr>
+                            }
                         }).collect_view()}
                     </tbody>
                 </table>
