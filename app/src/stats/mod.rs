@@ -390,8 +390,12 @@ pub fn ranking_csv(lang: Lang, dim: Dim, ranking: &Ranking) -> String {
     out
 }
 
-/// The handling table's columns after its first (who): a figure of a [`Handling`] as text.
-pub const HANDLING_COLUMNS: &[(Key, fn(&Handling) -> Option<i64>, bool)] = &[
+/// A column of the handling table: its header, its figure (`None`: nothing measured), and
+/// whether the figure is a duration (ms).
+pub type HandlingColumn = (Key, fn(&Handling) -> Option<i64>, bool);
+
+/// The handling table's columns after its first (who).
+pub const HANDLING_COLUMNS: &[HandlingColumn] = &[
     (Key::StatChats, |h| Some(h.chats), false),
     (Key::StatMessagesSent, |h| Some(h.messages), false),
     (Key::StatFirstResponseP50, |h| (h.first_response.count > 0).then_some(h.first_response.p50_ms), true),
@@ -403,7 +407,7 @@ pub const HANDLING_COLUMNS: &[(Key, fn(&Handling) -> Option<i64>, bool)] = &[
 ];
 
 /// A handling figure as text: a count, or a duration as `m:ss` (`—` when nothing was measured).
-pub fn handling_cell(lang: Lang, h: &Handling, column: &(Key, fn(&Handling) -> Option<i64>, bool)) -> String {
+pub fn handling_cell(lang: Lang, h: &Handling, column: &HandlingColumn) -> String {
     match ((column.1)(h), column.2) {
         (None, _) => "—".to_owned(),
         (Some(ms), true) => crate::kit::duration_text(ms),

@@ -63,7 +63,7 @@ fn hour_key(tz: Tz, at: i64) -> String {
 }
 
 /// Counts the visits begun in `[from, to)` and the chats begun in it. `views`: the site's page
-/// views from half an hour before `from` (so a visit under way at midnight is not taken for a new
+/// views from some hours before `from` (so a visit under way at midnight is not taken for a new
 /// one) to `to`, ordered by visitor and time; `chats`: the conversations begun in `[from, to)`.
 /// `own` says whether a host is one of the site's bound domains.
 pub fn rank(

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::{LocalResult, NaiveDate, TimeZone as _};
+use chrono::{Datelike as _, LocalResult, NaiveDate, TimeZone as _};
 use chrono_tz::Tz;
 use kefu_protocol::{ApiError, ErrorCode, Perm, SiteId};
 
@@ -98,12 +98,17 @@ fn locate(geo: &Geo, ip: &str) -> (String, String) {
     }
 }
 
+/// How far before a day its page views are read: a visit under way at midnight is no visit of the
+/// day, and a chat in it counts under the visit's first page (a visit longer than this is taken to
+/// begin at its first page within it).
+const LOOKBACK_MS: i64 = 2 * 3_600_000;
+
 /// Counts a day of a site from the raw rows.
 async fn count(scope: &Scope<'_>, day: NaiveDate) -> Result<Rolled, ApiError> {
     let (tenant, site) = (scope.site.tenant_id, scope.site.id);
     let (from, to) = day_bounds(scope.tz, day);
     let mut counted = repo::raw(scope.db, tenant, site, from, to).await?;
-    let views = repo::views(scope.db, tenant, site, from - VISIT_GAP_MS, to).await?;
+    let views = repo::views(scope.db, tenant, site, from - LOOKBACK_MS, to).await?;
     let chats = repo::chats(scope.db, tenant, site, from, to).await?;
     let own = |host: &str| scope.site.owns_host(host);
     let ranks = rank::rank(&views, &chats, (from, to), scope.tz, &own, &|ip| locate(scope.geo, ip));
@@ -149,6 +154,9 @@ struct Range {
     site: Site,
     /// Every day of the range up to the site's today.
     days: Vec<NaiveDate>,
+    /// The site's today (never read from the rollup: a row for it, stored before the site's zone
+    /// moved west, would count it twice).
+    today: NaiveDate,
     stored: Vec<Day>,
     counted: Vec<Rolled>,
 }
@@ -175,9 +183,12 @@ impl Range {
             .flat_map(move |r| r.ranks.iter().filter(move |(d, _)| *d == dim).map(|(_, row)| (r.day.day.as_str(), row)))
     }
 
+    /// The first and last day to read from the rollup: the range up to the day before today (an
+    /// empty range, first after last, when it holds no day before today).
     fn first_and_last(&self) -> (String, String) {
-        let first = self.days.first().map(|d| key(*d)).unwrap_or_default();
-        (first, self.days.last().map(|d| key(*d)).unwrap_or_default())
+        let first = key(self.days.first().copied().unwrap_or(self.today));
+        let last = self.days.last().copied().filter(|d| *d < self.today).or_else(|| self.today.pred_opt());
+        (first, last.map(key).unwrap_or_default())
     }
 }
 
@@ -190,6 +201,22 @@ fn parse_range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), ApiError>
         return Err(ApiError::invalid("to", ErrorCode::TooLong));
     }
     Ok((from, to))
+}
+
+/// The period before a range: the month before a whole month, the year before a whole year (as
+/// the page compares them), else as many days just before it.
+fn before(from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let first_of = |d: NaiveDate| d.with_day(1);
+    let whole_months = first_of(from) == Some(from) && to.succ_opt().and_then(first_of) == to.succ_opt();
+    if whole_months && from.day() == 1 && from.month() == 1 && to.month() == 12 && to.year() == from.year() {
+        return Some((from.with_year(from.year() - 1)?, to.with_year(to.year() - 1)?));
+    }
+    if whole_months && from.year() == to.year() && from.month() == to.month() {
+        let before_to = from.pred_opt()?;
+        return Some((before_to.with_day(1)?, before_to));
+    }
+    let span = chrono::Days::new(u64::try_from((to - from).num_days() + 1).ok()?);
+    Some((from.checked_sub_days(span)?, from.pred_opt()?))
 }
 
 /// The site a report asks for, when the session may read its statistics.
@@ -225,8 +252,7 @@ async fn range(state: &AppState, site: Site, from: NaiveDate, to: NaiveDate) -> 
         }
     }
     let counted = roll(&scope, &busy, Keep::Traffic).await?;
-    drop(scope);
-    Ok(Range { site, days, stored, counted })
+    Ok(Range { site, days, today, stored, counted })
 }
 
 /// A site's figures per day, `from` to `to` (both included; days after the site's today left
@@ -249,9 +275,8 @@ pub async fn ranking(
 ) -> Result<Ranking, ApiError> {
     let site = report_site(state, ctx, site).await?;
     let (from, to) = parse_range(from, to)?;
-    let span = chrono::Days::new(u64::try_from((to - from).num_days() + 1).unwrap_or(1));
-    let before_from = from.checked_sub_days(span).ok_or(ApiError::invalid("from", ErrorCode::Format))?;
-    let before = range(state, site.clone(), before_from, from.pred_opt().unwrap_or(from)).await?;
+    let (before_from, before_to) = before(from, to).ok_or(ApiError::invalid("from", ErrorCode::Format))?;
+    let before = range(state, site.clone(), before_from, before_to).await?;
     let now = range(state, site, from, to).await?;
     let (first, last) = now.first_and_last();
     let mut rows = repo::ranked(&state.db, now.site.tenant_id, now.site.id, dim, &first, &last).await?;
@@ -366,8 +391,10 @@ pub fn start_rollups(state: &AppState, geo: Arc<Geo>) {
                 let Some(site) = site_of(&db, tenant, site).await? else { continue };
                 let scope = Scope::new(&db, &geo, &site);
                 let today = day_of(scope.tz, now_ms());
+                // Oldest first, as reports roll them: two transactions storing the same days take
+                // their rows in the same order.
                 let days: Vec<NaiveDate> =
-                    (1..=2).filter_map(|back| today.checked_sub_days(chrono::Days::new(back))).collect();
+                    (1..=2).rev().filter_map(|back| today.checked_sub_days(chrono::Days::new(back))).collect();
                 roll(&scope, &days, Keep::Traffic).await?;
                 rolled += days.len() as u64;
             }
@@ -386,6 +413,13 @@ mod tests {
 
     fn utc(text: &str) -> i64 {
         chrono::DateTime::parse_from_rfc3339(text).unwrap().timestamp_millis()
+    }
+
+    #[test]
+    fn the_period_before_is_the_month_or_year_before_or_as_many_days() {
+        assert_eq!(before(day("2026-03-01"), day("2026-03-31")), Some((day("2026-02-01"), day("2026-02-28"))));
+        assert_eq!(before(day("2025-01-01"), day("2025-12-31")), Some((day("2024-01-01"), day("2024-12-31"))));
+        assert_eq!(before(day("2026-03-10"), day("2026-03-12")), Some((day("2026-03-07"), day("2026-03-09"))));
     }
 
     #[test]

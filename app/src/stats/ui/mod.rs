@@ -1,8 +1,9 @@
 //! The statistics pages (issue 17, seed 000 chapter 15): a site, a report and a period (a month,
 //! or a year by month), compared with the period before. Traffic (15.1), sources (keywords 15.3,
 //! referring sites 15.4, campaigns), regions (15.2) and chats (what became of them, invitations,
-//! weekday × hour). Every chart is SVG with a text summary over the table it is drawn from, and
-//! every table downloads as CSV.
+//! weekday × hour), response and handling. Every chart is SVG with a text summary over the table
+//! it is drawn from; the tables of days, rankings and handling (site, agents, categories) download
+//! as CSV.
 
 use leptos::prelude::*;
 
@@ -489,6 +490,7 @@ fn HandlingView(lang: Lang, site: i64, period: Period) -> impl IntoView {
             Ok(report) => {
                 let mut rows = vec![report.site.clone()];
                 rows.extend(report.agents.iter().cloned());
+                rows.extend(report.categories.iter().cloned());
                 let csv = handling_csv(lang, &rows);
                 let file = file.clone();
                 let total = report.site.chats;
