@@ -181,11 +181,10 @@ pub async fn timings(
     from: &str,
     to: &str,
 ) -> Result<Vec<(String, TimingMetric, Timing)>, ApiError> {
-    let metrics: Vec<String> = TimingMetric::ALL.iter().map(|m| format!("'{}'", m.as_str())).collect();
     let rows: Vec<(String, String, i64, i64, String)> = sqlx::query_as(&format!(
         "SELECT metric, scope, count, sum_ms, buckets FROM stats_timing \
          WHERE site_id = $1 AND metric IN ({}) AND day >= $2 AND day <= $3 AND tenant_id = $4",
-        metrics.join(", ")
+        quoted(TimingMetric::ALL.map(TimingMetric::as_str))
     ))
     .bind(site.0)
     .bind(from)
@@ -278,6 +277,18 @@ pub async fn ranked(
     Ok(rows.into_iter().map(|(key, visits, chats)| Ranked { key, visits, chats }).collect())
 }
 
+/// Our own names as an SQL list of literals (`'a', 'b'`): naming every key column's value lets the
+/// primary key find the rows.
+fn quoted(names: impl IntoIterator<Item = &'static str>) -> String {
+    names.into_iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+}
+
+/// The `VALUES` of a batch insert: `rows` marker lists of `columns` each.
+fn values(kind: crate::infra::db::DbKind, columns: usize, rows: usize) -> String {
+    let mut markers = Markers::new(kind);
+    (0..rows).map(|_| format!("({})", markers.list(columns))).collect::<Vec<_>>().join(", ")
+}
+
 /// Stores a rolled-up day and its rankings (replacing an earlier roll of it).
 pub async fn store(
     w: &mut Writer,
@@ -316,10 +327,9 @@ pub async fn store(
     .await
     .or_internal()?;
     // Every dimension named, so the primary key (site, dimension, day) finds the rows.
-    let dims: Vec<String> = Dim::ALL.iter().map(|d| format!("'{}'", d.as_str())).collect();
     sqlx::query(&format!(
         "DELETE FROM stats_ranked WHERE site_id = $1 AND dim IN ({}) AND day = $2 AND tenant_id = $3",
-        dims.join(", ")
+        quoted(Dim::ALL.map(Dim::as_str))
     ))
     .bind(site.0)
     .bind(&day.day)
@@ -329,11 +339,9 @@ pub async fn store(
     .or_internal()?;
     // Seven values a row; a hundred rows a statement.
     for chunk in ranks.chunks(100) {
-        let mut markers = Markers::new(w.kind());
-        let values: Vec<String> = chunk.iter().map(|_| format!("({})", markers.list(7))).collect();
         let sql = format!(
             "INSERT INTO stats_ranked (tenant_id, site_id, dim, day, key, visits, chats) VALUES {}",
-            values.join(", ")
+            values(w.kind(), 7, chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for (dim, row) in chunk {
@@ -348,10 +356,9 @@ pub async fn store(
         }
         query.execute(&mut **w).await.or_internal()?;
     }
-    let metrics: Vec<String> = TimingMetric::ALL.iter().map(|m| format!("'{}'", m.as_str())).collect();
     sqlx::query(&format!(
         "DELETE FROM stats_timing WHERE site_id = $1 AND metric IN ({}) AND day = $2 AND tenant_id = $3",
-        metrics.join(", ")
+        quoted(TimingMetric::ALL.map(TimingMetric::as_str))
     ))
     .bind(site.0)
     .bind(&day.day)
@@ -361,11 +368,9 @@ pub async fn store(
     .or_internal()?;
     // Eight values a row; a hundred rows a statement.
     for chunk in timings.chunks(100) {
-        let mut markers = Markers::new(w.kind());
-        let values: Vec<String> = chunk.iter().map(|_| format!("({})", markers.list(8))).collect();
         let sql = format!(
             "INSERT INTO stats_timing (tenant_id, site_id, metric, day, scope, count, sum_ms, buckets) VALUES {}",
-            values.join(", ")
+            values(w.kind(), 8, chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for (scope, metric, timing) in chunk {

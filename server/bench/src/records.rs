@@ -176,15 +176,27 @@ fn rss_of(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn encode(text: &str) -> String {
+pub(super) fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
 }
 
-async fn pool(url: &str) -> sqlx::AnyPool {
+pub(super) async fn pool(url: &str) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     sqlx::pool::PoolOptions::new().max_connections(1).connect(url).await.expect("the bench database")
+}
+
+/// The numbers 0..n as a table `s(i)` to select rows from.
+pub(super) fn series(postgres: bool, n: i64) -> String {
+    if postgres {
+        format!("(SELECT i FROM generate_series(CAST(0 AS BIGINT), {}) AS g(i)) AS s", n - 1)
+    } else {
+        format!(
+            "(WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < {}) SELECT i FROM g) AS s",
+            n - 1
+        )
+    }
 }
 
 /// Writes the visitors, conversations and messages with SQL that generates them (a numbers series
@@ -199,16 +211,7 @@ async fn generate(url: &str) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let series = |n: i64| {
-        if postgres {
-            format!("(SELECT i FROM generate_series(CAST(0 AS BIGINT), {}) AS g(i)) AS s", n - 1)
-        } else {
-            format!(
-                "(WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < {}) SELECT i FROM g) AS s",
-                n - 1
-            )
-        }
-    };
+    let series = |n: i64| series(postgres, n);
     let base: i64 = 1_700_000_000_000;
     let mut tx = pool.begin().await.unwrap();
     sqlx::query("CREATE TEMPORARY TABLE bench_phrases (k BIGINT PRIMARY KEY, body TEXT NOT NULL)")

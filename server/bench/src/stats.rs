@@ -8,6 +8,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use super::records::{encode, pool, series};
 use super::{agent_cookie, launch, Latency, Report, Server};
 
 const VISITORS: i64 = 1_000_000;
@@ -68,17 +69,6 @@ fn sources() -> Vec<(String, String, String, String)> {
         .collect()
 }
 
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
-
-async fn pool(url: &str) -> sqlx::AnyPool {
-    sqlx::any::install_default_drivers();
-    sqlx::pool::PoolOptions::new().max_connections(1).connect(url).await.expect("the bench database")
-}
-
 /// The first day of the year (`YYYY-MM-DD`, UTC: the demo site's zone) and its start (unix ms):
 /// the 365 days that ended at the last midnight.
 fn year() -> (i64, chrono::NaiveDate) {
@@ -99,16 +89,7 @@ async fn generate(url: &str) -> i64 {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let series = |n: i64| {
-        if postgres {
-            format!("(SELECT i FROM generate_series(CAST(0 AS BIGINT), {}) AS g(i)) AS s", n - 1)
-        } else {
-            format!(
-                "(WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < {}) SELECT i FROM g) AS s",
-                n - 1
-            )
-        }
-    };
+    let series = |n: i64| series(postgres, n);
     let (base, _) = year();
     // Visits are spread evenly over the year; each lasts ten pages a minute apart.
     let step = DAYS * DAY_MS / VISITORS;

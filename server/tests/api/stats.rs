@@ -12,6 +12,19 @@ fn utc(text: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(text).unwrap().timestamp_millis()
 }
 
+/// The test shop's site on shop.example, in a time zone.
+fn shop_in(site: i64, version: i64, zone: &str) -> SiteForm {
+    SiteForm {
+        id: Some(site),
+        version,
+        name: "官网".into(),
+        domains: "shop.example".into(),
+        full_ips: true,
+        push_same_tab: false,
+        time_zone: zone.into(),
+    }
+}
+
 async fn traffic(app: &TestApp, cookie: &str, site: i64, from: &str, to: &str) -> reqwest::Response {
     app.call("/api/stats/traffic", &format!("site_id={site}&from={from}&to={to}"), Some(cookie)).await
 }
@@ -27,15 +40,7 @@ async fn traffic_is_counted_per_day_of_the_sites_time_zone_from_a_rollup_equal_t
     let admin = app.login(&shop.company, &shop.login, &shop.password).await;
     let site = app.scalar("SELECT MIN(id) FROM sites WHERE tenant_id = $1", shop.id.0).await;
     let version = app.scalar("SELECT version FROM sites WHERE id = $1", site).await;
-    let form = |zone: &str| SiteForm {
-        id: Some(site),
-        version,
-        name: "官网".into(),
-        domains: "shop.example".into(),
-        full_ips: true,
-        push_same_tab: false,
-        time_zone: zone.into(),
-    };
+    let form = |zone: &str| shop_in(site, version, zone);
     let bad = err(app.call_json("/api/sites/save", "form", &form("Asia/Beijing"), &admin).await).await;
     assert_eq!(bad, ApiError::invalid("time_zone", ErrorCode::Format));
     ok::<i64>(app.call_json("/api/sites/save", "form", &form("Asia/Shanghai"), &admin).await).await;
@@ -161,16 +166,7 @@ async fn a_days_visits_are_ranked_by_source_region_and_hour_with_the_chats_they_
     let admin = app.login(&shop.company, &shop.login, &shop.password).await;
     let site = app.scalar("SELECT MIN(id) FROM sites WHERE tenant_id = $1", shop.id.0).await;
     let version = app.scalar("SELECT version FROM sites WHERE id = $1", site).await;
-    let form = SiteForm {
-        id: Some(site),
-        version,
-        name: "官网".into(),
-        domains: "shop.example".into(),
-        full_ips: true,
-        push_same_tab: false,
-        time_zone: "Asia/Shanghai".into(),
-    };
-    ok::<i64>(app.call_json("/api/sites/save", "form", &form, &admin).await).await;
+    ok::<i64>(app.call_json("/api/sites/save", "form", &shop_in(site, version, "Asia/Shanghai"), &admin).await).await;
 
     let mut w = app.db.write().await.unwrap();
     let mut visitor = async |token: &str, at: &str| -> i64 {
